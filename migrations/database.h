@@ -1,0 +1,89 @@
+// The Database seam: the primitive operations orchestrate needs from a target database. Adapters
+// (sqlite/, postgres/) know nothing of plans; all ordering and journal policy lives above them.
+// No library exception crosses this seam: adapters return Status values.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "plans/status.h"
+
+namespace orchestrate {
+
+using Value = std::optional<std::string>;  // nullopt is SQL NULL
+using Row = std::vector<Value>;
+
+struct QueryResult {
+  std::vector<std::string> columns;
+  std::vector<Row> rows;
+};
+
+// An open transaction. Destroying it without a successful Commit() rolls it back; destructors
+// never throw. Not thread-safe.
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+  // One statement with positional parameters $1, $2, ... (numbered in order of appearance).
+  virtual Status Exec(const std::string& sql, const std::vector<Value>& params = {}) = 0;
+  // A script of any number of statements, run in order; no parameters. A failure names the line
+  // of the failing statement within the script and an excerpt of it.
+  virtual Status ExecScript(const std::string& script) = 0;
+  virtual Result<QueryResult> Query(const std::string& sql,
+                                    const std::vector<Value>& params = {}) = 0;
+  // kOk: committed. kFailed: not committed (rolled back). kNeedsHuman: the outcome is unknown (the
+  // connection was lost during COMMIT): the caller must not retry blindly.
+  virtual Status Commit() = 0;
+};
+
+// Who holds (or asks for) the run lock.
+struct LockHolder {
+  std::string owner;    // user name
+  std::string host;
+  long pid = 0;
+  std::string command;  // e.g. "rollback --to 1.0.0"
+  std::string since;    // ISO-8601 UTC
+  std::string str() const;  // "alice@host (pid 123) since ..., running: rollback --to 1.0.0"
+};
+
+class Database {
+ public:
+  virtual ~Database() = default;
+  virtual std::string Dialect() const = 0;  // "sqlite" or "postgresql"
+  // The URL with any password replaced by "***": safe to print and log.
+  virtual std::string DisplayUrl() const = 0;
+
+  virtual Result<std::unique_ptr<Transaction>> Begin() = 0;
+  // Runs a script outside any transaction, statement by statement (for `transactional: false`
+  // migrations such as CREATE INDEX CONCURRENTLY).
+  virtual Status ExecScriptNoTransaction(const std::string& script) = 0;
+
+  // Tries once to take the run lock for `me`. Returns true when taken (or already held by this
+  // object); false with *holder filled in when someone else holds it. A lock left by a process of
+  // this host that no longer exists is taken over.
+  virtual Result<bool> TryLock(const LockHolder& me, LockHolder* holder) = 0;
+  // Releases the lock if this object holds it.
+  virtual Status Unlock() = 0;
+  // Removes the lock whoever holds it (`orchestrate force --unlock`). Returns the holder removed.
+  virtual Result<std::optional<LockHolder>> BreakLock() = 0;
+
+  // A canonical, line-per-object description of the user schema (everything but the
+  // orchestrate_* state tables): tables with their columns (type, nullability, default, key),
+  // indexes, foreign keys, views and triggers; sorted so that equal schemas describe equally.
+  virtual Result<std::vector<std::string>> DescribeSchema() = 0;
+  // The user tables (not orchestrate_*), sorted.
+  virtual Result<std::vector<std::string>> UserTables() = 0;
+  // Quotes an identifier for this dialect.
+  virtual std::string QuoteIdent(const std::string& name) const = 0;
+};
+
+// Opens a database from a URL: "sqlite:path/to/file.db" (relative paths resolved against
+// `base_dir`), "postgresql://..." or a libpq key=value string. kInvalid for a URL this build cannot
+// open, with what would be accepted.
+Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url, const std::string& base_dir);
+
+// The URL with passwords replaced by "***".
+std::string RedactUrl(const std::string& url);
+
+}  // namespace orchestrate

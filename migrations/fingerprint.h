@@ -1,0 +1,28 @@
+// Schema and data fingerprints of the user tables of a database (the orchestrate_* state tables
+// excluded): what tests and rehearsals compare to prove that a rollback round-trips.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "migrations/database.h"
+
+namespace orchestrate {
+
+struct TableData {
+  std::string table;
+  long rows = 0;
+  std::string sha256;  // over the sorted rows
+};
+
+struct Fingerprint {
+  std::vector<std::string> schema;  // Database::DescribeSchema()
+  std::string schema_sha256;
+  std::vector<TableData> tables;
+  std::string data_sha256;  // over every table's name, row count and checksum
+};
+
+// Reads the schema and every user table. Row order does not matter; values are compared as text.
+Result<Fingerprint> TakeFingerprint(Database& db);
+
+}  // namespace orchestrate

@@ -1,0 +1,316 @@
+#include "migrations/journal.h"
+
+#include <chrono>
+#include <ctime>
+
+#include "plans/render.h"
+
+namespace orchestrate {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+const char* const kSchema[] = {
+    "CREATE TABLE IF NOT EXISTS orchestrate_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS orchestrate_releases (version TEXT PRIMARY KEY, seq BIGINT NOT "
+    "NULL, image TEXT NOT NULL, release_order TEXT NOT NULL, deployed_at TEXT NOT NULL, run_id "
+    "BIGINT)",
+    "CREATE TABLE IF NOT EXISTS orchestrate_migrations (id TEXT PRIMARY KEY, release TEXT NOT "
+    "NULL, seq BIGINT NOT NULL, up_sql TEXT NOT NULL, up_sha256 TEXT NOT NULL, down_sql TEXT, "
+    "down_sha256 TEXT, irreversible INTEGER NOT NULL, transactional INTEGER NOT NULL, applied_at "
+    "TEXT NOT NULL, run_id BIGINT)",
+    "CREATE TABLE IF NOT EXISTS orchestrate_seeds (id TEXT PRIMARY KEY, release TEXT NOT NULL, seq "
+    "BIGINT NOT NULL, sql_sha256 TEXT NOT NULL, has_undo INTEGER NOT NULL, undo_sql TEXT, "
+    "applied_at TEXT NOT NULL, run_id BIGINT)",
+    "CREATE TABLE IF NOT EXISTS orchestrate_runs (id BIGINT PRIMARY KEY, kind TEXT NOT NULL, app "
+    "TEXT NOT NULL, environment TEXT, fingerprint TEXT NOT NULL, from_version TEXT, to_version "
+    "TEXT NOT NULL, actor TEXT NOT NULL, host TEXT, pid BIGINT, reason TEXT, command TEXT, status "
+    "TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, error TEXT, step_count INTEGER NOT "
+    "NULL)",
+    "CREATE TABLE IF NOT EXISTS orchestrate_steps (run_id BIGINT NOT NULL, n INTEGER NOT NULL, "
+    "kind TEXT NOT NULL, release TEXT NOT NULL, ref TEXT, status TEXT NOT NULL, attempts INTEGER "
+    "NOT NULL, started_at TEXT, finished_at TEXT, error TEXT, spec TEXT NOT NULL, PRIMARY KEY "
+    "(run_id, n))",
+};
+
+const char kRunColumns[] =
+    "r.id, r.kind, r.app, r.environment, r.fingerprint, r.from_version, r.to_version, r.actor, "
+    "r.host, r.pid, r.reason, r.command, r.status, r.started_at, r.finished_at, r.error, "
+    "r.step_count, (SELECT COUNT(*) FROM orchestrate_steps s WHERE s.run_id = r.id AND s.status = "
+    "'done')";
+
+std::string S(const Value& v) { return v.value_or(""); }
+long L(const Value& v) { return v ? std::stol(*v) : 0; }
+
+RunRecord ToRun(const Row& r) {
+  RunRecord run;
+  run.id = L(r[0]);
+  run.kind = S(r[1]);
+  run.app = S(r[2]);
+  run.environment = S(r[3]);
+  run.fingerprint = S(r[4]);
+  run.from_version = S(r[5]);
+  run.to_version = S(r[6]);
+  run.actor = S(r[7]);
+  run.host = S(r[8]);
+  run.pid = L(r[9]);
+  run.reason = S(r[10]);
+  run.command = S(r[11]);
+  run.status = S(r[12]);
+  run.started_at = S(r[13]);
+  run.finished_at = S(r[14]);
+  run.error = S(r[15]);
+  run.step_count = static_cast<int>(L(r[16]));
+  run.steps_done = static_cast<int>(L(r[17]));
+  return run;
+}
+
+Value Opt(const std::string& s) { return s.empty() ? Value() : Value(s); }
+
+}  // namespace
+
+std::string NowIso8601() {
+  using namespace std::chrono;
+  auto now = system_clock::now();
+  std::time_t t = system_clock::to_time_t(now);
+  auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[80];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms));
+  return out;
+}
+
+Journal::Journal(Database& db, std::function<std::string()> now) : db_(db), now_(std::move(now)) {}
+
+Result<bool> Journal::HasSchema() {
+  auto txn = db_.Begin();
+  if (!txn.ok()) return txn.status();
+  auto r = (*txn)->Query("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'");
+  return r.ok() && !r->rows.empty();
+}
+
+Status Journal::EnsureSchema() {
+  auto txn = db_.Begin();
+  if (!txn.ok()) return txn.status();
+  for (const char* ddl : kSchema) ORCH_RETURN_IF_ERROR((*txn)->Exec(ddl));
+  auto r = (*txn)->Query("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'");
+  if (!r.ok()) return r.status();
+  if (r->rows.empty()) {
+    ORCH_RETURN_IF_ERROR((*txn)->Exec(
+        "INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', $1)",
+        {std::to_string(kSchemaVersion)}));
+  } else if (L(r->rows[0][0]) > kSchemaVersion) {
+    return Status::NeedsHuman("the orchestrate_* tables in " + db_.DisplayUrl() +
+                              " have schema version " + S(r->rows[0][0]) +
+                              ", newer than this build knows (" + std::to_string(kSchemaVersion) +
+                              "): use a newer orchestrate");
+  }
+  Status st = (*txn)->Commit();
+  return st.ok() ? st : st.WithContext("cannot create the orchestrate_* state tables");
+}
+
+Result<CurrentState> Journal::LoadState() {
+  CurrentState state;
+  auto has = HasSchema();
+  if (!has.ok()) return has.status();
+  if (!*has) return state;
+  auto txn = db_.Begin();
+  if (!txn.ok()) return txn.status();
+  auto rel = (*txn)->Query(
+      "SELECT version, image, release_order, seq, deployed_at FROM orchestrate_releases ORDER BY "
+      "seq");
+  if (!rel.ok()) return rel.status();
+  for (const auto& r : rel->rows)
+    state.releases.push_back({S(r[0]), S(r[1]), S(r[2]), L(r[3]), S(r[4])});
+  auto mig = (*txn)->Query(
+      "SELECT release, id, up_sql, up_sha256, down_sql, down_sha256, irreversible, transactional, "
+      "seq, applied_at FROM orchestrate_migrations ORDER BY seq");
+  if (!mig.ok()) return mig.status();
+  for (const auto& r : mig->rows) {
+    AppliedMigration m;
+    m.release = S(r[0]);
+    m.id = S(r[1]);
+    m.up_sql = S(r[2]);
+    m.up_sha256 = S(r[3]);
+    m.down_sql = S(r[4]);
+    m.down_sha256 = S(r[5]);
+    m.irreversible = L(r[6]) != 0;
+    m.transactional = L(r[7]) != 0;
+    m.seq = L(r[8]);
+    m.applied_at = S(r[9]);
+    state.migrations.push_back(std::move(m));
+  }
+  auto seeds = (*txn)->Query(
+      "SELECT release, id, sql_sha256, has_undo, undo_sql, seq, applied_at FROM orchestrate_seeds "
+      "ORDER BY seq");
+  if (!seeds.ok()) return seeds.status();
+  for (const auto& r : seeds->rows) {
+    AppliedSeed s;
+    s.release = S(r[0]);
+    s.id = S(r[1]);
+    s.sql_sha256 = S(r[2]);
+    s.has_undo = L(r[3]) != 0;
+    s.undo_sql = S(r[4]);
+    s.seq = L(r[5]);
+    s.applied_at = S(r[6]);
+    state.seeds.push_back(std::move(s));
+  }
+  return state;
+}
+
+Result<std::optional<RunRecord>> Journal::UnfinishedRun() {
+  auto has = HasSchema();
+  if (!has.ok()) return has.status();
+  if (!*has) return std::optional<RunRecord>();
+  auto txn = db_.Begin();
+  if (!txn.ok()) return txn.status();
+  auto r = (*txn)->Query(std::string("SELECT ") + kRunColumns +
+                         " FROM orchestrate_runs r WHERE r.status IN ('running', 'failed') ORDER "
+                         "BY r.id DESC LIMIT 1");
+  if (!r.ok()) return r.status();
+  if (r->rows.empty()) return std::optional<RunRecord>();
+  return std::optional<RunRecord>(ToRun(r->rows[0]));
+}
+
+Result<int64_t> Journal::StartRun(const RunPlan& plan, const RunMeta& meta) {
+  auto txn = db_.Begin();
+  if (!txn.ok()) return txn.status();
+  Transaction& t = **txn;
+  auto next = t.Query("SELECT COALESCE(MAX(id), 0) + 1 FROM orchestrate_runs");
+  if (!next.ok()) return next.status();
+  int64_t id = L(next->rows[0][0]);
+  std::string sid = std::to_string(id);
+  ORCH_RETURN_IF_ERROR(t.Exec(
+      "INSERT INTO orchestrate_runs (id, kind, app, environment, fingerprint, from_version, "
+      "to_version, actor, host, pid, reason, command, status, started_at, step_count) VALUES ($1, "
+      "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'running', $13, $14)",
+      {sid, DirectionName(plan.direction), plan.app, Opt(meta.environment), plan.fingerprint,
+       Opt(plan.from_version), plan.to_version, meta.actor, Opt(meta.host),
+       std::to_string(meta.pid), Opt(meta.reason), Opt(meta.command), now_(),
+       std::to_string(plan.steps.size())}));
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    const Step& s = plan.steps[i];
+    ORCH_RETURN_IF_ERROR(t.Exec(
+        "INSERT INTO orchestrate_steps (run_id, n, kind, release, ref, status, attempts, spec) "
+        "VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6)",
+        {sid, std::to_string(i + 1), StepKindName(s.kind), s.release, Opt(s.id),
+         StepToJson(s)}));
+  }
+  ORCH_RETURN_IF_ERROR(t.Commit());
+  return id;
+}
+
+Result<std::vector<StepRecord>> Journal::LoadSteps(int64_t run_id) {
+  auto txn = db_.Begin();
+  if (!txn.ok()) return txn.status();
+  auto r = (*txn)->Query(
+      "SELECT n, status, attempts, started_at, finished_at, error, spec FROM orchestrate_steps "
+      "WHERE run_id = $1 ORDER BY n",
+      {std::to_string(run_id)});
+  if (!r.ok()) return r.status();
+  std::vector<StepRecord> out;
+  for (const auto& row : r->rows) {
+    StepRecord rec;
+    rec.n = static_cast<int>(L(row[0]));
+    rec.status = S(row[1]);
+    rec.attempts = static_cast<int>(L(row[2]));
+    rec.started_at = S(row[3]);
+    rec.finished_at = S(row[4]);
+    rec.error = S(row[5]);
+    auto step = StepFromJson(S(row[6]));
+    if (!step.ok())
+      return step.status().WithContext("run " + std::to_string(run_id) + " step " +
+                                        std::to_string(rec.n));
+    rec.step = std::move(step).value();
+    out.push_back(std::move(rec));
+  }
+  return out;
+}
+
+Result<std::vector<RunRecord>> Journal::History(int limit) {
+  auto has = HasSchema();
+  if (!has.ok()) return has.status();
+  if (!*has) return std::vector<RunRecord>();
+  auto txn = db_.Begin();
+  if (!txn.ok()) return txn.status();
+  std::string sql = std::string("SELECT ") + kRunColumns + " FROM orchestrate_runs r ORDER BY r.id DESC";
+  if (limit > 0) sql += " LIMIT " + std::to_string(limit);
+  auto r = (*txn)->Query(sql);
+  if (!r.ok()) return r.status();
+  std::vector<RunRecord> out;
+  for (const auto& row : r->rows) out.push_back(ToRun(row));
+  return out;
+}
+
+Status Journal::RecordEffects(Transaction& txn, int64_t run_id, const Step& s) {
+  std::string run = std::to_string(run_id);
+  switch (s.kind) {
+    case StepKind::kApplyMigration:
+      return txn.Exec(
+          "INSERT INTO orchestrate_migrations (id, release, seq, up_sql, up_sha256, down_sql, "
+          "down_sha256, irreversible, transactional, applied_at, run_id) VALUES ($1, $2, (SELECT "
+          "COALESCE(MAX(seq), 0) + 1 FROM orchestrate_migrations), $3, $4, $5, $6, $7, $8, $9, $10)",
+          {s.id, s.release, s.sql, s.sql_sha256, s.irreversible ? Value() : Value(s.down_sql),
+           s.irreversible ? Value() : Value(s.down_sha256), s.irreversible ? "1" : "0",
+           s.transactional ? "1" : "0", now_(), run});
+    case StepKind::kRevertMigration:
+      return txn.Exec("DELETE FROM orchestrate_migrations WHERE id = $1", {s.id});
+    case StepKind::kRunSeed:
+      return txn.Exec(
+          "INSERT INTO orchestrate_seeds (id, release, seq, sql_sha256, has_undo, undo_sql, "
+          "applied_at, run_id) VALUES ($1, $2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM "
+          "orchestrate_seeds), $3, $4, $5, $6, $7)",
+          {s.id, s.release, s.sql_sha256, s.has_undo ? "1" : "0",
+           s.has_undo ? Value(s.down_sql) : Value(), now_(), run});
+    case StepKind::kUndoSeed:
+      return txn.Exec("DELETE FROM orchestrate_seeds WHERE id = $1", {s.id});
+    case StepKind::kRecordRelease:
+      return txn.Exec(
+          "INSERT INTO orchestrate_releases (version, seq, image, release_order, deployed_at, "
+          "run_id) VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM orchestrate_releases), $2, "
+          "$3, $4, $5)",
+          {s.release, s.image_to, s.order, now_(), run});
+    case StepKind::kForgetRelease:
+      return txn.Exec("DELETE FROM orchestrate_releases WHERE version = $1", {s.release});
+    case StepKind::kSwapImage:
+      return Status::Ok();  // the deployer holds this state
+  }
+  return Status::Ok();
+}
+
+Status Journal::MarkStep(Transaction& txn, int64_t run_id, int n, const std::string& status,
+                         const std::string& error) {
+  std::string now = now_();
+  if (status == "started")
+    return txn.Exec(
+        "UPDATE orchestrate_steps SET status = $1, attempts = attempts + 1, started_at = $2, "
+        "error = NULL WHERE run_id = $3 AND n = $4",
+        {status, now, std::to_string(run_id), std::to_string(n)});
+  return txn.Exec(
+      "UPDATE orchestrate_steps SET status = $1, finished_at = $2, error = $3, started_at = "
+      "COALESCE(started_at, $4), attempts = CASE WHEN status = 'started' THEN attempts ELSE "
+      "attempts + 1 END WHERE run_id = $5 AND n = $6",
+      {status, now, Opt(error), now, std::to_string(run_id), std::to_string(n)});
+}
+
+Status Journal::MarkStepNow(int64_t run_id, int n, const std::string& status,
+                            const std::string& error) {
+  auto txn = db_.Begin();
+  if (!txn.ok()) return txn.status();
+  ORCH_RETURN_IF_ERROR(MarkStep(**txn, run_id, n, status, error));
+  return (*txn)->Commit();
+}
+
+Status Journal::FinishRun(int64_t run_id, const std::string& status, const std::string& error) {
+  auto txn = db_.Begin();
+  if (!txn.ok()) return txn.status();
+  ORCH_RETURN_IF_ERROR((*txn)->Exec(
+      "UPDATE orchestrate_runs SET status = $1, finished_at = $2, error = $3 WHERE id = $4",
+      {status, now_(), Opt(error), std::to_string(run_id)}));
+  return (*txn)->Commit();
+}
+
+}  // namespace orchestrate

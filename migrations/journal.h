@@ -1,0 +1,94 @@
+// The journal: orchestrate's state tables in the target database (all named orchestrate_*), so that
+// a run on another machine sees the same state and can resume. Written in SQL that SQLite and
+// PostgreSQL both accept; the adapters stay dumb.
+//
+// Tables (schema version 1):
+//   orchestrate_meta        key/value: schema_version
+//   orchestrate_releases    deployed releases: version, seq, image, order, when, by which run
+//   orchestrate_migrations  applied migrations with their up AND down SQL and SHA-256 checksums
+//   orchestrate_seeds       applied seeds with their undo SQL
+//   orchestrate_runs        one row per deploy or rollback: who, when, why, from, to, outcome
+//   orchestrate_steps       one row per step of a run: pending/started/done/failed, the step itself
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "migrations/database.h"
+#include "plans/planner.h"
+#include "plans/state.h"
+
+namespace orchestrate {
+
+struct RunMeta {
+  std::string actor, host;
+  long pid = 0;
+  std::string reason, command, environment;
+};
+
+struct RunRecord {
+  int64_t id = 0;
+  std::string kind;  // "deploy" | "rollback"
+  std::string app, environment, fingerprint, from_version, to_version;
+  std::string actor, host;
+  long pid = 0;
+  std::string reason, command;
+  std::string status;  // "running" | "failed" | "done" | "abandoned"
+  std::string started_at, finished_at, error;
+  int step_count = 0, steps_done = 0;
+  bool unfinished() const { return status == "running" || status == "failed"; }
+};
+
+struct StepRecord {
+  int n = 0;  // 1-based
+  Step step;
+  std::string status;  // "pending" | "started" | "done" | "failed"
+  int attempts = 0;
+  std::string started_at, finished_at, error;
+};
+
+class Journal {
+ public:
+  // `now` returns the current time as ISO-8601 UTC; a seam for tests.
+  Journal(Database& db, std::function<std::string()> now);
+
+  // Creates the state tables when missing. kNeedsHuman when they were created by a newer
+  // orchestrate (a schema version this build does not know).
+  Status EnsureSchema();
+  // Whether the state tables exist (read-only commands do not create them).
+  Result<bool> HasSchema();
+
+  // What is deployed. An empty state when the tables do not exist yet.
+  Result<CurrentState> LoadState();
+
+  // The newest run that is running or failed, if any.
+  Result<std::optional<RunRecord>> UnfinishedRun();
+  // Records a new run and all its steps as pending, in one transaction. Returns the run id.
+  Result<int64_t> StartRun(const RunPlan& plan, const RunMeta& meta);
+  Result<std::vector<StepRecord>> LoadSteps(int64_t run_id);
+  // Newest first; `limit` <= 0 for all.
+  Result<std::vector<RunRecord>> History(int limit);
+
+  // Inside the step's own transaction: the state-table changes that the step implies (a migration
+  // recorded or forgotten, a release recorded...). Run with the step's SQL and MarkStep(done) so all
+  // three commit together.
+  Status RecordEffects(Transaction& txn, int64_t run_id, const Step& step);
+  Status MarkStep(Transaction& txn, int64_t run_id, int n, const std::string& status,
+                  const std::string& error = "");
+  // The same in a transaction of its own (for non-transactional steps and failures).
+  Status MarkStepNow(int64_t run_id, int n, const std::string& status,
+                     const std::string& error = "");
+  Status FinishRun(int64_t run_id, const std::string& status, const std::string& error = "");
+
+ private:
+  Database& db_;
+  std::function<std::string()> now_;
+};
+
+// The current UTC time as "YYYY-MM-DDTHH:MM:SS.mmmZ".
+std::string NowIso8601();
+
+}  // namespace orchestrate

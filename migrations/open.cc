@@ -1,0 +1,45 @@
+#include <regex>
+
+#include "migrations/database.h"
+//PG
+#include "migrations/sqlite/sqlite_database.h"
+
+namespace orchestrate {
+
+std::string LockHolder::str() const {
+  std::string out = owner.empty() ? "?" : owner;
+  if (!host.empty()) out += "@" + host;
+  if (pid) out += " (pid " + std::to_string(pid) + ")";
+  if (!since.empty()) out += " since " + since;
+  if (!command.empty()) out += ", running: " + command;
+  return out;
+}
+
+std::string RedactUrl(const std::string& url) {
+  // scheme://user:password@host  ->  scheme://user:***@host
+  static const std::regex kUserinfo(R"(^([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@?#]*):[^@/?#]*@)");
+  // password=... in a key=value string or a URL query.
+  static const std::regex kKeyValue(R"((^|[\s?&])(password)\s*=\s*('(\\.|[^'])*'|[^\s&]*))",
+                                    std::regex::icase);
+  std::string out = std::regex_replace(url, kUserinfo, "$1:***@");
+  return std::regex_replace(out, kKeyValue, "$1$2=***");
+}
+
+Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url,
+                                               const std::string& base_dir) {
+  if (url.rfind("sqlite:", 0) == 0) {
+    std::string path = url.substr(7);
+    if (path.rfind("//", 0) == 0) path = path.substr(2);  // sqlite:///abs or sqlite://rel
+    if (!path.empty() && path[0] != '/' && !base_dir.empty() && base_dir != ".")
+      path = base_dir + "/" + path;
+    return OpenSqlite(path);
+  }
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0 ||
+      url.find('=') != std::string::npos)
+    return Status::Invalid("postgres pending");
+  return Status::Invalid("cannot open database '" + RedactUrl(url) +
+                         "': use sqlite:path/to/file.db, postgresql://user@host:port/db or a "
+                         "libpq key=value string such as 'host=/tmp dbname=shop'");
+}
+
+}  // namespace orchestrate

@@ -1,0 +1,361 @@
+#include "migrations/sqlite/sqlite_database.h"
+
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <sys/stat.h>
+
+#include "migrations/statement_text.h"
+
+namespace orchestrate {
+namespace {
+
+using sqlite_api::sqlite3;
+using sqlite_api::sqlite3_stmt;
+
+constexpr int kBusyTimeoutMs = 5000;
+// SQLITE_TRANSIENT names sqlite3_destructor_type unqualified, which is inside sqlite_api here.
+const sqlite_api::sqlite3_destructor_type kTransient =
+    reinterpret_cast<sqlite_api::sqlite3_destructor_type>(-1);
+
+std::string Errmsg(sqlite3* db) { return sqlite_api::sqlite3_errmsg(db); }
+
+// Runs one prepared statement to completion, collecting rows into *out when given.
+Status Step(sqlite3* db, sqlite3_stmt* stmt, QueryResult* out) {
+  if (out) {
+    int n = sqlite_api::sqlite3_column_count(stmt);
+    out->columns.clear();
+    for (int i = 0; i < n; ++i) out->columns.push_back(sqlite_api::sqlite3_column_name(stmt, i));
+  }
+  for (;;) {
+    int rc = sqlite_api::sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) return Status::Ok();
+    if (rc != SQLITE_ROW) return Status::Failed(Errmsg(db));
+    if (!out) continue;
+    Row row;
+    int n = sqlite_api::sqlite3_column_count(stmt);
+    for (int i = 0; i < n; ++i) {
+      if (sqlite_api::sqlite3_column_type(stmt, i) == SQLITE_NULL) {
+        row.emplace_back(std::nullopt);
+      } else {
+        auto* text = reinterpret_cast<const char*>(sqlite_api::sqlite3_column_text(stmt, i));
+        int len = sqlite_api::sqlite3_column_bytes(stmt, i);
+        row.emplace_back(std::string(text, static_cast<size_t>(len)));
+      }
+    }
+    out->rows.push_back(std::move(row));
+  }
+}
+
+struct StmtDeleter {
+  void operator()(sqlite3_stmt* s) const { sqlite_api::sqlite3_finalize(s); }
+};
+using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
+
+Status RunOne(sqlite3* db, const std::string& sql, const std::vector<Value>& params,
+              QueryResult* out) {
+  sqlite3_stmt* raw = nullptr;
+  const char* tail = nullptr;
+  if (sqlite_api::sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw, &tail) !=
+      SQLITE_OK)
+    return Status::Failed(Errmsg(db) + "\n  statement: " + Excerpt(sql, 0));
+  StmtPtr stmt(raw);
+  if (!stmt) return Status::Ok();  // only whitespace or comments
+  int expected = sqlite_api::sqlite3_bind_parameter_count(raw);
+  if (expected != static_cast<int>(params.size()))
+    return Status::Failed("statement expects " + std::to_string(expected) + " parameters, got " +
+                          std::to_string(params.size()));
+  for (size_t i = 0; i < params.size(); ++i) {
+    int idx = static_cast<int>(i) + 1;
+    int rc = params[i] ? sqlite_api::sqlite3_bind_text(raw, idx, params[i]->data(),
+                                                        static_cast<int>(params[i]->size()),
+                                                        kTransient)
+                       : sqlite_api::sqlite3_bind_null(raw, idx);
+    if (rc != SQLITE_OK) return Status::Failed(Errmsg(db));
+  }
+  Status st = Step(db, raw, out);
+  if (!st.ok()) return Status::Failed(st.message() + "\n  statement: " + Excerpt(sql, 0));
+  return st;
+}
+
+// Runs every statement of `script` in order. SQLite's own parser finds the statement boundaries
+// (so CREATE TRIGGER ... BEGIN ... END; and semicolons in strings are handled).
+Status RunScript(sqlite3* db, const std::string& script) {
+  const char* begin = script.c_str();
+  const char* pos = begin;
+  const char* end = begin + script.size();
+  while (pos < end) {
+    sqlite3_stmt* raw = nullptr;
+    const char* tail = nullptr;
+    size_t offset = static_cast<size_t>(pos - begin);
+    int rc = sqlite_api::sqlite3_prepare_v2(db, pos, static_cast<int>(end - pos), &raw, &tail);
+    StmtPtr stmt(raw);
+    if (rc != SQLITE_OK)
+      return Status::Failed("line " + std::to_string(LineOfStatement(script, offset)) + ": " +
+                            Errmsg(db) + "\n  statement: " + Excerpt(script, offset));
+    if (stmt) {
+      Status st = Step(db, raw, nullptr);
+      if (!st.ok())
+        return Status::Failed("line " + std::to_string(LineOfStatement(script, offset)) + ": " +
+                              st.message() + "\n  statement: " + Excerpt(script, offset));
+    }
+    if (tail == nullptr || tail <= pos) break;
+    pos = tail;
+  }
+  return Status::Ok();
+}
+
+class SqliteDatabase;
+
+class SqliteTransaction : public Transaction {
+ public:
+  explicit SqliteTransaction(sqlite3* db) : db_(db) {}
+  ~SqliteTransaction() override {
+    if (open_) (void)RunOne(db_, "ROLLBACK", {}, nullptr);  // best effort; never throws
+  }
+  Status BeginImmediate() {
+    Status st = RunOne(db_, "BEGIN IMMEDIATE", {}, nullptr);
+    open_ = st.ok();
+    return st;
+  }
+  Status Exec(const std::string& sql, const std::vector<Value>& params) override {
+    return RunOne(db_, sql, params, nullptr);
+  }
+  Status ExecScript(const std::string& script) override { return RunScript(db_, script); }
+  Result<QueryResult> Query(const std::string& sql, const std::vector<Value>& params) override {
+    QueryResult out;
+    Status st = RunOne(db_, sql, params, &out);
+    if (!st.ok()) return st;
+    return out;
+  }
+  Status Commit() override {
+    if (!open_) return Status::Failed("the transaction is no longer open");
+    Status st = RunOne(db_, "COMMIT", {}, nullptr);
+    if (!st.ok()) {
+      // SQLite rolls back or keeps the transaction open on a failed COMMIT; make it definite.
+      if (!sqlite_api::sqlite3_get_autocommit(db_)) (void)RunOne(db_, "ROLLBACK", {}, nullptr);
+      open_ = false;
+      return Status::Failed("commit failed: " + st.message());
+    }
+    open_ = false;
+    return st;
+  }
+
+ private:
+  sqlite3* db_;
+  bool open_ = false;
+};
+
+class SqliteDatabase : public Database {
+ public:
+  SqliteDatabase(std::unique_ptr<soci::session> session, std::string path)
+      : session_(std::move(session)), path_(std::move(path)) {
+    auto* backend = static_cast<soci::sqlite3_session_backend*>(session_->get_backend());
+    db_ = backend->conn_;
+  }
+  ~SqliteDatabase() override {
+    if (locked_) (void)Unlock();
+  }
+
+  // Foreign keys on (as applications run them) and a busy timeout so concurrent writers wait.
+  Status Configure() {
+    sqlite_api::sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+    Status st = RunOne(db_, "PRAGMA foreign_keys = ON", {}, nullptr);
+    if (!st.ok()) return Status::Failed("cannot open SQLite database " + path_ + ": " + st.message());
+    // Reading the schema catches a file that is not a database at all.
+    st = RunOne(db_, "SELECT count(*) FROM sqlite_master", {}, nullptr);
+    if (!st.ok()) return Status::Failed("cannot open SQLite database " + path_ + ": " + st.message());
+    return Status::Ok();
+  }
+
+  std::string Dialect() const override { return "sqlite"; }
+  std::string DisplayUrl() const override { return "sqlite:" + path_; }
+
+  Result<std::unique_ptr<Transaction>> Begin() override {
+    auto txn = std::make_unique<SqliteTransaction>(db_);
+    Status st = txn->BeginImmediate();
+    if (!st.ok()) return st.WithContext("cannot begin a transaction on " + path_);
+    return std::unique_ptr<Transaction>(std::move(txn));
+  }
+
+  Status ExecScriptNoTransaction(const std::string& script) override {
+    return RunScript(db_, script);
+  }
+
+  Result<bool> TryLock(const LockHolder& me, LockHolder* holder) override {
+    if (locked_) return true;
+    auto txn = Begin();
+    if (!txn.ok()) {
+      if (sqlite_api::sqlite3_errcode(db_) == SQLITE_BUSY) {
+        holder->owner = "another process";
+        holder->command = "a write transaction (the database is busy)";
+        return false;
+      }
+      return txn.status();
+    }
+    Transaction& t = **txn;
+    ORCH_RETURN_IF_ERROR(t.Exec(
+        "CREATE TABLE IF NOT EXISTS orchestrate_lock (id INTEGER PRIMARY KEY, owner TEXT, "
+        "host TEXT, pid BIGINT, command TEXT, since TEXT)"));
+    auto rows = t.Query("SELECT owner, host, pid, command, since FROM orchestrate_lock WHERE id = 1");
+    if (!rows.ok()) return rows.status();
+    if (!rows->rows.empty()) {
+      const Row& r = rows->rows.front();
+      LockHolder h{r[0].value_or(""), r[1].value_or(""), std::stol(r[2].value_or("0")),
+                   r[3].value_or(""), r[4].value_or("")};
+      bool stale = h.host == me.host && h.pid > 0 && ::kill(static_cast<pid_t>(h.pid), 0) != 0 &&
+                   errno == ESRCH;
+      bool mine = h.host == me.host && h.pid == me.pid;
+      if (!stale && !mine) {
+        *holder = h;
+        return false;
+      }
+    }
+    ORCH_RETURN_IF_ERROR(t.Exec(
+        "INSERT OR REPLACE INTO orchestrate_lock (id, owner, host, pid, command, since) "
+        "VALUES (1, $1, $2, $3, $4, $5)",
+        {me.owner, me.host, std::to_string(me.pid), me.command, me.since}));
+    ORCH_RETURN_IF_ERROR(t.Commit());
+    locked_ = true;
+    me_ = me;
+    return true;
+  }
+
+  Status Unlock() override {
+    if (!locked_) return Status::Ok();
+    auto txn = Begin();
+    if (!txn.ok()) return txn.status();
+    ORCH_RETURN_IF_ERROR((*txn)->Exec("DELETE FROM orchestrate_lock WHERE id = 1 AND host = $1 AND pid = $2",
+                                      {me_.host, std::to_string(me_.pid)}));
+    ORCH_RETURN_IF_ERROR((*txn)->Commit());
+    locked_ = false;
+    return Status::Ok();
+  }
+
+  Result<std::optional<LockHolder>> BreakLock() override {
+    auto txn = Begin();
+    if (!txn.ok()) return txn.status();
+    ORCH_RETURN_IF_ERROR((*txn)->Exec(
+        "CREATE TABLE IF NOT EXISTS orchestrate_lock (id INTEGER PRIMARY KEY, owner TEXT, "
+        "host TEXT, pid BIGINT, command TEXT, since TEXT)"));
+    auto rows = (*txn)->Query("SELECT owner, host, pid, command, since FROM orchestrate_lock");
+    if (!rows.ok()) return rows.status();
+    std::optional<LockHolder> was;
+    if (!rows->rows.empty()) {
+      const Row& r = rows->rows.front();
+      was = LockHolder{r[0].value_or(""), r[1].value_or(""), std::stol(r[2].value_or("0")),
+                       r[3].value_or(""), r[4].value_or("")};
+    }
+    ORCH_RETURN_IF_ERROR((*txn)->Exec("DELETE FROM orchestrate_lock"));
+    ORCH_RETURN_IF_ERROR((*txn)->Commit());
+    return was;
+  }
+
+  Result<std::vector<std::string>> UserTables() override {
+    QueryResult out;
+    ORCH_RETURN_IF_ERROR(RunOne(db_,
+                                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                                "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+                                "AND name NOT LIKE 'orchestrate\\_%' ESCAPE '\\' ORDER BY name",
+                                {}, &out));
+    std::vector<std::string> names;
+    for (const auto& r : out.rows) names.push_back(r[0].value_or(""));
+    return names;
+  }
+
+  Result<std::vector<std::string>> DescribeSchema() override {
+    auto tables = UserTables();
+    if (!tables.ok()) return tables.status();
+    std::vector<std::string> lines;
+    for (const auto& t : *tables) {
+      QueryResult cols, idx, fks;
+      ORCH_RETURN_IF_ERROR(RunOne(
+          db_, "SELECT cid, name, type, \"notnull\", dflt_value, pk FROM pragma_table_info($1)",
+          {t}, &cols));
+      for (const auto& c : cols.rows)
+        lines.push_back("column " + t + "." + c[1].value_or("") + " #" + c[0].value_or("") + " " +
+                        c[2].value_or("") + (c[3].value_or("0") == "1" ? " not null" : " null") +
+                        (c[4] ? " default " + *c[4] : "") +
+                        (c[5].value_or("0") != "0" ? " pk" + *c[5] : ""));
+      ORCH_RETURN_IF_ERROR(RunOne(
+          db_, "SELECT name, \"unique\", origin, partial FROM pragma_index_list($1) ORDER BY name",
+          {t}, &idx));
+      for (const auto& i : idx.rows) {
+        QueryResult ic;
+        ORCH_RETURN_IF_ERROR(
+            RunOne(db_, "SELECT name FROM pragma_index_info($1) ORDER BY seqno", {i[0]}, &ic));
+        std::string cols_list;
+        for (const auto& c : ic.rows) cols_list += (cols_list.empty() ? "" : ",") + c[0].value_or("?");
+        std::string origin = i[2].value_or("c");
+        // Automatic indexes of UNIQUE/PRIMARY KEY constraints are named by creation order; describe
+        // them by what they index instead.
+        std::string name = origin == "c" ? i[0].value_or("") : "(" + origin + ")";
+        lines.push_back("index " + t + "." + name + (i[1].value_or("0") == "1" ? " unique" : "") +
+                        " (" + cols_list + ")" + (i[3].value_or("0") == "1" ? " partial" : ""));
+      }
+      ORCH_RETURN_IF_ERROR(RunOne(db_,
+                                  "SELECT \"table\", \"from\", \"to\", on_update, on_delete "
+                                  "FROM pragma_foreign_key_list($1) ORDER BY id, seq",
+                                  {t}, &fks));
+      for (const auto& f : fks.rows)
+        lines.push_back("foreign key " + t + "." + f[1].value_or("") + " -> " + f[0].value_or("") +
+                        "." + f[2].value_or("(pk)") + " on update " + f[3].value_or("") +
+                        " on delete " + f[4].value_or(""));
+    }
+    QueryResult other;
+    ORCH_RETURN_IF_ERROR(RunOne(db_,
+                                "SELECT type, name, sql FROM sqlite_master WHERE type IN "
+                                "('view', 'trigger') AND name NOT LIKE 'orchestrate\\_%' "
+                                "ESCAPE '\\' ORDER BY type, name",
+                                {}, &other));
+    for (const auto& o : other.rows)
+      lines.push_back(o[0].value_or("") + " " + o[1].value_or("") + " " +
+                      NormalizeWhitespace(o[2].value_or("")));
+    return lines;
+  }
+
+  std::string QuoteIdent(const std::string& name) const override {
+    std::string out = "\"";
+    for (char c : name) {
+      if (c == '"') out += '"';
+      out += c;
+    }
+    return out + "\"";
+  }
+
+ private:
+  std::unique_ptr<soci::session> session_;
+  std::string path_;
+  sqlite3* db_ = nullptr;
+  bool locked_ = false;
+  LockHolder me_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Database>> OpenSqlite(const std::string& path) {
+  if (path.empty()) return Status::Invalid("sqlite: URL without a file path (use sqlite:path/to/file.db)");
+  // Create the folder, as `sqlite3` would create the file: a fresh environment needs no set-up.
+  for (size_t slash = path.find('/', 1); slash != std::string::npos;
+       slash = path.find('/', slash + 1)) {
+    std::string dir = path.substr(0, slash);
+    if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+      return Status::Failed("cannot create folder " + dir + " for " + path + ": " +
+                            std::strerror(errno));
+  }
+  try {
+    std::string conn = "db=\"" + path + "\" timeout=" + std::to_string(kBusyTimeoutMs / 1000);
+    auto session = std::make_unique<soci::session>(soci::sqlite3, conn);
+    auto db = std::make_unique<SqliteDatabase>(std::move(session), path);
+    ORCH_RETURN_IF_ERROR(db->Configure());
+    return std::unique_ptr<Database>(std::move(db));
+  } catch (const std::exception& e) {
+    return Status::Failed("cannot open SQLite database " + path + ": " + e.what());
+  }
+}
+
+}  // namespace orchestrate

@@ -1,0 +1,41 @@
+// The composition root: turns options, the plan and its environment into adapters. The only place
+// that names concrete Database and Deployer implementations.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "migrations/database.h"
+#include "orchestrator/cli/options.h"
+#include "orchestrator/deployer.h"
+#include "plans/model.h"
+#include "plans/status.h"
+
+namespace orchestrate::cli {
+
+struct Context {
+  Plan plan;
+  Environment env;
+  std::unique_ptr<Database> db;
+  std::unique_ptr<Deployer> deployer;
+  double lock_timeout_seconds = 10;
+};
+
+// Loads the plan (kInvalid with every problem found) and selects the environment.
+Result<Context> LoadContext(const GlobalOptions& g);
+// LoadContext, then opens the database and builds the deployer.
+Result<Context> OpenContext(const GlobalOptions& g);
+
+// Exit code for a Status (see options.h).
+int ExitCodeFor(const Status& st);
+// Prints "orchestrate: <kind>: message" to stderr and returns the exit code.
+int Fail(const Status& st);
+// Configures spdlog (stderr; text or JSON lines; level from verbosity).
+void SetUpLogging(const GlobalOptions& g);
+// Who runs this: --actor, else $USER / the login name.
+std::string ActorName(const GlobalOptions& g);
+std::string HostName();
+// Asks "question [y/N]" on the terminal. Without a terminal on stdin (or with --yes), returns yes.
+bool Confirm(const GlobalOptions& g, const std::string& question);
+
+}  // namespace orchestrate::cli

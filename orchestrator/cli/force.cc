@@ -1,0 +1,69 @@
+// `orchestrate force PLAN --unlock | --abandon | --step N --mark done|pending`: the human's way out
+// of a state the executor refuses to guess about.
+#include <iostream>
+
+#include "migrations/journal.h"
+#include "orchestrator/cli/context.h"
+
+namespace orchestrate::cli {
+
+int CmdForce(const GlobalOptions& g, const ForceOptions& o) {
+  int actions = (o.unlock ? 1 : 0) + (o.abandon ? 1 : 0) + (o.step > 0 ? 1 : 0);
+  if (actions != 1)
+    return Fail(Status::Usage("force needs exactly one of --unlock, --abandon, --step N --mark "
+                              "done|pending"));
+  if (o.step > 0 && o.mark != "done" && o.mark != "pending")
+    return Fail(Status::Usage("--step needs --mark done or --mark pending"));
+  auto ctx = OpenContext(g);
+  if (!ctx.ok()) return Fail(ctx.status());
+  Database& db = *ctx->db;
+
+  if (o.unlock) {
+    if (!Confirm(g, "release the run lock of " + db.DisplayUrl() + " whoever holds it?"))
+      return Fail(Status::Declined("declined: nothing was changed"));
+    auto was = db.BreakLock();
+    if (!was.ok()) return Fail(was.status());
+    std::cout << (*was ? "released the lock held by " + (*was)->str() : "the lock was free") << "\n";
+    return 0;
+  }
+
+  Journal journal(db, NowIso8601);
+  auto run = journal.UnfinishedRun();
+  if (!run.ok()) return Fail(run.status());
+  if (!*run) return Fail(Status::NothingToDo("there is no unfinished run"));
+  const RunRecord& r = **run;
+  if (o.abandon) {
+    if (!Confirm(g, "abandon run " + std::to_string(r.id) + " (" + r.kind + " " + r.from_version +
+                        " -> " + r.to_version + ")? Steps already done stay done."))
+      return Fail(Status::Declined("declined: nothing was changed"));
+    Status st = journal.FinishRun(r.id, "abandoned", "abandoned by " + ActorName(g));
+    if (!st.ok()) return Fail(st);
+    std::cout << "abandoned run " << r.id << "; `orchestrate status` shows where the database is\n";
+    return 0;
+  }
+  auto steps = journal.LoadSteps(r.id);
+  if (!steps.ok()) return Fail(steps.status());
+  if (o.step > static_cast<int>(steps->size()))
+    return Fail(Status::Usage("run " + std::to_string(r.id) + " has " +
+                              std::to_string(steps->size()) + " steps"));
+  const StepRecord& rec = (*steps)[static_cast<size_t>(o.step - 1)];
+  if (rec.status == "done") return Fail(Status::NothingToDo("step " + std::to_string(o.step) + " is already done"));
+  if (!Confirm(g, "mark step " + std::to_string(o.step) + " of run " + std::to_string(r.id) + " " +
+                      o.mark + "?"))
+    return Fail(Status::Declined("declined: nothing was changed"));
+  auto txn = db.Begin();
+  if (!txn.ok()) return Fail(txn.status());
+  // Marking done also records what the step implies (a migration applied...), as if it had run.
+  if (o.mark == "done") {
+    Status st = journal.RecordEffects(**txn, r.id, rec.step);
+    if (!st.ok()) return Fail(st);
+  }
+  Status st = journal.MarkStep(**txn, r.id, o.step, o.mark,
+                               "marked " + o.mark + " by " + ActorName(g));
+  if (st.ok()) st = (*txn)->Commit();
+  if (!st.ok()) return Fail(st);
+  std::cout << "step " << o.step << " of run " << r.id << " marked " << o.mark << "\n";
+  return 0;
+}
+
+}  // namespace orchestrate::cli

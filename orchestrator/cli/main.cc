@@ -1,0 +1,118 @@
+// The orchestrate command line. The only file that includes CLI11: it parses flags into the option
+// structs of options.h and calls the subcommand's Run* function.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "orchestrator/cli/context.h"
+#include "orchestrator/cli/options.h"
+
+namespace {
+
+using orchestrate::cli::GlobalOptions;
+
+constexpr const char* kDescription =
+    "orchestrate: roll back code, schema and data together.\n"
+    "Reads a plan (plan.yaml) whose release manifests pair a container image with SQL migrations\n"
+    "and seeds; deploys them and rolls them back in order, with a durable checkpoint after every\n"
+    "step so an interrupted run resumes when the same command is run again.\n\n"
+    "Exit codes: 0 done; 1 nothing to do or declined; 2 failed; 3 needs a human (locked,\n"
+    "interrupted outside a transaction, drift, another unfinished run); 64 usage error.";
+
+void AddCommon(CLI::App* cmd, GlobalOptions& g, bool changes) {
+  cmd->add_option("PLAN", g.plan_path, "the plan file (plan.yaml)")->required();
+  cmd->add_option("--env", g.env, "environment of the plan to use (default: local, or the first)");
+  cmd->add_option("--database", g.database,
+                  "database URL overriding the environment's: sqlite:FILE, postgresql://..., or "
+                  "libpq key=value");
+  cmd->add_option("--output", g.output, "output format")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--log-format", g.log_format, "log format on stderr")
+      ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_flag("-v,--verbose", [&g](int64_t n) { g.verbosity = static_cast<int>(n); },
+                "more log output");
+  cmd->add_flag("-q,--quiet", [&g](int64_t) { g.verbosity = -1; }, "warnings and errors only");
+  if (changes) {
+    cmd->add_flag("-y,--yes", g.yes, "do not ask for confirmation");
+    cmd->add_option("--lock-timeout", g.lock_timeout_seconds,
+                    "seconds to wait for another run's lock (default: policy.lock_timeout)");
+    cmd->add_option("--actor", g.actor, "who is running this, for history (default: $USER)");
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  namespace cli = orchestrate::cli;
+  CLI::App app{kDescription, "orchestrate"};
+  app.set_version_flag("--version", "orchestrate 0.1.0");
+  app.require_subcommand(1);
+  app.footer("Run `orchestrate COMMAND --help` for a command's options.");
+
+  GlobalOptions g;
+  cli::RunOptions run;
+  cli::ForceOptions force;
+  int history_limit = 0;
+  bool plan_rollback = false;
+
+  auto* deploy = app.add_subcommand(
+      "deploy", "apply the releases up to --to (default: the newest): migrations, seeds, image");
+  AddCommon(deploy, g, true);
+  deploy->add_option("--to", run.target, "the release to deploy (default: the newest)");
+  deploy->add_flag("--dry-run", run.dry_run, "show the plan and change nothing");
+
+  auto* rollback = app.add_subcommand(
+      "rollback",
+      "roll back to --to (default: previous): swap the image back, undo seeds, run the down SQL "
+      "stored at deploy time");
+  AddCommon(rollback, g, true);
+  rollback->add_option("--to", run.target, "a deployed release, or `previous` (the default)");
+  rollback->add_option("--reason", run.reason, "why: recorded in history (policy may require it)");
+  rollback->add_flag("--dry-run", run.dry_run, "show the plan and change nothing");
+
+  auto* plan = app.add_subcommand("plan", "show the ordered steps a deploy or rollback would run");
+  AddCommon(plan, g, false);
+  plan->add_option("--to", run.target,
+                   "target release: newer plans a deploy; `previous` or an older deployed release "
+                   "plans a rollback");
+  plan->add_flag("--rollback", plan_rollback, "plan a rollback (to --to, default previous)");
+
+  auto* status = app.add_subcommand(
+      "status", "deployed release, running image, pending releases, drift, unfinished run, lock");
+  AddCommon(status, g, false);
+
+  auto* history = app.add_subcommand("history", "deploys and rollbacks, newest first");
+  AddCommon(history, g, false);
+  history->add_option("-n,--limit", history_limit, "show only the newest N runs");
+
+  auto* validate = app.add_subcommand(
+      "validate", "check manifests, SQL files and environments without touching any database");
+  AddCommon(validate, g, false);
+
+  auto* forcecmd = app.add_subcommand(
+      "force", "resolve what needs a human: release a lock, abandon a run, mark a step");
+  AddCommon(forcecmd, g, true);
+  forcecmd->add_flag("--unlock", force.unlock, "release the run lock whoever holds it");
+  forcecmd->add_flag("--abandon", force.abandon, "give up the unfinished run (done steps stay)");
+  forcecmd->add_option("--step", force.step, "a step of the unfinished run")->check(CLI::PositiveNumber);
+  forcecmd->add_option("--mark", force.mark, "with --step: done or pending")
+      ->check(CLI::IsMember({"done", "pending"}));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 64;
+  }
+
+  for (int i = 1; i < argc; ++i) g.command_line += (i > 1 ? " " : "") + std::string(argv[i]);
+  cli::SetUpLogging(g);
+
+  if (deploy->parsed()) return cli::CmdDeploy(g, run);
+  if (rollback->parsed()) return cli::CmdRollback(g, run);
+  if (plan->parsed()) return cli::CmdPlan(g, run, plan_rollback);
+  if (status->parsed()) return cli::CmdStatus(g);
+  if (history->parsed()) return cli::CmdHistory(g, history_limit);
+  if (validate->parsed()) return cli::CmdValidate(g);
+  if (forcecmd->parsed()) return cli::CmdForce(g, force);
+  return 64;
+}

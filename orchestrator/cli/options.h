@@ -1,0 +1,45 @@
+// Parsed command-line options, shared by main.cc (which owns CLI11) and the subcommand files
+// (which never include CLI11: it is slow to compile).
+#pragma once
+
+#include <string>
+
+namespace orchestrate::cli {
+
+struct GlobalOptions {
+  std::string plan_path;
+  std::string env;       // empty: the plan's default environment
+  std::string database;  // overrides the environment's database URL
+  std::string output = "text";      // text | json
+  std::string log_format = "text";  // text | json
+  int verbosity = 0;                // -1 quiet, 0 normal, 1+ verbose
+  bool yes = false;
+  double lock_timeout_seconds = -1;  // <0: the plan's policy
+  std::string actor;                 // empty: the login name
+  std::string command_line;          // for the journal: "rollback --to 1.0.0"
+};
+
+struct RunOptions {
+  std::string target;  // --to
+  std::string reason;
+  bool dry_run = false;
+};
+
+struct ForceOptions {
+  bool unlock = false;
+  bool abandon = false;
+  int step = 0;
+  std::string mark;  // done | pending
+};
+
+// Each returns the process exit code (DESIGN.md: 0 done, 1 nothing to do or declined, 2 failed,
+// 3 needs a human, 64 usage).
+int CmdDeploy(const GlobalOptions& g, const RunOptions& o);
+int CmdRollback(const GlobalOptions& g, const RunOptions& o);
+int CmdPlan(const GlobalOptions& g, const RunOptions& o, bool rollback);
+int CmdStatus(const GlobalOptions& g);
+int CmdHistory(const GlobalOptions& g, int limit);
+int CmdValidate(const GlobalOptions& g);
+int CmdForce(const GlobalOptions& g, const ForceOptions& o);
+
+}  // namespace orchestrate::cli

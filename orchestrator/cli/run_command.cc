@@ -1,0 +1,75 @@
+#include "orchestrator/cli/run_command.h"
+
+#include <unistd.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "orchestrator/cli/context.h"
+#include "orchestrator/executor.h"
+#include "plans/render.h"
+
+namespace orchestrate::cli {
+
+int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction) {
+  auto ctx = OpenContext(g);
+  if (!ctx.ok()) return Fail(ctx.status());
+  const bool rollback = direction == Direction::kRollback;
+  if (rollback && !o.dry_run && ctx->plan.policy.require_reason && o.reason.empty())
+    return Fail(Status::Usage("the plan's policy requires a reason for a rollback: add --reason "
+                              "\"what went wrong\""));
+
+  RunRequest req;
+  req.direction = direction;
+  req.target = o.target;
+  req.dry_run = o.dry_run;
+  req.lock_timeout_seconds = ctx->lock_timeout_seconds;
+  req.meta = {ActorName(g), HostName(), static_cast<long>(getpid()), o.reason, g.command_line,
+              ctx->env.name};
+  req.confirm = [&](const RunPlan& plan) {
+    if (g.output == "text") std::cout << RenderPlanText(plan) << std::flush;
+    return Confirm(g, std::string(DirectionName(direction)) + " " + plan.app + " " +
+                          (plan.from_version.empty() ? "(nothing)" : plan.from_version) + " -> " +
+                          plan.to_version + " on " + ctx->db->DisplayUrl() + "?");
+  };
+
+  Executor executor(ctx->plan, *ctx->db, *ctx->deployer);
+  auto outcome = executor.Run(req);
+  if (!outcome.ok()) return Fail(outcome.status());
+  const RunOutcome& out = *outcome;
+  if (g.output == "json") {
+    nlohmann::json j = nlohmann::json::parse(RenderPlanJson(out.plan));
+    j["run_id"] = out.run_id;
+    j["resumed"] = out.resumed;
+    j["dry_run"] = o.dry_run;
+    j["steps_run"] = out.steps_run;
+    j["outcome"] = o.dry_run ? "planned" : "done";
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  if (o.dry_run) {
+    std::cout << RenderPlanText(out.plan) << "dry run: nothing was changed\n";
+    return out.plan.empty() ? 1 : 0;
+  }
+  std::cout << (rollback ? "rolled back " : "deployed ") << out.plan.app << " "
+            << (out.plan.from_version.empty() ? "(nothing)" : out.plan.from_version) << " -> "
+            << out.plan.to_version << " (run " << out.run_id << ", "
+            << (out.resumed ? "resumed, " : "") << out.steps_run << " steps run)\n";
+  for (const auto& item : out.plan.not_rolled_back)
+    std::cout << "not rolled back (do it by hand): " << item << "\n";
+  return 0;
+}
+
+int CmdDeploy(const GlobalOptions& g, const RunOptions& o) {
+  return RunCommand(g, o, Direction::kDeploy);
+}
+
+}  // namespace orchestrate::cli
+
+namespace orchestrate::cli {
+
+int CmdRollback(const GlobalOptions& g, const RunOptions& o) {
+  return RunCommand(g, o, Direction::kRollback);
+}
+
+}  // namespace orchestrate::cli

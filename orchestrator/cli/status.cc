@@ -1,0 +1,110 @@
+// `orchestrate status PLAN`: the deployed release, the running image, pending releases, drift, any
+// unfinished run, the lock holder and the schema/data fingerprints.
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "migrations/fingerprint.h"
+#include "migrations/journal.h"
+#include "orchestrator/cli/context.h"
+
+namespace orchestrate::cli {
+namespace {
+
+std::optional<LockHolder> ReadLockRow(Database& db) {
+  auto txn = db.Begin();
+  if (!txn.ok()) return std::nullopt;
+  auto r = (*txn)->Query("SELECT owner, host, pid, command, since FROM orchestrate_lock WHERE id = 1");
+  if (!r.ok() || r->rows.empty()) return std::nullopt;
+  const Row& row = r->rows[0];
+  return LockHolder{row[0].value_or(""), row[1].value_or(""), std::stol(row[2].value_or("0")),
+                    row[3].value_or(""), row[4].value_or("")};
+}
+
+}  // namespace
+
+int CmdStatus(const GlobalOptions& g) {
+  auto ctx = OpenContext(g);
+  if (!ctx.ok()) return Fail(ctx.status());
+  Journal journal(*ctx->db, NowIso8601);
+  auto state = journal.LoadState();
+  if (!state.ok()) return Fail(state.status());
+  auto unfinished = journal.UnfinishedRun();
+  if (!unfinished.ok()) return Fail(unfinished.status());
+  auto image = ctx->deployer->Current();
+  if (!image.ok()) return Fail(image.status());
+  auto fp = TakeFingerprint(*ctx->db);
+  if (!fp.ok()) return Fail(fp.status());
+  auto drift = DetectDrift(ctx->plan, *state);
+  auto lock = ReadLockRow(*ctx->db);
+
+  std::string current = state->current_version().value_or("");
+  std::vector<std::string> pending;
+  int cur_idx = current.empty() ? -1 : ctx->plan.IndexOf(current);
+  for (size_t i = static_cast<size_t>(cur_idx + 1); i < ctx->plan.releases.size(); ++i)
+    pending.push_back(ctx->plan.releases[i].version);
+
+  if (g.output == "json") {
+    nlohmann::json j;
+    j["app"] = ctx->plan.app;
+    j["environment"] = ctx->env.name;
+    j["database"] = ctx->db->DisplayUrl();
+    j["current_version"] = current.empty() ? nlohmann::json(nullptr) : nlohmann::json(current);
+    j["image"] = *image;
+    j["deployer"] = ctx->deployer->Describe();
+    nlohmann::json rels = nlohmann::json::array();
+    for (const auto& r : state->releases)
+      rels.push_back({{"version", r.version}, {"image", r.image}, {"deployed_at", r.deployed_at}});
+    j["deployed_releases"] = rels;
+    j["applied_migrations"] = state->migrations.size();
+    j["applied_seeds"] = state->seeds.size();
+    j["pending_releases"] = pending;
+    j["drift"] = drift;
+    if (*unfinished) {
+      const RunRecord& r = **unfinished;
+      j["unfinished_run"] = {{"run", r.id},          {"kind", r.kind},
+                             {"from", r.from_version}, {"to", r.to_version},
+                             {"status", r.status},   {"steps", r.step_count},
+                             {"steps_done", r.steps_done}, {"error", r.error}};
+    } else {
+      j["unfinished_run"] = nullptr;
+    }
+    j["lock"] = lock ? nlohmann::json(lock->str()) : nlohmann::json(nullptr);
+    j["schema_fingerprint"] = fp->schema_sha256;
+    j["data_fingerprint"] = fp->data_sha256;
+    nlohmann::json tables = nlohmann::json::object();
+    for (const auto& t : fp->tables) tables[t.table] = {{"rows", t.rows}, {"sha256", t.sha256}};
+    j["tables"] = tables;
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << "app:          " << ctx->plan.app << " (environment " << ctx->env.name << ")\n"
+            << "database:     " << ctx->db->DisplayUrl() << "\n"
+            << "release:      " << (current.empty() ? "(nothing deployed)" : current) << "\n"
+            << "image:        " << (image->empty() ? "(none)" : *image) << "  ["
+            << ctx->deployer->Describe() << "]\n"
+            << "applied:      " << state->migrations.size() << " migrations, "
+            << state->seeds.size() << " seeds, releases:";
+  for (const auto& r : state->releases) std::cout << " " << r.version;
+  std::cout << "\npending:      ";
+  if (pending.empty()) std::cout << "(none)";
+  for (const auto& p : pending) std::cout << p << " ";
+  std::cout << "\n";
+  if (*unfinished) {
+    const RunRecord& r = **unfinished;
+    std::cout << "unfinished:   " << r.kind << " " << r.from_version << " -> " << r.to_version
+              << " (run " << r.id << ", " << r.status << ", " << r.steps_done << "/"
+              << r.step_count << " steps done)"
+              << (r.error.empty() ? "" : "\n              error: " + r.error.substr(0, 300))
+              << "\n              resume with: orchestrate " << r.kind << " " << ctx->plan.file
+              << " --to " << r.to_version << "\n";
+  }
+  std::cout << "lock:         " << (lock ? lock->str() : "free") << "\n";
+  for (const auto& d : drift) std::cout << "drift:        " << d << "\n";
+  std::cout << "schema:       sha256 " << fp->schema_sha256.substr(0, 16) << " ("
+            << fp->schema.size() << " objects)\n"
+            << "data:         sha256 " << fp->data_sha256.substr(0, 16) << " ("
+            << fp->tables.size() << " tables)\n";
+  return 0;
+}
+
+}  // namespace orchestrate::cli

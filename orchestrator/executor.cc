@@ -1,0 +1,246 @@
+#include "orchestrator/executor.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <thread>
+
+#include "migrations/statement_text.h"
+#include "orchestrator/failpoint.h"
+#include "plans/render.h"
+
+namespace orchestrate {
+namespace {
+
+// Releases the run lock when the run ends, however it ends.
+class LockGuard {
+ public:
+  explicit LockGuard(Database& db) : db_(db) {}
+  ~LockGuard() {
+    Status st = db_.Unlock();
+    if (!st.ok()) spdlog::warn("could not release the run lock: {}", st.message());
+  }
+
+ private:
+  Database& db_;
+};
+
+std::string StepLabel(int n, int total, const Step& s) {
+  return "step " + std::to_string(n) + "/" + std::to_string(total) + " [" + s.release + "] " +
+         DescribeStep(s);
+}
+
+bool SameIntent(const RunRecord& run, const RunRequest& req, const Plan& plan) {
+  if (run.kind != DirectionName(req.direction)) return false;
+  if (req.direction == Direction::kDeploy) {
+    std::string newest = plan.releases.empty() ? "" : plan.releases.back().version;
+    return run.to_version == (req.target.empty() ? newest : req.target);
+  }
+  return req.target.empty() || req.target == "previous" || run.to_version == req.target;
+}
+
+RunPlan PlanOfRun(const RunRecord& run, const std::vector<StepRecord>& steps) {
+  RunPlan p;
+  p.direction = run.kind == "deploy" ? Direction::kDeploy : Direction::kRollback;
+  p.app = run.app;
+  p.from_version = run.from_version;
+  p.to_version = run.to_version;
+  p.fingerprint = run.fingerprint;
+  for (const auto& s : steps) p.steps.push_back(s.step);
+  return p;
+}
+
+}  // namespace
+
+Executor::Executor(const Plan& plan, Database& db, Deployer& deployer,
+                   std::function<std::string()> now)
+    : plan_(plan), db_(db), deployer_(deployer), now_(now), journal_(db, std::move(now)) {}
+
+Status Executor::AcquireLock(const RunRequest& request) {
+  LockHolder me{request.meta.actor, request.meta.host, request.meta.pid, request.meta.command,
+                now_()};
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::milliseconds(static_cast<long>(request.lock_timeout_seconds * 1000));
+  bool told = false;
+  for (;;) {
+    LockHolder holder;
+    auto got = db_.TryLock(me, &holder);
+    if (!got.ok()) return got.status().WithContext("cannot take the run lock");
+    if (*got) return Status::Ok();
+    if (std::chrono::steady_clock::now() >= deadline)
+      return Status::NeedsHuman("the database " + db_.DisplayUrl() + " is locked by " +
+                                holder.str() +
+                                "; wait for that run to end (or raise --lock-timeout). If that "
+                                "process is gone, release it with `orchestrate force " +
+                                plan_.file + " --unlock`");
+    if (!told) {
+      spdlog::info("waiting up to {}s for the run lock held by {}", request.lock_timeout_seconds,
+                   holder.str());
+      told = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+Result<RunPlan> Executor::Compute(const RunRequest& request, Journal& journal) {
+  auto state = journal.LoadState();
+  if (!state.ok()) return state.status();
+  auto image = deployer_.Current();
+  if (!image.ok()) return image.status().WithContext("reading the running image");
+  if (request.direction == Direction::kDeploy)
+    return PlanDeploy(plan_, *state, request.target, *image);
+  return PlanRollback(plan_, *state, request.target, *image);
+}
+
+Result<RunPlan> Executor::Preview(const RunRequest& request) {
+  auto unfinished = journal_.UnfinishedRun();
+  if (!unfinished.ok()) return unfinished.status();
+  if (*unfinished && SameIntent(**unfinished, request, plan_)) {
+    auto steps = journal_.LoadSteps((*unfinished)->id);
+    if (!steps.ok()) return steps.status();
+    return PlanOfRun(**unfinished, *steps);
+  }
+  return Compute(request, journal_);
+}
+
+Result<RunOutcome> Executor::Run(const RunRequest& request) {
+  RunOutcome outcome;
+  if (request.dry_run) {
+    auto p = Preview(request);
+    if (!p.ok()) return p.status();
+    outcome.plan = std::move(p).value();
+    return outcome;
+  }
+  ORCH_RETURN_IF_ERROR(AcquireLock(request));
+  LockGuard unlock(db_);
+  ORCH_RETURN_IF_ERROR(journal_.EnsureSchema());
+
+  auto unfinished = journal_.UnfinishedRun();
+  if (!unfinished.ok()) return unfinished.status();
+  if (*unfinished) {
+    const RunRecord& run = **unfinished;
+    if (!SameIntent(run, request, plan_))
+      return Status::NeedsHuman(
+          "an unfinished " + run.kind + " " + (run.from_version.empty() ? "(none)" : run.from_version) +
+          " -> " + run.to_version + " (run " + std::to_string(run.id) + ", started " +
+          run.started_at + " by " + run.actor + ", " + std::to_string(run.steps_done) + " of " +
+          std::to_string(run.step_count) + " steps done" +
+          (run.error.empty() ? "" : ", stopped on: " + run.error.substr(0, 200)) +
+          ") blocks this one.\nFinish it with `orchestrate " + run.kind + " " + plan_.file +
+          " --to " + run.to_version + "`, inspect it with `orchestrate status " + plan_.file +
+          "`, or give it up with `orchestrate force " + plan_.file + " --abandon`");
+    auto steps = journal_.LoadSteps(run.id);
+    if (!steps.ok()) return steps.status();
+    outcome.plan = PlanOfRun(run, *steps);
+    outcome.run_id = run.id;
+    outcome.resumed = true;
+    spdlog::info("resuming run {} ({} {} -> {}): {} of {} steps done", run.id, run.kind,
+                 run.from_version, run.to_version, run.steps_done, run.step_count);
+  } else {
+    auto computed = Compute(request, journal_);
+    if (!computed.ok()) return computed.status();
+    outcome.plan = std::move(computed).value();
+    if (outcome.plan.empty())
+      return Status::NothingToDo("nothing to do: " + plan_.app + " is already at " +
+                                 outcome.plan.to_version);
+    if (request.confirm && !request.confirm(outcome.plan))
+      return Status::Declined("declined: nothing was changed");
+    auto id = journal_.StartRun(outcome.plan, request.meta);
+    if (!id.ok()) return id.status().WithContext("cannot record the run");
+    outcome.run_id = *id;
+  }
+  ORCH_RETURN_IF_ERROR(Execute(outcome.run_id, outcome.plan, &outcome.steps_run));
+  return outcome;
+}
+
+Status Executor::Execute(int64_t run_id, const RunPlan& plan, int* steps_run) {
+  auto records = journal_.LoadSteps(run_id);
+  if (!records.ok()) return records.status();
+  int total = static_cast<int>(records->size());
+  for (const StepRecord& rec : *records) {
+    if (rec.status == "done") continue;
+    Failpoint("before-step:" + std::to_string(rec.n));
+    auto started = std::chrono::steady_clock::now();
+    Status st = ExecuteStep(run_id, rec.n, total, rec);
+    if (!st.ok()) {
+      if (st.code() == Code::kNeedsHuman) return st;  // the journal already says what happened
+      std::string where = StepLabel(rec.n, total, rec.step);
+      Status marked = journal_.MarkStepNow(run_id, rec.n, "failed", st.message());
+      Status finished = journal_.FinishRun(run_id, "failed", where + ": " + st.message());
+      if (!marked.ok() || !finished.ok())
+        spdlog::error("could not record the failure in the journal: {}",
+                      (!marked.ok() ? marked : finished).message());
+      return Status::Failed(
+          where + " failed: " + st.message() +
+          "\nnothing of this step was applied; the database is at the last completed step. Fix "
+          "the cause and run the same command again to resume from this step.");
+    }
+    ++*steps_run;
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - started)
+                  .count();
+    spdlog::info("{} done ({} ms)", StepLabel(rec.n, total, rec.step), ms);
+    Failpoint("after-step:" + std::to_string(rec.n));
+  }
+  Failpoint("before-finish");
+  (void)plan;
+  return journal_.FinishRun(run_id, "done");
+}
+
+Status Executor::ExecuteStep(int64_t run_id, int n, int total, const StepRecord& rec) {
+  const Step& step = rec.step;
+  if (step.kind == StepKind::kSwapImage) {
+    // Idempotent: re-run on resume whatever its recorded status.
+    ORCH_RETURN_IF_ERROR(journal_.MarkStepNow(run_id, n, "started"));
+    ORCH_RETURN_IF_ERROR(deployer_.Swap(step.image_to));
+    auto now_running = deployer_.Current();
+    if (!now_running.ok()) return now_running.status().WithContext("verifying the swap");
+    if (*now_running != step.image_to)
+      return Status::Failed(deployer_.Describe() + " reports " + *now_running + " after the swap, not " +
+                            step.image_to);
+    return journal_.MarkStepNow(run_id, n, "done");
+  }
+
+  if (!step.transactional) {
+    if (rec.status == "started" || rec.status == "failed")
+      return Status::NeedsHuman(
+          StepLabel(n, total, step) +
+          " runs outside a transaction and was interrupted or failed" +
+          (rec.error.empty() ? "" : " (" + rec.error + ")") +
+          "; whether its statements took effect is unknown. Check, starting with: " +
+          Excerpt(step.sql, 0) + "\nthen run `orchestrate force " + plan_.file + " --step " +
+          std::to_string(n) + " --mark done` (it took effect) or `--mark pending` (it did not; "
+          "it will run again)");
+    ORCH_RETURN_IF_ERROR(journal_.MarkStepNow(run_id, n, "started"));
+    Status st = db_.ExecScriptNoTransaction(step.sql);
+    if (!st.ok()) {
+      (void)journal_.MarkStepNow(run_id, n, "failed", st.message());
+      (void)journal_.FinishRun(run_id, "failed", StepLabel(n, total, step) + ": " + st.message());
+      return Status::NeedsHuman(StepLabel(n, total, step) +
+                                " failed outside a transaction: " + st.message() +
+                                "\nsome of its statements may have taken effect; check, then use "
+                                "`orchestrate force " + plan_.file + " --step " +
+                                std::to_string(n) + " --mark done|pending`");
+    }
+  }
+
+  auto txn = db_.Begin();
+  if (!txn.ok()) return txn.status();
+  Transaction& t = **txn;
+  if (step.transactional && !step.sql.empty()) {
+    Status st = t.ExecScript(step.sql);
+    if (!st.ok()) {
+      std::string what = step.id.empty() ? "" : (step.kind == StepKind::kRunSeed ||
+                                                 step.kind == StepKind::kUndoSeed
+                                                     ? "seed "
+                                                     : "migration ") + step.id + ", ";
+      return Status::Failed(what + st.message());
+    }
+  }
+  ORCH_RETURN_IF_ERROR(journal_.RecordEffects(t, run_id, step));
+  ORCH_RETURN_IF_ERROR(journal_.MarkStep(t, run_id, n, "done"));
+  Failpoint("before-commit:" + std::to_string(n));
+  return t.Commit();
+}
+
+}  // namespace orchestrate

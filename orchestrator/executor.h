@@ -1,0 +1,70 @@
+// The executor: runs a deploy or a rollback under the database lock, one durable checkpoint per
+// step, resuming an unfinished run of the same intent and refusing a different one.
+//
+// Protocol (DESIGN.md, "Execution protocol"):
+//  1. take the run lock (waiting up to the lock timeout; kNeedsHuman naming the holder after);
+//  2. if an unfinished run exists: resume it when it has the same direction and target, else
+//     refuse (kNeedsHuman, saying how to finish or abandon it);
+//  3. else plan from what the database says is deployed, confirm, record the run and its steps;
+//  4. each transactional step commits its SQL, its state-table effects and its `done` mark in ONE
+//     transaction; the image swap and `transactional: false` steps are marked started before and
+//     done after; a non-transactional step found started on resume needs a human;
+//  5. on failure: stop, mark the step and the run failed, return the error. Never retry.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "migrations/database.h"
+#include "migrations/journal.h"
+#include "orchestrator/deployer.h"
+#include "plans/model.h"
+#include "plans/planner.h"
+
+namespace orchestrate {
+
+struct RunRequest {
+  Direction direction = Direction::kDeploy;
+  std::string target;  // deploy: "" for the newest; rollback: "" or "previous", or a version
+  RunMeta meta;
+  double lock_timeout_seconds = 10;
+  bool dry_run = false;  // plan and stop; changes nothing (takes no lock)
+  // Called with the plan before anything changes (not when resuming); false declines.
+  std::function<bool(const RunPlan&)> confirm;
+};
+
+struct RunOutcome {
+  RunPlan plan;
+  int64_t run_id = 0;  // 0 for a dry run
+  bool resumed = false;
+  int steps_run = 0;  // steps executed by this invocation
+};
+
+class Executor {
+ public:
+  // The references must outlive the executor. `now` is the clock (a seam for tests).
+  Executor(const Plan& plan, Database& db, Deployer& deployer,
+           std::function<std::string()> now = NowIso8601);
+
+  // Runs (or resumes) the requested deploy or rollback. kNothingToDo when already there; kDeclined
+  // when confirm() said no; otherwise the Status of the first failure (see the protocol above).
+  Result<RunOutcome> Run(const RunRequest& request);
+
+  // Computes the plan the request would run, changing nothing.
+  Result<RunPlan> Preview(const RunRequest& request);
+
+ private:
+  Status AcquireLock(const RunRequest& request);
+  Result<RunPlan> Compute(const RunRequest& request, Journal& journal);
+  Status Execute(int64_t run_id, const RunPlan& plan, int* steps_run);
+  Status ExecuteStep(int64_t run_id, int n, int total, const StepRecord& rec);
+
+  const Plan& plan_;
+  Database& db_;
+  Deployer& deployer_;
+  std::function<std::string()> now_;
+  Journal journal_;
+};
+
+}  // namespace orchestrate

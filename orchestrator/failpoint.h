@@ -1,0 +1,18 @@
+// Failpoints: named places where a test build can kill the process (SIGKILL) to prove that an
+// interrupted run resumes. Compiled in only for the `orchestrate-failpoints` test binary; in the
+// real binary Failpoint() does nothing.
+//
+// In a test build, ORCHESTRATE_FAILPOINT=NAME kills the process the first time Failpoint(NAME) is
+// reached. Names used by the executor: "before-step:N", "before-commit:N", "after-step:N",
+// "before-finish" (N is the 1-based step number).
+#pragma once
+
+#include <string>
+
+namespace orchestrate {
+
+void Failpoint(const std::string& name);
+// Whether this binary was built with failpoints.
+bool FailpointsEnabled();
+
+}  // namespace orchestrate

@@ -1,0 +1,575 @@
+#include "plans/manifest.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <dirent.h>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <sys/stat.h>
+
+#include "plans/semver.h"
+#include "plans/sha256.h"
+
+namespace orchestrate {
+namespace {
+
+bool ReadFile(const std::string& path, std::string* out, std::string* error) {
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    *error = "is a folder, not a file";
+    return false;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *error = std::strerror(errno);
+    return false;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return true;
+}
+
+bool IsDir(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+std::string DirName(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+std::string JoinPath(const std::string& dir, const std::string& rel) {
+  if (!rel.empty() && rel[0] == '/') return rel;
+  if (dir.empty() || dir == ".") return rel;
+  return dir + "/" + rel;
+}
+
+// Collects diagnostics for one manifest file and offers typed, strict accessors.
+class Reader {
+ public:
+  Reader(std::string file, const VarLookup& lookup, std::vector<std::string>* errors)
+      : file_(std::move(file)), lookup_(lookup), errors_(errors) {}
+
+  const std::string& file() const { return file_; }
+
+  SourcePos Pos(const YAML::Node& node) const {
+    SourcePos pos;
+    pos.file = file_;
+    YAML::Mark m = node.Mark();
+    if (!m.is_null()) {
+      pos.line = m.line + 1;
+      pos.column = m.column + 1;
+    }
+    return pos;
+  }
+
+  void Error(const SourcePos& pos, const std::string& msg) {
+    errors_->push_back(pos.str() + ": " + msg);
+  }
+  void Error(const YAML::Node& node, const std::string& msg) { Error(Pos(node), msg); }
+
+  // Checks that `node` is a map whose keys are all in `allowed` (and not repeated), and that every
+  // key in `required` is present. Returns false when `node` is not a map.
+  bool CheckMap(const YAML::Node& node, const std::string& what,
+                const std::vector<std::string>& allowed, const std::vector<std::string>& required) {
+    if (!node.IsMap()) {
+      Error(node, what + " must be a mapping of keys to values");
+      return false;
+    }
+    std::set<std::string> seen;
+    for (const auto& kv : node) {
+      std::string key = kv.first.Scalar();
+      if (!seen.insert(key).second) {
+        Error(kv.first, "duplicate key '" + key + "' in " + what + ": keep only one");
+        continue;
+      }
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        Error(kv.first, "unknown key '" + key + "' in " + what + " (allowed: " + list + ")");
+      }
+    }
+    for (const auto& r : required) {
+      if (!seen.count(r)) Error(node, what + " is missing the required key '" + r + "'");
+    }
+    return true;
+  }
+
+  // A scalar string with ${VAR} expansion. Returns false (and records why) when absent handling is
+  // up to the caller: `present` tells whether the key exists.
+  bool String(const YAML::Node& map, const std::string& key, std::string* out,
+              bool expand = true) {
+    YAML::Node node = map[key];
+    if (!node) return false;
+    if (!node.IsScalar()) {
+      Error(node, "'" + key + "' must be a single value (a string), not a list or mapping");
+      return false;
+    }
+    if (node.Tag() == "~" || (node.Tag() == "?" && node.Scalar() == "~") || node.IsNull()) {
+      Error(node, "'" + key + "' is empty: give it a value");
+      return false;
+    }
+    return Expand(node, node.Scalar(), out, expand);
+  }
+
+  bool Expand(const YAML::Node& node, const std::string& raw, std::string* out, bool expand) {
+    if (!expand) {
+      *out = raw;
+      return true;
+    }
+    size_t offset = 0;
+    auto r = ExpandVars(raw, lookup_, &offset);
+    if (!r.ok()) {
+      SourcePos pos = Pos(node);
+      // Point at the '$' when the value is on one line.
+      if (raw.find('\n') == std::string::npos) {
+        int quote = (node.Tag() == "!") ? 1 : 0;  // "..." or '...' scalars carry the "!" tag
+        pos.column += static_cast<int>(offset) + quote;
+      }
+      Error(pos, r.status().message());
+      return false;
+    }
+    *out = r.value();
+    return true;
+  }
+
+  bool Bool(const YAML::Node& map, const std::string& key, bool* out) {
+    YAML::Node node = map[key];
+    if (!node) return false;
+    std::string s = node.IsScalar() ? node.Scalar() : "";
+    if (s == "true" || s == "yes" || s == "on") {
+      *out = true;
+      return true;
+    }
+    if (s == "false" || s == "no" || s == "off") {
+      *out = false;
+      return true;
+    }
+    Error(node, "'" + key + "' must be true or false");
+    return false;
+  }
+
+  bool Int(const YAML::Node& map, const std::string& key, long min, long max, long* out) {
+    YAML::Node node = map[key];
+    if (!node) return false;
+    std::string s = node.IsScalar() ? node.Scalar() : "";
+    bool digits = !s.empty() && s.size() < 12 &&
+                  std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(c); });
+    if (!digits || std::stol(s) < min || std::stol(s) > max) {
+      Error(node, "'" + key + "' must be a whole number from " + std::to_string(min) + " to " +
+                      std::to_string(max));
+      return false;
+    }
+    *out = std::stol(s);
+    return true;
+  }
+
+  bool StringList(const YAML::Node& map, const std::string& key, std::vector<std::string>* out) {
+    YAML::Node node = map[key];
+    if (!node) return false;
+    if (!node.IsSequence()) {
+      Error(node, "'" + key + "' must be a list, for example [a, b]");
+      return false;
+    }
+    bool ok = true;
+    for (const auto& item : node) {
+      if (!item.IsScalar()) {
+        Error(item, "each item of '" + key + "' must be a single value");
+        ok = false;
+        continue;
+      }
+      std::string v;
+      if (Expand(item, item.Scalar(), &v, true))
+        out->push_back(v);
+      else
+        ok = false;
+    }
+    return ok;
+  }
+
+ private:
+  std::string file_;
+  const VarLookup& lookup_;
+  std::vector<std::string>* errors_;
+};
+
+bool ParseDuration(const std::string& s, double* seconds) {
+  if (s.empty()) return false;
+  size_t i = 0;
+  while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
+  if (i == 0) return false;
+  double n = std::atof(s.substr(0, i).c_str());
+  std::string unit = s.substr(i);
+  if (unit == "" || unit == "s") *seconds = n;
+  else if (unit == "ms") *seconds = n / 1000;
+  else if (unit == "m") *seconds = n * 60;
+  else if (unit == "h") *seconds = n * 3600;
+  else return false;
+  return true;
+}
+
+bool ValidId(const std::string& id) {
+  if (id.empty() || id.size() > 200) return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.')
+      return false;
+  return true;
+}
+
+std::optional<YAML::Node> LoadYaml(const std::string& path, const std::string& text,
+                                   std::vector<std::string>* errors) {
+  try {
+    YAML::Node root = YAML::Load(text);
+    return root;
+  } catch (const YAML::ParserException& e) {
+    SourcePos pos{path, e.mark.line + 1, e.mark.column + 1};
+    errors->push_back(pos.str() + ": malformed YAML: " + e.msg);
+  } catch (const YAML::Exception& e) {
+    errors->push_back(path + ": malformed YAML: " + e.what());
+  }
+  return std::nullopt;
+}
+
+SqlFile ReadSql(Reader& r, const YAML::Node& node, const std::string& value,
+                const std::string& base_dir) {
+  SqlFile f;
+  f.path = JoinPath(base_dir, value);
+  f.pos = r.Pos(node);
+  struct stat st;
+  if (stat(f.path.c_str(), &st) != 0 && errno == ENOENT) return f;  // missing: see MissingFiles
+  std::string err;
+  if (ReadFile(f.path, &f.text, &err)) {
+    f.present = true;
+    f.sha256 = Sha256Hex(f.text);
+  } else {
+    r.Error(node, "cannot read " + f.path + ": " + err);
+  }
+  return f;
+}
+
+void ParseMigrations(Reader& r, const YAML::Node& list, const std::string& dir, Release* rel) {
+  if (!list.IsSequence()) {
+    r.Error(list, "'migrations' must be a list of {id, up, down} entries");
+    return;
+  }
+  for (const auto& m : list) {
+    if (!r.CheckMap(m, "a migration", {"id", "up", "down", "transactional", "description"},
+                    {"id", "up", "down"}))
+      continue;
+    Migration mig;
+    mig.pos = r.Pos(m);
+    if (r.String(m, "id", &mig.id, false) && !ValidId(mig.id))
+      r.Error(m["id"], "migration id '" + mig.id +
+                           "' may hold only letters, digits, '_', '-' and '.'");
+    std::string up, down;
+    if (r.String(m, "up", &up)) mig.up = ReadSql(r, m["up"], up, dir);
+    if (r.String(m, "down", &down)) {
+      if (down == "irreversible") {
+        mig.irreversible = true;
+        mig.down.pos = r.Pos(m["down"]);
+      } else {
+        mig.down = ReadSql(r, m["down"], down, dir);
+      }
+    }
+    r.Bool(m, "transactional", &mig.transactional);
+    rel->migrations.push_back(std::move(mig));
+  }
+}
+
+void ParseSeeds(Reader& r, const YAML::Node& list, const std::string& dir, Release* rel) {
+  if (!list.IsSequence()) {
+    r.Error(list, "'seeds' must be a list of {id, tables, sql} entries");
+    return;
+  }
+  for (const auto& s : list) {
+    if (!r.CheckMap(s, "a seed", {"id", "tables", "sql", "undo", "description"},
+                    {"id", "tables", "sql"}))
+      continue;
+    Seed seed;
+    seed.pos = r.Pos(s);
+    if (r.String(s, "id", &seed.id, false) && !ValidId(seed.id))
+      r.Error(s["id"], "seed id '" + seed.id + "' may hold only letters, digits, '_', '-' and '.'");
+    if (r.StringList(s, "tables", &seed.tables) && seed.tables.empty())
+      r.Error(s["tables"], "'tables' must name at least one table the seed writes to");
+    std::string path;
+    if (r.String(s, "sql", &path)) seed.sql = ReadSql(r, s["sql"], path, dir);
+    if (r.String(s, "undo", &path)) seed.undo = ReadSql(r, s["undo"], path, dir);
+    rel->seeds.push_back(std::move(seed));
+  }
+}
+
+std::optional<Release> LoadRelease(const std::string& path, const VarLookup& lookup,
+                                   std::vector<std::string>* errors) {
+  std::string text, err;
+  if (!ReadFile(path, &text, &err)) {
+    errors->push_back(path + ": cannot read release manifest: " + err);
+    return std::nullopt;
+  }
+  auto root = LoadYaml(path, text, errors);
+  if (!root) return std::nullopt;
+  Reader r(path, lookup, errors);
+  Release rel;
+  rel.file = path;
+  rel.sha256 = Sha256Hex(text);
+  rel.pos = r.Pos(*root);
+  if (!r.CheckMap(*root, "a release manifest",
+                  {"version", "image", "order", "migrations", "seeds", "not_rolled_back",
+                   "description"},
+                  {"version", "image"}))
+    return std::nullopt;
+  if (r.String(*root, "version", &rel.version, false)) {
+    bool ok = !rel.version.empty() && rel.version.size() <= 100;
+    for (char c : rel.version)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && std::string("._-+").find(c) == std::string::npos)
+        ok = false;
+    if (!ok)
+      r.Error((*root)["version"], "version '" + rel.version +
+                                      "' may hold only letters, digits, '.', '_', '-' and '+'");
+  }
+  r.String(*root, "image", &rel.image);
+  std::string order;
+  if (r.String(*root, "order", &order)) {
+    if (order == "code-first") rel.order = ReleaseOrder::kCodeFirst;
+    else if (order == "schema-first") rel.order = ReleaseOrder::kSchemaFirst;
+    else r.Error((*root)["order"], "'order' must be code-first or schema-first");
+  }
+  std::string dir = DirName(path);
+  if ((*root)["migrations"]) ParseMigrations(r, (*root)["migrations"], dir, &rel);
+  if ((*root)["seeds"]) ParseSeeds(r, (*root)["seeds"], dir, &rel);
+  r.StringList(*root, "not_rolled_back", &rel.not_rolled_back);
+  return rel;
+}
+
+std::vector<std::string> ListManifests(const std::string& dir) {
+  std::vector<std::string> files;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      std::string name = e->d_name;
+      auto ends = [&](const std::string& suf) {
+        return name.size() > suf.size() && name.compare(name.size() - suf.size(), suf.size(), suf) == 0;
+      };
+      if (name[0] != '.' && (ends(".yaml") || ends(".yml"))) files.push_back(JoinPath(dir, name));
+    }
+    closedir(d);
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+void ParseEnvironments(Reader& r, const YAML::Node& envs, Plan* plan) {
+  if (!envs.IsMap() || envs.size() == 0) {
+    r.Error(envs, "'environments' must map at least one environment name to its settings");
+    return;
+  }
+  std::set<std::string> seen;
+  for (const auto& kv : envs) {
+    Environment env;
+    env.name = kv.first.Scalar();
+    env.pos = r.Pos(kv.first);
+    if (!seen.insert(env.name).second) {
+      r.Error(kv.first, "duplicate environment '" + env.name + "'");
+      continue;
+    }
+    const YAML::Node& e = kv.second;
+    if (!r.CheckMap(e, "environment '" + env.name + "'", {"database", "deployer"},
+                    {"database", "deployer"}))
+      continue;
+    r.String(e, "database", &env.database);
+    const YAML::Node& d = e["deployer"];
+    if (d && r.CheckMap(d, "the deployer of environment '" + env.name + "'", {"kind", "path"},
+                        {"kind"})) {
+      env.deployer.pos = r.Pos(d);
+      r.String(d, "kind", &env.deployer.kind);
+      if (env.deployer.kind == "file") {
+        std::string p;
+        if (r.String(d, "path", &p))
+          env.deployer.settings["path"] = JoinPath(DirName(plan->file), p);
+        else if (!d["path"])
+          r.Error(d, "a file deployer needs 'path': the file that holds the running image");
+      } else if (!env.deployer.kind.empty()) {
+        r.Error(d["kind"], "unknown deployer kind '" + env.deployer.kind + "' (known: file)");
+      }
+    }
+    plan->environments[env.name] = env;
+    if (plan->default_environment.empty()) plan->default_environment = env.name;
+  }
+  if (plan->environments.count("local")) plan->default_environment = "local";
+}
+
+void ParsePolicy(Reader& r, const YAML::Node& p, Policy* policy) {
+  if (!r.CheckMap(p, "'policy'",
+                  {"require_reason", "allow_major", "window_days", "snapshot", "batch_rows",
+                   "lock_timeout"},
+                  {}))
+    return;
+  r.Bool(p, "require_reason", &policy->require_reason);
+  r.Bool(p, "allow_major", &policy->allow_major);
+  long n = 0;
+  if (r.Int(p, "window_days", 0, 36500, &n)) policy->window_days = static_cast<int>(n);
+  if (r.Int(p, "batch_rows", 1, 10000000, &n)) policy->batch_rows = static_cast<int>(n);
+  std::string s;
+  if (r.String(p, "snapshot", &s) && s != "on-destroy" && s != "off")
+    r.Error(p["snapshot"], "'snapshot' must be on-destroy or off");
+  else if (!s.empty())
+    policy->snapshot = s;
+  if (r.String(p, "lock_timeout", &s) && !ParseDuration(s, &policy->lock_timeout_seconds))
+    r.Error(p["lock_timeout"], "'lock_timeout' must be a duration such as 30s, 500ms or 2m");
+}
+
+void CheckUniqueness(Plan* plan, std::vector<std::string>* errors) {
+  std::map<std::string, SourcePos> versions, migrations, seeds;
+  for (const auto& rel : plan->releases) {
+    auto [it, fresh] = versions.emplace(rel.version, rel.pos);
+    if (!fresh && !rel.version.empty())
+      errors->push_back(rel.pos.str() + ": duplicate version " + rel.version + " (also in " +
+                        it->second.file + "): give each release manifest its own version");
+    for (const auto& m : rel.migrations) {
+      auto [mit, mfresh] = migrations.emplace(m.id, m.pos);
+      if (!mfresh && !m.id.empty())
+        errors->push_back(m.pos.str() + ": duplicate migration id '" + m.id + "' (first at " +
+                          mit->second.str() + "): migration ids must be unique across releases");
+    }
+    for (const auto& s : rel.seeds) {
+      auto [sit, sfresh] = seeds.emplace(s.id, s.pos);
+      if (!sfresh && !s.id.empty())
+        errors->push_back(s.pos.str() + ": duplicate seed id '" + s.id + "' (first at " +
+                          sit->second.str() + "): seed ids must be unique across releases");
+    }
+  }
+}
+
+void OrderReleases(Plan* plan) {
+  std::vector<SemVer> parsed;
+  for (const auto& rel : plan->releases) {
+    auto v = ParseSemVer(rel.version);
+    if (!v) return;  // manifest order
+    parsed.push_back(*v);
+  }
+  plan->versions_are_semver = true;
+  std::vector<size_t> idx(plan->releases.size());
+  for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+  std::stable_sort(idx.begin(), idx.end(),
+                   [&](size_t a, size_t b) { return CompareSemVer(parsed[a], parsed[b]) < 0; });
+  std::vector<Release> sorted;
+  for (size_t i : idx) sorted.push_back(std::move(plan->releases[i]));
+  plan->releases = std::move(sorted);
+}
+
+}  // namespace
+
+std::string SourcePos::str() const {
+  if (line <= 0) return file;
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
+const char* ReleaseOrderName(ReleaseOrder order) {
+  return order == ReleaseOrder::kSchemaFirst ? "schema-first" : "code-first";
+}
+
+const Release* Plan::FindRelease(const std::string& version) const {
+  int i = IndexOf(version);
+  return i < 0 ? nullptr : &releases[static_cast<size_t>(i)];
+}
+
+int Plan::IndexOf(const std::string& version) const {
+  for (size_t i = 0; i < releases.size(); ++i)
+    if (releases[i].version == version) return static_cast<int>(i);
+  return -1;
+}
+
+std::vector<std::string> Plan::MissingFiles() const {
+  std::vector<std::string> out;
+  auto check = [&](const SqlFile& f, const std::string& what) {
+    if (!f.present)
+      out.push_back(f.pos.str() + ": " + what + " file " + f.path +
+                    " does not exist: fix the path or add the file");
+  };
+  for (const auto& rel : releases) {
+    for (const auto& m : rel.migrations) {
+      check(m.up, "up");
+      if (!m.irreversible) check(m.down, "down");
+    }
+    for (const auto& s : rel.seeds) {
+      check(s.sql, "seed");
+      if (s.undo) check(*s.undo, "undo");
+    }
+  }
+  return out;
+}
+
+Result<Plan> LoadPlan(const std::string& plan_path, const VarLookup& lookup) {
+  std::vector<std::string> errors;
+  std::string text, err;
+  if (!ReadFile(plan_path, &text, &err))
+    return Status::Invalid(plan_path + ": cannot read the plan: " + err);
+  auto root = LoadYaml(plan_path, text, &errors);
+  if (!root) return Status::Invalid(errors.front());
+
+  Plan plan;
+  plan.file = plan_path;
+  plan.sha256 = Sha256Hex(text);
+  Reader r(plan_path, lookup, &errors);
+  if (r.CheckMap(*root, "the plan", {"app", "releases", "environments", "policy"},
+                 {"app", "releases", "environments"})) {
+    if (r.String(*root, "app", &plan.app, false) && !ValidId(plan.app))
+      r.Error((*root)["app"], "app name '" + plan.app + "' may hold only letters, digits, '_', '-' and '.'");
+    if ((*root)["environments"]) ParseEnvironments(r, (*root)["environments"], &plan);
+    if ((*root)["policy"]) ParsePolicy(r, (*root)["policy"], &plan.policy);
+
+    const YAML::Node& rels = (*root)["releases"];
+    std::vector<std::string> files;
+    std::string dir = DirName(plan_path);
+    if (rels && rels.IsScalar()) {
+      std::string folder;
+      if (r.String(*root, "releases", &folder)) {
+        std::string path = JoinPath(dir, folder);
+        if (!IsDir(path))
+          r.Error(rels, "releases folder " + path + " does not exist: create it or fix the path");
+        files = ListManifests(path);
+        if (IsDir(path) && files.empty())
+          r.Error(rels, "releases folder " + path + " holds no .yaml release manifests");
+      }
+    } else if (rels && rels.IsSequence()) {
+      for (const auto& item : rels) {
+        std::string f;
+        if (item.IsScalar() && r.Expand(item, item.Scalar(), &f, true)) {
+          std::string path = JoinPath(dir, f);
+          struct stat st;
+          if (stat(path.c_str(), &st) != 0)
+            r.Error(item, "release manifest " + path + " does not exist: fix the path");
+          else
+            files.push_back(path);
+        } else if (!item.IsScalar()) {
+          r.Error(item, "each item of 'releases' must be a file path");
+        }
+      }
+    } else if (rels) {
+      r.Error(rels, "'releases' must be a folder path or a list of manifest files");
+    }
+    for (const auto& f : files) {
+      auto rel = LoadRelease(f, lookup, &errors);
+      if (rel) plan.releases.push_back(std::move(*rel));
+    }
+  }
+  CheckUniqueness(&plan, &errors);
+  if (errors.empty() && plan.releases.empty())
+    errors.push_back(plan_path + ": the plan lists no release manifests: add at least one");
+  if (!errors.empty()) {
+    std::string msg;
+    for (size_t i = 0; i < errors.size(); ++i) msg += (i ? "\n" : "") + errors[i];
+    return Status::Invalid(msg);
+  }
+  OrderReleases(&plan);
+  return plan;
+}
+
+}  // namespace orchestrate

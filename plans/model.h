@@ -1,0 +1,103 @@
+// The manifest model: what plan.yaml and the release manifests say, after parsing, ${VAR}
+// expansion and validation. Plain values; no I/O happens through these types.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace orchestrate {
+
+// Where a value came from, for error messages: "plan.yaml:12:5".
+struct SourcePos {
+  std::string file;
+  int line = 0;  // 1-based; 0 when unknown
+  int column = 0;
+  std::string str() const;
+};
+
+// A SQL file referenced by a manifest. The text is read at load time; a file that is missing is
+// recorded (present == false) rather than failing the load, because a rollback must still work
+// from the SQL stored in the database after a newer release's files are gone.
+struct SqlFile {
+  std::string path;  // as resolved (relative paths are resolved against the manifest's folder)
+  bool present = false;
+  std::string text;
+  std::string sha256;  // of text, lowercase hex; empty when not present
+  SourcePos pos;       // where the manifest names it
+};
+
+struct Migration {
+  std::string id;
+  SqlFile up;
+  SqlFile down;               // unused when irreversible
+  bool irreversible = false;  // `down: irreversible`
+  bool transactional = true;
+  SourcePos pos;
+};
+
+struct Seed {
+  std::string id;
+  std::vector<std::string> tables;
+  SqlFile sql;
+  std::optional<SqlFile> undo;
+  SourcePos pos;
+};
+
+enum class ReleaseOrder { kCodeFirst, kSchemaFirst };
+const char* ReleaseOrderName(ReleaseOrder order);
+
+struct Release {
+  std::string version;
+  std::string image;
+  ReleaseOrder order = ReleaseOrder::kCodeFirst;
+  std::vector<Migration> migrations;
+  std::vector<Seed> seeds;
+  std::vector<std::string> not_rolled_back;
+  std::string file;    // the manifest file
+  std::string sha256;  // of the manifest text
+  SourcePos pos;
+};
+
+struct DeployerSpec {
+  std::string kind = "file";
+  std::map<std::string, std::string> settings;  // kind-specific keys, already expanded
+  SourcePos pos;
+};
+
+struct Environment {
+  std::string name;
+  std::string database;  // URL, already expanded
+  DeployerSpec deployer;
+  SourcePos pos;
+};
+
+struct Policy {
+  bool require_reason = false;
+  bool allow_major = true;
+  int window_days = 0;  // 0: no limit
+  std::string snapshot = "on-destroy";
+  int batch_rows = 5000;
+  double lock_timeout_seconds = 10;
+};
+
+struct Plan {
+  std::string app;
+  std::string file;  // plan.yaml path
+  std::string sha256;
+  std::vector<Release> releases;  // in version order, oldest first
+  std::map<std::string, Environment> environments;
+  std::string default_environment;  // "local" when present, else the first declared
+  Policy policy;
+  bool versions_are_semver = false;
+
+  // Null when no release has this version.
+  const Release* FindRelease(const std::string& version) const;
+  // Index of the release in `releases`, or -1.
+  int IndexOf(const std::string& version) const;
+  // Files referenced by manifests that do not exist: one line per file, "file:line:col: ...".
+  std::vector<std::string> MissingFiles() const;
+};
+
+}  // namespace orchestrate

@@ -1,0 +1,322 @@
+#include "plans/planner.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "plans/sha256.h"
+
+namespace orchestrate {
+namespace {
+
+struct KindName {
+  StepKind kind;
+  const char* name;
+};
+constexpr KindName kKindNames[] = {
+    {StepKind::kApplyMigration, "apply-migration"}, {StepKind::kRevertMigration, "revert-migration"},
+    {StepKind::kRunSeed, "run-seed"},               {StepKind::kUndoSeed, "undo-seed"},
+    {StepKind::kRecordRelease, "record-release"},   {StepKind::kForgetRelease, "forget-release"},
+    {StepKind::kSwapImage, "swap-image"},
+};
+
+std::string KnownVersions(const Plan& plan) {
+  std::string out;
+  for (const auto& r : plan.releases) out += (out.empty() ? "" : ", ") + r.version;
+  return out.empty() ? "none" : out;
+}
+
+Status MissingFile(const SqlFile& f, const std::string& what, const std::string& owner) {
+  return Status::Invalid(f.pos.str() + ": the " + what + " file of " + owner + " (" + f.path +
+                         ") does not exist: restore it or fix the path");
+}
+
+Status CheckDrift(const Plan& plan, const CurrentState& state) {
+  auto drift = DetectDrift(plan, state);
+  if (drift.empty()) return Status::Ok();
+  std::string msg = "refusing to plan: applied migrations differ from their files (drift):";
+  for (const auto& d : drift) msg += "\n  " + d;
+  msg +=
+      "\nrestore the files to what was applied (a released migration must not change; add a new "
+      "migration instead)";
+  return Status::NeedsHuman(msg);
+}
+
+const DeployedRelease* FindDeployed(const CurrentState& state, const std::string& version) {
+  for (const auto& r : state.releases)
+    if (r.version == version) return &r;
+  return nullptr;
+}
+
+}  // namespace
+
+const char* StepKindName(StepKind kind) {
+  for (const auto& kn : kKindNames)
+    if (kn.kind == kind) return kn.name;
+  return "unknown";
+}
+
+bool StepKindFromName(const std::string& name, StepKind* kind) {
+  for (const auto& kn : kKindNames) {
+    if (name == kn.name) {
+      *kind = kn.kind;
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* DirectionName(Direction direction) {
+  return direction == Direction::kDeploy ? "deploy" : "rollback";
+}
+
+std::string FingerprintOf(const RunPlan& plan) {
+  // Canonical, length-prefixed fields so that no two different plans serialize alike.
+  std::string canon;
+  auto field = [&canon](const std::string& s) {
+    canon += std::to_string(s.size());
+    canon += ':';
+    canon += s;
+  };
+  field(DirectionName(plan.direction));
+  field(plan.app);
+  field(plan.from_version);
+  field(plan.to_version);
+  for (const auto& s : plan.steps) {
+    field(StepKindName(s.kind));
+    field(s.release);
+    field(s.id);
+    field(s.sql_sha256);
+    field(s.transactional ? "t" : "n");
+    field(s.down_sha256);
+    field(s.has_undo ? "u" : "-");
+    field(s.image_from);
+    field(s.image_to);
+  }
+  return Sha256Hex(canon);
+}
+
+std::vector<std::string> DetectDrift(const Plan& plan, const CurrentState& state) {
+  std::map<std::string, const Migration*> by_id;
+  for (const auto& rel : plan.releases)
+    for (const auto& m : rel.migrations) by_id[m.id] = &m;
+  std::vector<std::string> out;
+  for (const auto& a : state.migrations) {
+    auto it = by_id.find(a.id);
+    if (it == by_id.end()) continue;  // the file is gone: the stored SQL is the truth
+    const Migration& m = *it->second;
+    if (m.up.present && m.up.sha256 != a.up_sha256)
+      out.push_back(m.up.pos.str() + ": migration " + a.id + " (" + a.release + "): " + m.up.path +
+                    " changed since it was applied (sha256 " + a.up_sha256.substr(0, 12) + " -> " +
+                    m.up.sha256.substr(0, 12) + ")");
+    if (!m.irreversible && !a.irreversible && m.down.present && m.down.sha256 != a.down_sha256)
+      out.push_back(m.down.pos.str() + ": migration " + a.id + " (" + a.release + "): " +
+                    m.down.path + " changed since it was applied (sha256 " +
+                    a.down_sha256.substr(0, 12) + " -> " + m.down.sha256.substr(0, 12) + ")");
+  }
+  return out;
+}
+
+Result<RunPlan> PlanDeploy(const Plan& plan, const CurrentState& state, const std::string& target,
+                           const std::string& current_image) {
+  if (plan.releases.empty()) return Status::Invalid(plan.file + ": the plan has no releases");
+  int target_idx = target.empty() ? static_cast<int>(plan.releases.size()) - 1 : plan.IndexOf(target);
+  if (target_idx < 0)
+    return Status::Invalid("version " + target + " is not a release in " + plan.file +
+                           " (known: " + KnownVersions(plan) + ")");
+  const Release& to = plan.releases[static_cast<size_t>(target_idx)];
+
+  RunPlan out;
+  out.direction = Direction::kDeploy;
+  out.app = plan.app;
+  out.to_version = to.version;
+  if (auto cur = state.current_version()) {
+    out.from_version = *cur;
+    int cur_idx = plan.IndexOf(*cur);
+    if (cur_idx < 0)
+      return Status::Invalid("the database is at release " + *cur + ", which " + plan.file +
+                             " does not list: restore its manifest, or roll back to a listed "
+                             "release first");
+    if (cur_idx > target_idx)
+      return Status::Invalid("version " + to.version + " is older than the current release " + *cur +
+                             ": use `orchestrate rollback " + plan.file + " --to " + to.version + "`");
+  }
+  ORCH_RETURN_IF_ERROR(CheckDrift(plan, state));
+
+  std::set<std::string> applied, seeded;
+  for (const auto& m : state.migrations) applied.insert(m.id);
+  for (const auto& s : state.seeds) seeded.insert(s.id);
+
+  for (int i = 0; i <= target_idx; ++i) {
+    const Release& rel = plan.releases[static_cast<size_t>(i)];
+    for (const auto& m : rel.migrations) {
+      if (applied.count(m.id)) continue;
+      std::string owner = "migration " + m.id;
+      if (!m.up.present) return MissingFile(m.up, "up", owner);
+      if (!m.irreversible && !m.down.present) return MissingFile(m.down, "down", owner);
+      Step s;
+      s.kind = StepKind::kApplyMigration;
+      s.release = rel.version;
+      s.id = m.id;
+      s.sql = m.up.text;
+      s.sql_sha256 = m.up.sha256;
+      s.transactional = m.transactional;
+      s.irreversible = m.irreversible;
+      if (!m.irreversible) {
+        s.down_sql = m.down.text;
+        s.down_sha256 = m.down.sha256;
+      } else {
+        s.note = "irreversible: it has no down migration";
+      }
+      out.steps.push_back(std::move(s));
+    }
+    for (const auto& seed : rel.seeds) {
+      if (seeded.count(seed.id)) continue;
+      std::string owner = "seed " + seed.id;
+      if (!seed.sql.present) return MissingFile(seed.sql, "sql", owner);
+      if (seed.undo && !seed.undo->present) return MissingFile(*seed.undo, "undo", owner);
+      Step s;
+      s.kind = StepKind::kRunSeed;
+      s.release = rel.version;
+      s.id = seed.id;
+      s.sql = seed.sql.text;
+      s.sql_sha256 = seed.sql.sha256;
+      if (seed.undo) {
+        s.has_undo = true;
+        s.down_sql = seed.undo->text;
+        s.down_sha256 = seed.undo->sha256;
+      } else {
+        s.note = "no undo: a rollback leaves the rows it writes";
+      }
+      out.steps.push_back(std::move(s));
+    }
+    if (!FindDeployed(state, rel.version)) {
+      Step s;
+      s.kind = StepKind::kRecordRelease;
+      s.release = rel.version;
+      s.image_to = rel.image;
+      s.order = ReleaseOrderName(rel.order);
+      out.steps.push_back(std::move(s));
+    }
+  }
+  if (current_image != to.image) {
+    Step s;
+    s.kind = StepKind::kSwapImage;
+    s.release = to.version;
+    s.transactional = false;
+    s.image_from = current_image;
+    s.image_to = to.image;
+    out.steps.push_back(std::move(s));
+  }
+  out.fingerprint = FingerprintOf(out);
+  return out;
+}
+
+Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state,
+                             const std::string& target, const std::string& current_image) {
+  auto cur = state.current_version();
+  if (!cur) return Status::NothingToDo("nothing is deployed: there is nothing to roll back");
+  std::string to_version = target;
+  if (target.empty() || target == "previous") {
+    if (state.releases.size() < 2)
+      return Status::Invalid("there is no previous release: " + *cur +
+                             " is the first release deployed to this database");
+    to_version = state.releases[state.releases.size() - 2].version;
+  }
+  const DeployedRelease* to = FindDeployed(state, to_version);
+  if (!to) {
+    int idx = plan.IndexOf(to_version);
+    if (idx < 0)
+      return Status::Invalid("version " + to_version + " is not a release in " + plan.file +
+                             " (known: " + KnownVersions(plan) + ")");
+    int cur_idx = plan.IndexOf(*cur);
+    if (cur_idx >= 0 && idx > cur_idx)
+      return Status::Invalid("version " + to_version + " is newer than the current release " +
+                             *cur + ": use `orchestrate deploy " + plan.file + " --to " +
+                             to_version + "`");
+    return Status::Invalid("version " + to_version +
+                           " was never deployed to this database, so it cannot be rolled back "
+                           "to (deployed: see `orchestrate status`)");
+  }
+
+  RunPlan out;
+  out.direction = Direction::kRollback;
+  out.app = plan.app;
+  out.from_version = *cur;
+  out.to_version = to_version;
+  ORCH_RETURN_IF_ERROR(CheckDrift(plan, state));
+
+  // Releases deployed after the target, newest first.
+  std::vector<const DeployedRelease*> crossed;
+  for (auto it = state.releases.rbegin(); it != state.releases.rend(); ++it) {
+    if (it->version == to_version) break;
+    crossed.push_back(&*it);
+  }
+
+  std::vector<Step> db_steps;
+  size_t swap_after = 0;  // number of db steps before the image swap
+  for (const DeployedRelease* rel : crossed) {
+    for (auto it = state.seeds.rbegin(); it != state.seeds.rend(); ++it) {
+      if (it->release != rel->version) continue;
+      Step s;
+      s.kind = StepKind::kUndoSeed;
+      s.release = rel->version;
+      s.id = it->id;
+      s.has_undo = it->has_undo;
+      if (it->has_undo) {
+        s.sql = it->undo_sql;
+        s.sql_sha256 = Sha256Hex(it->undo_sql);
+      } else {
+        s.note = "no undo SQL: the rows this seed wrote stay";
+      }
+      db_steps.push_back(std::move(s));
+    }
+    for (auto it = state.migrations.rbegin(); it != state.migrations.rend(); ++it) {
+      if (it->release != rel->version) continue;
+      if (it->irreversible)
+        return Status::NeedsHuman("migration " + it->id + " of release " + rel->version +
+                                  " is irreversible (down: irreversible): it cannot be rolled back "
+                                  "automatically; roll back to " + rel->version + " or newer");
+      Step s;
+      s.kind = StepKind::kRevertMigration;
+      s.release = rel->version;
+      s.id = it->id;
+      s.sql = it->down_sql;
+      s.sql_sha256 = it->down_sha256;
+      s.transactional = it->transactional;
+      db_steps.push_back(std::move(s));
+    }
+    Step f;
+    f.kind = StepKind::kForgetRelease;
+    f.release = rel->version;
+    db_steps.push_back(std::move(f));
+    bool schema_first = rel->order == "schema-first";
+    if (const Release* m = plan.FindRelease(rel->version))
+      schema_first = m->order == ReleaseOrder::kSchemaFirst;
+    if (schema_first) swap_after = db_steps.size();
+    if (const Release* m = plan.FindRelease(rel->version))
+      out.not_rolled_back.insert(out.not_rolled_back.end(), m->not_rolled_back.begin(),
+                                 m->not_rolled_back.end());
+  }
+
+  // The image recorded when the target was deployed is what ran then; the manifest is the fallback.
+  std::string target_image = to->image;
+  if (const Release* m = plan.FindRelease(to_version); m && target_image.empty())
+    target_image = m->image;
+  for (size_t i = 0; i <= db_steps.size(); ++i) {
+    if (i == swap_after && !crossed.empty() && current_image != target_image) {
+      Step s;
+      s.kind = StepKind::kSwapImage;
+      s.release = to_version;
+      s.transactional = false;
+      s.image_from = current_image;
+      s.image_to = target_image;
+      out.steps.push_back(std::move(s));
+    }
+    if (i < db_steps.size()) out.steps.push_back(std::move(db_steps[i]));
+  }
+  out.fingerprint = FingerprintOf(out);
+  return out;
+}
+
+}  // namespace orchestrate

@@ -1,0 +1,81 @@
+// The pure planner: (manifests, what the database says is deployed, a target) -> ordered steps.
+// No I/O, no clock: planning is deterministic and testable in milliseconds.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "plans/model.h"
+#include "plans/state.h"
+#include "plans/status.h"
+
+namespace orchestrate {
+
+enum class StepKind {
+  kApplyMigration,   // run up SQL; store up+down SQL and checksums
+  kRevertMigration,  // run the down SQL stored at deploy time; forget the migration
+  kRunSeed,          // run seed SQL; store its undo SQL
+  kUndoSeed,         // run the stored undo SQL (if any); forget the seed
+  kRecordRelease,    // remember that a release is deployed (after its migrations and seeds)
+  kForgetRelease,    // forget a release (after its seeds and migrations are reverted)
+  kSwapImage,        // point the deployer at another image; not transactional
+};
+const char* StepKindName(StepKind kind);
+bool StepKindFromName(const std::string& name, StepKind* kind);
+
+struct Step {
+  StepKind kind = StepKind::kApplyMigration;
+  std::string release;  // the release this step belongs to
+  std::string id;       // migration or seed id; empty for release and image steps
+  std::string sql;      // what runs (up, down, seed or undo SQL); empty when nothing runs
+  std::string sql_sha256;
+  bool transactional = true;  // false: runs outside a transaction, started/done recorded around it
+  // kApplyMigration: the down SQL to store. kRunSeed: the undo SQL to store (has_undo).
+  std::string down_sql, down_sha256;
+  bool irreversible = false;
+  bool has_undo = false;
+  // kSwapImage: from -> to. kRecordRelease: image and order of the release.
+  std::string image_from, image_to;
+  std::string order;
+  std::string note;  // a warning worth showing with the step
+};
+
+enum class Direction { kDeploy, kRollback };
+const char* DirectionName(Direction direction);
+
+struct RunPlan {
+  Direction direction = Direction::kDeploy;
+  std::string app;
+  std::string from_version;  // empty: nothing deployed yet
+  std::string to_version;
+  std::vector<Step> steps;
+  std::vector<std::string> not_rolled_back;  // rollback: what the crossed releases say stays
+  std::string fingerprint;  // SHA-256 over direction, versions and the canonical steps
+  bool empty() const { return steps.empty(); }
+};
+
+// Computes the fingerprint of a plan from its direction, versions and steps.
+std::string FingerprintOf(const RunPlan& plan);
+
+// Deploy: apply every release up to `target` (empty: the newest) whose migrations or seeds are not
+// yet applied, oldest first, then swap the image. `current_image` is what the deployer reports.
+// Errors: kInvalid for an unknown version or a target older than the current release (use
+// rollback), or a missing SQL file; kNeedsHuman for drift (an applied migration whose file changed).
+// A plan with no steps means already there.
+Result<RunPlan> PlanDeploy(const Plan& plan, const CurrentState& state, const std::string& target,
+                           const std::string& current_image);
+
+// Rollback: revert every deployed release newer than `target` ("previous": the release deployed
+// before the current one), newest first, using the SQL stored in the database at deploy time.
+// Order per DESIGN.md: swap the image back first, then for each release undo its seeds and run its
+// down-migrations newest first; a crossed `order: schema-first` release moves the image swap after
+// its own database steps. Errors: kInvalid for an unknown or never-deployed target, or a target
+// newer than the current release; kNeedsHuman for drift or an irreversible migration.
+Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state,
+                             const std::string& target, const std::string& current_image);
+
+// Applied migrations whose manifest file still exists but no longer matches the stored checksum:
+// one human-readable line each. Empty when there is no drift.
+std::vector<std::string> DetectDrift(const Plan& plan, const CurrentState& state);
+
+}  // namespace orchestrate
