@@ -39,6 +39,30 @@ bool SameIntent(const RunRecord& run, const RunRequest& req, const Plan& plan) {
   return req.target.empty() || req.target == "previous" || run.to_version == req.target;
 }
 
+// What makes two steps the same work (the image a swap starts from is not: it is what runs now).
+std::string StepIdentity(const Step& s) {
+  return std::string(StepKindName(s.kind)) + "|" + s.release + "|" + s.id + "|" + s.sql_sha256 +
+         "|" + s.down_sha256 + "|" + s.image_to + "|" + (s.transactional ? "t" : "n");
+}
+
+// Whether the steps of `run` not yet done are exactly `fresh`, the plan computed now.
+bool RemainingMatches(const std::vector<StepRecord>& stored, const RunPlan& fresh) {
+  std::vector<std::string> a, b;
+  for (const auto& r : stored)
+    if (r.status != "done") a.push_back(StepIdentity(r.step));
+  for (const auto& s : fresh.steps) b.push_back(StepIdentity(s));
+  return a == b;
+}
+
+// A non-transactional database step that started (or failed) may have half taken effect.
+bool HasStepInDoubt(const std::vector<StepRecord>& stored) {
+  for (const auto& r : stored)
+    if (!r.step.transactional && r.step.kind != StepKind::kSwapImage &&
+        (r.status == "started" || r.status == "failed"))
+      return true;
+  return false;
+}
+
 RunPlan PlanOfRun(const RunRecord& run, const std::vector<StepRecord>& steps) {
   RunPlan p;
   p.direction = run.kind == "deploy" ? Direction::kDeploy : Direction::kRollback;
@@ -98,7 +122,12 @@ Result<RunPlan> Executor::Preview(const RunRequest& request) {
   if (*unfinished && SameIntent(**unfinished, request, plan_)) {
     auto steps = journal_.LoadSteps((*unfinished)->id);
     if (!steps.ok()) return steps.status();
-    return PlanOfRun(**unfinished, *steps);
+    RunRequest same = request;
+    same.target = (*unfinished)->to_version;
+    auto fresh = Compute(same, journal_);
+    if (!fresh.ok() || HasStepInDoubt(*steps) || RemainingMatches(*steps, *fresh))
+      return PlanOfRun(**unfinished, *steps);
+    return fresh;
   }
   return Compute(request, journal_);
 }
@@ -131,29 +160,49 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
           "`, or give it up with `orchestrate force " + plan_.file + " --abandon`");
     auto steps = journal_.LoadSteps(run.id);
     if (!steps.ok()) return steps.status();
-    outcome.plan = PlanOfRun(run, *steps);
-    outcome.run_id = run.id;
-    outcome.resumed = true;
-    spdlog::info("resuming run {} ({} {} -> {}): {} of {} steps done", run.id, run.kind,
-                 run.from_version, run.to_version, run.steps_done, run.step_count);
+    // Resume only what still matches the manifests and the database: a file fixed after a failure
+    // means the remaining work changed, and the run is superseded by a fresh plan instead.
+    RunRequest same = request;
+    same.target = run.to_version;
+    auto fresh = Compute(same, journal_);
+    if (!fresh.ok()) return fresh.status();
+    if (HasStepInDoubt(*steps) || RemainingMatches(*steps, *fresh)) {
+      outcome.plan = PlanOfRun(run, *steps);
+      outcome.run_id = run.id;
+      outcome.resumed = true;
+      spdlog::info("resuming run {} ({} {} -> {}): {} of {} steps done", run.id, run.kind,
+                   run.from_version, run.to_version, run.steps_done, run.step_count);
+    } else {
+      spdlog::warn("the remaining steps of run {} no longer match the manifests (a file changed "
+                   "since it started); it is superseded by a new run from where it stopped",
+                   run.id);
+      ORCH_RETURN_IF_ERROR(StartNew(request, std::move(fresh).value(), &outcome));
+      ORCH_RETURN_IF_ERROR(journal_.FinishRun(
+          run.id, "superseded", "superseded by run " + std::to_string(outcome.run_id)));
+    }
   } else {
     auto computed = Compute(request, journal_);
     if (!computed.ok()) return computed.status();
-    outcome.plan = std::move(computed).value();
-    if (outcome.plan.empty())
-      return Status::NothingToDo("nothing to do: " + plan_.app + " is already at " +
-                                 outcome.plan.to_version);
-    if (request.confirm && !request.confirm(outcome.plan))
-      return Status::Declined("declined: nothing was changed");
-    auto id = journal_.StartRun(outcome.plan, request.meta);
-    if (!id.ok()) return id.status().WithContext("cannot record the run");
-    outcome.run_id = *id;
+    ORCH_RETURN_IF_ERROR(StartNew(request, std::move(computed).value(), &outcome));
   }
-  ORCH_RETURN_IF_ERROR(Execute(outcome.run_id, outcome.plan, &outcome.steps_run));
+  ORCH_RETURN_IF_ERROR(Execute(outcome.run_id, &outcome.steps_run));
   return outcome;
 }
 
-Status Executor::Execute(int64_t run_id, const RunPlan& plan, int* steps_run) {
+Status Executor::StartNew(const RunRequest& request, RunPlan plan, RunOutcome* outcome) {
+  outcome->plan = std::move(plan);
+  if (outcome->plan.empty())
+    return Status::NothingToDo("nothing to do: " + plan_.app + " is already at " +
+                               outcome->plan.to_version);
+  if (request.confirm && !request.confirm(outcome->plan))
+    return Status::Declined("declined: nothing was changed");
+  auto id = journal_.StartRun(outcome->plan, request.meta);
+  if (!id.ok()) return id.status().WithContext("cannot record the run");
+  outcome->run_id = *id;
+  return Status::Ok();
+}
+
+Status Executor::Execute(int64_t run_id, int* steps_run) {
   auto records = journal_.LoadSteps(run_id);
   if (!records.ok()) return records.status();
   int total = static_cast<int>(records->size());
@@ -183,7 +232,6 @@ Status Executor::Execute(int64_t run_id, const RunPlan& plan, int* steps_run) {
     Failpoint("after-step:" + std::to_string(rec.n));
   }
   Failpoint("before-finish");
-  (void)plan;
   return journal_.FinishRun(run_id, "done");
 }
 

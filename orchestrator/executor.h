@@ -3,8 +3,11 @@
 //
 // Protocol (DESIGN.md, "Execution protocol"):
 //  1. take the run lock (waiting up to the lock timeout; kNeedsHuman naming the holder after);
-//  2. if an unfinished run exists: resume it when it has the same direction and target, else
-//     refuse (kNeedsHuman, saying how to finish or abandon it);
+//  2. if an unfinished run exists: with another direction or target, refuse (kNeedsHuman, saying
+//     how to finish or abandon it); with the same, resume it when its remaining steps are still
+//     what the manifests and the database call for (or a step is in doubt: a human decides), else
+//     mark it superseded and start a fresh plan from where it stopped (a file fixed after a
+//     failure);
 //  3. else plan from what the database says is deployed, confirm, record the run and its steps;
 //  4. each transactional step commits its SQL, its state-table effects and its `done` mark in ONE
 //     transaction; the image swap and `transactional: false` steps are marked started before and
@@ -57,7 +60,9 @@ class Executor {
  private:
   Status AcquireLock(const RunRequest& request);
   Result<RunPlan> Compute(const RunRequest& request, Journal& journal);
-  Status Execute(int64_t run_id, const RunPlan& plan, int* steps_run);
+  // Records `plan` as a new run after confirmation. kNothingToDo for an empty plan.
+  Status StartNew(const RunRequest& request, RunPlan plan, RunOutcome* outcome);
+  Status Execute(int64_t run_id, int* steps_run);
   Status ExecuteStep(int64_t run_id, int n, int total, const StepRecord& rec);
 
   const Plan& plan_;

@@ -50,7 +50,7 @@ std::string DirName(const std::string& path) {
 std::string JoinPath(const std::string& dir, const std::string& rel) {
   if (!rel.empty() && rel[0] == '/') return rel;
   if (dir.empty() || dir == ".") return rel;
-  return dir + "/" + rel;
+  return dir.back() == '/' ? dir + rel : dir + "/" + rel;
 }
 
 // Collects diagnostics for one manifest file and offers typed, strict accessors.

@@ -1,0 +1,53 @@
+# orchestrate: `make demo` and `make test` are each the whole set-up on a fresh Debian 12 machine.
+SHELL := /bin/bash
+BUILD_DIR ?= build
+ASAN_DIR ?= build-asan
+BUILD_TYPE ?= RelWithDebInfo
+WERROR ?= OFF
+JOBS ?= 2
+export CCACHE_NOHASHDIR := true
+
+PACKAGES := build-essential cmake ccache pkg-config git \
+  libpqxx-dev libpq-dev libsoci-dev libsqlite3-dev libyaml-cpp-dev libspdlog-dev \
+  libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev libssl-dev libpg-query-dev \
+  libboost1.81-dev postgresql sqlite3
+
+.PHONY: all deps build demo test test-sanitize unit format clean
+
+all: build
+
+# Installs only what is missing; quiet and fast when everything is present.
+deps:
+	@missing=$$(for p in $(PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' "$$p" 2>/dev/null | grep -q '^install ok installed' || echo "$$p"; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+build: deps
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DORCHESTRATE_WERROR=$(WERROR) >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Deploy the sample shop to its newest release on the embedded SQLite default, then roll it back.
+demo: build
+	@scripts/demo $(BUILD_DIR)/orchestrator/orchestrate
+
+# Every test, with a throwaway PostgreSQL server started (and stopped) for the run.
+test: build
+	@scripts/run-tests $(BUILD_DIR)
+
+# The tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+test-sanitize: deps
+	@cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DORCHESTRATE_SANITIZE=ON -DORCHESTRATE_WERROR=$(WERROR) >/dev/null
+	@cmake --build $(ASAN_DIR) -j $(JOBS)
+	@scripts/run-tests $(ASAN_DIR)
+
+format:
+	@clang-format -i $$(git ls-files '*.cc' '*.h')
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR)

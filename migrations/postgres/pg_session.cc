@@ -1,0 +1,136 @@
+#include "migrations/postgres/pg_session.h"
+
+namespace orchestrate {
+namespace pg {
+namespace {
+
+constexpr std::size_t kExcerptBytes = 200;
+
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+bool HasPrefix(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
+
+// libpq's "ERROR:  message\nDETAIL:  ...\nHINT:  ...\nLINE 1: ...\n   ^" as "ERROR: message
+// (SQLSTATE 42703)" followed by the DETAIL, HINT and CONTEXT lines, indented. The LINE and caret
+// lines are dropped: their positions are relative to one statement, not to the script.
+std::string FormatServerMessage(const std::string& what, const std::string& sqlstate) {
+  const std::vector<std::string> lines = SplitLines(what);
+  std::string out = OneLine(lines.front());
+  if (!sqlstate.empty()) out += " (SQLSTATE " + sqlstate + ")";
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    if (HasPrefix(lines[i], "DETAIL:") || HasPrefix(lines[i], "HINT:") ||
+        HasPrefix(lines[i], "CONTEXT:")) {
+      out += "\n  " + OneLine(lines[i]);
+    }
+  }
+  return out;
+}
+
+// `status` with its code and a new message.
+Status WithMessage(const Status& status, std::string message) {
+  switch (status.code()) {
+    case Code::kNeedsHuman:
+      return Status::NeedsHuman(std::move(message));
+    case Code::kInvalid:
+      return Status::Invalid(std::move(message));
+    default:
+      return Status::Failed(std::move(message));
+  }
+}
+
+// The first kExcerptBytes bytes of the statement on one line, not cutting a UTF-8 sequence.
+std::string Excerpt(const std::string& statement) {
+  std::string text = OneLine(statement);
+  if (text.size() <= kExcerptBytes) return text;
+  std::size_t cut = kExcerptBytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + "...";
+}
+
+}  // namespace
+
+Session::Session(const std::string& url) : conn(url) {
+  conn.set_client_encoding("UTF8");  // scripts and values are UTF-8 whatever the server uses
+}
+
+Status CurrentExceptionStatus() {
+  try {
+    throw;
+  } catch (const pqxx::in_doubt_error& e) {
+    return Status::NeedsHuman(
+        "the outcome of COMMIT is unknown (the connection was lost while committing); inspect "
+        "the database before retrying: " +
+        OneLine(e.what()));
+  } catch (const pqxx::sql_error& e) {
+    return Status::Failed(FormatServerMessage(e.what(), e.sqlstate()));
+  } catch (const std::exception& e) {
+    return Status::Failed(OneLine(e.what()));
+  } catch (...) {
+    return Status::Failed("unknown error in the PostgreSQL adapter");
+  }
+}
+
+pqxx::result ExecParams(pqxx::transaction_base& tx, const std::string& sql,
+                        const std::vector<Value>& params) {
+  // libpqxx 6.4 takes a run-time number of parameters as a range; a null pointer is NULL.
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const Value& param : params) values.push_back(param ? param->c_str() : nullptr);
+  return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(values));
+}
+
+QueryResult ToQueryResult(const pqxx::result& result) {
+  QueryResult out;
+  const auto columns = result.columns();
+  for (pqxx::row::size_type c = 0; c < columns; ++c) out.columns.push_back(result.column_name(c));
+  out.rows.reserve(result.size());
+  for (const pqxx::row& row : result) {
+    Row values;
+    values.reserve(columns);
+    for (const pqxx::field& field : row) {
+      values.push_back(field.is_null() ? Value() : Value(std::string(field.c_str(), field.size())));
+    }
+    out.rows.push_back(std::move(values));
+  }
+  return out;
+}
+
+Status RunStatements(pqxx::transaction_base& tx, const std::vector<SqlStatement>& statements) {
+  for (const SqlStatement& statement : statements) {
+    const Status status = Guard([&] { tx.exec(statement.text); });
+    if (!status.ok()) {
+      return WithMessage(status, "line " + std::to_string(statement.line) + ": " +
+                                     status.message() + "\n  statement: " +
+                                     Excerpt(statement.text));
+    }
+  }
+  return Status::Ok();
+}
+
+std::string OneLine(const std::string& text) {
+  std::string out;
+  bool space = false;
+  for (const char c : text) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+      space = !out.empty();
+    } else {
+      if (space) out += ' ';
+      out += c;
+      space = false;
+    }
+  }
+  return out;
+}
+
+}  // namespace pg
+}  // namespace orchestrate

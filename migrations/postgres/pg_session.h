@@ -1,0 +1,73 @@
+// Internal to the PostgreSQL adapter: a libpqxx connection and the conversion of libpqxx
+// exceptions into Status values. Nothing outside migrations/postgres/ includes this header.
+#pragma once
+
+#include <exception>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "migrations/database.h"
+#include "migrations/postgres/sql_split.h"
+#include "plans/status.h"
+
+namespace orchestrate {
+namespace pg {
+
+// One database session, with client encoding UTF-8. Server notices (e.g. "relation already
+// exists, skipping") are dropped: libpqxx passes them only to registered errorhandlers, and none
+// is. Throws like pqxx::connection when the connection cannot be made: construct it inside Guard().
+struct Session {
+  explicit Session(const std::string& url);
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  pqxx::connection conn;
+  bool transaction_open = false;  // a pqxx transaction object exists on `conn`
+};
+
+// The Status for the exception being handled: kNeedsHuman for pqxx::in_doubt_error, else kFailed
+// with the server's message ("ERROR: ... (SQLSTATE 42703)" for SQL errors).
+// REQUIRES: called inside a catch block.
+Status CurrentExceptionStatus();
+
+// Runs fn(); any exception it throws becomes a Status.
+template <typename F>
+Status Guard(F&& fn) {
+  try {
+    fn();
+    return Status::Ok();
+  } catch (...) {
+    return CurrentExceptionStatus();
+  }
+}
+
+// Runs fn(), which returns a T (or Result<T>); any exception it throws becomes a Status.
+template <typename T, typename F>
+Result<T> GuardResult(F&& fn) {
+  try {
+    return fn();
+  } catch (...) {
+    return CurrentExceptionStatus();
+  }
+}
+
+// Runs one statement with positional parameters ($1, ...; nullopt is NULL) through the extended
+// query protocol, which also rejects a string of several statements. Throws pqxx exceptions.
+pqxx::result ExecParams(pqxx::transaction_base& tx, const std::string& sql,
+                        const std::vector<Value>& params);
+
+// The result as column names and rows of optional strings.
+QueryResult ToQueryResult(const pqxx::result& result);
+
+// Runs the statements of a script one by one in `tx`, stopping at the first failure, which is
+// reported as "line N: ERROR: ... (SQLSTATE x)\n  statement: <its first 200 bytes>".
+Status RunStatements(pqxx::transaction_base& tx, const std::vector<SqlStatement>& statements);
+
+// The same text on one line: runs of whitespace become one space, ends trimmed.
+std::string OneLine(const std::string& text);
+
+}  // namespace pg
+}  // namespace orchestrate

@@ -1,0 +1,236 @@
+#include "migrations/postgres/postgres_database.h"
+
+#include <libpq-fe.h>
+
+#include <regex>
+#include <utility>
+#include <vector>
+
+#include "migrations/postgres/pg_lock.h"
+#include "migrations/postgres/pg_schema.h"
+#include "migrations/postgres/pg_session.h"
+#include "migrations/postgres/sql_split.h"
+
+namespace orchestrate {
+namespace {
+
+// ---- connection strings ---------------------------------------------------------------------
+
+// The password written in `url`, "" when none: the user info of a URI, or a password parameter
+// (URI query or key=value, quotes removed). Best effort: used only to scrub messages.
+std::string PasswordIn(const std::string& url) {
+  static const std::regex kUserInfo(R"(^[A-Za-z]+://[^:/?@]*:([^/?]*)@)");
+  static const std::regex kParameter(R"((?:^|[\s?&])password\s*=\s*('(?:[^'\\]|\\.)*'|[^\s&]*))");
+  std::smatch match;
+  if (std::regex_search(url, match, kUserInfo)) return match[1];
+  if (!std::regex_search(url, match, kParameter)) return "";
+  std::string value = match[1];
+  if (value.size() >= 2 && value.front() == '\'') {
+    value = std::regex_replace(value.substr(1, value.size() - 2), std::regex(R"(\\(.))"), "$1");
+  }
+  return value;
+}
+
+// `message` with the password of `url` replaced by "***".
+std::string Scrub(std::string message, const std::string& url) {
+  const std::string password = PasswordIn(url);
+  if (password.empty()) return message;
+  for (std::size_t at = message.find(password); at != std::string::npos;
+       at = message.find(password, at + 3)) {
+    message.replace(at, password.size(), "***");
+  }
+  return message;
+}
+
+// kInvalid when libpq cannot parse `url`.
+Status CheckConnectionString(const std::string& url) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (options != nullptr) {
+    PQconninfoFree(options);
+    return Status::Ok();
+  }
+  const std::string message = error != nullptr ? pg::OneLine(error) : "out of memory";
+  PQfreemem(error);
+  return Status::Invalid("invalid PostgreSQL URL " + RedactUrl(url) + ": " + Scrub(message, url) +
+                         " (expected postgresql://user@host:port/dbname or key=value pairs)");
+}
+
+// ---- transactions ---------------------------------------------------------------------------
+
+constexpr const char* kSessionBusy =
+    "a transaction is open on this database connection: commit or destroy it first";
+
+// A pqxx::work on the main session. Once a statement fails, PostgreSQL has aborted the
+// transaction: every later call fails without reaching the server, and Commit reports that
+// nothing was committed.
+class PgTransaction final : public Transaction {
+ public:
+  // Takes the session's single transaction slot. REQUIRES: !session->transaction_open.
+  PgTransaction(std::shared_ptr<pg::Session> session, std::unique_ptr<pqxx::work> work)
+      : session_(std::move(session)), work_(std::move(work)) {
+    session_->transaction_open = true;
+  }
+  ~PgTransaction() override { Finish(); }
+
+  Status Exec(const std::string& sql, const std::vector<Value>& params) override {
+    ORCH_RETURN_IF_ERROR(CheckUsable());
+    return Track(pg::Guard([&] { pg::ExecParams(*work_, sql, params); }));
+  }
+
+  Status ExecScript(const std::string& script) override {
+    ORCH_RETURN_IF_ERROR(CheckUsable());
+    const std::vector<SqlStatement> statements = SplitPostgresScript(script);
+    ORCH_RETURN_IF_ERROR(CheckNoTransactionControl(statements));
+    return Track(pg::RunStatements(*work_, statements));
+  }
+
+  Result<QueryResult> Query(const std::string& sql, const std::vector<Value>& params) override {
+    ORCH_RETURN_IF_ERROR(CheckUsable());
+    Result<QueryResult> result = pg::GuardResult<QueryResult>(
+        [&] { return pg::ToQueryResult(pg::ExecParams(*work_, sql, params)); });
+    if (!result.ok()) return Track(result.status());
+    return result;
+  }
+
+  Status Commit() override {
+    const Status usable = CheckUsable();
+    if (!usable.ok()) {
+      Finish();
+      return usable.WithContext("not committed");
+    }
+    const Status committed = pg::Guard([&] { work_->commit(); });
+    Finish();
+    if (committed.ok() || committed.code() == Code::kNeedsHuman) return committed;
+    return committed.WithContext("not committed");
+  }
+
+ private:
+  Status CheckUsable() const {
+    if (!work_) return Status::Failed("the transaction is already finished");
+    if (failed_) return Status::Failed("the transaction was aborted by an earlier error");
+    return Status::Ok();
+  }
+
+  // kInvalid, before anything runs, when a statement would end the transaction early.
+  static Status CheckNoTransactionControl(const std::vector<SqlStatement>& statements) {
+    for (const SqlStatement& statement : statements) {
+      if (!IsTransactionControl(statement.text)) continue;
+      return Status::Invalid(
+          "line " + std::to_string(statement.line) + ": transaction control (" +
+          pg::OneLine(statement.text).substr(0, 40) +
+          ") is not allowed in a script that orchestrate runs in a transaction: remove it, or "
+          "mark the step transactional: false");
+    }
+    return Status::Ok();
+  }
+
+  // Remembers a failure (see the class comment).
+  Status Track(Status status) {
+    if (!status.ok()) failed_ = true;
+    return status;
+  }
+
+  // Ends the pqxx transaction (rolling back unless committed; its destructor does not throw) and
+  // frees the session's slot. Idempotent.
+  void Finish() {
+    if (!work_) return;
+    work_.reset();
+    session_->transaction_open = false;
+  }
+
+  std::shared_ptr<pg::Session> session_;
+  std::unique_ptr<pqxx::work> work_;  // null once finished
+  bool failed_ = false;
+};
+
+// ---- the database ---------------------------------------------------------------------------
+
+class PgDatabase final : public Database {
+ public:
+  PgDatabase(std::string url, std::shared_ptr<pg::Session> session)
+      : url_(std::move(url)), session_(std::move(session)), lock_(url_) {}
+
+  std::string Dialect() const override { return "postgresql"; }
+  std::string DisplayUrl() const override { return RedactUrl(url_); }
+
+  Result<std::unique_ptr<Transaction>> Begin() override {
+    ORCH_RETURN_IF_ERROR(CheckIdle());
+    std::unique_ptr<pqxx::work> work;
+    ORCH_RETURN_IF_ERROR(
+        pg::Guard([&] { work = std::make_unique<pqxx::work>(session_->conn); }).WithContext("BEGIN"));
+    return std::unique_ptr<Transaction>(
+        std::make_unique<PgTransaction>(session_, std::move(work)));
+  }
+
+  Status ExecScriptNoTransaction(const std::string& script) override {
+    ORCH_RETURN_IF_ERROR(CheckIdle());
+    Status ran;
+    const Status opened = pg::Guard([&] {
+      pqxx::nontransaction autocommit(session_->conn);
+      ran = pg::RunStatements(autocommit, SplitPostgresScript(script));
+    });
+    return opened.ok() ? ran : opened;
+  }
+
+  Result<bool> TryLock(const LockHolder& me, LockHolder* holder) override {
+    return lock_.TryLock(me, holder);
+  }
+  Status Unlock() override { return lock_.Unlock(); }
+  Result<std::optional<LockHolder>> BreakLock() override { return lock_.BreakLock(); }
+
+  Result<std::vector<std::string>> DescribeSchema() override {
+    ORCH_RETURN_IF_ERROR(CheckIdle());
+    Result<std::vector<std::string>> lines = pg::GuardResult<std::vector<std::string>>(
+        [&] { return pg::DescribeSchema(session_->conn); });
+    if (!lines.ok()) return lines.status().WithContext("describing the schema");
+    return lines;
+  }
+
+  Result<std::vector<std::string>> UserTables() override {
+    ORCH_RETURN_IF_ERROR(CheckIdle());
+    Result<std::vector<std::string>> tables = pg::GuardResult<std::vector<std::string>>(
+        [&] { return pg::UserTables(session_->conn); });
+    if (!tables.ok()) return tables.status().WithContext("listing the tables");
+    return tables;
+  }
+
+  // PQescapeIdentifier's rule, which needs no connection: always quoted, '"' doubled.
+  std::string QuoteIdent(const std::string& name) const override {
+    std::string quoted = "\"";
+    for (const char c : name) {
+      quoted += c;
+      if (c == '"') quoted += '"';
+    }
+    return quoted + "\"";
+  }
+
+ private:
+  // kOk when the main session can start something: connected, no transaction open.
+  Status CheckIdle() const {
+    if (session_->transaction_open) return Status::Failed(kSessionBusy);
+    if (!session_->conn.is_open()) {
+      return Status::Failed("the connection to the database was lost; open the database again");
+    }
+    return Status::Ok();
+  }
+
+  std::string url_;
+  std::shared_ptr<pg::Session> session_;  // shared with the open Transaction, if any
+  pg::RunLock lock_;                      // on its own session
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Database>> OpenPostgres(const std::string& url) {
+  ORCH_RETURN_IF_ERROR(CheckConnectionString(url));
+  std::shared_ptr<pg::Session> session;
+  const Status connected = pg::Guard([&] { session = std::make_shared<pg::Session>(url); });
+  if (!connected.ok()) {
+    return Status::Failed("cannot connect to " + RedactUrl(url) + ": " +
+                          Scrub(connected.message(), url));
+  }
+  return std::unique_ptr<Database>(std::make_unique<PgDatabase>(url, std::move(session)));
+}
+
+}  // namespace orchestrate

@@ -1,0 +1,125 @@
+#include "tests/support/test_util.h"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace orchestrate::testing {
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/orchestrate-test.XXXXXX";
+  if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+  chmod(path_.c_str(), 0755);
+}
+
+TempDir::~TempDir() {
+  std::string cmd = "rm -rf '" + path_ + "'";
+  if (std::system(cmd.c_str()) != 0) {
+    // Leave it; a test failure message is more useful than a throw from a destructor.
+  }
+}
+
+std::string ReadFileOrDie(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteFileOrDie(const std::string& path, const std::string& text) {
+  auto slash = path.rfind('/');
+  if (slash != std::string::npos && slash > 0) {
+    std::string cmd = "mkdir -p '" + path.substr(0, slash) + "'";
+    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("mkdir failed for " + path);
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw std::runtime_error("cannot write " + path);
+  out << text;
+}
+
+void CopyTree(const std::string& from, const std::string& to) {
+  std::string cmd = "mkdir -p '" + to + "' && cp -a '" + from + "/.' '" + to + "/'";
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("copy failed: " + cmd);
+}
+
+namespace {
+
+std::string Drain(int fd) {
+  std::string out;
+  char buf[8192];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0) {
+      out.append(buf, static_cast<size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      break;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+ProcessResult RunProcess(const std::vector<std::string>& argv, const ProcessOptions& opts) {
+  // Output goes to temporary files, so a chatty child cannot block on a full pipe.
+  char out_tmpl[] = "/tmp/orchestrate-out.XXXXXX";
+  char err_tmpl[] = "/tmp/orchestrate-err.XXXXXX";
+  int out_fd = mkstemp(out_tmpl);
+  int err_fd = mkstemp(err_tmpl);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int devnull = open("/dev/null", O_RDONLY);
+    dup2(devnull, 0);
+    dup2(out_fd, 1);
+    dup2(err_fd, 2);
+    for (const auto& kv : opts.env) setenv(kv.first.c_str(), kv.second.c_str(), 1);
+    if (opts.file_size_limit > 0) {
+      signal(SIGXFSZ, SIG_IGN);  // writes past the limit fail with EFBIG, like a full disk
+      rlimit rl{static_cast<rlim_t>(opts.file_size_limit), static_cast<rlim_t>(opts.file_size_limit)};
+      setrlimit(RLIMIT_FSIZE, &rl);
+    }
+    if (!opts.run_as_user.empty() && getuid() == 0) {
+      passwd* pw = getpwnam(opts.run_as_user.c_str());
+      if (pw == nullptr || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) _exit(126);
+      setenv("USER", opts.run_as_user.c_str(), 1);
+    }
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  ProcessResult r;
+  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+  lseek(out_fd, 0, SEEK_SET);
+  lseek(err_fd, 0, SEEK_SET);
+  r.out = Drain(out_fd);
+  r.err = Drain(err_fd);
+  close(out_fd);
+  close(err_fd);
+  unlink(out_tmpl);
+  unlink(err_tmpl);
+  return r;
+}
+
+std::string SourceDir() { return ORCHESTRATE_SOURCE_DIR; }
+std::string OrchestrateBin() { return ORCHESTRATE_BIN; }
+std::string FailpointsBin() { return ORCHESTRATE_FAILPOINTS_BIN; }
+
+}  // namespace orchestrate::testing
