@@ -166,6 +166,14 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
     same.target = run.to_version;
     auto fresh = Compute(same, journal_);
     if (!fresh.ok()) return fresh.status();
+    if (!HasStepInDoubt(*steps) && fresh->empty()) {
+      // Everything the run was for is in place (it stopped after its last effect): close it.
+      ORCH_RETURN_IF_ERROR(journal_.FinishRun(run.id, "done"));
+      outcome.plan = PlanOfRun(run, *steps);
+      outcome.run_id = run.id;
+      outcome.resumed = true;
+      return outcome;
+    }
     if (HasStepInDoubt(*steps) || RemainingMatches(*steps, *fresh)) {
       outcome.plan = PlanOfRun(run, *steps);
       outcome.run_id = run.id;

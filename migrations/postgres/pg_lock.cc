@@ -19,7 +19,8 @@ constexpr const char* kHeldLockFilter =
     " AND l.classid::bigint = (($1::bigint >> 32) & 4294967295)"
     " AND l.objid::bigint = ($1::bigint & 4294967295)";
 
-constexpr const char* kUtcNow = "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+constexpr const char* kUtcNow =
+    "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
 
 Value KeyParam() { return std::to_string(kLockKey); }
 
@@ -51,9 +52,9 @@ Status TerminateHolders(Session& session) {
     }
     if (pids.empty()) return;
     for (int i = 0; i < kTerminateWaitTries; ++i) {
-      const pqxx::result alive = Run(
-          session, "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])",
-          {"{" + pids + "}"});
+      const pqxx::result alive =
+          Run(session, "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])",
+              {"{" + pids + "}"});
       if (alive[0][0].as<int>() == 0) return;
       std::this_thread::sleep_for(kTerminateWaitStep);
     }
@@ -92,9 +93,8 @@ Result<bool> RunLock::TryLock(const LockHolder& me, LockHolder* holder) {
   if (backend_pid_ != 0) return CheckStillHeld();
   ORCH_RETURN_IF_ERROR(Connect());
   const Result<bool> taken = GuardResult<bool>([&] {
-    const pqxx::row row =
-        Run(*session_, "SELECT pg_try_advisory_lock($1::bigint), pg_backend_pid()", {KeyParam()})
-            [0];
+    const pqxx::row row = Run(
+        *session_, "SELECT pg_try_advisory_lock($1::bigint), pg_backend_pid()", {KeyParam()})[0];
     if (row[0].as<bool>()) backend_pid_ = row[1].as<int>();
     return row[0].as<bool>();
   });
@@ -134,8 +134,8 @@ std::optional<LockHolder> RunLock::ReadHolder() {
   std::optional<LockHolder> holder;
   (void)Guard([&] {
     if (!LockTableExists(*session_)) return;
-    const pqxx::result r =
-        Run(*session_, "SELECT owner, host, pid, command, since FROM orchestrate_lock WHERE id = 1");
+    const pqxx::result r = Run(
+        *session_, "SELECT owner, host, pid, command, since FROM orchestrate_lock WHERE id = 1");
     if (r.empty()) return;
     holder = LockHolder{Text(r[0][0]), Text(r[0][1]), r[0][2].is_null() ? 0 : r[0][2].as<long>(),
                         Text(r[0][3]), Text(r[0][4])};

@@ -110,8 +110,8 @@ Status RunStatements(pqxx::transaction_base& tx, const std::vector<SqlStatement>
     const Status status = Guard([&] { tx.exec(statement.text); });
     if (!status.ok()) {
       return WithMessage(status, "line " + std::to_string(statement.line) + ": " +
-                                     status.message() + "\n  statement: " +
-                                     Excerpt(statement.text));
+                                     status.message() +
+                                     "\n  statement: " + Excerpt(statement.text));
     }
   }
   return Status::Ok();

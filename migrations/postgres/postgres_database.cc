@@ -157,10 +157,9 @@ class PgDatabase final : public Database {
   Result<std::unique_ptr<Transaction>> Begin() override {
     ORCH_RETURN_IF_ERROR(CheckIdle());
     std::unique_ptr<pqxx::work> work;
-    ORCH_RETURN_IF_ERROR(
-        pg::Guard([&] { work = std::make_unique<pqxx::work>(session_->conn); }).WithContext("BEGIN"));
-    return std::unique_ptr<Transaction>(
-        std::make_unique<PgTransaction>(session_, std::move(work)));
+    const Status begun = pg::Guard([&] { work = std::make_unique<pqxx::work>(session_->conn); });
+    if (!begun.ok()) return begun.WithContext("BEGIN");
+    return std::unique_ptr<Transaction>(std::make_unique<PgTransaction>(session_, std::move(work)));
   }
 
   Status ExecScriptNoTransaction(const std::string& script) override {
@@ -189,8 +188,8 @@ class PgDatabase final : public Database {
 
   Result<std::vector<std::string>> UserTables() override {
     ORCH_RETURN_IF_ERROR(CheckIdle());
-    Result<std::vector<std::string>> tables = pg::GuardResult<std::vector<std::string>>(
-        [&] { return pg::UserTables(session_->conn); });
+    Result<std::vector<std::string>> tables =
+        pg::GuardResult<std::vector<std::string>>([&] { return pg::UserTables(session_->conn); });
     if (!tables.ok()) return tables.status().WithContext("listing the tables");
     return tables;
   }
