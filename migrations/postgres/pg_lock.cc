@@ -67,7 +67,7 @@ Status TerminateHolders(Session& session) {
 RunLock::~RunLock() { (void)Unlock(); }
 
 Status RunLock::Connect() {
-  if (session_) return Status::Ok();
+  if (session_ && session_->conn.is_open()) return Status::Ok();
   return Guard([&] {
     session_ = std::make_unique<Session>(url_);
     Run(*session_, "SELECT set_config('application_name', 'orchestrate lock', false)");
@@ -80,7 +80,8 @@ void RunLock::DropSession() {
 }
 
 Result<bool> RunLock::CheckStillHeld() {
-  // libpqxx silently reconnects a broken connection: a new server pid means the lock was lost.
+  // The lock lives as long as its server session: an error here, or another server pid (should
+  // libpqxx have reconnected), means the session and so the lock were lost.
   const Result<int> pid =
       GuardResult<int>([&] { return Run(*session_, "SELECT pg_backend_pid()")[0][0].as<int>(); });
   if (pid.ok() && *pid == backend_pid_) return true;

@@ -280,8 +280,9 @@ TEST_F(LoadPlanTest, ReleasesAsAListOfFiles) {
         "  - ${REL_DIR}/first.yaml\n"
         "environments:\n"
         "  local: {database: 'sqlite:x.db', deployer: {kind: file, path: x.image}}\n");
-  Write("manifests/second.yaml",
-        "version: 2.0.0\nimage: shop:2\nmigrations:\n  - {id: m2, up: m2.sql, down: m2.down.sql}\n");
+  Write(
+      "manifests/second.yaml",
+      "version: 2.0.0\nimage: shop:2\nmigrations:\n  - {id: m2, up: m2.sql, down: m2.down.sql}\n");
   Write("manifests/first.yaml", "version: 1.0.0\nimage: shop:1\n");
   Write("manifests/m2.sql", "up");
   Write("manifests/m2.down.sql", "down");
@@ -384,17 +385,16 @@ TEST_F(LoadPlanTest, MissingSqlFilesAreNotLoadErrorsButAreListed) {
   EXPECT_TRUE(m1.down.present);
 
   const std::string f = P("releases/1.0.0.yaml");
-  EXPECT_EQ(r->MissingFiles(),
-            (std::vector<std::string>{
-                f + ":5:9: up file " + P("releases/sql/m1.up.sql") +
-                    " does not exist: fix the path or add the file",
-                f + ":8:9: up file " + P("releases/sql/m2.up.sql") +
-                    " does not exist: fix the path or add the file",
-                f + ":13:10: seed file " + P("releases/seeds/s1.sql") +
-                    " does not exist: fix the path or add the file",
-                f + ":14:11: undo file " + P("releases/seeds/s1.undo.sql") +
-                    " does not exist: fix the path or add the file",
-            }));
+  EXPECT_EQ(r->MissingFiles(), (std::vector<std::string>{
+                                   f + ":5:9: up file " + P("releases/sql/m1.up.sql") +
+                                       " does not exist: fix the path or add the file",
+                                   f + ":8:9: up file " + P("releases/sql/m2.up.sql") +
+                                       " does not exist: fix the path or add the file",
+                                   f + ":13:10: seed file " + P("releases/seeds/s1.sql") +
+                                       " does not exist: fix the path or add the file",
+                                   f + ":14:11: undo file " + P("releases/seeds/s1.undo.sql") +
+                                       " does not exist: fix the path or add the file",
+                               }));
 }
 
 TEST_F(LoadPlanTest, SqlPathThatIsAFolderIsALoadError) {
@@ -568,14 +568,14 @@ TEST_F(LoadPlanTest, DuplicateMigrationAndSeedIdsAcrossReleases) {
         "seeds:\n"
         "  - {id: countries, tables: [country], sql: s.sql}\n");
   std::string msg = LoadError();
-  EXPECT_EQ(Lines(msg),
-            (std::vector<std::string>{
-                P("releases/2.0.0.yaml") + ":5:5: duplicate migration id '0001_init' (first at " +
-                    P("releases/1.0.0.yaml") +
-                    ":4:5): migration ids must be unique across releases",
-                P("releases/2.0.0.yaml") + ":7:5: duplicate seed id 'countries' (first at " +
-                    P("releases/1.0.0.yaml") + ":6:5): seed ids must be unique across releases",
-            }))
+  EXPECT_EQ(
+      Lines(msg),
+      (std::vector<std::string>{
+          P("releases/2.0.0.yaml") + ":5:5: duplicate migration id '0001_init' (first at " +
+              P("releases/1.0.0.yaml") + ":4:5): migration ids must be unique across releases",
+          P("releases/2.0.0.yaml") + ":7:5: duplicate seed id 'countries' (first at " +
+              P("releases/1.0.0.yaml") + ":6:5): seed ids must be unique across releases",
+      }))
       << msg;
 }
 
@@ -754,8 +754,8 @@ TEST_F(LoadPlanTest, ReleasesOfTheWrongType) {
         "environments:\n"
         "  local: {database: 'sqlite:x.db', deployer: {kind: file, path: x.image}}\n");
   std::string msg = LoadError();
-  EXPECT_EQ(msg, P("plan.yaml") +
-                     ":2:11: 'releases' must be a folder path or a list of manifest files");
+  EXPECT_EQ(msg,
+            P("plan.yaml") + ":2:11: 'releases' must be a folder path or a list of manifest files");
 }
 
 TEST_F(LoadPlanTest, PlanThatIsNotAMapping) {

@@ -69,13 +69,12 @@ Plan ShopPlan() {
   p.app = "shop";
   p.file = "plan.yaml";
   p.versions_are_semver = true;
-  p.releases.push_back(Rel("1.0.0", {Mig("0001_init"), Mig("0002_users")},
-                           {SeedOf("countries", true)}));
+  p.releases.push_back(
+      Rel("1.0.0", {Mig("0001_init"), Mig("0002_users")}, {SeedOf("countries", true)}));
   p.releases.push_back(Rel("1.1.0", {Mig("0003_orders")}, {SeedOf("statuses", false)}));
   p.releases.push_back(Rel("1.2.0", {Mig("0004_points"), Mig("0005_idx", false)},
                            {SeedOf("tiers", true), SeedOf("promo", true)}));
-  p.releases.push_back(
-      Rel("1.3.0", {Mig("0006_split")}, {}, ReleaseOrder::kSchemaFirst));
+  p.releases.push_back(Rel("1.3.0", {Mig("0006_split")}, {}, ReleaseOrder::kSchemaFirst));
   p.releases[1].not_rolled_back = {"cache contents"};
   p.releases[2].not_rolled_back = {"environment variables", "autoscaling settings"};
   p.releases[3].not_rolled_back = {"feature flags"};
@@ -161,10 +160,9 @@ const Step* FindStep(const RunPlan& plan, StepKind kind, const std::string& id) 
 // ---- names --------------------------------------------------------------------------------------
 
 TEST(StepKindTest, NamesRoundTrip) {
-  for (StepKind kind :
-       {StepKind::kApplyMigration, StepKind::kRevertMigration, StepKind::kRunSeed,
-        StepKind::kUndoSeed, StepKind::kRecordRelease, StepKind::kForgetRelease,
-        StepKind::kSwapImage}) {
+  for (StepKind kind : {StepKind::kApplyMigration, StepKind::kRevertMigration, StepKind::kRunSeed,
+                        StepKind::kUndoSeed, StepKind::kRecordRelease, StepKind::kForgetRelease,
+                        StepKind::kSwapImage}) {
     StepKind back = StepKind::kApplyMigration;
     ASSERT_TRUE(StepKindFromName(StepKindName(kind), &back)) << StepKindName(kind);
     EXPECT_EQ(back, kind);
@@ -302,8 +300,7 @@ TEST(PlanDeployTest, AtTargetWithAnotherImageOnlySwaps) {
   Plan plan = ShopPlan();
   auto r = PlanDeploy(plan, StateAt(plan, "1.1.0"), "1.1.0", "shop:hotfix");
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(Summary(*r),
-            (std::vector<std::string>{"swap-image 1.1.0 shop:hotfix -> shop:1.1.0"}));
+  EXPECT_EQ(Summary(*r), (std::vector<std::string>{"swap-image 1.1.0 shop:hotfix -> shop:1.1.0"}));
 }
 
 TEST(PlanDeployTest, AppliesOnlyWhatIsMissingFromTheState) {
@@ -452,8 +449,9 @@ TEST(PlanDeployTest, DriftNeedsAHuman) {
   EXPECT_EQ(r.status().code(), Code::kNeedsHuman);
   const std::string& msg = r.status().message();
   EXPECT_TRUE(Contains(msg, "drift")) << msg;
-  EXPECT_TRUE(Contains(msg, "releases/1.1.0.yaml:7:9: migration 0003_orders (1.1.0): "
-                            "sql/0003_orders.up.sql changed since it was applied"))
+  EXPECT_TRUE(Contains(msg,
+                       "releases/1.1.0.yaml:7:9: migration 0003_orders (1.1.0): "
+                       "sql/0003_orders.up.sql changed since it was applied"))
       << msg;
   EXPECT_TRUE(Contains(msg, FindApplied(&st, "0003_orders")->up_sha256.substr(0, 12))) << msg;
   EXPECT_TRUE(Contains(msg, Sha256Hex("-- edited\n").substr(0, 12))) << msg;
@@ -470,7 +468,8 @@ TEST(PlanDeployTest, DriftOfADownFileIsDetected) {
   m->down = Sql(m->down.path, "-- a different down\n");
   std::vector<std::string> drift = DetectDrift(plan, st);
   ASSERT_EQ(drift.size(), 1u);
-  EXPECT_TRUE(Contains(drift[0], "sql/0001_init.down.sql changed since it was applied")) << drift[0];
+  EXPECT_TRUE(Contains(drift[0], "sql/0001_init.down.sql changed since it was applied"))
+      << drift[0];
   EXPECT_EQ(PlanDeploy(plan, st, "", "shop:1.1.0").status().code(), Code::kNeedsHuman);
 }
 

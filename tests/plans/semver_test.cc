@@ -67,31 +67,31 @@ TEST(ParseSemVerTest, BuildMetadataIsAcceptedAndIgnored) {
 
 TEST(ParseSemVerTest, RejectsMalformedVersions) {
   for (const std::string bad : {
-           "",              // empty
-           "1",             // missing parts
-           "1.2",           //
-           "1.2.3.4",       // too many parts
-           "1..3",          // empty part
-           ".1.2",          //
-           "1.2.",          //
-           "01.2.3",        // leading zeros
-           "1.02.3",        //
-           "1.2.03",        //
-           "1.2.3-",        // empty prerelease
-           "1.2.3-alpha..1",  // empty prerelease identifier
-           "1.2.3-alpha.",    //
-           "1.2.3-al_pha",    // bad character in prerelease
-           "1.2.3-01",        // numeric prerelease identifier with a leading zero
-           "1.2.3-alpha.007",  //
-           "1.2.3+",           // empty build metadata
-           "1.2.3+a..b",       // empty build identifier
-           "1.2.3+a_b",        // bad character in build metadata
-           "a.b.c",            // not numbers
-           "-1.2.3",           //
-           "1.-2.3",           //
-           " 1.2.3",           // whitespace
-           "1.2.3 ",           //
-           "1.2.x",            //
+           "",                      // empty
+           "1",                     // missing parts
+           "1.2",                   //
+           "1.2.3.4",               // too many parts
+           "1..3",                  // empty part
+           ".1.2",                  //
+           "1.2.",                  //
+           "01.2.3",                // leading zeros
+           "1.02.3",                //
+           "1.2.03",                //
+           "1.2.3-",                // empty prerelease
+           "1.2.3-alpha..1",        // empty prerelease identifier
+           "1.2.3-alpha.",          //
+           "1.2.3-al_pha",          // bad character in prerelease
+           "1.2.3-01",              // numeric prerelease identifier with a leading zero
+           "1.2.3-alpha.007",       //
+           "1.2.3+",                // empty build metadata
+           "1.2.3+a..b",            // empty build identifier
+           "1.2.3+a_b",             // bad character in build metadata
+           "a.b.c",                 // not numbers
+           "-1.2.3",                //
+           "1.-2.3",                //
+           " 1.2.3",                // whitespace
+           "1.2.3 ",                //
+           "1.2.x",                 //
            "1234567890123456.0.0",  // too large
        }) {
     EXPECT_FALSE(ParseSemVer(bad).has_value()) << "'" << bad << "'";
@@ -125,8 +125,8 @@ TEST(CompareSemVerTest, PrereleaseHasLowerPrecedenceThanRelease) {
 TEST(CompareSemVerTest, FollowsTheSemverSpecExampleOrder) {
   // https://semver.org/#spec-item-11
   const std::vector<std::string> ordered = {
-      "1.0.0-alpha",      "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta",
-      "1.0.0-beta.2",     "1.0.0-beta.11", "1.0.0-rc.1",       "1.0.0",
+      "1.0.0-alpha",  "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta",
+      "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1",       "1.0.0",
   };
   for (size_t i = 0; i < ordered.size(); ++i) {
     EXPECT_EQ(Compare(ordered[i], ordered[i]), 0) << ordered[i];
