@@ -110,12 +110,20 @@ class Reader {
               bool expand = true) {
     YAML::Node node = map[key];
     if (!node) return false;
-    if (!node.IsScalar()) {
-      Error(node, "'" + key + "' must be a single value (a string), not a list or mapping");
+    if (node.IsNull()) {
+      // `key:` or `key: ~`. The null value has no useful position of its own: point at the key.
+      SourcePos pos = Pos(map);
+      for (const auto& kv : map) {
+        if (kv.first.Scalar() == key) {
+          pos = Pos(kv.first);
+          break;
+        }
+      }
+      Error(pos, "'" + key + "' is empty: give it a value");
       return false;
     }
-    if (node.Tag() == "~" || (node.Tag() == "?" && node.Scalar() == "~") || node.IsNull()) {
-      Error(node, "'" + key + "' is empty: give it a value");
+    if (!node.IsScalar()) {
+      Error(node, "'" + key + "' must be a single value (a string), not a list or mapping");
       return false;
     }
     return Expand(node, node.Scalar(), out, expand);
@@ -163,7 +171,7 @@ class Reader {
     if (!node) return false;
     std::string s = node.IsScalar() ? node.Scalar() : "";
     bool digits = !s.empty() && s.size() < 12 &&
-                  std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(c); });
+                  std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
     if (!digits || std::stol(s) < min || std::stol(s) > max) {
       Error(node, "'" + key + "' must be a whole number from " + std::to_string(min) + " to " +
                       std::to_string(max));

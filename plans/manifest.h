@@ -12,7 +12,7 @@ namespace orchestrate {
 // Loads `plan_path` and every release manifest it names, and reads the SQL files they reference.
 // Every problem found is reported at once, one line each, as "file:line:col: what is wrong; what to
 // do" in a kInvalid Status: malformed YAML, unknown keys, wrong types, missing required keys,
-// duplicate keys, versions or ids, unknown environments, bad ${VAR} references. SQL files that do
+// duplicate keys, versions or ids, unknown deployer kinds, bad ${VAR} references. SQL files that do
 // not exist are NOT errors here (see Plan::MissingFiles and SqlFile::present): a rollback must work
 // from the SQL stored in the database after the files are gone. Releases are ordered by semantic
 // version when every version parses as one, else in manifest order (a folder: file-name order).

@@ -282,7 +282,7 @@ Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state,
       s.release = rel->version;
       s.id = it->id;
       s.sql = it->down_sql;
-      s.sql_sha256 = it->down_sha256;
+      s.sql_sha256 = Sha256Hex(it->down_sql);  // of what will run, not what was recorded
       s.transactional = it->transactional;
       db_steps.push_back(std::move(s));
     }

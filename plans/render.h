@@ -14,7 +14,7 @@ std::string RenderPlanText(const RunPlan& plan);
 // {"app":..., "direction":..., "from":..., "to":..., "fingerprint":..., "steps":[...]}
 std::string RenderPlanJson(const RunPlan& plan);
 
-// One step as a JSON object (complete: SQL included), and back. ParseStepJson fails with kInvalid
+// One step as a JSON object (complete: SQL included), and back. StepFromJson fails with kInvalid
 // on malformed input.
 std::string StepToJson(const Step& step);
 Result<Step> StepFromJson(const std::string& json);

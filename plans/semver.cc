@@ -39,7 +39,15 @@ std::optional<SemVer> ParseSemVer(const std::string& input) {
   std::string text = input;
   if (!text.empty() && (text[0] == 'v' || text[0] == 'V')) text.erase(0, 1);
   auto plus = text.find('+');
-  if (plus != std::string::npos) text.erase(plus);
+  if (plus != std::string::npos) {
+    // Build metadata: dot-separated, non-empty identifiers of [0-9A-Za-z-]; ignored otherwise.
+    for (const auto& id : Split(text.substr(plus + 1), '.')) {
+      if (id.empty()) return std::nullopt;
+      for (char c : id)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return std::nullopt;
+    }
+    text.erase(plus);
+  }
   std::string pre;
   auto dash = text.find('-');
   if (dash != std::string::npos) {
@@ -58,6 +66,8 @@ std::optional<SemVer> ParseSemVer(const std::string& input) {
       if (id.empty()) return std::nullopt;
       for (char c : id)
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return std::nullopt;
+      // Numeric identifiers must not have leading zeros (semver item 9).
+      if (AllDigits(id) && id.size() > 1 && id[0] == '0') return std::nullopt;
       v.prerelease.push_back(id);
     }
   }
