@@ -1,7 +1,7 @@
 #include <regex>
 
 #include "migrations/database.h"
-//PG
+#include "migrations/postgres/postgres_database.h"
 #include "migrations/sqlite/sqlite_database.h"
 
 namespace orchestrate {
@@ -36,7 +36,7 @@ Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url,
   }
   if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0 ||
       url.find('=') != std::string::npos)
-    return Status::Invalid("postgres pending");
+    return OpenPostgres(url);
   return Status::Invalid("cannot open database '" + RedactUrl(url) +
                          "': use sqlite:path/to/file.db, postgresql://user@host:port/db or a "
                          "libpq key=value string such as 'host=/tmp dbname=shop'");

@@ -31,55 +31,55 @@ constexpr const char* kColumns =
     " WHERE n.nspname = 'public' AND NOT starts_with(c.relname, 'orchestrate_')"
     " AND c.relkind IN ('r', 'p') ORDER BY c.relname, a.attnum";
 
-// (relation, line) for the objects that belong to a relation.
-constexpr const char* kRelationParts[] = {
+// Queries of (relation, line) for the objects that belong to a relation.
+constexpr const char* kConstraints =
     "SELECT c.relname, format('constraint %s.%s %s', c.relname, o.conname,"
     " pg_get_constraintdef(o.oid, true)) FROM pg_constraint o JOIN pg_class c ON c.oid = o.conrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'"
-    " AND NOT starts_with(c.relname, 'orchestrate_')",
-
+    " AND NOT starts_with(c.relname, 'orchestrate_')";
+constexpr const char* kIndexes =
     "SELECT c.relname, format('index %s.%s %s', c.relname, i.relname, pg_get_indexdef(i.oid))"
     " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'"
-    " AND NOT starts_with(c.relname, 'orchestrate_')",
-
+    " AND NOT starts_with(c.relname, 'orchestrate_')";
+constexpr const char* kTriggers =
     "SELECT c.relname, format('trigger %s.%s %s', c.relname, t.tgname,"
     " pg_get_triggerdef(t.oid, true)) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'"
-    " AND NOT starts_with(c.relname, 'orchestrate_') AND NOT t.tgisinternal",
-};
+    " AND NOT starts_with(c.relname, 'orchestrate_') AND NOT t.tgisinternal";
+constexpr const char* kRelationParts[] = {kConstraints, kIndexes, kTriggers};
 
-// Lines for objects that stand alone.
-constexpr const char* kObjects[] = {
+// Queries of lines for the objects that stand alone.
+constexpr const char* kViews =
     "SELECT format('%s %s %s', CASE c.relkind WHEN 'm' THEN 'materialized view' ELSE 'view' END,"
     " c.relname, pg_get_viewdef(c.oid, true))"
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'"
-    " AND NOT starts_with(c.relname, 'orchestrate_') AND c.relkind IN ('v', 'm')",
-
+    " AND NOT starts_with(c.relname, 'orchestrate_') AND c.relkind IN ('v', 'm')";
+constexpr const char* kSequences =
     "SELECT format('sequence %s %s start %s increment %s min %s max %s cache %s%s', c.relname,"
     " format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache,"
     " CASE WHEN s.seqcycle THEN ' cycle' ELSE '' END)"
     " FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'"
-    " AND NOT starts_with(c.relname, 'orchestrate_')",
-
+    " AND NOT starts_with(c.relname, 'orchestrate_')";
+constexpr const char* kFunctions =
     "SELECT format('%s %s(%s) %s', CASE p.prokind WHEN 'p' THEN 'procedure'"
     " WHEN 'a' THEN 'aggregate' ELSE 'function' END, p.proname,"
     " pg_get_function_identity_arguments(p.oid),"
     " CASE WHEN p.prokind = 'a' THEN '' ELSE pg_get_functiondef(p.oid) END)"
     " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'"
     " AND NOT starts_with(p.proname, 'orchestrate_') AND NOT EXISTS (SELECT 1 FROM pg_depend d"
-    " WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')",
-
+    " WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')";
+constexpr const char* kEnums =
     "SELECT format('enum %s (%s)', t.typname,"
     " string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder))"
     " FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid"
     " JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'public'"
-    " AND NOT starts_with(t.typname, 'orchestrate_') GROUP BY t.typname",
-
+    " AND NOT starts_with(t.typname, 'orchestrate_') GROUP BY t.typname";
+constexpr const char* kExtensions =
     "SELECT format('extension %s %s', extname, extversion) FROM pg_extension"
-    " WHERE extname <> 'plpgsql'",
-};
+    " WHERE extname <> 'plpgsql'";
+constexpr const char* kObjects[] = {kViews, kSequences, kFunctions, kEnums, kExtensions};
 
 std::vector<std::string> FirstColumn(pqxx::transaction_base& tx, const char* sql) {
   std::vector<std::string> values;

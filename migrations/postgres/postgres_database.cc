@@ -99,7 +99,7 @@ class PgTransaction final : public Transaction {
       Finish();
       return usable.WithContext("not committed");
     }
-    const Status committed = pg::Guard([&] { work_->commit(); });
+    Status committed = pg::Guard([&] { work_->commit(); });
     Finish();
     if (committed.ok() || committed.code() == Code::kNeedsHuman) return committed;
     return committed.WithContext("not committed");

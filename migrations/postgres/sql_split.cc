@@ -150,7 +150,7 @@ std::vector<SqlStatement> SplitPostgresScript(const std::string& script) {
   int start_line = 0;
 
   auto advance_to = [&](std::size_t to) {
-    line += static_cast<int>(std::count(script.begin() + i, script.begin() + to, '\n'));
+    line += static_cast<int>(std::count(script.data() + i, script.data() + to, '\n'));
     i = to;
   };
   auto finish_statement = [&](std::size_t end) {
