@@ -193,7 +193,7 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
     if (!computed.ok()) return computed.status();
     ORCH_RETURN_IF_ERROR(StartNew(request, std::move(computed).value(), &outcome));
   }
-  ORCH_RETURN_IF_ERROR(Execute(outcome.run_id, &outcome.steps_run));
+  ORCH_RETURN_IF_ERROR(Execute(request, outcome.run_id, outcome.plan, &outcome.steps_run));
   return outcome;
 }
 
@@ -210,15 +210,30 @@ Status Executor::StartNew(const RunRequest& request, RunPlan plan, RunOutcome* o
   return Status::Ok();
 }
 
-Status Executor::Execute(int64_t run_id, int* steps_run) {
+Status Executor::Interrupted(int64_t run_id, const RunPlan& plan, int n, int total,
+                             const Step& step) {
+  std::string where = StepLabel(n, total, step);
+  (void)journal_.FinishRun(run_id, "failed", "interrupted before " + where + " committed");
+  std::string resume = "orchestrate " + std::string(DirectionName(plan.direction)) + " " +
+                       plan_.file + " --to " + plan.to_version;
+  return Status::NeedsHuman("interrupted: " + where +
+                            " was rolled back and the steps before it are done; resume with `" +
+                            resume + "`");
+}
+
+Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPlan& plan,
+                         int* steps_run) {
   auto records = journal_.LoadSteps(run_id);
   if (!records.ok()) return records.status();
   int total = static_cast<int>(records->size());
   for (const StepRecord& rec : *records) {
     if (rec.status == "done") continue;
     Failpoint("before-step:" + std::to_string(rec.n));
+    if (request.interrupted && request.interrupted())
+      return Interrupted(run_id, plan, rec.n, total, rec.step);
     auto started = std::chrono::steady_clock::now();
-    Status st = ExecuteStep(run_id, rec.n, total, rec);
+    Status st = ExecuteStep(run_id, rec.n, total, rec, request.interrupted);
+    if (st.code() == Code::kCancelled) return Interrupted(run_id, plan, rec.n, total, rec.step);
     if (!st.ok()) {
       if (st.code() == Code::kNeedsHuman) return st;  // the journal already says what happened
       std::string where = StepLabel(rec.n, total, rec.step);
@@ -243,7 +258,8 @@ Status Executor::Execute(int64_t run_id, int* steps_run) {
   return journal_.FinishRun(run_id, "done");
 }
 
-Status Executor::ExecuteStep(int64_t run_id, int n, int total, const StepRecord& rec) {
+Status Executor::ExecuteStep(int64_t run_id, int n, int total, const StepRecord& rec,
+                             const std::function<bool()>& interrupted) {
   const Step& step = rec.step;
   if (step.kind == StepKind::kSwapImage) {
     // Idempotent: re-run on resume whatever its recorded status.
@@ -296,6 +312,7 @@ Status Executor::ExecuteStep(int64_t run_id, int n, int total, const StepRecord&
   ORCH_RETURN_IF_ERROR(journal_.RecordEffects(t, run_id, step));
   ORCH_RETURN_IF_ERROR(journal_.MarkStep(t, run_id, n, "done"));
   Failpoint("before-commit:" + std::to_string(n));
+  if (interrupted && interrupted()) return Status::Cancelled("interrupted");  // rolls back
   return t.Commit();
 }
 

@@ -35,6 +35,10 @@ struct RunRequest {
   bool dry_run = false;  // plan and stop; changes nothing (takes no lock)
   // Called with the plan before anything changes (not when resuming); false declines.
   std::function<bool(const RunPlan&)> confirm;
+  // Polled before each step and before each step's commit; when it returns true the current
+  // step's transaction is rolled back, the run is recorded as interrupted, and Run returns
+  // kNeedsHuman with the command that resumes it.
+  std::function<bool()> interrupted;
 };
 
 struct RunOutcome {
@@ -62,8 +66,10 @@ class Executor {
   Result<RunPlan> Compute(const RunRequest& request, Journal& journal);
   // Records `plan` as a new run after confirmation. kNothingToDo for an empty plan.
   Status StartNew(const RunRequest& request, RunPlan plan, RunOutcome* outcome);
-  Status Execute(int64_t run_id, int* steps_run);
-  Status ExecuteStep(int64_t run_id, int n, int total, const StepRecord& rec);
+  Status Execute(const RunRequest& request, int64_t run_id, const RunPlan& plan, int* steps_run);
+  Status ExecuteStep(int64_t run_id, int n, int total, const StepRecord& rec,
+                     const std::function<bool()>& interrupted);
+  Status Interrupted(int64_t run_id, const RunPlan& plan, int n, int total, const Step& step);
 
   const Plan& plan_;
   Database& db_;

@@ -11,6 +11,7 @@ const char* CodeName(Code code) {
     case Code::kFailed: return "failed";
     case Code::kNeedsHuman: return "needs a human";
     case Code::kUsage: return "usage";
+    case Code::kCancelled: return "cancelled";
   }
   return "unknown";
 }

@@ -18,6 +18,7 @@ enum class Code {
   kFailed,       // an operation failed: SQL error, I/O error, deployer error (exit 2)
   kNeedsHuman,   // locked, dirty, drift, in doubt, a different unfinished run (exit 3)
   kUsage,        // wrong flags or arguments (exit 64)
+  kCancelled,    // stopped on request (a signal); nothing of the current step was applied (exit 3)
 };
 
 const char* CodeName(Code code);
@@ -32,6 +33,7 @@ class [[nodiscard]] Status {
   static Status Failed(std::string msg) { return Status(Code::kFailed, std::move(msg)); }
   static Status NeedsHuman(std::string msg) { return Status(Code::kNeedsHuman, std::move(msg)); }
   static Status Usage(std::string msg) { return Status(Code::kUsage, std::move(msg)); }
+  static Status Cancelled(std::string msg) { return Status(Code::kCancelled, std::move(msg)); }
 
   bool ok() const { return rep_ == nullptr; }
   Code code() const { return rep_ ? rep_->code : Code::kOk; }

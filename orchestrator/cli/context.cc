@@ -90,7 +90,8 @@ int ExitCodeFor(const Status& st) {
     case Code::kDeclined: return 1;
     case Code::kInvalid:
     case Code::kFailed: return 2;
-    case Code::kNeedsHuman: return 3;
+    case Code::kNeedsHuman:
+    case Code::kCancelled: return 3;
     case Code::kUsage: return 64;
   }
   return 2;

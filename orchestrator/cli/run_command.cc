@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <csignal>
+
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -10,6 +12,23 @@
 #include "plans/render.h"
 
 namespace orchestrate::cli {
+namespace {
+
+volatile std::sig_atomic_t g_signal = 0;
+
+extern "C" void OnSignal(int sig) { g_signal = sig; }
+
+// SIGINT and SIGTERM stop the run at the next safe point: the step in progress is rolled back
+// rather than left half done (see RunRequest::interrupted).
+void InstallInterruptHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+}  // namespace
 
 int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction) {
   auto ctx = OpenContext(g);
@@ -33,6 +52,8 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
                           plan.to_version + " on " + ctx->db->DisplayUrl() + "?");
   };
 
+  InstallInterruptHandlers();
+  req.interrupted = [] { return g_signal != 0; };
   Executor executor(ctx->plan, *ctx->db, *ctx->deployer);
   auto outcome = executor.Run(req);
   if (!outcome.ok()) return Fail(outcome.status());

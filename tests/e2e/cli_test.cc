@@ -1,6 +1,7 @@
 // End-to-end tests: the real `orchestrate` binary on SQLite, as a user runs it.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -165,6 +166,39 @@ TEST_F(ShopTest, KilledRollbackResumesToSameEndState) {
     }
   }
   std::cout << "covered " << kills << " kill points over " << steps << " steps\n";
+}
+
+// SIGTERM during a slow step: the step's transaction is rolled back, exit 3 with the command that
+// resumes, and the resumed run reaches the same end state.
+TEST_F(ShopTest, SigtermDuringSlowStepRollsItBackAndResumes) {
+  // Slow down one down-migration before deploying, so the stored down SQL is the slow one.
+  std::string down_file = dir_ / "shop/sql/0017_create_view_customer_loyalty.down.sql";
+  WriteFileOrDie(down_file, ReadFileOrDie(down_file) +
+                                "\nSELECT count(*) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+                                "SELECT i + 1 FROM n WHERE i < 4000000) SELECT i FROM n);\n");
+  ASSERT_EQ(Run({"deploy", plan_, "--yes", "-q"}, {}, "reference").exit_code, 0);
+  ASSERT_EQ(Run({"rollback", plan_, "--reason", "ref", "--yes", "-q"}, {}, "reference").exit_code, 0);
+  ASSERT_EQ(Run({"deploy", plan_, "--yes", "-q"}).exit_code, 0);
+  auto before = Status();
+
+  ProcessOptions opts;
+  opts.env["STATE_DIR"] = dir_ / "state";
+  ProcessHandle h = StartProcess(
+      {OrchestrateBin(), "rollback", plan_, "--reason", "sigterm", "--yes"}, opts);
+  usleep(400 * 1000);
+  kill(h.pid, SIGTERM);
+  auto r = Wait(h);
+  ASSERT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("interrupted"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("was rolled back"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("orchestrate rollback " + plan_ + " --to 1.2.0"), std::string::npos) << r.err;
+  auto mid = Status();
+  EXPECT_EQ(mid["unfinished_run"]["status"], "failed");
+
+  auto resumed = Run({"rollback", plan_, "--reason", "sigterm", "--yes"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  ExpectSameDatabase(Status(), Status("reference"));
+  (void)before;
 }
 
 TEST_F(ShopTest, DifferentPlanWhileUnfinishedIsRefused) {

@@ -72,18 +72,21 @@ std::string Drain(int fd) {
 
 }  // namespace
 
-ProcessResult RunProcess(const std::vector<std::string>& argv, const ProcessOptions& opts) {
+ProcessHandle StartProcess(const std::vector<std::string>& argv, const ProcessOptions& opts) {
   // Output goes to temporary files, so a chatty child cannot block on a full pipe.
   char out_tmpl[] = "/tmp/orchestrate-out.XXXXXX";
   char err_tmpl[] = "/tmp/orchestrate-err.XXXXXX";
-  int out_fd = mkstemp(out_tmpl);
-  int err_fd = mkstemp(err_tmpl);
+  ProcessHandle h;
+  h.out_fd = mkstemp(out_tmpl);
+  h.err_fd = mkstemp(err_tmpl);
+  h.out_path = out_tmpl;
+  h.err_path = err_tmpl;
   pid_t pid = fork();
   if (pid == 0) {
     int devnull = open("/dev/null", O_RDONLY);
     dup2(devnull, 0);
-    dup2(out_fd, 1);
-    dup2(err_fd, 2);
+    dup2(h.out_fd, 1);
+    dup2(h.err_fd, 2);
     for (const auto& kv : opts.env) setenv(kv.first.c_str(), kv.second.c_str(), 1);
     if (opts.file_size_limit > 0) {
       signal(SIGXFSZ, SIG_IGN);  // writes past the limit fail with EFBIG, like a full disk
@@ -101,21 +104,32 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const ProcessOpti
     execv(args[0], args.data());
     _exit(127);
   }
+  h.pid = pid;
+  return h;
+}
+
+ProcessResult Wait(ProcessHandle& h) {
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  while (waitpid(h.pid, &status, 0) < 0 && errno == EINTR) {
   }
   ProcessResult r;
   if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
-  lseek(out_fd, 0, SEEK_SET);
-  lseek(err_fd, 0, SEEK_SET);
-  r.out = Drain(out_fd);
-  r.err = Drain(err_fd);
-  close(out_fd);
-  close(err_fd);
-  unlink(out_tmpl);
-  unlink(err_tmpl);
+  lseek(h.out_fd, 0, SEEK_SET);
+  lseek(h.err_fd, 0, SEEK_SET);
+  r.out = Drain(h.out_fd);
+  r.err = Drain(h.err_fd);
+  close(h.out_fd);
+  close(h.err_fd);
+  unlink(h.out_path.c_str());
+  unlink(h.err_path.c_str());
+  h.pid = -1;
   return r;
+}
+
+ProcessResult RunProcess(const std::vector<std::string>& argv, const ProcessOptions& opts) {
+  ProcessHandle h = StartProcess(argv, opts);
+  return Wait(h);
 }
 
 std::string SourceDir() { return ORCHESTRATE_SOURCE_DIR; }

@@ -38,7 +38,18 @@ struct ProcessOptions {
   std::string run_as_user;                 // when root: drop to this user (setuid)
 };
 
-// Runs argv[0] (a path) with the arguments, stdin from /dev/null, capturing stdout and stderr.
+// A child started by StartProcess; Wait() collects it.
+struct ProcessHandle {
+  int pid = -1;
+  int out_fd = -1, err_fd = -1;
+  std::string out_path, err_path;
+};
+
+// Starts argv[0] (a path) with the arguments, stdin from /dev/null, stdout and stderr to
+// temporary files.
+ProcessHandle StartProcess(const std::vector<std::string>& argv, const ProcessOptions& opts = {});
+ProcessResult Wait(ProcessHandle& handle);
+// StartProcess then Wait.
 ProcessResult RunProcess(const std::vector<std::string>& argv, const ProcessOptions& opts = {});
 
 // Paths set by CMake.
