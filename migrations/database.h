@@ -32,6 +32,10 @@ class Transaction {
   virtual Status ExecScript(const std::string& script) = 0;
   virtual Result<QueryResult> Query(const std::string& sql,
                                     const std::vector<Value>& params = {}) = 0;
+  // Bounds how long the statements of this transaction wait: for a lock (kLockTimeout when
+  // exceeded; retryable) and in total per statement (kFailed when exceeded). 0 leaves the
+  // database's default. Call right after Begin().
+  virtual Status LimitWaits(double lock_timeout_seconds, double statement_timeout_seconds) = 0;
   // kOk: committed. kFailed: not committed (rolled back). kNeedsHuman: the outcome is unknown (the
   // connection was lost during COMMIT): the caller must not retry blindly.
   virtual Status Commit() = 0;

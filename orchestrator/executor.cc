@@ -232,7 +232,7 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
     if (request.interrupted && request.interrupted())
       return Interrupted(run_id, plan, rec.n, total, rec.step);
     auto started = std::chrono::steady_clock::now();
-    Status st = ExecuteStep(run_id, rec.n, total, rec, request.interrupted);
+    Status st = ExecuteStep(request, run_id, rec.n, total, rec);
     if (st.code() == Code::kCancelled) return Interrupted(run_id, plan, rec.n, total, rec.step);
     if (!st.ok()) {
       if (st.code() == Code::kNeedsHuman) return st;  // the journal already says what happened
@@ -258,8 +258,8 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
   return journal_.FinishRun(run_id, "done");
 }
 
-Status Executor::ExecuteStep(int64_t run_id, int n, int total, const StepRecord& rec,
-                             const std::function<bool()>& interrupted) {
+Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, int total,
+                             const StepRecord& rec) {
   const Step& step = rec.step;
   if (step.kind == StepKind::kSwapImage) {
     // Idempotent: re-run on resume whatever its recorded status.
@@ -296,9 +296,30 @@ Status Executor::ExecuteStep(int64_t run_id, int n, int total, const StepRecord&
     }
   }
 
+  for (int attempt = 0;; ++attempt) {
+    Status st = RunStepTransaction(request, run_id, n, step);
+    if (st.code() != Code::kLockTimeout) return st;
+    if (attempt >= request.lock_retries)
+      return Status::Failed(st.message() + "\ngave up after " + std::to_string(attempt + 1) +
+                            " attempts waiting for locks (policy lock_timeout " +
+                            std::to_string(request.step_lock_timeout_seconds) + "s, lock_retries " +
+                            std::to_string(request.lock_retries) +
+                            "): find what holds the lock (pg_stat_activity) and run again");
+    auto backoff = std::chrono::milliseconds(500L << std::min(attempt, 6));
+    spdlog::warn("{}: waited too long for a lock; retry {}/{} in {} ms",
+                 StepLabel(n, total, step), attempt + 1, request.lock_retries, backoff.count());
+    std::this_thread::sleep_for(backoff);
+    if (request.interrupted && request.interrupted()) return Status::Cancelled("interrupted");
+  }
+}
+
+Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, int n,
+                                    const Step& step) {
   auto txn = db_.Begin();
   if (!txn.ok()) return txn.status();
   Transaction& t = **txn;
+  ORCH_RETURN_IF_ERROR(
+      t.LimitWaits(request.step_lock_timeout_seconds, request.statement_timeout_seconds));
   if (step.transactional && !step.sql.empty()) {
     Status st = t.ExecScript(step.sql);
     if (!st.ok()) {
@@ -312,7 +333,8 @@ Status Executor::ExecuteStep(int64_t run_id, int n, int total, const StepRecord&
   ORCH_RETURN_IF_ERROR(journal_.RecordEffects(t, run_id, step));
   ORCH_RETURN_IF_ERROR(journal_.MarkStep(t, run_id, n, "done"));
   Failpoint("before-commit:" + std::to_string(n));
-  if (interrupted && interrupted()) return Status::Cancelled("interrupted");  // rolls back
+  if (request.interrupted && request.interrupted())
+    return Status::Cancelled("interrupted");  // rolls back
   return t.Commit();
 }
 

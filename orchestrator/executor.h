@@ -31,7 +31,13 @@ struct RunRequest {
   Direction direction = Direction::kDeploy;
   std::string target;  // deploy: "" for the newest; rollback: "" or "previous", or a version
   RunMeta meta;
-  double lock_timeout_seconds = 10;
+  double lock_timeout_seconds = 10;  // waiting for another run's lock
+  // Per step (policy): a statement waiting longer than step_lock_timeout_seconds for a database
+  // lock fails the step's transaction, which is retried up to lock_retries times with backoff
+  // (0.5 s, 1 s, 2 s, ...). 0 leaves the database's defaults.
+  double step_lock_timeout_seconds = 0;
+  double statement_timeout_seconds = 0;
+  int lock_retries = 0;
   bool dry_run = false;  // plan and stop; changes nothing (takes no lock)
   // Called with the plan before anything changes (not when resuming); false declines.
   std::function<bool(const RunPlan&)> confirm;
@@ -67,8 +73,11 @@ class Executor {
   // Records `plan` as a new run after confirmation. kNothingToDo for an empty plan.
   Status StartNew(const RunRequest& request, RunPlan plan, RunOutcome* outcome);
   Status Execute(const RunRequest& request, int64_t run_id, const RunPlan& plan, int* steps_run);
-  Status ExecuteStep(int64_t run_id, int n, int total, const StepRecord& rec,
-                     const std::function<bool()>& interrupted);
+  Status ExecuteStep(const RunRequest& request, int64_t run_id, int n, int total,
+                     const StepRecord& rec);
+  // One attempt of a transactional step: its SQL, state-table effects and done mark, committed
+  // together.
+  Status RunStepTransaction(const RunRequest& request, int64_t run_id, int n, const Step& step);
   Status Interrupted(int64_t run_id, const RunPlan& plan, int n, int total, const Step& step);
 
   const Plan& plan_;

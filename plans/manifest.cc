@@ -416,7 +416,7 @@ void ParseEnvironments(Reader& r, const YAML::Node& envs, Plan* plan) {
 void ParsePolicy(Reader& r, const YAML::Node& p, Policy* policy) {
   if (!r.CheckMap(p, "'policy'",
                   {"require_reason", "allow_major", "window_days", "snapshot", "batch_rows",
-                   "lock_timeout"},
+                   "lock_timeout", "lock_retries", "statement_timeout", "run_lock_timeout"},
                   {}))
     return;
   r.Bool(p, "require_reason", &policy->require_reason);
@@ -429,8 +429,15 @@ void ParsePolicy(Reader& r, const YAML::Node& p, Policy* policy) {
     r.Error(p["snapshot"], "'snapshot' must be on-destroy or off");
   else if (!s.empty())
     policy->snapshot = s;
-  if (r.String(p, "lock_timeout", &s) && !ParseDuration(s, &policy->lock_timeout_seconds))
-    r.Error(p["lock_timeout"], "'lock_timeout' must be a duration such as 30s, 500ms or 2m");
+  if (r.Int(p, "lock_retries", 0, 100, &n)) policy->lock_retries = static_cast<int>(n);
+  const std::pair<const char*, double*> durations[] = {
+      {"lock_timeout", &policy->lock_timeout_seconds},
+      {"statement_timeout", &policy->statement_timeout_seconds},
+      {"run_lock_timeout", &policy->run_lock_timeout_seconds}};
+  for (const auto& [key, field] : durations) {
+    if (r.String(p, key, &s) && !ParseDuration(s, field))
+      r.Error(p[key], std::string("'") + key + "' must be a duration such as 30s, 500ms or 2m");
+  }
 }
 
 void CheckUniqueness(Plan* plan, std::vector<std::string>* errors) {

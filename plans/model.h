@@ -79,7 +79,14 @@ struct Policy {
   int window_days = 0;  // 0: no limit
   std::string snapshot = "on-destroy";
   int batch_rows = 5000;
-  double lock_timeout_seconds = 10;
+  // How long a run waits for another run's lock (`--lock-timeout` overrides).
+  double run_lock_timeout_seconds = 10;
+  // Per step: how long a statement may wait for a database lock (so a rollback never queues
+  // behind production traffic for long), how many times a step that hit it is retried (with
+  // backoff), and how long one statement may run (0: no limit).
+  double lock_timeout_seconds = 5;
+  int lock_retries = 3;
+  double statement_timeout_seconds = 0;
 };
 
 struct Plan {

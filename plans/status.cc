@@ -12,6 +12,7 @@ const char* CodeName(Code code) {
     case Code::kNeedsHuman: return "needs a human";
     case Code::kUsage: return "usage";
     case Code::kCancelled: return "cancelled";
+    case Code::kLockTimeout: return "lock timeout";
   }
   return "unknown";
 }

@@ -19,6 +19,7 @@ enum class Code {
   kNeedsHuman,   // locked, dirty, drift, in doubt, a different unfinished run (exit 3)
   kUsage,        // wrong flags or arguments (exit 64)
   kCancelled,    // stopped on request (a signal); nothing of the current step was applied (exit 3)
+  kLockTimeout,  // a statement waited too long for a database lock (or deadlocked): retryable (exit 2)
 };
 
 const char* CodeName(Code code);
@@ -34,6 +35,11 @@ class [[nodiscard]] Status {
   static Status NeedsHuman(std::string msg) { return Status(Code::kNeedsHuman, std::move(msg)); }
   static Status Usage(std::string msg) { return Status(Code::kUsage, std::move(msg)); }
   static Status Cancelled(std::string msg) { return Status(Code::kCancelled, std::move(msg)); }
+  static Status LockTimeout(std::string msg) { return Status(Code::kLockTimeout, std::move(msg)); }
+  // A Status of `code` (kOk gives OK and drops the message).
+  static Status FromCode(Code code, std::string msg) {
+    return code == Code::kOk ? Status() : Status(code, std::move(msg));
+  }
 
   bool ok() const { return rep_ == nullptr; }
   Code code() const { return rep_ ? rep_->code : Code::kOk; }

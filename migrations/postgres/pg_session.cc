@@ -38,14 +38,7 @@ std::string FormatServerMessage(const std::string& what, const std::string& sqls
 
 // `status` with its code and a new message.
 Status WithMessage(const Status& status, std::string message) {
-  switch (status.code()) {
-    case Code::kNeedsHuman:
-      return Status::NeedsHuman(std::move(message));
-    case Code::kInvalid:
-      return Status::Invalid(std::move(message));
-    default:
-      return Status::Failed(std::move(message));
-  }
+  return Status::FromCode(status.code(), std::move(message));
 }
 
 // The first kExcerptBytes bytes of the statement on one line, not cutting a UTF-8 sequence.
@@ -72,6 +65,9 @@ Status CurrentExceptionStatus() {
         "the database before retrying: " +
         OneLine(e.what()));
   } catch (const pqxx::sql_error& e) {
+    // lock_not_available (lock_timeout expired) and deadlock_detected are worth a retry.
+    if (e.sqlstate() == "55P03" || e.sqlstate() == "40P01")
+      return Status::LockTimeout(FormatServerMessage(e.what(), e.sqlstate()));
     return Status::Failed(FormatServerMessage(e.what(), e.sqlstate()));
   } catch (const std::exception& e) {
     return Status::Failed(OneLine(e.what()));

@@ -93,6 +93,17 @@ class PgTransaction final : public Transaction {
     return result;
   }
 
+  Status LimitWaits(double lock_timeout_seconds, double statement_timeout_seconds) override {
+    // SET LOCAL lasts until the end of this transaction only.
+    auto ms = [](double s) { return std::to_string(static_cast<long>(s * 1000)) + "ms"; };
+    if (lock_timeout_seconds > 0)
+      ORCH_RETURN_IF_ERROR(Exec("SET LOCAL lock_timeout = '" + ms(lock_timeout_seconds) + "'", {}));
+    if (statement_timeout_seconds > 0)
+      ORCH_RETURN_IF_ERROR(
+          Exec("SET LOCAL statement_timeout = '" + ms(statement_timeout_seconds) + "'", {}));
+    return Status::Ok();
+  }
+
   Status Commit() override {
     const Status usable = CheckUsable();
     if (!usable.ok()) {

@@ -4,6 +4,7 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -24,6 +25,16 @@ const sqlite_api::sqlite3_destructor_type kTransient =
 
 std::string Errmsg(sqlite3* db) { return sqlite_api::sqlite3_errmsg(db); }
 
+// An error of the last call on `db`: waiting for another connection's lock is retryable.
+Status ErrorStatus(sqlite3* db, int rc) {
+  int primary = rc & 0xff;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+    return Status::LockTimeout(Errmsg(db) + " (another connection holds a lock)");
+  if (primary == SQLITE_INTERRUPT)
+    return Status::Failed("statement timeout: the statement ran longer than allowed");
+  return Status::Failed(Errmsg(db));
+}
+
 // Runs one prepared statement to completion, collecting rows into *out when given.
 Status Step(sqlite3* db, sqlite3_stmt* stmt, QueryResult* out) {
   if (out) {
@@ -34,7 +45,7 @@ Status Step(sqlite3* db, sqlite3_stmt* stmt, QueryResult* out) {
   for (;;) {
     int rc = sqlite_api::sqlite3_step(stmt);
     if (rc == SQLITE_DONE) return Status::Ok();
-    if (rc != SQLITE_ROW) return Status::Failed(Errmsg(db));
+    if (rc != SQLITE_ROW) return ErrorStatus(db, rc);
     if (!out) continue;
     Row row;
     int n = sqlite_api::sqlite3_column_count(stmt);
@@ -60,9 +71,12 @@ Status RunOne(sqlite3* db, const std::string& sql, const std::vector<Value>& par
               QueryResult* out) {
   sqlite3_stmt* raw = nullptr;
   const char* tail = nullptr;
-  if (sqlite_api::sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw, &tail) !=
-      SQLITE_OK)
-    return Status::Failed(Errmsg(db) + "\n  statement: " + Excerpt(sql, 0));
+  int prc = sqlite_api::sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw,
+                                            &tail);
+  if (prc != SQLITE_OK) {
+    Status st = ErrorStatus(db, prc);
+    return Status::FromCode(st.code(), st.message() + "\n  statement: " + Excerpt(sql, 0));
+  }
   StmtPtr stmt(raw);
   if (!stmt) return Status::Ok();  // only whitespace or comments
   int expected = sqlite_api::sqlite3_bind_parameter_count(raw);
@@ -78,7 +92,8 @@ Status RunOne(sqlite3* db, const std::string& sql, const std::vector<Value>& par
     if (rc != SQLITE_OK) return Status::Failed(Errmsg(db));
   }
   Status st = Step(db, raw, out);
-  if (!st.ok()) return Status::Failed(st.message() + "\n  statement: " + Excerpt(sql, 0));
+  if (!st.ok())
+    return Status::FromCode(st.code(), st.message() + "\n  statement: " + Excerpt(sql, 0));
   return st;
 }
 
@@ -94,15 +109,13 @@ Status RunScript(sqlite3* db, const std::string& script) {
     size_t offset = static_cast<size_t>(pos - begin);
     int rc = sqlite_api::sqlite3_prepare_v2(db, pos, static_cast<int>(end - pos), &raw, &tail);
     StmtPtr stmt(raw);
-    if (rc != SQLITE_OK)
-      return Status::Failed("line " + std::to_string(LineOfStatement(script, offset)) + ": " +
-                            Errmsg(db) + "\n  statement: " + Excerpt(script, offset));
-    if (stmt) {
-      Status st = Step(db, raw, nullptr);
-      if (!st.ok())
-        return Status::Failed("line " + std::to_string(LineOfStatement(script, offset)) + ": " +
-                              st.message() + "\n  statement: " + Excerpt(script, offset));
-    }
+    Status st = rc == SQLITE_OK ? Status::Ok() : ErrorStatus(db, rc);
+    if (st.ok() && stmt) st = Step(db, raw, nullptr);
+    if (!st.ok())
+      return Status::FromCode(st.code(), "line " +
+                                             std::to_string(LineOfStatement(script, offset)) +
+                                             ": " + st.message() + "\n  statement: " +
+                                             Excerpt(script, offset));
     if (tail == nullptr || tail <= pos) break;
     pos = tail;
   }
@@ -116,6 +129,18 @@ class SqliteTransaction : public Transaction {
   explicit SqliteTransaction(sqlite3* db) : db_(db) {}
   ~SqliteTransaction() override {
     if (open_) (void)RunOne(db_, "ROLLBACK", {}, nullptr);  // best effort; never throws
+    RestoreWaits();
+  }
+  Status LimitWaits(double lock_timeout_seconds, double statement_timeout_seconds) override {
+    if (lock_timeout_seconds > 0)
+      sqlite_api::sqlite3_busy_timeout(db_, static_cast<int>(lock_timeout_seconds * 1000));
+    if (statement_timeout_seconds > 0) {
+      // SQLite has no statement timeout: a progress handler interrupts a call that runs longer.
+      statement_timeout_ = std::chrono::milliseconds(static_cast<long>(statement_timeout_seconds * 1000));
+      sqlite_api::sqlite3_progress_handler(db_, 10000, &SqliteTransaction::OnProgress, this);
+    }
+    limited_ = true;
+    return Status::Ok();
   }
   Status BeginImmediate() {
     Status st = RunOne(db_, "BEGIN IMMEDIATE", {}, nullptr);
@@ -123,10 +148,15 @@ class SqliteTransaction : public Transaction {
     return st;
   }
   Status Exec(const std::string& sql, const std::vector<Value>& params) override {
+    StartClock();
     return RunOne(db_, sql, params, nullptr);
   }
-  Status ExecScript(const std::string& script) override { return RunScript(db_, script); }
+  Status ExecScript(const std::string& script) override {
+    StartClock();
+    return RunScript(db_, script);
+  }
   Result<QueryResult> Query(const std::string& sql, const std::vector<Value>& params) override {
+    StartClock();
     QueryResult out;
     Status st = RunOne(db_, sql, params, &out);
     if (!st.ok()) return st;
@@ -142,12 +172,28 @@ class SqliteTransaction : public Transaction {
       return Status::Failed("commit failed: " + st.message());
     }
     open_ = false;
+    RestoreWaits();
     return st;
   }
 
  private:
+  static int OnProgress(void* self) {
+    auto* t = static_cast<SqliteTransaction*>(self);
+    return std::chrono::steady_clock::now() > t->deadline_ ? 1 : 0;
+  }
+  void StartClock() { deadline_ = std::chrono::steady_clock::now() + statement_timeout_; }
+  void RestoreWaits() {
+    if (!limited_) return;
+    sqlite_api::sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+    sqlite_api::sqlite3_progress_handler(db_, 0, nullptr, nullptr);
+    limited_ = false;
+  }
+
   sqlite3* db_;
   bool open_ = false;
+  bool limited_ = false;
+  std::chrono::milliseconds statement_timeout_{0};
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
 };
 
 class SqliteDatabase : public Database {

@@ -66,7 +66,7 @@ Result<Context> LoadContext(const GlobalOptions& g) {
   ctx.env = it->second;
   if (!g.database.empty()) ctx.env.database = g.database;
   ctx.lock_timeout_seconds =
-      g.lock_timeout_seconds >= 0 ? g.lock_timeout_seconds : ctx.plan.policy.lock_timeout_seconds;
+      g.lock_timeout_seconds >= 0 ? g.lock_timeout_seconds : ctx.plan.policy.run_lock_timeout_seconds;
   return ctx;
 }
 
@@ -89,7 +89,8 @@ int ExitCodeFor(const Status& st) {
     case Code::kNothingToDo:
     case Code::kDeclined: return 1;
     case Code::kInvalid:
-    case Code::kFailed: return 2;
+    case Code::kFailed:
+    case Code::kLockTimeout: return 2;
     case Code::kNeedsHuman:
     case Code::kCancelled: return 3;
     case Code::kUsage: return 64;

@@ -43,6 +43,9 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
   req.target = o.target;
   req.dry_run = o.dry_run;
   req.lock_timeout_seconds = ctx->lock_timeout_seconds;
+  req.step_lock_timeout_seconds = ctx->plan.policy.lock_timeout_seconds;
+  req.statement_timeout_seconds = ctx->plan.policy.statement_timeout_seconds;
+  req.lock_retries = ctx->plan.policy.lock_retries;
   req.meta = {ActorName(g), HostName(), static_cast<long>(getpid()), o.reason, g.command_line,
               ctx->env.name};
   req.confirm = [&](const RunPlan& plan) {

@@ -46,6 +46,9 @@ class FaultyTransaction : public Transaction {
   Result<QueryResult> Query(const std::string& sql, const std::vector<Value>& params) override {
     return inner_->Query(sql, params);
   }
+  Status LimitWaits(double lock_s, double statement_s) override {
+    return inner_->LimitWaits(lock_s, statement_s);
+  }
   Status Commit() override {
     if (++f_.commits == f_.fail_commit_at) return Status::Failed("injected commit failure");
     Status st = inner_->Commit();
