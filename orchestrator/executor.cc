@@ -327,7 +327,7 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
                                                  step.kind == StepKind::kUndoSeed
                                                      ? "seed "
                                                      : "migration ") + step.id + ", ";
-      return Status::Failed(what + st.message());
+      return Status::FromCode(st.code(), what + st.message());
     }
   }
   ORCH_RETURN_IF_ERROR(journal_.RecordEffects(t, run_id, step));

@@ -388,10 +388,12 @@ void ParseEnvironments(Reader& r, const YAML::Node& envs, Plan* plan) {
       continue;
     }
     const YAML::Node& e = kv.second;
-    if (!r.CheckMap(e, "environment '" + env.name + "'", {"database", "deployer"},
+    if (!r.CheckMap(e, "environment '" + env.name + "'", {"database", "deployer", "password_env"},
                     {"database", "deployer"}))
       continue;
     r.String(e, "database", &env.database);
+    if (r.String(e, "password_env", &env.password_env, false) && !ValidId(env.password_env))
+      r.Error(e["password_env"], "'password_env' must name an environment variable");
     const YAML::Node& d = e["deployer"];
     if (d && r.CheckMap(d, "the deployer of environment '" + env.name + "'", {"kind", "path"},
                         {"kind"})) {

@@ -69,6 +69,9 @@ struct DeployerSpec {
 struct Environment {
   std::string name;
   std::string database;  // URL, already expanded
+  // The name of an environment variable holding the database password (PostgreSQL), so that the
+  // password appears neither in the plan nor in the URL.
+  std::string password_env;
   DeployerSpec deployer;
   SourcePos pos;
 };

@@ -74,6 +74,15 @@ Result<Context> OpenContext(const GlobalOptions& g) {
   auto ctx = LoadContext(g);
   if (!ctx.ok()) return ctx;
   // Relative SQLite paths are relative to the plan's folder, so a plan works from any directory.
+  if (!ctx->env.password_env.empty()) {
+    // libpq reads PGPASSWORD when the URL carries no password.
+    const char* pw = std::getenv(ctx->env.password_env.c_str());
+    if (pw == nullptr)
+      return Status::Invalid(ctx->env.pos.str() + ": environment '" + ctx->env.name +
+                             "' takes its database password from $" + ctx->env.password_env +
+                             ", which is not set: export it");
+    setenv("PGPASSWORD", pw, 1);
+  }
   auto db = OpenDatabase(ctx->env.database, DirOf(g.plan_path));
   if (!db.ok()) return db.status().WithContext("environment '" + ctx->env.name + "'");
   ctx->db = std::move(db).value();

@@ -1,0 +1,191 @@
+// End-to-end tests of the real binary on a real PostgreSQL server (started by make test through
+// scripts/pg-test-server). Run directly without a server, they skip and say how to start one.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <signal.h>
+#include <unistd.h>
+
+#include "migrations/database.h"
+#include "tests/support/pg.h"
+#include "tests/support/test_util.h"
+
+namespace orchestrate::testing {
+namespace {
+
+class PgShopTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    CopyTree(SourceDir() + "/samples/shop", dir_ / "shop");
+    plan_ = dir_ / "shop/plan.yaml";
+  }
+
+  // Appends `sql` to a migration's down file (before deploying, so the stored down SQL has it).
+  void AppendToDown(const std::string& id, const std::string& sql) {
+    std::string f = dir_ / ("shop/sql/" + id + ".down.sql");
+    WriteFileOrDie(f, ReadFileOrDie(f) + "\n" + sql + "\n");
+  }
+
+  std::vector<std::string> Args(const std::string& url, std::vector<std::string> args) {
+    args.insert(args.begin() + 1, plan_);
+    args.insert(args.begin(), OrchestrateBin());
+    args.insert(args.end(), {"--env", "pg", "--database", url});
+    return args;
+  }
+
+  ProcessResult Run(const std::string& url, std::vector<std::string> args) {
+    return RunProcess(Args(url, std::move(args)), Options());
+  }
+
+  ProcessOptions Options() {
+    ProcessOptions o;
+    o.env["STATE_DIR"] = dir_ / "state";
+    return o;
+  }
+
+  nlohmann::json Status(const std::string& url) {
+    auto r = Run(url, {"status", "--output", "json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.exit_code == 0 ? nlohmann::json::parse(r.out) : nlohmann::json();
+  }
+
+  static void ExpectSameDatabase(const nlohmann::json& a, const nlohmann::json& b) {
+    EXPECT_EQ(a["schema_fingerprint"], b["schema_fingerprint"]);
+    EXPECT_EQ(a["data_fingerprint"], b["data_fingerprint"]);
+    EXPECT_EQ(a["tables"], b["tables"]);
+    EXPECT_EQ(a["current_version"], b["current_version"]);
+  }
+
+  TempDir dir_;
+  std::string plan_;
+};
+
+TEST_F(PgShopTest, DeployLatestThenRollbackToFirstEqualsFreshFirst) {
+  ORCH_REQUIRE_PG(url);
+  ORCH_REQUIRE_PG(fresh);
+  ASSERT_EQ(Run(url, {"deploy", "--yes", "-q"}).exit_code, 0);
+  auto r = Run(url, {"rollback", "--to", "1.0.0", "--reason", "pg e2e", "--yes", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(Run(fresh, {"deploy", "--to", "1.0.0", "--yes", "-q"}).exit_code, 0);
+  ExpectSameDatabase(Status(url), Status(fresh));
+}
+
+TEST_F(PgShopTest, KilledDuringSlowDownMigrationResumesToSameEndState) {
+  ORCH_REQUIRE_PG(url);
+  ORCH_REQUIRE_PG(reference);
+  AppendToDown("0016_create_view_order_summaries", "SELECT pg_sleep(1.5);");
+  for (const auto& u : {url, reference}) ASSERT_EQ(Run(u, {"deploy", "--yes", "-q"}).exit_code, 0);
+  ASSERT_EQ(Run(reference, {"rollback", "--to", "1.0.0", "--reason", "ref", "--yes", "-q"}).exit_code, 0);
+
+  ProcessHandle h = StartProcess(
+      Args(url, {"rollback", "--to", "1.0.0", "--reason", "kill", "--yes", "-q"}), Options());
+  usleep(800 * 1000);  // inside pg_sleep
+  kill(h.pid, SIGKILL);
+  auto killed = Wait(h);
+  ASSERT_EQ(killed.signal, SIGKILL) << killed.err;
+  auto mid = Status(url);
+  EXPECT_FALSE(mid["unfinished_run"].is_null());
+
+  auto resumed = Run(url, {"rollback", "--to", "1.0.0", "--reason", "kill", "--yes", "--lock-timeout", "10"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  ExpectSameDatabase(Status(url), Status(reference));
+}
+
+TEST_F(PgShopTest, FourConcurrentRollbacksOneRunsOthersExit3) {
+  ORCH_REQUIRE_PG(url);
+  AppendToDown("0017_create_view_customer_loyalty", "SELECT pg_sleep(1.5);");
+  ASSERT_EQ(Run(url, {"deploy", "--yes", "-q"}).exit_code, 0);
+  auto before = Status(url);
+  std::vector<ProcessHandle> runs;
+  for (int i = 0; i < 4; ++i)
+    runs.push_back(StartProcess(Args(url, {"rollback", "--to", "1.0.0", "--reason", "race", "--yes",
+                                           "-q", "--lock-timeout", "0.3"}),
+                                Options()));
+  int done = 0, locked = 0;
+  for (auto& h : runs) {
+    auto r = Wait(h);
+    if (r.exit_code == 0) ++done;
+    if (r.exit_code == 3) {
+      ++locked;
+      EXPECT_NE(r.err.find("is locked by"), std::string::npos) << r.err;
+      EXPECT_NE(r.err.find("rollback"), std::string::npos) << r.err;
+    }
+  }
+  EXPECT_EQ(done, 1);
+  EXPECT_EQ(locked, 3);
+  auto h = Run(url, {"history", "--output", "json"});
+  auto hist = nlohmann::json::parse(h.out);
+  ASSERT_EQ(hist.size(), 2u);  // the deploy and one rollback: the others recorded nothing
+  EXPECT_EQ(hist[0]["status"], "done");
+  EXPECT_EQ(Status(url)["current_version"], "1.0.0");
+  (void)before;
+}
+
+TEST_F(PgShopTest, FailingDownMigrationLeavesLastCompletedStep) {
+  ORCH_REQUIRE_PG(url);
+  AppendToDown("0014_customers_add_loyalty_points", "SELECT no_such_column FROM customers;");
+  ASSERT_EQ(Run(url, {"deploy", "--yes", "-q"}).exit_code, 0);
+  auto r = Run(url, {"rollback", "--to", "1.0.0", "--reason", "broken down", "--yes", "-q"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("migration 0014_customers_add_loyalty_points"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no_such_column"), std::string::npos) << r.err;
+  auto st = Status(url);
+  // 0017, 0016 and 0015 were reverted; 0014's transaction was rolled back whole.
+  EXPECT_EQ(st["applied_migrations"], 14);
+  EXPECT_EQ(st["unfinished_run"]["status"], "failed");
+  EXPECT_EQ(st["current_version"], "1.3.0");
+}
+
+// A step that waits for a lock held by "production traffic" gives up after policy.lock_timeout,
+// is retried policy.lock_retries times, then fails cleanly; once the lock is gone it resumes.
+TEST_F(PgShopTest, StepWaitingForALockIsRetriedThenFails) {
+  ORCH_REQUIRE_PG(url);
+  std::string plan_text = ReadFileOrDie(plan_);
+  plan_text.replace(plan_text.find("lock_timeout: 10s"), 17,
+                    "lock_timeout: 200ms, lock_retries: 1");
+  WriteFileOrDie(plan_, plan_text);
+  ASSERT_EQ(Run(url, {"deploy", "--yes", "-q"}).exit_code, 0);
+
+  auto traffic = OpenDatabase(url, "");
+  ASSERT_TRUE(traffic.ok()) << traffic.status().message();
+  {
+    auto txn = (*traffic)->Begin();
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE((*txn)->Exec("LOCK TABLE loyalty_tiers IN ACCESS EXCLUSIVE MODE").ok());
+    auto r = Run(url, {"rollback", "--reason", "locked", "--yes"});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("retry 1/1"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("gave up after 2 attempts"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("SQLSTATE 55P03"), std::string::npos) << r.err;
+  }  // the lock is released here
+  auto st = Status(url);
+  EXPECT_EQ(st["current_version"], "1.3.0");
+  EXPECT_EQ(st["unfinished_run"]["status"], "failed");
+  auto again = Run(url, {"rollback", "--reason", "locked", "--yes", "-q"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(Status(url)["current_version"], "1.2.0");
+}
+
+TEST_F(PgShopTest, PasswordIsNeverPrinted) {
+  ORCH_REQUIRE_PG(url);
+  // The test server trusts local connections, so any password connects.
+  std::string with_password = url;
+  with_password.replace(with_password.find("postgres@"), 9, "postgres:s3cret-pw@");
+  auto d = Run(with_password, {"deploy", "--to", "1.0.0", "--yes", "-v"});
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  for (const auto& cmd : std::vector<std::vector<std::string>>{
+           {"status"}, {"status", "--output", "json"}, {"history"}, {"plan", "--to", "1.1.0"}}) {
+    auto r = Run(with_password, cmd);
+    EXPECT_EQ(r.out.find("s3cret-pw"), std::string::npos) << r.out;
+    EXPECT_EQ(r.err.find("s3cret-pw"), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(d.out.find("s3cret-pw"), std::string::npos);
+  EXPECT_EQ(d.err.find("s3cret-pw"), std::string::npos);
+  std::string bad_db = with_password.substr(0, with_password.rfind('/')) + "/no_such_db";
+  auto bad = Run(bad_db, {"status"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.err.find("s3cret-pw"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("no_such_db"), std::string::npos) << bad.err;
+}
+
+}  // namespace
+}  // namespace orchestrate::testing
