@@ -165,6 +165,57 @@ TEST_F(PgShopTest, StepWaitingForALockIsRetriedThenFails) {
   EXPECT_EQ(Status(url)["current_version"], "1.2.0");
 }
 
+// A `transactional: false` migration (CREATE INDEX CONCURRENTLY) runs outside a transaction with
+// started/done records; killed after its statement ran but before `done` was recorded, the next
+// run refuses to guess (exit 3, naming the statement) until a human marks the step.
+TEST(PgNonTransactional, ConcurrentIndexDeployRollbackAndInterruptedStepNeedsHuman) {
+  ORCH_REQUIRE_PG(url);
+  TempDir dir;
+  WriteFileOrDie(dir / "plan.yaml",
+                 "app: idx\nreleases: [r1.yaml, r2.yaml]\nenvironments:\n  local:\n"
+                 "    database: sqlite:unused.db\n    deployer: {kind: file, path: image}\n");
+  WriteFileOrDie(dir / "r1.yaml",
+                 "version: 1.0.0\nimage: idx:1\nmigrations:\n"
+                 "  - {id: t, up: t.up.sql, down: t.down.sql}\n");
+  WriteFileOrDie(dir / "r2.yaml",
+                 "version: 1.1.0\nimage: idx:2\nmigrations:\n"
+                 "  - {id: t_a_idx, up: idx.up.sql, down: idx.down.sql, transactional: false}\n");
+  WriteFileOrDie(dir / "t.up.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);\n");
+  WriteFileOrDie(dir / "t.down.sql", "DROP TABLE t;\n");
+  WriteFileOrDie(dir / "idx.up.sql", "CREATE INDEX CONCURRENTLY t_a_idx ON t (a);\n");
+  WriteFileOrDie(dir / "idx.down.sql", "DROP INDEX CONCURRENTLY t_a_idx;\n");
+  auto run = [&](std::vector<std::string> args, const std::string& bin = "") {
+    args.insert(args.begin() + 1, dir / "plan.yaml");
+    args.insert(args.begin(), bin.empty() ? OrchestrateBin() : bin);
+    args.insert(args.end(), {"--database", url, "--yes"});
+    return RunProcess(args);
+  };
+  ASSERT_EQ(run({"deploy", "--to", "1.0.0"}).exit_code, 0);
+  auto d = run({"deploy"});
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  auto r = run({"rollback", "--to", "1.0.0"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  // Killed after CREATE INDEX CONCURRENTLY ran, before its done mark committed (step 1).
+  ProcessOptions opts;
+  opts.env["ORCHESTRATE_FAILPOINT"] = "before-commit:1";
+  std::vector<std::string> args = {FailpointsBin(), "deploy", dir / "plan.yaml", "--database", url,
+                                   "--yes"};
+  auto killed = RunProcess(args, opts);
+  ASSERT_EQ(killed.signal, SIGKILL) << killed.err;
+  auto blocked = run({"deploy"});
+  EXPECT_EQ(blocked.exit_code, 3) << blocked.err;
+  EXPECT_NE(blocked.err.find("CREATE INDEX CONCURRENTLY t_a_idx"), std::string::npos) << blocked.err;
+  EXPECT_NE(blocked.err.find("--step 1 --mark done"), std::string::npos) << blocked.err;
+  // The index exists, so the human marks the step done; the run then completes.
+  auto marked = run({"force", "--step", "1", "--mark", "done"});
+  ASSERT_EQ(marked.exit_code, 0) << marked.err;
+  auto finished = run({"deploy"});
+  ASSERT_EQ(finished.exit_code, 0) << finished.err;
+  auto again = run({"rollback", "--to", "1.0.0"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+}
+
 TEST_F(PgShopTest, PasswordIsNeverPrinted) {
   ORCH_REQUIRE_PG(url);
   // The test server trusts local connections, so any password connects.
