@@ -10,6 +10,7 @@
 #include <cstring>
 #include <sys/stat.h>
 
+#include "migrations/postgres/sql_split.h"  // IsTransactionControl: pure, dialect-neutral
 #include "migrations/statement_text.h"
 
 namespace orchestrate {
@@ -98,8 +99,10 @@ Status RunOne(sqlite3* db, const std::string& sql, const std::vector<Value>& par
 }
 
 // Runs every statement of `script` in order. SQLite's own parser finds the statement boundaries
-// (so CREATE TRIGGER ... BEGIN ... END; and semicolons in strings are handled).
-Status RunScript(sqlite3* db, const std::string& script) {
+// (so CREATE TRIGGER ... BEGIN ... END; and semicolons in strings are handled). In a transaction
+// (`in_transaction`), a statement that would end it (COMMIT, ROLLBACK, ...) is refused with
+// kInvalid before it runs, as the PostgreSQL adapter does.
+Status RunScript(sqlite3* db, const std::string& script, bool in_transaction) {
   const char* begin = script.c_str();
   const char* pos = begin;
   const char* end = begin + script.size();
@@ -110,6 +113,11 @@ Status RunScript(sqlite3* db, const std::string& script) {
     int rc = sqlite_api::sqlite3_prepare_v2(db, pos, static_cast<int>(end - pos), &raw, &tail);
     StmtPtr stmt(raw);
     Status st = rc == SQLITE_OK ? Status::Ok() : ErrorStatus(db, rc);
+    if (st.ok() && stmt && in_transaction && IsTransactionControl(sqlite_api::sqlite3_sql(raw)))
+      return Status::Invalid("line " + std::to_string(LineOfStatement(script, offset)) +
+                             ": transaction control (" + Excerpt(script, offset, 40) +
+                             ") is not allowed in a script that orchestrate runs in a "
+                             "transaction: remove it, or mark the step transactional: false");
     if (st.ok() && stmt) st = Step(db, raw, nullptr);
     if (!st.ok())
       return Status::FromCode(st.code(), "line " +
@@ -147,23 +155,35 @@ class SqliteTransaction : public Transaction {
     open_ = st.ok();
     return st;
   }
+  // Like PostgreSQL, a failed statement aborts the transaction: later calls fail, and Commit
+  // rolls back (SQLite itself would carry on and commit what ran before the failure). A finished
+  // transaction runs nothing (SQLite would run it outside any transaction).
   Status Exec(const std::string& sql, const std::vector<Value>& params) override {
+    ORCH_RETURN_IF_ERROR(CheckUsable());
     StartClock();
-    return RunOne(db_, sql, params, nullptr);
+    return Track(RunOne(db_, sql, params, nullptr));
   }
   Status ExecScript(const std::string& script) override {
+    ORCH_RETURN_IF_ERROR(CheckUsable());
     StartClock();
-    return RunScript(db_, script);
+    return Track(RunScript(db_, script, /*in_transaction=*/true));
   }
   Result<QueryResult> Query(const std::string& sql, const std::vector<Value>& params) override {
+    ORCH_RETURN_IF_ERROR(CheckUsable());
     StartClock();
     QueryResult out;
-    Status st = RunOne(db_, sql, params, &out);
+    Status st = Track(RunOne(db_, sql, params, &out));
     if (!st.ok()) return st;
     return out;
   }
   Status Commit() override {
     if (!open_) return Status::Failed("the transaction is no longer open");
+    if (failed_) {
+      if (!sqlite_api::sqlite3_get_autocommit(db_)) (void)RunOne(db_, "ROLLBACK", {}, nullptr);
+      open_ = false;
+      RestoreWaits();
+      return Status::Failed("not committed: the transaction was aborted by an earlier error");
+    }
     Status st = RunOne(db_, "COMMIT", {}, nullptr);
     if (!st.ok()) {
       // SQLite rolls back or keeps the transaction open on a failed COMMIT; make it definite.
@@ -177,6 +197,15 @@ class SqliteTransaction : public Transaction {
   }
 
  private:
+  Status CheckUsable() const {
+    if (!open_) return Status::Failed("the transaction is already finished");
+    if (failed_) return Status::Failed("the transaction was aborted by an earlier error");
+    return Status::Ok();
+  }
+  Status Track(Status status) {
+    if (!status.ok()) failed_ = true;
+    return status;
+  }
   static int OnProgress(void* self) {
     auto* t = static_cast<SqliteTransaction*>(self);
     return std::chrono::steady_clock::now() > t->deadline_ ? 1 : 0;
@@ -191,6 +220,7 @@ class SqliteTransaction : public Transaction {
 
   sqlite3* db_;
   bool open_ = false;
+  bool failed_ = false;
   bool limited_ = false;
   std::chrono::milliseconds statement_timeout_{0};
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
@@ -229,7 +259,7 @@ class SqliteDatabase : public Database {
   }
 
   Status ExecScriptNoTransaction(const std::string& script) override {
-    return RunScript(db_, script);
+    return RunScript(db_, script, /*in_transaction=*/false);
   }
 
   Result<bool> TryLock(const LockHolder& me, LockHolder* holder) override {

@@ -463,7 +463,7 @@ TEST_F(LoadPlanTest, UnknownKeyInAPlan) {
   std::string msg = LoadError();
   EXPECT_EQ(msg, P("plan.yaml") +
                      ":7:5: unknown key 'verify' in environment 'local' (allowed: database, "
-                     "deployer)");
+                     "deployer, password_env)");
 }
 
 TEST_F(LoadPlanTest, ListWhereAStringIsExpected) {
