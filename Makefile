@@ -10,9 +10,9 @@ export CCACHE_NOHASHDIR := true
 PACKAGES := build-essential cmake ccache pkg-config git \
   libpqxx-dev libpq-dev libsoci-dev libsqlite3-dev libyaml-cpp-dev libspdlog-dev \
   libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev libssl-dev libpg-query-dev \
-  libboost1.81-dev postgresql sqlite3
+  libboost1.81-dev postgresql sqlite3 clang-format
 
-.PHONY: all deps build demo test test-sanitize unit format clean
+.PHONY: all deps build demo test test-sanitize format format-check clean
 
 all: build
 
@@ -48,6 +48,9 @@ test-sanitize: deps
 
 format:
 	@clang-format -i $$(git ls-files '*.cc' '*.h')
+
+format-check: deps
+	@clang-format --dry-run --Werror $$(git ls-files '*.cc' '*.h')
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR)

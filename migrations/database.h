@@ -43,11 +43,11 @@ class Transaction {
 
 // Who holds (or asks for) the run lock.
 struct LockHolder {
-  std::string owner;    // user name
+  std::string owner;  // user name
   std::string host;
   long pid = 0;
-  std::string command;  // e.g. "rollback --to 1.0.0"
-  std::string since;    // ISO-8601 UTC
+  std::string command;      // e.g. "rollback --to 1.0.0"
+  std::string since;        // ISO-8601 UTC
   std::string str() const;  // "alice@host (pid 123) since ..., running: rollback --to 1.0.0"
 };
 

@@ -99,9 +99,9 @@ Status Journal::EnsureSchema() {
   auto r = (*txn)->Query("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'");
   if (!r.ok()) return r.status();
   if (r->rows.empty()) {
-    ORCH_RETURN_IF_ERROR((*txn)->Exec(
-        "INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', $1)",
-        {std::to_string(kSchemaVersion)}));
+    ORCH_RETURN_IF_ERROR(
+        (*txn)->Exec("INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', $1)",
+                     {std::to_string(kSchemaVersion)}));
   } else if (L(r->rows[0][0]) > kSchemaVersion) {
     return Status::NeedsHuman("the orchestrate_* tables in " + db_.DisplayUrl() +
                               " have schema version " + S(r->rows[0][0]) +
@@ -196,8 +196,7 @@ Result<int64_t> Journal::StartRun(const RunPlan& plan, const RunMeta& meta) {
     ORCH_RETURN_IF_ERROR(t.Exec(
         "INSERT INTO orchestrate_steps (run_id, n, kind, release, ref, status, attempts, spec) "
         "VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6)",
-        {sid, std::to_string(i + 1), StepKindName(s.kind), s.release, Opt(s.id),
-         StepToJson(s)}));
+        {sid, std::to_string(i + 1), StepKindName(s.kind), s.release, Opt(s.id), StepToJson(s)}));
   }
   ORCH_RETURN_IF_ERROR(t.Commit());
   return id;
@@ -223,7 +222,7 @@ Result<std::vector<StepRecord>> Journal::LoadSteps(int64_t run_id) {
     auto step = StepFromJson(S(row[6]));
     if (!step.ok())
       return step.status().WithContext("run " + std::to_string(run_id) + " step " +
-                                        std::to_string(rec.n));
+                                       std::to_string(rec.n));
     rec.step = std::move(step).value();
     out.push_back(std::move(rec));
   }
@@ -236,7 +235,8 @@ Result<std::vector<RunRecord>> Journal::History(int limit) {
   if (!*has) return std::vector<RunRecord>();
   auto txn = db_.Begin();
   if (!txn.ok()) return txn.status();
-  std::string sql = std::string("SELECT ") + kRunColumns + " FROM orchestrate_runs r ORDER BY r.id DESC";
+  std::string sql =
+      std::string("SELECT ") + kRunColumns + " FROM orchestrate_runs r ORDER BY r.id DESC";
   if (limit > 0) sql += " LIMIT " + std::to_string(limit);
   auto r = (*txn)->Query(sql);
   if (!r.ok()) return r.status();
@@ -252,7 +252,8 @@ Status Journal::RecordEffects(Transaction& txn, int64_t run_id, const Step& s) {
       return txn.Exec(
           "INSERT INTO orchestrate_migrations (id, release, seq, up_sql, up_sha256, down_sql, "
           "down_sha256, irreversible, transactional, applied_at, run_id) VALUES ($1, $2, (SELECT "
-          "COALESCE(MAX(seq), 0) + 1 FROM orchestrate_migrations), $3, $4, $5, $6, $7, $8, $9, $10)",
+          "COALESCE(MAX(seq), 0) + 1 FROM orchestrate_migrations), $3, $4, $5, $6, $7, $8, $9, "
+          "$10)",
           {s.id, s.release, s.sql, s.sql_sha256, s.irreversible ? Value() : Value(s.down_sql),
            s.irreversible ? Value() : Value(s.down_sha256), s.irreversible ? "1" : "0",
            s.transactional ? "1" : "0", now_(), run});

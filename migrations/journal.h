@@ -73,8 +73,8 @@ class Journal {
   Result<std::vector<RunRecord>> History(int limit);
 
   // Inside the step's own transaction: the state-table changes that the step implies (a migration
-  // recorded or forgotten, a release recorded...). Run with the step's SQL and MarkStep(done) so all
-  // three commit together.
+  // recorded or forgotten, a release recorded...). Run with the step's SQL and MarkStep(done) so
+  // all three commit together.
   Status RecordEffects(Transaction& txn, int64_t run_id, const Step& step);
   Status MarkStep(Transaction& txn, int64_t run_id, int n, const std::string& status,
                   const std::string& error = "");

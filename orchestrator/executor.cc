@@ -150,11 +150,11 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
     const RunRecord& run = **unfinished;
     if (!SameIntent(run, request, plan_))
       return Status::NeedsHuman(
-          "an unfinished " + run.kind + " " + (run.from_version.empty() ? "(none)" : run.from_version) +
-          " -> " + run.to_version + " (run " + std::to_string(run.id) + ", started " +
-          run.started_at + " by " + run.actor + ", " + std::to_string(run.steps_done) + " of " +
-          std::to_string(run.step_count) + " steps done" +
-          (run.error.empty() ? "" : ", stopped on: " + run.error.substr(0, 200)) +
+          "an unfinished " + run.kind + " " +
+          (run.from_version.empty() ? "(none)" : run.from_version) + " -> " + run.to_version +
+          " (run " + std::to_string(run.id) + ", started " + run.started_at + " by " + run.actor +
+          ", " + std::to_string(run.steps_done) + " of " + std::to_string(run.step_count) +
+          " steps done" + (run.error.empty() ? "" : ", stopped on: " + run.error.substr(0, 200)) +
           ") blocks this one.\nFinish it with `orchestrate " + run.kind + " " + plan_.file +
           " --to " + run.to_version + "`, inspect it with `orchestrate status " + plan_.file +
           "`, or give it up with `orchestrate force " + plan_.file + " --abandon`");
@@ -181,9 +181,10 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
       spdlog::info("resuming run {} ({} {} -> {}): {} of {} steps done", run.id, run.kind,
                    run.from_version, run.to_version, run.steps_done, run.step_count);
     } else {
-      spdlog::warn("the remaining steps of run {} no longer match the manifests (a file changed "
-                   "since it started); it is superseded by a new run from where it stopped",
-                   run.id);
+      spdlog::warn(
+          "the remaining steps of run {} no longer match the manifests (a file changed "
+          "since it started); it is superseded by a new run from where it stopped",
+          run.id);
       ORCH_RETURN_IF_ERROR(StartNew(request, std::move(fresh).value(), &outcome));
       ORCH_RETURN_IF_ERROR(journal_.FinishRun(
           run.id, "superseded", "superseded by run " + std::to_string(outcome.run_id)));
@@ -268,31 +269,31 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
     auto now_running = deployer_.Current();
     if (!now_running.ok()) return now_running.status().WithContext("verifying the swap");
     if (*now_running != step.image_to)
-      return Status::Failed(deployer_.Describe() + " reports " + *now_running + " after the swap, not " +
-                            step.image_to);
+      return Status::Failed(deployer_.Describe() + " reports " + *now_running +
+                            " after the swap, not " + step.image_to);
     return journal_.MarkStepNow(run_id, n, "done");
   }
 
   if (!step.transactional) {
     if (rec.status == "started" || rec.status == "failed")
       return Status::NeedsHuman(
-          StepLabel(n, total, step) +
-          " runs outside a transaction and was interrupted or failed" +
+          StepLabel(n, total, step) + " runs outside a transaction and was interrupted or failed" +
           (rec.error.empty() ? "" : " (" + rec.error + ")") +
           "; whether its statements took effect is unknown. Check, starting with: " +
           Excerpt(step.sql, 0) + "\nthen run `orchestrate force " + plan_.file + " --step " +
-          std::to_string(n) + " --mark done` (it took effect) or `--mark pending` (it did not; "
+          std::to_string(n) +
+          " --mark done` (it took effect) or `--mark pending` (it did not; "
           "it will run again)");
     ORCH_RETURN_IF_ERROR(journal_.MarkStepNow(run_id, n, "started"));
     Status st = db_.ExecScriptNoTransaction(step.sql);
     if (!st.ok()) {
       (void)journal_.MarkStepNow(run_id, n, "failed", st.message());
       (void)journal_.FinishRun(run_id, "failed", StepLabel(n, total, step) + ": " + st.message());
-      return Status::NeedsHuman(StepLabel(n, total, step) +
-                                " failed outside a transaction: " + st.message() +
-                                "\nsome of its statements may have taken effect; check, then use "
-                                "`orchestrate force " + plan_.file + " --step " +
-                                std::to_string(n) + " --mark done|pending`");
+      return Status::NeedsHuman(
+          StepLabel(n, total, step) + " failed outside a transaction: " + st.message() +
+          "\nsome of its statements may have taken effect; check, then use "
+          "`orchestrate force " +
+          plan_.file + " --step " + std::to_string(n) + " --mark done|pending`");
     }
   }
 
@@ -306,8 +307,8 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
                             std::to_string(request.lock_retries) +
                             "): find what holds the lock (pg_stat_activity) and run again");
     auto backoff = std::chrono::milliseconds(500L << std::min(attempt, 6));
-    spdlog::warn("{}: waited too long for a lock; retry {}/{} in {} ms",
-                 StepLabel(n, total, step), attempt + 1, request.lock_retries, backoff.count());
+    spdlog::warn("{}: waited too long for a lock; retry {}/{} in {} ms", StepLabel(n, total, step),
+                 attempt + 1, request.lock_retries, backoff.count());
     std::this_thread::sleep_for(backoff);
     if (request.interrupted && request.interrupted()) return Status::Cancelled("interrupted");
   }
@@ -323,10 +324,12 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
   if (step.transactional && !step.sql.empty()) {
     Status st = t.ExecScript(step.sql);
     if (!st.ok()) {
-      std::string what = step.id.empty() ? "" : (step.kind == StepKind::kRunSeed ||
-                                                 step.kind == StepKind::kUndoSeed
-                                                     ? "seed "
-                                                     : "migration ") + step.id + ", ";
+      std::string what = step.id.empty()
+                             ? ""
+                             : (step.kind == StepKind::kRunSeed || step.kind == StepKind::kUndoSeed
+                                    ? "seed "
+                                    : "migration ") +
+                                   step.id + ", ";
       return Status::FromCode(st.code(), what + st.message());
     }
   }

@@ -2,15 +2,15 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <dirent.h>
+#include <sys/stat.h>
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <dirent.h>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <sys/stat.h>
 
 #include "plans/semver.h"
 #include "plans/sha256.h"
@@ -106,8 +106,7 @@ class Reader {
 
   // A scalar string with ${VAR} expansion. Returns false (and records why) when absent handling is
   // up to the caller: `present` tells whether the key exists.
-  bool String(const YAML::Node& map, const std::string& key, std::string* out,
-              bool expand = true) {
+  bool String(const YAML::Node& map, const std::string& key, std::string* out, bool expand = true) {
     YAML::Node node = map[key];
     if (!node) return false;
     if (node.IsNull()) {
@@ -170,8 +169,9 @@ class Reader {
     YAML::Node node = map[key];
     if (!node) return false;
     std::string s = node.IsScalar() ? node.Scalar() : "";
-    bool digits = !s.empty() && s.size() < 12 &&
-                  std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
+    bool digits = !s.empty() && s.size() < 12 && std::all_of(s.begin(), s.end(), [](char c) {
+      return std::isdigit(static_cast<unsigned char>(c)) != 0;
+    });
     if (!digits || std::stol(s) < min || std::stol(s) > max) {
       Error(node, "'" + key + "' must be a whole number from " + std::to_string(min) + " to " +
                       std::to_string(max));
@@ -217,11 +217,16 @@ bool ParseDuration(const std::string& s, double* seconds) {
   if (i == 0) return false;
   double n = std::atof(s.substr(0, i).c_str());
   std::string unit = s.substr(i);
-  if (unit == "" || unit == "s") *seconds = n;
-  else if (unit == "ms") *seconds = n / 1000;
-  else if (unit == "m") *seconds = n * 60;
-  else if (unit == "h") *seconds = n * 3600;
-  else return false;
+  if (unit == "" || unit == "s")
+    *seconds = n;
+  else if (unit == "ms")
+    *seconds = n / 1000;
+  else if (unit == "m")
+    *seconds = n * 60;
+  else if (unit == "h")
+    *seconds = n * 3600;
+  else
+    return false;
   return true;
 }
 
@@ -276,8 +281,8 @@ void ParseMigrations(Reader& r, const YAML::Node& list, const std::string& dir, 
     Migration mig;
     mig.pos = r.Pos(m);
     if (r.String(m, "id", &mig.id, false) && !ValidId(mig.id))
-      r.Error(m["id"], "migration id '" + mig.id +
-                           "' may hold only letters, digits, '_', '-' and '.'");
+      r.Error(m["id"],
+              "migration id '" + mig.id + "' may hold only letters, digits, '_', '-' and '.'");
     std::string up, down;
     if (r.String(m, "up", &up)) mig.up = ReadSql(r, m["up"], up, dir);
     if (r.String(m, "down", &down)) {
@@ -329,26 +334,30 @@ std::optional<Release> LoadRelease(const std::string& path, const VarLookup& loo
   rel.file = path;
   rel.sha256 = Sha256Hex(text);
   rel.pos = r.Pos(*root);
-  if (!r.CheckMap(*root, "a release manifest",
-                  {"version", "image", "order", "migrations", "seeds", "not_rolled_back",
-                   "description"},
-                  {"version", "image"}))
+  if (!r.CheckMap(
+          *root, "a release manifest",
+          {"version", "image", "order", "migrations", "seeds", "not_rolled_back", "description"},
+          {"version", "image"}))
     return std::nullopt;
   if (r.String(*root, "version", &rel.version, false)) {
     bool ok = !rel.version.empty() && rel.version.size() <= 100;
     for (char c : rel.version)
-      if (!std::isalnum(static_cast<unsigned char>(c)) && std::string("._-+").find(c) == std::string::npos)
+      if (!std::isalnum(static_cast<unsigned char>(c)) &&
+          std::string("._-+").find(c) == std::string::npos)
         ok = false;
     if (!ok)
-      r.Error((*root)["version"], "version '" + rel.version +
-                                      "' may hold only letters, digits, '.', '_', '-' and '+'");
+      r.Error((*root)["version"],
+              "version '" + rel.version + "' may hold only letters, digits, '.', '_', '-' and '+'");
   }
   r.String(*root, "image", &rel.image);
   std::string order;
   if (r.String(*root, "order", &order)) {
-    if (order == "code-first") rel.order = ReleaseOrder::kCodeFirst;
-    else if (order == "schema-first") rel.order = ReleaseOrder::kSchemaFirst;
-    else r.Error((*root)["order"], "'order' must be code-first or schema-first");
+    if (order == "code-first")
+      rel.order = ReleaseOrder::kCodeFirst;
+    else if (order == "schema-first")
+      rel.order = ReleaseOrder::kSchemaFirst;
+    else
+      r.Error((*root)["order"], "'order' must be code-first or schema-first");
   }
   std::string dir = DirName(path);
   if ((*root)["migrations"]) ParseMigrations(r, (*root)["migrations"], dir, &rel);
@@ -363,7 +372,8 @@ std::vector<std::string> ListManifests(const std::string& dir) {
     while (dirent* e = readdir(d)) {
       std::string name = e->d_name;
       auto ends = [&](const std::string& suf) {
-        return name.size() > suf.size() && name.compare(name.size() - suf.size(), suf.size(), suf) == 0;
+        return name.size() > suf.size() &&
+               name.compare(name.size() - suf.size(), suf.size(), suf) == 0;
       };
       if (name[0] != '.' && (ends(".yaml") || ends(".yml"))) files.push_back(JoinPath(dir, name));
     }
@@ -538,7 +548,8 @@ Result<Plan> LoadPlan(const std::string& plan_path, const VarLookup& lookup) {
   if (r.CheckMap(*root, "the plan", {"app", "releases", "environments", "policy"},
                  {"app", "releases", "environments"})) {
     if (r.String(*root, "app", &plan.app, false) && !ValidId(plan.app))
-      r.Error((*root)["app"], "app name '" + plan.app + "' may hold only letters, digits, '_', '-' and '.'");
+      r.Error((*root)["app"],
+              "app name '" + plan.app + "' may hold only letters, digits, '_', '-' and '.'");
     if ((*root)["environments"]) ParseEnvironments(r, (*root)["environments"], &plan);
     if ((*root)["policy"]) ParsePolicy(r, (*root)["policy"], &plan.policy);
 

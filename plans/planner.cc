@@ -14,9 +14,12 @@ struct KindName {
   const char* name;
 };
 constexpr KindName kKindNames[] = {
-    {StepKind::kApplyMigration, "apply-migration"}, {StepKind::kRevertMigration, "revert-migration"},
-    {StepKind::kRunSeed, "run-seed"},               {StepKind::kUndoSeed, "undo-seed"},
-    {StepKind::kRecordRelease, "record-release"},   {StepKind::kForgetRelease, "forget-release"},
+    {StepKind::kApplyMigration, "apply-migration"},
+    {StepKind::kRevertMigration, "revert-migration"},
+    {StepKind::kRunSeed, "run-seed"},
+    {StepKind::kUndoSeed, "undo-seed"},
+    {StepKind::kRecordRelease, "record-release"},
+    {StepKind::kForgetRelease, "forget-release"},
     {StepKind::kSwapImage, "swap-image"},
 };
 
@@ -110,8 +113,8 @@ std::vector<std::string> DetectDrift(const Plan& plan, const CurrentState& state
                     " changed since it was applied (sha256 " + a.up_sha256.substr(0, 12) + " -> " +
                     m.up.sha256.substr(0, 12) + ")");
     if (!m.irreversible && !a.irreversible && m.down.present && m.down.sha256 != a.down_sha256)
-      out.push_back(m.down.pos.str() + ": migration " + a.id + " (" + a.release + "): " +
-                    m.down.path + " changed since it was applied (sha256 " +
+      out.push_back(m.down.pos.str() + ": migration " + a.id + " (" + a.release +
+                    "): " + m.down.path + " changed since it was applied (sha256 " +
                     a.down_sha256.substr(0, 12) + " -> " + m.down.sha256.substr(0, 12) + ")");
   }
   return out;
@@ -120,7 +123,8 @@ std::vector<std::string> DetectDrift(const Plan& plan, const CurrentState& state
 Result<RunPlan> PlanDeploy(const Plan& plan, const CurrentState& state, const std::string& target,
                            const std::string& current_image) {
   if (plan.releases.empty()) return Status::Invalid(plan.file + ": the plan has no releases");
-  int target_idx = target.empty() ? static_cast<int>(plan.releases.size()) - 1 : plan.IndexOf(target);
+  int target_idx =
+      target.empty() ? static_cast<int>(plan.releases.size()) - 1 : plan.IndexOf(target);
   if (target_idx < 0)
     return Status::Invalid("version " + target + " is not a release in " + plan.file +
                            " (known: " + KnownVersions(plan) + ")");
@@ -138,8 +142,9 @@ Result<RunPlan> PlanDeploy(const Plan& plan, const CurrentState& state, const st
                              " does not list: restore its manifest, or roll back to a listed "
                              "release first");
     if (cur_idx > target_idx)
-      return Status::Invalid("version " + to.version + " is older than the current release " + *cur +
-                             ": use `orchestrate rollback " + plan.file + " --to " + to.version + "`");
+      return Status::Invalid("version " + to.version + " is older than the current release " +
+                             *cur + ": use `orchestrate rollback " + plan.file + " --to " +
+                             to.version + "`");
   }
   ORCH_RETURN_IF_ERROR(CheckDrift(plan, state));
 
@@ -212,8 +217,8 @@ Result<RunPlan> PlanDeploy(const Plan& plan, const CurrentState& state, const st
   return out;
 }
 
-Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state,
-                             const std::string& target, const std::string& current_image) {
+Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state, const std::string& target,
+                             const std::string& current_image) {
   auto cur = state.current_version();
   if (!cur) return Status::NothingToDo("nothing is deployed: there is nothing to roll back");
   std::string to_version = target;
@@ -276,7 +281,8 @@ Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state,
       if (it->irreversible)
         return Status::NeedsHuman("migration " + it->id + " of release " + rel->version +
                                   " is irreversible (down: irreversible): it cannot be rolled back "
-                                  "automatically; roll back to " + rel->version + " or newer");
+                                  "automatically; roll back to " +
+                                  rel->version + " or newer");
       Step s;
       s.kind = StepKind::kRevertMigration;
       s.release = rel->version;

@@ -60,8 +60,8 @@ std::string FingerprintOf(const RunPlan& plan);
 // Deploy: apply every release up to `target` (empty: the newest) whose migrations or seeds are not
 // yet applied, oldest first, then swap the image. `current_image` is what the deployer reports.
 // Errors: kInvalid for an unknown version or a target older than the current release (use
-// rollback), or a missing SQL file; kNeedsHuman for drift (an applied migration whose file changed).
-// A plan with no steps means already there.
+// rollback), or a missing SQL file; kNeedsHuman for drift (an applied migration whose file
+// changed). A plan with no steps means already there.
 Result<RunPlan> PlanDeploy(const Plan& plan, const CurrentState& state, const std::string& target,
                            const std::string& current_image);
 
@@ -71,8 +71,8 @@ Result<RunPlan> PlanDeploy(const Plan& plan, const CurrentState& state, const st
 // down-migrations newest first; a crossed `order: schema-first` release moves the image swap after
 // its own database steps. Errors: kInvalid for an unknown or never-deployed target, or a target
 // newer than the current release; kNeedsHuman for drift or an irreversible migration.
-Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state,
-                             const std::string& target, const std::string& current_image);
+Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state, const std::string& target,
+                             const std::string& current_image);
 
 // Applied migrations whose manifest file still exists but no longer matches the stored checksum:
 // one human-readable line each. Empty when there is no drift.

@@ -70,8 +70,7 @@ std::string RenderPlanText(const RunPlan& plan) {
     out << "\n";
     if (!s.note.empty()) out << std::string(width + 2, ' ') << "note: " << s.note << "\n";
   }
-  for (const auto& item : plan.not_rolled_back)
-    out << "not rolled back: " << item << "\n";
+  for (const auto& item : plan.not_rolled_back) out << "not rolled back: " << item << "\n";
   return out.str();
 }
 
@@ -89,13 +88,20 @@ std::string RenderPlanJson(const RunPlan& plan) {
 }
 
 std::string StepToJson(const Step& s) {
-  json j = {{"kind", StepKindName(s.kind)}, {"release", s.release},
-            {"id", s.id},                   {"sql", s.sql},
-            {"sql_sha256", s.sql_sha256},   {"transactional", s.transactional},
-            {"down_sql", s.down_sql},       {"down_sha256", s.down_sha256},
-            {"irreversible", s.irreversible}, {"has_undo", s.has_undo},
-            {"image_from", s.image_from},   {"image_to", s.image_to},
-            {"order", s.order},             {"note", s.note}};
+  json j = {{"kind", StepKindName(s.kind)},
+            {"release", s.release},
+            {"id", s.id},
+            {"sql", s.sql},
+            {"sql_sha256", s.sql_sha256},
+            {"transactional", s.transactional},
+            {"down_sql", s.down_sql},
+            {"down_sha256", s.down_sha256},
+            {"irreversible", s.irreversible},
+            {"has_undo", s.has_undo},
+            {"image_from", s.image_from},
+            {"image_to", s.image_to},
+            {"order", s.order},
+            {"note", s.note}};
   return j.dump();
 }
 

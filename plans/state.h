@@ -39,7 +39,7 @@ struct DeployedRelease {
 };
 
 struct CurrentState {
-  std::vector<DeployedRelease> releases;  // ordered by seq; the last one is current
+  std::vector<DeployedRelease> releases;     // ordered by seq; the last one is current
   std::vector<AppliedMigration> migrations;  // ordered by seq
   std::vector<AppliedSeed> seeds;            // ordered by seq
 

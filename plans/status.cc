@@ -4,15 +4,24 @@ namespace orchestrate {
 
 const char* CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "ok";
-    case Code::kNothingToDo: return "nothing to do";
-    case Code::kDeclined: return "declined";
-    case Code::kInvalid: return "invalid";
-    case Code::kFailed: return "failed";
-    case Code::kNeedsHuman: return "needs a human";
-    case Code::kUsage: return "usage";
-    case Code::kCancelled: return "cancelled";
-    case Code::kLockTimeout: return "lock timeout";
+    case Code::kOk:
+      return "ok";
+    case Code::kNothingToDo:
+      return "nothing to do";
+    case Code::kDeclined:
+      return "declined";
+    case Code::kInvalid:
+      return "invalid";
+    case Code::kFailed:
+      return "failed";
+    case Code::kNeedsHuman:
+      return "needs a human";
+    case Code::kUsage:
+      return "usage";
+    case Code::kCancelled:
+      return "cancelled";
+    case Code::kLockTimeout:
+      return "lock timeout";
   }
   return "unknown";
 }

@@ -19,7 +19,8 @@ enum class Code {
   kNeedsHuman,   // locked, dirty, drift, in doubt, a different unfinished run (exit 3)
   kUsage,        // wrong flags or arguments (exit 64)
   kCancelled,    // stopped on request (a signal); nothing of the current step was applied (exit 3)
-  kLockTimeout,  // a statement waited too long for a database lock (or deadlocked): retryable (exit 2)
+  kLockTimeout,  // a statement waited too long for a database lock (or deadlocked): retryable (exit
+                 // 2)
 };
 
 const char* CodeName(Code code);
@@ -61,8 +62,8 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}          // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) {}   // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
+  Result(Status status) : v_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool ok() const { return std::holds_alternative<T>(v_); }
   const Status& status() const {
@@ -84,8 +85,8 @@ class [[nodiscard]] Result {
 }  // namespace orchestrate
 
 // Returns early from the enclosing function when the expression yields a non-OK Status.
-#define ORCH_RETURN_IF_ERROR(expr)            \
-  do {                                        \
-    ::orchestrate::Status _st = (expr);       \
-    if (!_st.ok()) return _st;                \
+#define ORCH_RETURN_IF_ERROR(expr)      \
+  do {                                  \
+    ::orchestrate::Status _st = (expr); \
+    if (!_st.ok()) return _st;          \
   } while (0)

@@ -3,12 +3,12 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <sys/stat.h>
 #include <algorithm>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
-#include <sys/stat.h>
 
 #include "migrations/postgres/sql_split.h"  // IsTransactionControl: pure, dialect-neutral
 #include "migrations/statement_text.h"
@@ -72,8 +72,8 @@ Status RunOne(sqlite3* db, const std::string& sql, const std::vector<Value>& par
               QueryResult* out) {
   sqlite3_stmt* raw = nullptr;
   const char* tail = nullptr;
-  int prc = sqlite_api::sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw,
-                                            &tail);
+  int prc =
+      sqlite_api::sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw, &tail);
   if (prc != SQLITE_OK) {
     Status st = ErrorStatus(db, prc);
     return Status::FromCode(st.code(), st.message() + "\n  statement: " + Excerpt(sql, 0));
@@ -86,10 +86,10 @@ Status RunOne(sqlite3* db, const std::string& sql, const std::vector<Value>& par
                           std::to_string(params.size()));
   for (size_t i = 0; i < params.size(); ++i) {
     int idx = static_cast<int>(i) + 1;
-    int rc = params[i] ? sqlite_api::sqlite3_bind_text(raw, idx, params[i]->data(),
-                                                        static_cast<int>(params[i]->size()),
-                                                        kTransient)
-                       : sqlite_api::sqlite3_bind_null(raw, idx);
+    int rc = params[i]
+                 ? sqlite_api::sqlite3_bind_text(raw, idx, params[i]->data(),
+                                                 static_cast<int>(params[i]->size()), kTransient)
+                 : sqlite_api::sqlite3_bind_null(raw, idx);
     if (rc != SQLITE_OK) return Status::Failed(Errmsg(db));
   }
   Status st = Step(db, raw, out);
@@ -120,10 +120,9 @@ Status RunScript(sqlite3* db, const std::string& script, bool in_transaction) {
                              "transaction: remove it, or mark the step transactional: false");
     if (st.ok() && stmt) st = Step(db, raw, nullptr);
     if (!st.ok())
-      return Status::FromCode(st.code(), "line " +
-                                             std::to_string(LineOfStatement(script, offset)) +
-                                             ": " + st.message() + "\n  statement: " +
-                                             Excerpt(script, offset));
+      return Status::FromCode(st.code(), "line " + std::to_string(LineOfStatement(script, offset)) +
+                                             ": " + st.message() +
+                                             "\n  statement: " + Excerpt(script, offset));
     if (tail == nullptr || tail <= pos) break;
     pos = tail;
   }
@@ -144,7 +143,8 @@ class SqliteTransaction : public Transaction {
       sqlite_api::sqlite3_busy_timeout(db_, static_cast<int>(lock_timeout_seconds * 1000));
     if (statement_timeout_seconds > 0) {
       // SQLite has no statement timeout: a progress handler interrupts a call that runs longer.
-      statement_timeout_ = std::chrono::milliseconds(static_cast<long>(statement_timeout_seconds * 1000));
+      statement_timeout_ =
+          std::chrono::milliseconds(static_cast<long>(statement_timeout_seconds * 1000));
       sqlite_api::sqlite3_progress_handler(db_, 10000, &SqliteTransaction::OnProgress, this);
     }
     limited_ = true;
@@ -241,10 +241,12 @@ class SqliteDatabase : public Database {
   Status Configure() {
     sqlite_api::sqlite3_busy_timeout(db_, kBusyTimeoutMs);
     Status st = RunOne(db_, "PRAGMA foreign_keys = ON", {}, nullptr);
-    if (!st.ok()) return Status::Failed("cannot open SQLite database " + path_ + ": " + st.message());
+    if (!st.ok())
+      return Status::Failed("cannot open SQLite database " + path_ + ": " + st.message());
     // Reading the schema catches a file that is not a database at all.
     st = RunOne(db_, "SELECT count(*) FROM sqlite_master", {}, nullptr);
-    if (!st.ok()) return Status::Failed("cannot open SQLite database " + path_ + ": " + st.message());
+    if (!st.ok())
+      return Status::Failed("cannot open SQLite database " + path_ + ": " + st.message());
     return Status::Ok();
   }
 
@@ -274,10 +276,11 @@ class SqliteDatabase : public Database {
       return txn.status();
     }
     Transaction& t = **txn;
-    ORCH_RETURN_IF_ERROR(t.Exec(
-        "CREATE TABLE IF NOT EXISTS orchestrate_lock (id INTEGER PRIMARY KEY, owner TEXT, "
-        "host TEXT, pid BIGINT, command TEXT, since TEXT)"));
-    auto rows = t.Query("SELECT owner, host, pid, command, since FROM orchestrate_lock WHERE id = 1");
+    ORCH_RETURN_IF_ERROR(
+        t.Exec("CREATE TABLE IF NOT EXISTS orchestrate_lock (id INTEGER PRIMARY KEY, owner TEXT, "
+               "host TEXT, pid BIGINT, command TEXT, since TEXT)"));
+    auto rows =
+        t.Query("SELECT owner, host, pid, command, since FROM orchestrate_lock WHERE id = 1");
     if (!rows.ok()) return rows.status();
     if (!rows->rows.empty()) {
       const Row& r = rows->rows.front();
@@ -291,10 +294,10 @@ class SqliteDatabase : public Database {
         return false;
       }
     }
-    ORCH_RETURN_IF_ERROR(t.Exec(
-        "INSERT OR REPLACE INTO orchestrate_lock (id, owner, host, pid, command, since) "
-        "VALUES (1, $1, $2, $3, $4, $5)",
-        {me.owner, me.host, std::to_string(me.pid), me.command, me.since}));
+    ORCH_RETURN_IF_ERROR(
+        t.Exec("INSERT OR REPLACE INTO orchestrate_lock (id, owner, host, pid, command, since) "
+               "VALUES (1, $1, $2, $3, $4, $5)",
+               {me.owner, me.host, std::to_string(me.pid), me.command, me.since}));
     ORCH_RETURN_IF_ERROR(t.Commit());
     locked_ = true;
     me_ = me;
@@ -305,8 +308,9 @@ class SqliteDatabase : public Database {
     if (!locked_) return Status::Ok();
     auto txn = Begin();
     if (!txn.ok()) return txn.status();
-    ORCH_RETURN_IF_ERROR((*txn)->Exec("DELETE FROM orchestrate_lock WHERE id = 1 AND host = $1 AND pid = $2",
-                                      {me_.host, std::to_string(me_.pid)}));
+    ORCH_RETURN_IF_ERROR(
+        (*txn)->Exec("DELETE FROM orchestrate_lock WHERE id = 1 AND host = $1 AND pid = $2",
+                     {me_.host, std::to_string(me_.pid)}));
     ORCH_RETURN_IF_ERROR((*txn)->Commit());
     locked_ = false;
     return Status::Ok();
@@ -365,7 +369,8 @@ class SqliteDatabase : public Database {
         ORCH_RETURN_IF_ERROR(
             RunOne(db_, "SELECT name FROM pragma_index_info($1) ORDER BY seqno", {i[0]}, &ic));
         std::string cols_list;
-        for (const auto& c : ic.rows) cols_list += (cols_list.empty() ? "" : ",") + c[0].value_or("?");
+        for (const auto& c : ic.rows)
+          cols_list += (cols_list.empty() ? "" : ",") + c[0].value_or("?");
         std::string origin = i[2].value_or("c");
         // Automatic indexes of UNIQUE/PRIMARY KEY constraints are named by creation order; describe
         // them by what they index instead.
@@ -414,7 +419,8 @@ class SqliteDatabase : public Database {
 }  // namespace
 
 Result<std::unique_ptr<Database>> OpenSqlite(const std::string& path) {
-  if (path.empty()) return Status::Invalid("sqlite: URL without a file path (use sqlite:path/to/file.db)");
+  if (path.empty())
+    return Status::Invalid("sqlite: URL without a file path (use sqlite:path/to/file.db)");
   // Create the folder, as `sqlite3` would create the file: a fresh environment needs no set-up.
   for (size_t slash = path.find('/', 1); slash != std::string::npos;
        slash = path.find('/', slash + 1)) {

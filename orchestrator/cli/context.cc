@@ -1,8 +1,8 @@
 #include "orchestrator/cli/context.h"
 
 #include <pwd.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -29,10 +29,18 @@ class JsonMessageFlag : public spdlog::custom_flag_formatter {
     static const char kHex[] = "0123456789abcdef";
     for (char c : std::string_view(msg.payload.data(), msg.payload.size())) {
       switch (c) {
-        case '"': dest.append(std::string_view("\\\"")); break;
-        case '\\': dest.append(std::string_view("\\\\")); break;
-        case '\n': dest.append(std::string_view("\\n")); break;
-        case '\t': dest.append(std::string_view("\\t")); break;
+        case '"':
+          dest.append(std::string_view("\\\""));
+          break;
+        case '\\':
+          dest.append(std::string_view("\\\\"));
+          break;
+        case '\n':
+          dest.append(std::string_view("\\n"));
+          break;
+        case '\t':
+          dest.append(std::string_view("\\t"));
+          break;
         default:
           if (static_cast<unsigned char>(c) < 0x20) {
             const char esc[] = {'\\', 'u', '0', '0', kHex[(c >> 4) & 0xf], kHex[c & 0xf]};
@@ -65,8 +73,8 @@ Result<Context> LoadContext(const GlobalOptions& g) {
   }
   ctx.env = it->second;
   if (!g.database.empty()) ctx.env.database = g.database;
-  ctx.lock_timeout_seconds =
-      g.lock_timeout_seconds >= 0 ? g.lock_timeout_seconds : ctx.plan.policy.run_lock_timeout_seconds;
+  ctx.lock_timeout_seconds = g.lock_timeout_seconds >= 0 ? g.lock_timeout_seconds
+                                                         : ctx.plan.policy.run_lock_timeout_seconds;
   return ctx;
 }
 
@@ -94,15 +102,20 @@ Result<Context> OpenContext(const GlobalOptions& g) {
 
 int ExitCodeFor(const Status& st) {
   switch (st.code()) {
-    case Code::kOk: return 0;
+    case Code::kOk:
+      return 0;
     case Code::kNothingToDo:
-    case Code::kDeclined: return 1;
+    case Code::kDeclined:
+      return 1;
     case Code::kInvalid:
     case Code::kFailed:
-    case Code::kLockTimeout: return 2;
+    case Code::kLockTimeout:
+      return 2;
     case Code::kNeedsHuman:
-    case Code::kCancelled: return 3;
-    case Code::kUsage: return 64;
+    case Code::kCancelled:
+      return 3;
+    case Code::kUsage:
+      return 64;
   }
   return 2;
 }

@@ -10,8 +10,9 @@ namespace orchestrate::cli {
 int CmdForce(const GlobalOptions& g, const ForceOptions& o) {
   int actions = (o.unlock ? 1 : 0) + (o.abandon ? 1 : 0) + (o.step > 0 ? 1 : 0);
   if (actions != 1)
-    return Fail(Status::Usage("force needs exactly one of --unlock, --abandon, --step N --mark "
-                              "done|pending"));
+    return Fail(
+        Status::Usage("force needs exactly one of --unlock, --abandon, --step N --mark "
+                      "done|pending"));
   if (o.step > 0 && o.mark != "done" && o.mark != "pending")
     return Fail(Status::Usage("--step needs --mark done or --mark pending"));
   auto ctx = OpenContext(g);
@@ -23,7 +24,8 @@ int CmdForce(const GlobalOptions& g, const ForceOptions& o) {
       return Fail(Status::Declined("declined: nothing was changed"));
     auto was = db.BreakLock();
     if (!was.ok()) return Fail(was.status());
-    std::cout << (*was ? "released the lock held by " + (*was)->str() : "the lock was free") << "\n";
+    std::cout << (*was ? "released the lock held by " + (*was)->str() : "the lock was free")
+              << "\n";
     return 0;
   }
 
@@ -47,7 +49,8 @@ int CmdForce(const GlobalOptions& g, const ForceOptions& o) {
     return Fail(Status::Usage("run " + std::to_string(r.id) + " has " +
                               std::to_string(steps->size()) + " steps"));
   const StepRecord& rec = (*steps)[static_cast<size_t>(o.step - 1)];
-  if (rec.status == "done") return Fail(Status::NothingToDo("step " + std::to_string(o.step) + " is already done"));
+  if (rec.status == "done")
+    return Fail(Status::NothingToDo("step " + std::to_string(o.step) + " is already done"));
   if (!Confirm(g, "mark step " + std::to_string(o.step) + " of run " + std::to_string(r.id) + " " +
                       o.mark + "?"))
     return Fail(Status::Declined("declined: nothing was changed"));
@@ -58,8 +61,8 @@ int CmdForce(const GlobalOptions& g, const ForceOptions& o) {
     Status st = journal.RecordEffects(**txn, r.id, rec.step);
     if (!st.ok()) return Fail(st);
   }
-  Status st = journal.MarkStep(**txn, r.id, o.step, o.mark,
-                               "marked " + o.mark + " by " + ActorName(g));
+  Status st =
+      journal.MarkStep(**txn, r.id, o.step, o.mark, "marked " + o.mark + " by " + ActorName(g));
   if (st.ok()) st = (*txn)->Commit();
   if (!st.ok()) return Fail(st);
   std::cout << "step " << o.step << " of run " << r.id << " marked " << o.mark << "\n";

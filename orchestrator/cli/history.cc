@@ -17,14 +17,22 @@ int CmdHistory(const GlobalOptions& g, int limit) {
   if (g.output == "json") {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& r : *runs)
-      arr.push_back({{"run", r.id},           {"kind", r.kind},
-                     {"from", r.from_version}, {"to", r.to_version},
-                     {"status", r.status},     {"actor", r.actor},
-                     {"host", r.host},         {"reason", r.reason},
-                     {"command", r.command},   {"environment", r.environment},
-                     {"started_at", r.started_at}, {"finished_at", r.finished_at},
-                     {"steps", r.step_count},  {"steps_done", r.steps_done},
-                     {"fingerprint", r.fingerprint}, {"error", r.error}});
+      arr.push_back({{"run", r.id},
+                     {"kind", r.kind},
+                     {"from", r.from_version},
+                     {"to", r.to_version},
+                     {"status", r.status},
+                     {"actor", r.actor},
+                     {"host", r.host},
+                     {"reason", r.reason},
+                     {"command", r.command},
+                     {"environment", r.environment},
+                     {"started_at", r.started_at},
+                     {"finished_at", r.finished_at},
+                     {"steps", r.step_count},
+                     {"steps_done", r.steps_done},
+                     {"fingerprint", r.fingerprint},
+                     {"error", r.error}});
     std::cout << arr.dump(2) << "\n";
     return 0;
   }
@@ -34,7 +42,8 @@ int CmdHistory(const GlobalOptions& g, int limit) {
   }
   std::cout << std::left << std::setw(5) << "RUN" << std::setw(10) << "KIND" << std::setw(22)
             << "FROM -> TO" << std::setw(11) << "OUTCOME" << std::setw(26) << "STARTED (UTC)"
-            << std::setw(14) << "ACTOR" << "REASON\n";
+            << std::setw(14) << "ACTOR"
+            << "REASON\n";
   for (const auto& r : *runs) {
     std::string versions = (r.from_version.empty() ? "-" : r.from_version) + " -> " + r.to_version;
     std::cout << std::left << std::setw(5) << r.id << std::setw(10) << r.kind << std::setw(22)

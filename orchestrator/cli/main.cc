@@ -28,9 +28,10 @@ void AddCommon(CLI::App* cmd, GlobalOptions& g, bool changes) {
   cmd->add_option("--output", g.output, "output format")->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("--log-format", g.log_format, "log format on stderr")
       ->check(CLI::IsMember({"text", "json"}));
-  cmd->add_flag("-v,--verbose", [&g](int64_t n) { g.verbosity = static_cast<int>(n); },
-                "more log output");
-  cmd->add_flag("-q,--quiet", [&g](int64_t) { g.verbosity = -1; }, "warnings and errors only");
+  cmd->add_flag(
+      "-v,--verbose", [&g](int64_t n) { g.verbosity = static_cast<int>(n); }, "more log output");
+  cmd->add_flag(
+      "-q,--quiet", [&g](int64_t) { g.verbosity = -1; }, "warnings and errors only");
   if (changes) {
     cmd->add_flag("-y,--yes", g.yes, "do not ask for confirmation");
     cmd->add_option("--lock-timeout", g.lock_timeout_seconds,
@@ -93,7 +94,8 @@ int main(int argc, char** argv) {
   AddCommon(forcecmd, g, true);
   forcecmd->add_flag("--unlock", force.unlock, "release the run lock whoever holds it");
   forcecmd->add_flag("--abandon", force.abandon, "give up the unfinished run (done steps stay)");
-  forcecmd->add_option("--step", force.step, "a step of the unfinished run")->check(CLI::PositiveNumber);
+  forcecmd->add_option("--step", force.step, "a step of the unfinished run")
+      ->check(CLI::PositiveNumber);
   forcecmd->add_option("--mark", force.mark, "with --step: done or pending")
       ->check(CLI::IsMember({"done", "pending"}));
 

@@ -8,8 +8,8 @@ namespace orchestrate::cli {
 
 struct GlobalOptions {
   std::string plan_path;
-  std::string env;       // empty: the plan's default environment
-  std::string database;  // overrides the environment's database URL
+  std::string env;                  // empty: the plan's default environment
+  std::string database;             // overrides the environment's database URL
   std::string output = "text";      // text | json
   std::string log_format = "text";  // text | json
   int verbosity = 0;                // -1 quiet, 0 normal, 1+ verbose

@@ -35,8 +35,9 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
   if (!ctx.ok()) return Fail(ctx.status());
   const bool rollback = direction == Direction::kRollback;
   if (rollback && !o.dry_run && ctx->plan.policy.require_reason && o.reason.empty())
-    return Fail(Status::Usage("the plan's policy requires a reason for a rollback: add --reason "
-                              "\"what went wrong\""));
+    return Fail(
+        Status::Usage("the plan's policy requires a reason for a rollback: add --reason "
+                      "\"what went wrong\""));
 
   RunRequest req;
   req.direction = direction;
@@ -46,8 +47,8 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
   req.step_lock_timeout_seconds = ctx->plan.policy.lock_timeout_seconds;
   req.statement_timeout_seconds = ctx->plan.policy.statement_timeout_seconds;
   req.lock_retries = ctx->plan.policy.lock_retries;
-  req.meta = {ActorName(g), HostName(), static_cast<long>(getpid()), o.reason, g.command_line,
-              ctx->env.name};
+  req.meta = {ActorName(g), HostName(),     static_cast<long>(getpid()),
+              o.reason,     g.command_line, ctx->env.name};
   req.confirm = [&](const RunPlan& plan) {
     if (g.output == "text") std::cout << RenderPlanText(plan) << std::flush;
     return Confirm(g, std::string(DirectionName(direction)) + " " + plan.app + " " +

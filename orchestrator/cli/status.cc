@@ -13,7 +13,8 @@ namespace {
 std::optional<LockHolder> ReadLockRow(Database& db) {
   auto txn = db.Begin();
   if (!txn.ok()) return std::nullopt;
-  auto r = (*txn)->Query("SELECT owner, host, pid, command, since FROM orchestrate_lock WHERE id = 1");
+  auto r =
+      (*txn)->Query("SELECT owner, host, pid, command, since FROM orchestrate_lock WHERE id = 1");
   if (!r.ok() || r->rows.empty()) return std::nullopt;
   const Row& row = r->rows[0];
   return LockHolder{row[0].value_or(""), row[1].value_or(""), std::stol(row[2].value_or("0")),
@@ -61,10 +62,14 @@ int CmdStatus(const GlobalOptions& g) {
     j["drift"] = drift;
     if (*unfinished) {
       const RunRecord& r = **unfinished;
-      j["unfinished_run"] = {{"run", r.id},          {"kind", r.kind},
-                             {"from", r.from_version}, {"to", r.to_version},
-                             {"status", r.status},   {"steps", r.step_count},
-                             {"steps_done", r.steps_done}, {"error", r.error}};
+      j["unfinished_run"] = {{"run", r.id},
+                             {"kind", r.kind},
+                             {"from", r.from_version},
+                             {"to", r.to_version},
+                             {"status", r.status},
+                             {"steps", r.step_count},
+                             {"steps_done", r.steps_done},
+                             {"error", r.error}};
     } else {
       j["unfinished_run"] = nullptr;
     }
@@ -92,8 +97,8 @@ int CmdStatus(const GlobalOptions& g) {
   if (*unfinished) {
     const RunRecord& r = **unfinished;
     std::cout << "unfinished:   " << r.kind << " " << r.from_version << " -> " << r.to_version
-              << " (run " << r.id << ", " << r.status << ", " << r.steps_done << "/"
-              << r.step_count << " steps done)"
+              << " (run " << r.id << ", " << r.status << ", " << r.steps_done << "/" << r.step_count
+              << " steps done)"
               << (r.error.empty() ? "" : "\n              error: " + r.error.substr(0, 300))
               << "\n              resume with: orchestrate " << r.kind << " " << ctx->plan.file
               << " --to " << r.to_version << "\n";
@@ -102,8 +107,8 @@ int CmdStatus(const GlobalOptions& g) {
   for (const auto& d : drift) std::cout << "drift:        " << d << "\n";
   std::cout << "schema:       sha256 " << fp->schema_sha256.substr(0, 16) << " ("
             << fp->schema.size() << " objects)\n"
-            << "data:         sha256 " << fp->data_sha256.substr(0, 16) << " ("
-            << fp->tables.size() << " tables)\n";
+            << "data:         sha256 " << fp->data_sha256.substr(0, 16) << " (" << fp->tables.size()
+            << " tables)\n";
   return 0;
 }
 

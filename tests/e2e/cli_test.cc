@@ -1,9 +1,9 @@
 // End-to-end tests: the real `orchestrate` binary on SQLite, as a user runs it.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include "tests/support/test_util.h"
 
@@ -71,7 +71,10 @@ TEST_F(ShopTest, DeployLatestThenRollbackToFirstEqualsFreshFirst) {
 TEST_F(ShopTest, RollbackWorksAfterTheNewerReleaseFilesAreGone) {
   ASSERT_EQ(Run({"deploy", plan_, "--yes"}).exit_code, 0);
   // What checking out the old release does: 1.3.0's manifest and SQL files disappear.
-  ASSERT_EQ(std::system(("rm -f " + dir_ / "shop/releases/1.3.0.yaml " + dir_ / "shop/sql/001[34567]_*").c_str()), 0);
+  ASSERT_EQ(
+      std::system(
+          ("rm -f " + dir_ / "shop/releases/1.3.0.yaml " + dir_ / "shop/sql/001[34567]_*").c_str()),
+      0);
   auto plan = Run({"plan", plan_, "--to", "previous", "--output", "json"});
   ASSERT_EQ(plan.exit_code, 0) << plan.err;
   auto r = Run({"rollback", plan_, "--reason", "files gone", "--yes"});
@@ -83,7 +86,8 @@ TEST_F(ShopTest, RollbackWorksAfterTheNewerReleaseFilesAreGone) {
 TEST_F(ShopTest, ChangedMigrationFileIsDriftAndRefused) {
   ASSERT_EQ(Run({"deploy", plan_, "--yes"}).exit_code, 0);
   auto before = Status();
-  WriteFileOrDie(dir_ / "shop/sql/0016_create_view_order_summaries.down.sql", "DROP VIEW nothing;\n");
+  WriteFileOrDie(dir_ / "shop/sql/0016_create_view_order_summaries.down.sql",
+                 "DROP VIEW nothing;\n");
   auto r = Run({"rollback", plan_, "--reason", "drift", "--yes"});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("drift"), std::string::npos) << r.err;
@@ -131,7 +135,9 @@ TEST_F(ShopTest, FailingStatementNamesMigrationAndLineAndLeavesLastCompletedStep
 // boundaries and just before commits; running the same command again resumes to the same end state.
 TEST_F(ShopTest, KilledRollbackResumesToSameEndState) {
   ASSERT_EQ(Run({"deploy", plan_, "--yes"}, {}, "reference").exit_code, 0);
-  ASSERT_EQ(Run({"rollback", plan_, "--to", "1.0.0", "--reason", "ref", "--yes"}, {}, "reference").exit_code, 0);
+  ASSERT_EQ(Run({"rollback", plan_, "--to", "1.0.0", "--reason", "ref", "--yes"}, {}, "reference")
+                .exit_code,
+            0);
   auto want = Status("reference");
   auto plan = Run({"plan", plan_, "--to", "1.0.0"}, {}, "reference");
 
@@ -173,25 +179,28 @@ TEST_F(ShopTest, KilledRollbackResumesToSameEndState) {
 TEST_F(ShopTest, SigtermDuringSlowStepRollsItBackAndResumes) {
   // Slow down one down-migration before deploying, so the stored down SQL is the slow one.
   std::string down_file = dir_ / "shop/sql/0017_create_view_customer_loyalty.down.sql";
-  WriteFileOrDie(down_file, ReadFileOrDie(down_file) +
-                                "\nSELECT count(*) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
-                                "SELECT i + 1 FROM n WHERE i < 4000000) SELECT i FROM n);\n");
+  WriteFileOrDie(down_file,
+                 ReadFileOrDie(down_file) +
+                     "\nSELECT count(*) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+                     "SELECT i + 1 FROM n WHERE i < 4000000) SELECT i FROM n);\n");
   ASSERT_EQ(Run({"deploy", plan_, "--yes", "-q"}, {}, "reference").exit_code, 0);
-  ASSERT_EQ(Run({"rollback", plan_, "--reason", "ref", "--yes", "-q"}, {}, "reference").exit_code, 0);
+  ASSERT_EQ(Run({"rollback", plan_, "--reason", "ref", "--yes", "-q"}, {}, "reference").exit_code,
+            0);
   ASSERT_EQ(Run({"deploy", plan_, "--yes", "-q"}).exit_code, 0);
   auto before = Status();
 
   ProcessOptions opts;
   opts.env["STATE_DIR"] = dir_ / "state";
-  ProcessHandle h = StartProcess(
-      {OrchestrateBin(), "rollback", plan_, "--reason", "sigterm", "--yes"}, opts);
+  ProcessHandle h =
+      StartProcess({OrchestrateBin(), "rollback", plan_, "--reason", "sigterm", "--yes"}, opts);
   usleep(400 * 1000);
   kill(h.pid, SIGTERM);
   auto r = Wait(h);
   ASSERT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("interrupted"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("was rolled back"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("orchestrate rollback " + plan_ + " --to 1.2.0"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("orchestrate rollback " + plan_ + " --to 1.2.0"), std::string::npos)
+      << r.err;
   auto mid = Status();
   EXPECT_EQ(mid["unfinished_run"]["status"], "failed");
 
@@ -255,23 +264,53 @@ TEST_F(ShopTest, BadInputsFailClearlyAndTouchNothing) {
   ASSERT_EQ(Run({"deploy", plan_, "--to", "1.1.0", "--yes"}).exit_code, 0);
   auto before = Status();
   const std::vector<BadInput> cases = {
-      {"malformed yaml", "plan.yaml", "app: shop\nreleases: [\n", {"deploy"}, 2, "plan.yaml:3:1: malformed YAML"},
-      {"unknown key", "releases/1.2.0.yaml",
-       "version: 1.2.0\nimage: x\nmigratoins: []\n", {"deploy"}, 2,
+      {"malformed yaml",
+       "plan.yaml",
+       "app: shop\nreleases: [\n",
+       {"deploy"},
+       2,
+       "plan.yaml:3:1: malformed YAML"},
+      {"unknown key",
+       "releases/1.2.0.yaml",
+       "version: 1.2.0\nimage: x\nmigratoins: []\n",
+       {"deploy"},
+       2,
        "releases/1.2.0.yaml:3:1: unknown key 'migratoins'"},
-      {"unset variable", "plan.yaml",
-       "app: shop\nreleases: releases/\nenvironments:\n  local:\n    database: sqlite:${NOPE_NOT_SET}/x.db\n"
+      {"unset variable",
+       "plan.yaml",
+       "app: shop\nreleases: releases/\nenvironments:\n  local:\n    database: "
+       "sqlite:${NOPE_NOT_SET}/x.db\n"
        "    deployer: {kind: file, path: x}\n",
-       {"deploy"}, 2, "plan.yaml:5:22: variable NOPE_NOT_SET is not set"},
+       {"deploy"},
+       2,
+       "plan.yaml:5:22: variable NOPE_NOT_SET is not set"},
       {"unknown version", "", "", {"deploy", "--to", "9.9.9"}, 2, "version 9.9.9 is not a release"},
-      {"rollback to never deployed", "", "", {"rollback", "--to", "1.2.0", "--reason", "r"}, 2,
+      {"rollback to never deployed",
+       "",
+       "",
+       {"rollback", "--to", "1.2.0", "--reason", "r"},
+       2,
        "is newer than the current release"},
-      {"bad database url", "", "", {"deploy", "--database", "mysql://x"}, 2, "cannot open database"},
-      {"missing sql file", "releases/1.2.0.yaml",
-       "version: 1.2.0\nimage: x\nmigrations:\n  - {id: m9, up: ../sql/none.sql, down: ../sql/none.sql}\n",
-       {"deploy"}, 2, "releases/1.2.0.yaml:4:18: the up file of migration m9"},
+      {"bad database url",
+       "",
+       "",
+       {"deploy", "--database", "mysql://x"},
+       2,
+       "cannot open database"},
+      {"missing sql file",
+       "releases/1.2.0.yaml",
+       "version: 1.2.0\nimage: x\nmigrations:\n  - {id: m9, up: ../sql/none.sql, down: "
+       "../sql/none.sql}\n",
+       {"deploy"},
+       2,
+       "releases/1.2.0.yaml:4:18: the up file of migration m9"},
       {"unknown flag", "", "", {"deploy", "--frobnicate"}, 64, "frobnicate"},
-      {"unknown environment", "", "", {"status", "--env", "prod"}, 64, "unknown environment 'prod'"},
+      {"unknown environment",
+       "",
+       "",
+       {"status", "--env", "prod"},
+       64,
+       "unknown environment 'prod'"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -296,10 +335,11 @@ TEST_F(ShopTest, FullDiskFailsCleanly) {
   auto before = Status();
   // The first step of the deploy writes far more than the file-size limit lets the database grow.
   std::string up = ReadFileOrDie(dir_ / "shop/sql/0013_create_loyalty_tiers.up.sql");
-  WriteFileOrDie(dir_ / "shop/sql/0013_create_loyalty_tiers.up.sql",
-                 up + "INSERT INTO loyalty_tiers (id, code, name, min_points) "
-                 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000) "
-                 "SELECT i, 'c' || i, 'tier ' || hex(randomblob(64)), i FROM n;\n");
+  WriteFileOrDie(
+      dir_ / "shop/sql/0013_create_loyalty_tiers.up.sql",
+      up + "INSERT INTO loyalty_tiers (id, code, name, min_points) "
+           "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000) "
+           "SELECT i, 'c' || i, 'tier ' || hex(randomblob(64)), i FROM n;\n");
   struct stat st;
   ASSERT_EQ(stat((dir_ / "state/shop.db").c_str(), &st), 0);
   ProcessOptions opts;
@@ -337,7 +377,8 @@ TEST(Cli, HelpAndVersion) {
   auto v = RunProcess({OrchestrateBin(), "--version"});
   EXPECT_EQ(v.exit_code, 0);
   EXPECT_NE(v.out.find("orchestrate 0."), std::string::npos);
-  for (const std::string cmd : {"deploy", "rollback", "plan", "status", "history", "validate", "force"}) {
+  for (const std::string cmd :
+       {"deploy", "rollback", "plan", "status", "history", "validate", "force"}) {
     auto h = RunProcess({OrchestrateBin(), cmd, "--help"});
     EXPECT_EQ(h.exit_code, 0) << cmd;
     EXPECT_NE(h.out.find("PLAN"), std::string::npos) << cmd << h.out;

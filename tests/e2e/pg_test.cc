@@ -1,9 +1,9 @@
 // End-to-end tests of the real binary on a real PostgreSQL server (started by make test through
 // scripts/pg-test-server). Run directly without a server, they skip and say how to start one.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include "migrations/database.h"
 #include "tests/support/pg.h"
@@ -74,7 +74,8 @@ TEST_F(PgShopTest, KilledDuringSlowDownMigrationResumesToSameEndState) {
   ORCH_REQUIRE_PG(reference);
   AppendToDown("0016_create_view_order_summaries", "SELECT pg_sleep(1.5);");
   for (const auto& u : {url, reference}) ASSERT_EQ(Run(u, {"deploy", "--yes", "-q"}).exit_code, 0);
-  ASSERT_EQ(Run(reference, {"rollback", "--to", "1.0.0", "--reason", "ref", "--yes", "-q"}).exit_code, 0);
+  ASSERT_EQ(
+      Run(reference, {"rollback", "--to", "1.0.0", "--reason", "ref", "--yes", "-q"}).exit_code, 0);
 
   ProcessHandle h = StartProcess(
       Args(url, {"rollback", "--to", "1.0.0", "--reason", "kill", "--yes", "-q"}), Options());
@@ -85,7 +86,8 @@ TEST_F(PgShopTest, KilledDuringSlowDownMigrationResumesToSameEndState) {
   auto mid = Status(url);
   EXPECT_FALSE(mid["unfinished_run"].is_null());
 
-  auto resumed = Run(url, {"rollback", "--to", "1.0.0", "--reason", "kill", "--yes", "--lock-timeout", "10"});
+  auto resumed =
+      Run(url, {"rollback", "--to", "1.0.0", "--reason", "kill", "--yes", "--lock-timeout", "10"});
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   ExpectSameDatabase(Status(url), Status(reference));
 }
@@ -199,13 +201,14 @@ TEST(PgNonTransactional, ConcurrentIndexDeployRollbackAndInterruptedStepNeedsHum
   // Killed after CREATE INDEX CONCURRENTLY ran, before its done mark committed (step 1).
   ProcessOptions opts;
   opts.env["ORCHESTRATE_FAILPOINT"] = "before-commit:1";
-  std::vector<std::string> args = {FailpointsBin(), "deploy", dir / "plan.yaml", "--database", url,
-                                   "--yes"};
+  std::vector<std::string> args = {FailpointsBin(), "deploy", dir / "plan.yaml",
+                                   "--database",    url,      "--yes"};
   auto killed = RunProcess(args, opts);
   ASSERT_EQ(killed.signal, SIGKILL) << killed.err;
   auto blocked = run({"deploy"});
   EXPECT_EQ(blocked.exit_code, 3) << blocked.err;
-  EXPECT_NE(blocked.err.find("CREATE INDEX CONCURRENTLY t_a_idx"), std::string::npos) << blocked.err;
+  EXPECT_NE(blocked.err.find("CREATE INDEX CONCURRENTLY t_a_idx"), std::string::npos)
+      << blocked.err;
   EXPECT_NE(blocked.err.find("--step 1 --mark done"), std::string::npos) << blocked.err;
   // The index exists, so the human marks the step done; the run then completes.
   auto marked = run({"force", "--step", "1", "--mark", "done"});

@@ -33,7 +33,8 @@ struct Faults {
 
 class FaultyTransaction : public Transaction {
  public:
-  FaultyTransaction(std::unique_ptr<Transaction> inner, Faults& f) : inner_(std::move(inner)), f_(f) {}
+  FaultyTransaction(std::unique_ptr<Transaction> inner, Faults& f)
+      : inner_(std::move(inner)), f_(f) {}
   Status Exec(const std::string& sql, const std::vector<Value>& params) override {
     return inner_->Exec(sql, params);
   }

@@ -90,7 +90,8 @@ ProcessHandle StartProcess(const std::vector<std::string>& argv, const ProcessOp
     for (const auto& kv : opts.env) setenv(kv.first.c_str(), kv.second.c_str(), 1);
     if (opts.file_size_limit > 0) {
       signal(SIGXFSZ, SIG_IGN);  // writes past the limit fail with EFBIG, like a full disk
-      rlimit rl{static_cast<rlim_t>(opts.file_size_limit), static_cast<rlim_t>(opts.file_size_limit)};
+      rlimit rl{static_cast<rlim_t>(opts.file_size_limit),
+                static_cast<rlim_t>(opts.file_size_limit)};
       setrlimit(RLIMIT_FSIZE, &rl);
     }
     if (!opts.run_as_user.empty() && getuid() == 0) {
