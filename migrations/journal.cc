@@ -246,6 +246,11 @@ Result<std::vector<RunRecord>> Journal::History(int limit) {
 }
 
 Status Journal::RecordEffects(Transaction& txn, int64_t run_id, const Step& s) {
+  return RecordEffectsAt(txn, run_id, s, now_());
+}
+
+Status Journal::RecordEffectsAt(Transaction& txn, int64_t run_id, const Step& s,
+                                const std::string& now) {
   std::string run = std::to_string(run_id);
   switch (s.kind) {
     case StepKind::kApplyMigration:
@@ -256,7 +261,7 @@ Status Journal::RecordEffects(Transaction& txn, int64_t run_id, const Step& s) {
           "$10)",
           {s.id, s.release, s.sql, s.sql_sha256, s.irreversible ? Value() : Value(s.down_sql),
            s.irreversible ? Value() : Value(s.down_sha256), s.irreversible ? "1" : "0",
-           s.transactional ? "1" : "0", now_(), run});
+           s.transactional ? "1" : "0", now, run});
     case StepKind::kRevertMigration:
       return txn.Exec("DELETE FROM orchestrate_migrations WHERE id = $1", {s.id});
     case StepKind::kRunSeed:
@@ -265,7 +270,7 @@ Status Journal::RecordEffects(Transaction& txn, int64_t run_id, const Step& s) {
           "applied_at, run_id) VALUES ($1, $2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM "
           "orchestrate_seeds), $3, $4, $5, $6, $7)",
           {s.id, s.release, s.sql_sha256, s.has_undo ? "1" : "0",
-           s.has_undo ? Value(s.down_sql) : Value(), now_(), run});
+           s.has_undo ? Value(s.down_sql) : Value(), now, run});
     case StepKind::kUndoSeed:
       return txn.Exec("DELETE FROM orchestrate_seeds WHERE id = $1", {s.id});
     case StepKind::kRecordRelease:
@@ -273,7 +278,7 @@ Status Journal::RecordEffects(Transaction& txn, int64_t run_id, const Step& s) {
           "INSERT INTO orchestrate_releases (version, seq, image, release_order, deployed_at, "
           "run_id) VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM orchestrate_releases), $2, "
           "$3, $4, $5)",
-          {s.release, s.image_to, s.order, now_(), run});
+          {s.release, s.image_to, s.order, now, run});
     case StepKind::kForgetRelease:
       return txn.Exec("DELETE FROM orchestrate_releases WHERE version = $1", {s.release});
     case StepKind::kSwapImage:

@@ -76,6 +76,9 @@ class Journal {
   // recorded or forgotten, a release recorded...). Run with the step's SQL and MarkStep(done) so
   // all three commit together.
   Status RecordEffects(Transaction& txn, int64_t run_id, const Step& step);
+  // The same statements with an explicit timestamp (the review script renders them).
+  static Status RecordEffectsAt(Transaction& txn, int64_t run_id, const Step& step,
+                                const std::string& now);
   Status MarkStep(Transaction& txn, int64_t run_id, int n, const std::string& status,
                   const std::string& error = "");
   // The same in a transaction of its own (for non-transactional steps and failures).

@@ -60,6 +60,9 @@ int main(int argc, char** argv) {
   AddCommon(deploy, g, true);
   deploy->add_option("--to", run.target, "the release to deploy (default: the newest)");
   deploy->add_flag("--dry-run", run.dry_run, "show the plan and change nothing");
+  deploy->add_option("--approved", run.approved,
+                     "a script reviewed with `orchestrate sql` (or sha256:HASH): refuse (exit 3) "
+                     "to run anything else");
 
   auto* rollback = app.add_subcommand(
       "rollback",
@@ -69,6 +72,9 @@ int main(int argc, char** argv) {
   rollback->add_option("--to", run.target, "a deployed release, or `previous` (the default)");
   rollback->add_option("--reason", run.reason, "why: recorded in history (policy may require it)");
   rollback->add_flag("--dry-run", run.dry_run, "show the plan and change nothing");
+  rollback->add_option("--approved", run.approved,
+                       "a script reviewed with `orchestrate sql` (or sha256:HASH): refuse (exit 3) "
+                       "to run anything else");
 
   auto* plan = app.add_subcommand("plan", "show the ordered steps a deploy or rollback would run");
   AddCommon(plan, g, false);
@@ -76,6 +82,17 @@ int main(int argc, char** argv) {
                    "target release: newer plans a deploy; `previous` or an older deployed release "
                    "plans a rollback");
   plan->add_flag("--rollback", plan_rollback, "plan a rollback (to --to, default previous)");
+
+  std::string sql_out;
+  bool sql_rollback = false;
+  auto* sql = app.add_subcommand(
+      "sql", "the exact SQL a deploy or rollback would run, for review; prints its approval hash");
+  AddCommon(sql, g, false);
+  sql->add_option("--to", run.target,
+                  "target release: newer renders a deploy; `previous` or an older deployed release "
+                  "renders a rollback");
+  sql->add_flag("--rollback", sql_rollback, "render a rollback (to --to, default previous)");
+  sql->add_option("-o,--out", sql_out, "write the script to FILE (default: stdout)");
 
   auto* status = app.add_subcommand(
       "status", "deployed release, running image, pending releases, drift, unfinished run, lock");
@@ -112,6 +129,7 @@ int main(int argc, char** argv) {
   if (deploy->parsed()) return cli::CmdDeploy(g, run);
   if (rollback->parsed()) return cli::CmdRollback(g, run);
   if (plan->parsed()) return cli::CmdPlan(g, run, plan_rollback);
+  if (sql->parsed()) return cli::CmdSql(g, run, sql_rollback, sql_out);
   if (status->parsed()) return cli::CmdStatus(g);
   if (history->parsed()) return cli::CmdHistory(g, history_limit);
   if (validate->parsed()) return cli::CmdValidate(g);

@@ -23,6 +23,7 @@ struct RunOptions {
   std::string target;  // --to
   std::string reason;
   bool dry_run = false;
+  std::string approved;  // a reviewed script file, or "sha256:<hex>"
 };
 
 struct ForceOptions {
@@ -37,6 +38,7 @@ struct ForceOptions {
 int CmdDeploy(const GlobalOptions& g, const RunOptions& o);
 int CmdRollback(const GlobalOptions& g, const RunOptions& o);
 int CmdPlan(const GlobalOptions& g, const RunOptions& o, bool rollback);
+int CmdSql(const GlobalOptions& g, const RunOptions& o, bool rollback, const std::string& out);
 int CmdStatus(const GlobalOptions& g);
 int CmdHistory(const GlobalOptions& g, int limit);
 int CmdValidate(const GlobalOptions& g);

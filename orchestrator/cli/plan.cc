@@ -5,17 +5,16 @@
 
 #include "migrations/journal.h"
 #include "orchestrator/cli/context.h"
+#include "orchestrator/cli/run_command.h"
 #include "orchestrator/executor.h"
 #include "plans/render.h"
 
 namespace orchestrate::cli {
 
-int CmdPlan(const GlobalOptions& g, const RunOptions& o, bool rollback) {
-  auto ctx = OpenContext(g);
-  if (!ctx.ok()) return Fail(ctx.status());
-  Journal journal(*ctx->db, NowIso8601);
+Result<RunPlan> PreviewPlan(Context& ctx, const RunOptions& o, bool rollback) {
+  Journal journal(*ctx.db, NowIso8601);
   auto state = journal.LoadState();
-  if (!state.ok()) return Fail(state.status());
+  if (!state.ok()) return state.status();
   if (!rollback && !o.target.empty()) {
     rollback = o.target == "previous";
     for (const auto& r : state->releases)
@@ -24,8 +23,14 @@ int CmdPlan(const GlobalOptions& g, const RunOptions& o, bool rollback) {
   RunRequest req;
   req.direction = rollback ? Direction::kRollback : Direction::kDeploy;
   req.target = o.target;
-  Executor executor(ctx->plan, *ctx->db, *ctx->deployer);
-  auto plan = executor.Preview(req);
+  Executor executor(ctx.plan, *ctx.db, *ctx.deployer);
+  return executor.Preview(req);
+}
+
+int CmdPlan(const GlobalOptions& g, const RunOptions& o, bool rollback) {
+  auto ctx = OpenContext(g);
+  if (!ctx.ok()) return Fail(ctx.status());
+  auto plan = PreviewPlan(*ctx, o, rollback);
   if (!plan.ok()) return Fail(plan.status());
   std::cout << (g.output == "json" ? RenderPlanJson(*plan) : RenderPlanText(*plan));
   return 0;

@@ -2,7 +2,11 @@
 
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
 #include <csignal>
+#include <fstream>
+#include <sstream>
 
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -49,7 +53,29 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
   req.lock_retries = ctx->plan.policy.lock_retries;
   req.meta = {ActorName(g), HostName(),     static_cast<long>(getpid()),
               o.reason,     g.command_line, ctx->env.name};
+  // --approved: what runs must be exactly what was reviewed. Checked on the plan about to start,
+  // inside the lock, so nothing can change between the check and the run.
+  std::string approved;
+  bool approved_is_hash = o.approved.rfind("sha256:", 0) == 0;
+  if (!o.approved.empty()) {
+    if (approved_is_hash) {
+      approved = o.approved;
+    } else {
+      std::ifstream in(o.approved, std::ios::binary);
+      if (!in) return Fail(Status::Usage("cannot read the approved script " + o.approved));
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      approved = ss.str();
+    }
+  }
+  Status approval;
   req.confirm = [&](const RunPlan& plan) {
+    if (!o.approved.empty()) {
+      auto script = RenderReviewScript(plan, ReviewContextOf(*ctx));
+      approval = script.ok() ? CheckApproval(approved, approved_is_hash, *script) : script.status();
+      if (!approval.ok()) return false;
+      spdlog::info("the plan matches the approved SQL ({})", ApprovalHash(*script));
+    }
     if (g.output == "text") std::cout << RenderPlanText(plan) << std::flush;
     return Confirm(g, std::string(DirectionName(direction)) + " " + plan.app + " " +
                           (plan.from_version.empty() ? "(nothing)" : plan.from_version) + " -> " +
@@ -60,6 +86,7 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
   req.interrupted = [] { return g_signal != 0; };
   Executor executor(ctx->plan, *ctx->db, *ctx->deployer);
   auto outcome = executor.Run(req);
+  if (!approval.ok()) return Fail(approval);
   if (!outcome.ok()) return Fail(outcome.status());
   const RunOutcome& out = *outcome;
   if (g.output == "json") {

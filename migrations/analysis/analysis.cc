@@ -1,0 +1,119 @@
+// AnalyzeScript's dispatch and the helpers both dialects share.
+#include <algorithm>
+#include <cctype>
+#include <string>
+
+#include "migrations/analysis/analysis.h"
+#include "migrations/analysis/internal.h"
+
+namespace orchestrate {
+
+const char* LockLevelName(LockLevel level) {
+  switch (level) {
+    case LockLevel::kNone:
+      return "NONE";
+    case LockLevel::kAccessShare:
+      return "ACCESS SHARE";
+    case LockLevel::kRowShare:
+      return "ROW SHARE";
+    case LockLevel::kRowExclusive:
+      return "ROW EXCLUSIVE";
+    case LockLevel::kShareUpdateExclusive:
+      return "SHARE UPDATE EXCLUSIVE";
+    case LockLevel::kShare:
+      return "SHARE";
+    case LockLevel::kShareRowExclusive:
+      return "SHARE ROW EXCLUSIVE";
+    case LockLevel::kExclusive:
+      return "EXCLUSIVE";
+    case LockLevel::kAccessExclusive:
+      return "ACCESS EXCLUSIVE";
+    case LockLevel::kDatabase:
+      return "DATABASE";
+  }
+  return "UNKNOWN";
+}
+
+ScriptAnalysis AnalyzeScript(Dialect dialect, const std::string& script) {
+  return dialect == Dialect::kPostgres ? analysis_internal::AnalyzePostgres(script)
+                                       : analysis_internal::AnalyzeSqlite(script);
+}
+
+namespace analysis_internal {
+
+namespace {
+bool IsContinuationByte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+}  // namespace
+
+LineColumn LineColumnAt(const std::string& text, size_t offset) {
+  LineColumn lc;
+  const size_t end = std::min(offset, text.size());
+  for (size_t i = 0; i < end; ++i) {
+    if (text[i] == '\n') {
+      ++lc.line;
+      lc.column = 1;
+    } else if (!IsContinuationByte(text[i])) {
+      ++lc.column;
+    }
+  }
+  return lc;
+}
+
+size_t ByteOffsetOfCodePoint(const std::string& text, size_t n) {
+  size_t seen = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (IsContinuationByte(text[i])) continue;
+    if (seen == n) return i;
+    ++seen;
+  }
+  return text.size();
+}
+
+void AddTable(StatementAnalysis& s, const std::string& table) {
+  if (table.empty()) return;
+  if (std::find(s.tables.begin(), s.tables.end(), table) == s.tables.end()) {
+    s.tables.push_back(table);
+  }
+}
+
+void RaiseLock(StatementAnalysis& s, LockLevel level) {
+  if (static_cast<int>(level) > static_cast<int>(s.lock)) s.lock = level;
+}
+
+void AddDestroys(StatementAnalysis& s, const std::string& what) {
+  s.destroys_data = true;
+  if (what.empty() || s.destroys.find(what) != std::string::npos) return;
+  if (!s.destroys.empty()) s.destroys += "; ";
+  s.destroys += what;
+}
+
+void MarkNotAnalysable(StatementAnalysis& s, const std::string& why) {
+  s.analysable = false;
+  AddDestroys(s, why);
+}
+
+std::string Upper(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
+std::string LeadingKeywords(const std::string& text, int max_words) {
+  std::string out;
+  int words = 0;
+  size_t i = 0;
+  while (i < text.size() && words < max_words) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    size_t start = i;
+    while (i < text.size() && (std::isalpha(static_cast<unsigned char>(text[i])) || text[i] == '_')) {
+      ++i;
+    }
+    if (i == start) break;
+    if (!out.empty()) out += ' ';
+    out += Upper(text.substr(start, i - start));
+    ++words;
+  }
+  return out.empty() ? "UNKNOWN" : out;
+}
+
+}  // namespace analysis_internal
+}  // namespace orchestrate

@@ -1,0 +1,90 @@
+// Statement analysis of migration scripts, before anything runs: for every statement, the lock it
+// takes, the tables it touches, whether it destroys data and whether it can run inside a
+// transaction. `orchestrate sql` prints it, `orchestrate check` turns it into reasons, and the
+// executor reports parse errors with line:column before a step starts.
+//
+// Pure functions: no database, no I/O, no logging. Conservative by design: a statement that is not
+// understood is reported as destructive (analysable == false, destroys_data == true), so a verdict
+// built on this errs towards "snapshot it" or "ask a human", never towards silent data loss.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace orchestrate {
+
+enum class Dialect { kPostgres, kSqlite };
+
+// PostgreSQL's table-level lock modes, weakest first (the order is meaningful: a later mode is
+// "stronger" in the sense that the analyzer reports the strongest mode a statement takes), plus
+// kDatabase for SQLite, where every write holds the one database-wide write lock.
+enum class LockLevel {
+  kNone,
+  kAccessShare,
+  kRowShare,
+  kRowExclusive,
+  kShareUpdateExclusive,
+  kShare,
+  kShareRowExclusive,
+  kExclusive,
+  kAccessExclusive,
+  kDatabase,  // SQLite: the whole database's write lock, held until the transaction ends
+};
+
+// "NONE", "ACCESS SHARE", ..., "ACCESS EXCLUSIVE" (as PostgreSQL spells them), "DATABASE".
+const char* LockLevelName(LockLevel level);
+
+struct StatementAnalysis {
+  std::string text;  // the statement, from its first significant character, without the ';'
+  int line = 0;      // 1-based line in the script where the statement starts (comments skipped)
+  // The SQL command: "DROP TABLE", "ALTER TABLE", "CREATE INDEX", "DELETE", "UPDATE", "INSERT",
+  // "SELECT", "VACUUM", "BEGIN", ... Statements that are not understood get their first keywords.
+  std::string kind;
+  // The strongest lock the statement takes on any of `tables` (see the .cc files for the rules;
+  // they follow PostgreSQL's "Explicit Locking" chapter and AlterTableGetLockLevel). kNone when it
+  // takes no lock on an existing table (CREATE TABLE without foreign keys, SET, BEGIN, ...).
+  LockLevel lock = LockLevel::kNone;
+  // The relations the statement creates, changes, locks or reads, in order of appearance with the
+  // target first, each once; "schema.name" when the script qualifies the name, as written
+  // otherwise (PostgreSQL: as the parser folds it, i.e. unquoted names in lower case).
+  std::vector<std::string> tables;
+  // True when running the statement loses data that a snapshot must capture to undo it: DROP
+  // TABLE, DROP COLUMN, DROP SCHEMA ... CASCADE, TRUNCATE, any DELETE or UPDATE (with or without
+  // WHERE), upserts, ALTER COLUMN TYPE (unless to text or unbounded varchar without USING), and
+  // every statement that is not analysable. DROP VIEW, DROP INDEX and the like are not data.
+  bool destroys_data = false;
+  // What is destroyed, for humans, e.g. "drops table orders", "drops column
+  // customers.loyalty_points", "deletes rows of orders matching WHERE", "deletes rows of orders
+  // (all rows, no WHERE)". Empty when destroys_data is false.
+  std::string destroys;
+  // True when the statement cannot run inside a transaction block: CREATE/DROP INDEX
+  // CONCURRENTLY, REINDEX CONCURRENTLY, VACUUM, CREATE/DROP DATABASE, ALTER SYSTEM, ...; for SQLite
+  // VACUUM, ATTACH, DETACH and the PRAGMAs that are no-ops inside a transaction (foreign_keys).
+  // ALTER TYPE ... ADD VALUE is false: PostgreSQL 12 and later accept it in a transaction.
+  bool needs_no_transaction = false;
+  // False when the analyzer does not understand the statement (a DO block, CALL, an unknown
+  // command): then destroys_data is true and `destroys` says why.
+  bool analysable = true;
+};
+
+struct ScriptAnalysis {
+  std::vector<StatementAnalysis> statements;  // in script order; empty when !ok
+  bool ok = true;                             // false: the script does not parse
+  std::string error;                          // the parser's message, without a position
+  int error_line = 0;    // 1-based line in the script of the error (0 when unknown)
+  int error_column = 0;  // 1-based column, in characters (UTF-8 code points), of that line
+};
+
+// Splits `script` into statements and analyses each one.
+//
+// kPostgres: parsed with libpg_query (the PostgreSQL 15 grammar), so dollar-quoted bodies,
+// nested comments and E'' strings split exactly as the server would; a syntax error gives ok ==
+// false with the server's message and its line:column in `script`.
+// kSqlite: a conservative scanner (quotes, comments and CREATE TRIGGER ... BEGIN ... END bodies are
+// respected); any statement it does not recognise is analysable == false and destroys_data ==
+// true; an unterminated string, quoted identifier, comment or trigger body gives ok == false.
+//
+// Never throws. Thread-safe (libpg_query keeps its parser state per thread).
+ScriptAnalysis AnalyzeScript(Dialect dialect, const std::string& script);
+
+}  // namespace orchestrate

@@ -1,0 +1,41 @@
+// Internals of the statement analyzer shared by its .cc files. Not part of the module's surface:
+// include migrations/analysis/analysis.h instead.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "migrations/analysis/analysis.h"
+
+namespace orchestrate {
+namespace analysis_internal {
+
+// The two dialects' analyzers behind AnalyzeScript.
+ScriptAnalysis AnalyzePostgres(const std::string& script);
+ScriptAnalysis AnalyzeSqlite(const std::string& script);
+
+struct LineColumn {
+  int line = 1;    // 1-based
+  int column = 1;  // 1-based, in UTF-8 code points
+};
+// The line and column of byte `offset` of `text` (offset may equal text.size(): one past the end).
+LineColumn LineColumnAt(const std::string& text, size_t offset);
+// The byte offset of the `n`th (0-based) code point of `text`; text.size() when there are fewer.
+size_t ByteOffsetOfCodePoint(const std::string& text, size_t n);
+
+// Appends `table` to `s.tables` unless it is empty or already there.
+void AddTable(StatementAnalysis& s, const std::string& table);
+// Raises `s.lock` to `level` when `level` is stronger.
+void RaiseLock(StatementAnalysis& s, LockLevel level);
+// Marks `s` as destroying data and appends `what` ("; "-separated) to `s.destroys`.
+void AddDestroys(StatementAnalysis& s, const std::string& what);
+// Marks `s` as not understood: not analysable, destroys data, `why` in `s.destroys`.
+void MarkNotAnalysable(StatementAnalysis& s, const std::string& why);
+// The first `max_words` words of `text` in upper case, for the kind of a statement that is not
+// understood ("ALTER EXTENSION").
+std::string LeadingKeywords(const std::string& text, int max_words);
+// `text` in ASCII upper case.
+std::string Upper(std::string text);
+
+}  // namespace analysis_internal
+}  // namespace orchestrate

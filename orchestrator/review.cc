@@ -1,0 +1,189 @@
+#include "orchestrator/review.h"
+
+#include <cctype>
+#include <sstream>
+
+#include "migrations/journal.h"
+#include "plans/render.h"
+#include "plans/sha256.h"
+
+namespace orchestrate {
+namespace {
+
+// Lines a reviewer sees that do not bind an approval: row estimates change with the data, and
+// where things are (database URL, deployer path) changes from machine to machine.
+const char* const kVolatilePrefixes[] = {"-- estimate:", "-- where:"};
+
+// Marks the timestamp parameter of state-table statements; rendered as CURRENT_TIMESTAMP.
+const char kNowMarker[] = "\x01now";
+
+std::string Literal(const Value& v) {
+  if (!v) return "NULL";
+  if (*v == kNowMarker) return "CURRENT_TIMESTAMP";
+  std::string out = "'";
+  for (char c : *v) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+// A Transaction that runs nothing: it writes each statement, parameters inlined as literals.
+class RenderingTransaction : public Transaction {
+ public:
+  explicit RenderingTransaction(std::ostream& out) : out_(out) {}
+  Status Exec(const std::string& sql, const std::vector<Value>& params) override {
+    std::string text;
+    for (size_t i = 0; i < sql.size(); ++i) {
+      if (sql[i] == '$' && i + 1 < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i + 1]))) {
+        size_t j = i + 1;
+        while (j < sql.size() && std::isdigit(static_cast<unsigned char>(sql[j]))) ++j;
+        size_t n = std::stoul(sql.substr(i + 1, j - i - 1));
+        if (n == 0 || n > params.size())
+          return Status::Failed("statement refers to missing parameter $" + std::to_string(n));
+        text += Literal(params[n - 1]);
+        i = j - 1;
+      } else {
+        text += sql[i];
+      }
+    }
+    out_ << text << ";\n";
+    return Status::Ok();
+  }
+  Status ExecScript(const std::string& script) override {
+    out_ << script;
+    if (!script.empty() && script.back() != '\n') out_ << "\n";
+    return Status::Ok();
+  }
+  Result<QueryResult> Query(const std::string&, const std::vector<Value>&) override {
+    return Status::Failed("the review renderer cannot query");
+  }
+  Status LimitWaits(double, double) override { return Status::Ok(); }
+  Status Commit() override { return Status::Ok(); }
+
+ private:
+  std::ostream& out_;
+};
+
+std::string RelativeTo(const std::string& dir, const std::string& path) {
+  if (!dir.empty() && path.rfind(dir + "/", 0) == 0) return path.substr(dir.size() + 1);
+  return path;
+}
+
+std::string DirOf(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? "" : path.substr(0, slash);
+}
+
+bool IsVolatile(const std::string& line) {
+  for (const char* p : kVolatilePrefixes)
+    if (line.rfind(p, 0) == 0) return true;
+  return false;
+}
+
+std::vector<std::string> BindingLines(const std::string& script) {
+  std::vector<std::string> lines;
+  std::istringstream in(script);
+  std::string line;
+  while (std::getline(in, line))
+    if (!IsVolatile(line)) lines.push_back(line);
+  return lines;
+}
+
+// The value of a "-- key: value" header line, or "".
+std::string HeaderValue(const std::vector<std::string>& lines, const std::string& key) {
+  std::string prefix = "-- " + key + ": ";
+  for (const auto& l : lines)
+    if (l.rfind(prefix, 0) == 0) return l.substr(prefix.size());
+  return "";
+}
+
+}  // namespace
+
+Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& ctx) {
+  std::ostringstream out;
+  const Plan& plan = *ctx.plan;
+  std::string base = DirOf(plan.file);
+  out << "-- orchestrate review script: the exact SQL this " << DirectionName(run.direction)
+      << " runs, in order.\n"
+      << "-- app: " << run.app << "\n"
+      << "-- direction: " << DirectionName(run.direction) << "\n"
+      << "-- from: " << (run.from_version.empty() ? "(nothing deployed)" : run.from_version) << "\n"
+      << "-- to: " << run.to_version << "\n"
+      << "-- environment: " << ctx.environment << " (" << ctx.dialect << ")\n"
+      << "-- plan fingerprint: " << run.fingerprint << "\n"
+      << "-- manifest " << RelativeTo(base, plan.file) << " sha256:" << plan.sha256 << "\n";
+  for (const auto& rel : plan.releases)
+    out << "-- manifest " << RelativeTo(base, rel.file) << " sha256:" << rel.sha256 << "\n";
+  out << "-- steps: " << run.steps.size() << "\n";
+  if (!ctx.deployer.empty()) out << "-- where: deployer " << ctx.deployer << "\n";
+
+  const size_t total = run.steps.size();
+  for (size_t i = 0; i < total; ++i) {
+    const Step& s = run.steps[i];
+    out << "\n-- step " << i + 1 << " of " << total << ": [" << s.release << "] "
+        << DescribeStep(s) << "\n";
+    if (s.kind == StepKind::kSwapImage) {
+      out << "--   not SQL: orchestrate's deployer points the application at " << s.image_to
+          << " and reads it back to verify\n";
+      continue;
+    }
+    if (!s.sql_sha256.empty()) out << "--   sha256: " << s.sql_sha256 << "\n";
+    out << "--   transactional: " << (s.transactional ? "yes (one transaction with its record)"
+                                                       : "no (runs alone, then its record)")
+        << "\n";
+    if (!s.note.empty()) out << "--   note: " << s.note << "\n";
+    RenderingTransaction txn(out);
+    if (!s.transactional && !s.sql.empty()) ORCH_RETURN_IF_ERROR(txn.ExecScript(s.sql));
+    out << "BEGIN;\n";
+    if (s.transactional && !s.sql.empty()) ORCH_RETURN_IF_ERROR(txn.ExecScript(s.sql));
+    ORCH_RETURN_IF_ERROR(Journal::RecordEffectsAt(txn, 0, s, kNowMarker));
+    out << "COMMIT;\n";
+  }
+  if (total == 0) out << "\n-- nothing to do: already at " << run.to_version << "\n";
+  return out.str();
+}
+
+std::string ApprovalHash(const std::string& script) {
+  std::string canon;
+  for (const auto& line : BindingLines(script)) canon += line + "\n";
+  return "sha256:" + Sha256Hex(canon);
+}
+
+Status CheckApproval(const std::string& approved, bool approved_is_hash,
+                     const std::string& current_script) {
+  std::string current_hash = ApprovalHash(current_script);
+  std::string approved_hash = approved_is_hash ? approved : ApprovalHash(approved);
+  if (approved_hash == current_hash) return Status::Ok();
+  std::string msg = "the SQL about to run differs from what was approved (approved " +
+                    approved_hash + ", now " + current_hash + ")";
+  if (approved_is_hash)
+    return Status::NeedsHuman(msg +
+                              "; render it with `orchestrate sql` and have it reviewed again");
+  auto a = BindingLines(approved);
+  auto b = BindingLines(current_script);
+  const char* const keys[] = {"app", "direction", "from", "to", "environment", "plan fingerprint"};
+  for (const char* key : keys) {
+    std::string x = HeaderValue(a, key), y = HeaderValue(b, key);
+    if (x != y) msg += "\n  " + std::string(key) + ": approved " + x + ", now " + y;
+  }
+  auto is_header = [&](const std::string& line) {
+    for (const char* key : keys)
+      if (line.rfind("-- " + std::string(key) + ": ", 0) == 0) return true;
+    return false;
+  };
+  // The first other lines that differ, so the reviewer sees what changed.
+  size_t shown = 0;
+  for (size_t i = 0; i < std::max(a.size(), b.size()) && shown < 6; ++i) {
+    std::string x = i < a.size() ? a[i] : "(end)";
+    std::string y = i < b.size() ? b[i] : "(end)";
+    if (x == y || (is_header(x) && is_header(y))) continue;
+    msg += "\n  line " + std::to_string(i + 1) + ": approved: " + x.substr(0, 120) +
+           "\n  " + std::string(std::to_string(i + 1).size() + 6, ' ') + "now:      " +
+           y.substr(0, 120);
+    ++shown;
+  }
+  return Status::NeedsHuman(msg + "\nrender the new SQL with `orchestrate sql` and have it reviewed");
+}
+
+}  // namespace orchestrate

@@ -1,0 +1,41 @@
+// The DBA review script (`orchestrate sql`) and the approval that binds execution to it.
+//
+// The script is the exact SQL a deploy or rollback runs, step by step, with the state-table
+// statements that record it, as valid SQL for the environment's dialect: a DBA can read it, and
+// could run it by hand with psql or sqlite3. Comment lines carry what a reviewer needs (step n of
+// N, release, ids and checksums, transactional or not, the image swap's exact action).
+//
+// The approval hash is the SHA-256 of the script without its volatile lines (those starting with
+// "-- estimate:"): the same plan, environment, manifests and SQL always give the same hash, and any
+// change to what would run gives another.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "migrations/database.h"
+#include "plans/model.h"
+#include "plans/planner.h"
+
+namespace orchestrate {
+
+struct ReviewContext {
+  const Plan* plan = nullptr;
+  std::string environment;
+  std::string dialect;          // "sqlite" | "postgresql"
+  std::string deployer;         // Deployer::Describe()
+  Database* estimate = nullptr;  // when set, row estimates are added as "-- estimate:" lines
+};
+
+// The review script for `run`. Deterministic apart from "-- estimate:" lines.
+Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& ctx);
+
+// "sha256:<hex>" of `script` without its "-- estimate:" lines.
+std::string ApprovalHash(const std::string& script);
+
+// Compares what was approved (a script file's text, or "sha256:<hex>") with the script about to
+// run. OK when they match; kNeedsHuman with a readable summary of what differs otherwise.
+Status CheckApproval(const std::string& approved, bool approved_is_hash,
+                     const std::string& current_script);
+
+}  // namespace orchestrate

@@ -1,0 +1,122 @@
+// `orchestrate sql` and `--approved`: the review script is deterministic (golden files), valid SQL
+// that gives the same end state when run by hand, and binds what a rollback may run.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+
+#include "tests/support/test_util.h"
+
+namespace orchestrate::testing {
+namespace {
+
+// The script without its machine-specific "-- where:" lines.
+std::string Portable(const std::string& script) {
+  std::istringstream in(script);
+  std::string line, out;
+  while (std::getline(in, line))
+    if (line.rfind("-- where:", 0) != 0) out += line + "\n";
+  return out;
+}
+
+class ReviewTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    CopyTree(SourceDir() + "/samples/shop", dir_ / "shop");
+    plan_ = dir_ / "shop/plan.yaml";
+  }
+  ProcessResult Run(std::vector<std::string> args, const std::string& state = "state") {
+    args.insert(args.begin() + 1, plan_);
+    args.insert(args.begin(), OrchestrateBin());
+    ProcessOptions opts;
+    opts.env["STATE_DIR"] = dir_ / state;
+    return RunProcess(args, opts);
+  }
+  nlohmann::json Status(const std::string& state) {
+    auto r = Run({"status", "--output", "json"}, state);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out);
+  }
+  TempDir dir_;
+  std::string plan_;
+};
+
+void ExpectGolden(const std::string& name, const std::string& actual) {
+  std::string path = SourceDir() + "/tests/golden/" + name;
+  if (std::getenv("ORCHESTRATE_UPDATE_GOLDEN")) WriteFileOrDie(path, actual);
+  EXPECT_EQ(actual, ReadFileOrDie(path)) << "golden file " << path
+                                         << " (ORCHESTRATE_UPDATE_GOLDEN=1 rewrites it)";
+}
+
+TEST_F(ReviewTest, RollbackScriptIsDeterministicGolden) {
+  ASSERT_EQ(Run({"deploy", "--yes", "-q"}).exit_code, 0);
+  auto a = Run({"sql", "--to", "1.0.0"});
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  auto b = Run({"sql", "--to", "1.0.0"});
+  EXPECT_EQ(a.out, b.out);
+  EXPECT_NE(a.err.find("approval sha256:"), std::string::npos) << a.err;
+  ExpectGolden("shop-rollback-1.3.0-to-1.0.0.sqlite.sql", Portable(a.out));
+}
+
+TEST_F(ReviewTest, DeployScriptIsDeterministicGolden) {
+  auto a = Run({"sql", "--to", "1.0.0"});
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  ExpectGolden("shop-deploy-to-1.0.0.sqlite.sql", Portable(a.out));
+}
+
+TEST_F(ReviewTest, ScriptRunByHandGivesTheSameDatabaseAsTheRollback) {
+  for (const std::string s : {"orchestrate", "by-hand"})
+    ASSERT_EQ(Run({"deploy", "--yes", "-q"}, s).exit_code, 0);
+  auto script = Run({"sql", "--to", "1.1.0", "-o", dir_ / "rollback.sql"}, "by-hand");
+  ASSERT_EQ(script.exit_code, 0) << script.err;
+  ASSERT_EQ(Run({"rollback", "--to", "1.1.0", "--reason", "r", "--yes", "-q"}, "orchestrate").exit_code, 0);
+  auto sqlite = RunProcess({"/bin/sh", "-c",
+                            "sqlite3 -bail '" + dir_ / "by-hand/shop.db" + "' < '" +
+                                dir_ / "rollback.sql" + "'"});
+  ASSERT_EQ(sqlite.exit_code, 0) << sqlite.err;
+  auto a = Status("orchestrate");
+  auto b = Status("by-hand");
+  EXPECT_EQ(a["schema_fingerprint"], b["schema_fingerprint"]);
+  EXPECT_EQ(a["data_fingerprint"], b["data_fingerprint"]);
+  EXPECT_EQ(a["current_version"], b["current_version"]);
+  EXPECT_EQ(a["applied_migrations"], b["applied_migrations"]);
+}
+
+TEST_F(ReviewTest, ApprovedScriptRunsAndAnythingElseIsRefused) {
+  ASSERT_EQ(Run({"deploy", "--yes", "-q"}).exit_code, 0);
+  auto sql = Run({"sql", "--to", "1.1.0", "-o", dir_ / "approved.sql"});
+  ASSERT_EQ(sql.exit_code, 0) << sql.err;
+  std::string hash = sql.err.substr(sql.err.find("sha256:"), 71);
+
+  // Another target.
+  auto other = Run({"rollback", "--to", "1.2.0", "--approved", dir_ / "approved.sql", "--reason", "r", "--yes"});
+  EXPECT_EQ(other.exit_code, 3) << other.err;
+  EXPECT_NE(other.err.find("to: approved 1.1.0, now 1.2.0"), std::string::npos) << other.err;
+  // Another environment (same database, so only the environment differs).
+  std::string plan_text = ReadFileOrDie(plan_);
+  WriteFileOrDie(plan_, plan_text + "");
+  std::string with_env = plan_text;
+  with_env.replace(with_env.find("  pg:"), 5,
+                   "  other:\n    database: sqlite:${STATE_DIR}/shop.db\n"
+                   "    deployer: {kind: file, path: \"${STATE_DIR}/shop.image\"}\n  pg:");
+  WriteFileOrDie(plan_, with_env);
+  auto env = Run({"rollback", "--env", "other", "--to", "1.1.0", "--approved", dir_ / "approved.sql", "--reason", "r", "--yes"});
+  EXPECT_EQ(env.exit_code, 3) << env.err;
+  EXPECT_NE(env.err.find("environment: approved local (sqlite), now other (sqlite)"), std::string::npos) << env.err;
+  WriteFileOrDie(plan_, plan_text);
+  // A new release added since the review.
+  WriteFileOrDie(dir_ / "shop/releases/1.4.0.yaml", "version: 1.4.0\nimage: shop:1.4.0\n");
+  auto added = Run({"rollback", "--to", "1.1.0", "--approved", hash, "--reason", "r", "--yes"});
+  EXPECT_EQ(added.exit_code, 3) << added.err;
+  EXPECT_NE(added.err.find("differs from what was approved"), std::string::npos) << added.err;
+  ASSERT_EQ(std::remove((dir_ / "shop/releases/1.4.0.yaml").c_str()), 0);
+  EXPECT_EQ(Status("state")["current_version"], "1.3.0");  // nothing ran
+
+  // What was approved runs.
+  auto ok = Run({"rollback", "--to", "1.1.0", "--approved", hash, "--reason", "r", "--yes"});
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(Status("state")["current_version"], "1.1.0");
+}
+
+}  // namespace
+}  // namespace orchestrate::testing
