@@ -92,6 +92,13 @@ Result<bool> Journal::HasSchema() {
   return r.ok() && !r->rows.empty();
 }
 
+std::vector<std::string> Journal::SchemaStatements() {
+  std::vector<std::string> out(std::begin(kSchema), std::end(kSchema));
+  out.push_back("INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '" +
+                std::to_string(kSchemaVersion) + "') ON CONFLICT DO NOTHING");
+  return out;
+}
+
 Status Journal::EnsureSchema() {
   auto txn = db_.Begin();
   if (!txn.ok()) return txn.status();

@@ -58,6 +58,9 @@ class Journal {
   // Creates the state tables when missing. kNeedsHuman when they were created by a newer
   // orchestrate (a schema version this build does not know).
   Status EnsureSchema();
+  // The statements that create the state tables when missing (what EnsureSchema runs), for the
+  // review script.
+  static std::vector<std::string> SchemaStatements();
   // Whether the state tables exist (read-only commands do not create them).
   Result<bool> HasSchema();
 

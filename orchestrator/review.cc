@@ -118,6 +118,9 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
   out << "-- steps: " << run.steps.size() << "\n";
   if (!ctx.deployer.empty()) out << "-- where: deployer " << ctx.deployer << "\n";
 
+  out << "\n-- orchestrate's state tables, created when missing (orchestrate does this itself)\n";
+  for (const auto& ddl : Journal::SchemaStatements()) out << ddl << ";\n";
+
   const size_t total = run.steps.size();
   for (size_t i = 0; i < total; ++i) {
     const Step& s = run.steps[i];
