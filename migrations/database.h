@@ -51,6 +51,11 @@ struct LockHolder {
   std::string str() const;  // "alice@host (pid 123) since ..., running: rollback --to 1.0.0"
 };
 
+// A LockHolder from a row (owner, host, pid, command, since) of orchestrate_lock.
+LockHolder LockHolderFromRow(const Row& row);
+// The integer in `v`; 0 when NULL or not a number (never throws).
+long ToLong(const Value& v);
+
 class Database {
  public:
   virtual ~Database() = default;
@@ -59,6 +64,9 @@ class Database {
   virtual std::string DisplayUrl() const = 0;
 
   virtual Result<std::unique_ptr<Transaction>> Begin() = 0;
+  // A transaction that only reads: it neither waits for nor blocks a running step where the
+  // database allows (SQLite: BEGIN DEFERRED in WAL mode). Defaults to Begin().
+  virtual Result<std::unique_ptr<Transaction>> BeginRead() { return Begin(); }
   // Runs a script outside any transaction, statement by statement (for `transactional: false`
   // migrations such as CREATE INDEX CONCURRENTLY).
   virtual Status ExecScriptNoTransaction(const std::string& script) = 0;
@@ -69,6 +77,8 @@ class Database {
   virtual Result<bool> TryLock(const LockHolder& me, LockHolder* holder) = 0;
   // Releases the lock if this object holds it.
   virtual Status Unlock() = 0;
+  // Who holds the run lock now, if anyone (a lock of a process that is gone is not reported).
+  virtual Result<std::optional<LockHolder>> LockHolderNow() = 0;
   // Removes the lock whoever holds it (`orchestrate force --unlock`). Returns the holder removed.
   virtual Result<std::optional<LockHolder>> BreakLock() = 0;
 

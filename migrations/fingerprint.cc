@@ -34,7 +34,7 @@ Result<Fingerprint> TakeFingerprint(Database& db) {
 
   auto tables = db.UserTables();
   if (!tables.ok()) return tables.status();
-  auto txn = db.Begin();
+  auto txn = db.BeginRead();
   if (!txn.ok()) return txn.status();
   std::string all;
   for (const auto& t : *tables) {

@@ -40,7 +40,7 @@ const char kRunColumns[] =
     "'done')";
 
 std::string S(const Value& v) { return v.value_or(""); }
-long L(const Value& v) { return v ? std::stol(*v) : 0; }
+long L(const Value& v) { return ToLong(v); }
 
 RunRecord ToRun(const Row& r) {
   RunRecord run;
@@ -86,10 +86,16 @@ std::string NowIso8601() {
 Journal::Journal(Database& db, std::function<std::string()> now) : db_(db), now_(std::move(now)) {}
 
 Result<bool> Journal::HasSchema() {
-  auto txn = db_.Begin();
+  auto txn = db_.BeginRead();
   if (!txn.ok()) return txn.status();
-  auto r = (*txn)->Query("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'");
-  return r.ok() && !r->rows.empty();
+  // Asks the catalog, so that an error (permissions, a lost connection) is not taken for "no
+  // state tables" and reported as nothing deployed.
+  auto r = (*txn)->Query(db_.Dialect() == "sqlite"
+                             ? "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = "
+                               "'orchestrate_meta'"
+                             : "SELECT 1 WHERE to_regclass('orchestrate_meta') IS NOT NULL");
+  if (!r.ok()) return r.status().WithContext("looking for orchestrate's state tables");
+  return !r->rows.empty();
 }
 
 std::vector<std::string> Journal::SchemaStatements() {
@@ -124,7 +130,7 @@ Result<CurrentState> Journal::LoadState() {
   auto has = HasSchema();
   if (!has.ok()) return has.status();
   if (!*has) return state;
-  auto txn = db_.Begin();
+  auto txn = db_.BeginRead();
   if (!txn.ok()) return txn.status();
   auto rel = (*txn)->Query(
       "SELECT version, image, release_order, seq, deployed_at FROM orchestrate_releases ORDER BY "
@@ -172,17 +178,17 @@ Result<std::optional<RunRecord>> Journal::UnfinishedRun() {
   auto has = HasSchema();
   if (!has.ok()) return has.status();
   if (!*has) return std::optional<RunRecord>();
-  auto txn = db_.Begin();
+  auto txn = db_.BeginRead();
   if (!txn.ok()) return txn.status();
   auto r = (*txn)->Query(std::string("SELECT ") + kRunColumns +
-                         " FROM orchestrate_runs r WHERE r.status IN ('running', 'failed') ORDER "
-                         "BY r.id DESC LIMIT 1");
+                         " FROM orchestrate_runs r ORDER BY r.id DESC LIMIT 1");
   if (!r.ok()) return r.status();
-  if (r->rows.empty()) return std::optional<RunRecord>();
+  // Only the newest run can be unfinished: every run starts after the one before it ended.
+  if (r->rows.empty() || !ToRun(r->rows[0]).unfinished()) return std::optional<RunRecord>();
   return std::optional<RunRecord>(ToRun(r->rows[0]));
 }
 
-Result<int64_t> Journal::StartRun(const RunPlan& plan, const RunMeta& meta) {
+Result<int64_t> Journal::StartRun(const RunPlan& plan, const RunMeta& meta, int64_t supersedes) {
   auto txn = db_.Begin();
   if (!txn.ok()) return txn.status();
   Transaction& t = **txn;
@@ -210,7 +216,7 @@ Result<int64_t> Journal::StartRun(const RunPlan& plan, const RunMeta& meta) {
 }
 
 Result<std::vector<StepRecord>> Journal::LoadSteps(int64_t run_id) {
-  auto txn = db_.Begin();
+  auto txn = db_.BeginRead();
   if (!txn.ok()) return txn.status();
   auto r = (*txn)->Query(
       "SELECT n, status, attempts, started_at, finished_at, error, spec FROM orchestrate_steps "
@@ -240,7 +246,7 @@ Result<std::vector<RunRecord>> Journal::History(int limit) {
   auto has = HasSchema();
   if (!has.ok()) return has.status();
   if (!*has) return std::vector<RunRecord>();
-  auto txn = db_.Begin();
+  auto txn = db_.BeginRead();
   if (!txn.ok()) return txn.status();
   std::string sql =
       std::string("SELECT ") + kRunColumns + " FROM orchestrate_runs r ORDER BY r.id DESC";
@@ -314,6 +320,16 @@ Status Journal::MarkStepNow(int64_t run_id, int n, const std::string& status,
   auto txn = db_.Begin();
   if (!txn.ok()) return txn.status();
   ORCH_RETURN_IF_ERROR(MarkStep(**txn, run_id, n, status, error));
+  return (*txn)->Commit();
+}
+
+Status Journal::ReopenRun(int64_t run_id) {
+  auto txn = db_.Begin();
+  if (!txn.ok()) return txn.status();
+  ORCH_RETURN_IF_ERROR((*txn)->Exec(
+      "UPDATE orchestrate_runs SET status = 'running', error = NULL, finished_at = NULL WHERE id "
+      "= $1",
+      {std::to_string(run_id)}));
   return (*txn)->Commit();
 }
 

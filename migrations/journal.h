@@ -36,7 +36,7 @@ struct RunRecord {
   std::string actor, host;
   long pid = 0;
   std::string reason, command;
-  std::string status;  // "running" | "failed" | "done" | "abandoned"
+  std::string status;  // "running" | "failed" | "done" | "abandoned" | "superseded"
   std::string started_at, finished_at, error;
   int step_count = 0, steps_done = 0;
   bool unfinished() const { return status == "running" || status == "failed"; }
@@ -69,8 +69,11 @@ class Journal {
 
   // The newest run that is running or failed, if any.
   Result<std::optional<RunRecord>> UnfinishedRun();
-  // Records a new run and all its steps as pending, in one transaction. Returns the run id.
-  Result<int64_t> StartRun(const RunPlan& plan, const RunMeta& meta);
+  // Records a new run and all its steps as pending, in one transaction, marking run `supersedes`
+  // (when > 0) superseded in the same transaction. Returns the run id.
+  Result<int64_t> StartRun(const RunPlan& plan, const RunMeta& meta, int64_t supersedes = 0);
+  // A resumed run is running again: status 'running', its old error cleared.
+  Status ReopenRun(int64_t run_id);
   Result<std::vector<StepRecord>> LoadSteps(int64_t run_id);
   // Newest first; `limit` <= 0 for all.
   Result<std::vector<RunRecord>> History(int limit);

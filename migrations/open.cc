@@ -1,3 +1,4 @@
+#include <charconv>
 #include <regex>
 
 #include "migrations/database.h"
@@ -15,9 +16,22 @@ std::string LockHolder::str() const {
   return out;
 }
 
+LockHolder LockHolderFromRow(const Row& r) {
+  auto s = [&](size_t i) { return i < r.size() ? r[i].value_or("") : std::string(); };
+  return LockHolder{s(0), s(1), ToLong(r.size() > 2 ? r[2] : Value()), s(3), s(4)};
+}
+
+long ToLong(const Value& v) {
+  if (!v) return 0;
+  long out = 0;
+  auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+  (void)ptr;
+  return ec == std::errc() ? out : 0;
+}
+
 std::string RedactUrl(const std::string& url) {
   // scheme://user:password@host  ->  scheme://user:***@host
-  static const std::regex kUserinfo(R"(^([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@?#]*):[^@/?#]*@)");
+  static const std::regex kUserinfo(R"(([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@?#\s]*):[^@/?#\s]*@)");
   // password=... in a key=value string or a URL query.
   static const std::regex kKeyValue(R"((^|[\s?&])(password)\s*=\s*('(\\.|[^'])*'|[^\s&]*))",
                                     std::regex::icase);

@@ -80,30 +80,37 @@ Executor::Executor(const Plan& plan, Database& db, Deployer& deployer,
                    std::function<std::string()> now)
     : plan_(plan), db_(db), deployer_(deployer), now_(now), journal_(db, std::move(now)) {}
 
-Status Executor::AcquireLock(const RunRequest& request) {
-  LockHolder me{request.meta.actor, request.meta.host, request.meta.pid, request.meta.command,
-                now_()};
+Status AcquireRunLock(Database& db, const LockHolder& me, double timeout_seconds,
+                      const std::function<bool()>& interrupted, const std::string& plan_file) {
+  double capped = std::min(std::max(timeout_seconds, 0.0), 7 * 24 * 3600.0);
   auto deadline = std::chrono::steady_clock::now() +
-                  std::chrono::milliseconds(static_cast<long>(request.lock_timeout_seconds * 1000));
+                  std::chrono::milliseconds(static_cast<long>(capped * 1000));
   bool told = false;
   for (;;) {
+    if (interrupted && interrupted())
+      return Status::Cancelled("interrupted while waiting for the run lock; nothing was changed");
     LockHolder holder;
-    auto got = db_.TryLock(me, &holder);
+    auto got = db.TryLock(me, &holder);
     if (!got.ok()) return got.status().WithContext("cannot take the run lock");
     if (*got) return Status::Ok();
     if (std::chrono::steady_clock::now() >= deadline)
-      return Status::NeedsHuman("the database " + db_.DisplayUrl() + " is locked by " +
+      return Status::NeedsHuman("the database " + db.DisplayUrl() + " is locked by " +
                                 holder.str() +
                                 "; wait for that run to end (or raise --lock-timeout). If that "
                                 "process is gone, release it with `orchestrate force " +
-                                plan_.file + " --unlock`");
+                                plan_file + " --unlock`");
     if (!told) {
-      spdlog::info("waiting up to {}s for the run lock held by {}", request.lock_timeout_seconds,
-                   holder.str());
+      spdlog::info("waiting up to {}s for the run lock held by {}", capped, holder.str());
       told = true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+}
+
+Status Executor::AcquireLock(const RunRequest& request) {
+  LockHolder me{request.meta.actor, request.meta.host, request.meta.pid, request.meta.command,
+                now_()};
+  return AcquireRunLock(db_, me, request.lock_timeout_seconds, request.interrupted, plan_.file);
 }
 
 Result<RunPlan> Executor::Compute(const RunRequest& request, Journal& journal) {
@@ -160,6 +167,7 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
           "`, or give it up with `orchestrate force " + plan_.file + " --abandon`");
     auto steps = journal_.LoadSteps(run.id);
     if (!steps.ok()) return steps.status();
+    ORCH_RETURN_IF_ERROR(VerifyInterruptedSwaps(run.id, &*steps));
     // Resume only what still matches the manifests and the database: a file fixed after a failure
     // means the remaining work changed, and the run is superseded by a fresh plan instead.
     RunRequest same = request;
@@ -175,6 +183,9 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
       return outcome;
     }
     if (HasStepInDoubt(*steps) || RemainingMatches(*steps, *fresh)) {
+      if (request.interrupted && request.interrupted())
+        return Status::Cancelled("interrupted before resuming; nothing was changed");
+      ORCH_RETURN_IF_ERROR(journal_.ReopenRun(run.id));
       outcome.plan = PlanOfRun(run, *steps);
       outcome.run_id = run.id;
       outcome.resumed = true;
@@ -185,9 +196,7 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
           "the remaining steps of run {} no longer match the manifests (a file changed "
           "since it started); it is superseded by a new run from where it stopped",
           run.id);
-      ORCH_RETURN_IF_ERROR(StartNew(request, std::move(fresh).value(), &outcome));
-      ORCH_RETURN_IF_ERROR(journal_.FinishRun(
-          run.id, "superseded", "superseded by run " + std::to_string(outcome.run_id)));
+      ORCH_RETURN_IF_ERROR(StartNew(request, std::move(fresh).value(), &outcome, run.id));
     }
   } else {
     auto computed = Compute(request, journal_);
@@ -198,14 +207,31 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
   return outcome;
 }
 
-Status Executor::StartNew(const RunRequest& request, RunPlan plan, RunOutcome* outcome) {
+Status Executor::VerifyInterruptedSwaps(int64_t run_id, std::vector<StepRecord>* steps) {
+  for (auto& rec : *steps) {
+    if (rec.step.kind != StepKind::kSwapImage || rec.status == "done") continue;
+    auto current = deployer_.Current();
+    if (!current.ok()) return current.status().WithContext("verifying an interrupted image swap");
+    if (*current != rec.step.image_to) continue;  // not done: it runs again
+    spdlog::info("step {}: the image swap to {} took effect before the interruption", rec.n,
+                 rec.step.image_to);
+    ORCH_RETURN_IF_ERROR(journal_.MarkStepNow(run_id, rec.n, "done"));
+    rec.status = "done";
+  }
+  return Status::Ok();
+}
+
+Status Executor::StartNew(const RunRequest& request, RunPlan plan, RunOutcome* outcome,
+                          int64_t supersedes) {
   outcome->plan = std::move(plan);
   if (outcome->plan.empty())
     return Status::NothingToDo("nothing to do: " + plan_.app + " is already at " +
                                outcome->plan.to_version);
   if (request.confirm && !request.confirm(outcome->plan))
     return Status::Declined("declined: nothing was changed");
-  auto id = journal_.StartRun(outcome->plan, request.meta);
+  if (request.interrupted && request.interrupted())
+    return Status::Cancelled("interrupted before the run started; nothing was changed");
+  auto id = journal_.StartRun(outcome->plan, request.meta, supersedes);
   if (!id.ok()) return id.status().WithContext("cannot record the run");
   outcome->run_id = *id;
   return Status::Ok();
@@ -236,13 +262,23 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
     Status st = ExecuteStep(request, run_id, rec.n, total, rec);
     if (st.code() == Code::kCancelled) return Interrupted(run_id, plan, rec.n, total, rec.step);
     if (!st.ok()) {
-      if (st.code() == Code::kNeedsHuman) return st;  // the journal already says what happened
+      if (st.code() == Code::kNeedsHuman) {
+        // In doubt (or a non-transactional step): the journal's step row tells on resume whether
+        // the step committed, since its done mark commits with it.
+        (void)journal_.FinishRun(run_id, "failed",
+                                 StepLabel(rec.n, total, rec.step) + ": " + st.message());
+        return st;
+      }
       std::string where = StepLabel(rec.n, total, rec.step);
       Status marked = journal_.MarkStepNow(run_id, rec.n, "failed", st.message());
       Status finished = journal_.FinishRun(run_id, "failed", where + ": " + st.message());
       if (!marked.ok() || !finished.ok())
         spdlog::error("could not record the failure in the journal: {}",
                       (!marked.ok() ? marked : finished).message());
+      if (!rec.step.transactional && rec.step.kind != StepKind::kSwapImage)
+        return Status::NeedsHuman(where + " ran, but recording it failed: " + st.message() +
+                                  "\ncheck its effect, then `orchestrate force " + plan_.file +
+                                  " --step " + std::to_string(rec.n) + " --mark done|pending`");
       return Status::Failed(
           where + " failed: " + st.message() +
           "\nnothing of this step was applied; the database is at the last completed step. Fix "
@@ -336,7 +372,9 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
   ORCH_RETURN_IF_ERROR(journal_.RecordEffects(t, run_id, step));
   ORCH_RETURN_IF_ERROR(journal_.MarkStep(t, run_id, n, "done"));
   Failpoint("before-commit:" + std::to_string(n));
-  if (request.interrupted && request.interrupted())
+  // A transactional step can still be rolled back whole; a non-transactional one already ran, so
+  // its done mark commits.
+  if (step.transactional && request.interrupted && request.interrupted())
     return Status::Cancelled("interrupted");  // rolls back
   return t.Commit();
 }

@@ -54,6 +54,11 @@ struct RunOutcome {
   int steps_run = 0;  // steps executed by this invocation
 };
 
+// Takes the run lock for `me`, waiting up to `timeout_seconds` (kNeedsHuman naming the holder
+// after; kCancelled when `interrupted` says so while waiting).
+Status AcquireRunLock(Database& db, const LockHolder& me, double timeout_seconds,
+                      const std::function<bool()>& interrupted, const std::string& plan_file);
+
 class Executor {
  public:
   // The references must outlive the executor. `now` is the clock (a seam for tests).
@@ -70,8 +75,12 @@ class Executor {
  private:
   Status AcquireLock(const RunRequest& request);
   Result<RunPlan> Compute(const RunRequest& request, Journal& journal);
-  // Records `plan` as a new run after confirmation. kNothingToDo for an empty plan.
-  Status StartNew(const RunRequest& request, RunPlan plan, RunOutcome* outcome);
+  // Records `plan` as a new run after confirmation (superseding run `supersedes` when > 0, in the
+  // same transaction). kNothingToDo for an empty plan.
+  Status StartNew(const RunRequest& request, RunPlan plan, RunOutcome* outcome,
+                  int64_t supersedes = 0);
+  // An image swap interrupted after it took effect is marked done (the deployer reports it).
+  Status VerifyInterruptedSwaps(int64_t run_id, std::vector<StepRecord>* steps);
   Status Execute(const RunRequest& request, int64_t run_id, const RunPlan& plan, int* steps_run);
   Status ExecuteStep(const RunRequest& request, int64_t run_id, int n, int total,
                      const StepRecord& rec);

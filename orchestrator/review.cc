@@ -35,7 +35,8 @@ class RenderingTransaction : public Transaction {
   Status Exec(const std::string& sql, const std::vector<Value>& params) override {
     std::string text;
     for (size_t i = 0; i < sql.size(); ++i) {
-      if (sql[i] == '$' && i + 1 < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i + 1]))) {
+      if (sql[i] == '$' && i + 1 < sql.size() &&
+          std::isdigit(static_cast<unsigned char>(sql[i + 1]))) {
         size_t j = i + 1;
         while (j < sql.size() && std::isdigit(static_cast<unsigned char>(sql[j]))) ++j;
         size_t n = std::stoul(sql.substr(i + 1, j - i - 1));
@@ -124,16 +125,17 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
   const size_t total = run.steps.size();
   for (size_t i = 0; i < total; ++i) {
     const Step& s = run.steps[i];
-    out << "\n-- step " << i + 1 << " of " << total << ": [" << s.release << "] "
-        << DescribeStep(s) << "\n";
+    out << "\n-- step " << i + 1 << " of " << total << ": [" << s.release << "] " << DescribeStep(s)
+        << "\n";
     if (s.kind == StepKind::kSwapImage) {
       out << "--   not SQL: orchestrate's deployer points the application at " << s.image_to
           << " and reads it back to verify\n";
       continue;
     }
     if (!s.sql_sha256.empty()) out << "--   sha256: " << s.sql_sha256 << "\n";
-    out << "--   transactional: " << (s.transactional ? "yes (one transaction with its record)"
-                                                       : "no (runs alone, then its record)")
+    out << "--   transactional: "
+        << (s.transactional ? "yes (one transaction with its record)"
+                            : "no (runs alone, then its record)")
         << "\n";
     if (!s.note.empty()) out << "--   note: " << s.note << "\n";
     RenderingTransaction txn(out);
@@ -181,12 +183,12 @@ Status CheckApproval(const std::string& approved, bool approved_is_hash,
     std::string x = i < a.size() ? a[i] : "(end)";
     std::string y = i < b.size() ? b[i] : "(end)";
     if (x == y || (is_header(x) && is_header(y))) continue;
-    msg += "\n  line " + std::to_string(i + 1) + ": approved: " + x.substr(0, 120) +
-           "\n  " + std::string(std::to_string(i + 1).size() + 6, ' ') + "now:      " +
-           y.substr(0, 120);
+    msg += "\n  line " + std::to_string(i + 1) + ": approved: " + x.substr(0, 120) + "\n  " +
+           std::string(std::to_string(i + 1).size() + 6, ' ') + "now:      " + y.substr(0, 120);
     ++shown;
   }
-  return Status::NeedsHuman(msg + "\nrender the new SQL with `orchestrate sql` and have it reviewed");
+  return Status::NeedsHuman(msg +
+                            "\nrender the new SQL with `orchestrate sql` and have it reviewed");
 }
 
 }  // namespace orchestrate

@@ -22,8 +22,8 @@ namespace orchestrate {
 struct ReviewContext {
   const Plan* plan = nullptr;
   std::string environment;
-  std::string dialect;          // "sqlite" | "postgresql"
-  std::string deployer;         // Deployer::Describe()
+  std::string dialect;           // "sqlite" | "postgresql"
+  std::string deployer;          // Deployer::Describe()
   Database* estimate = nullptr;  // when set, row estimates are added as "-- estimate:" lines
 };
 

@@ -210,26 +210,6 @@ class Reader {
   std::vector<std::string>* errors_;
 };
 
-bool ParseDuration(const std::string& s, double* seconds) {
-  if (s.empty()) return false;
-  size_t i = 0;
-  while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-  if (i == 0) return false;
-  double n = std::atof(s.substr(0, i).c_str());
-  std::string unit = s.substr(i);
-  if (unit == "" || unit == "s")
-    *seconds = n;
-  else if (unit == "ms")
-    *seconds = n / 1000;
-  else if (unit == "m")
-    *seconds = n * 60;
-  else if (unit == "h")
-    *seconds = n * 3600;
-  else
-    return false;
-  return true;
-}
-
 bool ValidId(const std::string& id) {
   if (id.empty() || id.size() > 200) return false;
   for (char c : id)
@@ -492,6 +472,26 @@ void OrderReleases(Plan* plan) {
 }
 
 }  // namespace
+
+bool ParseDuration(const std::string& s, double* seconds) {
+  if (s.empty()) return false;
+  size_t i = 0;
+  while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
+  if (i == 0) return false;
+  double n = std::atof(s.substr(0, i).c_str());
+  std::string unit = s.substr(i);
+  if (unit == "" || unit == "s")
+    *seconds = n;
+  else if (unit == "ms")
+    *seconds = n / 1000;
+  else if (unit == "m")
+    *seconds = n * 60;
+  else if (unit == "h")
+    *seconds = n * 3600;
+  else
+    return false;
+  return true;
+}
 
 std::string SourcePos::str() const {
   if (line <= 0) return file;

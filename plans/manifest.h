@@ -18,4 +18,7 @@ namespace orchestrate {
 // version when every version parses as one, else in manifest order (a folder: file-name order).
 Result<Plan> LoadPlan(const std::string& plan_path, const VarLookup& lookup);
 
+// A duration such as "30s", "500ms", "2m", "1h" or a plain number of seconds. False when malformed.
+bool ParseDuration(const std::string& text, double* seconds);
+
 }  // namespace orchestrate

@@ -152,6 +152,28 @@ Result<RunPlan> PlanDeploy(const Plan& plan, const CurrentState& state, const st
   for (const auto& m : state.migrations) applied.insert(m.id);
   for (const auto& s : state.seeds) seeded.insert(s.id);
 
+  // Nothing may be slipped in below the current release: a release (or a migration of one)
+  // older than what is deployed but never applied would run after newer ones and be recorded as
+  // current. Like Flyway without outOfOrder, refuse and say what to do.
+  if (!out.from_version.empty()) {
+    int cur_idx = plan.IndexOf(out.from_version);
+    for (int i = 0; i <= cur_idx; ++i) {
+      const Release& rel = plan.releases[static_cast<size_t>(i)];
+      std::string missing;
+      if (!FindDeployed(state, rel.version)) missing = "release " + rel.version;
+      for (const auto& m : rel.migrations)
+        if (missing.empty() && !applied.count(m.id)) missing = "migration " + m.id;
+      for (const auto& s : rel.seeds)
+        if (missing.empty() && !seeded.count(s.id)) missing = "seed " + s.id;
+      if (!missing.empty())
+        return Status::NeedsHuman(
+            rel.pos.str() + ": " + missing + " (release " + rel.version +
+            ") is not applied, but the database is already at the newer release " +
+            out.from_version + ": give the change a version newer than " + out.from_version +
+            ", or roll back below " + rel.version + " first");
+    }
+  }
+
   for (int i = 0; i <= target_idx; ++i) {
     const Release& rel = plan.releases[static_cast<size_t>(i)];
     for (const auto& m : rel.migrations) {

@@ -116,6 +116,20 @@ Result<bool> RunLock::TryLock(const LockHolder& me, LockHolder* holder) {
   return true;
 }
 
+Result<std::optional<LockHolder>> RunLock::Holder() {
+  ORCH_RETURN_IF_ERROR(Connect());
+  const Result<bool> held = GuardResult<bool>([&] {
+    return !Run(*session_, std::string("SELECT l.pid FROM pg_locks l WHERE ") + kHeldLockFilter,
+                {KeyParam()})
+                .empty();
+  });
+  if (!held.ok()) return held.status();
+  if (!*held) return std::optional<LockHolder>();
+  std::optional<LockHolder> current = ReadHolder();
+  if (!current) current = DescribeHoldingSession();
+  return current;
+}
+
 Status RunLock::WriteHolder(const LockHolder& me) {
   return Guard([&] {
     Run(*session_,

@@ -50,6 +50,8 @@ class RunLock {
   // See Database::BreakLock: terminates the server session that holds the advisory lock (needs
   // superuser, the same role, or pg_signal_backend) and deletes the row.
   Result<std::optional<LockHolder>> BreakLock();
+  // The holder of the advisory lock, if it is held (the row describes it; a stale row is not).
+  Result<std::optional<LockHolder>> Holder();
 
  private:
   Status Connect();

@@ -188,6 +188,7 @@ class PgDatabase final : public Database {
   }
   Status Unlock() override { return lock_.Unlock(); }
   Result<std::optional<LockHolder>> BreakLock() override { return lock_.BreakLock(); }
+  Result<std::optional<LockHolder>> LockHolderNow() override { return lock_.Holder(); }
 
   Result<std::vector<std::string>> DescribeSchema() override {
     ORCH_RETURN_IF_ERROR(CheckIdle());

@@ -4,6 +4,7 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -81,15 +82,17 @@ Status RunOne(sqlite3* db, const std::string& sql, const std::vector<Value>& par
   StmtPtr stmt(raw);
   if (!stmt) return Status::Ok();  // only whitespace or comments
   int expected = sqlite_api::sqlite3_bind_parameter_count(raw);
-  if (expected != static_cast<int>(params.size()))
-    return Status::Failed("statement expects " + std::to_string(expected) + " parameters, got " +
-                          std::to_string(params.size()));
-  for (size_t i = 0; i < params.size(); ++i) {
-    int idx = static_cast<int>(i) + 1;
-    int rc = params[i]
-                 ? sqlite_api::sqlite3_bind_text(raw, idx, params[i]->data(),
-                                                 static_cast<int>(params[i]->size()), kTransient)
-                 : sqlite_api::sqlite3_bind_null(raw, idx);
+  // Bind by name, so that "$2 ... $1" and a repeated "$1" mean what they mean on PostgreSQL.
+  for (int idx = 1; idx <= expected; ++idx) {
+    const char* name = sqlite_api::sqlite3_bind_parameter_name(raw, idx);
+    long n = name && name[0] == '$' ? std::strtol(name + 1, nullptr, 10) : 0;
+    if (n < 1 || n > static_cast<long>(params.size()))
+      return Status::Failed(std::string("bad parameter ") + (name ? name : "?") + " (use $1.." +
+                            std::to_string(params.size()) + ")");
+    const Value& v = params[static_cast<size_t>(n - 1)];
+    int rc = v ? sqlite_api::sqlite3_bind_text(raw, idx, v->data(), static_cast<int>(v->size()),
+                                               kTransient)
+               : sqlite_api::sqlite3_bind_null(raw, idx);
     if (rc != SQLITE_OK) return Status::Failed(Errmsg(db));
   }
   Status st = Step(db, raw, out);
@@ -150,8 +153,10 @@ class SqliteTransaction : public Transaction {
     limited_ = true;
     return Status::Ok();
   }
-  Status BeginImmediate() {
-    Status st = RunOne(db_, "BEGIN IMMEDIATE", {}, nullptr);
+  // BEGIN IMMEDIATE takes the write lock at once (a writer never fails half way to upgrade);
+  // BEGIN DEFERRED only reads, alongside a writer in WAL mode.
+  Status Start(bool write) {
+    Status st = RunOne(db_, write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED", {}, nullptr);
     open_ = st.ok();
     return st;
   }
@@ -243,6 +248,9 @@ class SqliteDatabase : public Database {
     Status st = RunOne(db_, "PRAGMA foreign_keys = ON", {}, nullptr);
     if (!st.ok())
       return Status::Failed("cannot open SQLite database " + path_ + ": " + st.message());
+    // WAL: readers (status, history) neither wait for nor block a running step. Best effort: a
+    // read-only file keeps its journal mode.
+    (void)RunOne(db_, "PRAGMA journal_mode = WAL", {}, nullptr);
     // Reading the schema catches a file that is not a database at all.
     st = RunOne(db_, "SELECT count(*) FROM sqlite_master", {}, nullptr);
     if (!st.ok())
@@ -253,11 +261,21 @@ class SqliteDatabase : public Database {
   std::string Dialect() const override { return "sqlite"; }
   std::string DisplayUrl() const override { return "sqlite:" + path_; }
 
-  Result<std::unique_ptr<Transaction>> Begin() override {
-    auto txn = std::make_unique<SqliteTransaction>(db_);
-    Status st = txn->BeginImmediate();
-    if (!st.ok()) return st.WithContext("cannot begin a transaction on " + path_);
-    return std::unique_ptr<Transaction>(std::move(txn));
+  Result<std::unique_ptr<Transaction>> Begin() override { return Start(true); }
+  Result<std::unique_ptr<Transaction>> BeginRead() override { return Start(false); }
+
+  Result<std::optional<LockHolder>> LockHolderNow() override {
+    auto txn = BeginRead();
+    if (!txn.ok()) return txn.status();
+    auto rows =
+        (*txn)->Query("SELECT owner, host, pid, command, since FROM orchestrate_lock WHERE id = 1");
+    if (!rows.ok() || rows->rows.empty()) return std::optional<LockHolder>();  // no table: free
+    LockHolder h = LockHolderFromRow(rows->rows.front());
+    char host[256] = {0};
+    gethostname(host, sizeof host - 1);
+    if (h.host == host && h.pid > 0 && ::kill(static_cast<pid_t>(h.pid), 0) != 0 && errno == ESRCH)
+      return std::optional<LockHolder>();  // left by a process that is gone: taken over on use
+    return std::optional<LockHolder>(h);
   }
 
   Status ExecScriptNoTransaction(const std::string& script) override {
@@ -284,8 +302,7 @@ class SqliteDatabase : public Database {
     if (!rows.ok()) return rows.status();
     if (!rows->rows.empty()) {
       const Row& r = rows->rows.front();
-      LockHolder h{r[0].value_or(""), r[1].value_or(""), std::stol(r[2].value_or("0")),
-                   r[3].value_or(""), r[4].value_or("")};
+      LockHolder h = LockHolderFromRow(r);
       bool stale = h.host == me.host && h.pid > 0 && ::kill(static_cast<pid_t>(h.pid), 0) != 0 &&
                    errno == ESRCH;
       bool mine = h.host == me.host && h.pid == me.pid;
@@ -327,8 +344,7 @@ class SqliteDatabase : public Database {
     std::optional<LockHolder> was;
     if (!rows->rows.empty()) {
       const Row& r = rows->rows.front();
-      was = LockHolder{r[0].value_or(""), r[1].value_or(""), std::stol(r[2].value_or("0")),
-                       r[3].value_or(""), r[4].value_or("")};
+      was = LockHolderFromRow(r);
     }
     ORCH_RETURN_IF_ERROR((*txn)->Exec("DELETE FROM orchestrate_lock"));
     ORCH_RETURN_IF_ERROR((*txn)->Commit());
@@ -397,6 +413,13 @@ class SqliteDatabase : public Database {
       lines.push_back(o[0].value_or("") + " " + o[1].value_or("") + " " +
                       NormalizeWhitespace(o[2].value_or("")));
     return lines;
+  }
+
+  Result<std::unique_ptr<Transaction>> Start(bool write) {
+    auto txn = std::make_unique<SqliteTransaction>(db_);
+    Status st = txn->Start(write);
+    if (!st.ok()) return st.WithContext("cannot begin a transaction on " + path_);
+    return std::unique_ptr<Transaction>(std::move(txn));
   }
 
   std::string QuoteIdent(const std::string& name) const override {

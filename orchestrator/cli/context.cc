@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "plans/manifest.h"
 
@@ -120,7 +121,17 @@ int ExitCodeFor(const Status& st) {
   return 2;
 }
 
+namespace {
+bool g_json_output = false;  // set by SetUpLogging from --output
+}  // namespace
+
 int Fail(const Status& st) {
+  if (g_json_output) {
+    nlohmann::json j = {{"outcome", CodeName(st.code())},
+                        {"exit_code", ExitCodeFor(st)},
+                        {"message", st.message()}};
+    std::cout << j.dump(2) << std::endl;
+  }
   const char* label = "error";
   if (st.code() == Code::kNothingToDo || st.code() == Code::kDeclined) label = "note";
   if (st.code() == Code::kNeedsHuman) label = "needs a human";
@@ -129,6 +140,7 @@ int Fail(const Status& st) {
 }
 
 void SetUpLogging(const GlobalOptions& g) {
+  g_json_output = g.output == "json";
   auto logger = spdlog::stderr_color_st("orchestrate");
   if (g.log_format == "json") {
     auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);

@@ -1,9 +1,12 @@
 // `orchestrate force PLAN --unlock | --abandon | --step N --mark done|pending`: the human's way out
 // of a state the executor refuses to guess about.
+#include <unistd.h>
+
 #include <iostream>
 
 #include "migrations/journal.h"
 #include "orchestrator/cli/context.h"
+#include "orchestrator/executor.h"
 
 namespace orchestrate::cli {
 
@@ -28,6 +31,16 @@ int CmdForce(const GlobalOptions& g, const ForceOptions& o) {
               << "\n";
     return 0;
   }
+
+  // Marking or abandoning a run that is executing would corrupt it: hold the run lock meanwhile.
+  LockHolder me{ActorName(g), HostName(), static_cast<long>(getpid()), g.command_line,
+                NowIso8601()};
+  Status locked = AcquireRunLock(db, me, ctx->lock_timeout_seconds, nullptr, ctx->plan.file);
+  if (!locked.ok()) return Fail(locked);
+  struct Unlock {
+    Database& db;
+    ~Unlock() { (void)db.Unlock(); }
+  } unlock{db};
 
   Journal journal(db, NowIso8601);
   auto run = journal.UnfinishedRun();

@@ -4,8 +4,10 @@
 
 #include <iostream>
 
+#include "migrations/database.h"
 #include "orchestrator/cli/context.h"
 #include "orchestrator/cli/options.h"
+#include "plans/manifest.h"
 
 namespace {
 
@@ -34,8 +36,9 @@ void AddCommon(CLI::App* cmd, GlobalOptions& g, bool changes) {
       "-q,--quiet", [&g](int64_t) { g.verbosity = -1; }, "warnings and errors only");
   if (changes) {
     cmd->add_flag("-y,--yes", g.yes, "do not ask for confirmation");
-    cmd->add_option("--lock-timeout", g.lock_timeout_seconds,
-                    "seconds to wait for another run's lock (default: policy.lock_timeout)");
+    cmd->add_option("--lock-timeout", g.lock_timeout,
+                    "how long to wait for another run's lock, e.g. 30s, 2m (default: "
+                    "policy.run_lock_timeout, 10s)");
     cmd->add_option("--actor", g.actor, "who is running this, for history (default: $USER)");
   }
 }
@@ -123,7 +126,13 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 64;
   }
 
-  for (int i = 1; i < argc; ++i) g.command_line += (i > 1 ? " " : "") + std::string(argv[i]);
+  // Recorded in history and shown to whoever waits for the lock: never with a password.
+  for (int i = 1; i < argc; ++i)
+    g.command_line += (i > 1 ? " " : "") + orchestrate::RedactUrl(argv[i]);
+  if (!g.lock_timeout.empty() &&
+      !orchestrate::ParseDuration(g.lock_timeout, &g.lock_timeout_seconds))
+    return cli::Fail(orchestrate::Status::Usage("--lock-timeout " + g.lock_timeout +
+                                                ": use a duration such as 30s, 500ms or 2m"));
   cli::SetUpLogging(g);
 
   if (deploy->parsed()) return cli::CmdDeploy(g, run);

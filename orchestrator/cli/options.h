@@ -14,6 +14,7 @@ struct GlobalOptions {
   std::string log_format = "text";  // text | json
   int verbosity = 0;                // -1 quiet, 0 normal, 1+ verbose
   bool yes = false;
+  std::string lock_timeout;          // --lock-timeout as given
   double lock_timeout_seconds = -1;  // <0: the plan's policy
   std::string actor;                 // empty: the login name
   std::string command_line;          // for the journal: "rollback --to 1.0.0"

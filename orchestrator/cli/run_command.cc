@@ -97,7 +97,7 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
     j["steps_run"] = out.steps_run;
     j["outcome"] = o.dry_run ? "planned" : "done";
     std::cout << j.dump(2) << "\n";
-    return 0;
+    return o.dry_run && out.plan.empty() ? 1 : 0;
   }
   if (o.dry_run) {
     std::cout << RenderPlanText(out.plan) << "dry run: nothing was changed\n";

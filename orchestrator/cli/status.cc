@@ -8,20 +8,6 @@
 #include "orchestrator/cli/context.h"
 
 namespace orchestrate::cli {
-namespace {
-
-std::optional<LockHolder> ReadLockRow(Database& db) {
-  auto txn = db.Begin();
-  if (!txn.ok()) return std::nullopt;
-  auto r =
-      (*txn)->Query("SELECT owner, host, pid, command, since FROM orchestrate_lock WHERE id = 1");
-  if (!r.ok() || r->rows.empty()) return std::nullopt;
-  const Row& row = r->rows[0];
-  return LockHolder{row[0].value_or(""), row[1].value_or(""), std::stol(row[2].value_or("0")),
-                    row[3].value_or(""), row[4].value_or("")};
-}
-
-}  // namespace
 
 int CmdStatus(const GlobalOptions& g) {
   auto ctx = OpenContext(g);
@@ -36,7 +22,9 @@ int CmdStatus(const GlobalOptions& g) {
   auto fp = TakeFingerprint(*ctx->db);
   if (!fp.ok()) return Fail(fp.status());
   auto drift = DetectDrift(ctx->plan, *state);
-  auto lock = ReadLockRow(*ctx->db);
+  auto lock_holder = ctx->db->LockHolderNow();
+  if (!lock_holder.ok()) return Fail(lock_holder.status());
+  const std::optional<LockHolder>& lock = *lock_holder;
 
   std::string current = state->current_version().value_or("");
   std::vector<std::string> pending;

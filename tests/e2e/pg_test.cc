@@ -226,8 +226,11 @@ TEST_F(PgShopTest, PasswordIsNeverPrinted) {
   with_password.replace(with_password.find("postgres@"), 9, "postgres:s3cret-pw@");
   auto d = Run(with_password, {"deploy", "--to", "1.0.0", "--yes", "-v"});
   ASSERT_EQ(d.exit_code, 0) << d.err;
-  for (const auto& cmd : std::vector<std::vector<std::string>>{
-           {"status"}, {"status", "--output", "json"}, {"history"}, {"plan", "--to", "1.1.0"}}) {
+  for (const auto& cmd : std::vector<std::vector<std::string>>{{"status"},
+                                                               {"status", "--output", "json"},
+                                                               {"history"},
+                                                               {"history", "--output", "json"},
+                                                               {"plan", "--to", "1.1.0"}}) {
     auto r = Run(with_password, cmd);
     EXPECT_EQ(r.out.find("s3cret-pw"), std::string::npos) << r.out;
     EXPECT_EQ(r.err.find("s3cret-pw"), std::string::npos) << r.err;

@@ -44,8 +44,8 @@ class ReviewTest : public ::testing::Test {
 void ExpectGolden(const std::string& name, const std::string& actual) {
   std::string path = SourceDir() + "/tests/golden/" + name;
   if (std::getenv("ORCHESTRATE_UPDATE_GOLDEN")) WriteFileOrDie(path, actual);
-  EXPECT_EQ(actual, ReadFileOrDie(path)) << "golden file " << path
-                                         << " (ORCHESTRATE_UPDATE_GOLDEN=1 rewrites it)";
+  EXPECT_EQ(actual, ReadFileOrDie(path))
+      << "golden file " << path << " (ORCHESTRATE_UPDATE_GOLDEN=1 rewrites it)";
 }
 
 TEST_F(ReviewTest, RollbackScriptIsDeterministicGolden) {
@@ -69,10 +69,12 @@ TEST_F(ReviewTest, ScriptRunByHandGivesTheSameDatabaseAsTheRollback) {
     ASSERT_EQ(Run({"deploy", "--yes", "-q"}, s).exit_code, 0);
   auto script = Run({"sql", "--to", "1.1.0", "-o", dir_ / "rollback.sql"}, "by-hand");
   ASSERT_EQ(script.exit_code, 0) << script.err;
-  ASSERT_EQ(Run({"rollback", "--to", "1.1.0", "--reason", "r", "--yes", "-q"}, "orchestrate").exit_code, 0);
-  auto sqlite = RunProcess({"/bin/sh", "-c",
-                            "sqlite3 -bail '" + dir_ / "by-hand/shop.db" + "' < '" +
-                                dir_ / "rollback.sql" + "'"});
+  ASSERT_EQ(
+      Run({"rollback", "--to", "1.1.0", "--reason", "r", "--yes", "-q"}, "orchestrate").exit_code,
+      0);
+  auto sqlite = RunProcess(
+      {"/bin/sh", "-c",
+       "sqlite3 -bail '" + dir_ / "by-hand/shop.db" + "' < '" + dir_ / "rollback.sql" + "'"});
   ASSERT_EQ(sqlite.exit_code, 0) << sqlite.err;
   auto a = Status("orchestrate");
   auto b = Status("by-hand");
@@ -89,7 +91,8 @@ TEST_F(ReviewTest, ApprovedScriptRunsAndAnythingElseIsRefused) {
   std::string hash = sql.err.substr(sql.err.find("sha256:"), 71);
 
   // Another target.
-  auto other = Run({"rollback", "--to", "1.2.0", "--approved", dir_ / "approved.sql", "--reason", "r", "--yes"});
+  auto other = Run(
+      {"rollback", "--to", "1.2.0", "--approved", dir_ / "approved.sql", "--reason", "r", "--yes"});
   EXPECT_EQ(other.exit_code, 3) << other.err;
   EXPECT_NE(other.err.find("to: approved 1.1.0, now 1.2.0"), std::string::npos) << other.err;
   // Another environment (same database, so only the environment differs).
@@ -100,9 +103,12 @@ TEST_F(ReviewTest, ApprovedScriptRunsAndAnythingElseIsRefused) {
                    "  other:\n    database: sqlite:${STATE_DIR}/shop.db\n"
                    "    deployer: {kind: file, path: \"${STATE_DIR}/shop.image\"}\n  pg:");
   WriteFileOrDie(plan_, with_env);
-  auto env = Run({"rollback", "--env", "other", "--to", "1.1.0", "--approved", dir_ / "approved.sql", "--reason", "r", "--yes"});
+  auto env = Run({"rollback", "--env", "other", "--to", "1.1.0", "--approved",
+                  dir_ / "approved.sql", "--reason", "r", "--yes"});
   EXPECT_EQ(env.exit_code, 3) << env.err;
-  EXPECT_NE(env.err.find("environment: approved local (sqlite), now other (sqlite)"), std::string::npos) << env.err;
+  EXPECT_NE(env.err.find("environment: approved local (sqlite), now other (sqlite)"),
+            std::string::npos)
+      << env.err;
   WriteFileOrDie(plan_, plan_text);
   // A new release added since the review.
   WriteFileOrDie(dir_ / "shop/releases/1.4.0.yaml", "version: 1.4.0\nimage: shop:1.4.0\n");

@@ -179,7 +179,7 @@ TEST_P(DatabaseContract, ExecWithParametersAndQueryReturnColumnsRowsAndNulls) {
   EXPECT_EQ(all->rows[1], (Row{"2", "bob's; \"friend\"", "ünïcode"}));
   EXPECT_EQ(all->rows[2], (Row{"3", std::nullopt, ""}));  // NULL and '' stay distinct
 
-  // Parameters are numbered in order of appearance; a parameter can be NULL in a query too.
+  // A parameter can be NULL in a query too.
   auto one = t.Query("SELECT name AS who FROM people WHERE id = $1 OR note = $2", {"2", "nope"});
   ASSERT_OK(one);
   EXPECT_EQ(one->columns, (std::vector<std::string>{"who"}));
@@ -189,6 +189,13 @@ TEST_P(DatabaseContract, ExecWithParametersAndQueryReturnColumnsRowsAndNulls) {
       t.Query("SELECT COUNT(*) AS n FROM people WHERE CAST($1 AS TEXT) IS NULL", {std::nullopt});
   ASSERT_OK(null_param);
   EXPECT_EQ(null_param->rows, (std::vector<Row>{Row{"3"}}));
+
+  // $N means the Nth parameter wherever it appears, out of order or repeated, as in PostgreSQL.
+  auto reordered =
+      t.Query("SELECT CAST($2 AS TEXT) AS b, CAST($1 AS TEXT) AS a, CAST($2 AS TEXT) AS c",
+              {"first", "second"});
+  ASSERT_OK(reordered);
+  EXPECT_EQ(reordered->rows, (std::vector<Row>{Row{"second", "first", "second"}}));
 
   // No rows: the columns are still known.
   auto none = t.Query("SELECT id, name FROM people WHERE id = $1", {"42"});

@@ -82,6 +82,7 @@ class FaultyDatabase : public Database {
   }
   Status Unlock() override { return inner_->Unlock(); }
   Result<std::optional<LockHolder>> BreakLock() override { return inner_->BreakLock(); }
+  Result<std::optional<LockHolder>> LockHolderNow() override { return inner_->LockHolderNow(); }
   Result<std::vector<std::string>> DescribeSchema() override { return inner_->DescribeSchema(); }
   Result<std::vector<std::string>> UserTables() override { return inner_->UserTables(); }
   std::string QuoteIdent(const std::string& name) const override {

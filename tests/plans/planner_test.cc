@@ -303,22 +303,36 @@ TEST(PlanDeployTest, AtTargetWithAnotherImageOnlySwaps) {
   EXPECT_EQ(Summary(*r), (std::vector<std::string>{"swap-image 1.1.0 shop:hotfix -> shop:1.1.0"}));
 }
 
-TEST(PlanDeployTest, AppliesOnlyWhatIsMissingFromTheState) {
+// Nothing may be slipped in at or below the deployed release: it would run after newer changes
+// and a rollback could not order it. Refused, saying what to do.
+TEST(PlanDeployTest, MigrationAddedToADeployedReleaseNeedsAHuman) {
   Plan plan = ShopPlan();
   CurrentState st = StateAt(plan, "1.1.0");
-  // A migration added to an already deployed release after it was deployed.
   plan.releases[1].migrations.push_back(Mig("0003b_late"));
   auto r = PlanDeploy(plan, st, "1.2.0", "shop:1.1.0");
-  ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(Summary(*r), (std::vector<std::string>{
-                             "apply-migration 1.1.0 0003b_late",
-                             "apply-migration 1.2.0 0004_points",
-                             "apply-migration 1.2.0 0005_idx",
-                             "run-seed 1.2.0 tiers",
-                             "run-seed 1.2.0 promo",
-                             "record-release 1.2.0",
-                             "swap-image 1.2.0 shop:1.1.0 -> shop:1.2.0",
-                         }));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kNeedsHuman);
+  EXPECT_NE(r.status().message().find("migration 0003b_late (release 1.1.0) is not applied"),
+            std::string::npos)
+      << r.status().message();
+  EXPECT_NE(r.status().message().find("give the change a version newer than 1.1.0"),
+            std::string::npos);
+}
+
+TEST(PlanDeployTest, OlderReleaseNeverDeployedNeedsAHuman) {
+  Plan plan = ShopPlan();
+  CurrentState st = StateAt(plan, "1.2.0");
+  // 1.1.0 was skipped by hand: drop it from the state.
+  std::vector<DeployedRelease> kept;
+  for (const auto& rel : st.releases)
+    if (rel.version != "1.1.0") kept.push_back(rel);
+  st.releases = kept;
+  auto r = PlanDeploy(plan, st, "", "shop:1.2.0");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kNeedsHuman);
+  EXPECT_NE(r.status().message().find("release 1.1.0 (release 1.1.0) is not applied"),
+            std::string::npos)
+      << r.status().message();
 }
 
 TEST(PlanDeployTest, UnknownVersionListsTheKnownOnes) {
