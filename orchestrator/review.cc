@@ -3,6 +3,7 @@
 #include <cctype>
 #include <sstream>
 
+#include "migrations/analysis/analysis.h"
 #include "migrations/journal.h"
 #include "plans/render.h"
 #include "plans/sha256.h"
@@ -99,7 +100,59 @@ std::string HeaderValue(const std::vector<std::string>& lines, const std::string
   return "";
 }
 
+Dialect DialectOf(const std::string& name) {
+  return name == "sqlite" ? Dialect::kSqlite : Dialect::kPostgres;
+}
+
+std::string StepOwner(const Step& s) {
+  bool seed = s.kind == StepKind::kRunSeed || s.kind == StepKind::kUndoSeed;
+  return (seed ? "seed " : "migration ") + s.id + " (release " + s.release + ")";
+}
+
+// One comment line per statement: what it locks and what it destroys.
+void WriteAnalysis(std::ostream& out, const ScriptAnalysis& a) {
+  for (const auto& st : a.statements) {
+    out << "--   line " << st.line << ": " << st.kind;
+    if (st.lock != LockLevel::kNone) {
+      out << ", " << LockLevelName(st.lock) << " lock";
+      if (!st.tables.empty()) {
+        out << " on ";
+        for (size_t i = 0; i < st.tables.size(); ++i) out << (i ? ", " : "") << st.tables[i];
+      }
+    }
+    if (st.destroys_data) out << "; DESTROYS DATA: " << st.destroys;
+    if (st.needs_no_transaction) out << "; cannot run in a transaction";
+    out << "\n";
+  }
+}
+
 }  // namespace
+
+Status CheckPlanSql(const RunPlan& run, const std::string& dialect) {
+  std::vector<std::string> problems;
+  for (size_t i = 0; i < run.steps.size(); ++i) {
+    const Step& s = run.steps[i];
+    if (s.sql.empty()) continue;
+    ScriptAnalysis a = AnalyzeScript(DialectOf(dialect), s.sql);
+    std::string where = "step " + std::to_string(i + 1) + ", " + StepOwner(s);
+    if (!a.ok) {
+      problems.push_back(where + ", line " + std::to_string(a.error_line) + ":" +
+                         std::to_string(a.error_column) + ": " + a.error);
+      continue;
+    }
+    if (!s.transactional) continue;
+    for (const auto& st : a.statements)
+      if (st.needs_no_transaction)
+        problems.push_back(where + ", line " + std::to_string(st.line) + ": " + st.kind +
+                           " cannot run inside a transaction: mark the migration transactional: "
+                           "false (it then runs alone, with started/done records)");
+  }
+  if (problems.empty()) return Status::Ok();
+  std::string msg = "the SQL of this " + std::string(DirectionName(run.direction)) +
+                    " cannot run as planned; nothing was changed:";
+  for (const auto& p : problems) msg += "\n  " + p;
+  return Status::Invalid(msg);
+}
 
 Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& ctx) {
   std::ostringstream out;
@@ -138,6 +191,7 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
                             : "no (runs alone, then its record)")
         << "\n";
     if (!s.note.empty()) out << "--   note: " << s.note << "\n";
+    if (!s.sql.empty()) WriteAnalysis(out, AnalyzeScript(DialectOf(ctx.dialect), s.sql));
     RenderingTransaction txn(out);
     if (!s.transactional && !s.sql.empty()) ORCH_RETURN_IF_ERROR(txn.ExecScript(s.sql));
     out << "BEGIN;\n";

@@ -69,6 +69,41 @@ size_t ByteOffsetOfCodePoint(const std::string& text, size_t n) {
   return text.size();
 }
 
+size_t InvalidUtf8Offset(const std::string& text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    // The sequence's length, the bits of its lead byte, and the smallest code point of that
+    // length (anything smaller is an overlong form).
+    size_t len = 4;
+    unsigned cp = c & 0x07u;
+    unsigned min = 0x10000;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1Fu;
+      min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0Fu;
+      min = 0x800;
+    } else if ((c & 0xF8) != 0xF0) {
+      return i;  // a continuation byte or 0xF8..0xFF where a sequence should start
+    }
+    if (i + len > text.size()) return i;
+    for (size_t k = 1; k < len; ++k) {
+      if (!IsContinuationByte(text[i + k])) return i;
+      cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3Fu);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += len;
+  }
+  return std::string::npos;
+}
+
 void AddTable(StatementAnalysis& s, const std::string& table) {
   if (table.empty()) return;
   if (std::find(s.tables.begin(), s.tables.end(), table) == s.tables.end()) {
@@ -104,7 +139,8 @@ std::string LeadingKeywords(const std::string& text, int max_words) {
   while (i < text.size() && words < max_words) {
     while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
     size_t start = i;
-    while (i < text.size() && (std::isalpha(static_cast<unsigned char>(text[i])) || text[i] == '_')) {
+    while (i < text.size() &&
+           (std::isalpha(static_cast<unsigned char>(text[i])) || text[i] == '_')) {
       ++i;
     }
     if (i == start) break;

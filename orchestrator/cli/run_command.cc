@@ -70,6 +70,9 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
   }
   Status approval;
   req.confirm = [&](const RunPlan& plan) {
+    // Parse errors and statements that cannot run in a transaction stop the run before it starts.
+    approval = CheckPlanSql(plan, ctx->db->Dialect());
+    if (!approval.ok()) return false;
     if (!o.approved.empty()) {
       auto script = RenderReviewScript(plan, ReviewContextOf(*ctx));
       approval = script.ok() ? CheckApproval(approved, approved_is_hash, *script) : script.status();

@@ -24,6 +24,7 @@ INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '1') ON CONF
 -- step 1 of 9: [1.0.0] apply migration 0001_create_customers
 --   sha256: ff1f647b3d46076da8aedc80eba2d0458527a24e276bfe4a22a8af54cbc025cb
 --   transactional: yes (one transaction with its record)
+--   line 2: CREATE TABLE, DATABASE lock on customers
 BEGIN;
 -- Customers who place orders. Ids are assigned by the application.
 CREATE TABLE customers (
@@ -47,6 +48,7 @@ COMMIT;
 -- step 2 of 9: [1.0.0] apply migration 0002_create_products
 --   sha256: 7da1b255c813822a323578216b882c684a2cc739c086c7819774e7045eeb9443
 --   transactional: yes (one transaction with its record)
+--   line 2: CREATE TABLE, DATABASE lock on products
 BEGIN;
 -- The catalogue. Inactive products stay for the order history but cannot be bought.
 CREATE TABLE products (
@@ -72,6 +74,7 @@ COMMIT;
 -- step 3 of 9: [1.0.0] apply migration 0003_create_order_statuses
 --   sha256: 307a9c655496a380c10be2b68213b49428762c92f8e02a0befe6aa5bca838681
 --   transactional: yes (one transaction with its record)
+--   line 2: CREATE TABLE, DATABASE lock on order_statuses
 BEGIN;
 -- Reference table of order statuses (rows come from the order_statuses seed).
 CREATE TABLE order_statuses (
@@ -95,6 +98,7 @@ COMMIT;
 -- step 4 of 9: [1.0.0] apply migration 0004_create_orders
 --   sha256: 8ee32752883f634a6ac89fef40a48d2c7f50d0365e0942b9f900e0d85790c50d
 --   transactional: yes (one transaction with its record)
+--   line 2: CREATE TABLE, DATABASE lock on orders
 BEGIN;
 -- Orders placed by customers.
 CREATE TABLE orders (
@@ -120,6 +124,7 @@ COMMIT;
 -- step 5 of 9: [1.0.0] apply migration 0005_create_order_items
 --   sha256: eb86e0c819251247ec1b0fd4c83ae6de704046c4c98fbc5bc67f46d4abb2f127
 --   transactional: yes (one transaction with its record)
+--   line 2: CREATE TABLE, DATABASE lock on order_items
 BEGIN;
 -- Lines of an order; unit_price is the price at the time of the order.
 CREATE TABLE order_items (
@@ -145,6 +150,11 @@ COMMIT;
 -- step 6 of 9: [1.0.0] run seed order_statuses
 --   sha256: 7774035bd94866c6b5f0b12079b85f66cfd59c99e1cab899a6c21d77c65aec57
 --   transactional: yes (one transaction with its record)
+--   line 2: INSERT, DATABASE lock on order_statuses
+--   line 3: INSERT, DATABASE lock on order_statuses
+--   line 4: INSERT, DATABASE lock on order_statuses
+--   line 5: INSERT, DATABASE lock on order_statuses
+--   line 6: INSERT, DATABASE lock on order_statuses
 BEGIN;
 -- Order statuses known to the 1.0.0 application.
 INSERT INTO order_statuses (id, code, label, is_final) VALUES (1, 'pending', 'Awaiting payment', FALSE);
@@ -160,6 +170,23 @@ COMMIT;
 -- step 7 of 9: [1.0.0] run seed demo_data
 --   sha256: df4159d57a96d1792795c0e9ce36eceb839adc2ed8042a13532949a89ca30a00
 --   transactional: yes (one transaction with its record)
+--   line 3: INSERT, DATABASE lock on products
+--   line 4: INSERT, DATABASE lock on products
+--   line 5: INSERT, DATABASE lock on products
+--   line 6: INSERT, DATABASE lock on products
+--   line 8: INSERT, DATABASE lock on customers
+--   line 9: INSERT, DATABASE lock on customers
+--   line 10: INSERT, DATABASE lock on customers
+--   line 13: INSERT, DATABASE lock on orders
+--   line 14: INSERT, DATABASE lock on orders
+--   line 15: INSERT, DATABASE lock on orders
+--   line 16: INSERT, DATABASE lock on orders
+--   line 18: INSERT, DATABASE lock on order_items
+--   line 19: INSERT, DATABASE lock on order_items
+--   line 20: INSERT, DATABASE lock on order_items
+--   line 21: INSERT, DATABASE lock on order_items
+--   line 22: INSERT, DATABASE lock on order_items
+--   line 23: INSERT, DATABASE lock on order_items
 BEGIN;
 -- A small catalogue with a few customers and orders, so that local environments have
 -- something to show and the backfills of later releases have rows to work on.

@@ -24,6 +24,7 @@ INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '1') ON CONF
 -- step 1 of 20: [1.3.0] undo seed loyalty_tiers
 --   sha256: 228813fc633b082606e371302d9361dd4de0b080f2553a18f87c3e0b81611583
 --   transactional: yes (one transaction with its record)
+--   line 2: DELETE, DATABASE lock on loyalty_tiers; DESTROYS DATA: deletes rows of loyalty_tiers matching WHERE
 BEGIN;
 -- Undoes loyalty_tiers.sql.
 DELETE FROM loyalty_tiers WHERE id IN (1, 2, 3, 4);
@@ -33,6 +34,7 @@ COMMIT;
 -- step 2 of 20: [1.3.0] revert migration 0017_create_view_customer_loyalty
 --   sha256: 25a0a82ca612eb31471485179bcc16ff56608caaa2b8070019dd8c98f1454ec6
 --   transactional: yes (one transaction with its record)
+--   line 2: DROP VIEW, DATABASE lock on customer_loyalty
 BEGIN;
 -- Reverses 0017_create_view_customer_loyalty.up.sql.
 DROP VIEW customer_loyalty;
@@ -42,6 +44,7 @@ COMMIT;
 -- step 3 of 20: [1.3.0] revert migration 0016_create_view_order_summaries
 --   sha256: 388c23440111be896982667fbc14fd6085573577f537664bdb4713cd77e265db
 --   transactional: yes (one transaction with its record)
+--   line 2: DROP VIEW, DATABASE lock on order_summaries
 BEGIN;
 -- Reverses 0016_create_view_order_summaries.up.sql.
 DROP VIEW order_summaries;
@@ -51,6 +54,7 @@ COMMIT;
 -- step 4 of 20: [1.3.0] revert migration 0015_customers_rename_full_name
 --   sha256: 2c915775933ef91a1f95653f08bba7cbc50525ce4c39909c222e8b3300d31f27
 --   transactional: yes (one transaction with its record)
+--   line 3: ALTER TABLE, DATABASE lock on customers
 BEGIN;
 -- Reverses 0015_customers_rename_full_name.up.sql.
 -- The views of 0016 and 0017 that read display_name are dropped before this runs.
@@ -61,6 +65,7 @@ COMMIT;
 -- step 5 of 20: [1.3.0] revert migration 0014_customers_add_loyalty_points
 --   sha256: 8d75cdda3b9b8c3111dfbeda19756073d9fc9a8b40dd8c796fa876c07623621f
 --   transactional: yes (one transaction with its record)
+--   line 2: ALTER TABLE, DATABASE lock on customers; DESTROYS DATA: drops column customers.loyalty_points
 BEGIN;
 -- Reverses 0014_customers_add_loyalty_points.up.sql (the backfilled balances go with the column).
 ALTER TABLE customers DROP COLUMN loyalty_points;
@@ -70,6 +75,7 @@ COMMIT;
 -- step 6 of 20: [1.3.0] revert migration 0013_create_loyalty_tiers
 --   sha256: 52ba5ac2d3c8c729514d31a4907bc9492eaec73f1a980f93b60c83a1b2b99633
 --   transactional: yes (one transaction with its record)
+--   line 2: DROP TABLE, DATABASE lock on loyalty_tiers; DESTROYS DATA: drops table loyalty_tiers
 BEGIN;
 -- Reverses 0013_create_loyalty_tiers.up.sql.
 DROP TABLE loyalty_tiers;
@@ -85,6 +91,7 @@ COMMIT;
 -- step 8 of 20: [1.2.0] revert migration 0012_index_orders_customer_placed_at
 --   sha256: 12c1356631a40b051cfe4c546254834cd61153068c1a1edb845e7fded4ded294
 --   transactional: yes (one transaction with its record)
+--   line 2: DROP INDEX, DATABASE lock on idx_orders_customer_placed_at
 BEGIN;
 -- Reverses 0012_index_orders_customer_placed_at.up.sql.
 DROP INDEX idx_orders_customer_placed_at;
@@ -94,6 +101,7 @@ COMMIT;
 -- step 9 of 20: [1.2.0] revert migration 0011_index_orders_shipping_method
 --   sha256: ce53eea2161e25a2938ec0ee090f5feef8a9736f7eae7484e8886e7d85d97ef3
 --   transactional: yes (one transaction with its record)
+--   line 2: DROP INDEX, DATABASE lock on idx_orders_shipping_method
 BEGIN;
 -- Reverses 0011_index_orders_shipping_method.up.sql.
 DROP INDEX idx_orders_shipping_method;
@@ -103,6 +111,7 @@ COMMIT;
 -- step 10 of 20: [1.2.0] revert migration 0010_orders_add_shipping_method
 --   sha256: cc0173e7f5bc8424231e36e83e243ba9c8b9c881cebbe6b00c29fbf005dd1874
 --   transactional: yes (one transaction with its record)
+--   line 3: ALTER TABLE, DATABASE lock on orders; DESTROYS DATA: drops column orders.shipping_method_id
 BEGIN;
 -- Reverses 0010_orders_add_shipping_method.up.sql.
 -- idx_orders_shipping_method (0011) is dropped before this runs, so SQLite can drop the column.
@@ -113,6 +122,7 @@ COMMIT;
 -- step 11 of 20: [1.2.0] revert migration 0009_customers_add_country_code
 --   sha256: 1589c6c755782597615dd60681df95e36d9e3fa57d0d7847f4351c97d1b5b0b2
 --   transactional: yes (one transaction with its record)
+--   line 2: ALTER TABLE, DATABASE lock on customers; DESTROYS DATA: drops column customers.country_code
 BEGIN;
 -- Reverses 0009_customers_add_country_code.up.sql.
 ALTER TABLE customers DROP COLUMN country_code;
@@ -131,6 +141,7 @@ COMMIT;
 -- step 14 of 20: [1.1.0] undo seed order_statuses_refunded
 --   sha256: 91c431acb2f4774a847263f1d2ec1ca5f8193995bee5626e723635f387407d8c
 --   transactional: yes (one transaction with its record)
+--   line 3: DELETE, DATABASE lock on order_statuses; DESTROYS DATA: deletes rows of order_statuses matching WHERE
 BEGIN;
 -- Undoes order_statuses_refunded.sql. Fails (foreign key) while orders still use the status:
 -- move them to another status first.
@@ -141,6 +152,7 @@ COMMIT;
 -- step 15 of 20: [1.1.0] undo seed shipping_methods
 --   sha256: ec12bbd0d48483ead572dfe022c8092ba2438b437f8700d6edc02ececfa7b372
 --   transactional: yes (one transaction with its record)
+--   line 2: DELETE, DATABASE lock on shipping_methods; DESTROYS DATA: deletes rows of shipping_methods matching WHERE
 BEGIN;
 -- Undoes shipping_methods.sql.
 DELETE FROM shipping_methods WHERE id IN (1, 2, 3);
@@ -150,6 +162,7 @@ COMMIT;
 -- step 16 of 20: [1.1.0] undo seed countries
 --   sha256: f18196572c4e4b614c51bad0f1dbf0d6b718df59ee5e5ba32164ce3b5ca46252
 --   transactional: yes (one transaction with its record)
+--   line 2: DELETE, DATABASE lock on countries; DESTROYS DATA: deletes rows of countries matching WHERE
 BEGIN;
 -- Undoes countries.sql.
 DELETE FROM countries WHERE code IN ('AU', 'CA', 'DE', 'FR', 'GB', 'IE', 'NL', 'US');
@@ -159,6 +172,7 @@ COMMIT;
 -- step 17 of 20: [1.1.0] revert migration 0008_orders_add_item_count
 --   sha256: 533997daf991ae70bf564dc3abcb487b8a064cb3889d0a8ffbb222d0488803bc
 --   transactional: yes (one transaction with its record)
+--   line 2: ALTER TABLE, DATABASE lock on orders; DESTROYS DATA: drops column orders.item_count
 BEGIN;
 -- Reverses 0008_orders_add_item_count.up.sql (the backfilled values go with the column).
 ALTER TABLE orders DROP COLUMN item_count;
@@ -168,6 +182,7 @@ COMMIT;
 -- step 18 of 20: [1.1.0] revert migration 0007_create_shipping_methods
 --   sha256: d905b51fccc2e64371411a83372b4a36d1eebf63fab1a80fb8b49fd1008f9afd
 --   transactional: yes (one transaction with its record)
+--   line 2: DROP TABLE, DATABASE lock on shipping_methods; DESTROYS DATA: drops table shipping_methods
 BEGIN;
 -- Reverses 0007_create_shipping_methods.up.sql.
 DROP TABLE shipping_methods;
@@ -177,6 +192,7 @@ COMMIT;
 -- step 19 of 20: [1.1.0] revert migration 0006_create_countries
 --   sha256: 9243fc9a7e563401bdb3c036b3939175e4176235d7b656c3bfc25d9c14d01dc0
 --   transactional: yes (one transaction with its record)
+--   line 2: DROP TABLE, DATABASE lock on countries; DESTROYS DATA: drops table countries
 BEGIN;
 -- Reverses 0006_create_countries.up.sql.
 DROP TABLE countries;
