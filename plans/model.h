@@ -78,8 +78,8 @@ struct Environment {
 
 struct Policy {
   bool require_reason = false;
-  bool allow_major = true;
-  int window_days = 0;  // 0: no limit
+  bool allow_major = false;  // a rollback across a major version is NO-GO without --allow-major
+  int window_days = 0;       // 0: no limit
   std::string snapshot = "on-destroy";
   int batch_rows = 5000;
   // How long a run waits for another run's lock (`--lock-timeout` overrides).

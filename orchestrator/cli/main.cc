@@ -75,6 +75,7 @@ int main(int argc, char** argv) {
   rollback->add_option("--to", run.target, "a deployed release, or `previous` (the default)");
   rollback->add_option("--reason", run.reason, "why: recorded in history (policy may require it)");
   rollback->add_flag("--dry-run", run.dry_run, "show the plan and change nothing");
+  rollback->add_flag("--allow-major", run.allow_major, "allow crossing a major version");
   rollback->add_option("--approved", run.approved,
                        "a script reviewed with `orchestrate sql` (or sha256:HASH): refuse (exit 3) "
                        "to run anything else");
@@ -96,6 +97,12 @@ int main(int argc, char** argv) {
                   "renders a rollback");
   sql->add_flag("--rollback", sql_rollback, "render a rollback (to --to, default previous)");
   sql->add_option("-o,--out", sql_out, "write the script to FILE (default: stdout)");
+
+  auto* check = app.add_subcommand(
+      "check", "can this rollback be done safely? GO (0), GO WITH WARNINGS (4), NO-GO (3)");
+  AddCommon(check, g, false);
+  check->add_option("--to", run.target, "a deployed release, or `previous` (the default)");
+  check->add_flag("--allow-major", run.allow_major, "allow crossing a major version");
 
   auto* status = app.add_subcommand(
       "status", "deployed release, running image, pending releases, drift, unfinished run, lock");
@@ -139,6 +146,7 @@ int main(int argc, char** argv) {
   if (rollback->parsed()) return cli::CmdRollback(g, run);
   if (plan->parsed()) return cli::CmdPlan(g, run, plan_rollback);
   if (sql->parsed()) return cli::CmdSql(g, run, sql_rollback, sql_out);
+  if (check->parsed()) return cli::CmdCheck(g, run, run.allow_major);
   if (status->parsed()) return cli::CmdStatus(g);
   if (history->parsed()) return cli::CmdHistory(g, history_limit);
   if (validate->parsed()) return cli::CmdValidate(g);

@@ -25,6 +25,7 @@ struct RunOptions {
   std::string reason;
   bool dry_run = false;
   std::string approved;  // a reviewed script file, or "sha256:<hex>"
+  bool allow_major = false;
 };
 
 struct ForceOptions {
@@ -41,6 +42,7 @@ int CmdRollback(const GlobalOptions& g, const RunOptions& o);
 int CmdPlan(const GlobalOptions& g, const RunOptions& o, bool rollback);
 int CmdSql(const GlobalOptions& g, const RunOptions& o, bool rollback, const std::string& out);
 int CmdStatus(const GlobalOptions& g);
+int CmdCheck(const GlobalOptions& g, const RunOptions& o, bool allow_major);
 int CmdHistory(const GlobalOptions& g, int limit);
 int CmdValidate(const GlobalOptions& g);
 int CmdForce(const GlobalOptions& g, const ForceOptions& o);

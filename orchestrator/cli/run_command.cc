@@ -11,6 +11,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "migrations/journal.h"
+#include "orchestrator/check.h"
 #include "orchestrator/cli/context.h"
 #include "orchestrator/executor.h"
 #include "plans/render.h"
@@ -42,6 +44,28 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
     return Fail(
         Status::Usage("the plan's policy requires a reason for a rollback: add --reason "
                       "\"what went wrong\""));
+
+  // The gates of `orchestrate check`, for a new rollback (a resumed one passed them when it began).
+  if (rollback && !o.dry_run) {
+    Journal journal(*ctx->db, NowIso8601);
+    auto unfinished = journal.UnfinishedRun();
+    if (!unfinished.ok()) return Fail(unfinished.status());
+    if (!*unfinished) {
+      auto verdict = CheckRollback(ctx->plan, *ctx->db, *ctx->deployer,
+                                   {o.target, o.allow_major, NowIso8601()});
+      if (!verdict.ok() && verdict.status().code() != Code::kNothingToDo &&
+          verdict.status().code() != Code::kNeedsHuman)
+        return Fail(verdict.status());
+      if (verdict.ok()) {
+        if (g.verbosity >= 0 || verdict->verdict == Verdict::kNoGo)
+          PrintVerdict(std::cerr, *verdict);
+        if (verdict->verdict == Verdict::kNoGo)
+          return Fail(
+              Status::NeedsHuman("the rollback is NO-GO (see `orchestrate check`); "
+                                 "nothing was changed"));
+      }
+    }
+  }
 
   RunRequest req;
   req.direction = direction;

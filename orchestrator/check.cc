@@ -1,0 +1,144 @@
+#include "orchestrator/check.h"
+
+#include <ctime>
+
+#include "migrations/analysis/analysis.h"
+#include "migrations/journal.h"
+#include "orchestrator/review.h"
+#include "plans/semver.h"
+
+namespace orchestrate {
+namespace {
+
+bool ParseIso(const std::string& s, std::time_t* out) {
+  std::tm tm{};
+  if (s.size() < 19 || !strptime(s.substr(0, 19).c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return false;
+  *out = timegm(&tm);
+  return true;
+}
+
+// Rows in `table` now, or -1 when it cannot be counted (the table may not exist any more).
+long CountRows(Database& db, const std::string& table) {
+  auto txn = db.BeginRead();
+  if (!txn.ok()) return -1;
+  auto r = (*txn)->Query("SELECT COUNT(*) FROM " + db.QuoteIdent(table));
+  if (!r.ok() || r->rows.empty()) return -1;
+  return ToLong(r->rows[0][0]);
+}
+
+}  // namespace
+
+const char* VerdictName(Verdict v) {
+  switch (v) {
+    case Verdict::kGo: return "GO";
+    case Verdict::kGoWithWarnings: return "GO WITH WARNINGS";
+    case Verdict::kNoGo: return "NO-GO";
+  }
+  return "?";
+}
+
+double DaysBetween(const std::string& a, const std::string& b) {
+  std::time_t ta, tb;
+  if (!ParseIso(a, &ta) || !ParseIso(b, &tb)) return -1;
+  return std::difftime(tb, ta) / 86400.0;
+}
+
+Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& deployer,
+                                  const CheckOptions& options) {
+  CheckResult out;
+  auto nogo = [&](std::string text) { out.reasons.push_back({"no-go", std::move(text)}); };
+  auto warn = [&](std::string text) { out.reasons.push_back({"warning", std::move(text)}); };
+  auto info = [&](std::string text) { out.reasons.push_back({"info", std::move(text)}); };
+
+  Journal journal(db, NowIso8601);
+  auto state = journal.LoadState();
+  if (!state.ok()) return state.status();
+  auto image = deployer.Current();
+  if (!image.ok()) return image.status();
+  auto run = PlanRollback(plan, *state, options.target, *image);
+  if (!run.ok()) {
+    if (run.status().code() != Code::kNeedsHuman) return run.status();
+    nogo(run.status().message());  // drift, an irreversible migration
+    out.verdict = Verdict::kNoGo;
+    return out;
+  }
+  out.planned = true;
+  out.from = run->from_version;
+  out.to = run->to_version;
+  if (run->empty()) return Status::NothingToDo("nothing to do: already at " + run->to_version);
+
+  // What is crossed.
+  std::vector<std::string> releases;
+  int migrations = 0, seeds = 0;
+  for (const auto& s : run->steps) {
+    if (s.kind == StepKind::kForgetRelease) releases.push_back(s.release);
+    if (s.kind == StepKind::kRevertMigration) ++migrations;
+    if (s.kind == StepKind::kUndoSeed) ++seeds;
+  }
+  std::string list;
+  for (const auto& r : releases) list += (list.empty() ? "" : ", ") + r;
+  info("crosses " + std::to_string(releases.size()) + " release(s) (" + list + "): " +
+       std::to_string(migrations) + " down-migration(s), " + std::to_string(seeds) +
+       " seed(s) to undo, " + std::to_string(run->steps.size()) + " steps");
+
+  // Major version.
+  auto from = ParseSemVer(run->from_version);
+  auto to = ParseSemVer(run->to_version);
+  if (from && to && from->major != to->major) {
+    std::string text = "crosses a major version (" + run->from_version + " -> " +
+                       run->to_version + ")";
+    if (options.allow_major || plan.policy.allow_major)
+      warn(text + ": allowed by " +
+           std::string(options.allow_major ? "--allow-major" : "policy.allow_major"));
+    else
+      nogo(text + ": pass --allow-major if the older major really runs on this data");
+  }
+
+  // The window.
+  if (plan.policy.window_days > 0) {
+    for (const auto& r : state->releases) {
+      if (r.version != run->to_version) continue;
+      double days = DaysBetween(r.deployed_at, options.now);
+      if (days > plan.policy.window_days)
+        nogo("the target " + r.version + " was deployed " + std::to_string(static_cast<int>(days)) +
+             " days ago, beyond policy.window_days (" + std::to_string(plan.policy.window_days) +
+             "): data written since may not fit it");
+    }
+  }
+
+  // The SQL itself.
+  Status sql = CheckPlanSql(*run, db.Dialect());
+  if (!sql.ok()) nogo(sql.message());
+
+  Dialect dialect = db.Dialect() == "sqlite" ? Dialect::kSqlite : Dialect::kPostgres;
+  for (size_t i = 0; i < run->steps.size(); ++i) {
+    const Step& s = run->steps[i];
+    std::string where = "step " + std::to_string(i + 1) + " [" + s.release + "] ";
+    if (s.kind == StepKind::kUndoSeed && !s.has_undo)
+      warn(where + "seed " + s.id + " has no undo: the rows it wrote stay");
+    if (!s.transactional && s.kind != StepKind::kSwapImage)
+      warn(where + "migration " + s.id + " runs outside a transaction: if interrupted, a human "
+                   "decides with `orchestrate force`");
+    if (s.sql.empty()) continue;
+    ScriptAnalysis a = AnalyzeScript(dialect, s.sql);
+    for (const auto& st : a.statements) {
+      if (!st.destroys_data) continue;
+      long rows = st.tables.empty() ? -1 : CountRows(db, st.tables.front());
+      warn(where + (s.kind == StepKind::kUndoSeed ? "seed " : "migration ") + s.id + ", line " +
+           std::to_string(st.line) + ": " + st.destroys +
+           (rows >= 0 ? " (" + std::to_string(rows) + " rows in " + st.tables.front() + " now)"
+                      : "") +
+           "; no snapshot captures it");
+    }
+  }
+  for (const auto& item : run->not_rolled_back) warn("not rolled back: " + item);
+
+  out.verdict = Verdict::kGo;
+  for (const auto& r : out.reasons) {
+    if (r.level == "no-go") out.verdict = Verdict::kNoGo;
+    if (r.level == "warning" && out.verdict == Verdict::kGo) out.verdict = Verdict::kGoWithWarnings;
+  }
+  return out;
+}
+
+}  // namespace orchestrate

@@ -1,0 +1,48 @@
+// `orchestrate check`: can this rollback be done safely? A verdict with one line per reason,
+// computed before anything runs; `rollback` enforces the same gates.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "migrations/database.h"
+#include "orchestrator/deployer.h"
+#include "plans/model.h"
+#include "plans/planner.h"
+
+namespace orchestrate {
+
+enum class Verdict { kGo, kGoWithWarnings, kNoGo };
+const char* VerdictName(Verdict v);  // "GO", "GO WITH WARNINGS", "NO-GO"
+
+struct CheckReason {
+  std::string level;  // "no-go" | "warning" | "info"
+  std::string text;
+};
+
+struct CheckResult {
+  Verdict verdict = Verdict::kGo;
+  std::vector<CheckReason> reasons;
+  std::string from, to;
+  bool planned = false;  // false when no plan could be made (then a no-go reason says why)
+};
+
+struct CheckOptions {
+  std::string target;        // "" / "previous" or a version
+  bool allow_major = false;  // --allow-major (the policy's allow_major also allows)
+  std::string now;           // ISO-8601 UTC, for the window; a seam for tests
+};
+
+// Plans the rollback and judges it: NO-GO for drift, irreversible migrations, SQL that does not
+// parse or cannot run as declared, a major version crossed (unless allowed), a target deployed
+// longer ago than policy.window_days; warnings for data a down step destroys (with the rows there
+// now) and that no snapshot captures, seeds without undo, steps outside a transaction and the
+// releases' not_rolled_back items; information on what is crossed. kInvalid (not a verdict) for a
+// target that does not exist; kNothingToDo when nothing is deployed or already there.
+Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& deployer,
+                                  const CheckOptions& options);
+
+// Days between two ISO-8601 UTC timestamps (b - a), or -1 when either does not parse.
+double DaysBetween(const std::string& a, const std::string& b);
+
+}  // namespace orchestrate

@@ -1,0 +1,105 @@
+// `orchestrate check` verdicts and the gates `rollback` enforces.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/test_util.h"
+
+namespace orchestrate::testing {
+namespace {
+
+class CheckTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    CopyTree(SourceDir() + "/samples/shop", dir_ / "shop");
+    plan_ = dir_ / "shop/plan.yaml";
+  }
+  ProcessResult Run(std::vector<std::string> args) {
+    args.insert(args.begin() + 1, plan_);
+    args.insert(args.begin(), OrchestrateBin());
+    ProcessOptions opts;
+    opts.env["STATE_DIR"] = dir_ / "state";
+    return RunProcess(args, opts);
+  }
+  std::string Current() {
+    auto r = Run({"status", "--output", "json"});
+    return nlohmann::json::parse(r.out)["current_version"].get<std::string>();
+  }
+  TempDir dir_;
+  std::string plan_;
+};
+
+TEST_F(CheckTest, DestructiveRollbackIsGoWithWarningsNamingWhatIsLost) {
+  ASSERT_EQ(Run({"deploy", "--yes", "-q"}).exit_code, 0);
+  auto r = Run({"check", "--to", "1.2.0"});
+  EXPECT_EQ(r.exit_code, 4) << r.out << r.err;
+  EXPECT_NE(r.out.find("check rollback 1.3.0 -> 1.2.0: GO WITH WARNINGS"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("drops column customers.loyalty_points (3 rows in customers now)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("not rolled back: environment variables and autoscaling settings"),
+            std::string::npos);
+  EXPECT_NE(r.out.find("crosses 1 release(s) (1.3.0): 5 down-migration(s), 1 seed(s)"),
+            std::string::npos)
+      << r.out;
+  auto j = Run({"check", "--to", "1.2.0", "--output", "json"});
+  EXPECT_EQ(j.exit_code, 4);
+  auto parsed = nlohmann::json::parse(j.out);
+  EXPECT_EQ(parsed["verdict"], "GO WITH WARNINGS");
+  EXPECT_GT(parsed["reasons"].size(), 3u);
+}
+
+TEST_F(CheckTest, MajorVersionIsNoGoUnlessAllowedAndRollbackEnforcesIt) {
+  WriteFileOrDie(dir_ / "shop/releases/2.0.0.yaml",
+                 "version: 2.0.0\nimage: registry.example.com/shop:2.0.0\n");
+  ASSERT_EQ(Run({"deploy", "--yes", "-q"}).exit_code, 0);
+  auto r = Run({"check", "--to", "1.3.0"});
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_NE(r.out.find("NO-GO"), std::string::npos);
+  EXPECT_NE(r.out.find("crosses a major version (2.0.0 -> 1.3.0)"), std::string::npos) << r.out;
+  auto refused = Run({"rollback", "--to", "1.3.0", "--reason", "r", "--yes"});
+  EXPECT_EQ(refused.exit_code, 3) << refused.err;
+  EXPECT_NE(refused.err.find("--allow-major"), std::string::npos) << refused.err;
+  EXPECT_EQ(Current(), "2.0.0");
+  auto allowed = Run({"check", "--to", "1.3.0", "--allow-major"});
+  EXPECT_EQ(allowed.exit_code, 4) << allowed.out;
+  auto done = Run({"rollback", "--to", "1.3.0", "--reason", "r", "--yes", "--allow-major"});
+  EXPECT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_EQ(Current(), "1.3.0");
+}
+
+TEST_F(CheckTest, ReleaseWithoutDataChangesIsGo) {
+  WriteFileOrDie(dir_ / "shop/releases/1.3.1.yaml",
+                 "version: 1.3.1\nimage: registry.example.com/shop:1.3.1\n");
+  ASSERT_EQ(Run({"deploy", "--yes", "-q"}).exit_code, 0);
+  auto r = Run({"check"});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("check rollback 1.3.1 -> 1.3.0: GO"), std::string::npos) << r.out;
+}
+
+TEST_F(CheckTest, TargetOutsideTheWindowIsNoGo) {
+  std::string text = ReadFileOrDie(plan_);
+  text.replace(text.find("policy: {"), 9, "policy: {window_days: 30, ");
+  WriteFileOrDie(plan_, text);
+  ASSERT_EQ(Run({"deploy", "--to", "1.2.0", "--yes", "-q"}).exit_code, 0);
+  ASSERT_EQ(Run({"deploy", "--yes", "-q"}).exit_code, 0);
+  // 1.2.0 was deployed long ago.
+  auto aged = RunProcess({"/bin/sh", "-c",
+                          "sqlite3 '" + dir_ / "state/shop.db" +
+                              "' \"UPDATE orchestrate_releases SET deployed_at = "
+                              "'2020-01-01T00:00:00.000Z' WHERE version = '1.2.0'\""});
+  ASSERT_EQ(aged.exit_code, 0) << aged.err;
+  auto r = Run({"check"});
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_NE(r.out.find("beyond policy.window_days (30)"), std::string::npos) << r.out;
+}
+
+TEST_F(CheckTest, DriftIsNoGo) {
+  ASSERT_EQ(Run({"deploy", "--yes", "-q"}).exit_code, 0);
+  WriteFileOrDie(dir_ / "shop/sql/0015_customers_rename_full_name.down.sql", "SELECT 1;\n");
+  auto r = Run({"check"});
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_NE(r.out.find("drift"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace orchestrate::testing
