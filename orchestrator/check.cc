@@ -17,10 +17,13 @@ bool ParseIso(const std::string& s, std::time_t* out) {
   return true;
 }
 
-// Rows in `table` now, or -1 when it cannot be counted (the table may not exist any more).
-long CountRows(Database& db, const std::string& table) {
+// Rows in `table` now, or -1 when it cannot be counted (the table may not exist any more, or is
+// locked longer than the policy's lock_timeout: a check never queues behind traffic).
+long CountRows(Database& db, const std::string& table, const Policy& policy) {
   auto txn = db.BeginRead();
   if (!txn.ok()) return -1;
+  if (!(*txn)->LimitWaits(policy.lock_timeout_seconds, policy.lock_timeout_seconds * 4).ok())
+    return -1;
   auto r = (*txn)->Query("SELECT COUNT(*) FROM " + db.QuoteIdent(table));
   if (!r.ok() || r->rows.empty()) return -1;
   return ToLong(r->rows[0][0]);
@@ -30,9 +33,12 @@ long CountRows(Database& db, const std::string& table) {
 
 const char* VerdictName(Verdict v) {
   switch (v) {
-    case Verdict::kGo: return "GO";
-    case Verdict::kGoWithWarnings: return "GO WITH WARNINGS";
-    case Verdict::kNoGo: return "NO-GO";
+    case Verdict::kGo:
+      return "GO";
+    case Verdict::kGoWithWarnings:
+      return "GO WITH WARNINGS";
+    case Verdict::kNoGo:
+      return "NO-GO";
   }
   return "?";
 }
@@ -77,16 +83,16 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
   }
   std::string list;
   for (const auto& r : releases) list += (list.empty() ? "" : ", ") + r;
-  info("crosses " + std::to_string(releases.size()) + " release(s) (" + list + "): " +
-       std::to_string(migrations) + " down-migration(s), " + std::to_string(seeds) +
+  info("crosses " + std::to_string(releases.size()) + " release(s) (" + list +
+       "): " + std::to_string(migrations) + " down-migration(s), " + std::to_string(seeds) +
        " seed(s) to undo, " + std::to_string(run->steps.size()) + " steps");
 
   // Major version.
   auto from = ParseSemVer(run->from_version);
   auto to = ParseSemVer(run->to_version);
   if (from && to && from->major != to->major) {
-    std::string text = "crosses a major version (" + run->from_version + " -> " +
-                       run->to_version + ")";
+    std::string text =
+        "crosses a major version (" + run->from_version + " -> " + run->to_version + ")";
     if (options.allow_major || plan.policy.allow_major)
       warn(text + ": allowed by " +
            std::string(options.allow_major ? "--allow-major" : "policy.allow_major"));
@@ -117,13 +123,14 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
     if (s.kind == StepKind::kUndoSeed && !s.has_undo)
       warn(where + "seed " + s.id + " has no undo: the rows it wrote stay");
     if (!s.transactional && s.kind != StepKind::kSwapImage)
-      warn(where + "migration " + s.id + " runs outside a transaction: if interrupted, a human "
-                   "decides with `orchestrate force`");
+      warn(where + "migration " + s.id +
+           " runs outside a transaction: if interrupted, a human "
+           "decides with `orchestrate force`");
     if (s.sql.empty()) continue;
     ScriptAnalysis a = AnalyzeScript(dialect, s.sql);
     for (const auto& st : a.statements) {
       if (!st.destroys_data) continue;
-      long rows = st.tables.empty() ? -1 : CountRows(db, st.tables.front());
+      long rows = st.tables.empty() ? -1 : CountRows(db, st.tables.front(), plan.policy);
       warn(where + (s.kind == StepKind::kUndoSeed ? "seed " : "migration ") + s.id + ", line " +
            std::to_string(st.line) + ": " + st.destroys +
            (rows >= 0 ? " (" + std::to_string(rows) + " rows in " + st.tables.front() + " now)"

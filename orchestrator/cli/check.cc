@@ -18,16 +18,16 @@ void PrintVerdict(std::ostream& out, const CheckResult& r) {
   out << "check rollback " << r.from << " -> " << r.to << ": " << VerdictName(r.verdict) << "\n";
   for (const auto& reason : r.reasons) {
     std::string label = reason.level + ":";
-    out << "  " << label << std::string(label.size() < 9 ? 9 - label.size() : 1, ' ')
-        << reason.text << "\n";
+    out << "  " << label << std::string(label.size() < 9 ? 9 - label.size() : 1, ' ') << reason.text
+        << "\n";
   }
 }
 
 int CmdCheck(const GlobalOptions& g, const RunOptions& o, bool allow_major) {
   auto ctx = OpenContext(g);
   if (!ctx.ok()) return Fail(ctx.status());
-  auto result = CheckRollback(ctx->plan, *ctx->db, *ctx->deployer,
-                              {o.target, allow_major, NowIso8601()});
+  auto result =
+      CheckRollback(ctx->plan, *ctx->db, *ctx->deployer, {o.target, allow_major, NowIso8601()});
   if (!result.ok()) return Fail(result.status());
   if (g.output == "json") {
     nlohmann::json reasons = nlohmann::json::array();

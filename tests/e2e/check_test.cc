@@ -32,7 +32,8 @@ TEST_F(CheckTest, DestructiveRollbackIsGoWithWarningsNamingWhatIsLost) {
   ASSERT_EQ(Run({"deploy", "--yes", "-q"}).exit_code, 0);
   auto r = Run({"check", "--to", "1.2.0"});
   EXPECT_EQ(r.exit_code, 4) << r.out << r.err;
-  EXPECT_NE(r.out.find("check rollback 1.3.0 -> 1.2.0: GO WITH WARNINGS"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("check rollback 1.3.0 -> 1.2.0: GO WITH WARNINGS"), std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("drops column customers.loyalty_points (3 rows in customers now)"),
             std::string::npos)
       << r.out;

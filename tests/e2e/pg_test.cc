@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
+
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "migrations/database.h"
 #include "tests/support/pg.h"
@@ -217,6 +219,33 @@ TEST(PgNonTransactional, ConcurrentIndexDeployRollbackAndInterruptedStepNeedsHum
   ASSERT_EQ(finished.exit_code, 0) << finished.err;
   auto again = run({"rollback", "--to", "1.0.0"});
   EXPECT_EQ(again.exit_code, 0) << again.err;
+}
+
+// The review script on PostgreSQL: deterministic (golden), and run by hand with psql it leaves the
+// database exactly as `orchestrate rollback` does.
+TEST_F(PgShopTest, ReviewScriptIsGoldenAndRunsByHandWithPsql) {
+  ORCH_REQUIRE_PG(url);
+  ORCH_REQUIRE_PG(by_hand);
+  for (const auto& u : {url, by_hand}) ASSERT_EQ(Run(u, {"deploy", "--yes", "-q"}).exit_code, 0);
+  auto sql = Run(by_hand, {"sql", "--to", "1.0.0", "-o", dir_ / "rollback.sql"});
+  ASSERT_EQ(sql.exit_code, 0) << sql.err;
+  std::string script = ReadFileOrDie(dir_ / "rollback.sql");
+  std::string portable;
+  std::istringstream in(script);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("-- where:", 0) != 0) portable += line + "\n";
+  std::string golden = SourceDir() + "/tests/golden/shop-rollback-1.3.0-to-1.0.0.postgresql.sql";
+  if (std::getenv("ORCHESTRATE_UPDATE_GOLDEN")) WriteFileOrDie(golden, portable);
+  EXPECT_EQ(portable, ReadFileOrDie(golden)) << "ORCHESTRATE_UPDATE_GOLDEN=1 rewrites " << golden;
+
+  ASSERT_EQ(Run(url, {"rollback", "--to", "1.0.0", "--reason", "r", "--yes", "-q"}).exit_code, 0);
+  auto psql = RunProcess({"/usr/bin/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", by_hand, "-f",
+                          dir_ / "rollback.sql"});
+  ASSERT_EQ(psql.exit_code, 0) << psql.err;
+  auto a = Status(url);
+  auto b = Status(by_hand);
+  ExpectSameDatabase(a, b);
+  EXPECT_EQ(a["applied_migrations"], b["applied_migrations"]);
 }
 
 TEST_F(PgShopTest, PasswordIsNeverPrinted) {
