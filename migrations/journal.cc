@@ -211,6 +211,11 @@ Result<int64_t> Journal::StartRun(const RunPlan& plan, const RunMeta& meta, int6
         "VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6)",
         {sid, std::to_string(i + 1), StepKindName(s.kind), s.release, Opt(s.id), StepToJson(s)}));
   }
+  if (supersedes > 0)
+    ORCH_RETURN_IF_ERROR(t.Exec(
+        "UPDATE orchestrate_runs SET status = 'superseded', finished_at = $1, error = $2 WHERE "
+        "id = $3",
+        {now_(), "superseded by run " + sid, std::to_string(supersedes)}));
   ORCH_RETURN_IF_ERROR(t.Commit());
   return id;
 }

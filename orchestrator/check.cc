@@ -17,18 +17,6 @@ bool ParseIso(const std::string& s, std::time_t* out) {
   return true;
 }
 
-// Rows in `table` now, or -1 when it cannot be counted (the table may not exist any more, or is
-// locked longer than the policy's lock_timeout: a check never queues behind traffic).
-long CountRows(Database& db, const std::string& table, const Policy& policy) {
-  auto txn = db.BeginRead();
-  if (!txn.ok()) return -1;
-  if (!(*txn)->LimitWaits(policy.lock_timeout_seconds, policy.lock_timeout_seconds * 4).ok())
-    return -1;
-  auto r = (*txn)->Query("SELECT COUNT(*) FROM " + db.QuoteIdent(table));
-  if (!r.ok() || r->rows.empty()) return -1;
-  return ToLong(r->rows[0][0]);
-}
-
 }  // namespace
 
 const char* VerdictName(Verdict v) {
@@ -61,7 +49,7 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
   if (!state.ok()) return state.status();
   auto image = deployer.Current();
   if (!image.ok()) return image.status();
-  auto run = PlanRollback(plan, *state, options.target, *image);
+  auto run = PlanRollback(plan, *state, options.target, *image, options.accept_data_loss);
   if (!run.ok()) {
     if (run.status().code() != Code::kNeedsHuman) return run.status();
     nogo(run.status().message());  // drift, an irreversible migration
@@ -120,6 +108,8 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
   for (size_t i = 0; i < run->steps.size(); ++i) {
     const Step& s = run->steps[i];
     std::string where = "step " + std::to_string(i + 1) + " [" + s.release + "] ";
+    if (s.kind == StepKind::kRevertMigration && s.irreversible)
+      warn(where + "migration " + s.id + " is irreversible: its changes stay (--accept-data-loss)");
     if (s.kind == StepKind::kUndoSeed && !s.has_undo)
       warn(where + "seed " + s.id + " has no undo: the rows it wrote stay");
     if (!s.transactional && s.kind != StepKind::kSwapImage)
@@ -130,7 +120,9 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
     ScriptAnalysis a = AnalyzeScript(dialect, s.sql);
     for (const auto& st : a.statements) {
       if (!st.destroys_data) continue;
-      long rows = st.tables.empty() ? -1 : CountRows(db, st.tables.front(), plan.policy);
+      long rows = st.tables.empty()
+                      ? -1
+                      : CountRows(db, st.tables.front(), plan.policy.lock_timeout_seconds);
       warn(where + (s.kind == StepKind::kUndoSeed ? "seed " : "migration ") + s.id + ", line " +
            std::to_string(st.line) + ": " + st.destroys +
            (rows >= 0 ? " (" + std::to_string(rows) + " rows in " + st.tables.front() + " now)"

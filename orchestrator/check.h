@@ -28,9 +28,10 @@ struct CheckResult {
 };
 
 struct CheckOptions {
-  std::string target;        // "" / "previous" or a version
-  bool allow_major = false;  // --allow-major (the policy's allow_major also allows)
-  std::string now;           // ISO-8601 UTC, for the window; a seam for tests
+  std::string target;             // "" / "previous" or a version
+  bool allow_major = false;       // --allow-major (the policy's allow_major also allows)
+  bool accept_data_loss = false;  // --accept-data-loss: irreversible migrations are warnings
+  std::string now;                // ISO-8601 UTC, for the window; a seam for tests
 };
 
 // Plans the rollback and judges it: NO-GO for drift, irreversible migrations, SQL that does not

@@ -120,7 +120,7 @@ Result<RunPlan> Executor::Compute(const RunRequest& request, Journal& journal) {
   if (!image.ok()) return image.status().WithContext("reading the running image");
   if (request.direction == Direction::kDeploy)
     return PlanDeploy(plan_, *state, request.target, *image);
-  return PlanRollback(plan_, *state, request.target, *image);
+  return PlanRollback(plan_, *state, request.target, *image, request.accept_data_loss);
 }
 
 Result<RunPlan> Executor::Preview(const RunRequest& request) {

@@ -38,7 +38,8 @@ struct RunRequest {
   double step_lock_timeout_seconds = 0;
   double statement_timeout_seconds = 0;
   int lock_retries = 0;
-  bool dry_run = false;  // plan and stop; changes nothing (takes no lock)
+  bool accept_data_loss = false;  // rollback: forget irreversible migrations, leaving their changes
+  bool dry_run = false;           // plan and stop; changes nothing (takes no lock)
   // Called with the plan before anything changes (not when resuming); false declines.
   std::function<bool(const RunPlan&)> confirm;
   // Polled before each step and before each step's commit; when it returns true the current

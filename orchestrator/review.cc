@@ -109,8 +109,9 @@ std::string StepOwner(const Step& s) {
   return (seed ? "seed " : "migration ") + s.id + " (release " + s.release + ")";
 }
 
-// One comment line per statement: what it locks and what it destroys.
-void WriteAnalysis(std::ostream& out, const ScriptAnalysis& a) {
+// One comment line per statement: what it locks and what it destroys; with a database, an
+// "-- estimate:" line of the rows there now in what a destructive statement touches.
+void WriteAnalysis(std::ostream& out, const ScriptAnalysis& a, Database* db) {
   for (const auto& st : a.statements) {
     out << "--   line " << st.line << ": " << st.kind;
     if (st.lock != LockLevel::kNone) {
@@ -123,10 +124,24 @@ void WriteAnalysis(std::ostream& out, const ScriptAnalysis& a) {
     if (st.destroys_data) out << "; DESTROYS DATA: " << st.destroys;
     if (st.needs_no_transaction) out << "; cannot run in a transaction";
     out << "\n";
+    if (db && st.destroys_data && !st.tables.empty()) {
+      long rows = CountRows(*db, st.tables.front(), 2);
+      if (rows >= 0)
+        out << "-- estimate: " << st.tables.front() << " holds " << rows << " rows now\n";
+    }
   }
 }
 
 }  // namespace
+
+long CountRows(Database& db, const std::string& table, double lock_timeout_seconds) {
+  auto txn = db.BeginRead();
+  if (!txn.ok()) return -1;
+  if (!(*txn)->LimitWaits(lock_timeout_seconds, lock_timeout_seconds * 4).ok()) return -1;
+  auto r = (*txn)->Query("SELECT COUNT(*) FROM " + db.QuoteIdent(table));
+  if (!r.ok() || r->rows.empty()) return -1;
+  return ToLong(r->rows[0][0]);
+}
 
 Status CheckPlanSql(const RunPlan& run, const std::string& dialect) {
   std::vector<std::string> problems;
@@ -191,7 +206,8 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
                             : "no (runs alone, then its record)")
         << "\n";
     if (!s.note.empty()) out << "--   note: " << s.note << "\n";
-    if (!s.sql.empty()) WriteAnalysis(out, AnalyzeScript(DialectOf(ctx.dialect), s.sql));
+    if (!s.sql.empty())
+      WriteAnalysis(out, AnalyzeScript(DialectOf(ctx.dialect), s.sql), ctx.estimate);
     RenderingTransaction txn(out);
     if (!s.transactional && !s.sql.empty()) ORCH_RETURN_IF_ERROR(txn.ExecScript(s.sql));
     out << "BEGIN;\n";

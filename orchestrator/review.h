@@ -30,6 +30,10 @@ struct ReviewContext {
 // The review script for `run`. Deterministic apart from "-- estimate:" lines.
 Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& ctx);
 
+// Rows in `table` now, or -1 when it cannot be counted (the table may not exist any more, or is
+// locked longer than `lock_timeout_seconds`: a review never queues behind traffic).
+long CountRows(Database& db, const std::string& table, double lock_timeout_seconds);
+
 // Analyses the SQL of every step before anything runs: kInvalid naming the step, migration or
 // seed id and line:column when a script does not parse, or when a step that runs in a transaction
 // holds a statement that cannot (CREATE INDEX CONCURRENTLY: mark it transactional: false).

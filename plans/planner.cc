@@ -93,6 +93,7 @@ std::string FingerprintOf(const RunPlan& plan) {
     field(s.transactional ? "t" : "n");
     field(s.down_sha256);
     field(s.has_undo ? "u" : "-");
+    field(s.irreversible ? "i" : "-");
     field(s.image_from);
     field(s.image_to);
   }
@@ -240,7 +241,7 @@ Result<RunPlan> PlanDeploy(const Plan& plan, const CurrentState& state, const st
 }
 
 Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state, const std::string& target,
-                             const std::string& current_image) {
+                             const std::string& current_image, bool accept_data_loss) {
   auto cur = state.current_version();
   if (!cur) return Status::NothingToDo("nothing is deployed: there is nothing to roll back");
   std::string to_version = target;
@@ -300,15 +301,25 @@ Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state, const 
     }
     for (auto it = state.migrations.rbegin(); it != state.migrations.rend(); ++it) {
       if (it->release != rel->version) continue;
-      if (it->irreversible)
-        return Status::NeedsHuman("migration " + it->id + " of release " + rel->version +
-                                  " is irreversible (down: irreversible): it cannot be rolled back "
-                                  "automatically; roll back to " +
-                                  rel->version + " or newer");
+      if (it->irreversible && !accept_data_loss)
+        return Status::NeedsHuman(
+            "migration " + it->id + " of release " + rel->version +
+            " is irreversible (down: irreversible): it cannot be rolled back; "
+            "roll back to " +
+            rel->version +
+            " or newer, or pass --accept-data-loss to leave its changes in "
+            "place and forget it");
       Step s;
       s.kind = StepKind::kRevertMigration;
       s.release = rel->version;
       s.id = it->id;
+      if (it->irreversible) {
+        // Accepted: nothing runs; the migration is forgotten and its changes stay.
+        s.irreversible = true;
+        s.note = "irreversible: its changes stay (--accept-data-loss)";
+        db_steps.push_back(std::move(s));
+        continue;
+      }
       s.sql = it->down_sql;
       s.sql_sha256 = Sha256Hex(it->down_sql);  // of what will run, not what was recorded
       s.transactional = it->transactional;

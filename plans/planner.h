@@ -71,8 +71,10 @@ Result<RunPlan> PlanDeploy(const Plan& plan, const CurrentState& state, const st
 // down-migrations newest first; a crossed `order: schema-first` release moves the image swap after
 // its own database steps. Errors: kInvalid for an unknown or never-deployed target, or a target
 // newer than the current release; kNeedsHuman for drift or an irreversible migration.
+// With `accept_data_loss`, an irreversible migration does not stop the plan: its step runs nothing
+// and only forgets it (its changes stay).
 Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state, const std::string& target,
-                             const std::string& current_image);
+                             const std::string& current_image, bool accept_data_loss = false);
 
 // Applied migrations whose manifest file still exists but no longer matches the stored checksum:
 // one human-readable line each. Empty when there is no drift.

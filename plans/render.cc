@@ -34,6 +34,7 @@ std::string DescribeStep(const Step& s) {
     case StepKind::kApplyMigration:
       return "apply migration " + s.id + (s.transactional ? "" : " (not transactional)");
     case StepKind::kRevertMigration:
+      if (s.irreversible) return "forget irreversible migration " + s.id + " (its changes stay)";
       return "revert migration " + s.id + (s.transactional ? "" : " (not transactional)");
     case StepKind::kRunSeed:
       return "run seed " + s.id;

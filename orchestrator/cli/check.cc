@@ -26,8 +26,8 @@ void PrintVerdict(std::ostream& out, const CheckResult& r) {
 int CmdCheck(const GlobalOptions& g, const RunOptions& o, bool allow_major) {
   auto ctx = OpenContext(g);
   if (!ctx.ok()) return Fail(ctx.status());
-  auto result =
-      CheckRollback(ctx->plan, *ctx->db, *ctx->deployer, {o.target, allow_major, NowIso8601()});
+  auto result = CheckRollback(ctx->plan, *ctx->db, *ctx->deployer,
+                              {o.target, allow_major, o.accept_data_loss, NowIso8601()});
   if (!result.ok()) return Fail(result.status());
   if (g.output == "json") {
     nlohmann::json reasons = nlohmann::json::array();

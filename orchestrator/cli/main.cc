@@ -76,6 +76,8 @@ int main(int argc, char** argv) {
   rollback->add_option("--reason", run.reason, "why: recorded in history (policy may require it)");
   rollback->add_flag("--dry-run", run.dry_run, "show the plan and change nothing");
   rollback->add_flag("--allow-major", run.allow_major, "allow crossing a major version");
+  rollback->add_flag("--accept-data-loss", run.accept_data_loss,
+                     "roll back past irreversible migrations, leaving their changes in place");
   rollback->add_option("--approved", run.approved,
                        "a script reviewed with `orchestrate sql` (or sha256:HASH): refuse (exit 3) "
                        "to run anything else");
@@ -103,6 +105,8 @@ int main(int argc, char** argv) {
   AddCommon(check, g, false);
   check->add_option("--to", run.target, "a deployed release, or `previous` (the default)");
   check->add_flag("--allow-major", run.allow_major, "allow crossing a major version");
+  check->add_flag("--accept-data-loss", run.accept_data_loss,
+                  "judge irreversible migrations as left in place (a warning, not NO-GO)");
 
   auto* status = app.add_subcommand(
       "status", "deployed release, running image, pending releases, drift, unfinished run, lock");

@@ -26,6 +26,7 @@ struct RunOptions {
   bool dry_run = false;
   std::string approved;  // a reviewed script file, or "sha256:<hex>"
   bool allow_major = false;
+  bool accept_data_loss = false;
 };
 
 struct ForceOptions {

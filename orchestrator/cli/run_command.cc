@@ -52,7 +52,7 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
     if (!unfinished.ok()) return Fail(unfinished.status());
     if (!*unfinished) {
       auto verdict = CheckRollback(ctx->plan, *ctx->db, *ctx->deployer,
-                                   {o.target, o.allow_major, NowIso8601()});
+                                   {o.target, o.allow_major, o.accept_data_loss, NowIso8601()});
       if (!verdict.ok() && verdict.status().code() != Code::kNothingToDo &&
           verdict.status().code() != Code::kNeedsHuman)
         return Fail(verdict.status());
@@ -71,6 +71,7 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
   req.direction = direction;
   req.target = o.target;
   req.dry_run = o.dry_run;
+  req.accept_data_loss = o.accept_data_loss;
   req.lock_timeout_seconds = ctx->lock_timeout_seconds;
   req.step_lock_timeout_seconds = ctx->plan.policy.lock_timeout_seconds;
   req.statement_timeout_seconds = ctx->plan.policy.statement_timeout_seconds;

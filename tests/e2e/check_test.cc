@@ -94,6 +94,37 @@ TEST_F(CheckTest, TargetOutsideTheWindowIsNoGo) {
   EXPECT_NE(r.out.find("beyond policy.window_days (30)"), std::string::npos) << r.out;
 }
 
+TEST_F(CheckTest, IrreversibleMigrationNeedsAcceptDataLoss) {
+  WriteFileOrDie(dir_ / "shop/sql/0018_audit_log.up.sql",
+                 "CREATE TABLE audit_log (id INTEGER PRIMARY KEY, what TEXT);\n");
+  WriteFileOrDie(
+      dir_ / "shop/releases/1.4.0.yaml",
+      "version: 1.4.0\nimage: registry.example.com/shop:1.4.0\nmigrations:\n"
+      "  - {id: 0018_audit_log, up: ../sql/0018_audit_log.up.sql, down: irreversible}\n");
+  ASSERT_EQ(Run({"deploy", "--yes", "-q"}).exit_code, 0);
+  auto nogo = Run({"check"});
+  EXPECT_EQ(nogo.exit_code, 3) << nogo.out;
+  EXPECT_NE(nogo.out.find("0018_audit_log of release 1.4.0 is irreversible"), std::string::npos)
+      << nogo.out;
+  EXPECT_NE(nogo.out.find("--accept-data-loss"), std::string::npos);
+  auto refused = Run({"rollback", "--reason", "r", "--yes"});
+  EXPECT_EQ(refused.exit_code, 3) << refused.err;
+  EXPECT_EQ(Current(), "1.4.0");
+
+  auto warned = Run({"check", "--accept-data-loss"});
+  EXPECT_EQ(warned.exit_code, 4) << warned.out;
+  EXPECT_NE(warned.out.find("is irreversible: its changes stay"), std::string::npos) << warned.out;
+  auto done = Run({"rollback", "--reason", "r", "--yes", "--accept-data-loss"});
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_EQ(Current(), "1.3.0");
+  // The table stays (nothing could undo it); the migration is forgotten.
+  auto table = RunProcess({"/usr/bin/sqlite3", dir_ / "state/shop.db",
+                           "SELECT COUNT(*) FROM sqlite_master WHERE name = 'audit_log'"});
+  EXPECT_EQ(table.out, "1\n");
+  auto st = nlohmann::json::parse(Run({"status", "--output", "json"}).out);
+  EXPECT_EQ(st["applied_migrations"], 17);
+}
+
 TEST_F(CheckTest, DriftIsNoGo) {
   ASSERT_EQ(Run({"deploy", "--yes", "-q"}).exit_code, 0);
   WriteFileOrDie(dir_ / "shop/sql/0015_customers_rename_full_name.down.sql", "SELECT 1;\n");

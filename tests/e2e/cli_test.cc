@@ -126,6 +126,11 @@ TEST_F(ShopTest, FailingStatementNamesMigrationAndLineAndLeavesLastCompletedStep
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.err.find("superseded"), std::string::npos) << again.err;
   EXPECT_NE(again.out.find("1.1.0 -> 1.3.0"), std::string::npos) << again.out;
+  auto hist = nlohmann::json::parse(Run({"history", plan_, "--output", "json"}).out);
+  ASSERT_EQ(hist.size(), 3u);
+  EXPECT_EQ(hist[0]["status"], "done");
+  EXPECT_EQ(hist[1]["status"], "superseded");
+  EXPECT_EQ(hist[1]["error"], "superseded by run 3");
   ASSERT_EQ(Run({"deploy", plan_, "--yes"}, {}, "fresh").exit_code, 0);
   ExpectSameDatabase(Status(), Status("fresh"));
   (void)before;

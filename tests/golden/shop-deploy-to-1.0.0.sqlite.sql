@@ -4,7 +4,7 @@
 -- from: (nothing deployed)
 -- to: 1.0.0
 -- environment: local (sqlite)
--- plan fingerprint: 7f32cc3d98e1404cdff5d4290c9c62137528fab5d2b99635c124282d7fab1709
+-- plan fingerprint: a375d66fac5a9c50b7462f34b3ecf864cfc0d44213e1552ef8f94133d5c6bb5d
 -- manifest plan.yaml sha256:18cfe9535aaba8a4e94977a9ed3fda17b0a7d4d58b18a78516e5713771825a56
 -- manifest releases/1.0.0.yaml sha256:fbe91df65451344e75f87117874aa930ef0b83f86c3db6842e994e4ddccd4361
 -- manifest releases/1.1.0.yaml sha256:8256376d54ebffa34db928e3e99bac053354164ad3b82f6bf6c49692cc361a8c

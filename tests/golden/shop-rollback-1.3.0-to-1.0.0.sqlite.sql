@@ -4,7 +4,7 @@
 -- from: 1.3.0
 -- to: 1.0.0
 -- environment: local (sqlite)
--- plan fingerprint: 2afbe7aa91c316245a28289bbdec6b33a58320f1276f11b0d7a4feea9c649a5d
+-- plan fingerprint: 33d9319bf3ee027142493589a2492d32910877d10ba1330b1194b17cd41c4e3b
 -- manifest plan.yaml sha256:18cfe9535aaba8a4e94977a9ed3fda17b0a7d4d58b18a78516e5713771825a56
 -- manifest releases/1.0.0.yaml sha256:fbe91df65451344e75f87117874aa930ef0b83f86c3db6842e994e4ddccd4361
 -- manifest releases/1.1.0.yaml sha256:8256376d54ebffa34db928e3e99bac053354164ad3b82f6bf6c49692cc361a8c
