@@ -8,21 +8,16 @@
 #include <sstream>
 
 #include "orchestrator/deployer.h"
+#include "plans/manifest.h"
 
 namespace orchestrate {
 namespace {
-
-std::string DirOf(const std::string& path) {
-  auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
 
 Status MakeDirs(const std::string& dir) {
   if (dir.empty() || dir == "." || dir == "/") return Status::Ok();
   struct stat st;
   if (stat(dir.c_str(), &st) == 0) return Status::Ok();
-  ORCH_RETURN_IF_ERROR(MakeDirs(DirOf(dir)));
+  ORCH_RETURN_IF_ERROR(MakeDirs(DirName(dir)));
   if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
     return Status::Failed("cannot create folder " + dir + ": " + std::strerror(errno));
   return Status::Ok();
@@ -52,7 +47,7 @@ class FileDeployer : public Deployer {
       return Status::Failed("file deployer: cannot " + what + " " + path_ + ": " +
                             std::strerror(errno));
     };
-    ORCH_RETURN_IF_ERROR(MakeDirs(DirOf(path_)));
+    ORCH_RETURN_IF_ERROR(MakeDirs(DirName(path_)));
     std::string tmp = path_ + ".tmp." + std::to_string(getpid());
     int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return fail("write");
@@ -86,7 +81,7 @@ class FileDeployer : public Deployer {
       errno = saved;
       return fail("replace");
     }
-    int dfd = open(DirOf(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dfd = open(DirName(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
       fsync(dfd);
       close(dfd);

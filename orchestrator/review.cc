@@ -5,6 +5,7 @@
 
 #include "migrations/analysis/analysis.h"
 #include "migrations/journal.h"
+#include "plans/manifest.h"
 #include "plans/render.h"
 #include "plans/sha256.h"
 
@@ -70,11 +71,6 @@ class RenderingTransaction : public Transaction {
 std::string RelativeTo(const std::string& dir, const std::string& path) {
   if (!dir.empty() && path.rfind(dir + "/", 0) == 0) return path.substr(dir.size() + 1);
   return path;
-}
-
-std::string DirOf(const std::string& path) {
-  auto slash = path.rfind('/');
-  return slash == std::string::npos ? "" : path.substr(0, slash);
 }
 
 bool IsVolatile(const std::string& line) {
@@ -172,7 +168,7 @@ Status CheckPlanSql(const RunPlan& run, const std::string& dialect) {
 Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& ctx) {
   std::ostringstream out;
   const Plan& plan = *ctx.plan;
-  std::string base = DirOf(plan.file);
+  std::string base = DirName(plan.file);
   out << "-- orchestrate review script: the exact SQL this " << DirectionName(run.direction)
       << " runs, in order.\n"
       << "-- app: " << run.app << "\n"

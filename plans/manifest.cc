@@ -40,13 +40,6 @@ bool IsDir(const std::string& path) {
   return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-std::string DirName(const std::string& path) {
-  auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
 std::string JoinPath(const std::string& dir, const std::string& rel) {
   if (!rel.empty() && rel[0] == '/') return rel;
   if (dir.empty() || dir == ".") return rel;
@@ -491,6 +484,13 @@ bool ParseDuration(const std::string& s, double* seconds) {
   else
     return false;
   return true;
+}
+
+std::string DirName(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
 }
 
 std::string SourcePos::str() const {

@@ -18,6 +18,9 @@ namespace orchestrate {
 // version when every version parses as one, else in manifest order (a folder: file-name order).
 Result<Plan> LoadPlan(const std::string& plan_path, const VarLookup& lookup);
 
+// The folder part of `path`: "." when there is none, "/" for a file at the root.
+std::string DirName(const std::string& path);
+
 // A duration such as "30s", "500ms", "2m", "1h" or a plain number of seconds. False when malformed.
 bool ParseDuration(const std::string& text, double* seconds);
 

@@ -15,12 +15,6 @@
 namespace orchestrate::cli {
 namespace {
 
-std::string DirOf(const std::string& path) {
-  auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
 // %j: the log message as a JSON string body (quotes, backslashes and control characters escaped),
 // so --log-format json writes one valid JSON object per line.
 class JsonMessageFlag : public spdlog::custom_flag_formatter {
@@ -92,7 +86,7 @@ Result<Context> OpenContext(const GlobalOptions& g) {
                              ", which is not set: export it");
     setenv("PGPASSWORD", pw, 1);
   }
-  auto db = OpenDatabase(ctx->env.database, DirOf(g.plan_path));
+  auto db = OpenDatabase(ctx->env.database, DirName(g.plan_path));
   if (!db.ok()) return db.status().WithContext("environment '" + ctx->env.name + "'");
   ctx->db = std::move(db).value();
   auto deployer = MakeDeployer(ctx->env.deployer);
