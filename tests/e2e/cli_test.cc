@@ -174,6 +174,12 @@ TEST_F(ShopTest, KilledRollbackResumesToSameEndState) {
       ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
       EXPECT_NE(resumed.out.find("resumed"), std::string::npos) << resumed.out;
       ExpectSameDatabase(Status(state), want);
+      // The journal shows every step of the run done, each applied exactly once.
+      auto once = RunProcess({"/usr/bin/sqlite3", dir_ / (state + "/shop.db"),
+                              "SELECT COUNT(*) FROM orchestrate_steps WHERE run_id = (SELECT "
+                              "MAX(id) FROM orchestrate_runs) AND (status <> 'done' OR attempts "
+                              "<> 1)"});
+      EXPECT_EQ(once.out, "0\n") << once.err;
     }
   }
   std::cout << "covered " << kills << " kill points over " << steps << " steps\n";

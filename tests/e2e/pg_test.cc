@@ -94,6 +94,51 @@ TEST_F(PgShopTest, KilledDuringSlowDownMigrationResumesToSameEndState) {
   ExpectSameDatabase(Status(url), Status(reference));
 }
 
+// SIGKILL just before every step's commit (failpoints, test binary only): the resumed run reaches
+// the uninterrupted end state and the journal shows every step applied exactly once.
+TEST_F(PgShopTest, KilledBeforeEveryCommitResumesExactlyOnce) {
+  ORCH_REQUIRE_PG(reference);
+  ASSERT_EQ(Run(reference, {"deploy", "--yes", "-q"}).exit_code, 0);
+  auto plan = Run(reference, {"plan", "--to", "1.0.0", "--output", "json"});
+  auto steps = nlohmann::json::parse(plan.out)["steps"];
+  ASSERT_EQ(
+      Run(reference, {"rollback", "--to", "1.0.0", "--reason", "ref", "--yes", "-q"}).exit_code, 0);
+  auto want = Status(reference);
+  int kills = 0;
+  for (size_t n = 1; n <= steps.size(); ++n) {
+    if (steps[n - 1]["kind"] == "swap-image") continue;  // no database commit
+    SCOPED_TRACE("before-commit:" + std::to_string(n));
+    std::string url = FreshPgDatabase();
+    ASSERT_FALSE(url.empty());
+    ASSERT_EQ(Run(url, {"deploy", "--yes", "-q"}).exit_code, 0);
+    ProcessOptions opts = Options();
+    opts.env["ORCHESTRATE_FAILPOINT"] = "before-commit:" + std::to_string(n);
+    auto args = Args(url, {"rollback", "--to", "1.0.0", "--reason", "kill", "--yes", "-q"});
+    args[0] = FailpointsBin();
+    auto killed = RunProcess(args, opts);
+    ASSERT_EQ(killed.signal, SIGKILL) << killed.err;
+    ++kills;
+    auto resumed = Run(url, {"rollback", "--to", "1.0.0", "--reason", "kill", "--yes", "-q"});
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+    ExpectSameDatabase(Status(url), want);
+    auto db = OpenDatabase(url, "");
+    ASSERT_TRUE(db.ok());
+    auto txn = (*db)->Begin();
+    ASSERT_TRUE(txn.ok());
+    auto rows = (*txn)->Query(
+        "SELECT n, status, attempts FROM orchestrate_steps WHERE run_id = (SELECT MAX(id) FROM "
+        "orchestrate_runs) ORDER BY n");
+    ASSERT_TRUE(rows.ok()) << rows.status().message();
+    ASSERT_EQ(rows->rows.size(), steps.size());
+    for (const auto& r : rows->rows) {
+      EXPECT_EQ(r[1].value_or(""), "done") << "step " << r[0].value_or("");
+      EXPECT_EQ(r[2].value_or(""), "1")
+          << "step " << r[0].value_or("") << " applied more than once";
+    }
+  }
+  std::cout << "PostgreSQL: covered " << kills << " kill points\n";
+}
+
 TEST_F(PgShopTest, FourConcurrentRollbacksOneRunsOthersExit3) {
   ORCH_REQUIRE_PG(url);
   AppendToDown("0017_create_view_customer_loyalty", "SELECT pg_sleep(1.5);");
