@@ -113,6 +113,16 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
   InstallInterruptHandlers();
   req.interrupted = [] { return g_signal != 0; };
   Executor executor(ctx->plan, *ctx->db, *ctx->deployer);
+  if (!o.approved.empty() && !o.dry_run) {
+    // A resumed run is not confirmed again, so check what it will run here too: the approval
+    // binds a resumed run as much as a new one.
+    auto preview = executor.Preview(req);
+    if (!preview.ok()) return Fail(preview.status());
+    auto script = RenderReviewScript(*preview, ReviewContextOf(*ctx));
+    if (!script.ok()) return Fail(script.status());
+    Status early = CheckApproval(approved, approved_is_hash, *script);
+    if (!early.ok()) return Fail(early);
+  }
   auto outcome = executor.Run(req);
   if (!approval.ok()) return Fail(approval);
   if (!outcome.ok()) return Fail(outcome.status());

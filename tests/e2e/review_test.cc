@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <signal.h>
+
 #include <sstream>
 
 #include "tests/support/test_util.h"
@@ -122,6 +124,28 @@ TEST_F(ReviewTest, ApprovedScriptRunsAndAnythingElseIsRefused) {
   // What was approved runs.
   auto ok = Run({"rollback", "--to", "1.1.0", "--approved", hash, "--reason", "r", "--yes"});
   ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(Status("state")["current_version"], "1.1.0");
+}
+
+TEST_F(ReviewTest, ApprovalBindsAResumedRunToo) {
+  ASSERT_EQ(Run({"deploy", "--yes", "-q"}).exit_code, 0);
+  auto sql = Run({"sql", "--to", "1.1.0", "-o", dir_ / "approved.sql"});
+  ASSERT_EQ(sql.exit_code, 0) << sql.err;
+  std::vector<std::string> args = {
+      FailpointsBin(),       "rollback", plan_, "--to", "1.1.0", "--approved",
+      dir_ / "approved.sql", "--reason", "r",   "--yes"};
+  ProcessOptions opts;
+  opts.env["STATE_DIR"] = dir_ / "state";
+  opts.env["ORCHESTRATE_FAILPOINT"] = "after-step:4";
+  ASSERT_EQ(RunProcess(args, opts).signal, SIGKILL);
+  auto other = Run({"rollback", "--to", "1.1.0", "--approved", "sha256:" + std::string(64, '0'),
+                    "--reason", "r", "--yes"});
+  EXPECT_EQ(other.exit_code, 3) << other.err;
+  EXPECT_NE(other.err.find("differs from what was approved"), std::string::npos) << other.err;
+  auto resumed = Run(
+      {"rollback", "--to", "1.1.0", "--approved", dir_ / "approved.sql", "--reason", "r", "--yes"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("resumed"), std::string::npos) << resumed.out;
   EXPECT_EQ(Status("state")["current_version"], "1.1.0");
 }
 
