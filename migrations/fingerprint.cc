@@ -23,7 +23,7 @@ std::string EncodeRow(const Row& row) {
 
 }  // namespace
 
-Result<Fingerprint> TakeFingerprint(Database& db) {
+Result<Fingerprint> TakeFingerprint(Database& db, double lock_timeout_seconds) {
   Fingerprint fp;
   auto schema = db.DescribeSchema();
   if (!schema.ok()) return schema.status();
@@ -36,6 +36,7 @@ Result<Fingerprint> TakeFingerprint(Database& db) {
   if (!tables.ok()) return tables.status();
   auto txn = db.BeginRead();
   if (!txn.ok()) return txn.status();
+  ORCH_RETURN_IF_ERROR((*txn)->LimitWaits(lock_timeout_seconds, 0));
   std::string all;
   for (const auto& t : *tables) {
     auto rows = (*txn)->Query("SELECT * FROM " + db.QuoteIdent(t));

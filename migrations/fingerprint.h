@@ -23,6 +23,8 @@ struct Fingerprint {
 };
 
 // Reads the schema and every user table. Row order does not matter; values are compared as text.
-Result<Fingerprint> TakeFingerprint(Database& db);
+// A table locked by someone else for longer than `lock_timeout_seconds` (0: wait) fails the read
+// (kLockTimeout) rather than queueing behind production traffic.
+Result<Fingerprint> TakeFingerprint(Database& db, double lock_timeout_seconds = 0);
 
 }  // namespace orchestrate

@@ -19,7 +19,7 @@ int CmdStatus(const GlobalOptions& g) {
   if (!unfinished.ok()) return Fail(unfinished.status());
   auto image = ctx->deployer->Current();
   if (!image.ok()) return Fail(image.status());
-  auto fp = TakeFingerprint(*ctx->db);
+  auto fp = TakeFingerprint(*ctx->db, ctx->plan.policy.lock_timeout_seconds);
   if (!fp.ok()) return Fail(fp.status());
   auto drift = DetectDrift(ctx->plan, *state);
   auto lock_holder = ctx->db->LockHolderNow();
