@@ -63,6 +63,12 @@ bool HasStepInDoubt(const std::vector<StepRecord>& stored) {
   return false;
 }
 
+// Whether an unfinished run resumes with its stored steps (they still match what the manifests and
+// the database call for, or one is in doubt and a human decides) rather than being superseded.
+bool ResumesAsStored(const std::vector<StepRecord>& stored, const RunPlan& fresh) {
+  return HasStepInDoubt(stored) || RemainingMatches(stored, fresh);
+}
+
 RunPlan PlanOfRun(const RunRecord& run, const std::vector<StepRecord>& steps) {
   RunPlan p;
   p.direction = run.kind == "deploy" ? Direction::kDeploy : Direction::kRollback;
@@ -79,6 +85,11 @@ RunPlan PlanOfRun(const RunRecord& run, const std::vector<StepRecord>& steps) {
 Executor::Executor(const Plan& plan, Database& db, Deployer& deployer,
                    std::function<std::string()> now)
     : plan_(plan), db_(db), deployer_(deployer), now_(now), journal_(db, std::move(now)) {}
+
+std::string ResumeCommand(const std::string& kind, const std::string& plan_file,
+                          const std::string& to_version) {
+  return "orchestrate " + kind + " " + plan_file + " --to " + to_version;
+}
 
 Status AcquireRunLock(Database& db, const LockHolder& me, double timeout_seconds,
                       const std::function<bool()>& interrupted, const std::string& plan_file) {
@@ -132,8 +143,7 @@ Result<RunPlan> Executor::Preview(const RunRequest& request) {
     RunRequest same = request;
     same.target = (*unfinished)->to_version;
     auto fresh = Compute(same, journal_);
-    if (!fresh.ok() || HasStepInDoubt(*steps) || RemainingMatches(*steps, *fresh))
-      return PlanOfRun(**unfinished, *steps);
+    if (!fresh.ok() || ResumesAsStored(*steps, *fresh)) return PlanOfRun(**unfinished, *steps);
     return fresh;
   }
   return Compute(request, journal_);
@@ -162,8 +172,9 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
           " (run " + std::to_string(run.id) + ", started " + run.started_at + " by " + run.actor +
           ", " + std::to_string(run.steps_done) + " of " + std::to_string(run.step_count) +
           " steps done" + (run.error.empty() ? "" : ", stopped on: " + run.error.substr(0, 200)) +
-          ") blocks this one.\nFinish it with `orchestrate " + run.kind + " " + plan_.file +
-          " --to " + run.to_version + "`, inspect it with `orchestrate status " + plan_.file +
+          ") blocks this one.\nFinish it with `" +
+          ResumeCommand(run.kind, plan_.file, run.to_version) +
+          "`, inspect it with `orchestrate status " + plan_.file +
           "`, or give it up with `orchestrate force " + plan_.file + " --abandon`");
     auto steps = journal_.LoadSteps(run.id);
     if (!steps.ok()) return steps.status();
@@ -182,7 +193,7 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
       outcome.resumed = true;
       return outcome;
     }
-    if (HasStepInDoubt(*steps) || RemainingMatches(*steps, *fresh)) {
+    if (ResumesAsStored(*steps, *fresh)) {
       if (request.interrupted && request.interrupted())
         return Status::Cancelled("interrupted before resuming; nothing was changed");
       ORCH_RETURN_IF_ERROR(journal_.ReopenRun(run.id));
@@ -241,8 +252,7 @@ Status Executor::Interrupted(int64_t run_id, const RunPlan& plan, int n, int tot
                              const Step& step) {
   std::string where = StepLabel(n, total, step);
   (void)journal_.FinishRun(run_id, "failed", "interrupted before " + where + " committed");
-  std::string resume = "orchestrate " + std::string(DirectionName(plan.direction)) + " " +
-                       plan_.file + " --to " + plan.to_version;
+  std::string resume = ResumeCommand(DirectionName(plan.direction), plan_.file, plan.to_version);
   return Status::NeedsHuman("interrupted: " + where +
                             " was rolled back and the steps before it are done; resume with `" +
                             resume + "`");

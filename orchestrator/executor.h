@@ -55,6 +55,10 @@ struct RunOutcome {
   int steps_run = 0;  // steps executed by this invocation
 };
 
+// The command that finishes an unfinished run: "orchestrate rollback plan.yaml --to 1.0.0".
+std::string ResumeCommand(const std::string& kind, const std::string& plan_file,
+                          const std::string& to_version);
+
 // Takes the run lock for `me`, waiting up to `timeout_seconds` (kNeedsHuman naming the holder
 // after; kCancelled when `interrupted` says so while waiting).
 Status AcquireRunLock(Database& db, const LockHolder& me, double timeout_seconds,

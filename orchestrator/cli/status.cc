@@ -6,6 +6,7 @@
 #include "migrations/fingerprint.h"
 #include "migrations/journal.h"
 #include "orchestrator/cli/context.h"
+#include "orchestrator/executor.h"
 
 namespace orchestrate::cli {
 
@@ -88,8 +89,8 @@ int CmdStatus(const GlobalOptions& g) {
               << " (run " << r.id << ", " << r.status << ", " << r.steps_done << "/" << r.step_count
               << " steps done)"
               << (r.error.empty() ? "" : "\n              error: " + r.error.substr(0, 300))
-              << "\n              resume with: orchestrate " << r.kind << " " << ctx->plan.file
-              << " --to " << r.to_version << "\n";
+              << "\n              resume with: "
+              << ResumeCommand(r.kind, ctx->plan.file, r.to_version) << "\n";
   }
   std::cout << "lock:         " << (lock ? lock->str() : "free") << "\n";
   for (const auto& d : drift) std::cout << "drift:        " << d << "\n";

@@ -2,30 +2,14 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "tests/support/test_util.h"
+#include "tests/support/shop_fixture.h"
 
 namespace orchestrate::testing {
 namespace {
 
-class CheckTest : public ::testing::Test {
+class CheckTest : public ShopCopyTest {
  protected:
-  void SetUp() override {
-    CopyTree(SourceDir() + "/samples/shop", dir_ / "shop");
-    plan_ = dir_ / "shop/plan.yaml";
-  }
-  ProcessResult Run(std::vector<std::string> args) {
-    args.insert(args.begin() + 1, plan_);
-    args.insert(args.begin(), OrchestrateBin());
-    ProcessOptions opts;
-    opts.env["STATE_DIR"] = dir_ / "state";
-    return RunProcess(args, opts);
-  }
-  std::string Current() {
-    auto r = Run({"status", "--output", "json"});
-    return nlohmann::json::parse(r.out)["current_version"].get<std::string>();
-  }
-  TempDir dir_;
-  std::string plan_;
+  std::string Current() { return Status()["current_version"].get<std::string>(); }
 };
 
 TEST_F(CheckTest, DestructiveRollbackIsGoWithWarningsNamingWhatIsLost) {

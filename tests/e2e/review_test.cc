@@ -7,7 +7,7 @@
 
 #include <sstream>
 
-#include "tests/support/test_util.h"
+#include "tests/support/shop_fixture.h"
 
 namespace orchestrate::testing {
 namespace {
@@ -21,27 +21,7 @@ std::string Portable(const std::string& script) {
   return out;
 }
 
-class ReviewTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    CopyTree(SourceDir() + "/samples/shop", dir_ / "shop");
-    plan_ = dir_ / "shop/plan.yaml";
-  }
-  ProcessResult Run(std::vector<std::string> args, const std::string& state = "state") {
-    args.insert(args.begin() + 1, plan_);
-    args.insert(args.begin(), OrchestrateBin());
-    ProcessOptions opts;
-    opts.env["STATE_DIR"] = dir_ / state;
-    return RunProcess(args, opts);
-  }
-  nlohmann::json Status(const std::string& state) {
-    auto r = Run({"status", "--output", "json"}, state);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return nlohmann::json::parse(r.out);
-  }
-  TempDir dir_;
-  std::string plan_;
-};
+using ReviewTest = ShopCopyTest;
 
 void ExpectGolden(const std::string& name, const std::string& actual) {
   std::string path = SourceDir() + "/tests/golden/" + name;
