@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
+FUZZ_SECONDS ?= 600
+FUZZ_SHORT_SECONDS ?= 60
 BUILD_TYPE ?= RelWithDebInfo
 WERROR ?= OFF
 JOBS ?= 2
@@ -10,9 +12,10 @@ export CCACHE_NOHASHDIR := true
 PACKAGES := build-essential cmake ccache pkg-config git \
   libpqxx-dev libpq-dev libsoci-dev libsqlite3-dev libyaml-cpp-dev libspdlog-dev \
   libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev libssl-dev libpg-query-dev \
-  libboost1.81-dev postgresql sqlite3 clang-format
+  libboost1.81-dev postgresql sqlite3 clang-format clang libclang-rt-14-dev \
+  python3-jsonschema python3-yaml
 
-.PHONY: all deps build demo test test-sanitize format format-check clean
+.PHONY: all deps build demo test test-sanitize fuzz fuzz-short format format-check clean
 
 all: build
 
@@ -39,12 +42,21 @@ demo: build
 # Every test, with a throwaway PostgreSQL server started (and stopped) for the run.
 test: build
 	@scripts/run-tests $(BUILD_DIR)
+	@scripts/fuzz $(FUZZ_SHORT_SECONDS)
 
 # The tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
 test-sanitize: deps
 	@cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DORCHESTRATE_SANITIZE=ON -DORCHESTRATE_WERROR=$(WERROR) >/dev/null
 	@cmake --build $(ASAN_DIR) -j $(JOBS)
 	@scripts/run-tests $(ASAN_DIR)
+
+# The libFuzzer targets (clang, ASan+UBSan, in build-fuzz), FUZZ_SECONDS each; `make test` runs
+# them for FUZZ_SHORT_SECONDS each.
+fuzz: deps
+	@scripts/fuzz $(FUZZ_SECONDS)
+
+fuzz-short: deps
+	@scripts/fuzz $(FUZZ_SHORT_SECONDS)
 
 format:
 	@clang-format -i $$(git ls-files '*.cc' '*.h')
@@ -53,4 +65,4 @@ format-check: deps
 	@clang-format --dry-run --Werror $$(git ls-files '*.cc' '*.h')
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) build-fuzz

@@ -31,6 +31,16 @@ const char* const kSchema[] = {
     "kind TEXT NOT NULL, release TEXT NOT NULL, ref TEXT, status TEXT NOT NULL, attempts INTEGER "
     "NOT NULL, started_at TEXT, finished_at TEXT, error TEXT, spec TEXT NOT NULL, PRIMARY KEY "
     "(run_id, n))",
+    // The row ledger (migrations/ledger.h): chunks of the rows each seed inserted, updated or
+    // deleted, as JSON arrays; xid is the seed transaction's id on PostgreSQL.
+    "CREATE TABLE IF NOT EXISTS orchestrate_ledger (id BIGINT PRIMARY KEY, seed_id TEXT NOT NULL, "
+    "release TEXT NOT NULL, table_name TEXT NOT NULL, op TEXT NOT NULL, key_columns TEXT NOT "
+    "NULL, column_names TEXT NOT NULL, row_count BIGINT NOT NULL, xid BIGINT, old_rows TEXT, "
+    "new_rows TEXT)",
+    "CREATE INDEX IF NOT EXISTS orchestrate_ledger_by_seed ON orchestrate_ledger (seed_id, id)",
+    // PostgreSQL: transactions that gave rows back their old values during a reversal.
+    "CREATE TABLE IF NOT EXISTS orchestrate_ledger_restores (table_name TEXT NOT NULL, xid BIGINT "
+    "NOT NULL)",
 };
 
 const char kRunColumns[] =
@@ -290,6 +300,8 @@ Status Journal::RecordEffectsAt(Transaction& txn, int64_t run_id, const Step& s,
           {s.id, s.release, s.sql_sha256, s.has_undo ? "1" : "0",
            s.has_undo ? Value(s.down_sql) : Value(), now, run});
     case StepKind::kUndoSeed:
+      // An undo: SQL wins over the ledger; its recorded rows are dropped with the seed.
+      ORCH_RETURN_IF_ERROR(txn.Exec("DELETE FROM orchestrate_ledger WHERE seed_id = $1", {s.id}));
       return txn.Exec("DELETE FROM orchestrate_seeds WHERE id = $1", {s.id});
     case StepKind::kRecordRelease:
       return txn.Exec(

@@ -1,14 +1,26 @@
 // The Deployer seam: how the running code version (a container image) is read and changed.
-// Real kinds (kubectl, helm, ...) come later; `file` is the embedded default.
+// `file` is the embedded default; command, kubectl, helm, ssm and gitops run programs through the
+// process runner (deployers.cc); verify.h wraps any of them with the environment's checks.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "plans/model.h"
 #include "plans/status.h"
 
 namespace orchestrate {
+
+// What an image swap is for. Kinds that fill in the version (command's {version}) or record why
+// (gitops writes it into the commit message) need more than the image.
+struct SwapContext {
+  std::string image;                     // the image to run
+  std::string version;                   // the release of `image`; "" when no release has it
+  std::string from_image, from_version;  // what runs now; "" when nothing
+  std::string app, environment, reason;
+  std::string direction;  // "deploy" | "rollback"; "" when unknown
+};
 
 class Deployer {
  public:
@@ -19,10 +31,44 @@ class Deployer {
   virtual Result<std::string> Current() = 0;
   // Points the target at `image`. Idempotent: swapping to the current image is a no-op success.
   virtual Status Swap(const std::string& image) = 0;
+  // Swap(swap.image), knowing what the swap is for. The default ignores the rest of the context.
+  virtual Status SwapTo(const SwapContext& swap) { return Swap(swap.image); }
+  // The exact actions SwapTo(swap) takes, one per line, for `plan` and the review script: the argv
+  // of each program it runs, shell-quoted, secrets redacted. Deterministic (an approval binds it)
+  // and free of machine-specific paths where the kind can avoid them.
+  virtual std::vector<std::string> SwapActions(const SwapContext& swap) const {
+    return {"point the application at " + swap.image};
+  }
+  // Runs the environment's checks after a swap took effect (verify.h). OK when there are none;
+  // kFailed saying which check failed, how, and how often it was tried.
+  virtual Status Verify(const SwapContext& swap) {
+    (void)swap;
+    return Status::Ok();
+  }
+  // One line per check Verify runs, for `plan`; empty when there are none.
+  virtual std::vector<std::string> VerifyActions() const { return {}; }
 };
 
-// Builds the deployer an environment declares. kInvalid for an unknown kind.
-Result<std::unique_ptr<Deployer>> MakeDeployer(const DeployerSpec& spec);
+// Builds the deployer an environment declares. kInvalid for an unknown kind or a bad setting.
+// `releases` (the plan's) let kinds that store only a tag or a version (helm, ssm, gitops) report
+// the full image of the release it belongs to; without them they report what they store.
+Result<std::unique_ptr<Deployer>> MakeDeployer(const DeployerSpec& spec,
+                                               const std::vector<Release>* releases = nullptr);
+
+// The context of a swap step of `plan`: its release's version, what it swaps from, and why.
+SwapContext SwapContextFor(const Plan& plan, const std::string& image_from,
+                           const std::string& image_to, const std::string& version,
+                           const std::string& direction, const std::string& environment,
+                           const std::string& reason);
+
+// The tag of an image reference: what follows the last ':' after the last '/' ("" when there is
+// none: "registry:5000/shop" has no tag), ignoring a "@sha256:..." digest.
+std::string ImageTag(const std::string& image);
+
+// The process kinds (deployers.cc). REQUIRES: spec.kind is one of command, kubectl, helm, ssm,
+// gitops.
+Result<std::unique_ptr<Deployer>> MakeProcessDeployer(const DeployerSpec& spec,
+                                                      const std::vector<Release>* releases);
 
 // The `file` kind: the image reference lives in one file, replaced atomically (write a temporary
 // file, fsync, rename over, fsync the folder) so a crash leaves either the old or the new image.

@@ -2,12 +2,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
+#include "migrations/ledger.h"
 #include "migrations/statement_text.h"
 #include "orchestrator/failpoint.h"
 #include "plans/render.h"
+#include "snapshot/snapshot.h"
 
 namespace orchestrate {
 namespace {
@@ -24,6 +29,39 @@ class LockGuard {
  private:
   Database& db_;
 };
+
+}  // namespace
+
+void LedgerProgress::Update(const std::string& seed, const LedgerBatch& b) {
+  if (b.chunk_id == 0) return;
+  if (total == 0) total = b.rows + b.kept + b.rows_left + done;
+  done += b.rows + b.kept;
+  kept += b.kept;
+  if (isatty(STDERR_FILENO)) {
+    int width = 30;
+    int filled = total > 0 ? static_cast<int>(width * std::min(done, total) / total) : width;
+    std::fprintf(stderr, "\r  seed %s: [%s%s] %lld/%lld rows", seed.c_str(),
+                 std::string(static_cast<size_t>(filled), '#').c_str(),
+                 std::string(static_cast<size_t>(width - filled), ' ').c_str(),
+                 static_cast<long long>(done), static_cast<long long>(total));
+    std::fflush(stderr);
+    bar_shown = true;
+  } else {
+    spdlog::info("seed {}: reversed {} {} row(s) of {} (chunk {}); {}/{} rows done{}", seed,
+                 b.rows, b.op, b.table, b.chunk_id, done, total,
+                 b.kept ? ", " + std::to_string(b.kept) + " changed since the deploy kept" : "");
+  }
+}
+
+void LedgerProgress::Finish(const std::string& seed) {
+  if (bar_shown) std::fprintf(stderr, "\n");
+  bar_shown = false;
+  if (kept > 0)
+    spdlog::warn("seed {}: {} row(s) changed after the deploy were kept as they are "
+                 "(policy on_modified: keep)", seed, kept);
+}
+
+namespace {
 
 std::string StepLabel(int n, int total, const Step& s) {
   return "step " + std::to_string(n) + "/" + std::to_string(total) + " [" + s.release + "] " +
@@ -224,6 +262,17 @@ Status Executor::VerifyInterruptedSwaps(int64_t run_id, std::vector<StepRecord>*
     auto current = deployer_.Current();
     if (!current.ok()) return current.status().WithContext("verifying an interrupted image swap");
     if (*current != rec.step.image_to) continue;  // not done: it runs again
+    // The swap took effect, but it is done only once its verification passes (it may be what
+    // failed): verify again now, since the fresh plan will not hold this swap any more.
+    Status verified = deployer_.Verify(SwapContextFor(plan_, rec.step.image_from, rec.step.image_to,
+                                                      rec.step.release, "", "", ""));
+    if (!verified.ok()) {
+      std::string msg = "step " + std::to_string(rec.n) + " [" + rec.step.release + "] " +
+                        DescribeStep(rec.step) + ": " + verified.message();
+      (void)journal_.MarkStepNow(run_id, rec.n, "failed", verified.message());
+      (void)journal_.FinishRun(run_id, "failed", msg);
+      return Status::Failed(msg);
+    }
     spdlog::info("step {}: the image swap to {} took effect before the interruption", rec.n,
                  rec.step.image_to);
     ORCH_RETURN_IF_ERROR(journal_.MarkStepNow(run_id, rec.n, "done"));
@@ -289,6 +338,10 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
         return Status::NeedsHuman(where + " ran, but recording it failed: " + st.message() +
                                   "\ncheck its effect, then `orchestrate force " + plan_.file +
                                   " --step " + std::to_string(rec.n) + " --mark done|pending`");
+      if (rec.step.kind == StepKind::kSwapImage)  // the swap may have taken effect: it says
+        return Status::Failed(where + " failed: " + st.message() +
+                              "\nthe database is at the last completed step; the same command "
+                              "resumes from this step (swap again, verify again).");
       return Status::Failed(
           where + " failed: " + st.message() +
           "\nnothing of this step was applied; the database is at the last completed step. Fix "
@@ -311,12 +364,16 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
   if (step.kind == StepKind::kSwapImage) {
     // Idempotent: re-run on resume whatever its recorded status.
     ORCH_RETURN_IF_ERROR(journal_.MarkStepNow(run_id, n, "started"));
-    ORCH_RETURN_IF_ERROR(deployer_.Swap(step.image_to));
+    SwapContext swap = SwapContextFor(plan_, step.image_from, step.image_to, step.release,
+                                      DirectionName(request.direction), request.meta.environment,
+                                      request.meta.reason);
+    ORCH_RETURN_IF_ERROR(deployer_.SwapTo(swap));
     auto now_running = deployer_.Current();
     if (!now_running.ok()) return now_running.status().WithContext("verifying the swap");
     if (*now_running != step.image_to)
       return Status::Failed(deployer_.Describe() + " reports " + *now_running +
                             " after the swap, not " + step.image_to);
+    ORCH_RETURN_IF_ERROR(deployer_.Verify(swap));  // the environment's `verify:` checks
     return journal_.MarkStepNow(run_id, n, "done");
   }
 
@@ -330,6 +387,14 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
           std::to_string(n) +
           " --mark done` (it took effect) or `--mark pending` (it did not; "
           "it will run again)");
+    // Outside a transaction the snapshot cannot commit with the step: it commits on its own right
+    // before (a failure here stops the step before it starts).
+    if (SnapshotsBefore(plan_.policy, step)) {
+      auto taken = Snapshots(db_, now_).CaptureNow({run_id, n, step.release, step.id}, step.sql);
+      if (!taken.ok())
+        return taken.status().WithContext("snapshot before " + step.id +
+                                          " (policy snapshot: off rolls back without one)");
+    }
     ORCH_RETURN_IF_ERROR(journal_.MarkStepNow(run_id, n, "started"));
     Status st = db_.ExecScriptNoTransaction(step.sql);
     if (!st.ok()) {
@@ -343,8 +408,16 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
     }
   }
 
+  LedgerProgress progress;
   for (int attempt = 0;; ++attempt) {
-    Status st = RunStepTransaction(request, run_id, n, step);
+    bool more = false;
+    Status st = RunStepTransaction(request, run_id, n, step, &progress, &more);
+    if (st.ok() && more) {
+      // A ledger batch committed; the next one starts with fresh retries.
+      attempt = -1;
+      if (request.interrupted && request.interrupted()) return Status::Cancelled("interrupted");
+      continue;
+    }
     if (st.code() != Code::kLockTimeout) return st;
     if (attempt >= request.lock_retries)
       return Status::Failed(st.message() + "\ngave up after " + std::to_string(attempt + 1) +
@@ -361,12 +434,46 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
 }
 
 Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, int n,
-                                    const Step& step) {
+                                    const Step& step, LedgerProgress* progress, bool* more) {
   auto txn = db_.Begin();
   if (!txn.ok()) return txn.status();
   Transaction& t = **txn;
   ORCH_RETURN_IF_ERROR(
       t.LimitWaits(request.step_lock_timeout_seconds, request.statement_timeout_seconds));
+  if (step.kind == StepKind::kUndoSeed && !step.has_undo) {
+    // The ledger, one chunk per transaction: the chunk's rows and its removal from the ledger
+    // commit together, so a resumed step continues at the next chunk.
+    auto batch = ReverseNewestChunk(db_, t, step.id, plan_.policy.on_modified);
+    if (!batch.ok()) return batch.status();
+    progress->Update(step.id, *batch);
+    if (batch->chunks_left > 0) {
+      Failpoint("before-batch-commit:" + std::to_string(n));
+      if (request.interrupted && request.interrupted()) return Status::Cancelled("interrupted");
+      ORCH_RETURN_IF_ERROR(t.Commit());
+      ++progress->batches;
+      Failpoint("after-batch:" + std::to_string(n) + ":" + std::to_string(progress->batches));
+      *more = true;
+      return Status::Ok();
+    }
+    progress->Finish(step.id);
+  }
+  std::optional<LedgerCapture> capture;
+  if (step.kind == StepKind::kRunSeed) {
+    auto cap = BeginLedgerCapture(db_, t, step, plan_.policy.batch_rows);
+    if (!cap.ok()) return cap.status();
+    capture = std::move(*cap);
+  }
+  // What the step's SQL destroys is copied first, in its transaction: the snapshot commits with
+  // the step or not at all (snapshot/snapshot.h).
+  if (step.transactional && SnapshotsBefore(plan_.policy, step)) {
+    auto taken = Snapshots(db_, now_).Capture(t, {run_id, n, step.release, step.id}, step.sql);
+    if (!taken.ok())
+      return taken.status().WithContext("snapshot before " + step.id +
+                                        " (policy snapshot: off rolls back without one)");
+    for (const SnapshotInfo& s : *taken)
+      spdlog::info("snapshot {}: {} {} ({} rows) {}", s.id, s.kind, s.table, s.rows,
+                   s.kind == "none" ? "NOT CAPTURED: " + s.description : "");
+  }
   if (step.transactional && !step.sql.empty()) {
     Status st = t.ExecScript(step.sql);
     if (!st.ok()) {
@@ -379,6 +486,7 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
       return Status::FromCode(st.code(), what + st.message());
     }
   }
+  if (capture) ORCH_RETURN_IF_ERROR(EndLedgerCapture(db_, t, *capture));
   ORCH_RETURN_IF_ERROR(journal_.RecordEffects(t, run_id, step));
   ORCH_RETURN_IF_ERROR(journal_.MarkStep(t, run_id, n, "done"));
   Failpoint("before-commit:" + std::to_string(n));

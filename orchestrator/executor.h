@@ -64,6 +64,17 @@ std::string ResumeCommand(const std::string& kind, const std::string& plan_file,
 Status AcquireRunLock(Database& db, const LockHolder& me, double timeout_seconds,
                       const std::function<bool()>& interrupted, const std::string& plan_file);
 
+struct LedgerBatch;
+
+// Progress of one ledger reversal: a bar on a terminal, a line per batch in logs.
+struct LedgerProgress {
+  int64_t total = 0, done = 0, kept = 0;
+  int batches = 0;  // committed by this process
+  bool bar_shown = false;
+  void Update(const std::string& seed, const LedgerBatch& batch);
+  void Finish(const std::string& seed);
+};
+
 class Executor {
  public:
   // The references must outlive the executor. `now` is the clock (a seam for tests).
@@ -91,7 +102,9 @@ class Executor {
                      const StepRecord& rec);
   // One attempt of a transactional step: its SQL, state-table effects and done mark, committed
   // together.
-  Status RunStepTransaction(const RunRequest& request, int64_t run_id, int n, const Step& step);
+  // A ledger reversal runs one batch per call: *more tells that batches remain.
+  Status RunStepTransaction(const RunRequest& request, int64_t run_id, int n, const Step& step,
+                            LedgerProgress* progress, bool* more);
   Status Interrupted(int64_t run_id, const RunPlan& plan, int n, int total, const Step& step);
 
   const Plan& plan_;

@@ -29,6 +29,13 @@ class FileDeployer : public Deployer {
 
   std::string Describe() const override { return "file " + path_; }
 
+  // Without the path, which differs from machine to machine (the review script's "-- where:" line
+  // names it).
+  std::vector<std::string> SwapActions(const SwapContext& swap) const override {
+    return {"write " + swap.image +
+            " into the deployer's image file (a new file renamed over the old one)"};
+  }
+
   Result<std::string> Current() override {
     std::ifstream in(path_);
     if (!in) {
@@ -99,15 +106,18 @@ std::unique_ptr<Deployer> MakeFileDeployer(const std::string& path) {
   return std::make_unique<FileDeployer>(path);
 }
 
-Result<std::unique_ptr<Deployer>> MakeDeployer(const DeployerSpec& spec) {
+Result<std::unique_ptr<Deployer>> MakeDeployer(const DeployerSpec& spec,
+                                               const std::vector<Release>* releases) {
   if (spec.kind == "file") {
     auto it = spec.settings.find("path");
     if (it == spec.settings.end() || it->second.empty())
       return Status::Invalid(spec.pos.str() + ": a file deployer needs 'path'");
     return MakeFileDeployer(it->second);
   }
+  for (const char* kind : {"command", "kubectl", "helm", "ssm", "gitops"})
+    if (spec.kind == kind) return MakeProcessDeployer(spec, releases);
   return Status::Invalid(spec.pos.str() + ": unknown deployer kind '" + spec.kind +
-                         "' (known: file)");
+                         "' (known: file, command, kubectl, helm, ssm, gitops)");
 }
 
 }  // namespace orchestrate

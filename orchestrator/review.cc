@@ -193,7 +193,14 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
         << "\n";
     if (s.kind == StepKind::kSwapImage) {
       out << "--   not SQL: orchestrate's deployer points the application at " << s.image_to
-          << " and reads it back to verify\n";
+          << " and reads it back to verify" << (ctx.swapper ? ":" : "") << "\n";
+      if (ctx.swapper) {
+        SwapContext swap = SwapContextFor(plan, s.image_from, s.image_to, s.release,
+                                          DirectionName(run.direction), ctx.environment, "");
+        for (const auto& line : ctx.swapper->SwapActions(swap)) out << "--     " << line << "\n";
+        for (const auto& line : ctx.swapper->VerifyActions())
+          out << "--     then verify: " << line << "\n";
+      }
       continue;
     }
     if (!s.sql_sha256.empty()) out << "--   sha256: " << s.sql_sha256 << "\n";

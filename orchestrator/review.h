@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "migrations/database.h"
+#include "orchestrator/deployer.h"
 #include "plans/model.h"
 #include "plans/planner.h"
 
@@ -22,8 +23,10 @@ namespace orchestrate {
 struct ReviewContext {
   const Plan* plan = nullptr;
   std::string environment;
-  std::string dialect;           // "sqlite" | "postgresql"
-  std::string deployer;          // Deployer::Describe()
+  std::string dialect;   // "sqlite" | "postgresql"
+  std::string deployer;  // Deployer::Describe()
+  // When set, the image swap step lists the exact actions (SwapActions, VerifyActions).
+  const Deployer* swapper = nullptr;
   Database* estimate = nullptr;  // when set, row estimates are added as "-- estimate:" lines
 };
 

@@ -271,6 +271,47 @@ void ParseMigrations(Reader& r, const YAML::Node& list, const std::string& dir, 
   }
 }
 
+// `tables:` of a seed: names, or {name: t, key: [columns]} for a table the ledger cannot key by
+// its primary key.
+void ParseSeedTables(Reader& r, const YAML::Node& list, Seed* seed) {
+  if (!list) return;  // CheckMap reported the missing key
+  if (!list.IsSequence() || list.size() == 0) {
+    r.Error(list,
+            "'tables' must list the tables the seed writes to, for example [countries] or "
+            "[{name: audit_log, key: [at, message]}]");
+    return;
+  }
+  for (const auto& item : list) {
+    std::string name;
+    if (item.IsScalar()) {
+      if (!r.Expand(item, item.Scalar(), &name, true)) continue;
+    } else if (item.IsMap()) {
+      if (!r.CheckMap(item, "a seed table", {"name", "key"}, {"name"})) continue;
+      if (!r.String(item, "name", &name)) continue;
+      std::vector<std::string> key;
+      if (r.StringList(item, "key", &key)) {
+        if (key.empty()) {
+          r.Error(item["key"], "'key' must name at least one column");
+          continue;
+        }
+        seed->keys[name] = key;
+      }
+    } else {
+      r.Error(item, "each table must be a name or {name: table, key: [columns]}");
+      continue;
+    }
+    if (name.empty()) {
+      r.Error(item, "a table name is empty");
+      continue;
+    }
+    if (std::find(seed->tables.begin(), seed->tables.end(), name) != seed->tables.end()) {
+      r.Error(item, "table '" + name + "' is listed twice");
+      continue;
+    }
+    seed->tables.push_back(name);
+  }
+}
+
 void ParseSeeds(Reader& r, const YAML::Node& list, const std::string& dir, Release* rel) {
   if (!list.IsSequence()) {
     r.Error(list, "'seeds' must be a list of {id, tables, sql} entries");
@@ -284,8 +325,7 @@ void ParseSeeds(Reader& r, const YAML::Node& list, const std::string& dir, Relea
     seed.pos = r.Pos(s);
     if (r.String(s, "id", &seed.id, false) && !ValidId(seed.id))
       r.Error(s["id"], "seed id '" + seed.id + "' may hold only letters, digits, '_', '-' and '.'");
-    if (r.StringList(s, "tables", &seed.tables) && seed.tables.empty())
-      r.Error(s["tables"], "'tables' must name at least one table the seed writes to");
+    ParseSeedTables(r, s["tables"], &seed);
     std::string path;
     if (r.String(s, "sql", &path)) seed.sql = ReadSql(r, s["sql"], path, dir);
     if (r.String(s, "undo", &path)) seed.undo = ReadSql(r, s["undo"], path, dir);
@@ -356,6 +396,149 @@ std::vector<std::string> ListManifests(const std::string& dir) {
   return files;
 }
 
+// The keys each deployer kind takes (besides `kind`), which of them are argv lists, and which are
+// required. docs/manifest.md describes them.
+struct DeployerKeys {
+  const char* kind;
+  std::vector<std::string> scalars, lists, required;
+};
+
+const std::vector<DeployerKeys>& KnownDeployers() {
+  static const std::vector<DeployerKeys> kinds = {
+      {"file", {"path"}, {}, {}},  // its own message for a missing path, below
+      {"command", {"timeout"}, {"set", "get", "status", "secret_env"}, {"set"}},
+      {"kubectl",
+       {"namespace", "deployment", "container", "context", "timeout"},
+       {"secret_env"},
+       {"namespace", "deployment", "container"}},
+      {"helm",
+       {"release", "chart", "namespace", "value", "store", "timeout"},
+       {"secret_env"},
+       {"release", "chart", "namespace"}},
+      {"ssm",
+       {"parameter", "region", "store", "timeout"},
+       {"trigger", "secret_env"},
+       {"parameter"}},
+      {"gitops",
+       {"repo", "file", "key", "push", "remote", "branch", "store", "timeout"},
+       {"secret_env"},
+       {"repo", "file", "key"}},
+  };
+  return kinds;
+}
+
+void ParseDeployer(Reader& r, const YAML::Node& d, const Plan& plan, Environment* env) {
+  std::string what = "the deployer of environment '" + env->name + "'";
+  DeployerSpec& spec = env->deployer;
+  spec.pos = r.Pos(d);
+  if (!d.IsMap() || !d["kind"]) {
+    r.CheckMap(d, what, {"kind"}, {"kind"});
+    return;
+  }
+  if (!r.String(d, "kind", &spec.kind)) return;
+  const DeployerKeys* keys = nullptr;
+  std::string known;
+  for (const auto& k : KnownDeployers()) {
+    known += (known.empty() ? "" : ", ") + std::string(k.kind);
+    if (spec.kind == k.kind) keys = &k;
+  }
+  if (!keys) {
+    r.Error(d["kind"], "unknown deployer kind '" + spec.kind + "' (known: " + known + ")");
+    return;
+  }
+  std::vector<std::string> allowed = {"kind"};
+  allowed.insert(allowed.end(), keys->scalars.begin(), keys->scalars.end());
+  allowed.insert(allowed.end(), keys->lists.begin(), keys->lists.end());
+  std::vector<std::string> required = keys->required;
+  required.push_back("kind");
+  if (!r.CheckMap(d, what + " (kind " + spec.kind + ")", allowed, required)) return;
+  if (spec.kind == "file" && !d["path"])
+    r.Error(d, "a file deployer needs 'path': the file that holds the running image");
+  for (const auto& key : keys->scalars) {
+    std::string v;
+    if (key == "push") {
+      bool b = false;
+      if (r.Bool(d, key, &b)) spec.settings[key] = b ? "true" : "false";
+      continue;
+    }
+    if (!r.String(d, key, &v)) continue;
+    double seconds = 0;
+    if (key == "timeout" && (!ParseDuration(v, &seconds) || seconds <= 0))
+      r.Error(d[key], "'timeout' must be a duration such as 90s, 5m or 1h");
+    else if (key == "store" && v != "tag" && v != "image" && v != "version")
+      r.Error(d[key],
+              "'store' must be tag (the part after the image's last ':'), image (the whole "
+              "reference) or version (the release's version)");
+    if ((key == "path" || key == "repo") && !v.empty()) v = JoinPath(DirName(plan.file), v);
+    spec.settings[key] = v;
+  }
+  for (const auto& key : keys->lists) {
+    std::vector<std::string> argv;
+    if (!r.StringList(d, key, &argv)) continue;
+    if (argv.empty() && key != "secret_env")
+      r.Error(d[key], "'" + key +
+                          "' must hold a program and its arguments, such as [deploy.sh, "
+                          "\"{image}\"]");
+    spec.lists[key] = argv;
+  }
+}
+
+// `verify:`: a list of {command: argv | http: URL | version: {command: argv} or {sql: text}},
+// each with optional retries, interval and timeout.
+void ParseVerify(Reader& r, const YAML::Node& list, Environment* env) {
+  if (!list.IsSequence()) {
+    r.Error(list,
+            "'verify' must be a list of checks, such as [{http: \"https://app/healthz\", "
+            "retries: 5}]");
+    return;
+  }
+  for (const auto& item : list) {
+    if (!r.CheckMap(item, "a verify check",
+                    {"command", "http", "version", "retries", "interval", "timeout"}, {}))
+      continue;
+    VerifyCheck check;
+    check.pos = r.Pos(item);
+    int kinds = (item["command"] ? 1 : 0) + (item["http"] ? 1 : 0) + (item["version"] ? 1 : 0);
+    if (kinds != 1) {
+      r.Error(item, "a verify check needs exactly one of 'command', 'http' or 'version'");
+      continue;
+    }
+    if (item["command"]) {
+      check.kind = VerifyCheck::Kind::kCommand;
+      if (r.StringList(item, "command", &check.argv) && check.argv.empty())
+        r.Error(item["command"], "'command' must hold a program and its arguments");
+    } else if (item["http"]) {
+      check.kind = VerifyCheck::Kind::kHttp;
+      r.String(item, "http", &check.url);
+    } else {
+      const YAML::Node& v = item["version"];
+      if (!r.CheckMap(v, "a version check", {"command", "sql"}, {})) continue;
+      if ((v["command"] ? 1 : 0) + (v["sql"] ? 1 : 0) != 1) {
+        r.Error(v, "a version check needs exactly one of 'command' (argv) or 'sql' (a query)");
+        continue;
+      }
+      if (v["command"]) {
+        check.kind = VerifyCheck::Kind::kVersionCommand;
+        if (r.StringList(v, "command", &check.argv) && check.argv.empty())
+          r.Error(v["command"], "'command' must hold a program and its arguments");
+      } else {
+        check.kind = VerifyCheck::Kind::kVersionSql;
+        r.String(v, "sql", &check.sql, false);
+      }
+    }
+    long n = 0;
+    if (r.Int(item, "retries", 0, 1000, &n)) check.retries = static_cast<int>(n);
+    const std::pair<const char*, double*> durations[] = {{"interval", &check.interval_seconds},
+                                                         {"timeout", &check.timeout_seconds}};
+    for (const auto& [key, field] : durations) {
+      std::string s;
+      if (r.String(item, key, &s) && (!ParseDuration(s, field) || *field < 0))
+        r.Error(item[key], std::string("'") + key + "' must be a duration such as 2s or 1m");
+    }
+    env->verify.push_back(std::move(check));
+  }
+}
+
 void ParseEnvironments(Reader& r, const YAML::Node& envs, Plan* plan) {
   if (!envs.IsMap() || envs.size() == 0) {
     r.Error(envs, "'environments' must map at least one environment name to its settings");
@@ -371,27 +554,14 @@ void ParseEnvironments(Reader& r, const YAML::Node& envs, Plan* plan) {
       continue;
     }
     const YAML::Node& e = kv.second;
-    if (!r.CheckMap(e, "environment '" + env.name + "'", {"database", "deployer", "password_env"},
-                    {"database", "deployer"}))
+    if (!r.CheckMap(e, "environment '" + env.name + "'",
+                    {"database", "deployer", "password_env", "verify"}, {"database", "deployer"}))
       continue;
     r.String(e, "database", &env.database);
     if (r.String(e, "password_env", &env.password_env, false) && !ValidId(env.password_env))
       r.Error(e["password_env"], "'password_env' must name an environment variable");
-    const YAML::Node& d = e["deployer"];
-    if (d && r.CheckMap(d, "the deployer of environment '" + env.name + "'", {"kind", "path"},
-                        {"kind"})) {
-      env.deployer.pos = r.Pos(d);
-      r.String(d, "kind", &env.deployer.kind);
-      if (env.deployer.kind == "file") {
-        std::string p;
-        if (r.String(d, "path", &p))
-          env.deployer.settings["path"] = JoinPath(DirName(plan->file), p);
-        else if (!d["path"])
-          r.Error(d, "a file deployer needs 'path': the file that holds the running image");
-      } else if (!env.deployer.kind.empty()) {
-        r.Error(d["kind"], "unknown deployer kind '" + env.deployer.kind + "' (known: file)");
-      }
-    }
+    if (e["deployer"]) ParseDeployer(r, e["deployer"], *plan, &env);
+    if (e["verify"]) ParseVerify(r, e["verify"], &env);
     plan->environments[env.name] = env;
     if (plan->default_environment.empty()) plan->default_environment = env.name;
   }
@@ -401,7 +571,8 @@ void ParseEnvironments(Reader& r, const YAML::Node& envs, Plan* plan) {
 void ParsePolicy(Reader& r, const YAML::Node& p, Policy* policy) {
   if (!r.CheckMap(p, "'policy'",
                   {"require_reason", "allow_major", "window_days", "snapshot", "batch_rows",
-                   "lock_timeout", "lock_retries", "statement_timeout", "run_lock_timeout"},
+                   "lock_timeout", "lock_retries", "statement_timeout", "run_lock_timeout",
+                   "on_modified"},
                   {}))
     return;
   r.Bool(p, "require_reason", &policy->require_reason);
@@ -415,6 +586,13 @@ void ParsePolicy(Reader& r, const YAML::Node& p, Policy* policy) {
   else if (!s.empty())
     policy->snapshot = s;
   if (r.Int(p, "lock_retries", 0, 100, &n)) policy->lock_retries = static_cast<int>(n);
+  s.clear();
+  if (r.String(p, "on_modified", &s) && s != "fail" && s != "keep" && s != "revert")
+    r.Error(p["on_modified"],
+            "'on_modified' must be fail (stop and list the rows), keep (leave rows changed since "
+            "the deploy as they are) or revert (give them back their old values anyway)");
+  else if (!s.empty())
+    policy->on_modified = s;
   const std::pair<const char*, double*> durations[] = {
       {"lock_timeout", &policy->lock_timeout_seconds},
       {"statement_timeout", &policy->statement_timeout_seconds},
@@ -445,6 +623,21 @@ void CheckUniqueness(Plan* plan, std::vector<std::string>* errors) {
                           sit->second.str() + "): seed ids must be unique across releases");
     }
   }
+}
+
+// One diagnostic per line: a line break quoted from the manifest (in a key or a value) is shown as
+// "\n", so that no part of a diagnostic can pass for a diagnostic of its own.
+std::string OneLine(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else
+      out += c;
+  }
+  return out;
 }
 
 void OrderReleases(Plan* plan) {
@@ -593,7 +786,7 @@ Result<Plan> LoadPlan(const std::string& plan_path, const VarLookup& lookup) {
     errors.push_back(plan_path + ": the plan lists no release manifests: add at least one");
   if (!errors.empty()) {
     std::string msg;
-    for (size_t i = 0; i < errors.size(); ++i) msg += (i ? "\n" : "") + errors[i];
+    for (size_t i = 0; i < errors.size(); ++i) msg += (i ? "\n" : "") + OneLine(errors[i]);
     return Status::Invalid(msg);
   }
   OrderReleases(&plan);

@@ -39,7 +39,12 @@ struct Migration {
 
 struct Seed {
   std::string id;
+  // The tables the seed may write to: the row ledger records every row it inserts, updates or
+  // deletes in them, and a write to any other table fails the seed.
   std::vector<std::string> tables;
+  // `key:` columns declared for a table (`tables: [{name: t, key: [a, b]}]`): how the ledger finds
+  // a row again in a table without a primary key. Empty for tables keyed by their primary key.
+  std::map<std::string, std::vector<std::string>> keys;
   SqlFile sql;
   std::optional<SqlFile> undo;
   SourcePos pos;
@@ -63,6 +68,24 @@ struct Release {
 struct DeployerSpec {
   std::string kind = "file";
   std::map<std::string, std::string> settings;  // kind-specific keys, already expanded
+  // Kind-specific argv lists (command: set, get, status; ssm: trigger), already expanded; their
+  // {image}-style placeholders are filled in by the deployer. Also `secret_env`: names of
+  // environment variables whose values never appear in output or logs.
+  std::map<std::string, std::vector<std::string>> lists;
+  SourcePos pos;
+};
+
+// A check that runs after an image swap (`verify:` of an environment): a command's argv, an HTTP
+// URL (fetched with curl), or a version check whose trimmed output must equal the target version.
+struct VerifyCheck {
+  enum class Kind { kCommand, kHttp, kVersionCommand, kVersionSql };
+  Kind kind = Kind::kCommand;
+  std::vector<std::string> argv;  // kCommand, kVersionCommand
+  std::string url;                // kHttp
+  std::string sql;                // kVersionSql: run on the environment's database
+  int retries = 0;                // attempts after the first
+  double interval_seconds = 2;    // between attempts
+  double timeout_seconds = 30;    // per attempt
   SourcePos pos;
 };
 
@@ -73,6 +96,7 @@ struct Environment {
   // password appears neither in the plan nor in the URL.
   std::string password_env;
   DeployerSpec deployer;
+  std::vector<VerifyCheck> verify;  // in order; all must pass after an image swap
   SourcePos pos;
 };
 
@@ -82,6 +106,9 @@ struct Policy {
   int window_days = 0;       // 0: no limit
   std::string snapshot = "on-destroy";
   int batch_rows = 5000;
+  // A row the ledger recorded that was changed after the deploy: fail the rollback listing the
+  // rows (default), keep the row as it is now, or revert it anyway.
+  std::string on_modified = "fail";
   // How long a run waits for another run's lock (`--lock-timeout` overrides).
   double run_lock_timeout_seconds = 10;
   // Per step: how long a statement may wait for a database lock (so a rollback never queues

@@ -96,6 +96,10 @@ std::string FingerprintOf(const RunPlan& plan) {
     field(s.irreversible ? "i" : "-");
     field(s.image_from);
     field(s.image_to);
+    for (const auto& t : s.tables) {
+      field("table " + t.name);
+      for (const auto& k : t.key) field("key " + k);
+    }
   }
   return Sha256Hex(canon);
 }
@@ -209,12 +213,14 @@ Result<RunPlan> PlanDeploy(const Plan& plan, const CurrentState& state, const st
       s.id = seed.id;
       s.sql = seed.sql.text;
       s.sql_sha256 = seed.sql.sha256;
+      for (const auto& t : seed.tables) {
+        auto key = seed.keys.find(t);
+        s.tables.push_back({t, key == seed.keys.end() ? std::vector<std::string>{} : key->second});
+      }
       if (seed.undo) {
         s.has_undo = true;
         s.down_sql = seed.undo->text;
         s.down_sha256 = seed.undo->sha256;
-      } else {
-        s.note = "no undo: a rollback leaves the rows it writes";
       }
       out.steps.push_back(std::move(s));
     }
@@ -294,8 +300,6 @@ Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state, const 
       if (it->has_undo) {
         s.sql = it->undo_sql;
         s.sql_sha256 = Sha256Hex(it->undo_sql);
-      } else {
-        s.note = "no undo SQL: the rows this seed wrote stay";
       }
       db_steps.push_back(std::move(s));
     }

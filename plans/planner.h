@@ -23,6 +23,12 @@ enum class StepKind {
 const char* StepKindName(StepKind kind);
 bool StepKindFromName(const std::string& name, StepKind* kind);
 
+// A table a seed writes to, with the `key:` columns declared for it (empty: its primary key).
+struct LedgerTable {
+  std::string name;
+  std::vector<std::string> key;
+};
+
 struct Step {
   StepKind kind = StepKind::kApplyMigration;
   std::string release;  // the release this step belongs to
@@ -37,6 +43,8 @@ struct Step {
   // kSwapImage: from -> to. kRecordRelease: image and order of the release.
   std::string image_from, image_to;
   std::string order;
+  // kRunSeed: the tables whose rows the ledger records while the seed runs.
+  std::vector<LedgerTable> tables;
   std::string note;  // a warning worth showing with the step
 };
 

@@ -39,7 +39,8 @@ std::string DescribeStep(const Step& s) {
     case StepKind::kRunSeed:
       return "run seed " + s.id;
     case StepKind::kUndoSeed:
-      return s.has_undo ? "undo seed " + s.id : "forget seed " + s.id;
+      return s.has_undo ? "undo seed " + s.id + " (its undo SQL)"
+                        : "reverse seed " + s.id + " (the rows its ledger recorded)";
     case StepKind::kRecordRelease:
       return "record release " + s.release + " as deployed";
     case StepKind::kForgetRelease:
@@ -103,6 +104,12 @@ std::string StepToJson(const Step& s) {
             {"image_to", s.image_to},
             {"order", s.order},
             {"note", s.note}};
+  // Only seeds have tables; other steps keep the record (and the fingerprint) they always had.
+  if (!s.tables.empty()) {
+    json tables = json::array();
+    for (const auto& t : s.tables) tables.push_back({{"name", t.name}, {"key", t.key}});
+    j["tables"] = tables;
+  }
   return j.dump();
 }
 
@@ -125,6 +132,11 @@ Result<Step> StepFromJson(const std::string& text) {
     s.image_to = j.at("image_to").get<std::string>();
     s.order = j.at("order").get<std::string>();
     s.note = j.at("note").get<std::string>();
+    if (j.contains("tables")) {
+      for (const auto& t : j.at("tables"))
+        s.tables.push_back({t.at("name").get<std::string>(),
+                            t.at("key").get<std::vector<std::string>>()});
+    }
     return s;
   } catch (const json::exception& e) {
     return Status::Invalid(std::string("malformed step record: ") + e.what());

@@ -21,6 +21,9 @@ using sqlite_api::sqlite3;
 using sqlite_api::sqlite3_stmt;
 
 constexpr int kBusyTimeoutMs = 5000;
+// How long one attempt to claim the run lock waits for another writer; AcquireRunLock retries
+// until --lock-timeout, so a claim never waits past it for a step that someone else runs.
+constexpr int kClaimBusyTimeoutMs = 100;
 // SQLITE_TRANSIENT names sqlite3_destructor_type unqualified, which is inside sqlite_api here.
 const sqlite_api::sqlite3_destructor_type kTransient =
     reinterpret_cast<sqlite_api::sqlite3_destructor_type>(-1);
@@ -284,9 +287,19 @@ class SqliteDatabase : public Database {
 
   Result<bool> TryLock(const LockHolder& me, LockHolder* holder) override {
     if (locked_) return true;
+    // A held lock is seen by a read first: a reader does not wait for the write lock that the
+    // holder's running step keeps (WAL), so --lock-timeout is kept while a slow step runs.
+    auto current = LockHolderNow();
+    if (current.ok() && *current && !((*current)->host == me.host && (*current)->pid == me.pid)) {
+      *holder = **current;
+      return false;
+    }
+    sqlite_api::sqlite3_busy_timeout(db_, kClaimBusyTimeoutMs);
     auto txn = Begin();
+    const bool busy = !txn.ok() && sqlite_api::sqlite3_errcode(db_) == SQLITE_BUSY;
+    sqlite_api::sqlite3_busy_timeout(db_, kBusyTimeoutMs);
     if (!txn.ok()) {
-      if (sqlite_api::sqlite3_errcode(db_) == SQLITE_BUSY) {
+      if (busy) {
         holder->owner = "another process";
         holder->command = "a write transaction (the database is busy)";
         return false;

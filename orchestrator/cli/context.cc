@@ -10,6 +10,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "orchestrator/verify.h"
 #include "plans/manifest.h"
 
 namespace orchestrate::cli {
@@ -89,9 +90,11 @@ Result<Context> OpenContext(const GlobalOptions& g) {
   auto db = OpenDatabase(ctx->env.database, DirName(g.plan_path));
   if (!db.ok()) return db.status().WithContext("environment '" + ctx->env.name + "'");
   ctx->db = std::move(db).value();
-  auto deployer = MakeDeployer(ctx->env.deployer);
+  auto deployer = MakeDeployer(ctx->env.deployer, &ctx->plan.releases);
   if (!deployer.ok()) return deployer.status();
-  ctx->deployer = std::move(deployer).value();
+  // The environment's `verify:` checks run after every image swap; the database (owned by the
+  // context, like the deployer) answers `version: {sql: ...}` checks.
+  ctx->deployer = WithVerification(std::move(deployer).value(), ctx->env.verify, ctx->db.get());
   return ctx;
 }
 

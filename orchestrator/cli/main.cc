@@ -130,6 +130,36 @@ int main(int argc, char** argv) {
   forcecmd->add_option("--mark", force.mark, "with --step: done or pending")
       ->check(CLI::IsMember({"done", "pending"}));
 
+  cli::ImportCommandOptions import;
+  auto* importcmd = app.add_subcommand(
+      "import",
+      "write a plan (plan.yaml + releases/) from another tool's migrations, referenced in place");
+  importcmd
+      ->add_option("FORMAT", import.format, "golang-migrate, flyway, sqitch, diesel, liquibase-sql")
+      ->required();
+  importcmd
+      ->add_option("DIR", import.dir,
+                   "the tool's migrations (or project) folder; liquibase-sql: or a changelog")
+      ->required();
+  importcmd->add_option("-o,--out", import.out, "the folder to write plan.yaml and releases/ to")
+      ->required();
+  importcmd->add_option("--group-by", import.group_by,
+                        "releases of several migrations: tag (sqitch), prefix, or N per release "
+                        "(default: one release per migration)");
+  importcmd->add_option("--app", import.app, "the app name (default: sqitch %project, else DIR's)");
+  importcmd->add_flag("--force", import.force, "replace an existing OUT/plan.yaml and releases");
+
+  cli::SnapshotsOptions snaps;
+  auto* snapshotscmd = app.add_subcommand(
+      "snapshots", "the data rollbacks destroyed: list, restore ID (after a re-deploy), prune");
+  AddCommon(snapshotscmd, g, true);
+  snapshotscmd->add_option("ACTION", snaps.action, "list (the default), restore or prune")
+      ->check(CLI::IsMember({"list", "restore", "prune"}));
+  snapshotscmd->add_option("ID", snaps.id, "restore: the snapshot to put back (see list)");
+  snapshotscmd->add_option("--older-than", snaps.older_than,
+                           "prune: only snapshots older than this, e.g. 7d, 12h, 30m (default: "
+                           "all)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -155,5 +185,10 @@ int main(int argc, char** argv) {
   if (history->parsed()) return cli::CmdHistory(g, history_limit);
   if (validate->parsed()) return cli::CmdValidate(g);
   if (forcecmd->parsed()) return cli::CmdForce(g, force);
+  if (snapshotscmd->parsed()) return cli::CmdSnapshots(g, snaps);
+  if (importcmd->parsed()) {
+    import.command_line = "orchestrate " + g.command_line;
+    return cli::CmdImport(import);
+  }
   return 64;
 }

@@ -36,6 +36,19 @@ struct ForceOptions {
   std::string mark;  // done | pending
 };
 
+// `orchestrate import` takes no PLAN: it writes one (see orchestrator/importers/importers.h).
+struct ImportCommandOptions {
+  std::string format, dir, out, group_by, app;
+  bool force = false;
+  std::string command_line;
+};
+
+struct SnapshotsOptions {
+  std::string action = "list";  // list | restore | prune
+  std::string id;               // restore: the snapshot
+  std::string older_than;       // prune: "7d", "12h", ...; empty: all
+};
+
 // Each returns the process exit code (DESIGN.md: 0 done, 1 nothing to do or declined, 2 failed,
 // 3 needs a human, 64 usage).
 int CmdDeploy(const GlobalOptions& g, const RunOptions& o);
@@ -47,5 +60,7 @@ int CmdCheck(const GlobalOptions& g, const RunOptions& o, bool allow_major);
 int CmdHistory(const GlobalOptions& g, int limit);
 int CmdValidate(const GlobalOptions& g);
 int CmdForce(const GlobalOptions& g, const ForceOptions& o);
+int CmdSnapshots(const GlobalOptions& g, const SnapshotsOptions& o);
+int CmdImport(const ImportCommandOptions& o);
 
 }  // namespace orchestrate::cli

@@ -2,12 +2,14 @@
 // the target: "previous" or an already deployed older release means a rollback, anything else a
 // deploy.
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "migrations/journal.h"
 #include "orchestrator/cli/context.h"
 #include "orchestrator/cli/run_command.h"
 #include "orchestrator/executor.h"
 #include "plans/render.h"
+#include "snapshot/snapshot.h"
 
 namespace orchestrate::cli {
 
@@ -32,7 +34,51 @@ int CmdPlan(const GlobalOptions& g, const RunOptions& o, bool rollback) {
   if (!ctx.ok()) return Fail(ctx.status());
   auto plan = PreviewPlan(*ctx, o, rollback);
   if (!plan.ok()) return Fail(plan.status());
-  std::cout << (g.output == "json" ? RenderPlanJson(*plan) : RenderPlanText(*plan));
+  // What the image swap runs and how it is verified: not part of the plan's fingerprint (the
+  // deployer can change without the plan changing), so shown beside it.
+  nlohmann::json swaps = nlohmann::json::array();
+  std::string text;
+  for (size_t i = 0; i < plan->steps.size(); ++i) {
+    const Step& s = plan->steps[i];
+    if (s.kind != StepKind::kSwapImage) continue;
+    SwapContext swap = SwapContextFor(ctx->plan, s.image_from, s.image_to, s.release,
+                                      DirectionName(plan->direction), ctx->env.name, o.reason);
+    auto actions = ctx->deployer->SwapActions(swap);
+    swaps.push_back({{"step", i + 1}, {"actions", actions}});
+    text +=
+        "image swap (step " + std::to_string(i + 1) + ") by " + ctx->deployer->Describe() + ":\n";
+    for (const auto& a : actions) text += "  " + a + "\n";
+  }
+  auto checks = ctx->deployer->VerifyActions();
+  if (!swaps.empty()) {
+    if (checks.empty())
+      text += "verify: none (environment " + ctx->env.name + " declares no verify: checks)\n";
+    for (const auto& c : checks) text += "verify: " + c + "\n";
+  }
+  // What the snapshots will copy before destructive steps, sized from the database now.
+  nlohmann::json captures = nlohmann::json::array();
+  auto planned = EstimatePlan(*ctx->db, ctx->plan.policy, *plan);
+  if (!planned.ok()) return Fail(planned.status().WithContext("estimating snapshots"));
+  for (const PlannedSnapshot& p : *planned) {
+    text += "snapshot before step " + std::to_string(p.step) + ": " + DescribeEstimate(p.estimate) +
+            "\n";
+    captures.push_back({{"step", p.step},
+                        {"table", p.estimate.table},
+                        {"kind", p.estimate.kind},
+                        {"columns", p.estimate.columns},
+                        {"rows", p.estimate.rows},
+                        {"bytes", p.estimate.bytes},
+                        {"description", p.estimate.description}});
+  }
+  if (g.output == "json") {
+    nlohmann::json j = nlohmann::json::parse(RenderPlanJson(*plan));
+    j["image_swaps"] = swaps;
+    j["verify"] = checks;
+    j["snapshots"] = captures;
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << RenderPlanText(*plan) << text;
+  }
   return 0;
 }
 

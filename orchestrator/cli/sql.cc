@@ -13,6 +13,7 @@ ReviewContext ReviewContextOf(const Context& ctx) {
   rc.environment = ctx.env.name;
   rc.dialect = ctx.db->Dialect();
   rc.deployer = ctx.deployer->Describe();
+  rc.swapper = ctx.deployer.get();
   rc.estimate = ctx.db.get();
   return rc;
 }

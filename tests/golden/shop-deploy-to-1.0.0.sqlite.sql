@@ -226,4 +226,5 @@ INSERT INTO orchestrate_releases (version, seq, image, release_order, deployed_a
 COMMIT;
 
 -- step 9 of 9: [1.0.0] swap image (none) -> registry.example.com/shop:1.0.0
---   not SQL: orchestrate's deployer points the application at registry.example.com/shop:1.0.0 and reads it back to verify
+--   not SQL: orchestrate's deployer points the application at registry.example.com/shop:1.0.0 and reads it back to verify:
+--     write registry.example.com/shop:1.0.0 into the deployer's image file (a new file renamed over the old one)

@@ -136,7 +136,8 @@ DELETE FROM orchestrate_releases WHERE version = '1.2.0';
 COMMIT;
 
 -- step 13 of 20: [1.0.0] swap image registry.example.com/shop:1.3.0 -> registry.example.com/shop:1.0.0
---   not SQL: orchestrate's deployer points the application at registry.example.com/shop:1.0.0 and reads it back to verify
+--   not SQL: orchestrate's deployer points the application at registry.example.com/shop:1.0.0 and reads it back to verify:
+--     write registry.example.com/shop:1.0.0 into the deployer's image file (a new file renamed over the old one)
 
 -- step 14 of 20: [1.1.0] undo seed order_statuses_refunded
 --   sha256: 91c431acb2f4774a847263f1d2ec1ca5f8193995bee5626e723635f387407d8c

@@ -458,12 +458,12 @@ TEST_F(LoadPlanTest, UnknownKeyInAPlan) {
         "  local:\n"
         "    database: sqlite:shop.db\n"
         "    deployer: {kind: file, path: shop.image}\n"
-        "    verify: []\n");
+        "    healthcheck: []\n");
   WriteRelease("releases/1.0.0.yaml", "1.0.0");
   std::string msg = LoadError();
   EXPECT_EQ(msg, P("plan.yaml") +
-                     ":7:5: unknown key 'verify' in environment 'local' (allowed: database, "
-                     "deployer, password_env)");
+                     ":7:5: unknown key 'healthcheck' in environment 'local' (allowed: database, "
+                     "deployer, password_env, verify)");
 }
 
 TEST_F(LoadPlanTest, ListWhereAStringIsExpected) {
@@ -665,7 +665,9 @@ TEST_F(LoadPlanTest, UnknownDeployerKind) {
         "    deployer: {kind: ftp}\n");
   WriteRelease("releases/1.0.0.yaml", "1.0.0");
   std::string msg = LoadError();
-  EXPECT_EQ(msg, P("plan.yaml") + ":6:22: unknown deployer kind 'ftp' (known: file)");
+  EXPECT_EQ(msg, P("plan.yaml") +
+                     ":6:22: unknown deployer kind 'ftp' (known: file, command, kubectl, helm, "
+                     "ssm, gitops)");
 }
 
 TEST_F(LoadPlanTest, FileDeployerNeedsAPath) {
@@ -791,7 +793,9 @@ TEST_F(LoadPlanTest, ReportsEveryErrorAtOnce) {
   ASSERT_EQ(lines.size(), 6u) << msg;
   EXPECT_EQ(lines[0].rfind(plan + ":3:1: unknown key 'colour' in the plan", 0), 0u) << msg;
   EXPECT_EQ(lines[1].rfind(plan + ":6:22: variable NOPE is not set", 0), 0u) << msg;
-  EXPECT_EQ(lines[2], plan + ":7:22: unknown deployer kind 'ftp' (known: file)");
+  EXPECT_EQ(lines[2], plan +
+                          ":7:22: unknown deployer kind 'ftp' (known: file, command, kubectl, "
+                          "helm, ssm, gitops)");
   EXPECT_EQ(lines[3], r1 + ":1:1: a release manifest is missing the required key 'image'");
   EXPECT_EQ(lines[4], r1 + ":2:8: 'order' must be code-first or schema-first");
   EXPECT_EQ(lines[5],

@@ -1,0 +1,741 @@
+#include "migrations/ledger.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <map>
+
+namespace orchestrate {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr int kShowRows = 10;  // conflicting rows listed in an error
+constexpr int64_t kXidModulus = int64_t{1} << 32;
+
+bool IsPostgres(const Database& db) { return db.Dialect() == "postgresql"; }
+
+std::string SqlString(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  return out + "'";
+}
+
+std::string Join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? sep : "") + parts[i];
+  return out;
+}
+
+// SQLite compares table names case-insensitively (ASCII).
+std::string Lower(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+std::string SeedLabel(const Step& seed) {
+  return "seed " + seed.id + " (release " + seed.release + ")";
+}
+
+// ---- the catalog --------------------------------------------------------------------------------
+
+Result<LedgerTableInfo> ResolveTable(Database& db, Transaction& txn, const Step& seed,
+                                     const LedgerTable& declared) {
+  LedgerTableInfo info;
+  std::vector<std::string> pk;
+  if (IsPostgres(db)) {
+    auto rel = txn.Query("SELECT to_regclass($1)::text", {declared.name});
+    if (!rel.ok()) return rel.status();
+    if (rel->rows.empty() || !rel->rows[0][0])
+      return Status::Invalid(SeedLabel(seed) + " declares table '" + declared.name +
+                             "', which does not exist: create it in a migration of this or an "
+                             "earlier release, or fix the seed's tables: list");
+    info.name = *rel->rows[0][0];
+    auto cols = txn.Query(
+        "SELECT a.attname, a.attgenerated <> '' FROM pg_attribute a WHERE a.attrelid = "
+        "$1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+        {info.name});
+    if (!cols.ok()) return cols.status();
+    for (const auto& r : cols->rows)
+      if (r[1].value_or("f") != "t") info.columns.push_back(*r[0]);
+    auto keys = txn.Query(
+        "SELECT a.attname FROM pg_index i, unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, "
+        "ord) JOIN pg_attribute a ON a.attnum = k.attnum WHERE i.indrelid = $1::regclass AND "
+        "i.indisprimary AND a.attrelid = i.indrelid ORDER BY k.ord",
+        {info.name});
+    if (!keys.ok()) return keys.status();
+    for (const auto& r : keys->rows) pk.push_back(*r[0]);
+  } else {
+    info.name = declared.name;
+    auto cols = txn.Query("SELECT name, pk, hidden FROM pragma_table_xinfo($1) ORDER BY cid",
+                          {declared.name});
+    if (!cols.ok()) return cols.status();
+    if (cols->rows.empty())
+      return Status::Invalid(SeedLabel(seed) + " declares table '" + declared.name +
+                             "', which does not exist: create it in a migration of this or an "
+                             "earlier release, or fix the seed's tables: list");
+    std::vector<std::pair<long, std::string>> pk_cols;
+    for (const auto& r : cols->rows) {
+      if (ToLong(r[2]) == 0) info.columns.push_back(*r[0]);
+      if (ToLong(r[1]) > 0) pk_cols.emplace_back(ToLong(r[1]), *r[0]);
+    }
+    std::sort(pk_cols.begin(), pk_cols.end());
+    for (const auto& [_, name] : pk_cols) pk.push_back(name);
+  }
+  if (!declared.key.empty()) {
+    for (const auto& k : declared.key)
+      if (std::find(info.columns.begin(), info.columns.end(), k) == info.columns.end())
+        return Status::Invalid(SeedLabel(seed) + ": key column '" + k + "' of table '" +
+                               declared.name + "' does not exist (columns: " +
+                               Join(info.columns, ", ") + ")");
+    info.key = declared.key;
+  } else if (!pk.empty()) {
+    info.key = pk;
+  } else {
+    return Status::Invalid(
+        SeedLabel(seed) + ": table '" + declared.name +
+        "' has no primary key, so the ledger cannot find its rows again; declare key columns "
+        "that identify a row: tables: [{name: " +
+        declared.name + ", key: [column, ...]}]");
+  }
+  return info;
+}
+
+// A foreign key that references `table`: the child table and the column pairs.
+struct ForeignKey {
+  std::string child;                           // quoted, ready for SQL
+  std::vector<std::string> child_cols, parent_cols;  // quoted
+  std::string name;
+  std::string child_name, child_columns;  // for messages
+};
+
+Result<std::vector<ForeignKey>> ReferencingKeys(Database& db, Transaction& txn,
+                                                const std::string& table,
+                                                const std::vector<std::string>& parent_pk) {
+  std::vector<ForeignKey> out;
+  if (IsPostgres(db)) {
+    auto rows = txn.Query(
+        "SELECT c.conname, c.conrelid::regclass::text, (SELECT string_agg(quote_ident(a.attname), "
+        "',' ORDER BY k.ord) FROM unnest(c.conkey) WITH ORDINALITY k(attnum, ord) JOIN "
+        "pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum), (SELECT "
+        "string_agg(quote_ident(a.attname), ',' ORDER BY k.ord) FROM unnest(c.confkey) WITH "
+        "ORDINALITY k(attnum, ord) JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = "
+        "k.attnum) FROM pg_constraint c WHERE c.contype = 'f' AND c.confrelid = $1::regclass "
+        "ORDER BY 1",
+        {table});
+    if (!rows.ok()) return rows.status();
+    auto split = [](const std::string& s) {
+      std::vector<std::string> parts;
+      size_t start = 0;
+      for (size_t i = 0; i <= s.size(); ++i)
+        if (i == s.size() || s[i] == ',') {
+          parts.push_back(s.substr(start, i - start));
+          start = i + 1;
+        }
+      return parts;
+    };
+    for (const auto& r : rows->rows)
+      out.push_back({*r[1], split(*r[2]), split(*r[3]), *r[0], *r[1], *r[2]});
+    return out;
+  }
+  auto rows = txn.Query(
+      "SELECT m.name, f.id, f.\"from\", f.\"to\" FROM sqlite_master m, "
+      "pragma_foreign_key_list(m.name) f WHERE m.type = 'table' AND lower(f.\"table\") = "
+      "lower($1) ORDER BY m.name, f.id, f.seq",
+      {table});
+  if (!rows.ok()) return rows.status();
+  std::map<std::pair<std::string, long>, ForeignKey> by_id;
+  for (const auto& r : rows->rows) {
+    auto& fk = by_id[{*r[0], ToLong(r[1])}];
+    fk.child = db.QuoteIdent(*r[0]);
+    fk.child_name = *r[0];
+    fk.child_columns += (fk.child_columns.empty() ? "" : ",") + *r[2];
+    fk.name = *r[0] + " foreign key " + std::to_string(ToLong(r[1]));
+    fk.child_cols.push_back(db.QuoteIdent(*r[2]));
+    size_t i = fk.parent_cols.size();
+    fk.parent_cols.push_back(r[3] ? db.QuoteIdent(*r[3])
+                                  : (i < parent_pk.size() ? db.QuoteIdent(parent_pk[i]) : ""));
+  }
+  for (auto& [_, fk] : by_id) out.push_back(std::move(fk));
+  return out;
+}
+
+// ---- capture ------------------------------------------------------------------------------------
+
+// jsonb_build_object('k1', x.k1, ...) over `names`.
+std::string PgObject(Database& db, const std::vector<std::string>& names, const std::string& alias) {
+  std::vector<std::string> parts;
+  for (const auto& n : names) parts.push_back(SqlString(n) + ", " + alias + "." + db.QuoteIdent(n));
+  return "jsonb_build_object(" + Join(parts, ", ") + ")";
+}
+
+// The plpgsql body that appends one statement's rows to the ledger, chunked.
+std::string PgCaptureFunction(Database& db, const LedgerCapture& cap, const LedgerTableInfo& t,
+                              const std::string& fn) {
+  std::string meta = SqlString(cap.seed_id) + ", " + SqlString(cap.release) + ", " +
+                     SqlString(t.name) + ", ";
+  std::string keys = SqlString(json(t.key).dump());
+  std::string cols = SqlString(json(t.columns).dump());
+  std::string batch = std::to_string(cap.batch_rows);
+  std::string insert_head =
+      "INSERT INTO orchestrate_ledger (id, seed_id, release, table_name, op, key_columns, "
+      "column_names, row_count, xid, old_rows, new_rows) SELECT (SELECT COALESCE(MAX(id), 0) FROM "
+      "orchestrate_ledger) + row_number() OVER (ORDER BY orchestrate_chunk), " +
+      meta;
+  std::string chunked = "(row_number() OVER () - 1) / " + batch + " AS orchestrate_chunk";
+  std::string key_match;
+  for (size_t i = 0; i < t.key.size(); ++i)
+    key_match += (i ? " AND " : "") + std::string("n.") + db.QuoteIdent(t.key[i]) + " = o." +
+                 db.QuoteIdent(t.key[i]);
+  return "CREATE FUNCTION " + fn +
+         "() RETURNS trigger LANGUAGE plpgsql AS $orchestrate$\nBEGIN\n"
+         "  IF TG_OP = 'TRUNCATE' THEN\n"
+         "    RAISE EXCEPTION 'seed % truncated table %: the ledger cannot record that; use DELETE',"
+         " " +
+         SqlString(cap.seed_id) + ", " + SqlString(t.name) +
+         ";\n"
+         "  ELSIF TG_OP = 'INSERT' THEN\n    " +
+         insert_head + "'insert', " + keys + ", " + cols +
+         ", count(*), txid_current(), NULL, jsonb_agg(" + PgObject(db, t.key, "s") +
+         ")::text FROM (SELECT n.*, " + chunked +
+         " FROM orchestrate_new n) s GROUP BY orchestrate_chunk;\n"
+         "  ELSIF TG_OP = 'UPDATE' THEN\n"
+         "    IF EXISTS (SELECT 1 FROM orchestrate_old o WHERE NOT EXISTS (SELECT 1 FROM "
+         "orchestrate_new n WHERE " +
+         key_match +
+         ")) THEN\n"
+         "      RAISE EXCEPTION 'seed % changed the key columns (%) of rows of table %: the ledger "
+         "finds rows by key; declare other key: columns or do not update them', " +
+         SqlString(cap.seed_id) + ", " + SqlString(Join(t.key, ", ")) + ", " + SqlString(t.name) +
+         ";\n    END IF;\n    " + insert_head + "'update', " + keys + ", " + cols +
+         ", count(*), txid_current(), jsonb_agg(" + PgObject(db, t.columns, "s") +
+         ")::text, jsonb_agg(" + PgObject(db, t.key, "s") + ")::text FROM (SELECT o.*, " +
+         chunked +
+         " FROM orchestrate_old o) s GROUP BY orchestrate_chunk;\n"
+         "  ELSE\n    " +
+         insert_head + "'delete', " + keys + ", " + cols +
+         ", count(*), txid_current(), jsonb_agg(" + PgObject(db, t.columns, "s") +
+         ")::text, NULL FROM (SELECT o.*, " + chunked +
+         " FROM orchestrate_old o) s GROUP BY orchestrate_chunk;\n"
+         "  END IF;\n  RETURN NULL;\nEND\n$orchestrate$";
+}
+
+std::string PgFunctionName(size_t i) { return "orchestrate_ledger_capture_" + std::to_string(i); }
+
+// This session's write counters per table, as "ins/upd/del" (see LedgerCapture).
+const char kWriteCounters[] =
+    "SELECT relid::regclass::text, n_tup_ins || '/' || n_tup_upd || '/' || n_tup_del, n_tup_ins, "
+    "n_tup_upd, n_tup_del FROM pg_stat_xact_user_tables WHERE n_tup_ins + n_tup_upd + n_tup_del > "
+    "0 AND NOT starts_with(relname, 'orchestrate_') AND schemaname NOT LIKE 'pg\\_temp%' ORDER BY 1";
+
+Status PgBeginCapture(Database& db, Transaction& txn, LedgerCapture& cap) {
+  auto counters = txn.Query(kWriteCounters);
+  if (!counters.ok()) return counters.status();
+  for (const auto& r : counters->rows) cap.counters_before[*r[0]] = *r[1];
+  for (size_t i = 0; i < cap.tables.size(); ++i) {
+    const auto& t = cap.tables[i];
+    std::string fn = PgFunctionName(i);
+    ORCH_RETURN_IF_ERROR(txn.Exec(PgCaptureFunction(db, cap, t, fn)));
+    const std::string on = " ON " + t.name + " ";
+    ORCH_RETURN_IF_ERROR(txn.Exec("CREATE TRIGGER orchestrate_ledger_ins AFTER INSERT" + on +
+                                  "REFERENCING NEW TABLE AS orchestrate_new FOR EACH STATEMENT "
+                                  "EXECUTE FUNCTION " +
+                                  fn + "()"));
+    ORCH_RETURN_IF_ERROR(txn.Exec("CREATE TRIGGER orchestrate_ledger_upd AFTER UPDATE" + on +
+                                  "REFERENCING OLD TABLE AS orchestrate_old NEW TABLE AS "
+                                  "orchestrate_new FOR EACH STATEMENT EXECUTE FUNCTION " +
+                                  fn + "()"));
+    ORCH_RETURN_IF_ERROR(txn.Exec("CREATE TRIGGER orchestrate_ledger_del AFTER DELETE" + on +
+                                  "REFERENCING OLD TABLE AS orchestrate_old FOR EACH STATEMENT "
+                                  "EXECUTE FUNCTION " +
+                                  fn + "()"));
+    ORCH_RETURN_IF_ERROR(txn.Exec("CREATE TRIGGER orchestrate_ledger_trunc BEFORE TRUNCATE" + on +
+                                  "FOR EACH STATEMENT EXECUTE FUNCTION " + fn + "()"));
+  }
+  return Status::Ok();
+}
+
+Status PgEndCapture(Database& /*db*/, Transaction& txn, const LedgerCapture& cap) {
+  for (size_t i = 0; i < cap.tables.size(); ++i) {
+    const auto& t = cap.tables[i];
+    for (const char* trg : {"orchestrate_ledger_ins", "orchestrate_ledger_upd",
+                            "orchestrate_ledger_del", "orchestrate_ledger_trunc"})
+      ORCH_RETURN_IF_ERROR(txn.Exec(std::string("DROP TRIGGER ") + trg + " ON " + t.name));
+    ORCH_RETURN_IF_ERROR(txn.Exec("DROP FUNCTION " + PgFunctionName(i) + "()"));
+  }
+  // Tables whose write counters moved while the seed ran.
+  auto written = txn.Query(kWriteCounters);
+  if (!written.ok()) return written.status();
+  for (const auto& r : written->rows) {
+    bool declared = std::any_of(cap.tables.begin(), cap.tables.end(),
+                                [&](const LedgerTableInfo& t) { return t.name == *r[0]; });
+    auto before = cap.counters_before.find(*r[0]);
+    if (declared || (before != cap.counters_before.end() && before->second == *r[1])) continue;
+    return Status::Failed("seed " + cap.seed_id + " wrote to table " + *r[0] +
+                          ", which its tables: list does not declare, so the ledger "
+                          "could not record those rows; nothing of the seed was applied. Add " +
+                          *r[0] + " to the seed's tables: (or stop writing to it) and run again");
+  }
+  return Status::Ok();
+}
+
+// SQLite: json_object('a', X."a", ...) over `names`.
+std::string LiteObject(Database& db, const std::vector<std::string>& names,
+                       const std::string& alias) {
+  std::vector<std::string> parts;
+  for (const auto& n : names) parts.push_back(SqlString(n) + ", " + alias + "." + db.QuoteIdent(n));
+  return "json_object(" + Join(parts, ", ") + ")";
+}
+
+Status LiteBeginCapture(Database& db, Transaction& txn, const LedgerCapture& cap) {
+  ORCH_RETURN_IF_ERROR(
+      txn.Exec("CREATE TEMP TABLE IF NOT EXISTS orchestrate_ledger_stage (seq INTEGER PRIMARY KEY, "
+               "table_name TEXT NOT NULL, op TEXT NOT NULL, row_key TEXT, old_row TEXT, new_row TEXT)"));
+  ORCH_RETURN_IF_ERROR(txn.Exec("DELETE FROM temp.orchestrate_ledger_stage"));
+  int n = 0;
+  for (const auto& t : cap.tables) {
+    std::string on = " ON main." + db.QuoteIdent(t.name) + " ";
+    std::string suffix = std::to_string(n++);
+    std::string stage =
+        "INSERT INTO orchestrate_ledger_stage (table_name, op, row_key, old_row, new_row) VALUES (" +
+        SqlString(t.name) + ", ";
+    std::vector<std::string> new_key, old_key;
+    for (const auto& k : t.key) {
+      new_key.push_back("NEW." + db.QuoteIdent(k));
+      old_key.push_back("OLD." + db.QuoteIdent(k));
+    }
+    std::string new_key_json = "json_array(" + Join(new_key, ", ") + ")";
+    std::string old_key_json = "json_array(" + Join(old_key, ", ") + ")";
+    ORCH_RETURN_IF_ERROR(txn.Exec("CREATE TEMP TRIGGER orchestrate_ledger_ins_" + suffix +
+                                  " AFTER INSERT" + on + "BEGIN " + stage + "'insert', " +
+                                  new_key_json + ", NULL, " +
+                                  LiteObject(db, t.columns, "NEW") + "); END"));
+    std::string same_key;
+    for (size_t i = 0; i < t.key.size(); ++i)
+      same_key += (i ? " AND " : "") + std::string("OLD.") + db.QuoteIdent(t.key[i]) + " IS NEW." +
+                  db.QuoteIdent(t.key[i]);
+    ORCH_RETURN_IF_ERROR(txn.Exec(
+        "CREATE TEMP TRIGGER orchestrate_ledger_key_" + suffix + " BEFORE UPDATE" + on +
+        "WHEN NOT (" + same_key + ") BEGIN SELECT RAISE(ABORT, " +
+        SqlString("seed " + cap.seed_id + " changed the key columns (" + Join(t.key, ", ") +
+                  ") of a row of table " + t.name +
+                  ": the ledger finds rows by key; declare other key: columns") +
+        "); END"));
+    ORCH_RETURN_IF_ERROR(txn.Exec("CREATE TEMP TRIGGER orchestrate_ledger_upd_" + suffix +
+                                  " AFTER UPDATE" + on + "BEGIN " + stage + "'update', " +
+                                  old_key_json + ", " +
+                                  LiteObject(db, t.columns, "OLD") + ", " +
+                                  LiteObject(db, t.columns, "NEW") + "); END"));
+    ORCH_RETURN_IF_ERROR(txn.Exec("CREATE TEMP TRIGGER orchestrate_ledger_del_" + suffix +
+                                  " AFTER DELETE" + on + "BEGIN " + stage + "'delete', " +
+                                  old_key_json + ", " +
+                                  LiteObject(db, t.columns, "OLD") + ", NULL); END"));
+  }
+  // Every other user table refuses writes while the seed runs.
+  auto tables = db.UserTables();
+  if (!tables.ok()) return tables.status();
+  for (const auto& other : *tables) {
+    bool declared = std::any_of(cap.tables.begin(), cap.tables.end(), [&](const auto& t) {
+      return Lower(t.name) == Lower(other);
+    });
+    if (declared) continue;
+    std::string suffix = std::to_string(n++);
+    std::string msg = SqlString("seed " + cap.seed_id + " wrote to table " + other +
+                                ", which its tables: list does not declare, so the ledger could "
+                                "not record those rows; nothing of the seed was applied. Add " +
+                                other + " to the seed's tables: (or stop writing to it)");
+    for (const char* op : {"INSERT", "UPDATE", "DELETE"})
+      ORCH_RETURN_IF_ERROR(txn.Exec("CREATE TEMP TRIGGER orchestrate_ledger_deny_" + suffix + "_" +
+                                    op + " BEFORE " + op + " ON main." + db.QuoteIdent(other) +
+                                    " BEGIN SELECT RAISE(ABORT, " + msg + "); END"));
+  }
+  return Status::Ok();
+}
+
+Status LiteEndCapture(Database& /*db*/, Transaction& txn, const LedgerCapture& cap) {
+  auto triggers = txn.Query(
+      "SELECT name FROM sqlite_temp_master WHERE type = 'trigger' AND name LIKE "
+      "'orchestrate\\_ledger\\_%' ESCAPE '\\'");
+  if (!triggers.ok()) return triggers.status();
+  for (const auto& r : triggers->rows)
+    ORCH_RETURN_IF_ERROR(txn.Exec("DROP TRIGGER temp.\"" + *r[0] + "\""));
+  // Consecutive changes of one table and operation form a run (seq minus its rank within the
+  // table and operation is constant along a run). A row changed twice in a run (two UPDATE
+  // statements) goes to a later generation, so that no chunk holds a row twice and reversing the
+  // chunks newest first undoes the changes in reverse order. Each (run, generation) is cut into
+  // chunks of batch_rows.
+  auto chunks = txn.Query(
+      "WITH s AS (SELECT seq, table_name, op, row_key, old_row, new_row, seq - row_number() OVER "
+      "(PARTITION BY table_name, op ORDER BY seq) AS run FROM temp.orchestrate_ledger_stage), g AS "
+      "(SELECT *, row_number() OVER (PARTITION BY table_name, op, run, row_key ORDER BY seq) AS "
+      "gen FROM s), c AS (SELECT *, (row_number() OVER (PARTITION BY table_name, op, run, gen "
+      "ORDER BY seq) - 1) / $1 AS chunk FROM g) SELECT table_name, op, count(*), CASE WHEN op = "
+      "'insert' THEN NULL ELSE json_group_array(json(old_row)) END, CASE WHEN op = 'delete' THEN "
+      "NULL ELSE json_group_array(json(new_row)) END FROM c GROUP BY table_name, op, run, gen, "
+      "chunk ORDER BY min(seq)",
+      {std::to_string(cap.batch_rows)});
+  if (!chunks.ok()) return chunks.status();
+  for (const auto& r : chunks->rows) {
+    const LedgerTableInfo* info = nullptr;
+    for (const auto& t : cap.tables)
+      if (t.name == *r[0]) info = &t;
+    if (!info) return Status::Failed("internal: staged rows of an undeclared table " + *r[0]);
+    ORCH_RETURN_IF_ERROR(txn.Exec(
+        "INSERT INTO orchestrate_ledger (id, seed_id, release, table_name, op, key_columns, "
+        "column_names, row_count, xid, old_rows, new_rows) VALUES ((SELECT COALESCE(MAX(id), 0) + 1 "
+        "FROM orchestrate_ledger), $1, $2, $3, $4, $5, $6, $7, NULL, $8, $9)",
+        {cap.seed_id, cap.release, info->name, *r[1], json(info->key).dump(),
+         json(info->columns).dump(), *r[2], r[3], r[4]}));
+  }
+  return txn.Exec("DELETE FROM temp.orchestrate_ledger_stage");
+}
+
+// ---- reversal -----------------------------------------------------------------------------------
+
+struct Chunk {
+  int64_t id = 0;
+  std::string table, op;
+  std::vector<std::string> key, columns;
+  int64_t rows = 0;
+  int64_t xid = 0;
+};
+
+std::string KeyText(const std::vector<std::string>& key, const Row& row) {
+  std::string out = "(";
+  for (size_t i = 0; i < key.size() && i < row.size(); ++i)
+    out += (i ? ", " : "") + key[i] + "=" + row[i].value_or("NULL");
+  return out + ")";
+}
+
+std::string ListRows(const std::vector<std::string>& key, const QueryResult& rows, int64_t total) {
+  std::string out;
+  int shown = 0;
+  for (const auto& r : rows.rows) {
+    if (shown++ == kShowRows) break;
+    out += "\n  " + KeyText(key, r);
+  }
+  if (total > kShowRows) out += "\n  ... and " + std::to_string(total - kShowRows) + " more";
+  return out;
+}
+
+// The dialect-specific pieces of the reversal SQL for one chunk.
+class ChunkSql {
+ public:
+  ChunkSql(Database& db, const Chunk& c) : db_(db), c_(c), pg_(IsPostgres(db)) {}
+
+  // A FROM item over the chunk's recorded rows (`which`: new_rows or old_rows) aliased `alias`.
+  std::string Rows(const std::string& which, const std::string& alias) const {
+    std::string sub = "(SELECT " + which + " FROM orchestrate_ledger WHERE id = " +
+                      std::to_string(c_.id) + ")";
+    if (pg_) return "jsonb_populate_recordset(NULL::" + c_.table + ", " + sub + "::jsonb) " + alias;
+    return "json_each(" + sub + ") " + alias;
+  }
+  // The value of column `col` of a recorded row.
+  std::string Col(const std::string& alias, const std::string& col) const {
+    if (pg_) return alias + "." + db_.QuoteIdent(col);
+    return "json_extract(" + alias + ".value, " + SqlString("$.\"" + col + "\"") + ")";
+  }
+  std::string Table() const { return pg_ ? c_.table : db_.QuoteIdent(c_.table); }
+  // t.k = r.k for every key column.
+  std::string KeyMatch(const std::string& t, const std::string& r) const {
+    std::vector<std::string> parts;
+    for (const auto& k : c_.key) parts.push_back(t + "." + db_.QuoteIdent(k) + " = " + Col(r, k));
+    return Join(parts, " AND ");
+  }
+  std::string KeyList(const std::string& t) const {
+    std::vector<std::string> parts;
+    for (const auto& k : c_.key)
+      parts.push_back(pg_ ? t + "." + db_.QuoteIdent(k) + "::text" : t + "." + db_.QuoteIdent(k));
+    return Join(parts, ", ");
+  }
+  // True for a row of the table (alias `t`) that nobody changed since the ledger recorded it
+  // (alias `r` is the recorded new row).
+  std::string Unchanged(const std::string& t, const std::string& r) const {
+    if (pg_)
+      return "(" + t + ".xmin::text::bigint = " + std::to_string(c_.xid % kXidModulus) + " OR " +
+             t +
+             ".xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger_restores "
+             "WHERE table_name = " +
+             SqlString(c_.table) + "))";
+    return LiteObject(db_, c_.columns, t) + " = json(" + r + ".value)";
+  }
+
+ private:
+  Database& db_;
+  const Chunk& c_;
+  bool pg_;
+};
+
+Result<int64_t> CountQuery(Transaction& txn, const std::string& sql) {
+  auto r = txn.Query(sql);
+  if (!r.ok()) return r.status();
+  return r->rows.empty() ? 0 : static_cast<int64_t>(ToLong(r->rows[0][0]));
+}
+
+Result<int64_t> Changes(Database& db, Transaction& txn, const std::string& sql) {
+  if (IsPostgres(db)) return CountQuery(txn, "WITH d AS (" + sql + " RETURNING 1) SELECT count(*) FROM d");
+  ORCH_RETURN_IF_ERROR(txn.Exec(sql));
+  return CountQuery(txn, "SELECT changes()");
+}
+
+std::string Options(const std::string& seed_id) {
+  return "\noptions: set policy on_modified: keep (leave those rows as they are now) or revert "
+         "(give them back the values before the deploy anyway) in plan.yaml, or fix the rows by "
+         "hand; then run the same command again (seed " +
+         seed_id + "'s rows reversed so far stay reversed)";
+}
+
+// Rows of the chunk's table still referenced by rows of other tables (the ones it is about to
+// delete): a clear error, or OK.
+Status CheckReferences(Database& db, Transaction& txn, const Chunk& c, const ChunkSql& q,
+                       const std::string& seed_id, const std::string& restrict_sql) {
+  auto fks = ReferencingKeys(db, txn, c.table, c.key);
+  if (!fks.ok()) return fks.status();
+  for (const auto& fk : *fks) {
+    std::vector<std::string> on;
+    for (size_t i = 0; i < fk.child_cols.size() && i < fk.parent_cols.size(); ++i)
+      on.push_back("ch." + fk.child_cols[i] + " = p." + fk.parent_cols[i]);
+    std::string sql = "SELECT " + q.KeyList("p") + " FROM " + q.Table() + " p JOIN " +
+                      q.Rows("new_rows", "r") + " ON " + q.KeyMatch("p", "r") + " WHERE EXISTS "
+                      "(SELECT 1 FROM " + fk.child + " ch WHERE " + Join(on, " AND ") + ")" +
+                      restrict_sql;
+    auto rows = txn.Query(sql + " LIMIT " + std::to_string(kShowRows + 1));
+    if (!rows.ok()) return rows.status();
+    if (rows->rows.empty()) continue;
+    return Status::Failed(
+        "cannot reverse seed " + seed_id + ": rows it inserted into " + c.table +
+        " are now referenced by rows of " + fk.child_name + " (" + fk.child_columns +
+        ") created after the deploy:" + ListRows(c.key, *rows, static_cast<int64_t>(rows->rows.size())) +
+        "\noptions: delete or re-point those " + fk.child_name +
+        " rows, then run the same command again; or give seed " + seed_id +
+        " an undo: SQL that keeps them (it wins over the ledger); or leave the seed's rows in "
+        "place with `orchestrate force PLAN --step N --mark done`");
+  }
+  return Status::Ok();
+}
+
+Result<LedgerBatch> ReverseInsert(Database& db, Transaction& txn, const Chunk& c,
+                                  const std::string& seed_id, const std::string& on_modified) {
+  ChunkSql q(db, c);
+  LedgerBatch out;
+  // Rows changed since the deploy, found before anything is deleted.
+  std::string changed_where = " WHERE NOT " + q.Unchanged("t", "r");
+  std::string changed = "SELECT " + q.KeyList("t") + " FROM " + q.Table() + " t JOIN " +
+                        q.Rows("new_rows", "r") + " ON " + q.KeyMatch("t", "r") + changed_where;
+  // PostgreSQL's xmin makes the common case one statement: delete the unchanged rows; only when
+  // some row was left behind look at why. SQLite compares row images, which costs the same
+  // either way.
+  std::string restrict = on_modified == "revert" ? "" : " AND " + q.Unchanged("p", "r");
+  ORCH_RETURN_IF_ERROR(CheckReferences(db, txn, c, q, seed_id, restrict));
+  auto conflicts = txn.Query(changed + " LIMIT " + std::to_string(kShowRows + 1));
+  if (!conflicts.ok()) return conflicts.status();
+  if (!conflicts->rows.empty() && on_modified == "fail") {
+    auto total = CountQuery(txn, "SELECT count(*) FROM (" + changed + ") x");
+    if (!total.ok()) return total.status();
+    return Status::Failed("cannot reverse seed " + seed_id + ": " + std::to_string(*total) +
+                          " row(s) of " + c.table +
+                          " that it inserted were changed after the deploy:" +
+                          ListRows(c.key, *conflicts, *total) + Options(seed_id));
+  }
+  std::string target = db.Dialect() == "postgresql"
+                           ? "DELETE FROM " + q.Table() + " t USING " + q.Rows("new_rows", "r") +
+                                 " WHERE " + q.KeyMatch("t", "r")
+                           : "DELETE FROM " + q.Table() + " AS t WHERE EXISTS (SELECT 1 FROM " +
+                                 q.Rows("new_rows", "r") + " WHERE " + q.KeyMatch("t", "r");
+  if (on_modified != "revert") target += " AND " + q.Unchanged("t", "r");
+  if (db.Dialect() != "postgresql") target += ")";
+  auto deleted = Changes(db, txn, target);
+  if (!deleted.ok()) return deleted.status();
+  out.rows = *deleted;
+  if (on_modified == "keep") {
+    auto kept = CountQuery(txn, "SELECT count(*) FROM (" + changed + ") x");
+    if (!kept.ok()) return kept.status();
+    out.kept = *kept;
+  }
+  return out;
+}
+
+Result<LedgerBatch> ReverseUpdate(Database& db, Transaction& txn, const Chunk& c,
+                                  const std::string& seed_id, const std::string& on_modified) {
+  ChunkSql q(db, c);
+  LedgerBatch out;
+  // A row is "as the seed left it" when it still exists and nobody wrote it since.
+  std::vector<std::string> rkeys;
+  for (const auto& k : c.key) rkeys.push_back(q.Col("r", k));
+  std::string changed = "SELECT " + Join(rkeys, ", ") + " FROM " + q.Rows("new_rows", "r") + " LEFT JOIN " +
+            q.Table() + " t ON " + q.KeyMatch("t", "r") + " WHERE t." + db.QuoteIdent(c.key[0]) +
+            " IS NULL OR NOT " + q.Unchanged("t", "r");
+  auto conflicts = txn.Query(changed + " LIMIT " + std::to_string(kShowRows + 1));
+  if (!conflicts.ok()) return conflicts.status();
+  int64_t total = 0;
+  if (!conflicts->rows.empty()) {
+    auto n = CountQuery(txn, "SELECT count(*) FROM (" + changed + ") x");
+    if (!n.ok()) return n.status();
+    total = *n;
+    if (on_modified == "fail")
+      return Status::Failed("cannot reverse seed " + seed_id + ": " + std::to_string(total) +
+                            " row(s) of " + c.table +
+                            " that it updated were changed or deleted after the deploy:" +
+                            ListRows(c.key, *conflicts, total) + Options(seed_id));
+  }
+  std::vector<std::string> sets;
+  for (const auto& col : c.columns)
+    if (std::find(c.key.begin(), c.key.end(), col) == c.key.end())
+      sets.push_back(db.QuoteIdent(col) + " = " + q.Col("o", col));
+  if (sets.empty()) return out;  // only key columns: nothing an update could have changed
+  std::string t = db.Dialect() == "postgresql" ? "t" : q.Table();
+  std::string sql = "UPDATE " + q.Table() + (db.Dialect() == "postgresql" ? " t" : "") + " SET " +
+                    Join(sets, ", ") + " FROM " + q.Rows("old_rows", "o") + " WHERE " +
+                    q.KeyMatch(t, "o");
+  if (on_modified == "keep") {
+    // Only rows still as the seed left them: find the matching recorded new row.
+    sql += " AND EXISTS (SELECT 1 FROM " + q.Rows("new_rows", "r") + " WHERE " +
+           q.KeyMatch(t, "r") + " AND " + q.Unchanged(t, "r") + ")";
+    out.kept = total;
+  }
+  auto updated = Changes(db, txn, sql);
+  if (!updated.ok()) return updated.status();
+  out.rows = *updated;
+  return out;
+}
+
+Result<LedgerBatch> ReverseDelete(Database& db, Transaction& txn, const Chunk& c,
+                                  const std::string& seed_id, const std::string& on_modified) {
+  ChunkSql q(db, c);
+  LedgerBatch out;
+  // A deleted row whose key is back in the table was re-created after the deploy.
+  std::vector<std::string> okeys;
+  for (const auto& k : c.key) okeys.push_back(q.Col("o", k));
+  std::string present = "SELECT " + Join(okeys, ", ") + " FROM " + q.Rows("old_rows", "o") +
+                        " JOIN " + q.Table() + " t ON " + q.KeyMatch("t", "o");
+  auto conflicts = txn.Query(present + " LIMIT " + std::to_string(kShowRows + 1));
+  if (!conflicts.ok()) return conflicts.status();
+  if (!conflicts->rows.empty()) {
+    auto total = CountQuery(txn, "SELECT count(*) FROM (" + present + ") x");
+    if (!total.ok()) return total.status();
+    if (on_modified == "fail")
+      return Status::Failed("cannot reverse seed " + seed_id + ": " + std::to_string(*total) +
+                            " row(s) of " + c.table +
+                            " that it deleted exist again (same key) since the deploy:" +
+                            ListRows(c.key, *conflicts, *total) + Options(seed_id));
+    if (on_modified == "revert") {
+      std::string del = db.Dialect() == "postgresql"
+                            ? "DELETE FROM " + q.Table() + " t USING " + q.Rows("old_rows", "o") +
+                                  " WHERE " + q.KeyMatch("t", "o")
+                            : "DELETE FROM " + q.Table() + " AS t WHERE EXISTS (SELECT 1 FROM " +
+                                  q.Rows("old_rows", "o") + " WHERE " + q.KeyMatch("t", "o") + ")";
+      ORCH_RETURN_IF_ERROR(txn.Exec(del));
+    } else {
+      out.kept = *total;
+    }
+  }
+  std::vector<std::string> cols, vals;
+  for (const auto& col : c.columns) {
+    cols.push_back(db.QuoteIdent(col));
+    vals.push_back(q.Col("o", col));
+  }
+  std::string sql = "INSERT INTO " + q.Table() + " (" + Join(cols, ", ") + ")" +
+                    (db.Dialect() == "postgresql" ? " OVERRIDING SYSTEM VALUE" : "") + " SELECT " +
+                    Join(vals, ", ") + " FROM " + q.Rows("old_rows", "o") +
+                    " WHERE NOT EXISTS (SELECT 1 FROM " + q.Table() + " t WHERE " +
+                    q.KeyMatch("t", "o") + ")";
+  auto inserted = Changes(db, txn, sql);
+  if (!inserted.ok()) return inserted.status();
+  out.rows = *inserted;
+  return out;
+}
+
+}  // namespace
+
+Result<LedgerCapture> BeginLedgerCapture(Database& db, Transaction& txn, const Step& seed,
+                                         int batch_rows) {
+  LedgerCapture cap;
+  cap.seed_id = seed.id;
+  cap.release = seed.release;
+  cap.batch_rows = std::max(1, batch_rows);
+  for (const auto& t : seed.tables) {
+    auto info = ResolveTable(db, txn, seed, t);
+    if (!info.ok()) return info.status();
+    cap.tables.push_back(std::move(*info));
+  }
+  Status st = IsPostgres(db) ? PgBeginCapture(db, txn, cap) : LiteBeginCapture(db, txn, cap);
+  if (!st.ok()) return st.WithContext("cannot set up the row ledger for " + SeedLabel(seed));
+  return cap;
+}
+
+Status EndLedgerCapture(Database& db, Transaction& txn, const LedgerCapture& capture) {
+  return IsPostgres(db) ? PgEndCapture(db, txn, capture) : LiteEndCapture(db, txn, capture);
+}
+
+Result<LedgerBatch> ReverseNewestChunk(Database& db, Transaction& txn, const std::string& seed_id,
+                                       const std::string& on_modified) {
+  auto rows = txn.Query(
+      "SELECT id, table_name, op, key_columns, column_names, row_count, xid FROM "
+      "orchestrate_ledger WHERE seed_id = $1 ORDER BY id DESC LIMIT 1",
+      {seed_id});
+  if (!rows.ok()) return rows.status();
+  if (rows->rows.empty()) return LedgerBatch{};
+  const Row& r = rows->rows[0];
+  Chunk c;
+  c.id = ToLong(r[0]);
+  c.table = r[1].value_or("");
+  c.op = r[2].value_or("");
+  try {
+    c.key = json::parse(r[3].value_or("[]")).get<std::vector<std::string>>();
+    c.columns = json::parse(r[4].value_or("[]")).get<std::vector<std::string>>();
+  } catch (const json::exception& e) {
+    return Status::Failed("the ledger of seed " + seed_id + " is damaged (chunk " +
+                          std::to_string(c.id) + "): " + e.what());
+  }
+  c.rows = ToLong(r[5]);
+  c.xid = ToLong(r[6]);
+  if (c.key.empty()) return Status::Failed("the ledger of seed " + seed_id + " has no key columns");
+
+  Result<LedgerBatch> done = Status::Failed("unknown ledger operation '" + c.op + "'");
+  if (c.op == "insert") done = ReverseInsert(db, txn, c, seed_id, on_modified);
+  if (c.op == "update") done = ReverseUpdate(db, txn, c, seed_id, on_modified);
+  if (c.op == "delete") done = ReverseDelete(db, txn, c, seed_id, on_modified);
+  if (!done.ok()) return done.status();
+  if (c.op != "insert" && IsPostgres(db)) {
+    // Rows given back their old values now carry this transaction's xmin; older seeds' chunks
+    // must still see them as unchanged.
+    ORCH_RETURN_IF_ERROR(txn.Exec(
+        "INSERT INTO orchestrate_ledger_restores (table_name, xid) VALUES ($1, txid_current())",
+        {c.table}));
+  }
+  ORCH_RETURN_IF_ERROR(txn.Exec("DELETE FROM orchestrate_ledger WHERE id = $1", {std::to_string(c.id)}));
+  auto left = txn.Query(
+      "SELECT count(*), COALESCE(SUM(row_count), 0) FROM orchestrate_ledger WHERE seed_id = $1",
+      {seed_id});
+  if (!left.ok()) return left.status();
+  LedgerBatch out = *done;
+  out.chunk_id = c.id;
+  out.table = c.table;
+  out.op = c.op;
+  out.chunks_left = ToLong(left->rows[0][0]);
+  out.rows_left = ToLong(left->rows[0][1]);
+  if (out.chunks_left == 0) {
+    auto any = CountQuery(txn, "SELECT count(*) FROM orchestrate_ledger");
+    if (!any.ok()) return any.status();
+    if (*any == 0) ORCH_RETURN_IF_ERROR(txn.Exec("DELETE FROM orchestrate_ledger_restores"));
+  }
+  return out;
+}
+
+Result<std::vector<LedgerCount>> CountLedger(Transaction& txn, const std::string& seed_id) {
+  auto rows = txn.Query(
+      "SELECT table_name, op, count(*), COALESCE(SUM(row_count), 0) FROM orchestrate_ledger WHERE "
+      "seed_id = $1 GROUP BY table_name, op ORDER BY table_name, op",
+      {seed_id});
+  if (!rows.ok()) return rows.status();
+  std::vector<LedgerCount> out;
+  for (const auto& r : rows->rows)
+    out.push_back({r[0].value_or(""), r[1].value_or(""), ToLong(r[2]), ToLong(r[3])});
+  return out;
+}
+
+}  // namespace orchestrate

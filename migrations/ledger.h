@@ -1,0 +1,78 @@
+// The row ledger: every row a seed inserts, updates (with its old values) or deletes (with the old
+// row) in its declared tables is recorded while the seed runs, in the seed's own transaction, so
+// that a rollback can remove exactly those rows and give the updated and deleted ones back.
+//
+// Capture. PostgreSQL: statement-level AFTER triggers with transition tables, created and dropped
+// inside the seed's transaction (nobody else ever sees them), append the rows of each statement to
+// orchestrate_ledger in chunks of `batch_rows`; inserted rows are recorded by key only, and "was it
+// changed since?" is answered by the row's xmin (the transaction that last wrote it). SQLite:
+// connection-local TEMP row triggers stage every change with the full row images, then the staged
+// rows are grouped into chunks. A write to a table the seed did not declare fails the seed, naming
+// the table (PostgreSQL: pg_stat_xact_user_tables after the seed; SQLite: TEMP triggers that abort).
+//
+// Reversal. One chunk per transaction, newest first: inserted rows are deleted by key, updated rows
+// get their old values back, deleted rows are inserted again; the chunk's ledger row is deleted in
+// the same transaction, so an interrupted reversal resumes at the next chunk and never reverses a
+// row twice. Rows changed after the deploy are a conflict decided by policy.on_modified; rows still
+// referenced by rows created later (foreign keys read from the catalog) stop the reversal with the
+// referencing table and rows.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "migrations/database.h"
+#include "plans/planner.h"
+
+namespace orchestrate {
+
+// A seed's tables as the ledger resolved them in the catalog.
+struct LedgerTableInfo {
+  std::string name;                  // as it appears in the ledger (PostgreSQL: regclass text)
+  std::vector<std::string> key;      // declared `key:` or the primary key
+  std::vector<std::string> columns;  // the columns the ledger records (not generated ones)
+};
+
+struct LedgerCapture {
+  std::string seed_id, release;
+  int batch_rows = 5000;
+  std::vector<LedgerTableInfo> tables;
+  // PostgreSQL: this session's write counters per table before the seed ran (they can include
+  // earlier transactions whose statistics were not flushed yet).
+  std::map<std::string, std::string> counters_before;
+};
+
+// Inside the seed's transaction, before its SQL: resolves every declared table (kInvalid naming the
+// seed and table when it does not exist, or has no primary key and no `key:`), and installs the
+// capture. `where` names the seed for messages, e.g. "seed countries (release 1.1.0)".
+Result<LedgerCapture> BeginLedgerCapture(Database& db, Transaction& txn, const Step& seed,
+                                         int batch_rows);
+// After the seed's SQL, in the same transaction: removes the capture, fails (kFailed, naming the
+// table) when the seed wrote to a table it did not declare, and writes the staged rows as chunks.
+Status EndLedgerCapture(Database& db, Transaction& txn, const LedgerCapture& capture);
+
+struct LedgerBatch {
+  int64_t chunk_id = 0;  // 0: the seed's ledger was already empty
+  std::string table, op;
+  int64_t rows = 0;        // rows reversed by this batch
+  int64_t kept = 0;        // rows left as they are (on_modified: keep)
+  int64_t rows_left = 0;   // rows still in the seed's ledger after this batch
+  int64_t chunks_left = 0;
+};
+
+// Reverses the newest chunk of `seed_id`'s ledger inside `txn` (the caller commits it with its own
+// checkpoint). `on_modified`: "fail" | "keep" | "revert". Errors (kFailed) list the conflicting rows
+// and what to do.
+Result<LedgerBatch> ReverseNewestChunk(Database& db, Transaction& txn, const std::string& seed_id,
+                                       const std::string& on_modified);
+
+struct LedgerCount {
+  std::string table, op;
+  int64_t chunks = 0, rows = 0;
+};
+// What the ledger holds for a seed, per table and operation (for plan, sql, check and status).
+Result<std::vector<LedgerCount>> CountLedger(Transaction& txn, const std::string& seed_id);
+
+}  // namespace orchestrate

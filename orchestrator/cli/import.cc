@@ -1,0 +1,35 @@
+// `orchestrate import FORMAT DIR -o OUT`: another migration tool's files as an orchestrate plan.
+#include <iostream>
+
+#include "orchestrator/cli/context.h"
+#include "orchestrator/importers/importers.h"
+
+namespace orchestrate::cli {
+
+int CmdImport(const ImportCommandOptions& o) {
+  ImportOptions options;
+  options.format = o.format;
+  options.dir = o.dir;
+  options.out = o.out;
+  options.group_by = o.group_by;
+  options.app = o.app;
+  options.force = o.force;
+  options.command_line = o.command_line;
+  auto report = Import(options);
+  if (!report.ok()) return Fail(report.status());
+  for (const auto& f : report->removed) std::cout << "removed " << f << "\n";
+  for (const auto& f : report->written) std::cout << "wrote " << f << "\n";
+  std::cout << report->plan_file << ": app " << report->app << ", " << report->versions.size()
+            << " releases (" << report->versions.front() << " .. " << report->versions.back()
+            << "), " << report->migrations << " migrations (" << report->irreversible
+            << " irreversible: no down script)\n";
+  if (o.format == "liquibase-sql")
+    std::cout << "note: the changesets' SQL was written to " << o.out
+              << "/sql/ (a formatted SQL changelog cannot be referenced in place)\n";
+  for (const auto& n : report->notes) std::cout << "note: " << n << "\n";
+  std::cout << "next: set each release's image in " << o.out << "/releases/, then run "
+            << "`orchestrate validate " << report->plan_file << "`\n";
+  return 0;
+}
+
+}  // namespace orchestrate::cli

@@ -1,0 +1,160 @@
+// `orchestrate snapshots PLAN list | restore ID | prune [--older-than D]`: the data rollbacks
+// destroyed (snapshot/snapshot.h), shown, put back after a re-deploy, or thrown away.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "migrations/journal.h"
+#include "orchestrator/cli/context.h"
+#include "orchestrator/executor.h"
+#include "plans/manifest.h"
+#include "snapshot/snapshot.h"
+
+namespace orchestrate::cli {
+namespace {
+
+nlohmann::json ToJson(const SnapshotInfo& s) {
+  return {{"id", s.id},
+          {"created_at", s.created_at},
+          {"run", s.from.run_id},
+          {"step", s.from.step},
+          {"release", s.from.release},
+          {"source", s.from.source},
+          {"table", s.table},
+          {"kind", s.kind},
+          {"key_columns", s.key_columns},
+          {"columns", s.columns},
+          {"rows", s.rows},
+          {"storage", s.storage},
+          {"restored_at", s.restored_at},
+          {"description", s.description}};
+}
+
+// What a snapshot holds, in a few words: "whole table", "columns loyalty_points (key id)".
+std::string What(const SnapshotInfo& s) {
+  auto list = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& x : v) out += (out.empty() ? "" : ",") + x;
+    return out;
+  };
+  if (s.kind == "none") return "NOT CAPTURED";
+  if (s.kind == "columns")
+    return "columns " + list(s.columns) + " (key " + list(s.key_columns) + ")";
+  if (s.kind == "rows") return "rows";
+  return "whole table";
+}
+
+// "7d", "12h", "30m", "90s" (and what ParseDuration accepts).
+bool ParseAge(const std::string& text, double* seconds) {
+  if (text.size() > 1 && text.back() == 'd' &&
+      ParseDuration(text.substr(0, text.size() - 1), seconds)) {
+    *seconds *= 86400;
+    return true;
+  }
+  return ParseDuration(text, seconds);
+}
+
+int List(const GlobalOptions& g, Database& db) {
+  auto all = Snapshots(db, NowIso8601).List();
+  if (!all.ok()) return Fail(all.status());
+  if (g.output == "json") {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& s : *all) arr.push_back(ToJson(s));
+    std::cout << arr.dump(2) << "\n";
+    return 0;
+  }
+  if (all->empty()) {
+    std::cout << "no snapshots in " << db.DisplayUrl() << "\n";
+    return 0;
+  }
+  std::cout << std::left << std::setw(5) << "ID" << std::setw(26) << "CREATED (UTC)" << std::setw(9)
+            << "RELEASE" << std::setw(36) << "MIGRATION" << std::setw(20) << "TABLE" << std::setw(8)
+            << "ROWS"
+            << "WHAT\n";
+  for (const auto& s : *all) {
+    std::cout << std::left << std::setw(5) << s.id << std::setw(26) << s.created_at << std::setw(9)
+              << s.from.release << std::setw(36) << s.from.source << std::setw(20)
+              << (s.table.empty() ? "-" : s.table) << std::setw(8) << s.rows << What(s)
+              << (s.restored_at.empty() ? "" : ", restored " + s.restored_at) << "\n";
+    if (s.kind == "none") std::cout << "     " << s.description << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int CmdSnapshots(const GlobalOptions& g, const SnapshotsOptions& o) {
+  if (o.action != "restore" && !o.id.empty())
+    return Fail(Status::Usage("only `snapshots PLAN restore ID` takes an ID"));
+  if (o.action != "prune" && !o.older_than.empty())
+    return Fail(Status::Usage("--older-than goes with `snapshots PLAN prune`"));
+  double age = 0;
+  if (!o.older_than.empty() && !ParseAge(o.older_than, &age))
+    return Fail(
+        Status::Usage("--older-than " + o.older_than + ": use a duration such as 7d, 12h or 30m"));
+  char* end = nullptr;
+  long long id = o.id.empty() ? 0 : std::strtoll(o.id.c_str(), &end, 10);
+  if (o.action == "restore" && (o.id.empty() || *end != '\0' || id <= 0))
+    return Fail(Status::Usage("restore needs the ID of a snapshot (`orchestrate snapshots " +
+                              g.plan_path + " list` shows them)"));
+
+  auto ctx = OpenContext(g);
+  if (!ctx.ok()) return Fail(ctx.status());
+  Database& db = *ctx->db;
+  if (o.action == "list") return List(g, db);
+
+  std::optional<std::string> cutoff;
+  if (!o.older_than.empty()) cutoff = IsoMinusSeconds(NowIso8601(), age);
+  std::string question = o.action == "restore"
+                             ? "restore snapshot " + o.id + " into " + db.DisplayUrl() + "?"
+                             : "delete the snapshots " +
+                                   (cutoff ? "created before " + *cutoff : std::string("(all)")) +
+                                   " in " + db.DisplayUrl() +
+                                   "? They cannot be restored afterwards.";
+  if (!Confirm(g, question)) return Fail(Status::Declined("declined: nothing was changed"));
+
+  // A restore or prune during a run would race its steps: hold the run lock meanwhile.
+  LockHolder me{ActorName(g), HostName(), static_cast<long>(getpid()), g.command_line,
+                NowIso8601()};
+  Status locked = AcquireRunLock(db, me, ctx->lock_timeout_seconds, nullptr, ctx->plan.file);
+  if (!locked.ok()) return Fail(locked);
+  struct Unlock {
+    Database& db;
+    ~Unlock() { (void)db.Unlock(); }
+  } unlock{db};
+
+  Snapshots snaps(db, NowIso8601);
+  if (o.action == "restore") {
+    auto done = snaps.Restore(id);
+    if (!done.ok()) return Fail(done.status());
+    const SnapshotInfo& s = done->snapshot;
+    if (g.output == "json") {
+      std::cout << nlohmann::json{{"outcome", "OK"},
+                                  {"snapshot", ToJson(s)},
+                                  {"rows_restored", done->rows}}
+                       .dump(2)
+                << "\n";
+      return 0;
+    }
+    std::cout << "restored snapshot " << s.id << " (" << s.description << "): " << done->rows
+              << " row(s) of " << s.table
+              << (s.kind == "columns" ? " updated by key" : " inserted that were missing") << "\n";
+    return 0;
+  }
+  auto pruned = snaps.Prune(cutoff);
+  if (!pruned.ok()) return Fail(pruned.status());
+  if (g.output == "json") {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& s : *pruned) arr.push_back(ToJson(s));
+    std::cout << nlohmann::json{{"outcome", "OK"}, {"pruned", arr}}.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << "deleted " << pruned->size() << " snapshot(s)"
+            << (cutoff ? " created before " + *cutoff : std::string()) << "\n";
+  return 0;
+}
+
+}  // namespace orchestrate::cli

@@ -1,0 +1,159 @@
+// `gitops`: the running image is one value in a YAML file of a git work tree that a controller
+// (Argo CD, Flux) applies. A swap edits that one value in place (yaml_scalar.h), commits that file
+// alone with a message saying what changed and why, and pushes when asked.
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "orchestrator/deployers/internal.h"
+#include "orchestrator/deployers/yaml_scalar.h"
+
+namespace orchestrate::deployers {
+namespace {
+
+class GitopsDeployer : public ProcessDeployer {
+ public:
+  GitopsDeployer(const DeployerSpec& spec, const std::vector<Release>* releases)
+      : ProcessDeployer(spec, releases),
+        repo_(Setting("repo")),
+        file_(Setting("file")),
+        key_(Setting("key")) {}
+
+  std::string Describe() const override {
+    return "gitops " + key_ + " in " + file_ + " of " + repo_ + (Push() ? ", pushed" : "");
+  }
+
+  Result<std::string> Current() override {
+    auto text = ReadText();
+    if (!text.ok()) return text.status();
+    auto found = FindYamlScalar(*text, key_, Path());
+    if (!found.ok()) return found.status();
+    return ImageOf(found->value);
+  }
+
+  Status SwapTo(const SwapContext& swap) override {
+    auto value = ValueToStore(swap, Store());
+    if (!value.ok()) return value.status();
+    auto text = ReadText();
+    if (!text.ok()) return text.status();
+    auto found = FindYamlScalar(*text, key_, Path());
+    if (!found.ok()) return found.status();
+    if (found->value == *value) {
+      spdlog::info("gitops deployer: {} is already {} in {}: nothing to commit", key_, *value,
+                   Path());
+      // A commit whose push failed earlier is delivered now (a no-op when there is none).
+      return Push() ? RunGit(PushArgv()) : Status::Ok();
+    }
+    auto dirty = Run({"git", "-C", repo_, "status", "--porcelain", "--", file_});
+    if (!dirty.ok()) return dirty.status();
+    if (!Trim(dirty->out).empty())
+      return Status::Failed(Path() + " has uncommitted changes (" + Trim(dirty->out) +
+                            "): commit or discard them, then run the same command again");
+    auto edited = ReplaceYamlScalar(*text, key_, *value, Path());
+    if (!edited.ok()) return edited.status();
+    ORCH_RETURN_IF_ERROR(WriteText(*edited));
+    auto check = FindYamlScalar(*edited, key_, Path());
+    if (!check.ok() || check->value != *value) {
+      (void)WriteText(*text);
+      return Status::Failed(Path() + ": the edited file does not read back " + key_ + " = " +
+                            *value + "; it was put back as it was");
+    }
+    Status committed = RunGit(CommitArgv(swap));
+    if (!committed.ok()) {
+      // Leave the work tree as it was, so the next attempt starts clean.
+      (void)WriteText(*text);
+      return committed;
+    }
+    return Push() ? RunGit(PushArgv()) : Status::Ok();
+  }
+
+  std::vector<std::string> SwapActions(const SwapContext& swap) const override {
+    auto value = ValueToStore(swap, Store());
+    if (!value.ok()) return {"cannot swap: " + value.status().message()};
+    std::vector<std::string> lines = {"set " + key_ + " to " + *value + " in " + file_ +
+                                          " (that value only; the rest of the file is kept as is)",
+                                      Shown(CommitArgv(swap))};
+    if (Push()) lines.push_back(Shown(PushArgv()));
+    return lines;
+  }
+
+ private:
+  std::string Path() const { return repo_ + "/" + file_; }
+  std::string Store() const { return Setting("store", "tag"); }
+  bool Push() const { return Setting("push") == "true"; }
+
+  Status RunGit(const std::vector<std::string>& argv) const {
+    auto r = Run(argv);
+    return r.ok() ? Status::Ok() : r.status();
+  }
+
+  std::vector<std::string> CommitArgv(const SwapContext& swap) const {
+    std::string from = swap.from_version.empty() ? swap.from_image : swap.from_version;
+    std::string to = swap.version.empty() ? swap.image : swap.version;
+    std::string subject = (swap.app.empty() ? "orchestrate" : swap.app) + ": " +
+                          (swap.direction.empty() ? "" : swap.direction + " ") +
+                          (from.empty() ? "(none)" : from) + " -> " + to;
+    if (!swap.reason.empty()) subject += " (" + swap.reason + ")";
+    std::string body = "image: " + (swap.from_image.empty() ? "(none)" : swap.from_image) + " -> " +
+                       swap.image + "\n";
+    if (!swap.environment.empty()) body += "environment: " + swap.environment + "\n";
+    body += "set by orchestrate: " + key_ + " in " + file_;
+    return {"git", "-C", repo_, "commit", "-m", subject + "\n\n" + body, "--", file_};
+  }
+
+  std::vector<std::string> PushArgv() const {
+    std::string branch = Setting("branch");
+    return {"git",
+            "-C",
+            repo_,
+            "push",
+            Setting("remote", "origin"),
+            branch.empty() ? "HEAD" : "HEAD:refs/heads/" + branch};
+  }
+
+  Result<std::string> ReadText() const {
+    std::ifstream in(Path(), std::ios::binary);
+    if (!in)
+      return Status::Failed(Where() + ": cannot read " + Path() + ": " + std::strerror(errno) +
+                            ": check the deployer's 'repo' and 'file'");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  // A new file renamed over the old one: a crash leaves the old text or the new, never half.
+  Status WriteText(const std::string& text) const {
+    std::string tmp = Path() + ".orchestrate-tmp." + std::to_string(getpid());
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out << text;
+      out.close();
+      if (!out) {
+        std::remove(tmp.c_str());
+        return Status::Failed("cannot write " + tmp + ": " + std::strerror(errno));
+      }
+    }
+    if (std::rename(tmp.c_str(), Path().c_str()) != 0) {
+      int saved = errno;
+      std::remove(tmp.c_str());
+      return Status::Failed("cannot replace " + Path() + ": " + std::strerror(saved));
+    }
+    return Status::Ok();
+  }
+
+  std::string repo_, file_, key_;
+};
+
+}  // namespace
+
+std::unique_ptr<Deployer> MakeGitopsDeployer(const DeployerSpec& spec,
+                                             const std::vector<Release>* releases) {
+  return std::make_unique<GitopsDeployer>(spec, releases);
+}
+
+}  // namespace orchestrate::deployers

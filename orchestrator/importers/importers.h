@@ -1,0 +1,56 @@
+// `orchestrate import`: turns another migration tool's files into an orchestrate plan (plan.yaml
+// and one release manifest per release) that references the tool's SQL files in place, so a team
+// can try orchestrate without moving or copying anything.
+//
+// Formats and what is read (each tool's own layout, nothing else):
+//   golang-migrate  DIR/NNN_name.up.sql and NNN_name.down.sql
+//   flyway          DIR/**/V<version>__name.sql, optional U<version>__name.sql (undo)
+//   sqitch          DIR/sqitch.plan (and sqitch.conf's top_dir), deploy/ and revert/ scripts
+//   diesel          DIR/migrations/<version>_name/up.sql, down.sql (DIR may be migrations/)
+//   liquibase-sql   a "formatted SQL" changelog file, or a folder of them; the SQL of each
+//                   changeset lives inside the changelog, so it is written to OUT/sql/
+//
+// A migration without a down script becomes `down: irreversible`.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "plans/status.h"
+
+namespace orchestrate {
+
+struct ImportOptions {
+  std::string format;  // one of ImportFormats()
+  std::string dir;     // the tool's project or migrations folder (liquibase-sql: or a file)
+  std::string out;     // where plan.yaml, releases/ (and sql/) are written; created if needed
+  // How migrations become releases: "" one release per migration; "tag" (sqitch tags); "prefix"
+  // (see the format's rule in docs/import.md); or a whole number N: N migrations per release.
+  std::string group_by;
+  std::string app;           // empty: sqitch's %project, else the folder name
+  bool force = false;        // replace an existing OUT/plan.yaml and OUT/releases/*.yaml
+  std::string command_line;  // recorded in the plan's header comment
+};
+
+struct ImportReport {
+  std::string plan_file;  // OUT/plan.yaml
+  std::string app;
+  std::vector<std::string> written;   // every file written, plan.yaml last
+  std::vector<std::string> removed;   // stale release manifests removed (--force)
+  std::vector<std::string> versions;  // release versions, oldest first
+  size_t migrations = 0;
+  size_t irreversible = 0;
+  // What the user should know: skipped files, settings that could not be carried over.
+  std::vector<std::string> notes;
+};
+
+// "golang-migrate", "flyway", "sqitch", "diesel", "liquibase-sql".
+const std::vector<std::string>& ImportFormats();
+
+// Reads the tool's files and writes the plan. kUsage for a bad format or --group-by; kInvalid when
+// the tool's files are malformed (naming file:line) or OUT/plan.yaml exists without `force`;
+// kFailed on I/O errors. Nothing under OUT is written when reading fails; plan.yaml is written
+// last, so an import that fails midway never leaves a plan that looks complete.
+Result<ImportReport> Import(const ImportOptions& options);
+
+}  // namespace orchestrate

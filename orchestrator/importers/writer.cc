@@ -1,0 +1,383 @@
+// The common half of `orchestrate import`: groups what a reader found into releases, names them,
+// and writes plan.yaml and the release manifests.
+//
+// Release versions are 0.0.N: semantic versions (so the plan orders them by version, whatever the
+// file names) with one major version, so a rollback between them never counts as crossing a major.
+// N is the tool's own whole-number version of the newest migration in the release when every
+// migration has one and they increase (golang-migrate; Flyway when all versions are single numbers;
+// Diesel's timestamp digits), else its position (1, 2, 3, ...). So `rollback --to 0.0.N` means
+// "back to where the tool's migration N left the schema".
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <set>
+
+#include "orchestrator/importers/importers.h"
+#include "orchestrator/importers/internal.h"
+
+namespace orchestrate {
+namespace {
+
+using importers::Source;
+using importers::SourceMigration;
+
+struct Group {
+  size_t first = 0, last = 0;  // migration indexes, inclusive
+  std::string description;
+  std::string version;
+};
+
+// A double-quoted YAML scalar. `$` is doubled because orchestrate expands ${VAR} in paths.
+std::string Quote(const std::string& s, bool expanded) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '$' && expanded) out += '$';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+// An id as a plain YAML scalar when YAML would read it as text anyway, else quoted (so that other
+// YAML readers, such as schema validators, do not see "1" or "1.10" as numbers or "yes" as true).
+std::string PlainOrQuoted(const std::string& id) {
+  static const std::set<std::string> kWords = {"true", "false", "yes", "no", "on",
+                                               "off",  "null",  "y",   "n"};
+  std::string lower;
+  for (char c : id) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!id.empty() && std::isalpha(static_cast<unsigned char>(id[0])) && !kWords.count(lower))
+    return id;
+  return Quote(id, false);
+}
+
+Status MakeDirs(const std::string& path) {
+  std::string cur;
+  size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = path.find('/', pos + 1);
+    cur = path.substr(0, pos);
+    if (cur.empty() || importers::IsDir(cur)) continue;
+    if (mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST)
+      return Status::Failed("cannot create folder " + cur + ": " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+Status WriteFile(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return Status::Failed("cannot write " + tmp + ": " + std::strerror(errno));
+    out << text;
+    out.close();
+    if (!out) return Status::Failed("cannot write " + tmp + ": " + std::strerror(errno));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    return Status::Failed("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
+  return Status::Ok();
+}
+
+// True when `sql` wraps itself in BEGIN ... COMMIT, as Sqitch's templates and many golang-migrate
+// scripts do. orchestrate runs a transactional step inside its own transaction (with the journal
+// row), where a nested BEGIN fails; such a script can only run as `transactional: false`.
+bool WrapsOwnTransaction(const std::string& sql) {
+  std::vector<std::string> lines;
+  std::string line;
+  for (size_t i = 0; i <= sql.size(); ++i) {
+    if (i < sql.size() && sql[i] != '\n') {
+      line += static_cast<char>(std::toupper(static_cast<unsigned char>(sql[i])));
+      continue;
+    }
+    line = importers::Trim(line.substr(0, line.find("--")));
+    while (!line.empty() && (line.back() == ';' || line.back() == ' ')) line.pop_back();
+    if (!line.empty()) lines.push_back(line);
+    line.clear();
+  }
+  static const std::set<std::string> kBegin = {
+      "BEGIN",           "BEGIN TRANSACTION", "BEGIN WORK",    "START TRANSACTION",
+      "BEGIN IMMEDIATE", "BEGIN EXCLUSIVE",   "BEGIN DEFERRED"};
+  static const std::set<std::string> kCommit = {"COMMIT", "COMMIT TRANSACTION", "COMMIT WORK",
+                                                "END", "END TRANSACTION"};
+  return lines.size() >= 2 && kBegin.count(lines.front()) && kCommit.count(lines.back());
+}
+
+// Marks migrations whose scripts manage their own transaction as `transactional: false`, with one
+// note naming them.
+Status CheckOwnTransactions(Source* src) {
+  std::string ids;
+  for (auto& m : src->migrations) {
+    for (const std::string* path : {&m.up, &m.down}) {
+      if (path->empty() || !m.transactional) continue;
+      std::string text;
+      ORCH_RETURN_IF_ERROR(importers::ReadText(*path, &text));
+      if (!WrapsOwnTransaction(text)) continue;
+      m.transactional = false;
+      ids += (ids.empty() ? "" : ", ") + m.id;
+    }
+  }
+  if (!ids.empty())
+    src->notes.push_back(
+        "these migrations wrap their scripts in BEGIN/COMMIT, which cannot run inside the "
+        "transaction orchestrate gives each step, so they are imported as `transactional: false` "
+        "(an interrupted step needs `orchestrate force`, and what their down scripts drop is not "
+        "snapshotted): " +
+        ids + ". Remove BEGIN/COMMIT from their scripts and that line to make each step atomic.");
+  return Status::Ok();
+}
+
+Result<Source> Read(const std::string& format, const std::string& dir) {
+  if (format == "golang-migrate") return importers::ReadGolangMigrate(dir);
+  if (format == "flyway") return importers::ReadFlyway(dir);
+  if (format == "sqitch") return importers::ReadSqitch(dir);
+  if (format == "diesel") return importers::ReadDiesel(dir);
+  return importers::ReadLiquibaseSql(dir);
+}
+
+Result<std::vector<Group>> GroupMigrations(const Source& src, const std::string& group_by) {
+  std::vector<Group> groups;
+  const auto& migs = src.migrations;
+  if (group_by.empty()) {
+    for (size_t i = 0; i < migs.size(); ++i)
+      groups.push_back({i, i, src.format + " " + migs[i].name, ""});
+    return groups;
+  }
+  if (group_by == "tag") {
+    if (!src.has_tags)
+      return Status::Usage("--group-by tag: " + src.format +
+                           " has no tags (only sqitch does): use --group-by prefix or N");
+    size_t first = 0;
+    for (const auto& [last, tag] : src.tags) {
+      groups.push_back({first, last, "sqitch tag " + tag, ""});
+      first = last + 1;
+    }
+    if (first < migs.size())
+      groups.push_back({first, migs.size() - 1,
+                        src.tags.empty() ? "sqitch changes (the plan has no tags)"
+                                         : "sqitch changes after the last tag",
+                        ""});
+    return groups;
+  }
+  if (group_by == "prefix") {
+    if (!src.no_prefix_reason.empty())
+      return Status::Usage("--group-by prefix: " + src.no_prefix_reason);
+    for (size_t i = 0; i < migs.size(); ++i) {
+      if (!groups.empty() && migs[groups.back().first].prefix == migs[i].prefix)
+        groups.back().last = i;
+      else
+        groups.push_back({i, i, src.format + " prefix " + migs[i].prefix, ""});
+    }
+    return groups;
+  }
+  auto n = importers::WholeNumber(group_by);
+  if (!n || *n < 1 || *n > 100000)
+    return Status::Usage("--group-by " + group_by +
+                         ": use tag, prefix, or a whole number N of migrations per release");
+  for (size_t i = 0; i < migs.size(); i += static_cast<size_t>(*n)) {
+    size_t last = std::min(migs.size(), i + static_cast<size_t>(*n)) - 1;
+    groups.push_back({i, last,
+                      src.format + " " + migs[i].name + (last > i ? " .. " + migs[last].name : ""),
+                      ""});
+  }
+  return groups;
+}
+
+// See the comment at the top of the file.
+void NameVersions(const Source& src, std::vector<Group>* groups) {
+  bool numbers = true;
+  long prev = -1;
+  for (const auto& m : src.migrations) {
+    if (!m.number || *m.number <= prev) numbers = false;
+    if (m.number) prev = *m.number;
+  }
+  for (auto& g : *groups) {
+    long n = numbers ? *src.migrations[g.last].number : static_cast<long>(g.last + 1);
+    g.version = "0.0." + std::to_string(n);
+  }
+}
+
+std::string DefaultApp(const Source& src, const std::string& dir) {
+  if (!src.app.empty()) return importers::SanitizeId(src.app);
+  // The first folder name, going up from DIR, that says more than "where migrations live".
+  static const std::set<std::string> kGeneric = {
+      "migrations", "migration", "db",  "database", "sql",    "changelog", "changelogs", "changes",
+      "resources",  "main",      "src", "schema",   "deploy", "liquibase", "flyway"};
+  std::string d = dir;
+  while (d.size() > 1) {
+    auto slash = d.rfind('/');
+    std::string name = d.substr(slash + 1);
+    if (!name.empty() && !kGeneric.count(name) && name.find('.') == std::string::npos)
+      return importers::SanitizeId(name);
+    if (slash == 0 || slash == std::string::npos) break;
+    d = d.substr(0, slash);
+  }
+  return "app";
+}
+
+}  // namespace
+
+const std::vector<std::string>& ImportFormats() {
+  static const std::vector<std::string> kFormats = {"golang-migrate", "flyway", "sqitch", "diesel",
+                                                    "liquibase-sql"};
+  return kFormats;
+}
+
+Result<ImportReport> Import(const ImportOptions& o) {
+  const auto& formats = ImportFormats();
+  if (std::find(formats.begin(), formats.end(), o.format) == formats.end())
+    return Status::Usage("unknown format '" + o.format +
+                         "': use golang-migrate, flyway, sqitch, diesel or liquibase-sql");
+  if (o.out.empty()) return Status::Usage("-o OUT is required: the folder to write plan.yaml to");
+  std::string dir = importers::RealPath(o.dir);
+  if (dir.empty())
+    return Status::Invalid(o.dir + " does not exist: pass the " + o.format +
+                           " project or migrations folder");
+  if (!importers::IsDir(dir) && !(o.format == "liquibase-sql" || o.format == "sqitch"))
+    return Status::Invalid(o.dir + " is not a folder: pass the folder holding the migrations");
+
+  auto src = Read(o.format, dir);
+  if (!src.ok()) return src.status();
+  ORCH_RETURN_IF_ERROR(CheckOwnTransactions(&*src));
+  std::set<std::string> ids;
+  for (const auto& m : src->migrations)
+    if (!ids.insert(m.id).second)
+      return Status::Invalid(m.origin + ": two migrations would both get the id '" + m.id +
+                             "': rename one of them");
+  auto groups = GroupMigrations(*src, o.group_by);
+  if (!groups.ok()) return groups.status();
+  NameVersions(*src, &*groups);
+
+  ImportReport report;
+  report.app = o.app.empty() ? DefaultApp(*src, dir) : o.app;
+  if (importers::SanitizeId(report.app) != report.app || report.app.empty())
+    return Status::Usage("--app " + o.app + ": use letters, digits, '_', '-' and '.' only");
+  report.notes = src->notes;
+
+  // What already exists under OUT.
+  std::string out = o.out;
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  std::string releases_dir = importers::JoinPath(out, "releases");
+  std::string sql_dir = importers::JoinPath(out, "sql");
+  report.plan_file = importers::JoinPath(out, "plan.yaml");
+  std::vector<std::string> stale;
+  if (importers::IsDir(releases_dir)) {
+    auto names = importers::ListDir(releases_dir);
+    if (!names.ok()) return names.status();
+    for (const auto& n : *names)
+      if (importers::EndsWith(n, ".yaml") || importers::EndsWith(n, ".yml"))
+        stale.push_back(importers::JoinPath(releases_dir, n));
+  }
+  if (!o.force && (importers::IsFile(report.plan_file) || !stale.empty()))
+    return Status::Invalid(
+        (importers::IsFile(report.plan_file) ? report.plan_file : releases_dir) +
+        " already exists: pass --force to replace the plan and its release manifests, or choose "
+        "another -o folder");
+  ORCH_RETURN_IF_ERROR(MakeDirs(releases_dir));
+  std::string real_releases = importers::RealPath(releases_dir);
+  std::string real_sql_dir = importers::RealPath(out) + "/sql";
+  // The tool's files must not live where the import writes (or removes) files.
+  for (const std::string& mine : {real_releases, real_sql_dir})
+    if (dir == mine || dir.rfind(mine + "/", 0) == 0)
+      return Status::Usage(o.dir + " is inside " + mine +
+                           ", where orchestrate import writes files: choose another -o folder");
+  for (const auto& f : stale) {
+    if (std::remove(f.c_str()) != 0)
+      return Status::Failed("cannot remove " + f + ": " + std::strerror(errno));
+    report.removed.push_back(f);
+  }
+
+  // Migrations whose SQL is not a file of its own (liquibase-sql) are written under OUT/sql/.
+  auto path_of = [&](const SourceMigration& m, size_t index, bool up) -> Result<std::string> {
+    const std::optional<std::string>& text = up ? m.up_text : m.down_text;
+    if (!text) return importers::RelativePath(real_releases, up ? m.up : m.down);
+    char prefix[16];
+    std::snprintf(prefix, sizeof prefix, "%04zu_", index + 1);
+    std::string name = prefix + m.id + (up ? ".up.sql" : ".down.sql");
+    ORCH_RETURN_IF_ERROR(MakeDirs(sql_dir));
+    std::string file = importers::JoinPath(sql_dir, name);
+    ORCH_RETURN_IF_ERROR(WriteFile(file, *text));
+    report.written.push_back(file);
+    return "../sql/" + name;
+  };
+
+  for (const auto& g : *groups) {
+    std::string text = "# Imported by `orchestrate import " + o.format + "`.\n";
+    bool generated = src->migrations[g.first].up_text.has_value();
+    text +=
+        generated
+            ? "# The changelog's SQL was written to ../sql/ (it cannot be referenced in "
+              "place); edit the\n# changelog and import again rather than editing those files.\n"
+            : "# The SQL files are the originals, referenced in place (paths are relative to "
+              "this file).\n";
+    text +=
+        "# Set `image` to the container image this release ships, so a rollback swaps the "
+        "code back too.\n";
+    text += "version: " + g.version + "\n";
+    text += "image: " + Quote(report.app + ":" + g.version, true) + "\n";
+    text += "description: " + Quote(g.description, false) + "\n";
+    text += "migrations:\n";
+    for (size_t i = g.first; i <= g.last; ++i) {
+      const auto& m = src->migrations[i];
+      auto up = path_of(m, i, true);
+      if (!up.ok()) return up.status();
+      text += "  - id: " + PlainOrQuoted(m.id) + "\n";
+      text += "    up: " + Quote(*up, true) + "\n";
+      if (m.down.empty() && !m.down_text) {
+        text +=
+            "    down: irreversible  # " + src->format + " has no down script for " + m.name + "\n";
+        ++report.irreversible;
+      } else {
+        auto down = path_of(m, i, false);
+        if (!down.ok()) return down.status();
+        text += "    down: " + Quote(*down, true) + "\n";
+      }
+      if (!m.transactional) text += "    transactional: false\n";
+      ++report.migrations;
+    }
+    std::string file = importers::JoinPath(releases_dir, g.version + ".yaml");
+    ORCH_RETURN_IF_ERROR(WriteFile(file, text));
+    report.written.push_back(file);
+    report.versions.push_back(g.version);
+  }
+
+  const std::string& app = report.app;
+  std::string plan =
+      "# orchestrate plan imported from " + o.format + " (" + o.dir + ") by\n#   " +
+      (o.command_line.empty() ? "orchestrate import " + o.format + " " + o.dir + " -o " + o.out
+                              : o.command_line) +
+      "\n#\n"
+      "# Before using it beyond this machine:\n"
+      "# - set `image` in every release manifest under releases/ (each holds a placeholder);\n"
+      "# - add your real environments (staging, production) next to `local`, each with its\n"
+      "#   database URL (keep passwords out: use password_env) and its deployer;\n"
+      "# - releases are named 0.0.N; merge migrations into fewer releases with\n"
+      "#   `orchestrate import ... --group-by tag|prefix|N --force`, or by editing releases/.\n"
+      "# Check it with `orchestrate validate plan.yaml`. Reference: docs/manifest.md.\n"
+      "app: " +
+      app +
+      "\n"
+      "releases: releases/\n"
+      "environments:\n"
+      "  # The embedded SQLite database, and a file standing in for the running image: try\n"
+      "  # `orchestrate deploy plan.yaml` and `orchestrate rollback plan.yaml --to VERSION` here.\n"
+      "  local:\n"
+      "    database: sqlite:${STATE_DIR:-.orchestrate}/" +
+      app +
+      ".db\n"
+      "    deployer: {kind: file, path: \"${STATE_DIR:-.orchestrate}/" +
+      app + ".image\"}\n";
+  ORCH_RETURN_IF_ERROR(WriteFile(report.plan_file, plan));
+  report.written.push_back(report.plan_file);
+  return report;
+}
+
+}  // namespace orchestrate

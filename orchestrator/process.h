@@ -1,0 +1,71 @@
+// The process runner: runs one program to completion for a deployer or a verification check, with
+// a deadline, and hands back what it printed. The only door to Boost.Process (process.cc); nothing
+// it calls throws past it.
+//
+// Why each rule exists:
+//  - argv, never a shell: an image reference or a reason cannot become shell syntax.
+//  - the child leads a process group of its own, and the group is what gets killed: `kubectl`
+//    wrappers and `sh -c` scripts leave grandchildren that would otherwise outlive the timeout
+//    and keep the output pipes open forever.
+//  - output is bounded (head and tail kept): a chatty `helm upgrade --debug` must not grow the
+//    journal or the log without limit, and both pipes are drained together so neither fills up
+//    and stalls the child.
+//  - secrets are replaced before output or argv leave the runner, so no caller can log them.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "plans/status.h"
+
+namespace orchestrate {
+
+struct ProcessRequest {
+  // argv[0] is a path, or a name looked up in $PATH. REQUIRES: not empty.
+  std::vector<std::string> argv;
+  // Added to (or overriding) this process's environment, which the child inherits.
+  std::map<std::string, std::string> extra_env;
+  std::string working_dir;  // empty: this process's
+  // After this long the child's process group gets SIGTERM, then SIGKILL `kill_grace_seconds`
+  // later if anything in it is still alive.
+  double timeout_seconds = 300;
+  double kill_grace_seconds = 5;
+  // Per stream, the first and the last `keep_bytes` are kept; what lies between is replaced by a
+  // line saying how much was cut.
+  size_t keep_bytes = 64 * 1024;
+  // Replaced by "***" in captured output and in the argv shown in logs and errors.
+  std::vector<std::string> secrets;
+};
+
+struct ProcessReport {
+  std::string shown;   // the argv, shell-quoted and redacted: for logs and error messages
+  int exit_code = -1;  // -1 when killed by a signal
+  int signal = 0;      // the signal that ended it, or 0
+  bool timed_out = false;
+  std::string out, err;                 // captured, bounded and redacted
+  size_t out_bytes = 0, err_bytes = 0;  // what the child wrote in all
+  double seconds = 0;
+
+  bool ok() const { return exit_code == 0 && !timed_out; }
+  // One line for errors: "exited with 2", "killed by signal 9", "timed out after 3s".
+  std::string Outcome() const;
+  // The end of stderr (else stdout), at most `max_chars`, for an error message.
+  std::string Tail(size_t max_chars = 2000) const;
+};
+
+// Runs `request` to completion (or to its timeout). Returns the report for any child that
+// started, whatever its exit; kFailed only when it could not start (no such program on $PATH, not
+// executable, out of resources), with a message naming the program and what to check.
+// Everything the child started in its process group is gone when this returns. Not thread-safe
+// with other fork()s that do not set close-on-exec.
+Result<ProcessReport> RunChildProcess(const ProcessRequest& request);
+
+// `text` with every secret (non-empty) replaced by "***".
+std::string Redact(std::string text, const std::vector<std::string>& secrets);
+
+// argv as a shell would need it typed, single-quoting what needs it, then redacted.
+std::string ShowArgv(const std::vector<std::string>& argv, const std::vector<std::string>& secrets);
+
+}  // namespace orchestrate

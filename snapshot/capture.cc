@@ -1,0 +1,309 @@
+// Capture: copying what a step will destroy, inside the step's transaction; and the read-only
+// estimate of what that would be.
+#include <cstdio>
+#include <ctime>
+
+#include "migrations/journal.h"
+#include "snapshot/internal.h"
+
+namespace orchestrate {
+
+using namespace snapshot_internal;
+
+namespace {
+
+// Snapshot ids come from a counter of their own rather than MAX(id) + 1, so that an id is never
+// given twice, even after the newest snapshots were pruned: `restore 7` always means one snapshot.
+constexpr const char* kCounterDdl =
+    "CREATE TABLE IF NOT EXISTS orchestrate_snapshot_counter (id INTEGER PRIMARY KEY, "
+    "last_id BIGINT NOT NULL)";
+
+Result<int64_t> NextId(Transaction& txn) {
+  ORCH_RETURN_IF_ERROR(txn.Exec(kCounterDdl));
+  auto r = txn.Query("SELECT last_id FROM orchestrate_snapshot_counter WHERE id = 1");
+  if (!r.ok()) return r.status();
+  int64_t next = r->rows.empty() ? 1 : ToLong(r->rows[0][0]) + 1;
+  ORCH_RETURN_IF_ERROR(
+      r->rows.empty()
+          ? txn.Exec("INSERT INTO orchestrate_snapshot_counter (id, last_id) VALUES (1, $1)",
+                     {std::to_string(next)})
+          : txn.Exec("UPDATE orchestrate_snapshot_counter SET last_id = $1 WHERE id = 1",
+                     {std::to_string(next)}));
+  return next;
+}
+
+// "orchestrate_snap_12_orders" (SQLite) or "snap_12_orders" (in schema orchestrate_snapshots):
+// the id makes it unique, the table name makes it recognisable; PostgreSQL keeps 63 bytes.
+std::string StorageName(const Database& db, int64_t id, const std::string& table) {
+  std::string name = (IsPg(db) ? "snap_" : "orchestrate_snap_") + std::to_string(id) + "_";
+  for (char c : table) {
+    bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    name += word ? c : '_';
+  }
+  if (IsPg(db) && name.size() > 63) name.resize(63);
+  return name;
+}
+
+// The source table as SQL: SQLite names it as created (the script may spell it in other case).
+std::string SourceRef(const Database& db, const TableInfo& info) {
+  return IsPg(db) ? TableRef(db, info.name) : db.QuoteIdent(info.name);
+}
+
+// Creates the storage table of `s` (s.id, s.key_columns and s.columns set) and copies the rows
+// of the source for which `where` holds (all when empty) into it; sets s.storage and s.rows.
+Status Copy(Transaction& txn, const Database& db, const TableInfo& info, SnapshotInfo& s,
+            const std::string& where, const std::vector<Value>& params) {
+  std::vector<std::string> stored =
+      s.kind == "columns" ? s.key_columns : std::vector<std::string>{};
+  stored.insert(stored.end(), s.columns.begin(), s.columns.end());
+  std::string list;
+  for (const std::string& c : stored) {
+    const ColumnInfo* ci = info.Find(c, !IsPg(db));
+    std::string q = db.QuoteIdent(c);
+    list += (list.empty() ? "" : ", ") + q +
+            (ci && ci->store_as_text ? "::text AS " + q : std::string());
+  }
+  s.storage = StorageName(db, s.id, s.table);
+  std::string dest = StorageRef(db, s.storage);
+  std::string select = "SELECT " + list + " FROM " + SourceRef(db, info);
+  // Created empty, then filled: a CREATE TABLE AS cannot take bind parameters on PostgreSQL.
+  ORCH_RETURN_IF_ERROR(txn.Exec("CREATE TABLE " + dest + " AS " + select + " WHERE 1 = 0"));
+  ORCH_RETURN_IF_ERROR(txn.Exec(
+      "INSERT INTO " + dest + " " + select + (where.empty() ? "" : " WHERE " + where), params));
+  auto n = txn.Query("SELECT COUNT(*) FROM " + dest);
+  if (!n.ok()) return n.status();
+  s.rows = n->rows.empty() ? 0 : ToLong(n->rows[0][0]);
+  return Status::Ok();
+}
+
+// The columns a restore can write: not generated.
+std::vector<std::string> Writable(const TableInfo& info) {
+  std::vector<std::string> out;
+  for (const auto& c : info.columns)
+    if (!c.generated) out.push_back(c.name);
+  return out;
+}
+
+}  // namespace
+
+Snapshots::Snapshots(Database& db, std::function<std::string()> now)
+    : db_(db), now_(std::move(now)) {}
+
+Result<std::vector<SnapshotInfo>> Snapshots::Capture(Transaction& txn, const SnapshotSource& from,
+                                                     const std::string& sql) {
+  std::vector<Target> targets = TargetsOf(DialectOf(db_), sql);
+  std::vector<SnapshotInfo> out;
+  if (targets.empty()) return out;
+  ORCH_RETURN_IF_ERROR(EnsureCatalog(txn, db_));
+  const std::string now = now_();
+  const bool fold = !IsPg(db_);
+  for (const Target& t : targets) {
+    SnapshotInfo s;
+    s.from = from;
+    s.table = t.table;
+    s.kind = t.kind;
+    s.created_at = now;
+    s.description = t.description;
+    TableInfo info;
+    if (t.kind != "none") {
+      auto described = DescribeTable(txn, db_, t.table);
+      if (!described.ok()) return described.status();
+      info = std::move(described).value();
+      if (!info.exists) continue;  // created earlier in the same script: nothing to lose yet
+    }
+    if (t.kind == "columns") {
+      for (const std::string& c : t.columns)
+        if (const ColumnInfo* ci = info.Find(c, fold)) s.columns.push_back(ci->name);
+      if (s.columns.empty()) continue;  // added earlier in the same script
+      for (const std::string& k : info.Key())
+        if (!Contains(s.columns, k, fold)) s.key_columns.push_back(k);
+      if (s.key_columns.empty())  // no primary key: every column that remains identifies a row
+        for (const std::string& c : Writable(info))
+          if (!Contains(s.columns, c, fold)) s.key_columns.push_back(c);
+    } else if (t.kind == "table") {
+      s.columns = Writable(info);
+      s.key_columns = info.Key();
+    }
+    auto id = NextId(txn);
+    if (!id.ok()) return id.status();
+    s.id = *id;
+    if (t.kind != "none") {
+      Status copied = Copy(txn, db_, info, s, "", {});
+      if (!copied.ok()) return copied.WithContext("copying " + t.table + " into a snapshot");
+    }
+    ORCH_RETURN_IF_ERROR(InsertCatalog(txn, s));
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<std::vector<SnapshotInfo>> Snapshots::CaptureNow(const SnapshotSource& from,
+                                                        const std::string& sql) {
+  auto txn = db_.Begin();
+  if (!txn.ok()) return txn.status();
+  auto taken = Capture(**txn, from, sql);
+  if (!taken.ok()) return taken;
+  Status st = (*txn)->Commit();
+  if (!st.ok()) return st.WithContext("committing the snapshot taken before the step");
+  return taken;
+}
+
+Result<SnapshotInfo> Snapshots::CaptureRows(Transaction& txn, const SnapshotSource& from,
+                                            const std::string& table, const std::string& where,
+                                            const std::vector<Value>& params,
+                                            const std::string& description) {
+  auto info = DescribeTable(txn, db_, table);
+  if (!info.ok()) return info.status();
+  if (!info->exists)
+    return Status::Failed("cannot snapshot rows of " + table + ": there is no such table");
+  ORCH_RETURN_IF_ERROR(EnsureCatalog(txn, db_));
+  SnapshotInfo s;
+  s.from = from;
+  s.table = table;
+  s.kind = "rows";
+  s.created_at = now_();
+  s.description = description;
+  s.columns = Writable(*info);
+  s.key_columns = info->Key();
+  auto id = NextId(txn);
+  if (!id.ok()) return id.status();
+  s.id = *id;
+  Status copied = Copy(txn, db_, *info, s, where, params);
+  if (!copied.ok()) return copied.WithContext("copying rows of " + table + " into a snapshot");
+  ORCH_RETURN_IF_ERROR(InsertCatalog(txn, s));
+  return s;
+}
+
+Result<std::vector<CaptureEstimate>> Snapshots::Estimate(const std::string& sql,
+                                                         double lock_timeout_seconds) {
+  std::vector<CaptureEstimate> out;
+  const bool fold = !IsPg(db_);
+  for (const Target& t : TargetsOf(DialectOf(db_), sql)) {
+    CaptureEstimate e{t.table, t.kind, t.columns, t.description, -1, -1};
+    if (t.kind == "none") {
+      out.push_back(e);
+      continue;
+    }
+    // A transaction per table: on PostgreSQL one failed query (a lock wait that timed out) would
+    // abort the rest.
+    auto txn = db_.BeginRead();
+    if (!txn.ok()) return txn.status();
+    Transaction& r = **txn;
+    if (!r.LimitWaits(lock_timeout_seconds, lock_timeout_seconds * 4).ok()) {
+      out.push_back(e);
+      continue;
+    }
+    auto info = DescribeTable(r, db_, t.table);
+    if (!info.ok() || !info->exists) {
+      if (info.ok()) e.kind = "skip";  // does not exist now: nothing to capture
+      out.push_back(e);
+      continue;
+    }
+    std::vector<std::string> copied;
+    if (t.kind == "columns") {
+      for (const std::string& c : t.columns)
+        if (const ColumnInfo* ci = info->Find(c, fold)) copied.push_back(ci->name);
+      if (copied.empty()) e.kind = "skip";
+      std::vector<std::string> key = info->Key();
+      copied.insert(copied.end(), key.begin(), key.end());
+    }
+    if (e.kind == "skip") {
+      out.push_back(e);
+      continue;
+    }
+    if (IsPg(db_)) {
+      auto q = r.Query(
+          "SELECT c.reltuples::bigint, pg_total_relation_size(c.oid) FROM pg_class c "
+          "WHERE c.oid = to_regclass($1)",
+          {TableRef(db_, t.table)});
+      if (q.ok() && !q->rows.empty()) {
+        e.rows = ToLong(q->rows[0][0]);
+        e.bytes = ToLong(q->rows[0][1]);
+        if (t.kind == "columns" && !info->columns.empty())
+          e.bytes =
+              e.bytes * static_cast<long>(copied.size()) / static_cast<long>(info->columns.size());
+      }
+      if (q.ok() && e.rows <= 0) {  // never analysed (-1), or empty: count
+        auto n = r.Query("SELECT COUNT(*) FROM " + TableRef(db_, t.table));
+        e.rows = n.ok() && !n->rows.empty() ? ToLong(n->rows[0][0]) : -1;
+      }
+    } else {
+      if (copied.empty())
+        for (const auto& c : info->columns) copied.push_back(c.name);
+      std::string sum;
+      for (const std::string& c : copied)
+        sum += (sum.empty() ? "" : " + ") + std::string("COALESCE(length(") + db_.QuoteIdent(c) +
+               "), 0)";
+      auto n = r.Query("SELECT COUNT(*), COALESCE(SUM(" + sum + "), 0) FROM " +
+                       db_.QuoteIdent(info->name));
+      if (n.ok() && !n->rows.empty()) {
+        e.rows = ToLong(n->rows[0][0]);
+        e.bytes = ToLong(n->rows[0][1]);
+      }
+    }
+    out.push_back(e);
+  }
+  return out;
+}
+
+bool SnapshotsBefore(const Policy& policy, const Step& step) {
+  return policy.snapshot == "on-destroy" && !step.sql.empty() &&
+         (step.kind == StepKind::kRevertMigration ||
+          (step.kind == StepKind::kUndoSeed && step.has_undo));
+}
+
+Result<std::vector<PlannedSnapshot>> EstimatePlan(Database& db, const Policy& policy,
+                                                  const RunPlan& run) {
+  std::vector<PlannedSnapshot> out;
+  Snapshots snaps(db, NowIso8601);
+  for (size_t i = 0; i < run.steps.size(); ++i) {
+    if (!SnapshotsBefore(policy, run.steps[i])) continue;
+    auto e = snaps.Estimate(run.steps[i].sql, policy.lock_timeout_seconds);
+    if (!e.ok()) return e.status();
+    for (auto& one : *e) out.push_back({static_cast<int>(i + 1), std::move(one)});
+  }
+  return out;
+}
+
+std::string DescribeEstimate(const CaptureEstimate& e) {
+  if (e.kind == "none") return "NOTHING CAN BE CAPTURED: " + e.description;
+  if (e.kind == "skip") return "nothing of " + e.table + " (it does not exist now)";
+  std::string size =
+      e.rows < 0 ? "size unknown" : std::to_string(e.rows) + " rows, " + HumanBytes(e.bytes);
+  return (e.kind == "columns" ? "columns " + Join(e.columns, ",") + " of " : "whole table ") +
+         e.table + " (" + size + ")";
+}
+
+std::string HumanBytes(long bytes) {
+  if (bytes < 0) return "unknown size";
+  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+std::string IsoMinusSeconds(const std::string& iso, double seconds) {
+  std::tm tm{};
+  int ms = 0;
+  if (std::sscanf(iso.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) < 6)
+    return "";
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  std::time_t t = timegm(&tm) - static_cast<std::time_t>(seconds);
+  std::tm out{};
+  gmtime_r(&t, &out);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &out);
+  char full[80];
+  std::snprintf(full, sizeof full, "%s.%03dZ", buf, ms);
+  return full;
+}
+
+}  // namespace orchestrate

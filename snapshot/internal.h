@@ -1,0 +1,70 @@
+// Helpers shared by the snapshot/ sources; not part of the module's interface.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "migrations/analysis/analysis.h"
+#include "migrations/database.h"
+#include "snapshot/snapshot.h"
+
+namespace orchestrate::snapshot_internal {
+
+inline bool IsPg(const Database& db) { return db.Dialect() != "sqlite"; }
+inline Dialect DialectOf(const Database& db) {
+  return IsPg(db) ? Dialect::kPostgres : Dialect::kSqlite;
+}
+
+std::string Join(const std::vector<std::string>& parts, const std::string& sep);
+// Splits on `sep`; an empty string gives no parts.
+std::vector<std::string> Split(const std::string& text, char sep);
+bool Contains(const std::vector<std::string>& names, const std::string& name, bool fold_case);
+
+// A table name as the SQL names it ("orders", "app.orders"), quoted part by part for `db`.
+std::string TableRef(const Database& db, const std::string& table);
+// The storage table `name`, qualified with its schema on PostgreSQL.
+std::string StorageRef(const Database& db, const std::string& name);
+
+struct ColumnInfo {
+  std::string name;
+  std::string type;      // PostgreSQL: format_type(); SQLite: the declared type
+  int key_position = 0;  // 1-based position in the primary key; 0 when not part of it
+  bool generated = false;
+  bool store_as_text = false;  // PostgreSQL: a type outside pg_catalog (enum, domain, ...)
+};
+
+struct TableInfo {
+  bool exists = false;
+  std::string name;  // SQLite: the name as created; PostgreSQL: as asked
+  std::vector<ColumnInfo> columns;
+  // The primary key's columns in key order; empty when the table has none.
+  std::vector<std::string> Key() const;
+  const ColumnInfo* Find(const std::string& column, bool fold_case) const;
+};
+
+// The table's columns and primary key from the catalog, read in `txn`. exists == false when there
+// is no such table (views are not tables).
+Result<TableInfo> DescribeTable(Transaction& txn, const Database& db, const std::string& table);
+
+// One thing to capture, derived from the analysis of a script (no database involved).
+struct Target {
+  std::string table;                 // empty for kind "none"
+  std::string kind;                  // "table" | "columns" | "none"
+  std::vector<std::string> columns;  // kind "columns"
+  std::string description;           // "line 2: drops column orders.item_count; ..."
+};
+
+// What `sql` destroys, merged per table (a whole-table capture covers any column capture of the
+// same table), in order of first appearance. Pure.
+std::vector<Target> TargetsOf(Dialect dialect, const std::string& sql);
+
+// The catalog.
+Status EnsureCatalog(Transaction& txn, const Database& db);
+Result<bool> CatalogExists(Transaction& txn, const Database& db);
+// Catalog rows matching `where` (SQL over the catalog's columns, parameters $1...), newest first.
+Result<std::vector<SnapshotInfo>> LoadCatalog(Transaction& txn, const std::string& where,
+                                              const std::vector<Value>& params);
+// Records `s` (every field but restored_at).
+Status InsertCatalog(Transaction& txn, const SnapshotInfo& s);
+
+}  // namespace orchestrate::snapshot_internal

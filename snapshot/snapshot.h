@@ -1,0 +1,147 @@
+// Snapshots of the data a rollback destroys, so that the rollback itself can be undone.
+//
+// Before a down-migration (or a seed's undo SQL) runs, Capture() analyses its SQL (AnalyzeScript)
+// and copies what each destructive statement would lose into tables of orchestrate's own, inside
+// the step's transaction: the copy commits with the step or not at all.
+//   - DROP TABLE, TRUNCATE, DELETE, UPDATE, upserts, unanalysable statements: the whole table
+//     (kind "table");
+//   - DROP COLUMN, a narrowing ALTER COLUMN TYPE: the table's key columns plus those columns (kind
+//     "columns"); the key is the primary key, or, when the table has none, every column that
+//     remains (rows with equal remaining values are then indistinguishable: a restore gives each
+//     of them the value of one of the captured rows);
+//   - CaptureRows(): the rows of a table matching a predicate (kind "rows"), for the seed ledger.
+// A destructive statement that names no table (DROP SCHEMA ... CASCADE, DROP TYPE ... CASCADE, an
+// unanalysable DO block) cannot be captured: a catalog row of kind "none" records that, so `list`
+// says so. Tables that do not exist when the step starts (created earlier in the same script) are
+// skipped.
+//
+// Storage: PostgreSQL, tables in the schema `orchestrate_snapshots` (outside `public`, so
+// DescribeSchema and fingerprints never see them); SQLite, tables named orchestrate_snap_*. The
+// catalog is `orchestrate_snapshot_index` (one row per snapshot). PostgreSQL columns of types
+// outside pg_catalog (enums, domains, extension types) are stored as text, so a later DROP TYPE in
+// the same rollback does not depend on the snapshot; Restore() casts them back.
+//
+// Not thread-safe; callers serialise through the run lock (the executor holds it while capturing;
+// the `snapshots` command takes it for restore and prune).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "migrations/database.h"
+#include "plans/model.h"
+#include "plans/planner.h"
+
+namespace orchestrate {
+
+// Where a capture comes from: recorded with every snapshot.
+struct SnapshotSource {
+  int64_t run_id = 0;
+  int step = 0;         // 1-based step of the run; 0 when not a run's step
+  std::string release;  // the release the step belongs to
+  std::string source;   // the migration or seed id
+};
+
+struct SnapshotInfo {
+  int64_t id = 0;
+  SnapshotSource from;
+  std::string table;                     // as the SQL names it ("orders", "app.orders")
+  std::string kind;                      // "table" | "columns" | "rows" | "none"
+  std::vector<std::string> key_columns;  // kind "columns" (and "rows"/"table" when known)
+  std::vector<std::string> columns;      // the columns stored
+  long rows = 0;
+  std::string storage;  // the storage table's name (schema orchestrate_snapshots on PostgreSQL)
+  std::string created_at, restored_at;  // ISO-8601 UTC; restored_at empty until restored
+  std::string description;              // "line 2: drops column orders.item_count"
+};
+
+// What a step's SQL would have captured, table by table (Estimate).
+struct CaptureEstimate {
+  std::string table;
+  std::string kind;  // as SnapshotInfo::kind; "skip" for a table that does not exist
+  std::vector<std::string> columns;  // kind "columns": the columns destroyed
+  std::string description;
+  long rows = -1;   // estimated rows; -1 when unknown
+  long bytes = -1;  // estimated bytes of what would be copied; -1 when unknown
+};
+
+struct RestoreResult {
+  SnapshotInfo snapshot;
+  long rows = 0;  // rows updated (kind "columns") or inserted (the other kinds)
+};
+
+class Snapshots {
+ public:
+  // `now` returns the current time as ISO-8601 UTC (a seam for tests). `db` must outlive this.
+  Snapshots(Database& db, std::function<std::string()> now);
+
+  // Inside `txn`, the step's own open transaction, before its SQL runs: copies what `sql` would
+  // destroy (see above) and records it in the catalog. Returns the snapshots taken (none when
+  // nothing is destroyed). A failure fails the step: its transaction must not commit.
+  Result<std::vector<SnapshotInfo>> Capture(Transaction& txn, const SnapshotSource& from,
+                                            const std::string& sql);
+  // Capture() in a transaction of its own, committed before returning: for steps that run outside
+  // a transaction (the copy cannot commit with them; it commits right before).
+  Result<std::vector<SnapshotInfo>> CaptureNow(const SnapshotSource& from, const std::string& sql);
+
+  // Inside `txn`: copies the rows of `table` for which `where` (an SQL predicate over the table's
+  // columns with parameters $1...) holds, before the caller deletes or overwrites them. `table`
+  // is quoted here; `where` is the caller's SQL. kFailed when the table does not exist.
+  Result<SnapshotInfo> CaptureRows(Transaction& txn, const SnapshotSource& from,
+                                   const std::string& table, const std::string& where,
+                                   const std::vector<Value>& params,
+                                   const std::string& description);
+
+  // What Capture() would copy for `sql` now, with estimated sizes (PostgreSQL: reltuples and
+  // pg_total_relation_size, counted when the table was never analysed; SQLite: counted). Reads
+  // only; a table locked longer than `lock_timeout_seconds` gets rows == bytes == -1.
+  Result<std::vector<CaptureEstimate>> Estimate(const std::string& sql,
+                                                double lock_timeout_seconds = 2);
+
+  // Every snapshot, newest first (empty when none was ever taken).
+  Result<std::vector<SnapshotInfo>> List();
+
+  // Puts snapshot `id` back, in one transaction: kind "columns" sets the captured columns of the
+  // rows whose key matches (UPDATE by key); the other kinds insert the captured rows whose key is
+  // not present (the table's primary key now, or every column when it has none); rows present are
+  // left as they are. kInvalid for an unknown id or a snapshot of kind "none"; kNeedsHuman when
+  // the table or a column does not exist (re-deploy the release that has it first).
+  // REQUIRES: the caller holds the run lock.
+  Result<RestoreResult> Restore(int64_t id);
+
+  // Deletes the snapshots created before `cutoff` (ISO-8601 UTC; nullopt: all), storage tables
+  // and catalog rows, in one transaction. Returns those deleted.
+  // REQUIRES: the caller holds the run lock.
+  Result<std::vector<SnapshotInfo>> Prune(const std::optional<std::string>& cutoff);
+
+ private:
+  Database& db_;
+  std::function<std::string()> now_;
+};
+
+// Whether `step` gets a snapshot before it runs under `policy`: policy.snapshot is "on-destroy" and
+// the step runs SQL of a down-migration or of a seed's explicit undo. (Seeds undone through the
+// ledger capture their rows with CaptureRows.)
+bool SnapshotsBefore(const Policy& policy, const Step& step);
+
+// What the snapshots of a planned run will copy, step by step, sized from the database now
+// (Estimate on each step for which SnapshotsBefore holds). Reads only.
+struct PlannedSnapshot {
+  int step = 0;  // 1-based
+  CaptureEstimate estimate;
+};
+Result<std::vector<PlannedSnapshot>> EstimatePlan(Database& db, const Policy& policy,
+                                                  const RunPlan& run);
+// One line for humans: "columns loyalty_points of customers (3 rows, 24 B)".
+std::string DescribeEstimate(const CaptureEstimate& e);
+
+// "1.2 MB", "640 B", ... for humans.
+std::string HumanBytes(long bytes);
+// The ISO-8601 UTC time `seconds` before `iso` (same format as NowIso8601), or "" when `iso` does
+// not parse.
+std::string IsoMinusSeconds(const std::string& iso, double seconds);
+
+}  // namespace orchestrate

@@ -1,0 +1,250 @@
+// The row ledger end to end, with the real binary, on SQLite and on PostgreSQL: every kind of seed
+// (insert, update, delete, several tables, foreign keys, a table keyed by `key:`) deployed and
+// rolled back leaves every table's data checksum as it was before the deploy; conflicts stop the
+// rollback with the documented errors; an interrupted reversal resumes at the right batch.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+
+#include "migrations/database.h"
+#include "tests/support/pg.h"
+#include "tests/support/test_util.h"
+
+namespace orchestrate::testing {
+namespace {
+
+// A small app: release 1.0.0 creates the tables and their first rows; 1.1.0 seeds with the ledger.
+const char kSchema[] = R"(
+CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT NOT NULL, score INTEGER);
+CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent (id),
+                    note TEXT);
+CREATE TABLE tags (label TEXT NOT NULL, weight INTEGER);
+CREATE TABLE other (id INTEGER PRIMARY KEY, v TEXT);
+INSERT INTO parent (id, name, score) VALUES (1, 'one', 10), (2, 'two', 20), (3, 'three', NULL);
+INSERT INTO child (id, parent_id, note) VALUES (1, 1, 'a'), (2, 2, 'b');
+INSERT INTO tags (label, weight) VALUES ('red', 1), ('blue', 2);
+INSERT INTO other (id, v) VALUES (1, 'x');
+)";
+const char kSchemaDown[] =
+    "DROP TABLE child;\nDROP TABLE parent;\nDROP TABLE tags;\nDROP TABLE other;\n";
+
+// Inserts (multi-row, and children of new parents), updates (several rows, NULLs) and deletes.
+const char kMixedSeed[] = R"(
+INSERT INTO parent (id, name, score) VALUES (10, 'ten', 100), (11, 'eleven', 110), (12, 'it''s', 0);
+INSERT INTO child (id, parent_id, note) VALUES (10, 10, 'new'), (11, 11, NULL);
+UPDATE parent SET score = score + 1, name = 'uno' WHERE id = 1;
+UPDATE parent SET score = 5 WHERE id IN (2, 3);
+UPDATE parent SET score = 6 WHERE id = 2;
+DELETE FROM child WHERE id = 2;
+UPDATE tags SET weight = 9 WHERE label = 'red';
+DELETE FROM tags WHERE label = 'blue';
+INSERT INTO tags (label, weight) VALUES ('green', 3);
+)";
+
+class LedgerTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "postgresql") {
+      ORCH_REQUIRE_PG(url);
+      url_ = url;
+    } else {
+      url_ = "sqlite:" + (dir_ / "app.db");
+    }
+  }
+
+  // Writes plan.yaml and the two releases; `seed_entry` is the seeds: list item of 1.1.0.
+  void WritePlan(const std::string& seed_sql, const std::string& tables,
+                 const std::string& policy = "", const std::string& extra_seed_keys = "") {
+    WriteFileOrDie(dir_ / "app/plan.yaml",
+                   "app: ledgerapp\nreleases: releases/\nenvironments:\n  local:\n"
+                   "    database: sqlite:unused.db\n"
+                   "    deployer: {kind: file, path: image.txt}\n" +
+                       (policy.empty() ? "" : "policy: {" + policy + "}\n"));
+    WriteFileOrDie(dir_ / "app/sql/0001.up.sql", kSchema);
+    WriteFileOrDie(dir_ / "app/sql/0001.down.sql", kSchemaDown);
+    WriteFileOrDie(dir_ / "app/releases/1.0.0.yaml",
+                   "version: 1.0.0\nimage: app:1.0.0\nmigrations:\n"
+                   "  - {id: '0001', up: ../sql/0001.up.sql, down: ../sql/0001.down.sql}\n");
+    WriteFileOrDie(dir_ / "app/seeds/mixed.sql", seed_sql);
+    WriteFileOrDie(dir_ / "app/releases/1.1.0.yaml",
+                   "version: 1.1.0\nimage: app:1.1.0\nseeds:\n  - {id: mixed, tables: " + tables +
+                       ", sql: ../seeds/mixed.sql" + extra_seed_keys + "}\n");
+  }
+
+  ProcessResult Run(std::vector<std::string> args, const std::string& bin = "",
+                    const std::map<std::string, std::string>& env = {}) {
+    args.insert(args.begin() + 1, dir_ / "app/plan.yaml");
+    args.insert(args.begin(), bin.empty() ? OrchestrateBin() : bin);
+    args.insert(args.end(), {"--database", url_});
+    ProcessOptions o;
+    o.env = env;
+    return RunProcess(args, o);
+  }
+
+  nlohmann::json Status() {
+    auto r = Run({"status", "--output", "json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.exit_code == 0 ? nlohmann::json::parse(r.out) : nlohmann::json();
+  }
+
+  QueryResult Query(const std::string& sql) {
+    auto db = OpenDatabase(url_, dir_.path());
+    EXPECT_TRUE(db.ok()) << db.status().message();
+    if (!db.ok()) return {};
+    auto txn = (*db)->Begin();
+    EXPECT_TRUE(txn.ok());
+    auto r = (*txn)->Query(sql);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() ? *r : QueryResult{};
+  }
+  void Exec(const std::string& sql) {
+    auto db = OpenDatabase(url_, dir_.path());
+    ASSERT_TRUE(db.ok()) << db.status().message();
+    auto txn = (*db)->Begin();
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE((*txn)->ExecScript(sql).ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  long Count(const std::string& sql) {
+    auto r = Query(sql);
+    return r.rows.empty() ? -1 : ToLong(r.rows[0][0]);
+  }
+
+  void Deploy(const std::string& to) {
+    auto r = Run({"deploy", "--to", to, "--yes"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  TempDir dir_;
+  std::string url_;
+};
+
+TEST_P(LedgerTest, EverySeedKindRoundTripsToTheSameData) {
+  WritePlan(kMixedSeed, "[parent, child, {name: tags, key: [label]}]");
+  Deploy("1.0.0");
+  auto before = Status();
+  Deploy("1.1.0");
+  EXPECT_EQ(Count("SELECT count(*) FROM parent"), 6);
+  EXPECT_EQ(Count("SELECT score FROM parent WHERE id = 2"), 6);
+  // Every insert, update and delete statement was recorded.
+  EXPECT_GT(Count("SELECT count(*) FROM orchestrate_ledger WHERE seed_id = 'mixed'"), 5);
+  EXPECT_NE(Status()["data_fingerprint"], before["data_fingerprint"]);
+
+  auto r = Run({"rollback", "--to", "1.0.0", "--yes"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto after = Status();
+  EXPECT_EQ(after["data_fingerprint"], before["data_fingerprint"]);
+  EXPECT_EQ(after["tables"], before["tables"]);
+  EXPECT_EQ(Count("SELECT count(*) FROM orchestrate_ledger"), 0);
+
+  // A re-deploy after the rollback records afresh and rolls back again.
+  Deploy("1.1.0");
+  r = Run({"rollback", "--to", "1.0.0", "--yes"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Status()["data_fingerprint"], before["data_fingerprint"]);
+}
+
+TEST_P(LedgerTest, ARowChangedAfterTheDeployStopsTheRollbackListingIt) {
+  WritePlan(kMixedSeed, "[parent, child, {name: tags, key: [label]}]");
+  Deploy("1.1.0");
+  Exec("UPDATE parent SET name = 'changed by the app' WHERE id = 11;");
+  auto r = Run({"rollback", "--to", "1.0.0", "--yes"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("changed after the deploy"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("id=11"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("on_modified"), std::string::npos) << r.err;
+  // Nothing of the failed batch was applied: the row is as the app left it.
+  EXPECT_EQ(Count("SELECT count(*) FROM parent WHERE name = 'changed by the app'"), 1);
+}
+
+TEST_P(LedgerTest, OnModifiedKeepLeavesTheChangedRowAndReversesTheRest) {
+  WritePlan(kMixedSeed, "[parent, child, {name: tags, key: [label]}]", "on_modified: keep");
+  Deploy("1.1.0");
+  Exec("UPDATE parent SET name = 'changed by the app' WHERE id = 12;");
+  auto r = Run({"rollback", "--to", "1.0.0", "--yes"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Count("SELECT count(*) FROM parent WHERE id = 12"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM parent WHERE id IN (10, 11)"), 0);
+  EXPECT_EQ(Count("SELECT score FROM parent WHERE id = 2"), 20);
+}
+
+TEST_P(LedgerTest, ARowReferencedByALaterRowStopsTheRollbackNamingTheReferencingTable) {
+  WritePlan(kMixedSeed, "[parent, child, {name: tags, key: [label]}]");
+  Deploy("1.1.0");
+  Exec("INSERT INTO child (id, parent_id, note) VALUES (99, 10, 'made by the app');");
+  auto r = Run({"rollback", "--to", "1.0.0", "--yes"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("referenced by rows of child"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("id=10"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("options:"), std::string::npos) << r.err;
+  // Removing the referencing row and running the same command again finishes the rollback.
+  Exec("DELETE FROM child WHERE id = 99;");
+  r = Run({"rollback", "--to", "1.0.0", "--yes"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Count("SELECT count(*) FROM parent"), 3);
+}
+
+TEST_P(LedgerTest, AWriteToAnUndeclaredTableFailsTheSeedAndAppliesNothing) {
+  WritePlan(
+      "INSERT INTO parent (id, name) VALUES (50, 'fifty');\n"
+      "UPDATE other SET v = 'y' WHERE id = 1;\n",
+      "[parent]");
+  Deploy("1.0.0");
+  auto before = Status();
+  auto r = Run({"deploy", "--yes"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("wrote to table other"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("does not declare"), std::string::npos) << r.err;
+  EXPECT_EQ(Status()["data_fingerprint"], before["data_fingerprint"]);
+}
+
+TEST_P(LedgerTest, ATableWithoutPrimaryKeyNeedsKeyColumns) {
+  WritePlan("INSERT INTO tags (label, weight) VALUES ('x', 1);\n", "[tags]");
+  Deploy("1.0.0");
+  auto r = Run({"deploy", "--yes"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("has no primary key"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("key: ["), std::string::npos) << r.err;
+}
+
+TEST_P(LedgerTest, AnUndoSqlWinsOverTheLedger) {
+  WritePlan("INSERT INTO parent (id, name) VALUES (60, 'sixty'), (61, 'sixty-one');\n", "[parent]",
+            "", ", undo: ../seeds/undo.sql");
+  WriteFileOrDie(dir_ / "app/seeds/undo.sql", "DELETE FROM parent WHERE id = 60;\n");
+  Deploy("1.1.0");
+  auto r = Run({"rollback", "--to", "1.0.0", "--yes"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The undo deleted 60 only; the ledger would have removed both.
+  EXPECT_EQ(Count("SELECT count(*) FROM parent WHERE id = 61"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM orchestrate_ledger"), 0);
+}
+
+TEST_P(LedgerTest, AnInterruptedReversalResumesAtTheNextBatch) {
+  std::string seed = "INSERT INTO parent (id, name) VALUES ";
+  for (int i = 100; i < 120; ++i) seed += (i > 100 ? ", (" : "(") + std::to_string(i) + ", 'n')";
+  seed += ";\n";
+  WritePlan(seed, "[parent]", "batch_rows: 3");
+  Deploy("1.0.0");
+  auto before = Status();
+  Deploy("1.1.0");
+  long chunks = Count("SELECT count(*) FROM orchestrate_ledger");
+  EXPECT_EQ(chunks, 7);  // 20 rows in chunks of 3
+  // The rollback's steps: 1 swap image, 2 reverse seed mixed, 3 forget release 1.1.0.
+  auto r = Run({"rollback", "--to", "1.0.0", "--yes"}, FailpointsBin(),
+               {{"ORCHESTRATE_FAILPOINT", "after-batch:2:2"}});
+  ASSERT_EQ(r.signal, SIGKILL) << r.err;
+  EXPECT_EQ(Count("SELECT count(*) FROM orchestrate_ledger"), chunks - 2);
+  // Newest first: the last chunk holds 20 - 6 * 3 = 2 rows, the one before it 3.
+  EXPECT_EQ(Count("SELECT count(*) FROM parent"), 3 + 20 - 5);
+  r = Run({"rollback", "--to", "1.0.0", "--yes"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Count("SELECT count(*) FROM orchestrate_ledger"), 0);
+  EXPECT_EQ(Status()["data_fingerprint"], before["data_fingerprint"]);
+}
+
+INSTANTIATE_TEST_SUITE_P(Dialects, LedgerTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& param_info) { return param_info.param; });
+
+}  // namespace
+}  // namespace orchestrate::testing

@@ -1,0 +1,206 @@
+-- orchestrate review script: the exact SQL this rollback runs, in order.
+-- app: shop
+-- direction: rollback
+-- from: 1.3.0
+-- to: 1.0.0
+-- environment: pg (postgresql)
+-- plan fingerprint: 33d9319bf3ee027142493589a2492d32910877d10ba1330b1194b17cd41c4e3b
+-- manifest plan.yaml sha256:18cfe9535aaba8a4e94977a9ed3fda17b0a7d4d58b18a78516e5713771825a56
+-- manifest releases/1.0.0.yaml sha256:fbe91df65451344e75f87117874aa930ef0b83f86c3db6842e994e4ddccd4361
+-- manifest releases/1.1.0.yaml sha256:8256376d54ebffa34db928e3e99bac053354164ad3b82f6bf6c49692cc361a8c
+-- manifest releases/1.2.0.yaml sha256:da50b71fddab01f9f0cddefa406b0f67678bb07fe5ad7e577a4f0fb6fb4d96bd
+-- manifest releases/1.3.0.yaml sha256:2a10208298ebbc00fbee98e945a5412a44ef6edb0f4eccd7ef7582e3db37e653
+-- steps: 20
+
+-- orchestrate's state tables, created when missing (orchestrate does this itself)
+CREATE TABLE IF NOT EXISTS orchestrate_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS orchestrate_releases (version TEXT PRIMARY KEY, seq BIGINT NOT NULL, image TEXT NOT NULL, release_order TEXT NOT NULL, deployed_at TEXT NOT NULL, run_id BIGINT);
+CREATE TABLE IF NOT EXISTS orchestrate_migrations (id TEXT PRIMARY KEY, release TEXT NOT NULL, seq BIGINT NOT NULL, up_sql TEXT NOT NULL, up_sha256 TEXT NOT NULL, down_sql TEXT, down_sha256 TEXT, irreversible INTEGER NOT NULL, transactional INTEGER NOT NULL, applied_at TEXT NOT NULL, run_id BIGINT);
+CREATE TABLE IF NOT EXISTS orchestrate_seeds (id TEXT PRIMARY KEY, release TEXT NOT NULL, seq BIGINT NOT NULL, sql_sha256 TEXT NOT NULL, has_undo INTEGER NOT NULL, undo_sql TEXT, applied_at TEXT NOT NULL, run_id BIGINT);
+CREATE TABLE IF NOT EXISTS orchestrate_runs (id BIGINT PRIMARY KEY, kind TEXT NOT NULL, app TEXT NOT NULL, environment TEXT, fingerprint TEXT NOT NULL, from_version TEXT, to_version TEXT NOT NULL, actor TEXT NOT NULL, host TEXT, pid BIGINT, reason TEXT, command TEXT, status TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, error TEXT, step_count INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS orchestrate_steps (run_id BIGINT NOT NULL, n INTEGER NOT NULL, kind TEXT NOT NULL, release TEXT NOT NULL, ref TEXT, status TEXT NOT NULL, attempts INTEGER NOT NULL, started_at TEXT, finished_at TEXT, error TEXT, spec TEXT NOT NULL, PRIMARY KEY (run_id, n));
+INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '1') ON CONFLICT DO NOTHING;
+
+-- step 1 of 20: [1.3.0] undo seed loyalty_tiers
+--   sha256: 228813fc633b082606e371302d9361dd4de0b080f2553a18f87c3e0b81611583
+--   transactional: yes (one transaction with its record)
+--   line 2: DELETE, ROW EXCLUSIVE lock on loyalty_tiers; DESTROYS DATA: deletes rows of loyalty_tiers matching WHERE
+BEGIN;
+-- Undoes loyalty_tiers.sql.
+DELETE FROM loyalty_tiers WHERE id IN (1, 2, 3, 4);
+DELETE FROM orchestrate_seeds WHERE id = 'loyalty_tiers';
+COMMIT;
+
+-- step 2 of 20: [1.3.0] revert migration 0017_create_view_customer_loyalty
+--   sha256: 25a0a82ca612eb31471485179bcc16ff56608caaa2b8070019dd8c98f1454ec6
+--   transactional: yes (one transaction with its record)
+--   line 2: DROP VIEW, ACCESS EXCLUSIVE lock on customer_loyalty
+BEGIN;
+-- Reverses 0017_create_view_customer_loyalty.up.sql.
+DROP VIEW customer_loyalty;
+DELETE FROM orchestrate_migrations WHERE id = '0017_create_view_customer_loyalty';
+COMMIT;
+
+-- step 3 of 20: [1.3.0] revert migration 0016_create_view_order_summaries
+--   sha256: 388c23440111be896982667fbc14fd6085573577f537664bdb4713cd77e265db
+--   transactional: yes (one transaction with its record)
+--   line 2: DROP VIEW, ACCESS EXCLUSIVE lock on order_summaries
+BEGIN;
+-- Reverses 0016_create_view_order_summaries.up.sql.
+DROP VIEW order_summaries;
+DELETE FROM orchestrate_migrations WHERE id = '0016_create_view_order_summaries';
+COMMIT;
+
+-- step 4 of 20: [1.3.0] revert migration 0015_customers_rename_full_name
+--   sha256: 2c915775933ef91a1f95653f08bba7cbc50525ce4c39909c222e8b3300d31f27
+--   transactional: yes (one transaction with its record)
+--   line 3: ALTER TABLE, ACCESS EXCLUSIVE lock on customers
+BEGIN;
+-- Reverses 0015_customers_rename_full_name.up.sql.
+-- The views of 0016 and 0017 that read display_name are dropped before this runs.
+ALTER TABLE customers RENAME COLUMN display_name TO full_name;
+DELETE FROM orchestrate_migrations WHERE id = '0015_customers_rename_full_name';
+COMMIT;
+
+-- step 5 of 20: [1.3.0] revert migration 0014_customers_add_loyalty_points
+--   sha256: 8d75cdda3b9b8c3111dfbeda19756073d9fc9a8b40dd8c796fa876c07623621f
+--   transactional: yes (one transaction with its record)
+--   line 2: ALTER TABLE, ACCESS EXCLUSIVE lock on customers; DESTROYS DATA: drops column customers.loyalty_points
+BEGIN;
+-- Reverses 0014_customers_add_loyalty_points.up.sql (the backfilled balances go with the column).
+ALTER TABLE customers DROP COLUMN loyalty_points;
+DELETE FROM orchestrate_migrations WHERE id = '0014_customers_add_loyalty_points';
+COMMIT;
+
+-- step 6 of 20: [1.3.0] revert migration 0013_create_loyalty_tiers
+--   sha256: 52ba5ac2d3c8c729514d31a4907bc9492eaec73f1a980f93b60c83a1b2b99633
+--   transactional: yes (one transaction with its record)
+--   line 2: DROP TABLE, ACCESS EXCLUSIVE lock on loyalty_tiers; DESTROYS DATA: drops table loyalty_tiers
+BEGIN;
+-- Reverses 0013_create_loyalty_tiers.up.sql.
+DROP TABLE loyalty_tiers;
+DELETE FROM orchestrate_migrations WHERE id = '0013_create_loyalty_tiers';
+COMMIT;
+
+-- step 7 of 20: [1.3.0] record release 1.3.0 as rolled back
+--   transactional: yes (one transaction with its record)
+BEGIN;
+DELETE FROM orchestrate_releases WHERE version = '1.3.0';
+COMMIT;
+
+-- step 8 of 20: [1.2.0] revert migration 0012_index_orders_customer_placed_at
+--   sha256: 12c1356631a40b051cfe4c546254834cd61153068c1a1edb845e7fded4ded294
+--   transactional: yes (one transaction with its record)
+--   line 2: DROP INDEX, ACCESS EXCLUSIVE lock on idx_orders_customer_placed_at
+BEGIN;
+-- Reverses 0012_index_orders_customer_placed_at.up.sql.
+DROP INDEX idx_orders_customer_placed_at;
+DELETE FROM orchestrate_migrations WHERE id = '0012_index_orders_customer_placed_at';
+COMMIT;
+
+-- step 9 of 20: [1.2.0] revert migration 0011_index_orders_shipping_method
+--   sha256: ce53eea2161e25a2938ec0ee090f5feef8a9736f7eae7484e8886e7d85d97ef3
+--   transactional: yes (one transaction with its record)
+--   line 2: DROP INDEX, ACCESS EXCLUSIVE lock on idx_orders_shipping_method
+BEGIN;
+-- Reverses 0011_index_orders_shipping_method.up.sql.
+DROP INDEX idx_orders_shipping_method;
+DELETE FROM orchestrate_migrations WHERE id = '0011_index_orders_shipping_method';
+COMMIT;
+
+-- step 10 of 20: [1.2.0] revert migration 0010_orders_add_shipping_method
+--   sha256: cc0173e7f5bc8424231e36e83e243ba9c8b9c881cebbe6b00c29fbf005dd1874
+--   transactional: yes (one transaction with its record)
+--   line 3: ALTER TABLE, ACCESS EXCLUSIVE lock on orders; DESTROYS DATA: drops column orders.shipping_method_id
+BEGIN;
+-- Reverses 0010_orders_add_shipping_method.up.sql.
+-- idx_orders_shipping_method (0011) is dropped before this runs, so SQLite can drop the column.
+ALTER TABLE orders DROP COLUMN shipping_method_id;
+DELETE FROM orchestrate_migrations WHERE id = '0010_orders_add_shipping_method';
+COMMIT;
+
+-- step 11 of 20: [1.2.0] revert migration 0009_customers_add_country_code
+--   sha256: 1589c6c755782597615dd60681df95e36d9e3fa57d0d7847f4351c97d1b5b0b2
+--   transactional: yes (one transaction with its record)
+--   line 2: ALTER TABLE, ACCESS EXCLUSIVE lock on customers; DESTROYS DATA: drops column customers.country_code
+BEGIN;
+-- Reverses 0009_customers_add_country_code.up.sql.
+ALTER TABLE customers DROP COLUMN country_code;
+DELETE FROM orchestrate_migrations WHERE id = '0009_customers_add_country_code';
+COMMIT;
+
+-- step 12 of 20: [1.2.0] record release 1.2.0 as rolled back
+--   transactional: yes (one transaction with its record)
+BEGIN;
+DELETE FROM orchestrate_releases WHERE version = '1.2.0';
+COMMIT;
+
+-- step 13 of 20: [1.0.0] swap image registry.example.com/shop:1.3.0 -> registry.example.com/shop:1.0.0
+--   not SQL: orchestrate's deployer points the application at registry.example.com/shop:1.0.0 and reads it back to verify
+
+-- step 14 of 20: [1.1.0] undo seed order_statuses_refunded
+--   sha256: 91c431acb2f4774a847263f1d2ec1ca5f8193995bee5626e723635f387407d8c
+--   transactional: yes (one transaction with its record)
+--   line 3: DELETE, ROW EXCLUSIVE lock on order_statuses; DESTROYS DATA: deletes rows of order_statuses matching WHERE
+BEGIN;
+-- Undoes order_statuses_refunded.sql. Fails (foreign key) while orders still use the status:
+-- move them to another status first.
+DELETE FROM order_statuses WHERE id = 6;
+DELETE FROM orchestrate_seeds WHERE id = 'order_statuses_refunded';
+COMMIT;
+
+-- step 15 of 20: [1.1.0] undo seed shipping_methods
+--   sha256: ec12bbd0d48483ead572dfe022c8092ba2438b437f8700d6edc02ececfa7b372
+--   transactional: yes (one transaction with its record)
+--   line 2: DELETE, ROW EXCLUSIVE lock on shipping_methods; DESTROYS DATA: deletes rows of shipping_methods matching WHERE
+BEGIN;
+-- Undoes shipping_methods.sql.
+DELETE FROM shipping_methods WHERE id IN (1, 2, 3);
+DELETE FROM orchestrate_seeds WHERE id = 'shipping_methods';
+COMMIT;
+
+-- step 16 of 20: [1.1.0] undo seed countries
+--   sha256: f18196572c4e4b614c51bad0f1dbf0d6b718df59ee5e5ba32164ce3b5ca46252
+--   transactional: yes (one transaction with its record)
+--   line 2: DELETE, ROW EXCLUSIVE lock on countries; DESTROYS DATA: deletes rows of countries matching WHERE
+BEGIN;
+-- Undoes countries.sql.
+DELETE FROM countries WHERE code IN ('AU', 'CA', 'DE', 'FR', 'GB', 'IE', 'NL', 'US');
+DELETE FROM orchestrate_seeds WHERE id = 'countries';
+COMMIT;
+
+-- step 17 of 20: [1.1.0] revert migration 0008_orders_add_item_count
+--   sha256: 533997daf991ae70bf564dc3abcb487b8a064cb3889d0a8ffbb222d0488803bc
+--   transactional: yes (one transaction with its record)
+--   line 2: ALTER TABLE, ACCESS EXCLUSIVE lock on orders; DESTROYS DATA: drops column orders.item_count
+BEGIN;
+-- Reverses 0008_orders_add_item_count.up.sql (the backfilled values go with the column).
+ALTER TABLE orders DROP COLUMN item_count;
+DELETE FROM orchestrate_migrations WHERE id = '0008_orders_add_item_count';
+COMMIT;
+
+-- step 18 of 20: [1.1.0] revert migration 0007_create_shipping_methods
+--   sha256: d905b51fccc2e64371411a83372b4a36d1eebf63fab1a80fb8b49fd1008f9afd
+--   transactional: yes (one transaction with its record)
+--   line 2: DROP TABLE, ACCESS EXCLUSIVE lock on shipping_methods; DESTROYS DATA: drops table shipping_methods
+BEGIN;
+-- Reverses 0007_create_shipping_methods.up.sql.
+DROP TABLE shipping_methods;
+DELETE FROM orchestrate_migrations WHERE id = '0007_create_shipping_methods';
+COMMIT;
+
+-- step 19 of 20: [1.1.0] revert migration 0006_create_countries
+--   sha256: 9243fc9a7e563401bdb3c036b3939175e4176235d7b656c3bfc25d9c14d01dc0
+--   transactional: yes (one transaction with its record)
+--   line 2: DROP TABLE, ACCESS EXCLUSIVE lock on countries; DESTROYS DATA: drops table countries
+BEGIN;
+-- Reverses 0006_create_countries.up.sql.
+DROP TABLE countries;
+DELETE FROM orchestrate_migrations WHERE id = '0006_create_countries';
+COMMIT;
+
+-- step 20 of 20: [1.1.0] record release 1.1.0 as rolled back
+--   transactional: yes (one transaction with its record)
+BEGIN;
+DELETE FROM orchestrate_releases WHERE version = '1.1.0';
+COMMIT;

@@ -1,0 +1,2 @@
+-- Reverses 0001_create_customers.up.sql.
+DROP TABLE customers;

@@ -1,0 +1,429 @@
+// `orchestrate import`: each tool's real layout (tests/fixtures/import/<format>/) becomes a plan
+// that loads, references the original files in place, and (end to end, with the real binary)
+// validates, deploys and rolls back on the embedded SQLite database to the same schema as a fresh
+// deploy of the first release. (This deploy + rollback round trip stands in for `rehearse`.)
+#include <gtest/gtest.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <nlohmann/json.hpp>
+
+#include "orchestrator/importers/importers.h"
+#include "plans/manifest.h"
+#include "tests/support/test_util.h"
+
+namespace orchestrate::testing {
+namespace {
+
+std::string Fixture(const std::string& rel) {
+  return SourceDir() + "/tests/fixtures/import/" + rel;
+}
+
+std::string Real(const std::string& path) {
+  char buf[PATH_MAX];
+  return realpath(path.c_str(), buf) ? std::string(buf) : "(missing) " + path;
+}
+
+bool Exists(const std::string& path) { return Real(path).rfind("(missing)", 0) != 0; }
+
+class ImportTest : public ::testing::Test {
+ protected:
+  Result<ImportReport> Import(const std::string& format, const std::string& dir,
+                              const std::string& group_by = "", bool force = false) {
+    ImportOptions o;
+    o.format = format;
+    o.dir = dir;
+    o.out = out_;
+    o.group_by = group_by;
+    o.app = app_;
+    o.force = force;
+    return orchestrate::Import(o);
+  }
+
+  Plan Load() {
+    auto plan = LoadPlan(out_ + "/plan.yaml", [](const std::string&) -> std::optional<std::string> {
+      return std::nullopt;
+    });
+    EXPECT_TRUE(plan.ok()) << plan.status().message();
+    if (!plan.ok()) return Plan();
+    EXPECT_TRUE(plan->MissingFiles().empty()) << plan->MissingFiles().front();
+    return std::move(plan).value();
+  }
+
+  static std::vector<std::string> Versions(const Plan& plan) {
+    std::vector<std::string> v;
+    for (const auto& r : plan.releases) v.push_back(r.version);
+    return v;
+  }
+
+  static std::vector<std::string> Ids(const Plan& plan) {
+    std::vector<std::string> ids;
+    for (const auto& r : plan.releases)
+      for (const auto& m : r.migrations) ids.push_back(m.id);
+    return ids;
+  }
+
+  static const Migration& Mig(const Plan& plan, const std::string& id) {
+    for (const auto& r : plan.releases)
+      for (const auto& m : r.migrations)
+        if (m.id == id) return m;
+    static Migration none;
+    ADD_FAILURE() << "no migration " << id;
+    return none;
+  }
+
+  TempDir dir_;
+  std::string out_ = dir_ / "out";
+  std::string app_ = "library";
+};
+
+TEST_F(ImportTest, GolangMigrateReferencesTheOriginalFilesInPlace) {
+  std::string src = Fixture("golang-migrate/db/migrations");
+  auto r = Import("golang-migrate", src);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->migrations, 5u);
+  EXPECT_EQ(r->irreversible, 1u);
+  Plan plan = Load();
+  EXPECT_EQ(plan.app, "library");
+  EXPECT_TRUE(plan.versions_are_semver);
+  // golang-migrate's own version numbers: 0.0.<version>.
+  EXPECT_EQ(Versions(plan),
+            (std::vector<std::string>{"0.0.1", "0.0.2", "0.0.3", "0.0.4", "0.0.5"}));
+  EXPECT_EQ(Ids(plan), (std::vector<std::string>{"000001_create_authors", "000002_create_books",
+                                                 "000003_create_members", "000004_create_loans",
+                                                 "000005_books_add_isbn"}));
+  EXPECT_TRUE(Mig(plan, "000001_create_authors").irreversible);
+  const Migration& books = Mig(plan, "000002_create_books");
+  EXPECT_FALSE(books.irreversible);
+  EXPECT_EQ(Real(books.up.path), Real(src + "/000002_create_books.up.sql"));
+  EXPECT_EQ(Real(books.down.path), Real(src + "/000002_create_books.down.sql"));
+  // Relative paths (the plan moves with its repository), and no copies.
+  std::string manifest = ReadFileOrDie(out_ + "/releases/0.0.2.yaml");
+  EXPECT_NE(manifest.find("up: \"../"), std::string::npos) << manifest;
+  EXPECT_FALSE(Exists(out_ + "/sql"));
+  // The local environment is the embedded SQLite database with a file deployer.
+  ASSERT_TRUE(plan.environments.count("local"));
+  EXPECT_EQ(plan.environments["local"].database, "sqlite:.orchestrate/library.db");
+  EXPECT_EQ(plan.environments["local"].deployer.kind, "file");
+}
+
+TEST_F(ImportTest, GroupByNPutsNMigrationsInEachRelease) {
+  ASSERT_TRUE(Import("golang-migrate", Fixture("golang-migrate/db/migrations"), "2").ok());
+  Plan plan = Load();
+  // A release is named after its newest migration.
+  EXPECT_EQ(Versions(plan), (std::vector<std::string>{"0.0.2", "0.0.4", "0.0.5"}));
+  ASSERT_EQ(plan.releases.size(), 3u);
+  EXPECT_EQ(plan.releases[0].migrations.size(), 2u);
+  EXPECT_EQ(plan.releases[2].migrations.size(), 1u);
+}
+
+TEST_F(ImportTest, GroupingThatTheFormatCannotDoIsAUsageErrorAndWritesNothing) {
+  auto tag = Import("golang-migrate", Fixture("golang-migrate/db/migrations"), "tag");
+  EXPECT_EQ(tag.status().code(), Code::kUsage);
+  EXPECT_NE(tag.status().message().find("no tags"), std::string::npos) << tag.status().message();
+  auto prefix = Import("golang-migrate", Fixture("golang-migrate/db/migrations"), "prefix");
+  EXPECT_EQ(prefix.status().code(), Code::kUsage);
+  EXPECT_NE(prefix.status().message().find("--group-by N"), std::string::npos);
+  auto sqitch = Import("sqitch", Fixture("sqitch"), "prefix");
+  EXPECT_EQ(sqitch.status().code(), Code::kUsage);
+  EXPECT_NE(sqitch.status().message().find("--group-by tag"), std::string::npos);
+  auto zero = Import("flyway", Fixture("flyway"), "0");
+  EXPECT_EQ(zero.status().code(), Code::kUsage);
+  auto format = Import("rails", Fixture("flyway"));
+  EXPECT_EQ(format.status().code(), Code::kUsage);
+  EXPECT_FALSE(Exists(out_));
+}
+
+TEST_F(ImportTest, FlywayOrdersDottedVersionsAndSkipsRepeatables) {
+  std::string src = Fixture("flyway/src/main/resources/db/migration");
+  auto r = Import("flyway", Fixture("flyway/src/main/resources/db/migration"));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  Plan plan = Load();
+  // Dotted versions are no semantic versions of their own: releases are numbered in order.
+  EXPECT_EQ(Versions(plan),
+            (std::vector<std::string>{"0.0.1", "0.0.2", "0.0.3", "0.0.4", "0.0.5"}));
+  EXPECT_EQ(Ids(plan), (std::vector<std::string>{"V1__create_authors", "V1.1__create_books",
+                                                 "V2__create_members", "V2_1__create_loans",
+                                                 "V3__create_view_open_loans"}));
+  EXPECT_TRUE(Mig(plan, "V1__create_authors").irreversible);
+  EXPECT_EQ(Real(Mig(plan, "V3__create_view_open_loans").down.path),
+            Real(src + "/reporting/U3__create_view_open_loans.sql"));
+  bool noted = false;
+  for (const auto& n : r->notes)
+    noted |= n.find("R__refresh_statistics.sql: skipped") != std::string::npos;
+  EXPECT_TRUE(noted);
+}
+
+TEST_F(ImportTest, FlywayGroupByPrefixGroupsByTheFirstVersionNumber) {
+  ASSERT_TRUE(Import("flyway", Fixture("flyway/src/main/resources/db/migration"), "prefix").ok());
+  Plan plan = Load();
+  EXPECT_EQ(Versions(plan), (std::vector<std::string>{"0.0.2", "0.0.4", "0.0.5"}));
+  ASSERT_EQ(plan.releases.size(), 3u);
+  EXPECT_EQ(plan.releases[0].migrations[1].id, "V1.1__create_books");
+  EXPECT_EQ(plan.releases[1].migrations[1].id, "V2_1__create_loans");
+}
+
+TEST_F(ImportTest, SqitchReadsProjectReworksAndSelfManagedTransactions) {
+  app_.clear();  // from %project
+  auto r = Import("sqitch", Fixture("sqitch"));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  Plan plan = Load();
+  EXPECT_EQ(plan.app, "library");
+  EXPECT_EQ(Ids(plan), (std::vector<std::string>{"authors", "books", "members", "loans",
+                                                 "open_loans.v1.1", "open_loans"}));
+  EXPECT_TRUE(Mig(plan, "authors").irreversible);
+  // The reworked change's earlier instance runs the scripts saved under the tag's name.
+  EXPECT_EQ(Real(Mig(plan, "open_loans.v1.1").up.path),
+            Real(Fixture("sqitch/deploy/open_loans@v1.1.sql")));
+  EXPECT_EQ(Real(Mig(plan, "open_loans").down.path), Real(Fixture("sqitch/revert/open_loans.sql")));
+  // Sqitch scripts wrap themselves in BEGIN/COMMIT: they cannot run inside orchestrate's step
+  // transaction, and the import says so.
+  EXPECT_FALSE(Mig(plan, "books").transactional);
+  bool noted = false;
+  for (const auto& n : r->notes) noted |= n.find("BEGIN/COMMIT") != std::string::npos;
+  EXPECT_TRUE(noted);
+}
+
+TEST_F(ImportTest, SqitchGroupByTagMakesOneReleasePerTagAndOneForTheRest) {
+  ASSERT_TRUE(Import("sqitch", Fixture("sqitch"), "tag").ok());
+  Plan plan = Load();
+  EXPECT_EQ(Versions(plan), (std::vector<std::string>{"0.0.2", "0.0.5", "0.0.6"}));
+  ASSERT_EQ(plan.releases.size(), 3u);
+  EXPECT_EQ(plan.releases[0].migrations.size(), 2u);
+  EXPECT_EQ(plan.releases[1].migrations.size(), 3u);
+  EXPECT_EQ(plan.releases[2].migrations.size(), 1u);
+  std::string first = ReadFileOrDie(out_ + "/releases/0.0.2.yaml");
+  EXPECT_NE(first.find("sqitch tag @v1.0"), std::string::npos) << first;
+}
+
+TEST_F(ImportTest, DieselFromProjectOrMigrationsFolderUsesTimestampsAndMetadata) {
+  ASSERT_TRUE(Import("diesel", Fixture("diesel")).ok());
+  Plan plan = Load();
+  EXPECT_EQ(Versions(plan).front(), "0.0.20240115093000");
+  EXPECT_EQ(Versions(plan).back(), "0.0.20240301140000");
+  EXPECT_TRUE(Mig(plan, "2024-01-15-093000_create_authors").irreversible);
+  EXPECT_FALSE(Mig(plan, "2024-03-01-140000_index_loans_member").transactional);
+  EXPECT_TRUE(Mig(plan, "2024-02-01-082000_create_loans").transactional);
+
+  TempDir other;
+  out_ = other / "out";
+  ASSERT_TRUE(Import("diesel", Fixture("diesel/migrations"), "prefix").ok());
+  Plan by_day = Load();
+  EXPECT_EQ(Versions(by_day), (std::vector<std::string>{"0.0.20240115094500", "0.0.20240201082000",
+                                                        "0.0.20240301140000"}));
+}
+
+TEST_F(ImportTest, LiquibaseChangesetsAreWrittenUnderOutSql) {
+  auto r = Import("liquibase-sql", Fixture("liquibase-sql/changelog"));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  Plan plan = Load();
+  EXPECT_EQ(Ids(plan), (std::vector<std::string>{"1", "2", "3", "4", "5", "6"}));
+  EXPECT_TRUE(Mig(plan, "1").irreversible);  // no --rollback
+  const Migration& loans = Mig(plan, "4");
+  EXPECT_EQ(Real(loans.up.path), Real(out_ + "/sql/0004_4.up.sql"));
+  EXPECT_NE(loans.up.text.find("CREATE INDEX loans_member_id_idx"), std::string::npos);
+  EXPECT_EQ(loans.up.text.find("--rollback"), std::string::npos) << loans.up.text;
+  // Several --rollback lines, in order.
+  auto drop_index = loans.down.text.find("DROP INDEX loans_member_id_idx;");
+  auto drop_table = loans.down.text.find("DROP TABLE loans;");
+  EXPECT_LT(drop_index, drop_table);
+  EXPECT_NE(drop_table, std::string::npos) << loans.down.text;
+  EXPECT_NE(Mig(plan, "5").down.text.find("Nothing to undo"), std::string::npos);
+  EXPECT_NE(Mig(plan, "6").down.text.find("DROP VIEW open_loans;"), std::string::npos);
+  EXPECT_FALSE(Mig(plan, "6").transactional);  // runInTransaction:false
+
+  TempDir other;
+  out_ = other / "out";
+  ASSERT_TRUE(Import("liquibase-sql", Fixture("liquibase-sql/changelog"), "prefix").ok());
+  Plan by_file = Load();
+  ASSERT_EQ(by_file.releases.size(), 2u);  // one release per changelog file
+  EXPECT_EQ(by_file.releases[0].migrations.size(), 2u);
+}
+
+TEST_F(ImportTest, LiquibaseSingleChangelogFile) {
+  ASSERT_TRUE(
+      Import("liquibase-sql", Fixture("liquibase-sql/changelog/db.changelog-1.0.sql")).ok());
+  EXPECT_EQ(Ids(Load()), (std::vector<std::string>{"1", "2"}));
+}
+
+TEST_F(ImportTest, ScriptsThatManageTheirOwnTransactionRunOutsideOrchestratesOne) {
+  TempDir src;
+  WriteFileOrDie(src / "1_wrapped.up.sql",
+                 "-- golang-migrate leaves transactions to the script\nBEGIN;\n"
+                 "CREATE TABLE t (id INTEGER);\nCOMMIT;\n");
+  WriteFileOrDie(src / "1_wrapped.down.sql", "DROP TABLE t;\n");
+  // A trigger's BEGIN ... END is no transaction.
+  WriteFileOrDie(src / "2_trigger.up.sql",
+                 "CREATE TRIGGER t_ins AFTER INSERT ON t\nBEGIN\n  SELECT 1;\nEND;\n");
+  WriteFileOrDie(src / "2_trigger.down.sql", "DROP TRIGGER t_ins;\n");
+  auto r = Import("golang-migrate", src.path());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  Plan plan = Load();
+  EXPECT_FALSE(Mig(plan, "1_wrapped").transactional);
+  EXPECT_TRUE(Mig(plan, "2_trigger").transactional);
+  ASSERT_EQ(r->notes.size(), 1u);
+  EXPECT_NE(r->notes[0].find("BEGIN/COMMIT"), std::string::npos);
+  EXPECT_NE(r->notes[0].find(": 1_wrapped."), std::string::npos) << r->notes[0];
+}
+
+TEST_F(ImportTest, SqitchPlanFileMayBeGivenDirectly) {
+  ASSERT_TRUE(Import("sqitch", Fixture("sqitch/sqitch.plan")).ok());
+  EXPECT_EQ(Ids(Load()).size(), 6u);
+}
+
+TEST_F(ImportTest, RefusesToWriteWhereTheSourceLives) {
+  out_ = dir_ / "out";
+  std::string src = out_ + "/releases/migrations";
+  CopyTree(Fixture("golang-migrate/db/migrations"), src);
+  auto r = Import("golang-migrate", src);
+  EXPECT_EQ(r.status().code(), Code::kUsage);
+  EXPECT_NE(r.status().message().find("choose another -o folder"), std::string::npos);
+  EXPECT_FALSE(Exists(out_ + "/plan.yaml"));
+}
+
+TEST_F(ImportTest, RefusesToOverwriteAPlanUnlessForced) {
+  ASSERT_TRUE(Import("golang-migrate", Fixture("golang-migrate/db/migrations")).ok());
+  std::string before = ReadFileOrDie(out_ + "/plan.yaml");
+  auto again = Import("golang-migrate", Fixture("golang-migrate/db/migrations"), "5");
+  EXPECT_EQ(again.status().code(), Code::kInvalid);
+  EXPECT_NE(again.status().message().find("--force"), std::string::npos);
+  EXPECT_TRUE(Exists(out_ + "/releases/0.0.1.yaml"));
+
+  // --force replaces the plan and removes release manifests that the new import does not write.
+  auto forced = Import("golang-migrate", Fixture("golang-migrate/db/migrations"), "5", true);
+  ASSERT_TRUE(forced.ok()) << forced.status().message();
+  EXPECT_EQ(forced->removed.size(), 5u);
+  EXPECT_FALSE(Exists(out_ + "/releases/0.0.1.yaml"));
+  EXPECT_EQ(Versions(Load()), (std::vector<std::string>{"0.0.5"}));
+}
+
+TEST_F(ImportTest, MalformedSourcesNameTheFileAndLine) {
+  TempDir src;
+  WriteFileOrDie(src / "0002_x.down.sql", "DROP TABLE x;\n");
+  auto gm = Import("golang-migrate", src.path());
+  EXPECT_EQ(gm.status().code(), Code::kInvalid);
+  EXPECT_NE(gm.status().message().find("0002_x.down.sql: a down migration without an up"),
+            std::string::npos)
+      << gm.status().message();
+
+  TempDir sq;
+  WriteFileOrDie(sq / "sqitch.plan", "%project=p\n\nfirst 2024-01-01T00:00:00Z A <a@b.c>\n");
+  auto s = Import("sqitch", sq.path());
+  EXPECT_EQ(s.status().code(), Code::kInvalid);
+  EXPECT_NE(s.status().message().find("sqitch.plan:3: change first has no deploy script"),
+            std::string::npos)
+      << s.status().message();
+
+  TempDir lb;
+  WriteFileOrDie(lb / "changelog.sql", "CREATE TABLE t (id INTEGER);\n");
+  auto l = Import("liquibase-sql", lb / "changelog.sql");
+  EXPECT_EQ(l.status().code(), Code::kInvalid);
+  EXPECT_NE(l.status().message().find("changelog.sql:1: not a formatted SQL changelog"),
+            std::string::npos);
+  EXPECT_FALSE(Exists(out_));
+}
+
+// ---- end to end: the real binary
+// -----------------------------------------------------------------
+
+struct Case {
+  std::string format, dir, group_by;
+};
+
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.format << " " << c.dir << (c.group_by.empty() ? "" : " --group-by " + c.group_by);
+}
+
+class ImportRoundTripTest : public ::testing::TestWithParam<Case> {
+ protected:
+  ProcessResult Run(std::vector<std::string> args, const std::string& state = "state") {
+    args.insert(args.begin(), OrchestrateBin());
+    ProcessOptions opts;
+    opts.env["STATE_DIR"] = dir_ / state;
+    return RunProcess(args, opts);
+  }
+
+  nlohmann::json Status(const std::string& plan, const std::string& state) {
+    auto r = Run({"status", plan, "--output", "json"}, state);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out);
+  }
+
+  TempDir dir_;
+};
+
+TEST_P(ImportRoundTripTest, ImportValidateDeployRollBackToFirst) {
+  const Case& c = GetParam();
+  std::string out = dir_ / "plan";
+  std::vector<std::string> args = {"import", c.format, Fixture(c.dir), "-o", out, "--app", "lib"};
+  if (!c.group_by.empty()) args.insert(args.end(), {"--group-by", c.group_by});
+  auto imported = Run(args);
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_NE(imported.out.find("wrote " + out + "/plan.yaml"), std::string::npos) << imported.out;
+  EXPECT_NE(imported.out.find("irreversible"), std::string::npos) << imported.out;
+  std::string plan = out + "/plan.yaml";
+
+  auto v = Run({"validate", plan});
+  ASSERT_EQ(v.exit_code, 0) << v.err;
+  auto d = Run({"deploy", plan, "--yes"});
+  ASSERT_EQ(d.exit_code, 0) << d.err << d.out;
+  auto deployed = Status(plan, "state");
+  EXPECT_EQ(deployed["pending"].size(), 0u) << deployed.dump();
+
+  auto loaded = LoadPlan(plan, EnvironmentLookup());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  std::string first = loaded->releases.front().version;
+  ASSERT_GT(loaded->releases.size(), 1u);
+
+  auto rb = Run({"rollback", plan, "--to", first, "--reason", "import round trip", "--yes"});
+  ASSERT_EQ(rb.exit_code, 0) << rb.err << rb.out;
+  auto rolled = Status(plan, "state");
+
+  auto fresh = Run({"deploy", plan, "--to", first, "--yes"}, "fresh");
+  ASSERT_EQ(fresh.exit_code, 0) << fresh.err;
+  auto want = Status(plan, "fresh");
+  EXPECT_EQ(rolled["current_version"], first);
+  EXPECT_EQ(rolled["schema_fingerprint"], want["schema_fingerprint"]);
+  EXPECT_EQ(rolled["tables"], want["tables"]);
+  EXPECT_NE(deployed["schema_fingerprint"], want["schema_fingerprint"]);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Formats, ImportRoundTripTest,
+    ::testing::Values(Case{"golang-migrate", "golang-migrate/db/migrations", ""},
+                      Case{"flyway", "flyway/src/main/resources/db/migration", ""},
+                      Case{"flyway", "flyway/src/main/resources/db/migration", "prefix"},
+                      Case{"sqitch", "sqitch", ""}, Case{"sqitch", "sqitch", "tag"},
+                      Case{"diesel", "diesel", ""},
+                      Case{"liquibase-sql", "liquibase-sql/changelog", ""},
+                      Case{"liquibase-sql", "liquibase-sql/changelog", "2"}),
+    [](const ::testing::TestParamInfo<Case>& param_info) {
+      std::string name =
+          param_info.param.format +
+          (param_info.param.group_by.empty() ? "" : "_by_" + param_info.param.group_by);
+      for (char& ch : name)
+        if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+      return name;
+    });
+
+TEST(ImportCliTest, ExitCodesForUsageAndExistingPlan) {
+  TempDir dir;
+  auto unknown =
+      RunProcess({OrchestrateBin(), "import", "rails", Fixture("flyway"), "-o", dir / "o"});
+  EXPECT_EQ(unknown.exit_code, 64) << unknown.err;
+  EXPECT_NE(unknown.err.find("unknown format 'rails'"), std::string::npos) << unknown.err;
+  auto missing_out = RunProcess({OrchestrateBin(), "import", "flyway", Fixture("flyway")});
+  EXPECT_EQ(missing_out.exit_code, 64);
+  std::vector<std::string> args = {OrchestrateBin(),  "import", "diesel",
+                                   Fixture("diesel"), "-o",     dir / "o"};
+  ASSERT_EQ(RunProcess(args).exit_code, 0);
+  auto again = RunProcess(args);
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.err.find("already exists: pass --force"), std::string::npos) << again.err;
+  args.push_back("--force");
+  auto forced = RunProcess(args);
+  EXPECT_EQ(forced.exit_code, 0) << forced.err;
+  EXPECT_NE(forced.out.find("removed "), std::string::npos) << forced.out;
+}
+
+}  // namespace
+}  // namespace orchestrate::testing

@@ -1,0 +1,57 @@
+// Regression tests for what tests/fuzz found in LoadPlan (plans/manifest.h).
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "plans/manifest.h"
+
+namespace orchestrate {
+namespace {
+
+class ManifestFuzzRegressionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/orchestrate-fuzz-regression.XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    std::filesystem::create_directories(dir_ + "/releases");
+    Write("releases/1.0.0.yaml", "version: 1.0.0\nimage: shop:1.0.0\n");
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  void Write(const std::string& rel, const std::string& text) {
+    std::ofstream(dir_ + "/" + rel, std::ios::binary | std::ios::trunc) << text;
+  }
+
+  std::string dir_;
+};
+
+// Found by manifest_fuzz and release_fuzz: a key or a value quoted in a diagnostic may hold a line
+// break; the message must still hold one diagnostic per line, each starting with its file.
+TEST_F(ManifestFuzzRegressionTest, LineBreaksQuotedFromTheManifestStayOnTheirLine) {
+  Write("plan.yaml",
+        "app: shop\nreleases: releases/\nenvironments:\n  local:\n    database: sqlite:x.db\n"
+        "    deployer: {kind: file, path: i}\npolicy: {\"snap\\nshot\": on-destroy}\n");
+  Write("releases/1.1.0.yaml",
+        "version: 1.1.0\nimage: shop:1.1.0\nseeds:\n  - {id: \"a\\r\\nb\", tables: [t], sql: s}\n");
+  auto plan = LoadPlan(dir_ + "/plan.yaml", [](const std::string&) { return std::nullopt; });
+  ASSERT_FALSE(plan.ok());
+  std::istringstream lines(plan.status().message());
+  int n = 0;
+  for (std::string line; std::getline(lines, line); ++n)
+    EXPECT_EQ(line.rfind(dir_ + "/", 0), 0u) << "line " << n << " of:\n" << plan.status().message();
+  EXPECT_EQ(n, 2) << plan.status().message();
+  EXPECT_NE(plan.status().message().find("unknown key 'snap\\nshot'"), std::string::npos)
+      << plan.status().message();
+  EXPECT_NE(plan.status().message().find("seed id 'a\\r\\nb'"), std::string::npos)
+      << plan.status().message();
+}
+
+}  // namespace
+}  // namespace orchestrate
