@@ -36,7 +36,7 @@ const char* const kSchema[] = {
     "CREATE TABLE IF NOT EXISTS orchestrate_ledger (id BIGINT PRIMARY KEY, seed_id TEXT NOT NULL, "
     "release TEXT NOT NULL, table_name TEXT NOT NULL, op TEXT NOT NULL, key_columns TEXT NOT "
     "NULL, column_names TEXT NOT NULL, row_count BIGINT NOT NULL, xid BIGINT, old_rows TEXT, "
-    "new_rows TEXT)",
+    "new_rows TEXT, key_min BIGINT, key_max BIGINT)",
     "CREATE INDEX IF NOT EXISTS orchestrate_ledger_by_seed ON orchestrate_ledger (seed_id, id)",
     // PostgreSQL: transactions that gave rows back their old values during a reversal.
     "CREATE TABLE IF NOT EXISTS orchestrate_ledger_restores (table_name TEXT NOT NULL, xid BIGINT "

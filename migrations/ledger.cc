@@ -69,6 +69,16 @@ Result<LedgerTableInfo> ResolveTable(Database& db, Transaction& txn, const Step&
         {info.name});
     if (!keys.ok()) return keys.status();
     for (const auto& r : keys->rows) pk.push_back(*r[0]);
+    const std::vector<std::string>& key = declared.key.empty() ? pk : declared.key;
+    if (key.size() == 1) {
+      auto type = txn.Query(
+          "SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = $1::regclass AND "
+          "attname = $2",
+          {info.name, key[0]});
+      if (!type.ok()) return type.status();
+      std::string t = type->rows.empty() ? "" : type->rows[0][0].value_or("");
+      info.int_key = t == "smallint" || t == "integer" || t == "bigint";
+    }
   } else {
     info.name = declared.name;
     auto cols = txn.Query("SELECT name, pk, hidden FROM pragma_table_xinfo($1) ORDER BY cid",
@@ -90,8 +100,8 @@ Result<LedgerTableInfo> ResolveTable(Database& db, Transaction& txn, const Step&
     for (const auto& k : declared.key)
       if (std::find(info.columns.begin(), info.columns.end(), k) == info.columns.end())
         return Status::Invalid(SeedLabel(seed) + ": key column '" + k + "' of table '" +
-                               declared.name + "' does not exist (columns: " +
-                               Join(info.columns, ", ") + ")");
+                               declared.name +
+                               "' does not exist (columns: " + Join(info.columns, ", ") + ")");
     info.key = declared.key;
   } else if (!pk.empty()) {
     info.key = pk;
@@ -107,7 +117,7 @@ Result<LedgerTableInfo> ResolveTable(Database& db, Transaction& txn, const Step&
 
 // A foreign key that references `table`: the child table and the column pairs.
 struct ForeignKey {
-  std::string child;                           // quoted, ready for SQL
+  std::string child;                                 // quoted, ready for SQL
   std::vector<std::string> child_cols, parent_cols;  // quoted
   std::string name;
   std::string child_name, child_columns;  // for messages
@@ -167,7 +177,8 @@ Result<std::vector<ForeignKey>> ReferencingKeys(Database& db, Transaction& txn,
 // ---- capture ------------------------------------------------------------------------------------
 
 // jsonb_build_object('k1', x.k1, ...) over `names`.
-std::string PgObject(Database& db, const std::vector<std::string>& names, const std::string& alias) {
+std::string PgObject(Database& db, const std::vector<std::string>& names,
+                     const std::string& alias) {
   std::vector<std::string> parts;
   for (const auto& n : names) parts.push_back(SqlString(n) + ", " + alias + "." + db.QuoteIdent(n));
   return "jsonb_build_object(" + Join(parts, ", ") + ")";
@@ -176,14 +187,15 @@ std::string PgObject(Database& db, const std::vector<std::string>& names, const 
 // The plpgsql body that appends one statement's rows to the ledger, chunked.
 std::string PgCaptureFunction(Database& db, const LedgerCapture& cap, const LedgerTableInfo& t,
                               const std::string& fn) {
-  std::string meta = SqlString(cap.seed_id) + ", " + SqlString(cap.release) + ", " +
-                     SqlString(t.name) + ", ";
+  std::string meta =
+      SqlString(cap.seed_id) + ", " + SqlString(cap.release) + ", " + SqlString(t.name) + ", ";
   std::string keys = SqlString(json(t.key).dump());
   std::string cols = SqlString(json(t.columns).dump());
   std::string batch = std::to_string(cap.batch_rows);
   std::string insert_head =
       "INSERT INTO orchestrate_ledger (id, seed_id, release, table_name, op, key_columns, "
-      "column_names, row_count, xid, old_rows, new_rows) SELECT (SELECT COALESCE(MAX(id), 0) FROM "
+      "column_names, row_count, xid, old_rows, new_rows, key_min, key_max) SELECT (SELECT "
+      "COALESCE(MAX(id), 0) FROM "
       "orchestrate_ledger) + row_number() OVER (ORDER BY orchestrate_chunk), " +
       meta;
   std::string chunked = "(row_number() OVER () - 1) / " + batch + " AS orchestrate_chunk";
@@ -194,14 +206,17 @@ std::string PgCaptureFunction(Database& db, const LedgerCapture& cap, const Ledg
   return "CREATE FUNCTION " + fn +
          "() RETURNS trigger LANGUAGE plpgsql AS $orchestrate$\nBEGIN\n"
          "  IF TG_OP = 'TRUNCATE' THEN\n"
-         "    RAISE EXCEPTION 'seed % truncated table %: the ledger cannot record that; use DELETE',"
+         "    RAISE EXCEPTION 'seed % truncated table %: the ledger cannot record that; use "
+         "DELETE',"
          " " +
          SqlString(cap.seed_id) + ", " + SqlString(t.name) +
          ";\n"
          "  ELSIF TG_OP = 'INSERT' THEN\n    " +
-         insert_head + "'insert', " + keys + ", " + cols +
-         ", count(*), txid_current(), NULL, jsonb_agg(" + PgObject(db, t.key, "s") +
-         ")::text FROM (SELECT n.*, " + chunked +
+         insert_head + "'insert', " + keys + ", " + cols + ", count(*), txid_current(), NULL, " +
+         (t.int_key ? "array_agg(s." + db.QuoteIdent(t.key[0]) + ")::text, min(s." +
+                          db.QuoteIdent(t.key[0]) + "), max(s." + db.QuoteIdent(t.key[0]) + ")"
+                    : "jsonb_agg(" + PgObject(db, t.key, "s") + ")::text, NULL, NULL") +
+         " FROM (SELECT n.*, " + chunked +
          " FROM orchestrate_new n) s GROUP BY orchestrate_chunk;\n"
          "  ELSIF TG_OP = 'UPDATE' THEN\n"
          "    IF EXISTS (SELECT 1 FROM orchestrate_old o WHERE NOT EXISTS (SELECT 1 FROM "
@@ -213,13 +228,13 @@ std::string PgCaptureFunction(Database& db, const LedgerCapture& cap, const Ledg
          SqlString(cap.seed_id) + ", " + SqlString(Join(t.key, ", ")) + ", " + SqlString(t.name) +
          ";\n    END IF;\n    " + insert_head + "'update', " + keys + ", " + cols +
          ", count(*), txid_current(), jsonb_agg(" + PgObject(db, t.columns, "s") +
-         ")::text, jsonb_agg(" + PgObject(db, t.key, "s") + ")::text FROM (SELECT o.*, " +
-         chunked +
+         ")::text, jsonb_agg(" + PgObject(db, t.key, "s") +
+         ")::text, NULL, NULL FROM (SELECT o.*, " + chunked +
          " FROM orchestrate_old o) s GROUP BY orchestrate_chunk;\n"
          "  ELSE\n    " +
          insert_head + "'delete', " + keys + ", " + cols +
          ", count(*), txid_current(), jsonb_agg(" + PgObject(db, t.columns, "s") +
-         ")::text, NULL FROM (SELECT o.*, " + chunked +
+         ")::text, NULL, NULL, NULL FROM (SELECT o.*, " + chunked +
          " FROM orchestrate_old o) s GROUP BY orchestrate_chunk;\n"
          "  END IF;\n  RETURN NULL;\nEND\n$orchestrate$";
 }
@@ -230,7 +245,8 @@ std::string PgFunctionName(size_t i) { return "orchestrate_ledger_capture_" + st
 const char kWriteCounters[] =
     "SELECT relid::regclass::text, n_tup_ins || '/' || n_tup_upd || '/' || n_tup_del, n_tup_ins, "
     "n_tup_upd, n_tup_del FROM pg_stat_xact_user_tables WHERE n_tup_ins + n_tup_upd + n_tup_del > "
-    "0 AND NOT starts_with(relname, 'orchestrate_') AND schemaname NOT LIKE 'pg\\_temp%' ORDER BY 1";
+    "0 AND NOT starts_with(relname, 'orchestrate_') AND schemaname NOT LIKE 'pg\\_temp%' ORDER BY "
+    "1";
 
 Status PgBeginCapture(Database& db, Transaction& txn, LedgerCapture& cap) {
   auto counters = txn.Query(kWriteCounters);
@@ -292,16 +308,17 @@ std::string LiteObject(Database& db, const std::vector<std::string>& names,
 }
 
 Status LiteBeginCapture(Database& db, Transaction& txn, const LedgerCapture& cap) {
-  ORCH_RETURN_IF_ERROR(
-      txn.Exec("CREATE TEMP TABLE IF NOT EXISTS orchestrate_ledger_stage (seq INTEGER PRIMARY KEY, "
-               "table_name TEXT NOT NULL, op TEXT NOT NULL, row_key TEXT, old_row TEXT, new_row TEXT)"));
+  ORCH_RETURN_IF_ERROR(txn.Exec(
+      "CREATE TEMP TABLE IF NOT EXISTS orchestrate_ledger_stage (seq INTEGER PRIMARY KEY, "
+      "table_name TEXT NOT NULL, op TEXT NOT NULL, row_key TEXT, old_row TEXT, new_row TEXT)"));
   ORCH_RETURN_IF_ERROR(txn.Exec("DELETE FROM temp.orchestrate_ledger_stage"));
   int n = 0;
   for (const auto& t : cap.tables) {
     std::string on = " ON main." + db.QuoteIdent(t.name) + " ";
     std::string suffix = std::to_string(n++);
     std::string stage =
-        "INSERT INTO orchestrate_ledger_stage (table_name, op, row_key, old_row, new_row) VALUES (" +
+        "INSERT INTO orchestrate_ledger_stage (table_name, op, row_key, old_row, new_row) VALUES "
+        "(" +
         SqlString(t.name) + ", ";
     std::vector<std::string> new_key, old_key;
     for (const auto& k : t.key) {
@@ -312,36 +329,34 @@ Status LiteBeginCapture(Database& db, Transaction& txn, const LedgerCapture& cap
     std::string old_key_json = "json_array(" + Join(old_key, ", ") + ")";
     ORCH_RETURN_IF_ERROR(txn.Exec("CREATE TEMP TRIGGER orchestrate_ledger_ins_" + suffix +
                                   " AFTER INSERT" + on + "BEGIN " + stage + "'insert', " +
-                                  new_key_json + ", NULL, " +
-                                  LiteObject(db, t.columns, "NEW") + "); END"));
+                                  new_key_json + ", NULL, " + LiteObject(db, t.columns, "NEW") +
+                                  "); END"));
     std::string same_key;
     for (size_t i = 0; i < t.key.size(); ++i)
       same_key += (i ? " AND " : "") + std::string("OLD.") + db.QuoteIdent(t.key[i]) + " IS NEW." +
                   db.QuoteIdent(t.key[i]);
-    ORCH_RETURN_IF_ERROR(txn.Exec(
-        "CREATE TEMP TRIGGER orchestrate_ledger_key_" + suffix + " BEFORE UPDATE" + on +
-        "WHEN NOT (" + same_key + ") BEGIN SELECT RAISE(ABORT, " +
-        SqlString("seed " + cap.seed_id + " changed the key columns (" + Join(t.key, ", ") +
-                  ") of a row of table " + t.name +
-                  ": the ledger finds rows by key; declare other key: columns") +
-        "); END"));
+    ORCH_RETURN_IF_ERROR(
+        txn.Exec("CREATE TEMP TRIGGER orchestrate_ledger_key_" + suffix + " BEFORE UPDATE" + on +
+                 "WHEN NOT (" + same_key + ") BEGIN SELECT RAISE(ABORT, " +
+                 SqlString("seed " + cap.seed_id + " changed the key columns (" +
+                           Join(t.key, ", ") + ") of a row of table " + t.name +
+                           ": the ledger finds rows by key; declare other key: columns") +
+                 "); END"));
     ORCH_RETURN_IF_ERROR(txn.Exec("CREATE TEMP TRIGGER orchestrate_ledger_upd_" + suffix +
                                   " AFTER UPDATE" + on + "BEGIN " + stage + "'update', " +
-                                  old_key_json + ", " +
-                                  LiteObject(db, t.columns, "OLD") + ", " +
+                                  old_key_json + ", " + LiteObject(db, t.columns, "OLD") + ", " +
                                   LiteObject(db, t.columns, "NEW") + "); END"));
     ORCH_RETURN_IF_ERROR(txn.Exec("CREATE TEMP TRIGGER orchestrate_ledger_del_" + suffix +
                                   " AFTER DELETE" + on + "BEGIN " + stage + "'delete', " +
-                                  old_key_json + ", " +
-                                  LiteObject(db, t.columns, "OLD") + ", NULL); END"));
+                                  old_key_json + ", " + LiteObject(db, t.columns, "OLD") +
+                                  ", NULL); END"));
   }
   // Every other user table refuses writes while the seed runs.
   auto tables = db.UserTables();
   if (!tables.ok()) return tables.status();
   for (const auto& other : *tables) {
-    bool declared = std::any_of(cap.tables.begin(), cap.tables.end(), [&](const auto& t) {
-      return Lower(t.name) == Lower(other);
-    });
+    bool declared = std::any_of(cap.tables.begin(), cap.tables.end(),
+                                [&](const auto& t) { return Lower(t.name) == Lower(other); });
     if (declared) continue;
     std::string suffix = std::to_string(n++);
     std::string msg = SqlString("seed " + cap.seed_id + " wrote to table " + other +
@@ -386,7 +401,8 @@ Status LiteEndCapture(Database& /*db*/, Transaction& txn, const LedgerCapture& c
     if (!info) return Status::Failed("internal: staged rows of an undeclared table " + *r[0]);
     ORCH_RETURN_IF_ERROR(txn.Exec(
         "INSERT INTO orchestrate_ledger (id, seed_id, release, table_name, op, key_columns, "
-        "column_names, row_count, xid, old_rows, new_rows) VALUES ((SELECT COALESCE(MAX(id), 0) + 1 "
+        "column_names, row_count, xid, old_rows, new_rows) VALUES ((SELECT COALESCE(MAX(id), 0) + "
+        "1 "
         "FROM orchestrate_ledger), $1, $2, $3, $4, $5, $6, $7, NULL, $8, $9)",
         {cap.seed_id, cap.release, info->name, *r[1], json(info->key).dump(),
          json(info->columns).dump(), *r[2], r[3], r[4]}));
@@ -402,6 +418,10 @@ struct Chunk {
   std::vector<std::string> key, columns;
   int64_t rows = 0;
   int64_t xid = 0;
+  bool int_keys = false;  // new_rows is an integer array (PostgreSQL inserts, one integer key)
+  int64_t key_min = 0, key_max = 0;
+  // The keys are exactly every integer from key_min to key_max.
+  bool dense() const { return int_keys && key_max - key_min + 1 == rows; }
 };
 
 std::string KeyText(const std::vector<std::string>& key, const Row& row) {
@@ -429,8 +449,10 @@ class ChunkSql {
 
   // A FROM item over the chunk's recorded rows (`which`: new_rows or old_rows) aliased `alias`.
   std::string Rows(const std::string& which, const std::string& alias) const {
-    std::string sub = "(SELECT " + which + " FROM orchestrate_ledger WHERE id = " +
-                      std::to_string(c_.id) + ")";
+    std::string sub =
+        "(SELECT " + which + " FROM orchestrate_ledger WHERE id = " + std::to_string(c_.id) + ")";
+    if (pg_ && c_.int_keys && which == "new_rows")
+      return "unnest(" + sub + "::bigint[]) AS " + alias + "(" + db_.QuoteIdent(c_.key[0]) + ")";
     if (pg_) return "jsonb_populate_recordset(NULL::" + c_.table + ", " + sub + "::jsonb) " + alias;
     return "json_each(" + sub + ") " + alias;
   }
@@ -477,7 +499,8 @@ Result<int64_t> CountQuery(Transaction& txn, const std::string& sql) {
 }
 
 Result<int64_t> Changes(Database& db, Transaction& txn, const std::string& sql) {
-  if (IsPostgres(db)) return CountQuery(txn, "WITH d AS (" + sql + " RETURNING 1) SELECT count(*) FROM d");
+  if (IsPostgres(db))
+    return CountQuery(txn, "WITH d AS (" + sql + " RETURNING 1) SELECT count(*) FROM d");
   ORCH_RETURN_IF_ERROR(txn.Exec(sql));
   return CountQuery(txn, "SELECT changes()");
 }
@@ -500,16 +523,18 @@ Status CheckReferences(Database& db, Transaction& txn, const Chunk& c, const Chu
     for (size_t i = 0; i < fk.child_cols.size() && i < fk.parent_cols.size(); ++i)
       on.push_back("ch." + fk.child_cols[i] + " = p." + fk.parent_cols[i]);
     std::string sql = "SELECT " + q.KeyList("p") + " FROM " + q.Table() + " p JOIN " +
-                      q.Rows("new_rows", "r") + " ON " + q.KeyMatch("p", "r") + " WHERE EXISTS "
-                      "(SELECT 1 FROM " + fk.child + " ch WHERE " + Join(on, " AND ") + ")" +
-                      restrict_sql;
+                      q.Rows("new_rows", "r") + " ON " + q.KeyMatch("p", "r") +
+                      " WHERE EXISTS "
+                      "(SELECT 1 FROM " +
+                      fk.child + " ch WHERE " + Join(on, " AND ") + ")" + restrict_sql;
     auto rows = txn.Query(sql + " LIMIT " + std::to_string(kShowRows + 1));
     if (!rows.ok()) return rows.status();
     if (rows->rows.empty()) continue;
     return Status::Failed(
         "cannot reverse seed " + seed_id + ": rows it inserted into " + c.table +
         " are now referenced by rows of " + fk.child_name + " (" + fk.child_columns +
-        ") created after the deploy:" + ListRows(c.key, *rows, static_cast<int64_t>(rows->rows.size())) +
+        ") created after the deploy:" +
+        ListRows(c.key, *rows, static_cast<int64_t>(rows->rows.size())) +
         "\noptions: delete or re-point those " + fk.child_name +
         " rows, then run the same command again; or give seed " + seed_id +
         " an undo: SQL that keeps them (it wins over the ledger); or leave the seed's rows in "
@@ -519,27 +544,60 @@ Status CheckReferences(Database& db, Transaction& txn, const Chunk& c, const Chu
 }
 
 Result<LedgerBatch> ReverseInsert(Database& db, Transaction& txn, const Chunk& c,
-                                  const std::string& seed_id, const std::string& on_modified) {
+                                  const std::string& seed_id, const std::string& on_modified,
+                                  bool referenced) {
   ChunkSql q(db, c);
   LedgerBatch out;
+  if (IsPostgres(db)) {
+    // xmin makes the common case one statement: delete the rows nobody changed since; only when
+    // rows were left behind look at why.
+    if (referenced) {
+      std::string restrict = on_modified == "revert" ? "" : " AND " + q.Unchanged("p", "r");
+      ORCH_RETURN_IF_ERROR(CheckReferences(db, txn, c, q, seed_id, restrict));
+    }
+    std::string k = "t." + db.QuoteIdent(c.key[0]);
+    std::string del = c.dense()
+                          ? "DELETE FROM " + q.Table() + " t WHERE " + k + " BETWEEN " +
+                                std::to_string(c.key_min) + " AND " + std::to_string(c.key_max)
+                          : "DELETE FROM " + q.Table() + " t USING " + q.Rows("new_rows", "r") +
+                                " WHERE " + q.KeyMatch("t", "r");
+    if (on_modified != "revert") del += " AND " + q.Unchanged("t", "r");
+    auto deleted = Changes(db, txn, del);
+    if (!deleted.ok()) return deleted.status();
+    out.rows = *deleted;
+    if (*deleted == c.rows) return out;
+    // Some rows were not deleted: changed since (still there) or deleted since (gone, fine).
+    std::string left = "SELECT " + q.KeyList("t") + " FROM " + q.Table() + " t JOIN " +
+                       q.Rows("new_rows", "r") + " ON " + q.KeyMatch("t", "r");
+    auto conflicts = txn.Query(left + " LIMIT " + std::to_string(kShowRows + 1));
+    if (!conflicts.ok()) return conflicts.status();
+    if (conflicts->rows.empty()) return out;
+    auto total = CountQuery(txn, "SELECT count(*) FROM (" + left + ") x");
+    if (!total.ok()) return total.status();
+    if (on_modified == "fail")
+      return Status::Failed("cannot reverse seed " + seed_id + ": " + std::to_string(*total) +
+                            " row(s) of " + c.table +
+                            " that it inserted were changed after the deploy:" +
+                            ListRows(c.key, *conflicts, *total) + Options(seed_id));
+    out.kept = *total;
+    return out;
+  }
   // Rows changed since the deploy, found before anything is deleted.
   std::string changed_where = " WHERE NOT " + q.Unchanged("t", "r");
   std::string changed = "SELECT " + q.KeyList("t") + " FROM " + q.Table() + " t JOIN " +
                         q.Rows("new_rows", "r") + " ON " + q.KeyMatch("t", "r") + changed_where;
-  // PostgreSQL's xmin makes the common case one statement: delete the unchanged rows; only when
-  // some row was left behind look at why. SQLite compares row images, which costs the same
-  // either way.
+  // SQLite compares row images: find the changed rows first, then delete the others.
   std::string restrict = on_modified == "revert" ? "" : " AND " + q.Unchanged("p", "r");
-  ORCH_RETURN_IF_ERROR(CheckReferences(db, txn, c, q, seed_id, restrict));
+  if (referenced) ORCH_RETURN_IF_ERROR(CheckReferences(db, txn, c, q, seed_id, restrict));
   auto conflicts = txn.Query(changed + " LIMIT " + std::to_string(kShowRows + 1));
   if (!conflicts.ok()) return conflicts.status();
   if (!conflicts->rows.empty() && on_modified == "fail") {
     auto total = CountQuery(txn, "SELECT count(*) FROM (" + changed + ") x");
     if (!total.ok()) return total.status();
-    return Status::Failed("cannot reverse seed " + seed_id + ": " + std::to_string(*total) +
-                          " row(s) of " + c.table +
-                          " that it inserted were changed after the deploy:" +
-                          ListRows(c.key, *conflicts, *total) + Options(seed_id));
+    return Status::Failed(
+        "cannot reverse seed " + seed_id + ": " + std::to_string(*total) + " row(s) of " + c.table +
+        " that it inserted were changed after the deploy:" + ListRows(c.key, *conflicts, *total) +
+        Options(seed_id));
   }
   std::string target = db.Dialect() == "postgresql"
                            ? "DELETE FROM " + q.Table() + " t USING " + q.Rows("new_rows", "r") +
@@ -566,9 +624,9 @@ Result<LedgerBatch> ReverseUpdate(Database& db, Transaction& txn, const Chunk& c
   // A row is "as the seed left it" when it still exists and nobody wrote it since.
   std::vector<std::string> rkeys;
   for (const auto& k : c.key) rkeys.push_back(q.Col("r", k));
-  std::string changed = "SELECT " + Join(rkeys, ", ") + " FROM " + q.Rows("new_rows", "r") + " LEFT JOIN " +
-            q.Table() + " t ON " + q.KeyMatch("t", "r") + " WHERE t." + db.QuoteIdent(c.key[0]) +
-            " IS NULL OR NOT " + q.Unchanged("t", "r");
+  std::string changed = "SELECT " + Join(rkeys, ", ") + " FROM " + q.Rows("new_rows", "r") +
+                        " LEFT JOIN " + q.Table() + " t ON " + q.KeyMatch("t", "r") + " WHERE t." +
+                        db.QuoteIdent(c.key[0]) + " IS NULL OR NOT " + q.Unchanged("t", "r");
   auto conflicts = txn.Query(changed + " LIMIT " + std::to_string(kShowRows + 1));
   if (!conflicts.ok()) return conflicts.status();
   int64_t total = 0;
@@ -671,11 +729,22 @@ Status EndLedgerCapture(Database& db, Transaction& txn, const LedgerCapture& cap
   return IsPostgres(db) ? PgEndCapture(db, txn, capture) : LiteEndCapture(db, txn, capture);
 }
 
-Result<LedgerBatch> ReverseNewestChunk(Database& db, Transaction& txn, const std::string& seed_id,
-                                       const std::string& on_modified) {
+struct LedgerReversal::Cache {
+  std::map<std::string, bool> referenced;  // per table: whether any foreign key references it
+};
+
+LedgerReversal::LedgerReversal(std::string seed_id, std::string on_modified)
+    : seed_id_(std::move(seed_id)),
+      on_modified_(std::move(on_modified)),
+      cache_(std::make_unique<Cache>()) {}
+LedgerReversal::~LedgerReversal() = default;
+
+Result<LedgerBatch> LedgerReversal::Next(Database& db, Transaction& txn) {
+  const std::string& seed_id = seed_id_;
+  const std::string& on_modified = on_modified_;
   auto rows = txn.Query(
-      "SELECT id, table_name, op, key_columns, column_names, row_count, xid FROM "
-      "orchestrate_ledger WHERE seed_id = $1 ORDER BY id DESC LIMIT 1",
+      "SELECT id, table_name, op, key_columns, column_names, row_count, xid, key_min, key_max "
+      "FROM orchestrate_ledger WHERE seed_id = $1 ORDER BY id DESC LIMIT 1",
       {seed_id});
   if (!rows.ok()) return rows.status();
   if (rows->rows.empty()) return LedgerBatch{};
@@ -693,10 +762,19 @@ Result<LedgerBatch> ReverseNewestChunk(Database& db, Transaction& txn, const std
   }
   c.rows = ToLong(r[5]);
   c.xid = ToLong(r[6]);
+  c.int_keys = r[7].has_value();
+  c.key_min = ToLong(r[7]);
+  c.key_max = ToLong(r[8]);
+  if (c.op == "insert" && !cache_->referenced.count(c.table)) {
+    auto fks = ReferencingKeys(db, txn, c.table, c.key);
+    if (!fks.ok()) return fks.status();
+    cache_->referenced[c.table] = !fks->empty();
+  }
   if (c.key.empty()) return Status::Failed("the ledger of seed " + seed_id + " has no key columns");
 
   Result<LedgerBatch> done = Status::Failed("unknown ledger operation '" + c.op + "'");
-  if (c.op == "insert") done = ReverseInsert(db, txn, c, seed_id, on_modified);
+  if (c.op == "insert")
+    done = ReverseInsert(db, txn, c, seed_id, on_modified, cache_->referenced[c.table]);
   if (c.op == "update") done = ReverseUpdate(db, txn, c, seed_id, on_modified);
   if (c.op == "delete") done = ReverseDelete(db, txn, c, seed_id, on_modified);
   if (!done.ok()) return done.status();
@@ -707,7 +785,8 @@ Result<LedgerBatch> ReverseNewestChunk(Database& db, Transaction& txn, const std
         "INSERT INTO orchestrate_ledger_restores (table_name, xid) VALUES ($1, txid_current())",
         {c.table}));
   }
-  ORCH_RETURN_IF_ERROR(txn.Exec("DELETE FROM orchestrate_ledger WHERE id = $1", {std::to_string(c.id)}));
+  ORCH_RETURN_IF_ERROR(
+      txn.Exec("DELETE FROM orchestrate_ledger WHERE id = $1", {std::to_string(c.id)}));
   auto left = txn.Query(
       "SELECT count(*), COALESCE(SUM(row_count), 0) FROM orchestrate_ledger WHERE seed_id = $1",
       {seed_id});

@@ -8,7 +8,8 @@
 // changed since?" is answered by the row's xmin (the transaction that last wrote it). SQLite:
 // connection-local TEMP row triggers stage every change with the full row images, then the staged
 // rows are grouped into chunks. A write to a table the seed did not declare fails the seed, naming
-// the table (PostgreSQL: pg_stat_xact_user_tables after the seed; SQLite: TEMP triggers that abort).
+// the table (PostgreSQL: pg_stat_xact_user_tables after the seed; SQLite: TEMP triggers that
+// abort).
 //
 // Reversal. One chunk per transaction, newest first: inserted rows are deleted by key, updated rows
 // get their old values back, deleted rows are inserted again; the chunk's ledger row is deleted in
@@ -20,6 +21,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,6 +35,9 @@ struct LedgerTableInfo {
   std::string name;                  // as it appears in the ledger (PostgreSQL: regclass text)
   std::vector<std::string> key;      // declared `key:` or the primary key
   std::vector<std::string> columns;  // the columns the ledger records (not generated ones)
+  // PostgreSQL: the key is one integer column, so inserted rows are recorded as an integer array
+  // with its minimum and maximum (a dense range is then deleted by range).
+  bool int_key = false;
 };
 
 struct LedgerCapture {
@@ -56,17 +61,29 @@ Status EndLedgerCapture(Database& db, Transaction& txn, const LedgerCapture& cap
 struct LedgerBatch {
   int64_t chunk_id = 0;  // 0: the seed's ledger was already empty
   std::string table, op;
-  int64_t rows = 0;        // rows reversed by this batch
-  int64_t kept = 0;        // rows left as they are (on_modified: keep)
-  int64_t rows_left = 0;   // rows still in the seed's ledger after this batch
+  int64_t rows = 0;       // rows reversed by this batch
+  int64_t kept = 0;       // rows left as they are (on_modified: keep)
+  int64_t rows_left = 0;  // rows still in the seed's ledger after this batch
   int64_t chunks_left = 0;
 };
 
-// Reverses the newest chunk of `seed_id`'s ledger inside `txn` (the caller commits it with its own
-// checkpoint). `on_modified`: "fail" | "keep" | "revert". Errors (kFailed) list the conflicting rows
-// and what to do.
-Result<LedgerBatch> ReverseNewestChunk(Database& db, Transaction& txn, const std::string& seed_id,
-                                       const std::string& on_modified);
+// Reverses a seed's ledger one chunk at a time. Next() reverses the newest chunk inside `txn` (the
+// caller commits it with its own checkpoint). `on_modified`: "fail" | "keep" | "revert". Errors
+// (kFailed) list the conflicting rows and what to do. Keeps what it read from the catalog between
+// calls, so use one object per step run.
+class LedgerReversal {
+ public:
+  LedgerReversal(std::string seed_id, std::string on_modified);
+  ~LedgerReversal();
+  LedgerReversal(const LedgerReversal&) = delete;
+  LedgerReversal& operator=(const LedgerReversal&) = delete;
+  Result<LedgerBatch> Next(Database& db, Transaction& txn);
+
+ private:
+  struct Cache;
+  std::string seed_id_, on_modified_;
+  std::unique_ptr<Cache> cache_;
+};
 
 struct LedgerCount {
   std::string table, op;

@@ -127,7 +127,9 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
            std::to_string(st.line) + ": " + st.destroys +
            (rows >= 0 ? " (" + std::to_string(rows) + " rows in " + st.tables.front() + " now)"
                       : "") +
-           "; no snapshot captures it");
+           (plan.policy.snapshot == "on-destroy" && !st.tables.empty()
+                ? "; a snapshot captures it first (`orchestrate snapshots`)"
+                : "; no snapshot captures it"));
     }
   }
   for (const auto& item : run->not_rolled_back) warn("not rolled back: " + item);

@@ -3,6 +3,7 @@
 // process runner (deployers.cc); verify.h wraps any of them with the environment's checks.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,6 +21,8 @@ struct SwapContext {
   std::string from_image, from_version;  // what runs now; "" when nothing
   std::string app, environment, reason;
   std::string direction;  // "deploy" | "rollback"; "" when unknown
+  // Polled while programs run; true stops them (kCancelled). Empty: never.
+  std::function<bool()> interrupted;
 };
 
 class Deployer {

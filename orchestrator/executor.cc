@@ -34,6 +34,11 @@ class LockGuard {
 
 void LedgerProgress::Update(const std::string& seed, const LedgerBatch& b) {
   if (b.chunk_id == 0) return;
+  auto now = std::chrono::steady_clock::now();
+  long ms = static_cast<long>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - batch_started).count());
+  batch_started = now;
+  slowest_batch_ms = std::max(slowest_batch_ms, ms);
   if (total == 0) total = b.rows + b.kept + b.rows_left + done;
   done += b.rows + b.kept;
   kept += b.kept;
@@ -47,8 +52,8 @@ void LedgerProgress::Update(const std::string& seed, const LedgerBatch& b) {
     std::fflush(stderr);
     bar_shown = true;
   } else {
-    spdlog::info("seed {}: reversed {} {} row(s) of {} (chunk {}); {}/{} rows done{}", seed,
-                 b.rows, b.op, b.table, b.chunk_id, done, total,
+    spdlog::info("seed {}: reversed {} {} row(s) of {} (chunk {}, {} ms); {}/{} rows done{}", seed,
+                 b.rows, b.op, b.table, b.chunk_id, ms, done, total,
                  b.kept ? ", " + std::to_string(b.kept) + " changed since the deploy kept" : "");
   }
 }
@@ -56,9 +61,13 @@ void LedgerProgress::Update(const std::string& seed, const LedgerBatch& b) {
 void LedgerProgress::Finish(const std::string& seed) {
   if (bar_shown) std::fprintf(stderr, "\n");
   bar_shown = false;
+  if (done > 0)
+    spdlog::info("seed {}: {} row(s) reversed, slowest batch {} ms", seed, done, slowest_batch_ms);
   if (kept > 0)
-    spdlog::warn("seed {}: {} row(s) changed after the deploy were kept as they are "
-                 "(policy on_modified: keep)", seed, kept);
+    spdlog::warn(
+        "seed {}: {} row(s) changed after the deploy were kept as they are "
+        "(policy on_modified: keep)",
+        seed, kept);
 }
 
 namespace {
@@ -367,6 +376,7 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
     SwapContext swap = SwapContextFor(plan_, step.image_from, step.image_to, step.release,
                                       DirectionName(request.direction), request.meta.environment,
                                       request.meta.reason);
+    swap.interrupted = request.interrupted;
     ORCH_RETURN_IF_ERROR(deployer_.SwapTo(swap));
     auto now_running = deployer_.Current();
     if (!now_running.ok()) return now_running.status().WithContext("verifying the swap");
@@ -409,6 +419,8 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
   }
 
   LedgerProgress progress;
+  LedgerReversal reversal(step.id, plan_.policy.on_modified);
+  progress.reversal = &reversal;
   for (int attempt = 0;; ++attempt) {
     bool more = false;
     Status st = RunStepTransaction(request, run_id, n, step, &progress, &more);
@@ -443,7 +455,7 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
   if (step.kind == StepKind::kUndoSeed && !step.has_undo) {
     // The ledger, one chunk per transaction: the chunk's rows and its removal from the ledger
     // commit together, so a resumed step continues at the next chunk.
-    auto batch = ReverseNewestChunk(db_, t, step.id, plan_.policy.on_modified);
+    auto batch = progress->reversal->Next(db_, t);
     if (!batch.ok()) return batch.status();
     progress->Update(step.id, *batch);
     if (batch->chunks_left > 0) {

@@ -15,6 +15,7 @@
 //  5. on failure: stop, mark the step and the run failed, return the error. Never retry.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -65,12 +66,16 @@ Status AcquireRunLock(Database& db, const LockHolder& me, double timeout_seconds
                       const std::function<bool()>& interrupted, const std::string& plan_file);
 
 struct LedgerBatch;
+class LedgerReversal;
 
 // Progress of one ledger reversal: a bar on a terminal, a line per batch in logs.
 struct LedgerProgress {
   int64_t total = 0, done = 0, kept = 0;
   int batches = 0;  // committed by this process
   bool bar_shown = false;
+  std::chrono::steady_clock::time_point batch_started = std::chrono::steady_clock::now();
+  long slowest_batch_ms = 0;
+  LedgerReversal* reversal = nullptr;  // the step's reversal, created on its first batch
   void Update(const std::string& seed, const LedgerBatch& batch);
   void Finish(const std::string& seed);
 };

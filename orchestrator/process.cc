@@ -227,6 +227,7 @@ std::string ProcessReport::Outcome() const {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3gs", seconds);
   if (timed_out) return std::string("timed out (stopped after ") + buf + ")";
+  if (cancelled) return std::string("stopped on request after ") + buf;
   if (signal != 0)
     return "killed by signal " + std::to_string(signal) + " (" + strsignal(signal) + ")";
   return "exited with " + std::to_string(exit_code);
@@ -307,8 +308,12 @@ Result<ProcessReport> RunChildProcess(const ProcessRequest& req) {
     auto now = Clock::now();
     // The child overran its time, or it is gone and what it left behind keeps the pipes open.
     auto stop_at = exited ? std::min(deadline, exited_at + kDrainAfterExit) : deadline;
-    if (!termed && now >= stop_at) {
-      if (!exited) rep.timed_out = true;
+    bool cancel = !termed && !exited && req.cancelled && req.cancelled();
+    if (!termed && (now >= stop_at || cancel)) {
+      if (cancel)
+        rep.cancelled = true;
+      else if (!exited)
+        rep.timed_out = true;
       kill(-pid, SIGTERM);
       termed = true;
       term_at = now;

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -37,6 +38,10 @@ struct ProcessRequest {
   size_t keep_bytes = 64 * 1024;
   // Replaced by "***" in captured output and in the argv shown in logs and errors.
   std::vector<std::string> secrets;
+  // Polled while the child runs (every 50 ms); when it returns true the child's process group is
+  // stopped as at the timeout. The child leads its own group, so a Ctrl-C at the terminal reaches
+  // only orchestrate, which passes it on through this.
+  std::function<bool()> cancelled;
 };
 
 struct ProcessReport {
@@ -44,11 +49,12 @@ struct ProcessReport {
   int exit_code = -1;  // -1 when killed by a signal
   int signal = 0;      // the signal that ended it, or 0
   bool timed_out = false;
+  bool cancelled = false;               // stopped because request.cancelled said so
   std::string out, err;                 // captured, bounded and redacted
   size_t out_bytes = 0, err_bytes = 0;  // what the child wrote in all
   double seconds = 0;
 
-  bool ok() const { return exit_code == 0 && !timed_out; }
+  bool ok() const { return exit_code == 0 && !timed_out && !cancelled; }
   // One line for errors: "exited with 2", "killed by signal 9", "timed out after 3s".
   std::string Outcome() const;
   // The end of stderr (else stdout), at most `max_chars`, for an error message.

@@ -8,6 +8,7 @@
 #include "plans/manifest.h"
 #include "plans/render.h"
 #include "plans/sha256.h"
+#include "snapshot/snapshot.h"
 
 namespace orchestrate {
 namespace {
@@ -211,6 +212,10 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
     if (!s.note.empty()) out << "--   note: " << s.note << "\n";
     if (!s.sql.empty())
       WriteAnalysis(out, AnalyzeScript(DialectOf(ctx.dialect), s.sql), ctx.estimate);
+    // orchestrate copies these first, in the step's transaction (snapshot/snapshot.h).
+    if (SnapshotsBefore(plan.policy, s))
+      for (const std::string& line : DescribeCaptures(DialectOf(ctx.dialect), s.sql))
+        out << "--   snapshot: " << line << "\n";
     RenderingTransaction txn(out);
     if (!s.transactional && !s.sql.empty()) ORCH_RETURN_IF_ERROR(txn.ExecScript(s.sql));
     out << "BEGIN;\n";

@@ -54,8 +54,10 @@ Status Attempt(const VerifyCheck& c, const SwapContext& swap, Database* db) {
     // curl stops itself at --max-time; the runner's limit is a backstop.
     req.timeout_seconds = c.timeout_seconds + (c.kind == VerifyCheck::Kind::kHttp ? 5 : 0);
     req.kill_grace_seconds = 2;
+    req.cancelled = swap.interrupted;
     auto r = RunChildProcess(req);
     if (!r.ok()) return r.status();
+    if (r->cancelled) return Status::Cancelled("interrupted while verifying");
     if (!r->ok()) {
       std::string tail = r->Tail(500);
       return Status::Failed(r->Outcome() + (tail.empty() ? "" : ": " + tail));
@@ -127,10 +129,19 @@ Status RunVerification(const std::vector<VerifyCheck>& checks, const SwapContext
     for (int a = 1; a <= attempts; ++a) {
       last = Attempt(c, swap, db);
       if (last.ok()) break;
+      if (last.code() == Code::kCancelled) return last.WithContext(label);
       if (a < attempts) {
         spdlog::warn("{}: attempt {}/{} failed: {}; trying again in {}s", label, a, attempts,
                      last.message(), Seconds(c.interval_seconds));
-        std::this_thread::sleep_for(std::chrono::duration<double>(c.interval_seconds));
+        // In slices, so that an interrupt does not wait out a long interval.
+        auto until = std::chrono::steady_clock::now() +
+                     std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                         std::chrono::duration<double>(c.interval_seconds));
+        while (std::chrono::steady_clock::now() < until) {
+          if (swap.interrupted && swap.interrupted())
+            return Status::Cancelled(label + ": interrupted between attempts");
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
       }
     }
     if (!last.ok())

@@ -265,6 +265,19 @@ Result<std::vector<PlannedSnapshot>> EstimatePlan(Database& db, const Policy& po
   return out;
 }
 
+std::vector<std::string> DescribeCaptures(Dialect dialect, const std::string& sql) {
+  std::vector<std::string> out;
+  for (const Target& t : TargetsOf(dialect, sql)) {
+    if (t.kind == "none")
+      out.push_back("NOTHING CAN BE CAPTURED (" + t.description + ")");
+    else
+      out.push_back(
+          (t.kind == "columns" ? "columns " + Join(t.columns, ",") + " of " : "whole table ") +
+          t.table + " (" + t.description + ")");
+  }
+  return out;
+}
+
 std::string DescribeEstimate(const CaptureEstimate& e) {
   if (e.kind == "none") return "NOTHING CAN BE CAPTURED: " + e.description;
   if (e.kind == "skip") return "nothing of " + e.table + " (it does not exist now)";

@@ -17,9 +17,10 @@
 //
 // Storage: PostgreSQL, tables in the schema `orchestrate_snapshots` (outside `public`, so
 // DescribeSchema and fingerprints never see them); SQLite, tables named orchestrate_snap_*. The
-// catalog is `orchestrate_snapshot_index` (one row per snapshot). PostgreSQL columns of types
-// outside pg_catalog (enums, domains, extension types) are stored as text, so a later DROP TYPE in
-// the same rollback does not depend on the snapshot; Restore() casts them back.
+// catalog is `orchestrate_snapshot_index` (one row per snapshot; ids come from
+// `orchestrate_snapshot_counter`, never reused). PostgreSQL columns of types outside pg_catalog
+// (enums, domains, extension types) are stored as text, so a later DROP TYPE in the same rollback
+// does not depend on the snapshot; Restore() casts them back.
 //
 // Not thread-safe; callers serialise through the run lock (the executor holds it while capturing;
 // the `snapshots` command takes it for restore and prune).
@@ -31,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "migrations/analysis/analysis.h"
 #include "migrations/database.h"
 #include "plans/model.h"
 #include "plans/planner.h"
@@ -126,6 +128,12 @@ class Snapshots {
 // the step runs SQL of a down-migration or of a seed's explicit undo. (Seeds undone through the
 // ledger capture their rows with CaptureRows.)
 bool SnapshotsBefore(const Policy& policy, const Step& step);
+
+// What Capture() copies for `sql`, judged from the SQL alone (no database: a table named may not
+// exist when the step runs, and is then skipped), one line per table, e.g. "columns
+// loyalty_points of customers (line 2: drops column customers.loyalty_points)". For the review
+// script, where it must not depend on the data.
+std::vector<std::string> DescribeCaptures(Dialect dialect, const std::string& sql);
 
 // What the snapshots of a planned run will copy, step by step, sized from the database now
 // (Estimate on each step for which SnapshotsBefore holds). Reads only.

@@ -49,6 +49,11 @@ int CmdValidate(const GlobalOptions& g) {
   Dialect dialect =
       ctx->env.database.rfind("sqlite:", 0) == 0 ? Dialect::kSqlite : Dialect::kPostgres;
   for (auto& problem : AnalyzeFiles(plan, dialect)) missing.push_back(std::move(problem));
+  // Building a deployer runs nothing, but checks what the parser cannot (command placeholders).
+  for (const auto& [name, env] : plan.environments) {
+    auto deployer = MakeDeployer(env.deployer, &plan.releases);
+    if (!deployer.ok()) missing.push_back(deployer.status().message());
+  }
   if (!missing.empty()) {
     std::string msg;
     for (const auto& m : missing) msg += (msg.empty() ? "" : "\n") + m;

@@ -36,7 +36,7 @@ class GitopsDeployer : public ProcessDeployer {
     return ImageOf(found->value);
   }
 
-  Status SwapTo(const SwapContext& swap) override {
+  Status DoSwap(const SwapContext& swap) override {
     auto value = ValueToStore(swap, Store());
     if (!value.ok()) return value.status();
     auto text = ReadText();

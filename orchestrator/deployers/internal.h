@@ -18,8 +18,13 @@ class ProcessDeployer : public Deployer {
   ProcessDeployer(const DeployerSpec& spec, const std::vector<Release>* releases);
 
   Status Swap(const std::string& image) override { return SwapTo(ContextFor(image)); }
+  // Runs DoSwap with swap.interrupted reaching every program it runs.
+  Status SwapTo(const SwapContext& swap) final;
 
  protected:
+  // The kind's swap. REQUIRES: called through SwapTo.
+  virtual Status DoSwap(const SwapContext& swap) = 0;
+
   // Runs argv (timeout: the kind's `timeout:` when 0). kFailed naming the command, how it ended
   // and the end of what it printed, unless it exited 0. Output is logged either way.
   Result<ProcessReport> Run(const std::vector<std::string>& argv, double timeout_seconds = 0,
@@ -46,6 +51,7 @@ class ProcessDeployer : public Deployer {
   double timeout_seconds_ = 300;
 
  private:
+  std::function<bool()> interrupted_;  // of the swap in progress
   Result<ProcessReport> RunLogged(const std::vector<std::string>& argv, double timeout_seconds,
                                   const std::string& working_dir, bool reading) const;
 };

@@ -81,6 +81,13 @@ Result<ProcessReport> ProcessDeployer::Run(const std::vector<std::string>& argv,
   return RunLogged(argv, timeout_seconds, working_dir, false);
 }
 
+Status ProcessDeployer::SwapTo(const SwapContext& swap) {
+  interrupted_ = swap.interrupted;
+  Status st = DoSwap(swap);
+  interrupted_ = nullptr;
+  return st;
+}
+
 Result<ProcessReport> ProcessDeployer::Read(const std::vector<std::string>& argv) const {
   return RunLogged(argv, 0, "", true);
 }
@@ -94,6 +101,7 @@ Result<ProcessReport> ProcessDeployer::RunLogged(const std::vector<std::string>&
   req.timeout_seconds = timeout_seconds > 0 ? timeout_seconds : timeout_seconds_;
   req.secrets = secrets_;
   req.working_dir = working_dir;
+  req.cancelled = interrupted_;
   spdlog::log(reading ? spdlog::level::debug : spdlog::level::info, "{} deployer: running {}",
               spec_.kind, Shown(argv));
   auto r = RunChildProcess(req);
@@ -103,6 +111,9 @@ Result<ProcessReport> ProcessDeployer::RunLogged(const std::vector<std::string>&
   auto level = reading ? spdlog::level::debug : spdlog::level::info;
   if (!r->out.empty()) spdlog::log(level, "{} stdout:\n{}", r->shown, r->out);
   if (!r->err.empty()) spdlog::log(level, "{} stderr:\n{}", r->shown, r->err);
+  if (r->cancelled)
+    return Status::Cancelled("`" + r->shown + "` " + r->Outcome() +
+                             "; the swap runs again when the same command is run again");
   if (!r->ok()) {
     std::string tail = r->Tail();
     spdlog::error("`{}` {}{}{}", r->shown, r->Outcome(), tail.empty() ? "" : ":\n", tail);
@@ -150,7 +161,7 @@ class CommandDeployer : public ProcessDeployer {
     return ImageOf(Trim(r->out));
   }
 
-  Status SwapTo(const SwapContext& swap) override {
+  Status DoSwap(const SwapContext& swap) override {
     if (ImageTag(swap.image).empty() && UsesTag())
       return Status::Invalid(Where() + ": the image " + swap.image +
                              " has no tag to fill in {tag}");
@@ -217,7 +228,7 @@ class KubectlDeployer : public ProcessDeployer {
     return image;
   }
 
-  Status SwapTo(const SwapContext& swap) override {
+  Status DoSwap(const SwapContext& swap) override {
     auto set = Run(Set(swap.image));
     if (!set.ok()) return set.status();
     // kubectl waits for at most --timeout itself; the runner's limit is only a backstop.
@@ -291,7 +302,7 @@ class HelmDeployer : public ProcessDeployer {
     return ImageOf(stored);
   }
 
-  Status SwapTo(const SwapContext& swap) override {
+  Status DoSwap(const SwapContext& swap) override {
     auto argv = Upgrade(swap);
     if (!argv.ok()) return argv.status();
     auto r = Run(*argv, timeout_seconds_ + 30);
@@ -349,7 +360,7 @@ class SsmDeployer : public ProcessDeployer {
     return ImageOf(Trim(r->out));
   }
 
-  Status SwapTo(const SwapContext& swap) override {
+  Status DoSwap(const SwapContext& swap) override {
     auto put = Put(swap);
     if (!put.ok()) return put.status();
     auto r = Run(*put);

@@ -143,6 +143,13 @@ Result<Source> Read(const std::string& format, const std::string& dir) {
   return importers::ReadLiquibaseSql(dir);
 }
 
+// What a --group-by prefix key is, for release descriptions (see docs/import.md).
+std::string PrefixLabel(const std::string& format) {
+  if (format == "flyway") return " version ";
+  if (format == "liquibase-sql") return " changelog ";
+  return " day ";
+}
+
 Result<std::vector<Group>> GroupMigrations(const Source& src, const std::string& group_by) {
   std::vector<Group> groups;
   const auto& migs = src.migrations;
@@ -174,7 +181,7 @@ Result<std::vector<Group>> GroupMigrations(const Source& src, const std::string&
       if (!groups.empty() && migs[groups.back().first].prefix == migs[i].prefix)
         groups.back().last = i;
       else
-        groups.push_back({i, i, src.format + " prefix " + migs[i].prefix, ""});
+        groups.push_back({i, i, src.format + PrefixLabel(src.format) + migs[i].prefix, ""});
     }
     return groups;
   }

@@ -3,7 +3,9 @@
 // after --lock-timeout naming the holder (exit 3), or wait for it and then find nothing to do
 // (exit 1). Nothing is applied twice, and the end state is that of one uninterrupted run.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -185,6 +187,36 @@ TEST_P(ConcurrencyTest, EightDeploysAtOnceOneRunsEachStepOnce) {
 
   RaceAndCheckOutcomes(t, {"deploy"});
   ExpectRanOnce(t, reference, "deploy");
+}
+
+// Regression (found by the SQLite runs above): a run waiting for the lock must see who holds it
+// while the holder's step keeps SQLite's write lock, instead of queueing behind that step for the
+// busy timeout and so missing its --lock-timeout.
+TEST(SqliteRunLock, HolderIsReportedWhileItsStepHoldsTheWriteLock) {
+  TempDir dir;
+  const std::string url = "sqlite:" + (dir / "shop.db");
+  auto holder_db = OpenDatabase(url, "");
+  auto waiter_db = OpenDatabase(url, "");
+  ASSERT_TRUE(holder_db.ok() && waiter_db.ok());
+  const LockHolder holder{"alice", "host-a", static_cast<long>(getpid()), "rollback --to 1.0.0",
+                          "2026-01-02T03:04:05Z"};
+  auto took = (*holder_db)->TryLock(holder, nullptr);
+  ASSERT_TRUE(took.ok() && *took) << took.status().message();
+  auto step = (*holder_db)->Begin();  // a running step: SQLite's write lock, held
+  ASSERT_TRUE(step.ok()) << step.status().message();
+  ASSERT_TRUE((*step)->Exec("CREATE TABLE t (a INTEGER)").ok());
+
+  LockHolder seen;
+  auto start = std::chrono::steady_clock::now();
+  auto got = (*waiter_db)->TryLock({"bob", "host-b", 2, "deploy", "2026-01-02T03:04:06Z"}, &seen);
+  double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  EXPECT_FALSE(*got);
+  EXPECT_EQ(seen.owner, "alice");
+  EXPECT_EQ(seen.command, "rollback --to 1.0.0");
+  EXPECT_LT(waited, 2.0) << "waited for the holder's step to commit";
+  ASSERT_TRUE((*step)->Commit().ok());
+  ASSERT_TRUE((*holder_db)->Unlock().ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ConcurrencyTest,

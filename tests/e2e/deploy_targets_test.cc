@@ -2,7 +2,12 @@
 // passes on its third attempt, one that fails until it is fixed (the swap step fails, the run is
 // resumable, and the same command finishes it), a version check, and what `plan` and `sql` show.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
 
 #include "tests/support/shop_fixture.h"
 
@@ -132,6 +137,46 @@ TEST_F(DeployTargetsTest, UnknownVerifyKeysAreRejectedWithTheirPlace) {
   auto v = Run({"validate"});
   EXPECT_EQ(v.exit_code, 2);
   EXPECT_NE(v.err.find("plan.yaml:12:27: unknown key 'retry' in a verify check"), std::string::npos)
+      << v.err;
+}
+
+TEST_F(DeployTargetsTest, InterruptDuringASlowSwapStopsItAndTheSameCommandResumes) {
+  WritePlan("      - version: {command: [cat, \"${STATE_DIR}/version\"]}\n");
+  Script("set.sh",
+         "if [ -f \"$STATE_DIR/slow\" ]; then touch \"$STATE_DIR/in-set\"; sleep 100; fi\n"
+         "echo \"$1\" > \"$STATE_DIR/image\"; echo \"$2\" > \"$STATE_DIR/version\"\n");
+  WriteFileOrDie(dir_ / "state/slow", "");
+  ProcessOptions opts;
+  opts.env["STATE_DIR"] = dir_ / "state";
+  auto h = StartProcess({OrchestrateBin(), "deploy", plan_, "--to", "1.0.0", "--yes", "-q"}, opts);
+  for (int i = 0; i < 300 && access((dir_ / "state/in-set").c_str(), F_OK) != 0; ++i)
+    usleep(50 * 1000);
+  ASSERT_EQ(access((dir_ / "state/in-set").c_str(), F_OK), 0) << "the swap never started";
+  auto begin = std::chrono::steady_clock::now();
+  kill(h.pid, SIGTERM);
+  auto r = Wait(h);
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_LT(took, 10) << "the interrupt waited for the swap command";
+  EXPECT_NE(r.err.find("interrupted"), std::string::npos) << r.err;
+
+  std::remove((dir_ / "state/slow").c_str());
+  auto resumed = Run({"deploy", "--to", "1.0.0", "--yes"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(ReadFileOrDie(dir_ / "state/version"), "1.0.0\n");
+}
+
+TEST_F(DeployTargetsTest, ValidateRejectsAnUnknownPlaceholder) {
+  WriteFileOrDie(dir_ / "shop/plan.yaml",
+                 "app: shop\n"
+                 "releases: releases/\n"
+                 "environments:\n"
+                 "  local:\n"
+                 "    database: sqlite:${STATE_DIR}/shop.db\n"
+                 "    deployer: {kind: command, set: [deploy.sh, \"{imgae}\"]}\n");
+  auto v = Run({"validate"});
+  EXPECT_EQ(v.exit_code, 2);
+  EXPECT_NE(v.err.find("plan.yaml:6:15: unknown placeholder {imgae} in 'set'"), std::string::npos)
       << v.err;
 }
 

@@ -406,7 +406,7 @@ TEST(DeployerManifestTest, KindsAndVerifyParseAndMistakesNameTheirPlace) {
             p +
                 ":6:15: the deployer of environment 'a' (kind kubectl) is missing the required key "
                 "'deployment'\n" +
-                p + ":6:74: 'timeout' must be a duration such as 90s, 5m or 1h\n" + p +
+                p + ":6:73: 'timeout' must be a duration such as 90s, 5m or 1h\n" + p +
                 ":7:14: a verify check needs exactly one of 'command', 'http' or 'version'");
 }
 

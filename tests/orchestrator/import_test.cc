@@ -265,6 +265,37 @@ TEST_F(ImportTest, ScriptsThatManageTheirOwnTransactionRunOutsideOrchestratesOne
   EXPECT_NE(r->notes[0].find(": 1_wrapped."), std::string::npos) << r->notes[0];
 }
 
+TEST_F(ImportTest, GolangMigrateTimestampsGroupByDay) {
+  TempDir src;
+  for (const char* v : {"20240115093000", "20240115120000", "20240116080000"}) {
+    std::string name = std::string(v) + "_t" + v;
+    WriteFileOrDie(src / (name + ".up.sql"),
+                   std::string("CREATE TABLE t") + v + " (id INTEGER);\n");
+    WriteFileOrDie(src / (name + ".down.sql"), std::string("DROP TABLE t") + v + ";\n");
+  }
+  ASSERT_TRUE(Import("golang-migrate", src.path(), "prefix").ok());
+  Plan plan = Load();
+  EXPECT_EQ(Versions(plan), (std::vector<std::string>{"0.0.20240115120000", "0.0.20240116080000"}));
+  EXPECT_NE(ReadFileOrDie(out_ + "/releases/0.0.20240115120000.yaml")
+                .find("description: \"golang-migrate day 20240115\""),
+            std::string::npos);
+}
+
+TEST_F(ImportTest, SqitchWithoutTagsGroupsEverythingInOneRelease) {
+  TempDir sq;
+  WriteFileOrDie(
+      sq / "sqitch.plan",
+      "%project=p\na 2024-01-01T00:00:00Z A <a@b.c>\nb [a] 2024-01-02T00:00:00Z A <a@b.c>\n");
+  WriteFileOrDie(sq / "deploy/a.sql", "CREATE TABLE a (id INTEGER);\n");
+  WriteFileOrDie(sq / "deploy/b.sql", "CREATE TABLE b (id INTEGER);\n");
+  WriteFileOrDie(sq / "revert/b.sql", "DROP TABLE b;\n");
+  ASSERT_TRUE(Import("sqitch", sq.path(), "tag").ok());
+  Plan plan = Load();
+  EXPECT_EQ(Versions(plan), (std::vector<std::string>{"0.0.2"}));
+  EXPECT_TRUE(Mig(plan, "a").irreversible);
+  EXPECT_FALSE(Mig(plan, "b").irreversible);
+}
+
 TEST_F(ImportTest, SqitchPlanFileMayBeGivenDirectly) {
   ASSERT_TRUE(Import("sqitch", Fixture("sqitch/sqitch.plan")).ok());
   EXPECT_EQ(Ids(Load()).size(), 6u);
@@ -366,13 +397,16 @@ TEST_P(ImportRoundTripTest, ImportValidateDeployRollBackToFirst) {
   ASSERT_EQ(v.exit_code, 0) << v.err;
   auto d = Run({"deploy", plan, "--yes"});
   ASSERT_EQ(d.exit_code, 0) << d.err << d.out;
-  auto deployed = Status(plan, "state");
-  EXPECT_EQ(deployed["pending"].size(), 0u) << deployed.dump();
-
   auto loaded = LoadPlan(plan, EnvironmentLookup());
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
-  std::string first = loaded->releases.front().version;
   ASSERT_GT(loaded->releases.size(), 1u);
+  std::string first = loaded->releases.front().version;
+  size_t migrations = 0;
+  for (const auto& r : loaded->releases) migrations += r.migrations.size();
+  auto deployed = Status(plan, "state");
+  EXPECT_EQ(deployed["current_version"], loaded->releases.back().version);
+  EXPECT_EQ(deployed["applied_migrations"], migrations);
+  EXPECT_EQ(deployed["pending_releases"], nlohmann::json::array()) << deployed.dump();
 
   auto rb = Run({"rollback", plan, "--to", first, "--reason", "import round trip", "--yes"});
   ASSERT_EQ(rb.exit_code, 0) << rb.err << rb.out;

@@ -114,6 +114,22 @@ TEST(ProcessTest, AChildIgnoringSigtermIsKilledAfterTheGracePeriod) {
   EXPECT_LT(took, 6);
 }
 
+TEST(ProcessTest, CancelStopsTheProcessGroupLikeATimeout) {
+  ProcessRequest req;
+  req.argv = {"sh", "-c", "sleep 100 & sleep 100"};
+  auto begin = std::chrono::steady_clock::now();
+  req.cancelled = [&] {
+    return std::chrono::steady_clock::now() - begin > std::chrono::milliseconds(300);
+  };
+  auto r = MustRun(req);
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  EXPECT_TRUE(r.cancelled);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_FALSE(r.ok());
+  EXPECT_LT(took, 5);
+  EXPECT_EQ(r.Outcome().rfind("stopped on request", 0), 0u) << r.Outcome();
+}
+
 TEST(ProcessTest, BackgroundWorkHoldingThePipesDoesNotHangAFinishedChild) {
   auto begin = std::chrono::steady_clock::now();
   auto r = MustRun(Argv({"sh", "-c", "sleep 100 & echo done"}));
