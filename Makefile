@@ -15,7 +15,7 @@ PACKAGES := build-essential cmake ccache pkg-config git \
   libboost1.81-dev postgresql sqlite3 clang-format clang libclang-rt-14-dev \
   python3-jsonschema python3-yaml
 
-.PHONY: all deps build demo test test-sanitize fuzz fuzz-short format format-check clean
+.PHONY: all deps build demo test test-sanitize fuzz fuzz-short crash-test format format-check clean
 
 all: build
 
@@ -57,6 +57,11 @@ fuzz: deps
 
 fuzz-short: deps
 	@scripts/fuzz $(FUZZ_SHORT_SECONDS)
+
+# SIGKILL at every failpoint of a deploy and a rollback, and during slow statements, on SQLite and
+# PostgreSQL (long: not part of `make test`).
+crash-test: build
+	@scripts/crash-test $(BUILD_DIR)
 
 format:
 	@clang-format -i $$(git ls-files '*.cc' '*.h')

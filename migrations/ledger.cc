@@ -543,6 +543,93 @@ Status CheckReferences(Database& db, Transaction& txn, const Chunk& c, const Chu
   return Status::Ok();
 }
 
+// The statements that reverse a chunk when nothing conflicts (the conflict checks only read).
+// Shared by the executor and the review script, so that what a DBA reads is what runs.
+std::string InsertReversalSql(Database& db, const Chunk& c, const std::string& on_modified) {
+  ChunkSql q(db, c);
+  if (IsPostgres(db)) {
+    std::string del = c.dense()
+                          ? "DELETE FROM " + q.Table() + " t WHERE t." + db.QuoteIdent(c.key[0]) +
+                                " BETWEEN " + std::to_string(c.key_min) + " AND " +
+                                std::to_string(c.key_max)
+                          : "DELETE FROM " + q.Table() + " t USING " + q.Rows("new_rows", "r") +
+                                " WHERE " + q.KeyMatch("t", "r");
+    if (on_modified != "revert") del += " AND " + q.Unchanged("t", "r");
+    return del;
+  }
+  std::string del = "DELETE FROM " + q.Table() + " AS t WHERE EXISTS (SELECT 1 FROM " +
+                    q.Rows("new_rows", "r") + " WHERE " + q.KeyMatch("t", "r");
+  if (on_modified != "revert") del += " AND " + q.Unchanged("t", "r");
+  return del + ")";
+}
+
+// "" when the table has only key columns.
+std::string UpdateReversalSql(Database& db, const Chunk& c, const std::string& on_modified) {
+  ChunkSql q(db, c);
+  std::vector<std::string> sets;
+  for (const auto& col : c.columns)
+    if (std::find(c.key.begin(), c.key.end(), col) == c.key.end())
+      sets.push_back(db.QuoteIdent(col) + " = " + q.Col("o", col));
+  if (sets.empty()) return "";
+  std::string t = IsPostgres(db) ? "t" : q.Table();
+  std::string sql = "UPDATE " + q.Table() + (IsPostgres(db) ? " t" : "") + " SET " +
+                    Join(sets, ", ") + " FROM " + q.Rows("old_rows", "o") + " WHERE " +
+                    q.KeyMatch(t, "o");
+  if (on_modified == "keep")  // only rows still as the seed left them
+    sql += " AND EXISTS (SELECT 1 FROM " + q.Rows("new_rows", "r") + " WHERE " +
+           q.KeyMatch(t, "r") + " AND " + q.Unchanged(t, "r") + ")";
+  return sql;
+}
+
+std::string DeleteReversalSql(Database& db, const Chunk& c) {
+  ChunkSql q(db, c);
+  std::vector<std::string> cols, vals;
+  for (const auto& col : c.columns) {
+    cols.push_back(db.QuoteIdent(col));
+    vals.push_back(q.Col("o", col));
+  }
+  return "INSERT INTO " + q.Table() + " (" + Join(cols, ", ") + ")" +
+         (IsPostgres(db) ? " OVERRIDING SYSTEM VALUE" : "") + " SELECT " + Join(vals, ", ") +
+         " FROM " + q.Rows("old_rows", "o") + " WHERE NOT EXISTS (SELECT 1 FROM " + q.Table() +
+         " t WHERE " + q.KeyMatch("t", "o") + ")";
+}
+
+// on_modified: revert: rows re-created since the deploy make way for the deleted ones.
+std::string DeleteReversalClearSql(Database& db, const Chunk& c) {
+  ChunkSql q(db, c);
+  if (IsPostgres(db))
+    return "DELETE FROM " + q.Table() + " t USING " + q.Rows("old_rows", "o") + " WHERE " +
+           q.KeyMatch("t", "o");
+  return "DELETE FROM " + q.Table() + " AS t WHERE EXISTS (SELECT 1 FROM " +
+         q.Rows("old_rows", "o") + " WHERE " + q.KeyMatch("t", "o") + ")";
+}
+
+// Reads the chunk row (id, table_name, op, key_columns, column_names, row_count, xid, key_min,
+// key_max) of orchestrate_ledger.
+Result<Chunk> ChunkFromRow(const Row& r, const std::string& seed_id) {
+  Chunk c;
+  c.id = ToLong(r[0]);
+  c.table = r[1].value_or("");
+  c.op = r[2].value_or("");
+  try {
+    c.key = json::parse(r[3].value_or("[]")).get<std::vector<std::string>>();
+    c.columns = json::parse(r[4].value_or("[]")).get<std::vector<std::string>>();
+  } catch (const json::exception& e) {
+    return Status::Failed("the ledger of seed " + seed_id + " is damaged (chunk " +
+                          std::to_string(c.id) + "): " + e.what());
+  }
+  c.rows = ToLong(r[5]);
+  c.xid = ToLong(r[6]);
+  c.int_keys = r[7].has_value();
+  c.key_min = ToLong(r[7]);
+  c.key_max = ToLong(r[8]);
+  if (c.key.empty()) return Status::Failed("the ledger of seed " + seed_id + " has no key columns");
+  return c;
+}
+
+const char kChunkColumns[] =
+    "id, table_name, op, key_columns, column_names, row_count, xid, key_min, key_max";
+
 Result<LedgerBatch> ReverseInsert(Database& db, Transaction& txn, const Chunk& c,
                                   const std::string& seed_id, const std::string& on_modified,
                                   bool referenced) {
@@ -555,14 +642,7 @@ Result<LedgerBatch> ReverseInsert(Database& db, Transaction& txn, const Chunk& c
       std::string restrict = on_modified == "revert" ? "" : " AND " + q.Unchanged("p", "r");
       ORCH_RETURN_IF_ERROR(CheckReferences(db, txn, c, q, seed_id, restrict));
     }
-    std::string k = "t." + db.QuoteIdent(c.key[0]);
-    std::string del = c.dense()
-                          ? "DELETE FROM " + q.Table() + " t WHERE " + k + " BETWEEN " +
-                                std::to_string(c.key_min) + " AND " + std::to_string(c.key_max)
-                          : "DELETE FROM " + q.Table() + " t USING " + q.Rows("new_rows", "r") +
-                                " WHERE " + q.KeyMatch("t", "r");
-    if (on_modified != "revert") del += " AND " + q.Unchanged("t", "r");
-    auto deleted = Changes(db, txn, del);
+    auto deleted = Changes(db, txn, InsertReversalSql(db, c, on_modified));
     if (!deleted.ok()) return deleted.status();
     out.rows = *deleted;
     if (*deleted == c.rows) return out;
@@ -599,14 +679,7 @@ Result<LedgerBatch> ReverseInsert(Database& db, Transaction& txn, const Chunk& c
         " that it inserted were changed after the deploy:" + ListRows(c.key, *conflicts, *total) +
         Options(seed_id));
   }
-  std::string target = db.Dialect() == "postgresql"
-                           ? "DELETE FROM " + q.Table() + " t USING " + q.Rows("new_rows", "r") +
-                                 " WHERE " + q.KeyMatch("t", "r")
-                           : "DELETE FROM " + q.Table() + " AS t WHERE EXISTS (SELECT 1 FROM " +
-                                 q.Rows("new_rows", "r") + " WHERE " + q.KeyMatch("t", "r");
-  if (on_modified != "revert") target += " AND " + q.Unchanged("t", "r");
-  if (db.Dialect() != "postgresql") target += ")";
-  auto deleted = Changes(db, txn, target);
+  auto deleted = Changes(db, txn, InsertReversalSql(db, c, on_modified));
   if (!deleted.ok()) return deleted.status();
   out.rows = *deleted;
   if (on_modified == "keep") {
@@ -640,21 +713,9 @@ Result<LedgerBatch> ReverseUpdate(Database& db, Transaction& txn, const Chunk& c
                             " that it updated were changed or deleted after the deploy:" +
                             ListRows(c.key, *conflicts, total) + Options(seed_id));
   }
-  std::vector<std::string> sets;
-  for (const auto& col : c.columns)
-    if (std::find(c.key.begin(), c.key.end(), col) == c.key.end())
-      sets.push_back(db.QuoteIdent(col) + " = " + q.Col("o", col));
-  if (sets.empty()) return out;  // only key columns: nothing an update could have changed
-  std::string t = db.Dialect() == "postgresql" ? "t" : q.Table();
-  std::string sql = "UPDATE " + q.Table() + (db.Dialect() == "postgresql" ? " t" : "") + " SET " +
-                    Join(sets, ", ") + " FROM " + q.Rows("old_rows", "o") + " WHERE " +
-                    q.KeyMatch(t, "o");
-  if (on_modified == "keep") {
-    // Only rows still as the seed left them: find the matching recorded new row.
-    sql += " AND EXISTS (SELECT 1 FROM " + q.Rows("new_rows", "r") + " WHERE " +
-           q.KeyMatch(t, "r") + " AND " + q.Unchanged(t, "r") + ")";
-    out.kept = total;
-  }
+  std::string sql = UpdateReversalSql(db, c, on_modified);
+  if (sql.empty()) return out;  // only key columns: nothing an update could have changed
+  if (on_modified == "keep") out.kept = total;
   auto updated = Changes(db, txn, sql);
   if (!updated.ok()) return updated.status();
   out.rows = *updated;
@@ -681,26 +742,12 @@ Result<LedgerBatch> ReverseDelete(Database& db, Transaction& txn, const Chunk& c
                             " that it deleted exist again (same key) since the deploy:" +
                             ListRows(c.key, *conflicts, *total) + Options(seed_id));
     if (on_modified == "revert") {
-      std::string del = db.Dialect() == "postgresql"
-                            ? "DELETE FROM " + q.Table() + " t USING " + q.Rows("old_rows", "o") +
-                                  " WHERE " + q.KeyMatch("t", "o")
-                            : "DELETE FROM " + q.Table() + " AS t WHERE EXISTS (SELECT 1 FROM " +
-                                  q.Rows("old_rows", "o") + " WHERE " + q.KeyMatch("t", "o") + ")";
-      ORCH_RETURN_IF_ERROR(txn.Exec(del));
+      ORCH_RETURN_IF_ERROR(txn.Exec(DeleteReversalClearSql(db, c)));
     } else {
       out.kept = *total;
     }
   }
-  std::vector<std::string> cols, vals;
-  for (const auto& col : c.columns) {
-    cols.push_back(db.QuoteIdent(col));
-    vals.push_back(q.Col("o", col));
-  }
-  std::string sql = "INSERT INTO " + q.Table() + " (" + Join(cols, ", ") + ")" +
-                    (db.Dialect() == "postgresql" ? " OVERRIDING SYSTEM VALUE" : "") + " SELECT " +
-                    Join(vals, ", ") + " FROM " + q.Rows("old_rows", "o") +
-                    " WHERE NOT EXISTS (SELECT 1 FROM " + q.Table() + " t WHERE " +
-                    q.KeyMatch("t", "o") + ")";
+  std::string sql = DeleteReversalSql(db, c);
   auto inserted = Changes(db, txn, sql);
   if (!inserted.ok()) return inserted.status();
   out.rows = *inserted;
@@ -742,35 +789,19 @@ LedgerReversal::~LedgerReversal() = default;
 Result<LedgerBatch> LedgerReversal::Next(Database& db, Transaction& txn) {
   const std::string& seed_id = seed_id_;
   const std::string& on_modified = on_modified_;
-  auto rows = txn.Query(
-      "SELECT id, table_name, op, key_columns, column_names, row_count, xid, key_min, key_max "
-      "FROM orchestrate_ledger WHERE seed_id = $1 ORDER BY id DESC LIMIT 1",
-      {seed_id});
+  auto rows = txn.Query(std::string("SELECT ") + kChunkColumns +
+                            " FROM orchestrate_ledger WHERE seed_id = $1 ORDER BY id DESC LIMIT 1",
+                        {seed_id});
   if (!rows.ok()) return rows.status();
   if (rows->rows.empty()) return LedgerBatch{};
-  const Row& r = rows->rows[0];
-  Chunk c;
-  c.id = ToLong(r[0]);
-  c.table = r[1].value_or("");
-  c.op = r[2].value_or("");
-  try {
-    c.key = json::parse(r[3].value_or("[]")).get<std::vector<std::string>>();
-    c.columns = json::parse(r[4].value_or("[]")).get<std::vector<std::string>>();
-  } catch (const json::exception& e) {
-    return Status::Failed("the ledger of seed " + seed_id + " is damaged (chunk " +
-                          std::to_string(c.id) + "): " + e.what());
-  }
-  c.rows = ToLong(r[5]);
-  c.xid = ToLong(r[6]);
-  c.int_keys = r[7].has_value();
-  c.key_min = ToLong(r[7]);
-  c.key_max = ToLong(r[8]);
+  auto chunk = ChunkFromRow(rows->rows[0], seed_id);
+  if (!chunk.ok()) return chunk.status();
+  const Chunk& c = *chunk;
   if (c.op == "insert" && !cache_->referenced.count(c.table)) {
     auto fks = ReferencingKeys(db, txn, c.table, c.key);
     if (!fks.ok()) return fks.status();
     cache_->referenced[c.table] = !fks->empty();
   }
-  if (c.key.empty()) return Status::Failed("the ledger of seed " + seed_id + " has no key columns");
 
   Result<LedgerBatch> done = Status::Failed("unknown ledger operation '" + c.op + "'");
   if (c.op == "insert")
@@ -815,6 +846,49 @@ Result<std::vector<LedgerCount>> CountLedger(Transaction& txn, const std::string
   for (const auto& r : rows->rows)
     out.push_back({r[0].value_or(""), r[1].value_or(""), ToLong(r[2]), ToLong(r[3])});
   return out;
+}
+
+}  // namespace orchestrate
+
+namespace orchestrate {
+
+Result<std::vector<std::string>> ReversalScript(Database& db, Transaction& txn,
+                                                const std::string& seed_id,
+                                                const std::string& on_modified) {
+  auto rows = txn.Query(std::string("SELECT ") + kChunkColumns +
+                            " FROM orchestrate_ledger WHERE seed_id = $1 ORDER BY id DESC",
+                        {seed_id});
+  if (!rows.ok()) return rows.status();
+  std::vector<std::string> out;
+  for (const auto& r : rows->rows) {
+    auto c = ChunkFromRow(r, seed_id);
+    if (!c.ok()) return c.status();
+    out.push_back("-- ledger chunk " + std::to_string(c->id) + ": " + std::to_string(c->rows) +
+                  " " + c->op + " row(s) of " + c->table + "; one transaction");
+    out.push_back("BEGIN;");
+    std::string sql = c->op == "insert"   ? InsertReversalSql(db, *c, on_modified)
+                      : c->op == "update" ? UpdateReversalSql(db, *c, on_modified)
+                                          : DeleteReversalSql(db, *c);
+    if (!sql.empty()) out.push_back(sql + ";");
+    out.push_back("DELETE FROM orchestrate_ledger WHERE id = " + std::to_string(c->id) + ";");
+    out.push_back("COMMIT;");
+  }
+  return out;
+}
+
+}  // namespace orchestrate
+
+namespace orchestrate {
+
+Status SimulateReversal(Database& db, Transaction& txn, const std::string& seed_id,
+                        const std::string& on_modified, int64_t* rows) {
+  LedgerReversal reversal(seed_id, on_modified);
+  for (;;) {
+    auto batch = reversal.Next(db, txn);
+    if (!batch.ok()) return batch.status();
+    if (batch->chunk_id == 0) return Status::Ok();
+    *rows += batch->rows;
+  }
 }
 
 }  // namespace orchestrate

@@ -85,6 +85,18 @@ class LedgerReversal {
   std::unique_ptr<Cache> cache_;
 };
 
+// The statements that reverse `seed_id`'s ledger as `orchestrate rollback` runs them when nothing
+// conflicts, one BEGIN/COMMIT per chunk, newest first, with a comment line per chunk (for the
+// review script). Conflict checks are reads and are not listed.
+Result<std::vector<std::string>> ReversalScript(Database& db, Transaction& txn,
+                                                const std::string& seed_id,
+                                                const std::string& on_modified);
+
+// Reverses all of `seed_id`'s ledger inside `txn`, which the caller rolls back: the first conflict
+// the real reversal would stop at, or OK. `rows` gets the rows reversed.
+Status SimulateReversal(Database& db, Transaction& txn, const std::string& seed_id,
+                        const std::string& on_modified, int64_t* rows);
+
 struct LedgerCount {
   std::string table, op;
   int64_t chunks = 0, rows = 0;

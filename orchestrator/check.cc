@@ -4,6 +4,7 @@
 
 #include "migrations/analysis/analysis.h"
 #include "migrations/journal.h"
+#include "migrations/ledger.h"
 #include "orchestrator/review.h"
 #include "plans/semver.h"
 
@@ -104,14 +105,57 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
   Status sql = CheckPlanSql(*run, db.Dialect());
   if (!sql.ok()) nogo(sql.message());
 
+  // Seeds: what the ledger holds, and (when simulating) whether reversing it would stop at rows
+  // changed since the deploy or referenced by rows of other tables. One transaction for all
+  // seeds, in rollback order, never committed; after the first conflict the rest is not judged.
+  std::unique_ptr<Transaction> simulation;
+  bool simulation_stopped = false;
+  auto judge_seed = [&](const std::string& where, const Step& s) -> Status {
+    std::string seed = where + "seed " + s.id;
+    auto read = db.BeginRead();
+    if (!read.ok()) return read.status();
+    auto has = (*read)->Query(db.Dialect() == "sqlite"
+                                  ? "SELECT 1 FROM sqlite_master WHERE name = 'orchestrate_ledger'"
+                                  : "SELECT 1 WHERE to_regclass('orchestrate_ledger') IS NOT NULL");
+    if (!has.ok()) return has.status();
+    int64_t rows = 0;
+    if (!has->rows.empty()) {
+      auto counts = CountLedger(**read, s.id);
+      if (!counts.ok()) return counts.status();
+      for (const auto& c : *counts) rows += c.rows;
+    }
+    read->reset();
+    if (s.has_undo) return Status::Ok();
+    if (rows == 0) {
+      warn(seed +
+           " has no undo SQL and no rows in the ledger (deployed before the ledger, or it "
+           "changed nothing): the rows it wrote stay");
+      return Status::Ok();
+    }
+    info(seed + ": the ledger reverses " + std::to_string(rows) + " row(s)");
+    if (!options.simulate_ledger || simulation_stopped) return Status::Ok();
+    if (!simulation) {
+      auto txn = db.Begin();
+      if (!txn.ok()) return txn.status();
+      simulation = std::move(*txn);
+      ORCH_RETURN_IF_ERROR(simulation->LimitWaits(plan.policy.lock_timeout_seconds, 0));
+    }
+    int64_t reversed = 0;
+    Status st = SimulateReversal(db, *simulation, s.id, plan.policy.on_modified, &reversed);
+    if (!st.ok()) {
+      nogo(seed + ": " + st.message());
+      simulation_stopped = true;
+    }
+    return Status::Ok();
+  };
+
   Dialect dialect = db.Dialect() == "sqlite" ? Dialect::kSqlite : Dialect::kPostgres;
   for (size_t i = 0; i < run->steps.size(); ++i) {
     const Step& s = run->steps[i];
     std::string where = "step " + std::to_string(i + 1) + " [" + s.release + "] ";
     if (s.kind == StepKind::kRevertMigration && s.irreversible)
       warn(where + "migration " + s.id + " is irreversible: its changes stay (--accept-data-loss)");
-    if (s.kind == StepKind::kUndoSeed && !s.has_undo)
-      warn(where + "seed " + s.id + " has no undo: the rows it wrote stay");
+    if (s.kind == StepKind::kUndoSeed) ORCH_RETURN_IF_ERROR(judge_seed(where, s));
     if (!s.transactional && s.kind != StepKind::kSwapImage)
       warn(where + "migration " + s.id +
            " runs outside a transaction: if interrupted, a human "

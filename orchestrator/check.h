@@ -32,6 +32,11 @@ struct CheckOptions {
   bool allow_major = false;       // --allow-major (the policy's allow_major also allows)
   bool accept_data_loss = false;  // --accept-data-loss: irreversible migrations are warnings
   std::string now;                // ISO-8601 UTC, for the window; a seam for tests
+  // Reverse every seed's ledger inside a transaction that is rolled back, to find rows changed
+  // since the deploy and rows other tables now reference exactly as the rollback would. It
+  // writes (and locks) the seeded rows for the length of the check: `orchestrate check` does it;
+  // the gate in front of `rollback` does not (the rollback itself stops at such rows).
+  bool simulate_ledger = false;
 };
 
 // Plans the rollback and judges it: NO-GO for drift, irreversible migrations, SQL that does not

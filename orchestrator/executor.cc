@@ -311,9 +311,11 @@ Status Executor::Interrupted(int64_t run_id, const RunPlan& plan, int n, int tot
   std::string where = StepLabel(n, total, step);
   (void)journal_.FinishRun(run_id, "failed", "interrupted before " + where + " committed");
   std::string resume = ResumeCommand(DirectionName(plan.direction), plan_.file, plan.to_version);
-  return Status::NeedsHuman("interrupted: " + where +
-                            " was rolled back and the steps before it are done; resume with `" +
-                            resume + "`");
+  // An image swap cannot be rolled back: it was stopped, and resuming runs it again.
+  const char* undone =
+      step.kind == StepKind::kSwapImage ? " was stopped (it runs again)" : " was rolled back";
+  return Status::NeedsHuman("interrupted: " + where + undone +
+                            " and the steps before it are done; resume with `" + resume + "`");
 }
 
 Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPlan& plan,

@@ -64,8 +64,9 @@ struct ProcessReport {
 // Runs `request` to completion (or to its timeout). Returns the report for any child that
 // started, whatever its exit; kFailed only when it could not start (no such program on $PATH, not
 // executable, out of resources), with a message naming the program and what to check.
-// Everything the child started in its process group is gone when this returns. Not thread-safe
-// with other fork()s that do not set close-on-exec.
+// Everything the child started in its process group is gone when this returns (background work
+// of a child that exited is stopped after 2 s if it holds the output pipes, else at once). The
+// child inherits no descriptor but stdin (/dev/null), stdout and stderr.
 Result<ProcessReport> RunChildProcess(const ProcessRequest& request);
 
 // `text` with every secret (non-empty) replaced by "***".

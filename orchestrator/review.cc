@@ -5,6 +5,7 @@
 
 #include "migrations/analysis/analysis.h"
 #include "migrations/journal.h"
+#include "migrations/ledger.h"
 #include "plans/manifest.h"
 #include "plans/render.h"
 #include "plans/sha256.h"
@@ -95,6 +96,32 @@ std::string HeaderValue(const std::vector<std::string>& lines, const std::string
   for (const auto& l : lines)
     if (l.rfind(prefix, 0) == 0) return l.substr(prefix.size());
   return "";
+}
+
+// A seed without undo SQL is reversed from its ledger: the chunks' statements as they run, when
+// the database can be read; otherwise what will happen.
+Status WriteLedgerReversal(std::ostream& out, const Step& s, const Policy& policy, Database* db) {
+  out << "--   ledger: the rows seed " << s.id
+      << " inserted, updated or deleted are reversed newest first, one transaction per chunk of "
+         "up to "
+      << policy.batch_rows << " rows; rows changed since the deploy: on_modified "
+      << policy.on_modified << "\n";
+  if (!db) {
+    out << "--   (the chunks' statements are listed when the database can be read)\n";
+    return Status::Ok();
+  }
+  auto txn = db->BeginRead();
+  if (!txn.ok()) return txn.status().WithContext("reading the ledger of seed " + s.id);
+  auto has = (*txn)->Query(db->Dialect() == "sqlite"
+                               ? "SELECT 1 FROM sqlite_master WHERE name = 'orchestrate_ledger'"
+                               : "SELECT 1 WHERE to_regclass('orchestrate_ledger') IS NOT NULL");
+  if (!has.ok()) return has.status();
+  if (has->rows.empty()) return Status::Ok();
+  auto lines = ReversalScript(*db, **txn, s.id, policy.on_modified);
+  if (!lines.ok()) return lines.status().WithContext("reading the ledger of seed " + s.id);
+  if (lines->empty()) out << "--   the ledger holds no rows for this seed\n";
+  for (const auto& line : *lines) out << line << "\n";
+  return Status::Ok();
 }
 
 Dialect DialectOf(const std::string& name) {
@@ -216,6 +243,8 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
     if (SnapshotsBefore(plan.policy, s))
       for (const std::string& line : DescribeCaptures(DialectOf(ctx.dialect), s.sql))
         out << "--   snapshot: " << line << "\n";
+    if (s.kind == StepKind::kUndoSeed && !s.has_undo)
+      ORCH_RETURN_IF_ERROR(WriteLedgerReversal(out, s, plan.policy, ctx.estimate));
     RenderingTransaction txn(out);
     if (!s.transactional && !s.sql.empty()) ORCH_RETURN_IF_ERROR(txn.ExecScript(s.sql));
     out << "BEGIN;\n";

@@ -27,7 +27,7 @@ int CmdCheck(const GlobalOptions& g, const RunOptions& o, bool allow_major) {
   auto ctx = OpenContext(g);
   if (!ctx.ok()) return Fail(ctx.status());
   auto result = CheckRollback(ctx->plan, *ctx->db, *ctx->deployer,
-                              {o.target, allow_major, o.accept_data_loss, NowIso8601()});
+                              {o.target, allow_major, o.accept_data_loss, NowIso8601(), true});
   if (!result.ok()) return Fail(result.status());
   if (g.output == "json") {
     nlohmann::json reasons = nlohmann::json::array();

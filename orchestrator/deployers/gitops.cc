@@ -49,7 +49,7 @@ class GitopsDeployer : public ProcessDeployer {
       // A commit whose push failed earlier is delivered now (a no-op when there is none).
       return Push() ? RunGit(PushArgv()) : Status::Ok();
     }
-    auto dirty = Run({"git", "-C", repo_, "status", "--porcelain", "--", file_});
+    auto dirty = Run({"git", "status", "--porcelain", "--", file_}, 0, repo_);
     if (!dirty.ok()) return dirty.status();
     if (!Trim(dirty->out).empty())
       return Status::Failed(Path() + " has uncommitted changes (" + Trim(dirty->out) +
@@ -77,8 +77,8 @@ class GitopsDeployer : public ProcessDeployer {
     if (!value.ok()) return {"cannot swap: " + value.status().message()};
     std::vector<std::string> lines = {"set " + key_ + " to " + *value + " in " + file_ +
                                           " (that value only; the rest of the file is kept as is)",
-                                      Shown(CommitArgv(swap))};
-    if (Push()) lines.push_back(Shown(PushArgv()));
+                                      "in the repository: " + Shown(CommitArgv(swap))};
+    if (Push()) lines.push_back("in the repository: " + Shown(PushArgv()));
     return lines;
   }
 
@@ -87,8 +87,10 @@ class GitopsDeployer : public ProcessDeployer {
   std::string Store() const { return Setting("store", "tag"); }
   bool Push() const { return Setting("push") == "true"; }
 
+  // git runs in the work tree (not `git -C PATH`), so that the commands shown for review hold no
+  // machine-specific path and the approval of a review script holds on another machine.
   Status RunGit(const std::vector<std::string>& argv) const {
-    auto r = Run(argv);
+    auto r = Run(argv, 0, repo_);
     return r.ok() ? Status::Ok() : r.status();
   }
 
@@ -103,16 +105,12 @@ class GitopsDeployer : public ProcessDeployer {
                        swap.image + "\n";
     if (!swap.environment.empty()) body += "environment: " + swap.environment + "\n";
     body += "set by orchestrate: " + key_ + " in " + file_;
-    return {"git", "-C", repo_, "commit", "-m", subject + "\n\n" + body, "--", file_};
+    return {"git", "commit", "-m", subject + "\n\n" + body, "--", file_};
   }
 
   std::vector<std::string> PushArgv() const {
     std::string branch = Setting("branch");
-    return {"git",
-            "-C",
-            repo_,
-            "push",
-            Setting("remote", "origin"),
+    return {"git", "push", Setting("remote", "origin"),
             branch.empty() ? "HEAD" : "HEAD:refs/heads/" + branch};
   }
 

@@ -3,6 +3,8 @@
 // them without running anything (SwapActions) for `plan` and the review script.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
@@ -115,8 +117,8 @@ Result<ProcessReport> ProcessDeployer::RunLogged(const std::vector<std::string>&
     return Status::Cancelled("`" + r->shown + "` " + r->Outcome() +
                              "; the swap runs again when the same command is run again");
   if (!r->ok()) {
+    // The end of the output goes into the error, and so into the journal's step row.
     std::string tail = r->Tail();
-    spdlog::error("`{}` {}{}{}", r->shown, r->Outcome(), tail.empty() ? "" : ":\n", tail);
     return Status::Failed("`" + r->shown + "` " + r->Outcome() +
                           (tail.empty() ? " and printed nothing" : ": " + tail));
   }
@@ -156,7 +158,7 @@ class CommandDeployer : public ProcessDeployer {
     // Without `get` nothing tells what runs: report what this process set, else nothing, so a
     // run always swaps (set commands must be idempotent).
     if (get.empty()) return last_set_;
-    auto r = Read(Fill(get, ContextFor("")));
+    auto r = Read(get);
     if (!r.ok()) return r.status().WithContext("reading the running image");
     return ImageOf(Trim(r->out));
   }
@@ -322,10 +324,11 @@ class HelmDeployer : public ProcessDeployer {
     auto value = ValueToStore(swap, Store());
     if (!value.ok()) return value.status();
     // --set-string, not --set: helm would read a tag such as 1.10 as the number 1.1.
-    return std::vector<std::string>{"helm",           "upgrade",      Setting("release"),
-                                    Setting("chart"), "-n",           Setting("namespace"),
-                                    "--reuse-values", "--set-string", Value() + "=" + *value,
-                                    "--wait",         "--timeout",    TimeoutFlag()};
+    std::vector<std::string> argv = {"helm", "upgrade", Setting("release"), Setting("chart")};
+    argv.insert(argv.end(), {"-n", Setting("namespace"), "--reuse-values"});
+    argv.insert(argv.end(), {"--set-string", Value() + "=" + *value});
+    argv.insert(argv.end(), {"--wait", "--timeout", TimeoutFlag()});
+    return argv;
   }
 };
 
@@ -341,15 +344,8 @@ class SsmDeployer : public ProcessDeployer {
   }
 
   Result<std::string> Current() override {
-    std::vector<std::string> argv = {"aws",
-                                     "ssm",
-                                     "get-parameter",
-                                     "--name",
-                                     Setting("parameter"),
-                                     "--query",
-                                     "Parameter.Value",
-                                     "--output",
-                                     "text"};
+    std::vector<std::string> argv = {"aws", "ssm", "get-parameter", "--name", Setting("parameter")};
+    argv.insert(argv.end(), {"--query", "Parameter.Value", "--output", "text"});
     AddRegion(&argv);
     auto r = Read(argv);
     if (!r.ok()) {
@@ -388,9 +384,8 @@ class SsmDeployer : public ProcessDeployer {
   Result<std::vector<std::string>> Put(const SwapContext& swap) const {
     auto value = ValueToStore(swap, Setting("store", "image"));
     if (!value.ok()) return value.status();
-    std::vector<std::string> argv = {
-        "aws",     "ssm",  "put-parameter", "--name", Setting("parameter"),
-        "--value", *value, "--type",        "String", "--overwrite"};
+    std::vector<std::string> argv = {"aws", "ssm", "put-parameter", "--name", Setting("parameter")};
+    argv.insert(argv.end(), {"--value", *value, "--type", "String", "--overwrite"});
     AddRegion(&argv);
     return argv;
   }
@@ -404,6 +399,11 @@ Result<std::unique_ptr<Deployer>> MakeCommandDeployer(const DeployerSpec& spec,
     auto it = spec.lists.find(key);
     if (it == spec.lists.end()) continue;
     for (const auto& arg : it->second) {
+      if (std::string(key) == "get")
+        for (const char* p : kPlaceholders)
+          if (arg.find("{" + std::string(p) + "}") != std::string::npos)
+            return Status::Invalid(spec.pos.str() + ": 'get' reads what runs before anything is " +
+                                   "swapped, so it takes no placeholders: remove {" + p + "}");
       std::string unknown = UnknownPlaceholder(arg);
       if (!unknown.empty())
         return Status::Invalid(spec.pos.str() + ": unknown placeholder " + unknown + " in '" + key +

@@ -108,7 +108,8 @@ class CrashTest : public ShopCopyTest, public ::testing::WithParamInterface<Back
     EXPECT_EQ(r.exit_code, 0) << r.err;
     std::vector<std::string> kinds;
     if (r.exit_code != 0) return kinds;
-    for (const auto& s : nlohmann::json::parse(r.out)["steps"]) kinds.push_back(s["kind"]);
+    const auto plan = nlohmann::json::parse(r.out);
+    for (const auto& s : plan["steps"]) kinds.push_back(s["kind"]);
     return kinds;
   }
 
@@ -181,6 +182,15 @@ class CrashTest : public ShopCopyTest, public ::testing::WithParamInterface<Back
     kill(h.pid, SIGKILL);
     auto killed = Wait(h);
     ASSERT_EQ(killed.signal, SIGKILL) << "finished before the kill: " << killed.err;
+    {
+      auto db = OpenDatabase(t.OpenUrl(dir_), "");
+      ASSERT_TRUE(db.ok()) << db.status().message();
+      auto txn = (*db)->BeginRead();
+      ASSERT_TRUE(txn.ok()) << txn.status().message();
+      auto last = (*txn)->Query("SELECT status FROM orchestrate_runs ORDER BY id DESC LIMIT 1");
+      ASSERT_TRUE(last.ok() && !last->rows.empty());
+      EXPECT_NE(last->rows[0][0].value_or(""), "done") << "killed after the run had finished";
+    }
     auto resumed = RunOn(t, run);
     ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
     EXPECT_EQ(EndState(t), EndState(reference));

@@ -122,6 +122,20 @@ TEST_F(DeployTargetsTest, VersionCheckRefusesAnApplicationReportingAnotherVersio
   EXPECT_EQ(fixed.exit_code, 0) << fixed.err;
 }
 
+TEST_F(DeployTargetsTest, VersionCheckBySqlOnTheEnvironmentsDatabase) {
+  // The swap comes after the release is recorded, so the newest recorded release is the target.
+  WritePlan(
+      "      - version: {sql: \"SELECT version FROM orchestrate_releases ORDER BY seq DESC LIMIT "
+      "1\"}\n");
+  auto plan = Run({"plan", "--to", "1.1.0"});
+  EXPECT_NE(plan.out.find("verify: the query `SELECT version FROM orchestrate_releases"),
+            std::string::npos)
+      << plan.out;
+  auto d = Run({"deploy", "--to", "1.1.0", "--yes", "-q"});
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  EXPECT_EQ(Status()["current_version"], "1.1.0");
+}
+
 TEST_F(DeployTargetsTest, RollbackSwapRunsTheCommandWithTheTargetRelease) {
   WritePlan("      - version: {command: [cat, \"${STATE_DIR}/version\"]}\n");
   ASSERT_EQ(Run({"deploy", "--to", "1.1.0", "--yes", "-q"}).exit_code, 0);

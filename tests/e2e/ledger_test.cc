@@ -245,6 +245,51 @@ TEST_P(LedgerTest, AnInterruptedReversalResumesAtTheNextBatch) {
   EXPECT_EQ(Status()["data_fingerprint"], before["data_fingerprint"]);
 }
 
+TEST_P(LedgerTest, CheckSaysNoGoForChangedAndReferencedSeededRows) {
+  WritePlan(kMixedSeed, "[parent, child, {name: tags, key: [label]}]");
+  Deploy("1.1.0");
+  auto r = Run({"check", "--to", "1.0.0"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("the ledger reverses"), std::string::npos) << r.out;
+  auto before = Status();
+  Exec("INSERT INTO child (id, parent_id, note) VALUES (99, 10, 'made by the app');");
+  r = Run({"check", "--to", "1.0.0"});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.out.find("referenced by rows of child"), std::string::npos) << r.out;
+  Exec("DELETE FROM child WHERE id = 99;\nUPDATE parent SET name = 'changed' WHERE id = 11;");
+  r = Run({"check", "--to", "1.0.0"});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.out.find("1 row(s) of parent that it inserted were changed after the deploy"),
+            std::string::npos)
+      << r.out;
+  // The check reversed the ledger in a transaction it rolled back: nothing changed.
+  EXPECT_EQ(Count("SELECT count(*) FROM parent WHERE id IN (10, 11, 12)"), 3);
+  EXPECT_GT(Count("SELECT count(*) FROM orchestrate_ledger"), 5);
+}
+
+// The review script lists the ledger's statements, and they are what a DBA can run by hand.
+TEST_P(LedgerTest, TheReviewScriptReversesTheLedgerWhenRunByHand) {
+  WritePlan(kMixedSeed, "[parent, child, {name: tags, key: [label]}]");
+  Deploy("1.0.0");
+  auto before = Status();
+  Deploy("1.1.0");
+  std::string script = dir_ / "rollback.sql";
+  auto r = Run({"sql", "--rollback", "--to", "1.0.0", "-o", script});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string text = ReadFileOrDie(script);
+  EXPECT_NE(text.find("-- ledger chunk"), std::string::npos) << text;
+  EXPECT_NE(text.find("DELETE FROM orchestrate_ledger WHERE id ="), std::string::npos);
+  std::vector<std::string> cmd;
+  if (GetParam() == "postgresql")
+    cmd = {"/usr/bin/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", url_, "-f", script};
+  else
+    cmd = {"/usr/bin/sqlite3", "-bail", dir_ / "app.db", ".read " + script};
+  auto ran = RunProcess(cmd);
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  EXPECT_EQ(Status()["data_fingerprint"], before["data_fingerprint"]);
+  EXPECT_EQ(Count("SELECT count(*) FROM orchestrate_ledger"), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Dialects, LedgerTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& param_info) { return param_info.param; });
 

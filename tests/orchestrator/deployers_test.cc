@@ -265,6 +265,14 @@ TEST(CommandDeployerTest, UnknownPlaceholderIsRefusedWhereItIsDeclared) {
   EXPECT_EQ(d.status().message(),
             "plan.yaml:7:15: unknown placeholder {imgae} in 'set' (known: {image}, {tag}, "
             "{version}, {env}, {app})");
+  spec.lists["set"] = {"deploy", "{image}"};
+  spec.lists["get"] = {"current", "{env}"};
+  auto get = MakeDeployer(spec);
+  ASSERT_FALSE(get.ok());
+  EXPECT_NE(get.status().message().find("'get' reads what runs before anything is swapped, so it "
+                                        "takes no placeholders: remove {env}"),
+            std::string::npos)
+      << get.status().message();
 }
 
 const char kValues[] =
@@ -336,10 +344,13 @@ TEST_F(GitopsTest, EditsOneValueCommitsWithTheReasonAndPushes) {
   EXPECT_EQ(shown[0],
             "set image.tag to 1.0.0 in deploy/values.yaml (that value only; the rest "
             "of the file is kept as is)");
-  EXPECT_NE(shown[1].find("commit -m $'shop: rollback 1.1.0 -> 1.0.0 (checkout 500s)\\n\\n"),
-            std::string::npos)
+  EXPECT_EQ(shown[1].rfind("in the repository: git commit -m $'shop: rollback 1.1.0 -> 1.0.0 "
+                           "(checkout 500s)\\n\\n",
+                           0),
+            0u)
       << shown[1];
-  EXPECT_EQ(shown[2], "git -C " + dir_ / "work" + " push origin HEAD:refs/heads/main");
+  EXPECT_NE(shown[1].find("' -- deploy/values.yaml"), std::string::npos) << shown[1];
+  EXPECT_EQ(shown[2], "in the repository: git push origin HEAD:refs/heads/main");
 }
 
 TEST_F(GitopsTest, UncommittedChangesAndFlowStyleAreRefused) {
