@@ -11,7 +11,6 @@ namespace {
 using json = nlohmann::json;
 
 constexpr int kShowRows = 10;  // conflicting rows listed in an error
-constexpr int64_t kXidModulus = int64_t{1} << 32;
 
 bool IsPostgres(const Database& db) { return db.Dialect() == "postgresql"; }
 
@@ -477,11 +476,14 @@ class ChunkSql {
   // True for a row of the table (alias `t`) that nobody changed since the ledger recorded it
   // (alias `r` is the recorded new row).
   std::string Unchanged(const std::string& t, const std::string& r) const {
+    // The seed transaction's xid is read from the chunk's own row, so that the statement's text
+    // does not depend on it (the review script is deterministic).
     if (pg_)
-      return "(" + t + ".xmin::text::bigint = " + std::to_string(c_.xid % kXidModulus) + " OR " +
-             t +
-             ".xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger_restores "
-             "WHERE table_name = " +
+      return "(" + t +
+             ".xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = " +
+             std::to_string(c_.id) +
+             " UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE "
+             "table_name = " +
              SqlString(c_.table) + "))";
     return LiteObject(db_, c_.columns, t) + " = json(" + r + ".value)";
   }

@@ -149,13 +149,20 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
     return Status::Ok();
   };
 
+  for (size_t i = 0; i < run->steps.size(); ++i) {
+    const Step& s = run->steps[i];
+    if (s.kind == StepKind::kUndoSeed)
+      ORCH_RETURN_IF_ERROR(
+          judge_seed("step " + std::to_string(i + 1) + " [" + s.release + "] ", s));
+  }
+  simulation.reset();  // rolled back; the counts below read the database as it is
+
   Dialect dialect = db.Dialect() == "sqlite" ? Dialect::kSqlite : Dialect::kPostgres;
   for (size_t i = 0; i < run->steps.size(); ++i) {
     const Step& s = run->steps[i];
     std::string where = "step " + std::to_string(i + 1) + " [" + s.release + "] ";
     if (s.kind == StepKind::kRevertMigration && s.irreversible)
       warn(where + "migration " + s.id + " is irreversible: its changes stay (--accept-data-loss)");
-    if (s.kind == StepKind::kUndoSeed) ORCH_RETURN_IF_ERROR(judge_seed(where, s));
     if (!s.transactional && s.kind != StepKind::kSwapImage)
       warn(where + "migration " + s.id +
            " runs outside a transaction: if interrupted, a human "

@@ -81,12 +81,22 @@ bool IsVolatile(const std::string& line) {
   return false;
 }
 
+// The ledger's chunk statements are derived from the rows recorded at deploy and are consumed as
+// the reversal runs, so a resumed run lists fewer: they sit between these markers and are not
+// bound by the approval (the step, its seed and the on_modified policy are).
+const char kLedgerBegin[] = "-- ledger chunks (derived from the rows recorded at deploy):";
+const char kLedgerEnd[] = "-- end of ledger chunks";
+
 std::vector<std::string> BindingLines(const std::string& script) {
   std::vector<std::string> lines;
   std::istringstream in(script);
   std::string line;
-  while (std::getline(in, line))
-    if (!IsVolatile(line)) lines.push_back(line);
+  bool in_ledger = false;
+  while (std::getline(in, line)) {
+    if (line == kLedgerBegin) in_ledger = true;
+    if (!in_ledger && !IsVolatile(line)) lines.push_back(line);
+    if (line == kLedgerEnd) in_ledger = false;
+  }
   return lines;
 }
 
@@ -119,8 +129,10 @@ Status WriteLedgerReversal(std::ostream& out, const Step& s, const Policy& polic
   if (has->rows.empty()) return Status::Ok();
   auto lines = ReversalScript(*db, **txn, s.id, policy.on_modified);
   if (!lines.ok()) return lines.status().WithContext("reading the ledger of seed " + s.id);
-  if (lines->empty()) out << "--   the ledger holds no rows for this seed\n";
+  out << kLedgerBegin << "\n";
+  if (lines->empty()) out << "--   the ledger holds no rows for this seed now\n";
   for (const auto& line : *lines) out << line << "\n";
+  out << kLedgerEnd << "\n";
   return Status::Ok();
 }
 

@@ -4,12 +4,12 @@
 -- from: (nothing deployed)
 -- to: 1.0.0
 -- environment: local (sqlite)
--- plan fingerprint: a375d66fac5a9c50b7462f34b3ecf864cfc0d44213e1552ef8f94133d5c6bb5d
+-- plan fingerprint: cf5a926c3da5edb0dc9e256a680b184515bcfa58bb2d86d9134835d68446f0f1
 -- manifest plan.yaml sha256:18cfe9535aaba8a4e94977a9ed3fda17b0a7d4d58b18a78516e5713771825a56
 -- manifest releases/1.0.0.yaml sha256:fbe91df65451344e75f87117874aa930ef0b83f86c3db6842e994e4ddccd4361
--- manifest releases/1.1.0.yaml sha256:8256376d54ebffa34db928e3e99bac053354164ad3b82f6bf6c49692cc361a8c
+-- manifest releases/1.1.0.yaml sha256:f59bbdb3afd2049d3045ca247a2ea2e1e90a6806610761d2efb99c8ff7a35c61
 -- manifest releases/1.2.0.yaml sha256:da50b71fddab01f9f0cddefa406b0f67678bb07fe5ad7e577a4f0fb6fb4d96bd
--- manifest releases/1.3.0.yaml sha256:2a10208298ebbc00fbee98e945a5412a44ef6edb0f4eccd7ef7582e3db37e653
+-- manifest releases/1.3.0.yaml sha256:b285dbde099ac48da4040df3c331cc07f854494925fc4b1ed5211b9d6b0602fb
 -- steps: 9
 
 -- orchestrate's state tables, created when missing (orchestrate does this itself)
@@ -19,6 +19,9 @@ CREATE TABLE IF NOT EXISTS orchestrate_migrations (id TEXT PRIMARY KEY, release 
 CREATE TABLE IF NOT EXISTS orchestrate_seeds (id TEXT PRIMARY KEY, release TEXT NOT NULL, seq BIGINT NOT NULL, sql_sha256 TEXT NOT NULL, has_undo INTEGER NOT NULL, undo_sql TEXT, applied_at TEXT NOT NULL, run_id BIGINT);
 CREATE TABLE IF NOT EXISTS orchestrate_runs (id BIGINT PRIMARY KEY, kind TEXT NOT NULL, app TEXT NOT NULL, environment TEXT, fingerprint TEXT NOT NULL, from_version TEXT, to_version TEXT NOT NULL, actor TEXT NOT NULL, host TEXT, pid BIGINT, reason TEXT, command TEXT, status TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, error TEXT, step_count INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS orchestrate_steps (run_id BIGINT NOT NULL, n INTEGER NOT NULL, kind TEXT NOT NULL, release TEXT NOT NULL, ref TEXT, status TEXT NOT NULL, attempts INTEGER NOT NULL, started_at TEXT, finished_at TEXT, error TEXT, spec TEXT NOT NULL, PRIMARY KEY (run_id, n));
+CREATE TABLE IF NOT EXISTS orchestrate_ledger (id BIGINT PRIMARY KEY, seed_id TEXT NOT NULL, release TEXT NOT NULL, table_name TEXT NOT NULL, op TEXT NOT NULL, key_columns TEXT NOT NULL, column_names TEXT NOT NULL, row_count BIGINT NOT NULL, xid BIGINT, old_rows TEXT, new_rows TEXT, key_min BIGINT, key_max BIGINT);
+CREATE INDEX IF NOT EXISTS orchestrate_ledger_by_seed ON orchestrate_ledger (seed_id, id);
+CREATE TABLE IF NOT EXISTS orchestrate_ledger_restores (table_name TEXT NOT NULL, xid BIGINT NOT NULL);
 INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '1') ON CONFLICT DO NOTHING;
 
 -- step 1 of 9: [1.0.0] apply migration 0001_create_customers

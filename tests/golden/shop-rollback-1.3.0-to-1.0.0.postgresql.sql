@@ -4,12 +4,12 @@
 -- from: 1.3.0
 -- to: 1.0.0
 -- environment: pg (postgresql)
--- plan fingerprint: 33d9319bf3ee027142493589a2492d32910877d10ba1330b1194b17cd41c4e3b
+-- plan fingerprint: cf66a0e68ea96aa9f8d14bf3dc2ec2938b0adb6d501993583fff1c95631f49ce
 -- manifest plan.yaml sha256:18cfe9535aaba8a4e94977a9ed3fda17b0a7d4d58b18a78516e5713771825a56
 -- manifest releases/1.0.0.yaml sha256:fbe91df65451344e75f87117874aa930ef0b83f86c3db6842e994e4ddccd4361
--- manifest releases/1.1.0.yaml sha256:8256376d54ebffa34db928e3e99bac053354164ad3b82f6bf6c49692cc361a8c
+-- manifest releases/1.1.0.yaml sha256:f59bbdb3afd2049d3045ca247a2ea2e1e90a6806610761d2efb99c8ff7a35c61
 -- manifest releases/1.2.0.yaml sha256:da50b71fddab01f9f0cddefa406b0f67678bb07fe5ad7e577a4f0fb6fb4d96bd
--- manifest releases/1.3.0.yaml sha256:2a10208298ebbc00fbee98e945a5412a44ef6edb0f4eccd7ef7582e3db37e653
+-- manifest releases/1.3.0.yaml sha256:b285dbde099ac48da4040df3c331cc07f854494925fc4b1ed5211b9d6b0602fb
 -- steps: 20
 
 -- orchestrate's state tables, created when missing (orchestrate does this itself)
@@ -19,15 +19,38 @@ CREATE TABLE IF NOT EXISTS orchestrate_migrations (id TEXT PRIMARY KEY, release 
 CREATE TABLE IF NOT EXISTS orchestrate_seeds (id TEXT PRIMARY KEY, release TEXT NOT NULL, seq BIGINT NOT NULL, sql_sha256 TEXT NOT NULL, has_undo INTEGER NOT NULL, undo_sql TEXT, applied_at TEXT NOT NULL, run_id BIGINT);
 CREATE TABLE IF NOT EXISTS orchestrate_runs (id BIGINT PRIMARY KEY, kind TEXT NOT NULL, app TEXT NOT NULL, environment TEXT, fingerprint TEXT NOT NULL, from_version TEXT, to_version TEXT NOT NULL, actor TEXT NOT NULL, host TEXT, pid BIGINT, reason TEXT, command TEXT, status TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, error TEXT, step_count INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS orchestrate_steps (run_id BIGINT NOT NULL, n INTEGER NOT NULL, kind TEXT NOT NULL, release TEXT NOT NULL, ref TEXT, status TEXT NOT NULL, attempts INTEGER NOT NULL, started_at TEXT, finished_at TEXT, error TEXT, spec TEXT NOT NULL, PRIMARY KEY (run_id, n));
+CREATE TABLE IF NOT EXISTS orchestrate_ledger (id BIGINT PRIMARY KEY, seed_id TEXT NOT NULL, release TEXT NOT NULL, table_name TEXT NOT NULL, op TEXT NOT NULL, key_columns TEXT NOT NULL, column_names TEXT NOT NULL, row_count BIGINT NOT NULL, xid BIGINT, old_rows TEXT, new_rows TEXT, key_min BIGINT, key_max BIGINT);
+CREATE INDEX IF NOT EXISTS orchestrate_ledger_by_seed ON orchestrate_ledger (seed_id, id);
+CREATE TABLE IF NOT EXISTS orchestrate_ledger_restores (table_name TEXT NOT NULL, xid BIGINT NOT NULL);
 INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '1') ON CONFLICT DO NOTHING;
 
--- step 1 of 20: [1.3.0] undo seed loyalty_tiers
---   sha256: 228813fc633b082606e371302d9361dd4de0b080f2553a18f87c3e0b81611583
+-- step 1 of 20: [1.3.0] reverse seed loyalty_tiers (the rows its ledger recorded)
 --   transactional: yes (one transaction with its record)
---   line 2: DELETE, ROW EXCLUSIVE lock on loyalty_tiers; DESTROYS DATA: deletes rows of loyalty_tiers matching WHERE
+--   ledger: the rows seed loyalty_tiers inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 5000 rows; rows changed since the deploy: on_modified fail
+-- ledger chunks (derived from the rows recorded at deploy):
+-- ledger chunk 38: 1 insert row(s) of loyalty_tiers; one transaction
 BEGIN;
--- Undoes loyalty_tiers.sql.
-DELETE FROM loyalty_tiers WHERE id IN (1, 2, 3, 4);
+DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 4 AND 4 AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 38 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
+DELETE FROM orchestrate_ledger WHERE id = 38;
+COMMIT;
+-- ledger chunk 37: 1 insert row(s) of loyalty_tiers; one transaction
+BEGIN;
+DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 3 AND 3 AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 37 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
+DELETE FROM orchestrate_ledger WHERE id = 37;
+COMMIT;
+-- ledger chunk 36: 1 insert row(s) of loyalty_tiers; one transaction
+BEGIN;
+DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 2 AND 2 AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 36 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
+DELETE FROM orchestrate_ledger WHERE id = 36;
+COMMIT;
+-- ledger chunk 35: 1 insert row(s) of loyalty_tiers; one transaction
+BEGIN;
+DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 1 AND 1 AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 35 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
+DELETE FROM orchestrate_ledger WHERE id = 35;
+COMMIT;
+-- end of ledger chunks
+BEGIN;
+DELETE FROM orchestrate_ledger WHERE seed_id = 'loyalty_tiers';
 DELETE FROM orchestrate_seeds WHERE id = 'loyalty_tiers';
 COMMIT;
 
@@ -66,6 +89,7 @@ COMMIT;
 --   sha256: 8d75cdda3b9b8c3111dfbeda19756073d9fc9a8b40dd8c796fa876c07623621f
 --   transactional: yes (one transaction with its record)
 --   line 2: ALTER TABLE, ACCESS EXCLUSIVE lock on customers; DESTROYS DATA: drops column customers.loyalty_points
+--   snapshot: columns loyalty_points of customers (line 2: drops column customers.loyalty_points)
 BEGIN;
 -- Reverses 0014_customers_add_loyalty_points.up.sql (the backfilled balances go with the column).
 ALTER TABLE customers DROP COLUMN loyalty_points;
@@ -76,6 +100,7 @@ COMMIT;
 --   sha256: 52ba5ac2d3c8c729514d31a4907bc9492eaec73f1a980f93b60c83a1b2b99633
 --   transactional: yes (one transaction with its record)
 --   line 2: DROP TABLE, ACCESS EXCLUSIVE lock on loyalty_tiers; DESTROYS DATA: drops table loyalty_tiers
+--   snapshot: whole table loyalty_tiers (line 2: drops table loyalty_tiers)
 BEGIN;
 -- Reverses 0013_create_loyalty_tiers.up.sql.
 DROP TABLE loyalty_tiers;
@@ -112,6 +137,7 @@ COMMIT;
 --   sha256: cc0173e7f5bc8424231e36e83e243ba9c8b9c881cebbe6b00c29fbf005dd1874
 --   transactional: yes (one transaction with its record)
 --   line 3: ALTER TABLE, ACCESS EXCLUSIVE lock on orders; DESTROYS DATA: drops column orders.shipping_method_id
+--   snapshot: columns shipping_method_id of orders (line 3: drops column orders.shipping_method_id)
 BEGIN;
 -- Reverses 0010_orders_add_shipping_method.up.sql.
 -- idx_orders_shipping_method (0011) is dropped before this runs, so SQLite can drop the column.
@@ -123,6 +149,7 @@ COMMIT;
 --   sha256: 1589c6c755782597615dd60681df95e36d9e3fa57d0d7847f4351c97d1b5b0b2
 --   transactional: yes (one transaction with its record)
 --   line 2: ALTER TABLE, ACCESS EXCLUSIVE lock on customers; DESTROYS DATA: drops column customers.country_code
+--   snapshot: columns country_code of customers (line 2: drops column customers.country_code)
 BEGIN;
 -- Reverses 0009_customers_add_country_code.up.sql.
 ALTER TABLE customers DROP COLUMN country_code;
@@ -139,34 +166,93 @@ COMMIT;
 --   not SQL: orchestrate's deployer points the application at registry.example.com/shop:1.0.0 and reads it back to verify:
 --     write registry.example.com/shop:1.0.0 into the deployer's image file (a new file renamed over the old one)
 
--- step 14 of 20: [1.1.0] undo seed order_statuses_refunded
---   sha256: 91c431acb2f4774a847263f1d2ec1ca5f8193995bee5626e723635f387407d8c
+-- step 14 of 20: [1.1.0] reverse seed order_statuses_refunded (the rows its ledger recorded)
 --   transactional: yes (one transaction with its record)
---   line 3: DELETE, ROW EXCLUSIVE lock on order_statuses; DESTROYS DATA: deletes rows of order_statuses matching WHERE
+--   ledger: the rows seed order_statuses_refunded inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 5000 rows; rows changed since the deploy: on_modified fail
+-- ledger chunks (derived from the rows recorded at deploy):
+-- ledger chunk 34: 1 insert row(s) of order_statuses; one transaction
 BEGIN;
--- Undoes order_statuses_refunded.sql. Fails (foreign key) while orders still use the status:
--- move them to another status first.
-DELETE FROM order_statuses WHERE id = 6;
+DELETE FROM order_statuses t WHERE t."id" BETWEEN 6 AND 6 AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 34 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'order_statuses'));
+DELETE FROM orchestrate_ledger WHERE id = 34;
+COMMIT;
+-- end of ledger chunks
+BEGIN;
+DELETE FROM orchestrate_ledger WHERE seed_id = 'order_statuses_refunded';
 DELETE FROM orchestrate_seeds WHERE id = 'order_statuses_refunded';
 COMMIT;
 
--- step 15 of 20: [1.1.0] undo seed shipping_methods
---   sha256: ec12bbd0d48483ead572dfe022c8092ba2438b437f8700d6edc02ececfa7b372
+-- step 15 of 20: [1.1.0] reverse seed shipping_methods (the rows its ledger recorded)
 --   transactional: yes (one transaction with its record)
---   line 2: DELETE, ROW EXCLUSIVE lock on shipping_methods; DESTROYS DATA: deletes rows of shipping_methods matching WHERE
+--   ledger: the rows seed shipping_methods inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 5000 rows; rows changed since the deploy: on_modified fail
+-- ledger chunks (derived from the rows recorded at deploy):
+-- ledger chunk 33: 1 insert row(s) of shipping_methods; one transaction
 BEGIN;
--- Undoes shipping_methods.sql.
-DELETE FROM shipping_methods WHERE id IN (1, 2, 3);
+DELETE FROM shipping_methods t WHERE t."id" BETWEEN 3 AND 3 AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 33 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'shipping_methods'));
+DELETE FROM orchestrate_ledger WHERE id = 33;
+COMMIT;
+-- ledger chunk 32: 1 insert row(s) of shipping_methods; one transaction
+BEGIN;
+DELETE FROM shipping_methods t WHERE t."id" BETWEEN 2 AND 2 AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 32 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'shipping_methods'));
+DELETE FROM orchestrate_ledger WHERE id = 32;
+COMMIT;
+-- ledger chunk 31: 1 insert row(s) of shipping_methods; one transaction
+BEGIN;
+DELETE FROM shipping_methods t WHERE t."id" BETWEEN 1 AND 1 AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 31 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'shipping_methods'));
+DELETE FROM orchestrate_ledger WHERE id = 31;
+COMMIT;
+-- end of ledger chunks
+BEGIN;
+DELETE FROM orchestrate_ledger WHERE seed_id = 'shipping_methods';
 DELETE FROM orchestrate_seeds WHERE id = 'shipping_methods';
 COMMIT;
 
--- step 16 of 20: [1.1.0] undo seed countries
---   sha256: f18196572c4e4b614c51bad0f1dbf0d6b718df59ee5e5ba32164ce3b5ca46252
+-- step 16 of 20: [1.1.0] reverse seed countries (the rows its ledger recorded)
 --   transactional: yes (one transaction with its record)
---   line 2: DELETE, ROW EXCLUSIVE lock on countries; DESTROYS DATA: deletes rows of countries matching WHERE
+--   ledger: the rows seed countries inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 5000 rows; rows changed since the deploy: on_modified fail
+-- ledger chunks (derived from the rows recorded at deploy):
+-- ledger chunk 30: 1 insert row(s) of countries; one transaction
 BEGIN;
--- Undoes countries.sql.
-DELETE FROM countries WHERE code IN ('AU', 'CA', 'DE', 'FR', 'GB', 'IE', 'NL', 'US');
+DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 30)::jsonb) r WHERE t."code" = r."code" AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 30 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
+DELETE FROM orchestrate_ledger WHERE id = 30;
+COMMIT;
+-- ledger chunk 29: 1 insert row(s) of countries; one transaction
+BEGIN;
+DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 29)::jsonb) r WHERE t."code" = r."code" AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 29 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
+DELETE FROM orchestrate_ledger WHERE id = 29;
+COMMIT;
+-- ledger chunk 28: 1 insert row(s) of countries; one transaction
+BEGIN;
+DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 28)::jsonb) r WHERE t."code" = r."code" AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 28 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
+DELETE FROM orchestrate_ledger WHERE id = 28;
+COMMIT;
+-- ledger chunk 27: 1 insert row(s) of countries; one transaction
+BEGIN;
+DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 27)::jsonb) r WHERE t."code" = r."code" AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 27 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
+DELETE FROM orchestrate_ledger WHERE id = 27;
+COMMIT;
+-- ledger chunk 26: 1 insert row(s) of countries; one transaction
+BEGIN;
+DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 26)::jsonb) r WHERE t."code" = r."code" AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 26 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
+DELETE FROM orchestrate_ledger WHERE id = 26;
+COMMIT;
+-- ledger chunk 25: 1 insert row(s) of countries; one transaction
+BEGIN;
+DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 25)::jsonb) r WHERE t."code" = r."code" AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 25 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
+DELETE FROM orchestrate_ledger WHERE id = 25;
+COMMIT;
+-- ledger chunk 24: 1 insert row(s) of countries; one transaction
+BEGIN;
+DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 24)::jsonb) r WHERE t."code" = r."code" AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 24 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
+DELETE FROM orchestrate_ledger WHERE id = 24;
+COMMIT;
+-- ledger chunk 23: 1 insert row(s) of countries; one transaction
+BEGIN;
+DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 23)::jsonb) r WHERE t."code" = r."code" AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 23 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
+DELETE FROM orchestrate_ledger WHERE id = 23;
+COMMIT;
+-- end of ledger chunks
+BEGIN;
+DELETE FROM orchestrate_ledger WHERE seed_id = 'countries';
 DELETE FROM orchestrate_seeds WHERE id = 'countries';
 COMMIT;
 
@@ -174,6 +260,7 @@ COMMIT;
 --   sha256: 533997daf991ae70bf564dc3abcb487b8a064cb3889d0a8ffbb222d0488803bc
 --   transactional: yes (one transaction with its record)
 --   line 2: ALTER TABLE, ACCESS EXCLUSIVE lock on orders; DESTROYS DATA: drops column orders.item_count
+--   snapshot: columns item_count of orders (line 2: drops column orders.item_count)
 BEGIN;
 -- Reverses 0008_orders_add_item_count.up.sql (the backfilled values go with the column).
 ALTER TABLE orders DROP COLUMN item_count;
@@ -184,6 +271,7 @@ COMMIT;
 --   sha256: d905b51fccc2e64371411a83372b4a36d1eebf63fab1a80fb8b49fd1008f9afd
 --   transactional: yes (one transaction with its record)
 --   line 2: DROP TABLE, ACCESS EXCLUSIVE lock on shipping_methods; DESTROYS DATA: drops table shipping_methods
+--   snapshot: whole table shipping_methods (line 2: drops table shipping_methods)
 BEGIN;
 -- Reverses 0007_create_shipping_methods.up.sql.
 DROP TABLE shipping_methods;
@@ -194,6 +282,7 @@ COMMIT;
 --   sha256: 9243fc9a7e563401bdb3c036b3939175e4176235d7b656c3bfc25d9c14d01dc0
 --   transactional: yes (one transaction with its record)
 --   line 2: DROP TABLE, ACCESS EXCLUSIVE lock on countries; DESTROYS DATA: drops table countries
+--   snapshot: whole table countries (line 2: drops table countries)
 BEGIN;
 -- Reverses 0006_create_countries.up.sql.
 DROP TABLE countries;

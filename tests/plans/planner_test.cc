@@ -243,7 +243,9 @@ TEST(PlanDeployTest, StepsCarryTheSqlAndChecksumsToStore) {
   ASSERT_NE(no_undo, nullptr);
   EXPECT_FALSE(no_undo->has_undo);
   EXPECT_TRUE(no_undo->down_sql.empty());
-  EXPECT_FALSE(no_undo->note.empty());  // a rollback leaves its rows: say so
+  // Without undo SQL the row ledger reverses it: the step names the tables the ledger records.
+  ASSERT_EQ(no_undo->tables.size(), 1u);
+  EXPECT_EQ(no_undo->tables[0].name, "statuses");
 
   const Step& record = r->steps[3];
   ASSERT_EQ(record.kind, StepKind::kRecordRelease);
@@ -573,8 +575,7 @@ TEST(PlanRollbackTest, AcrossTwoReleasesCodeFirst) {
   ASSERT_NE(forget_only, nullptr);
   EXPECT_FALSE(forget_only->has_undo);
   EXPECT_TRUE(forget_only->sql.empty());
-  EXPECT_TRUE(forget_only->sql_sha256.empty());
-  EXPECT_FALSE(forget_only->note.empty());
+  EXPECT_TRUE(forget_only->sql_sha256.empty());  // the ledger decides at run time
 }
 
 TEST(PlanRollbackTest, RunsTheStoredDownSqlNotTheManifests) {

@@ -52,7 +52,7 @@ RunPlan SampleRollback() {
   p.steps.push_back(MakeStep(StepKind::kUndoSeed, "1.2.0", "promo", "DELETE FROM promo;"));
   p.steps.back().has_undo = true;
   Step forget_seed = MakeStep(StepKind::kUndoSeed, "1.2.0", "tiers", "");
-  forget_seed.note = "no undo SQL: the rows this seed wrote stay";
+  forget_seed.note = "a note worth showing";
   p.steps.push_back(forget_seed);
   p.steps.push_back(
       MakeStep(StepKind::kRevertMigration, "1.2.0", "0005_idx", "DROP INDEX points_idx;"));
@@ -83,9 +83,9 @@ TEST(DescribeStepTest, OneLinePerKind) {
             "run seed countries");
   Step undo = MakeStep(StepKind::kUndoSeed, "1.1.0", "countries", "x");
   undo.has_undo = true;
-  EXPECT_EQ(DescribeStep(undo), "undo seed countries");
+  EXPECT_EQ(DescribeStep(undo), "undo seed countries (its undo SQL)");
   undo.has_undo = false;
-  EXPECT_EQ(DescribeStep(undo), "forget seed countries");
+  EXPECT_EQ(DescribeStep(undo), "reverse seed countries (the rows its ledger recorded)");
   EXPECT_EQ(DescribeStep(MakeStep(StepKind::kRecordRelease, "1.1.0", "", "")),
             "record release 1.1.0 as deployed");
   EXPECT_EQ(DescribeStep(MakeStep(StepKind::kForgetRelease, "1.1.0", "", "")),
@@ -105,11 +105,11 @@ TEST(RenderPlanTextTest, NumberedStepsWithFingerprint) {
       p.fingerprint +
       "\n"
       "1. [1.1.0] swap image shop:1.2.0 -> shop:1.1.0\n"
-      "2. [1.2.0] undo seed promo  sha256:" +
+      "2. [1.2.0] undo seed promo (its undo SQL)  sha256:" +
       Short("DELETE FROM promo;") +
       "\n"
-      "3. [1.2.0] forget seed tiers\n"
-      "   note: no undo SQL: the rows this seed wrote stay\n"
+      "3. [1.2.0] reverse seed tiers (the rows its ledger recorded)\n"
+      "   note: a note worth showing\n"
       "4. [1.2.0] revert migration 0005_idx (not transactional)  sha256:" +
       Short("DROP INDEX points_idx;") +
       "\n"
@@ -189,7 +189,7 @@ TEST(RenderPlanJsonTest, HasTheExpectedFields) {
   // The summary does not carry the SQL itself.
   EXPECT_FALSE(undo.contains("sql"));
 
-  EXPECT_EQ(steps[2].at("note"), "no undo SQL: the rows this seed wrote stay");
+  EXPECT_EQ(steps[2].at("note"), "a note worth showing");
   EXPECT_EQ(steps[3].at("description"), "revert migration 0005_idx (not transactional)");
   EXPECT_EQ(steps[5].at("kind"), "forget-release");
   EXPECT_EQ(steps[5].at("n"), 6);
