@@ -364,7 +364,9 @@ TEST_F(BadInputTest, EachFailsWithItsExitCodeAndPositionAndTouchesNothing) {
 
 // A syntax error in a PostgreSQL migration is found by the parser before the first step runs: the
 // error names the migration and line:column, and the database (deployed at 1.1.0) is untouched.
-TEST_F(ShopCopyTest, PostgresSyntaxErrorIsReportedBeforeAnythingRuns) {
+using PgBadInputTest = ShopCopyTest;
+
+TEST_F(PgBadInputTest, SyntaxErrorIsReportedBeforeAnythingRuns) {
   ORCH_REQUIRE_PG(url);
   auto run = [&](std::vector<std::string> args) {
     args.insert(args.end(), {"--env", "pg", "--database", url});
