@@ -68,8 +68,9 @@ Result<LedgerTableInfo> ResolveTable(Database& db, Transaction& txn, const Step&
         {info.name});
     if (!keys.ok()) return keys.status();
     for (const auto& r : keys->rows) pk.push_back(*r[0]);
-    const std::vector<std::string>& key = declared.key.empty() ? pk : declared.key;
-    if (key.size() == 1) {
+    // Only a primary key is known to be unique, which recording a range of keys relies on.
+    const std::vector<std::string>& key = pk;
+    if (declared.key.empty() && key.size() == 1) {
       auto type = txn.Query(
           "SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = $1::regclass AND "
           "attname = $2",
@@ -198,25 +199,43 @@ std::string PgCaptureFunction(Database& db, const LedgerCapture& cap, const Ledg
       "orchestrate_ledger) + row_number() OVER (ORDER BY orchestrate_chunk), " +
       meta;
   std::string chunked = "(row_number() OVER () - 1) / " + batch + " AS orchestrate_chunk";
+  // One integer key whose inserted values are exactly a range (ids from a sequence, or
+  // generate_series): the range is recorded, not the keys, and reversed in slices.
+  std::string dense_insert;
+  if (t.int_key) {
+    std::string k = db.QuoteIdent(t.key[0]);
+    dense_insert =
+        "    SELECT min(" + k + "), max(" + k +
+        "), count(*) INTO mn, mx, n FROM orchestrate_new;\n"
+        "    IF n = 0 THEN\n      RETURN NULL;\n    ELSIF mx - mn + 1 = n THEN\n"
+        "      INSERT INTO orchestrate_ledger (id, seed_id, release, table_name, op, key_columns, "
+        "column_names, row_count, xid, old_rows, new_rows, key_min, key_max) VALUES ((SELECT "
+        "COALESCE(MAX(id), 0) + 1 FROM orchestrate_ledger), " +
+        meta + "'insert', " + keys + ", " + cols +
+        ", n, txid_current(), NULL, NULL, mn, mx);\n    ELSE\n  ";
+  }
   std::string key_match;
   for (size_t i = 0; i < t.key.size(); ++i)
     key_match += (i ? " AND " : "") + std::string("n.") + db.QuoteIdent(t.key[i]) + " = o." +
                  db.QuoteIdent(t.key[i]);
   return "CREATE FUNCTION " + fn +
-         "() RETURNS trigger LANGUAGE plpgsql AS $orchestrate$\nBEGIN\n"
+         "() RETURNS trigger LANGUAGE plpgsql AS $orchestrate$\nDECLARE\n  mn bigint;\n  mx "
+         "bigint;\n  n bigint;\nBEGIN\n"
          "  IF TG_OP = 'TRUNCATE' THEN\n"
          "    RAISE EXCEPTION 'seed % truncated table %: the ledger cannot record that; use "
          "DELETE',"
          " " +
          SqlString(cap.seed_id) + ", " + SqlString(t.name) +
          ";\n"
-         "  ELSIF TG_OP = 'INSERT' THEN\n    " +
-         insert_head + "'insert', " + keys + ", " + cols + ", count(*), txid_current(), NULL, " +
+         "  ELSIF TG_OP = 'INSERT' THEN\n" +
+         dense_insert + "    " + insert_head + "'insert', " + keys + ", " + cols +
+         ", count(*), txid_current(), NULL, " +
          (t.int_key ? "array_agg(s." + db.QuoteIdent(t.key[0]) + ")::text, min(s." +
                           db.QuoteIdent(t.key[0]) + "), max(s." + db.QuoteIdent(t.key[0]) + ")"
                     : "jsonb_agg(" + PgObject(db, t.key, "s") + ")::text, NULL, NULL") +
          " FROM (SELECT n.*, " + chunked +
-         " FROM orchestrate_new n) s GROUP BY orchestrate_chunk;\n"
+         " FROM orchestrate_new n) s GROUP BY orchestrate_chunk;\n" +
+         (t.int_key ? "    END IF;\n" : "") +
          "  ELSIF TG_OP = 'UPDATE' THEN\n"
          "    IF EXISTS (SELECT 1 FROM orchestrate_old o WHERE NOT EXISTS (SELECT 1 FROM "
          "orchestrate_new n WHERE " +
@@ -450,6 +469,9 @@ class ChunkSql {
   std::string Rows(const std::string& which, const std::string& alias) const {
     std::string sub =
         "(SELECT " + which + " FROM orchestrate_ledger WHERE id = " + std::to_string(c_.id) + ")";
+    if (pg_ && c_.dense() && which == "new_rows")
+      return "generate_series(" + std::to_string(c_.key_min) + "::bigint, " +
+             std::to_string(c_.key_max) + ") AS " + alias + "(" + db_.QuoteIdent(c_.key[0]) + ")";
     if (pg_ && c_.int_keys && which == "new_rows")
       return "unnest(" + sub + "::bigint[]) AS " + alias + "(" + db_.QuoteIdent(c_.key[0]) + ")";
     if (pg_) return "jsonb_populate_recordset(NULL::" + c_.table + ", " + sub + "::jsonb) " + alias;
@@ -782,9 +804,10 @@ struct LedgerReversal::Cache {
   std::map<std::string, bool> referenced;  // per table: whether any foreign key references it
 };
 
-LedgerReversal::LedgerReversal(std::string seed_id, std::string on_modified)
+LedgerReversal::LedgerReversal(std::string seed_id, std::string on_modified, int batch_rows)
     : seed_id_(std::move(seed_id)),
       on_modified_(std::move(on_modified)),
+      batch_rows_(std::max(1, batch_rows)),
       cache_(std::make_unique<Cache>()) {}
 LedgerReversal::~LedgerReversal() = default;
 
@@ -798,7 +821,14 @@ Result<LedgerBatch> LedgerReversal::Next(Database& db, Transaction& txn) {
   if (rows->rows.empty()) return LedgerBatch{};
   auto chunk = ChunkFromRow(rows->rows[0], seed_id);
   if (!chunk.ok()) return chunk.status();
-  const Chunk& c = *chunk;
+  Chunk c = *chunk;
+  // A range longer than a batch is reversed from its top in slices; the ledger row shrinks with
+  // each slice, in the slice's transaction.
+  bool slice = IsPostgres(db) && c.op == "insert" && c.dense() && c.rows > batch_rows_;
+  if (slice) {
+    c.key_min = c.key_max - batch_rows_ + 1;
+    c.rows = batch_rows_;
+  }
   if (c.op == "insert" && !cache_->referenced.count(c.table)) {
     auto fks = ReferencingKeys(db, txn, c.table, c.key);
     if (!fks.ok()) return fks.status();
@@ -818,8 +848,13 @@ Result<LedgerBatch> LedgerReversal::Next(Database& db, Transaction& txn) {
         "INSERT INTO orchestrate_ledger_restores (table_name, xid) VALUES ($1, txid_current())",
         {c.table}));
   }
-  ORCH_RETURN_IF_ERROR(
-      txn.Exec("DELETE FROM orchestrate_ledger WHERE id = $1", {std::to_string(c.id)}));
+  if (slice)
+    ORCH_RETURN_IF_ERROR(txn.Exec(
+        "UPDATE orchestrate_ledger SET key_max = $1, row_count = row_count - $2 WHERE id = $3",
+        {std::to_string(c.key_min - 1), std::to_string(c.rows), std::to_string(c.id)}));
+  else
+    ORCH_RETURN_IF_ERROR(
+        txn.Exec("DELETE FROM orchestrate_ledger WHERE id = $1", {std::to_string(c.id)}));
   auto left = txn.Query(
       "SELECT count(*), COALESCE(SUM(row_count), 0) FROM orchestrate_ledger WHERE seed_id = $1",
       {seed_id});
@@ -856,7 +891,8 @@ namespace orchestrate {
 
 Result<std::vector<std::string>> ReversalScript(Database& db, Transaction& txn,
                                                 const std::string& seed_id,
-                                                const std::string& on_modified) {
+                                                const std::string& on_modified, int batch_rows) {
+  batch_rows = std::max(1, batch_rows);
   auto rows = txn.Query(std::string("SELECT ") + kChunkColumns +
                             " FROM orchestrate_ledger WHERE seed_id = $1 ORDER BY id DESC",
                         {seed_id});
@@ -865,6 +901,28 @@ Result<std::vector<std::string>> ReversalScript(Database& db, Transaction& txn,
   for (const auto& r : rows->rows) {
     auto c = ChunkFromRow(r, seed_id);
     if (!c.ok()) return c.status();
+    if (IsPostgres(db) && c->op == "insert" && c->dense() && c->rows > batch_rows) {
+      // Recorded as a range: reversed from the top, batch_rows keys per transaction.
+      for (int64_t hi = c->key_max; hi >= c->key_min; hi -= batch_rows) {
+        Chunk s = *c;
+        s.key_max = hi;
+        s.key_min = std::max(c->key_min, hi - batch_rows + 1);
+        s.rows = s.key_max - s.key_min + 1;
+        out.push_back("-- ledger chunk " + std::to_string(c->id) + ", keys " +
+                      std::to_string(s.key_min) + " to " + std::to_string(s.key_max) + " of " +
+                      c->table + " (inserted); one transaction");
+        out.push_back("BEGIN;");
+        out.push_back(InsertReversalSql(db, s, on_modified) + ";");
+        out.push_back(
+            s.key_min == c->key_min
+                ? "DELETE FROM orchestrate_ledger WHERE id = " + std::to_string(c->id) + ";"
+                : "UPDATE orchestrate_ledger SET key_max = " + std::to_string(s.key_min - 1) +
+                      ", row_count = row_count - " + std::to_string(s.rows) +
+                      " WHERE id = " + std::to_string(c->id) + ";");
+        out.push_back("COMMIT;");
+      }
+      continue;
+    }
     out.push_back("-- ledger chunk " + std::to_string(c->id) + ": " + std::to_string(c->rows) +
                   " " + c->op + " row(s) of " + c->table + "; one transaction");
     out.push_back("BEGIN;");
@@ -883,8 +941,8 @@ Result<std::vector<std::string>> ReversalScript(Database& db, Transaction& txn,
 namespace orchestrate {
 
 Status SimulateReversal(Database& db, Transaction& txn, const std::string& seed_id,
-                        const std::string& on_modified, int64_t* rows) {
-  LedgerReversal reversal(seed_id, on_modified);
+                        const std::string& on_modified, int batch_rows, int64_t* rows) {
+  LedgerReversal reversal(seed_id, on_modified, batch_rows);
   for (;;) {
     auto batch = reversal.Next(db, txn);
     if (!batch.ok()) return batch.status();

@@ -73,7 +73,9 @@ struct LedgerBatch {
 // calls, so use one object per step run.
 class LedgerReversal {
  public:
-  LedgerReversal(std::string seed_id, std::string on_modified);
+  // `batch_rows`: the most rows one call reverses from a range-recorded chunk (others are
+  // reversed a whole chunk at a time, and chunks hold at most batch_rows rows when recorded).
+  LedgerReversal(std::string seed_id, std::string on_modified, int batch_rows);
   ~LedgerReversal();
   LedgerReversal(const LedgerReversal&) = delete;
   LedgerReversal& operator=(const LedgerReversal&) = delete;
@@ -82,6 +84,7 @@ class LedgerReversal {
  private:
   struct Cache;
   std::string seed_id_, on_modified_;
+  int batch_rows_;
   std::unique_ptr<Cache> cache_;
 };
 
@@ -90,12 +93,12 @@ class LedgerReversal {
 // review script). Conflict checks are reads and are not listed.
 Result<std::vector<std::string>> ReversalScript(Database& db, Transaction& txn,
                                                 const std::string& seed_id,
-                                                const std::string& on_modified);
+                                                const std::string& on_modified, int batch_rows);
 
 // Reverses all of `seed_id`'s ledger inside `txn`, which the caller rolls back: the first conflict
 // the real reversal would stop at, or OK. `rows` gets the rows reversed.
 Status SimulateReversal(Database& db, Transaction& txn, const std::string& seed_id,
-                        const std::string& on_modified, int64_t* rows);
+                        const std::string& on_modified, int batch_rows, int64_t* rows);
 
 struct LedgerCount {
   std::string table, op;

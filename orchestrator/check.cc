@@ -141,7 +141,8 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
       ORCH_RETURN_IF_ERROR(simulation->LimitWaits(plan.policy.lock_timeout_seconds, 0));
     }
     int64_t reversed = 0;
-    Status st = SimulateReversal(db, *simulation, s.id, plan.policy.on_modified, &reversed);
+    Status st = SimulateReversal(db, *simulation, s.id, plan.policy.on_modified,
+                                 plan.policy.batch_rows, &reversed);
     if (!st.ok()) {
       nogo(seed + ": " + st.message());
       simulation_stopped = true;

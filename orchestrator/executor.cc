@@ -421,7 +421,7 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
   }
 
   LedgerProgress progress;
-  LedgerReversal reversal(step.id, plan_.policy.on_modified);
+  LedgerReversal reversal(step.id, plan_.policy.on_modified, plan_.policy.batch_rows);
   progress.reversal = &reversal;
   for (int attempt = 0;; ++attempt) {
     bool more = false;

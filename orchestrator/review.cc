@@ -127,7 +127,7 @@ Status WriteLedgerReversal(std::ostream& out, const Step& s, const Policy& polic
                                : "SELECT 1 WHERE to_regclass('orchestrate_ledger') IS NOT NULL");
   if (!has.ok()) return has.status();
   if (has->rows.empty()) return Status::Ok();
-  auto lines = ReversalScript(*db, **txn, s.id, policy.on_modified);
+  auto lines = ReversalScript(*db, **txn, s.id, policy.on_modified, policy.batch_rows);
   if (!lines.ok()) return lines.status().WithContext("reading the ledger of seed " + s.id);
   out << kLedgerBegin << "\n";
   if (lines->empty()) out << "--   the ledger holds no rows for this seed now\n";

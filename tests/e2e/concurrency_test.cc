@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,11 @@ namespace {
 constexpr int kProcesses = 8;
 
 enum class Backend { kSqlite, kPostgres };
+
+// How ctest and gtest name the parameter.
+void PrintTo(Backend backend, std::ostream* os) {
+  *os << (backend == Backend::kSqlite ? "SQLite" : "PostgreSQL");
+}
 
 class ConcurrencyTest : public ShopCopyTest, public ::testing::WithParamInterface<Backend> {
  protected:

@@ -9,6 +9,7 @@
 
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,11 @@ namespace orchestrate::testing {
 namespace {
 
 enum class Backend { kSqlite, kPostgres };
+
+// How ctest and gtest name the parameter.
+void PrintTo(Backend backend, std::ostream* os) {
+  *os << (backend == Backend::kSqlite ? "SQLite" : "PostgreSQL");
+}
 
 class CrashTest : public ShopCopyTest, public ::testing::WithParamInterface<Backend> {
  protected:

@@ -245,6 +245,34 @@ TEST_P(LedgerTest, AnInterruptedReversalResumesAtTheNextBatch) {
   EXPECT_EQ(Status()["data_fingerprint"], before["data_fingerprint"]);
 }
 
+// Consecutive integer keys: PostgreSQL records the range (not the keys) and reverses it from the
+// top in slices of batch_rows, shrinking the range in each slice's transaction.
+TEST_P(LedgerTest, ARangeOfKeysIsReversedInSlicesAndResumes) {
+  WritePlan(
+      "INSERT INTO parent (id, name) SELECT 300 + x, 'r' FROM (SELECT 0 AS x UNION ALL "
+      "SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 "
+      "UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) d;\n",
+      "[parent]", "batch_rows: 3");
+  Deploy("1.0.0");
+  auto before = Status();
+  Deploy("1.1.0");
+  bool pg = GetParam() == "postgresql";
+  EXPECT_EQ(Count("SELECT count(*) FROM orchestrate_ledger"), pg ? 1 : 4);
+  auto r = Run({"rollback", "--to", "1.0.0", "--yes"}, FailpointsBin(),
+               {{"ORCHESTRATE_FAILPOINT", "after-batch:2:2"}});
+  ASSERT_EQ(r.signal, SIGKILL) << r.err;
+  // PostgreSQL: two slices of 3 from the top; SQLite: the newest chunk (1 row), then one of 3.
+  EXPECT_EQ(Count("SELECT count(*) FROM parent WHERE id >= 300"), pg ? 4 : 6);
+  if (pg) {
+    EXPECT_EQ(Count("SELECT row_count FROM orchestrate_ledger"), 4);
+    EXPECT_EQ(Count("SELECT key_max FROM orchestrate_ledger"), 303);
+  }
+  r = Run({"rollback", "--to", "1.0.0", "--yes"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Count("SELECT count(*) FROM orchestrate_ledger"), 0);
+  EXPECT_EQ(Status()["data_fingerprint"], before["data_fingerprint"]);
+}
+
 TEST_P(LedgerTest, CheckSaysNoGoForChangedAndReferencedSeededRows) {
   WritePlan(kMixedSeed, "[parent, child, {name: tags, key: [label]}]");
   Deploy("1.1.0");
