@@ -27,6 +27,8 @@ class Transaction {
   virtual ~Transaction() = default;
   // One statement with positional parameters $1, $2, ... (numbered in order of appearance).
   virtual Status Exec(const std::string& sql, const std::vector<Value>& params = {}) = 0;
+  // Exec, returning the number of rows the statement inserted, updated or deleted.
+  virtual Result<long> ExecCount(const std::string& sql, const std::vector<Value>& params = {}) = 0;
   // A script of any number of statements, run in order; no parameters. A failure names the line
   // of the failing statement within the script and an excerpt of it.
   virtual Status ExecScript(const std::string& script) = 0;

@@ -500,12 +500,14 @@ class ChunkSql {
   std::string Unchanged(const std::string& t, const std::string& r) const {
     // The seed transaction's xid is read from the chunk's own row, so that the statement's text
     // does not depend on it (the review script is deterministic).
+    // xid's equality against an array avoids casting every row's xmin.
     if (pg_)
-      return "(" + t +
-             ".xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = " +
+      return t +
+             ".xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger "
+             "WHERE id = " +
              std::to_string(c_.id) +
-             " UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE "
-             "table_name = " +
+             " UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores "
+             "WHERE table_name = " +
              SqlString(c_.table) + "))";
     return LiteObject(db_, c_.columns, t) + " = json(" + r + ".value)";
   }
@@ -522,11 +524,10 @@ Result<int64_t> CountQuery(Transaction& txn, const std::string& sql) {
   return r->rows.empty() ? 0 : static_cast<int64_t>(ToLong(r->rows[0][0]));
 }
 
-Result<int64_t> Changes(Database& db, Transaction& txn, const std::string& sql) {
-  if (IsPostgres(db))
-    return CountQuery(txn, "WITH d AS (" + sql + " RETURNING 1) SELECT count(*) FROM d");
-  ORCH_RETURN_IF_ERROR(txn.Exec(sql));
-  return CountQuery(txn, "SELECT changes()");
+Result<int64_t> Changes(Database& /*db*/, Transaction& txn, const std::string& sql) {
+  auto n = txn.ExecCount(sql);
+  if (!n.ok()) return n.status();
+  return static_cast<int64_t>(*n);
 }
 
 std::string Options(const std::string& seed_id) {

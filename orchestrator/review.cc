@@ -55,6 +55,10 @@ class RenderingTransaction : public Transaction {
     out_ << text << ";\n";
     return Status::Ok();
   }
+  Result<long> ExecCount(const std::string& sql, const std::vector<Value>& params) override {
+    ORCH_RETURN_IF_ERROR(Exec(sql, params));
+    return 0;
+  }
   Status ExecScript(const std::string& script) override {
     out_ << script;
     if (!script.empty() && script.back() != '\n') out_ << "\n";

@@ -1,5 +1,6 @@
 // Capture: copying what a step will destroy, inside the step's transaction; and the read-only
 // estimate of what that would be.
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
@@ -76,6 +77,30 @@ Status Copy(Transaction& txn, const Database& db, const TableInfo& info, Snapsho
   return Status::Ok();
 }
 
+// `targets` plus, for every table whose rows are deleted, the tables whose rows go or change with
+// them through foreign keys (recursively): a DELETE on a parent can empty a child.
+Result<std::vector<Target>> WithReferencingTables(Transaction& txn, const Database& db,
+                                                  std::vector<Target> targets) {
+  for (size_t i = 0; i < targets.size(); ++i) {
+    if (targets[i].kind != "table" || !targets[i].deletes_rows) continue;
+    auto refs = ReferencingTables(txn, db, targets[i].table, targets[i].truncate_cascade);
+    if (!refs.ok()) return refs.status();
+    for (const auto& [table, why] : *refs) {
+      auto same = std::find_if(targets.begin(), targets.end(),
+                               [&](const Target& t) { return t.table == table; });
+      if (same != targets.end() && same->kind == "table") continue;
+      Target child{table, "table", {}, table + " " + why, true, targets[i].truncate_cascade};
+      if (same != targets.end()) {
+        child.description = same->description + "; " + child.description;
+        *same = child;
+      } else {
+        targets.push_back(child);
+      }
+    }
+  }
+  return targets;
+}
+
 // The columns a restore can write: not generated.
 std::vector<std::string> Writable(const TableInfo& info) {
   std::vector<std::string> out;
@@ -91,7 +116,9 @@ Snapshots::Snapshots(Database& db, std::function<std::string()> now)
 
 Result<std::vector<SnapshotInfo>> Snapshots::Capture(Transaction& txn, const SnapshotSource& from,
                                                      const std::string& sql) {
-  std::vector<Target> targets = TargetsOf(DialectOf(db_), sql);
+  auto expanded = WithReferencingTables(txn, db_, TargetsOf(DialectOf(db_), sql));
+  if (!expanded.ok()) return expanded.status();
+  const std::vector<Target>& targets = *expanded;
   std::vector<SnapshotInfo> out;
   if (targets.empty()) return out;
   ORCH_RETURN_IF_ERROR(EnsureCatalog(txn, db_));
@@ -178,7 +205,14 @@ Result<std::vector<CaptureEstimate>> Snapshots::Estimate(const std::string& sql,
                                                          double lock_timeout_seconds) {
   std::vector<CaptureEstimate> out;
   const bool fold = !IsPg(db_);
-  for (const Target& t : TargetsOf(DialectOf(db_), sql)) {
+  std::vector<Target> targets = TargetsOf(DialectOf(db_), sql);
+  {
+    auto txn = db_.BeginRead();
+    if (!txn.ok()) return txn.status();
+    auto expanded = WithReferencingTables(**txn, db_, targets);
+    if (expanded.ok()) targets = std::move(expanded).value();
+  }
+  for (const Target& t : targets) {
     CaptureEstimate e{t.table, t.kind, t.columns, t.description, -1, -1};
     if (t.kind == "none") {
       out.push_back(e);

@@ -169,6 +169,44 @@ Result<TableInfo> DescribeTable(Transaction& txn, const Database& db, const std:
   return info;
 }
 
+Result<std::vector<std::pair<std::string, std::string>>> ReferencingTables(Transaction& txn,
+                                                                           const Database& db,
+                                                                           const std::string& table,
+                                                                           bool all) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (IsPg(db)) {
+    // Named as the analyzer names tables: unqualified in the current schema.
+    auto r = txn.Query(
+        "SELECT DISTINCT CASE WHEN n.nspname = current_schema() THEN r.relname ELSE n.nspname || "
+        "'.' || r.relname END, c.confdeltype FROM pg_constraint c JOIN pg_class r ON r.oid = "
+        "c.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace WHERE c.contype = 'f' AND "
+        "c.confrelid = to_regclass($1) AND c.conrelid <> c.confrelid",
+        {TableRef(db, table)});
+    if (!r.ok()) return r.status().WithContext("reading the foreign keys to " + table);
+    for (const Row& row : r->rows) {
+      std::string action = row[1].value_or("");
+      const char* name = action == "c"   ? "ON DELETE CASCADE"
+                         : action == "n" ? "ON DELETE SET NULL"
+                         : action == "d" ? "ON DELETE SET DEFAULT"
+                                         : nullptr;
+      if (!name && !all) continue;
+      out.emplace_back(row[0].value_or(""),
+                       "references " + table + " (" + (all ? "TRUNCATE CASCADE" : name) + ")");
+    }
+    return out;
+  }
+  auto r = txn.Query(
+      "SELECT DISTINCT m.name, f.on_delete FROM sqlite_master m, pragma_foreign_key_list(m.name) "
+      "f WHERE m.type = 'table' AND f.\"table\" = $1 COLLATE NOCASE AND m.name <> $1 COLLATE "
+      "NOCASE AND f.on_delete IN ('CASCADE', 'SET NULL', 'SET DEFAULT')",
+      {table});
+  if (!r.ok()) return r.status().WithContext("reading the foreign keys to " + table);
+  for (const Row& row : r->rows)
+    out.emplace_back(row[0].value_or(""),
+                     "references " + table + " (ON DELETE " + row[1].value_or("") + ")");
+  return out;
+}
+
 Status EnsureCatalog(Transaction& txn, const Database& db) {
   if (IsPg(db)) ORCH_RETURN_IF_ERROR(txn.Exec("CREATE SCHEMA IF NOT EXISTS orchestrate_snapshots"));
   return txn.Exec(kCatalogDdl);

@@ -52,11 +52,22 @@ struct Target {
   std::string kind;                  // "table" | "columns" | "none"
   std::vector<std::string> columns;  // kind "columns"
   std::string description;           // "line 2: drops column orders.item_count; ..."
+  // Rows of the table are deleted (DELETE, TRUNCATE, REPLACE, unanalysable; on SQLite also DROP
+  // TABLE, an implicit DELETE): foreign keys may delete or change rows of other tables too.
+  bool deletes_rows = false;
+  bool truncate_cascade = false;  // TRUNCATE ... CASCADE: every referencing table is emptied
 };
 
 // What `sql` destroys, merged per table (a whole-table capture covers any column capture of the
 // same table), in order of first appearance. Pure.
 std::vector<Target> TargetsOf(Dialect dialect, const std::string& sql);
+
+// Tables whose rows deleting rows of `table` deletes or changes through their foreign keys (ON
+// DELETE CASCADE, SET NULL, SET DEFAULT; every referencing table when `all`), as (table, why).
+Result<std::vector<std::pair<std::string, std::string>>> ReferencingTables(Transaction& txn,
+                                                                           const Database& db,
+                                                                           const std::string& table,
+                                                                           bool all);
 
 // The catalog.
 Status EnsureCatalog(Transaction& txn, const Database& db);

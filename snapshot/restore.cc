@@ -48,6 +48,19 @@ Status AdvanceSequences(Transaction& txn, const Database& db, const std::string&
   return Status::Ok();
 }
 
+// Runs an INSERT or UPDATE and returns the rows it changed, without holding them in memory.
+Result<long> CountChanged(Transaction& txn, const Database& db, const std::string& sql) {
+  if (IsPg(db)) {
+    auto n = txn.Query("WITH changed AS (" + sql + " RETURNING 1) SELECT COUNT(*) FROM changed");
+    if (!n.ok()) return n.status();
+    return n->rows.empty() ? 0L : ToLong(n->rows[0][0]);
+  }
+  ORCH_RETURN_IF_ERROR(txn.Exec(sql));
+  auto n = txn.Query("SELECT changes()");  // of the last statement on this connection
+  if (!n.ok()) return n.status();
+  return n->rows.empty() ? 0L : ToLong(n->rows[0][0]);
+}
+
 }  // namespace
 
 Result<std::vector<SnapshotInfo>> Snapshots::List() {
@@ -108,7 +121,7 @@ Result<RestoreResult> Snapshots::Restore(int64_t id) {
       set += (set.empty() ? "" : ", ") + db_.QuoteIdent(target.Find(c, fold)->name) + " = " +
              StoredValue(db_, target, target.Find(c, fold)->name);
     sql = "UPDATE " + ref + " AS t SET " + set + " FROM " + storage + " AS s WHERE " +
-          KeyMatch(db_, target, s.key_columns) + " RETURNING 1";
+          KeyMatch(db_, target, s.key_columns);
   } else {
     // Rows whose key is present stay as they are: the table's primary key now when the snapshot
     // holds it, else every captured column.
@@ -124,11 +137,11 @@ Result<RestoreResult> Snapshots::Restore(int64_t id) {
     }
     sql = "INSERT INTO " + ref + " (" + cols + ")" + (IsPg(db_) ? " OVERRIDING SYSTEM VALUE" : "") +
           " SELECT " + values + " FROM " + storage + " AS s WHERE NOT EXISTS (SELECT 1 FROM " +
-          ref + " AS t WHERE " + KeyMatch(db_, target, key) + ") RETURNING 1";
+          ref + " AS t WHERE " + KeyMatch(db_, target, key) + ")";
   }
-  auto changed = t.Query(sql);
+  auto changed = CountChanged(t, db_, sql);
   if (!changed.ok()) return changed.status().WithContext("restoring " + Where(s));
-  result.rows = static_cast<long>(changed->rows.size());
+  result.rows = *changed;
   if (s.kind != "columns" && IsPg(db_))
     ORCH_RETURN_IF_ERROR(AdvanceSequences(t, db_, ref, s.columns));
   ORCH_RETURN_IF_ERROR(

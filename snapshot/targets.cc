@@ -40,11 +40,12 @@ struct Merged {
     if (t.description.find(what) != std::string::npos) return;
     t.description += (t.description.empty() ? "" : "; ") + what;
   }
-  void Whole(const std::string& table, const std::string& what) {
+  Target& Whole(const std::string& table, const std::string& what) {
     Target& t = For(table, "table");
     t.kind = "table";  // covers any column capture of the same table
     t.columns.clear();
     Describe(t, what);
+    return t;
   }
   void Column(const std::string& table, const std::string& column, const std::string& what) {
     Target& t = For(table, "columns");
@@ -71,7 +72,7 @@ std::vector<Target> TargetsOf(Dialect dialect, const std::string& sql) {
     const std::string line = "line " + std::to_string(st.line) + ": ";
     auto whole_of_every_table = [&](const std::string& what) {
       if (st.tables.empty()) return m.Nothing(line + what + " (names no table to copy)");
-      for (const std::string& t : st.tables) m.Whole(t, line + what);
+      for (const std::string& t : st.tables) m.Whole(t, line + what).deletes_rows = true;
     };
     if (!st.analysable) {
       whole_of_every_table(st.destroys);
@@ -96,7 +97,12 @@ std::vector<Target> TargetsOf(Dialect dialect, const std::string& sql) {
         continue;
       }
       if (!column) {
-        m.Whole(*best, line + what);
+        Target& t = m.Whole(*best, line + what);
+        bool drop = StartsWith(what, "drops table");
+        t.deletes_rows = t.deletes_rows || (!StartsWith(what, "updates rows") &&
+                                            (!drop || dialect == Dialect::kSqlite));
+        t.truncate_cascade = t.truncate_cascade || (StartsWith(what, "truncates") &&
+                                                    what.find("(CASCADE)") != std::string::npos);
         continue;
       }
       std::string name = what.substr(best_pos + best->size() + 1);

@@ -78,6 +78,14 @@ class PgTransaction final : public Transaction {
     return Track(pg::Guard([&] { pg::ExecParams(*work_, sql, params); }));
   }
 
+  Result<long> ExecCount(const std::string& sql, const std::vector<Value>& params) override {
+    ORCH_RETURN_IF_ERROR(CheckUsable());
+    long n = 0;
+    ORCH_RETURN_IF_ERROR(Track(pg::Guard(
+        [&] { n = static_cast<long>(pg::ExecParams(*work_, sql, params).affected_rows()); })));
+    return n;
+  }
+
   Status ExecScript(const std::string& script) override {
     ORCH_RETURN_IF_ERROR(CheckUsable());
     const std::vector<SqlStatement> statements = SplitPostgresScript(script);

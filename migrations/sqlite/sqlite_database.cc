@@ -171,6 +171,10 @@ class SqliteTransaction : public Transaction {
     StartClock();
     return Track(RunOne(db_, sql, params, nullptr));
   }
+  Result<long> ExecCount(const std::string& sql, const std::vector<Value>& params) override {
+    ORCH_RETURN_IF_ERROR(Exec(sql, params));
+    return static_cast<long>(sqlite_api::sqlite3_changes(db_));
+  }
   Status ExecScript(const std::string& script) override {
     ORCH_RETURN_IF_ERROR(CheckUsable());
     StartClock();

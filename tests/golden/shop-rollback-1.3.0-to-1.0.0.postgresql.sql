@@ -30,22 +30,22 @@ INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '1') ON CONF
 -- ledger chunks (derived from the rows recorded at deploy):
 -- ledger chunk 38: 1 insert row(s) of loyalty_tiers; one transaction
 BEGIN;
-DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 4 AND 4 AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 38 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
+DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 4 AND 4 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 38 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
 DELETE FROM orchestrate_ledger WHERE id = 38;
 COMMIT;
 -- ledger chunk 37: 1 insert row(s) of loyalty_tiers; one transaction
 BEGIN;
-DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 3 AND 3 AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 37 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
+DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 3 AND 3 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 37 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
 DELETE FROM orchestrate_ledger WHERE id = 37;
 COMMIT;
 -- ledger chunk 36: 1 insert row(s) of loyalty_tiers; one transaction
 BEGIN;
-DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 2 AND 2 AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 36 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
+DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 2 AND 2 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 36 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
 DELETE FROM orchestrate_ledger WHERE id = 36;
 COMMIT;
 -- ledger chunk 35: 1 insert row(s) of loyalty_tiers; one transaction
 BEGIN;
-DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 1 AND 1 AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 35 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
+DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 1 AND 1 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 35 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
 DELETE FROM orchestrate_ledger WHERE id = 35;
 COMMIT;
 -- end of ledger chunks
@@ -172,7 +172,7 @@ COMMIT;
 -- ledger chunks (derived from the rows recorded at deploy):
 -- ledger chunk 34: 1 insert row(s) of order_statuses; one transaction
 BEGIN;
-DELETE FROM order_statuses t WHERE t."id" BETWEEN 6 AND 6 AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 34 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'order_statuses'));
+DELETE FROM order_statuses t WHERE t."id" BETWEEN 6 AND 6 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 34 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'order_statuses'));
 DELETE FROM orchestrate_ledger WHERE id = 34;
 COMMIT;
 -- end of ledger chunks
@@ -187,17 +187,17 @@ COMMIT;
 -- ledger chunks (derived from the rows recorded at deploy):
 -- ledger chunk 33: 1 insert row(s) of shipping_methods; one transaction
 BEGIN;
-DELETE FROM shipping_methods t WHERE t."id" BETWEEN 3 AND 3 AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 33 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'shipping_methods'));
+DELETE FROM shipping_methods t WHERE t."id" BETWEEN 3 AND 3 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 33 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'shipping_methods'));
 DELETE FROM orchestrate_ledger WHERE id = 33;
 COMMIT;
 -- ledger chunk 32: 1 insert row(s) of shipping_methods; one transaction
 BEGIN;
-DELETE FROM shipping_methods t WHERE t."id" BETWEEN 2 AND 2 AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 32 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'shipping_methods'));
+DELETE FROM shipping_methods t WHERE t."id" BETWEEN 2 AND 2 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 32 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'shipping_methods'));
 DELETE FROM orchestrate_ledger WHERE id = 32;
 COMMIT;
 -- ledger chunk 31: 1 insert row(s) of shipping_methods; one transaction
 BEGIN;
-DELETE FROM shipping_methods t WHERE t."id" BETWEEN 1 AND 1 AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 31 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'shipping_methods'));
+DELETE FROM shipping_methods t WHERE t."id" BETWEEN 1 AND 1 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 31 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'shipping_methods'));
 DELETE FROM orchestrate_ledger WHERE id = 31;
 COMMIT;
 -- end of ledger chunks
@@ -212,42 +212,42 @@ COMMIT;
 -- ledger chunks (derived from the rows recorded at deploy):
 -- ledger chunk 30: 1 insert row(s) of countries; one transaction
 BEGIN;
-DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 30)::jsonb) r WHERE t."code" = r."code" AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 30 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
+DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 30)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 30 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DELETE FROM orchestrate_ledger WHERE id = 30;
 COMMIT;
 -- ledger chunk 29: 1 insert row(s) of countries; one transaction
 BEGIN;
-DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 29)::jsonb) r WHERE t."code" = r."code" AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 29 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
+DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 29)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 29 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DELETE FROM orchestrate_ledger WHERE id = 29;
 COMMIT;
 -- ledger chunk 28: 1 insert row(s) of countries; one transaction
 BEGIN;
-DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 28)::jsonb) r WHERE t."code" = r."code" AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 28 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
+DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 28)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 28 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DELETE FROM orchestrate_ledger WHERE id = 28;
 COMMIT;
 -- ledger chunk 27: 1 insert row(s) of countries; one transaction
 BEGIN;
-DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 27)::jsonb) r WHERE t."code" = r."code" AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 27 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
+DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 27)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 27 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DELETE FROM orchestrate_ledger WHERE id = 27;
 COMMIT;
 -- ledger chunk 26: 1 insert row(s) of countries; one transaction
 BEGIN;
-DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 26)::jsonb) r WHERE t."code" = r."code" AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 26 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
+DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 26)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 26 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DELETE FROM orchestrate_ledger WHERE id = 26;
 COMMIT;
 -- ledger chunk 25: 1 insert row(s) of countries; one transaction
 BEGIN;
-DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 25)::jsonb) r WHERE t."code" = r."code" AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 25 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
+DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 25)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 25 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DELETE FROM orchestrate_ledger WHERE id = 25;
 COMMIT;
 -- ledger chunk 24: 1 insert row(s) of countries; one transaction
 BEGIN;
-DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 24)::jsonb) r WHERE t."code" = r."code" AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 24 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
+DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 24)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 24 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DELETE FROM orchestrate_ledger WHERE id = 24;
 COMMIT;
 -- ledger chunk 23: 1 insert row(s) of countries; one transaction
 BEGIN;
-DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 23)::jsonb) r WHERE t."code" = r."code" AND (t.xmin::text::bigint IN (SELECT xid % 4294967296 FROM orchestrate_ledger WHERE id = 23 UNION ALL SELECT xid % 4294967296 FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
+DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 23)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 23 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DELETE FROM orchestrate_ledger WHERE id = 23;
 COMMIT;
 -- end of ledger chunks

@@ -38,6 +38,9 @@ class FaultyTransaction : public Transaction {
   Status Exec(const std::string& sql, const std::vector<Value>& params) override {
     return inner_->Exec(sql, params);
   }
+  Result<long> ExecCount(const std::string& sql, const std::vector<Value>& params) override {
+    return inner_->ExecCount(sql, params);
+  }
   Status ExecScript(const std::string& script) override {
     if (++f_.scripts == f_.fail_script_at) return Status::Failed("injected script failure");
     Status st = inner_->ExecScript(script);

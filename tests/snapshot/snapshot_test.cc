@@ -42,6 +42,7 @@ class SnapshotTest : public ::testing::TestWithParam<std::string> {
     if (GetParam() == "postgresql") {
       ORCH_REQUIRE_PG(pg);
       url = pg;
+      db_url_ = pg;
     }
     auto db = OpenDatabase(url, dir_.path());
     ASSERT_OK(db);
@@ -115,6 +116,7 @@ class SnapshotTest : public ::testing::TestWithParam<std::string> {
   }
 
   TempDir dir_;
+  std::string db_url_;  // PostgreSQL: the fresh database's URL
   std::unique_ptr<Database> db_;
   std::unique_ptr<Snapshots> snaps_;
   int ticks_ = 0;
@@ -324,6 +326,55 @@ TEST_P(SnapshotTest, CaptureRollsBackWithTheStepsTransaction) {
   EXPECT_TRUE(listed->empty());
   EXPECT_TRUE(StorageTables().empty());
   EXPECT_EQ(Rows("SELECT COUNT(*) FROM customers"), std::vector<std::string>({"3"}));
+}
+
+TEST_P(SnapshotTest, CaptureNowCommitsOnItsOwnForAStepOutsideATransaction) {
+  CreateCustomers();
+  auto taken = snaps_->CaptureNow({4, 2, "1.1.0", "0009_slow"}, "DELETE FROM customers;");
+  ASSERT_OK(taken);
+  ASSERT_EQ(taken->size(), 1u);
+  EXPECT_EQ((*taken)[0].rows, 3);
+  // Committed before the step runs: visible from another connection.
+  auto other = OpenDatabase(IsPg() ? db_url_ : "sqlite:" + dir_ / "db.sqlite", dir_.path());
+  ASSERT_OK(other);
+  auto listed = Snapshots(**other, NowIso8601).List();
+  ASSERT_OK(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].from.source, "0009_slow");
+}
+
+TEST_P(SnapshotTest, RowsDeletedThroughForeignKeysAreCapturedToo) {
+  Run("CREATE TABLE parents (id INTEGER PRIMARY KEY, name TEXT);"
+      "CREATE TABLE kids (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parents (id) "
+      "ON DELETE CASCADE, name TEXT);"
+      "CREATE TABLE toys (id INTEGER PRIMARY KEY, kid_id INTEGER REFERENCES kids (id) "
+      "ON DELETE SET NULL);"
+      "CREATE TABLE visits (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parents (id));"
+      "INSERT INTO parents VALUES (1, 'p1'), (2, 'p2');"
+      "INSERT INTO kids VALUES (10, 1, 'k10'), (11, 1, 'k11'), (20, 2, 'k20');"
+      "INSERT INTO toys VALUES (100, 10);"
+      "INSERT INTO visits VALUES (7, 2);");
+  auto taken = Step("DELETE FROM parents WHERE id = 1;");
+  std::vector<std::string> tables;
+  for (const auto& s : taken) tables.push_back(s.table + ":" + std::to_string(s.rows));
+  // visits references parents without an action: deleting a parent changes none of its rows.
+  EXPECT_EQ(tables, std::vector<std::string>({"parents:2", "kids:3", "toys:1"}));
+  ASSERT_EQ(taken.size(), 3u);
+  EXPECT_EQ(taken[1].description, "kids references parents (ON DELETE CASCADE)");
+  // Parents first, then their children.
+  Run("DELETE FROM kids WHERE parent_id = 1;");  // as the cascade does when foreign keys are on
+  ASSERT_OK(snaps_->Restore(taken[0].id));
+  auto kids = snaps_->Restore(taken[1].id);
+  ASSERT_OK(kids);
+  EXPECT_EQ(kids->rows, 2);
+  EXPECT_EQ(Rows("SELECT id, parent_id, name FROM kids"),
+            std::vector<std::string>({"10|1|k10", "11|1|k11", "20|2|k20"}));
+  if (IsPg()) {
+    auto truncated = Step("TRUNCATE parents CASCADE;");
+    std::vector<std::string> all;
+    for (const auto& s : truncated) all.push_back(s.table);
+    EXPECT_EQ(all, std::vector<std::string>({"parents", "kids", "visits", "toys"}));
+  }
 }
 
 TEST_P(SnapshotTest, NothingDestroyedCapturesNothing) {
