@@ -815,8 +815,11 @@ LedgerReversal::~LedgerReversal() = default;
 Result<LedgerBatch> LedgerReversal::Next(Database& db, Transaction& txn) {
   const std::string& seed_id = seed_id_;
   const std::string& on_modified = on_modified_;
+  // The newest chunk, with the seed's chunk and row counts before this batch (one round trip).
   auto rows = txn.Query(std::string("SELECT ") + kChunkColumns +
-                            " FROM orchestrate_ledger WHERE seed_id = $1 ORDER BY id DESC LIMIT 1",
+                            ", (SELECT count(*) FROM orchestrate_ledger WHERE seed_id = $1), "
+                            "(SELECT SUM(row_count) FROM orchestrate_ledger WHERE seed_id = $1) "
+                            "FROM orchestrate_ledger WHERE seed_id = $1 ORDER BY id DESC LIMIT 1",
                         {seed_id});
   if (!rows.ok()) return rows.status();
   if (rows->rows.empty()) return LedgerBatch{};
@@ -856,16 +859,12 @@ Result<LedgerBatch> LedgerReversal::Next(Database& db, Transaction& txn) {
   else
     ORCH_RETURN_IF_ERROR(
         txn.Exec("DELETE FROM orchestrate_ledger WHERE id = $1", {std::to_string(c.id)}));
-  auto left = txn.Query(
-      "SELECT count(*), COALESCE(SUM(row_count), 0) FROM orchestrate_ledger WHERE seed_id = $1",
-      {seed_id});
-  if (!left.ok()) return left.status();
   LedgerBatch out = *done;
   out.chunk_id = c.id;
   out.table = c.table;
   out.op = c.op;
-  out.chunks_left = ToLong(left->rows[0][0]);
-  out.rows_left = ToLong(left->rows[0][1]);
+  out.chunks_left = ToLong(rows->rows[0][9]) - (slice ? 0 : 1);
+  out.rows_left = ToLong(rows->rows[0][10]) - c.rows;
   if (out.chunks_left == 0) {
     auto any = CountQuery(txn, "SELECT count(*) FROM orchestrate_ledger");
     if (!any.ok()) return any.status();
