@@ -15,7 +15,7 @@ PACKAGES := build-essential cmake ccache pkg-config git \
   libboost1.81-dev postgresql sqlite3 clang-format clang libclang-rt-14-dev \
   python3-jsonschema python3-yaml
 
-.PHONY: all deps build demo test test-sanitize fuzz fuzz-short crash-test format format-check clean
+.PHONY: all deps build demo test test-sanitize bench fuzz fuzz-short crash-test format format-check clean
 
 all: build
 
@@ -62,6 +62,10 @@ fuzz-short: deps
 # PostgreSQL (long: not part of `make test`).
 crash-test: build
 	@scripts/crash-test $(BUILD_DIR)
+
+# Benchmarks on a throwaway PostgreSQL server; writes docs/benchmarks.md (machine, date, medians).
+bench: build
+	@scripts/bench $(BUILD_DIR)
 
 format:
 	@clang-format -i $$(git ls-files '*.cc' '*.h')
