@@ -1,6 +1,9 @@
 #include "orchestrator/check.h"
 
+#include <cctype>
 #include <ctime>
+#include <functional>
+#include <set>
 
 #include "migrations/analysis/analysis.h"
 #include "migrations/journal.h"
@@ -36,6 +39,58 @@ double DaysBetween(const std::string& a, const std::string& b) {
   std::time_t ta, tb;
   if (!ParseIso(a, &ta) || !ParseIso(b, &tb)) return -1;
   return std::difftime(tb, ta) / 86400.0;
+}
+
+// A table the rollback drops may be referenced by a foreign key from a table the rollback leaves
+// alone (created by hand, or by a release still deployed): PostgreSQL refuses the DROP TABLE,
+// SQLite leaves references to nothing. Tables the rollback's SQL mentions at all are assumed to be
+// handled by it (their key dropped or changed first); a DROP ... CASCADE drops the keys itself.
+Status CheckForeignKeysIntoDroppedTables(Database& db, const RunPlan& run, Dialect dialect,
+                                         const std::function<void(std::string)>& nogo) {
+  auto norm = [](std::string name) {
+    std::string out;
+    for (char c : name)
+      if (c != '"') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (out.rfind("public.", 0) == 0) out = out.substr(7);
+    return out;
+  };
+  std::set<std::string> mentioned;
+  std::vector<std::pair<std::string, std::string>> dropped;  // table, "step n, migration id"
+  for (size_t i = 0; i < run.steps.size(); ++i) {
+    const Step& s = run.steps[i];
+    if (s.sql.empty()) continue;
+    for (const auto& st : AnalyzeScript(dialect, s.sql).statements) {
+      for (const auto& t : st.tables) mentioned.insert(norm(t));
+      bool cascade = st.text.find("CASCADE") != std::string::npos ||
+                     st.text.find("cascade") != std::string::npos;
+      if (st.kind == "DROP TABLE" && !cascade)
+        for (const auto& t : st.tables)
+          dropped.emplace_back(t, "step " + std::to_string(i + 1) + ", migration " + s.id);
+    }
+  }
+  if (dropped.empty()) return Status::Ok();
+  auto txn = db.BeginRead();
+  if (!txn.ok()) return txn.status();
+  for (const auto& [table, where] : dropped) {
+    auto refs = (*txn)->Query(
+        db.Dialect() == "sqlite"
+            ? "SELECT m.name, 'foreign key ' || f.id FROM sqlite_master m, "
+              "pragma_foreign_key_list(m.name) f WHERE m.type = 'table' AND lower(f.\"table\") = "
+              "lower($1) AND lower(m.name) <> lower($1) ORDER BY 1, 2"
+            : "SELECT c.conrelid::regclass::text, c.conname FROM pg_constraint c WHERE c.contype "
+              "= 'f' AND c.confrelid = to_regclass($1) AND c.conrelid <> c.confrelid ORDER BY 1, 2",
+        {table});
+    if (!refs.ok()) return refs.status();
+    for (const auto& r : refs->rows) {
+      std::string from = r[0].value_or("");
+      if (mentioned.count(norm(from))) continue;
+      nogo(where + " drops table " + table + ", but table " + from +
+           ", which this rollback does not touch, references it (" + r[1].value_or("") +
+           "): PostgreSQL refuses the DROP and SQLite would leave references to nothing. Drop "
+           "or change that foreign key first");
+    }
+  }
+  return Status::Ok();
 }
 
 Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& deployer,
@@ -159,6 +214,7 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
   simulation.reset();  // rolled back; the counts below read the database as it is
 
   Dialect dialect = db.Dialect() == "sqlite" ? Dialect::kSqlite : Dialect::kPostgres;
+  ORCH_RETURN_IF_ERROR(CheckForeignKeysIntoDroppedTables(db, *run, dialect, nogo));
   for (size_t i = 0; i < run->steps.size(); ++i) {
     const Step& s = run->steps[i];
     std::string where = "step " + std::to_string(i + 1) + " [" + s.release + "] ";

@@ -109,6 +109,23 @@ TEST_F(CheckTest, IrreversibleMigrationNeedsAcceptDataLoss) {
   EXPECT_EQ(st["applied_migrations"], 17);
 }
 
+// A table made by hand that references a table the rollback drops: the DROP would fail (or, on
+// SQLite, leave references to nothing), so the rollback is NO-GO before anything runs.
+TEST_F(CheckTest, AForeignKeyFromATableTheRollbackLeavesIsNoGo) {
+  ASSERT_EQ(Run({"deploy", "--yes", "-q"}).exit_code, 0);
+  auto made = RunProcess({"/usr/bin/sqlite3", dir_ / "state/shop.db",
+                          "CREATE TABLE tier_notes (id INTEGER PRIMARY KEY, tier_id INTEGER "
+                          "REFERENCES loyalty_tiers (id), note TEXT);"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  auto r = Run({"check", "--to", "1.2.0"});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.out.find("drops table loyalty_tiers, but table tier_notes"), std::string::npos)
+      << r.out;
+  auto rb = Run({"rollback", "--to", "1.2.0", "--reason", "r", "--yes"});
+  EXPECT_EQ(rb.exit_code, 3) << rb.err;
+  EXPECT_EQ(Current(), "1.3.0");
+}
+
 TEST_F(CheckTest, DriftIsNoGo) {
   ASSERT_EQ(Run({"deploy", "--yes", "-q"}).exit_code, 0);
   WriteFileOrDie(dir_ / "shop/sql/0015_customers_rename_full_name.down.sql", "SELECT 1;\n");
