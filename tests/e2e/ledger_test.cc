@@ -169,6 +169,48 @@ TEST_P(LedgerTest, OnModifiedKeepLeavesTheChangedRowAndReversesTheRest) {
   EXPECT_EQ(Count("SELECT score FROM parent WHERE id = 2"), 20);
 }
 
+TEST_P(LedgerTest, OnModifiedRevertReversesChangedRowsToo) {
+  WritePlan(kMixedSeed, "[parent, child, {name: tags, key: [label]}]", "on_modified: revert");
+  Deploy("1.0.0");
+  auto before = Status();
+  Deploy("1.1.0");
+  Exec(
+      "UPDATE parent SET name = 'changed by the app' WHERE id IN (2, 12);\n"
+      "INSERT INTO tags (label, weight) VALUES ('blue', 7);");
+  auto r = Run({"rollback", "--to", "1.0.0", "--yes"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Status()["data_fingerprint"], before["data_fingerprint"]);
+}
+
+// A row one release's seed inserted and a later release's seed updated: the later reversal gives
+// it back the values the first seed wrote, and the first reversal still recognises it as its own.
+TEST_P(LedgerTest, SeedsOfSeveralReleasesReverseInOrder) {
+  WritePlan("INSERT INTO parent (id, name, score) VALUES (70, 'seventy', 1), (71, 'x', 2);\n",
+            "[parent]");
+  WriteFileOrDie(dir_ / "app/seeds/later.sql",
+                 "UPDATE parent SET score = 99 WHERE id IN (1, 70);\nDELETE FROM parent WHERE id = "
+                 "71;\nINSERT INTO parent (id, name) VALUES (72, 'y');\n");
+  WriteFileOrDie(dir_ / "app/releases/1.2.0.yaml",
+                 "version: 1.2.0\nimage: app:1.2.0\nseeds:\n"
+                 "  - {id: later, tables: [parent], sql: ../seeds/later.sql}\n");
+  Deploy("1.0.0");
+  auto at100 = Status();
+  Deploy("1.1.0");
+  auto at110 = Status();
+  Deploy("1.2.0");
+  auto r = Run({"rollback", "--to", "1.1.0", "--yes"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Status()["data_fingerprint"], at110["data_fingerprint"]);
+  r = Run({"rollback", "--to", "1.0.0", "--yes"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Status()["data_fingerprint"], at100["data_fingerprint"]);
+  // And straight from 1.2.0 to 1.0.0 in one run.
+  Deploy("1.2.0");
+  r = Run({"rollback", "--to", "1.0.0", "--yes"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Status()["data_fingerprint"], at100["data_fingerprint"]);
+}
+
 TEST_P(LedgerTest, ARowReferencedByALaterRowStopsTheRollbackNamingTheReferencingTable) {
   WritePlan(kMixedSeed, "[parent, child, {name: tags, key: [label]}]");
   Deploy("1.1.0");
