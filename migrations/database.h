@@ -102,4 +102,8 @@ Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url, const std
 // The URL with passwords replaced by "***".
 std::string RedactUrl(const std::string& url);
 
+// A PostgreSQL URL (postgresql://user@host:port/NAME?params or a libpq key=value string) naming
+// the database `dbname` instead.
+std::string UrlWithDatabase(const std::string& url, const std::string& dbname);
+
 }  // namespace orchestrate

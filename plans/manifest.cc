@@ -555,9 +555,19 @@ void ParseEnvironments(Reader& r, const YAML::Node& envs, Plan* plan) {
     }
     const YAML::Node& e = kv.second;
     if (!r.CheckMap(e, "environment '" + env.name + "'",
-                    {"database", "deployer", "password_env", "verify"}, {"database", "deployer"}))
+                    {"database", "deployer", "password_env", "verify", "targets", "targets_command"},
+                    {"deployer"}))
       continue;
+    if (!e["database"] && !e["targets"] && !e["targets_command"])
+      r.Error(e, "environment '" + env.name +
+                     "' needs 'database' (a URL), or 'targets' / 'targets_command' for a fleet");
     r.String(e, "database", &env.database);
+    if (r.StringList(e, "targets", &env.targets) && env.targets.empty())
+      r.Error(e["targets"], "'targets' must list at least one database URL");
+    if (r.StringList(e, "targets_command", &env.targets_command) && env.targets_command.empty())
+      r.Error(e["targets_command"],
+              "'targets_command' must hold a program and its arguments, such as "
+              "[list-shards.sh, prod]; it prints one database URL per line");
     if (r.String(e, "password_env", &env.password_env, false) && !ValidId(env.password_env))
       r.Error(e["password_env"], "'password_env' must name an environment variable");
     if (e["deployer"]) ParseDeployer(r, e["deployer"], *plan, &env);
@@ -572,7 +582,7 @@ void ParsePolicy(Reader& r, const YAML::Node& p, Policy* policy) {
   if (!r.CheckMap(p, "'policy'",
                   {"require_reason", "allow_major", "window_days", "snapshot", "batch_rows",
                    "lock_timeout", "lock_retries", "statement_timeout", "run_lock_timeout",
-                   "on_modified"},
+                   "on_modified", "history_days"},
                   {}))
     return;
   r.Bool(p, "require_reason", &policy->require_reason);
@@ -580,6 +590,7 @@ void ParsePolicy(Reader& r, const YAML::Node& p, Policy* policy) {
   long n = 0;
   if (r.Int(p, "window_days", 0, 36500, &n)) policy->window_days = static_cast<int>(n);
   if (r.Int(p, "batch_rows", 1, 10000000, &n)) policy->batch_rows = static_cast<int>(n);
+  if (r.Int(p, "history_days", 0, 36500, &n)) policy->history_days = static_cast<int>(n);
   std::string s;
   if (r.String(p, "snapshot", &s) && s != "on-destroy" && s != "off")
     r.Error(p["snapshot"], "'snapshot' must be on-destroy or off");

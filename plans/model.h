@@ -91,7 +91,12 @@ struct VerifyCheck {
 
 struct Environment {
   std::string name;
-  std::string database;  // URL, already expanded
+  std::string database;  // URL, already expanded; empty for a fleet that declares none
+  // A fleet: more databases that deploy and rollback run the same plan on, each with its own lock
+  // and journal (orchestrator/fleet.h). `targets:` are URLs, already expanded; `targets_command:`
+  // is an argv, run without a shell when a run starts, that prints one URL per line.
+  std::vector<std::string> targets;
+  std::vector<std::string> targets_command;
   // The name of an environment variable holding the database password (PostgreSQL), so that the
   // password appears neither in the plan nor in the URL.
   std::string password_env;
@@ -117,6 +122,9 @@ struct Policy {
   double lock_timeout_seconds = 5;
   int lock_retries = 3;
   double statement_timeout_seconds = 0;
+  // Finished runs (and their steps) older than this many days are deleted at the end of each
+  // deploy or rollback, so the journal does not grow forever. 0: keep them all.
+  int history_days = 0;
 };
 
 struct Plan {

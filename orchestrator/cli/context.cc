@@ -87,6 +87,10 @@ Result<Context> OpenContext(const GlobalOptions& g) {
                              ", which is not set: export it");
     setenv("PGPASSWORD", pw, 1);
   }
+  if (ctx->env.database.empty())
+    return Status::Usage(ctx->env.pos.str() + ": environment '" + ctx->env.name +
+                         "' is a fleet without a 'database:'; pass --database URL (one of its "
+                         "targets) to run this command on one of them");
   auto db = OpenDatabase(ctx->env.database, DirName(g.plan_path));
   if (!db.ok()) return db.status().WithContext("environment '" + ctx->env.name + "'");
   ctx->db = std::move(db).value();
@@ -138,7 +142,8 @@ int Fail(const Status& st) {
 
 void SetUpLogging(const GlobalOptions& g) {
   g_json_output = g.output == "json";
-  auto logger = spdlog::stderr_color_st("orchestrate");
+  // _mt: a fleet run (orchestrator/fleet.h) logs from several worker threads at once.
+  auto logger = spdlog::stderr_color_mt("orchestrate");
   if (g.log_format == "json") {
     auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
     formatter->add_flag<JsonMessageFlag>('j').set_pattern(

@@ -81,6 +81,12 @@ int main(int argc, char** argv) {
   rollback->add_option("--approved", run.approved,
                        "a script reviewed with `orchestrate sql` (or sha256:HASH): refuse (exit 3) "
                        "to run anything else");
+  for (auto* cmd : {deploy, rollback}) {
+    cmd->add_option("--parallel", run.parallel, "a fleet: run on N targets at once (default 1)")
+        ->check(CLI::Range(1, 256));
+    cmd->add_flag("--fail-fast", run.fail_fast,
+                  "a fleet: start no new target after one failed (running ones finish)");
+  }
 
   auto* plan = app.add_subcommand("plan", "show the ordered steps a deploy or rollback would run");
   AddCommon(plan, g, false);
@@ -107,6 +113,23 @@ int main(int argc, char** argv) {
   check->add_flag("--allow-major", run.allow_major, "allow crossing a major version");
   check->add_flag("--accept-data-loss", run.accept_data_loss,
                   "judge irreversible migrations as left in place (a warning, not NO-GO)");
+
+  cli::RehearseCommandOptions rehearse;
+  auto* rehearsecmd = app.add_subcommand(
+      "rehearse",
+      "prove a rollback round-trips on a scratch database: deploy --from, fingerprint, deploy "
+      "--to, roll back, compare, deploy again; exit 0 only when it does");
+  AddCommon(rehearsecmd, g, false);
+  rehearsecmd->add_option("--from", rehearse.from,
+                          "the release to roll back to (default: the one before --to)");
+  rehearsecmd->add_option("--to", rehearse.to, "the release to deploy (default: the newest)");
+  rehearsecmd->add_flag("--each", rehearse.each,
+                        "also run every migration up, down and compare on its own");
+  rehearsecmd->add_option("--report", rehearse.report_dir,
+                          "write DIR/rehearsal.md and DIR/junit.xml");
+  rehearsecmd->add_option("--scratch", rehearse.scratch,
+                          "use this (empty) database instead of creating one on the environment's "
+                          "server");
 
   auto* status = app.add_subcommand(
       "status", "deployed release, running image, pending releases, drift, unfinished run, lock");
@@ -184,6 +207,7 @@ int main(int argc, char** argv) {
   if (status->parsed()) return cli::CmdStatus(g);
   if (history->parsed()) return cli::CmdHistory(g, history_limit);
   if (validate->parsed()) return cli::CmdValidate(g);
+  if (rehearsecmd->parsed()) return cli::CmdRehearse(g, rehearse);
   if (forcecmd->parsed()) return cli::CmdForce(g, force);
   if (snapshotscmd->parsed()) return cli::CmdSnapshots(g, snaps);
   if (importcmd->parsed()) {

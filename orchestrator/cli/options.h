@@ -27,6 +27,8 @@ struct RunOptions {
   std::string approved;  // a reviewed script file, or "sha256:<hex>"
   bool allow_major = false;
   bool accept_data_loss = false;
+  int parallel = 1;        // a fleet: targets run at once
+  bool fail_fast = false;  // a fleet: start no new target after a failure
 };
 
 struct ForceOptions {
@@ -34,6 +36,11 @@ struct ForceOptions {
   bool abandon = false;
   int step = 0;
   std::string mark;  // done | pending
+};
+
+struct RehearseCommandOptions {
+  std::string from, to, report_dir, scratch;
+  bool each = false;
 };
 
 // `orchestrate import` takes no PLAN: it writes one (see orchestrator/importers/importers.h).
@@ -51,6 +58,7 @@ struct SnapshotsOptions {
 
 // Each returns the process exit code (DESIGN.md: 0 done, 1 nothing to do or declined, 2 failed,
 // 3 needs a human, 64 usage).
+int CmdRehearse(const GlobalOptions& g, const RehearseCommandOptions& o);
 int CmdDeploy(const GlobalOptions& g, const RunOptions& o);
 int CmdRollback(const GlobalOptions& g, const RunOptions& o);
 int CmdPlan(const GlobalOptions& g, const RunOptions& o, bool rollback);

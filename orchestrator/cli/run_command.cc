@@ -15,6 +15,7 @@
 #include "orchestrator/check.h"
 #include "orchestrator/cli/context.h"
 #include "orchestrator/executor.h"
+#include "orchestrator/fleet.h"
 #include "plans/render.h"
 
 namespace orchestrate::cli {
@@ -36,7 +37,17 @@ void InstallInterruptHandlers() {
 
 }  // namespace
 
+std::function<bool()> WatchInterrupts() {
+  InstallInterruptHandlers();
+  return [] { return g_signal != 0; };
+}
+
 int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction) {
+  if (g.database.empty()) {  // --database picks one database, fleet or not
+    auto loaded = LoadContext(g);
+    if (!loaded.ok()) return Fail(loaded.status());
+    if (IsFleet(loaded->env)) return RunFleetCommand(g, o, direction, *loaded);
+  }
   auto ctx = OpenContext(g);
   if (!ctx.ok()) return Fail(ctx.status());
   const bool rollback = direction == Direction::kRollback;

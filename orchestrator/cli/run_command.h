@@ -1,6 +1,7 @@
 // What deploy, rollback, plan and sql share.
 #pragma once
 
+#include <functional>
 #include <ostream>
 #include "orchestrator/cli/context.h"
 #include "orchestrator/cli/options.h"
@@ -11,8 +12,16 @@
 
 namespace orchestrate::cli {
 
-// Opens the context, runs the executor, reports.
+// Opens the context, runs the executor, reports. An environment that is a fleet (and no
+// --database) goes to RunFleetCommand instead.
 int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction);
+
+// deploy/rollback on every target of a fleet environment (orchestrator/fleet.h); fleet_command.cc.
+int RunFleetCommand(const GlobalOptions& g, const RunOptions& o, Direction direction, Context& ctx);
+
+// Installs the SIGINT/SIGTERM handlers (a run stops at the next safe point) and returns what
+// tells whether one arrived. Safe to poll from several threads.
+std::function<bool()> WatchInterrupts();
 
 // The plan `plan` and `sql` show: a rollback when `rollback`, when the target is `previous`, or
 // when it is an older deployed release; else a deploy. Changes nothing.

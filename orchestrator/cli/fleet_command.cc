@@ -1,0 +1,83 @@
+// `orchestrate deploy|rollback PLAN --env FLEET [--parallel N] [--fail-fast]`: the same run on
+// every database of a fleet environment (orchestrator/fleet.h), then one summary.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "orchestrator/cli/run_command.h"
+#include "orchestrator/fleet.h"
+#include "orchestrator/verify.h"
+#include "plans/manifest.h"
+
+namespace orchestrate::cli {
+
+int RunFleetCommand(const GlobalOptions& g, const RunOptions& o, Direction direction,
+                    Context& ctx) {
+  const bool rollback = direction == Direction::kRollback;
+  if (rollback && !o.dry_run && ctx.plan.policy.require_reason && o.reason.empty())
+    return Fail(
+        Status::Usage("the plan's policy requires a reason for a rollback: add --reason "
+                      "\"what went wrong\""));
+  if (!o.approved.empty())
+    return Fail(Status::Usage(
+        "--approved is not supported on a fleet yet: review and run each target with --database "
+        "URL, or run the fleet without --approved"));
+  if (!ctx.env.password_env.empty()) {
+    // libpq reads PGPASSWORD when a URL carries no password; set before any worker starts.
+    const char* pw = std::getenv(ctx.env.password_env.c_str());
+    if (pw == nullptr)
+      return Fail(Status::Invalid(ctx.env.pos.str() + ": environment '" + ctx.env.name +
+                                  "' takes its database password from $" + ctx.env.password_env +
+                                  ", which is not set: export it"));
+    setenv("PGPASSWORD", pw, 1);
+  }
+  auto interrupted = WatchInterrupts();
+  auto urls = FleetTargets(ctx.env, interrupted);
+  if (!urls.ok()) return Fail(urls.status());
+  auto inner = MakeDeployer(ctx.env.deployer, &ctx.plan.releases);
+  if (!inner.ok()) return Fail(inner.status());
+  // No single database answers a `version: {sql: ...}` check for a fleet: such a check fails,
+  // saying so, rather than ask one target at random.
+  auto deployer = WithVerification(std::move(inner).value(), ctx.env.verify, nullptr);
+
+  if (!o.dry_run) {
+    if (g.output == "text" && isatty(STDIN_FILENO) && !g.yes) {
+      std::cerr << "targets of environment '" << ctx.env.name << "':\n";
+      for (const auto& u : *urls) std::cerr << "  " << RedactUrl(u) << "\n";
+    }
+    std::string to = o.target.empty() ? "the newest release" : o.target;
+    if (!Confirm(g, std::string(DirectionName(direction)) + " " + ctx.plan.app + " to " + to +
+                        " on " + std::to_string(urls->size()) + " target(s) of '" + ctx.env.name +
+                        "', " + std::to_string(o.parallel) + " at a time?"))
+      return Fail(Status::Declined("declined: nothing was changed"));
+  }
+
+  FleetRequest req;
+  req.run.direction = direction;
+  req.run.target = o.target;
+  req.run.dry_run = o.dry_run;
+  req.run.accept_data_loss = o.accept_data_loss;
+  req.run.lock_timeout_seconds = ctx.lock_timeout_seconds;
+  req.run.step_lock_timeout_seconds = ctx.plan.policy.lock_timeout_seconds;
+  req.run.statement_timeout_seconds = ctx.plan.policy.statement_timeout_seconds;
+  req.run.lock_retries = ctx.plan.policy.lock_retries;
+  req.run.meta = {ActorName(g), HostName(),     static_cast<long>(getpid()),
+                  o.reason,     g.command_line, ctx.env.name};
+  req.run.interrupted = interrupted;
+  req.parallel = o.parallel;
+  req.fail_fast = o.fail_fast;
+  req.allow_major = o.allow_major;
+  req.base_dir = DirName(g.plan_path);
+  auto report = RunFleet(ctx.plan, ctx.env, *urls, *deployer, req);
+  if (!report.ok()) return Fail(report.status());
+  Status overall = report->Overall();
+  int code = ExitCodeFor(overall);
+  if (g.output == "json")
+    std::cout << RenderFleetJson(*report, code);
+  else
+    std::cout << RenderFleetText(*report);
+  return code;
+}
+
+}  // namespace orchestrate::cli

@@ -1,0 +1,69 @@
+// `orchestrate rehearse PLAN [--from V] [--to W] [--each] [--report DIR] [--scratch URL]`: deploy,
+// roll back, compare and deploy again on a scratch database (orchestrator/rehearse.h). Exit 0 only
+// when everything round-trips; 2 otherwise.
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "orchestrator/cli/context.h"
+#include "orchestrator/cli/run_command.h"
+#include "orchestrator/rehearse.h"
+#include "plans/manifest.h"
+
+namespace orchestrate::cli {
+namespace {
+
+Status WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << text;
+  f.close();
+  return f ? Status::Ok() : Status::Failed("cannot write " + path);
+}
+
+}  // namespace
+
+int CmdRehearse(const GlobalOptions& g, const RehearseCommandOptions& o) {
+  // The environment only says which server (and dialect) to use; its database is never touched.
+  auto ctx = LoadContext(g);
+  if (!ctx.ok()) return Fail(ctx.status());
+  RehearseOptions ro;
+  ro.from = o.from;
+  ro.to = o.to;
+  ro.each = o.each;
+  ro.scratch_url = o.scratch;
+  ro.server_url = g.database.empty() ? ctx->env.database : g.database;
+  ro.base_dir = DirName(ctx->plan.file);
+  auto report = Rehearse(ctx->plan, ro);
+  if (!report.ok()) return Fail(report.status());
+
+  if (!o.report_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.report_dir, ec);
+    Status st = WriteFile(o.report_dir + "/rehearsal.md", RehearsalMarkdown(*report));
+    if (st.ok()) st = WriteFile(o.report_dir + "/junit.xml", RehearsalJUnit(*report));
+    if (!st.ok()) return Fail(st);
+  }
+  if (g.output == "json") {
+    nlohmann::json phases = nlohmann::json::array();
+    for (const auto& p : report->phases)
+      phases.push_back({{"name", p.name},
+                        {"ok", p.ok},
+                        {"seconds", p.seconds},
+                        {"error", p.error},
+                        {"differences", p.differences}});
+    nlohmann::json j = {{"app", report->app}, {"from", report->from},
+                        {"to", report->to},   {"dialect", report->dialect},
+                        {"ok", report->ok()}, {"seconds", report->seconds},
+                        {"phases", phases}};
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << RehearsalText(*report);
+    if (!o.report_dir.empty())
+      std::cout << "report: " << o.report_dir << "/rehearsal.md, " << o.report_dir
+                << "/junit.xml\n";
+  }
+  return report->ok() ? 0 : 2;
+}
+
+}  // namespace orchestrate::cli

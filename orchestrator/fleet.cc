@@ -1,0 +1,443 @@
+#include "orchestrator/fleet.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <iomanip>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "migrations/journal.h"
+#include "orchestrator/check.h"
+#include "orchestrator/process.h"
+#include "orchestrator/review.h"
+
+namespace orchestrate {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// What a target's executor sees as its deployer: it reports the image the plan ends on, so the
+// planner puts no swap step in the target's plan (the environment's image is swapped once for the
+// whole fleet, see fleet.h). Swap is never called; if it were, it fails rather than pretend.
+class FixedImageDeployer : public Deployer {
+ public:
+  explicit FixedImageDeployer(std::string image) : image_(std::move(image)) {}
+  std::string Describe() const override {
+    return "the fleet's image (swapped once, not per target)";
+  }
+  Result<std::string> Current() override { return image_; }
+  Status Swap(const std::string& image) override {
+    return Status::Failed("a fleet target does not swap images (asked for " + image + ")");
+  }
+
+ private:
+  std::string image_;
+};
+
+// The image `to_version` runs: the one recorded when it was deployed on this target (a rollback),
+// else the manifest's (as the planner chooses it).
+std::string ImageOf(const Plan& plan, const CurrentState& state, const std::string& to_version,
+                    bool rollback) {
+  if (rollback)
+    for (const auto& r : state.releases)
+      if (r.version == to_version && !r.image.empty()) return r.image;
+  const Release* m = plan.FindRelease(to_version);
+  return m ? m->image : "";
+}
+
+std::string NoGoReasons(const CheckResult& verdict) {
+  std::string out;
+  for (const auto& r : verdict.reasons)
+    if (r.level == "no-go") out += (out.empty() ? "" : "; ") + r.text;
+  return out;
+}
+
+TargetReport RunTarget(const Plan& plan, const std::string& url, const FleetRequest& request,
+                       const std::string& to_version) {
+  auto start = Clock::now();
+  const bool rollback = request.run.direction == Direction::kRollback;
+  TargetReport rep;
+  rep.target = RedactUrl(url);
+  rep.to = to_version;
+  auto fail = [&](Status st) {
+    rep.status = std::move(st);
+    rep.outcome = rep.status.code() == Code::kNeedsHuman || rep.status.code() == Code::kCancelled
+                      ? "needs a human"
+                      : "failed";
+    rep.seconds = SecondsSince(start);
+    spdlog::error("{}: {}", rep.target, rep.status.message());
+    return rep;
+  };
+
+  auto db = OpenDatabase(url, request.base_dir);
+  if (!db.ok()) return fail(db.status());
+  Journal journal(**db, NowIso8601);
+  auto state = journal.LoadState();
+  if (!state.ok()) return fail(state.status());
+  rep.from = state->current_version().value_or("");
+  rep.image = ImageOf(plan, *state, to_version, rollback);
+  FixedImageDeployer fixed(rep.image);
+
+  // The gates of `orchestrate check`, for a new rollback (a resumed one passed them when it began).
+  if (rollback && !request.run.dry_run) {
+    auto unfinished = journal.UnfinishedRun();
+    if (!unfinished.ok()) return fail(unfinished.status());
+    if (!*unfinished) {
+      auto verdict = CheckRollback(
+          plan, **db, fixed,
+          {to_version, request.allow_major, request.run.accept_data_loss, NowIso8601(), false});
+      if (!verdict.ok() && verdict.status().code() != Code::kNothingToDo &&
+          verdict.status().code() != Code::kNeedsHuman)
+        return fail(verdict.status());
+      if (verdict.ok() && verdict->verdict == Verdict::kNoGo)
+        return fail(Status::NeedsHuman("the rollback is NO-GO: " + NoGoReasons(*verdict) +
+                                       " (see `orchestrate check --database URL`); nothing "
+                                       "was changed"));
+    }
+  }
+
+  RunRequest req = request.run;
+  req.target = to_version;
+  Status sql_check;
+  // Parse errors and statements that cannot run in a transaction stop the target before it starts.
+  req.confirm = [&](const RunPlan& p) {
+    sql_check = CheckPlanSql(p, (*db)->Dialect());
+    return sql_check.ok();
+  };
+  spdlog::info("{}: {} to {} starts", rep.target, DirectionName(req.direction), to_version);
+  Executor executor(plan, **db, fixed);
+  auto outcome = executor.Run(req);
+  if (!sql_check.ok()) return fail(sql_check);
+  if (!outcome.ok() && outcome.status().code() != Code::kNothingToDo) {
+    // The run the failure left behind: how far it got, for the summary.
+    if (auto left = journal.UnfinishedRun(); left.ok() && *left) {
+      rep.run_id = (*left)->id;
+      rep.steps_run = (*left)->steps_done;
+    }
+  }
+  if (!outcome.ok()) {
+    if (outcome.status().code() == Code::kNothingToDo) {
+      rep.outcome = "nothing to do";
+      rep.status = outcome.status();
+      rep.seconds = SecondsSince(start);
+      return rep;
+    }
+    return fail(outcome.status());
+  }
+  rep.run_id = outcome->run_id;
+  rep.steps_run = outcome->steps_run;
+  if (!outcome->plan.from_version.empty()) rep.from = outcome->plan.from_version;
+  if (request.run.dry_run) {
+    rep.outcome = outcome->plan.empty() ? "nothing to do" : "planned";
+    rep.steps_run = static_cast<int>(outcome->plan.steps.size());
+  } else {
+    rep.outcome = outcome->resumed ? "resumed" : "done";
+  }
+  rep.seconds = SecondsSince(start);
+  spdlog::info("{}: {} ({} steps, {:.1f}s)", rep.target, rep.outcome, rep.steps_run, rep.seconds);
+  return rep;
+}
+
+bool Finished(const TargetReport& t) {
+  return t.outcome == "done" || t.outcome == "resumed" || t.outcome == "nothing to do" ||
+         t.outcome == "planned";
+}
+
+// Swaps the environment's image to `image` unless it already runs, then verifies.
+void SwapOnce(const Plan& plan, const Environment& env, Deployer& deployer,
+              const FleetRequest& request, const std::string& image, FleetReport* report) {
+  report->image_to = image;
+  auto current = deployer.Current();
+  if (!current.ok()) {
+    report->image_status = current.status().WithContext("reading the running image");
+    report->image_action = "not swapped";
+    return;
+  }
+  report->image_from = *current;
+  if (*current == image) {
+    report->image_action = "already running";
+    return;
+  }
+  if (request.run.dry_run) {
+    report->image_action = "would swap";
+    return;
+  }
+  SwapContext swap =
+      SwapContextFor(plan, *current, image, report->to_version,
+                     DirectionName(request.run.direction), env.name, request.run.meta.reason);
+  swap.interrupted = request.run.interrupted;
+  Status st = deployer.SwapTo(swap);
+  if (st.ok()) {
+    auto now_running = deployer.Current();
+    if (!now_running.ok())
+      st = now_running.status().WithContext("verifying the swap");
+    else if (*now_running != image)
+      st = Status::Failed(deployer.Describe() + " reports " + *now_running +
+                          " after the swap, not " + image);
+  }
+  if (st.ok()) st = deployer.Verify(swap);  // the environment's `verify:` checks
+  if (!st.ok()) {
+    report->image_status = st.WithContext("the image swap on " + deployer.Describe() +
+                                          " (the same command swaps and verifies again)");
+    report->image_action = "swap failed";
+    return;
+  }
+  report->image_action = "swapped";
+  spdlog::info("swapped {} to {} for the fleet of environment '{}'", deployer.Describe(), image,
+               env.name);
+}
+
+std::string Seconds(double s) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(s < 10 ? 2 : 1) << s << "s";
+  return out.str();
+}
+
+}  // namespace
+
+bool IsFleet(const Environment& env) {
+  return !env.targets.empty() || !env.targets_command.empty();
+}
+
+Result<std::vector<std::string>> FleetTargets(const Environment& env,
+                                              const std::function<bool()>& cancelled) {
+  std::vector<std::string> urls;
+  if (!env.database.empty()) urls.push_back(env.database);
+  urls.insert(urls.end(), env.targets.begin(), env.targets.end());
+  if (!env.targets_command.empty()) {
+    ProcessRequest req;
+    req.argv = env.targets_command;
+    req.timeout_seconds = 120;
+    req.keep_bytes = 4 * 1024 * 1024;  // a fleet of many thousand URLs still fits
+    req.cancelled = cancelled;
+    std::string where = env.pos.str() + ": the targets_command of environment '" + env.name + "'";
+    auto ran = RunChildProcess(req);
+    if (!ran.ok()) return ran.status().WithContext(where);
+    if (!ran->ok())
+      return Status::Failed(where + " (" + ran->shown + ") " + ran->Outcome() + ": " +
+                            ran->Tail(500) + "\nrun it by hand to see why");
+    std::istringstream lines(ran->out);
+    std::string line;
+    int found = 0;
+    while (std::getline(lines, line)) {
+      size_t b = line.find_first_not_of(" \t\r");
+      if (b == std::string::npos || line[b] == '#') continue;
+      size_t e = line.find_last_not_of(" \t\r");
+      urls.push_back(line.substr(b, e - b + 1));
+      ++found;
+    }
+    if (found == 0)
+      return Status::Failed(where + " (" + ran->shown +
+                            ") printed no database URL: it must print one URL per line");
+  }
+  std::vector<std::string> unique;
+  std::set<std::string> seen;
+  for (auto& u : urls)
+    if (seen.insert(u).second) unique.push_back(std::move(u));
+  return unique;
+}
+
+Status FleetReport::Overall() const {
+  int failed = 0, human = 0, idle = 0;
+  std::string first;
+  for (const auto& t : targets) {
+    if (t.outcome == "nothing to do") ++idle;
+    if (Finished(t)) continue;
+    (t.outcome == "needs a human" ? human : failed)++;
+    if (first.empty()) first = t.target + ": " + (t.status.ok() ? t.outcome : t.status.message());
+  }
+  std::string counts = std::to_string(failed) + " target(s) failed or not started, " +
+                       std::to_string(human) + " need a human";
+  if (human > 0) return Status::NeedsHuman(counts + "; first: " + first);
+  if (failed > 0) return Status::Failed(counts + "; first: " + first);
+  if (!image_status.ok()) return image_status;
+  if (idle == static_cast<int>(targets.size()) && image_action == "already running")
+    return Status::NothingToDo("nothing to do: every target is at " + to_version);
+  return Status::Ok();
+}
+
+Result<FleetReport> RunFleet(const Plan& plan, const Environment& env,
+                             const std::vector<std::string>& urls, Deployer& deployer,
+                             const FleetRequest& request) {
+  auto start = Clock::now();
+  const bool rollback = request.run.direction == Direction::kRollback;
+  FleetReport report;
+  report.kind = DirectionName(request.run.direction);
+  report.environment = env.name;
+  report.parallel = std::max(1, request.parallel);
+  std::string to = request.run.target;
+  if (rollback && (to.empty() || to == "previous"))
+    return Status::Usage(
+        "a fleet rollback needs --to VERSION: its targets may be at different releases, so "
+        "`previous` would mean a different release on each");
+  if (!rollback && to.empty()) {
+    if (plan.releases.empty()) return Status::Invalid(plan.file + ": the plan has no releases");
+    to = plan.releases.back().version;
+  }
+  if (!rollback && !plan.FindRelease(to))
+    return Status::Invalid("no release manifest has version " + to);
+  report.to_version = to;
+  if (urls.empty()) return Status::Invalid("environment '" + env.name + "' lists no targets");
+
+  // Code-first rollbacks swap the image first (fleet.h); the image then comes from the manifest.
+  bool swap_first = rollback && plan.FindRelease(to) != nullptr;
+  for (int i = plan.IndexOf(to) + 1; swap_first && i < static_cast<int>(plan.releases.size()); ++i)
+    if (plan.releases[static_cast<size_t>(i)].order == ReleaseOrder::kSchemaFirst)
+      swap_first = false;
+  report.targets.resize(urls.size());
+  for (size_t i = 0; i < urls.size(); ++i) {
+    report.targets[i].target = RedactUrl(urls[i]);
+    report.targets[i].to = to;
+    report.targets[i].outcome = "not started";
+  }
+  if (swap_first) {
+    SwapOnce(plan, env, deployer, request, plan.FindRelease(to)->image, &report);
+    if (!report.image_status.ok()) {
+      for (auto& t : report.targets)
+        t.status = Status::Failed("not started: the image swap before the targets failed");
+      report.seconds = SecondsSince(start);
+      return report;
+    }
+  }
+
+  // Each worker takes the next target; every report slot is written by one thread only.
+  std::atomic<size_t> next{0};
+  std::atomic<bool> stop{false};
+  auto work = [&] {
+    for (;;) {
+      size_t i = next.fetch_add(1);
+      if (i >= urls.size()) return;
+      TargetReport& slot = report.targets[i];
+      if (stop || (request.run.interrupted && request.run.interrupted())) {
+        slot.status = Status::Failed(stop ? "not started: --fail-fast after a failure"
+                                          : "not started: interrupted");
+        continue;
+      }
+      slot = RunTarget(plan, urls[i], request, to);
+      if (request.fail_fast && !Finished(slot)) stop = true;
+    }
+  };
+  size_t n_workers = std::min(urls.size(), static_cast<size_t>(report.parallel));
+  std::vector<std::thread> workers;
+  for (size_t w = 1; w < n_workers; ++w) workers.emplace_back(work);
+  work();  // this thread is a worker too
+  for (auto& t : workers) t.join();
+
+  if (!swap_first) {
+    bool all_finished = std::all_of(report.targets.begin(), report.targets.end(), Finished);
+    // The manifest's image, else the one recorded when the release was deployed on a target.
+    std::string image;
+    if (const Release* m = plan.FindRelease(to)) image = m->image;
+    for (const auto& t : report.targets)
+      if (image.empty()) image = t.image;
+    if (!all_finished) {
+      report.image_action = "not swapped";
+      report.image_to = image;
+      auto current = deployer.Current();
+      if (current.ok()) report.image_from = *current;
+    } else if (image.empty()) {
+      report.image_action = "not swapped";
+      report.image_status = Status::NeedsHuman(
+          "no release manifest has version " + to +
+          " and no target recorded its image: swap the environment's image by hand");
+    } else {
+      SwapOnce(plan, env, deployer, request, image, &report);
+    }
+  }
+  report.seconds = SecondsSince(start);
+  return report;
+}
+
+std::string RenderFleetText(const FleetReport& r) {
+  std::vector<std::vector<std::string>> rows = {
+      {"TARGET", "FROM", "TO", "OUTCOME", "STEPS", "DURATION"}};
+  for (const auto& t : r.targets)
+    rows.push_back({t.target, t.from.empty() ? "-" : t.from, t.to, t.outcome,
+                    std::to_string(t.steps_run), Seconds(t.seconds)});
+  std::vector<size_t> width(rows[0].size(), 0);
+  for (const auto& row : rows)
+    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  std::ostringstream out;
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < row.size(); ++c) {
+      out << row[c];
+      if (c + 1 < row.size()) out << std::string(width[c] - row[c].size() + 2, ' ');
+    }
+    out << "\n";
+  }
+  int done = 0, idle = 0, failed = 0, human = 0, not_started = 0;
+  for (const auto& t : r.targets) {
+    if (t.outcome == "nothing to do")
+      ++idle;
+    else if (t.outcome == "failed")
+      ++failed;
+    else if (t.outcome == "needs a human")
+      ++human;
+    else if (t.outcome == "not started")
+      ++not_started;
+    else
+      ++done;
+  }
+  out << "\nimage: " << r.image_action;
+  if (!r.image_to.empty())
+    out << " " << (r.image_from.empty() ? "(nothing)" : r.image_from) << " -> " << r.image_to;
+  if (r.image_action == "not swapped" && r.image_status.ok())
+    out << " (the image is swapped once every target is done)";
+  out << "\n";
+  out << r.kind << " to " << r.to_version << " on " << r.targets.size() << " target(s) of '"
+      << r.environment << "' (" << r.parallel << " at a time, " << Seconds(r.seconds)
+      << "): " << done << " done, " << idle << " nothing to do, " << failed << " failed, " << human
+      << " need a human, " << not_started << " not started\n";
+  bool any = false;
+  for (const auto& t : r.targets) {
+    if (Finished(t) || t.status.ok()) continue;
+    if (!any) out << "\nnot done:\n";
+    any = true;
+    out << "  " << t.target << ": " << t.status.message() << "\n";
+  }
+  if (!r.image_status.ok()) out << "\nimage: " << r.image_status.message() << "\n";
+  if (any || !r.image_status.ok())
+    out << "\nfix the cause and run the same command again: targets already at " << r.to_version
+        << " report nothing to do, interrupted ones resume where they stopped.\n";
+  return out.str();
+}
+
+std::string RenderFleetJson(const FleetReport& r, int exit_code) {
+  nlohmann::json targets = nlohmann::json::array();
+  for (const auto& t : r.targets)
+    targets.push_back({{"target", t.target},
+                       {"from", t.from},
+                       {"to", t.to},
+                       {"outcome", t.outcome},
+                       {"steps_run", t.steps_run},
+                       {"run_id", t.run_id},
+                       {"seconds", t.seconds},
+                       {"error", Finished(t) ? "" : t.status.message()}});
+  Status overall = r.Overall();
+  nlohmann::json j = {{"kind", r.kind},
+                      {"environment", r.environment},
+                      {"to", r.to_version},
+                      {"parallel", r.parallel},
+                      {"seconds", r.seconds},
+                      {"targets", targets},
+                      {"image",
+                       {{"from", r.image_from},
+                        {"to", r.image_to},
+                        {"action", r.image_action},
+                        {"error", r.image_status.message()}}},
+                      {"outcome", overall.ok() ? "done" : CodeName(overall.code())},
+                      {"exit_code", exit_code}};
+  return j.dump(2) + "\n";
+}
+
+}  // namespace orchestrate

@@ -1,0 +1,251 @@
+// Fleets end to end: the real binary deploys and rolls back samples/shop on several SQLite files
+// and PostgreSQL databases at once (orchestrator/fleet.h), one of them made to fail, then fixed.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <nlohmann/json.hpp>
+
+#include "migrations/database.h"
+#include "tests/support/pg.h"
+#include "tests/support/test_util.h"
+
+namespace orchestrate::testing {
+namespace {
+
+class FleetTest : public ::testing::Test {
+ protected:
+  void SetUp() override { CopyTree(SourceDir() + "/samples/shop", dir_ / "shop"); }
+
+  // plan.yaml with a `fleet` environment of `targets` and `targets_command` (YAML, as written).
+  std::string WritePlan(const std::string& targets, const std::string& targets_command) {
+    std::string plan = dir_ / "shop/plan.yaml";
+    WriteFileOrDie(plan, "app: shop\nreleases: releases/\nenvironments:\n"
+                         "  local:\n"
+                         "    database: sqlite:${STATE_DIR}/single.db\n"
+                         "    deployer: {kind: file, path: \"${STATE_DIR}/single.image\"}\n"
+                         "  fleet:\n" +
+                             (targets.empty() ? "" : "    targets: " + targets + "\n") +
+                             (targets_command.empty()
+                                  ? ""
+                                  : "    targets_command: " + targets_command + "\n") +
+                             "    deployer: {kind: file, path: \"${STATE_DIR}/fleet.image\"}\n"
+                             "policy: {require_reason: true, lock_timeout: 10s}\n");
+    return plan;
+  }
+
+  // An executable shell script printing `lines`.
+  std::string WriteScript(const std::string& name, const std::string& body) {
+    std::string path = dir_ / name;
+    WriteFileOrDie(path, "#!/bin/sh\n" + body);
+    chmod(path.c_str(), 0755);
+    return path;
+  }
+
+  ProcessResult Run(std::vector<std::string> args) {
+    args.insert(args.begin(), OrchestrateBin());
+    ProcessOptions opts;
+    opts.env["STATE_DIR"] = dir_ / "state";
+    return RunProcess(args, opts);
+  }
+
+  // `status --output json` of one database of the fleet.
+  nlohmann::json StatusOf(const std::string& plan, const std::string& url) {
+    auto r = Run({"status", plan, "--env", "local", "--database", url, "--output", "json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.exit_code == 0 ? nlohmann::json::parse(r.out) : nlohmann::json();
+  }
+
+  static const nlohmann::json* Target(const nlohmann::json& report, const std::string& url) {
+    for (const auto& t : report["targets"])
+      if (t["target"] == RedactUrl(url)) return &t;
+    ADD_FAILURE() << "no target " << url << " in " << report.dump(2);
+    return nullptr;
+  }
+
+  static void Exec(const std::string& url, const std::string& base_dir, const std::string& sql) {
+    auto db = OpenDatabase(url, base_dir);
+    ASSERT_TRUE(db.ok()) << db.status().message();
+    auto t = (*db)->Begin();
+    ASSERT_TRUE(t.ok()) << t.status().message();
+    ASSERT_TRUE((*t)->Exec(sql).ok());
+    ASSERT_TRUE((*t)->Commit().ok());
+  }
+
+  std::string Image() { return ReadFileOrDie(dir_ / "state/fleet.image"); }
+
+  TempDir dir_;
+};
+
+TEST_F(FleetTest, SqliteAndPostgresRollBackInParallelAndOnlyTheFailedTargetRunsAgain) {
+  ORCH_REQUIRE_PG(pg1);
+  std::string pg2 = FreshPgDatabase(), pg3 = FreshPgDatabase();
+  ASSERT_FALSE(pg2.empty() || pg3.empty());
+  std::vector<std::string> sqlite = {"sqlite:fleet-1.db", "sqlite:" + (dir_ / "state/fleet-2.db"),
+                                     "sqlite:" + (dir_ / "state/fleet-3.db"),
+                                     "sqlite:" + (dir_ / "state/fleet-4.db")};
+  // Two PostgreSQL databases come from a real program, as an inventory script would print them.
+  std::string script = WriteScript(
+      "list-targets.sh", "echo '# the shards'\necho '" + pg2 + "'\necho\necho '  " + pg3 + "'\n");
+  std::string plan = WritePlan("[" + sqlite[0] + ", \"" + sqlite[1] + "\", \"" + sqlite[2] +
+                                   "\", \"" + sqlite[3] + "\", \"" + pg1 + "\"]",
+                               "[" + script + "]");
+  std::vector<std::string> all = sqlite;
+  all.insert(all.end(), {pg1, pg2, pg3});
+
+  auto d = Run({"deploy", plan, "--env", "fleet", "--parallel", "2", "--yes"});
+  ASSERT_EQ(d.exit_code, 0) << d.out << d.err;
+  EXPECT_NE(d.out.find("7 done, 0 nothing to do, 0 failed"), std::string::npos) << d.out;
+  EXPECT_EQ(Image(), "registry.example.com/shop:1.3.0");
+  for (const auto& url : all) EXPECT_EQ(StatusOf(plan, url)["current_version"], "1.3.0") << url;
+
+  // A column made by hand on one target makes its down-migration (rename back) fail.
+  Exec(pg2, dir_ / "shop", "ALTER TABLE customers ADD COLUMN full_name TEXT");
+  auto r = Run({"rollback", plan, "--env", "fleet", "--to", "1.0.0", "--reason", "fleet test",
+                "--parallel", "2", "--yes", "--output", "json"});
+  ASSERT_EQ(r.exit_code, 2) << r.out << r.err;
+  auto report = nlohmann::json::parse(r.out);
+  EXPECT_EQ(report["exit_code"], 2);
+  ASSERT_EQ(report["targets"].size(), 7u);
+  for (const auto& url : all) {
+    const nlohmann::json* t = Target(report, url);
+    ASSERT_NE(t, nullptr);
+    EXPECT_EQ((*t)["from"], "1.3.0");
+    if (url == pg2) {
+      EXPECT_EQ((*t)["outcome"], "failed");
+      EXPECT_NE((*t)["error"].get<std::string>().find("0015_customers_rename_full_name"),
+                std::string::npos)
+          << *t;
+      EXPECT_EQ(StatusOf(plan, url)["unfinished_run"]["status"], "failed");
+    } else {
+      EXPECT_EQ((*t)["outcome"], "done") << *t;
+      EXPECT_EQ(StatusOf(plan, url)["current_version"], "1.0.0") << url;
+    }
+  }
+  // 1.2.0 is schema-first: the image moves only once every database has moved.
+  EXPECT_EQ(report["image"]["action"], "not swapped");
+  EXPECT_EQ(Image(), "registry.example.com/shop:1.3.0");
+
+  // The text summary names the failed target, redacted, with what to do.
+  auto again_text = Run({"rollback", plan, "--env", "fleet", "--to", "1.0.0", "--reason",
+                         "fleet test", "--parallel", "2", "--yes"});
+  EXPECT_EQ(again_text.exit_code, 2) << again_text.err;
+  EXPECT_NE(again_text.out.find("not done:\n  " + RedactUrl(pg2) + ": "), std::string::npos)
+      << again_text.out;
+  EXPECT_NE(again_text.out.find("6 nothing to do, 1 failed"), std::string::npos)
+      << again_text.out;
+
+  Exec(pg2, dir_ / "shop", "ALTER TABLE customers DROP COLUMN full_name");
+  auto fixed = Run({"rollback", plan, "--env", "fleet", "--to", "1.0.0", "--reason", "fleet test",
+                    "--parallel", "2", "--yes", "--output", "json"});
+  ASSERT_EQ(fixed.exit_code, 0) << fixed.out << fixed.err;
+  report = nlohmann::json::parse(fixed.out);
+  for (const auto& url : all) {
+    const nlohmann::json* t = Target(report, url);
+    ASSERT_NE(t, nullptr);
+    EXPECT_EQ((*t)["outcome"], url == pg2 ? "resumed" : "nothing to do") << *t;
+    EXPECT_EQ((*t)["steps_run"].get<int>() > 0, url == pg2) << *t;
+  }
+  EXPECT_EQ(report["image"]["action"], "swapped");
+  EXPECT_EQ(Image(), "registry.example.com/shop:1.0.0");
+
+  // Every target now equals a fresh 1.0.0 of its dialect, schema and data.
+  ASSERT_EQ(Run({"deploy", plan, "--env", "local", "--to", "1.0.0", "--yes"}).exit_code, 0);
+  std::string fresh_pg = FreshPgDatabase();
+  ASSERT_EQ(Run({"deploy", plan, "--env", "local", "--database", fresh_pg, "--to", "1.0.0",
+                 "--yes"})
+                .exit_code,
+            0);
+  auto want_sqlite = StatusOf(plan, "sqlite:" + (dir_ / "state/single.db"));
+  auto want_pg = StatusOf(plan, fresh_pg);
+  for (const auto& url : all) {
+    auto got = StatusOf(plan, url);
+    const auto& want = url.rfind("sqlite:", 0) == 0 ? want_sqlite : want_pg;
+    EXPECT_EQ(got["current_version"], "1.0.0") << url;
+    EXPECT_EQ(got["schema_fingerprint"], want["schema_fingerprint"]) << url;
+    EXPECT_EQ(got["data_fingerprint"], want["data_fingerprint"]) << url;
+  }
+
+  // Nothing left anywhere: exit 1, as for one database.
+  auto idle = Run({"rollback", plan, "--env", "fleet", "--to", "1.0.0", "--reason", "again",
+                   "--parallel", "3", "--yes"});
+  EXPECT_EQ(idle.exit_code, 1) << idle.out << idle.err;
+  EXPECT_NE(idle.out.find("image: already running"), std::string::npos) << idle.out;
+}
+
+TEST_F(FleetTest, FailFastStartsNoNewTargetAfterAFailure) {
+  ORCH_REQUIRE_PG(pg);
+  // The first target is a database that does not exist.
+  std::string missing = PgUrlWithDatabase(pg, "orchestrate_no_such_database");
+  std::string plan = WritePlan("[\"" + missing + "\", sqlite:a.db, sqlite:b.db]", "");
+  auto r = Run({"deploy", plan, "--env", "fleet", "--fail-fast", "--yes", "--output", "json"});
+  ASSERT_EQ(r.exit_code, 2) << r.out << r.err;
+  auto report = nlohmann::json::parse(r.out);
+  ASSERT_EQ(report["targets"].size(), 3u);
+  EXPECT_EQ(report["targets"][0]["outcome"], "failed");
+  EXPECT_NE(report["targets"][0]["error"].get<std::string>().find("orchestrate_no_such_database"),
+            std::string::npos)
+      << report;
+  EXPECT_EQ(report["targets"][1]["outcome"], "not started");
+  EXPECT_EQ(report["targets"][2]["outcome"], "not started");
+  EXPECT_NE(report["targets"][2]["error"].get<std::string>().find("--fail-fast"),
+            std::string::npos);
+  struct stat st;
+  EXPECT_NE(stat((dir_ / "shop/a.db").c_str(), &st), 0) << "a target after the failure ran";
+  EXPECT_NE(stat((dir_ / "state/fleet.image").c_str(), &st), 0) << "the image moved";
+
+  // Without --fail-fast the others run; the image stays until every target is done.
+  r = Run({"deploy", plan, "--env", "fleet", "--yes"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.out.find("2 done, 0 nothing to do, 1 failed"), std::string::npos) << r.out;
+  EXPECT_NE(stat((dir_ / "state/fleet.image").c_str(), &st), 0) << "the image moved";
+}
+
+TEST_F(FleetTest, TargetsCommandAndFleetErrorsSayWhatToDo) {
+  // A code-first rollback swaps the image once, before the targets.
+  std::string script = WriteScript("targets.sh", "echo sqlite:x.db\necho sqlite:y.db\n");
+  std::string plan = WritePlan("", "[" + script + "]");
+  ASSERT_EQ(Run({"deploy", plan, "--env", "fleet", "--yes", "-q"}).exit_code, 0);
+  auto r = Run({"rollback", plan, "--env", "fleet", "--to", "1.2.0", "--reason", "t", "--yes"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("image: swapped registry.example.com/shop:1.3.0 -> "
+                       "registry.example.com/shop:1.2.0"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(StatusOf(plan, "sqlite:y.db")["current_version"], "1.2.0");
+
+  // `previous` means a different release on each target: refused.
+  r = Run({"rollback", plan, "--env", "fleet", "--reason", "t", "--yes"});
+  EXPECT_EQ(r.exit_code, 64) << r.err;
+  EXPECT_NE(r.err.find("needs --to VERSION"), std::string::npos) << r.err;
+
+  // Other commands need one database: they say how to pick one.
+  r = Run({"status", plan, "--env", "fleet"});
+  EXPECT_EQ(r.exit_code, 64) << r.err;
+  EXPECT_NE(r.err.find("plan.yaml:7:3: environment 'fleet' is a fleet without a 'database:'"),
+            std::string::npos)
+      << r.err;
+
+  // A failing inventory command: nothing runs, and the message names the plan's line.
+  std::string broken = WriteScript("broken.sh", "echo 'inventory unreachable' >&2\nexit 3\n");
+  plan = WritePlan("", "[" + broken + "]");
+  r = Run({"deploy", plan, "--env", "fleet", "--yes"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("plan.yaml:7:3: the targets_command of environment 'fleet'"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("inventory unreachable"), std::string::npos) << r.err;
+
+  // An environment with neither a database nor targets is a manifest error.
+  std::string bad = dir_ / "shop/bad.yaml";
+  WriteFileOrDie(bad,
+                 "app: shop\nreleases: releases/\nenvironments:\n  prod:\n"
+                 "    deployer: {kind: file, path: x.image}\n");
+  r = Run({"validate", bad});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("needs 'database' (a URL), or 'targets' / 'targets_command' for a fleet"),
+            std::string::npos)
+      << r.err;
+}
+
+}  // namespace
+}  // namespace orchestrate::testing
