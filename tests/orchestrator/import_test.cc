@@ -1,10 +1,13 @@
 // `orchestrate import`: each tool's real layout (tests/fixtures/import/<format>/) becomes a plan
 // that loads, references the original files in place, and (end to end, with the real binary)
 // validates, deploys and rolls back on the embedded SQLite database to the same schema as a fresh
-// deploy of the first release. (This deploy + rollback round trip stands in for `rehearse`.)
+// deploy of the first release, and passes `rehearse` release by release (irreversible ones fail
+// it).
 #include <gtest/gtest.h>
+
 #include <limits.h>
 #include <stdlib.h>
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "orchestrator/importers/importers.h"
@@ -419,6 +422,20 @@ TEST_P(ImportRoundTripTest, ImportValidateDeployRollBackToFirst) {
   EXPECT_EQ(rolled["schema_fingerprint"], want["schema_fingerprint"]);
   EXPECT_EQ(rolled["tables"], want["tables"]);
   EXPECT_NE(deployed["schema_fingerprint"], want["schema_fingerprint"]);
+
+  // Every release rehearsed against the one before it on a scratch database: it round-trips,
+  // unless it holds an irreversible migration (the rehearsal says so and fails).
+  for (size_t i = 1; i < loaded->releases.size(); ++i) {
+    const Release& rel = loaded->releases[i];
+    bool irreversible = std::any_of(rel.migrations.begin(), rel.migrations.end(),
+                                    [](const Migration& m) { return m.irreversible; });
+    auto reh = Run({"rehearse", plan, "--from", loaded->releases[i - 1].version, "--to",
+                    rel.version, "--each"});
+    EXPECT_EQ(reh.exit_code, irreversible ? 2 : 0) << rel.version << "\n" << reh.out << reh.err;
+    if (irreversible) {
+      EXPECT_NE(reh.out.find("irreversible"), std::string::npos) << reh.out;
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
