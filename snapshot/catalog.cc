@@ -30,11 +30,12 @@ bool SameName(const std::string& a, const std::string& b, bool fold_case) {
   return fold_case ? Lower(a) == Lower(b) : a == b;
 }
 
-// PostgreSQL: (name, type, position in the primary key or NULL, generated, outside pg_catalog).
+// PostgreSQL: (name, type, position in the primary key or NULL, generated, outside pg_catalog,
+// not null).
 constexpr const char* kPgColumns =
     "SELECT a.attname, format_type(a.atttypid, a.atttypmod), "
     "array_position(i.indkey::int2[], a.attnum), a.attgenerated <> '', "
-    "t.typnamespace <> 'pg_catalog'::regnamespace "
+    "t.typnamespace <> 'pg_catalog'::regnamespace, a.attnotnull "
     "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
     "LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary "
     "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
@@ -59,6 +60,7 @@ Result<TableInfo> DescribePg(Transaction& txn, const Database& db, const std::st
     c.type = r[1].value_or("");
     c.generated = r[3].value_or("f") == "t";
     c.store_as_text = r[4].value_or("f") == "t";
+    c.not_null = r[5].value_or("f") == "t";
     if (r[2]) key.emplace_back(ToLong(r[2]), info.columns.size());
     info.columns.push_back(c);
   }
@@ -79,14 +81,15 @@ Result<TableInfo> DescribeSqlite(Transaction& txn, const std::string& table) {
   info.exists = true;
   info.name = found->rows[0][0].value_or(name);
   // table_info leaves out generated (hidden) columns: they are neither copied nor restored.
-  auto cols =
-      txn.Query("SELECT name, type, pk FROM pragma_table_info($1) ORDER BY cid", {info.name});
+  auto cols = txn.Query(
+      "SELECT name, type, pk, \"notnull\" FROM pragma_table_info($1) ORDER BY cid", {info.name});
   if (!cols.ok()) return cols.status();
   for (const Row& r : cols->rows) {
     ColumnInfo c;
     c.name = r[0].value_or("");
     c.type = r[1].value_or("");
     c.key_position = static_cast<int>(ToLong(r[2]));
+    c.not_null = ToLong(r[3]) != 0;
     info.columns.push_back(c);
   }
   return info;

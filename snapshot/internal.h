@@ -30,6 +30,7 @@ struct ColumnInfo {
   std::string type;      // PostgreSQL: format_type(); SQLite: the declared type
   int key_position = 0;  // 1-based position in the primary key; 0 when not part of it
   bool generated = false;
+  bool not_null = false;
   bool store_as_text = false;  // PostgreSQL: a type outside pg_catalog (enum, domain, ...)
 };
 

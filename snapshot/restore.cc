@@ -13,7 +13,9 @@ std::string Where(const SnapshotInfo& s) {
 }
 
 // "t.k = s.k AND ..." matching NULLs as equal; PostgreSQL casts the stored value back to the
-// column's type now (it may have been stored as text).
+// column's type now (it may have been stored as text). A column that cannot be NULL is compared
+// with "=": PostgreSQL cannot hash or merge IS NOT DISTINCT FROM, and a nested loop over two
+// large tables would take hours.
 std::string KeyMatch(const Database& db, const TableInfo& target,
                      const std::vector<std::string>& key) {
   std::string out;
@@ -21,8 +23,14 @@ std::string KeyMatch(const Database& db, const TableInfo& target,
     std::string q = db.QuoteIdent(k);
     std::string stored = "s." + q;
     if (IsPg(db)) stored = "CAST(" + stored + " AS " + target.Find(k, false)->type + ")";
+    const ColumnInfo* c = target.Find(k, !IsPg(db));
+    // (SQLite's IS uses indexes; its primary keys other than INTEGER may hold NULLs.)
+    bool nullable = !IsPg(db) || (c && !c->not_null && c->key_position == 0);
     out += (out.empty() ? "" : " AND ") + ("t." + q) +
-           (IsPg(db) ? " IS NOT DISTINCT FROM " : " IS ") + stored;
+           (!nullable  ? " = "
+            : IsPg(db) ? " IS NOT DISTINCT FROM "
+                       : " IS ") +
+           stored;
   }
   return out;
 }

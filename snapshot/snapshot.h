@@ -9,6 +9,9 @@
 //     "columns"); the key is the primary key, or, when the table has none, every column that
 //     remains (rows with equal remaining values are then indistinguishable: a restore gives each
 //     of them the value of one of the captured rows);
+//   - tables whose rows go or change with deleted rows through foreign keys (ON DELETE CASCADE,
+//     SET NULL, SET DEFAULT; TRUNCATE ... CASCADE: every referencing table; SQLite: DROP TABLE
+//     too, an implicit DELETE), recursively: the whole table;
 //   - CaptureRows(): the rows of a table matching a predicate (kind "rows"), for the seed ledger.
 // A destructive statement that names no table (DROP SCHEMA ... CASCADE, DROP TYPE ... CASCADE, an
 // unanalysable DO block) cannot be captured: a catalog row of kind "none" records that, so `list`
@@ -125,14 +128,15 @@ class Snapshots {
 };
 
 // Whether `step` gets a snapshot before it runs under `policy`: policy.snapshot is "on-destroy" and
-// the step runs SQL of a down-migration or of a seed's explicit undo. (Seeds undone through the
-// ledger capture their rows with CaptureRows.)
+// the step runs SQL of a down-migration or of a seed's explicit undo. (A seed reversed through the
+// ledger runs no such SQL; CaptureRows is the hook for the rows it overwrites.)
 bool SnapshotsBefore(const Policy& policy, const Step& step);
 
 // What Capture() copies for `sql`, judged from the SQL alone (no database: a table named may not
-// exist when the step runs, and is then skipped), one line per table, e.g. "columns
-// loyalty_points of customers (line 2: drops column customers.loyalty_points)". For the review
-// script, where it must not depend on the data.
+// exist when the step runs, and is then skipped; tables reached through foreign keys need the
+// catalog and are not listed), one line per table, e.g. "columns loyalty_points of customers (line
+// 2: drops column customers.loyalty_points)". For the review script, which must not depend on the
+// data.
 std::vector<std::string> DescribeCaptures(Dialect dialect, const std::string& sql);
 
 // What the snapshots of a planned run will copy, step by step, sized from the database now
