@@ -359,4 +359,21 @@ Status Journal::FinishRun(int64_t run_id, const std::string& status, const std::
   return (*txn)->Commit();
 }
 
+Result<long> Journal::PruneFinishedRuns(const std::string& cutoff) {
+  // ISO-8601 UTC text in one fixed format: comparing the strings compares the times.
+  const std::string finished =
+      "status IN ('done', 'abandoned', 'superseded') AND finished_at IS NOT NULL AND "
+      "finished_at < $1";
+  auto txn = db_.Begin();
+  if (!txn.ok()) return txn.status();
+  ORCH_RETURN_IF_ERROR((*txn)->Exec(
+      "DELETE FROM orchestrate_steps WHERE run_id IN (SELECT id FROM orchestrate_runs WHERE " +
+          finished + ")",
+      {cutoff}));
+  auto runs = (*txn)->ExecCount("DELETE FROM orchestrate_runs WHERE " + finished, {cutoff});
+  if (!runs.ok()) return runs.status();
+  ORCH_RETURN_IF_ERROR((*txn)->Commit());
+  return *runs;
+}
+
 }  // namespace orchestrate

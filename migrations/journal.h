@@ -91,6 +91,10 @@ class Journal {
   Status MarkStepNow(int64_t run_id, int n, const std::string& status,
                      const std::string& error = "");
   Status FinishRun(int64_t run_id, const std::string& status, const std::string& error = "");
+  // Deletes the finished runs (done, abandoned, superseded) that finished before `cutoff`
+  // (ISO-8601 UTC) with their steps, in one transaction (policy history_days). Unfinished runs
+  // stay: a resume needs them. Returns how many runs were deleted.
+  Result<long> PruneFinishedRuns(const std::string& cutoff);
 
  private:
   Database& db_;

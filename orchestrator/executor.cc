@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <thread>
 
 #include "migrations/ledger.h"
@@ -71,6 +72,18 @@ void LedgerProgress::Finish(const std::string& seed) {
 }
 
 namespace {
+
+// `now` (ISO-8601 UTC, as the journal writes it) minus `days`, in the same format; "" when `now`
+// does not parse.
+std::string DaysBefore(const std::string& now, int days) {
+  std::tm tm{};
+  if (strptime(now.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) return "";
+  std::time_t t = timegm(&tm) - static_cast<std::time_t>(days) * 24 * 3600;
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+  return buf;
+}
 
 std::string StepLabel(int n, int total, const Step& s) {
   return "step " + std::to_string(n) + "/" + std::to_string(total) + " [" + s.release + "] " +
@@ -262,6 +275,17 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
     ORCH_RETURN_IF_ERROR(StartNew(request, std::move(computed).value(), &outcome));
   }
   ORCH_RETURN_IF_ERROR(Execute(request, outcome.run_id, outcome.plan, &outcome.steps_run));
+  if (plan_.policy.history_days > 0) {
+    // policy history_days. The run is done whatever happens here: a failure is only a warning.
+    std::string cutoff = DaysBefore(now_(), plan_.policy.history_days);
+    auto pruned = cutoff.empty() ? Result<long>(0L) : journal_.PruneFinishedRuns(cutoff);
+    if (!pruned.ok())
+      spdlog::warn("could not prune the run history (policy history_days): {}",
+                   pruned.status().message());
+    else if (*pruned > 0)
+      spdlog::info("pruned {} finished run(s) older than {} days (policy history_days)", *pruned,
+                   plan_.policy.history_days);
+  }
   return outcome;
 }
 

@@ -22,6 +22,17 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+thread_local std::string t_target;  // FleetTargetOfThisThread()
+
+// Labels this thread's log lines with a target while it runs one.
+class TargetLabel {
+ public:
+  explicit TargetLabel(const std::string& target) { t_target = target; }
+  ~TargetLabel() { t_target.clear(); }
+  TargetLabel(const TargetLabel&) = delete;
+  TargetLabel& operator=(const TargetLabel&) = delete;
+};
+
 double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -69,13 +80,14 @@ TargetReport RunTarget(const Plan& plan, const std::string& url, const FleetRequ
   TargetReport rep;
   rep.target = RedactUrl(url);
   rep.to = to_version;
+  TargetLabel label(rep.target);
   auto fail = [&](Status st) {
     rep.status = std::move(st);
     rep.outcome = rep.status.code() == Code::kNeedsHuman || rep.status.code() == Code::kCancelled
                       ? "needs a human"
                       : "failed";
     rep.seconds = SecondsSince(start);
-    spdlog::error("{}: {}", rep.target, rep.status.message());
+    spdlog::error("{}", rep.status.message());
     return rep;
   };
 
@@ -114,7 +126,7 @@ TargetReport RunTarget(const Plan& plan, const std::string& url, const FleetRequ
     sql_check = CheckPlanSql(p, (*db)->Dialect());
     return sql_check.ok();
   };
-  spdlog::info("{}: {} to {} starts", rep.target, DirectionName(req.direction), to_version);
+  spdlog::info("{} to {} starts", DirectionName(req.direction), to_version);
   Executor executor(plan, **db, fixed);
   auto outcome = executor.Run(req);
   if (!sql_check.ok()) return fail(sql_check);
@@ -144,7 +156,7 @@ TargetReport RunTarget(const Plan& plan, const std::string& url, const FleetRequ
     rep.outcome = outcome->resumed ? "resumed" : "done";
   }
   rep.seconds = SecondsSince(start);
-  spdlog::info("{}: {} ({} steps, {:.1f}s)", rep.target, rep.outcome, rep.steps_run, rep.seconds);
+  spdlog::info("{} ({} steps, {:.1f}s)", rep.outcome, rep.steps_run, rep.seconds);
   return rep;
 }
 
@@ -204,6 +216,8 @@ std::string Seconds(double s) {
 }
 
 }  // namespace
+
+const std::string& FleetTargetOfThisThread() { return t_target; }
 
 bool IsFleet(const Environment& env) {
   return !env.targets.empty() || !env.targets_command.empty();

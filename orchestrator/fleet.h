@@ -26,6 +26,10 @@
 
 namespace orchestrate {
 
+// The target (redacted URL) the calling thread runs a fleet's plan on; "" elsewhere. Log formatting
+// shows it, so that the interleaved lines of targets running in parallel can be told apart.
+const std::string& FleetTargetOfThisThread();
+
 // Whether the environment declares a fleet (`targets:` or `targets_command:`).
 bool IsFleet(const Environment& env);
 
@@ -53,7 +57,7 @@ struct TargetReport {
   std::string image;  // what release `to` runs: recorded on the target, else the manifest's
   // done | resumed | nothing to do | planned (dry run) | failed | needs a human | not started
   std::string outcome;
-  Status status;  // why, when not done
+  Status status;      // why, when not done
   int steps_run = 0;  // by this invocation; a failed target: the steps of its run that are done
   int64_t run_id = 0;
   double seconds = 0;

@@ -67,13 +67,21 @@ Status Copy(Transaction& txn, const Database& db, const TableInfo& info, Snapsho
   s.storage = StorageName(db, s.id, s.table);
   std::string dest = StorageRef(db, s.storage);
   std::string select = "SELECT " + list + " FROM " + SourceRef(db, info);
-  // Created empty, then filled: a CREATE TABLE AS cannot take bind parameters on PostgreSQL.
+  std::string filter = where.empty() ? "" : " WHERE " + where;
+  if (IsPg(db) && params.empty()) {
+    // One CREATE TABLE AS, as a DBA would copy it (its command tag carries the row count).
+    auto n = txn.ExecCount("CREATE TABLE " + dest + " AS " + select + filter);
+    if (!n.ok()) return n.status();
+    s.rows = *n;
+    return Status::Ok();
+  }
+  // Created empty, then filled: a CREATE TABLE AS cannot take bind parameters on PostgreSQL, and
+  // SQLite does not count the rows a CREATE TABLE AS copies.
   ORCH_RETURN_IF_ERROR(txn.Exec("CREATE TABLE " + dest + " AS " + select + " WHERE 1 = 0"));
-  ORCH_RETURN_IF_ERROR(txn.Exec(
-      "INSERT INTO " + dest + " " + select + (where.empty() ? "" : " WHERE " + where), params));
-  auto n = txn.Query("SELECT COUNT(*) FROM " + dest);
+  // The adapter reports the rows inserted: no second pass over the copy to count them.
+  auto n = txn.ExecCount("INSERT INTO " + dest + " " + select + filter, params);
   if (!n.ok()) return n.status();
-  s.rows = n->rows.empty() ? 0 : ToLong(n->rows[0][0]);
+  s.rows = *n;
   return Status::Ok();
 }
 

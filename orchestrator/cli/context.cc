@@ -10,6 +10,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "orchestrator/fleet.h"
 #include "orchestrator/verify.h"
 #include "plans/manifest.h"
 
@@ -49,6 +50,26 @@ class JsonMessageFlag : public spdlog::custom_flag_formatter {
   }
   std::unique_ptr<custom_flag_formatter> clone() const override {
     return std::make_unique<JsonMessageFlag>();
+  }
+};
+
+// %*: "[target] " while a thread runs a fleet's target (orchestrator/fleet.h), else nothing, so
+// that the interleaved lines of targets running in parallel can be told apart. Escaped for JSON
+// (a redacted URL holds no control characters).
+class FleetTargetFlag : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
+    const std::string& target = FleetTargetOfThisThread();
+    if (target.empty()) return;
+    dest.push_back('[');
+    for (char c : target) {
+      if (c == '"' || c == '\\') dest.push_back('\\');
+      dest.push_back(c);
+    }
+    dest.append(std::string_view("] "));
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<FleetTargetFlag>();
   }
 };
 
@@ -146,11 +167,14 @@ void SetUpLogging(const GlobalOptions& g) {
   auto logger = spdlog::stderr_color_mt("orchestrate");
   if (g.log_format == "json") {
     auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
-    formatter->add_flag<JsonMessageFlag>('j').set_pattern(
-        R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%j"})");
+    formatter->add_flag<JsonMessageFlag>('j').add_flag<FleetTargetFlag>('*').set_pattern(
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%*%j"})");
     logger->set_formatter(std::move(formatter));
-  } else
-    logger->set_pattern("%^%l%$: %v");
+  } else {
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    formatter->add_flag<FleetTargetFlag>('*').set_pattern("%^%l%$: %*%v");
+    logger->set_formatter(std::move(formatter));
+  }
   logger->set_level(g.verbosity < 0   ? spdlog::level::warn
                     : g.verbosity > 0 ? spdlog::level::debug
                                       : spdlog::level::info);

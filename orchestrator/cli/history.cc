@@ -1,12 +1,49 @@
 // `orchestrate history PLAN`: every deploy and rollback recorded in the database, newest first.
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <ctime>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "migrations/journal.h"
 #include "orchestrator/cli/context.h"
 
 namespace orchestrate::cli {
+namespace {
+
+// Seconds since the epoch of "YYYY-MM-DDTHH:MM:SS[.mmm]Z" (as the journal writes it); -1 when it
+// does not parse.
+double EpochSeconds(const std::string& iso) {
+  std::tm tm{};
+  const char* rest = strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (rest == nullptr) return -1;
+  double s = static_cast<double>(timegm(&tm));
+  if (*rest == '.') s += std::atof(rest);  // ".123Z" reads as 0.123
+  return s;
+}
+
+// How long a run took, in seconds; -1 while it has not finished.
+double DurationSeconds(const RunRecord& r) {
+  double a = EpochSeconds(r.started_at), b = EpochSeconds(r.finished_at);
+  return a < 0 || b < a ? -1 : std::round((b - a) * 1000) / 1000;
+}
+
+std::string ShowDuration(double s) {
+  if (s < 0) return "-";
+  std::ostringstream out;
+  if (s < 60)
+    out << std::fixed << std::setprecision(s < 10 ? 2 : 1) << s << "s";
+  else if (s < 3600)
+    out << static_cast<long>(s) / 60 << "m" << static_cast<long>(s) % 60 << "s";
+  else
+    out << static_cast<long>(s) / 3600 << "h" << static_cast<long>(s) % 3600 / 60 << "m";
+  return out.str();
+}
+
+}  // namespace
 
 int CmdHistory(const GlobalOptions& g, int limit) {
   auto ctx = OpenContext(g);
@@ -29,6 +66,8 @@ int CmdHistory(const GlobalOptions& g, int limit) {
                      {"environment", r.environment},
                      {"started_at", r.started_at},
                      {"finished_at", r.finished_at},
+                     {"seconds", DurationSeconds(r) < 0 ? nlohmann::json(nullptr)
+                                                        : nlohmann::json(DurationSeconds(r))},
                      {"steps", r.step_count},
                      {"steps_done", r.steps_done},
                      {"fingerprint", r.fingerprint},
@@ -40,15 +79,20 @@ int CmdHistory(const GlobalOptions& g, int limit) {
     std::cout << "no deploys or rollbacks recorded in " << ctx->db->DisplayUrl() << "\n";
     return 0;
   }
-  std::cout << std::left << std::setw(5) << "RUN" << std::setw(10) << "KIND" << std::setw(22)
-            << "FROM -> TO" << std::setw(11) << "OUTCOME" << std::setw(26) << "STARTED (UTC)"
-            << std::setw(14) << "ACTOR"
+  size_t env_width = 5;
+  for (const auto& r : *runs) env_width = std::max(env_width, r.environment.size() + 2);
+  std::cout << std::left << std::setw(5) << "RUN" << std::setw(10) << "KIND"
+            << std::setw(static_cast<int>(env_width)) << "ENV" << std::setw(22) << "FROM -> TO"
+            << std::setw(11) << "OUTCOME" << std::setw(26) << "STARTED (UTC)" << std::setw(10)
+            << "DURATION" << std::setw(14) << "ACTOR"
             << "REASON\n";
   for (const auto& r : *runs) {
     std::string versions = (r.from_version.empty() ? "-" : r.from_version) + " -> " + r.to_version;
-    std::cout << std::left << std::setw(5) << r.id << std::setw(10) << r.kind << std::setw(22)
-              << versions << std::setw(11) << r.status << std::setw(26) << r.started_at
-              << std::setw(14) << r.actor << r.reason << "\n";
+    std::cout << std::left << std::setw(5) << r.id << std::setw(10) << r.kind
+              << std::setw(static_cast<int>(env_width))
+              << (r.environment.empty() ? "-" : r.environment) << std::setw(22) << versions
+              << std::setw(11) << r.status << std::setw(26) << r.started_at << std::setw(10)
+              << ShowDuration(DurationSeconds(r)) << std::setw(14) << r.actor << r.reason << "\n";
     if (!r.error.empty() && r.status != "done")
       std::cout << "     error: " << r.error.substr(0, 300) << "\n";
   }

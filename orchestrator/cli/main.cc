@@ -134,6 +134,10 @@ int main(int argc, char** argv) {
   auto* status = app.add_subcommand(
       "status", "deployed release, running image, pending releases, drift, unfinished run, lock");
   AddCommon(status, g, false);
+  bool status_all_envs = false;
+  status->add_flag("--all-envs", status_all_envs,
+                   "every environment (and every database of a fleet): release, image, unfinished "
+                   "run; exit 2 when one cannot be read");
 
   auto* history = app.add_subcommand("history", "deploys and rollbacks, newest first");
   AddCommon(history, g, false);
@@ -204,7 +208,8 @@ int main(int argc, char** argv) {
   if (plan->parsed()) return cli::CmdPlan(g, run, plan_rollback);
   if (sql->parsed()) return cli::CmdSql(g, run, sql_rollback, sql_out);
   if (check->parsed()) return cli::CmdCheck(g, run, run.allow_major);
-  if (status->parsed()) return cli::CmdStatus(g);
+  if (status->parsed())
+    return status_all_envs ? cli::CmdStatusAllEnvs(g) : cli::CmdStatus(g);
   if (history->parsed()) return cli::CmdHistory(g, history_limit);
   if (validate->parsed()) return cli::CmdValidate(g);
   if (rehearsecmd->parsed()) return cli::CmdRehearse(g, rehearse);

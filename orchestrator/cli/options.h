@@ -64,6 +64,7 @@ int CmdRollback(const GlobalOptions& g, const RunOptions& o);
 int CmdPlan(const GlobalOptions& g, const RunOptions& o, bool rollback);
 int CmdSql(const GlobalOptions& g, const RunOptions& o, bool rollback, const std::string& out);
 int CmdStatus(const GlobalOptions& g);
+int CmdStatusAllEnvs(const GlobalOptions& g);  // status --all-envs (status_all.cc)
 int CmdCheck(const GlobalOptions& g, const RunOptions& o, bool allow_major);
 int CmdHistory(const GlobalOptions& g, int limit);
 int CmdValidate(const GlobalOptions& g);

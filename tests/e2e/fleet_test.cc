@@ -1,8 +1,10 @@
 // Fleets end to end: the real binary deploys and rolls back samples/shop on several SQLite files
 // and PostgreSQL databases at once (orchestrator/fleet.h), one of them made to fail, then fixed.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "migrations/database.h"
@@ -19,17 +21,17 @@ class FleetTest : public ::testing::Test {
   // plan.yaml with a `fleet` environment of `targets` and `targets_command` (YAML, as written).
   std::string WritePlan(const std::string& targets, const std::string& targets_command) {
     std::string plan = dir_ / "shop/plan.yaml";
-    WriteFileOrDie(plan, "app: shop\nreleases: releases/\nenvironments:\n"
-                         "  local:\n"
-                         "    database: sqlite:${STATE_DIR}/single.db\n"
-                         "    deployer: {kind: file, path: \"${STATE_DIR}/single.image\"}\n"
-                         "  fleet:\n" +
-                             (targets.empty() ? "" : "    targets: " + targets + "\n") +
-                             (targets_command.empty()
-                                  ? ""
-                                  : "    targets_command: " + targets_command + "\n") +
-                             "    deployer: {kind: file, path: \"${STATE_DIR}/fleet.image\"}\n"
-                             "policy: {require_reason: true, lock_timeout: 10s}\n");
+    WriteFileOrDie(
+        plan,
+        "app: shop\nreleases: releases/\nenvironments:\n"
+        "  local:\n"
+        "    database: sqlite:${STATE_DIR}/single.db\n"
+        "    deployer: {kind: file, path: \"${STATE_DIR}/single.image\"}\n"
+        "  fleet:\n" +
+            (targets.empty() ? "" : "    targets: " + targets + "\n") +
+            (targets_command.empty() ? "" : "    targets_command: " + targets_command + "\n") +
+            "    deployer: {kind: file, path: \"${STATE_DIR}/fleet.image\"}\n"
+            "policy: {require_reason: true, lock_timeout: 10s}\n");
     return plan;
   }
 
@@ -71,7 +73,11 @@ class FleetTest : public ::testing::Test {
     ASSERT_TRUE((*t)->Commit().ok());
   }
 
-  std::string Image() { return ReadFileOrDie(dir_ / "state/fleet.image"); }
+  std::string Image() {
+    std::string image = ReadFileOrDie(dir_ / "state/fleet.image");
+    while (!image.empty() && image.back() == '\n') image.pop_back();
+    return image;
+  }
 
   TempDir dir_;
 };
@@ -131,8 +137,7 @@ TEST_F(FleetTest, SqliteAndPostgresRollBackInParallelAndOnlyTheFailedTargetRunsA
   EXPECT_EQ(again_text.exit_code, 2) << again_text.err;
   EXPECT_NE(again_text.out.find("not done:\n  " + RedactUrl(pg2) + ": "), std::string::npos)
       << again_text.out;
-  EXPECT_NE(again_text.out.find("6 nothing to do, 1 failed"), std::string::npos)
-      << again_text.out;
+  EXPECT_NE(again_text.out.find("6 nothing to do, 1 failed"), std::string::npos) << again_text.out;
 
   Exec(pg2, dir_ / "shop", "ALTER TABLE customers DROP COLUMN full_name");
   auto fixed = Run({"rollback", plan, "--env", "fleet", "--to", "1.0.0", "--reason", "fleet test",
@@ -151,10 +156,10 @@ TEST_F(FleetTest, SqliteAndPostgresRollBackInParallelAndOnlyTheFailedTargetRunsA
   // Every target now equals a fresh 1.0.0 of its dialect, schema and data.
   ASSERT_EQ(Run({"deploy", plan, "--env", "local", "--to", "1.0.0", "--yes"}).exit_code, 0);
   std::string fresh_pg = FreshPgDatabase();
-  ASSERT_EQ(Run({"deploy", plan, "--env", "local", "--database", fresh_pg, "--to", "1.0.0",
-                 "--yes"})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      Run({"deploy", plan, "--env", "local", "--database", fresh_pg, "--to", "1.0.0", "--yes"})
+          .exit_code,
+      0);
   auto want_sqlite = StatusOf(plan, "sqlite:" + (dir_ / "state/single.db"));
   auto want_pg = StatusOf(plan, fresh_pg);
   for (const auto& url : all) {
@@ -245,6 +250,76 @@ TEST_F(FleetTest, TargetsCommandAndFleetErrorsSayWhatToDo) {
   EXPECT_NE(r.err.find("needs 'database' (a URL), or 'targets' / 'targets_command' for a fleet"),
             std::string::npos)
       << r.err;
+}
+
+TEST_F(FleetTest, AKilledFleetRunResumesTheInterruptedTargetAndStartsTheOthers) {
+  std::string plan = WritePlan("[sqlite:k1.db, sqlite:k2.db, sqlite:k3.db]", "");
+  // The whole process dies (SIGKILL) after step 3 of the first target.
+  ProcessOptions opts;
+  opts.env["STATE_DIR"] = dir_ / "state";
+  opts.env["ORCHESTRATE_FAILPOINT"] = "after-step:3";
+  auto killed = RunProcess({FailpointsBin(), "deploy", plan, "--env", "fleet", "--yes"}, opts);
+  ASSERT_EQ(killed.signal, SIGKILL) << killed.out << killed.err;
+
+  auto r = Run({"deploy", plan, "--env", "fleet", "--yes", "--output", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto report = nlohmann::json::parse(r.out);
+  EXPECT_EQ(report["targets"][0]["outcome"], "resumed") << report;
+  EXPECT_EQ(report["targets"][0]["steps_run"], 24) << report;  // 27 steps, 3 done before the kill
+  EXPECT_EQ(report["targets"][1]["outcome"], "done") << report;
+  EXPECT_EQ(report["targets"][2]["outcome"], "done") << report;
+  EXPECT_EQ(Image(), "registry.example.com/shop:1.3.0");
+  for (const char* url : {"sqlite:k1.db", "sqlite:k2.db", "sqlite:k3.db"})
+    EXPECT_EQ(StatusOf(plan, url)["current_version"], "1.3.0") << url;
+}
+
+TEST_F(FleetTest, StatusAllEnvsShowsEveryDatabaseAndSaysWhichCannotBeRead) {
+  std::string plan = dir_ / "shop/plan.yaml";
+  WriteFileOrDie(plan,
+                 "app: shop\nreleases: releases/\nenvironments:\n"
+                 "  local:\n"
+                 "    database: sqlite:${STATE_DIR}/single.db\n"
+                 "    deployer: {kind: file, path: \"${STATE_DIR}/single.image\"}\n"
+                 "  down:\n"
+                 "    database: postgresql://postgres:s3cret@127.0.0.1:1/gone\n"
+                 "    deployer: {kind: file, path: \"${STATE_DIR}/down.image\"}\n"
+                 "  fleet:\n"
+                 "    targets: [sqlite:x.db, sqlite:y.db]\n"
+                 "    deployer: {kind: file, path: \"${STATE_DIR}/fleet.image\"}\n");
+  ASSERT_EQ(Run({"deploy", plan, "--env", "fleet", "--yes", "-q"}).exit_code, 0);
+  Exec("sqlite:y.db", dir_ / "shop", "ALTER TABLE customers ADD COLUMN full_name TEXT");
+  ASSERT_EQ(Run({"rollback", plan, "--env", "fleet", "--to", "1.0.0", "--yes", "-q"}).exit_code, 2);
+
+  auto r = Run({"status", plan, "--all-envs", "--output", "json"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  std::map<std::string, nlohmann::json> by_db;
+  for (const auto& row : j["databases"]) by_db[row["database"].get<std::string>()] = row;
+  ASSERT_EQ(by_db.size(), 4u) << j;
+  const auto& x = by_db["sqlite:x.db"];
+  EXPECT_EQ(x["environment"], "fleet");
+  EXPECT_EQ(x["release"], "1.0.0");
+  EXPECT_EQ(x["unfinished_run"], nullptr);
+  // 1.2.0 is schema-first: the fleet's image waits for y.
+  EXPECT_EQ(x["image"], "registry.example.com/shop:1.3.0");
+  const auto& y = by_db["sqlite:y.db"];
+  EXPECT_EQ(y["release"], "1.3.0");
+  EXPECT_NE(y["unfinished_run"].get<std::string>().find("rollback 1.3.0 -> 1.0.0: failed, 3/19"),
+            std::string::npos)
+      << y;
+  const auto& down = by_db["postgresql://postgres:***@127.0.0.1:1/gone"];
+  EXPECT_EQ(down["reachable"], false) << j;
+  EXPECT_NE(down["error"].get<std::string>().find("cannot connect"), std::string::npos) << down;
+  EXPECT_EQ(r.out.find("s3cret"), std::string::npos);
+  EXPECT_EQ(by_db["sqlite:" + (dir_ / "state/single.db")]["release"], "(nothing deployed)");
+
+  auto text = Run({"status", plan, "--all-envs"});
+  EXPECT_EQ(text.exit_code, 2);
+  std::string line = text.out.substr(text.out.find("\ndown ") + 1);
+  line = line.substr(0, line.find('\n'));
+  EXPECT_NE(line.find("postgresql://postgres:***@127.0.0.1:1/gone"), std::string::npos) << line;
+  EXPECT_NE(line.find("unreachable: cannot connect"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("1 database(s) could not be read"), std::string::npos) << text.out;
 }
 
 }  // namespace

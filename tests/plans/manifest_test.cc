@@ -463,7 +463,7 @@ TEST_F(LoadPlanTest, UnknownKeyInAPlan) {
   std::string msg = LoadError();
   EXPECT_EQ(msg, P("plan.yaml") +
                      ":7:5: unknown key 'healthcheck' in environment 'local' (allowed: database, "
-                     "deployer, password_env, verify)");
+                     "deployer, password_env, verify, targets, targets_command)");
 }
 
 TEST_F(LoadPlanTest, ListWhereAStringIsExpected) {
