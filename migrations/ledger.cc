@@ -839,6 +839,32 @@ Result<LedgerBatch> LedgerReversal::Next(Database& db, Transaction& txn) {
     cache_->referenced[c.table] = !fks->empty();
   }
 
+  if (on_modified == "revert" && before_destroy) {
+    // The rows this chunk will overwrite or delete although they changed since the deploy.
+    ChunkSql q(db, c);
+    std::vector<std::string> keys, tkeys;
+    for (const auto& k : c.key) {
+      keys.push_back(db.QuoteIdent(k));
+      tkeys.push_back("t." + db.QuoteIdent(k));
+    }
+    std::string changed = c.op == "delete"
+                              ? "SELECT " + Join(tkeys, ", ") + " FROM " + q.Table() + " t JOIN " +
+                                    q.Rows("old_rows", "o") + " ON " + q.KeyMatch("t", "o")
+                              : "SELECT " + Join(tkeys, ", ") + " FROM " + q.Table() + " t JOIN " +
+                                    q.Rows("new_rows", "r") + " ON " + q.KeyMatch("t", "r") +
+                                    " WHERE NOT " + q.Unchanged("t", "r");
+    auto n = CountQuery(txn, "SELECT count(*) FROM (" + changed + ") x");
+    if (!n.ok()) return n.status();
+    if (*n > 0)
+      ORCH_RETURN_IF_ERROR(
+          before_destroy(txn, c.table, "(" + Join(keys, ", ") + ") IN (" + changed + ")",
+                         std::to_string(*n) + " row(s) seed " + seed_id +
+                             " wrote and were changed since the deploy, " +
+                             (c.op == "insert"   ? "deleted"
+                              : c.op == "update" ? "given their old values"
+                                                 : "replaced by the deleted rows") +
+                             " by the rollback (on_modified: revert)"));
+  }
   Result<LedgerBatch> done = Status::Failed("unknown ledger operation '" + c.op + "'");
   if (c.op == "insert")
     done = ReverseInsert(db, txn, c, seed_id, on_modified, cache_->referenced[c.table]);

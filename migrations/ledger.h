@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -80,6 +81,15 @@ class LedgerReversal {
   LedgerReversal(const LedgerReversal&) = delete;
   LedgerReversal& operator=(const LedgerReversal&) = delete;
   Result<LedgerBatch> Next(Database& db, Transaction& txn);
+
+  // With on_modified: revert, rows changed since the deploy are overwritten or deleted: their
+  // values exist nowhere else. When set, this is called first, inside the batch's transaction,
+  // with the table and a predicate (over its unqualified columns) selecting exactly those rows,
+  // so that they can be copied (snapshot/). Rows as the seed left them are not copied: deploying
+  // the release again re-creates them.
+  std::function<Status(Transaction&, const std::string& table, const std::string& where,
+                       const std::string& what)>
+      before_destroy;
 
  private:
   struct Cache;

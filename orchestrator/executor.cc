@@ -446,6 +446,18 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
 
   LedgerProgress progress;
   LedgerReversal reversal(step.id, plan_.policy.on_modified, plan_.policy.batch_rows);
+  if (plan_.policy.snapshot == "on-destroy") {
+    reversal.before_destroy = [&](Transaction& txn, const std::string& table,
+                                  const std::string& where, const std::string& what) -> Status {
+      auto taken = Snapshots(db_, now_).CaptureRows(txn, {run_id, n, step.release, step.id}, table,
+                                                    where, {}, what);
+      if (!taken.ok())
+        return taken.status().WithContext("snapshot before reversing seed " + step.id +
+                                          " (policy snapshot: off rolls back without one)");
+      spdlog::info("snapshot {}: {} ({} rows)", taken->id, what, taken->rows);
+      return Status::Ok();
+    };
+  }
   progress.reversal = &reversal;
   for (int attempt = 0;; ++attempt) {
     bool more = false;

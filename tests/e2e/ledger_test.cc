@@ -180,6 +180,13 @@ TEST_P(LedgerTest, OnModifiedRevertReversesChangedRowsToo) {
   auto r = Run({"rollback", "--to", "1.0.0", "--yes"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Status()["data_fingerprint"], before["data_fingerprint"]);
+  // The values the app wrote exist nowhere else: they were copied before being overwritten.
+  auto list = Run({"snapshots", "list", "--output", "json"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("changed since the deploy"), std::string::npos) << list.out;
+  long rows = 0;
+  for (const auto& s : nlohmann::json::parse(list.out)) rows += s.value("rows", 0L);
+  EXPECT_EQ(rows, 3) << list.out;  // parent 2 (updated), 12 (inserted), tags 'blue' (re-created)
 }
 
 // A row one release's seed inserted and a later release's seed updated: the later reversal gives
