@@ -554,9 +554,10 @@ void ParseEnvironments(Reader& r, const YAML::Node& envs, Plan* plan) {
       continue;
     }
     const YAML::Node& e = kv.second;
-    if (!r.CheckMap(e, "environment '" + env.name + "'",
-                    {"database", "deployer", "password_env", "verify", "targets", "targets_command"},
-                    {"deployer"}))
+    if (!r.CheckMap(
+            e, "environment '" + env.name + "'",
+            {"database", "deployer", "password_env", "verify", "targets", "targets_command"},
+            {"deployer"}))
       continue;
     if (!e["database"] && !e["targets"] && !e["targets_command"])
       r.Error(e, "environment '" + env.name +
@@ -579,11 +580,11 @@ void ParseEnvironments(Reader& r, const YAML::Node& envs, Plan* plan) {
 }
 
 void ParsePolicy(Reader& r, const YAML::Node& p, Policy* policy) {
-  if (!r.CheckMap(p, "'policy'",
-                  {"require_reason", "allow_major", "window_days", "snapshot", "batch_rows",
-                   "lock_timeout", "lock_retries", "statement_timeout", "run_lock_timeout",
-                   "on_modified", "history_days"},
-                  {}))
+  if (!r.CheckMap(
+          p, "'policy'",
+          {"require_reason", "allow_major", "window_days", "snapshot", "batch_rows", "lock_timeout",
+           "lock_retries", "statement_timeout", "run_lock_timeout", "on_modified", "history_days"},
+          {}))
     return;
   r.Bool(p, "require_reason", &policy->require_reason);
   r.Bool(p, "allow_major", &policy->allow_major);

@@ -134,8 +134,8 @@ Result<Step> StepFromJson(const std::string& text) {
     s.note = j.at("note").get<std::string>();
     if (j.contains("tables")) {
       for (const auto& t : j.at("tables"))
-        s.tables.push_back({t.at("name").get<std::string>(),
-                            t.at("key").get<std::vector<std::string>>()});
+        s.tables.push_back(
+            {t.at("name").get<std::string>(), t.at("key").get<std::vector<std::string>>()});
     }
     return s;
   } catch (const json::exception& e) {

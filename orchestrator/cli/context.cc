@@ -58,7 +58,8 @@ class JsonMessageFlag : public spdlog::custom_flag_formatter {
 // (a redacted URL holds no control characters).
 class FleetTargetFlag : public spdlog::custom_flag_formatter {
  public:
-  void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
+  void format(const spdlog::details::log_msg&, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
     const std::string& target = FleetTargetOfThisThread();
     if (target.empty()) return;
     dest.push_back('[');

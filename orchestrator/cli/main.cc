@@ -208,8 +208,7 @@ int main(int argc, char** argv) {
   if (plan->parsed()) return cli::CmdPlan(g, run, plan_rollback);
   if (sql->parsed()) return cli::CmdSql(g, run, sql_rollback, sql_out);
   if (check->parsed()) return cli::CmdCheck(g, run, run.allow_major);
-  if (status->parsed())
-    return status_all_envs ? cli::CmdStatusAllEnvs(g) : cli::CmdStatus(g);
+  if (status->parsed()) return status_all_envs ? cli::CmdStatusAllEnvs(g) : cli::CmdStatus(g);
   if (history->parsed()) return cli::CmdHistory(g, history_limit);
   if (validate->parsed()) return cli::CmdValidate(g);
   if (rehearsecmd->parsed()) return cli::CmdRehearse(g, rehearse);
