@@ -389,9 +389,11 @@ std::string RenderFleetText(const FleetReport& r) {
     }
     out << "\n";
   }
-  int done = 0, idle = 0, failed = 0, human = 0, not_started = 0;
+  int done = 0, planned = 0, idle = 0, failed = 0, human = 0, not_started = 0;
   for (const auto& t : r.targets) {
-    if (t.outcome == "nothing to do")
+    if (t.outcome == "planned")
+      ++planned;
+    else if (t.outcome == "nothing to do")
       ++idle;
     else if (t.outcome == "failed")
       ++failed;
@@ -409,9 +411,11 @@ std::string RenderFleetText(const FleetReport& r) {
     out << " (the image is swapped once every target is done)";
   out << "\n";
   out << r.kind << " to " << r.to_version << " on " << r.targets.size() << " target(s) of '"
-      << r.environment << "' (" << r.parallel << " at a time, " << Seconds(r.seconds)
-      << "): " << done << " done, " << idle << " nothing to do, " << failed << " failed, " << human
-      << " need a human, " << not_started << " not started\n";
+      << r.environment << "' (" << r.parallel << " at a time, " << Seconds(r.seconds) << "): "
+      << (planned > 0 ? std::to_string(planned) + " planned" : std::to_string(done) + " done")
+      << ", " << idle << " nothing to do, " << failed << " failed, " << human << " need a human, "
+      << not_started << " not started\n";
+  if (planned > 0) out << "dry run: nothing was changed\n";
   bool any = false;
   for (const auto& t : r.targets) {
     if (Finished(t) || t.status.ok()) continue;
@@ -438,19 +442,23 @@ std::string RenderFleetJson(const FleetReport& r, int exit_code) {
                        {"seconds", t.seconds},
                        {"error", Finished(t) ? "" : t.status.message()}});
   Status overall = r.Overall();
-  nlohmann::json j = {{"kind", r.kind},
-                      {"environment", r.environment},
-                      {"to", r.to_version},
-                      {"parallel", r.parallel},
-                      {"seconds", r.seconds},
-                      {"targets", targets},
-                      {"image",
-                       {{"from", r.image_from},
-                        {"to", r.image_to},
-                        {"action", r.image_action},
-                        {"error", r.image_status.message()}}},
-                      {"outcome", overall.ok() ? "done" : CodeName(overall.code())},
-                      {"exit_code", exit_code}};
+  bool dry_run = std::any_of(r.targets.begin(), r.targets.end(),
+                             [](const TargetReport& t) { return t.outcome == "planned"; });
+  nlohmann::json j = {
+      {"kind", r.kind},
+      {"dry_run", dry_run},
+      {"environment", r.environment},
+      {"to", r.to_version},
+      {"parallel", r.parallel},
+      {"seconds", r.seconds},
+      {"targets", targets},
+      {"image",
+       {{"from", r.image_from},
+        {"to", r.image_to},
+        {"action", r.image_action},
+        {"error", r.image_status.message()}}},
+      {"outcome", overall.ok() ? (dry_run ? "planned" : "done") : CodeName(overall.code())},
+      {"exit_code", exit_code}};
   return j.dump(2) + "\n";
 }
 
