@@ -140,7 +140,10 @@ void CloseInheritedDescriptors(const std::vector<int>& keep) {
   size_t n = 0;
   for (int fd : keep)
     if (fd >= 3 && n < 4) kept[n++] = fd;
-  std::sort(kept, kept + n);
+  // Insertion sort: at most four values, and GCC's -O2 array-bounds check misfires on std::sort
+  // over a local array.
+  for (size_t i = 1; i < n; ++i)
+    for (size_t j = i; j > 0 && kept[j - 1] > kept[j]; --j) std::swap(kept[j - 1], kept[j]);
   for (size_t i = 0; i <= n; ++i) {
     unsigned last = i < n ? static_cast<unsigned>(kept[i]) - 1 : ~0U;
     if (last >= first && close_range(first, last, 0) != 0) {

@@ -253,11 +253,15 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
                             : "no (runs alone, then its record)")
         << "\n";
     if (!s.note.empty()) out << "--   note: " << s.note << "\n";
-    if (!s.sql.empty())
-      WriteAnalysis(out, AnalyzeScript(DialectOf(ctx.dialect), s.sql), ctx.estimate);
-    // orchestrate copies these first, in the step's transaction (snapshot/snapshot.h).
+    // Analysed once: the locks, what it destroys, and what the snapshot copies first, in the
+    // step's transaction (snapshot/snapshot.h).
+    ScriptAnalysis analysis;
+    if (!s.sql.empty()) {
+      analysis = AnalyzeScript(DialectOf(ctx.dialect), s.sql);
+      WriteAnalysis(out, analysis, ctx.estimate);
+    }
     if (SnapshotsBefore(plan.policy, s))
-      for (const std::string& line : DescribeCaptures(DialectOf(ctx.dialect), s.sql))
+      for (const std::string& line : DescribeCaptures(DialectOf(ctx.dialect), analysis))
         out << "--   snapshot: " << line << "\n";
     if (s.kind == StepKind::kUndoSeed && !s.has_undo)
       ORCH_RETURN_IF_ERROR(WriteLedgerReversal(out, s, plan.policy, ctx.estimate));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "plans/sha256.h"
 
@@ -287,11 +288,21 @@ Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state, const 
     crossed.push_back(&*it);
   }
 
+  // Each release's seeds and migrations, newest first, and its manifest: looked up once, so that
+  // a rollback across many releases stays linear.
+  std::unordered_map<std::string, std::vector<const AppliedSeed*>> seeds_of;
+  for (auto it = state.seeds.rbegin(); it != state.seeds.rend(); ++it)
+    seeds_of[it->release].push_back(&*it);
+  std::unordered_map<std::string, std::vector<const AppliedMigration*>> migrations_of;
+  for (auto it = state.migrations.rbegin(); it != state.migrations.rend(); ++it)
+    migrations_of[it->release].push_back(&*it);
+  std::unordered_map<std::string, const Release*> manifest_of;
+  for (const auto& r : plan.releases) manifest_of.emplace(r.version, &r);
+
   std::vector<Step> db_steps;
   size_t swap_after = 0;  // number of db steps before the image swap
   for (const DeployedRelease* rel : crossed) {
-    for (auto it = state.seeds.rbegin(); it != state.seeds.rend(); ++it) {
-      if (it->release != rel->version) continue;
+    for (const AppliedSeed* it : seeds_of[rel->version]) {
       Step s;
       s.kind = StepKind::kUndoSeed;
       s.release = rel->version;
@@ -303,8 +314,7 @@ Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state, const 
       }
       db_steps.push_back(std::move(s));
     }
-    for (auto it = state.migrations.rbegin(); it != state.migrations.rend(); ++it) {
-      if (it->release != rel->version) continue;
+    for (const AppliedMigration* it : migrations_of[rel->version]) {
       if (it->irreversible && !accept_data_loss)
         return Status::NeedsHuman(
             "migration " + it->id + " of release " + rel->version +
@@ -334,10 +344,11 @@ Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state, const 
     f.release = rel->version;
     db_steps.push_back(std::move(f));
     bool schema_first = rel->order == "schema-first";
-    if (const Release* m = plan.FindRelease(rel->version))
-      schema_first = m->order == ReleaseOrder::kSchemaFirst;
+    auto manifest = manifest_of.find(rel->version);
+    const Release* m = manifest == manifest_of.end() ? nullptr : manifest->second;
+    if (m) schema_first = m->order == ReleaseOrder::kSchemaFirst;
     if (schema_first) swap_after = db_steps.size();
-    if (const Release* m = plan.FindRelease(rel->version))
+    if (m)
       out.not_rolled_back.insert(out.not_rolled_back.end(), m->not_rolled_back.begin(),
                                  m->not_rolled_back.end());
   }

@@ -308,8 +308,12 @@ Result<std::vector<PlannedSnapshot>> EstimatePlan(Database& db, const Policy& po
 }
 
 std::vector<std::string> DescribeCaptures(Dialect dialect, const std::string& sql) {
+  return DescribeCaptures(dialect, AnalyzeScript(dialect, sql));
+}
+
+std::vector<std::string> DescribeCaptures(Dialect dialect, const ScriptAnalysis& analysis) {
   std::vector<std::string> out;
-  for (const Target& t : TargetsOf(dialect, sql)) {
+  for (const Target& t : TargetsOf(dialect, analysis)) {
     if (t.kind == "none")
       out.push_back("NOTHING CAN BE CAPTURED (" + t.description + ")");
     else

@@ -62,6 +62,8 @@ struct Target {
 // What `sql` destroys, merged per table (a whole-table capture covers any column capture of the
 // same table), in order of first appearance. Pure.
 std::vector<Target> TargetsOf(Dialect dialect, const std::string& sql);
+// The same from a script already analysed.
+std::vector<Target> TargetsOf(Dialect dialect, const ScriptAnalysis& analysis);
 
 // Tables whose rows deleting rows of `table` deletes or changes through their foreign keys (ON
 // DELETE CASCADE, SET NULL, SET DEFAULT; every referencing table when `all`), as (table, why).

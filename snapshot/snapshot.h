@@ -138,6 +138,8 @@ bool SnapshotsBefore(const Policy& policy, const Step& step);
 // 2: drops column customers.loyalty_points)". For the review script, which must not depend on the
 // data.
 std::vector<std::string> DescribeCaptures(Dialect dialect, const std::string& sql);
+// The same from a script already analysed (AnalyzeScript).
+std::vector<std::string> DescribeCaptures(Dialect dialect, const ScriptAnalysis& analysis);
 
 // What the snapshots of a planned run will copy, step by step, sized from the database now
 // (Estimate on each step for which SnapshotsBefore holds). Reads only.

@@ -60,8 +60,11 @@ struct Merged {
 }  // namespace
 
 std::vector<Target> TargetsOf(Dialect dialect, const std::string& sql) {
+  return TargetsOf(dialect, AnalyzeScript(dialect, sql));
+}
+
+std::vector<Target> TargetsOf(Dialect dialect, const ScriptAnalysis& a) {
   Merged m;
-  ScriptAnalysis a = AnalyzeScript(dialect, sql);
   if (!a.ok) {
     m.Nothing("the script could not be analysed (line " + std::to_string(a.error_line) + ": " +
               a.error + ")");
