@@ -65,6 +65,7 @@ crash-test: build
 
 # Benchmarks on a throwaway PostgreSQL server; writes docs/benchmarks.md (machine, date, medians).
 bench: build
+	@$(MAKE) --no-print-directory deps PACKAGES="sqitch libdbd-pg-perl"
 	@scripts/bench $(BUILD_DIR)
 
 format:
