@@ -14,6 +14,16 @@ constexpr int kShowRows = 10;  // conflicting rows listed in an error
 
 bool IsPostgres(const Database& db) { return db.Dialect() == "postgresql"; }
 
+// Whether the ledger table exists: read-only commands may look at a database whose state tables
+// were created by a build older than the ledger (or not at all).
+Result<bool> LedgerTableExists(Database& db, Transaction& txn) {
+  auto r =
+      txn.Query(IsPostgres(db) ? "SELECT 1 WHERE to_regclass('orchestrate_ledger') IS NOT NULL"
+                               : "SELECT 1 FROM sqlite_master WHERE name = 'orchestrate_ledger'");
+  if (!r.ok()) return r.status();
+  return !r->rows.empty();
+}
+
 std::string SqlString(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
@@ -524,12 +534,6 @@ Result<int64_t> CountQuery(Transaction& txn, const std::string& sql) {
   return r->rows.empty() ? 0 : static_cast<int64_t>(ToLong(r->rows[0][0]));
 }
 
-Result<int64_t> Changes(Database& /*db*/, Transaction& txn, const std::string& sql) {
-  auto n = txn.ExecCount(sql);
-  if (!n.ok()) return n.status();
-  return static_cast<int64_t>(*n);
-}
-
 std::string Options(const std::string& seed_id) {
   return "\noptions: set policy on_modified: keep (leave those rows as they are now) or revert "
          "(give them back the values before the deploy anyway) in plan.yaml, or fix the rows by "
@@ -667,7 +671,7 @@ Result<LedgerBatch> ReverseInsert(Database& db, Transaction& txn, const Chunk& c
       std::string restrict = on_modified == "revert" ? "" : " AND " + q.Unchanged("p", "r");
       ORCH_RETURN_IF_ERROR(CheckReferences(db, txn, c, q, seed_id, restrict));
     }
-    auto deleted = Changes(db, txn, InsertReversalSql(db, c, on_modified));
+    auto deleted = txn.ExecCount(InsertReversalSql(db, c, on_modified));
     if (!deleted.ok()) return deleted.status();
     out.rows = *deleted;
     if (*deleted == c.rows) return out;
@@ -704,7 +708,7 @@ Result<LedgerBatch> ReverseInsert(Database& db, Transaction& txn, const Chunk& c
         " that it inserted were changed after the deploy:" + ListRows(c.key, *conflicts, *total) +
         Options(seed_id));
   }
-  auto deleted = Changes(db, txn, InsertReversalSql(db, c, on_modified));
+  auto deleted = txn.ExecCount(InsertReversalSql(db, c, on_modified));
   if (!deleted.ok()) return deleted.status();
   out.rows = *deleted;
   if (on_modified == "keep") {
@@ -741,7 +745,7 @@ Result<LedgerBatch> ReverseUpdate(Database& db, Transaction& txn, const Chunk& c
   std::string sql = UpdateReversalSql(db, c, on_modified);
   if (sql.empty()) return out;  // only key columns: nothing an update could have changed
   if (on_modified == "keep") out.kept = total;
-  auto updated = Changes(db, txn, sql);
+  auto updated = txn.ExecCount(sql);
   if (!updated.ok()) return updated.status();
   out.rows = *updated;
   return out;
@@ -773,7 +777,7 @@ Result<LedgerBatch> ReverseDelete(Database& db, Transaction& txn, const Chunk& c
     }
   }
   std::string sql = DeleteReversalSql(db, c);
-  auto inserted = Changes(db, txn, sql);
+  auto inserted = txn.ExecCount(sql);
   if (!inserted.ok()) return inserted.status();
   out.rows = *inserted;
   return out;
@@ -899,7 +903,11 @@ Result<LedgerBatch> LedgerReversal::Next(Database& db, Transaction& txn) {
   return out;
 }
 
-Result<std::vector<LedgerCount>> CountLedger(Transaction& txn, const std::string& seed_id) {
+Result<std::vector<LedgerCount>> CountLedger(Database& db, Transaction& txn,
+                                             const std::string& seed_id) {
+  auto exists = LedgerTableExists(db, txn);
+  if (!exists.ok()) return exists.status();
+  if (!*exists) return std::vector<LedgerCount>{};
   auto rows = txn.Query(
       "SELECT table_name, op, count(*), COALESCE(SUM(row_count), 0) FROM orchestrate_ledger WHERE "
       "seed_id = $1 GROUP BY table_name, op ORDER BY table_name, op",
@@ -919,6 +927,9 @@ Result<std::vector<std::string>> ReversalScript(Database& db, Transaction& txn,
                                                 const std::string& seed_id,
                                                 const std::string& on_modified, int batch_rows) {
   batch_rows = std::max(1, batch_rows);
+  auto exists = LedgerTableExists(db, txn);
+  if (!exists.ok()) return exists.status();
+  if (!*exists) return std::vector<std::string>{};
   auto rows = txn.Query(std::string("SELECT ") + kChunkColumns +
                             " FROM orchestrate_ledger WHERE seed_id = $1 ORDER BY id DESC",
                         {seed_id});

@@ -100,7 +100,7 @@ class LedgerReversal {
 
 // The statements that reverse `seed_id`'s ledger as `orchestrate rollback` runs them when nothing
 // conflicts, one BEGIN/COMMIT per chunk, newest first, with a comment line per chunk (for the
-// review script). Conflict checks are reads and are not listed.
+// review script). Conflict checks are reads and are not listed. Empty when there is no ledger.
 Result<std::vector<std::string>> ReversalScript(Database& db, Transaction& txn,
                                                 const std::string& seed_id,
                                                 const std::string& on_modified, int batch_rows);
@@ -115,6 +115,8 @@ struct LedgerCount {
   int64_t chunks = 0, rows = 0;
 };
 // What the ledger holds for a seed, per table and operation (for plan, sql, check and status).
-Result<std::vector<LedgerCount>> CountLedger(Transaction& txn, const std::string& seed_id);
+// Empty when the ledger table does not exist (nothing was recorded there yet).
+Result<std::vector<LedgerCount>> CountLedger(Database& db, Transaction& txn,
+                                             const std::string& seed_id);
 
 }  // namespace orchestrate

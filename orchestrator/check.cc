@@ -169,16 +169,10 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
     std::string seed = where + "seed " + s.id;
     auto read = db.BeginRead();
     if (!read.ok()) return read.status();
-    auto has = (*read)->Query(db.Dialect() == "sqlite"
-                                  ? "SELECT 1 FROM sqlite_master WHERE name = 'orchestrate_ledger'"
-                                  : "SELECT 1 WHERE to_regclass('orchestrate_ledger') IS NOT NULL");
-    if (!has.ok()) return has.status();
+    auto counts = CountLedger(db, **read, s.id);
+    if (!counts.ok()) return counts.status();
     int64_t rows = 0;
-    if (!has->rows.empty()) {
-      auto counts = CountLedger(**read, s.id);
-      if (!counts.ok()) return counts.status();
-      for (const auto& c : *counts) rows += c.rows;
-    }
+    for (const auto& c : *counts) rows += c.rows;
     read->reset();
     if (s.has_undo) return Status::Ok();
     if (rows == 0) {

@@ -16,22 +16,10 @@
 #include "snapshot/snapshot.h"
 
 namespace orchestrate {
-namespace {
-
-// Releases the run lock when the run ends, however it ends.
-class LockGuard {
- public:
-  explicit LockGuard(Database& db) : db_(db) {}
-  ~LockGuard() {
-    Status st = db_.Unlock();
-    if (!st.ok()) spdlog::warn("could not release the run lock: {}", st.message());
-  }
-
- private:
-  Database& db_;
-};
-
-}  // namespace
+RunLockRelease::~RunLockRelease() {
+  Status st = db_.Unlock();
+  if (!st.ok()) spdlog::warn("could not release the run lock: {}", st.message());
+}
 
 void LedgerProgress::Update(const std::string& seed, const LedgerBatch& b) {
   if (b.chunk_id == 0) return;
@@ -218,7 +206,7 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
     return outcome;
   }
   ORCH_RETURN_IF_ERROR(AcquireLock(request));
-  LockGuard unlock(db_);
+  RunLockRelease unlock(db_);
   ORCH_RETURN_IF_ERROR(journal_.EnsureSchema());
 
   auto unfinished = journal_.UnfinishedRun();

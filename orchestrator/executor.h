@@ -65,6 +65,19 @@ std::string ResumeCommand(const std::string& kind, const std::string& plan_file,
 Status AcquireRunLock(Database& db, const LockHolder& me, double timeout_seconds,
                       const std::function<bool()>& interrupted, const std::string& plan_file);
 
+// Releases the run lock (taken with AcquireRunLock) when it goes out of scope, however the scope
+// ends.
+class RunLockRelease {
+ public:
+  explicit RunLockRelease(Database& db) : db_(db) {}
+  ~RunLockRelease();
+  RunLockRelease(const RunLockRelease&) = delete;
+  RunLockRelease& operator=(const RunLockRelease&) = delete;
+
+ private:
+  Database& db_;
+};
+
 struct LedgerBatch;
 class LedgerReversal;
 

@@ -126,11 +126,6 @@ Status WriteLedgerReversal(std::ostream& out, const Step& s, const Policy& polic
   }
   auto txn = db->BeginRead();
   if (!txn.ok()) return txn.status().WithContext("reading the ledger of seed " + s.id);
-  auto has = (*txn)->Query(db->Dialect() == "sqlite"
-                               ? "SELECT 1 FROM sqlite_master WHERE name = 'orchestrate_ledger'"
-                               : "SELECT 1 WHERE to_regclass('orchestrate_ledger') IS NOT NULL");
-  if (!has.ok()) return has.status();
-  if (has->rows.empty()) return Status::Ok();
   auto lines = ReversalScript(*db, **txn, s.id, policy.on_modified, policy.batch_rows);
   if (!lines.ok()) return lines.status().WithContext("reading the ledger of seed " + s.id);
   out << kLedgerBegin << "\n";

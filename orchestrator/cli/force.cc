@@ -37,10 +37,7 @@ int CmdForce(const GlobalOptions& g, const ForceOptions& o) {
                 NowIso8601()};
   Status locked = AcquireRunLock(db, me, ctx->lock_timeout_seconds, nullptr, ctx->plan.file);
   if (!locked.ok()) return Fail(locked);
-  struct Unlock {
-    Database& db;
-    ~Unlock() { (void)db.Unlock(); }
-  } unlock{db};
+  RunLockRelease unlock(db);
 
   Journal journal(db, NowIso8601);
   auto run = journal.UnfinishedRun();

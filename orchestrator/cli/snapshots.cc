@@ -121,10 +121,7 @@ int CmdSnapshots(const GlobalOptions& g, const SnapshotsOptions& o) {
                 NowIso8601()};
   Status locked = AcquireRunLock(db, me, ctx->lock_timeout_seconds, nullptr, ctx->plan.file);
   if (!locked.ok()) return Fail(locked);
-  struct Unlock {
-    Database& db;
-    ~Unlock() { (void)db.Unlock(); }
-  } unlock{db};
+  RunLockRelease unlock(db);
 
   Snapshots snaps(db, NowIso8601);
   if (o.action == "restore") {
