@@ -362,7 +362,11 @@ std::optional<Release> LoadRelease(const std::string& path, const VarLookup& loo
       r.Error((*root)["version"],
               "version '" + rel.version + "' may hold only letters, digits, '.', '_', '-' and '+'");
   }
-  r.String(*root, "image", &rel.image);
+  // `image: !!tag` and `image: ""` parse as an empty string: not an image.
+  if (r.String(*root, "image", &rel.image) && rel.image.empty())
+    r.Error((*root)["image"],
+            "'image' is empty: give the container image of this release, e.g. "
+            "registry.example.com/shop:1.3.0");
   std::string order;
   if (r.String(*root, "order", &order)) {
     if (order == "code-first")
@@ -779,6 +783,10 @@ Result<Plan> LoadPlan(const std::string& plan_path, const VarLookup& lookup) {
           struct stat st;
           if (stat(path.c_str(), &st) != 0)
             r.Error(item, "release manifest " + path + " does not exist: fix the path");
+          else if (S_ISDIR(st.st_mode))
+            r.Error(item, "release manifest " + path +
+                              " is a folder: list .yaml files here, or give the folder as "
+                              "`releases: folder/`");
           else
             files.push_back(path);
         } else if (!item.IsScalar()) {

@@ -53,5 +53,33 @@ TEST_F(ManifestFuzzRegressionTest, LineBreaksQuotedFromTheManifestStayOnTheirLin
       << plan.status().message();
 }
 
+// Found by release_fuzz: a tag with no value (`image: !!x`) is an empty string, not an image.
+TEST_F(ManifestFuzzRegressionTest, AnEmptyImageIsRefusedWithItsPosition) {
+  Write("plan.yaml",
+        "app: shop\nreleases: releases/\nenvironments:\n  local:\n    database: sqlite:x.db\n"
+        "    deployer: {kind: file, path: i}\n");
+  Write("releases/1.1.0.yaml", "version: 1.1.0\nimage: !!strtr.in:x\n");
+  auto plan = LoadPlan(dir_ + "/plan.yaml", [](const std::string&) { return std::nullopt; });
+  ASSERT_FALSE(plan.ok());
+  EXPECT_NE(plan.status().message().find(dir_ + "/releases/1.1.0.yaml:2:8: 'image' is empty"),
+            std::string::npos)
+      << plan.status().message();
+}
+
+// Found by manifest_fuzz: a folder listed as a release manifest is reported at its place in the
+// plan, like a missing file, not as an unreadable file without a position.
+TEST_F(ManifestFuzzRegressionTest, AFolderListedAsAReleaseManifestIsReportedWhereItIsListed) {
+  Write("plan.yaml",
+        "app: shop\nreleases: [releases/1.0.0.yaml, /]\nenvironments:\n  local:\n"
+        "    database: sqlite:x.db\n    deployer: {kind: file, path: i}\n");
+  auto plan = LoadPlan(dir_ + "/plan.yaml", [](const std::string&) { return std::nullopt; });
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().message(),
+            dir_ +
+                "/plan.yaml:2:33: release manifest / is a folder: list .yaml files here, or "
+                "give the folder as `releases: folder/`")
+      << plan.status().message();
+}
+
 }  // namespace
 }  // namespace orchestrate
