@@ -29,6 +29,14 @@ class Transaction {
   virtual Status Exec(const std::string& sql, const std::vector<Value>& params = {}) = 0;
   // Exec, returning the number of rows the statement inserted, updated or deleted.
   virtual Result<long> ExecCount(const std::string& sql, const std::vector<Value>& params = {}) = 0;
+  // Exec, deferred to Commit(): the statement runs just before COMMIT, and an adapter may send
+  // both in one round trip (PostgreSQL does). For orchestrate's own bookkeeping whose effect
+  // nothing reads before the commit. Its failure, reported by this call or by Commit(), leaves
+  // nothing of the transaction committed.
+  // The SQL must not use dollar quoting. Default: Exec now.
+  virtual Status ExecAtCommit(const std::string& sql, const std::vector<Value>& params = {}) {
+    return Exec(sql, params);
+  }
   // A script of any number of statements, run in order; no parameters. A failure names the line
   // of the failing statement within the script and an excerpt of it.
   virtual Status ExecScript(const std::string& script) = 0;

@@ -206,7 +206,7 @@ Result<int64_t> Journal::StartRun(const RunPlan& plan, const RunMeta& meta, int6
   if (!next.ok()) return next.status();
   int64_t id = L(next->rows[0][0]);
   std::string sid = std::to_string(id);
-  ORCH_RETURN_IF_ERROR(t.Exec(
+  ORCH_RETURN_IF_ERROR(t.ExecAtCommit(
       "INSERT INTO orchestrate_runs (id, kind, app, environment, fingerprint, from_version, "
       "to_version, actor, host, pid, reason, command, status, started_at, step_count) VALUES ($1, "
       "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'running', $13, $14)",
@@ -216,13 +216,13 @@ Result<int64_t> Journal::StartRun(const RunPlan& plan, const RunMeta& meta, int6
        std::to_string(plan.steps.size())}));
   for (size_t i = 0; i < plan.steps.size(); ++i) {
     const Step& s = plan.steps[i];
-    ORCH_RETURN_IF_ERROR(t.Exec(
+    ORCH_RETURN_IF_ERROR(t.ExecAtCommit(
         "INSERT INTO orchestrate_steps (run_id, n, kind, release, ref, status, attempts, spec) "
         "VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6)",
         {sid, std::to_string(i + 1), StepKindName(s.kind), s.release, Opt(s.id), StepToJson(s)}));
   }
   if (supersedes > 0)
-    ORCH_RETURN_IF_ERROR(t.Exec(
+    ORCH_RETURN_IF_ERROR(t.ExecAtCommit(
         "UPDATE orchestrate_runs SET status = 'superseded', finished_at = $1, error = $2 WHERE "
         "id = $3",
         {now_(), "superseded by run " + sid, std::to_string(supersedes)}));
@@ -282,7 +282,7 @@ Status Journal::RecordEffectsAt(Transaction& txn, int64_t run_id, const Step& s,
   std::string run = std::to_string(run_id);
   switch (s.kind) {
     case StepKind::kApplyMigration:
-      return txn.Exec(
+      return txn.ExecAtCommit(
           "INSERT INTO orchestrate_migrations (id, release, seq, up_sql, up_sha256, down_sql, "
           "down_sha256, irreversible, transactional, applied_at, run_id) VALUES ($1, $2, (SELECT "
           "COALESCE(MAX(seq), 0) + 1 FROM orchestrate_migrations), $3, $4, $5, $6, $7, $8, $9, "
@@ -291,9 +291,9 @@ Status Journal::RecordEffectsAt(Transaction& txn, int64_t run_id, const Step& s,
            s.irreversible ? Value() : Value(s.down_sha256), s.irreversible ? "1" : "0",
            s.transactional ? "1" : "0", now, run});
     case StepKind::kRevertMigration:
-      return txn.Exec("DELETE FROM orchestrate_migrations WHERE id = $1", {s.id});
+      return txn.ExecAtCommit("DELETE FROM orchestrate_migrations WHERE id = $1", {s.id});
     case StepKind::kRunSeed:
-      return txn.Exec(
+      return txn.ExecAtCommit(
           "INSERT INTO orchestrate_seeds (id, release, seq, sql_sha256, has_undo, undo_sql, "
           "applied_at, run_id) VALUES ($1, $2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM "
           "orchestrate_seeds), $3, $4, $5, $6, $7)",
@@ -301,16 +301,17 @@ Status Journal::RecordEffectsAt(Transaction& txn, int64_t run_id, const Step& s,
            s.has_undo ? Value(s.down_sql) : Value(), now, run});
     case StepKind::kUndoSeed:
       // An undo: SQL wins over the ledger; its recorded rows are dropped with the seed.
-      ORCH_RETURN_IF_ERROR(txn.Exec("DELETE FROM orchestrate_ledger WHERE seed_id = $1", {s.id}));
-      return txn.Exec("DELETE FROM orchestrate_seeds WHERE id = $1", {s.id});
+      ORCH_RETURN_IF_ERROR(
+          txn.ExecAtCommit("DELETE FROM orchestrate_ledger WHERE seed_id = $1", {s.id}));
+      return txn.ExecAtCommit("DELETE FROM orchestrate_seeds WHERE id = $1", {s.id});
     case StepKind::kRecordRelease:
-      return txn.Exec(
+      return txn.ExecAtCommit(
           "INSERT INTO orchestrate_releases (version, seq, image, release_order, deployed_at, "
           "run_id) VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM orchestrate_releases), $2, "
           "$3, $4, $5)",
           {s.release, s.image_to, s.order, now, run});
     case StepKind::kForgetRelease:
-      return txn.Exec("DELETE FROM orchestrate_releases WHERE version = $1", {s.release});
+      return txn.ExecAtCommit("DELETE FROM orchestrate_releases WHERE version = $1", {s.release});
     case StepKind::kSwapImage:
       return Status::Ok();  // the deployer holds this state
   }
@@ -321,11 +322,11 @@ Status Journal::MarkStep(Transaction& txn, int64_t run_id, int n, const std::str
                          const std::string& error) {
   std::string now = now_();
   if (status == "started")
-    return txn.Exec(
+    return txn.ExecAtCommit(
         "UPDATE orchestrate_steps SET status = $1, attempts = attempts + 1, started_at = $2, "
         "error = NULL WHERE run_id = $3 AND n = $4",
         {status, now, std::to_string(run_id), std::to_string(n)});
-  return txn.Exec(
+  return txn.ExecAtCommit(
       "UPDATE orchestrate_steps SET status = $1, finished_at = $2, error = $3, started_at = "
       "COALESCE(started_at, $4), attempts = CASE WHEN status = 'started' THEN attempts ELSE "
       "attempts + 1 END WHERE run_id = $5 AND n = $6",

@@ -37,6 +37,9 @@ struct CheckOptions {
   // writes (and locks) the seeded rows for the length of the check: `orchestrate check` does it;
   // the gate in front of `rollback` does not (the rollback itself stops at such rows).
   bool simulate_ledger = false;
+  // Count the rows now in each table a down step destroys (a COUNT(*) each, shown in the
+  // warnings). `check` does; the gate of an unattended rollback (--yes) does not spend the time.
+  bool count_rows = true;
 };
 
 // Plans the rollback and judges it: NO-GO for drift, irreversible migrations, SQL that does not

@@ -107,7 +107,8 @@ TargetReport RunTarget(const Plan& plan, const std::string& url, const FleetRequ
     if (!*unfinished) {
       auto verdict = CheckRollback(
           plan, **db, fixed,
-          {to_version, request.allow_major, request.run.accept_data_loss, NowIso8601(), false});
+          {to_version, request.allow_major, request.run.accept_data_loss, NowIso8601(), false,
+           /*count_rows=*/false});
       if (!verdict.ok() && verdict.status().code() != Code::kNothingToDo &&
           verdict.status().code() != Code::kNeedsHuman)
         return fail(verdict.status());

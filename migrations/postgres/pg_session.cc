@@ -1,5 +1,7 @@
 #include "migrations/postgres/pg_session.h"
 
+#include <cctype>
+
 namespace orchestrate {
 namespace pg {
 namespace {
@@ -101,9 +103,18 @@ QueryResult ToQueryResult(const pqxx::result& result) {
   return out;
 }
 
-Status RunStatements(pqxx::transaction_base& tx, const std::vector<SqlStatement>& statements) {
+Status RunStatements(pqxx::transaction_base& tx, const std::vector<SqlStatement>& statements,
+                     const std::string& first_prefix) {
+  bool first = true;
   for (const SqlStatement& statement : statements) {
-    const Status status = Guard([&] { tx.exec(statement.text); });
+    const Status status = Guard([&] {
+      if (first && !first_prefix.empty()) {
+        tx.exec(first_prefix + statement.text);
+      } else {
+        tx.exec(statement.text);
+      }
+    });
+    first = false;
     if (!status.ok()) {
       return WithMessage(status, "line " + std::to_string(statement.line) + ": " +
                                      status.message() +
@@ -111,6 +122,42 @@ Status RunStatements(pqxx::transaction_base& tx, const std::vector<SqlStatement>
     }
   }
   return Status::Ok();
+}
+
+std::string InlineParams(pqxx::transaction_base& tx, const std::string& sql,
+                         const std::vector<Value>& params) {
+  std::string out;
+  out.reserve(sql.size() + 16 * params.size());
+  std::size_t i = 0;
+  auto copy_until = [&](char close) {  // copies through the closing quote (a doubled one stays in)
+    out += sql[i++];
+    while (i < sql.size()) {
+      out += sql[i];
+      if (sql[i++] == close) return;
+    }
+  };
+  while (i < sql.size()) {
+    const char c = sql[i];
+    if (c == '\'' || c == '"') {
+      copy_until(c);
+    } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+      copy_until('\n');
+    } else if (c == '$' && i + 1 < sql.size() &&
+               std::isdigit(static_cast<unsigned char>(sql[i + 1]))) {
+      std::size_t end = i + 1;
+      while (end < sql.size() && std::isdigit(static_cast<unsigned char>(sql[end]))) ++end;
+      const unsigned long n = std::stoul(sql.substr(i + 1, end - i - 1));
+      if (n == 0 || n > params.size())
+        throw pqxx::argument_error("parameter $" + std::to_string(n) + " is not given");
+      const Value& value = params[n - 1];
+      out += value ? tx.quote(*value) : std::string("NULL");
+      i = end;
+    } else {
+      out += c;
+      ++i;
+    }
+  }
+  return out;
 }
 
 std::string OneLine(const std::string& text) {

@@ -64,7 +64,16 @@ QueryResult ToQueryResult(const pqxx::result& result);
 
 // Runs the statements of a script one by one in `tx`, stopping at the first failure, which is
 // reported as "line N: ERROR: ... (SQLSTATE x)\n  statement: <its first 200 bytes>".
-Status RunStatements(pqxx::transaction_base& tx, const std::vector<SqlStatement>& statements);
+// `first_prefix` (e.g. "BEGIN; SET LOCAL ...; "), when given, is sent in the same message as the
+// first statement, saving a round trip; a failure in it is reported like one of that statement.
+Status RunStatements(pqxx::transaction_base& tx, const std::vector<SqlStatement>& statements,
+                     const std::string& first_prefix = "");
+
+// `sql` with its parameters $1, $2, ... written in as literals quoted by `tx` (NULL for nullopt),
+// for a statement sent as text. Quoted strings, quoted identifiers and -- comments are skipped;
+// dollar quoting is not understood. Throws pqxx::argument_error for a $N without a parameter.
+std::string InlineParams(pqxx::transaction_base& tx, const std::string& sql,
+                         const std::vector<Value>& params);
 
 // The same text on one line: runs of whitespace become one space, ends trimmed.
 std::string OneLine(const std::string& text);

@@ -61,42 +61,52 @@ Status CheckConnectionString(const std::string& url) {
 constexpr const char* kSessionBusy =
     "a transaction is open on this database connection: commit or destroy it first";
 
-// A pqxx::work on the main session. Once a statement fails, PostgreSQL has aborted the
-// transaction: every later call fails without reaching the server, and Commit reports that
-// nothing was committed.
+// A transaction on the main session, with BEGIN and COMMIT sent by this class over a
+// pqxx::nontransaction so that they can share round trips: BEGIN (and SET LOCAL of LimitWaits)
+// travels with the first statement of a script, and ExecAtCommit statements travel with COMMIT.
+// Once a statement fails, PostgreSQL has aborted the transaction: every later call fails without
+// reaching the server, and Commit reports that nothing was committed.
 class PgTransaction final : public Transaction {
  public:
   // Takes the session's single transaction slot. REQUIRES: !session->transaction_open.
-  PgTransaction(std::shared_ptr<pg::Session> session, std::unique_ptr<pqxx::work> work)
-      : session_(std::move(session)), work_(std::move(work)) {
+  PgTransaction(std::shared_ptr<pg::Session> session, std::unique_ptr<pqxx::nontransaction> tx)
+      : session_(std::move(session)), tx_(std::move(tx)) {
     session_->transaction_open = true;
   }
   ~PgTransaction() override { Finish(); }
 
   Status Exec(const std::string& sql, const std::vector<Value>& params) override {
-    ORCH_RETURN_IF_ERROR(CheckUsable());
-    return Track(pg::Guard([&] { pg::ExecParams(*work_, sql, params); }));
+    ORCH_RETURN_IF_ERROR(SendBegin());
+    return Track(pg::Guard([&] { pg::ExecParams(*tx_, sql, params); }));
   }
 
   Result<long> ExecCount(const std::string& sql, const std::vector<Value>& params) override {
-    ORCH_RETURN_IF_ERROR(CheckUsable());
+    ORCH_RETURN_IF_ERROR(SendBegin());
     long n = 0;
     ORCH_RETURN_IF_ERROR(Track(pg::Guard(
-        [&] { n = static_cast<long>(pg::ExecParams(*work_, sql, params).affected_rows()); })));
+        [&] { n = static_cast<long>(pg::ExecParams(*tx_, sql, params).affected_rows()); })));
     return n;
+  }
+
+  Status ExecAtCommit(const std::string& sql, const std::vector<Value>& params) override {
+    ORCH_RETURN_IF_ERROR(CheckUsable());
+    return Track(pg::Guard([&] { at_commit_ += pg::InlineParams(*tx_, sql, params) + ";\n"; }));
   }
 
   Status ExecScript(const std::string& script) override {
     ORCH_RETURN_IF_ERROR(CheckUsable());
     const std::vector<SqlStatement> statements = SplitPostgresScript(script);
     ORCH_RETURN_IF_ERROR(CheckNoTransactionControl(statements));
-    return Track(pg::RunStatements(*work_, statements));
+    if (statements.empty()) return Status::Ok();
+    const std::string prefix = begun_ ? "" : begin_ + ";\n";
+    begun_ = true;
+    return Track(pg::RunStatements(*tx_, statements, prefix));
   }
 
   Result<QueryResult> Query(const std::string& sql, const std::vector<Value>& params) override {
-    ORCH_RETURN_IF_ERROR(CheckUsable());
+    ORCH_RETURN_IF_ERROR(SendBegin());
     Result<QueryResult> result = pg::GuardResult<QueryResult>(
-        [&] { return pg::ToQueryResult(pg::ExecParams(*work_, sql, params)); });
+        [&] { return pg::ToQueryResult(pg::ExecParams(*tx_, sql, params)); });
     if (!result.ok()) return Track(result.status());
     return result;
   }
@@ -104,11 +114,18 @@ class PgTransaction final : public Transaction {
   Status LimitWaits(double lock_timeout_seconds, double statement_timeout_seconds) override {
     // SET LOCAL lasts until the end of this transaction only.
     auto ms = [](double s) { return std::to_string(static_cast<long>(s * 1000)) + "ms"; };
+    std::vector<std::string> sets;
     if (lock_timeout_seconds > 0)
-      ORCH_RETURN_IF_ERROR(Exec("SET LOCAL lock_timeout = '" + ms(lock_timeout_seconds) + "'", {}));
+      sets.push_back("SET LOCAL lock_timeout = '" + ms(lock_timeout_seconds) + "'");
     if (statement_timeout_seconds > 0)
-      ORCH_RETURN_IF_ERROR(
-          Exec("SET LOCAL statement_timeout = '" + ms(statement_timeout_seconds) + "'", {}));
+      sets.push_back("SET LOCAL statement_timeout = '" + ms(statement_timeout_seconds) + "'");
+    for (const std::string& set : sets) {
+      if (begun_) {
+        ORCH_RETURN_IF_ERROR(Exec(set, {}));
+      } else {
+        begin_ += "; " + set;  // sent with BEGIN
+      }
+    }
     return Status::Ok();
   }
 
@@ -118,7 +135,24 @@ class PgTransaction final : public Transaction {
       Finish();
       return usable.WithContext("not committed");
     }
-    Status committed = pg::Guard([&] { work_->commit(); });
+    if (!begun_ && at_commit_.empty()) {  // nothing was sent: nothing to commit
+      Finish();
+      return Status::Ok();
+    }
+    const std::string text = (begun_ ? "" : begin_ + ";\n") + at_commit_ + "COMMIT";
+    begun_ = true;
+    Status committed;
+    try {
+      tx_->exec(text);
+      committed_ = true;
+    } catch (const pqxx::broken_connection& e) {
+      committed = Status::NeedsHuman(
+          "the outcome of COMMIT is unknown (the connection was lost while committing); inspect "
+          "the database before retrying: " +
+          pg::OneLine(e.what()));
+    } catch (...) {
+      committed = pg::CurrentExceptionStatus();
+    }
     Finish();
     if (committed.ok() || committed.code() == Code::kNeedsHuman) return committed;
     return committed.WithContext("not committed");
@@ -126,9 +160,17 @@ class PgTransaction final : public Transaction {
 
  private:
   Status CheckUsable() const {
-    if (!work_) return Status::Failed("the transaction is already finished");
+    if (!tx_) return Status::Failed("the transaction is already finished");
     if (failed_) return Status::Failed("the transaction was aborted by an earlier error");
     return Status::Ok();
+  }
+
+  // Sends BEGIN (with any SET LOCAL) unless it has gone already.
+  Status SendBegin() {
+    ORCH_RETURN_IF_ERROR(CheckUsable());
+    if (begun_) return Status::Ok();
+    begun_ = true;
+    return Track(pg::Guard([&] { tx_->exec(begin_); }).WithContext("BEGIN"));
   }
 
   // kInvalid, before anything runs, when a statement would end the transaction early.
@@ -150,16 +192,26 @@ class PgTransaction final : public Transaction {
     return status;
   }
 
-  // Ends the pqxx transaction (rolling back unless committed; its destructor does not throw) and
-  // frees the session's slot. Idempotent.
+  // Rolls back unless committed (never throws; a lost connection has rolled back already and is
+  // not reopened here) and frees the session's slot. Idempotent.
   void Finish() {
-    if (!work_) return;
-    work_.reset();
+    if (!tx_) return;
+    if (begun_ && !committed_ && session_->conn.is_open()) {
+      try {
+        tx_->exec("ROLLBACK");
+      } catch (...) {  // NOLINT(bugprone-empty-catch): nothing more can be done
+      }
+    }
+    tx_.reset();
     session_->transaction_open = false;
   }
 
   std::shared_ptr<pg::Session> session_;
-  std::unique_ptr<pqxx::work> work_;  // null once finished
+  std::unique_ptr<pqxx::nontransaction> tx_;  // null once finished
+  std::string begin_ = "BEGIN";               // what starts the transaction on the server
+  std::string at_commit_;                     // ExecAtCommit statements, each ending in ";\n"
+  bool begun_ = false;                        // begin_ has been sent
+  bool committed_ = false;
   bool failed_ = false;
 };
 
@@ -175,10 +227,12 @@ class PgDatabase final : public Database {
 
   Result<std::unique_ptr<Transaction>> Begin() override {
     ORCH_RETURN_IF_ERROR(CheckIdle());
-    std::unique_ptr<pqxx::work> work;
-    const Status begun = pg::Guard([&] { work = std::make_unique<pqxx::work>(session_->conn); });
+    // BEGIN itself goes with the first statement (PgTransaction).
+    std::unique_ptr<pqxx::nontransaction> tx;
+    const Status begun =
+        pg::Guard([&] { tx = std::make_unique<pqxx::nontransaction>(session_->conn); });
     if (!begun.ok()) return begun.WithContext("BEGIN");
-    return std::unique_ptr<Transaction>(std::make_unique<PgTransaction>(session_, std::move(work)));
+    return std::unique_ptr<Transaction>(std::make_unique<PgTransaction>(session_, std::move(tx)));
   }
 
   Status ExecScriptNoTransaction(const std::string& script) override {

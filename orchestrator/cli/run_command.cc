@@ -62,8 +62,9 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
     auto unfinished = journal.UnfinishedRun();
     if (!unfinished.ok()) return Fail(unfinished.status());
     if (!*unfinished) {
-      auto verdict = CheckRollback(ctx->plan, *ctx->db, *ctx->deployer,
-                                   {o.target, o.allow_major, o.accept_data_loss, NowIso8601()});
+      CheckOptions gate{o.target, o.allow_major, o.accept_data_loss, NowIso8601()};
+      gate.count_rows = !g.yes && g.verbosity >= 0;  // row counts only for a person confirming
+      auto verdict = CheckRollback(ctx->plan, *ctx->db, *ctx->deployer, gate);
       if (!verdict.ok() && verdict.status().code() != Code::kNothingToDo &&
           verdict.status().code() != Code::kNeedsHuman)
         return Fail(verdict.status());

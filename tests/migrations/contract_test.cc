@@ -350,6 +350,89 @@ TEST_P(DatabaseContract, CommitMakesChangesVisibleAndASecondCommitFails) {
   EXPECT_EQ(Count(*other, "t"), 1);
 }
 
+TEST_P(DatabaseContract, ExecAtCommitRunsWithTheCommitAndItsFailureCommitsNothing) {
+  Run(*db_, "CREATE TABLE t (id INTEGER, note TEXT)");
+  {
+    // Deferred statements run at Commit, in order, with parameters of any content.
+    auto txn = db_->Begin();
+    ASSERT_OK(txn);
+    ASSERT_OK((*txn)->LimitWaits(5, 20));
+    ASSERT_OK((*txn)->ExecScript("INSERT INTO t VALUES (1, 'script')"));
+    ASSERT_OK((*txn)->ExecAtCommit("INSERT INTO t (id, note) VALUES ($1, $2)",
+                                   {"2", "it's \\ a \"$1\" -- not a comment"}));
+    ASSERT_OK(
+        (*txn)->ExecAtCommit("INSERT INTO t (note, id) VALUES ($2, $1)", {"3", std::nullopt}));
+    ASSERT_OK((*txn)->ExecAtCommit("UPDATE t SET note = note || '!' WHERE id = $1", {"2"}));
+    ASSERT_OK((*txn)->Commit());
+  }
+  EXPECT_EQ(
+      Rows(*db_, "SELECT id, note FROM t ORDER BY id"),
+      (std::vector<Row>{
+          {"1", "script"}, {"2", "it's \\ a \"$1\" -- not a comment!"}, {"3", std::nullopt}}));
+  {
+    // A deferred statement that fails: Commit fails and nothing of the transaction stays.
+    auto txn = db_->Begin();
+    ASSERT_OK(txn);
+    ASSERT_OK((*txn)->Exec("INSERT INTO t VALUES ($1, $2)", {"4", "four"}));
+    // SQLite runs it at once and fails there; PostgreSQL fails the Commit.
+    Status deferred = (*txn)->ExecAtCommit("INSERT INTO no_such_table VALUES ($1)", {"1"});
+    Status committed = (*txn)->Commit();
+    EXPECT_FALSE(committed.ok());
+    const Status& failure = deferred.ok() ? committed : deferred;
+    EXPECT_EQ(failure.code(), Code::kFailed) << failure.message();
+    EXPECT_TRUE(Contains(failure.message(), "no_such_table")) << failure.message();
+  }
+  EXPECT_EQ(Count(*db_, "t"), 3);
+  {
+    // Only deferred statements, without anything before them: they commit all the same.
+    auto txn = db_->Begin();
+    ASSERT_OK(txn);
+    ASSERT_OK((*txn)->ExecAtCommit("DELETE FROM t WHERE id = $1", {"3"}));
+    ASSERT_OK((*txn)->Commit());
+  }
+  EXPECT_EQ(Count(*db_, "t"), 2);
+  {
+    // Dropped without Commit: deferred statements never run.
+    auto txn = db_->Begin();
+    ASSERT_OK(txn);
+    ASSERT_OK((*txn)->ExecAtCommit("DELETE FROM t"));
+  }
+  EXPECT_EQ(Count(*db_, "t"), 2);
+  Run(*db_, "INSERT INTO t VALUES (5, 'usable')");  // the connection is usable again
+  EXPECT_EQ(Count(*db_, "t"), 3);
+}
+
+TEST_P(DatabaseContract, LimitWaitsAppliesFromTheFirstStatementOfAScript) {
+  {
+    auto txn = db_->Begin();
+    ASSERT_OK(txn);
+    ASSERT_OK((*txn)->LimitWaits(1.5, 0.25));
+    ASSERT_OK((*txn)->ExecScript("CREATE TABLE t (id INTEGER); INSERT INTO t VALUES (1);"));
+    ASSERT_OK((*txn)->Commit());
+  }
+  EXPECT_EQ(Count(*db_, "t"), 1);
+  if (!IsPostgres()) return;  // SQLite: no statement timeout to observe
+  {
+    // BEGIN and the SET LOCALs travel with the first statement and hold for it.
+    auto txn = db_->Begin();
+    ASSERT_OK(txn);
+    ASSERT_OK((*txn)->LimitWaits(1.5, 0.25));
+    Status slept = (*txn)->ExecScript("SELECT pg_sleep(1); INSERT INTO t VALUES (2);");
+    EXPECT_FALSE(slept.ok());
+    EXPECT_TRUE(Contains(slept.message(), "statement timeout")) << slept.message();
+    EXPECT_FALSE((*txn)->Commit().ok());
+  }
+  EXPECT_EQ(Count(*db_, "t"), 1);
+  auto txn = db_->Begin();
+  ASSERT_OK(txn);
+  ASSERT_OK((*txn)->LimitWaits(1.5, 0));
+  auto shown =
+      (*txn)->Query("SELECT current_setting('lock_timeout'), current_setting('statement_timeout')");
+  ASSERT_OK(shown);
+  // The earlier transaction's statement_timeout ended with it.
+  EXPECT_EQ(shown->rows, (std::vector<Row>{{"1500ms", "0"}}));
+}
+
 TEST_P(DatabaseContract, ExecScriptNoTransactionAppliesEachStatementOnItsOwn) {
   Run(*db_, "CREATE TABLE t (id INTEGER, name TEXT)");
   const std::string index = IsPostgres()
