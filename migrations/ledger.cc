@@ -875,20 +875,23 @@ Result<LedgerBatch> LedgerReversal::Next(Database& db, Transaction& txn) {
   if (c.op == "update") done = ReverseUpdate(db, txn, c, seed_id, on_modified);
   if (c.op == "delete") done = ReverseDelete(db, txn, c, seed_id, on_modified);
   if (!done.ok()) return done.status();
+  auto bookkeeping = [&](const std::string& sql, const std::vector<Value>& params) {
+    return commits_each_batch ? txn.ExecAtCommit(sql, params) : txn.Exec(sql, params);
+  };
   if (c.op != "insert" && IsPostgres(db)) {
     // Rows given back their old values now carry this transaction's xmin; older seeds' chunks
     // must still see them as unchanged.
-    ORCH_RETURN_IF_ERROR(txn.Exec(
+    ORCH_RETURN_IF_ERROR(bookkeeping(
         "INSERT INTO orchestrate_ledger_restores (table_name, xid) VALUES ($1, txid_current())",
         {c.table}));
   }
   if (slice)
-    ORCH_RETURN_IF_ERROR(txn.Exec(
+    ORCH_RETURN_IF_ERROR(bookkeeping(
         "UPDATE orchestrate_ledger SET key_max = $1, row_count = row_count - $2 WHERE id = $3",
         {std::to_string(c.key_min - 1), std::to_string(c.rows), std::to_string(c.id)}));
   else
     ORCH_RETURN_IF_ERROR(
-        txn.Exec("DELETE FROM orchestrate_ledger WHERE id = $1", {std::to_string(c.id)}));
+        bookkeeping("DELETE FROM orchestrate_ledger WHERE id = $1", {std::to_string(c.id)}));
   LedgerBatch out = *done;
   out.chunk_id = c.id;
   out.table = c.table;
@@ -896,9 +899,11 @@ Result<LedgerBatch> LedgerReversal::Next(Database& db, Transaction& txn) {
   out.chunks_left = ToLong(rows->rows[0][9]) - (slice ? 0 : 1);
   out.rows_left = ToLong(rows->rows[0][10]) - c.rows;
   if (out.chunks_left == 0) {
-    auto any = CountQuery(txn, "SELECT count(*) FROM orchestrate_ledger");
+    // Whether any other seed has a ledger left (this chunk's row may not be deleted yet).
+    auto any = CountQuery(
+        txn, "SELECT count(*) FROM orchestrate_ledger WHERE id <> " + std::to_string(c.id));
     if (!any.ok()) return any.status();
-    if (*any == 0) ORCH_RETURN_IF_ERROR(txn.Exec("DELETE FROM orchestrate_ledger_restores"));
+    if (*any == 0) ORCH_RETURN_IF_ERROR(bookkeeping("DELETE FROM orchestrate_ledger_restores", {}));
   }
   return out;
 }

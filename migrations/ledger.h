@@ -91,6 +91,11 @@ class LedgerReversal {
                        const std::string& what)>
       before_destroy;
 
+  // Each call's transaction commits right after it (the rollback's batches): the ledger's own
+  // bookkeeping then goes with the COMMIT (Transaction::ExecAtCommit). False when several calls
+  // share one transaction (a simulation), where each must see the ledger the previous one left.
+  bool commits_each_batch = false;
+
  private:
   struct Cache;
   std::string seed_id_, on_modified_;

@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <cctype>
 #include <regex>
 #include <utility>
 #include <vector>
@@ -76,16 +77,14 @@ class PgTransaction final : public Transaction {
   ~PgTransaction() override { Finish(); }
 
   Status Exec(const std::string& sql, const std::vector<Value>& params) override {
-    ORCH_RETURN_IF_ERROR(SendBegin());
-    return Track(pg::Guard([&] { pg::ExecParams(*tx_, sql, params); }));
+    pqxx::result ignored;
+    return Run(sql, params, &ignored);
   }
 
   Result<long> ExecCount(const std::string& sql, const std::vector<Value>& params) override {
-    ORCH_RETURN_IF_ERROR(SendBegin());
-    long n = 0;
-    ORCH_RETURN_IF_ERROR(Track(pg::Guard(
-        [&] { n = static_cast<long>(pg::ExecParams(*tx_, sql, params).affected_rows()); })));
-    return n;
+    pqxx::result result;
+    ORCH_RETURN_IF_ERROR(Run(sql, params, &result));
+    return static_cast<long>(result.affected_rows());
   }
 
   Status ExecAtCommit(const std::string& sql, const std::vector<Value>& params) override {
@@ -104,11 +103,9 @@ class PgTransaction final : public Transaction {
   }
 
   Result<QueryResult> Query(const std::string& sql, const std::vector<Value>& params) override {
-    ORCH_RETURN_IF_ERROR(SendBegin());
-    Result<QueryResult> result = pg::GuardResult<QueryResult>(
-        [&] { return pg::ToQueryResult(pg::ExecParams(*tx_, sql, params)); });
-    if (!result.ok()) return Track(result.status());
-    return result;
+    pqxx::result result;
+    ORCH_RETURN_IF_ERROR(Run(sql, params, &result));
+    return pg::GuardResult<QueryResult>([&] { return pg::ToQueryResult(result); });
   }
 
   Status LimitWaits(double lock_timeout_seconds, double statement_timeout_seconds) override {
@@ -163,6 +160,30 @@ class PgTransaction final : public Transaction {
     if (!tx_) return Status::Failed("the transaction is already finished");
     if (failed_) return Status::Failed("the transaction was aborted by an earlier error");
     return Status::Ok();
+  }
+
+  // Runs one statement. The first of the transaction carries BEGIN (and the SET LOCALs) in the
+  // same message, its parameters written in as literals, unless it uses dollar quoting; the
+  // others go through the extended protocol with their parameters apart.
+  Status Run(const std::string& sql, const std::vector<Value>& params, pqxx::result* result) {
+    ORCH_RETURN_IF_ERROR(CheckUsable());
+    if (!begun_ && !UsesDollarQuoting(sql)) {
+      begun_ = true;
+      return Track(pg::Guard(
+          [&] { *result = tx_->exec(begin_ + ";\n" + pg::InlineParams(*tx_, sql, params)); }));
+    }
+    ORCH_RETURN_IF_ERROR(SendBegin());
+    return Track(pg::Guard([&] { *result = pg::ExecParams(*tx_, sql, params); }));
+  }
+
+  // Whether some '$' in `sql` is not a parameter ($1, $2, ...): $$ or $tag$ quoting (or a '$'
+  // inside a string, which is harmless to treat the same way).
+  static bool UsesDollarQuoting(const std::string& sql) {
+    for (std::size_t at = sql.find('$'); at != std::string::npos; at = sql.find('$', at + 1)) {
+      if (at + 1 >= sql.size() || !std::isdigit(static_cast<unsigned char>(sql[at + 1])))
+        return true;
+    }
+    return false;
   }
 
   // Sends BEGIN (with any SET LOCAL) unless it has gone already.
