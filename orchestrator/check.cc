@@ -46,7 +46,8 @@ double DaysBetween(const std::string& a, const std::string& b) {
 // alone (created by hand, or by a release still deployed): PostgreSQL refuses the DROP TABLE,
 // SQLite leaves references to nothing. Tables the rollback's SQL mentions at all are assumed to be
 // handled by it (their key dropped or changed first); a DROP ... CASCADE drops the keys itself.
-Status CheckForeignKeysIntoDroppedTables(Database& db, const RunPlan& run, Dialect dialect,
+Status CheckForeignKeysIntoDroppedTables(Database& db, const RunPlan& run,
+                                         const std::vector<ScriptAnalysis>& analyses,
                                          const std::function<void(std::string)>& nogo) {
   auto norm = [](std::string name) {
     std::string out;
@@ -60,7 +61,7 @@ Status CheckForeignKeysIntoDroppedTables(Database& db, const RunPlan& run, Diale
   for (size_t i = 0; i < run.steps.size(); ++i) {
     const Step& s = run.steps[i];
     if (s.sql.empty()) continue;
-    for (const auto& st : AnalyzeScript(dialect, s.sql).statements) {
+    for (const auto& st : analyses[i].statements) {
       for (const auto& t : st.tables) mentioned.insert(norm(t));
       bool cascade = st.text.find("CASCADE") != std::string::npos ||
                      st.text.find("cascade") != std::string::npos;
@@ -226,7 +227,10 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
   simulation.reset();  // rolled back; the counts below read the database as it is
 
   Dialect dialect = db.Dialect() == "sqlite" ? Dialect::kSqlite : Dialect::kPostgres;
-  ORCH_RETURN_IF_ERROR(CheckForeignKeysIntoDroppedTables(db, *run, dialect, nogo));
+  std::vector<ScriptAnalysis> analyses(run->steps.size());  // each step's SQL, analysed once
+  for (size_t i = 0; i < run->steps.size(); ++i)
+    if (!run->steps[i].sql.empty()) analyses[i] = AnalyzeScript(dialect, run->steps[i].sql);
+  ORCH_RETURN_IF_ERROR(CheckForeignKeysIntoDroppedTables(db, *run, analyses, nogo));
   for (size_t i = 0; i < run->steps.size(); ++i) {
     const Step& s = run->steps[i];
     std::string where = "step " + std::to_string(i + 1) + " [" + s.release + "] ";
@@ -237,8 +241,7 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
            " runs outside a transaction: if interrupted, a human "
            "decides with `orchestrate force`");
     if (s.sql.empty()) continue;
-    ScriptAnalysis a = AnalyzeScript(dialect, s.sql);
-    for (const auto& st : a.statements) {
+    for (const auto& st : analyses[i].statements) {
       if (!st.destroys_data) continue;
       long rows = st.tables.empty() || !options.count_rows
                       ? -1

@@ -262,7 +262,8 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
     if (!computed.ok()) return computed.status();
     ORCH_RETURN_IF_ERROR(StartNew(request, std::move(computed).value(), &outcome));
   }
-  ORCH_RETURN_IF_ERROR(Execute(request, outcome.run_id, outcome.plan, &outcome.steps_run));
+  ORCH_RETURN_IF_ERROR(
+      Execute(request, outcome.run_id, outcome.plan, !outcome.resumed, &outcome.steps_run));
   if (plan_.policy.history_days > 0) {
     // policy history_days. The run is done whatever happens here: a failure is only a warning.
     std::string cutoff = DaysBefore(now_(), plan_.policy.history_days);
@@ -331,8 +332,15 @@ Status Executor::Interrupted(int64_t run_id, const RunPlan& plan, int n, int tot
 }
 
 Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPlan& plan,
-                         int* steps_run) {
-  auto records = journal_.LoadSteps(run_id);
+                         bool just_started, int* steps_run) {
+  // A run just started has exactly the plan's steps, all pending: no need to read them back.
+  Result<std::vector<StepRecord>> records = std::vector<StepRecord>();
+  if (just_started) {
+    for (size_t i = 0; i < plan.steps.size(); ++i)
+      records->push_back({static_cast<int>(i + 1), plan.steps[i], "pending", 0, "", "", ""});
+  } else {
+    records = journal_.LoadSteps(run_id);
+  }
   if (!records.ok()) return records.status();
   int total = static_cast<int>(records->size());
   for (const StepRecord& rec : *records) {

@@ -115,7 +115,9 @@ class Executor {
                   int64_t supersedes = 0);
   // An image swap interrupted after it took effect is marked done (the deployer reports it).
   Status VerifyInterruptedSwaps(int64_t run_id, std::vector<StepRecord>* steps);
-  Status Execute(const RunRequest& request, int64_t run_id, const RunPlan& plan, int* steps_run);
+  // Runs the steps of run `run_id` not done yet (`just_started`: `plan` is all of them, pending).
+  Status Execute(const RunRequest& request, int64_t run_id, const RunPlan& plan, bool just_started,
+                 int* steps_run);
   Status ExecuteStep(const RunRequest& request, int64_t run_id, int n, int total,
                      const StepRecord& rec);
   // One attempt of a transactional step: its SQL, state-table effects and done mark, committed
