@@ -1,6 +1,10 @@
 // `orchestrate validate PLAN`: manifests, files and environments checked without touching any
 // database.
+#include <cctype>
 #include <iostream>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "migrations/analysis/analysis.h"
 #include "orchestrator/cli/context.h"
@@ -39,6 +43,79 @@ std::vector<std::string> AnalyzeFiles(const Plan& plan, Dialect dialect) {
   return out;
 }
 
+// A table name as the database would resolve it, for comparing names written differently:
+// quotes removed, lower case, without the default schema.
+std::string TableKey(const std::string& name) {
+  std::string out;
+  for (char c : name)
+    if (c != '"' && c != '`' && c != '[' && c != ']')
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* schema : {"public.", "main."})
+    if (out.rfind(schema, 0) == 0) out = out.substr(std::char_traits<char>::length(schema));
+  return out;
+}
+
+bool ContainsWords(const std::string& text, const std::string& upper_words) {
+  std::string upper;
+  for (char c : text) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::string collapsed;  // runs of whitespace as one space, so "PRIMARY\n  KEY" matches
+  for (char c : upper) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      if (!collapsed.empty() && collapsed.back() != ' ') collapsed += ' ';
+    } else {
+      collapsed += c;
+    }
+  }
+  return collapsed.find(upper_words) != std::string::npos;
+}
+
+// Seeds that write to a table the plan's own migrations create without a primary key and that
+// declare no key: columns for it (the ledger could not find its rows again). Tables the plan does
+// not create are checked against the database when the seed runs.
+std::vector<std::string> SeedKeyProblems(const Plan& plan, Dialect dialect) {
+  struct Created {
+    bool has_primary_key = false;
+    std::string where;  // "migration ID (file:line)"
+  };
+  std::map<std::string, Created> tables;  // as of the release being walked
+  std::vector<std::string> out;
+  for (const auto& rel : plan.releases) {
+    for (const auto& m : rel.migrations) {
+      if (!m.up.present) continue;
+      for (const auto& st : AnalyzeScript(dialect, m.up.text).statements) {
+        if (st.tables.empty()) continue;
+        const std::string table = TableKey(st.tables.front());
+        if (st.kind == "CREATE TABLE") {
+          if (ContainsWords(st.text, "(LIKE ") || ContainsWords(st.text, " INHERITS")) {
+            tables.erase(table);  // its key comes from elsewhere: left to the database check
+            continue;
+          }
+          tables[table] = {
+              ContainsWords(st.text, "PRIMARY KEY"),
+              "migration " + m.id + " (" + m.up.path + ":" + std::to_string(st.line) + ")"};
+        } else if (st.kind == "ALTER TABLE" && ContainsWords(st.text, "PRIMARY KEY")) {
+          auto it = tables.find(table);
+          if (it != tables.end()) it->second.has_primary_key = true;
+        } else if (st.kind == "DROP TABLE") {
+          for (const auto& t : st.tables) tables.erase(TableKey(t));
+        }
+      }
+    }
+    for (const auto& seed : rel.seeds) {
+      for (const auto& name : seed.tables) {
+        auto it = tables.find(TableKey(name));
+        if (it == tables.end() || it->second.has_primary_key || seed.keys.count(name)) continue;
+        out.push_back(seed.pos.str() + ": seed " + seed.id + " writes to table " + name +
+                      ", which has no primary key (created by " + it->second.where +
+                      "), so the ledger could not find its rows again: declare the columns that "
+                      "identify a row, tables: [{name: " +
+                      name + ", key: [column, ...]}]");
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 int CmdValidate(const GlobalOptions& g) {
@@ -49,6 +126,7 @@ int CmdValidate(const GlobalOptions& g) {
   Dialect dialect =
       ctx->env.database.rfind("sqlite:", 0) == 0 ? Dialect::kSqlite : Dialect::kPostgres;
   for (auto& problem : AnalyzeFiles(plan, dialect)) missing.push_back(std::move(problem));
+  for (auto& problem : SeedKeyProblems(plan, dialect)) missing.push_back(std::move(problem));
   // Building a deployer runs nothing, but checks what the parser cannot (command placeholders).
   for (const auto& [name, env] : plan.environments) {
     auto deployer = MakeDeployer(env.deployer, &plan.releases);

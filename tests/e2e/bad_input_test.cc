@@ -75,6 +75,12 @@ const std::string kEnvLocal =
 
 std::string Plan(const std::string& rest) { return "app: shop\nreleases: releases/\n" + rest; }
 
+// loyalty_tiers (seeded in 1.3.0) as a table without a primary key.
+const std::string kTiersWithoutKey =
+    "-- no primary key\nCREATE TABLE loyalty_tiers (code VARCHAR(20) NOT NULL, name "
+    "VARCHAR(100) NOT NULL,\n  min_points INTEGER NOT NULL, discount_pct NUMERIC(5,2) NOT NULL "
+    "DEFAULT 0);\n";
+
 const std::string kRelease120Head = "version: 1.2.0\nimage: registry.example.com/shop:1.2.0\n";
 
 std::vector<BadInput> Cases() {
@@ -299,6 +305,14 @@ std::vector<BadInput> Cases() {
        {"rollback", "--to", "1.0.0", "--reason", "bad", "--yes", "--lock-timeout", "soonish"},
        64,
        {"--lock-timeout soonish"}},
+      {"seed: table created without a primary key and no key: columns",
+       {{"sql/0013_create_loyalty_tiers.up.sql", kTiersWithoutKey}},
+       {"validate"},
+       2,
+       {"shop/releases/1.3.0.yaml:", "seed loyalty_tiers writes to table loyalty_tiers",
+        "has no primary key",
+        "migration 0013_create_loyalty_tiers (" /* the creating file and line follow */,
+        "0013_create_loyalty_tiers.up.sql:2)", "key: [column, ...]"}},
       {"flag: --output xml",
        {},
        {"deploy", "--yes", "--output", "xml"},
@@ -360,6 +374,27 @@ TEST_F(BadInputTest, EachFailsWithItsExitCodeAndPositionAndTouchesNothing) {
   EXPECT_TRUE(st["unfinished_run"].is_null()) << st.dump();
   auto d = Run({"deploy", "--yes", "-q"});
   EXPECT_EQ(d.exit_code, 0) << d.err;
+}
+
+// The same table without a primary key passes validation once the seed declares key: columns,
+// and a primary key added by a later ALTER TABLE counts as one.
+TEST_F(BadInputTest, ATableWithoutPrimaryKeyIsValidWithKeyColumnsOrAPrimaryKeyAddedLater) {
+  WriteFileOrDie(dir_ / "shop/sql/0013_create_loyalty_tiers.up.sql", kTiersWithoutKey);
+  std::string release = ReadFileOrDie(dir_ / "shop/releases/1.3.0.yaml");
+  const std::string seed = "tables: [loyalty_tiers]";
+  ASSERT_NE(release.find(seed), std::string::npos);
+  WriteFileOrDie(dir_ / "shop/releases/1.3.0.yaml",
+                 release.substr(0, release.find(seed)) +
+                     "tables: [{name: loyalty_tiers, key: [code]}]" +
+                     release.substr(release.find(seed) + seed.size()));
+  auto keyed = Run({"validate"});
+  EXPECT_EQ(keyed.exit_code, 0) << keyed.err;
+
+  RestoreShop();
+  WriteFileOrDie(dir_ / "shop/sql/0013_create_loyalty_tiers.up.sql",
+                 kTiersWithoutKey + "ALTER TABLE loyalty_tiers ADD PRIMARY KEY (code);\n");
+  auto altered = Run({"validate"});
+  EXPECT_EQ(altered.exit_code, 0) << altered.err;
 }
 
 // A syntax error in a PostgreSQL migration is found by the parser before the first step runs: the
