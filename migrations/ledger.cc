@@ -807,6 +807,12 @@ Status EndLedgerCapture(Database& db, Transaction& txn, const LedgerCapture& cap
 
 struct LedgerReversal::Cache {
   std::map<std::string, bool> referenced;  // per table: whether any foreign key references it
+  // After a slice of a range chunk: the chunk as its ledger row is once that batch commits.
+  struct Slice {
+    Chunk rest;
+    int64_t chunks_left = 0, rows_left = 0;
+  };
+  std::optional<Slice> next_slice;
 };
 
 LedgerReversal::LedgerReversal(std::string seed_id, std::string on_modified, int batch_rows)
@@ -816,7 +822,49 @@ LedgerReversal::LedgerReversal(std::string seed_id, std::string on_modified, int
       cache_(std::make_unique<Cache>()) {}
 LedgerReversal::~LedgerReversal() = default;
 
+Result<std::optional<LedgerBatch>> LedgerReversal::NextSlice(Database& db, Transaction& txn) {
+  carried_rows_ = 0;
+  std::optional<Cache::Slice> prev = std::move(cache_->next_slice);
+  cache_->next_slice.reset();
+  if (!prev || !commits_each_batch || on_modified_ == "revert" || !IsPostgres(db) ||
+      prev->rest.rows <= batch_rows_ || cache_->referenced[prev->rest.table])
+    return std::optional<LedgerBatch>();
+  Chunk c = prev->rest;
+  const int64_t ledger_max = c.key_max;
+  c.key_min = c.key_max - batch_rows_ + 1;
+  c.rows = batch_rows_;
+  // The DELETE checks that the ledger row is as the previous batch left it (that batch may not
+  // have committed): when not, nothing is deleted and Next() reads the ledger.
+  auto deleted = txn.ExecCount(
+      InsertReversalSql(db, c, on_modified_) +
+      " AND EXISTS (SELECT 1 FROM orchestrate_ledger WHERE id = " + std::to_string(c.id) +
+      " AND key_max = " + std::to_string(ledger_max) + ")");
+  if (!deleted.ok()) return deleted.status();
+  if (*deleted != c.rows) {  // changed rows, rows gone, or another ledger: Next() looks closer
+    carried_rows_ = *deleted;
+    return std::optional<LedgerBatch>();
+  }
+  ORCH_RETURN_IF_ERROR(txn.ExecAtCommit(
+      "UPDATE orchestrate_ledger SET key_max = $1, row_count = row_count - $2 WHERE id = $3",
+      {std::to_string(c.key_min - 1), std::to_string(c.rows), std::to_string(c.id)}));
+  LedgerBatch out;
+  out.rows = c.rows;
+  out.chunk_id = c.id;
+  out.table = c.table;
+  out.op = c.op;
+  out.chunks_left = prev->chunks_left;
+  out.rows_left = prev->rows_left - c.rows;
+  prev->rest.key_max = c.key_min - 1;
+  prev->rest.rows -= c.rows;
+  prev->rows_left = out.rows_left;
+  cache_->next_slice = std::move(prev);
+  return std::optional<LedgerBatch>(out);
+}
+
 Result<LedgerBatch> LedgerReversal::Next(Database& db, Transaction& txn) {
+  auto fast = NextSlice(db, txn);
+  if (!fast.ok()) return fast.status();
+  if (*fast) return **fast;
   const std::string& seed_id = seed_id_;
   const std::string& on_modified = on_modified_;
   // The newest chunk, with the seed's chunk and row counts before this batch (one round trip).
@@ -893,11 +941,19 @@ Result<LedgerBatch> LedgerReversal::Next(Database& db, Transaction& txn) {
     ORCH_RETURN_IF_ERROR(
         bookkeeping("DELETE FROM orchestrate_ledger WHERE id = $1", {std::to_string(c.id)}));
   LedgerBatch out = *done;
+  out.rows += carried_rows_;
+  carried_rows_ = 0;
   out.chunk_id = c.id;
   out.table = c.table;
   out.op = c.op;
   out.chunks_left = ToLong(rows->rows[0][9]) - (slice ? 0 : 1);
   out.rows_left = ToLong(rows->rows[0][10]) - c.rows;
+  if (slice && c.op == "insert") {  // the next slice can skip reading the chunk (NextSlice)
+    Chunk rest = *chunk;
+    rest.key_max = c.key_min - 1;
+    rest.rows = chunk->rows - c.rows;
+    cache_->next_slice = Cache::Slice{rest, out.chunks_left, out.rows_left};
+  }
   if (out.chunks_left == 0) {
     // Whether any other seed has a ledger left (this chunk's row may not be deleted yet).
     auto any = CountQuery(

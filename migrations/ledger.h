@@ -23,6 +23,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -98,9 +99,14 @@ class LedgerReversal {
 
  private:
   struct Cache;
+  // The next slice of the range chunk the previous call sliced, without reading the chunk first
+  // (PostgreSQL, commits_each_batch): nullopt when that does not apply or must be looked at
+  // closer, which Next() then does in the same transaction.
+  Result<std::optional<LedgerBatch>> NextSlice(Database& db, Transaction& txn);
   std::string seed_id_, on_modified_;
   int batch_rows_;
   std::unique_ptr<Cache> cache_;
+  int64_t carried_rows_ = 0;  // rows NextSlice deleted before handing the batch to Next()
 };
 
 // The statements that reverse `seed_id`'s ledger as `orchestrate rollback` runs them when nothing

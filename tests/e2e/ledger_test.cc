@@ -322,6 +322,39 @@ TEST_P(LedgerTest, ARangeOfKeysIsReversedInSlicesAndResumes) {
   EXPECT_EQ(Status()["data_fingerprint"], before["data_fingerprint"]);
 }
 
+// A row changed after the deploy in a later slice of a range (the slices after the first skip
+// reading the ledger first on PostgreSQL): the rollback stops at that slice, listing the row,
+// with the slices before it done; with on_modified: keep it goes on and leaves only that row.
+TEST_P(LedgerTest, AChangedRowInALaterSliceOfARangeIsFoundAndKeptOnRequest) {
+  const std::string seed =
+      "INSERT INTO parent (id, name) SELECT 300 + x, 'r' FROM (SELECT 0 AS x UNION ALL "
+      "SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 "
+      "UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) d;\n";
+  WritePlan(seed, "[parent]", "batch_rows: 3");
+  Deploy("1.0.0");
+  auto before = Status();
+  Deploy("1.1.0");
+  Exec("UPDATE parent SET name = 'changed by the app' WHERE id = 302;");
+  auto r = Run({"rollback", "--to", "1.0.0", "--yes"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("1 row(s) of parent that it inserted were changed after the deploy"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("id=302"), std::string::npos) << r.err;
+  EXPECT_EQ(Count("SELECT count(*) FROM parent WHERE name = 'changed by the app'"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM parent WHERE id >= 300"),
+            GetParam() == "postgresql" ? 4 : 3);  // the batch holding 302 was rolled back
+
+  WritePlan(seed, "[parent]", "batch_rows: 3, on_modified: keep");
+  r = Run({"rollback", "--to", "1.0.0", "--yes"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Count("SELECT count(*) FROM parent WHERE id >= 300"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM parent WHERE id = 302"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM orchestrate_ledger"), 0);
+  Exec("DELETE FROM parent WHERE id = 302;");
+  EXPECT_EQ(Status()["data_fingerprint"], before["data_fingerprint"]);
+}
+
 TEST_P(LedgerTest, CheckSaysNoGoForChangedAndReferencedSeededRows) {
   WritePlan(kMixedSeed, "[parent, child, {name: tags, key: [label]}]");
   Deploy("1.1.0");
