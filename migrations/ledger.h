@@ -44,7 +44,7 @@ struct LedgerTableInfo {
 
 struct LedgerCapture {
   std::string seed_id, release;
-  int batch_rows = 5000;
+  int batch_rows = 10000;
   std::vector<LedgerTableInfo> tables;
   // PostgreSQL: this session's write counters per table before the seed ran (they can include
   // earlier transactions whose statistics were not flushed yet).

@@ -110,7 +110,7 @@ struct Policy {
   bool allow_major = false;  // a rollback across a major version is NO-GO without --allow-major
   int window_days = 0;       // 0: no limit
   std::string snapshot = "on-destroy";
-  int batch_rows = 5000;
+  int batch_rows = 10000;
   // A row the ledger recorded that was changed after the deploy: fail the rollback listing the
   // rows (default), keep the row as it is now, or revert it anyway.
   std::string on_modified = "fail";

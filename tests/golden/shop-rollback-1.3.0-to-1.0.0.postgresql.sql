@@ -26,7 +26,7 @@ INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '1') ON CONF
 
 -- step 1 of 20: [1.3.0] reverse seed loyalty_tiers (the rows its ledger recorded)
 --   transactional: yes (one transaction with its record)
---   ledger: the rows seed loyalty_tiers inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 5000 rows; rows changed since the deploy: on_modified fail
+--   ledger: the rows seed loyalty_tiers inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 10000 rows; rows changed since the deploy: on_modified fail
 -- ledger chunks (derived from the rows recorded at deploy):
 -- ledger chunk 38: 1 insert row(s) of loyalty_tiers; one transaction
 BEGIN;
@@ -168,7 +168,7 @@ COMMIT;
 
 -- step 14 of 20: [1.1.0] reverse seed order_statuses_refunded (the rows its ledger recorded)
 --   transactional: yes (one transaction with its record)
---   ledger: the rows seed order_statuses_refunded inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 5000 rows; rows changed since the deploy: on_modified fail
+--   ledger: the rows seed order_statuses_refunded inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 10000 rows; rows changed since the deploy: on_modified fail
 -- ledger chunks (derived from the rows recorded at deploy):
 -- ledger chunk 34: 1 insert row(s) of order_statuses; one transaction
 BEGIN;
@@ -183,7 +183,7 @@ COMMIT;
 
 -- step 15 of 20: [1.1.0] reverse seed shipping_methods (the rows its ledger recorded)
 --   transactional: yes (one transaction with its record)
---   ledger: the rows seed shipping_methods inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 5000 rows; rows changed since the deploy: on_modified fail
+--   ledger: the rows seed shipping_methods inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 10000 rows; rows changed since the deploy: on_modified fail
 -- ledger chunks (derived from the rows recorded at deploy):
 -- ledger chunk 33: 1 insert row(s) of shipping_methods; one transaction
 BEGIN;
@@ -208,7 +208,7 @@ COMMIT;
 
 -- step 16 of 20: [1.1.0] reverse seed countries (the rows its ledger recorded)
 --   transactional: yes (one transaction with its record)
---   ledger: the rows seed countries inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 5000 rows; rows changed since the deploy: on_modified fail
+--   ledger: the rows seed countries inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 10000 rows; rows changed since the deploy: on_modified fail
 -- ledger chunks (derived from the rows recorded at deploy):
 -- ledger chunk 30: 1 insert row(s) of countries; one transaction
 BEGIN;
