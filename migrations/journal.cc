@@ -1,7 +1,6 @@
 #include "migrations/journal.h"
 
 #include <algorithm>
-
 #include <chrono>
 #include <ctime>
 

@@ -80,7 +80,8 @@ class Journal {
 
   // Inside the step's own transaction: the state-table changes that the step implies (a migration
   // recorded or forgotten, a release recorded...). Run with the step's SQL and MarkStep(done) so
-  // all three commit together.
+  // all three commit together. Both go through Transaction::ExecAtCommit: nothing in the
+  // transaction may read what they write before it commits.
   Status RecordEffects(Transaction& txn, int64_t run_id, const Step& step);
   // The same statements with an explicit timestamp (the review script renders them).
   static Status RecordEffectsAt(Transaction& txn, int64_t run_id, const Step& step,

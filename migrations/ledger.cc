@@ -659,6 +659,11 @@ Result<Chunk> ChunkFromRow(const Row& r, const std::string& seed_id) {
 const char kChunkColumns[] =
     "id, table_name, op, key_columns, column_names, row_count, xid, key_min, key_max";
 
+// Shrinks a range chunk's ledger row by the slice reversed from its top: $1 the new key_max, $2
+// the slice's rows, $3 the chunk id.
+const char kShrinkRange[] =
+    "UPDATE orchestrate_ledger SET key_max = $1, row_count = row_count - $2 WHERE id = $3";
+
 Result<LedgerBatch> ReverseInsert(Database& db, Transaction& txn, const Chunk& c,
                                   const std::string& seed_id, const std::string& on_modified,
                                   bool referenced) {
@@ -845,8 +850,7 @@ Result<std::optional<LedgerBatch>> LedgerReversal::NextSlice(Database& db, Trans
     return std::optional<LedgerBatch>();
   }
   ORCH_RETURN_IF_ERROR(txn.ExecAtCommit(
-      "UPDATE orchestrate_ledger SET key_max = $1, row_count = row_count - $2 WHERE id = $3",
-      {std::to_string(c.key_min - 1), std::to_string(c.rows), std::to_string(c.id)}));
+      kShrinkRange, {std::to_string(c.key_min - 1), std::to_string(c.rows), std::to_string(c.id)}));
   LedgerBatch out;
   out.rows = c.rows;
   out.chunk_id = c.id;
@@ -934,9 +938,8 @@ Result<LedgerBatch> LedgerReversal::Next(Database& db, Transaction& txn) {
         {c.table}));
   }
   if (slice)
-    ORCH_RETURN_IF_ERROR(bookkeeping(
-        "UPDATE orchestrate_ledger SET key_max = $1, row_count = row_count - $2 WHERE id = $3",
-        {std::to_string(c.key_min - 1), std::to_string(c.rows), std::to_string(c.id)}));
+    ORCH_RETURN_IF_ERROR(bookkeeping(kShrinkRange, {std::to_string(c.key_min - 1),
+                                                    std::to_string(c.rows), std::to_string(c.id)}));
   else
     ORCH_RETURN_IF_ERROR(
         bookkeeping("DELETE FROM orchestrate_ledger WHERE id = $1", {std::to_string(c.id)}));
