@@ -51,6 +51,13 @@ class Transaction {
   virtual Status Commit() = 0;
 };
 
+// What Commit() says (kNeedsHuman) when the run lock was lost under a transaction (fencing, see
+// Database::TryLock).
+inline constexpr const char kRunLockLost[] =
+    "the run lock was lost (its database session ended, or `force --unlock` released it): this "
+    "process stopped before committing, and nothing of the transaction was committed; another run "
+    "may hold the lock now (status shows it)";
+
 // Who holds (or asks for) the run lock.
 struct LockHolder {
   std::string owner;  // user name
@@ -84,6 +91,12 @@ class Database {
   // Tries once to take the run lock for `me`. Returns true when taken (or already held by this
   // object); false with *holder filled in when someone else holds it. A lock left by a process of
   // this host that no longer exists is taken over.
+  // Fencing: while this object holds the lock, every transaction from Begin() proves at its commit,
+  // inside the transaction, that the lock is still this object's (PostgreSQL: its lock session
+  // still holds the advisory lock, and the lock row is share-locked so a new holder waits for the
+  // commit; SQLite: the lock row is still this holder's). A transaction that cannot prove it
+  // commits nothing and Commit() returns kNeedsHuman ("the run lock was lost"), so a run that lost
+  // its lock stops before its next commit and two processes never act on one run.
   virtual Result<bool> TryLock(const LockHolder& me, LockHolder* holder) = 0;
   // Releases the lock if this object holds it.
   virtual Status Unlock() = 0;

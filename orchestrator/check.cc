@@ -168,10 +168,17 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
     for (const auto& r : state->releases) {
       if (r.version != run->to_version) continue;
       double days = DaysBetween(r.deployed_at, options.now);
-      if (days > plan.policy.window_days)
-        nogo("the target " + r.version + " was deployed " + std::to_string(static_cast<int>(days)) +
-             " days ago, beyond policy.window_days (" + std::to_string(plan.policy.window_days) +
-             "): data written since may not fit it");
+      if (days <= plan.policy.window_days) continue;
+      std::string text =
+          "the target " + r.version + " was deployed " + std::to_string(static_cast<int>(days)) +
+          " days ago, beyond policy.window_days (" + std::to_string(plan.policy.window_days) +
+          "): data written since may not fit it";
+      if (options.allow_outside_window)
+        warn(text + "; allowed by --allow-outside-window");
+      else
+        nogo(text +
+             ". If the old release really runs on today's data, pass "
+             "--allow-outside-window (recorded with the run)");
     }
   }
 
@@ -182,17 +189,21 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
   // Seeds: what the ledger holds, and (when simulating) whether reversing it would stop at rows
   // changed since the deploy or referenced by rows of other tables. One transaction for all
   // seeds, in rollback order, never committed; after the first conflict the rest is not judged.
-  std::unique_ptr<Transaction> simulation;
-  bool simulation_stopped = false;
-  auto judge_seed = [&](const std::string& where, const Step& s) -> Status {
-    std::string seed = where + "seed " + s.id;
+  // The ledger counts are read first, each in a read of its own: the simulation below keeps one
+  // transaction open on the connection, and no other may start beside it.
+  std::vector<int64_t> ledger_rows(run->steps.size(), 0);
+  for (size_t i = 0; i < run->steps.size(); ++i) {
+    if (run->steps[i].kind != StepKind::kUndoSeed) continue;
     auto read = db.BeginRead();
     if (!read.ok()) return read.status();
-    auto counts = CountLedger(db, **read, s.id);
+    auto counts = CountLedger(db, **read, run->steps[i].id);
     if (!counts.ok()) return counts.status();
-    int64_t rows = 0;
-    for (const auto& c : *counts) rows += c.rows;
-    read->reset();
+    for (const auto& c : *counts) ledger_rows[i] += c.rows;
+  }
+  std::unique_ptr<Transaction> simulation;
+  bool simulation_stopped = false;
+  auto judge_seed = [&](const std::string& where, const Step& s, int64_t rows) -> Status {
+    std::string seed = where + "seed " + s.id;
     if (s.has_undo) return Status::Ok();
     if (rows == 0) {
       warn(seed +
@@ -222,7 +233,7 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
     const Step& s = run->steps[i];
     if (s.kind == StepKind::kUndoSeed)
       ORCH_RETURN_IF_ERROR(
-          judge_seed("step " + std::to_string(i + 1) + " [" + s.release + "] ", s));
+          judge_seed("step " + std::to_string(i + 1) + " [" + s.release + "] ", s, ledger_rows[i]));
   }
   simulation.reset();  // rolled back; the counts below read the database as it is
 

@@ -31,7 +31,9 @@ struct CheckOptions {
   std::string target;             // "" / "previous" or a version
   bool allow_major = false;       // --allow-major (the policy's allow_major also allows)
   bool accept_data_loss = false;  // --accept-data-loss: irreversible migrations are warnings
-  std::string now;                // ISO-8601 UTC, for the window; a seam for tests
+  // --allow-outside-window: a target older than policy.window_days is a warning, not NO-GO.
+  bool allow_outside_window = false;
+  std::string now;  // ISO-8601 UTC, for the window; a seam for tests
   // Reverse every seed's ledger inside a transaction that is rolled back, to find rows changed
   // since the deploy and rows other tables now reference exactly as the rollback would. It
   // writes (and locks) the seeded rows for the length of the check: `orchestrate check` does it;

@@ -73,6 +73,12 @@ std::string DaysBefore(const std::string& now, int days) {
   return buf;
 }
 
+// "" or a line telling what a printed command cannot repeat.
+std::string NoteOf(const Invocation& how) {
+  std::string note = how.Note();
+  return note.empty() ? "" : "\n(" + note + ")";
+}
+
 std::string StepLabel(int n, int total, const Step& s) {
   return "step " + std::to_string(n) + "/" + std::to_string(total) + " [" + s.release + "] " +
          DescribeStep(s);
@@ -134,13 +140,13 @@ Executor::Executor(const Plan& plan, Database& db, Deployer& deployer,
                    std::function<std::string()> now)
     : plan_(plan), db_(db), deployer_(deployer), now_(now), journal_(db, std::move(now)) {}
 
-std::string ResumeCommand(const std::string& kind, const std::string& plan_file,
-                          const std::string& to_version) {
-  return "orchestrate " + kind + " " + plan_file + " --to " + to_version;
+std::string ResumeCommand(const RunRecord& run, const std::string& plan_file) {
+  return ResumeCommandOf(run.command, plan_file, run.kind, run.environment, run.to_version,
+                         run.reason);
 }
 
 Status AcquireRunLock(Database& db, const LockHolder& me, double timeout_seconds,
-                      const std::function<bool()>& interrupted, const std::string& plan_file) {
+                      const std::function<bool()>& interrupted, const Invocation& how) {
   double capped = std::min(std::max(timeout_seconds, 0.0), 7 * 24 * 3600.0);
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::milliseconds(static_cast<long>(capped * 1000));
@@ -156,8 +162,8 @@ Status AcquireRunLock(Database& db, const LockHolder& me, double timeout_seconds
       return Status::NeedsHuman("the database " + db.DisplayUrl() + " is locked by " +
                                 holder.str() +
                                 "; wait for that run to end (or raise --lock-timeout). If that "
-                                "process is gone, release it with `orchestrate force " +
-                                plan_file + " --unlock`");
+                                "process is gone, release it with `" +
+                                how.Command("force", {"--unlock"}) + "`");
     if (!told) {
       spdlog::info("waiting up to {}s for the run lock held by {}", capped, holder.str());
       told = true;
@@ -169,7 +175,8 @@ Status AcquireRunLock(Database& db, const LockHolder& me, double timeout_seconds
 Status Executor::AcquireLock(const RunRequest& request) {
   LockHolder me{request.meta.actor, request.meta.host, request.meta.pid, request.meta.command,
                 now_()};
-  return AcquireRunLock(db_, me, request.lock_timeout_seconds, request.interrupted, plan_.file);
+  return AcquireRunLock(db_, me, request.lock_timeout_seconds, request.interrupted,
+                        InvocationOf(request));
 }
 
 Result<RunPlan> Executor::Compute(const RunRequest& request, Journal& journal) {
@@ -220,10 +227,11 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
           " (run " + std::to_string(run.id) + ", started " + run.started_at + " by " + run.actor +
           ", " + std::to_string(run.steps_done) + " of " + std::to_string(run.step_count) +
           " steps done" + (run.error.empty() ? "" : ", stopped on: " + run.error.substr(0, 200)) +
-          ") blocks this one.\nFinish it with `" +
-          ResumeCommand(run.kind, plan_.file, run.to_version) +
-          "`, inspect it with `orchestrate status " + plan_.file +
-          "`, or give it up with `orchestrate force " + plan_.file + " --abandon`");
+          ") blocks this one.\nFinish it with `" + ResumeCommand(run, plan_.file) + "` (or `" +
+          InvocationOf(request).Command("resume") + "`), inspect it with `" +
+          InvocationOf(request).Command("status") + "`, or give it up with `" +
+          InvocationOf(request).Command("force", {"--abandon"}) + "`" +
+          NoteOf(InvocationOf(request)));
     auto steps = journal_.LoadSteps(run.id);
     if (!steps.ok()) return steps.status();
     ORCH_RETURN_IF_ERROR(VerifyInterruptedSwaps(run.id, &*steps));
@@ -313,22 +321,41 @@ Status Executor::StartNew(const RunRequest& request, RunPlan plan, RunOutcome* o
     return Status::Declined("declined: nothing was changed");
   if (request.interrupted && request.interrupted())
     return Status::Cancelled("interrupted before the run started; nothing was changed");
-  auto id = journal_.StartRun(outcome->plan, request.meta, supersedes);
+  RunMeta meta = request.meta;
+  if (!request.invocation.plan_file.empty())
+    meta.command = request.invocation.RunCommand(DirectionName(outcome->plan.direction),
+                                                 outcome->plan.to_version);
+  auto id = journal_.StartRun(outcome->plan, meta, supersedes);
   if (!id.ok()) return id.status().WithContext("cannot record the run");
   outcome->run_id = *id;
   return Status::Ok();
 }
 
-Status Executor::Interrupted(int64_t run_id, const RunPlan& plan, int n, int total,
-                             const Step& step) {
+Invocation Executor::InvocationOf(const RunRequest& request) const {
+  if (!request.invocation.plan_file.empty()) return request.invocation;
+  return Invocation{plan_.file, request.meta.environment, "", {}};
+}
+
+std::string Executor::ForceStepHint(const RunRequest& request, int n) const {
+  const Invocation how = InvocationOf(request);
+  return "`" + how.Command("force", {"--step", std::to_string(n), "--mark", "done"}) +
+         "` (it took effect) or `" +
+         how.Command("force", {"--step", std::to_string(n), "--mark", "pending"}) +
+         "` (it did not; it runs again)" + NoteOf(how);
+}
+
+Status Executor::Interrupted(const RunRequest& request, int64_t run_id, const RunPlan& plan, int n,
+                             int total, const Step& step) {
   std::string where = StepLabel(n, total, step);
   (void)journal_.FinishRun(run_id, "failed", "interrupted before " + where + " committed");
-  std::string resume = ResumeCommand(DirectionName(plan.direction), plan_.file, plan.to_version);
+  const Invocation how = InvocationOf(request);
+  std::string resume = how.RunCommand(DirectionName(plan.direction), plan.to_version);
   // An image swap cannot be rolled back: it was stopped, and resuming runs it again.
   const char* undone =
       step.kind == StepKind::kSwapImage ? " was stopped (it runs again)" : " was rolled back";
   return Status::NeedsHuman("interrupted: " + where + undone +
-                            " and the steps before it are done; resume with `" + resume + "`");
+                            " and the steps before it are done; resume with `" + resume + "`" +
+                            NoteOf(how));
 }
 
 Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPlan& plan,
@@ -347,10 +374,11 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
     if (rec.status == "done") continue;
     Failpoint("before-step:" + std::to_string(rec.n));
     if (request.interrupted && request.interrupted())
-      return Interrupted(run_id, plan, rec.n, total, rec.step);
+      return Interrupted(request, run_id, plan, rec.n, total, rec.step);
     auto started = std::chrono::steady_clock::now();
     Status st = ExecuteStep(request, run_id, rec.n, total, rec);
-    if (st.code() == Code::kCancelled) return Interrupted(run_id, plan, rec.n, total, rec.step);
+    if (st.code() == Code::kCancelled)
+      return Interrupted(request, run_id, plan, rec.n, total, rec.step);
     if (!st.ok()) {
       if (st.code() == Code::kNeedsHuman) {
         // In doubt (or a non-transactional step): the journal's step row tells on resume whether
@@ -367,8 +395,7 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
                       (!marked.ok() ? marked : finished).message());
       if (!rec.step.transactional && rec.step.kind != StepKind::kSwapImage)
         return Status::NeedsHuman(where + " ran, but recording it failed: " + st.message() +
-                                  "\ncheck its effect, then `orchestrate force " + plan_.file +
-                                  " --step " + std::to_string(rec.n) + " --mark done|pending`");
+                                  "\ncheck its effect, then run " + ForceStepHint(request, rec.n));
       if (rec.step.kind == StepKind::kSwapImage)  // the swap may have taken effect: it says
         return Status::Failed(where + " failed: " + st.message() +
                               "\nthe database is at the last completed step; the same command "
@@ -415,10 +442,7 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
           StepLabel(n, total, step) + " runs outside a transaction and was interrupted or failed" +
           (rec.error.empty() ? "" : " (" + rec.error + ")") +
           "; whether its statements took effect is unknown. Check, starting with: " +
-          Excerpt(step.sql, 0) + "\nthen run `orchestrate force " + plan_.file + " --step " +
-          std::to_string(n) +
-          " --mark done` (it took effect) or `--mark pending` (it did not; "
-          "it will run again)");
+          Excerpt(step.sql, 0) + "\nthen run " + ForceStepHint(request, n));
     // Outside a transaction the snapshot cannot commit with the step: it commits on its own right
     // before (a failure here stops the step before it starts).
     if (SnapshotsBefore(plan_.policy, step)) {
@@ -432,11 +456,10 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
     if (!st.ok()) {
       (void)journal_.MarkStepNow(run_id, n, "failed", st.message());
       (void)journal_.FinishRun(run_id, "failed", StepLabel(n, total, step) + ": " + st.message());
-      return Status::NeedsHuman(
-          StepLabel(n, total, step) + " failed outside a transaction: " + st.message() +
-          "\nsome of its statements may have taken effect; check, then use "
-          "`orchestrate force " +
-          plan_.file + " --step " + std::to_string(n) + " --mark done|pending`");
+      return Status::NeedsHuman(StepLabel(n, total, step) +
+                                " failed outside a transaction: " + st.message() +
+                                "\nsome of its statements may have taken effect; check, then run " +
+                                ForceStepHint(request, n));
     }
   }
 

@@ -22,6 +22,7 @@
 
 #include "migrations/database.h"
 #include "migrations/journal.h"
+#include "orchestrator/command_line.h"
 #include "orchestrator/deployer.h"
 #include "plans/model.h"
 #include "plans/planner.h"
@@ -32,6 +33,9 @@ struct RunRequest {
   Direction direction = Direction::kDeploy;
   std::string target;  // deploy: "" for the newest; rollback: "" or "previous", or a version
   RunMeta meta;
+  // How this run was invoked: the commands it prints (resume, force, unlock) and the command stored
+  // with the run (meta.command, unless plan_file is empty) repeat it.
+  Invocation invocation;
   double lock_timeout_seconds = 10;  // waiting for another run's lock
   // Per step (policy): a statement waiting longer than step_lock_timeout_seconds for a database
   // lock fails the step's transaction, which is retried up to lock_retries times with backoff
@@ -56,14 +60,14 @@ struct RunOutcome {
   int steps_run = 0;  // steps executed by this invocation
 };
 
-// The command that finishes an unfinished run: "orchestrate rollback plan.yaml --to 1.0.0".
-std::string ResumeCommand(const std::string& kind, const std::string& plan_file,
-                          const std::string& to_version);
+// The command that finishes the unfinished run `run`, as stored with it (command_line.h).
+std::string ResumeCommand(const RunRecord& run, const std::string& plan_file);
 
 // Takes the run lock for `me`, waiting up to `timeout_seconds` (kNeedsHuman naming the holder
-// after; kCancelled when `interrupted` says so while waiting).
+// after, and how to release it: `how` says how this command was invoked; kCancelled when
+// `interrupted` says so while waiting).
 Status AcquireRunLock(Database& db, const LockHolder& me, double timeout_seconds,
-                      const std::function<bool()>& interrupted, const std::string& plan_file);
+                      const std::function<bool()>& interrupted, const Invocation& how);
 
 // Releases the run lock (taken with AcquireRunLock) when it goes out of scope, however the scope
 // ends.
@@ -125,7 +129,12 @@ class Executor {
   // A ledger reversal runs one batch per call: *more tells that batches remain.
   Status RunStepTransaction(const RunRequest& request, int64_t run_id, int n, const Step& step,
                             LedgerProgress* progress, bool* more);
-  Status Interrupted(int64_t run_id, const RunPlan& plan, int n, int total, const Step& step);
+  Status Interrupted(const RunRequest& request, int64_t run_id, const RunPlan& plan, int n,
+                     int total, const Step& step);
+  // The request's invocation; without one, the plan file and the environment of the request.
+  Invocation InvocationOf(const RunRequest& request) const;
+  // "`orchestrate force ... --step N --mark done` (it took effect) or `... pending` (...)".
+  std::string ForceStepHint(const RunRequest& request, int n) const;
 
   const Plan& plan_;
   Database& db_;

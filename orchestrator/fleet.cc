@@ -105,10 +105,10 @@ TargetReport RunTarget(const Plan& plan, const std::string& url, const FleetRequ
     auto unfinished = journal.UnfinishedRun();
     if (!unfinished.ok()) return fail(unfinished.status());
     if (!*unfinished) {
-      auto verdict = CheckRollback(
-          plan, **db, fixed,
-          {to_version, request.allow_major, request.run.accept_data_loss, NowIso8601(), false,
-           /*count_rows=*/false});
+      auto verdict = CheckRollback(plan, **db, fixed,
+                                   {to_version, request.allow_major, request.run.accept_data_loss,
+                                    false, NowIso8601(), false,
+                                    /*count_rows=*/false});
       if (!verdict.ok() && verdict.status().code() != Code::kNothingToDo &&
           verdict.status().code() != Code::kNeedsHuman)
         return fail(verdict.status());

@@ -231,6 +231,7 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
     out << "\n-- step " << i + 1 << " of " << total << ": [" << s.release << "] " << DescribeStep(s)
         << "\n";
     if (s.kind == StepKind::kSwapImage) {
+      out << "--   why: " << s.why << "\n";
       out << "--   not SQL: orchestrate's deployer points the application at " << s.image_to
           << " and reads it back to verify" << (ctx.swapper ? ":" : "") << "\n";
       if (ctx.swapper) {

@@ -600,11 +600,11 @@ void ParseEnvironments(Reader& r, const YAML::Node& envs, Plan* plan) {
 }
 
 void ParsePolicy(Reader& r, const YAML::Node& p, Policy* policy) {
-  if (!r.CheckMap(
-          p, "'policy'",
-          {"require_reason", "allow_major", "window_days", "snapshot", "batch_rows", "lock_timeout",
-           "lock_retries", "statement_timeout", "run_lock_timeout", "on_modified", "history_days"},
-          {}))
+  if (!r.CheckMap(p, "'policy'",
+                  {"require_reason", "allow_major", "window_days", "snapshot", "batch_rows",
+                   "lock_timeout", "lock_retries", "statement_timeout", "run_lock_timeout",
+                   "on_modified", "history_days", "image_swaps"},
+                  {}))
     return;
   r.Bool(p, "require_reason", &policy->require_reason);
   r.Bool(p, "allow_major", &policy->allow_major);
@@ -625,6 +625,13 @@ void ParsePolicy(Reader& r, const YAML::Node& p, Policy* policy) {
             "the deploy as they are) or revert (give them back their old values anyway)");
   else if (!s.empty())
     policy->on_modified = s;
+  s.clear();
+  if (r.String(p, "image_swaps", &s) && s != "per-release" && s != "once")
+    r.Error(p["image_swaps"],
+            "'image_swaps' must be per-release (the image moves at every crossed release, on the "
+            "side its `order` says) or once (one swap for the whole run)");
+  else if (s == "once")
+    policy->image_swaps = Policy::ImageSwaps::kOnce;
   const std::pair<const char*, double*> durations[] = {
       {"lock_timeout", &policy->lock_timeout_seconds},
       {"statement_timeout", &policy->statement_timeout_seconds},

@@ -125,6 +125,11 @@ struct Policy {
   // Finished runs (and their steps) older than this many days are deleted at the end of each
   // deploy or rollback, so the journal does not grow forever. 0: keep them all.
   int history_days = 0;
+  // How a run that crosses several releases moves the image (docs/manifest.md, "Order"):
+  // per-release (each crossed release is a compatibility boundary, its `order` says on which side
+  // of its database steps the image moves) or once (one swap for the whole run).
+  enum class ImageSwaps { kPerRelease, kOnce };
+  ImageSwaps image_swaps = ImageSwaps::kPerRelease;
 };
 
 struct Plan {

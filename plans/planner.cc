@@ -52,6 +52,40 @@ const DeployedRelease* FindDeployed(const CurrentState& state, const std::string
   return nullptr;
 }
 
+// Appends image swaps to a sequence of steps, tracking which image runs: a swap to the image
+// already running is left out, and a swap right after another swap extends it (adjacent swaps
+// collapse into one; one that ends where it started disappears).
+class SwapSequence {
+ public:
+  SwapSequence(std::vector<Step>* steps, std::string running)
+      : steps_(steps), running_(std::move(running)) {}
+
+  void SwapTo(const std::string& image, const std::string& release, const std::string& why) {
+    if (image.empty() || image == running_) return;
+    if (!steps_->empty() && steps_->back().kind == StepKind::kSwapImage) {
+      Step& last = steps_->back();
+      last.image_to = image;
+      last.release = release;
+      last.why += "; then " + why;
+      if (last.image_to == last.image_from) steps_->pop_back();
+    } else {
+      Step s;
+      s.kind = StepKind::kSwapImage;
+      s.release = release;
+      s.transactional = false;
+      s.image_from = running_;
+      s.image_to = image;
+      s.why = why;
+      steps_->push_back(std::move(s));
+    }
+    running_ = image;
+  }
+
+ private:
+  std::vector<Step>* steps_;
+  std::string running_;
+};
+
 }  // namespace
 
 const char* StepKindName(StepKind kind) {
@@ -180,8 +214,20 @@ Result<RunPlan> PlanDeploy(const Plan& plan, const CurrentState& state, const st
     }
   }
 
+  // The mirror of the rollback rule: each release deployed by this run is a compatibility boundary
+  // (planner.h). A first deploy has no running code to stay compatible with: one swap at the end.
+  const int cur_idx = out.from_version.empty() ? -1 : plan.IndexOf(out.from_version);
+  const bool per_release =
+      plan.policy.image_swaps == Policy::ImageSwaps::kPerRelease && cur_idx >= 0;
+  SwapSequence swaps(&out.steps, current_image);
   for (int i = 0; i <= target_idx; ++i) {
     const Release& rel = plan.releases[static_cast<size_t>(i)];
+    const bool boundary = per_release && i > cur_idx;
+    const std::string prev = i > 0 ? plan.releases[static_cast<size_t>(i) - 1].version : "";
+    if (boundary && rel.order == ReleaseOrder::kSchemaFirst)
+      swaps.SwapTo(rel.image, rel.version,
+                   rel.version + " is schema-first: its code runs on " + prev +
+                       "'s schema, so its image comes before its database steps");
     for (const auto& m : rel.migrations) {
       if (applied.count(m.id)) continue;
       std::string owner = "migration " + m.id;
@@ -233,16 +279,16 @@ Result<RunPlan> PlanDeploy(const Plan& plan, const CurrentState& state, const st
       s.order = ReleaseOrderName(rel.order);
       out.steps.push_back(std::move(s));
     }
+    if (boundary && rel.order == ReleaseOrder::kCodeFirst)
+      swaps.SwapTo(rel.image, rel.version,
+                   rel.version + " is code-first: " + prev + "'s code runs on its schema, so its " +
+                       "image comes after its database steps");
   }
-  if (current_image != to.image) {
-    Step s;
-    s.kind = StepKind::kSwapImage;
-    s.release = to.version;
-    s.transactional = false;
-    s.image_from = current_image;
-    s.image_to = to.image;
-    out.steps.push_back(std::move(s));
-  }
+  swaps.SwapTo(to.image, to.version,
+               per_release   ? "the running image is not " + to.version + "'s"
+               : cur_idx < 0 ? "first deploy: the image moves once, after the database steps"
+                             : "policy image_swaps: once: the image moves after the database "
+                               "steps");
   out.fingerprint = FingerprintOf(out);
   return out;
 }
@@ -299,9 +345,28 @@ Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state, const 
   std::unordered_map<std::string, const Release*> manifest_of;
   for (const auto& r : plan.releases) manifest_of.emplace(r.version, &r);
 
+  // The image each release ran with: recorded when it was deployed, else its manifest's.
+  auto image_of = [&](const DeployedRelease& r) {
+    if (!r.image.empty()) return r.image;
+    auto m = manifest_of.find(r.version);
+    return m == manifest_of.end() ? std::string() : m->second->image;
+  };
+  const bool per_release = plan.policy.image_swaps == Policy::ImageSwaps::kPerRelease;
   std::vector<Step> db_steps;
-  size_t swap_after = 0;  // number of db steps before the image swap
-  for (const DeployedRelease* rel : crossed) {
+  size_t swap_after = 0;  // image_swaps once: the number of db steps before the image swap
+  SwapSequence swaps(&db_steps, current_image);
+  for (size_t c = 0; c < crossed.size(); ++c) {
+    const DeployedRelease* rel = crossed[c];
+    // The release deployed before this one: the next crossed one, or the target.
+    const DeployedRelease& prev = c + 1 < crossed.size() ? *crossed[c + 1] : *to;
+    bool schema_first = rel->order == "schema-first";
+    auto manifest = manifest_of.find(rel->version);
+    const Release* m = manifest == manifest_of.end() ? nullptr : manifest->second;
+    if (m) schema_first = m->order == ReleaseOrder::kSchemaFirst;
+    if (per_release && !schema_first)
+      swaps.SwapTo(image_of(prev), prev.version,
+                   rel->version + " is code-first: " + prev.version + "'s code runs on " +
+                       rel->version + "'s schema while it is reverted");
     for (const AppliedSeed* it : seeds_of[rel->version]) {
       Step s;
       s.kind = StepKind::kUndoSeed;
@@ -343,31 +408,37 @@ Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state, const 
     f.kind = StepKind::kForgetRelease;
     f.release = rel->version;
     db_steps.push_back(std::move(f));
-    bool schema_first = rel->order == "schema-first";
-    auto manifest = manifest_of.find(rel->version);
-    const Release* m = manifest == manifest_of.end() ? nullptr : manifest->second;
-    if (m) schema_first = m->order == ReleaseOrder::kSchemaFirst;
+    if (per_release && schema_first)
+      swaps.SwapTo(image_of(prev), prev.version,
+                   rel->version + " is schema-first: " + rel->version + "'s code runs on " +
+                       prev.version + "'s schema, so " + prev.version +
+                       "'s image comes after it is reverted");
     if (schema_first) swap_after = db_steps.size();
     if (m)
       out.not_rolled_back.insert(out.not_rolled_back.end(), m->not_rolled_back.begin(),
                                  m->not_rolled_back.end());
   }
 
-  // The image recorded when the target was deployed is what ran then; the manifest is the fallback.
-  std::string target_image = to->image;
-  if (const Release* m = plan.FindRelease(to_version); m && target_image.empty())
-    target_image = m->image;
-  for (size_t i = 0; i <= db_steps.size(); ++i) {
-    if (i == swap_after && !crossed.empty() && current_image != target_image) {
-      Step s;
-      s.kind = StepKind::kSwapImage;
-      s.release = to_version;
-      s.transactional = false;
-      s.image_from = current_image;
-      s.image_to = target_image;
-      out.steps.push_back(std::move(s));
+  if (per_release) {
+    out.steps = std::move(db_steps);
+  } else {
+    // policy image_swaps: once. The image recorded when the target was deployed is what ran then.
+    const std::string target_image = image_of(*to);
+    for (size_t i = 0; i <= db_steps.size(); ++i) {
+      if (i == swap_after && !crossed.empty() && current_image != target_image) {
+        Step s;
+        s.kind = StepKind::kSwapImage;
+        s.release = to_version;
+        s.transactional = false;
+        s.image_from = current_image;
+        s.image_to = target_image;
+        s.why = swap_after == 0 ? "policy image_swaps: once: first, before the database steps"
+                                : "policy image_swaps: once: after the oldest schema-first "
+                                  "release is reverted";
+        out.steps.push_back(std::move(s));
+      }
+      if (i < db_steps.size()) out.steps.push_back(std::move(db_steps[i]));
     }
-    if (i < db_steps.size()) out.steps.push_back(std::move(db_steps[i]));
   }
   out.fingerprint = FingerprintOf(out);
   return out;

@@ -46,6 +46,9 @@ struct Step {
   // kRunSeed: the tables whose rows the ledger records while the seed runs.
   std::vector<LedgerTable> tables;
   std::string note;  // a warning worth showing with the step
+  // kSwapImage: why the image moves here (which release boundary asks for it); shown by plan, sql,
+  // check and rehearse. Not part of the fingerprint.
+  std::string why;
 };
 
 enum class Direction { kDeploy, kRollback };
@@ -66,7 +69,11 @@ struct RunPlan {
 std::string FingerprintOf(const RunPlan& plan);
 
 // Deploy: apply every release up to `target` (empty: the newest) whose migrations or seeds are not
-// yet applied, oldest first, then swap the image. `current_image` is what the deployer reports.
+// yet applied, oldest first. `current_image` is what the deployer reports. The image moves by the
+// mirror of the rollback rule (policy image_swaps: per-release): a crossed `code-first` release
+// gets its image after its database steps, a `schema-first` one before them; adjacent swaps
+// collapse into one. A first deploy (nothing deployed yet) and policy image_swaps: once swap
+// once, after every database step.
 // Errors: kInvalid for an unknown version or a target older than the current release (use
 // rollback), or a missing SQL file; kNeedsHuman for drift (an applied migration whose file
 // changed). A plan with no steps means already there.
@@ -75,12 +82,16 @@ Result<RunPlan> PlanDeploy(const Plan& plan, const CurrentState& state, const st
 
 // Rollback: revert every deployed release newer than `target` ("previous": the release deployed
 // before the current one), newest first, using the SQL stored in the database at deploy time.
-// Order per DESIGN.md: swap the image back first, then for each release undo its seeds and run its
-// down-migrations newest first; a crossed `order: schema-first` release moves the image swap after
-// its own database steps. Errors: kInvalid for an unknown or never-deployed target, or a target
-// newer than the current release; kNeedsHuman for drift or an irreversible migration.
-// With `accept_data_loss`, an irreversible migration does not stop the plan: its step runs nothing
-// and only forgets it (its changes stay).
+// Per release: undo its seeds, then run its down-migrations newest first, then forget it. Every
+// crossed release R, with predecessor P (the release deployed before it), is a compatibility
+// boundary (policy image_swaps: per-release): a `code-first` R gets P's image before R's database
+// steps (P's code runs on R's schema), a `schema-first` R after them (R's code runs on P's schema).
+// Adjacent swaps collapse into one, and a swap to the image already running is left out. With
+// policy image_swaps: once, one swap to the target's image: first, or after the database steps of
+// the oldest crossed schema-first release. Errors: kInvalid for an unknown or never-deployed
+// target, or a target newer than the current release; kNeedsHuman for drift or an irreversible
+// migration. With `accept_data_loss`, an irreversible migration does not stop the plan: its step
+// runs nothing and only forgets it (its changes stay).
 Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state, const std::string& target,
                              const std::string& current_image, bool accept_data_loss = false);
 

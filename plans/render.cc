@@ -22,6 +22,7 @@ json StepSummary(const Step& s, size_t n) {
   if (s.kind == StepKind::kSwapImage) {
     j["image_from"] = s.image_from;
     j["image_to"] = s.image_to;
+    j["why"] = s.why;
   }
   if (!s.note.empty()) j["note"] = s.note;
   return j;
@@ -70,6 +71,7 @@ std::string RenderPlanText(const RunPlan& plan) {
         << DescribeStep(s);
     if (!s.sql_sha256.empty()) out << "  sha256:" << Short(s.sql_sha256);
     out << "\n";
+    if (!s.why.empty()) out << std::string(width + 2, ' ') << "why: " << s.why << "\n";
     if (!s.note.empty()) out << std::string(width + 2, ' ') << "note: " << s.note << "\n";
   }
   for (const auto& item : plan.not_rolled_back) out << "not rolled back: " << item << "\n";
@@ -110,6 +112,7 @@ std::string StepToJson(const Step& s) {
     for (const auto& t : s.tables) tables.push_back({{"name", t.name}, {"key", t.key}});
     j["tables"] = tables;
   }
+  if (!s.why.empty()) j["why"] = s.why;  // swaps only
   return j.dump();
 }
 
@@ -132,6 +135,7 @@ Result<Step> StepFromJson(const std::string& text) {
     s.image_to = j.at("image_to").get<std::string>();
     s.order = j.at("order").get<std::string>();
     s.note = j.at("note").get<std::string>();
+    if (j.contains("why")) s.why = j.at("why").get<std::string>();
     if (j.contains("tables")) {
       for (const auto& t : j.at("tables"))
         s.tables.push_back(

@@ -71,7 +71,23 @@ Status RunLock::Connect() {
   return Guard([&] {
     session_ = std::make_unique<Session>(url_);
     Run(*session_, "SELECT set_config('application_name', 'orchestrate lock', false)");
+    // The lock session is idle between its few statements: a server (or role) idle timeout must
+    // not end it, or the run would lose its lock (and stop, fenced) in the middle of a step.
+    Run(*session_,
+        "SELECT set_config(name, '0', false) FROM pg_settings WHERE name IN "
+        "('idle_session_timeout', 'idle_in_transaction_session_timeout')");
   });
+}
+
+std::string RunLock::FenceSql() const {
+  if (backend_pid_ == 0) return "";
+  const std::string key = std::to_string(kLockKey);
+  std::string filter = kHeldLockFilter;
+  for (std::size_t at = filter.find("$1"); at != std::string::npos; at = filter.find("$1", at))
+    filter.replace(at, 2, "(" + key + ")");
+  return std::string("SELECT 1 FROM orchestrate_lock WHERE id = 1 FOR SHARE;\n") + "SELECT ('" +
+         kFenceMarker + ": ' || count(*))::int FROM pg_locks l WHERE " + filter +
+         " AND l.pid = " + std::to_string(backend_pid_) + " HAVING count(*) = 0";
 }
 
 void RunLock::DropSession() {

@@ -31,6 +31,8 @@ constexpr std::int64_t LockKeyOf(const char* text) {
   return static_cast<std::int64_t>(hash);
 }
 inline constexpr std::int64_t kLockKey = LockKeyOf("orchestrate");
+// In the error of a transaction whose fence failed (RunLock::FenceSql).
+inline constexpr const char kFenceMarker[] = "orchestrate-run-lock-lost";
 
 // Not thread-safe.
 class RunLock {
@@ -52,6 +54,11 @@ class RunLock {
   Result<std::optional<LockHolder>> BreakLock();
   // The holder of the advisory lock, if it is held (the row describes it; a stale row is not).
   Result<std::optional<LockHolder>> Holder();
+  // While the lock is held: the statements that prove, in a transaction of another session, that
+  // it still is (Database::TryLock, fencing). They share-lock the lock row (a new holder's
+  // WriteHolder waits for that transaction to end) and fail with kFenceMarker in the error when
+  // this lock session no longer holds the advisory lock. "" when the lock is not held.
+  std::string FenceSql() const;
 
  private:
   Status Connect();

@@ -152,6 +152,8 @@ class PgTransaction final : public Transaction {
     }
     Finish();
     if (committed.ok() || committed.code() == Code::kNeedsHuman) return committed;
+    if (committed.message().find(pg::kFenceMarker) != std::string::npos)
+      return Status::NeedsHuman(kRunLockLost);
     return committed.WithContext("not committed");
   }
 
@@ -253,7 +255,11 @@ class PgDatabase final : public Database {
     const Status begun =
         pg::Guard([&] { tx = std::make_unique<pqxx::nontransaction>(session_->conn); });
     if (!begun.ok()) return begun.WithContext("BEGIN");
-    return std::unique_ptr<Transaction>(std::make_unique<PgTransaction>(session_, std::move(tx)));
+    auto txn = std::make_unique<PgTransaction>(session_, std::move(tx));
+    // Fencing (Database::TryLock): the proof travels with COMMIT, first of what goes there.
+    const std::string fence = lock_.FenceSql();
+    if (!fence.empty()) ORCH_RETURN_IF_ERROR(txn->ExecAtCommit(fence, {}));
+    return std::unique_ptr<Transaction>(std::move(txn));
   }
 
   Status ExecScriptNoTransaction(const std::string& script) override {

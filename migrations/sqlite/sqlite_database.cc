@@ -188,8 +188,25 @@ class SqliteTransaction : public Transaction {
     if (!st.ok()) return st;
     return out;
   }
+  // Commit() proves first that `holder` still holds the run lock (Database::TryLock, fencing).
+  void FenceWith(const LockHolder& holder) { fence_ = holder; }
+
   Status Commit() override {
     if (!open_) return Status::Failed("the transaction is no longer open");
+    if (!failed_ && fence_) {
+      QueryResult held;
+      Status st =
+          Track(RunOne(db_,
+                       "SELECT 1 FROM orchestrate_lock WHERE id = 1 AND host = $1 AND pid = "
+                       "$2 AND since = $3",
+                       {fence_->host, std::to_string(fence_->pid), fence_->since}, &held));
+      if (st.ok() && held.rows.empty()) {
+        (void)RunOne(db_, "ROLLBACK", {}, nullptr);
+        open_ = false;
+        RestoreWaits();
+        return Status::NeedsHuman(kRunLockLost);
+      }
+    }
     if (failed_) {
       if (!sqlite_api::sqlite3_get_autocommit(db_)) (void)RunOne(db_, "ROLLBACK", {}, nullptr);
       open_ = false;
@@ -231,6 +248,7 @@ class SqliteTransaction : public Transaction {
   }
 
   sqlite3* db_;
+  std::optional<LockHolder> fence_;
   bool open_ = false;
   bool failed_ = false;
   bool limited_ = false;
@@ -340,14 +358,13 @@ class SqliteDatabase : public Database {
 
   Status Unlock() override {
     if (!locked_) return Status::Ok();
+    locked_ = false;  // the transaction that deletes the lock row is not fenced by it
     auto txn = Begin();
     if (!txn.ok()) return txn.status();
     ORCH_RETURN_IF_ERROR(
         (*txn)->Exec("DELETE FROM orchestrate_lock WHERE id = 1 AND host = $1 AND pid = $2",
                      {me_.host, std::to_string(me_.pid)}));
-    ORCH_RETURN_IF_ERROR((*txn)->Commit());
-    locked_ = false;
-    return Status::Ok();
+    return (*txn)->Commit();
   }
 
   Result<std::optional<LockHolder>> BreakLock() override {
@@ -436,6 +453,7 @@ class SqliteDatabase : public Database {
     auto txn = std::make_unique<SqliteTransaction>(db_);
     Status st = txn->Start(write);
     if (!st.ok()) return st.WithContext("cannot begin a transaction on " + path_);
+    if (write && locked_) txn->FenceWith(me_);
     return std::unique_ptr<Transaction>(std::move(txn));
   }
 

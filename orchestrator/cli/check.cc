@@ -23,11 +23,12 @@ void PrintVerdict(std::ostream& out, const CheckResult& r) {
   }
 }
 
-int CmdCheck(const GlobalOptions& g, const RunOptions& o, bool allow_major) {
+int CmdCheck(const GlobalOptions& g, const RunOptions& o) {
   auto ctx = OpenContext(g);
   if (!ctx.ok()) return Fail(ctx.status());
-  auto result = CheckRollback(ctx->plan, *ctx->db, *ctx->deployer,
-                              {o.target, allow_major, o.accept_data_loss, NowIso8601(), true});
+  auto result = CheckRollback(
+      ctx->plan, *ctx->db, *ctx->deployer,
+      {o.target, o.allow_major, o.accept_data_loss, o.allow_outside_window, NowIso8601(), true});
   if (!result.ok()) return Fail(result.status());
   if (g.output == "json") {
     nlohmann::json reasons = nlohmann::json::array();

@@ -124,6 +124,12 @@ Result<Context> OpenContext(const GlobalOptions& g) {
   return ctx;
 }
 
+Invocation InvocationFor(const GlobalOptions& g, const Context& ctx) {
+  Invocation how{ctx.plan.file, ctx.env.name, g.database.empty() ? "" : RedactUrl(g.database), {}};
+  if (!g.actor.empty()) how.options = {"--actor", g.actor};
+  return how;
+}
+
 int ExitCodeFor(const Status& st) {
   switch (st.code()) {
     case Code::kOk:
@@ -164,7 +170,9 @@ int Fail(const Status& st) {
 
 void SetUpLogging(const GlobalOptions& g) {
   g_json_output = g.output == "json";
-  // _mt: a fleet run (orchestrator/fleet.h) logs from several worker threads at once.
+  // _mt: a fleet run (orchestrator/fleet.h) logs from several worker threads at once. Set up
+  // again (by `resume`, which runs the stored command), the logger is replaced.
+  spdlog::drop("orchestrate");
   auto logger = spdlog::stderr_color_mt("orchestrate");
   if (g.log_format == "json") {
     auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);

@@ -7,6 +7,7 @@
 
 #include "migrations/database.h"
 #include "orchestrator/cli/options.h"
+#include "orchestrator/command_line.h"
 #include "orchestrator/deployer.h"
 #include "plans/model.h"
 #include "plans/status.h"
@@ -25,6 +26,10 @@ struct Context {
 Result<Context> LoadContext(const GlobalOptions& g);
 // LoadContext, then opens the database and builds the deployer.
 Result<Context> OpenContext(const GlobalOptions& g);
+
+// How this command was invoked, for the commands it prints: the plan file, the environment (always
+// named), a --database override (redacted) and --actor. Run options are the caller's to add.
+Invocation InvocationFor(const GlobalOptions& g, const Context& ctx);
 
 // Exit code for a Status (see options.h).
 int ExitCodeFor(const Status& st);

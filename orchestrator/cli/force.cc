@@ -2,6 +2,8 @@
 // of a state the executor refuses to guess about.
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
 #include <iostream>
 
 #include "migrations/journal.h"
@@ -22,8 +24,23 @@ int CmdForce(const GlobalOptions& g, const ForceOptions& o) {
   if (!ctx.ok()) return Fail(ctx.status());
   Database& db = *ctx->db;
 
+  if (o.force_live && !o.unlock) return Fail(Status::Usage("--force-live goes with --unlock"));
   if (o.unlock) {
-    if (!Confirm(g, "release the run lock of " + db.DisplayUrl() + " whoever holds it?"))
+    // A holder that is alive (PostgreSQL: its lock session exists; SQLite: its process runs on
+    // this host, or runs elsewhere) is running a step: releasing its lock would let a second run
+    // act beside it. Only --force-live does, and fencing stops the holder at its next commit.
+    auto holder = db.LockHolderNow();
+    if (!holder.ok()) return Fail(holder.status());
+    if (*holder && !o.force_live)
+      return Fail(Status::NeedsHuman(
+          "the run lock is held by " + (*holder)->str() +
+          ", which is alive: wait for it to finish, or stop it (Ctrl-C, kill). If it hangs, `" +
+          InvocationFor(g, *ctx).Command("force", {"--unlock", "--force-live"}) +
+          "` releases the lock anyway; that run then stops at its next commit"));
+    if (*holder)
+      spdlog::warn("releasing the run lock of a live holder ({}): it stops at its next commit",
+                   (*holder)->str());
+    if (!Confirm(g, "release the run lock of " + db.DisplayUrl() + "?"))
       return Fail(Status::Declined("declined: nothing was changed"));
     auto was = db.BreakLock();
     if (!was.ok()) return Fail(was.status());
@@ -35,7 +52,8 @@ int CmdForce(const GlobalOptions& g, const ForceOptions& o) {
   // Marking or abandoning a run that is executing would corrupt it: hold the run lock meanwhile.
   LockHolder me{ActorName(g), HostName(), static_cast<long>(getpid()), g.command_line,
                 NowIso8601()};
-  Status locked = AcquireRunLock(db, me, ctx->lock_timeout_seconds, nullptr, ctx->plan.file);
+  Status locked =
+      AcquireRunLock(db, me, ctx->lock_timeout_seconds, nullptr, InvocationFor(g, *ctx));
   if (!locked.ok()) return Fail(locked);
   RunLockRelease unlock(db);
 
@@ -50,7 +68,8 @@ int CmdForce(const GlobalOptions& g, const ForceOptions& o) {
       return Fail(Status::Declined("declined: nothing was changed"));
     Status st = journal.FinishRun(r.id, "abandoned", "abandoned by " + ActorName(g));
     if (!st.ok()) return Fail(st);
-    std::cout << "abandoned run " << r.id << "; `orchestrate status` shows where the database is\n";
+    std::cout << "abandoned run " << r.id << "; `" << InvocationFor(g, *ctx).Command("status")
+              << "` shows where the database is\n";
     return 0;
   }
   auto steps = journal.LoadSteps(r.id);

@@ -43,9 +43,9 @@ void AddCommon(CLI::App* cmd, GlobalOptions& g, bool changes) {
   }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// Parses argv (argv[0] is the program) and runs the subcommand. `resume` runs again with the
+// command stored with the unfinished run.
+int RunCli(int argc, char** argv) {
   namespace cli = orchestrate::cli;
   CLI::App app{kDescription, "orchestrate"};
   app.set_version_flag("--version", "orchestrate 0.1.0");
@@ -78,6 +78,8 @@ int main(int argc, char** argv) {
   rollback->add_flag("--allow-major", run.allow_major, "allow crossing a major version");
   rollback->add_flag("--accept-data-loss", run.accept_data_loss,
                      "roll back past irreversible migrations, leaving their changes in place");
+  rollback->add_flag("--allow-outside-window", run.allow_outside_window,
+                     "roll back to a release deployed longer ago than policy.window_days");
   rollback->add_option("--approved", run.approved,
                        "a script reviewed with `orchestrate sql` (or sha256:HASH): refuse (exit 3) "
                        "to run anything else");
@@ -87,6 +89,12 @@ int main(int argc, char** argv) {
     cmd->add_flag("--fail-fast", run.fail_fast,
                   "a fleet: start no new target after one failed (running ones finish)");
   }
+
+  auto* resume = app.add_subcommand(
+      "resume",
+      "finish the unfinished deploy or rollback of the environment (--env) with the command stored "
+      "with it: its target, reason, approval and flags");
+  AddCommon(resume, g, true);
 
   auto* plan = app.add_subcommand("plan", "show the ordered steps a deploy or rollback would run");
   AddCommon(plan, g, false);
@@ -113,6 +121,8 @@ int main(int argc, char** argv) {
   check->add_flag("--allow-major", run.allow_major, "allow crossing a major version");
   check->add_flag("--accept-data-loss", run.accept_data_loss,
                   "judge irreversible migrations as left in place (a warning, not NO-GO)");
+  check->add_flag("--allow-outside-window", run.allow_outside_window,
+                  "judge a target older than policy.window_days as allowed (a warning)");
 
   cli::RehearseCommandOptions rehearse;
   auto* rehearsecmd = app.add_subcommand(
@@ -150,7 +160,11 @@ int main(int argc, char** argv) {
   auto* forcecmd = app.add_subcommand(
       "force", "resolve what needs a human: release a lock, abandon a run, mark a step");
   AddCommon(forcecmd, g, true);
-  forcecmd->add_flag("--unlock", force.unlock, "release the run lock whoever holds it");
+  forcecmd->add_flag("--unlock", force.unlock,
+                     "release the run lock of a holder that is gone (refused while it is alive)");
+  forcecmd->add_flag("--force-live", force.force_live,
+                     "with --unlock: release it even though its holder is alive (that run stops "
+                     "at its next commit)");
   forcecmd->add_flag("--abandon", force.abandon, "give up the unfinished run (done steps stay)");
   forcecmd->add_option("--step", force.step, "a step of the unfinished run")
       ->check(CLI::PositiveNumber);
@@ -203,11 +217,18 @@ int main(int argc, char** argv) {
                                                 ": use a duration such as 30s, 500ms or 2m"));
   cli::SetUpLogging(g);
 
+  if (resume->parsed()) {
+    auto args = cli::ResumeArgs(g);
+    if (!args.ok()) return cli::Fail(args.status());
+    std::vector<char*> again;
+    for (auto& a : *args) again.push_back(a.data());
+    return RunCli(static_cast<int>(again.size()), again.data());
+  }
   if (deploy->parsed()) return cli::CmdDeploy(g, run);
   if (rollback->parsed()) return cli::CmdRollback(g, run);
   if (plan->parsed()) return cli::CmdPlan(g, run, plan_rollback);
   if (sql->parsed()) return cli::CmdSql(g, run, sql_rollback, sql_out);
-  if (check->parsed()) return cli::CmdCheck(g, run, run.allow_major);
+  if (check->parsed()) return cli::CmdCheck(g, run);
   if (status->parsed()) return status_all_envs ? cli::CmdStatusAllEnvs(g) : cli::CmdStatus(g);
   if (history->parsed()) return cli::CmdHistory(g, history_limit);
   if (validate->parsed()) return cli::CmdValidate(g);
@@ -220,3 +241,7 @@ int main(int argc, char** argv) {
   }
   return 64;
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { return RunCli(argc, argv); }

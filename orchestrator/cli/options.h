@@ -3,6 +3,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include "plans/status.h"
 
 namespace orchestrate::cli {
 
@@ -27,12 +30,14 @@ struct RunOptions {
   std::string approved;  // a reviewed script file, or "sha256:<hex>"
   bool allow_major = false;
   bool accept_data_loss = false;
+  bool allow_outside_window = false;
   int parallel = 1;        // a fleet: targets run at once
   bool fail_fast = false;  // a fleet: start no new target after a failure
 };
 
 struct ForceOptions {
   bool unlock = false;
+  bool force_live = false;  // --unlock also when the holder is alive
   bool abandon = false;
   int step = 0;
   std::string mark;  // done | pending
@@ -65,11 +70,16 @@ int CmdPlan(const GlobalOptions& g, const RunOptions& o, bool rollback);
 int CmdSql(const GlobalOptions& g, const RunOptions& o, bool rollback, const std::string& out);
 int CmdStatus(const GlobalOptions& g);
 int CmdStatusAllEnvs(const GlobalOptions& g);  // status --all-envs (status_all.cc)
-int CmdCheck(const GlobalOptions& g, const RunOptions& o, bool allow_major);
+int CmdCheck(const GlobalOptions& g, const RunOptions& o);
 int CmdHistory(const GlobalOptions& g, int limit);
 int CmdValidate(const GlobalOptions& g);
 int CmdForce(const GlobalOptions& g, const ForceOptions& o);
 int CmdSnapshots(const GlobalOptions& g, const SnapshotsOptions& o);
 int CmdImport(const ImportCommandOptions& o);
+// `orchestrate resume`: the argv (argv[0] "orchestrate") that finishes the unfinished run of the
+// environment, from the command stored with it, with this invocation's plan file, --database,
+// --yes and output options. kNothingToDo when there is none; kUsage when the stored command needs
+// a --database password that only the person can give again.
+Result<std::vector<std::string>> ResumeArgs(const GlobalOptions& g);
 
 }  // namespace orchestrate::cli

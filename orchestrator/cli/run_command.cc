@@ -62,7 +62,8 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
     auto unfinished = journal.UnfinishedRun();
     if (!unfinished.ok()) return Fail(unfinished.status());
     if (!*unfinished) {
-      CheckOptions gate{o.target, o.allow_major, o.accept_data_loss, NowIso8601()};
+      CheckOptions gate{o.target, o.allow_major, o.accept_data_loss, o.allow_outside_window,
+                        NowIso8601()};
       gate.count_rows = !g.yes && g.verbosity >= 0;  // row counts only for a person confirming
       auto verdict = CheckRollback(ctx->plan, *ctx->db, *ctx->deployer, gate);
       if (!verdict.ok() && verdict.status().code() != Code::kNothingToDo &&
@@ -90,6 +91,14 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
   req.lock_retries = ctx->plan.policy.lock_retries;
   req.meta = {ActorName(g), HostName(),     static_cast<long>(getpid()),
               o.reason,     g.command_line, ctx->env.name};
+  // Stored with the run and repeated by every command it prints: what a resume must give again.
+  req.invocation = InvocationFor(g, *ctx);
+  auto& repeat = req.invocation.options;
+  if (!o.reason.empty()) repeat.insert(repeat.end(), {"--reason", o.reason});
+  if (!o.approved.empty()) repeat.insert(repeat.end(), {"--approved", o.approved});
+  if (o.allow_major) repeat.push_back("--allow-major");
+  if (o.accept_data_loss) repeat.push_back("--accept-data-loss");
+  if (o.allow_outside_window) repeat.push_back("--allow-outside-window");
   // --approved: what runs must be exactly what was reviewed. Checked on the plan about to start,
   // inside the lock, so nothing can change between the check and the run.
   std::string approved;

@@ -119,7 +119,8 @@ int CmdSnapshots(const GlobalOptions& g, const SnapshotsOptions& o) {
   // A restore or prune during a run would race its steps: hold the run lock meanwhile.
   LockHolder me{ActorName(g), HostName(), static_cast<long>(getpid()), g.command_line,
                 NowIso8601()};
-  Status locked = AcquireRunLock(db, me, ctx->lock_timeout_seconds, nullptr, ctx->plan.file);
+  Status locked =
+      AcquireRunLock(db, me, ctx->lock_timeout_seconds, nullptr, InvocationFor(g, *ctx));
   if (!locked.ok()) return Fail(locked);
   RunLockRelease unlock(db);
 

@@ -58,6 +58,7 @@ int CmdStatus(const GlobalOptions& g) {
                              {"status", r.status},
                              {"steps", r.step_count},
                              {"steps_done", r.steps_done},
+                             {"resume_command", ResumeCommand(r, ctx->plan.file)},
                              {"error", r.error}};
     } else {
       j["unfinished_run"] = nullptr;
@@ -89,8 +90,9 @@ int CmdStatus(const GlobalOptions& g) {
               << " (run " << r.id << ", " << r.status << ", " << r.steps_done << "/" << r.step_count
               << " steps done)"
               << (r.error.empty() ? "" : "\n              error: " + r.error.substr(0, 300))
-              << "\n              resume with: "
-              << ResumeCommand(r.kind, ctx->plan.file, r.to_version) << "\n";
+              << "\n              resume with: " << ResumeCommand(r, ctx->plan.file)
+              << "\n                       or: " << InvocationFor(g, *ctx).Command("resume")
+              << "\n";
   }
   std::cout << "lock:         " << (lock ? lock->str() : "free") << "\n";
   for (const auto& d : drift) std::cout << "drift:        " << d << "\n";

@@ -267,8 +267,9 @@ TEST(PlanDeployTest, RecordReleaseCarriesSchemaFirstOrder) {
   auto r = PlanDeploy(plan, StateAt(plan, "1.2.0"), "1.3.0", "shop:1.2.0");
   ASSERT_TRUE(r.ok()) << r.status().message();
   ASSERT_EQ(r->steps.size(), 3u);
-  EXPECT_EQ(r->steps[1].kind, StepKind::kRecordRelease);
-  EXPECT_EQ(r->steps[1].order, "schema-first");
+  const Step* record = FindStep(*r, StepKind::kRecordRelease, "");
+  ASSERT_NE(record, nullptr);
+  EXPECT_EQ(record->order, "schema-first");
 }
 
 TEST(PlanDeployTest, ToAMiddleVersion) {
@@ -421,6 +422,7 @@ TEST(PlanDeployTest, MissingDownOrSeedFileIsInvalid) {
 
 TEST(PlanDeployTest, MissingFilesOfAppliedReleasesDoNotMatter) {
   Plan plan = ShopPlan();
+  plan.policy.image_swaps = Policy::ImageSwaps::kOnce;
   CurrentState st = StateAt(plan, "1.2.0");
   for (int i = 0; i < 3; ++i) {
     for (Migration& m : plan.releases[static_cast<size_t>(i)].migrations) {
@@ -535,6 +537,7 @@ TEST(PlanRollbackTest, ToPrevious) {
 
 TEST(PlanRollbackTest, AcrossTwoReleasesCodeFirst) {
   Plan plan = ShopPlan();
+  plan.policy.image_swaps = Policy::ImageSwaps::kOnce;
   CurrentState st = StateAt(plan, "1.2.0");
   auto r = PlanRollback(plan, st, "1.0.0", "shop:1.2.0");
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -657,6 +660,7 @@ TEST(PlanRollbackTest, SchemaFirstNewestReleaseThenCodeFirstOlderOne) {
 
 TEST(PlanRollbackTest, SchemaFirstOlderReleaseSwapsAfterBoth) {
   Plan plan = ShopPlan();
+  plan.policy.image_swaps = Policy::ImageSwaps::kOnce;
   plan.releases[3].order = ReleaseOrder::kCodeFirst;
   plan.releases[2].order = ReleaseOrder::kSchemaFirst;
   CurrentState st = StateAt(plan, "1.3.0");
@@ -723,6 +727,144 @@ TEST(PlanRollbackTest, NoSwapWhenTheImageIsAlreadyTheTargets) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(FindStep(*r, StepKind::kSwapImage, ""), nullptr);
   EXPECT_EQ(r->steps.size(), 5u);
+}
+
+// ---- image swaps at every release boundary (policy image_swaps: per-release, the default) -------
+
+// The sample shop's orders: 1.3.0 code-first, 1.2.0 schema-first, 1.1.0 and 1.0.0 code-first.
+Plan SampleOrders() {
+  Plan plan = ShopPlan();
+  plan.releases[3].order = ReleaseOrder::kCodeFirst;
+  plan.releases[2].order = ReleaseOrder::kSchemaFirst;
+  return plan;
+}
+
+TEST(PlanRollbackTest, PerReleaseSwapsKeepCodeAndSchemaCompatible) {
+  Plan plan = SampleOrders();
+  auto r = PlanRollback(plan, StateAt(plan, "1.3.0"), "1.1.0", "shop:1.3.0");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  // 1.2.0's code runs while 1.3.0 is reverted (1.3.0 is code-first); 1.2.0's code keeps running
+  // while 1.2.0 is reverted (schema-first), then 1.1.0's image.
+  EXPECT_EQ(Summary(*r), (std::vector<std::string>{
+                             "swap-image 1.2.0 shop:1.3.0 -> shop:1.2.0",
+                             "revert-migration 1.3.0 0006_split",
+                             "forget-release 1.3.0",
+                             "undo-seed 1.2.0 promo",
+                             "undo-seed 1.2.0 tiers",
+                             "revert-migration 1.2.0 0005_idx",
+                             "revert-migration 1.2.0 0004_points",
+                             "forget-release 1.2.0",
+                             "swap-image 1.1.0 shop:1.2.0 -> shop:1.1.0",
+                         }));
+  EXPECT_EQ(r->steps[0].why,
+            "1.3.0 is code-first: 1.2.0's code runs on 1.3.0's schema while it is reverted");
+  EXPECT_EQ(r->steps.back().why,
+            "1.2.0 is schema-first: 1.2.0's code runs on 1.1.0's schema, so 1.1.0's image comes "
+            "after it is reverted");
+  EXPECT_FALSE(r->steps[0].transactional);
+}
+
+TEST(PlanRollbackTest, AdjacentSwapsCollapseIntoOne) {
+  Plan plan = SampleOrders();
+  auto r = PlanRollback(plan, StateAt(plan, "1.3.0"), "1.0.0", "shop:1.3.0");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  // After 1.2.0 (schema-first) is reverted 1.1.0's image is due, and 1.1.0 (code-first) wants
+  // 1.0.0's before its own steps: one swap 1.2.0 -> 1.0.0 with both reasons.
+  EXPECT_EQ(Summary(*r), (std::vector<std::string>{
+                             "swap-image 1.2.0 shop:1.3.0 -> shop:1.2.0",
+                             "revert-migration 1.3.0 0006_split",
+                             "forget-release 1.3.0",
+                             "undo-seed 1.2.0 promo",
+                             "undo-seed 1.2.0 tiers",
+                             "revert-migration 1.2.0 0005_idx",
+                             "revert-migration 1.2.0 0004_points",
+                             "forget-release 1.2.0",
+                             "swap-image 1.0.0 shop:1.2.0 -> shop:1.0.0",
+                             "undo-seed 1.1.0 statuses",
+                             "revert-migration 1.1.0 0003_orders",
+                             "forget-release 1.1.0",
+                         }));
+  const Step& collapsed = r->steps[8];
+  EXPECT_TRUE(Contains(collapsed.why, "1.2.0 is schema-first")) << collapsed.why;
+  EXPECT_TRUE(Contains(collapsed.why, "; then 1.1.0 is code-first: 1.0.0's code runs on 1.1.0's"))
+      << collapsed.why;
+}
+
+TEST(PlanRollbackTest, PerReleaseCodeFirstReleasesSwapBeforeEach) {
+  Plan plan = ShopPlan();
+  auto r = PlanRollback(plan, StateAt(plan, "1.2.0"), "1.0.0", "shop:1.2.0");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(Summary(*r), (std::vector<std::string>{
+                             "swap-image 1.1.0 shop:1.2.0 -> shop:1.1.0",
+                             "undo-seed 1.2.0 promo",
+                             "undo-seed 1.2.0 tiers",
+                             "revert-migration 1.2.0 0005_idx",
+                             "revert-migration 1.2.0 0004_points",
+                             "forget-release 1.2.0",
+                             "swap-image 1.0.0 shop:1.1.0 -> shop:1.0.0",
+                             "undo-seed 1.1.0 statuses",
+                             "revert-migration 1.1.0 0003_orders",
+                             "forget-release 1.1.0",
+                         }));
+}
+
+TEST(PlanRollbackTest, ASwapToTheRunningImageIsLeftOut) {
+  // A resumed rollback: the first swap took effect, 1.3.0 is not reverted yet.
+  Plan plan = SampleOrders();
+  auto r = PlanRollback(plan, StateAt(plan, "1.3.0"), "1.1.0", "shop:1.2.0");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->steps.front().kind, StepKind::kRevertMigration);
+  EXPECT_EQ(Summary(*r).back(), "swap-image 1.1.0 shop:1.2.0 -> shop:1.1.0");
+  // A swap that would end where it started disappears.
+  r = PlanRollback(plan, StateAt(plan, "1.3.0"), "1.0.0", "shop:1.0.0");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  std::vector<std::string> swaps;
+  for (const auto& line : Summary(*r))
+    if (line.rfind("swap-image", 0) == 0) swaps.push_back(line);
+  EXPECT_EQ(swaps, (std::vector<std::string>{"swap-image 1.2.0 shop:1.0.0 -> shop:1.2.0",
+                                             "swap-image 1.0.0 shop:1.2.0 -> shop:1.0.0"}));
+}
+
+TEST(PlanRollbackTest, ImageSwapsOnceSwapsFirstOrAfterTheOldestSchemaFirst) {
+  Plan plan = SampleOrders();
+  plan.policy.image_swaps = Policy::ImageSwaps::kOnce;
+  auto r = PlanRollback(plan, StateAt(plan, "1.3.0"), "1.0.0", "shop:1.3.0");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  std::vector<std::string> summary = Summary(*r);
+  ASSERT_EQ(summary.size(), 11u);
+  EXPECT_EQ(summary[7], "swap-image 1.0.0 shop:1.3.0 -> shop:1.0.0");  // after 1.2.0's steps
+  EXPECT_TRUE(Contains(r->steps[7].why, "policy image_swaps: once")) << r->steps[7].why;
+}
+
+TEST(PlanDeployTest, PerReleaseSwapsMirrorTheRollback) {
+  Plan plan = SampleOrders();
+  auto r = PlanDeploy(plan, StateAt(plan, "1.0.0"), "", "shop:1.0.0");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  // 1.1.0 code-first: its schema, then its image; 1.2.0 schema-first: its image, then its schema
+  // (adjacent to 1.1.0's swap: one swap); 1.3.0 code-first: its schema, then its image.
+  EXPECT_EQ(Summary(*r), (std::vector<std::string>{
+                             "apply-migration 1.1.0 0003_orders",
+                             "run-seed 1.1.0 statuses",
+                             "record-release 1.1.0",
+                             "swap-image 1.2.0 shop:1.0.0 -> shop:1.2.0",
+                             "apply-migration 1.2.0 0004_points",
+                             "apply-migration 1.2.0 0005_idx",
+                             "run-seed 1.2.0 tiers",
+                             "run-seed 1.2.0 promo",
+                             "record-release 1.2.0",
+                             "apply-migration 1.3.0 0006_split",
+                             "record-release 1.3.0",
+                             "swap-image 1.3.0 shop:1.2.0 -> shop:1.3.0",
+                         }));
+  EXPECT_TRUE(Contains(r->steps[3].why, "1.1.0 is code-first")) << r->steps[3].why;
+  EXPECT_TRUE(Contains(r->steps[3].why, "1.2.0 is schema-first: its code runs on 1.1.0's schema"))
+      << r->steps[3].why;
+
+  plan.policy.image_swaps = Policy::ImageSwaps::kOnce;
+  r = PlanDeploy(plan, StateAt(plan, "1.0.0"), "", "shop:1.0.0");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(Summary(*r).back(), "swap-image 1.3.0 shop:1.0.0 -> shop:1.3.0");
+  EXPECT_EQ(r->steps.size(), 11u);  // one swap, at the end
 }
 
 TEST(PlanRollbackTest, ToTheCurrentReleaseIsAnEmptyPlan) {
