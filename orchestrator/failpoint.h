@@ -4,7 +4,8 @@
 //
 // In a test build, ORCHESTRATE_FAILPOINT=NAME kills the process the first time Failpoint(NAME) is
 // reached. Names used by the executor: "before-step:N", "before-commit:N", "after-step:N",
-// "before-finish" (N is the 1-based step number).
+// "before-finish" (N is the 1-based step number). ORCHESTRATE_FAILPOINT_PAUSE=NAME:MS sleeps MS
+// milliseconds there instead.
 #pragma once
 
 #include <string>

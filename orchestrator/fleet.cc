@@ -286,6 +286,10 @@ Result<FleetReport> RunFleet(const Plan& plan, const Environment& env,
                              const FleetRequest& request) {
   auto start = Clock::now();
   const bool rollback = request.run.direction == Direction::kRollback;
+  // The environment's image moves once for the whole fleet (fleet.h), never per release boundary:
+  // the targets' plans hold no swap.
+  Plan per_target = plan;
+  per_target.policy.image_swaps = Policy::ImageSwaps::kOnce;
   FleetReport report;
   report.kind = DirectionName(request.run.direction);
   report.environment = env.name;
@@ -338,7 +342,7 @@ Result<FleetReport> RunFleet(const Plan& plan, const Environment& env,
                                           : "not started: interrupted");
         continue;
       }
-      slot = RunTarget(plan, urls[i], request, to);
+      slot = RunTarget(per_target, urls[i], request, to);
       if (request.fail_fast && !Finished(slot)) stop = true;
     }
   };

@@ -210,7 +210,10 @@ TEST_F(ShopTest, SigtermDuringSlowStepRollsItBackAndResumes) {
   ASSERT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("interrupted"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("was rolled back"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("orchestrate rollback " + plan_ + " --to 1.2.0"), std::string::npos)
+  // The complete command, environment and reason included (it works pasted as printed).
+  EXPECT_NE(
+      r.err.find("orchestrate rollback " + plan_ + " --env local --to 1.2.0 --reason sigterm`"),
+      std::string::npos)
       << r.err;
   auto mid = Status();
   EXPECT_EQ(mid["unfinished_run"]["status"], "failed");

@@ -234,6 +234,120 @@ TEST_P(IncidentTest, WindowNoGoSaysHowToProceedAndTheFlagIsRecorded) {
   EXPECT_NE(history.out.find("--allow-outside-window"), std::string::npos) << history.out;
 }
 
+// ---- fencing: the run lock, lost or broken, never lets two processes act on one run ----------
+
+class FencingTest : public IncidentTest {
+ protected:
+  // A rollback to 1.0.0 of staging that pauses for 3 s before step 5 (failpoint build), holding
+  // the run lock and no transaction.
+  ProcessHandle StartPausedRollback() {
+    EXPECT_EQ(Run({"deploy", "--env", "staging", "--yes", "-q"}).exit_code, 0);
+    ProcessOptions o = Options();
+    o.env["ORCHESTRATE_FAILPOINT_PAUSE"] = "before-step:5:3000";
+    ProcessHandle h = StartProcess({FailpointsBin(), "rollback", plan_, "--env", "staging", "--to",
+                                    "1.0.0", "--reason", "fence", "--yes", "-q"},
+                                   o);
+    for (int i = 0; i < 200; ++i) {  // until it pauses: 4 steps done, the lock held
+      auto r = Run({"status", "--env", "staging", "--output", "json"});
+      if (r.exit_code == 0) {
+        json st = json::parse(r.out);
+        if (!st["unfinished_run"].is_null() && st["unfinished_run"]["steps_done"] == 4 &&
+            !st["lock"].is_null())
+          break;
+      }
+      usleep(20 * 1000);
+    }
+    return h;
+  }
+};
+
+TEST_P(FencingTest, ForceUnlockRefusesALiveHolderAndItsForceLiveStopsTheHolder) {
+  ProcessHandle holder = StartPausedRollback();
+  auto refused = Run({"force", "--env", "staging", "--unlock", "--yes"});
+  EXPECT_EQ(refused.exit_code, 3) << refused.err;
+  EXPECT_NE(refused.err.find("alive"), std::string::npos) << refused.err;
+  std::string force_live = QuotedCommand(refused.err);
+  ASSERT_NE(force_live.find("--force-live"), std::string::npos) << refused.err;
+  // Pasted as printed (with --yes: no terminal here to confirm on).
+  auto released = Paste(force_live + " --yes");
+  EXPECT_EQ(released.exit_code, 0) << force_live << "\n" << released.err;
+  EXPECT_NE(released.out.find("released the lock held by"), std::string::npos) << released.out;
+  // The holder stops at its next commit, saying why; nothing of that transaction committed.
+  auto stopped = Wait(holder);
+  EXPECT_EQ(stopped.exit_code, 3) << stopped.err;
+  EXPECT_NE(stopped.err.find("run lock was lost"), std::string::npos) << stopped.err;
+  json mid = Status("staging");
+  EXPECT_EQ(mid["unfinished_run"]["steps_done"], 4) << mid.dump();
+  // The same command finishes the run.
+  std::string resume = LineAfter(Run({"status", "--env", "staging"}).out, "resume with: ");
+  ASSERT_FALSE(resume.empty());
+  auto resumed = Paste(resume);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  json st = Status("staging");
+  EXPECT_EQ(st["current_version"], "1.0.0");
+  EXPECT_TRUE(st["unfinished_run"].is_null());
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, FencingTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& p) { return p.param; });
+
+// The run lock's own database session ends (a DBA, a pooler, idle_session_timeout) while a step
+// runs, and the same command is started again: the first run stops before its commit, the second
+// finishes the run alone, and the database ends as an uninterrupted rollback leaves it.
+TEST(PgFencing, ARunThatLostItsLockSessionStopsAndTheNextFinishesAlone) {
+  ORCH_REQUIRE_PG(url);
+  ORCH_REQUIRE_PG(reference_url);
+  TempDir dir;
+  CopyTree(SourceDir() + "/samples/shop", dir / "shop");
+  std::string f = dir / "shop/sql/0016_create_view_order_summaries.down.sql";
+  WriteFileOrDie(f, ReadFileOrDie(f) + "\nSELECT pg_sleep(2);\n");
+  ProcessOptions opts;
+  opts.env["STATE_DIR"] = dir / "state";
+  auto args = [&](const std::string& db, std::vector<std::string> rest) {
+    std::vector<std::string> a{OrchestrateBin(), rest[0], dir / "shop/plan.yaml", "--env", "pg",
+                               "--database",     db};
+    a.insert(a.end(), rest.begin() + 1, rest.end());
+    return a;
+  };
+  for (const auto& db : {url, reference_url})
+    ASSERT_EQ(RunProcess(args(db, {"deploy", "--yes", "-q"}), opts).exit_code, 0);
+  const std::vector<std::string> rollback{"rollback", "--to", "1.0.0",          "--reason", "fence",
+                                          "--yes",    "-q",   "--lock-timeout", "30"};
+  ASSERT_EQ(RunProcess(args(reference_url, rollback), opts).exit_code, 0);
+
+  ProcessHandle first = StartProcess(args(url, rollback), opts);
+  usleep(1000 * 1000);  // inside pg_sleep
+  {
+    auto admin = OpenDatabase(url, dir.path());
+    ASSERT_TRUE(admin.ok()) << admin.status().message();
+    auto txn = (*admin)->Begin();
+    ASSERT_TRUE(txn.ok());
+    auto killed = (*txn)->Query(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = "
+        "'orchestrate lock' AND datname = current_database()");
+    ASSERT_TRUE(killed.ok()) << killed.status().message();
+    ASSERT_EQ(killed->rows[0][0].value_or(""), "1");
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  ProcessHandle second = StartProcess(args(url, rollback), opts);
+  auto a = Wait(first);
+  auto b = Wait(second);
+  EXPECT_EQ(a.exit_code, 3) << a.err;
+  EXPECT_NE(a.err.find("run lock was lost"), std::string::npos) << a.err;
+  EXPECT_EQ(b.exit_code, 0) << b.err;
+  auto status = [&](const std::string& db) {
+    auto r = RunProcess(args(db, {"status", "--output", "json"}), opts);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return json::parse(r.out);
+  };
+  json got = status(url), want = status(reference_url);
+  EXPECT_EQ(got["schema_fingerprint"], want["schema_fingerprint"]);
+  EXPECT_EQ(got["data_fingerprint"], want["data_fingerprint"]);
+  EXPECT_EQ(got["tables"], want["tables"]);
+  EXPECT_EQ(got["current_version"], "1.0.0");
+  EXPECT_TRUE(got["unfinished_run"].is_null());
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, IncidentTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& p) { return p.param; });
 

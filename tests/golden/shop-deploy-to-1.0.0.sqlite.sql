@@ -8,7 +8,7 @@
 -- manifest plan.yaml sha256:18cfe9535aaba8a4e94977a9ed3fda17b0a7d4d58b18a78516e5713771825a56
 -- manifest releases/1.0.0.yaml sha256:fbe91df65451344e75f87117874aa930ef0b83f86c3db6842e994e4ddccd4361
 -- manifest releases/1.1.0.yaml sha256:f59bbdb3afd2049d3045ca247a2ea2e1e90a6806610761d2efb99c8ff7a35c61
--- manifest releases/1.2.0.yaml sha256:da50b71fddab01f9f0cddefa406b0f67678bb07fe5ad7e577a4f0fb6fb4d96bd
+-- manifest releases/1.2.0.yaml sha256:b778b081ed9812fe73b89bac4c57c876e46fa2ffc194a9f85b388fd761fede16
 -- manifest releases/1.3.0.yaml sha256:b285dbde099ac48da4040df3c331cc07f854494925fc4b1ed5211b9d6b0602fb
 -- steps: 9
 
@@ -229,5 +229,6 @@ INSERT INTO orchestrate_releases (version, seq, image, release_order, deployed_a
 COMMIT;
 
 -- step 9 of 9: [1.0.0] swap image (none) -> registry.example.com/shop:1.0.0
+--   why: first deploy: the image moves once, after the database steps
 --   not SQL: orchestrate's deployer points the application at registry.example.com/shop:1.0.0 and reads it back to verify:
 --     write registry.example.com/shop:1.0.0 into the deployer's image file (a new file renamed over the old one)

@@ -4,13 +4,13 @@
 -- from: 1.3.0
 -- to: 1.0.0
 -- environment: pg (postgresql)
--- plan fingerprint: cf66a0e68ea96aa9f8d14bf3dc2ec2938b0adb6d501993583fff1c95631f49ce
+-- plan fingerprint: ed6a7b84ea91bcd5b250481fa51e80da7a4ffc0edc182ebb0d1355b14cf5981e
 -- manifest plan.yaml sha256:18cfe9535aaba8a4e94977a9ed3fda17b0a7d4d58b18a78516e5713771825a56
 -- manifest releases/1.0.0.yaml sha256:fbe91df65451344e75f87117874aa930ef0b83f86c3db6842e994e4ddccd4361
 -- manifest releases/1.1.0.yaml sha256:f59bbdb3afd2049d3045ca247a2ea2e1e90a6806610761d2efb99c8ff7a35c61
--- manifest releases/1.2.0.yaml sha256:da50b71fddab01f9f0cddefa406b0f67678bb07fe5ad7e577a4f0fb6fb4d96bd
+-- manifest releases/1.2.0.yaml sha256:b778b081ed9812fe73b89bac4c57c876e46fa2ffc194a9f85b388fd761fede16
 -- manifest releases/1.3.0.yaml sha256:b285dbde099ac48da4040df3c331cc07f854494925fc4b1ed5211b9d6b0602fb
--- steps: 20
+-- steps: 21
 
 -- orchestrate's state tables, created when missing (orchestrate does this itself)
 CREATE TABLE IF NOT EXISTS orchestrate_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -24,7 +24,12 @@ CREATE INDEX IF NOT EXISTS orchestrate_ledger_by_seed ON orchestrate_ledger (see
 CREATE TABLE IF NOT EXISTS orchestrate_ledger_restores (table_name TEXT NOT NULL, xid BIGINT NOT NULL);
 INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '1') ON CONFLICT DO NOTHING;
 
--- step 1 of 20: [1.3.0] reverse seed loyalty_tiers (the rows its ledger recorded)
+-- step 1 of 21: [1.2.0] swap image registry.example.com/shop:1.3.0 -> registry.example.com/shop:1.2.0
+--   why: 1.3.0 is code-first: 1.2.0's code runs on 1.3.0's schema while it is reverted
+--   not SQL: orchestrate's deployer points the application at registry.example.com/shop:1.2.0 and reads it back to verify:
+--     write registry.example.com/shop:1.2.0 into the deployer's image file (a new file renamed over the old one)
+
+-- step 2 of 21: [1.3.0] reverse seed loyalty_tiers (the rows its ledger recorded)
 --   transactional: yes (one transaction with its record)
 --   ledger: the rows seed loyalty_tiers inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 10000 rows; rows changed since the deploy: on_modified fail
 -- ledger chunks (derived from the rows recorded at deploy):
@@ -54,7 +59,7 @@ DELETE FROM orchestrate_ledger WHERE seed_id = 'loyalty_tiers';
 DELETE FROM orchestrate_seeds WHERE id = 'loyalty_tiers';
 COMMIT;
 
--- step 2 of 20: [1.3.0] revert migration 0017_create_view_customer_loyalty
+-- step 3 of 21: [1.3.0] revert migration 0017_create_view_customer_loyalty
 --   sha256: 25a0a82ca612eb31471485179bcc16ff56608caaa2b8070019dd8c98f1454ec6
 --   transactional: yes (one transaction with its record)
 --   line 2: DROP VIEW, ACCESS EXCLUSIVE lock on customer_loyalty
@@ -64,7 +69,7 @@ DROP VIEW customer_loyalty;
 DELETE FROM orchestrate_migrations WHERE id = '0017_create_view_customer_loyalty';
 COMMIT;
 
--- step 3 of 20: [1.3.0] revert migration 0016_create_view_order_summaries
+-- step 4 of 21: [1.3.0] revert migration 0016_create_view_order_summaries
 --   sha256: 388c23440111be896982667fbc14fd6085573577f537664bdb4713cd77e265db
 --   transactional: yes (one transaction with its record)
 --   line 2: DROP VIEW, ACCESS EXCLUSIVE lock on order_summaries
@@ -74,7 +79,7 @@ DROP VIEW order_summaries;
 DELETE FROM orchestrate_migrations WHERE id = '0016_create_view_order_summaries';
 COMMIT;
 
--- step 4 of 20: [1.3.0] revert migration 0015_customers_rename_full_name
+-- step 5 of 21: [1.3.0] revert migration 0015_customers_rename_full_name
 --   sha256: 2c915775933ef91a1f95653f08bba7cbc50525ce4c39909c222e8b3300d31f27
 --   transactional: yes (one transaction with its record)
 --   line 3: ALTER TABLE, ACCESS EXCLUSIVE lock on customers
@@ -85,7 +90,7 @@ ALTER TABLE customers RENAME COLUMN display_name TO full_name;
 DELETE FROM orchestrate_migrations WHERE id = '0015_customers_rename_full_name';
 COMMIT;
 
--- step 5 of 20: [1.3.0] revert migration 0014_customers_add_loyalty_points
+-- step 6 of 21: [1.3.0] revert migration 0014_customers_add_loyalty_points
 --   sha256: 8d75cdda3b9b8c3111dfbeda19756073d9fc9a8b40dd8c796fa876c07623621f
 --   transactional: yes (one transaction with its record)
 --   line 2: ALTER TABLE, ACCESS EXCLUSIVE lock on customers; DESTROYS DATA: drops column customers.loyalty_points
@@ -96,7 +101,7 @@ ALTER TABLE customers DROP COLUMN loyalty_points;
 DELETE FROM orchestrate_migrations WHERE id = '0014_customers_add_loyalty_points';
 COMMIT;
 
--- step 6 of 20: [1.3.0] revert migration 0013_create_loyalty_tiers
+-- step 7 of 21: [1.3.0] revert migration 0013_create_loyalty_tiers
 --   sha256: 52ba5ac2d3c8c729514d31a4907bc9492eaec73f1a980f93b60c83a1b2b99633
 --   transactional: yes (one transaction with its record)
 --   line 2: DROP TABLE, ACCESS EXCLUSIVE lock on loyalty_tiers; DESTROYS DATA: drops table loyalty_tiers
@@ -107,13 +112,13 @@ DROP TABLE loyalty_tiers;
 DELETE FROM orchestrate_migrations WHERE id = '0013_create_loyalty_tiers';
 COMMIT;
 
--- step 7 of 20: [1.3.0] record release 1.3.0 as rolled back
+-- step 8 of 21: [1.3.0] record release 1.3.0 as rolled back
 --   transactional: yes (one transaction with its record)
 BEGIN;
 DELETE FROM orchestrate_releases WHERE version = '1.3.0';
 COMMIT;
 
--- step 8 of 20: [1.2.0] revert migration 0012_index_orders_customer_placed_at
+-- step 9 of 21: [1.2.0] revert migration 0012_index_orders_customer_placed_at
 --   sha256: 12c1356631a40b051cfe4c546254834cd61153068c1a1edb845e7fded4ded294
 --   transactional: yes (one transaction with its record)
 --   line 2: DROP INDEX, ACCESS EXCLUSIVE lock on idx_orders_customer_placed_at
@@ -123,7 +128,7 @@ DROP INDEX idx_orders_customer_placed_at;
 DELETE FROM orchestrate_migrations WHERE id = '0012_index_orders_customer_placed_at';
 COMMIT;
 
--- step 9 of 20: [1.2.0] revert migration 0011_index_orders_shipping_method
+-- step 10 of 21: [1.2.0] revert migration 0011_index_orders_shipping_method
 --   sha256: ce53eea2161e25a2938ec0ee090f5feef8a9736f7eae7484e8886e7d85d97ef3
 --   transactional: yes (one transaction with its record)
 --   line 2: DROP INDEX, ACCESS EXCLUSIVE lock on idx_orders_shipping_method
@@ -133,7 +138,7 @@ DROP INDEX idx_orders_shipping_method;
 DELETE FROM orchestrate_migrations WHERE id = '0011_index_orders_shipping_method';
 COMMIT;
 
--- step 10 of 20: [1.2.0] revert migration 0010_orders_add_shipping_method
+-- step 11 of 21: [1.2.0] revert migration 0010_orders_add_shipping_method
 --   sha256: cc0173e7f5bc8424231e36e83e243ba9c8b9c881cebbe6b00c29fbf005dd1874
 --   transactional: yes (one transaction with its record)
 --   line 3: ALTER TABLE, ACCESS EXCLUSIVE lock on orders; DESTROYS DATA: drops column orders.shipping_method_id
@@ -145,7 +150,7 @@ ALTER TABLE orders DROP COLUMN shipping_method_id;
 DELETE FROM orchestrate_migrations WHERE id = '0010_orders_add_shipping_method';
 COMMIT;
 
--- step 11 of 20: [1.2.0] revert migration 0009_customers_add_country_code
+-- step 12 of 21: [1.2.0] revert migration 0009_customers_add_country_code
 --   sha256: 1589c6c755782597615dd60681df95e36d9e3fa57d0d7847f4351c97d1b5b0b2
 --   transactional: yes (one transaction with its record)
 --   line 2: ALTER TABLE, ACCESS EXCLUSIVE lock on customers; DESTROYS DATA: drops column customers.country_code
@@ -156,17 +161,18 @@ ALTER TABLE customers DROP COLUMN country_code;
 DELETE FROM orchestrate_migrations WHERE id = '0009_customers_add_country_code';
 COMMIT;
 
--- step 12 of 20: [1.2.0] record release 1.2.0 as rolled back
+-- step 13 of 21: [1.2.0] record release 1.2.0 as rolled back
 --   transactional: yes (one transaction with its record)
 BEGIN;
 DELETE FROM orchestrate_releases WHERE version = '1.2.0';
 COMMIT;
 
--- step 13 of 20: [1.0.0] swap image registry.example.com/shop:1.3.0 -> registry.example.com/shop:1.0.0
+-- step 14 of 21: [1.0.0] swap image registry.example.com/shop:1.2.0 -> registry.example.com/shop:1.0.0
+--   why: 1.2.0 is schema-first: 1.2.0's code runs on 1.1.0's schema, so 1.1.0's image comes after it is reverted; then 1.1.0 is code-first: 1.0.0's code runs on 1.1.0's schema while it is reverted
 --   not SQL: orchestrate's deployer points the application at registry.example.com/shop:1.0.0 and reads it back to verify:
 --     write registry.example.com/shop:1.0.0 into the deployer's image file (a new file renamed over the old one)
 
--- step 14 of 20: [1.1.0] reverse seed order_statuses_refunded (the rows its ledger recorded)
+-- step 15 of 21: [1.1.0] reverse seed order_statuses_refunded (the rows its ledger recorded)
 --   transactional: yes (one transaction with its record)
 --   ledger: the rows seed order_statuses_refunded inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 10000 rows; rows changed since the deploy: on_modified fail
 -- ledger chunks (derived from the rows recorded at deploy):
@@ -181,7 +187,7 @@ DELETE FROM orchestrate_ledger WHERE seed_id = 'order_statuses_refunded';
 DELETE FROM orchestrate_seeds WHERE id = 'order_statuses_refunded';
 COMMIT;
 
--- step 15 of 20: [1.1.0] reverse seed shipping_methods (the rows its ledger recorded)
+-- step 16 of 21: [1.1.0] reverse seed shipping_methods (the rows its ledger recorded)
 --   transactional: yes (one transaction with its record)
 --   ledger: the rows seed shipping_methods inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 10000 rows; rows changed since the deploy: on_modified fail
 -- ledger chunks (derived from the rows recorded at deploy):
@@ -206,7 +212,7 @@ DELETE FROM orchestrate_ledger WHERE seed_id = 'shipping_methods';
 DELETE FROM orchestrate_seeds WHERE id = 'shipping_methods';
 COMMIT;
 
--- step 16 of 20: [1.1.0] reverse seed countries (the rows its ledger recorded)
+-- step 17 of 21: [1.1.0] reverse seed countries (the rows its ledger recorded)
 --   transactional: yes (one transaction with its record)
 --   ledger: the rows seed countries inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 10000 rows; rows changed since the deploy: on_modified fail
 -- ledger chunks (derived from the rows recorded at deploy):
@@ -256,7 +262,7 @@ DELETE FROM orchestrate_ledger WHERE seed_id = 'countries';
 DELETE FROM orchestrate_seeds WHERE id = 'countries';
 COMMIT;
 
--- step 17 of 20: [1.1.0] revert migration 0008_orders_add_item_count
+-- step 18 of 21: [1.1.0] revert migration 0008_orders_add_item_count
 --   sha256: 533997daf991ae70bf564dc3abcb487b8a064cb3889d0a8ffbb222d0488803bc
 --   transactional: yes (one transaction with its record)
 --   line 2: ALTER TABLE, ACCESS EXCLUSIVE lock on orders; DESTROYS DATA: drops column orders.item_count
@@ -267,7 +273,7 @@ ALTER TABLE orders DROP COLUMN item_count;
 DELETE FROM orchestrate_migrations WHERE id = '0008_orders_add_item_count';
 COMMIT;
 
--- step 18 of 20: [1.1.0] revert migration 0007_create_shipping_methods
+-- step 19 of 21: [1.1.0] revert migration 0007_create_shipping_methods
 --   sha256: d905b51fccc2e64371411a83372b4a36d1eebf63fab1a80fb8b49fd1008f9afd
 --   transactional: yes (one transaction with its record)
 --   line 2: DROP TABLE, ACCESS EXCLUSIVE lock on shipping_methods; DESTROYS DATA: drops table shipping_methods
@@ -278,7 +284,7 @@ DROP TABLE shipping_methods;
 DELETE FROM orchestrate_migrations WHERE id = '0007_create_shipping_methods';
 COMMIT;
 
--- step 19 of 20: [1.1.0] revert migration 0006_create_countries
+-- step 20 of 21: [1.1.0] revert migration 0006_create_countries
 --   sha256: 9243fc9a7e563401bdb3c036b3939175e4176235d7b656c3bfc25d9c14d01dc0
 --   transactional: yes (one transaction with its record)
 --   line 2: DROP TABLE, ACCESS EXCLUSIVE lock on countries; DESTROYS DATA: drops table countries
@@ -289,7 +295,7 @@ DROP TABLE countries;
 DELETE FROM orchestrate_migrations WHERE id = '0006_create_countries';
 COMMIT;
 
--- step 20 of 20: [1.1.0] record release 1.1.0 as rolled back
+-- step 21 of 21: [1.1.0] record release 1.1.0 as rolled back
 --   transactional: yes (one transaction with its record)
 BEGIN;
 DELETE FROM orchestrate_releases WHERE version = '1.1.0';
