@@ -149,6 +149,12 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
   info("crosses " + std::to_string(releases.size()) + " release(s) (" + list +
        "): " + std::to_string(migrations) + " down-migration(s), " + std::to_string(seeds) +
        " seed(s) to undo, " + std::to_string(run->steps.size()) + " steps");
+  for (size_t i = 0; i < run->steps.size(); ++i) {
+    const Step& s = run->steps[i];
+    if (s.kind != StepKind::kSwapImage) continue;
+    info("step " + std::to_string(i + 1) + " swaps the image " +
+         (s.image_from.empty() ? "(none)" : s.image_from) + " -> " + s.image_to + ": " + s.why);
+  }
 
   // Major version.
   auto from = ParseSemVer(run->from_version);

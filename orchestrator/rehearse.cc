@@ -134,6 +134,8 @@ class Rehearsal {
       phase.ok = false;
       phase.differences = *differences;
     }
+    phase.swaps = std::move(swaps_);
+    swaps_.clear();
     report_->phases.push_back(phase);
     return phase.ok;
   }
@@ -152,6 +154,15 @@ class Rehearsal {
     req.accept_data_loss = false;
     auto out = executor.Run(req);
     if (!out.ok() && out.status().code() != Code::kNothingToDo) return out.status();
+    if (out.ok()) {
+      for (size_t i = 0; i < out->plan.steps.size(); ++i) {
+        const Step& s = out->plan.steps[i];
+        if (s.kind != StepKind::kSwapImage) continue;
+        swaps_.push_back("step " + std::to_string(i + 1) + ": image " +
+                         (s.image_from.empty() ? "(none)" : s.image_from) + " -> " + s.image_to +
+                         " (" + s.why + ")");
+      }
+    }
     return Status::Ok();
   }
 
@@ -159,6 +170,7 @@ class Rehearsal {
   const Plan& plan_;
   const Scratch& scratch_;
   RehearsalReport* report_;
+  std::vector<std::string> swaps_;  // of the phase running (Run), moved into it by Phase
 };
 
 std::string XmlEscape(const std::string& s) {
@@ -305,6 +317,7 @@ std::string RehearsalText(const RehearsalReport& report) {
     out << (p.ok ? "  ok    " : "  FAIL  ") << p.name << " (" << Seconds(p.seconds) << " s)\n";
     if (!p.error.empty()) out << "        " << p.error << "\n";
     for (const auto& d : p.differences) out << "        " << d << "\n";
+    for (const auto& w : p.swaps) out << "        swap " << w << "\n";
   }
   out << (report.ok() ? "the rollback round-trips" : "the rollback does NOT round-trip") << " ("
       << Seconds(report.seconds) << " s)\n";
@@ -321,6 +334,14 @@ std::string RehearsalMarkdown(const RehearsalReport& report) {
   for (const auto& p : report.phases)
     out << "| " << p.name << " | " << (p.ok ? "ok" : "**FAILED**") << " | " << Seconds(p.seconds)
         << " |\n";
+  bool any_swap = false;
+  for (const auto& p : report.phases) {
+    for (const auto& w : p.swaps) {
+      if (!any_swap) out << "\n## Image swaps\n\n";
+      any_swap = true;
+      out << "- " << p.name << ", " << w << "\n";
+    }
+  }
   for (const auto& p : report.phases) {
     if (p.ok) continue;
     out << "\n## " << p.name << "\n\n";

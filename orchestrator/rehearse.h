@@ -31,6 +31,8 @@ struct RehearsalPhase {
   double seconds = 0;
   std::string error;                     // why the phase failed to run
   std::vector<std::string> differences;  // what did not round-trip
+  // The image swaps the phase's run made: "step N: FROM -> TO (why)".
+  std::vector<std::string> swaps;
 };
 
 struct RehearsalReport {

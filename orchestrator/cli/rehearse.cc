@@ -51,7 +51,8 @@ int CmdRehearse(const GlobalOptions& g, const RehearseCommandOptions& o) {
                         {"ok", p.ok},
                         {"seconds", p.seconds},
                         {"error", p.error},
-                        {"differences", p.differences}});
+                        {"differences", p.differences},
+                        {"swaps", p.swaps}});
     nlohmann::json j = {{"app", report->app}, {"from", report->from},
                         {"to", report->to},   {"dialect", report->dialect},
                         {"ok", report->ok()}, {"seconds", report->seconds},
