@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <set>
 
 #include "plans/render.h"
 
@@ -39,6 +40,11 @@ const char* const kSchema[] = {
     "NULL, column_names TEXT NOT NULL, row_count BIGINT NOT NULL, xid BIGINT, old_rows TEXT, "
     "new_rows TEXT, key_min BIGINT, key_max BIGINT)",
     "CREATE INDEX IF NOT EXISTS orchestrate_ledger_by_seed ON orchestrate_ledger (seed_id, id)",
+    // The parts of each image swap (Deployer::SwapParts): started/done/failed, so that a resumed
+    // swap runs exactly the parts not done.
+    "CREATE TABLE IF NOT EXISTS orchestrate_swap_parts (run_id BIGINT NOT NULL, n INTEGER NOT "
+    "NULL, part TEXT NOT NULL, status TEXT NOT NULL, at TEXT NOT NULL, error TEXT, PRIMARY KEY "
+    "(run_id, n, part))",
     // PostgreSQL: transactions that gave rows back their old values during a reversal.
     "CREATE TABLE IF NOT EXISTS orchestrate_ledger_restores (table_name TEXT NOT NULL, xid BIGINT "
     "NOT NULL)",
@@ -373,6 +379,30 @@ Status Journal::FinishRun(int64_t run_id, const std::string& status, const std::
   return (*txn)->Commit();
 }
 
+Result<std::set<std::string>> Journal::SwapPartsDone(int64_t run_id, int n) {
+  auto txn = db_.BeginRead();
+  if (!txn.ok()) return txn.status();
+  auto r = (*txn)->Query(
+      "SELECT part FROM orchestrate_swap_parts WHERE run_id = $1 AND n = $2 AND status = 'done'",
+      {std::to_string(run_id), std::to_string(n)});
+  if (!r.ok()) return r.status();
+  std::set<std::string> out;
+  for (const auto& row : r->rows) out.insert(S(row[0]));
+  return out;
+}
+
+Status Journal::MarkSwapPart(int64_t run_id, int n, const std::string& part,
+                             const std::string& status, const std::string& error) {
+  auto txn = db_.Begin();
+  if (!txn.ok()) return txn.status();
+  ORCH_RETURN_IF_ERROR((*txn)->ExecAtCommit(
+      "INSERT INTO orchestrate_swap_parts (run_id, n, part, status, at, error) VALUES ($1, $2, $3, "
+      "$4, $5, $6) ON CONFLICT (run_id, n, part) DO UPDATE SET status = EXCLUDED.status, at = "
+      "EXCLUDED.at, error = EXCLUDED.error",
+      {std::to_string(run_id), std::to_string(n), part, status, now_(), Opt(error)}));
+  return (*txn)->Commit();
+}
+
 Result<long> Journal::PruneFinishedRuns(const std::string& cutoff) {
   // ISO-8601 UTC text in one fixed format: comparing the strings compares the times.
   const std::string finished =
@@ -380,10 +410,11 @@ Result<long> Journal::PruneFinishedRuns(const std::string& cutoff) {
       "finished_at < $1";
   auto txn = db_.Begin();
   if (!txn.ok()) return txn.status();
-  ORCH_RETURN_IF_ERROR((*txn)->Exec(
-      "DELETE FROM orchestrate_steps WHERE run_id IN (SELECT id FROM orchestrate_runs WHERE " +
-          finished + ")",
-      {cutoff}));
+  for (const char* table : {"orchestrate_steps", "orchestrate_swap_parts"})
+    ORCH_RETURN_IF_ERROR((*txn)->Exec(
+        std::string("DELETE FROM ") + table +
+            " WHERE run_id IN (SELECT id FROM orchestrate_runs WHERE " + finished + ")",
+        {cutoff}));
   auto runs = (*txn)->ExecCount("DELETE FROM orchestrate_runs WHERE " + finished, {cutoff});
   if (!runs.ok()) return runs.status();
   ORCH_RETURN_IF_ERROR((*txn)->Commit());

@@ -9,11 +9,16 @@
 //   orchestrate_seeds       applied seeds with their undo SQL
 //   orchestrate_runs        one row per deploy or rollback: who, when, why, from, to, outcome
 //   orchestrate_steps       one row per step of a run: pending/started/done/failed, the step itself
+//   orchestrate_swap_parts  the parts of each image swap step (put, trigger, commit, push...)
+//   orchestrate_ledger      the row ledger of seeds (migrations/ledger.h)
+//   orchestrate_ledger_restores  PostgreSQL: reversal transactions that restored old values
+// (orchestrate_lock, the run lock's holder, belongs to the adapters' lock.)
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -92,6 +97,11 @@ class Journal {
   Status MarkStepNow(int64_t run_id, int n, const std::string& status,
                      const std::string& error = "");
   Status FinishRun(int64_t run_id, const std::string& status, const std::string& error = "");
+  // The parts of image swap step `n` of a run recorded done (Deployer::SwapParts).
+  Result<std::set<std::string>> SwapPartsDone(int64_t run_id, int n);
+  // Records a part of image swap step `n` as started, done or failed, in a transaction of its own.
+  Status MarkSwapPart(int64_t run_id, int n, const std::string& part, const std::string& status,
+                      const std::string& error = "");
   // Deletes the finished runs (done, abandoned, superseded) that finished before `cutoff`
   // (ISO-8601 UTC) with their steps, in one transaction (policy history_days). Unfinished runs
   // stay: a resume needs them. Returns how many runs were deleted.

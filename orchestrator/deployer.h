@@ -36,6 +36,18 @@ class Deployer {
   virtual Status Swap(const std::string& image) = 0;
   // Swap(swap.image), knowing what the swap is for. The default ignores the rest of the context.
   virtual Status SwapTo(const SwapContext& swap) { return Swap(swap.image); }
+  // A swap is made of parts (ssm: put, then trigger; gitops: commit, then push; kubectl: set, then
+  // rollout), which the executor journals one by one, so that a resumed run runs exactly the parts
+  // not done yet, even when the value is already in place (a failed trigger or a rejected push is
+  // run again; a done put or commit is not). Names are short words, stable across versions (they
+  // are journaled). Default: one part, "set".
+  virtual std::vector<std::string> SwapParts() const { return {"set"}; }
+  // Runs one part of SwapParts() for `swap`. Each part is idempotent, so a part interrupted before
+  // it was recorded done may run again. Running every part in order is SwapTo(swap).
+  virtual Status RunSwapPart(const std::string& part, const SwapContext& swap) {
+    if (part != "set") return Status::Invalid("no swap part '" + part + "' in " + Describe());
+    return SwapTo(swap);
+  }
   // The exact actions SwapTo(swap) takes, one per line, for `plan` and the review script: the argv
   // of each program it runs, shell-quoted, secrets redacted. Deterministic (an approval binds it)
   // and free of machine-specific paths where the kind can avoid them.

@@ -234,7 +234,7 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
           NoteOf(InvocationOf(request)));
     auto steps = journal_.LoadSteps(run.id);
     if (!steps.ok()) return steps.status();
-    ORCH_RETURN_IF_ERROR(VerifyInterruptedSwaps(run.id, &*steps));
+    ORCH_RETURN_IF_ERROR(FinishInterruptedSwaps(request, run.id, &*steps));
     // Resume only what still matches the manifests and the database: a file fixed after a failure
     // means the remaining work changed, and the run is superseded by a fresh plan instead.
     RunRequest same = request;
@@ -286,29 +286,68 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
   return outcome;
 }
 
-Status Executor::VerifyInterruptedSwaps(int64_t run_id, std::vector<StepRecord>* steps) {
+Status Executor::FinishInterruptedSwaps(const RunRequest& request, int64_t run_id,
+                                        std::vector<StepRecord>* steps) {
   for (auto& rec : *steps) {
     if (rec.step.kind != StepKind::kSwapImage || rec.status == "done") continue;
     auto current = deployer_.Current();
     if (!current.ok()) return current.status().WithContext("verifying an interrupted image swap");
-    if (*current != rec.step.image_to) continue;  // not done: it runs again
-    // The swap took effect, but it is done only once its verification passes (it may be what
-    // failed): verify again now, since the fresh plan will not hold this swap any more.
-    Status verified = deployer_.Verify(SwapContextFor(plan_, rec.step.image_from, rec.step.image_to,
-                                                      rec.step.release, "", "", ""));
-    if (!verified.ok()) {
+    if (*current != rec.step.image_to) continue;  // not in place: it runs again as planned
+    // The value is in place, but the swap is done only once each of its parts is (a failed
+    // trigger or push, the verification): run the parts not done now, since the fresh plan will
+    // not hold this swap any more.
+    spdlog::info("step {}: the image is already {}; finishing the parts of the swap not done",
+                 rec.n, rec.step.image_to);
+    Status st = RunSwap(request, run_id, rec.n, rec.step);
+    if (!st.ok()) {
       std::string msg = "step " + std::to_string(rec.n) + " [" + rec.step.release + "] " +
-                        DescribeStep(rec.step) + ": " + verified.message();
-      (void)journal_.MarkStepNow(run_id, rec.n, "failed", verified.message());
+                        DescribeStep(rec.step) + ": " + st.message();
+      (void)journal_.MarkStepNow(run_id, rec.n, "failed", st.message());
       (void)journal_.FinishRun(run_id, "failed", msg);
-      return Status::Failed(msg);
+      return Status::FromCode(st.code() == Code::kCancelled ? Code::kNeedsHuman : Code::kFailed,
+                              msg + "\nthe same command runs the parts not done again");
     }
-    spdlog::info("step {}: the image swap to {} took effect before the interruption", rec.n,
-                 rec.step.image_to);
-    ORCH_RETURN_IF_ERROR(journal_.MarkStepNow(run_id, rec.n, "done"));
     rec.status = "done";
   }
   return Status::Ok();
+}
+
+Status Executor::RunSwap(const RunRequest& request, int64_t run_id, int n, const Step& step) {
+  ORCH_RETURN_IF_ERROR(journal_.MarkStepNow(run_id, n, "started"));
+  SwapContext swap = SwapContextFor(plan_, step.image_from, step.image_to, step.release,
+                                    DirectionName(request.direction), request.meta.environment,
+                                    request.meta.reason);
+  swap.interrupted = request.interrupted;
+  auto done = journal_.SwapPartsDone(run_id, n);
+  if (!done.ok()) return done.status();
+  std::vector<std::string> parts = deployer_.SwapParts();
+  parts.push_back("verify");  // the read-back and the environment's `verify:` checks
+  for (const std::string& part : parts) {
+    if (done->count(part)) continue;
+    const std::string where = std::to_string(n) + ":" + part;
+    Failpoint("before-swap-part:" + where);
+    ORCH_RETURN_IF_ERROR(journal_.MarkSwapPart(run_id, n, part, "started"));
+    Status st;
+    if (part != "verify") {
+      st = deployer_.RunSwapPart(part, swap);
+    } else {
+      auto now_running = deployer_.Current();
+      if (!now_running.ok())
+        st = now_running.status().WithContext("verifying the swap");
+      else if (*now_running != step.image_to)
+        st = Status::Failed(deployer_.Describe() + " reports " + *now_running +
+                            " after the swap, not " + step.image_to);
+      else
+        st = deployer_.Verify(swap);  // the environment's `verify:` checks
+    }
+    if (!st.ok()) {
+      (void)journal_.MarkSwapPart(run_id, n, part, "failed", st.message());
+      return st.WithContext("swap part '" + part + "'");
+    }
+    ORCH_RETURN_IF_ERROR(journal_.MarkSwapPart(run_id, n, part, "done"));
+    Failpoint("after-swap-part:" + where);
+  }
+  return journal_.MarkStepNow(run_id, n, "done");
 }
 
 Status Executor::StartNew(const RunRequest& request, RunPlan plan, RunOutcome* outcome,
@@ -419,22 +458,7 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
 Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, int total,
                              const StepRecord& rec) {
   const Step& step = rec.step;
-  if (step.kind == StepKind::kSwapImage) {
-    // Idempotent: re-run on resume whatever its recorded status.
-    ORCH_RETURN_IF_ERROR(journal_.MarkStepNow(run_id, n, "started"));
-    SwapContext swap = SwapContextFor(plan_, step.image_from, step.image_to, step.release,
-                                      DirectionName(request.direction), request.meta.environment,
-                                      request.meta.reason);
-    swap.interrupted = request.interrupted;
-    ORCH_RETURN_IF_ERROR(deployer_.SwapTo(swap));
-    auto now_running = deployer_.Current();
-    if (!now_running.ok()) return now_running.status().WithContext("verifying the swap");
-    if (*now_running != step.image_to)
-      return Status::Failed(deployer_.Describe() + " reports " + *now_running +
-                            " after the swap, not " + step.image_to);
-    ORCH_RETURN_IF_ERROR(deployer_.Verify(swap));  // the environment's `verify:` checks
-    return journal_.MarkStepNow(run_id, n, "done");
-  }
+  if (step.kind == StepKind::kSwapImage) return RunSwap(request, run_id, n, step);
 
   if (!step.transactional) {
     if (rec.status == "started" || rec.status == "failed")

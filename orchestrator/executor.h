@@ -11,7 +11,8 @@
 //  3. else plan from what the database says is deployed, confirm, record the run and its steps;
 //  4. each transactional step commits its SQL, its state-table effects and its `done` mark in ONE
 //     transaction; the image swap and `transactional: false` steps are marked started before and
-//     done after; a non-transactional step found started on resume needs a human;
+//     done after (a swap also each of its parts); a non-transactional step found started on
+//     resume needs a human;
 //  5. on failure: stop, mark the step and the run failed, return the error. Never retry.
 #pragma once
 
@@ -117,8 +118,13 @@ class Executor {
   // same transaction). kNothingToDo for an empty plan.
   Status StartNew(const RunRequest& request, RunPlan plan, RunOutcome* outcome,
                   int64_t supersedes = 0);
-  // An image swap interrupted after it took effect is marked done (the deployer reports it).
-  Status VerifyInterruptedSwaps(int64_t run_id, std::vector<StepRecord>* steps);
+  // An image swap interrupted after its value took effect (the deployer reports it) runs the
+  // parts not done yet (a trigger, a push, the verification) and is marked done.
+  Status FinishInterruptedSwaps(const RunRequest& request, int64_t run_id,
+                                std::vector<StepRecord>* steps);
+  // An image swap step: each part of the deployer's swap not recorded done (Deployer::SwapParts),
+  // then the read-back and the environment's checks ("verify"), each recorded done on its own.
+  Status RunSwap(const RunRequest& request, int64_t run_id, int n, const Step& step);
   // Runs the steps of run `run_id` not done yet (`just_started`: `plan` is all of them, pending).
   Status Execute(const RunRequest& request, int64_t run_id, const RunPlan& plan, bool just_started,
                  int* steps_run);

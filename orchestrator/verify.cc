@@ -79,6 +79,10 @@ class VerifyingDeployer : public Deployer {
   Result<std::string> Current() override { return inner_->Current(); }
   Status Swap(const std::string& image) override { return inner_->Swap(image); }
   Status SwapTo(const SwapContext& swap) override { return inner_->SwapTo(swap); }
+  std::vector<std::string> SwapParts() const override { return inner_->SwapParts(); }
+  Status RunSwapPart(const std::string& part, const SwapContext& swap) override {
+    return inner_->RunSwapPart(part, swap);
+  }
   std::vector<std::string> SwapActions(const SwapContext& swap) const override {
     return inner_->SwapActions(swap);
   }

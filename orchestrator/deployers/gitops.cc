@@ -36,40 +36,13 @@ class GitopsDeployer : public ProcessDeployer {
     return ImageOf(found->value);
   }
 
-  Status DoSwap(const SwapContext& swap) override {
-    auto value = ValueToStore(swap, Store());
-    if (!value.ok()) return value.status();
-    auto text = ReadText();
-    if (!text.ok()) return text.status();
-    auto found = FindYamlScalar(*text, key_, Path());
-    if (!found.ok()) return found.status();
-    if (found->value == *value) {
-      spdlog::info("gitops deployer: {} is already {} in {}: nothing to commit", key_, *value,
-                   Path());
-      // A commit whose push failed earlier is delivered now (a no-op when there is none).
-      return Push() ? RunGit(PushArgv()) : Status::Ok();
-    }
-    auto dirty = Run({"git", "status", "--porcelain", "--", file_}, 0, repo_);
-    if (!dirty.ok()) return dirty.status();
-    if (!Trim(dirty->out).empty())
-      return Status::Failed(Path() + " has uncommitted changes (" + Trim(dirty->out) +
-                            "): commit or discard them, then run the same command again");
-    auto edited = ReplaceYamlScalar(*text, key_, *value, Path());
-    if (!edited.ok()) return edited.status();
-    ORCH_RETURN_IF_ERROR(WriteText(*edited));
-    auto check = FindYamlScalar(*edited, key_, Path());
-    if (!check.ok() || check->value != *value) {
-      (void)WriteText(*text);
-      return Status::Failed(Path() + ": the edited file does not read back " + key_ + " = " +
-                            *value + "; it was put back as it was");
-    }
-    Status committed = RunGit(CommitArgv(swap));
-    if (!committed.ok()) {
-      // Leave the work tree as it was, so the next attempt starts clean.
-      (void)WriteText(*text);
-      return committed;
-    }
-    return Push() ? RunGit(PushArgv()) : Status::Ok();
+  std::vector<std::string> SwapParts() const override {
+    if (Push()) return {"commit", "push"};
+    return {"commit"};
+  }
+
+  Status DoSwapPart(const std::string& part, const SwapContext& swap) override {
+    return part == "push" ? PushAndConfirm() : EditAndCommit(swap);
   }
 
   std::vector<std::string> SwapActions(const SwapContext& swap) const override {
@@ -92,6 +65,76 @@ class GitopsDeployer : public ProcessDeployer {
   Status RunGit(const std::vector<std::string>& argv) const {
     auto r = Run(argv, 0, repo_);
     return r.ok() ? Status::Ok() : r.status();
+  }
+
+  // The value edited into the file and committed, once: a file that already holds the value is
+  // committed if that edit is not yet (a run killed between the two), else left alone.
+  Status EditAndCommit(const SwapContext& swap) {
+    auto value = ValueToStore(swap, Store());
+    if (!value.ok()) return value.status();
+    auto text = ReadText();
+    if (!text.ok()) return text.status();
+    auto found = FindYamlScalar(*text, key_, Path());
+    if (!found.ok()) return found.status();
+    auto dirty = Run({"git", "status", "--porcelain", "--", file_}, 0, repo_);
+    if (!dirty.ok()) return dirty.status();
+    const bool uncommitted = !Trim(dirty->out).empty();
+    if (found->value == *value) {
+      if (!uncommitted) {
+        spdlog::info("gitops deployer: {} is already {} in {}: nothing to commit", key_, *value,
+                     Path());
+        return Status::Ok();
+      }
+      return RunGit(CommitArgv(swap));  // edited by an interrupted run, not committed yet
+    }
+    if (uncommitted)
+      return Status::Failed(Path() + " has uncommitted changes (" + Trim(dirty->out) +
+                            "): commit or discard them, then run the same command again");
+    auto edited = ReplaceYamlScalar(*text, key_, *value, Path());
+    if (!edited.ok()) return edited.status();
+    ORCH_RETURN_IF_ERROR(WriteText(*edited));
+    auto check = FindYamlScalar(*edited, key_, Path());
+    if (!check.ok() || check->value != *value) {
+      (void)WriteText(*text);
+      return Status::Failed(Path() + ": the edited file does not read back " + key_ + " = " +
+                            *value + "; it was put back as it was");
+    }
+    Status committed = RunGit(CommitArgv(swap));
+    if (!committed.ok()) (void)WriteText(*text);  // the next attempt starts clean
+    return committed;
+  }
+
+  // Pushes, then asks the remote: the swap is pushed only when the remote's branch is this
+  // commit. A rejected push (the remote moved on) fails saying how to continue; after `git pull
+  // --rebase` in the work tree, the same orchestrate command pushes again.
+  Status PushAndConfirm() {
+    Status pushed = RunGit(PushArgv());
+    if (!pushed.ok())
+      return pushed.WithContext("the commit is made but not pushed; update the work tree (" +
+                                Shown({"git", "pull", "--rebase"}) + " in " + repo_ +
+                                ") and run the same orchestrate command again to push it");
+    auto head = Run({"git", "rev-parse", "HEAD"}, 0, repo_);
+    if (!head.ok()) return head.status();
+    auto ref = RemoteRef();
+    if (!ref.ok()) return ref.status();
+    auto remote = Run({"git", "ls-remote", Setting("remote", "origin"), *ref}, 0, repo_);
+    if (!remote.ok())
+      return remote.status().WithContext("asking the remote whether it has the push");
+    const std::string got = Trim(remote->out).substr(0, Trim(head->out).size());
+    if (got != Trim(head->out))
+      return Status::Failed("after `" + Shown(PushArgv()) + "`, the remote's " + *ref + " is " +
+                            (got.empty() ? std::string("missing") : got.substr(0, 12)) +
+                            ", not the commit " + Trim(head->out).substr(0, 12) +
+                            ": run the same orchestrate command again");
+    return Status::Ok();
+  }
+
+  // The remote branch the push updates.
+  Result<std::string> RemoteRef() const {
+    if (!Setting("branch").empty()) return "refs/heads/" + Setting("branch");
+    auto branch = Run({"git", "rev-parse", "--abbrev-ref", "HEAD"}, 0, repo_);
+    if (!branch.ok()) return branch.status();
+    return "refs/heads/" + Trim(branch->out);
   }
 
   std::vector<std::string> CommitArgv(const SwapContext& swap) const {

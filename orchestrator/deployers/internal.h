@@ -18,12 +18,15 @@ class ProcessDeployer : public Deployer {
   ProcessDeployer(const DeployerSpec& spec, const std::vector<Release>* releases);
 
   Status Swap(const std::string& image) override { return SwapTo(ContextFor(image)); }
-  // Runs DoSwap with swap.interrupted reaching every program it runs.
+  // Runs every part (DoSwapPart) in order, with swap.interrupted reaching every program.
   Status SwapTo(const SwapContext& swap) final;
+  // Runs one part (DoSwapPart) with swap.interrupted reaching every program it runs.
+  Status RunSwapPart(const std::string& part, const SwapContext& swap) final;
 
  protected:
-  // The kind's swap. REQUIRES: called through SwapTo.
-  virtual Status DoSwap(const SwapContext& swap) = 0;
+  // One part of the kind's swap (Deployer::SwapParts). REQUIRES: called through RunSwapPart or
+  // SwapTo.
+  virtual Status DoSwapPart(const std::string& part, const SwapContext& swap) = 0;
 
   // Runs argv (timeout: the kind's `timeout:` when 0). kFailed naming the command, how it ended
   // and the end of what it printed, unless it exited 0. Output is logged either way.

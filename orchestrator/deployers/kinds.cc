@@ -84,8 +84,16 @@ Result<ProcessReport> ProcessDeployer::Run(const std::vector<std::string>& argv,
 }
 
 Status ProcessDeployer::SwapTo(const SwapContext& swap) {
+  for (const std::string& part : SwapParts()) ORCH_RETURN_IF_ERROR(RunSwapPart(part, swap));
+  return Status::Ok();
+}
+
+Status ProcessDeployer::RunSwapPart(const std::string& part, const SwapContext& swap) {
+  const auto parts = SwapParts();
+  if (std::find(parts.begin(), parts.end(), part) == parts.end())
+    return Status::Invalid("no swap part '" + part + "' in " + Describe());
   interrupted_ = swap.interrupted;
-  Status st = DoSwap(swap);
+  Status st = DoSwapPart(part, swap);
   interrupted_ = nullptr;
   return st;
 }
@@ -163,18 +171,22 @@ class CommandDeployer : public ProcessDeployer {
     return ImageOf(Trim(r->out));
   }
 
-  Status DoSwap(const SwapContext& swap) override {
+  std::vector<std::string> SwapParts() const override {
+    if (List("status").empty()) return {"set"};
+    return {"set", "status"};
+  }
+
+  Status DoSwapPart(const std::string& part, const SwapContext& swap) override {
+    if (part == "status") {
+      auto st = Run(Fill(List("status"), swap));
+      return st.ok() ? Status::Ok() : st.status().WithContext("the status command after the swap");
+    }
     if (ImageTag(swap.image).empty() && UsesTag())
       return Status::Invalid(Where() + ": the image " + swap.image +
                              " has no tag to fill in {tag}");
     auto set = Run(Fill(List("set"), swap));
     if (!set.ok()) return set.status();
     last_set_ = swap.image;
-    auto status = List("status");
-    if (!status.empty()) {
-      auto st = Run(Fill(status, swap));
-      if (!st.ok()) return st.status().WithContext("the status command after the swap");
-    }
     return Status::Ok();
   }
 
@@ -230,9 +242,13 @@ class KubectlDeployer : public ProcessDeployer {
     return image;
   }
 
-  Status DoSwap(const SwapContext& swap) override {
-    auto set = Run(Set(swap.image));
-    if (!set.ok()) return set.status();
+  std::vector<std::string> SwapParts() const override { return {"set", "rollout"}; }
+
+  Status DoSwapPart(const std::string& part, const SwapContext& swap) override {
+    if (part == "set") {
+      auto set = Run(Set(swap.image));
+      return set.ok() ? Status::Ok() : set.status();
+    }
     // kubectl waits for at most --timeout itself; the runner's limit is only a backstop.
     auto rollout = Run(Rollout(), timeout_seconds_ + 30);
     if (!rollout.ok()) return rollout.status().WithContext("the rollout did not complete");
@@ -304,7 +320,7 @@ class HelmDeployer : public ProcessDeployer {
     return ImageOf(stored);
   }
 
-  Status DoSwap(const SwapContext& swap) override {
+  Status DoSwapPart(const std::string&, const SwapContext& swap) override {
     auto argv = Upgrade(swap);
     if (!argv.ok()) return argv.status();
     auto r = Run(*argv, timeout_seconds_ + 30);
@@ -356,17 +372,21 @@ class SsmDeployer : public ProcessDeployer {
     return ImageOf(Trim(r->out));
   }
 
-  Status DoSwap(const SwapContext& swap) override {
+  std::vector<std::string> SwapParts() const override {
+    if (List("trigger").empty()) return {"put"};
+    return {"put", "trigger"};
+  }
+
+  Status DoSwapPart(const std::string& part, const SwapContext& swap) override {
+    if (part == "trigger") {
+      auto t = Run(List("trigger"));
+      return t.ok() ? Status::Ok()
+                    : t.status().WithContext("the trigger after the parameter was written");
+    }
     auto put = Put(swap);
     if (!put.ok()) return put.status();
     auto r = Run(*put);
-    if (!r.ok()) return r.status();
-    auto trigger = List("trigger");
-    if (!trigger.empty()) {
-      auto t = Run(trigger);
-      if (!t.ok()) return t.status().WithContext("the trigger after the parameter was written");
-    }
-    return Status::Ok();
+    return r.ok() ? Status::Ok() : r.status();
   }
 
   std::vector<std::string> SwapActions(const SwapContext& swap) const override {
