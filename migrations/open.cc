@@ -1,7 +1,6 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <regex>
 
 #include "migrations/database.h"
 #include "migrations/postgres/conninfo.h"
@@ -74,17 +73,7 @@ Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url, const std
 }
 
 std::string UrlWithDatabase(const std::string& url, const std::string& dbname) {
-  static const std::regex kUri(R"(^([A-Za-z][A-Za-z0-9+.-]*://[^/?#]*)(/[^?#]*)?(.*)$)");
-  std::smatch m;
-  if ((url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) &&
-      std::regex_match(url, m, kUri))
-    return m[1].str() + "/" + dbname + m[3].str();
-  // key=value: replace dbname=..., or add it.
-  static const std::regex kDbname(R"((^|\s)dbname\s*=\s*('(\\.|[^'])*'|\S*))");
-  if (std::regex_search(url, kDbname))
-    return std::regex_replace(url, kDbname, "$1dbname=" + dbname,
-                              std::regex_constants::format_first_only);
-  return url + " dbname=" + dbname;
+  return pg::ConninfoWithDatabase(url, dbname);
 }
 
 }  // namespace orchestrate

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -102,39 +103,54 @@ std::string PercentDecoded(const std::string& s) {
   return out;
 }
 
-// The spans of secret values in a URI, following libpq's conninfo_uri_parse_options: the user
-// info ends at the first '@' met before any '/', the password is what follows its first ':'; the
-// query starts at the first '?' after the user info and holds '&'-separated key=value pairs.
-// *ambiguous: an '@' after the user info and before the query, which libpq reads as part of a
-// host or database name but was most likely meant as part of a password.
-std::vector<Span> UriSecretSpans(const std::string& s, size_t prefix, bool* ambiguous) {
+// Where a URI's user info ends, following libpq's conninfo_uri_parse_options: at the first '@'
+// met before any '/' (the position after it), else nowhere (`prefix`).
+size_t UserInfoEnd(const std::string& s, size_t prefix) {
+  size_t p = prefix;
+  while (p < s.size() && s[p] != '@' && s[p] != '/') ++p;
+  return p < s.size() && s[p] == '@' ? p + 1 : prefix;
+}
+
+// Whether `s` is a URI with an '@' after its user info and before its query, which libpq reads
+// as part of a host or database name but was most likely meant as part of a password (an
+// unencoded '@' or '/' in it).
+bool IsAmbiguousUri(const std::string& s) {
+  const size_t prefix = UriPrefixLength(s);
+  if (prefix == 0) return false;
+  const size_t after = UserInfoEnd(s, prefix);
+  const size_t at = s.find('@', after);
+  return at != std::string::npos && at < s.find('?', after);
+}
+
+// The spans of the values of the keys `wanted` says yes to, in a URI's user info (the password:
+// what follows its first ':') and query (the first '?' after the user info starts it; pairs
+// key=value separated by '&'), as libpq reads them.
+std::vector<Span> UriSpans(const std::string& s, size_t prefix,
+                           const std::function<bool(const std::string&)>& wanted) {
   std::vector<Span> spans;
   const size_t n = s.size();
-  size_t p = prefix;
-  while (p < n && s[p] != '@' && s[p] != '/') ++p;
-  size_t after = prefix;
-  if (p < n && s[p] == '@') {
+  const size_t after = UserInfoEnd(s, prefix);
+  if (after > prefix && wanted("password")) {
     size_t colon = prefix;
-    while (colon < p && s[colon] != ':') ++colon;
-    if (colon + 1 < p) spans.push_back({colon + 1, p});
-    after = p + 1;
+    while (colon < after - 1 && s[colon] != ':') ++colon;
+    if (colon + 1 < after - 1) spans.push_back({colon + 1, after - 1});
   }
   const size_t query = std::min(s.find('?', after), n);
-  const size_t at = s.find('@', after);
-  *ambiguous = at != std::string::npos && at < query;
   for (size_t k = query + 1; k < n;) {
     const size_t amp = std::min(s.find('&', k), n);
     const size_t eq = s.find('=', k);
-    if (eq < amp && IsSecret(PercentDecoded(s.substr(k, eq - k)))) spans.push_back({eq + 1, amp});
+    if (eq < amp && wanted(PercentDecoded(s.substr(k, eq - k)))) spans.push_back({eq + 1, amp});
     k = amp + 1;
   }
   return spans;
 }
 
-// The spans of secret values in key=value pairs, following libpq's conninfo_parse: a key ends at
-// '=' or white space; white space may surround '='; a value is 'quoted' (backslash escapes) or
-// runs to the next white space (backslash escapes the next character, a space too).
-std::vector<Span> KeyValueSecretSpans(const std::string& s) {
+// The spans of the values of the keys `wanted` says yes to, in key=value pairs, following
+// libpq's conninfo_parse: a key ends at '=' or white space; white space may surround '='; a value
+// is 'quoted' (backslash escapes) or runs to the next white space (backslash escapes the next
+// character, a space too).
+std::vector<Span> KeyValueSpans(const std::string& s,
+                                const std::function<bool(const std::string&)>& wanted) {
   std::vector<Span> spans;
   const size_t n = s.size();
   auto space = [&](size_t i) { return std::isspace(static_cast<unsigned char>(s[i])) != 0; };
@@ -164,15 +180,15 @@ std::vector<Span> KeyValueSecretSpans(const std::string& s) {
         if (s[i] == '\\') ++i;
     }
     i = std::min(i, n);
-    if (IsSecret(key)) spans.push_back({value_begin, i});
+    if (wanted(key)) spans.push_back({value_begin, i});
   }
   return spans;
 }
 
-std::vector<Span> SecretSpans(const std::string& s, bool* ambiguous) {
-  *ambiguous = false;
+// The spans of the secret values in `s`, a URI or key=value pairs.
+std::vector<Span> SecretSpans(const std::string& s) {
   const size_t prefix = UriPrefixLength(s);
-  return prefix > 0 ? UriSecretSpans(s, prefix, ambiguous) : KeyValueSecretSpans(s);
+  return prefix > 0 ? UriSpans(s, prefix, IsSecret) : KeyValueSpans(s, IsSecret);
 }
 
 // `value` quoted for key=value pairs.
@@ -194,15 +210,11 @@ std::string KeyValues(const Options& options, bool redact) {
   return out;
 }
 
-// Whether `redacted` sets the options of `original`, with "***" for each secret.
-bool SameButSecrets(const Options& original, const std::string& redacted) {
-  Options shown;
+// Whether libpq reads `conninfo` as `expected`.
+bool Reads(const std::string& conninfo, const Options& expected) {
+  Options read;
   std::string ignored;
-  if (!Parse(redacted, &shown, &ignored)) return false;
-  Options expected = original;
-  for (auto& [keyword, value] : expected)
-    if (IsSecret(keyword)) value = "***";
-  return shown == expected;
+  return Parse(conninfo, &read, &ignored) && read == expected;
 }
 
 }  // namespace
@@ -211,15 +223,17 @@ std::string RedactConninfo(const std::string& conninfo) {
   Options options;
   std::string error;
   if (!Parse(conninfo, &options, &error)) return kUnparsable;
-  bool ambiguous = false;
-  std::vector<Span> spans = SecretSpans(conninfo, &ambiguous);
-  if (ambiguous) return kAmbiguous;
-  std::string out = conninfo;
+  if (IsAmbiguousUri(conninfo)) return kAmbiguous;
+  std::vector<Span> spans = SecretSpans(conninfo);
   std::sort(spans.begin(), spans.end(),
             [](const Span& a, const Span& b) { return a.begin > b.begin; });
+  std::string out = conninfo;
   for (const Span& span : spans) out.replace(span.begin, span.end - span.begin, "***");
   // Shown as written only when libpq reads it as the same options; else as key=value pairs.
-  return SameButSecrets(options, out) ? out : KeyValues(options, true);
+  Options expected = options;
+  for (auto& [keyword, value] : expected)
+    if (IsSecret(keyword)) value = "***";
+  return Reads(out, expected) ? out : KeyValues(options, true);
 }
 
 std::vector<std::string> ConninfoSecrets(const std::string& conninfo) {
@@ -229,8 +243,7 @@ std::vector<std::string> ConninfoSecrets(const std::string& conninfo) {
   std::vector<std::string> out;
   for (const auto& [keyword, value] : options)
     if (IsSecret(keyword) && !value.empty()) out.push_back(value);
-  bool ambiguous = false;
-  for (const Span& span : SecretSpans(conninfo, &ambiguous)) {
+  for (const Span& span : SecretSpans(conninfo)) {
     std::string written = conninfo.substr(span.begin, span.end - span.begin);
     if (written.size() >= 2 && written.front() == '\'' && written.back() == '\'')
       out.push_back(written.substr(1, written.size() - 2));
@@ -247,9 +260,7 @@ Status CheckConninfo(const std::string& conninfo) {
   if (!Parse(conninfo, &options, &error))
     return Status::Invalid("invalid PostgreSQL URL " + std::string(kUnparsable) + ": " + error +
                            " (expected postgresql://user@host:port/dbname or key=value pairs)");
-  bool ambiguous = false;
-  (void)SecretSpans(conninfo, &ambiguous);
-  if (ambiguous)
+  if (IsAmbiguousUri(conninfo))
     return Status::Invalid(
         "invalid PostgreSQL URL " + std::string(kAmbiguous) +
         ": libpq would read what follows the first '@' as the host or database, and so most "
@@ -264,6 +275,38 @@ Result<std::string> ConninfoWithPassword(const std::string& conninfo, const std:
   if (!Parse(conninfo, &options, &error)) return Status::Invalid(error);
   if (options.count("password") == 0 && !password.empty()) options["password"] = password;
   return KeyValues(options, false);
+}
+
+std::string ConninfoWithDatabase(const std::string& conninfo, const std::string& dbname) {
+  Options options;
+  std::string error;
+  // When libpq cannot parse it, the same edit is made unchecked: opening it says why, redacted.
+  const bool parsed = Parse(conninfo, &options, &error);
+  Options expected = options;
+  expected["dbname"] = dbname;
+  const bool plain = !dbname.empty() && std::all_of(dbname.begin(), dbname.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+  if (parsed && !plain) return KeyValues(expected, false);
+  const size_t prefix = UriPrefixLength(conninfo);
+  auto is_dbname = [](const std::string& key) { return key == "dbname"; };
+  const std::vector<Span> spans =
+      prefix > 0 ? UriSpans(conninfo, prefix, is_dbname) : KeyValueSpans(conninfo, is_dbname);
+  std::string out = conninfo;
+  if (!spans.empty()) {  // the last one wins in libpq
+    out.replace(spans.back().begin, spans.back().end - spans.back().begin, dbname);
+  } else if (prefix > 0) {
+    // The path: after the host (which ends at the first '/' or '?' after the user info), to '?'.
+    const size_t host_end =
+        std::min(conninfo.find_first_of("/?", UserInfoEnd(conninfo, prefix)), conninfo.size());
+    const size_t path_end = host_end < conninfo.size() && conninfo[host_end] == '/'
+                                ? std::min(conninfo.find('?', host_end), conninfo.size())
+                                : host_end;
+    out = conninfo.substr(0, host_end) + "/" + dbname + conninfo.substr(path_end);
+  } else {
+    out = conninfo + " dbname=" + dbname;
+  }
+  return !parsed || Reads(out, expected) ? out : KeyValues(expected, false);
 }
 
 }  // namespace orchestrate::pg

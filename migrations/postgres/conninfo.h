@@ -27,6 +27,11 @@ std::vector<std::string> ConninfoSecrets(const std::string& conninfo);
 // process environment. kInvalid when libpq cannot parse `conninfo` (the message hides it).
 Result<std::string> ConninfoWithPassword(const std::string& conninfo, const std::string& password);
 
+// `conninfo` naming the database `dbname` (plain: letters, digits, '_') instead, in the form
+// written when libpq reads the result as the same options but dbname, else as key=value pairs.
+// When libpq cannot parse `conninfo`, the same edit unchecked.
+std::string ConninfoWithDatabase(const std::string& conninfo, const std::string& dbname);
+
 // kInvalid when libpq cannot parse `conninfo`, with libpq's reason; every quoted fragment of
 // libpq's message (libpq quotes what it could not read, sometimes the whole string) is hidden.
 Status CheckConninfo(const std::string& conninfo);

@@ -138,7 +138,8 @@ TEST(RedactUrl, ShowsNothingOfAStringLibpqCannotParseOrReadsDifferently) {
         "postgresql://u:Sup3r%zzS3cretPW@h/db",         // a bad percent escape
         "host=x Sup3r S3cretPW",                        // no '='
         "mysql://u:Sup3rS3cretPW@h/db",                 // not a URI libpq knows
-        // libpq reads these, but not as the password written: an unencoded '@' or '/' in it.
+                                         // libpq reads these, but not as the password written: an
+                                         // unencoded '@' or '/' in it.
         "postgresql://u:Sup3r@S3cretPW@h/db", "postgresql://u:Sup3r/S3cretPW@h/db"}) {
     SCOPED_TRACE(url);
     const std::string shown = RedactUrl(url);
@@ -180,6 +181,27 @@ TEST(ConninfoWithPassword, GivesLibpqThePasswordAndKeepsEverythingElse) {
   auto kept = pg::ConninfoWithPassword("postgresql://u:mine@h/db", "other");
   ASSERT_TRUE(kept.ok());
   EXPECT_EQ(LibpqReads(*kept)["password"], "mine");
+}
+
+// The scratch database of a rehearsal is the environment's URL naming another database: with a
+// password holding '?', '#', '/' or '@' (libpq reads the user info to its first '@') the rest
+// must stay as libpq read it.
+TEST(UrlWithDatabase, KeepsPasswordsHoldingUrlSpecialCharacters) {
+  for (const std::string& password : Passwords()) {
+    for (const std::string& url : UrlsWith(password)) {
+      SCOPED_TRACE(url);
+      std::map<std::string, std::string> expected = LibpqReads(url);
+      expected["dbname"] = "scratch_1";
+      EXPECT_EQ(LibpqReads(UrlWithDatabase(url, "scratch_1")), expected);
+    }
+  }
+  EXPECT_EQ(UrlWithDatabase("postgresql://u:p?ss#w@h:5/old?sslmode=disable", "new"),
+            "postgresql://u:p?ss#w@h:5/new?sslmode=disable");
+  EXPECT_EQ(UrlWithDatabase("postgresql://u:p?ss@h", "new"), "postgresql://u:p?ss@h/new");
+  EXPECT_EQ(UrlWithDatabase("postgresql://h/old?dbname=other", "new"),
+            "postgresql://h/old?dbname=new");
+  EXPECT_EQ(UrlWithDatabase("host=h password='a dbname=b' dbname=old", "new"),
+            "host=h password='a dbname=b' dbname=new");
 }
 
 }  // namespace
