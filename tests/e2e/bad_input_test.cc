@@ -494,33 +494,40 @@ TEST_F(BadInputTest, UrlPasswordsAreNeverPrinted) {
 
 // The database password (password_env, PGPASSWORD) reaches no deployer or verify program, and
 // what such a program prints of it is masked in the error, in orchestrate_runs.error and in
-// `history --output json`.
-TEST_F(BadInputTest, ProgramsGetNoDatabasePasswordAndWhatTheyPrintOfItIsMasked) {
+// `history`. `kind`: the program is the deployer's `set` ("deployer") or a verify check
+// ("verify"). `database`: the environment's URL (password_env gives its password), with nothing
+// deployed; `state`: a folder of the test's own.
+void ExpectProgramsGetNoPasswordAndWhatTheyPrintIsMasked(const std::string& kind,
+                                                         const std::string& plan_file,
+                                                         const std::string& database,
+                                                         const std::string& state) {
   const std::string password = "Sup3r?#@/:%&=' \\S3cretPW";
   // The program writes its environment to a file, prints the password (as a program that found
   // it elsewhere would: here it is its argument) on both streams and fails.
   const std::string leak =
       "env > \"$0\"; echo \"to stdout: $1\"; echo \"to stderr: $1\" >&2; exit 1";
-  for (const std::string kind : {"deployer", "verify"}) {
+  {
     SCOPED_TRACE(kind);
-    const std::string state = dir_ / ("state-" + kind);
-    const std::string env_file = state + "/child.env";
+    const std::string env_file = state + "/" + kind + ".env";
+    std::filesystem::create_directories(state);
     const std::string program = "[sh, -c, '" + leak + "', '" + env_file + "', '${LEAK}']";
     WriteFileOrDie(
-        plan_,
-        Plan("environments:\n  local:\n    database: sqlite:${STATE_DIR}/shop.db\n"
+        plan_file,
+        Plan("environments:\n  local:\n    database: \"${DATABASE}\"\n"
              "    password_env: ORCH_TEST_DB_PASSWORD\n" +
              (kind == "deployer" ? "    deployer: {kind: command, set: " + program + "}\n"
-                                 : "    deployer: {kind: file, path: \"${STATE_DIR}/shop.image\"}\n"
-                                   "    verify: [{command: " +
+                                 : "    deployer: {kind: file, path: \"${STATE_DIR}/" + kind +
+                                       ".image\"}\n"
+                                       "    verify: [{command: " +
                                        program + "}]\n")));
     ProcessOptions opts;
     opts.env["STATE_DIR"] = state;
+    opts.env["DATABASE"] = database;
     opts.env["ORCH_TEST_DB_PASSWORD"] = password;
     opts.env["PGPASSWORD"] = "Sup3rPg S3cretPW";
     opts.env["LEAK"] = password;
     auto run = [&](std::vector<std::string> args) {
-      args.insert(args.begin() + 1, plan_);
+      args.insert(args.begin() + 1, plan_file);
       args.insert(args.begin(), OrchestrateBin());
       return RunProcess(args, opts);
     };
@@ -537,12 +544,16 @@ TEST_F(BadInputTest, ProgramsGetNoDatabasePasswordAndWhatTheyPrintOfItIsMasked) 
     EXPECT_EQ(child_env.find("ORCH_TEST_DB_PASSWORD"), std::string::npos) << child_env;
     EXPECT_NE(child_env.find("STATE_DIR="), std::string::npos) << child_env;  // the rest is there
 
-    auto history = run({"history", "--output", "json"});
-    EXPECT_EQ(history.exit_code, 0) << history.err;
-    ExpectNoPassword(history.out, "history --output json");
-    EXPECT_NE(history.out.find("to stderr: ***"), std::string::npos) << history.out;
+    for (const std::string format : {"text", "json"}) {
+      auto history = run({"history", "--output", format});
+      EXPECT_EQ(history.exit_code, 0) << history.err;
+      ExpectNoPassword(history.out, "history --output " + format);
+      if (format == "json") {  // (text shows the first 300 characters of the error)
+        EXPECT_NE(history.out.find("to stderr: ***"), std::string::npos) << history.out;
+      }
+    }
 
-    auto db = OpenDatabase("sqlite:" + state + "/shop.db", "");
+    auto db = OpenDatabase(database, "");
     ASSERT_TRUE(db.ok()) << db.status().message();
     auto txn = (*db)->BeginRead();
     ASSERT_TRUE(txn.ok());
@@ -552,6 +563,14 @@ TEST_F(BadInputTest, ProgramsGetNoDatabasePasswordAndWhatTheyPrintOfItIsMasked) 
     ASSERT_TRUE(rows.ok()) << rows.status().message();
     ASSERT_FALSE(rows->rows.empty());
     for (const Row& row : rows->rows) ExpectNoPassword(row.at(0).value_or(""), "journal");
+  }
+}
+
+TEST_F(BadInputTest, ProgramsGetNoDatabasePasswordAndWhatTheyPrintOfItIsMasked) {
+  for (const std::string kind : {"deployer", "verify"}) {
+    const std::string state = dir_ / ("state-" + kind);
+    ExpectProgramsGetNoPasswordAndWhatTheyPrintIsMasked(kind, plan_, "sqlite:" + state + "/shop.db",
+                                                        state);
   }
 }
 
@@ -579,6 +598,15 @@ TEST_F(PgBadInputTest, SyntaxErrorIsReportedBeforeAnythingRuns) {
   EXPECT_NE(r.err.find("syntax error at or near \"TABEL\""), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("nothing was changed"), std::string::npos) << r.err;
   ExpectSameState(before, ReadState(url, dir_ / "state/shop-pg.image"));
+}
+
+// The same on PostgreSQL, where the password of password_env goes to libpq as a connection
+// parameter (the test server trusts local connections: it connects whatever the password).
+TEST_F(PgBadInputTest, ProgramsGetNoDatabasePasswordAndWhatTheyPrintOfItIsMasked) {
+  for (const std::string kind : {"deployer", "verify"}) {
+    ORCH_REQUIRE_PG(url);
+    ExpectProgramsGetNoPasswordAndWhatTheyPrintIsMasked(kind, plan_, url, dir_ / "state");
+  }
 }
 
 // A password with URL-special characters in the URL of a real server (which trusts local
