@@ -24,21 +24,26 @@ struct Span {
   size_t begin = 0, end = 0;
 };
 
-// What libpq's message quotes ("..."): what it could not read, sometimes the whole string, so
-// possibly a password. Single characters (the '=' it expected) stay.
+// libpq's message with what it quotes hidden: what it could not read, sometimes the whole string,
+// so possibly a password, which may itself hold '"'. So everything from the first quoted
+// fragment to the last '"' goes; a single quoted character (the '=' it expected) stays.
 std::string HideQuoted(const std::string& message) {
   std::string out;
   size_t at = 0;
   while (at < message.size()) {
     const size_t open = message.find('"', at);
-    const size_t close = open == std::string::npos ? open : message.find('"', open + 1);
-    if (close == std::string::npos) {
+    if (open == std::string::npos) {
       out += message.substr(at);
       break;
     }
     out += message.substr(at, open - at);
-    out += close - open == 2 ? message.substr(open, 3) : std::string("\"...\"");
-    at = close + 1;
+    if (open + 2 < message.size() && message[open + 2] == '"') {
+      out += message.substr(open, 3);
+      at = open + 3;
+      continue;
+    }
+    out += "\"...\"";
+    at = message.rfind('"') + 1;  // at least open + 1
   }
   while (!out.empty() && std::isspace(static_cast<unsigned char>(out.back()))) out.pop_back();
   std::replace(out.begin(), out.end(), '\n', ' ');

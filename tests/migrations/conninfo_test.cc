@@ -130,17 +130,21 @@ TEST(RedactUrl, KeepsTheFormWritten) {
 }
 
 TEST(RedactUrl, ShowsNothingOfAStringLibpqCannotParseOrReadsDifferently) {
-  for (const std::string url :
-       {                                                // libpq refuses these.
-        "host=x password='Sup3r S3cretPW dbname=y",     // unterminated quote
-        "postgresql://u@h/db?password=Sup3r&S3cretPW",  // '&' splits the parameter
-        "postgresql://u@h/db?password=Sup3r=S3cretPW",  // a second '='
-        "postgresql://u:Sup3r%zzS3cretPW@h/db",         // a bad percent escape
-        "host=x Sup3r S3cretPW",                        // no '='
-        "mysql://u:Sup3rS3cretPW@h/db",                 // not a URI libpq knows
-                                         // libpq reads these, but not as the password written: an
-                                         // unencoded '@' or '/' in it.
-        "postgresql://u:Sup3r@S3cretPW@h/db", "postgresql://u:Sup3r/S3cretPW@h/db"}) {
+  const std::vector<std::string> urls = {
+      // libpq refuses these: an unterminated quote, '&' splitting the parameter, a second '=',
+      // a bad percent escape (with quotes around it), no '=', a URI scheme it does not know.
+      "host=x password='Sup3r S3cretPW dbname=y",
+      "postgresql://u@h/db?password=Sup3r&S3cretPW",
+      "postgresql://u@h/db?password=Sup3r=S3cretPW",
+      "postgresql://u:Sup3r%zzS3cretPW@h/db",
+      "postgresql://u:Sup3r\"x%zz\"S3cretPW@h/db",
+      "host=x Sup3r S3cretPW",
+      "mysql://u:Sup3rS3cretPW@h/db",
+      // libpq reads these, but not as the password written: an unencoded '@' or '/' in it.
+      "postgresql://u:Sup3r@S3cretPW@h/db",
+      "postgresql://u:Sup3r/S3cretPW@h/db",
+  };
+  for (const std::string& url : urls) {
     SCOPED_TRACE(url);
     const std::string shown = RedactUrl(url);
     EXPECT_FALSE(Contains(shown, "Sup3r")) << shown;
