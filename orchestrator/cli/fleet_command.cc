@@ -2,7 +2,6 @@
 // every database of a fleet environment (orchestrator/fleet.h), then one summary.
 #include <unistd.h>
 
-#include <cstdlib>
 #include <iostream>
 
 #include "orchestrator/cli/run_command.h"

@@ -3,10 +3,8 @@
 // environment that cannot be reached is a line saying so, not the end of the report: this is what
 // an operator looks at first in an incident.
 #include <algorithm>
-#include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <optional>
 
 #include "migrations/journal.h"
 #include "orchestrator/cli/context.h"
