@@ -116,12 +116,21 @@ class Database {
 };
 
 // Opens a database from a URL: "sqlite:path/to/file.db" (relative paths resolved against
-// `base_dir`), "postgresql://..." or a libpq key=value string. kInvalid for a URL this build cannot
-// open, with what would be accepted.
-Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url, const std::string& base_dir);
+// `base_dir`), "postgresql://..." or a libpq key=value string. `password` is the password used
+// when the URL sets none (PostgreSQL: passed to libpq as a connection parameter, never through
+// the process environment); "" for none. kInvalid for a URL this build cannot open, with what
+// would be accepted.
+Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url, const std::string& base_dir,
+                                               const std::string& password = "");
 
-// The URL with passwords replaced by "***".
+// The URL safe to print: the value of every password (any option libpq hides) replaced by "***",
+// found by reading the URL the way libpq reads it, never by pattern. A URL that libpq cannot read
+// is not shown at all (a fixed text says so). A "sqlite:" URL is shown as it is.
 std::string RedactUrl(const std::string& url);
+
+// The secrets written in the URL (passwords), as libpq reads them and as they are written, for
+// the secrets registry (plans/secrets.h). Empty for "sqlite:" URLs and URLs libpq cannot read.
+std::vector<std::string> SecretsInUrl(const std::string& url);
 
 // A PostgreSQL URL (postgresql://user@host:port/NAME?params or a libpq key=value string) naming
 // the database `dbname` instead.

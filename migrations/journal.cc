@@ -6,6 +6,7 @@
 #include <set>
 
 #include "plans/render.h"
+#include "plans/secrets.h"
 
 namespace orchestrate {
 namespace {
@@ -83,6 +84,8 @@ RunRecord ToRun(const Row& r) {
 }
 
 Value Opt(const std::string& s) { return s.empty() ? Value() : Value(s); }
+// Free text that may quote a secret (an error, a command line, a reason): stored masked.
+Value Masked(const std::string& s) { return Opt(MaskSecrets(s)); }
 
 }  // namespace
 
@@ -219,7 +222,7 @@ Result<int64_t> Journal::StartRun(const RunPlan& plan, const RunMeta& meta, int6
       "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'running', $13, $14)",
       {sid, DirectionName(plan.direction), plan.app, Opt(meta.environment), plan.fingerprint,
        Opt(plan.from_version), plan.to_version, meta.actor, Opt(meta.host),
-       std::to_string(meta.pid), Opt(meta.reason), Opt(meta.command), now_(),
+       std::to_string(meta.pid), Masked(meta.reason), Masked(meta.command), now_(),
        std::to_string(plan.steps.size())}));
   // The steps, a few hundred rows per INSERT (one statement each is slow on the server for a
   // plan of hundreds of steps; SQLite allows 32,766 parameters per statement).
@@ -349,7 +352,7 @@ Status Journal::MarkStep(Transaction& txn, int64_t run_id, int n, const std::str
       "UPDATE orchestrate_steps SET status = $1, finished_at = $2, error = $3, started_at = "
       "COALESCE(started_at, $4), attempts = CASE WHEN status = 'started' THEN attempts ELSE "
       "attempts + 1 END WHERE run_id = $5 AND n = $6",
-      {status, now, Opt(error), now, std::to_string(run_id), std::to_string(n)});
+      {status, now, Masked(error), now, std::to_string(run_id), std::to_string(n)});
 }
 
 Status Journal::MarkStepNow(int64_t run_id, int n, const std::string& status,
@@ -375,7 +378,7 @@ Status Journal::FinishRun(int64_t run_id, const std::string& status, const std::
   if (!txn.ok()) return txn.status();
   ORCH_RETURN_IF_ERROR((*txn)->Exec(
       "UPDATE orchestrate_runs SET status = $1, finished_at = $2, error = $3 WHERE id = $4",
-      {status, now_(), Opt(error), std::to_string(run_id)}));
+      {status, now_(), Masked(error), std::to_string(run_id)}));
   return (*txn)->Commit();
 }
 

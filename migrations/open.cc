@@ -1,7 +1,9 @@
+#include <algorithm>
+#include <cctype>
 #include <charconv>
-#include <regex>
 
 #include "migrations/database.h"
+#include "migrations/postgres/conninfo.h"
 #include "migrations/postgres/postgres_database.h"
 #include "migrations/sqlite/sqlite_database.h"
 
@@ -29,19 +31,24 @@ long ToLong(const Value& v) {
   return ec == std::errc() ? out : 0;
 }
 
+namespace {
+
+bool IsSqliteUrl(const std::string& url) { return url.rfind("sqlite:", 0) == 0; }
+
+}  // namespace
+
 std::string RedactUrl(const std::string& url) {
-  // scheme://user:password@host  ->  scheme://user:***@host
-  static const std::regex kUserinfo(R"(([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@?#\s]*):[^@/?#\s]*@)");
-  // password=... in a key=value string or a URL query.
-  static const std::regex kKeyValue(R"((^|[\s?&])(password)\s*=\s*('(\\.|[^'])*'|[^\s&]*))",
-                                    std::regex::icase);
-  std::string out = std::regex_replace(url, kUserinfo, "$1:***@");
-  return std::regex_replace(out, kKeyValue, "$1$2=***");
+  // A SQLite URL is a path: nothing in it is secret. Anything else is read the way libpq reads it.
+  return IsSqliteUrl(url) ? url : pg::RedactConninfo(url);
 }
 
-Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url,
-                                               const std::string& base_dir) {
-  if (url.rfind("sqlite:", 0) == 0) {
+std::vector<std::string> SecretsInUrl(const std::string& url) {
+  return IsSqliteUrl(url) ? std::vector<std::string>() : pg::ConninfoSecrets(url);
+}
+
+Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url, const std::string& base_dir,
+                                               const std::string& password) {
+  if (IsSqliteUrl(url)) {
     std::string path = url.substr(7);
     if (path.rfind("//", 0) == 0) path = path.substr(2);  // sqlite:///abs or sqlite://rel
     if (!path.empty() && path[0] != '/' && !base_dir.empty() && base_dir != ".")
@@ -50,24 +57,23 @@ Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url,
   }
   if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0 ||
       url.find('=') != std::string::npos)
-    return OpenPostgres(url);
-  return Status::Invalid("cannot open database '" + RedactUrl(url) +
-                         "': use sqlite:path/to/file.db, postgresql://user@host:port/db or a "
+    return OpenPostgres(url, password);
+  // Not a URL this build can open, so not read as one: only its scheme (letters before "://",
+  // which hold no password) is shown.
+  const size_t colon = url.find("://");
+  const bool scheme =
+      colon != std::string::npos && colon > 0 &&
+      std::all_of(url.begin(), url.begin() + static_cast<long>(colon), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '.' || c == '-';
+      });
+  return Status::Invalid("cannot open database " +
+                         (scheme ? "'" + url.substr(0, colon) + "://...'" : RedactUrl(url)) +
+                         ": use sqlite:path/to/file.db, postgresql://user@host:port/db or a "
                          "libpq key=value string such as 'host=/tmp dbname=shop'");
 }
 
 std::string UrlWithDatabase(const std::string& url, const std::string& dbname) {
-  static const std::regex kUri(R"(^([A-Za-z][A-Za-z0-9+.-]*://[^/?#]*)(/[^?#]*)?(.*)$)");
-  std::smatch m;
-  if ((url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) &&
-      std::regex_match(url, m, kUri))
-    return m[1].str() + "/" + dbname + m[3].str();
-  // key=value: replace dbname=..., or add it.
-  static const std::regex kDbname(R"((^|\s)dbname\s*=\s*('(\\.|[^'])*'|\S*))");
-  if (std::regex_search(url, kDbname))
-    return std::regex_replace(url, kDbname, "$1dbname=" + dbname,
-                              std::regex_constants::format_first_only);
-  return url + " dbname=" + dbname;
+  return pg::ConninfoWithDatabase(url, dbname);
 }
 
 }  // namespace orchestrate

@@ -91,7 +91,7 @@ TargetReport RunTarget(const Plan& plan, const std::string& url, const FleetRequ
     return rep;
   };
 
-  auto db = OpenDatabase(url, request.base_dir);
+  auto db = OpenDatabase(url, request.base_dir, request.password);
   if (!db.ok()) return fail(db.status());
   Journal journal(**db, NowIso8601);
   auto state = journal.LoadState();
@@ -235,6 +235,7 @@ Result<std::vector<std::string>> FleetTargets(const Environment& env,
     req.timeout_seconds = 120;
     req.keep_bytes = 4 * 1024 * 1024;  // a fleet of many thousand URLs still fits
     req.cancelled = cancelled;
+    req.keep_registered_secrets = true;  // its output is connection strings: passwords and all
     std::string where = env.pos.str() + ": the targets_command of environment '" + env.name + "'";
     auto ran = RunChildProcess(req);
     if (!ran.ok()) return ran.status().WithContext(where);

@@ -49,6 +49,7 @@ struct FleetRequest {
   bool fail_fast = false;    // after the first failure start no new target (running ones finish)
   bool allow_major = false;  // rollback: the gates of `orchestrate check`, per target
   std::string base_dir;      // relative `sqlite:` paths are relative to it (the plan's folder)
+  std::string password;      // for targets whose URL sets none (OpenDatabase); "" for none
 };
 
 struct TargetReport {

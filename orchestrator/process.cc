@@ -22,6 +22,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "plans/secrets.h"
+
 namespace orchestrate {
 namespace {
 
@@ -187,8 +189,13 @@ std::string Redact(std::string text, const std::vector<std::string>& secrets) {
 
 std::string ShowArgv(const std::vector<std::string>& argv,
                      const std::vector<std::string>& secrets) {
+  std::vector<std::string> all = secrets;
+  const std::vector<std::string> registered = RegisteredSecrets();
+  all.insert(all.end(), registered.begin(), registered.end());
   std::string out;
-  for (const auto& a : argv) {
+  for (const auto& arg : argv) {
+    // Masked before quoting: quoting would change how a secret holding a quote is spelled.
+    const std::string a = Redact(arg, all);
     bool plain = !a.empty() && std::all_of(a.begin(), a.end(), [](char c) {
       return std::isalnum(static_cast<unsigned char>(c)) ||
              std::string("-_./:=@%+,{}").find(c) != std::string::npos;
@@ -223,7 +230,7 @@ std::string ShowArgv(const std::vector<std::string>& argv,
     }
     out += (out.empty() ? "" : " ") + quoted;
   }
-  return Redact(out, secrets);
+  return Redact(out, all);
 }
 
 std::string ProcessReport::Outcome() const {
@@ -246,7 +253,11 @@ std::string ProcessReport::Tail(size_t max_chars) const {
 
 Result<ProcessReport> RunChildProcess(const ProcessRequest& req) {
   ProcessReport rep;
-  rep.shown = ShowArgv(req.argv, req.secrets);
+  std::vector<std::string> secrets = req.secrets;
+  const std::vector<std::string> registered = RegisteredSecrets();
+  rep.shown = ShowArgv(req.argv, secrets);
+  if (!req.keep_registered_secrets)
+    secrets.insert(secrets.end(), registered.begin(), registered.end());
   if (req.argv.empty() || req.argv[0].empty())
     return Status::Invalid("no program to run: the command is empty");
   auto exe = Resolve(req, rep.shown);
@@ -260,6 +271,8 @@ Result<ProcessReport> RunChildProcess(const ProcessRequest& req) {
     bp::pipe out_pipe, err_pipe;
     bp::environment env = boost::this_process::environment();
     for (const auto& [k, v] : req.extra_env) env[k] = v;
+    // No database password for children, whatever asked for it (plans/secrets.h).
+    for (const std::string& name : VariablesWithheldFromChildren()) env.erase(name);
     std::vector<std::string> args(req.argv.begin() + 1, req.argv.end());
     std::error_code ec;
     child = std::make_unique<bp::child>(
@@ -356,8 +369,8 @@ Result<ProcessReport> RunChildProcess(const ProcessRequest& req) {
   if (WIFEXITED(status)) rep.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) rep.signal = WTERMSIG(status);
   rep.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  rep.out = caps[0].Text(req.secrets);
-  rep.err = caps[1].Text(req.secrets);
+  rep.out = caps[0].Text(secrets);
+  rep.err = caps[1].Text(secrets);
   rep.out_bytes = caps[0].total();
   rep.err_bytes = caps[1].total();
   return rep;

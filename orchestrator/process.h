@@ -10,7 +10,10 @@
 //  - output is bounded (head and tail kept): a chatty `helm upgrade --debug` must not grow the
 //    journal or the log without limit, and both pipes are drained together so neither fills up
 //    and stalls the child.
-//  - secrets are replaced before output or argv leave the runner, so no caller can log them.
+//  - secrets are replaced before output or argv leave the runner, so no caller can log them: the
+//    request's own and every secret the process knows (plans/secrets.h).
+//  - children never get the database password: the variables plans/secrets.h withholds
+//    (PGPASSWORD, an environment's `password_env`) are removed from their environment.
 #pragma once
 
 #include <cstddef>
@@ -26,7 +29,8 @@ namespace orchestrate {
 struct ProcessRequest {
   // argv[0] is a path, or a name looked up in $PATH. REQUIRES: not empty.
   std::vector<std::string> argv;
-  // Added to (or overriding) this process's environment, which the child inherits.
+  // Added to (or overriding) this process's environment, which the child inherits, less the
+  // variables withheld from children (VariablesWithheldFromChildren(), which win over this).
   std::map<std::string, std::string> extra_env;
   std::string working_dir;  // empty: this process's
   // After this long the child's process group gets SIGTERM, then SIGKILL `kill_grace_seconds`
@@ -36,8 +40,13 @@ struct ProcessRequest {
   // Per stream, the first and the last `keep_bytes` are kept; what lies between is replaced by a
   // line saying how much was cut.
   size_t keep_bytes = 64 * 1024;
-  // Replaced by "***" in captured output and in the argv shown in logs and errors.
+  // Replaced by "***" in captured output and in the argv shown in logs and errors, as are the
+  // secrets registered in plans/secrets.h.
   std::vector<std::string> secrets;
+  // Leaves the registered secrets in the captured output (still masked in `shown`): for a
+  // program whose output is data that may rightly hold one, such as a fleet's targets_command
+  // printing connection strings. Whoever shows that output masks it (Fail, the log sink do).
+  bool keep_registered_secrets = false;
   // Polled while the child runs (every 50 ms); when it returns true the child's process group is
   // stopped as at the timeout. The child leads its own group, so a Ctrl-C at the terminal reaches
   // only orchestrate, which passes it on through this.
@@ -72,7 +81,8 @@ Result<ProcessReport> RunChildProcess(const ProcessRequest& request);
 // `text` with every secret (non-empty) replaced by "***".
 std::string Redact(std::string text, const std::vector<std::string>& secrets);
 
-// argv as a shell would need it typed, single-quoting what needs it, then redacted.
+// argv as a shell would need it typed, single-quoting what needs it, with `secrets` and every
+// registered secret (plans/secrets.h) replaced by "***" in each argument before it is quoted.
 std::string ShowArgv(const std::vector<std::string>& argv, const std::vector<std::string>& secrets);
 
 }  // namespace orchestrate

@@ -30,7 +30,7 @@ class Scratch {
  public:
   ~Scratch() {
     if (!drop_name_.empty()) {
-      auto server = OpenDatabase(server_url_, base_dir_);
+      auto server = OpenDatabase(server_url_, base_dir_, password_);
       Status st = server.ok() ? (*server)->ExecScriptNoTransaction(
                                     "DROP DATABASE IF EXISTS " + (*server)->QuoteIdent(drop_name_))
                               : server.status();
@@ -44,6 +44,7 @@ class Scratch {
   Status Create(const RehearseOptions& o) {
     server_url_ = o.server_url;
     base_dir_ = o.base_dir;
+    password_ = o.password;
     std::string templ = (fs::temp_directory_path() / "orchestrate-rehearse.XXXXXX").string();
     if (!mkdtemp(templ.data())) return Status::Failed("cannot create a temporary folder");
     dir_ = templ;
@@ -55,7 +56,7 @@ class Scratch {
       url_ = "sqlite:" + dir_ + "/scratch.db";
       return Status::Ok();
     }
-    auto server = OpenDatabase(o.server_url, o.base_dir);
+    auto server = OpenDatabase(o.server_url, o.base_dir, o.password);
     if (!server.ok())
       return server.status().WithContext(
           "cannot reach the environment's server to create a scratch database (or pass "
@@ -74,9 +75,10 @@ class Scratch {
 
   const std::string& url() const { return url_; }
   const std::string& dir() const { return dir_; }
+  const std::string& password() const { return password_; }
 
  private:
-  std::string server_url_, base_dir_, dir_, url_, drop_name_;
+  std::string server_url_, base_dir_, password_, dir_, url_, drop_name_;
 };
 
 double Since(std::chrono::steady_clock::time_point start) {
@@ -123,7 +125,7 @@ class Rehearsal {
     phase.name = name;
     auto start = std::chrono::steady_clock::now();
     spdlog::info("rehearse: {}", name);
-    auto db = OpenDatabase(scratch_.url(), scratch_.dir());
+    auto db = OpenDatabase(scratch_.url(), scratch_.dir(), scratch_.password());
     Status st = db.ok() ? body(**db) : db.status();
     phase.seconds = Since(start);
     if (!st.ok()) {

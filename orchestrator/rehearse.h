@@ -23,6 +23,7 @@ struct RehearseOptions {
   std::string scratch_url;  // an existing scratch database to use instead of creating one
   std::string server_url;   // the environment's database URL: which dialect and server to use
   std::string base_dir;     // for relative SQLite paths
+  std::string password;     // for URLs that set none (OpenDatabase); "" for none
 };
 
 struct RehearsalPhase {

@@ -3,10 +3,10 @@
 #include <libpq-fe.h>
 
 #include <cctype>
-#include <regex>
 #include <utility>
 #include <vector>
 
+#include "migrations/postgres/conninfo.h"
 #include "migrations/postgres/pg_lock.h"
 #include "migrations/postgres/pg_schema.h"
 #include "migrations/postgres/pg_session.h"
@@ -15,46 +15,19 @@
 namespace orchestrate {
 namespace {
 
-// ---- connection strings ---------------------------------------------------------------------
-
-// The password written in `url`, "" when none: the user info of a URI, or a password parameter
-// (URI query or key=value, quotes removed). Best effort: used only to scrub messages.
-std::string PasswordIn(const std::string& url) {
-  static const std::regex kUserInfo(R"(^[A-Za-z]+://[^:/?@]*:([^/?]*)@)");
-  static const std::regex kParameter(R"((?:^|[\s?&])password\s*=\s*('(?:[^'\\]|\\.)*'|[^\s&]*))");
-  std::smatch match;
-  if (std::regex_search(url, match, kUserInfo)) return match[1];
-  if (!std::regex_search(url, match, kParameter)) return "";
-  std::string value = match[1];
-  if (value.size() >= 2 && value.front() == '\'') {
-    value = std::regex_replace(value.substr(1, value.size() - 2), std::regex(R"(\\(.))"), "$1");
-  }
-  return value;
-}
-
-// `message` with the password of `url` replaced by "***".
-std::string Scrub(std::string message, const std::string& url) {
-  const std::string password = PasswordIn(url);
-  if (password.empty()) return message;
-  for (std::size_t at = message.find(password); at != std::string::npos;
-       at = message.find(password, at + 3)) {
-    message.replace(at, password.size(), "***");
+// `message` (from libpq, which may quote the connection string) with every secret of `url` and
+// `password` replaced by "***".
+std::string Scrub(std::string message, const std::string& url, const std::string& password) {
+  std::vector<std::string> secrets = pg::ConninfoSecrets(url);
+  secrets.push_back(password);
+  for (const std::string& secret : secrets) {
+    if (secret.empty()) continue;
+    for (std::size_t at = message.find(secret); at != std::string::npos;
+         at = message.find(secret, at + 3)) {
+      message.replace(at, secret.size(), "***");
+    }
   }
   return message;
-}
-
-// kInvalid when libpq cannot parse `url`.
-Status CheckConnectionString(const std::string& url) {
-  char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
-  if (options != nullptr) {
-    PQconninfoFree(options);
-    return Status::Ok();
-  }
-  const std::string message = error != nullptr ? pg::OneLine(error) : "out of memory";
-  PQfreemem(error);
-  return Status::Invalid("invalid PostgreSQL URL " + RedactUrl(url) + ": " + Scrub(message, url) +
-                         " (expected postgresql://user@host:port/dbname or key=value pairs)");
 }
 
 // ---- transactions ---------------------------------------------------------------------------
@@ -242,8 +215,10 @@ class PgTransaction final : public Transaction {
 
 class PgDatabase final : public Database {
  public:
-  PgDatabase(std::string url, std::shared_ptr<pg::Session> session)
-      : url_(std::move(url)), session_(std::move(session)), lock_(url_) {}
+  // `url` is what the user wrote (shown redacted); `conninfo` is what libpq connects with (the
+  // lock's session too), which may carry a password `url` does not.
+  PgDatabase(std::string url, const std::string& conninfo, std::shared_ptr<pg::Session> session)
+      : url_(std::move(url)), session_(std::move(session)), lock_(conninfo) {}
 
   std::string Dialect() const override { return "postgresql"; }
   std::string DisplayUrl() const override { return RedactUrl(url_); }
@@ -322,15 +297,22 @@ class PgDatabase final : public Database {
 
 }  // namespace
 
-Result<std::unique_ptr<Database>> OpenPostgres(const std::string& url) {
-  ORCH_RETURN_IF_ERROR(CheckConnectionString(url));
+Result<std::unique_ptr<Database>> OpenPostgres(const std::string& url,
+                                               const std::string& password) {
+  ORCH_RETURN_IF_ERROR(pg::CheckConninfo(url));
+  std::string conninfo = url;
+  if (!password.empty()) {
+    Result<std::string> with_password = pg::ConninfoWithPassword(url, password);
+    if (!with_password.ok()) return with_password.status();
+    conninfo = std::move(with_password).value();
+  }
   std::shared_ptr<pg::Session> session;
-  const Status connected = pg::Guard([&] { session = std::make_shared<pg::Session>(url); });
+  const Status connected = pg::Guard([&] { session = std::make_shared<pg::Session>(conninfo); });
   if (!connected.ok()) {
     return Status::Failed("cannot connect to " + RedactUrl(url) + ": " +
-                          Scrub(connected.message(), url));
+                          Scrub(connected.message(), url, password));
   }
-  return std::unique_ptr<Database>(std::make_unique<PgDatabase>(url, std::move(session)));
+  return std::unique_ptr<Database>(std::make_unique<PgDatabase>(url, conninfo, std::move(session)));
 }
 
 }  // namespace orchestrate

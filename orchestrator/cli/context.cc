@@ -13,6 +13,7 @@
 #include "orchestrator/fleet.h"
 #include "orchestrator/verify.h"
 #include "plans/manifest.h"
+#include "plans/secrets.h"
 
 namespace orchestrate::cli {
 namespace {
@@ -74,7 +75,52 @@ class FleetTargetFlag : public spdlog::custom_flag_formatter {
   }
 };
 
+// Masks every registered secret (plans/secrets.h) in a log message before `inner` formats it, so
+// that the JSON format's escaping cannot hide a secret from the mask.
+class MaskingFormatter : public spdlog::formatter {
+ public:
+  explicit MaskingFormatter(std::unique_ptr<spdlog::formatter> inner) : inner_(std::move(inner)) {}
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    const std::string masked = MaskSecrets(std::string(msg.payload.data(), msg.payload.size()));
+    spdlog::details::log_msg copy = msg;
+    copy.payload = spdlog::string_view_t(masked.data(), masked.size());
+    inner_->format(copy, dest);
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<MaskingFormatter>(inner_->clone());
+  }
+
+ private:
+  std::unique_ptr<spdlog::formatter> inner_;
+};
+
 }  // namespace
+
+void RegisterSecretsOf(const Environment& env) {
+  std::vector<std::string> urls = env.targets;
+  urls.push_back(env.database);
+  for (const std::string& url : urls)
+    for (const std::string& secret : SecretsInUrl(url)) RegisterSecret(secret);
+  // libpq's own variable: orchestrate may connect with it; no child gets it (always withheld).
+  if (const char* pw = std::getenv("PGPASSWORD")) RegisterSecret(pw);
+  auto secret_env = env.deployer.lists.find("secret_env");
+  if (secret_env != env.deployer.lists.end())
+    for (const std::string& name : secret_env->second)
+      if (const char* value = std::getenv(name.c_str())) RegisterSecret(value);
+  if (env.password_env.empty()) return;
+  WithholdFromChildren(env.password_env);
+  if (const char* pw = std::getenv(env.password_env.c_str())) RegisterSecret(pw);
+}
+
+Result<std::string> PasswordOf(const Environment& env) {
+  if (env.password_env.empty()) return std::string();
+  const char* pw = std::getenv(env.password_env.c_str());
+  if (pw == nullptr)
+    return Status::Invalid(env.pos.str() + ": environment '" + env.name +
+                           "' takes its database password from $" + env.password_env +
+                           ", which is not set: export it");
+  return std::string(pw);
+}
 
 Result<Context> LoadContext(const GlobalOptions& g) {
   auto plan = LoadPlan(g.plan_path, EnvironmentLookup());
@@ -91,6 +137,8 @@ Result<Context> LoadContext(const GlobalOptions& g) {
   }
   ctx.env = it->second;
   if (!g.database.empty()) ctx.env.database = g.database;
+  // Known before anything is opened, run or logged.
+  RegisterSecretsOf(ctx.env);
   ctx.lock_timeout_seconds = g.lock_timeout_seconds >= 0 ? g.lock_timeout_seconds
                                                          : ctx.plan.policy.run_lock_timeout_seconds;
   return ctx;
@@ -100,20 +148,14 @@ Result<Context> OpenContext(const GlobalOptions& g) {
   auto ctx = LoadContext(g);
   if (!ctx.ok()) return ctx;
   // Relative SQLite paths are relative to the plan's folder, so a plan works from any directory.
-  if (!ctx->env.password_env.empty()) {
-    // libpq reads PGPASSWORD when the URL carries no password.
-    const char* pw = std::getenv(ctx->env.password_env.c_str());
-    if (pw == nullptr)
-      return Status::Invalid(ctx->env.pos.str() + ": environment '" + ctx->env.name +
-                             "' takes its database password from $" + ctx->env.password_env +
-                             ", which is not set: export it");
-    setenv("PGPASSWORD", pw, 1);
-  }
+  // The password of `password_env` goes to libpq as a connection parameter (OpenDatabase).
+  auto password = PasswordOf(ctx->env);
+  if (!password.ok()) return password.status();
   if (ctx->env.database.empty())
     return Status::Usage(ctx->env.pos.str() + ": environment '" + ctx->env.name +
                          "' is a fleet without a 'database:'; pass --database URL (one of its "
                          "targets) to run this command on one of them");
-  auto db = OpenDatabase(ctx->env.database, DirName(g.plan_path));
+  auto db = OpenDatabase(ctx->env.database, DirName(g.plan_path), *password);
   if (!db.ok()) return db.status().WithContext("environment '" + ctx->env.name + "'");
   ctx->db = std::move(db).value();
   auto deployer = MakeDeployer(ctx->env.deployer, &ctx->plan.releases);
@@ -155,16 +197,16 @@ bool g_json_output = false;  // set by SetUpLogging from --output
 }  // namespace
 
 int Fail(const Status& st) {
+  const std::string message = MaskSecrets(st.message());
   if (g_json_output) {
-    nlohmann::json j = {{"outcome", CodeName(st.code())},
-                        {"exit_code", ExitCodeFor(st)},
-                        {"message", st.message()}};
+    nlohmann::json j = {
+        {"outcome", CodeName(st.code())}, {"exit_code", ExitCodeFor(st)}, {"message", message}};
     std::cout << j.dump(2) << std::endl;
   }
   const char* label = "error";
   if (st.code() == Code::kNothingToDo || st.code() == Code::kDeclined) label = "note";
   if (st.code() == Code::kNeedsHuman) label = "needs a human";
-  std::cerr << "orchestrate: " << label << ": " << st.message() << std::endl;
+  std::cerr << "orchestrate: " << label << ": " << message << std::endl;
   return ExitCodeFor(st);
 }
 
@@ -178,11 +220,11 @@ void SetUpLogging(const GlobalOptions& g) {
     auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
     formatter->add_flag<JsonMessageFlag>('j').add_flag<FleetTargetFlag>('*').set_pattern(
         R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%*%j"})");
-    logger->set_formatter(std::move(formatter));
+    logger->set_formatter(std::make_unique<MaskingFormatter>(std::move(formatter)));
   } else {
     auto formatter = std::make_unique<spdlog::pattern_formatter>();
     formatter->add_flag<FleetTargetFlag>('*').set_pattern("%^%l%$: %*%v");
-    logger->set_formatter(std::move(formatter));
+    logger->set_formatter(std::make_unique<MaskingFormatter>(std::move(formatter)));
   }
   logger->set_level(g.verbosity < 0   ? spdlog::level::warn
                     : g.verbosity > 0 ? spdlog::level::debug

@@ -22,7 +22,17 @@ struct Context {
   double lock_timeout_seconds = 10;
 };
 
-// Loads the plan (kInvalid with every problem found) and selects the environment.
+// Tells the secrets registry (plans/secrets.h) every secret `env` brings: the passwords in its
+// URLs, PGPASSWORD, the values of its password_env and of its deployer's secret_env variables;
+// and withholds its password_env variable from child programs. LoadContext does it for the
+// environment it selects; a command that reads other environments does it for each.
+void RegisterSecretsOf(const Environment& env);
+// The password named by `env`'s password_env, given to OpenDatabase; "" when it names none.
+// kInvalid when the variable is not set.
+Result<std::string> PasswordOf(const Environment& env);
+
+// Loads the plan (kInvalid with every problem found), selects the environment and registers its
+// secrets.
 Result<Context> LoadContext(const GlobalOptions& g);
 // LoadContext, then opens the database and builds the deployer.
 Result<Context> OpenContext(const GlobalOptions& g);

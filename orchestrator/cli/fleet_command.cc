@@ -2,13 +2,13 @@
 // every database of a fleet environment (orchestrator/fleet.h), then one summary.
 #include <unistd.h>
 
-#include <cstdlib>
 #include <iostream>
 
 #include "orchestrator/cli/run_command.h"
 #include "orchestrator/fleet.h"
 #include "orchestrator/verify.h"
 #include "plans/manifest.h"
+#include "plans/secrets.h"
 
 namespace orchestrate::cli {
 
@@ -23,18 +23,14 @@ int RunFleetCommand(const GlobalOptions& g, const RunOptions& o, Direction direc
     return Fail(Status::Usage(
         "--approved is not supported on a fleet yet: review and run each target with --database "
         "URL, or run the fleet without --approved"));
-  if (!ctx.env.password_env.empty()) {
-    // libpq reads PGPASSWORD when a URL carries no password; set before any worker starts.
-    const char* pw = std::getenv(ctx.env.password_env.c_str());
-    if (pw == nullptr)
-      return Fail(Status::Invalid(ctx.env.pos.str() + ": environment '" + ctx.env.name +
-                                  "' takes its database password from $" + ctx.env.password_env +
-                                  ", which is not set: export it"));
-    setenv("PGPASSWORD", pw, 1);
-  }
+  // Given to libpq as a connection parameter for every target whose URL sets no password.
+  auto password = PasswordOf(ctx.env);
+  if (!password.ok()) return Fail(password.status());
   auto interrupted = WatchInterrupts();
   auto urls = FleetTargets(ctx.env, interrupted);
   if (!urls.ok()) return Fail(urls.status());
+  for (const std::string& url : *urls)
+    for (const std::string& secret : SecretsInUrl(url)) RegisterSecret(secret);
   auto inner = MakeDeployer(ctx.env.deployer, &ctx.plan.releases);
   if (!inner.ok()) return Fail(inner.status());
   // No single database answers a `version: {sql: ...}` check for a fleet: such a check fails,
@@ -69,6 +65,7 @@ int RunFleetCommand(const GlobalOptions& g, const RunOptions& o, Direction direc
   req.fail_fast = o.fail_fast;
   req.allow_major = o.allow_major;
   req.base_dir = DirName(g.plan_path);
+  req.password = *password;
   auto report = RunFleet(ctx.plan, ctx.env, *urls, *deployer, req);
   if (!report.ok()) return Fail(report.status());
   Status overall = report->Overall();

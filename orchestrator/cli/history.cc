@@ -10,6 +10,7 @@
 
 #include "migrations/journal.h"
 #include "orchestrator/cli/context.h"
+#include "plans/secrets.h"
 
 namespace orchestrate::cli {
 namespace {
@@ -61,8 +62,8 @@ int CmdHistory(const GlobalOptions& g, int limit) {
                      {"status", r.status},
                      {"actor", r.actor},
                      {"host", r.host},
-                     {"reason", r.reason},
-                     {"command", r.command},
+                     {"reason", MaskSecrets(r.reason)},
+                     {"command", MaskSecrets(r.command)},
                      {"environment", r.environment},
                      {"started_at", r.started_at},
                      {"finished_at", r.finished_at},
@@ -71,7 +72,7 @@ int CmdHistory(const GlobalOptions& g, int limit) {
                      {"steps", r.step_count},
                      {"steps_done", r.steps_done},
                      {"fingerprint", r.fingerprint},
-                     {"error", r.error}});
+                     {"error", MaskSecrets(r.error)}});
     std::cout << arr.dump(2) << "\n";
     return 0;
   }
@@ -92,9 +93,10 @@ int CmdHistory(const GlobalOptions& g, int limit) {
               << std::setw(static_cast<int>(env_width))
               << (r.environment.empty() ? "-" : r.environment) << std::setw(22) << versions
               << std::setw(11) << r.status << std::setw(26) << r.started_at << std::setw(10)
-              << ShowDuration(DurationSeconds(r)) << std::setw(14) << r.actor << r.reason << "\n";
+              << ShowDuration(DurationSeconds(r)) << std::setw(14) << r.actor
+              << MaskSecrets(r.reason) << "\n";
     if (!r.error.empty() && r.status != "done")
-      std::cout << "     error: " << r.error.substr(0, 300) << "\n";
+      std::cout << "     error: " << MaskSecrets(r.error).substr(0, 300) << "\n";
   }
   return 0;
 }

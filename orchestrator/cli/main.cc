@@ -43,6 +43,28 @@ void AddCommon(CLI::App* cmd, GlobalOptions& g, bool changes) {
   }
 }
 
+// The command line as recorded in history and shown to whoever waits for the lock: each argument
+// that is (or, as --name=VALUE, ends in) one of the connection strings `urls` given as options is
+// redacted (RedactUrl). Other secrets are masked where the line leaves the process.
+std::string RecordedCommandLine(int argc, char** argv, const std::vector<std::string>& urls) {
+  std::string out;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    for (const std::string& url : urls) {
+      if (url.empty()) continue;
+      if (arg == url) {
+        arg = orchestrate::RedactUrl(url);
+      } else if (arg.size() > url.size() &&
+                 arg.compare(arg.size() - url.size(), url.size(), url) == 0 &&
+                 arg[arg.size() - url.size() - 1] == '=') {
+        arg = arg.substr(0, arg.size() - url.size()) + orchestrate::RedactUrl(url);
+      }
+    }
+    out += (i > 1 ? " " : "") + arg;
+  }
+  return out;
+}
+
 // Parses argv (argv[0] is the program) and runs the subcommand. `resume` runs again with the
 // command stored with the unfinished run.
 int RunCli(int argc, char** argv) {
@@ -209,8 +231,7 @@ int RunCli(int argc, char** argv) {
   }
 
   // Recorded in history and shown to whoever waits for the lock: never with a password.
-  for (int i = 1; i < argc; ++i)
-    g.command_line += (i > 1 ? " " : "") + orchestrate::RedactUrl(argv[i]);
+  g.command_line = RecordedCommandLine(argc, argv, {g.database, rehearse.scratch});
   if (!g.lock_timeout.empty() &&
       !orchestrate::ParseDuration(g.lock_timeout, &g.lock_timeout_seconds))
     return cli::Fail(orchestrate::Status::Usage("--lock-timeout " + g.lock_timeout +

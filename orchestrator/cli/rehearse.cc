@@ -10,6 +10,7 @@
 #include "orchestrator/cli/run_command.h"
 #include "orchestrator/rehearse.h"
 #include "plans/manifest.h"
+#include "plans/secrets.h"
 
 namespace orchestrate::cli {
 namespace {
@@ -34,6 +35,10 @@ int CmdRehearse(const GlobalOptions& g, const RehearseCommandOptions& o) {
   ro.scratch_url = o.scratch;
   ro.server_url = g.database.empty() ? ctx->env.database : g.database;
   ro.base_dir = DirName(ctx->plan.file);
+  for (const std::string& secret : SecretsInUrl(o.scratch)) RegisterSecret(secret);
+  auto password = PasswordOf(ctx->env);
+  if (!password.ok()) return Fail(password.status());
+  ro.password = *password;
   auto report = Rehearse(ctx->plan, ro);
   if (!report.ok()) return Fail(report.status());
 

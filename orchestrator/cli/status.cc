@@ -7,6 +7,7 @@
 #include "migrations/journal.h"
 #include "orchestrator/cli/context.h"
 #include "orchestrator/executor.h"
+#include "plans/secrets.h"
 
 namespace orchestrate::cli {
 
@@ -59,11 +60,11 @@ int CmdStatus(const GlobalOptions& g) {
                              {"steps", r.step_count},
                              {"steps_done", r.steps_done},
                              {"resume_command", ResumeCommand(r, ctx->plan.file)},
-                             {"error", r.error}};
+                             {"error", MaskSecrets(r.error)}};
     } else {
       j["unfinished_run"] = nullptr;
     }
-    j["lock"] = lock ? nlohmann::json(lock->str()) : nlohmann::json(nullptr);
+    j["lock"] = lock ? nlohmann::json(MaskSecrets(lock->str())) : nlohmann::json(nullptr);
     j["schema_fingerprint"] = fp->schema_sha256;
     j["data_fingerprint"] = fp->data_sha256;
     nlohmann::json tables = nlohmann::json::object();
@@ -89,12 +90,13 @@ int CmdStatus(const GlobalOptions& g) {
     std::cout << "unfinished:   " << r.kind << " " << r.from_version << " -> " << r.to_version
               << " (run " << r.id << ", " << r.status << ", " << r.steps_done << "/" << r.step_count
               << " steps done)"
-              << (r.error.empty() ? "" : "\n              error: " + r.error.substr(0, 300))
+              << (r.error.empty() ? ""
+                                  : "\n              error: " + MaskSecrets(r.error).substr(0, 300))
               << "\n              resume with: " << ResumeCommand(r, ctx->plan.file)
               << "\n                       or: " << InvocationFor(g, *ctx).Command("resume")
               << "\n";
   }
-  std::cout << "lock:         " << (lock ? lock->str() : "free") << "\n";
+  std::cout << "lock:         " << (lock ? MaskSecrets(lock->str()) : "free") << "\n";
   for (const auto& d : drift) std::cout << "drift:        " << d << "\n";
   std::cout << "schema:       sha256 " << fp->schema_sha256.substr(0, 16) << " ("
             << fp->schema.size() << " objects)\n"

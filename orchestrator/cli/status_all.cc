@@ -3,15 +3,14 @@
 // environment that cannot be reached is a line saying so, not the end of the report: this is what
 // an operator looks at first in an incident.
 #include <algorithm>
-#include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <optional>
 
 #include "migrations/journal.h"
 #include "orchestrator/cli/context.h"
 #include "orchestrator/fleet.h"
 #include "plans/manifest.h"
+#include "plans/secrets.h"
 
 namespace orchestrate::cli {
 namespace {
@@ -31,9 +30,9 @@ std::string DescribeRun(const RunRecord& r) {
 
 // One database of `env`: its release and unfinished run, or why it cannot be read.
 Row ReadDatabase(const std::string& env, const std::string& url, const std::string& base_dir,
-                 const std::string& image) {
+                 const std::string& password, const std::string& image) {
   Row row{env, RedactUrl(url), "", image, "", ""};
-  auto db = OpenDatabase(url, base_dir);
+  auto db = OpenDatabase(url, base_dir, password);
   if (!db.ok()) {
     row.error = FirstLine(db.status().message());
     return row;
@@ -64,34 +63,24 @@ std::vector<Row> ReadEnvironment(const Plan& plan, const Environment& env, const
             : current->empty() ? "(nothing)"
                                : *current;
   }
-  // PGPASSWORD holds this environment's password while its databases are opened, then what it
-  // held before.
-  const char* before = std::getenv("PGPASSWORD");
-  std::optional<std::string> saved = before ? std::optional<std::string>(before) : std::nullopt;
-  if (!env.password_env.empty()) {
-    const char* pw = std::getenv(env.password_env.c_str());
-    if (pw == nullptr)
-      return {{env.name, RedactUrl(env.database), "", image, "",
-               "$" + env.password_env + " (its database password) is not set"}};
-    setenv("PGPASSWORD", pw, 1);
-  }
+  // This environment's password goes to libpq as a connection parameter of its databases.
+  auto password = PasswordOf(env);
+  if (!password.ok())
+    return {{env.name, RedactUrl(env.database), "", image, "",
+             "$" + env.password_env + " (its database password) is not set"}};
   std::vector<std::string> urls;
   if (IsFleet(env)) {
     auto listed = FleetTargets(env, nullptr);
     if (!listed.ok()) return {{env.name, "(fleet)", "", image, "", listed.status().message()}};
     urls = *listed;
+    for (const std::string& url : urls)
+      for (const std::string& secret : SecretsInUrl(url)) RegisterSecret(secret);
   } else {
     urls.push_back(env.database);
   }
   std::vector<Row> rows;
   for (const auto& url : urls)
-    rows.push_back(ReadDatabase(env.name, url, DirName(g.plan_path), image));
-  if (!env.password_env.empty()) {
-    if (saved)
-      setenv("PGPASSWORD", saved->c_str(), 1);
-    else
-      unsetenv("PGPASSWORD");
-  }
+    rows.push_back(ReadDatabase(env.name, url, DirName(g.plan_path), *password, image));
   return rows;
 }
 
@@ -101,6 +90,8 @@ int CmdStatusAllEnvs(const GlobalOptions& g) {
   auto plan = LoadPlan(g.plan_path, EnvironmentLookup());
   if (!plan.ok()) return Fail(plan.status());
   std::vector<Row> rows;
+  // Every environment's secrets are known before any of their programs runs or database opens.
+  for (const auto& [name, env] : plan->environments) RegisterSecretsOf(env);
   for (const auto& [name, env] : plan->environments) {
     auto env_rows = ReadEnvironment(*plan, env, g);
     rows.insert(rows.end(), env_rows.begin(), env_rows.end());

@@ -266,7 +266,7 @@ std::vector<BadInput> Cases() {
        {},
        {"deploy", "--database", "mysql://h/shop", "--yes"},
        2,
-       {"cannot open database 'mysql://h/shop'"}},
+       {"cannot open database 'mysql://...'"}},
       {"url: unreachable PostgreSQL",
        {},
        {"rollback", "--to", "1.0.0", "--reason", "bad", "--yes", "--database",
@@ -328,6 +328,22 @@ std::vector<BadInput> Cases() {
        {"rollback", "--yes"},
        64,
        {"--reason"}},
+      // ---- connection strings that hold a password libpq would not read as one -------------
+      {"url: an unencoded '@' in a URI password",
+       {},
+       {"status", "--database", "postgresql://alice:Sup3r@S3cretPW@db.example/shop"},
+       2,
+       {"not shown", "percent-encode '@' as %40"}},
+      {"url: an unencoded '/' in a URI password",
+       {},
+       {"status", "--database", "postgresql://alice:Sup3r/S3cretPW@db.example/shop"},
+       2,
+       {"not shown"}},
+      {"url: an unterminated quote in a key=value password",
+       {},
+       {"status", "--database", "host=db.example password='Sup3r S3cretPW"},
+       2,
+       {"not shown", "unterminated quoted string"}},
   };
 }
 
@@ -397,6 +413,167 @@ TEST_F(BadInputTest, ATableWithoutPrimaryKeyIsValidWithKeyColumnsOrAPrimaryKeyAd
   EXPECT_EQ(altered.exit_code, 0) << altered.err;
 }
 
+// ---- secrets (issue 15, items 5-7) --------------------------------------------------------------
+
+// Passwords holding every character that is special in a URL or in key=value pairs.
+std::vector<std::string> SecretPasswords() {
+  std::vector<std::string> out;
+  for (const char c : std::string("?#@/:%&=' \\"))
+    out.push_back(std::string("Sup3r") + c + "S3cretPW");
+  out.push_back("Sup3r?#@/:%&=' \\S3cretPW");
+  return out;
+}
+
+// `text` percent-encoded where libpq needs it in a URI's user info: '@', '/' and '%'.
+std::string EncodedUserInfo(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '@')
+      out += "%40";
+    else if (c == '/')
+      out += "%2F";
+    else if (c == '%')
+      out += "%25";
+    else
+      out += c;
+  }
+  return out;
+}
+
+// `text` as a quoted key=value value, and with backslash escapes and no quotes.
+std::string QuotedValue(const std::string& text) {
+  std::string out = "'";
+  for (const char c : text) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+std::string EscapedValue(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == ' ' || c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+// No piece of a password (each is Sup3r<special>S3cretPW) in `text`.
+void ExpectNoPassword(const std::string& text, const std::string& where) {
+  EXPECT_EQ(text.find("Sup3r"), std::string::npos) << where << ":\n" << text;
+  EXPECT_EQ(text.find("S3cretPW"), std::string::npos) << where << ":\n" << text;
+}
+
+// A password in the URL is never printed, whichever URL-special characters it holds and in
+// whichever form libpq accepts it: not by `status`, not in errors, not in --output json. (The
+// server is not there: a socket folder that does not exist, so each command fails at once.)
+TEST_F(BadInputTest, UrlPasswordsAreNeverPrinted) {
+  for (const std::string& password : SecretPasswords()) {
+    for (const std::string& url : {"postgresql://alice:" + EncodedUserInfo(password) +
+                                       "@%2Fnonexistent-orchestrate-socket/shop",
+                                   "host=/nonexistent-orchestrate-socket user=alice password=" +
+                                       QuotedValue(password) + " dbname=shop",
+                                   "password=" + EscapedValue(password) +
+                                       " host=/nonexistent-orchestrate-socket dbname=shop"}) {
+      SCOPED_TRACE(url);
+      for (const std::vector<std::string>& args :
+           {std::vector<std::string>{"status", "--database", url},
+            {"status", "--output", "json", "--database", url},
+            {"deploy", "--yes", "--database", url},
+            {"rollback", "--to", "1.0.0", "--reason", "r", "--yes", "--output", "json",
+             "--log-format", "json", "--database=" + url}}) {
+        auto r = Run(args);
+        EXPECT_EQ(r.exit_code, 2) << r.err;
+        ExpectNoPassword(r.out, "stdout of " + args[0]);
+        ExpectNoPassword(r.err, "stderr of " + args[0]);
+        EXPECT_NE(r.err.find("cannot connect to"), std::string::npos) << r.err;
+      }
+    }
+  }
+}
+
+// The database password (password_env, PGPASSWORD) reaches no deployer or verify program, and
+// what such a program prints of it is masked in the error, in orchestrate_runs.error and in
+// `history`. `kind`: the program is the deployer's `set` ("deployer") or a verify check
+// ("verify"). `database`: the environment's URL (password_env gives its password), with nothing
+// deployed; `state`: a folder of the test's own.
+void ExpectProgramsGetNoPasswordAndWhatTheyPrintIsMasked(const std::string& kind,
+                                                         const std::string& plan_file,
+                                                         const std::string& database,
+                                                         const std::string& state) {
+  const std::string password = "Sup3r?#@/:%&=' \\S3cretPW";
+  // The program writes its environment to a file, prints the password (as a program that found
+  // it elsewhere would: here it is its argument) on both streams and fails.
+  const std::string leak =
+      "env > \"$0\"; echo \"to stdout: $1\"; echo \"to stderr: $1\" >&2; exit 1";
+  {
+    SCOPED_TRACE(kind);
+    const std::string env_file = state + "/" + kind + ".env";
+    std::filesystem::create_directories(state);
+    const std::string program = "[sh, -c, '" + leak + "', '" + env_file + "', '${LEAK}']";
+    WriteFileOrDie(
+        plan_file,
+        Plan("environments:\n  local:\n    database: \"${DATABASE}\"\n"
+             "    password_env: ORCH_TEST_DB_PASSWORD\n" +
+             (kind == "deployer" ? "    deployer: {kind: command, set: " + program + "}\n"
+                                 : "    deployer: {kind: file, path: \"${STATE_DIR}/" + kind +
+                                       ".image\"}\n"
+                                       "    verify: [{command: " +
+                                       program + "}]\n")));
+    ProcessOptions opts;
+    opts.env["STATE_DIR"] = state;
+    opts.env["DATABASE"] = database;
+    opts.env["ORCH_TEST_DB_PASSWORD"] = password;
+    opts.env["PGPASSWORD"] = "Sup3rPg S3cretPW";
+    opts.env["LEAK"] = password;
+    auto run = [&](std::vector<std::string> args) {
+      args.insert(args.begin() + 1, plan_file);
+      args.insert(args.begin(), OrchestrateBin());
+      return RunProcess(args, opts);
+    };
+    for (const std::string format : {"text", "json"}) {
+      auto r = run({"deploy", "--yes", "--output", format, "--log-format", format});
+      EXPECT_EQ(r.exit_code, 2) << r.err;
+      ExpectNoPassword(r.out, "stdout");
+      ExpectNoPassword(r.err, "stderr");
+      EXPECT_NE(r.err.find("to stderr: ***"), std::string::npos) << r.err;
+    }
+
+    const std::string child_env = ReadFileOrDie(env_file);
+    EXPECT_EQ(child_env.find("PGPASSWORD"), std::string::npos) << child_env;
+    EXPECT_EQ(child_env.find("ORCH_TEST_DB_PASSWORD"), std::string::npos) << child_env;
+    EXPECT_NE(child_env.find("STATE_DIR="), std::string::npos) << child_env;  // the rest is there
+
+    for (const std::string format : {"text", "json"}) {
+      auto history = run({"history", "--output", format});
+      EXPECT_EQ(history.exit_code, 0) << history.err;
+      ExpectNoPassword(history.out, "history --output " + format);
+      if (format == "json") {  // (text shows the first 300 characters of the error)
+        EXPECT_NE(history.out.find("to stderr: ***"), std::string::npos) << history.out;
+      }
+    }
+
+    auto db = OpenDatabase(database, "");
+    ASSERT_TRUE(db.ok()) << db.status().message();
+    auto txn = (*db)->BeginRead();
+    ASSERT_TRUE(txn.ok());
+    auto rows = (*txn)->Query(
+        "SELECT COALESCE(r.error, '') || ' ' || COALESCE(s.error, '') || ' ' || r.command FROM "
+        "orchestrate_runs r JOIN orchestrate_steps s ON s.run_id = r.id WHERE s.error IS NOT NULL");
+    ASSERT_TRUE(rows.ok()) << rows.status().message();
+    ASSERT_FALSE(rows->rows.empty());
+    for (const Row& row : rows->rows) ExpectNoPassword(row.at(0).value_or(""), "journal");
+  }
+}
+
+TEST_F(BadInputTest, ProgramsGetNoDatabasePasswordAndWhatTheyPrintOfItIsMasked) {
+  for (const std::string kind : {"deployer", "verify"}) {
+    const std::string state = dir_ / ("state-" + kind);
+    ExpectProgramsGetNoPasswordAndWhatTheyPrintIsMasked(kind, plan_, "sqlite:" + state + "/shop.db",
+                                                        state);
+  }
+}
+
 // A syntax error in a PostgreSQL migration is found by the parser before the first step runs: the
 // error names the migration and line:column, and the database (deployed at 1.1.0) is untouched.
 using PgBadInputTest = ShopCopyTest;
@@ -421,6 +598,68 @@ TEST_F(PgBadInputTest, SyntaxErrorIsReportedBeforeAnythingRuns) {
   EXPECT_NE(r.err.find("syntax error at or near \"TABEL\""), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("nothing was changed"), std::string::npos) << r.err;
   ExpectSameState(before, ReadState(url, dir_ / "state/shop-pg.image"));
+}
+
+// The same on PostgreSQL, where the password of password_env goes to libpq as a connection
+// parameter (the test server trusts local connections: it connects whatever the password).
+TEST_F(PgBadInputTest, ProgramsGetNoDatabasePasswordAndWhatTheyPrintOfItIsMasked) {
+  for (const std::string kind : {"deployer", "verify"}) {
+    ORCH_REQUIRE_PG(url);
+    ExpectProgramsGetNoPasswordAndWhatTheyPrintIsMasked(kind, plan_, url, dir_ / "state");
+  }
+}
+
+// A password with URL-special characters in the URL of a real server (which trusts local
+// connections, so any password connects): `status` (text and JSON), an error, `history` and the
+// command line stored in orchestrate_runs show ***, in URI and key=value forms.
+TEST_F(PgBadInputTest, UrlPasswordsAreNeitherPrintedNorStored) {
+  const std::string password = SecretPasswords().back();
+  for (const std::string form : {"uri", "key=value"}) {
+    SCOPED_TRACE(form);
+    ORCH_REQUIRE_PG(plain);  // postgresql://postgres@127.0.0.1:PORT/NAME
+    const size_t user_end = plain.find('@');
+    const size_t port_begin = plain.find(':', user_end);
+    const size_t name_begin = plain.find('/', port_begin);
+    ASSERT_NE(name_begin, std::string::npos) << plain;
+    const std::string url =
+        form == "uri"
+            ? plain.substr(0, user_end) + ":" + EncodedUserInfo(password) + plain.substr(user_end)
+            : "host=" + plain.substr(user_end + 1, port_begin - user_end - 1) +
+                  " port=" + plain.substr(port_begin + 1, name_begin - port_begin - 1) +
+                  " user=postgres password=" + QuotedValue(password) +
+                  " dbname=" + plain.substr(name_begin + 1);
+    auto run = [&](std::vector<std::string> args) {
+      args.insert(args.end(), {"--env", "pg", "--database", url});
+      return Run(args);
+    };
+    auto d = run({"deploy", "--to", "1.0.0", "--yes"});
+    ASSERT_EQ(d.exit_code, 0) << d.err;
+    ExpectNoPassword(d.out + d.err, "deploy");
+    auto text = run({"status"});
+    EXPECT_EQ(text.exit_code, 0) << text.err;
+    ExpectNoPassword(text.out + text.err, "status");
+    EXPECT_NE(text.out.find("***"), std::string::npos) << text.out;
+    auto json = run({"status", "--output", "json"});
+    EXPECT_EQ(json.exit_code, 0) << json.err;
+    ExpectNoPassword(json.out + json.err, "status --output json");
+    auto error = run({"rollback", "--to", "9.9.9", "--reason", "r", "--yes", "--output", "json"});
+    EXPECT_EQ(error.exit_code, 2) << error.err;
+    ExpectNoPassword(error.out + error.err, "an error");
+    auto history = run({"history", "--output", "json"});
+    EXPECT_EQ(history.exit_code, 0) << history.err;
+    ExpectNoPassword(history.out, "history --output json");
+
+    auto db = OpenDatabase(plain, "");
+    ASSERT_TRUE(db.ok()) << db.status().message();
+    auto txn = (*db)->BeginRead();
+    ASSERT_TRUE(txn.ok());
+    auto rows = (*txn)->Query("SELECT command FROM orchestrate_runs");
+    ASSERT_TRUE(rows.ok()) << rows.status().message();
+    ASSERT_EQ(rows->rows.size(), 1u);
+    const std::string command = rows->rows[0].at(0).value_or("");
+    ExpectNoPassword(command, "orchestrate_runs.command");
+    EXPECT_NE(command.find("***"), std::string::npos) << command;
+  }
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "plans/secrets.h"
 #include "tests/support/test_util.h"
 
 namespace orchestrate {
@@ -147,6 +148,44 @@ TEST(ProcessTest, EnvironmentIsInheritedAndExtended) {
   req.extra_env["EXTRA"] = "added";
   auto r = MustRun(req);
   EXPECT_EQ(r.out, "from-parent added\n");
+}
+
+// No child gets the database password: not PGPASSWORD, not the variable named by password_env
+// (withheld in plans/secrets.h), even when asked for through extra_env.
+TEST(ProcessTest, WithheldVariablesAreNotInherited) {
+  ForgetSecretsForTesting();
+  setenv("PGPASSWORD", "pg-pass-value", 1);
+  setenv("ORCHESTRATE_PROCESS_TEST_DB_PASSWORD", "env-pass-value", 1);
+  WithholdFromChildren("ORCHESTRATE_PROCESS_TEST_DB_PASSWORD");
+  ProcessRequest req;
+  req.argv = {"env"};
+  req.extra_env["PGPASSWORD"] = "asked-for";
+  auto r = MustRun(req);
+  EXPECT_EQ(r.out.find("PGPASSWORD"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("ORCHESTRATE_PROCESS_TEST_DB_PASSWORD"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("PATH="), std::string::npos) << r.out;  // the rest is inherited
+  unsetenv("PGPASSWORD");
+  unsetenv("ORCHESTRATE_PROCESS_TEST_DB_PASSWORD");
+  ForgetSecretsForTesting();
+}
+
+// Whatever secret the process knows is masked in what a child prints and in its argv as shown,
+// in both streams and across the cut of long output.
+TEST(ProcessTest, RegisteredSecretsAreMaskedInOutputAndArgv) {
+  ForgetSecretsForTesting();
+  RegisterSecret("Sup3r S3cretPW");
+  ProcessRequest req;
+  req.argv = {"sh", "-c", "echo out Sup3r S3cretPW; echo err Sup3r S3cretPW >&2", "Sup3r S3cretPW"};
+  auto r = MustRun(req);
+  EXPECT_EQ(r.out, "out ***\n");
+  EXPECT_EQ(r.err, "err ***\n");
+  EXPECT_EQ(r.shown.find("Sup3r"), std::string::npos) << r.shown;
+  // A program whose output is data (a fleet's targets_command) gets it back as printed.
+  req.keep_registered_secrets = true;
+  auto kept = MustRun(req);
+  EXPECT_EQ(kept.out, "out Sup3r S3cretPW\n");
+  EXPECT_EQ(kept.shown.find("Sup3r"), std::string::npos) << kept.shown;
+  ForgetSecretsForTesting();
 }
 
 TEST(ProcessTest, WorkingDirectory) {
