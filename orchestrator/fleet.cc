@@ -16,6 +16,7 @@
 #include "orchestrator/check.h"
 #include "orchestrator/process.h"
 #include "orchestrator/review.h"
+#include "plans/json_text.h"
 
 namespace orchestrate {
 namespace {
@@ -460,7 +461,7 @@ std::string RenderFleetJson(const FleetReport& r, int exit_code) {
         {"error", r.image_status.message()}}},
       {"outcome", overall.ok() ? (dry_run ? "planned" : "done") : CodeName(overall.code())},
       {"exit_code", exit_code}};
-  return j.dump(2) + "\n";
+  return JsonText(j, 2) + "\n";
 }
 
 }  // namespace orchestrate

@@ -12,6 +12,8 @@
 
 #include "orchestrator/fleet.h"
 #include "orchestrator/verify.h"
+#include "plans/input_file.h"
+#include "plans/json_text.h"
 #include "plans/manifest.h"
 
 namespace orchestrate::cli {
@@ -153,7 +155,7 @@ int Fail(const Status& st) {
     nlohmann::json j = {{"outcome", CodeName(st.code())},
                         {"exit_code", ExitCodeFor(st)},
                         {"message", st.message()}};
-    std::cout << j.dump(2) << std::endl;
+    std::cout << JsonText(j, 2) << std::endl;
   }
   const char* label = "error";
   if (st.code() == Code::kNothingToDo || st.code() == Code::kDeclined) label = "note";
@@ -193,6 +195,48 @@ std::string HostName() {
   char buf[256] = {0};
   if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
   return buf;
+}
+
+std::string Printable(const std::string& text) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  auto hex = [&](unsigned char c) {
+    out += "\\x";
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 0xf]);
+  };
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\\') {
+      out += "\\\\";
+    } else if (c < 0x20 || c == 0x7f) {
+      hex(c);
+    } else if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      // A UTF-8 sequence is copied when it is well formed and not a C1 control (U+0080-U+009F).
+      size_t len = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+      if (len == 0 || i + len > text.size() ||
+          InvalidUtf8At(text.substr(i, len)) != std::string::npos ||
+          (c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0)) {
+        hex(c);
+      } else {
+        out.append(text, i, len);
+        i += len;
+        continue;
+      }
+    }
+    ++i;
+  }
+  return out;
 }
 
 bool Confirm(const GlobalOptions& g, const std::string& question) {

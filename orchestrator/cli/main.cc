@@ -7,6 +7,7 @@
 #include "migrations/database.h"
 #include "orchestrator/cli/context.h"
 #include "orchestrator/cli/options.h"
+#include "plans/input_file.h"
 #include "plans/manifest.h"
 
 namespace {
@@ -43,9 +44,7 @@ void AddCommon(CLI::App* cmd, GlobalOptions& g, bool changes) {
   }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int Main(int argc, char** argv) {
   namespace cli = orchestrate::cli;
   CLI::App app{kDescription, "orchestrate"};
   app.set_version_flag("--version", "orchestrate 0.1.0");
@@ -194,6 +193,15 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 64;
   }
 
+  // Text that history records and shows: refused rather than stored when it is not UTF-8 (JSON
+  // output could not carry it as it is).
+  for (const auto& [flag, value] :
+       {std::pair<const char*, const std::string*>{"--reason", &run.reason}, {"--actor", &g.actor}})
+    if (orchestrate::InvalidUtf8At(*value) != std::string::npos)
+      return cli::Fail(orchestrate::Status::Usage(
+          std::string(flag) + " is not valid UTF-8 text (byte " +
+          std::to_string(orchestrate::InvalidUtf8At(*value) + 1) + "): give it as UTF-8"));
+
   // Recorded in history and shown to whoever waits for the lock: never with a password.
   for (int i = 1; i < argc; ++i)
     g.command_line += (i > 1 ? " " : "") + orchestrate::RedactUrl(argv[i]);
@@ -219,4 +227,23 @@ int main(int argc, char** argv) {
     return cli::CmdImport(import);
   }
   return 64;
+}
+
+}  // namespace
+
+// An exception that escaped a command (none should: errors are Status values) ends the run with
+// exit 2 and a message, never with abort(): the stack unwinds, so RAII guards (the run lock,
+// open transactions) are released as on any other failure.
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::cerr << "orchestrate: error: out of memory (std::bad_alloc); nothing further was done"
+              << std::endl;
+  } catch (const std::exception& e) {
+    std::cerr << "orchestrate: error: unexpected internal error: " << e.what() << std::endl;
+  } catch (...) {
+    std::cerr << "orchestrate: error: unexpected internal error (unknown exception)" << std::endl;
+  }
+  return 2;
 }

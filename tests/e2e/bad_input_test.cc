@@ -4,6 +4,7 @@
 // line:col), and leave the database exactly as it was: user schema and data, the journal, the
 // running image.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <string>
@@ -18,6 +19,12 @@
 
 namespace orchestrate::testing {
 namespace {
+
+// A string literal with the NUL bytes it holds.
+template <size_t N>
+std::string Bytes(const char (&text)[N]) {
+  return std::string(text, N - 1);
+}
 
 // Everything a failed command must not have changed.
 struct DatabaseState {
@@ -328,6 +335,79 @@ std::vector<BadInput> Cases() {
        {"rollback", "--yes"},
        64,
        {"--reason"}},
+      // ---- hostile inputs (issue 15) ------------------------------------------------------------
+      {"sql: a NUL byte in a down file cuts nothing silently",
+       {{"sql/0010_orders_add_shipping_method.down.sql",
+         Bytes("DROP INDEX IF EXISTS x;\0DROP TABLE orders;\n")}},
+       deploy,
+       2,
+       {"shop/releases/../sql/0010_orders_add_shipping_method.down.sql:1:24: a NUL byte"}},
+      {"release: a NUL byte in a manifest",
+       {{"releases/1.2.0.yaml", Bytes("version: 1.2.0\0\nimage: x\n")}},
+       {"validate"},
+       2,
+       {"shop/releases/1.2.0.yaml:1:15: a NUL byte"}},
+      {"release: an image that is not UTF-8",
+       {{"releases/1.2.0.yaml", "version: 1.2.0\nimage: registry.example.com/shop:1.2.\xff\n"}},
+       deploy,
+       2,
+       {"shop/releases/1.2.0.yaml:2:", "not valid UTF-8"}},
+      {"flag: a --reason that is not UTF-8",
+       {},
+       {"rollback", "--to", "1.0.0", "--reason", "caf\xe9", "--yes"},
+       64,
+       {"--reason is not valid UTF-8"}},
+      {"flag: an --actor that is not UTF-8",
+       {},
+       {"deploy", "--yes", "--actor", "\xc0\xaf"},
+       64,
+       {"--actor is not valid UTF-8"}},
+      {"sql: up is /dev/zero",
+       {{"plan.yaml", Plan(kEnvLocal + "policy: {allow_outside_paths: [/dev]}\n")},
+        {"releases/1.2.0.yaml",
+         kRelease120Head + "migrations:\n  - {id: 0009_x, up: /dev/zero, down: irreversible}\n"}},
+       {"validate"},
+       2,
+       {"shop/releases/1.2.0.yaml:4:", "cannot read /dev/zero: is a device"}},
+      {"release: equal precedence through build metadata",
+       {{"releases/1.2.0.yaml", "version: 1.1.0+build.2\nimage: x\n"}},
+       deploy,
+       2,
+       {"shop/releases/1.2.0.yaml:1:10: version 1.1.0+build.2 has the same precedence as version "
+        "1.1.0 at ",
+        "shop/releases/1.1.0.yaml:1:10"}},
+      {"release: equal precedence through a leading v",
+       {{"releases/1.2.0.yaml", "version: v1.1.0\nimage: x\n"}},
+       rollback,
+       2,
+       {"same precedence", "shop/releases/1.1.0.yaml:1:10", "shop/releases/1.2.0.yaml:1:10"}},
+      {"release: an image tag that smuggles a helm assignment",
+       {{"releases/1.2.0.yaml",
+         "version: 1.2.0\nimage: \"registry.example.com/shop:1.1,securityContext.privileged="
+         "true\"\n"}},
+       deploy,
+       2,
+       {"shop/releases/1.2.0.yaml:2:8:", "is not an image reference: the tag"}},
+      {"sql: a path out of the plan folder",
+       {{"releases/1.2.0.yaml",
+         kRelease120Head +
+             "migrations:\n  - {id: 0009_x, up: ../../../../../../../../etc/passwd, down: "
+             "irreversible}\n"}},
+       {"sql", "--to", "1.2.0"},
+       2,
+       {"shop/releases/1.2.0.yaml:4:", "resolves to /etc/passwd, outside the plan's folder",
+        "policy.allow_outside_paths"}},
+      {"sql: an absolute path out of the plan folder",
+       {{"releases/1.2.0.yaml",
+         kRelease120Head + "migrations:\n  - {id: 0009_x, up: /etc/passwd, down: irreversible}\n"}},
+       deploy,
+       2,
+       {"shop/releases/1.2.0.yaml:4:", "outside the plan's folder"}},
+      {"release: a second YAML document",
+       {{"releases/1.2.0.yaml", kRelease120Head + "---\nversion: 9.0.0\nimage: x\n"}},
+       deploy,
+       2,
+       {"shop/releases/1.2.0.yaml:4:1: a second YAML document"}},
   };
 }
 
@@ -362,6 +442,9 @@ TEST_F(BadInputTest, EachFailsWithItsExitCodeAndPositionAndTouchesNothing) {
     EXPECT_EQ(r.signal, 0);
     for (const auto& e : c.expect)
       EXPECT_NE(r.err.find(e), std::string::npos) << e << "\n" << r.err;
+    // What a file outside the plan holds is never echoed.
+    EXPECT_EQ(r.err.find("root:x:0:0"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out.find("root:x:0:0"), std::string::npos) << r.out;
     // The cause is said once, on stderr, and nothing claims success.
     EXPECT_EQ(r.out.find("deployed shop"), std::string::npos) << r.out;
     EXPECT_EQ(r.out.find("rolled back shop"), std::string::npos) << r.out;
@@ -374,6 +457,39 @@ TEST_F(BadInputTest, EachFailsWithItsExitCodeAndPositionAndTouchesNothing) {
   EXPECT_TRUE(st["unfinished_run"].is_null()) << st.dump();
   auto d = Run({"deploy", "--yes", "-q"});
   EXPECT_EQ(d.exit_code, 0) << d.err;
+}
+
+// Inputs a file-content list cannot express: a FIFO as a release manifest (which hung `validate`)
+// and a SQL file that is a symlink to a file outside the plan (which was read and echoed).
+TEST_F(BadInputTest, AFifoOrASymlinkOutOfThePlanIsRefusedAndNothingIsEchoed) {
+  const DatabaseState before = ReadState(url_, dir_ / "state/shop.image");
+  ASSERT_EQ(mkfifo((dir_ / "shop/releases/1.4.0.yaml").c_str(), 0600), 0);
+  for (const char* cmd : {"validate", "plan"}) {
+    auto r = Run({cmd});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("shop/releases/1.4.0.yaml: cannot read release manifest: is a FIFO"),
+              std::string::npos)
+        << r.err;
+  }
+  RestoreShop();
+
+  WriteFileOrDie(dir_ / "outside.sql", "SELECT 'TOP-SECRET';\n");
+  const std::string link = dir_ / "shop/sql/0009_customers_add_country_code.up.sql";
+  std::filesystem::remove(link);
+  std::filesystem::create_symlink(dir_ / "outside.sql", link);
+  for (const char* cmd : {"validate", "sql"}) {
+    auto r = Run({cmd});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("0009_customers_add_country_code.up.sql resolves to " +
+                         std::filesystem::canonical(dir_ / "outside.sql").string() +
+                         ", outside the plan's folder"),
+              std::string::npos)
+        << r.err;
+    EXPECT_EQ(r.err.find("TOP-SECRET"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out.find("TOP-SECRET"), std::string::npos) << r.out;
+  }
+  RestoreShop();
+  ExpectSameState(before, ReadState(url_, dir_ / "state/shop.image"));
 }
 
 // The same table without a primary key passes validation once the seed declares key: columns,
