@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <new>
+#include <stdexcept>
 #endif
 
 namespace orchestrate {
@@ -12,7 +14,10 @@ namespace orchestrate {
 #ifdef ORCHESTRATE_FAILPOINTS
 void Failpoint(const std::string& name) {
   const char* want = std::getenv("ORCHESTRATE_FAILPOINT");
-  if (want != nullptr && name == want) kill(getpid(), SIGKILL);
+  if (want == nullptr) return;
+  if (name == want) kill(getpid(), SIGKILL);
+  if (name + ":throw" == want) throw std::runtime_error("failpoint " + name);
+  if (name + ":bad_alloc" == want) throw std::bad_alloc();
 }
 bool FailpointsEnabled() { return true; }
 #else

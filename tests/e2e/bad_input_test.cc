@@ -492,6 +492,32 @@ TEST_F(BadInputTest, AFifoOrASymlinkOutOfThePlanIsRefusedAndNothingIsEchoed) {
   ExpectSameState(before, ReadState(url_, dir_ / "state/shop.image"));
 }
 
+// An exception nothing expected (std::bad_alloc from a huge input, a library's throw) ends the
+// run with exit 2 and "orchestrate: error: ...", never abort(): the stack unwinds, so the run lock
+// is released and the same command resumes the run (issue 15, item 9). Thrown by the failpoints
+// build at a step.
+TEST_F(BadInputTest, AnEscapedExceptionIsExit2WithAMessageAndReleasesTheLock) {
+  for (const std::string fp : {"before-step:2:bad_alloc", "after-step:3:throw"}) {
+    SCOPED_TRACE(fp);
+    ProcessOptions opts;
+    opts.env["STATE_DIR"] = dir_ / "state";
+    opts.env["ORCHESTRATE_FAILPOINT"] = fp;
+    auto r = RunProcess({FailpointsBin(), "deploy", plan_, "--yes", "-q"}, opts);
+    EXPECT_EQ(r.signal, 0) << r.err;
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find(fp.find("bad_alloc") != std::string::npos
+                             ? "orchestrate: error: out of memory (std::bad_alloc)"
+                             : "orchestrate: error: unexpected internal error: failpoint"),
+              std::string::npos)
+        << r.err;
+    auto st = Status();
+    EXPECT_TRUE(st["lock"].is_null()) << st.dump();
+  }
+  auto d = Run({"deploy", "--yes", "-q"});
+  EXPECT_EQ(d.exit_code, 0) << d.err;
+  EXPECT_EQ(Status()["current_version"], "1.3.0");
+}
+
 // The same table without a primary key passes validation once the seed declares key: columns,
 // and a primary key added by a later ALTER TABLE counts as one.
 TEST_F(BadInputTest, ATableWithoutPrimaryKeyIsValidWithKeyColumnsOrAPrimaryKeyAddedLater) {
