@@ -1,6 +1,7 @@
 // Reading the files a plan names (plan.yaml, release manifests, SQL files): regular files only,
 // within a size limit, with checks of what they hold (NUL bytes, UTF-8) and of where they are
-// (confinement to the plan's folder). Used by manifest.cc; the CLI checks flags with InvalidUtf8At.
+// (confinement to the plan's folder). Used by manifest.cc; InvalidUtf8At also by the step
+// records (render.cc) and the CLI (flags, Printable).
 #pragma once
 
 #include <cstddef>
