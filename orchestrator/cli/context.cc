@@ -19,36 +19,16 @@
 namespace orchestrate::cli {
 namespace {
 
-// %j: the log message as a JSON string body (quotes, backslashes and control characters escaped),
-// so --log-format json writes one valid JSON object per line.
+// %j: the log message as a JSON string body (quotes, backslashes and control characters escaped,
+// bytes that are not UTF-8 replaced by U+FFFD), so --log-format json writes one valid JSON object
+// per line.
 class JsonMessageFlag : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm&,
               spdlog::memory_buf_t& dest) override {
-    static const char kHex[] = "0123456789abcdef";
-    for (char c : std::string_view(msg.payload.data(), msg.payload.size())) {
-      switch (c) {
-        case '"':
-          dest.append(std::string_view("\\\""));
-          break;
-        case '\\':
-          dest.append(std::string_view("\\\\"));
-          break;
-        case '\n':
-          dest.append(std::string_view("\\n"));
-          break;
-        case '\t':
-          dest.append(std::string_view("\\t"));
-          break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20) {
-            const char esc[] = {'\\', 'u', '0', '0', kHex[(c >> 4) & 0xf], kHex[c & 0xf]};
-            dest.append(esc, esc + sizeof esc);
-          } else {
-            dest.push_back(c);
-          }
-      }
-    }
+    std::string quoted =
+        JsonText(nlohmann::json(std::string(msg.payload.data(), msg.payload.size())));
+    dest.append(std::string_view(quoted).substr(1, quoted.size() - 2));
   }
   std::unique_ptr<custom_flag_formatter> clone() const override {
     return std::make_unique<JsonMessageFlag>();
@@ -160,7 +140,19 @@ int Fail(const Status& st) {
   const char* label = "error";
   if (st.code() == Code::kNothingToDo || st.code() == Code::kDeclined) label = "note";
   if (st.code() == Code::kNeedsHuman) label = "needs a human";
-  std::cerr << "orchestrate: " << label << ": " << st.message() << std::endl;
+  // Each line through EscapeControls (backslashes kept: diagnostics quote them already): a
+  // program's output or a value quoted in the message cannot
+  // send escape sequences to the terminal.
+  std::string shown;
+  size_t start = 0;
+  for (size_t nl = st.message().find('\n');; nl = st.message().find('\n', start)) {
+    shown += EscapeControls(st.message().substr(start, nl == std::string::npos ? nl : nl - start),
+                            false);
+    if (nl == std::string::npos) break;
+    shown += '\n';
+    start = nl + 1;
+  }
+  std::cerr << "orchestrate: " << label << ": " << shown << std::endl;
   return ExitCodeFor(st);
 }
 
@@ -197,7 +189,9 @@ std::string HostName() {
   return buf;
 }
 
-std::string Printable(const std::string& text) {
+std::string Printable(const std::string& text) { return EscapeControls(text, true); }
+
+std::string EscapeControls(const std::string& text, bool backslash) {
   static const char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(text.size());
@@ -215,7 +209,7 @@ std::string Printable(const std::string& text) {
       out += "\\r";
     } else if (c == '\t') {
       out += "\\t";
-    } else if (c == '\\') {
+    } else if (c == '\\' && backslash) {
       out += "\\\\";
     } else if (c < 0x20 || c == 0x7f) {
       hex(c);

@@ -403,6 +403,11 @@ std::vector<BadInput> Cases() {
        deploy,
        2,
        {"shop/releases/1.2.0.yaml:4:", "outside the plan's folder"}},
+      {"flag: --to holding an escape sequence is shown escaped",
+       {},
+       {"deploy", "--to", "\x1b[2J9.9.9\r", "--yes"},
+       2,
+       {"version \\x1b[2J9.9.9\\r is not a release"}},
       {"release: a second YAML document",
        {{"releases/1.2.0.yaml", kRelease120Head + "---\nversion: 9.0.0\nimage: x\n"}},
        deploy,
@@ -442,6 +447,8 @@ TEST_F(BadInputTest, EachFailsWithItsExitCodeAndPositionAndTouchesNothing) {
     EXPECT_EQ(r.signal, 0);
     for (const auto& e : c.expect)
       EXPECT_NE(r.err.find(e), std::string::npos) << e << "\n" << r.err;
+    // No input reaches the terminal as an escape sequence.
+    EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << r.err;
     // What a file outside the plan holds is never echoed.
     EXPECT_EQ(r.err.find("root:x:0:0"), std::string::npos) << r.err;
     EXPECT_EQ(r.out.find("root:x:0:0"), std::string::npos) << r.out;
