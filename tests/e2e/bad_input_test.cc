@@ -499,6 +499,27 @@ TEST_F(BadInputTest, AFifoOrASymlinkOutOfThePlanIsRefusedAndNothingIsEchoed) {
   ExpectSameState(before, ReadState(url_, dir_ / "state/shop.image"));
 }
 
+// SQL files are carried as the bytes they hold: a Latin-1 comment in a migration deploys and rolls
+// back, and every JSON output replaces the bad byte instead of aborting with nlohmann's
+// type_error.316 (exit 134 before; issue 15, item 8).
+TEST_F(BadInputTest, SqlThatIsNotUtf8DeploysAndEveryJsonOutputCarriesIt) {
+  const std::string up = dir_ / "shop/sql/0010_orders_add_shipping_method.up.sql";
+  WriteFileOrDie(up, "-- Exp\xe9" "dition (Latin-1)\n" + ReadFileOrDie(up));
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"plan", "--output", "json"},
+           {"deploy", "--yes", "--output", "json"},
+           {"history", "--output", "json"},
+           {"status", "--output", "json"},
+           {"rollback", "--to", "1.1.0", "--reason", "x", "--yes", "--output", "json"}}) {
+    SCOPED_TRACE(args[0]);
+    auto r = Run(args);
+    EXPECT_EQ(r.signal, 0) << r.err;
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_FALSE(nlohmann::json::parse(r.out, nullptr, false).is_discarded()) << r.out;
+  }
+  EXPECT_EQ(Status()["current_version"], "1.1.0");
+}
+
 // An exception nothing expected (std::bad_alloc from a huge input, a library's throw) ends the
 // run with exit 2 and "orchestrate: error: ...", never abort(): the stack unwinds, so the run lock
 // is released and the same command resumes the run (issue 15, item 9). Thrown by the failpoints
