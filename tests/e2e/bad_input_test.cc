@@ -504,7 +504,10 @@ TEST_F(BadInputTest, AFifoOrASymlinkOutOfThePlanIsRefusedAndNothingIsEchoed) {
 // type_error.316 (exit 134 before; issue 15, item 8).
 TEST_F(BadInputTest, SqlThatIsNotUtf8DeploysAndEveryJsonOutputCarriesIt) {
   const std::string up = dir_ / "shop/sql/0010_orders_add_shipping_method.up.sql";
-  WriteFileOrDie(up, "-- Exp\xe9" "dition (Latin-1)\n" + ReadFileOrDie(up));
+  WriteFileOrDie(up,
+                 "-- Exp\xe9"
+                 "dition (Latin-1)\n" +
+                     ReadFileOrDie(up));
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
            {"plan", "--output", "json"},
            {"deploy", "--yes", "--output", "json"},
@@ -518,6 +521,23 @@ TEST_F(BadInputTest, SqlThatIsNotUtf8DeploysAndEveryJsonOutputCarriesIt) {
     EXPECT_FALSE(nlohmann::json::parse(r.out, nullptr, false).is_discarded()) << r.out;
   }
   EXPECT_EQ(Status()["current_version"], "1.1.0");
+}
+
+// Placeholders are filled in once: a ${VAR} value holding "{image}" reaches the deploy command as
+// written, not as the image (issue 15, item 15).
+TEST_F(BadInputTest, APlaceholderInsideAVariableValueIsNotFilledIn) {
+  const std::string args = dir_ / "args";
+  WriteFileOrDie(dir_ / "shop/plan.yaml",
+                 "app: shop\nreleases: releases/\nenvironments:\n  local:\n"
+                 "    database: sqlite:${STATE_DIR}/shop.db\n"
+                 "    deployer: {kind: command, set: [sh, -c, 'printf \"%s|\" \"$@\" > " +
+                     args + "', set, \"{image}\", \"${EXTRA}\", \"{env}\"]}\n");
+  ProcessOptions opts;
+  opts.env["STATE_DIR"] = dir_ / "state";
+  opts.env["EXTRA"] = "--note={image}{env}";
+  auto r = RunProcess({OrchestrateBin(), "deploy", plan_, "--yes", "-q"}, opts);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadFileOrDie(args), "registry.example.com/shop:1.3.0|--note={image}{env}|local|");
 }
 
 // An exception nothing expected (std::bad_alloc from a huge input, a library's throw) ends the
