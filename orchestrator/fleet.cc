@@ -339,7 +339,16 @@ Result<FleetReport> RunFleet(const Plan& plan, const Environment& env,
                                           : "not started: interrupted");
         continue;
       }
-      slot = RunTarget(plan, urls[i], request, to);
+      // An exception must not leave a worker thread (std::terminate): it fails this target, as
+      // main() turns one into exit 2 for a single database.
+      try {
+        slot = RunTarget(plan, urls[i], request, to);
+      } catch (const std::exception& e) {
+        slot.to = to;
+        slot.outcome = "failed";
+        slot.status = Status::Failed(std::string("unexpected internal error: ") + e.what());
+        spdlog::error("[{}] {}", slot.target, slot.status.message());
+      }
       if (request.fail_fast && !Finished(slot)) stop = true;
     }
   };
