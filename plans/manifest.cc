@@ -127,6 +127,26 @@ class Reader {
       return false;
     }
     *out = r.value();
+    return NoControls(node, *out);
+  }
+
+  // A value is text for people and programs: a control character other than a newline or a tab
+  // (an escape sequence written as "\e[2J", a carriage return) would rewrite a terminal or forge
+  // a line where the value is shown, so it is refused.
+  bool NoControls(const YAML::Node& node, const std::string& value) {
+    for (size_t i = 0; i < value.size(); ++i) {
+      const auto c = static_cast<unsigned char>(value[i]);
+      bool c1 =
+          c == 0xC2 && i + 1 < value.size() && static_cast<unsigned char>(value[i + 1]) < 0xA0;
+      if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f || c1) {
+        static const char kHex[] = "0123456789abcdef";
+        unsigned char shown = c1 ? static_cast<unsigned char>(value[i + 1]) : c;
+        Error(node, std::string("a control character (\\x") + kHex[shown >> 4] + kHex[shown & 0xf] +
+                        ") in a value: manifest values may hold newlines and tabs, no other "
+                        "control characters; remove it");
+        return false;
+      }
+    }
     return true;
   }
 

@@ -144,6 +144,27 @@ TEST(Utf8Test, FindsTheFirstInvalidByte) {
   EXPECT_EQ(InvalidUtf8At("\xe2\x82"), 0u);           // cut short
 }
 
+// ---- item 18: control characters -------------------------------------------------------------
+
+TEST_F(HostileInputTest, AControlCharacterInAValueIsRefusedButNewlinesAndTabsAreKept) {
+  WritePlan();
+  Write("shop/releases/1.0.0.yaml",
+        "version: 1.0.0\nimage: shop:1\nnot_rolled_back: [\"\\e[2Jcache\", ok]\n");
+  std::string err = LoadError();
+  EXPECT_TRUE(Contains(err, "releases/1.0.0.yaml:3:19: a control character (\\x1b) in a value"))
+      << err;
+  vars_["NOTE"] = "line\rforged";  // through ${VAR} too
+  Write("shop/releases/1.0.0.yaml",
+        "version: 1.0.0\nimage: shop:1\nnot_rolled_back: [\"${NOTE}\"]\n");
+  err = LoadError();
+  EXPECT_TRUE(Contains(err, "(\\x0d)")) << err;
+  Write("shop/releases/1.0.0.yaml",
+        "version: 1.0.0\nimage: shop:1\nnot_rolled_back:\n  - |\n    two\n    \tlines\n");
+  auto plan = Load();
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_EQ(plan->releases.at(0).not_rolled_back.at(0), "two\n\tlines\n");
+}
+
 // ---- item 9: only regular files, within the size limit -----------------------------------------
 
 TEST_F(HostileInputTest, AFifoAsAManifestIsRefusedWithoutBlocking) {
