@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <new>
+#include <stdexcept>
 #endif
 
 namespace orchestrate {
@@ -13,6 +15,8 @@ namespace orchestrate {
 void Failpoint(const std::string& name) {
   const char* want = std::getenv("ORCHESTRATE_FAILPOINT");
   if (want != nullptr && name == want) kill(getpid(), SIGKILL);
+  if (want != nullptr && name + ":throw" == want) throw std::runtime_error("failpoint " + name);
+  if (want != nullptr && name + ":bad_alloc" == want) throw std::bad_alloc();
   // NAME:MS pauses there instead (a window in which a test acts on a run that holds its lock).
   const char* pause = std::getenv("ORCHESTRATE_FAILPOINT_PAUSE");
   if (pause == nullptr) return;

@@ -16,6 +16,7 @@
 #include "orchestrator/check.h"
 #include "orchestrator/process.h"
 #include "orchestrator/review.h"
+#include "plans/json_text.h"
 
 namespace orchestrate {
 namespace {
@@ -343,7 +344,16 @@ Result<FleetReport> RunFleet(const Plan& plan, const Environment& env,
                                           : "not started: interrupted");
         continue;
       }
-      slot = RunTarget(per_target, urls[i], request, to);
+      // An exception must not leave a worker thread (std::terminate): it fails this target, as
+      // main() turns one into exit 2 for a single database.
+      try {
+        slot = RunTarget(per_target, urls[i], request, to);
+      } catch (const std::exception& e) {
+        slot.to = to;
+        slot.outcome = "failed";
+        slot.status = Status::Failed(std::string("unexpected internal error: ") + e.what());
+        spdlog::error("[{}] {}", slot.target, slot.status.message());
+      }
       if (request.fail_fast && !Finished(slot)) stop = true;
     }
   };
@@ -465,7 +475,7 @@ std::string RenderFleetJson(const FleetReport& r, int exit_code) {
         {"error", r.image_status.message()}}},
       {"outcome", overall.ok() ? (dry_run ? "planned" : "done") : CodeName(overall.code())},
       {"exit_code", exit_code}};
-  return j.dump(2) + "\n";
+  return JsonText(j, 2) + "\n";
 }
 
 }  // namespace orchestrate

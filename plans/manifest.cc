@@ -14,42 +14,13 @@
 #include <set>
 #include <sstream>
 
+#include "plans/image_ref.h"
+#include "plans/input_file.h"
 #include "plans/semver.h"
 #include "plans/sha256.h"
 
 namespace orchestrate {
 namespace {
-
-bool ReadFile(const std::string& path, std::string* out, std::string* error) {
-  // open/fstat/read: a plan can list thousands of SQL files, and iostreams cost more per file.
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    *error = std::strerror(errno);
-    return false;
-  }
-  struct stat st;
-  if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-    close(fd);
-    *error = "is a folder, not a file";
-    return false;
-  }
-  out->clear();
-  if (st.st_size > 0) out->reserve(static_cast<size_t>(st.st_size));
-  char buf[65536];
-  for (;;) {
-    const ssize_t n = read(fd, buf, sizeof buf);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      *error = std::strerror(errno);
-      close(fd);
-      return false;
-    }
-    out->append(buf, static_cast<size_t>(n));
-  }
-  close(fd);
-  return true;
-}
 
 bool IsDir(const std::string& path) {
   struct stat st;
@@ -69,6 +40,7 @@ class Reader {
       : file_(std::move(file)), lookup_(lookup), errors_(errors) {}
 
   const std::string& file() const { return file_; }
+  const VarLookup& lookup() const { return lookup_; }
 
   SourcePos Pos(const YAML::Node& node) const {
     SourcePos pos;
@@ -155,6 +127,26 @@ class Reader {
       return false;
     }
     *out = r.value();
+    return NoControls(node, *out);
+  }
+
+  // A value is text for people and programs: a control character other than a newline or a tab
+  // (an escape sequence written as "\e[2J", a carriage return) would rewrite a terminal or forge
+  // a line where the value is shown, so it is refused.
+  bool NoControls(const YAML::Node& node, const std::string& value) {
+    for (size_t i = 0; i < value.size(); ++i) {
+      const auto c = static_cast<unsigned char>(value[i]);
+      bool c1 =
+          c == 0xC2 && i + 1 < value.size() && static_cast<unsigned char>(value[i + 1]) < 0xA0;
+      if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f || c1) {
+        static const char kHex[] = "0123456789abcdef";
+        unsigned char shown = c1 ? static_cast<unsigned char>(value[i + 1]) : c;
+        Error(node, std::string("a control character (\\x") + kHex[shown >> 4] + kHex[shown & 0xf] +
+                        ") in a value: manifest values may hold newlines and tabs, no other "
+                        "control characters; remove it");
+        return false;
+      }
+    }
     return true;
   }
 
@@ -227,11 +219,49 @@ bool ValidId(const std::string& id) {
   return true;
 }
 
+// The position of the first NUL byte of `text` read from `path`, or nullopt. A NUL would cut
+// the text short wherever it is passed on as a C string (sqlite3_exec, libpq, yaml-cpp).
+std::optional<SourcePos> NulAt(const std::string& path, const std::string& text) {
+  size_t at = text.find('\0');
+  if (at == std::string::npos) return std::nullopt;
+  LineCol lc = LineColAt(text, at);
+  return SourcePos{path, lc.line, lc.column};
+}
+
+// A plan or release manifest must be UTF-8 text (YAML is) without NUL bytes. False, with the
+// position of the first offending byte in *errors, when it is not.
+bool CheckManifestText(const std::string& path, const std::string& text,
+                       std::vector<std::string>* errors) {
+  if (auto nul = NulAt(path, text)) {
+    errors->push_back(nul->str() +
+                      ": a NUL byte: a manifest is text, and a NUL would cut it short; remove it");
+    return false;
+  }
+  size_t bad = InvalidUtf8At(text);
+  if (bad != std::string::npos) {
+    LineCol lc = LineColAt(text, bad);
+    errors->push_back(SourcePos{path, lc.line, lc.column}.str() +
+                      ": not valid UTF-8: a manifest must be UTF-8 text; re-save it as UTF-8");
+    return false;
+  }
+  return true;
+}
+
 std::optional<YAML::Node> LoadYaml(const std::string& path, const std::string& text,
                                    std::vector<std::string>* errors) {
+  if (!CheckManifestText(path, text, errors)) return std::nullopt;
   try {
-    YAML::Node root = YAML::Load(text);
-    return root;
+    std::vector<YAML::Node> docs = YAML::LoadAll(text);
+    if (docs.size() > 1) {
+      // One manifest per file: a second document would otherwise be dropped without a word.
+      SourcePos pos{path, 0, 0};
+      YAML::Mark m = docs[1].Mark();
+      if (!m.is_null()) pos = SourcePos{path, m.line + 1, m.column + 1};
+      errors->push_back(pos.str() + ": a second YAML document (after '---'): a manifest file " +
+                        "holds one document; put each release in a file of its own");
+      return std::nullopt;
+    }
+    return docs.empty() ? YAML::Node() : docs[0];
   } catch (const YAML::ParserException& e) {
     SourcePos pos{path, e.mark.line + 1, e.mark.column + 1};
     errors->push_back(pos.str() + ": malformed YAML: " + e.msg);
@@ -241,24 +271,50 @@ std::optional<YAML::Node> LoadYaml(const std::string& path, const std::string& t
   return std::nullopt;
 }
 
+// False, with an error at `node`, when `path` (a file `what` names) does not resolve (symlinks
+// and ".." resolved) inside one of `roots`: the plan's folder and policy.allow_outside_paths.
+bool CheckConfined(Reader& r, const YAML::Node& node, const std::string& what,
+                   const std::string& path, const std::vector<std::string>& roots) {
+  std::string resolved = ResolvedPath(path);
+  for (const auto& root : roots)
+    if (IsInside(resolved, root)) return true;
+  r.Error(node, what + " " + path + " resolves to " + (resolved.empty() ? path : resolved) +
+                    ", outside the plan's folder" +
+                    (roots.empty() ? std::string() : " " + roots.front()) +
+                    (roots.size() > 1 ? " and the folders of policy.allow_outside_paths" : "") +
+                    ": move it inside, or list a folder that holds it in "
+                    "policy.allow_outside_paths");
+  return false;
+}
+
 SqlFile ReadSql(Reader& r, const YAML::Node& node, const std::string& value,
-                const std::string& base_dir) {
+                const std::string& base_dir, const std::vector<std::string>& roots) {
   SqlFile f;
   f.path = JoinPath(base_dir, value);
   f.pos = r.Pos(node);
+  if (!CheckConfined(r, node, "SQL file", f.path, roots)) return f;
   struct stat st;
   if (stat(f.path.c_str(), &st) != 0 && errno == ENOENT) return f;  // missing: see MissingFiles
   std::string err;
-  if (ReadFile(f.path, &f.text, &err)) {
-    f.present = true;
-    f.sha256 = Sha256Hex(f.text);
-  } else {
+  if (!ReadInputFile(f.path, &f.text, &err)) {
     r.Error(node, "cannot read " + f.path + ": " + err);
+    f.text.clear();
+    return f;
   }
+  if (auto nul = NulAt(f.path, f.text)) {
+    r.Error(*nul, "a NUL byte in SQL (named at " + f.pos.str() +
+                      "): it would end the script there, and what follows would silently not "
+                      "run; remove it");
+    f.text.clear();
+    return f;
+  }
+  f.present = true;
+  f.sha256 = Sha256Hex(f.text);
   return f;
 }
 
-void ParseMigrations(Reader& r, const YAML::Node& list, const std::string& dir, Release* rel) {
+void ParseMigrations(Reader& r, const YAML::Node& list, const std::string& dir,
+                     const std::vector<std::string>& roots, Release* rel) {
   if (!list.IsSequence()) {
     r.Error(list, "'migrations' must be a list of {id, up, down} entries");
     return;
@@ -273,13 +329,13 @@ void ParseMigrations(Reader& r, const YAML::Node& list, const std::string& dir, 
       r.Error(m["id"],
               "migration id '" + mig.id + "' may hold only letters, digits, '_', '-' and '.'");
     std::string up, down;
-    if (r.String(m, "up", &up)) mig.up = ReadSql(r, m["up"], up, dir);
+    if (r.String(m, "up", &up)) mig.up = ReadSql(r, m["up"], up, dir, roots);
     if (r.String(m, "down", &down)) {
       if (down == "irreversible") {
         mig.irreversible = true;
         mig.down.pos = r.Pos(m["down"]);
       } else {
-        mig.down = ReadSql(r, m["down"], down, dir);
+        mig.down = ReadSql(r, m["down"], down, dir, roots);
       }
     }
     r.Bool(m, "transactional", &mig.transactional);
@@ -328,7 +384,8 @@ void ParseSeedTables(Reader& r, const YAML::Node& list, Seed* seed) {
   }
 }
 
-void ParseSeeds(Reader& r, const YAML::Node& list, const std::string& dir, Release* rel) {
+void ParseSeeds(Reader& r, const YAML::Node& list, const std::string& dir,
+                const std::vector<std::string>& roots, Release* rel) {
   if (!list.IsSequence()) {
     r.Error(list, "'seeds' must be a list of {id, tables, sql} entries");
     return;
@@ -343,16 +400,17 @@ void ParseSeeds(Reader& r, const YAML::Node& list, const std::string& dir, Relea
       r.Error(s["id"], "seed id '" + seed.id + "' may hold only letters, digits, '_', '-' and '.'");
     ParseSeedTables(r, s["tables"], &seed);
     std::string path;
-    if (r.String(s, "sql", &path)) seed.sql = ReadSql(r, s["sql"], path, dir);
-    if (r.String(s, "undo", &path)) seed.undo = ReadSql(r, s["undo"], path, dir);
+    if (r.String(s, "sql", &path)) seed.sql = ReadSql(r, s["sql"], path, dir, roots);
+    if (r.String(s, "undo", &path)) seed.undo = ReadSql(r, s["undo"], path, dir, roots);
     rel->seeds.push_back(std::move(seed));
   }
 }
 
 std::optional<Release> LoadRelease(const std::string& path, const VarLookup& lookup,
+                                   const std::vector<std::string>& roots,
                                    std::vector<std::string>* errors) {
   std::string text, err;
-  if (!ReadFile(path, &text, &err)) {
+  if (!ReadInputFile(path, &text, &err)) {
     errors->push_back(path + ": cannot read release manifest: " + err);
     return std::nullopt;
   }
@@ -369,6 +427,7 @@ std::optional<Release> LoadRelease(const std::string& path, const VarLookup& loo
           {"version", "image"}))
     return std::nullopt;
   if (r.String(*root, "version", &rel.version, false)) {
+    rel.version_pos = r.Pos((*root)["version"]);
     bool ok = !rel.version.empty() && rel.version.size() <= 100;
     for (char c : rel.version)
       if (!std::isalnum(static_cast<unsigned char>(c)) &&
@@ -379,10 +438,19 @@ std::optional<Release> LoadRelease(const std::string& path, const VarLookup& loo
               "version '" + rel.version + "' may hold only letters, digits, '.', '_', '-' and '+'");
   }
   // `image: !!tag` and `image: ""` parse as an empty string: not an image.
-  if (r.String(*root, "image", &rel.image) && rel.image.empty())
+  if (r.String(*root, "image", &rel.image) && rel.image.empty()) {
     r.Error((*root)["image"],
             "'image' is empty: give the container image of this release, e.g. "
             "registry.example.com/shop:1.3.0");
+  } else if (!rel.image.empty()) {
+    // What deployers hand to kubectl, helm or a script: it must be one image reference, nothing
+    // that a tool could read as more (a helm --set-string splits on ',').
+    std::string why = ImageReferenceProblem(rel.image);
+    if (!why.empty())
+      r.Error((*root)["image"], "image '" + rel.image + "' is not an image reference: " + why +
+                                    " (expected [registry[:port]/]path[:tag][@digest], e.g. "
+                                    "registry.example.com/shop:1.3.0)");
+  }
   std::string order;
   if (r.String(*root, "order", &order)) {
     if (order == "code-first")
@@ -393,8 +461,8 @@ std::optional<Release> LoadRelease(const std::string& path, const VarLookup& loo
       r.Error((*root)["order"], "'order' must be code-first or schema-first");
   }
   std::string dir = DirName(path);
-  if ((*root)["migrations"]) ParseMigrations(r, (*root)["migrations"], dir, &rel);
-  if ((*root)["seeds"]) ParseSeeds(r, (*root)["seeds"], dir, &rel);
+  if ((*root)["migrations"]) ParseMigrations(r, (*root)["migrations"], dir, roots, &rel);
+  if ((*root)["seeds"]) ParseSeeds(r, (*root)["seeds"], dir, roots, &rel);
   r.StringList(*root, "not_rolled_back", &rel.not_rolled_back);
   return rel;
 }
@@ -495,6 +563,13 @@ void ParseDeployer(Reader& r, const YAML::Node& d, const Plan& plan, Environment
   for (const auto& key : keys->lists) {
     std::vector<std::string> argv;
     if (!r.StringList(d, key, &argv)) continue;
+    if (key != "secret_env") {
+      auto& templates = spec.templates[key];
+      for (const auto& item : d[key]) {
+        auto pieces = ExpandTemplate(item.Scalar(), r.lookup());
+        if (pieces.ok()) templates.push_back(std::move(pieces).value());
+      }
+    }
     if (argv.empty() && key != "secret_env")
       r.Error(d[key], "'" + key +
                           "' must hold a program and its arguments, such as [deploy.sh, "
@@ -603,9 +678,10 @@ void ParsePolicy(Reader& r, const YAML::Node& p, Policy* policy) {
   if (!r.CheckMap(p, "'policy'",
                   {"require_reason", "allow_major", "window_days", "snapshot", "batch_rows",
                    "lock_timeout", "lock_retries", "statement_timeout", "run_lock_timeout",
-                   "on_modified", "history_days", "image_swaps"},
+                   "on_modified", "history_days", "image_swaps", "allow_outside_paths"},
                   {}))
     return;
+  r.StringList(p, "allow_outside_paths", &policy->allow_outside_paths);
   r.Bool(p, "require_reason", &policy->require_reason);
   r.Bool(p, "allow_major", &policy->allow_major);
   long n = 0;
@@ -661,6 +737,28 @@ void CheckUniqueness(Plan* plan, std::vector<std::string>* errors) {
         errors->push_back(s.pos.str() + ": duplicate seed id '" + s.id + "' (first at " +
                           sit->second.str() + "): seed ids must be unique across releases");
     }
+  }
+}
+
+// Two releases whose versions differ but have equal semantic-version precedence (1.0.0+b1 and
+// 1.0.0+b2, v1.0.0 and 1.0.0) have no order of their own: refused, naming both.
+void CheckPrecedence(const Plan& plan, std::vector<std::string>* errors) {
+  std::vector<std::pair<SemVer, const Release*>> parsed;
+  for (const auto& rel : plan.releases)
+    if (auto v = ParseSemVer(rel.version)) parsed.emplace_back(*v, &rel);
+  std::stable_sort(parsed.begin(), parsed.end(), [](const auto& a, const auto& b) {
+    return CompareSemVer(a.first, b.first) < 0;
+  });
+  for (size_t i = 1; i < parsed.size(); ++i) {
+    const Release& a = *parsed[i - 1].second;
+    const Release& b = *parsed[i].second;
+    if (CompareSemVer(parsed[i - 1].first, parsed[i].first) != 0 || a.version == b.version)
+      continue;  // equal strings: CheckUniqueness said so
+    errors->push_back(b.version_pos.str() + ": version " + b.version +
+                      " has the same precedence as version " + a.version + " at " +
+                      a.version_pos.str() +
+                      " (build metadata after '+' and a leading 'v' do not order releases): give "
+                      "one of them a version of its own");
   }
 }
 
@@ -768,7 +866,7 @@ std::vector<std::string> Plan::MissingFiles() const {
 Result<Plan> LoadPlan(const std::string& plan_path, const VarLookup& lookup) {
   std::vector<std::string> errors;
   std::string text, err;
-  if (!ReadFile(plan_path, &text, &err))
+  if (!ReadInputFile(plan_path, &text, &err))
     return Status::Invalid(plan_path + ": cannot read the plan: " + err);
   auto root = LoadYaml(plan_path, text, &errors);
   if (!root) return Status::Invalid(errors.front());
@@ -788,15 +886,26 @@ Result<Plan> LoadPlan(const std::string& plan_path, const VarLookup& lookup) {
     const YAML::Node& rels = (*root)["releases"];
     std::vector<std::string> files;
     std::string dir = DirName(plan_path);
+    // Every file the plan names must resolve inside these folders.
+    std::vector<std::string> roots = {ResolvedPath(dir)};
+    for (const auto& extra : plan.policy.allow_outside_paths)
+      roots.push_back(ResolvedPath(JoinPath(dir, extra)));
     if (rels && rels.IsScalar()) {
       std::string folder;
       if (r.String(*root, "releases", &folder)) {
         std::string path = JoinPath(dir, folder);
-        if (!IsDir(path))
+        if (!IsDir(path)) {
           r.Error(rels, "releases folder " + path + " does not exist: create it or fix the path");
-        files = ListManifests(path);
-        if (IsDir(path) && files.empty())
-          r.Error(rels, "releases folder " + path + " holds no .yaml release manifests");
+        } else if (CheckConfined(r, rels, "releases folder", path, roots)) {
+          files = ListManifests(path);
+          if (files.empty())
+            r.Error(rels, "releases folder " + path + " holds no .yaml release manifests");
+          // A manifest in the folder may be a symlink to elsewhere.
+          std::vector<std::string> confined;
+          for (const auto& f : files)
+            if (CheckConfined(r, rels, "release manifest", f, roots)) confined.push_back(f);
+          files = std::move(confined);
+        }
       }
     } else if (rels && rels.IsSequence()) {
       for (const auto& item : rels) {
@@ -810,7 +919,7 @@ Result<Plan> LoadPlan(const std::string& plan_path, const VarLookup& lookup) {
             r.Error(item, "release manifest " + path +
                               " is a folder: list .yaml files here, or give the folder as "
                               "`releases: folder/`");
-          else
+          else if (CheckConfined(r, item, "release manifest", path, roots))
             files.push_back(path);
         } else if (!item.IsScalar()) {
           r.Error(item, "each item of 'releases' must be a file path");
@@ -820,11 +929,12 @@ Result<Plan> LoadPlan(const std::string& plan_path, const VarLookup& lookup) {
       r.Error(rels, "'releases' must be a folder path or a list of manifest files");
     }
     for (const auto& f : files) {
-      auto rel = LoadRelease(f, lookup, &errors);
+      auto rel = LoadRelease(f, lookup, roots, &errors);
       if (rel) plan.releases.push_back(std::move(*rel));
     }
   }
   CheckUniqueness(&plan, &errors);
+  CheckPrecedence(plan, &errors);
   if (errors.empty() && plan.releases.empty())
     errors.push_back(plan_path + ": the plan lists no release manifests: add at least one");
   if (!errors.empty()) {

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "plans/expand.h"
+
 namespace orchestrate {
 
 // Where a value came from, for error messages: "plan.yaml:12:5".
@@ -63,6 +65,7 @@ struct Release {
   std::string file;    // the manifest file
   std::string sha256;  // of the manifest text
   SourcePos pos;
+  SourcePos version_pos;  // of the `version:` value
 };
 
 struct DeployerSpec {
@@ -72,6 +75,11 @@ struct DeployerSpec {
   // {image}-style placeholders are filled in by the deployer. Also `secret_env`: names of
   // environment variables whose values never appear in output or logs.
   std::map<std::string, std::vector<std::string>> lists;
+  // The same lists as templates: per argv element, literal text (${VAR} expanded) and the
+  // `{name}` placeholders written in the manifest itself, so that a deployer fills in exactly
+  // those, once (plans/expand.h). A spec built in code may leave this empty: the deployer then
+  // splits `lists`.
+  std::map<std::string, std::vector<std::vector<TemplatePiece>>> templates;
   SourcePos pos;
 };
 
@@ -130,6 +138,10 @@ struct Policy {
   // of its database steps the image moves) or once (one swap for the whole run).
   enum class ImageSwaps { kPerRelease, kOnce };
   ImageSwaps image_swaps = ImageSwaps::kPerRelease;
+  // Folders (relative to the plan's folder, or absolute) besides the plan's own folder that the
+  // files a plan names (release manifests, SQL files) may resolve into. Empty: only the plan's
+  // folder.
+  std::vector<std::string> allow_outside_paths;
 };
 
 struct Plan {

@@ -30,6 +30,20 @@ std::string KnownVersions(const Plan& plan) {
   return out.empty() ? "none" : out;
 }
 
+// SQL stored in the database at deploy time (by a version that did not refuse NUL bytes in SQL
+// files) that holds a NUL: it would be cut short where it runs, so it is refused before anything
+// runs, like such a file at load time.
+Status CheckStoredSql(const std::string& sql, const std::string& what) {
+  size_t at = sql.find('\0');
+  if (at == std::string::npos) return Status::Ok();
+  size_t line = 1 + static_cast<size_t>(std::count(sql.begin(), sql.begin() + at, '\n'));
+  size_t col = at - (sql.rfind('\n', at) == std::string::npos ? 0 : sql.rfind('\n', at) + 1) + 1;
+  return Status::Invalid("the " + what + " stored in the database holds a NUL byte at line " +
+                         std::to_string(line) + ":" + std::to_string(col) +
+                         ": it would end the script there and what follows would silently not "
+                         "run; nothing was changed");
+}
+
 Status MissingFile(const SqlFile& f, const std::string& what, const std::string& owner) {
   return Status::Invalid(f.pos.str() + ": the " + what + " file of " + owner + " (" + f.path +
                          ") does not exist: restore it or fix the path");
@@ -374,6 +388,7 @@ Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state, const 
       s.id = it->id;
       s.has_undo = it->has_undo;
       if (it->has_undo) {
+        ORCH_RETURN_IF_ERROR(CheckStoredSql(it->undo_sql, "undo SQL of seed " + it->id));
         s.sql = it->undo_sql;
         s.sql_sha256 = Sha256Hex(it->undo_sql);
       }
@@ -399,6 +414,7 @@ Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state, const 
         db_steps.push_back(std::move(s));
         continue;
       }
+      ORCH_RETURN_IF_ERROR(CheckStoredSql(it->down_sql, "down SQL of migration " + it->id));
       s.sql = it->down_sql;
       s.sql_sha256 = Sha256Hex(it->down_sql);  // of what will run, not what was recorded
       s.transactional = it->transactional;

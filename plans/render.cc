@@ -1,4 +1,6 @@
 #include "plans/render.h"
+#include "plans/input_file.h"
+#include "plans/json_text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -88,24 +90,59 @@ std::string RenderPlanJson(const RunPlan& plan) {
             {"fingerprint", plan.fingerprint},
             {"steps", steps},
             {"not_rolled_back", plan.not_rolled_back}};
-  return j.dump(2) + "\n";
+  return JsonText(j, 2) + "\n";
 }
+
+namespace {
+
+// A text field of a step record. SQL is carried as the bytes of its file, which need not be
+// UTF-8: such a value is stored as hex under "KEY_hex" (KEY null), so that it comes back exactly.
+// UTF-8 text is stored as before, so the records (and fingerprints) of plans without such bytes
+// are unchanged.
+void PutBytes(json& j, const std::string& key, const std::string& value) {
+  if (InvalidUtf8At(value) == std::string::npos) {
+    j[key] = value;
+    return;
+  }
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char c : value) {
+    hex.push_back(kHex[c >> 4]);
+    hex.push_back(kHex[c & 0xf]);
+  }
+  j[key] = nullptr;
+  j[key + "_hex"] = hex;
+}
+
+std::string GetBytes(const json& j, const std::string& key) {
+  if (!j.contains(key + "_hex")) return j.at(key).get<std::string>();
+  std::string hex = j.at(key + "_hex").get<std::string>(), out;
+  auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+  for (size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<char>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
+  return out;
+}
+
+}  // namespace
 
 std::string StepToJson(const Step& s) {
   json j = {{"kind", StepKindName(s.kind)},
             {"release", s.release},
             {"id", s.id},
-            {"sql", s.sql},
+            {"sql", nullptr},
             {"sql_sha256", s.sql_sha256},
             {"transactional", s.transactional},
-            {"down_sql", s.down_sql},
+            {"down_sql", nullptr},
             {"down_sha256", s.down_sha256},
             {"irreversible", s.irreversible},
             {"has_undo", s.has_undo},
             {"image_from", s.image_from},
             {"image_to", s.image_to},
             {"order", s.order},
-            {"note", s.note}};
+            {"note", nullptr}};
+  PutBytes(j, "sql", s.sql);
+  PutBytes(j, "down_sql", s.down_sql);
+  PutBytes(j, "note", s.note);
   // Only seeds have tables; other steps keep the record (and the fingerprint) they always had.
   if (!s.tables.empty()) {
     json tables = json::array();
@@ -113,7 +150,7 @@ std::string StepToJson(const Step& s) {
     j["tables"] = tables;
   }
   if (!s.why.empty()) j["why"] = s.why;  // swaps only
-  return j.dump();
+  return JsonText(j);
 }
 
 Result<Step> StepFromJson(const std::string& text) {
@@ -124,18 +161,18 @@ Result<Step> StepFromJson(const std::string& text) {
       return Status::Invalid("unknown step kind " + j.at("kind").get<std::string>());
     s.release = j.at("release").get<std::string>();
     s.id = j.at("id").get<std::string>();
-    s.sql = j.at("sql").get<std::string>();
+    s.sql = GetBytes(j, "sql");
     s.sql_sha256 = j.at("sql_sha256").get<std::string>();
     s.transactional = j.at("transactional").get<bool>();
-    s.down_sql = j.at("down_sql").get<std::string>();
+    s.down_sql = GetBytes(j, "down_sql");
     s.down_sha256 = j.at("down_sha256").get<std::string>();
     s.irreversible = j.at("irreversible").get<bool>();
     s.has_undo = j.at("has_undo").get<bool>();
     s.image_from = j.at("image_from").get<std::string>();
     s.image_to = j.at("image_to").get<std::string>();
     s.order = j.at("order").get<std::string>();
-    s.note = j.at("note").get<std::string>();
-    if (j.contains("why")) s.why = j.at("why").get<std::string>();
+    s.note = GetBytes(j, "note");
+    if (j.contains("why")) s.why = GetBytes(j, "why");
     if (j.contains("tables")) {
       for (const auto& t : j.at("tables"))
         s.tables.push_back(

@@ -7,6 +7,7 @@
 #include "orchestrator/check.h"
 #include "orchestrator/cli/context.h"
 #include "orchestrator/cli/run_command.h"
+#include "plans/json_text.h"
 
 namespace orchestrate::cli {
 
@@ -38,7 +39,7 @@ int CmdCheck(const GlobalOptions& g, const RunOptions& o) {
                         {"to", result->to},
                         {"reasons", reasons},
                         {"exit_code", VerdictExitCode(result->verdict)}};
-    std::cout << j.dump(2) << "\n";
+    std::cout << JsonText(j, 2) << "\n";
   } else {
     PrintVerdict(std::cout, *result);
   }

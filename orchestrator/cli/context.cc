@@ -12,42 +12,24 @@
 
 #include "orchestrator/fleet.h"
 #include "orchestrator/verify.h"
+#include "plans/input_file.h"
+#include "plans/json_text.h"
 #include "plans/manifest.h"
 #include "plans/secrets.h"
 
 namespace orchestrate::cli {
 namespace {
 
-// %j: the log message as a JSON string body (quotes, backslashes and control characters escaped),
-// so --log-format json writes one valid JSON object per line.
+// %j: the log message as a JSON string body (quotes, backslashes and control characters escaped,
+// bytes that are not UTF-8 replaced by U+FFFD), so --log-format json writes one valid JSON object
+// per line.
 class JsonMessageFlag : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm&,
               spdlog::memory_buf_t& dest) override {
-    static const char kHex[] = "0123456789abcdef";
-    for (char c : std::string_view(msg.payload.data(), msg.payload.size())) {
-      switch (c) {
-        case '"':
-          dest.append(std::string_view("\\\""));
-          break;
-        case '\\':
-          dest.append(std::string_view("\\\\"));
-          break;
-        case '\n':
-          dest.append(std::string_view("\\n"));
-          break;
-        case '\t':
-          dest.append(std::string_view("\\t"));
-          break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20) {
-            const char esc[] = {'\\', 'u', '0', '0', kHex[(c >> 4) & 0xf], kHex[c & 0xf]};
-            dest.append(esc, esc + sizeof esc);
-          } else {
-            dest.push_back(c);
-          }
-      }
-    }
+    std::string quoted =
+        JsonText(nlohmann::json(std::string(msg.payload.data(), msg.payload.size())));
+    dest.append(std::string_view(quoted).substr(1, quoted.size() - 2));
   }
   std::unique_ptr<custom_flag_formatter> clone() const override {
     return std::make_unique<JsonMessageFlag>();
@@ -199,14 +181,27 @@ bool g_json_output = false;  // set by SetUpLogging from --output
 int Fail(const Status& st) {
   const std::string message = MaskSecrets(st.message());
   if (g_json_output) {
-    nlohmann::json j = {
-        {"outcome", CodeName(st.code())}, {"exit_code", ExitCodeFor(st)}, {"message", message}};
-    std::cout << j.dump(2) << std::endl;
+    nlohmann::json j = {{"outcome", CodeName(st.code())},
+                        {"exit_code", ExitCodeFor(st)},
+                        {"message", message}};
+    std::cout << JsonText(j, 2) << std::endl;
   }
   const char* label = "error";
   if (st.code() == Code::kNothingToDo || st.code() == Code::kDeclined) label = "note";
   if (st.code() == Code::kNeedsHuman) label = "needs a human";
-  std::cerr << "orchestrate: " << label << ": " << message << std::endl;
+  // Each line through EscapeControls (backslashes kept: diagnostics quote them already): a
+  // program's output or a value quoted in the message cannot
+  // send escape sequences to the terminal.
+  std::string shown;
+  size_t start = 0;
+  for (size_t nl = message.find('\n');; nl = message.find('\n', start)) {
+    shown += EscapeControls(message.substr(start, nl == std::string::npos ? nl : nl - start),
+                            false);
+    if (nl == std::string::npos) break;
+    shown += '\n';
+    start = nl + 1;
+  }
+  std::cerr << "orchestrate: " << label << ": " << shown << std::endl;
   return ExitCodeFor(st);
 }
 
@@ -243,6 +238,50 @@ std::string HostName() {
   char buf[256] = {0};
   if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
   return buf;
+}
+
+std::string Printable(const std::string& text) { return EscapeControls(text, true); }
+
+std::string EscapeControls(const std::string& text, bool backslash) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  auto hex = [&](unsigned char c) {
+    out += "\\x";
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 0xf]);
+  };
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\\' && backslash) {
+      out += "\\\\";
+    } else if (c < 0x20 || c == 0x7f) {
+      hex(c);
+    } else if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      // A UTF-8 sequence is copied when it is well formed and not a C1 control (U+0080-U+009F).
+      size_t len = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+      if (len == 0 || i + len > text.size() ||
+          InvalidUtf8At(text.substr(i, len)) != std::string::npos ||
+          (c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0)) {
+        hex(c);
+      } else {
+        out.append(text, i, len);
+        i += len;
+        continue;
+      }
+    }
+    ++i;
+  }
+  return out;
 }
 
 bool Confirm(const GlobalOptions& g, const std::string& question) {

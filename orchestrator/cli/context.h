@@ -50,6 +50,13 @@ void SetUpLogging(const GlobalOptions& g);
 // Who runs this: --actor, else $USER / the login name.
 std::string ActorName(const GlobalOptions& g);
 std::string HostName();
+// `text` (a reason, actor, error, image: anything a user or a program supplied) made safe to
+// print on a terminal as one line: control characters (C0, DEL, C1; a newline, an ANSI escape)
+// are shown as \n, \r, \t or \xNN, a backslash as \\, and bytes that are not UTF-8 as \xNN,
+// so that no value can forge a row of a listing or rewrite the terminal.
+std::string Printable(const std::string& text);
+// Printable, with backslashes escaped (`backslash`) or kept as they are.
+std::string EscapeControls(const std::string& text, bool backslash);
 // Asks "question [y/N]" on the terminal. Without a terminal on stdin (or with --yes), returns yes.
 bool Confirm(const GlobalOptions& g, const std::string& question);
 

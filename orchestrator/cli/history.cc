@@ -11,6 +11,7 @@
 #include "migrations/journal.h"
 #include "orchestrator/cli/context.h"
 #include "plans/secrets.h"
+#include "plans/json_text.h"
 
 namespace orchestrate::cli {
 namespace {
@@ -73,30 +74,33 @@ int CmdHistory(const GlobalOptions& g, int limit) {
                      {"steps_done", r.steps_done},
                      {"fingerprint", r.fingerprint},
                      {"error", MaskSecrets(r.error)}});
-    std::cout << arr.dump(2) << "\n";
+    std::cout << JsonText(arr, 2) << "\n";
     return 0;
   }
   if (runs->empty()) {
     std::cout << "no deploys or rollbacks recorded in " << ctx->db->DisplayUrl() << "\n";
     return 0;
   }
+  // Every value a user or a program supplied is printed through Printable: a newline in a
+  // --reason cannot forge a row, nor an escape sequence rewrite the terminal.
   size_t env_width = 5;
-  for (const auto& r : *runs) env_width = std::max(env_width, r.environment.size() + 2);
+  for (const auto& r : *runs) env_width = std::max(env_width, Printable(r.environment).size() + 2);
   std::cout << std::left << std::setw(5) << "RUN" << std::setw(10) << "KIND"
             << std::setw(static_cast<int>(env_width)) << "ENV" << std::setw(22) << "FROM -> TO"
             << std::setw(11) << "OUTCOME" << std::setw(26) << "STARTED (UTC)" << std::setw(10)
             << "DURATION" << std::setw(14) << "ACTOR"
             << "REASON\n";
   for (const auto& r : *runs) {
-    std::string versions = (r.from_version.empty() ? "-" : r.from_version) + " -> " + r.to_version;
-    std::cout << std::left << std::setw(5) << r.id << std::setw(10) << r.kind
+    std::string versions = (r.from_version.empty() ? "-" : Printable(r.from_version)) + " -> " +
+                           Printable(r.to_version);
+    std::cout << std::left << std::setw(5) << r.id << std::setw(10) << Printable(r.kind)
               << std::setw(static_cast<int>(env_width))
-              << (r.environment.empty() ? "-" : r.environment) << std::setw(22) << versions
-              << std::setw(11) << r.status << std::setw(26) << r.started_at << std::setw(10)
-              << ShowDuration(DurationSeconds(r)) << std::setw(14) << r.actor
-              << MaskSecrets(r.reason) << "\n";
+              << (r.environment.empty() ? "-" : Printable(r.environment)) << std::setw(22)
+              << versions << std::setw(11) << Printable(r.status) << std::setw(26)
+              << Printable(r.started_at) << std::setw(10) << ShowDuration(DurationSeconds(r))
+              << std::setw(14) << Printable(r.actor) << Printable(MaskSecrets(r.reason)) << "\n";
     if (!r.error.empty() && r.status != "done")
-      std::cout << "     error: " << MaskSecrets(r.error).substr(0, 300) << "\n";
+      std::cout << "     error: " << Printable(MaskSecrets(r.error).substr(0, 300)) << "\n";
   }
   return 0;
 }

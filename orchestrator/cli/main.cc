@@ -7,6 +7,7 @@
 #include "migrations/database.h"
 #include "orchestrator/cli/context.h"
 #include "orchestrator/cli/options.h"
+#include "plans/input_file.h"
 #include "plans/manifest.h"
 
 namespace {
@@ -230,6 +231,15 @@ int RunCli(int argc, char** argv) {
     return code == 0 ? 0 : 64;
   }
 
+  // Text that history records and shows: refused rather than stored when it is not UTF-8 (JSON
+  // output could not carry it as it is).
+  for (const auto& [flag, value] :
+       {std::pair<const char*, const std::string*>{"--reason", &run.reason}, {"--actor", &g.actor}})
+    if (orchestrate::InvalidUtf8At(*value) != std::string::npos)
+      return cli::Fail(orchestrate::Status::Usage(
+          std::string(flag) + " is not valid UTF-8 text (byte " +
+          std::to_string(orchestrate::InvalidUtf8At(*value) + 1) + "): give it as UTF-8"));
+
   // Recorded in history and shown to whoever waits for the lock: never with a password.
   g.command_line = RecordedCommandLine(argc, argv, {g.database, rehearse.scratch});
   if (!g.lock_timeout.empty() &&
@@ -265,4 +275,19 @@ int RunCli(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return RunCli(argc, argv); }
+// An exception that escaped a command (none should: errors are Status values) ends the run with
+// exit 2 and a message, never with abort(): the stack unwinds, so RAII guards (the run lock,
+// open transactions) are released as on any other failure.
+int main(int argc, char** argv) {
+  try {
+    return RunCli(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::cerr << "orchestrate: error: out of memory (std::bad_alloc); nothing further was done"
+              << std::endl;
+  } catch (const std::exception& e) {
+    std::cerr << "orchestrate: error: unexpected internal error: " << e.what() << std::endl;
+  } catch (...) {
+    std::cerr << "orchestrate: error: unexpected internal error (unknown exception)" << std::endl;
+  }
+  return 2;
+}

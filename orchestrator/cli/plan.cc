@@ -8,6 +8,7 @@
 #include "orchestrator/cli/context.h"
 #include "orchestrator/cli/run_command.h"
 #include "orchestrator/executor.h"
+#include "plans/json_text.h"
 #include "plans/render.h"
 #include "snapshot/snapshot.h"
 
@@ -75,7 +76,7 @@ int CmdPlan(const GlobalOptions& g, const RunOptions& o, bool rollback) {
     j["image_swaps"] = swaps;
     j["verify"] = checks;
     j["snapshots"] = captures;
-    std::cout << j.dump(2) << "\n";
+    std::cout << JsonText(j, 2) << "\n";
   } else {
     std::cout << RenderPlanText(*plan) << text;
   }

@@ -9,6 +9,7 @@
 #include "orchestrator/cli/context.h"
 #include "orchestrator/cli/run_command.h"
 #include "orchestrator/rehearse.h"
+#include "plans/json_text.h"
 #include "plans/manifest.h"
 #include "plans/secrets.h"
 
@@ -62,7 +63,7 @@ int CmdRehearse(const GlobalOptions& g, const RehearseCommandOptions& o) {
                         {"to", report->to},   {"dialect", report->dialect},
                         {"ok", report->ok()}, {"seconds", report->seconds},
                         {"phases", phases}};
-    std::cout << j.dump(2) << "\n";
+    std::cout << JsonText(j, 2) << "\n";
   } else {
     std::cout << RehearsalText(*report);
     if (!o.report_dir.empty())

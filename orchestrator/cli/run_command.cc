@@ -16,6 +16,7 @@
 #include "orchestrator/cli/context.h"
 #include "orchestrator/executor.h"
 #include "orchestrator/fleet.h"
+#include "plans/json_text.h"
 #include "plans/render.h"
 
 namespace orchestrate::cli {
@@ -155,7 +156,7 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
     j["dry_run"] = o.dry_run;
     j["steps_run"] = out.steps_run;
     j["outcome"] = o.dry_run ? "planned" : "done";
-    std::cout << j.dump(2) << "\n";
+    std::cout << JsonText(j, 2) << "\n";
     return o.dry_run && out.plan.empty() ? 1 : 0;
   }
   if (o.dry_run) {

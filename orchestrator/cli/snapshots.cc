@@ -10,6 +10,7 @@
 #include "migrations/journal.h"
 #include "orchestrator/cli/context.h"
 #include "orchestrator/executor.h"
+#include "plans/json_text.h"
 #include "plans/manifest.h"
 #include "snapshot/snapshot.h"
 
@@ -63,7 +64,7 @@ int List(const GlobalOptions& g, Database& db) {
   if (g.output == "json") {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& s : *all) arr.push_back(ToJson(s));
-    std::cout << arr.dump(2) << "\n";
+    std::cout << JsonText(arr, 2) << "\n";
     return 0;
   }
   if (all->empty()) {
@@ -130,10 +131,10 @@ int CmdSnapshots(const GlobalOptions& g, const SnapshotsOptions& o) {
     if (!done.ok()) return Fail(done.status());
     const SnapshotInfo& s = done->snapshot;
     if (g.output == "json") {
-      std::cout << nlohmann::json{{"outcome", "OK"},
-                                  {"snapshot", ToJson(s)},
-                                  {"rows_restored", done->rows}}
-                       .dump(2)
+      std::cout << JsonText(nlohmann::json{{"outcome", "OK"},
+                                           {"snapshot", ToJson(s)},
+                                           {"rows_restored", done->rows}},
+                            2)
                 << "\n";
       return 0;
     }
@@ -147,7 +148,7 @@ int CmdSnapshots(const GlobalOptions& g, const SnapshotsOptions& o) {
   if (g.output == "json") {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& s : *pruned) arr.push_back(ToJson(s));
-    std::cout << nlohmann::json{{"outcome", "OK"}, {"pruned", arr}}.dump(2) << "\n";
+    std::cout << JsonText(nlohmann::json{{"outcome", "OK"}, {"pruned", arr}}, 2) << "\n";
     return 0;
   }
   std::cout << "deleted " << pruned->size() << " snapshot(s)"

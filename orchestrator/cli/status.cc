@@ -8,6 +8,7 @@
 #include "orchestrator/cli/context.h"
 #include "orchestrator/executor.h"
 #include "plans/secrets.h"
+#include "plans/json_text.h"
 
 namespace orchestrate::cli {
 
@@ -70,34 +71,38 @@ int CmdStatus(const GlobalOptions& g) {
     nlohmann::json tables = nlohmann::json::object();
     for (const auto& t : fp->tables) tables[t.table] = {{"rows", t.rows}, {"sha256", t.sha256}};
     j["tables"] = tables;
-    std::cout << j.dump(2) << "\n";
+    std::cout << JsonText(j, 2) << "\n";
     return 0;
   }
-  std::cout << "app:          " << ctx->plan.app << " (environment " << ctx->env.name << ")\n"
-            << "database:     " << ctx->db->DisplayUrl() << "\n"
-            << "release:      " << (current.empty() ? "(nothing deployed)" : current) << "\n"
-            << "image:        " << (image->empty() ? "(none)" : *image) << "  ["
-            << ctx->deployer->Describe() << "]\n"
+  // Values a user or a program supplied go through Printable (no control characters).
+  std::cout << "app:          " << Printable(ctx->plan.app) << " (environment "
+            << Printable(ctx->env.name) << ")\n"
+            << "database:     " << Printable(ctx->db->DisplayUrl()) << "\n"
+            << "release:      " << (current.empty() ? "(nothing deployed)" : Printable(current))
+            << "\n"
+            << "image:        " << (image->empty() ? "(none)" : Printable(*image)) << "  ["
+            << Printable(ctx->deployer->Describe()) << "]\n"
             << "applied:      " << state->migrations.size() << " migrations, "
             << state->seeds.size() << " seeds, releases:";
-  for (const auto& r : state->releases) std::cout << " " << r.version;
+  for (const auto& r : state->releases) std::cout << " " << Printable(r.version);
   std::cout << "\npending:      ";
   if (pending.empty()) std::cout << "(none)";
-  for (const auto& p : pending) std::cout << p << " ";
+  for (const auto& p : pending) std::cout << Printable(p) << " ";
   std::cout << "\n";
   if (*unfinished) {
     const RunRecord& r = **unfinished;
-    std::cout << "unfinished:   " << r.kind << " " << r.from_version << " -> " << r.to_version
-              << " (run " << r.id << ", " << r.status << ", " << r.steps_done << "/" << r.step_count
-              << " steps done)"
-              << (r.error.empty() ? ""
-                                  : "\n              error: " + MaskSecrets(r.error).substr(0, 300))
+    std::cout << "unfinished:   " << Printable(r.kind) << " " << Printable(r.from_version) << " -> "
+              << Printable(r.to_version) << " (run " << r.id << ", " << Printable(r.status) << ", "
+              << r.steps_done << "/" << r.step_count << " steps done)"
+              << (r.error.empty()
+                      ? ""
+                      : "\n              error: " + Printable(MaskSecrets(r.error).substr(0, 300)))
               << "\n              resume with: " << ResumeCommand(r, ctx->plan.file)
               << "\n                       or: " << InvocationFor(g, *ctx).Command("resume")
               << "\n";
   }
-  std::cout << "lock:         " << (lock ? MaskSecrets(lock->str()) : "free") << "\n";
-  for (const auto& d : drift) std::cout << "drift:        " << d << "\n";
+  std::cout << "lock:         " << (lock ? Printable(MaskSecrets(lock->str())) : "free") << "\n";
+  for (const auto& d : drift) std::cout << "drift:        " << Printable(d) << "\n";
   std::cout << "schema:       sha256 " << fp->schema_sha256.substr(0, 16) << " ("
             << fp->schema.size() << " objects)\n"
             << "data:         sha256 " << fp->data_sha256.substr(0, 16) << " (" << fp->tables.size()

@@ -9,6 +9,7 @@
 #include "migrations/journal.h"
 #include "orchestrator/cli/context.h"
 #include "orchestrator/fleet.h"
+#include "plans/json_text.h"
 #include "plans/manifest.h"
 #include "plans/secrets.h"
 
@@ -110,17 +111,18 @@ int CmdStatusAllEnvs(const GlobalOptions& g) {
            {"unfinished_run",
             r.unfinished.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.unfinished)},
            {"error", r.error}});
-    std::cout << nlohmann::json({{"app", plan->app}, {"databases", arr}}).dump(2) << "\n";
+    std::cout << JsonText(nlohmann::json({{"app", plan->app}, {"databases", arr}}), 2) << "\n";
     return unreachable > 0 ? 2 : 0;
   }
   std::vector<std::vector<std::string>> table = {
       {"ENVIRONMENT", "DATABASE", "RELEASE", "IMAGE", "UNFINISHED RUN"}};
-  for (const auto& r : rows) {
+  for (const auto& r : rows) {  // every cell through Printable: one line per database
     if (!r.error.empty())
-      table.push_back({r.env, r.database, "unreachable: " + r.error});
-    else
       table.push_back(
-          {r.env, r.database, r.release, r.image, r.unfinished.empty() ? "-" : r.unfinished});
+          {Printable(r.env), Printable(r.database), "unreachable: " + Printable(r.error)});
+    else
+      table.push_back({Printable(r.env), Printable(r.database), Printable(r.release),
+                       Printable(r.image), r.unfinished.empty() ? "-" : Printable(r.unfinished)});
   }
   std::vector<size_t> width(5, 0);
   for (const auto& row : table)

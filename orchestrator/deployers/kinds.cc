@@ -137,19 +137,26 @@ namespace {
 
 const char* const kPlaceholders[] = {"image", "tag", "version", "env", "app"};
 
-// The {name} placeholders in `arg` that are not known: "" when all are.
-std::string UnknownPlaceholder(const std::string& arg) {
-  for (size_t open = arg.find('{'); open != std::string::npos; open = arg.find('{', open + 1)) {
-    size_t close = arg.find('}', open);
-    if (close == std::string::npos) break;
-    std::string name = arg.substr(open + 1, close - open - 1);
-    bool word = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-      return std::islower(static_cast<unsigned char>(c)) || c == '_';
-    });
-    if (!word) continue;
+// The argv template of list `key`: per element, literal text and {name} placeholders (see
+// DeployerSpec::templates); split from `lists` when the spec was built without templates.
+std::vector<std::vector<TemplatePiece>> TemplateOf(const DeployerSpec& spec,
+                                                   const std::string& key) {
+  auto t = spec.templates.find(key);
+  auto l = spec.lists.find(key);
+  if (l == spec.lists.end()) return {};
+  if (t != spec.templates.end() && t->second.size() == l->second.size()) return t->second;
+  std::vector<std::vector<TemplatePiece>> out;
+  for (const auto& arg : l->second) out.push_back(SplitPlaceholders(arg));
+  return out;
+}
+
+// The first {name} placeholder of the template that is not known: "" when all are.
+std::string UnknownPlaceholder(const std::vector<TemplatePiece>& arg) {
+  for (const auto& piece : arg) {
+    if (!piece.placeholder) continue;
     bool known = false;
-    for (const char* p : kPlaceholders) known = known || name == p;
-    if (!known) return "{" + name + "}";
+    for (const char* p : kPlaceholders) known = known || piece.text == p;
+    if (!known) return "{" + piece.text + "}";
   }
   return "";
 }
@@ -178,42 +185,52 @@ class CommandDeployer : public ProcessDeployer {
 
   Status DoSwapPart(const std::string& part, const SwapContext& swap) override {
     if (part == "status") {
-      auto st = Run(Fill(List("status"), swap));
+      auto st = Run(Fill("status", swap));
       return st.ok() ? Status::Ok() : st.status().WithContext("the status command after the swap");
     }
     if (ImageTag(swap.image).empty() && UsesTag())
       return Status::Invalid(Where() + ": the image " + swap.image +
                              " has no tag to fill in {tag}");
-    auto set = Run(Fill(List("set"), swap));
+    auto set = Run(Fill("set", swap));
     if (!set.ok()) return set.status();
     last_set_ = swap.image;
     return Status::Ok();
   }
 
   std::vector<std::string> SwapActions(const SwapContext& swap) const override {
-    std::vector<std::string> lines = {Shown(Fill(List("set"), swap))};
-    if (!List("status").empty()) lines.push_back(Shown(Fill(List("status"), swap)));
+    std::vector<std::string> lines = {Shown(Fill("set", swap))};
+    if (!List("status").empty()) lines.push_back(Shown(Fill("status", swap)));
     return lines;
   }
 
  private:
   bool UsesTag() const {
-    for (const auto& a : List("set"))
-      if (a.find("{tag}") != std::string::npos) return true;
+    for (const auto& arg : TemplateOf(spec_, "set"))
+      for (const auto& piece : arg)
+        if (piece.placeholder && piece.text == "tag") return true;
     return false;
   }
 
-  static std::vector<std::string> Fill(std::vector<std::string> argv, const SwapContext& swap) {
-    const std::pair<std::string, std::string> values[] = {{"{image}", swap.image},
-                                                          {"{tag}", ImageTag(swap.image)},
-                                                          {"{version}", swap.version},
-                                                          {"{env}", swap.environment},
-                                                          {"{app}", swap.app}};
-    for (auto& arg : argv)
-      for (const auto& [key, value] : values)
-        for (size_t at = arg.find(key); at != std::string::npos;
-             at = arg.find(key, at + value.size()))
-          arg.replace(at, key.size(), value);
+  // The argv of list `key` for the swap: each placeholder replaced by its value, once, left to
+  // right (a value holding "{env}" stays as it is).
+  std::vector<std::string> Fill(const std::string& key, const SwapContext& swap) const {
+    const std::pair<const char*, std::string> values[] = {{"image", swap.image},
+                                                          {"tag", ImageTag(swap.image)},
+                                                          {"version", swap.version},
+                                                          {"env", swap.environment},
+                                                          {"app", swap.app}};
+    std::vector<std::string> argv;
+    for (const auto& pieces : TemplateOf(spec_, key)) {
+      std::string arg;
+      for (const auto& piece : pieces) {
+        const std::string* value = nullptr;
+        if (piece.placeholder)
+          for (const auto& [name, v] : values)
+            if (piece.text == name) value = &v;
+        arg += value ? *value : piece.placeholder ? "{" + piece.text + "}" : piece.text;
+      }
+      argv.push_back(std::move(arg));
+    }
     return argv;
   }
 
@@ -287,6 +304,17 @@ class KubectlDeployer : public ProcessDeployer {
   }
 };
 
+// `value` as helm's --set-string reads it back: a ',' would start another assignment and a '\\'
+// escapes what follows, so both are escaped; the value stays one string whatever it holds.
+std::string SetStringValue(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == ',' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out;
+}
+
 // `helm`: upgrade the release with one value changed (the tag by default), waiting for it.
 class HelmDeployer : public ProcessDeployer {
  public:
@@ -342,7 +370,7 @@ class HelmDeployer : public ProcessDeployer {
     // --set-string, not --set: helm would read a tag such as 1.10 as the number 1.1.
     std::vector<std::string> argv = {"helm", "upgrade", Setting("release"), Setting("chart")};
     argv.insert(argv.end(), {"-n", Setting("namespace"), "--reuse-values"});
-    argv.insert(argv.end(), {"--set-string", Value() + "=" + *value});
+    argv.insert(argv.end(), {"--set-string", Value() + "=" + SetStringValue(*value)});
     argv.insert(argv.end(), {"--wait", "--timeout", TimeoutFlag()});
     return argv;
   }
@@ -416,14 +444,15 @@ class SsmDeployer : public ProcessDeployer {
 Result<std::unique_ptr<Deployer>> MakeCommandDeployer(const DeployerSpec& spec,
                                                       const std::vector<Release>* releases) {
   for (const char* key : {"set", "get", "status"}) {
-    auto it = spec.lists.find(key);
-    if (it == spec.lists.end()) continue;
-    for (const auto& arg : it->second) {
+    for (const auto& arg : TemplateOf(spec, key)) {
       if (std::string(key) == "get")
-        for (const char* p : kPlaceholders)
-          if (arg.find("{" + std::string(p) + "}") != std::string::npos)
-            return Status::Invalid(spec.pos.str() + ": 'get' reads what runs before anything is " +
-                                   "swapped, so it takes no placeholders: remove {" + p + "}");
+        for (const auto& piece : arg)
+          for (const char* p : kPlaceholders)
+            if (piece.placeholder && piece.text == p)
+              return Status::Invalid(spec.pos.str() +
+                                     ": 'get' reads what runs before anything is swapped, so it "
+                                     "takes no placeholders: remove {" +
+                                     p + "}");
       std::string unknown = UnknownPlaceholder(arg);
       if (!unknown.empty())
         return Status::Invalid(spec.pos.str() + ": unknown placeholder " + unknown + " in '" + key +

@@ -20,6 +20,8 @@
 
 #include "orchestrator/importers/importers.h"
 #include "orchestrator/importers/internal.h"
+#include "plans/image_ref.h"
+#include "plans/manifest.h"
 
 namespace orchestrate {
 namespace {
@@ -212,6 +214,15 @@ void NameVersions(const Source& src, std::vector<Group>* groups) {
   }
 }
 
+// The placeholder image of an imported release: APP:VERSION, with APP lowercased (an image path
+// holds no uppercase letters), else "app" when APP still is no image name.
+std::string PlaceholderImage(const std::string& app, const std::string& version) {
+  std::string name = app;
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!ImageReferenceProblem(name + ":" + version).empty()) name = "app";
+  return name + ":" + version;
+}
+
 std::string DefaultApp(const Source& src, const std::string& dir) {
   if (!src.app.empty()) return importers::SanitizeId(src.app);
   // The first folder name, going up from DIR, that says more than "where migrations live".
@@ -329,7 +340,7 @@ Result<ImportReport> Import(const ImportOptions& o) {
         "# Set `image` to the container image this release ships, so a rollback swaps the "
         "code back too.\n";
     text += "version: " + g.version + "\n";
-    text += "image: " + Quote(report.app + ":" + g.version, true) + "\n";
+    text += "image: " + Quote(PlaceholderImage(report.app, g.version), true) + "\n";
     text += "description: " + Quote(g.description, false) + "\n";
     text += "migrations:\n";
     for (size_t i = g.first; i <= g.last; ++i) {
@@ -382,6 +393,16 @@ Result<ImportReport> Import(const ImportOptions& o) {
       ".db\n"
       "    deployer: {kind: file, path: \"${STATE_DIR:-.orchestrate}/" +
       app + ".image\"}\n";
+  // The SQL files are referenced in place: when they live outside OUT, the plan must say that
+  // their folder may be read (files a plan names are confined to its folder otherwise).
+  std::string real_out = importers::RealPath(out);
+  std::string source_root = importers::IsDir(dir) ? dir : DirName(dir);
+  if (!real_out.empty() && source_root != real_out && source_root.rfind(real_out + "/", 0) != 0)
+    plan +=
+        "policy:\n"
+        "  # The migrations are the originals, outside this folder: let the plan read them.\n"
+        "  allow_outside_paths: [" +
+        Quote(source_root, true) + "]\n";
   ORCH_RETURN_IF_ERROR(WriteFile(report.plan_file, plan));
   report.written.push_back(report.plan_file);
   return report;

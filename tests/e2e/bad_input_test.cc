@@ -4,6 +4,7 @@
 // line:col), and leave the database exactly as it was: user schema and data, the journal, the
 // running image.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <string>
@@ -18,6 +19,12 @@
 
 namespace orchestrate::testing {
 namespace {
+
+// A string literal with the NUL bytes it holds.
+template <size_t N>
+std::string Bytes(const char (&text)[N]) {
+  return std::string(text, N - 1);
+}
 
 // Everything a failed command must not have changed.
 struct DatabaseState {
@@ -344,6 +351,84 @@ std::vector<BadInput> Cases() {
        {"status", "--database", "host=db.example password='Sup3r S3cretPW"},
        2,
        {"not shown", "unterminated quoted string"}},
+      // ---- hostile inputs (issue 15) ------------------------------------------------------------
+      {"sql: a NUL byte in a down file cuts nothing silently",
+       {{"sql/0010_orders_add_shipping_method.down.sql",
+         Bytes("DROP INDEX IF EXISTS x;\0DROP TABLE orders;\n")}},
+       deploy,
+       2,
+       {"shop/releases/../sql/0010_orders_add_shipping_method.down.sql:1:24: a NUL byte"}},
+      {"release: a NUL byte in a manifest",
+       {{"releases/1.2.0.yaml", Bytes("version: 1.2.0\0\nimage: x\n")}},
+       {"validate"},
+       2,
+       {"shop/releases/1.2.0.yaml:1:15: a NUL byte"}},
+      {"release: an image that is not UTF-8",
+       {{"releases/1.2.0.yaml", "version: 1.2.0\nimage: registry.example.com/shop:1.2.\xff\n"}},
+       deploy,
+       2,
+       {"shop/releases/1.2.0.yaml:2:", "not valid UTF-8"}},
+      {"flag: a --reason that is not UTF-8",
+       {},
+       {"rollback", "--to", "1.0.0", "--reason", "caf\xe9", "--yes"},
+       64,
+       {"--reason is not valid UTF-8"}},
+      {"flag: an --actor that is not UTF-8",
+       {},
+       {"deploy", "--yes", "--actor", "\xc0\xaf"},
+       64,
+       {"--actor is not valid UTF-8"}},
+      {"sql: up is /dev/zero",
+       {{"plan.yaml", Plan(kEnvLocal + "policy: {allow_outside_paths: [/dev]}\n")},
+        {"releases/1.2.0.yaml",
+         kRelease120Head + "migrations:\n  - {id: 0009_x, up: /dev/zero, down: irreversible}\n"}},
+       {"validate"},
+       2,
+       {"shop/releases/1.2.0.yaml:4:", "cannot read /dev/zero: is a device"}},
+      {"release: equal precedence through build metadata",
+       {{"releases/1.2.0.yaml", "version: 1.1.0+build.2\nimage: x\n"}},
+       deploy,
+       2,
+       {"shop/releases/1.2.0.yaml:1:10: version 1.1.0+build.2 has the same precedence as version "
+        "1.1.0 at ",
+        "shop/releases/1.1.0.yaml:1:10"}},
+      {"release: equal precedence through a leading v",
+       {{"releases/1.2.0.yaml", "version: v1.1.0\nimage: x\n"}},
+       rollback,
+       2,
+       {"same precedence", "shop/releases/1.1.0.yaml:1:10", "shop/releases/1.2.0.yaml:1:10"}},
+      {"release: an image tag that smuggles a helm assignment",
+       {{"releases/1.2.0.yaml",
+         "version: 1.2.0\nimage: \"registry.example.com/shop:1.1,securityContext.privileged="
+         "true\"\n"}},
+       deploy,
+       2,
+       {"shop/releases/1.2.0.yaml:2:8:", "is not an image reference: the tag"}},
+      {"sql: a path out of the plan folder",
+       {{"releases/1.2.0.yaml",
+         kRelease120Head +
+             "migrations:\n  - {id: 0009_x, up: ../../../../../../../../etc/passwd, down: "
+             "irreversible}\n"}},
+       {"sql", "--to", "1.2.0"},
+       2,
+       {"shop/releases/1.2.0.yaml:4:", "resolves to /etc/passwd, outside the plan's folder",
+        "policy.allow_outside_paths"}},
+      {"sql: an absolute path out of the plan folder",
+       {{"releases/1.2.0.yaml",
+         kRelease120Head + "migrations:\n  - {id: 0009_x, up: /etc/passwd, down: irreversible}\n"}},
+       deploy,
+       2,
+       {"shop/releases/1.2.0.yaml:4:", "outside the plan's folder"}},
+      {"flag: --to holding an escape sequence is shown escaped",
+       {},
+       {"deploy", "--to", "\x1b[2J9.9.9\r", "--yes"},
+       2,
+       {"version \\x1b[2J9.9.9\\r is not a release"}},
+      {"release: a second YAML document",
+       {{"releases/1.2.0.yaml", kRelease120Head + "---\nversion: 9.0.0\nimage: x\n"}},
+       deploy,
+       2,
+       {"shop/releases/1.2.0.yaml:4:1: a second YAML document"}},
   };
 }
 
@@ -378,6 +463,11 @@ TEST_F(BadInputTest, EachFailsWithItsExitCodeAndPositionAndTouchesNothing) {
     EXPECT_EQ(r.signal, 0);
     for (const auto& e : c.expect)
       EXPECT_NE(r.err.find(e), std::string::npos) << e << "\n" << r.err;
+    // No input reaches the terminal as an escape sequence.
+    EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << r.err;
+    // What a file outside the plan holds is never echoed.
+    EXPECT_EQ(r.err.find("root:x:0:0"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out.find("root:x:0:0"), std::string::npos) << r.out;
     // The cause is said once, on stderr, and nothing claims success.
     EXPECT_EQ(r.out.find("deployed shop"), std::string::npos) << r.out;
     EXPECT_EQ(r.out.find("rolled back shop"), std::string::npos) << r.out;
@@ -390,6 +480,106 @@ TEST_F(BadInputTest, EachFailsWithItsExitCodeAndPositionAndTouchesNothing) {
   EXPECT_TRUE(st["unfinished_run"].is_null()) << st.dump();
   auto d = Run({"deploy", "--yes", "-q"});
   EXPECT_EQ(d.exit_code, 0) << d.err;
+}
+
+// Inputs a file-content list cannot express: a FIFO as a release manifest (which hung `validate`)
+// and a SQL file that is a symlink to a file outside the plan (which was read and echoed).
+TEST_F(BadInputTest, AFifoOrASymlinkOutOfThePlanIsRefusedAndNothingIsEchoed) {
+  const DatabaseState before = ReadState(url_, dir_ / "state/shop.image");
+  ASSERT_EQ(mkfifo((dir_ / "shop/releases/1.4.0.yaml").c_str(), 0600), 0);
+  for (const char* cmd : {"validate", "plan"}) {
+    auto r = Run({cmd});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("shop/releases/1.4.0.yaml: cannot read release manifest: is a FIFO"),
+              std::string::npos)
+        << r.err;
+  }
+  RestoreShop();
+
+  WriteFileOrDie(dir_ / "outside.sql", "SELECT 'TOP-SECRET';\n");
+  const std::string link = dir_ / "shop/sql/0009_customers_add_country_code.up.sql";
+  std::filesystem::remove(link);
+  std::filesystem::create_symlink(dir_ / "outside.sql", link);
+  for (const char* cmd : {"validate", "sql"}) {
+    auto r = Run({cmd});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("0009_customers_add_country_code.up.sql resolves to " +
+                         std::filesystem::canonical(dir_ / "outside.sql").string() +
+                         ", outside the plan's folder"),
+              std::string::npos)
+        << r.err;
+    EXPECT_EQ(r.err.find("TOP-SECRET"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out.find("TOP-SECRET"), std::string::npos) << r.out;
+  }
+  RestoreShop();
+  ExpectSameState(before, ReadState(url_, dir_ / "state/shop.image"));
+}
+
+// SQL files are carried as the bytes they hold: a Latin-1 comment in a migration deploys and rolls
+// back, and every JSON output replaces the bad byte instead of aborting with nlohmann's
+// type_error.316 (exit 134 before; issue 15, item 8).
+TEST_F(BadInputTest, SqlThatIsNotUtf8DeploysAndEveryJsonOutputCarriesIt) {
+  const std::string up = dir_ / "shop/sql/0010_orders_add_shipping_method.up.sql";
+  WriteFileOrDie(up,
+                 "-- Exp\xe9"
+                 "dition (Latin-1)\n" +
+                     ReadFileOrDie(up));
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"plan", "--output", "json"},
+           {"deploy", "--yes", "--output", "json"},
+           {"history", "--output", "json"},
+           {"status", "--output", "json"},
+           {"rollback", "--to", "1.1.0", "--reason", "x", "--yes", "--output", "json"}}) {
+    SCOPED_TRACE(args[0]);
+    auto r = Run(args);
+    EXPECT_EQ(r.signal, 0) << r.err;
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_FALSE(nlohmann::json::parse(r.out, nullptr, false).is_discarded()) << r.out;
+  }
+  EXPECT_EQ(Status()["current_version"], "1.1.0");
+}
+
+// Placeholders are filled in once: a ${VAR} value holding "{image}" reaches the deploy command as
+// written, not as the image (issue 15, item 15).
+TEST_F(BadInputTest, APlaceholderInsideAVariableValueIsNotFilledIn) {
+  const std::string args = dir_ / "args";
+  WriteFileOrDie(dir_ / "shop/plan.yaml",
+                 "app: shop\nreleases: releases/\nenvironments:\n  local:\n"
+                 "    database: sqlite:${STATE_DIR}/shop.db\n"
+                 "    deployer: {kind: command, set: [sh, -c, 'printf \"%s|\" \"$@\" > " +
+                     args + "', set, \"{image}\", \"${EXTRA}\", \"{env}\"]}\n");
+  ProcessOptions opts;
+  opts.env["STATE_DIR"] = dir_ / "state";
+  opts.env["EXTRA"] = "--note={image}{env}";
+  auto r = RunProcess({OrchestrateBin(), "deploy", plan_, "--yes", "-q"}, opts);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadFileOrDie(args), "registry.example.com/shop:1.3.0|--note={image}{env}|local|");
+}
+
+// An exception nothing expected (std::bad_alloc from a huge input, a library's throw) ends the
+// run with exit 2 and "orchestrate: error: ...", never abort(): the stack unwinds, so the run lock
+// is released and the same command resumes the run (issue 15, item 9). Thrown by the failpoints
+// build at a step.
+TEST_F(BadInputTest, AnEscapedExceptionIsExit2WithAMessageAndReleasesTheLock) {
+  for (const std::string fp : {"before-step:2:bad_alloc", "after-step:3:throw"}) {
+    SCOPED_TRACE(fp);
+    ProcessOptions opts;
+    opts.env["STATE_DIR"] = dir_ / "state";
+    opts.env["ORCHESTRATE_FAILPOINT"] = fp;
+    auto r = RunProcess({FailpointsBin(), "deploy", plan_, "--yes", "-q"}, opts);
+    EXPECT_EQ(r.signal, 0) << r.err;
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find(fp.find("bad_alloc") != std::string::npos
+                             ? "orchestrate: error: out of memory (std::bad_alloc)"
+                             : "orchestrate: error: unexpected internal error: failpoint"),
+              std::string::npos)
+        << r.err;
+    auto st = Status();
+    EXPECT_TRUE(st["lock"].is_null()) << st.dump();
+  }
+  auto d = Run({"deploy", "--yes", "-q"});
+  EXPECT_EQ(d.exit_code, 0) << d.err;
+  EXPECT_EQ(Status()["current_version"], "1.3.0");
 }
 
 // The same table without a primary key passes validation once the seed declares key: columns,

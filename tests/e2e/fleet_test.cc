@@ -273,6 +273,26 @@ TEST_F(FleetTest, AKilledFleetRunResumesTheInterruptedTargetAndStartsTheOthers) 
     EXPECT_EQ(StatusOf(plan, url)["current_version"], "1.3.0") << url;
 }
 
+// An exception in a target's worker thread fails that target (exit 2 with a message) instead of
+// std::terminate, and the same command resumes every target (issue 15, item 9).
+TEST_F(FleetTest, AnExceptionInAWorkerFailsItsTargetAndTheRunResumes) {
+  std::string plan = WritePlan("[sqlite:e1.db, sqlite:e2.db]", "");
+  ProcessOptions opts;
+  opts.env["STATE_DIR"] = dir_ / "state";
+  opts.env["ORCHESTRATE_FAILPOINT"] = "after-step:3:throw";
+  auto failed = RunProcess(
+      {FailpointsBin(), "deploy", plan, "--env", "fleet", "--parallel", "2", "--yes"}, opts);
+  EXPECT_EQ(failed.signal, 0) << failed.err;
+  EXPECT_EQ(failed.exit_code, 2) << failed.out << failed.err;
+  EXPECT_NE((failed.out + failed.err).find("unexpected internal error: failpoint after-step:3"),
+            std::string::npos)
+      << failed.out << failed.err;
+  auto r = Run({"deploy", plan, "--env", "fleet", "--yes", "-q"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  for (const char* url : {"sqlite:e1.db", "sqlite:e2.db"})
+    EXPECT_EQ(StatusOf(plan, url)["current_version"], "1.3.0") << url;
+}
+
 TEST_F(FleetTest, StatusAllEnvsShowsEveryDatabaseAndSaysWhichCannotBeRead) {
   std::string plan = dir_ / "shop/plan.yaml";
   WriteFileOrDie(plan,

@@ -1,6 +1,8 @@
 // `history` and policy history_days, end to end with the real binary on SQLite.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "migrations/database.h"
@@ -98,6 +100,44 @@ TEST_F(HistoryTest, HistoryDaysThatIsNotANumberIsAManifestError) {
   EXPECT_NE(v.err.find("plan.yaml:11:"), std::string::npos) << v.err;
   EXPECT_NE(v.err.find("'history_days' must be a whole number from 0 to 36500"), std::string::npos)
       << v.err;
+}
+
+// A --reason is shown as one line without control characters: a newline cannot forge a row, an
+// escape sequence cannot rewrite the terminal (issue 15, item 18). A reason that is not UTF-8 is
+// refused; one already in the database (written by an older version) does not stop
+// `history --output json` (item 8).
+TEST_F(HistoryTest, ReasonsAreShownWithoutControlCharactersAndBadBytesNeverAbortJson) {
+  ASSERT_EQ(Run({"deploy", "--yes"}).exit_code, 0);
+  const std::string forged = "slow\n99   rollback  local  1.3.0 -> 0.0.1  done  \x1b[2J\x1b[H\r";
+  auto r = Run({"rollback", "--to", "1.2.0", "--reason", forged, "--actor", "ops\x07", "--yes"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto h = Run({"history"});
+  ASSERT_EQ(h.exit_code, 0) << h.err;
+  EXPECT_EQ(h.out.find('\x1b'), std::string::npos) << h.out;
+  EXPECT_EQ(h.out.find('\x07'), std::string::npos) << h.out;
+  EXPECT_EQ(h.out.find('\r'), std::string::npos) << h.out;
+  EXPECT_EQ(h.out.find("\n99 "), std::string::npos) << h.out;  // no forged row
+  EXPECT_NE(h.out.find("slow\\n99   rollback"), std::string::npos) << h.out;
+  EXPECT_NE(h.out.find("\\x1b[2J"), std::string::npos) << h.out;
+  EXPECT_NE(h.out.find("ops\\x07"), std::string::npos) << h.out;
+  // Header + 2 runs: 3 lines.
+  EXPECT_EQ(std::count(h.out.begin(), h.out.end(), '\n'), 3) << h.out;
+  auto json = Run({"history", "--output", "json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(nlohmann::json::parse(json.out)[0]["reason"], forged);  // JSON escapes, exactly
+
+  // A reason that is not UTF-8, stored before such reasons were refused.
+  ASSERT_TRUE(Exec("UPDATE orchestrate_runs SET reason = CAST(X'6361669E' AS TEXT)"));
+  json = Run({"history", "--output", "json"});
+  EXPECT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(json.signal, 0);
+  auto parsed = nlohmann::json::parse(json.out, nullptr, false);
+  ASSERT_FALSE(parsed.is_discarded()) << json.out;
+  EXPECT_EQ(parsed[0]["reason"], "caf\xef\xbf\xbd");  // U+FFFD in place of the bad byte
+  h = Run({"history"});
+  EXPECT_EQ(h.exit_code, 0) << h.err;
+  EXPECT_NE(h.out.find("caf\\x9e"), std::string::npos) << h.out;
+  EXPECT_EQ(Run({"status", "--output", "json"}).exit_code, 0);
 }
 
 }  // namespace

@@ -179,6 +179,25 @@ TEST_F(HelmTest, ExactArgvAndTheTagReadBackAsTheReleaseImage) {
   EXPECT_EQ(Calls(), want);
 }
 
+// Whatever the stored value holds (the manifest refuses such images; a deployer does not rely on
+// it), helm's --set-string gets one value: ',' and '\\' are escaped, so nothing is split into
+// another assignment (issue 15, item 14).
+TEST_F(HelmTest, AValueWithCommasStaysOneValue) {
+  Fake("helm", "exit 0\n");
+  PathGuard path(dir_ / "bin");
+  DeployerSpec spec;
+  spec.kind = "helm";
+  spec.settings = {{"release", "shop"}, {"chart", "charts/shop"}, {"namespace", "prod"}};
+  auto d = Make(spec, Releases());
+  SwapContext swap = Rollback();
+  swap.image = "registry.example.com/shop:1.1,securityContext.privileged=true\\";
+  ASSERT_TRUE(d->SwapTo(swap).ok());
+  std::vector<std::string> want = {
+      "helm|upgrade|shop|charts/shop|-n|prod|--reuse-values|--set-string|"
+      "image.tag=1.1\\,securityContext.privileged=true\\\\|--wait|--timeout|300s|"};
+  EXPECT_EQ(Calls(), want);
+}
+
 using SsmTest = FakeToolTest;
 
 TEST_F(SsmTest, ExactArgvTriggerAndAMissingParameterMeansNothingDeployed) {
@@ -253,6 +272,27 @@ TEST(CommandDeployerTest, AFailingSetNamesTheCommandAndItsOutputWithSecretsHidde
   EXPECT_NE(st.message().find("exited with 3: denied for token ***"), std::string::npos)
       << st.message();
   EXPECT_EQ(st.message().find("tok-123456"), std::string::npos);
+}
+
+// Placeholders are filled in once, left to right: a value holding "{env}" (an image, a ${VAR}
+// value) stays as it is (issue 15, item 15).
+TEST(CommandDeployerTest, PlaceholdersAreFilledInOnceLeftToRight) {
+  TempDir dir;
+  DeployerSpec spec;
+  spec.kind = "command";
+  spec.lists["set"] = {"sh",     "-c",      "printf '%s|' \"$@\" > " + dir / "args",
+                       "set",    "{image}", "{env}-{app}",
+                       "{EXTRA}"};
+  // As the manifest parser leaves a set list whose last element was "${EXTRA}" = "{version}".
+  for (const auto& arg : spec.lists["set"]) spec.templates["set"].push_back(SplitPlaceholders(arg));
+  spec.lists["set"].back() = "{version}";
+  spec.templates["set"].back() = {{"{version}", false}};
+  auto d = Make(spec, Releases());
+  SwapContext swap = Rollback();
+  swap.image = "registry.example.com/shop:{env}";  // what an image must not be, passed verbatim
+  swap.environment = "{app}";
+  ASSERT_TRUE(d->SwapTo(swap).ok());
+  EXPECT_EQ(ReadFileOrDie(dir / "args"), "registry.example.com/shop:{env}|{app}-shop|{version}|");
 }
 
 TEST(CommandDeployerTest, UnknownPlaceholderIsRefusedWhereItIsDeclared) {

@@ -107,6 +107,18 @@ TEST_F(ImportTest, GolangMigrateReferencesTheOriginalFilesInPlace) {
   ASSERT_TRUE(plan.environments.count("local"));
   EXPECT_EQ(plan.environments["local"].database, "sqlite:.orchestrate/library.db");
   EXPECT_EQ(plan.environments["local"].deployer.kind, "file");
+  // The plan reads the originals outside OUT only because it says so (issue 15, item 16).
+  EXPECT_EQ(plan.policy.allow_outside_paths, (std::vector<std::string>{Real(src)}));
+}
+
+// Migrations inside OUT need no allow_outside_paths: the plan stays confined to its folder.
+TEST_F(ImportTest, MigrationsInsideOutNeedNoOutsidePaths) {
+  testing::CopyTree(Fixture("golang-migrate/db/migrations"), out_ + "/db");
+  ASSERT_TRUE(Import("golang-migrate", out_ + "/db").ok());
+  Plan plan = Load();
+  EXPECT_TRUE(plan.policy.allow_outside_paths.empty());
+  EXPECT_EQ(ReadFileOrDie(out_ + "/plan.yaml").find("allow_outside_paths"), std::string::npos);
+  EXPECT_EQ(Versions(plan).size(), 5u);
 }
 
 TEST_F(ImportTest, GroupByNPutsNMigrationsInEachRelease) {

@@ -600,6 +600,25 @@ TEST(PlanRollbackTest, RunsTheStoredDownSqlNotTheManifests) {
   EXPECT_EQ(revert->sql_sha256, stored->down_sha256);
 }
 
+// Down SQL stored by a version that let a NUL byte through would run only up to it: the rollback
+// is refused before anything runs, naming the migration and the position (issue 15, item 4).
+TEST(PlanRollbackTest, StoredDownSqlWithANulByteIsRefused) {
+  Plan plan = ShopPlan();
+  CurrentState st = StateAt(plan, "1.2.0");
+  AppliedMigration* stored = FindApplied(&st, "0004_points");
+  stored->down_sql = std::string("-- x\nDROP TABLE a;\0DROP TABLE b;\n", 33);
+  stored->down_sha256 = Sha256Hex(stored->down_sql);
+  Migration* m = FindMigration(&plan, "0004_points");
+  m->down = Gone(m->down);
+  auto r = PlanRollback(plan, st, "1.1.0", "shop:1.2.0");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kInvalid);
+  EXPECT_NE(r.status().message().find("down SQL of migration 0004_points stored in the database "
+                                      "holds a NUL byte at line 2:14"),
+            std::string::npos)
+      << r.status().message();
+}
+
 TEST(PlanRollbackTest, SeedsAndMigrationsAreUndoneInReverseSeqOrder) {
   Plan plan = ShopPlan();
   CurrentState st = StateAt(plan, "1.1.0");

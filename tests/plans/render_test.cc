@@ -262,6 +262,25 @@ TEST(StepJsonTest, RoundTripsEveryFieldForEveryKind) {
   }
 }
 
+// SQL files are carried as the bytes they hold: a script that is not UTF-8 (Latin-1) is stored in
+// the journal and comes back byte for byte, where nlohmann's dump() used to abort the run with
+// type_error.316 (issue 15, item 8). UTF-8 SQL is stored as before.
+TEST(StepJsonTest, SqlThatIsNotUtf8RoundTripsByteForByte) {
+  Step s =
+      MakeStep(StepKind::kApplyMigration, "1.0.0", "m1", "INSERT INTO t VALUES ('caf\xe9');\n");
+  s.down_sql = std::string("DELETE FROM t WHERE x = '\xff\xfe';\n");
+  std::string text = StepToJson(s);
+  EXPECT_NE(text.find("\"sql_hex\":"), std::string::npos) << text;
+  auto back = StepFromJson(text);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->sql, s.sql);
+  EXPECT_EQ(back->down_sql, s.down_sql);
+  Step utf8 = MakeStep(StepKind::kApplyMigration, "1.0.0", "m1", "SELECT 'caf\xc3\xa9';\n");
+  std::string plain = StepToJson(utf8);
+  EXPECT_EQ(plain.find("_hex"), std::string::npos) << plain;
+  EXPECT_NE(plain.find("\"sql\":\"SELECT 'caf\xc3\xa9';\\n\""), std::string::npos) << plain;
+}
+
 TEST(StepJsonTest, RejectsMalformedJson) {
   for (const std::string bad : {"", "{", "not json", "{\"kind\": \"run-seed\",}", "[]", "42",
                                 "null", "{}", "{\"kind\": \"run-seed\"}"}) {
