@@ -84,6 +84,10 @@ class Database {
   // A transaction that only reads: it neither waits for nor blocks a running step where the
   // database allows (SQLite: BEGIN DEFERRED in WAL mode). Defaults to Begin().
   virtual Result<std::unique_ptr<Transaction>> BeginRead() { return Begin(); }
+  // Asks the server to stop the statement running on this connection now (PostgreSQL: a cancel
+  // request; SQLite: sqlite3_interrupt): it fails, and its transaction rolls back. Callable from
+  // another thread while this one waits for the statement; a no-op when nothing runs. Best effort.
+  virtual void CancelRunning() {}
   // Runs a script outside any transaction, statement by statement (for `transactional: false`
   // migrations such as CREATE INDEX CONCURRENTLY).
   virtual Status ExecScriptNoTransaction(const std::string& script) = 0;

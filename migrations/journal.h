@@ -41,10 +41,13 @@ struct RunRecord {
   std::string actor, host;
   long pid = 0;
   std::string reason, command;
-  std::string status;  // "running" | "failed" | "done" | "abandoned" | "superseded"
+  // "running" | "failed" | "interrupted" (Ctrl-C, SIGTERM) | "done" | "abandoned" | "superseded"
+  std::string status;
   std::string started_at, finished_at, error;
   int step_count = 0, steps_done = 0;
-  bool unfinished() const { return status == "running" || status == "failed"; }
+  bool unfinished() const {
+    return status == "running" || status == "failed" || status == "interrupted";
+  }
 };
 
 struct StepRecord {

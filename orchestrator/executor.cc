@@ -386,7 +386,7 @@ std::string Executor::ForceStepHint(const RunRequest& request, int n) const {
 Status Executor::Interrupted(const RunRequest& request, int64_t run_id, const RunPlan& plan, int n,
                              int total, const Step& step) {
   std::string where = StepLabel(n, total, step);
-  (void)journal_.FinishRun(run_id, "failed", "interrupted before " + where + " committed");
+  (void)journal_.FinishRun(run_id, "interrupted", "interrupted before " + where + " committed");
   const Invocation how = InvocationOf(request);
   std::string resume = how.RunCommand(DirectionName(plan.direction), plan.to_version);
   // An image swap cannot be rolled back: it was stopped, and resuming runs it again.
@@ -416,7 +416,9 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
       return Interrupted(request, run_id, plan, rec.n, total, rec.step);
     auto started = std::chrono::steady_clock::now();
     Status st = ExecuteStep(request, run_id, rec.n, total, rec);
-    if (st.code() == Code::kCancelled)
+    // A statement cancelled by an interrupt fails like any other: it was the interrupt.
+    if (st.code() == Code::kCancelled || (!st.ok() && st.code() != Code::kNeedsHuman &&
+                                          request.interrupted && request.interrupted()))
       return Interrupted(request, run_id, plan, rec.n, total, rec.step);
     if (!st.ok()) {
       if (st.code() == Code::kNeedsHuman) {
@@ -527,8 +529,18 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
   }
 }
 
+void Executor::CancelRunning() {
+  if (in_transactional_step_) db_.CancelRunning();
+}
+
 Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, int n,
                                     const Step& step, LedgerProgress* progress, bool* more) {
+  // A transactional step may be cancelled (CancelRunning) for as long as this runs.
+  in_transactional_step_ = step.transactional;
+  struct Reset {
+    std::atomic<bool>& flag;
+    ~Reset() { flag = false; }
+  } reset{in_transactional_step_};
   auto txn = db_.Begin();
   if (!txn.ok()) return txn.status();
   Transaction& t = **txn;

@@ -16,6 +16,7 @@
 //  5. on failure: stop, mark the step and the run failed, return the error. Never retry.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -111,6 +112,12 @@ class Executor {
   // Computes the plan the request would run, changing nothing.
   Result<RunPlan> Preview(const RunRequest& request);
 
+  // From another thread (a signal watcher): cancels the statement of the transactional step
+  // running now, if any (Database::CancelRunning), so that an interrupt does not wait for it; its
+  // transaction rolls back and Run returns as interrupted. A statement outside a transaction
+  // (`transactional: false`) is left to finish: cancelling it would leave it half done.
+  void CancelRunning();
+
  private:
   Status AcquireLock(const RunRequest& request);
   Result<RunPlan> Compute(const RunRequest& request, Journal& journal);
@@ -147,6 +154,7 @@ class Executor {
   Deployer& deployer_;
   std::function<std::string()> now_;
   Journal journal_;
+  std::atomic<bool> in_transactional_step_{false};
 };
 
 }  // namespace orchestrate

@@ -237,6 +237,13 @@ class PgDatabase final : public Database {
     return std::unique_ptr<Transaction>(std::move(txn));
   }
 
+  void CancelRunning() override {
+    try {
+      session_->conn.cancel_query();  // PQgetCancel + PQcancel: a request on a new connection
+    } catch (...) {                   // NOLINT(bugprone-empty-catch): best effort
+    }
+  }
+
   Status ExecScriptNoTransaction(const std::string& script) override {
     ORCH_RETURN_IF_ERROR(CheckIdle());
     Status ran;

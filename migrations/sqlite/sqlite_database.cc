@@ -287,6 +287,7 @@ class SqliteDatabase : public Database {
   std::string DisplayUrl() const override { return "sqlite:" + path_; }
 
   Result<std::unique_ptr<Transaction>> Begin() override { return Start(true); }
+  void CancelRunning() override { sqlite_api::sqlite3_interrupt(db_); }
   Result<std::unique_ptr<Transaction>> BeginRead() override { return Start(false); }
 
   Result<std::optional<LockHolder>> LockHolderNow() override {

@@ -4,9 +4,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -37,6 +40,28 @@ void InstallInterruptHandlers() {
 }
 
 }  // namespace
+
+InterruptWatcher::InterruptWatcher(std::function<void()> on_interrupt)
+    : thread_([this, on_interrupt] {
+        bool told = false;
+        while (!done_) {
+          if (g_signal != 0) {
+            if (!told)
+              std::fprintf(stderr,
+                           "orchestrate: stopping (signal %d): cancelling the running statement; "
+                           "the step in progress is rolled back\n",
+                           static_cast<int>(g_signal));
+            told = true;
+            on_interrupt();
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(told ? 200 : 50));
+        }
+      }) {}
+
+InterruptWatcher::~InterruptWatcher() {
+  done_ = true;
+  thread_.join();
+}
 
 std::function<bool()> WatchInterrupts() {
   InstallInterruptHandlers();
@@ -135,6 +160,9 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
   InstallInterruptHandlers();
   req.interrupted = [] { return g_signal != 0; };
   Executor executor(ctx->plan, *ctx->db, *ctx->deployer);
+  // Ctrl-C / SIGTERM: said at once, and the running statement cancelled rather than waited for
+  // (again every 200 ms, for a statement that started after the first request).
+  InterruptWatcher watcher([&executor] { executor.CancelRunning(); });
   if (!o.approved.empty() && !o.dry_run) {
     // A resumed run is not confirmed again, so check what it will run here too: the approval
     // binds a resumed run as much as a new one.

@@ -1,8 +1,11 @@
 // What deploy, rollback, plan and sql share.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <ostream>
+#include <thread>
+
 #include "orchestrator/cli/context.h"
 #include "orchestrator/cli/options.h"
 
@@ -22,6 +25,21 @@ int RunFleetCommand(const GlobalOptions& g, const RunOptions& o, Direction direc
 // Installs the SIGINT/SIGTERM handlers (a run stops at the next safe point) and returns what
 // tells whether one arrived. Safe to poll from several threads.
 std::function<bool()> WatchInterrupts();
+
+// While it exists, a thread that watches for SIGINT/SIGTERM (WatchInterrupts' handlers): the
+// first is acknowledged on stderr at once, and `on_interrupt` is called then and every 200 ms after
+// (to cancel a running statement), from that thread.
+class InterruptWatcher {
+ public:
+  explicit InterruptWatcher(std::function<void()> on_interrupt);
+  ~InterruptWatcher();
+  InterruptWatcher(const InterruptWatcher&) = delete;
+  InterruptWatcher& operator=(const InterruptWatcher&) = delete;
+
+ private:
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
 
 // The plan `plan` and `sql` show: a rollback when `rollback`, when the target is `previous`, or
 // when it is an older deployed release; else a deploy. Changes nothing.
