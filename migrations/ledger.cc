@@ -817,58 +817,30 @@ Result<LedgerBatch> ReverseInsert(Database& db, Transaction& txn, const Chunk& c
                                   bool referenced) {
   ChunkSql q(db, c);
   LedgerBatch out;
-  if (IsPostgres(db)) {
-    // xmin makes the common case one statement: delete the rows nobody changed since; only when
-    // rows were left behind look at why.
-    if (referenced) {
-      std::string restrict = on_modified == "revert" ? "" : " AND " + q.Unchanged("p", "r");
-      ORCH_RETURN_IF_ERROR(CheckReferences(db, txn, c, q, seed_id, on_modified, restrict));
-    }
-    auto deleted = txn.ExecCount(InsertReversalSql(db, c, on_modified));
-    if (!deleted.ok()) return deleted.status();
-    out.rows = *deleted;
-    if (*deleted == c.rows) return out;
-    // Some rows were not deleted: changed since (still there) or deleted since (gone, fine).
-    std::string left = "SELECT " + q.KeyList("t") + " FROM " + q.JoinOnKey("t", "new_rows", "r");
-    auto conflicts = txn.Query(left + " LIMIT " + std::to_string(kShowRows + 1));
-    if (!conflicts.ok()) return conflicts.status();
-    if (conflicts->rows.empty()) return out;
-    auto total = CountQuery(txn, "SELECT count(*) FROM (" + left + ") x");
-    if (!total.ok()) return total.status();
-    if (on_modified == "fail")
-      return Status::Failed("cannot reverse seed " + seed_id + ": " + std::to_string(*total) +
-                            " row(s) of " + c.table +
-                            " that it inserted were changed after the deploy:" +
-                            ListRows(c.key, *conflicts, *total) + Options(seed_id));
-    out.kept = *total;
-    return out;
-  }
-  // Rows changed since the deploy, found before anything is deleted.
-  std::string changed_where = " WHERE NOT " + q.Unchanged("t", "r");
-  std::string changed =
-      "SELECT " + q.KeyList("t") + " FROM " + q.JoinOnKey("t", "new_rows", "r") + changed_where;
-  // SQLite compares row images: find the changed rows first, then delete the others.
-  std::string restrict = on_modified == "revert" ? "" : " AND " + q.Unchanged("p", "r");
-  if (referenced)
+  // The common case is one statement: delete the rows nobody changed since (PostgreSQL: by xmin;
+  // SQLite: by row image); only when rows were left behind look at why. A failure rolls the
+  // batch back.
+  if (referenced) {
+    std::string restrict = on_modified == "revert" ? "" : " AND " + q.Unchanged("p", "r");
     ORCH_RETURN_IF_ERROR(CheckReferences(db, txn, c, q, seed_id, on_modified, restrict));
-  auto conflicts = txn.Query(changed + " LIMIT " + std::to_string(kShowRows + 1));
-  if (!conflicts.ok()) return conflicts.status();
-  if (!conflicts->rows.empty() && on_modified == "fail") {
-    auto total = CountQuery(txn, "SELECT count(*) FROM (" + changed + ") x");
-    if (!total.ok()) return total.status();
-    return Status::Failed(
-        "cannot reverse seed " + seed_id + ": " + std::to_string(*total) + " row(s) of " + c.table +
-        " that it inserted were changed after the deploy:" + ListRows(c.key, *conflicts, *total) +
-        Options(seed_id));
   }
   auto deleted = txn.ExecCount(InsertReversalSql(db, c, on_modified));
   if (!deleted.ok()) return deleted.status();
   out.rows = *deleted;
-  if (on_modified == "keep") {
-    auto kept = CountQuery(txn, "SELECT count(*) FROM (" + changed + ") x");
-    if (!kept.ok()) return kept.status();
-    out.kept = *kept;
-  }
+  if (*deleted == c.rows) return out;
+  // Some rows were not deleted: changed since (still there) or deleted since (gone, fine).
+  std::string left = "SELECT " + q.KeyList("t") + " FROM " + q.JoinOnKey("t", "new_rows", "r");
+  auto conflicts = txn.Query(left + " LIMIT " + std::to_string(kShowRows + 1));
+  if (!conflicts.ok()) return conflicts.status();
+  if (conflicts->rows.empty()) return out;
+  auto total = CountQuery(txn, "SELECT count(*) FROM (" + left + ") x");
+  if (!total.ok()) return total.status();
+  if (on_modified == "fail")
+    return Status::Failed(
+        "cannot reverse seed " + seed_id + ": " + std::to_string(*total) + " row(s) of " + c.table +
+        " that it inserted were changed after the deploy:" + ListRows(c.key, *conflicts, *total) +
+        Options(seed_id));
+  out.kept = *total;
   return out;
 }
 
