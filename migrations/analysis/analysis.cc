@@ -40,7 +40,6 @@ ScriptAnalysis AnalyzeScript(Dialect dialect, const std::string& script) {
 }
 
 bool ChangesSchema(const StatementAnalysis& statement) {
-  if (!statement.analysable) return false;
   static const char* const kWords[] = {
       "CREATE",  "ALTER",  "DROP",   "TRUNCATE", "COMMENT", "GRANT",    "REVOKE", "REINDEX",
       "CLUSTER", "VACUUM", "ATTACH", "DETACH",   "PRAGMA",  "SECURITY", "IMPORT", "REFRESH"};

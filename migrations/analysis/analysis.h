@@ -89,7 +89,8 @@ ScriptAnalysis AnalyzeScript(Dialect dialect, const std::string& script);
 
 // Whether the statement changes the schema, privileges or settings rather than rows: CREATE,
 // ALTER, DROP, TRUNCATE, COMMENT, GRANT, REVOKE, REINDEX, CLUSTER, VACUUM, REFRESH, SELECT INTO,
-// ATTACH, DETACH, PRAGMA, ... False for what the analyzer does not understand (a DO block).
+// ATTACH, DETACH, PRAGMA, ... judged by the statement's kind (for a statement the analyzer does not
+// understand, its leading keywords): false for a DO block, CALL or EXECUTE.
 bool ChangesSchema(const StatementAnalysis& statement);
 
 // A seed writes rows of its declared tables and nothing else: the statements of a seed's script
