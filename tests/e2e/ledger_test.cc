@@ -619,6 +619,28 @@ TEST_P(LedgerTest, AFailedReversalSaysWhatWasReversedAndWhatRemains) {
   EXPECT_EQ(Count("SELECT count(*) FROM parent WHERE id >= 400"), 3);
 }
 
+// The same when a foreign key blocks a later batch.
+TEST_P(LedgerTest, AReversalBlockedByAReferenceSaysWhatWasReversedAndWhatRemains) {
+  std::string seed = "INSERT INTO parent (id, name) VALUES ";
+  for (int i = 0; i < 10; ++i) seed += (i ? ", (" : "(") + std::to_string(400 + 2 * i) + ", 'n')";
+  WritePlan(seed + ";\n", "[parent]", "batch_rows: 3");
+  Deploy("1.1.0");
+  Exec("INSERT INTO child (id, parent_id, note) VALUES (99, 402, 'made by the app');");
+  auto r = Run({"rollback", "--to", "1.0.0", "--yes"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("referenced by rows of child"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("nothing of this step was applied"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("7 row(s) of seed mixed reversed by the batches before this one were "
+                       "committed and stay reversed; 3 row(s) remain in its ledger"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("3 row(s) in 1 chunk(s) remain to reverse"), std::string::npos) << r.err;
+  Exec("DELETE FROM child WHERE id = 99;");
+  r = Run({"rollback", "--to", "1.0.0", "--yes"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Count("SELECT count(*) FROM parent WHERE id >= 400"), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Dialects, LedgerTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& param_info) { return param_info.param; });
 
