@@ -46,6 +46,14 @@ class Transaction {
   // exceeded; retryable) and in total per statement (kFailed when exceeded). 0 leaves the
   // database's default. Call right after Begin().
   virtual Status LimitWaits(double lock_timeout_seconds, double statement_timeout_seconds) = 0;
+  // While `on` (until called with false, or the transaction ends): a statement that would change
+  // the schema or the connection's settings (CREATE, ALTER, DROP, PRAGMA, ATTACH, ...) fails before
+  // it runs, its error starting with `why` and naming what it would do. For a seed, which writes
+  // rows only. kFailed when the adapter cannot refuse them up front (PostgreSQL: the ledger
+  // compares the catalog at the end of the seed instead).
+  virtual Status RefuseSchemaChanges(bool /*on*/, const std::string& /*why*/) {
+    return Status::Failed("this database cannot refuse schema changes up front");
+  }
   // kOk: committed. kFailed: not committed (rolled back). kNeedsHuman: the outcome is unknown (the
   // connection was lost during COMMIT): the caller must not retry blindly.
   virtual Status Commit() = 0;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <map>
 
+#include "migrations/analysis/analysis.h"
+
 namespace orchestrate {
 namespace {
 
@@ -276,6 +278,43 @@ const char kWriteCounters[] =
     "0 AND NOT starts_with(relname, 'orchestrate_') AND schemaname NOT LIKE 'pg\\_temp%' ORDER BY "
     "1";
 
+// The schema outside the system catalogs and other sessions' temporary schemas, one row per
+// relation (its kind, storage, privileges, columns, constraints and triggers), function and
+// schema: what a seed must leave as it found it.
+const char kSchemaObjects[] =
+    "WITH ns AS (SELECT oid, nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', "
+    "'information_schema') AND nspname NOT LIKE 'pg\\_toast%' AND (nspname NOT LIKE "
+    "'pg\\_temp\\_%' OR oid = pg_my_temp_schema())) "
+    "SELECT CASE c.relkind WHEN 'r' THEN 'table ' WHEN 'p' THEN 'table ' WHEN 'i' THEN 'index ' "
+    "WHEN 'I' THEN 'index ' WHEN 'S' THEN 'sequence ' WHEN 'v' THEN 'view ' WHEN 'm' THEN "
+    "'materialized view ' ELSE 'relation ' END || c.oid::regclass::text, c.relkind::text || ' ' "
+    "|| c.relfilenode::text || ' ' || COALESCE(c.relacl::text, '') || ' (' || COALESCE((SELECT "
+    "string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || CASE WHEN "
+    "a.attnotnull THEN ' not null' ELSE '' END, ', ' ORDER BY a.attnum) FROM pg_attribute a "
+    "WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '') || ') ' || "
+    "COALESCE((SELECT string_agg(conname, ',' ORDER BY conname) FROM pg_constraint WHERE conrelid "
+    "= c.oid), '') || ' ' || COALESCE((SELECT string_agg(tgname, ',' ORDER BY tgname) FROM "
+    "pg_trigger WHERE tgrelid = c.oid AND NOT tgisinternal), '') FROM pg_class c JOIN ns ON ns.oid "
+    "= c.relnamespace "
+    "UNION ALL SELECT 'function ' || p.oid::regprocedure::text, md5(p.prosrc) FROM pg_proc p JOIN "
+    "ns ON ns.oid = p.pronamespace "
+    "UNION ALL SELECT 'schema ' || nspname, '' FROM ns";
+
+// SQLite: every object of the schema with its SQL (orchestrate's own temporary triggers included:
+// they exist from before the seed runs until after the comparison).
+const char kLiteSchemaObjects[] =
+    "SELECT type || ' ' || name, COALESCE(sql, '') FROM main.sqlite_master UNION ALL SELECT "
+    "'temporary ' || type || ' ' || name, COALESCE(sql, '') FROM temp.sqlite_master";
+
+// The schema objects a seed must leave as it found them, by name (kSchemaObjects).
+Result<std::map<std::string, std::string>> SchemaObjects(Database& db, Transaction& txn) {
+  auto rows = txn.Query(IsPostgres(db) ? kSchemaObjects : kLiteSchemaObjects);
+  if (!rows.ok()) return rows.status();
+  std::map<std::string, std::string> out;
+  for (const auto& r : rows->rows) out[r[0].value_or("")] = r[1].value_or("");
+  return out;
+}
+
 Status PgBeginCapture(Database& db, Transaction& txn, LedgerCapture& cap) {
   auto counters = txn.Query(kWriteCounters);
   if (!counters.ok()) return counters.status();
@@ -300,10 +339,59 @@ Status PgBeginCapture(Database& db, Transaction& txn, LedgerCapture& cap) {
     ORCH_RETURN_IF_ERROR(txn.Exec("CREATE TRIGGER orchestrate_ledger_trunc BEFORE TRUNCATE" + on +
                                   "FOR EACH STATEMENT EXECUTE FUNCTION " + fn + "()"));
   }
+  auto schema = SchemaObjects(db, txn);  // with the capture's own functions and triggers
+  if (!schema.ok()) return schema.status();
+  cap.schema_before = std::move(*schema);
   return Status::Ok();
 }
 
-Status PgEndCapture(Database& /*db*/, Transaction& txn, const LedgerCapture& cap) {
+// What changed between two SchemaObjects, e.g. "table members dropped"; empty when nothing.
+std::vector<std::string> SchemaDifferences(const std::map<std::string, std::string>& before,
+                                           const std::map<std::string, std::string>& after) {
+  std::vector<std::string> out;
+  for (const auto& [name, desc] : before) {
+    auto it = after.find(name);
+    if (it == after.end())
+      out.push_back(name + " dropped");
+    else if (it->second != desc)
+      out.push_back(name + " changed");
+  }
+  for (const auto& [name, desc] : after)
+    if (!before.count(name)) out.push_back(name + " created");
+  return out;
+}
+
+// At the end of the seed: kInvalid naming what changed when the schema is not as the seed found
+// it (cap.schema_before).
+Status CheckSchemaUnchanged(Database& db, Transaction& txn, const LedgerCapture& cap) {
+  auto schema = SchemaObjects(db, txn);
+  if (!schema.ok()) return schema.status();
+  std::vector<std::string> changed = SchemaDifferences(cap.schema_before, *schema);
+  if (changed.empty()) return Status::Ok();
+  // The analysis refused every statement it understood that does this: the culprit is one it
+  // does not understand.
+  std::string opaque;
+  for (const auto& st :
+       AnalyzeScript(IsPostgres(db) ? Dialect::kPostgres : Dialect::kSqlite, cap.sql).statements)
+    if (!st.analysable)
+      opaque += "\n  line " + std::to_string(st.line) + ": " + st.kind + " (" +
+                st.text.substr(0, std::min<size_t>(st.text.size(), 60)) +
+                (st.text.size() > 60 ? "...)" : ")");
+  if (changed.size() > 5) {
+    size_t more = changed.size() - 5;
+    changed.resize(5);
+    changed.push_back("and " + std::to_string(more) + " more");
+  }
+  return Status::Invalid(
+      "seed " + cap.seed_id + " (release " + cap.release +
+      ") changed the schema: " + Join(changed, ", ") + "; nothing of the seed was applied." +
+      (opaque.empty() ? "" : "\nstatements that can do that:" + opaque) +
+      "\na seed may only write rows of the tables it declares: move schema changes into a "
+      "migration (if another session changed the schema while the seed ran, run again)");
+}
+
+Status PgEndCapture(Database& db, Transaction& txn, const LedgerCapture& cap) {
+  ORCH_RETURN_IF_ERROR(CheckSchemaUnchanged(db, txn, cap));
   for (size_t i = 0; i < cap.tables.size(); ++i) {
     const auto& t = cap.tables[i];
     for (const char* trg : {"orchestrate_ledger_ins", "orchestrate_ledger_upd",
@@ -335,7 +423,7 @@ std::string LiteObject(Database& db, const std::vector<std::string>& names,
   return "json_object(" + Join(parts, ", ") + ")";
 }
 
-Status LiteBeginCapture(Database& db, Transaction& txn, const LedgerCapture& cap) {
+Status LiteBeginCapture(Database& db, Transaction& txn, LedgerCapture& cap) {
   ORCH_RETURN_IF_ERROR(txn.Exec(
       "CREATE TEMP TABLE IF NOT EXISTS orchestrate_ledger_stage (seq INTEGER PRIMARY KEY, "
       "table_name TEXT NOT NULL, op TEXT NOT NULL, row_key TEXT, old_row TEXT, new_row TEXT)"));
@@ -396,10 +484,20 @@ Status LiteBeginCapture(Database& db, Transaction& txn, const LedgerCapture& cap
                                     op + " BEFORE " + op + " ON main." + db.QuoteIdent(other) +
                                     " BEGIN SELECT RAISE(ABORT, " + msg + "); END"));
   }
+  auto schema = SchemaObjects(db, txn);
+  if (!schema.ok()) return schema.status();
+  cap.schema_before = std::move(*schema);
+  // Refused before they run where the adapter can (an authorizer); the comparison at the end of
+  // the seed catches them where it cannot (a wrapping Transaction that does not pass this on).
+  (void)txn.RefuseSchemaChanges(true, "seed " + cap.seed_id + " (release " + cap.release +
+                                          ") may only write rows of the tables it declares: "
+                                          "move schema changes into a migration");
   return Status::Ok();
 }
 
-Status LiteEndCapture(Database& /*db*/, Transaction& txn, const LedgerCapture& cap) {
+Status LiteEndCapture(Database& db, Transaction& txn, const LedgerCapture& cap) {
+  (void)txn.RefuseSchemaChanges(false, "");
+  ORCH_RETURN_IF_ERROR(CheckSchemaUnchanged(db, txn, cap));
   auto triggers = txn.Query(
       "SELECT name FROM sqlite_temp_master WHERE type = 'trigger' AND name LIKE "
       "'orchestrate\\_ledger\\_%' ESCAPE '\\'");
@@ -499,6 +597,29 @@ class ChunkSql {
     for (const auto& k : c_.key) parts.push_back(t + "." + db_.QuoteIdent(k) + " = " + Col(r, k));
     return Join(parts, " AND ");
   }
+  // A FROM clause: the table (alias `t`) joined on the key to the chunk's recorded rows (`which`,
+  // alias `r`). SQLite: the recorded rows drive the join (CROSS JOIN fixes the order), each row
+  // found through the key's index; the other way round scans the table once per recorded row.
+  std::string JoinOnKey(const std::string& t, const std::string& which,
+                        const std::string& r) const {
+    if (pg_) return Table() + " " + t + " JOIN " + Rows(which, r) + " ON " + KeyMatch(t, r);
+    return Rows(which, r) + " CROSS JOIN " + Table() + " " + t + " ON " + KeyMatch(t, r);
+  }
+  // "t.k1, t.k2" (t empty: unqualified columns).
+  std::string KeyColumns(const std::string& t) const {
+    std::vector<std::string> parts;
+    for (const auto& k : c_.key) parts.push_back((t.empty() ? "" : t + ".") + db_.QuoteIdent(k));
+    return Join(parts, ", ");
+  }
+  // "(t.k1, t.k2)": the key as a row value.
+  std::string KeyTuple(const std::string& t) const { return "(" + KeyColumns(t) + ")"; }
+  // The keys of the rows that reversing the chunk's inserts deletes: those as the seed left them
+  // (every recorded row still there with on_modified: revert). One uncorrelated query, so that
+  // SQLite runs it once per statement.
+  std::string DeletedKeys(const std::string& on_modified) const {
+    return "SELECT " + KeyColumns("d") + " FROM " + JoinOnKey("d", "new_rows", "dr") +
+           (on_modified == "revert" ? "" : " WHERE " + Unchanged("d", "dr"));
+  }
   std::string KeyList(const std::string& t) const {
     std::vector<std::string> parts;
     for (const auto& k : c_.key)
@@ -541,28 +662,54 @@ std::string Options(const std::string& seed_id) {
          seed_id + "'s rows reversed so far stay reversed)";
 }
 
-// Rows of the chunk's table still referenced by rows of other tables (the ones it is about to
-// delete): a clear error, or OK.
+// Rows of the chunk's table still referenced by other rows (the ones it is about to delete): a
+// clear error, or OK. Rows that the same DELETE removes (a self-referencing table: a tree the seed
+// inserted) are not references: the database checks the foreign key at the end of the statement.
 Status CheckReferences(Database& db, Transaction& txn, const Chunk& c, const ChunkSql& q,
-                       const std::string& seed_id, const std::string& restrict_sql) {
+                       const std::string& seed_id, const std::string& on_modified,
+                       const std::string& restrict_sql) {
   auto fks = ReferencingKeys(db, txn, c.table, c.key);
   if (!fks.ok()) return fks.status();
   for (const auto& fk : *fks) {
-    std::vector<std::string> on;
-    for (size_t i = 0; i < fk.child_cols.size() && i < fk.parent_cols.size(); ++i)
-      on.push_back("ch." + fk.child_cols[i] + " = p." + fk.parent_cols[i]);
-    std::string sql = "SELECT " + q.KeyList("p") + " FROM " + q.Table() + " p JOIN " +
-                      q.Rows("new_rows", "r") + " ON " + q.KeyMatch("p", "r") +
-                      " WHERE EXISTS "
-                      "(SELECT 1 FROM " +
-                      fk.child + " ch WHERE " + Join(on, " AND ") + ")" + restrict_sql;
+    const bool same_table =
+        IsPostgres(db) ? fk.child == c.table : Lower(fk.child_name) == Lower(c.table);
+    std::string sql;
+    if (IsPostgres(db)) {
+      std::vector<std::string> on;
+      for (size_t i = 0; i < fk.child_cols.size() && i < fk.parent_cols.size(); ++i)
+        on.push_back("ch." + fk.child_cols[i] + " = p." + fk.parent_cols[i]);
+      if (same_table)
+        on.push_back("NOT (EXISTS (SELECT 1 FROM " + q.Rows("new_rows", "r2") + " WHERE " +
+                     q.KeyMatch("ch", "r2") + ")" +
+                     (on_modified == "revert" ? "" : " AND " + q.Unchanged("ch", "r2")) + ")");
+      sql = "SELECT " + q.KeyList("p") + " FROM " + q.JoinOnKey("p", "new_rows", "r") +
+            " WHERE EXISTS (SELECT 1 FROM " + fk.child + " ch WHERE " + Join(on, " AND ") + ")" +
+            restrict_sql;
+    } else {
+      // The referencing values, read in one pass over the child table (a correlated subquery
+      // would scan it once per row when its columns have no index).
+      std::vector<std::string> child_cols, parent_cols;
+      for (size_t i = 0; i < fk.child_cols.size() && i < fk.parent_cols.size(); ++i) {
+        child_cols.push_back("ch." + fk.child_cols[i]);
+        parent_cols.push_back("p." + fk.parent_cols[i]);
+      }
+      sql = "SELECT " + q.KeyList("p") + " FROM " + q.JoinOnKey("p", "new_rows", "r") + " WHERE (" +
+            Join(parent_cols, ", ") + ") IN (SELECT " + Join(child_cols, ", ") + " FROM " +
+            fk.child + " ch" +
+            (same_table
+                 ? " WHERE " + q.KeyTuple("ch") + " NOT IN (" + q.DeletedKeys(on_modified) + ")"
+                 : "") +
+            ")" + restrict_sql;
+    }
     auto rows = txn.Query(sql + " LIMIT " + std::to_string(kShowRows + 1));
     if (!rows.ok()) return rows.status();
     if (rows->rows.empty()) continue;
     return Status::Failed(
         "cannot reverse seed " + seed_id + ": rows it inserted into " + c.table +
-        " are now referenced by rows of " + fk.child_name + " (" + fk.child_columns +
-        ") created after the deploy:" +
+        " are now referenced by rows of " + fk.child_name + " (" + fk.child_columns + ")" +
+        (same_table ? " that it does not delete with them (created or changed after the deploy, "
+                      "or recorded in another chunk of its ledger):"
+                    : " created after the deploy:") +
         ListRows(c.key, *rows, static_cast<int64_t>(rows->rows.size())) +
         "\noptions: delete or re-point those " + fk.child_name +
         " rows, then run the same command again; or give seed " + seed_id +
@@ -586,10 +733,9 @@ std::string InsertReversalSql(Database& db, const Chunk& c, const std::string& o
     if (on_modified != "revert") del += " AND " + q.Unchanged("t", "r");
     return del;
   }
-  std::string del = "DELETE FROM " + q.Table() + " AS t WHERE EXISTS (SELECT 1 FROM " +
-                    q.Rows("new_rows", "r") + " WHERE " + q.KeyMatch("t", "r");
-  if (on_modified != "revert") del += " AND " + q.Unchanged("t", "r");
-  return del + ")";
+  // By key: the recorded rows are looked up through the key's index, once.
+  return "DELETE FROM " + q.Table() + " WHERE " + q.KeyTuple("") + " IN (" +
+         q.DeletedKeys(on_modified) + ")";
 }
 
 // "" when the table has only key columns.
@@ -604,9 +750,11 @@ std::string UpdateReversalSql(Database& db, const Chunk& c, const std::string& o
   std::string sql = "UPDATE " + q.Table() + (IsPostgres(db) ? " t" : "") + " SET " +
                     Join(sets, ", ") + " FROM " + q.Rows("old_rows", "o") + " WHERE " +
                     q.KeyMatch(t, "o");
-  if (on_modified == "keep")  // only rows still as the seed left them
+  if (on_modified == "keep" && IsPostgres(db))  // only rows still as the seed left them
     sql += " AND EXISTS (SELECT 1 FROM " + q.Rows("new_rows", "r") + " WHERE " +
            q.KeyMatch(t, "r") + " AND " + q.Unchanged(t, "r") + ")";
+  else if (on_modified == "keep")  // the same, as one uncorrelated lookup by key
+    sql += " AND " + q.KeyTuple(t) + " IN (" + q.DeletedKeys("keep") + ")";
   return sql;
 }
 
@@ -629,8 +777,8 @@ std::string DeleteReversalClearSql(Database& db, const Chunk& c) {
   if (IsPostgres(db))
     return "DELETE FROM " + q.Table() + " t USING " + q.Rows("old_rows", "o") + " WHERE " +
            q.KeyMatch("t", "o");
-  return "DELETE FROM " + q.Table() + " AS t WHERE EXISTS (SELECT 1 FROM " +
-         q.Rows("old_rows", "o") + " WHERE " + q.KeyMatch("t", "o") + ")";
+  return "DELETE FROM " + q.Table() + " WHERE " + q.KeyTuple("") + " IN (SELECT " + q.KeyList("t") +
+         " FROM " + q.JoinOnKey("t", "old_rows", "o") + ")";
 }
 
 // Reads the chunk row (id, table_name, op, key_columns, column_names, row_count, xid, key_min,
@@ -669,58 +817,30 @@ Result<LedgerBatch> ReverseInsert(Database& db, Transaction& txn, const Chunk& c
                                   bool referenced) {
   ChunkSql q(db, c);
   LedgerBatch out;
-  if (IsPostgres(db)) {
-    // xmin makes the common case one statement: delete the rows nobody changed since; only when
-    // rows were left behind look at why.
-    if (referenced) {
-      std::string restrict = on_modified == "revert" ? "" : " AND " + q.Unchanged("p", "r");
-      ORCH_RETURN_IF_ERROR(CheckReferences(db, txn, c, q, seed_id, restrict));
-    }
-    auto deleted = txn.ExecCount(InsertReversalSql(db, c, on_modified));
-    if (!deleted.ok()) return deleted.status();
-    out.rows = *deleted;
-    if (*deleted == c.rows) return out;
-    // Some rows were not deleted: changed since (still there) or deleted since (gone, fine).
-    std::string left = "SELECT " + q.KeyList("t") + " FROM " + q.Table() + " t JOIN " +
-                       q.Rows("new_rows", "r") + " ON " + q.KeyMatch("t", "r");
-    auto conflicts = txn.Query(left + " LIMIT " + std::to_string(kShowRows + 1));
-    if (!conflicts.ok()) return conflicts.status();
-    if (conflicts->rows.empty()) return out;
-    auto total = CountQuery(txn, "SELECT count(*) FROM (" + left + ") x");
-    if (!total.ok()) return total.status();
-    if (on_modified == "fail")
-      return Status::Failed("cannot reverse seed " + seed_id + ": " + std::to_string(*total) +
-                            " row(s) of " + c.table +
-                            " that it inserted were changed after the deploy:" +
-                            ListRows(c.key, *conflicts, *total) + Options(seed_id));
-    out.kept = *total;
-    return out;
-  }
-  // Rows changed since the deploy, found before anything is deleted.
-  std::string changed_where = " WHERE NOT " + q.Unchanged("t", "r");
-  std::string changed = "SELECT " + q.KeyList("t") + " FROM " + q.Table() + " t JOIN " +
-                        q.Rows("new_rows", "r") + " ON " + q.KeyMatch("t", "r") + changed_where;
-  // SQLite compares row images: find the changed rows first, then delete the others.
-  std::string restrict = on_modified == "revert" ? "" : " AND " + q.Unchanged("p", "r");
-  if (referenced) ORCH_RETURN_IF_ERROR(CheckReferences(db, txn, c, q, seed_id, restrict));
-  auto conflicts = txn.Query(changed + " LIMIT " + std::to_string(kShowRows + 1));
-  if (!conflicts.ok()) return conflicts.status();
-  if (!conflicts->rows.empty() && on_modified == "fail") {
-    auto total = CountQuery(txn, "SELECT count(*) FROM (" + changed + ") x");
-    if (!total.ok()) return total.status();
-    return Status::Failed(
-        "cannot reverse seed " + seed_id + ": " + std::to_string(*total) + " row(s) of " + c.table +
-        " that it inserted were changed after the deploy:" + ListRows(c.key, *conflicts, *total) +
-        Options(seed_id));
+  // The common case is one statement: delete the rows nobody changed since (PostgreSQL: by xmin;
+  // SQLite: by row image); only when rows were left behind look at why. A failure rolls the
+  // batch back.
+  if (referenced) {
+    std::string restrict = on_modified == "revert" ? "" : " AND " + q.Unchanged("p", "r");
+    ORCH_RETURN_IF_ERROR(CheckReferences(db, txn, c, q, seed_id, on_modified, restrict));
   }
   auto deleted = txn.ExecCount(InsertReversalSql(db, c, on_modified));
   if (!deleted.ok()) return deleted.status();
   out.rows = *deleted;
-  if (on_modified == "keep") {
-    auto kept = CountQuery(txn, "SELECT count(*) FROM (" + changed + ") x");
-    if (!kept.ok()) return kept.status();
-    out.kept = *kept;
-  }
+  if (*deleted == c.rows) return out;
+  // Some rows were not deleted: changed since (still there) or deleted since (gone, fine).
+  std::string left = "SELECT " + q.KeyList("t") + " FROM " + q.JoinOnKey("t", "new_rows", "r");
+  auto conflicts = txn.Query(left + " LIMIT " + std::to_string(kShowRows + 1));
+  if (!conflicts.ok()) return conflicts.status();
+  if (conflicts->rows.empty()) return out;
+  auto total = CountQuery(txn, "SELECT count(*) FROM (" + left + ") x");
+  if (!total.ok()) return total.status();
+  if (on_modified == "fail")
+    return Status::Failed(
+        "cannot reverse seed " + seed_id + ": " + std::to_string(*total) + " row(s) of " + c.table +
+        " that it inserted were changed after the deploy:" + ListRows(c.key, *conflicts, *total) +
+        Options(seed_id));
+  out.kept = *total;
   return out;
 }
 
@@ -792,8 +912,13 @@ Result<LedgerBatch> ReverseDelete(Database& db, Transaction& txn, const Chunk& c
 
 Result<LedgerCapture> BeginLedgerCapture(Database& db, Transaction& txn, const Step& seed,
                                          int batch_rows) {
+  auto ddl = SchemaChangesInSeed(IsPostgres(db) ? Dialect::kPostgres : Dialect::kSqlite, seed.sql,
+                                 SeedLabel(seed));
+  if (!ddl.empty())
+    return Status::Invalid("line " + Join(ddl, "\nline ") + "\nnothing of the seed ran");
   LedgerCapture cap;
   cap.seed_id = seed.id;
+  cap.sql = seed.sql;
   cap.release = seed.release;
   cap.batch_rows = std::max(1, batch_rows);
   for (const auto& t : seed.tables) {
@@ -866,6 +991,26 @@ Result<std::optional<LedgerBatch>> LedgerReversal::NextSlice(Database& db, Trans
 }
 
 Result<LedgerBatch> LedgerReversal::Next(Database& db, Transaction& txn) {
+  if (commits_each_batch) {  // the caller committed the previous batch before calling again
+    committed_rows_ += last_rows_;
+    committed_rows_left_ = last_rows_left_;
+    last_rows_ = 0;
+  }
+  auto batch = NextBatch(db, txn);
+  if (!batch.ok()) {
+    if (!commits_each_batch || committed_rows_ == 0) return batch.status();
+    return Status::FromCode(
+        batch.status().code(),
+        batch.status().message() + "\n" + std::to_string(committed_rows_) + " row(s) of seed " +
+            seed_id_ + " reversed by the batches before this one were committed and stay " +
+            "reversed; " + std::to_string(committed_rows_left_) + " row(s) remain in its ledger");
+  }
+  last_rows_ = batch->rows + batch->kept;
+  last_rows_left_ = batch->rows_left;
+  return batch;
+}
+
+Result<LedgerBatch> LedgerReversal::NextBatch(Database& db, Transaction& txn) {
   auto fast = NextSlice(db, txn);
   if (!fast.ok()) return fast.status();
   if (*fast) return **fast;
@@ -903,12 +1048,11 @@ Result<LedgerBatch> LedgerReversal::Next(Database& db, Transaction& txn) {
       keys.push_back(db.QuoteIdent(k));
       tkeys.push_back("t." + db.QuoteIdent(k));
     }
-    std::string changed = c.op == "delete"
-                              ? "SELECT " + Join(tkeys, ", ") + " FROM " + q.Table() + " t JOIN " +
-                                    q.Rows("old_rows", "o") + " ON " + q.KeyMatch("t", "o")
-                              : "SELECT " + Join(tkeys, ", ") + " FROM " + q.Table() + " t JOIN " +
-                                    q.Rows("new_rows", "r") + " ON " + q.KeyMatch("t", "r") +
-                                    " WHERE NOT " + q.Unchanged("t", "r");
+    std::string changed =
+        c.op == "delete"
+            ? "SELECT " + Join(tkeys, ", ") + " FROM " + q.JoinOnKey("t", "old_rows", "o")
+            : "SELECT " + Join(tkeys, ", ") + " FROM " + q.JoinOnKey("t", "new_rows", "r") +
+                  " WHERE NOT " + q.Unchanged("t", "r");
     auto n = CountQuery(txn, "SELECT count(*) FROM (" + changed + ") x");
     if (!n.ok()) return n.status();
     if (*n > 0)
@@ -965,6 +1109,26 @@ Result<LedgerBatch> LedgerReversal::Next(Database& db, Transaction& txn) {
     if (*any == 0) ORCH_RETURN_IF_ERROR(bookkeeping("DELETE FROM orchestrate_ledger_restores", {}));
   }
   return out;
+}
+
+std::string LedgerStateAfterFailure(Database& db, const Step& step) {
+  if (step.kind != StepKind::kUndoSeed || step.has_undo) return "";
+  std::string what = "the ledger of seed " + step.id +
+                     " is reversed one batch per transaction: the failing batch was rolled back, "
+                     "the batches committed before it stay reversed";
+  std::string resume =
+      ". Fix the cause and run the same command again to resume from the failing batch.";
+  auto txn = db.BeginRead();
+  if (!txn.ok()) return what + " (`orchestrate status` shows what remains)" + resume;
+  auto counts = CountLedger(db, **txn, step.id);
+  if (!counts.ok()) return what + " (`orchestrate status` shows what remains)" + resume;
+  int64_t rows = 0, chunks = 0;
+  for (const auto& c : *counts) {
+    rows += c.rows;
+    chunks += c.chunks;
+  }
+  return what + "; " + std::to_string(rows) + " row(s) in " + std::to_string(chunks) +
+         " chunk(s) remain to reverse" + resume;
 }
 
 Result<std::vector<LedgerCount>> CountLedger(Database& db, Transaction& txn,

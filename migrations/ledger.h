@@ -44,20 +44,28 @@ struct LedgerTableInfo {
 
 struct LedgerCapture {
   std::string seed_id, release;
+  std::string sql;  // the seed's SQL
   int batch_rows = 10000;
   std::vector<LedgerTableInfo> tables;
   // PostgreSQL: this session's write counters per table before the seed ran (they can include
   // earlier transactions whose statistics were not flushed yet).
   std::map<std::string, std::string> counters_before;
+  // The schema as the seed found it (PostgreSQL: per relation, function and schema; SQLite: the
+  // schema table), compared at the end of the seed: a seed writes rows, not the schema.
+  std::map<std::string, std::string> schema_before;
 };
 
-// Inside the seed's transaction, before its SQL: resolves every declared table (kInvalid naming the
-// seed and table when it does not exist, or has no primary key and no `key:`), and installs the
-// capture. `where` names the seed for messages, e.g. "seed countries (release 1.1.0)".
+// Inside the seed's transaction, before its SQL: refuses (kInvalid, naming the statement's line) a
+// seed whose SQL changes the schema (CREATE, ALTER, DROP, TRUNCATE, ...: see SchemaChangesInSeed),
+// resolves every declared table (kInvalid naming the seed and table when it does not exist, or has
+// no primary key and no `key:`), and installs the capture. Schema changes the analysis cannot see
+// (a DO block, a function) are refused as they run (SQLite: Transaction::RefuseSchemaChanges) and
+// by EndLedgerCapture (the catalog compared with what it was).
 Result<LedgerCapture> BeginLedgerCapture(Database& db, Transaction& txn, const Step& seed,
                                          int batch_rows);
 // After the seed's SQL, in the same transaction: removes the capture, fails (kFailed, naming the
-// table) when the seed wrote to a table it did not declare, and writes the staged rows as chunks.
+// table) when the seed wrote to a table it did not declare or (kInvalid, naming what changed)
+// changed the schema, and writes the staged rows as chunks.
 Status EndLedgerCapture(Database& db, Transaction& txn, const LedgerCapture& capture);
 
 struct LedgerBatch {
@@ -81,6 +89,9 @@ class LedgerReversal {
   ~LedgerReversal();
   LedgerReversal(const LedgerReversal&) = delete;
   LedgerReversal& operator=(const LedgerReversal&) = delete;
+  // With commits_each_batch, an error says how many rows this object's earlier batches reversed
+  // (they were committed: the caller calls Next() again only after committing) and how many
+  // remained after them.
   Result<LedgerBatch> Next(Database& db, Transaction& txn);
 
   // With on_modified: revert, rows changed since the deploy are overwritten or deleted: their
@@ -103,11 +114,20 @@ class LedgerReversal {
   // (PostgreSQL, commits_each_batch): nullopt when that does not apply or must be looked at
   // closer, which Next() then does in the same transaction.
   Result<std::optional<LedgerBatch>> NextSlice(Database& db, Transaction& txn);
+  Result<LedgerBatch> NextBatch(Database& db, Transaction& txn);
   std::string seed_id_, on_modified_;
   int batch_rows_;
   std::unique_ptr<Cache> cache_;
   int64_t carried_rows_ = 0;  // rows NextSlice deleted before handing the batch to Next()
+  // Rows of the batches returned before the last one (committed), of the last one, and the rows
+  // left in the ledger after the last one.
+  int64_t committed_rows_ = 0, last_rows_ = 0, last_rows_left_ = -1, committed_rows_left_ = -1;
 };
+
+// For the message of a failed step: when `step` reverses a seed's ledger (kUndoSeed without
+// undo:), which commits batch by batch, what is left in the ledger now and that the batches
+// committed before the failure stay reversed; "" for any other step (nothing of it was applied).
+std::string LedgerStateAfterFailure(Database& db, const Step& step);
 
 // The statements that reverse `seed_id`'s ledger as `orchestrate rollback` runs them when nothing
 // conflicts, one BEGIN/COMMIT per chunk, newest first, with a comment line per chunk (for the

@@ -441,10 +441,13 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
         return Status::Failed(where + " failed: " + st.message() +
                               "\nthe database is at the last completed step; the same command "
                               "resumes from this step (swap again, verify again).");
+      std::string ledger = LedgerStateAfterFailure(db_, rec.step);  // batches may have committed
       return Status::Failed(
           where + " failed: " + st.message() +
-          "\nnothing of this step was applied; the database is at the last completed step. Fix "
-          "the cause and run the same command again to resume from this step.");
+          (!ledger.empty()
+               ? "\n" + ledger
+               : "\nnothing of this step was applied; the database is at the last completed step. "
+                 "Fix the cause and run the same command again to resume from this step."));
     }
     ++*steps_run;
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(

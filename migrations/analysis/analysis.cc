@@ -39,6 +39,50 @@ ScriptAnalysis AnalyzeScript(Dialect dialect, const std::string& script) {
                                        : analysis_internal::AnalyzeSqlite(script);
 }
 
+bool ChangesSchema(const StatementAnalysis& statement) {
+  static const char* const kWords[] = {
+      "CREATE",  "ALTER",  "DROP",   "TRUNCATE", "COMMENT", "GRANT",    "REVOKE", "REINDEX",
+      "CLUSTER", "VACUUM", "ATTACH", "DETACH",   "PRAGMA",  "SECURITY", "IMPORT", "REFRESH"};
+  const std::string kind = analysis_internal::Upper(statement.kind);
+  const std::string first = kind.substr(0, kind.find(' '));
+  for (const char* w : kWords)
+    if (first == w) return true;
+  return kind == "SELECT INTO";
+}
+
+std::vector<std::string> SchemaChangesInSeed(Dialect dialect, const std::string& script,
+                                             const std::string& what) {
+  using analysis_internal::LineColumnAt;
+  std::vector<std::string> out;
+  ScriptAnalysis a = AnalyzeScript(dialect, script);
+  if (!a.ok) return out;
+  for (const auto& st : a.statements) {
+    if (!ChangesSchema(st)) continue;
+    // The statement's column: where its text starts on its line.
+    size_t line_start = 0;
+    for (int line = 1; line < st.line && line_start != std::string::npos; ++line) {
+      line_start = script.find('\n', line_start);
+      if (line_start != std::string::npos) ++line_start;
+    }
+    int column = 1;
+    if (line_start != std::string::npos) {
+      size_t at = script.find(st.text.substr(0, std::min<size_t>(st.text.size(), 40)), line_start);
+      if (at != std::string::npos) column = LineColumnAt(script, at).column;
+    }
+    std::string excerpt = st.text.substr(0, std::min<size_t>(st.text.size(), 80));
+    for (char& c : excerpt)
+      if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    if (excerpt.size() < st.text.size()) excerpt += "...";
+    const bool truncate = analysis_internal::Upper(st.kind).rfind("TRUNCATE", 0) == 0;
+    out.push_back(std::to_string(st.line) + ":" + std::to_string(column) + ": " + what + ": " +
+                  st.kind + " (" + excerpt +
+                  ") in a seed: a seed may only write rows of the tables it declares; " +
+                  (truncate ? "use DELETE, which the ledger records, or move it into a migration"
+                            : "move schema changes into a migration"));
+  }
+  return out;
+}
+
 namespace analysis_internal {
 
 namespace {

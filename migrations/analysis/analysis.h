@@ -87,4 +87,18 @@ struct ScriptAnalysis {
 // Never throws. Thread-safe (libpg_query keeps its parser state per thread).
 ScriptAnalysis AnalyzeScript(Dialect dialect, const std::string& script);
 
+// Whether the statement changes the schema, privileges or settings rather than rows: CREATE,
+// ALTER, DROP, TRUNCATE, COMMENT, GRANT, REVOKE, REINDEX, CLUSTER, VACUUM, REFRESH, SELECT INTO,
+// ATTACH, DETACH, PRAGMA, ... judged by the statement's kind (for a statement the analyzer does not
+// understand, its leading keywords): false for a DO block, CALL or EXECUTE.
+bool ChangesSchema(const StatementAnalysis& statement);
+
+// A seed writes rows of its declared tables and nothing else: the statements of a seed's script
+// that change the schema instead (ChangesSchema), one message each, "LINE:COL: WHAT: KIND (...)
+// ...: move it into a migration" (TRUNCATE: use DELETE), where `what` names the seed. Empty when
+// there is none, or when the script does not parse (its parse error is reported where it is
+// parsed). Statements that are not understood are left to the seed's run-time check.
+std::vector<std::string> SchemaChangesInSeed(Dialect dialect, const std::string& script,
+                                             const std::string& what);
+
 }  // namespace orchestrate

@@ -143,6 +143,16 @@ class SqliteTransaction : public Transaction {
   ~SqliteTransaction() override {
     if (open_) (void)RunOne(db_, "ROLLBACK", {}, nullptr);  // best effort; never throws
     RestoreWaits();
+    if (refusing_) (void)RefuseSchemaChanges(false, "");
+  }
+  // An authorizer on the connection denies what changes the schema or settings at prepare time.
+  Status RefuseSchemaChanges(bool on, const std::string& why) override {
+    refuse_why_ = why;
+    refused_.clear();
+    refusing_ = on;
+    sqlite_api::sqlite3_set_authorizer(db_, on ? &SqliteTransaction::Authorize : nullptr,
+                                       on ? this : nullptr);
+    return Status::Ok();
   }
   Status LimitWaits(double lock_timeout_seconds, double statement_timeout_seconds) override {
     if (lock_timeout_seconds > 0)
@@ -178,7 +188,10 @@ class SqliteTransaction : public Transaction {
   Status ExecScript(const std::string& script) override {
     ORCH_RETURN_IF_ERROR(CheckUsable());
     StartClock();
-    return Track(RunScript(db_, script, /*in_transaction=*/true));
+    Status st = Track(RunScript(db_, script, /*in_transaction=*/true));
+    if (!st.ok() && !refused_.empty())
+      return Status::Invalid(refuse_why_ + " (refused: " + refused_ + "): " + st.message());
+    return st;
   }
   Result<QueryResult> Query(const std::string& sql, const std::vector<Value>& params) override {
     ORCH_RETURN_IF_ERROR(CheckUsable());
@@ -235,6 +248,69 @@ class SqliteTransaction : public Transaction {
     if (!status.ok()) failed_ = true;
     return status;
   }
+  // The authorizer of RefuseSchemaChanges: denies DDL, PRAGMA, ATTACH and DETACH, and says what
+  // it denied in refused_.
+  static int Authorize(void* self, int action, const char* a1, const char* a2, const char* /*db*/,
+                       const char* /*trigger*/) {
+    const char* what = nullptr;
+    switch (action) {
+      case SQLITE_CREATE_INDEX:
+      case SQLITE_CREATE_TEMP_INDEX:
+        what = "CREATE INDEX";
+        break;
+      case SQLITE_CREATE_TABLE:
+      case SQLITE_CREATE_TEMP_TABLE:
+      case SQLITE_CREATE_VTABLE:
+        what = "CREATE TABLE";
+        break;
+      case SQLITE_CREATE_TRIGGER:
+      case SQLITE_CREATE_TEMP_TRIGGER:
+        what = "CREATE TRIGGER";
+        break;
+      case SQLITE_CREATE_VIEW:
+      case SQLITE_CREATE_TEMP_VIEW:
+        what = "CREATE VIEW";
+        break;
+      case SQLITE_DROP_INDEX:
+      case SQLITE_DROP_TEMP_INDEX:
+        what = "DROP INDEX";
+        break;
+      case SQLITE_DROP_TABLE:
+      case SQLITE_DROP_TEMP_TABLE:
+      case SQLITE_DROP_VTABLE:
+        what = "DROP TABLE";
+        break;
+      case SQLITE_DROP_TRIGGER:
+      case SQLITE_DROP_TEMP_TRIGGER:
+        what = "DROP TRIGGER";
+        break;
+      case SQLITE_DROP_VIEW:
+      case SQLITE_DROP_TEMP_VIEW:
+        what = "DROP VIEW";
+        break;
+      case SQLITE_ALTER_TABLE:
+        what = "ALTER TABLE";
+        a1 = a2;  // (database, table)
+        break;
+      case SQLITE_REINDEX:
+        what = "REINDEX";
+        break;
+      case SQLITE_PRAGMA:
+        what = "PRAGMA";
+        break;
+      case SQLITE_ATTACH:
+        what = "ATTACH";
+        break;
+      case SQLITE_DETACH:
+        what = "DETACH";
+        break;
+      default:
+        return SQLITE_OK;
+    }
+    auto* t = static_cast<SqliteTransaction*>(self);
+    if (t->refused_.empty()) t->refused_ = std::string(what) + (a1 ? std::string(" ") + a1 : "");
+    return SQLITE_DENY;
+  }
   static int OnProgress(void* self) {
     auto* t = static_cast<SqliteTransaction*>(self);
     return std::chrono::steady_clock::now() > t->deadline_ ? 1 : 0;
@@ -252,6 +328,8 @@ class SqliteTransaction : public Transaction {
   bool open_ = false;
   bool failed_ = false;
   bool limited_ = false;
+  bool refusing_ = false;
+  std::string refuse_why_, refused_;  // RefuseSchemaChanges: why, and the first refusal
   std::chrono::milliseconds statement_timeout_{0};
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
 };

@@ -37,6 +37,9 @@ std::vector<std::string> AnalyzeFiles(const Plan& plan, Dialect dialect) {
     }
     for (const auto& s : rel.seeds) {
       check(s.sql, "seed " + s.id, true);
+      if (s.sql.present)
+        for (const auto& p : SchemaChangesInSeed(dialect, s.sql.text, "seed " + s.id))
+          out.push_back(s.sql.path + ":" + p);
       if (s.undo) check(*s.undo, "seed " + s.id + " (undo)", true);
     }
   }

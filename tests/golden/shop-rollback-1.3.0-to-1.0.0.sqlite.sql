@@ -36,7 +36,7 @@ INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '1') ON CONF
 -- ledger chunks (derived from the rows recorded at deploy):
 -- ledger chunk 9: 4 insert row(s) of loyalty_tiers; one transaction
 BEGIN;
-DELETE FROM "loyalty_tiers" AS t WHERE EXISTS (SELECT 1 FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 9)) r WHERE t."id" = json_extract(r.value, '$."id"') AND json_object('id', t."id", 'code', t."code", 'name', t."name", 'min_points', t."min_points", 'discount_pct', t."discount_pct") = json(r.value));
+DELETE FROM "loyalty_tiers" WHERE ("id") IN (SELECT d."id" FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 9)) dr CROSS JOIN "loyalty_tiers" d ON d."id" = json_extract(dr.value, '$."id"') WHERE json_object('id', d."id", 'code', d."code", 'name', d."name", 'min_points', d."min_points", 'discount_pct', d."discount_pct") = json(dr.value));
 DELETE FROM orchestrate_ledger WHERE id = 9;
 COMMIT;
 -- end of ledger chunks
@@ -164,7 +164,7 @@ COMMIT;
 -- ledger chunks (derived from the rows recorded at deploy):
 -- ledger chunk 8: 1 insert row(s) of order_statuses; one transaction
 BEGIN;
-DELETE FROM "order_statuses" AS t WHERE EXISTS (SELECT 1 FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 8)) r WHERE t."id" = json_extract(r.value, '$."id"') AND json_object('id', t."id", 'code', t."code", 'label', t."label", 'is_final', t."is_final") = json(r.value));
+DELETE FROM "order_statuses" WHERE ("id") IN (SELECT d."id" FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 8)) dr CROSS JOIN "order_statuses" d ON d."id" = json_extract(dr.value, '$."id"') WHERE json_object('id', d."id", 'code', d."code", 'label', d."label", 'is_final', d."is_final") = json(dr.value));
 DELETE FROM orchestrate_ledger WHERE id = 8;
 COMMIT;
 -- end of ledger chunks
@@ -179,7 +179,7 @@ COMMIT;
 -- ledger chunks (derived from the rows recorded at deploy):
 -- ledger chunk 7: 3 insert row(s) of shipping_methods; one transaction
 BEGIN;
-DELETE FROM "shipping_methods" AS t WHERE EXISTS (SELECT 1 FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 7)) r WHERE t."id" = json_extract(r.value, '$."id"') AND json_object('id', t."id", 'code', t."code", 'name', t."name", 'base_fee', t."base_fee", 'active', t."active") = json(r.value));
+DELETE FROM "shipping_methods" WHERE ("id") IN (SELECT d."id" FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 7)) dr CROSS JOIN "shipping_methods" d ON d."id" = json_extract(dr.value, '$."id"') WHERE json_object('id', d."id", 'code', d."code", 'name', d."name", 'base_fee', d."base_fee", 'active', d."active") = json(dr.value));
 DELETE FROM orchestrate_ledger WHERE id = 7;
 COMMIT;
 -- end of ledger chunks
@@ -194,7 +194,7 @@ COMMIT;
 -- ledger chunks (derived from the rows recorded at deploy):
 -- ledger chunk 6: 8 insert row(s) of countries; one transaction
 BEGIN;
-DELETE FROM "countries" AS t WHERE EXISTS (SELECT 1 FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 6)) r WHERE t."code" = json_extract(r.value, '$."code"') AND json_object('code', t."code", 'name', t."name", 'eu_member', t."eu_member") = json(r.value));
+DELETE FROM "countries" WHERE ("code") IN (SELECT d."code" FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 6)) dr CROSS JOIN "countries" d ON d."code" = json_extract(dr.value, '$."code"') WHERE json_object('code', d."code", 'name', d."name", 'eu_member', d."eu_member") = json(dr.value));
 DELETE FROM orchestrate_ledger WHERE id = 6;
 COMMIT;
 -- end of ledger chunks

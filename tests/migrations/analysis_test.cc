@@ -492,6 +492,39 @@ TEST(SqliteScriptTest, UnterminatedCommentIsAnError) {
   EXPECT_EQ(a.error_column, 15);
 }
 
+// Issue 15 item 3: what a seed may not run, with its position.
+TEST(SchemaChangesInSeedTest, FindsDdlButNotRowWrites) {
+  const std::string rows =
+      "INSERT INTO t VALUES (1);\nUPDATE t SET a = 2;\nDELETE FROM t WHERE a = 3;\n"
+      "WITH x AS (SELECT 1) SELECT * FROM x;\nSAVEPOINT s;\nRELEASE s;\n";
+  for (Dialect d : {Dialect::kPostgres, Dialect::kSqlite})
+    EXPECT_TRUE(SchemaChangesInSeed(d, rows, "seed s").empty());
+  for (const char* ddl : {"DROP TABLE members", "ALTER TABLE members DROP COLUMN email",
+                          "CREATE TABLE x (a int)", "CREATE INDEX i ON t (a)", "TRUNCATE members",
+                          "SELECT * INTO copy FROM members", "GRANT SELECT ON t TO public",
+                          "COMMENT ON TABLE t IS 'x'", "CREATE TEMP TABLE s (a int)"}) {
+    SCOPED_TRACE(ddl);
+    auto found =
+        SchemaChangesInSeed(Dialect::kPostgres, rows + "  " + ddl + ";\nSELECT 1;\n", "seed s");
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].rfind("7:3: seed s: ", 0), 0u) << found[0];
+    EXPECT_NE(found[0].find(ddl), std::string::npos) << found[0];
+  }
+  for (const char* ddl :
+       {"DROP TABLE members", "ALTER TABLE members DROP COLUMN email", "CREATE INDEX i ON t (a)",
+        "PRAGMA writable_schema = ON", "CREATE TEMP TABLE s (a)", "VACUUM"}) {
+    SCOPED_TRACE(ddl);
+    auto found =
+        SchemaChangesInSeed(Dialect::kSqlite, "SELECT 1;\n" + std::string(ddl) + ";\n", "seed s");
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].rfind("2:1: seed s: ", 0), 0u) << found[0];
+  }
+  // A DO block is not understood: left to the run-time check.
+  EXPECT_TRUE(SchemaChangesInSeed(Dialect::kPostgres,
+                                  "DO $$ BEGIN EXECUTE 'DROP TABLE t'; END $$;\n", "seed s")
+                  .empty());
+}
+
 TEST(LockLevelNameTest, SpellsPostgresModes) {
   EXPECT_STREQ(LockLevelName(LockLevel::kNone), "NONE");
   EXPECT_STREQ(LockLevelName(LockLevel::kShareUpdateExclusive), "SHARE UPDATE EXCLUSIVE");
