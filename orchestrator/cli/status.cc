@@ -7,8 +7,8 @@
 #include "migrations/journal.h"
 #include "orchestrator/cli/context.h"
 #include "orchestrator/executor.h"
-#include "plans/secrets.h"
 #include "plans/json_text.h"
+#include "plans/secrets.h"
 
 namespace orchestrate::cli {
 
@@ -22,8 +22,13 @@ int CmdStatus(const GlobalOptions& g) {
   if (!unfinished.ok()) return Fail(unfinished.status());
   auto image = ctx->deployer->Current();
   if (!image.ok()) return Fail(image.status());
+  // The fingerprints read the whole catalog: while a run drops and creates objects under it, that
+  // read can fail. Status still tells the rest (the run, the lock), saying why they are missing.
   auto fp = TakeFingerprint(*ctx->db, ctx->plan.policy.lock_timeout_seconds);
-  if (!fp.ok()) return Fail(fp.status());
+  const std::string fp_error = fp.ok()
+                                   ? ""
+                                   : MaskSecrets(fp.status().message()) +
+                                         " (a run may be changing the schema: run status again)";
   auto drift = DetectDrift(ctx->plan, *state);
   auto lock_holder = ctx->db->LockHolderNow();
   if (!lock_holder.ok()) return Fail(lock_holder.status());
@@ -66,10 +71,17 @@ int CmdStatus(const GlobalOptions& g) {
       j["unfinished_run"] = nullptr;
     }
     j["lock"] = lock ? nlohmann::json(MaskSecrets(lock->str())) : nlohmann::json(nullptr);
-    j["schema_fingerprint"] = fp->schema_sha256;
-    j["data_fingerprint"] = fp->data_sha256;
     nlohmann::json tables = nlohmann::json::object();
-    for (const auto& t : fp->tables) tables[t.table] = {{"rows", t.rows}, {"sha256", t.sha256}};
+    if (fp.ok()) {
+      j["schema_fingerprint"] = fp->schema_sha256;
+      j["data_fingerprint"] = fp->data_sha256;
+      for (const auto& t : fp->tables) tables[t.table] = {{"rows", t.rows}, {"sha256", t.sha256}};
+      j["fingerprint_error"] = nullptr;
+    } else {
+      j["schema_fingerprint"] = nullptr;
+      j["data_fingerprint"] = nullptr;
+      j["fingerprint_error"] = fp_error;
+    }
     j["tables"] = tables;
     std::cout << JsonText(j, 2) << "\n";
     return 0;
@@ -103,6 +115,10 @@ int CmdStatus(const GlobalOptions& g) {
   }
   std::cout << "lock:         " << (lock ? Printable(MaskSecrets(lock->str())) : "free") << "\n";
   for (const auto& d : drift) std::cout << "drift:        " << Printable(d) << "\n";
+  if (!fp.ok()) {
+    std::cout << "schema:       (not read: " << Printable(fp_error) << ")\n";
+    return 0;
+  }
   std::cout << "schema:       sha256 " << fp->schema_sha256.substr(0, 16) << " ("
             << fp->schema.size() << " objects)\n"
             << "data:         sha256 " << fp->data_sha256.substr(0, 16) << " (" << fp->tables.size()

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -286,6 +287,59 @@ TEST_P(FencingTest, ForceUnlockRefusesALiveHolderAndItsForceLiveStopsTheHolder) 
   json st = Status("staging");
   EXPECT_EQ(st["current_version"], "1.0.0");
   EXPECT_TRUE(st["unfinished_run"].is_null());
+}
+
+// SIGTERM while a down-migration's statement runs for long: acknowledged at once, the statement is
+// cancelled (not waited for), the step rolled back, the run recorded as interrupted.
+TEST_P(FencingTest, SigtermCancelsTheRunningStatementAndRecordsTheRunAsInterrupted) {
+  std::string f = dir_ / "shop/sql/0016_create_view_order_summaries.down.sql";
+  WriteFileOrDie(f, ReadFileOrDie(f) + (GetParam() == "postgresql"
+                                            ? "\nSELECT pg_sleep(60);\n"
+                                            : "\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL "
+                                              "SELECT x + 1 FROM c WHERE x < 300000000) SELECT "
+                                              "count(*) FROM c;\n"));
+  ASSERT_EQ(Run({"deploy", "--env", "staging", "--yes", "-q"}).exit_code, 0);
+  ProcessHandle h = StartProcess({OrchestrateBin(), "rollback", plan_, "--env", "staging", "--to",
+                                  "1.0.0", "--reason", "slow", "--yes"},
+                                 Options());
+  // Until the slow statement runs (PostgreSQL: seen in pg_stat_activity; `status` would wait
+  // for the locks the step holds).
+  for (int i = 0; i < 400; ++i) {
+    if (GetParam() == "postgresql") {
+      auto db = OpenDatabase(database_, dir_.path());
+      ASSERT_TRUE(db.ok()) << db.status().message();
+      auto txn = (*db)->Begin();
+      ASSERT_TRUE(txn.ok());
+      auto q = (*txn)->Query(
+          "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE "
+          "'%pg_sleep(60)%' AND pid <> pg_backend_pid()");
+      ASSERT_TRUE(q.ok()) << q.status().message();
+      if (q->rows[0][0].value_or("0") != "0") break;
+    } else {
+      auto r = Run({"status", "--env", "staging", "--output", "json"});
+      if (r.exit_code == 0) {
+        json st = json::parse(r.out);
+        if (!st["unfinished_run"].is_null() && st["unfinished_run"]["steps_done"] == 3) break;
+      }
+    }
+    usleep(20 * 1000);
+  }
+  usleep(300 * 1000);
+  auto sent = std::chrono::steady_clock::now();
+  kill(h.pid, SIGTERM);
+  auto r = Wait(h);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_LT(seconds, 10.0) << "the statement was waited for, not cancelled";
+  EXPECT_NE(r.err.find("stopping (signal 15): cancelling the running statement"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("was rolled back and the steps before it are done; resume with `"),
+            std::string::npos)
+      << r.err;
+  json st = Status("staging");
+  EXPECT_EQ(st["unfinished_run"]["status"], "interrupted") << st.dump();
+  EXPECT_EQ(st["unfinished_run"]["steps_done"], 3) << st.dump();
+  EXPECT_EQ(st["current_version"], "1.3.0");
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, FencingTest, ::testing::Values("sqlite", "postgresql"),
