@@ -675,12 +675,41 @@ void ParseEnvironments(Reader& r, const YAML::Node& envs, Plan* plan) {
 }
 
 void ParsePolicy(Reader& r, const YAML::Node& p, Policy* policy) {
-  if (!r.CheckMap(p, "'policy'",
-                  {"require_reason", "allow_major", "window_days", "snapshot", "batch_rows",
-                   "lock_timeout", "lock_retries", "statement_timeout", "run_lock_timeout",
-                   "on_modified", "history_days", "image_swaps", "allow_outside_paths"},
-                  {}))
+  if (!r.CheckMap(
+          p, "'policy'",
+          {"require_reason", "allow_major", "window_days", "snapshot", "batch_rows", "lock_timeout",
+           "lock_retries", "statement_timeout", "run_lock_timeout", "on_modified", "history_days",
+           "image_swaps", "allow_outside_paths", "permissions"},
+          {}))
     return;
+  if (YAML::Node rules = p["permissions"]) {
+    if (!rules.IsSequence()) {
+      r.Error(rules,
+              "'permissions' must be a list of rules, e.g. [{environments: [prod], actions: "
+              "[rollback], role: release_managers}]");
+    } else {
+      for (const auto& item : rules) {
+        if (!r.CheckMap(item, "a permission rule",
+                        {"environments", "actions", "role", "users", "groups"}, {}))
+          continue;
+        PermissionRule rule;
+        rule.pos = r.Pos(item);
+        r.StringList(item, "environments", &rule.environments);
+        r.StringList(item, "actions", &rule.actions);
+        r.String(item, "role", &rule.role);
+        r.StringList(item, "users", &rule.users);
+        r.StringList(item, "groups", &rule.groups);
+        for (const auto& a : rule.actions)
+          if (a != "deploy" && a != "rollback")
+            r.Error(item["actions"],
+                    "a permission rule's actions are deploy and rollback, not '" + a + "'");
+        if (rule.role.empty() && rule.users.empty() && rule.groups.empty())
+          r.Error(item,
+                  "a permission rule grants nothing: give it a role (PostgreSQL), users or groups");
+        policy->permissions.push_back(std::move(rule));
+      }
+    }
+  }
   r.StringList(p, "allow_outside_paths", &policy->allow_outside_paths);
   r.Bool(p, "require_reason", &policy->require_reason);
   r.Bool(p, "allow_major", &policy->allow_major);

@@ -113,6 +113,19 @@ struct Environment {
   SourcePos pos;
 };
 
+// Who may deploy or roll back (policy.permissions): a rule applies to its environments and actions
+// (all when empty), and grants the run when the database's own identity is a member of `role`
+// (PostgreSQL: pg_has_role(current_user, role, 'member')) or the OS user running orchestrate (its
+// real uid, never --actor or $USER) is one of `users` or in one of `groups`. When rules apply to
+// a run, one of them must grant it.
+struct PermissionRule {
+  std::vector<std::string> environments;   // empty: every environment
+  std::vector<std::string> actions;        // "deploy", "rollback"; empty: both
+  std::string role;                        // PostgreSQL role
+  std::vector<std::string> users, groups;  // OS users and groups
+  SourcePos pos;
+};
+
 struct Policy {
   bool require_reason = false;
   bool allow_major = false;  // a rollback across a major version is NO-GO without --allow-major
@@ -142,6 +155,7 @@ struct Policy {
   // files a plan names (release manifests, SQL files) may resolve into. Empty: only the plan's
   // folder.
   std::vector<std::string> allow_outside_paths;
+  std::vector<PermissionRule> permissions;
 };
 
 struct Plan {

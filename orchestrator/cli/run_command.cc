@@ -19,6 +19,7 @@
 #include "orchestrator/cli/context.h"
 #include "orchestrator/executor.h"
 #include "orchestrator/fleet.h"
+#include "orchestrator/permissions.h"
 #include "plans/json_text.h"
 #include "plans/render.h"
 
@@ -82,6 +83,14 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
         Status::Usage("the plan's policy requires a reason for a rollback: add --reason "
                       "\"what went wrong\""));
 
+  // Who may: policy.permissions, before anything runs (a dry run changes nothing).
+  std::string granted;
+  if (!o.dry_run) {
+    auto permitted = CheckPermission(ctx->plan, ctx->env.name, direction, *ctx->db);
+    if (!permitted.ok()) return Fail(permitted.status());
+    granted = *permitted;
+  }
+
   // The gates of `orchestrate check`, for a new rollback (a resumed one passed them when it began).
   if (rollback && !o.dry_run) {
     Journal journal(*ctx->db, NowIso8601);
@@ -117,6 +126,8 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
   req.lock_retries = ctx->plan.policy.lock_retries;
   req.meta = {ActorName(g), HostName(),     static_cast<long>(getpid()),
               o.reason,     g.command_line, ctx->env.name};
+  // History shows what allowed the run (the actor itself is free text, never a credential).
+  if (!granted.empty()) req.meta.actor += " [allowed: " + granted + "]";
   // Stored with the run and repeated by every command it prints: what a resume must give again.
   req.invocation = InvocationFor(g, *ctx);
   auto& repeat = req.invocation.options;

@@ -402,6 +402,64 @@ TEST(PgFencing, ARunThatLostItsLockSessionStopsAndTheNextFinishesAlone) {
   EXPECT_TRUE(got["unfinished_run"].is_null());
 }
 
+// policy.permissions: a rollback of staging needs a PostgreSQL role (the database's own identity)
+// or, on SQLite, an OS user; refused (exit 3, naming the rule) for anyone else, and what allowed
+// it is in history.
+TEST_P(IncidentTest, APermissionRuleRefusesAUserOutsideTheRole) {
+  std::string db = database_, who_is_allowed;
+  const std::string tag = std::to_string(getpid());
+  std::string rule;
+  auto admin_exec = [&](const std::string& sql) {
+    auto admin = OpenDatabase(database_, dir_.path());
+    ASSERT_TRUE(admin.ok()) << admin.status().message();
+    auto txn = (*admin)->Begin();
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE((*txn)->ExecScript(sql).ok()) << sql;
+    ASSERT_TRUE((*txn)->Commit().ok());
+  };
+  if (GetParam() == "postgresql") {
+    // A login role that owns the database but is not a superuser (a superuser is in every role).
+    admin_exec("CREATE ROLE rm_" + tag + " NOLOGIN; CREATE ROLE dep_" + tag +
+               " LOGIN; ALTER DATABASE " + database_.substr(database_.rfind('/') + 1) +
+               " OWNER TO dep_" + tag + "; ALTER SCHEMA public OWNER TO dep_" + tag + ";");
+    db.replace(db.find("postgres@"), 9, "dep_" + tag + "@");
+    rule = "{environments: [staging], actions: [rollback], role: rm_" + tag + "}";
+    who_is_allowed = "role rm_" + tag + " (database user dep_" + tag + ")";
+  } else {
+    rule = "{environments: [staging], actions: [rollback], users: [nobody-" + tag + "]}";
+  }
+  std::string plan = ReadFileOrDie(plan_);
+  plan.replace(plan.find("lock_timeout: 10s}"), 18,
+               "lock_timeout: 10s, permissions: [" + rule + "]}");
+  WriteFileOrDie(plan_, plan);
+  auto run = [&](std::vector<std::string> args) {
+    args.insert(args.end(), {"--env", "staging", "--database", db, "--yes", "-q"});
+    return Run(args);
+  };
+  ASSERT_EQ(run({"deploy", "--to", "1.2.0"}).exit_code, 0);  // deploys are not restricted here
+  auto refused = run({"rollback", "--reason", "perm"});
+  EXPECT_EQ(refused.exit_code, 3) << refused.err;
+  EXPECT_NE(refused.err.find("refused by policy.permissions"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("plan.yaml:"), std::string::npos) << refused.err;
+  EXPECT_EQ(Status("staging")["current_version"], "1.2.0");
+
+  if (GetParam() == "postgresql") {
+    admin_exec("GRANT rm_" + tag + " TO dep_" + tag + ";");
+  } else {
+    auto me = RunProcess({"/usr/bin/id", "-un"});
+    std::string name = me.out.substr(0, me.out.find('\n'));
+    plan = ReadFileOrDie(plan_);
+    plan.replace(plan.find("nobody-" + tag), ("nobody-" + tag).size(), name);
+    WriteFileOrDie(plan_, plan);
+    who_is_allowed = "OS user " + name;
+  }
+  auto allowed = run({"rollback", "--reason", "perm"});
+  ASSERT_EQ(allowed.exit_code, 0) << allowed.err;
+  auto history = Run({"history", "--env", "staging", "--database", db, "--output", "json"});
+  EXPECT_NE(history.out.find("[allowed: " + who_is_allowed + "]"), std::string::npos)
+      << history.out << history.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, IncidentTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& p) { return p.param; });
 
