@@ -1118,17 +1118,23 @@ std::string LedgerStateAfterFailure(Database& db, const Step& step) {
                      "the batches committed before it stay reversed";
   std::string resume =
       ". Fix the cause and run the same command again to resume from the failing batch.";
-  auto txn = db.BeginRead();
-  if (!txn.ok()) return what + " (`orchestrate status` shows what remains)" + resume;
-  auto counts = CountLedger(db, **txn, step.id);
-  if (!counts.ok()) return what + " (`orchestrate status` shows what remains)" + resume;
-  int64_t rows = 0, chunks = 0;
-  for (const auto& c : *counts) {
-    rows += c.rows;
-    chunks += c.chunks;
-  }
-  return what + "; " + std::to_string(rows) + " row(s) in " + std::to_string(chunks) +
+  auto left = LedgerLeft(db, step.id);
+  if (!left.ok()) return what + " (status shows what remains)" + resume;
+  return what + "; " + std::to_string(left->first) + " row(s) in " + std::to_string(left->second) +
          " chunk(s) remain to reverse" + resume;
+}
+
+Result<std::pair<int64_t, int64_t>> LedgerLeft(Database& db, const std::string& seed_id) {
+  auto txn = db.BeginRead();
+  if (!txn.ok()) return txn.status();
+  auto counts = CountLedger(db, **txn, seed_id);
+  if (!counts.ok()) return counts.status();
+  std::pair<int64_t, int64_t> left{0, 0};
+  for (const auto& c : *counts) {
+    left.first += c.rows;
+    left.second += c.chunks;
+  }
+  return left;
 }
 
 Result<std::vector<LedgerCount>> CountLedger(Database& db, Transaction& txn,

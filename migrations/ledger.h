@@ -25,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "migrations/database.h"
@@ -128,6 +129,8 @@ class LedgerReversal {
 // undo:), which commits batch by batch, what is left in the ledger now and that the batches
 // committed before the failure stay reversed; "" for any other step (nothing of it was applied).
 std::string LedgerStateAfterFailure(Database& db, const Step& step);
+// What is left in `seed_id`'s ledger: rows and chunks (0, 0 when none).
+Result<std::pair<int64_t, int64_t>> LedgerLeft(Database& db, const std::string& seed_id);
 
 // The statements that reverse `seed_id`'s ledger as `orchestrate rollback` runs them when nothing
 // conflicts, one BEGIN/COMMIT per chunk, newest first, with a comment line per chunk (for the

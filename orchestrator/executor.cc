@@ -389,9 +389,19 @@ Status Executor::Interrupted(const RunRequest& request, int64_t run_id, const Ru
   (void)journal_.FinishRun(run_id, "interrupted", "interrupted before " + where + " committed");
   const Invocation how = InvocationOf(request);
   std::string resume = how.RunCommand(DirectionName(plan.direction), plan.to_version);
-  // An image swap cannot be rolled back: it was stopped, and resuming runs it again.
-  const char* undone =
+  // An image swap cannot be rolled back: it was stopped, and resuming runs it again. A ledger
+  // reversal commits batch by batch: what stays reversed and what remains, from the ledger.
+  std::string undone =
       step.kind == StepKind::kSwapImage ? " was stopped (it runs again)" : " was rolled back";
+  if (step.kind == StepKind::kUndoSeed && !step.has_undo) {
+    auto left = LedgerLeft(db_, step.id);
+    undone = " stopped: its batch in progress was rolled back; " +
+             std::to_string(ledger_reversed_) + " row(s) reversed by this run stay reversed, " +
+             (left.ok() ? std::to_string(left->first) + " row(s) in " +
+                              std::to_string(left->second) + " chunk(s) remain"
+                        : std::string("what remains is in the ledger")) +
+             ",";
+  }
   return Status::NeedsHuman("interrupted: " + where + undone +
                             " and the steps before it are done; resume with `" + resume + "`" +
                             NoteOf(how));
@@ -508,9 +518,11 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
     };
   }
   progress.reversal = &reversal;
+  ledger_reversed_ = 0;
   for (int attempt = 0;; ++attempt) {
     bool more = false;
     Status st = RunStepTransaction(request, run_id, n, step, &progress, &more);
+    if (st.ok()) ledger_reversed_ = progress.done;
     if (st.ok() && more) {
       // A ledger batch committed; the next one starts with fresh retries.
       attempt = -1;

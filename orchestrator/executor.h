@@ -155,6 +155,7 @@ class Executor {
   std::function<std::string()> now_;
   Journal journal_;
   std::atomic<bool> in_transactional_step_{false};
+  int64_t ledger_reversed_ = 0;  // rows of the step's ledger reversed (committed) by this process
 };
 
 }  // namespace orchestrate

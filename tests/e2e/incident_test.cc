@@ -342,6 +342,33 @@ TEST_P(FencingTest, SigtermCancelsTheRunningStatementAndRecordsTheRunAsInterrupt
   EXPECT_EQ(st["current_version"], "1.3.0");
 }
 
+// An interrupt between two batches of a ledger reversal says what stays reversed and what remains
+// (not "the step was rolled back"), and the same command finishes it.
+TEST_P(FencingTest, AnInterruptedLedgerReversalSaysWhatWasReversedAndWhatRemains) {
+  std::string plan = ReadFileOrDie(plan_);
+  plan.replace(plan.find("lock_timeout: 10s}"), 18, "lock_timeout: 10s, batch_rows: 1}");
+  WriteFileOrDie(plan_, plan);
+  ASSERT_EQ(Run({"deploy", "--env", "staging", "--yes", "-q"}).exit_code, 0);
+  ProcessOptions o = Options();
+  o.env["ORCHESTRATE_FAILPOINT_PAUSE"] = "after-batch:2:2:1500";  // step 2: seed loyalty_tiers
+  ProcessHandle h = StartProcess({FailpointsBin(), "rollback", plan_, "--env", "staging",
+                                  "--reason", "batches", "--yes", "-q"},
+                                 o);
+  usleep(700 * 1000);
+  kill(h.pid, SIGTERM);
+  auto r = Wait(h);
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("reverse seed loyalty_tiers (the rows its ledger recorded) stopped: its "
+                       "batch in progress was rolled back; 2 row(s) reversed by this run stay "
+                       "reversed, 2 row(s) in 2 chunk(s) remain"),
+            std::string::npos)
+      << r.err;
+  std::string resume = QuotedCommand(r.err);
+  auto resumed = Paste(resume);
+  ASSERT_EQ(resumed.exit_code, 0) << resume << "\n" << resumed.err;
+  EXPECT_EQ(Status("staging")["current_version"], "1.2.0");
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, FencingTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& p) { return p.param; });
 
