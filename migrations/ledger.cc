@@ -6,6 +6,7 @@
 #include <map>
 
 #include "migrations/analysis/analysis.h"
+#include "plans/sha256.h"
 
 namespace orchestrate {
 namespace {
@@ -1164,12 +1165,21 @@ Result<std::vector<std::string>> ReversalScript(Database& db, Transaction& txn,
   auto exists = LedgerTableExists(db, txn);
   if (!exists.ok()) return exists.status();
   if (!*exists) return std::vector<std::string>{};
+  // With the recorded rows themselves, for each chunk's data digest: what binds an approval to
+  // the values the reversal writes back (orchestrator/review.h).
   auto rows = txn.Query(std::string("SELECT ") + kChunkColumns +
-                            " FROM orchestrate_ledger WHERE seed_id = $1 ORDER BY id DESC",
+                            ", old_rows, new_rows FROM orchestrate_ledger WHERE seed_id = $1 "
+                            "ORDER BY id DESC",
                         {seed_id});
   if (!rows.ok()) return rows.status();
   std::vector<std::string> out;
   for (const auto& r : rows->rows) {
+    std::string canon;
+    for (const Value& v : r) {
+      canon += v ? std::to_string(v->size()) + ":" + *v : std::string("null");
+      canon += ';';
+    }
+    const std::string digest = Sha256Hex(canon).substr(0, 16);
     auto c = ChunkFromRow(r, seed_id);
     if (!c.ok()) return c.status();
     if (IsPostgres(db) && c->op == "insert" && c->dense() && c->rows > batch_rows) {
@@ -1195,7 +1205,8 @@ Result<std::vector<std::string>> ReversalScript(Database& db, Transaction& txn,
       continue;
     }
     out.push_back("-- ledger chunk " + std::to_string(c->id) + ": " + std::to_string(c->rows) +
-                  " " + c->op + " row(s) of " + c->table + "; one transaction");
+                  " " + c->op + " row(s) of " + c->table +
+                  "; one transaction; data sha256:" + digest);
     out.push_back("BEGIN;");
     std::string sql = c->op == "insert"   ? InsertReversalSql(db, *c, on_modified)
                       : c->op == "update" ? UpdateReversalSql(db, *c, on_modified)

@@ -1,6 +1,7 @@
 #include "orchestrator/review.h"
 
 #include <cctype>
+#include <set>
 #include <sstream>
 
 #include "migrations/analysis/analysis.h"
@@ -220,6 +221,10 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
   for (const auto& rel : plan.releases)
     out << "-- manifest " << RelativeTo(base, rel.file) << " sha256:" << rel.sha256 << "\n";
   out << "-- steps: " << run.steps.size() << "\n";
+  out << "-- approval binds every line but the '-- estimate:' and '-- where:' ones; the ledger "
+         "chunks, consumed as a rollback runs, are checked one by one with the digest of the data "
+         "each writes back, when approved with this file (--approved FILE; --approved sha256:... "
+         "does not bind them)\n";
   if (!ctx.deployer.empty()) out << "-- where: deployer " << ctx.deployer << "\n";
 
   out << "\n-- orchestrate's state tables, created when missing (orchestrate does this itself)\n";
@@ -278,11 +283,33 @@ std::string ApprovalHash(const std::string& script) {
   return "sha256:" + Sha256Hex(canon);
 }
 
+// The "-- ledger chunk" lines of a script: each names a chunk and the digest of its recorded data.
+std::set<std::string> LedgerChunkLines(const std::string& script) {
+  std::set<std::string> out;
+  std::istringstream in(script);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("-- ledger chunk ", 0) == 0) out.insert(line);
+  return out;
+}
+
 Status CheckApproval(const std::string& approved, bool approved_is_hash,
                      const std::string& current_script) {
   std::string current_hash = ApprovalHash(current_script);
   std::string approved_hash = approved_is_hash ? approved : ApprovalHash(approved);
-  if (approved_hash == current_hash) return Status::Ok();
+  if (approved_hash == current_hash) {
+    // The ledger chunks are consumed as the reversal runs (a resumed run lists fewer), so they are
+    // checked one by one: each chunk about to run, with the digest of the rows it writes back,
+    // must be one the reviewer saw.
+    if (approved_is_hash) return Status::Ok();
+    const std::set<std::string> seen = LedgerChunkLines(approved);
+    for (const std::string& line : LedgerChunkLines(current_script))
+      if (!seen.count(line))
+        return Status::NeedsHuman(
+            "the row ledger changed since the review: `" + line.substr(3) +
+            "` is not in the approved script (its recorded rows were edited, or it is new); "
+            "render the new SQL with `orchestrate sql` and have it reviewed");
+    return Status::Ok();
+  }
   std::string msg = "the SQL about to run differs from what was approved (approved " +
                     approved_hash + ", now " + current_hash + ")";
   if (approved_is_hash)

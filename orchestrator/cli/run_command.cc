@@ -174,9 +174,9 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
   // Ctrl-C / SIGTERM: said at once, and the running statement cancelled rather than waited for
   // (again every 200 ms, for a statement that started after the first request).
   InterruptWatcher watcher([&executor] { executor.CancelRunning(); });
-  if (!o.approved.empty() && !o.dry_run) {
+  if (!o.approved.empty()) {
     // A resumed run is not confirmed again, so check what it will run here too: the approval
-    // binds a resumed run as much as a new one.
+    // binds a resumed run as much as a new one, and a dry run as much as a real one.
     auto preview = executor.Preview(req);
     if (!preview.ok()) return Fail(preview.status());
     auto script = RenderReviewScript(*preview, ReviewContextOf(*ctx));

@@ -487,6 +487,39 @@ TEST_P(IncidentTest, APermissionRuleRefusesAUserOutsideTheRole) {
       << history.out << history.err;
 }
 
+// The approval binds the data the ledger reversal writes back: a chunk edited in the database after
+// the review is refused (issue: ledger data was not bound).
+TEST_P(IncidentTest, AnApprovalBindsTheLedgerDataEachChunkWritesBack) {
+  ASSERT_EQ(Run({"deploy", "--env", "staging", "--yes", "-q"}).exit_code, 0);
+  const std::string script = dir_ / "rb.sql";
+  auto sql = Run({"sql", "--env", "staging", "--to", "1.2.0", "-o", script});
+  ASSERT_EQ(sql.exit_code, 0) << sql.err;
+  EXPECT_NE(ReadFileOrDie(script).find("; data sha256:"), std::string::npos);
+  {
+    auto db = OpenDatabase(database_, dir_.path());
+    ASSERT_TRUE(db.ok()) << db.status().message();
+    auto txn = (*db)->Begin();
+    ASSERT_TRUE(txn.ok());
+    auto changed = (*txn)->ExecCount(
+        "UPDATE orchestrate_ledger SET column_names = column_names || ' ' WHERE seed_id = "
+        "'loyalty_tiers' "
+        "AND id = (SELECT MIN(id) FROM orchestrate_ledger WHERE seed_id = 'loyalty_tiers')");
+    ASSERT_TRUE(changed.ok()) << changed.status().message();
+    ASSERT_EQ(*changed, 1);
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  for (bool dry_run : {true, false}) {
+    std::vector<std::string> args{"rollback", "--env",    "staging",    "--to", "1.2.0",
+                                  "--reason", "reviewed", "--approved", script, "--yes"};
+    if (dry_run) args.push_back("--dry-run");
+    auto refused = Run(args);
+    EXPECT_EQ(refused.exit_code, 3) << refused.err;
+    EXPECT_NE(refused.err.find("the row ledger changed since the review"), std::string::npos)
+        << refused.err;
+  }
+  EXPECT_EQ(Status("staging")["current_version"], "1.3.0");
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, IncidentTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& p) { return p.param; });
 

@@ -11,6 +11,7 @@
 -- manifest releases/1.2.0.yaml sha256:b778b081ed9812fe73b89bac4c57c876e46fa2ffc194a9f85b388fd761fede16
 -- manifest releases/1.3.0.yaml sha256:b285dbde099ac48da4040df3c331cc07f854494925fc4b1ed5211b9d6b0602fb
 -- steps: 9
+-- approval binds every line but the '-- estimate:' and '-- where:' ones; the ledger chunks, consumed as a rollback runs, are checked one by one with the digest of the data each writes back, when approved with this file (--approved FILE; --approved sha256:... does not bind them)
 
 -- orchestrate's state tables, created when missing (orchestrate does this itself)
 CREATE TABLE IF NOT EXISTS orchestrate_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

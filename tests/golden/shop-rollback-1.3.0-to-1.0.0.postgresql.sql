@@ -11,6 +11,7 @@
 -- manifest releases/1.2.0.yaml sha256:b778b081ed9812fe73b89bac4c57c876e46fa2ffc194a9f85b388fd761fede16
 -- manifest releases/1.3.0.yaml sha256:b285dbde099ac48da4040df3c331cc07f854494925fc4b1ed5211b9d6b0602fb
 -- steps: 21
+-- approval binds every line but the '-- estimate:' and '-- where:' ones; the ledger chunks, consumed as a rollback runs, are checked one by one with the digest of the data each writes back, when approved with this file (--approved FILE; --approved sha256:... does not bind them)
 
 -- orchestrate's state tables, created when missing (orchestrate does this itself)
 CREATE TABLE IF NOT EXISTS orchestrate_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -34,22 +35,22 @@ INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '1') ON CONF
 --   transactional: yes (one transaction with its record)
 --   ledger: the rows seed loyalty_tiers inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 10000 rows; rows changed since the deploy: on_modified fail
 -- ledger chunks (derived from the rows recorded at deploy):
--- ledger chunk 38: 1 insert row(s) of loyalty_tiers; one transaction
+-- ledger chunk 38: 1 insert row(s) of loyalty_tiers; one transaction; data sha256:854c555c0dbad668
 BEGIN;
 DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 4 AND 4 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 38 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
 DELETE FROM orchestrate_ledger WHERE id = 38;
 COMMIT;
--- ledger chunk 37: 1 insert row(s) of loyalty_tiers; one transaction
+-- ledger chunk 37: 1 insert row(s) of loyalty_tiers; one transaction; data sha256:0c43451641ee7f21
 BEGIN;
 DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 3 AND 3 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 37 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
 DELETE FROM orchestrate_ledger WHERE id = 37;
 COMMIT;
--- ledger chunk 36: 1 insert row(s) of loyalty_tiers; one transaction
+-- ledger chunk 36: 1 insert row(s) of loyalty_tiers; one transaction; data sha256:4e2e6cb19c857a5c
 BEGIN;
 DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 2 AND 2 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 36 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
 DELETE FROM orchestrate_ledger WHERE id = 36;
 COMMIT;
--- ledger chunk 35: 1 insert row(s) of loyalty_tiers; one transaction
+-- ledger chunk 35: 1 insert row(s) of loyalty_tiers; one transaction; data sha256:ba54c018c3bacaaa
 BEGIN;
 DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 1 AND 1 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 35 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
 DELETE FROM orchestrate_ledger WHERE id = 35;
@@ -177,7 +178,7 @@ COMMIT;
 --   transactional: yes (one transaction with its record)
 --   ledger: the rows seed order_statuses_refunded inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 10000 rows; rows changed since the deploy: on_modified fail
 -- ledger chunks (derived from the rows recorded at deploy):
--- ledger chunk 34: 1 insert row(s) of order_statuses; one transaction
+-- ledger chunk 34: 1 insert row(s) of order_statuses; one transaction; data sha256:4e1ec883f91b30a8
 BEGIN;
 DELETE FROM order_statuses t WHERE t."id" BETWEEN 6 AND 6 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 34 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'order_statuses'));
 DELETE FROM orchestrate_ledger WHERE id = 34;
@@ -192,17 +193,17 @@ COMMIT;
 --   transactional: yes (one transaction with its record)
 --   ledger: the rows seed shipping_methods inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 10000 rows; rows changed since the deploy: on_modified fail
 -- ledger chunks (derived from the rows recorded at deploy):
--- ledger chunk 33: 1 insert row(s) of shipping_methods; one transaction
+-- ledger chunk 33: 1 insert row(s) of shipping_methods; one transaction; data sha256:2e4511625406b1e5
 BEGIN;
 DELETE FROM shipping_methods t WHERE t."id" BETWEEN 3 AND 3 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 33 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'shipping_methods'));
 DELETE FROM orchestrate_ledger WHERE id = 33;
 COMMIT;
--- ledger chunk 32: 1 insert row(s) of shipping_methods; one transaction
+-- ledger chunk 32: 1 insert row(s) of shipping_methods; one transaction; data sha256:6657a3f8321dd710
 BEGIN;
 DELETE FROM shipping_methods t WHERE t."id" BETWEEN 2 AND 2 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 32 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'shipping_methods'));
 DELETE FROM orchestrate_ledger WHERE id = 32;
 COMMIT;
--- ledger chunk 31: 1 insert row(s) of shipping_methods; one transaction
+-- ledger chunk 31: 1 insert row(s) of shipping_methods; one transaction; data sha256:4ceb0d1d6a479ef1
 BEGIN;
 DELETE FROM shipping_methods t WHERE t."id" BETWEEN 1 AND 1 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 31 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'shipping_methods'));
 DELETE FROM orchestrate_ledger WHERE id = 31;
@@ -217,42 +218,42 @@ COMMIT;
 --   transactional: yes (one transaction with its record)
 --   ledger: the rows seed countries inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 10000 rows; rows changed since the deploy: on_modified fail
 -- ledger chunks (derived from the rows recorded at deploy):
--- ledger chunk 30: 1 insert row(s) of countries; one transaction
+-- ledger chunk 30: 1 insert row(s) of countries; one transaction; data sha256:3b4aa5a38c576176
 BEGIN;
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 30)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 30 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DELETE FROM orchestrate_ledger WHERE id = 30;
 COMMIT;
--- ledger chunk 29: 1 insert row(s) of countries; one transaction
+-- ledger chunk 29: 1 insert row(s) of countries; one transaction; data sha256:0d56456eeb1338ac
 BEGIN;
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 29)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 29 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DELETE FROM orchestrate_ledger WHERE id = 29;
 COMMIT;
--- ledger chunk 28: 1 insert row(s) of countries; one transaction
+-- ledger chunk 28: 1 insert row(s) of countries; one transaction; data sha256:e8d916eedb2715af
 BEGIN;
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 28)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 28 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DELETE FROM orchestrate_ledger WHERE id = 28;
 COMMIT;
--- ledger chunk 27: 1 insert row(s) of countries; one transaction
+-- ledger chunk 27: 1 insert row(s) of countries; one transaction; data sha256:35a577d8ae0103ab
 BEGIN;
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 27)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 27 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DELETE FROM orchestrate_ledger WHERE id = 27;
 COMMIT;
--- ledger chunk 26: 1 insert row(s) of countries; one transaction
+-- ledger chunk 26: 1 insert row(s) of countries; one transaction; data sha256:4720f5ae1297db77
 BEGIN;
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 26)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 26 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DELETE FROM orchestrate_ledger WHERE id = 26;
 COMMIT;
--- ledger chunk 25: 1 insert row(s) of countries; one transaction
+-- ledger chunk 25: 1 insert row(s) of countries; one transaction; data sha256:6239c2e3ad98f1aa
 BEGIN;
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 25)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 25 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DELETE FROM orchestrate_ledger WHERE id = 25;
 COMMIT;
--- ledger chunk 24: 1 insert row(s) of countries; one transaction
+-- ledger chunk 24: 1 insert row(s) of countries; one transaction; data sha256:546fd65b51b8cd6e
 BEGIN;
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 24)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 24 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DELETE FROM orchestrate_ledger WHERE id = 24;
 COMMIT;
--- ledger chunk 23: 1 insert row(s) of countries; one transaction
+-- ledger chunk 23: 1 insert row(s) of countries; one transaction; data sha256:af6d0cfad32fec3c
 BEGIN;
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 23)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 23 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DELETE FROM orchestrate_ledger WHERE id = 23;
