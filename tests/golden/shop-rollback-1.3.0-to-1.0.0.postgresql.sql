@@ -35,22 +35,22 @@ INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '1') ON CONF
 --   transactional: yes (one transaction with its record)
 --   ledger: the rows seed loyalty_tiers inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 10000 rows; rows changed since the deploy: on_modified fail
 -- ledger chunks (derived from the rows recorded at deploy):
--- ledger chunk 38: 1 insert row(s) of loyalty_tiers; one transaction; data sha256:854c555c0dbad668
+-- ledger chunk 38: 1 insert row(s) of loyalty_tiers; one transaction; data sha256:44928d0942668d7e
 BEGIN;
 DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 4 AND 4 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 38 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
 DELETE FROM orchestrate_ledger WHERE id = 38;
 COMMIT;
--- ledger chunk 37: 1 insert row(s) of loyalty_tiers; one transaction; data sha256:0c43451641ee7f21
+-- ledger chunk 37: 1 insert row(s) of loyalty_tiers; one transaction; data sha256:ddcbaae33e09c266
 BEGIN;
 DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 3 AND 3 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 37 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
 DELETE FROM orchestrate_ledger WHERE id = 37;
 COMMIT;
--- ledger chunk 36: 1 insert row(s) of loyalty_tiers; one transaction; data sha256:4e2e6cb19c857a5c
+-- ledger chunk 36: 1 insert row(s) of loyalty_tiers; one transaction; data sha256:69bb834e359b2805
 BEGIN;
 DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 2 AND 2 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 36 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
 DELETE FROM orchestrate_ledger WHERE id = 36;
 COMMIT;
--- ledger chunk 35: 1 insert row(s) of loyalty_tiers; one transaction; data sha256:ba54c018c3bacaaa
+-- ledger chunk 35: 1 insert row(s) of loyalty_tiers; one transaction; data sha256:f794f85ba5c69ab9
 BEGIN;
 DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 1 AND 1 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 35 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
 DELETE FROM orchestrate_ledger WHERE id = 35;
@@ -178,7 +178,7 @@ COMMIT;
 --   transactional: yes (one transaction with its record)
 --   ledger: the rows seed order_statuses_refunded inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 10000 rows; rows changed since the deploy: on_modified fail
 -- ledger chunks (derived from the rows recorded at deploy):
--- ledger chunk 34: 1 insert row(s) of order_statuses; one transaction; data sha256:4e1ec883f91b30a8
+-- ledger chunk 34: 1 insert row(s) of order_statuses; one transaction; data sha256:a67d8ccdf1dc0c08
 BEGIN;
 DELETE FROM order_statuses t WHERE t."id" BETWEEN 6 AND 6 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 34 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'order_statuses'));
 DELETE FROM orchestrate_ledger WHERE id = 34;
@@ -193,17 +193,17 @@ COMMIT;
 --   transactional: yes (one transaction with its record)
 --   ledger: the rows seed shipping_methods inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 10000 rows; rows changed since the deploy: on_modified fail
 -- ledger chunks (derived from the rows recorded at deploy):
--- ledger chunk 33: 1 insert row(s) of shipping_methods; one transaction; data sha256:2e4511625406b1e5
+-- ledger chunk 33: 1 insert row(s) of shipping_methods; one transaction; data sha256:f15c649670d00375
 BEGIN;
 DELETE FROM shipping_methods t WHERE t."id" BETWEEN 3 AND 3 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 33 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'shipping_methods'));
 DELETE FROM orchestrate_ledger WHERE id = 33;
 COMMIT;
--- ledger chunk 32: 1 insert row(s) of shipping_methods; one transaction; data sha256:6657a3f8321dd710
+-- ledger chunk 32: 1 insert row(s) of shipping_methods; one transaction; data sha256:d50dd2f01f96805e
 BEGIN;
 DELETE FROM shipping_methods t WHERE t."id" BETWEEN 2 AND 2 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 32 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'shipping_methods'));
 DELETE FROM orchestrate_ledger WHERE id = 32;
 COMMIT;
--- ledger chunk 31: 1 insert row(s) of shipping_methods; one transaction; data sha256:4ceb0d1d6a479ef1
+-- ledger chunk 31: 1 insert row(s) of shipping_methods; one transaction; data sha256:2918ebb6e13de756
 BEGIN;
 DELETE FROM shipping_methods t WHERE t."id" BETWEEN 1 AND 1 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 31 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'shipping_methods'));
 DELETE FROM orchestrate_ledger WHERE id = 31;
@@ -218,42 +218,42 @@ COMMIT;
 --   transactional: yes (one transaction with its record)
 --   ledger: the rows seed countries inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 10000 rows; rows changed since the deploy: on_modified fail
 -- ledger chunks (derived from the rows recorded at deploy):
--- ledger chunk 30: 1 insert row(s) of countries; one transaction; data sha256:3b4aa5a38c576176
+-- ledger chunk 30: 1 insert row(s) of countries; one transaction; data sha256:19819b21e89fde3b
 BEGIN;
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 30)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 30 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DELETE FROM orchestrate_ledger WHERE id = 30;
 COMMIT;
--- ledger chunk 29: 1 insert row(s) of countries; one transaction; data sha256:0d56456eeb1338ac
+-- ledger chunk 29: 1 insert row(s) of countries; one transaction; data sha256:5219dcb89f8d06f5
 BEGIN;
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 29)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 29 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DELETE FROM orchestrate_ledger WHERE id = 29;
 COMMIT;
--- ledger chunk 28: 1 insert row(s) of countries; one transaction; data sha256:e8d916eedb2715af
+-- ledger chunk 28: 1 insert row(s) of countries; one transaction; data sha256:d7047464f0b33a08
 BEGIN;
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 28)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 28 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DELETE FROM orchestrate_ledger WHERE id = 28;
 COMMIT;
--- ledger chunk 27: 1 insert row(s) of countries; one transaction; data sha256:35a577d8ae0103ab
+-- ledger chunk 27: 1 insert row(s) of countries; one transaction; data sha256:84ab73152da059e7
 BEGIN;
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 27)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 27 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DELETE FROM orchestrate_ledger WHERE id = 27;
 COMMIT;
--- ledger chunk 26: 1 insert row(s) of countries; one transaction; data sha256:4720f5ae1297db77
+-- ledger chunk 26: 1 insert row(s) of countries; one transaction; data sha256:2e6c155fb5f66b16
 BEGIN;
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 26)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 26 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DELETE FROM orchestrate_ledger WHERE id = 26;
 COMMIT;
--- ledger chunk 25: 1 insert row(s) of countries; one transaction; data sha256:6239c2e3ad98f1aa
+-- ledger chunk 25: 1 insert row(s) of countries; one transaction; data sha256:7b6a0c09a6bb9395
 BEGIN;
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 25)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 25 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DELETE FROM orchestrate_ledger WHERE id = 25;
 COMMIT;
--- ledger chunk 24: 1 insert row(s) of countries; one transaction; data sha256:546fd65b51b8cd6e
+-- ledger chunk 24: 1 insert row(s) of countries; one transaction; data sha256:19799504fd09eb6f
 BEGIN;
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 24)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 24 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DELETE FROM orchestrate_ledger WHERE id = 24;
 COMMIT;
--- ledger chunk 23: 1 insert row(s) of countries; one transaction; data sha256:af6d0cfad32fec3c
+-- ledger chunk 23: 1 insert row(s) of countries; one transaction; data sha256:3e4d08e7d6b3bcb2
 BEGIN;
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 23)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 23 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DELETE FROM orchestrate_ledger WHERE id = 23;

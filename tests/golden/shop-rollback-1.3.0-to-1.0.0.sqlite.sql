@@ -35,7 +35,7 @@ INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '1') ON CONF
 --   transactional: yes (one transaction with its record)
 --   ledger: the rows seed loyalty_tiers inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 10000 rows; rows changed since the deploy: on_modified fail
 -- ledger chunks (derived from the rows recorded at deploy):
--- ledger chunk 9: 4 insert row(s) of loyalty_tiers; one transaction; data sha256:d6c1d8dc248997e7
+-- ledger chunk 9: 4 insert row(s) of loyalty_tiers; one transaction; data sha256:5ca40841830117a3
 BEGIN;
 DELETE FROM "loyalty_tiers" WHERE ("id") IN (SELECT d."id" FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 9)) dr CROSS JOIN "loyalty_tiers" d ON d."id" = json_extract(dr.value, '$."id"') WHERE json_object('id', d."id", 'code', d."code", 'name', d."name", 'min_points', d."min_points", 'discount_pct', d."discount_pct") = json(dr.value));
 DELETE FROM orchestrate_ledger WHERE id = 9;
@@ -163,7 +163,7 @@ COMMIT;
 --   transactional: yes (one transaction with its record)
 --   ledger: the rows seed order_statuses_refunded inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 10000 rows; rows changed since the deploy: on_modified fail
 -- ledger chunks (derived from the rows recorded at deploy):
--- ledger chunk 8: 1 insert row(s) of order_statuses; one transaction; data sha256:b1c31418f91f0e2b
+-- ledger chunk 8: 1 insert row(s) of order_statuses; one transaction; data sha256:13af109ab1380aa8
 BEGIN;
 DELETE FROM "order_statuses" WHERE ("id") IN (SELECT d."id" FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 8)) dr CROSS JOIN "order_statuses" d ON d."id" = json_extract(dr.value, '$."id"') WHERE json_object('id', d."id", 'code', d."code", 'label', d."label", 'is_final', d."is_final") = json(dr.value));
 DELETE FROM orchestrate_ledger WHERE id = 8;
@@ -178,7 +178,7 @@ COMMIT;
 --   transactional: yes (one transaction with its record)
 --   ledger: the rows seed shipping_methods inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 10000 rows; rows changed since the deploy: on_modified fail
 -- ledger chunks (derived from the rows recorded at deploy):
--- ledger chunk 7: 3 insert row(s) of shipping_methods; one transaction; data sha256:2ee3cae93f064359
+-- ledger chunk 7: 3 insert row(s) of shipping_methods; one transaction; data sha256:41ffcd857d0f9b2a
 BEGIN;
 DELETE FROM "shipping_methods" WHERE ("id") IN (SELECT d."id" FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 7)) dr CROSS JOIN "shipping_methods" d ON d."id" = json_extract(dr.value, '$."id"') WHERE json_object('id', d."id", 'code', d."code", 'name', d."name", 'base_fee', d."base_fee", 'active', d."active") = json(dr.value));
 DELETE FROM orchestrate_ledger WHERE id = 7;
@@ -193,7 +193,7 @@ COMMIT;
 --   transactional: yes (one transaction with its record)
 --   ledger: the rows seed countries inserted, updated or deleted are reversed newest first, one transaction per chunk of up to 10000 rows; rows changed since the deploy: on_modified fail
 -- ledger chunks (derived from the rows recorded at deploy):
--- ledger chunk 6: 8 insert row(s) of countries; one transaction; data sha256:91ec207963fd43be
+-- ledger chunk 6: 8 insert row(s) of countries; one transaction; data sha256:3040c1d0a7e038db
 BEGIN;
 DELETE FROM "countries" WHERE ("code") IN (SELECT d."code" FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 6)) dr CROSS JOIN "countries" d ON d."code" = json_extract(dr.value, '$."code"') WHERE json_object('code', d."code", 'name', d."name", 'eu_member', d."eu_member") = json(dr.value));
 DELETE FROM orchestrate_ledger WHERE id = 6;
