@@ -87,6 +87,10 @@ class Database {
   virtual std::string Dialect() const = 0;  // "sqlite" or "postgresql"
   // The URL with any password replaced by "***": safe to print and log.
   virtual std::string DisplayUrl() const = 0;
+  // What tells this database from any other, for an approval to bind (orchestrator/review.h):
+  // PostgreSQL "postgresql system <system identifier>, database <name>, server <host>:<port>";
+  // SQLite "sqlite file <absolute path> (inode <n>)". Default: DisplayUrl().
+  virtual Result<std::string> Identity() { return DisplayUrl(); }
 
   virtual Result<std::unique_ptr<Transaction>> Begin() = 0;
   // A transaction that only reads: it neither waits for nor blocks a running step where the

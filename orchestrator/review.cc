@@ -209,6 +209,13 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
   std::ostringstream out;
   const Plan& plan = *ctx.plan;
   std::string base = DirName(plan.file);
+  // The database the script is for: an approval made on one database is refused on another.
+  std::string identity = "(not read: no database connection)";
+  if (ctx.estimate) {
+    auto id = ctx.estimate->Identity();
+    if (!id.ok()) return id.status().WithContext("the review script names its database");
+    identity = *id;
+  }
   out << "-- orchestrate review script: the exact SQL this " << DirectionName(run.direction)
       << " runs, in order.\n"
       << "-- app: " << run.app << "\n"
@@ -216,6 +223,7 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
       << "-- from: " << (run.from_version.empty() ? "(nothing deployed)" : run.from_version) << "\n"
       << "-- to: " << run.to_version << "\n"
       << "-- environment: " << ctx.environment << " (" << ctx.dialect << ")\n"
+      << "-- database: " << identity << "\n"
       << "-- plan fingerprint: " << run.fingerprint << "\n"
       << "-- manifest " << RelativeTo(base, plan.file) << " sha256:" << plan.sha256 << "\n";
   for (const auto& rel : plan.releases)
@@ -317,7 +325,8 @@ Status CheckApproval(const std::string& approved, bool approved_is_hash,
                               "; render it with `orchestrate sql` and have it reviewed again");
   auto a = BindingLines(approved);
   auto b = BindingLines(current_script);
-  const char* const keys[] = {"app", "direction", "from", "to", "environment", "plan fingerprint"};
+  const char* const keys[] = {"app",      "direction",       "from", "to", "environment",
+                              "database", "plan fingerprint"};
   for (const char* key : keys) {
     std::string x = HeaderValue(a, key), y = HeaderValue(b, key);
     if (x != y) msg += "\n  " + std::string(key) + ": approved " + x + ", now " + y;

@@ -237,6 +237,18 @@ class PgDatabase final : public Database {
     return std::unique_ptr<Transaction>(std::move(txn));
   }
 
+  Result<std::string> Identity() override {
+    auto txn = Begin();
+    if (!txn.ok()) return txn.status();
+    auto r = (*txn)->Query(
+        "SELECT (SELECT system_identifier::text FROM pg_control_system()), current_database(), "
+        "COALESCE(host(inet_server_addr()), 'local socket'), current_setting('port')");
+    if (!r.ok()) return r.status().WithContext("identifying the database");
+    const Row& row = r->rows.front();
+    return "postgresql system " + row[0].value_or("?") + ", database " + row[1].value_or("?") +
+           ", server " + row[2].value_or("?") + ":" + row[3].value_or("?");
+  }
+
   void CancelRunning() override {
     try {
       session_->conn.cancel_query();  // PQgetCancel + PQcancel: a request on a new connection

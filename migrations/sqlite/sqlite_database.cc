@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <csignal>
 #include <cstring>
 
@@ -363,6 +364,14 @@ class SqliteDatabase : public Database {
 
   std::string Dialect() const override { return "sqlite"; }
   std::string DisplayUrl() const override { return "sqlite:" + path_; }
+  Result<std::string> Identity() override {
+    char resolved[PATH_MAX];
+    struct stat st {};
+    if (realpath(path_.c_str(), resolved) == nullptr || stat(resolved, &st) != 0)
+      return Status::Failed("cannot identify " + path_ + ": " + std::strerror(errno));
+    return "sqlite file " + std::string(resolved) + " (inode " +
+           std::to_string(static_cast<unsigned long long>(st.st_ino)) + ")";
+  }
 
   Result<std::unique_ptr<Transaction>> Begin() override { return Start(true); }
   void CancelRunning() override { sqlite_api::sqlite3_interrupt(db_); }

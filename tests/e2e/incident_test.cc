@@ -520,6 +520,35 @@ TEST_P(IncidentTest, AnApprovalBindsTheLedgerDataEachChunkWritesBack) {
   EXPECT_EQ(Status("staging")["current_version"], "1.3.0");
 }
 
+// The approval binds the database: a script approved for staging's database is refused on another
+// database with the same plan and state, naming both.
+TEST_P(IncidentTest, AnApprovalForOneDatabaseIsRefusedOnAnother) {
+  std::string other = "sqlite:" + (dir_ / "other.db");
+  if (GetParam() == "postgresql") {
+    ORCH_REQUIRE_PG(url);
+    other = url;
+  }
+  for (const auto& db : {database_, other})
+    ASSERT_EQ(Run({"deploy", "--env", "staging", "--database", db, "--yes", "-q"}).exit_code, 0);
+  const std::string script = dir_ / "rb.sql";
+  ASSERT_EQ(Run({"sql", "--env", "staging", "--to", "1.2.0", "-o", script}).exit_code, 0);
+  EXPECT_NE(
+      ReadFileOrDie(script).find(GetParam() == "postgresql" ? "-- database: postgresql system "
+                                                            : "-- database: sqlite file "),
+      std::string::npos);
+  for (bool dry_run : {true, false}) {
+    std::vector<std::string> args{"rollback", "--env",    "staging", "--database", other,  "--to",
+                                  "1.2.0",    "--reason", "x",       "--approved", script, "--yes"};
+    if (dry_run) args.push_back("--dry-run");
+    auto refused = Run(args);
+    EXPECT_EQ(refused.exit_code, 3) << refused.err;
+    EXPECT_NE(refused.err.find("\n  database: approved "), std::string::npos) << refused.err;
+  }
+  auto ok = Run({"rollback", "--env", "staging", "--to", "1.2.0", "--reason", "x", "--approved",
+                 script, "--yes", "-q"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, IncidentTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& p) { return p.param; });
 

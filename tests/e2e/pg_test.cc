@@ -278,7 +278,8 @@ TEST_F(PgShopTest, ReviewScriptIsGoldenAndRunsByHandWithPsql) {
   std::string portable;
   std::istringstream in(script);
   for (std::string line; std::getline(in, line);)
-    if (line.rfind("-- where:", 0) != 0 && line.rfind("-- estimate:", 0) != 0)
+    if (line.rfind("-- where:", 0) != 0 && line.rfind("-- estimate:", 0) != 0 &&
+        line.rfind("-- database:", 0) != 0)
       portable += line + "\n";
   std::string golden = SourceDir() + "/tests/golden/shop-rollback-1.3.0-to-1.0.0.postgresql.sql";
   if (std::getenv("ORCHESTRATE_UPDATE_GOLDEN")) WriteFileOrDie(golden, portable);

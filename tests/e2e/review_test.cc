@@ -12,12 +12,15 @@
 namespace orchestrate::testing {
 namespace {
 
-// The script without its machine- and data-specific "-- where:" and "-- estimate:" lines.
+// The script without its machine- and data-specific "-- where:", "-- estimate:" and "-- database:"
+// lines.
 std::string Portable(const std::string& script) {
   std::istringstream in(script);
   std::string line, out;
   while (std::getline(in, line))
-    if (line.rfind("-- where:", 0) != 0 && line.rfind("-- estimate:", 0) != 0) out += line + "\n";
+    if (line.rfind("-- where:", 0) != 0 && line.rfind("-- estimate:", 0) != 0 &&
+        line.rfind("-- database:", 0) != 0)
+      out += line + "\n";
   return out;
 }
 
