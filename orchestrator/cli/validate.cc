@@ -3,6 +3,7 @@
 #include <cctype>
 #include <iostream>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -126,10 +127,33 @@ int CmdValidate(const GlobalOptions& g) {
   if (!ctx.ok()) return Fail(ctx.status());
   const Plan& plan = ctx->plan;
   auto missing = plan.MissingFiles();
-  Dialect dialect =
-      ctx->env.database.rfind("sqlite:", 0) == 0 ? Dialect::kSqlite : Dialect::kPostgres;
-  for (auto& problem : AnalyzeFiles(plan, dialect)) missing.push_back(std::move(problem));
-  for (auto& problem : SeedKeyProblems(plan, dialect)) missing.push_back(std::move(problem));
+  // Every dialect the plan's environments use (or that of --database): a PostgreSQL migration
+  // that does not parse fails validate even when the default environment is SQLite.
+  auto dialect_of = [](const std::string& url) {
+    return url.rfind("sqlite:", 0) == 0 ? Dialect::kSqlite : Dialect::kPostgres;
+  };
+  std::map<Dialect, std::string> dialects;  // dialect -> its name, for the messages
+  auto add = [&](const std::string& url) {
+    if (url.empty()) return;
+    dialects[dialect_of(url)] = dialect_of(url) == Dialect::kSqlite ? "sqlite" : "postgresql";
+  };
+  if (!g.database.empty()) {
+    add(g.database);
+  } else {
+    for (const auto& [name, env] : plan.environments) {
+      add(env.database);
+      for (const auto& target : env.targets) add(target);
+    }
+  }
+  if (dialects.empty()) add(ctx->env.database.empty() ? "postgresql:" : ctx->env.database);
+  std::set<std::string> seen;
+  for (const auto& [dialect, name] : dialects) {
+    const std::string tag = dialects.size() > 1 ? " (" + name + ")" : "";
+    for (auto& problem : AnalyzeFiles(plan, dialect))
+      if (seen.insert(problem).second) missing.push_back(problem + tag);
+    for (auto& problem : SeedKeyProblems(plan, dialect))
+      if (seen.insert(problem).second) missing.push_back(problem + tag);
+  }
   // Building a deployer runs nothing, but checks what the parser cannot (command placeholders).
   for (const auto& [name, env] : plan.environments) {
     auto deployer = MakeDeployer(env.deployer, &plan.releases);
