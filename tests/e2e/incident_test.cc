@@ -195,6 +195,19 @@ TEST_P(IncidentTest, CommandsPrintedByTheUnfinishedRunRefusalWorkAsPrinted) {
   EXPECT_EQ(Status("staging")["current_version"], "1.0.0");
 }
 
+TEST_P(IncidentTest, TheAbandonCommandPrintedByTheRefusalWorksAsPrinted) {
+  InterruptedRollback(5);
+  auto refused = Run({"deploy", "--env", "staging", "--yes"});
+  ASSERT_EQ(refused.exit_code, 3) << refused.err;
+  std::string abandon = QuotedCommand(refused.err, 3);
+  ASSERT_NE(abandon.find("force"), std::string::npos) << refused.err;
+  ASSERT_NE(abandon.find("--abandon"), std::string::npos) << refused.err;
+  auto pasted = Paste(abandon);  // no terminal: no prompt
+  ASSERT_EQ(pasted.exit_code, 0) << abandon << "\n" << pasted.err;
+  EXPECT_TRUE(Status("staging")["unfinished_run"].is_null());
+  EXPECT_TRUE(Status("local")["unfinished_run"].is_null());  // nothing there was touched
+}
+
 TEST_P(IncidentTest, CheckAcrossEveryReleaseGivesAVerdict) {
   ASSERT_EQ(Run({"deploy", "--env", "staging", "--yes", "-q"}).exit_code, 0);
   // 1.3.0 and 1.1.0 each have a seed reversed by its ledger: 0, 1 and 2 of them are crossed.

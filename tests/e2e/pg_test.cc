@@ -257,9 +257,18 @@ TEST(PgNonTransactional, ConcurrentIndexDeployRollbackAndInterruptedStepNeedsHum
   EXPECT_NE(blocked.err.find("CREATE INDEX CONCURRENTLY t_a_idx"), std::string::npos)
       << blocked.err;
   EXPECT_NE(blocked.err.find("--step 1 --mark done"), std::string::npos) << blocked.err;
-  // The index exists, so the human marks the step done; the run then completes.
-  auto marked = run({"force", "--step", "1", "--mark", "done"});
-  ASSERT_EQ(marked.exit_code, 0) << marked.err;
+  // The index exists, so the human marks the step done, pasting the command printed for that;
+  // the run then completes.
+  size_t at = blocked.err.find("`orchestrate force ");
+  ASSERT_NE(at, std::string::npos) << blocked.err;
+  std::string printed = blocked.err.substr(at + 1, blocked.err.find('`', at + 1) - at - 1);
+  ASSERT_NE(printed.find("--mark done"), std::string::npos) << printed;
+  WriteFileOrDie(dir / "bin/.keep", "");
+  ASSERT_EQ(symlink(OrchestrateBin().c_str(), (dir / "bin/orchestrate").c_str()), 0);
+  ProcessOptions path;
+  path.env["PATH"] = (dir / "bin") + ":/usr/bin:/bin";
+  auto marked = RunProcess({"/bin/sh", "-c", printed}, path);
+  ASSERT_EQ(marked.exit_code, 0) << printed << "\n" << marked.err;
   auto finished = run({"deploy"});
   ASSERT_EQ(finished.exit_code, 0) << finished.err;
   auto again = run({"rollback", "--to", "1.0.0"});
