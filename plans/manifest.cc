@@ -1,5 +1,6 @@
 #include "plans/manifest.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <dirent.h>
@@ -247,21 +248,50 @@ bool CheckManifestText(const std::string& path, const std::string& text,
   return true;
 }
 
+// Counts the documents of a YAML stream (up to two), noting where each starts: yaml-cpp's LoadAll
+// never ends on some inputs (a stray ',' at the top level yields empty documents forever), so the
+// stream is walked with a cap instead.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+  std::vector<YAML::Mark> starts;
+};
+
 std::optional<YAML::Node> LoadYaml(const std::string& path, const std::string& text,
                                    std::vector<std::string>* errors) {
   if (!CheckManifestText(path, text, errors)) return std::nullopt;
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(text);
-    if (docs.size() > 1) {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentCounter counter;
+    for (int i = 0; i < 2 && parser.HandleNextDocument(counter); ++i) {
+    }
+    if (counter.starts.size() > 1) {
+      const YAML::Mark& first = counter.starts[0];
+      const YAML::Mark& second = counter.starts[1];
+      if (second.pos <= first.pos) {
+        errors->push_back(SourcePos{path, second.line + 1, second.column + 1}.str() +
+                          ": malformed YAML: nothing here starts a mapping (a stray ',' or ']'?)");
+        return std::nullopt;
+      }
       // One manifest per file: a second document would otherwise be dropped without a word.
-      SourcePos pos{path, 0, 0};
-      YAML::Mark m = docs[1].Mark();
-      if (!m.is_null()) pos = SourcePos{path, m.line + 1, m.column + 1};
-      errors->push_back(pos.str() + ": a second YAML document (after '---'): a manifest file " +
-                        "holds one document; put each release in a file of its own");
+      errors->push_back(SourcePos{path, second.line + 1, second.column + 1}.str() +
+                        ": a second YAML document (after '---'): a manifest file holds one "
+                        "document; put each release in a file of its own");
       return std::nullopt;
     }
-    return docs.empty() ? YAML::Node() : docs[0];
+    return YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     SourcePos pos{path, e.mark.line + 1, e.mark.column + 1};
     errors->push_back(pos.str() + ": malformed YAML: " + e.msg);

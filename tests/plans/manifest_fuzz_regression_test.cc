@@ -81,5 +81,25 @@ TEST_F(ManifestFuzzRegressionTest, AFolderListedAsAReleaseManifestIsReportedWher
       << plan.status().message();
 }
 
+// Found by manifest_fuzz: yaml-cpp's LoadAll never returns on a stray ',' at the top level (empty
+// documents forever); a plan or a release manifest like that is malformed YAML, at once.
+TEST_F(ManifestFuzzRegressionTest, AStrayCommaIsMalformedYamlNotAHang) {
+  Write("plan.yaml", ",");
+  auto plan = LoadPlan(dir_ + "/plan.yaml", [](const std::string&) { return std::nullopt; });
+  ASSERT_FALSE(plan.ok());
+  EXPECT_NE(plan.status().message().find(dir_ + "/plan.yaml:1:1: malformed YAML"),
+            std::string::npos)
+      << plan.status().message();
+  Write("plan.yaml",
+        "app: shop\nreleases: releases/\nenvironments:\n  local:\n    database: sqlite:x.db\n"
+        "    deployer: {kind: file, path: i}\n");
+  Write("releases/1.1.0.yaml", ",,");
+  plan = LoadPlan(dir_ + "/plan.yaml", [](const std::string&) { return std::nullopt; });
+  ASSERT_FALSE(plan.ok());
+  EXPECT_NE(plan.status().message().find("releases/1.1.0.yaml:1:1: malformed YAML"),
+            std::string::npos)
+      << plan.status().message();
+}
+
 }  // namespace
 }  // namespace orchestrate
