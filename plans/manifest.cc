@@ -253,19 +253,37 @@ bool CheckManifestText(const std::string& path, const std::string& text,
 // stream is walked with a cap instead.
 class DocumentCounter : public YAML::EventHandler {
  public:
-  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    starts.push_back(mark);
+    firsts.push_back(mark);
+    seen_node_ = false;
+  }
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Node(mark);
+  }
   void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Node(mark);
+  }
   void OnMapEnd() override {}
-  std::vector<YAML::Mark> starts;
+  std::vector<YAML::Mark> starts;  // where each document starts
+  std::vector<YAML::Mark> firsts;  // where its first node is (its start when it has none)
+
+ private:
+  void Node(const YAML::Mark& mark) {
+    if (!seen_node_ && !firsts.empty()) firsts.back() = mark;
+    seen_node_ = true;
+  }
+  bool seen_node_ = false;
 };
 
 std::optional<YAML::Node> LoadYaml(const std::string& path, const std::string& text,
@@ -286,7 +304,8 @@ std::optional<YAML::Node> LoadYaml(const std::string& path, const std::string& t
         return std::nullopt;
       }
       // One manifest per file: a second document would otherwise be dropped without a word.
-      errors->push_back(SourcePos{path, second.line + 1, second.column + 1}.str() +
+      const YAML::Mark& at = counter.firsts[1];
+      errors->push_back(SourcePos{path, at.line + 1, at.column + 1}.str() +
                         ": a second YAML document (after '---'): a manifest file holds one "
                         "document; put each release in a file of its own");
       return std::nullopt;

@@ -439,20 +439,13 @@ Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state, const 
     out.steps = std::move(db_steps);
   } else {
     // policy image_swaps: once. The image recorded when the target was deployed is what ran then.
-    const std::string target_image = image_of(*to);
+    SwapSequence once(&out.steps, current_image);
     for (size_t i = 0; i <= db_steps.size(); ++i) {
-      if (i == swap_after && !crossed.empty() && current_image != target_image) {
-        Step s;
-        s.kind = StepKind::kSwapImage;
-        s.release = to_version;
-        s.transactional = false;
-        s.image_from = current_image;
-        s.image_to = target_image;
-        s.why = swap_after == 0 ? "policy image_swaps: once: first, before the database steps"
-                                : "policy image_swaps: once: after the oldest schema-first "
-                                  "release is reverted";
-        out.steps.push_back(std::move(s));
-      }
+      if (i == swap_after && !crossed.empty())
+        once.SwapTo(image_of(*to), to_version,
+                    swap_after == 0 ? "policy image_swaps: once: first, before the database steps"
+                                    : "policy image_swaps: once: after the oldest schema-first "
+                                      "release is reverted");
       if (i < db_steps.size()) out.steps.push_back(std::move(db_steps[i]));
     }
   }
