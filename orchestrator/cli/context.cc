@@ -181,9 +181,8 @@ bool g_json_output = false;  // set by SetUpLogging from --output
 int Fail(const Status& st) {
   const std::string message = MaskSecrets(st.message());
   if (g_json_output) {
-    nlohmann::json j = {{"outcome", CodeName(st.code())},
-                        {"exit_code", ExitCodeFor(st)},
-                        {"message", message}};
+    nlohmann::json j = {
+        {"outcome", CodeName(st.code())}, {"exit_code", ExitCodeFor(st)}, {"message", message}};
     std::cout << JsonText(j, 2) << std::endl;
   }
   const char* label = "error";
@@ -195,8 +194,8 @@ int Fail(const Status& st) {
   std::string shown;
   size_t start = 0;
   for (size_t nl = message.find('\n');; nl = message.find('\n', start)) {
-    shown += EscapeControls(message.substr(start, nl == std::string::npos ? nl : nl - start),
-                            false);
+    shown +=
+        EscapeControls(message.substr(start, nl == std::string::npos ? nl : nl - start), false);
     if (nl == std::string::npos) break;
     shown += '\n';
     start = nl + 1;

@@ -10,8 +10,8 @@
 
 #include "migrations/journal.h"
 #include "orchestrator/cli/context.h"
-#include "plans/secrets.h"
 #include "plans/json_text.h"
+#include "plans/secrets.h"
 
 namespace orchestrate::cli {
 namespace {
