@@ -1,6 +1,8 @@
 #include "orchestrator/review.h"
 
+#include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <set>
 #include <sstream>
 
@@ -92,17 +94,95 @@ bool IsVolatile(const std::string& line) {
 const char kLedgerBegin[] = "-- ledger chunks (derived from the rows recorded at deploy):";
 const char kLedgerEnd[] = "-- end of ledger chunks";
 
-std::vector<std::string> BindingLines(const std::string& script) {
-  std::vector<std::string> lines;
+// A binding line with its 1-based line number in the script.
+struct NumberedLine {
+  size_t number;
+  std::string text;
+};
+
+std::vector<NumberedLine> NumberedBindingLines(const std::string& script) {
+  std::vector<NumberedLine> lines;
   std::istringstream in(script);
   std::string line;
   bool in_ledger = false;
-  while (std::getline(in, line)) {
+  for (size_t number = 1; std::getline(in, line); ++number) {
     if (line == kLedgerBegin) in_ledger = true;
-    if (!in_ledger && !IsVolatile(line)) lines.push_back(line);
+    if (!in_ledger && !IsVolatile(line)) lines.push_back({number, line});
     if (line == kLedgerEnd) in_ledger = false;
   }
   return lines;
+}
+
+std::vector<std::string> BindingLines(const std::string& script) {
+  std::vector<std::string> lines;
+  for (auto& l : NumberedBindingLines(script)) lines.push_back(std::move(l.text));
+  return lines;
+}
+
+// A unified diff of the binding lines, numbered as in each script (the approved file is the one
+// the DBA holds): hunks with two lines of context, at most `max_lines` lines. Empty when the
+// middle part that differs is too large to compare line by line (over 4M line pairs).
+std::string UnifiedDiff(const std::vector<NumberedLine>& a, const std::vector<NumberedLine>& b,
+                        size_t max_lines) {
+  size_t pre = 0;
+  while (pre < a.size() && pre < b.size() && a[pre].text == b[pre].text) ++pre;
+  size_t suf = 0;
+  while (suf < a.size() - pre && suf < b.size() - pre &&
+         a[a.size() - 1 - suf].text == b[b.size() - 1 - suf].text)
+    ++suf;
+  const size_t n = a.size() - pre - suf, m = b.size() - pre - suf;
+  if (n * m > 4000000) return "";
+  // Longest common subsequence of the middle parts, then the edit script: ' ', '-', '+'.
+  std::vector<std::vector<uint32_t>> lcs(n + 1, std::vector<uint32_t>(m + 1, 0));
+  for (size_t i = n; i-- > 0;)
+    for (size_t j = m; j-- > 0;)
+      lcs[i][j] = a[pre + i].text == b[pre + j].text ? lcs[i + 1][j + 1] + 1
+                                                     : std::max(lcs[i + 1][j], lcs[i][j + 1]);
+  struct Edit {
+    char op;
+    size_t ai, bi;  // indexes into a and b (of the line, or where it would be)
+  };
+  std::vector<Edit> edits;
+  for (size_t k = 0; k < pre; ++k) edits.push_back({' ', k, k});
+  size_t i = 0, j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && a[pre + i].text == b[pre + j].text) {
+      edits.push_back({' ', pre + i++, pre + j++});
+    } else if (j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j])) {
+      edits.push_back({'+', pre + i, pre + j++});
+    } else {
+      edits.push_back({'-', pre + i++, pre + j});
+    }
+  }
+  for (size_t k = 0; k < suf; ++k) edits.push_back({' ', pre + n + k, pre + m + k});
+  // Hunks: runs of changes at most three unchanged lines apart, with two lines of context.
+  auto number = [](const std::vector<NumberedLine>& v, size_t idx) {
+    return idx < v.size() ? v[idx].number : (v.empty() ? 1 : v.back().number + 1);
+  };
+  std::string out;
+  size_t lines = 0;
+  for (size_t k = 0; k < edits.size() && lines < max_lines; ++k) {
+    if (edits[k].op == ' ') continue;
+    size_t last = k;  // the last change of this hunk
+    for (size_t e = k + 1; e < edits.size() && e <= last + 4; ++e)
+      if (edits[e].op != ' ') last = e;
+    const size_t start = k >= 2 ? k - 2 : 0, end = std::min(edits.size(), last + 3);
+    size_t a_count = 0, b_count = 0;
+    for (size_t e = start; e < end; ++e) {
+      if (edits[e].op != '+') ++a_count;
+      if (edits[e].op != '-') ++b_count;
+    }
+    out += "\n  @@ -" + std::to_string(number(a, edits[start].ai)) + "," + std::to_string(a_count) +
+           " +" + std::to_string(number(b, edits[start].bi)) + "," + std::to_string(b_count) +
+           " @@";
+    for (size_t e = start; e < end && lines < max_lines; ++e, ++lines) {
+      const std::string& text = edits[e].op == '+' ? b[edits[e].bi].text : a[edits[e].ai].text;
+      out += "\n  " + std::string(1, edits[e].op) + text.substr(0, 160);
+    }
+    k = end - 1;
+  }
+  if (lines >= max_lines) out += "\n  ... (more differences: render the script and diff it)";
+  return out;
 }
 
 // The value of a "-- key: value" header line, or "".
@@ -331,21 +411,12 @@ Status CheckApproval(const std::string& approved, bool approved_is_hash,
     std::string x = HeaderValue(a, key), y = HeaderValue(b, key);
     if (x != y) msg += "\n  " + std::string(key) + ": approved " + x + ", now " + y;
   }
-  auto is_header = [&](const std::string& line) {
-    for (const char* key : keys)
-      if (line.rfind("-- " + std::string(key) + ": ", 0) == 0) return true;
-    return false;
-  };
-  // The first other lines that differ, so the reviewer sees what changed.
-  size_t shown = 0;
-  for (size_t i = 0; i < std::max(a.size(), b.size()) && shown < 6; ++i) {
-    std::string x = i < a.size() ? a[i] : "(end)";
-    std::string y = i < b.size() ? b[i] : "(end)";
-    if (x == y || (is_header(x) && is_header(y))) continue;
-    msg += "\n  line " + std::to_string(i + 1) + ": approved: " + x.substr(0, 120) + "\n  " +
-           std::string(std::to_string(i + 1).size() + 6, ' ') + "now:      " + y.substr(0, 120);
-    ++shown;
-  }
+  // What changed, as a unified diff numbered as the approved file the DBA holds (-) and the
+  // script rendered now (+).
+  std::string diff =
+      UnifiedDiff(NumberedBindingLines(approved), NumberedBindingLines(current_script), 40);
+  msg += diff.empty() ? "\n  (too many differences to list: render the script and diff it)"
+                      : "\n  --- approved\n  +++ now" + diff;
   return Status::NeedsHuman(msg +
                             "\nrender the new SQL with `orchestrate sql` and have it reviewed");
 }

@@ -110,6 +110,37 @@ TEST_F(ReviewTest, ApprovedScriptRunsAndAnythingElseIsRefused) {
   EXPECT_EQ(Status("state")["current_version"], "1.1.0");
 }
 
+// The mismatch report is a unified diff numbered as the file the DBA holds (here with two lines of
+// their own notes at the top), not by position among the lines that bind.
+TEST_F(ReviewTest, MismatchIsAUnifiedDiffNumberedAsTheApprovedFile) {
+  ASSERT_EQ(Run({"deploy", "--yes", "-q"}).exit_code, 0);
+  ASSERT_EQ(Run({"sql", "--to", "1.2.0", "-o", dir_ / "rb.sql"}).exit_code, 0);
+  const std::string held =
+      "-- reviewed by the DBA on call\n-- ok to run tonight\n" + ReadFileOrDie(dir_ / "rb.sql");
+  WriteFileOrDie(dir_ / "rb.sql", held);
+  std::string plan = ReadFileOrDie(plan_);
+  plan.replace(plan.find("lock_timeout: 10s"), 17, "lock_timeout: 10s, batch_rows: 5000");
+  WriteFileOrDie(plan_, plan);
+  auto r =
+      Run({"rollback", "--to", "1.2.0", "--approved", dir_ / "rb.sql", "--reason", "r", "--yes"});
+  ASSERT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("\n  --- approved\n  +++ now\n  @@ -"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("\n  ---   ledger: the rows seed loyalty_tiers"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("chunk of up to 5000 rows"), std::string::npos) << r.err;
+  // The hunk's first line is that line of the file the DBA holds.
+  size_t at = r.err.find("@@ -");
+  ASSERT_NE(at, std::string::npos);
+  const long number = std::stol(r.err.substr(at + 4));
+  std::string first = r.err.substr(r.err.find('\n', at) + 4);  // "\n  " + op
+  first = first.substr(0, first.find('\n'));
+  std::istringstream in(held);
+  std::string line;
+  for (long n = 0; n < number; ++n) std::getline(in, line);
+  EXPECT_EQ(line.substr(0, 160), first) << r.err;
+  EXPECT_EQ(Status("state")["current_version"], "1.3.0");
+}
+
 TEST_F(ReviewTest, ApprovalBindsAResumedRunToo) {
   ASSERT_EQ(Run({"deploy", "--yes", "-q"}).exit_code, 0);
   auto sql = Run({"sql", "--to", "1.1.0", "-o", dir_ / "approved.sql"});
