@@ -421,6 +421,7 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
   int total = static_cast<int>(records->size());
   for (const StepRecord& rec : *records) {
     if (rec.status == "done") continue;
+    ledger_reversed_ = 0;  // of this step
     Failpoint("before-step:" + std::to_string(rec.n));
     if (request.interrupted && request.interrupted())
       return Interrupted(request, run_id, plan, rec.n, total, rec.step);
