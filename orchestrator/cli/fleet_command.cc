@@ -6,6 +6,7 @@
 
 #include "orchestrator/cli/run_command.h"
 #include "orchestrator/fleet.h"
+#include "orchestrator/permissions.h"
 #include "orchestrator/verify.h"
 #include "plans/manifest.h"
 #include "plans/secrets.h"
@@ -37,6 +38,21 @@ int RunFleetCommand(const GlobalOptions& g, const RunOptions& o, Direction direc
   // saying so, rather than ask one target at random.
   auto deployer = WithVerification(std::move(inner).value(), ctx.env.verify, nullptr);
 
+  // policy.permissions, on every target before anything runs on any: a role is a database's own.
+  std::string granted;
+  if (!o.dry_run) {
+    for (const std::string& url : *urls) {
+      auto db = OpenDatabase(url, DirName(g.plan_path), *password);
+      if (!db.ok()) return Fail(db.status());
+      auto permitted = CheckPermission(ctx.plan, ctx.env.name, direction, **db);
+      if (!permitted.ok())
+        return Fail(permitted.status().WithContext("target " + RedactUrl(url) +
+                                                   " (nothing ran on any target)"));
+      if (!permitted->empty() && granted.find(*permitted) == std::string::npos)
+        granted += (granted.empty() ? "" : "; ") + *permitted;
+    }
+  }
+
   if (!o.dry_run) {
     if (g.output == "text" && isatty(STDIN_FILENO) && !g.yes) {
       std::cerr << "targets of environment '" << ctx.env.name << "':\n";
@@ -60,6 +76,7 @@ int RunFleetCommand(const GlobalOptions& g, const RunOptions& o, Direction direc
   req.run.lock_retries = ctx.plan.policy.lock_retries;
   req.run.meta = {ActorName(g), HostName(),     static_cast<long>(getpid()),
                   o.reason,     g.command_line, ctx.env.name};
+  if (!granted.empty()) req.run.meta.actor += " [allowed: " + granted + "]";
   req.run.interrupted = interrupted;
   req.parallel = o.parallel;
   req.fail_fast = o.fail_fast;

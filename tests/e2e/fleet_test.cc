@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -340,6 +341,32 @@ TEST_F(FleetTest, StatusAllEnvsShowsEveryDatabaseAndSaysWhichCannotBeRead) {
   EXPECT_NE(line.find("postgresql://postgres:***@127.0.0.1:1/gone"), std::string::npos) << line;
   EXPECT_NE(line.find("unreachable: cannot connect"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("1 database(s) could not be read"), std::string::npos) << text.out;
+}
+
+// policy.permissions on a fleet: every target is checked before anything runs on any; a refusal
+// names the rule, and a rule that grants is recorded with each target's run.
+TEST_F(FleetTest, PermissionsAreCheckedOnEveryTargetBeforeAnyRuns) {
+  std::string plan = WritePlan("[\"sqlite:${STATE_DIR}/a.db\", \"sqlite:${STATE_DIR}/b.db\"]", "");
+  std::string text = ReadFileOrDie(plan);
+  const std::string rule = "permissions: [{environments: [fleet], users: [nobody-at-all]}]";
+  text.replace(text.find("lock_timeout: 10s}"), 18, "lock_timeout: 10s, " + rule + "}");
+  WriteFileOrDie(plan, text);
+  auto refused = Run({"deploy", plan, "--env", "fleet", "--yes"});
+  EXPECT_EQ(refused.exit_code, 3) << refused.err;
+  EXPECT_NE(refused.err.find("refused by policy.permissions"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("nothing ran on any target"), std::string::npos) << refused.err;
+  EXPECT_FALSE(std::ifstream(dir_ / "state/a.db").good() &&
+               StatusOf(plan, "sqlite:" + (dir_ / "state/a.db"))["current_version"] == "1.3.0");
+
+  auto me = RunProcess({"/usr/bin/id", "-un"});
+  const std::string name = me.out.substr(0, me.out.find('\n'));
+  text.replace(text.find("nobody-at-all"), 13, name);
+  WriteFileOrDie(plan, text);
+  auto allowed = Run({"deploy", plan, "--env", "fleet", "--yes", "-q"});
+  ASSERT_EQ(allowed.exit_code, 0) << allowed.err;
+  auto history = Run({"history", plan, "--env", "local", "--database",
+                      "sqlite:" + (dir_ / "state/b.db"), "--output", "json"});
+  EXPECT_NE(history.out.find("[allowed: OS user " + name + "]"), std::string::npos) << history.out;
 }
 
 }  // namespace
