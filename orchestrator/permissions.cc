@@ -41,13 +41,28 @@ OsUser CurrentOsUser() {
 
 }  // namespace
 
-Result<std::string> CheckPermission(const Plan& plan, const std::string& environment,
-                                    Direction direction, Database& db) {
+namespace {
+
+std::vector<const PermissionRule*> RulesFor(const Plan& plan, const std::string& environment,
+                                            Direction direction) {
   const std::string action = DirectionName(direction);
   std::vector<const PermissionRule*> rules;
   for (const auto& rule : plan.policy.permissions)
     if (Lists(rule.environments, environment) && Lists(rule.actions, action))
       rules.push_back(&rule);
+  return rules;
+}
+
+}  // namespace
+
+bool PermissionRulesApply(const Plan& plan, const std::string& environment, Direction direction) {
+  return !RulesFor(plan, environment, direction).empty();
+}
+
+Result<std::string> CheckPermission(const Plan& plan, const std::string& environment,
+                                    Direction direction, Database& db) {
+  const std::string action = DirectionName(direction);
+  const std::vector<const PermissionRule*> rules = RulesFor(plan, environment, direction);
   if (rules.empty()) return std::string();
 
   const OsUser os = CurrentOsUser();

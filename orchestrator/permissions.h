@@ -16,6 +16,10 @@ namespace orchestrate {
 // running this process (real uid; never --actor or $USER). Returns what granted it, for history
 // ("role release_managers (database user deploy)"), or "" when no rule applies. kNeedsHuman when
 // rules apply and none grants, naming each rule (file:line:col) and who was checked.
+// Whether any rule of `plan` applies to `direction` on `environment` (else CheckPermission
+// grants without looking at anything).
+bool PermissionRulesApply(const Plan& plan, const std::string& environment, Direction direction);
+
 Result<std::string> CheckPermission(const Plan& plan, const std::string& environment,
                                     Direction direction, Database& db);
 

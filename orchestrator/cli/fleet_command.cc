@@ -40,7 +40,7 @@ int RunFleetCommand(const GlobalOptions& g, const RunOptions& o, Direction direc
 
   // policy.permissions, on every target before anything runs on any: a role is a database's own.
   std::string granted;
-  if (!o.dry_run) {
+  if (!o.dry_run && PermissionRulesApply(ctx.plan, ctx.env.name, direction)) {
     for (const std::string& url : *urls) {
       auto db = OpenDatabase(url, DirName(g.plan_path), *password);
       if (!db.ok()) return Fail(db.status());
