@@ -220,6 +220,7 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
   if (!unfinished.ok()) return unfinished.status();
   if (*unfinished) {
     const RunRecord& run = **unfinished;
+    const Invocation how = InvocationOf(request);
     if (!SameIntent(run, request, plan_))
       return Status::NeedsHuman(
           "an unfinished " + run.kind + " " +
@@ -228,10 +229,8 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
           ", " + std::to_string(run.steps_done) + " of " + std::to_string(run.step_count) +
           " steps done" + (run.error.empty() ? "" : ", stopped on: " + run.error.substr(0, 200)) +
           ") blocks this one.\nFinish it with `" + ResumeCommand(run, plan_.file) + "` (or `" +
-          InvocationOf(request).Command("resume") + "`), inspect it with `" +
-          InvocationOf(request).Command("status") + "`, or give it up with `" +
-          InvocationOf(request).Command("force", {"--abandon"}) + "`" +
-          NoteOf(InvocationOf(request)));
+          how.Command("resume") + "`), inspect it with `" + how.Command("status") +
+          "`, or give it up with `" + how.Command("force", {"--abandon"}) + "`" + NoteOf(how));
     auto steps = journal_.LoadSteps(run.id);
     if (!steps.ok()) return steps.status();
     ORCH_RETURN_IF_ERROR(FinishInterruptedSwaps(request, run.id, &*steps));

@@ -42,6 +42,29 @@ std::string QuotedCommand(const std::string& text, size_t nth = 0) {
   }
 }
 
+// Runs `sql` (one or more statements) on `url` in a transaction of its own and commits it;
+// returns the first column of the first row the last statement returned ("" when none). A
+// failure fails the test and returns "".
+std::string RunSql(const std::string& url, const std::string& base_dir, const std::string& sql) {
+  auto db = OpenDatabase(url, base_dir);
+  if (!db.ok()) {
+    ADD_FAILURE() << db.status().message();
+    return "";
+  }
+  auto txn = (*db)->Begin();
+  if (!txn.ok()) {
+    ADD_FAILURE() << txn.status().message();
+    return "";
+  }
+  auto rows = (*txn)->Query(sql);
+  Status committed = rows.ok() ? (*txn)->Commit() : rows.status();
+  if (!committed.ok()) {
+    ADD_FAILURE() << sql << ": " << committed.message();
+    return "";
+  }
+  return rows->rows.empty() || rows->rows[0].empty() ? "" : rows->rows[0][0].value_or("");
+}
+
 // The sample shop with a second environment, `staging`, on a SQLite file of its own, or on
 // PostgreSQL (`pg_url`), so that a command that forgets --env acts on the wrong database.
 class IncidentTest : public ::testing::TestWithParam<std::string> {
@@ -225,19 +248,10 @@ TEST_P(IncidentTest, WindowNoGoSaysHowToProceedAndTheFlagIsRecorded) {
   WriteFileOrDie(plan_, plan);
   ASSERT_EQ(Run({"deploy", "--env", "staging", "--to", "1.2.0", "--yes", "-q"}).exit_code, 0);
   // The target looks 3 days old.
-  auto db = OpenDatabase(database_, dir_.path());
-  ASSERT_TRUE(db.ok()) << db.status().message();
-  {
-    auto txn = (*db)->Begin();
-    ASSERT_TRUE(txn.ok());
-    ASSERT_TRUE(
-        (*txn)
-            ->Exec("UPDATE orchestrate_releases SET deployed_at = '2000-01-01T00:00:00.000Z' "
-                   "WHERE version = '1.1.0'")
-            .ok());
-    ASSERT_TRUE((*txn)->Commit().ok());
-  }
-  db->reset();
+  RunSql(database_, dir_.path(),
+         "UPDATE orchestrate_releases SET deployed_at = '2000-01-01T00:00:00.000Z' WHERE version "
+         "= '1.1.0'");
+  ASSERT_FALSE(HasFailure());
   auto nogo = Run({"rollback", "--env", "staging", "--reason", "old", "--yes"});
   EXPECT_EQ(nogo.exit_code, 3) << nogo.err;
   EXPECT_NE(nogo.err.find("--allow-outside-window"), std::string::npos) << nogo.err;
@@ -319,15 +333,12 @@ TEST_P(FencingTest, SigtermCancelsTheRunningStatementAndRecordsTheRunAsInterrupt
   // for the locks the step holds).
   for (int i = 0; i < 400; ++i) {
     if (GetParam() == "postgresql") {
-      auto db = OpenDatabase(database_, dir_.path());
-      ASSERT_TRUE(db.ok()) << db.status().message();
-      auto txn = (*db)->Begin();
-      ASSERT_TRUE(txn.ok());
-      auto q = (*txn)->Query(
-          "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE "
-          "'%pg_sleep(60)%' AND pid <> pg_backend_pid()");
-      ASSERT_TRUE(q.ok()) << q.status().message();
-      if (q->rows[0][0].value_or("0") != "0") break;
+      const std::string running =
+          RunSql(database_, dir_.path(),
+                 "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE "
+                 "'%pg_sleep(60)%' AND pid <> pg_backend_pid()");
+      ASSERT_FALSE(HasFailure());
+      if (running != "0") break;
     } else {
       auto r = Run({"status", "--env", "staging", "--output", "json"});
       if (r.exit_code == 0) {
@@ -382,6 +393,26 @@ TEST_P(FencingTest, AnInterruptedLedgerReversalSaysWhatWasReversedAndWhatRemains
   EXPECT_EQ(Status("staging")["current_version"], "1.2.0");
 }
 
+// The lock-held message names the unlock command with the environment; pasted as printed once
+// its holder is gone, it releases the lock, and the run resumes.
+TEST_P(FencingTest, TheUnlockCommandOfTheLockedMessageWorksOnceTheHolderIsGone) {
+  ProcessHandle holder = StartPausedRollback();
+  auto locked = Run({"rollback", "--env", "staging", "--to", "1.0.0", "--reason", "fence",
+                     "--lock-timeout", "0", "--yes"});
+  EXPECT_EQ(locked.exit_code, 3) << locked.err;
+  std::string unlock = QuotedCommand(locked.err);
+  ASSERT_NE(unlock.find("force"), std::string::npos) << locked.err;
+  ASSERT_NE(unlock.find("--env staging --unlock"), std::string::npos) << locked.err;
+  kill(holder.pid, SIGKILL);
+  EXPECT_EQ(Wait(holder).signal, SIGKILL);
+  auto pasted = Paste(unlock);
+  EXPECT_EQ(pasted.exit_code, 0) << unlock << "\n" << pasted.err;
+  EXPECT_TRUE(Status("staging")["lock"].is_null());
+  auto resumed = Run({"resume", "--env", "staging", "--yes", "-q"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(Status("staging")["current_version"], "1.0.0");
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, FencingTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& p) { return p.param; });
 
@@ -411,18 +442,10 @@ TEST(PgFencing, ARunThatLostItsLockSessionStopsAndTheNextFinishesAlone) {
 
   ProcessHandle first = StartProcess(args(url, rollback), opts);
   usleep(1000 * 1000);  // inside pg_sleep
-  {
-    auto admin = OpenDatabase(url, dir.path());
-    ASSERT_TRUE(admin.ok()) << admin.status().message();
-    auto txn = (*admin)->Begin();
-    ASSERT_TRUE(txn.ok());
-    auto killed = (*txn)->Query(
-        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = "
-        "'orchestrate lock' AND datname = current_database()");
-    ASSERT_TRUE(killed.ok()) << killed.status().message();
-    ASSERT_EQ(killed->rows[0][0].value_or(""), "1");
-    ASSERT_TRUE((*txn)->Commit().ok());
-  }
+  ASSERT_EQ(RunSql(url, dir.path(),
+                   "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+                   "application_name = 'orchestrate lock' AND datname = current_database()"),
+            "1");
   ProcessHandle second = StartProcess(args(url, rollback), opts);
   auto a = Wait(first);
   auto b = Wait(second);
@@ -449,13 +472,10 @@ TEST_P(IncidentTest, APermissionRuleRefusesAUserOutsideTheRole) {
   std::string db = database_, who_is_allowed;
   const std::string tag = std::to_string(getpid());
   std::string rule;
-  auto admin_exec = [&](const std::string& sql) {
-    auto admin = OpenDatabase(database_, dir_.path());
-    ASSERT_TRUE(admin.ok()) << admin.status().message();
-    auto txn = (*admin)->Begin();
-    ASSERT_TRUE(txn.ok());
-    ASSERT_TRUE((*txn)->ExecScript(sql).ok()) << sql;
-    ASSERT_TRUE((*txn)->Commit().ok());
+  auto admin_exec = [&](const std::string& script) {  // statements ending in ';', one by one
+    for (size_t at = 0, end; (end = script.find(';', at)) != std::string::npos; at = end + 1)
+      RunSql(database_, dir_.path(), script.substr(at, end - at));
+    ASSERT_FALSE(HasFailure()) << script;
   };
   if (GetParam() == "postgresql") {
     // A login role that owns the database but is not a superuser (a superuser is in every role).
