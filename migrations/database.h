@@ -57,6 +57,16 @@ class Transaction {
   // kOk: committed. kFailed: not committed (rolled back). kNeedsHuman: the outcome is unknown (the
   // connection was lost during COMMIT): the caller must not retry blindly.
   virtual Status Commit() = 0;
+
+  // A recording of the run (orchestrator/script_recorder.h) writes `comment` into the review
+  // script at this point, as "-- comment"; a real transaction ignores it. Records() tells whether
+  // it does, so that a caller computes a comment only for a recording.
+  virtual bool Records() const { return false; }
+  virtual void Note(const std::string& comment) { (void)comment; }
+  // Fails (kFailed: `message`, then the first rows) when `query` returns any row. A recording
+  // also writes it as a statement that raises (Database::GuardStatement), so that a script run by
+  // hand stops where the run would. Default: runs the query.
+  virtual Status Guard(const std::string& query, const std::string& message);
 };
 
 // What Commit() says (kNeedsHuman) when the run lock was lost under a transaction (fencing, see
@@ -129,6 +139,26 @@ class Database {
   virtual Result<std::vector<std::string>> UserTables() = 0;
   // Quotes an identifier for this dialect.
   virtual std::string QuoteIdent(const std::string& name) const = 0;
+  // The statements Transaction::LimitWaits sends for these limits (PostgreSQL: SET LOCAL
+  // lock_timeout and statement_timeout); empty where the limits are not SQL (SQLite's busy
+  // timeout is a setting of the connection).
+  virtual std::vector<std::string> WaitLimitStatements(double lock_timeout_seconds,
+                                                       double statement_timeout_seconds) const {
+    (void)lock_timeout_seconds;
+    (void)statement_timeout_seconds;
+    return {};
+  }
+  // One statement that fails, its error saying `message` and the first rows, when `query`
+  // returns any row (PostgreSQL: a DO block that raises; SQLite: a JSON path error carrying the
+  // message): Transaction::Guard as a script writes it.
+  virtual std::string GuardStatement(const std::string& query,
+                                     const std::string& message) const = 0;
+  // The statements with which a script run by hand takes the run lock (failing when another run
+  // holds it) and releases it; the holder is the script's session.
+  struct ScriptLock {
+    std::vector<std::string> take, release;
+  };
+  virtual ScriptLock ScriptRunLock() const = 0;
 };
 
 // Opens a database from a URL: "sqlite:path/to/file.db" (relative paths resolved against

@@ -702,6 +702,12 @@ Status CheckReferences(Database& db, Transaction& txn, const Chunk& c, const Chu
                  : "") +
             ")" + restrict_sql;
     }
+    if (txn.Records())
+      ORCH_RETURN_IF_ERROR(txn.Guard(
+          sql,
+          "cannot reverse seed " + seed_id + ": rows it inserted into " + c.table +
+              " are now referenced by rows of " + fk.child_name + " (" + fk.child_columns +
+              "); delete or re-point those rows, then run the rollback again; the rows (key)"));
     auto rows = txn.Query(sql + " LIMIT " + std::to_string(kShowRows + 1));
     if (!rows.ok()) return rows.status();
     if (rows->rows.empty()) continue;
@@ -813,6 +819,65 @@ const char kChunkColumns[] =
 const char kShrinkRange[] =
     "UPDATE orchestrate_ledger SET key_max = $1, row_count = row_count - $2 WHERE id = $3";
 
+// The keys of the rows a chunk updated that are not as the seed left them (gone, or written since).
+std::string ChangedSinceUpdate(Database& db, const Chunk& c) {
+  ChunkSql q(db, c);
+  std::vector<std::string> rkeys;
+  for (const auto& k : c.key) rkeys.push_back(q.Col("r", k));
+  return "SELECT " + Join(rkeys, ", ") + " FROM " + q.Rows("new_rows", "r") + " LEFT JOIN " +
+         q.Table() + " t ON " + q.KeyMatch("t", "r") + " WHERE t." + db.QuoteIdent(c.key[0]) +
+         " IS NULL OR NOT " + q.Unchanged("t", "r");
+}
+
+// The keys of the rows a chunk deleted that exist again (re-created after the deploy).
+std::string PresentAgain(Database& db, const Chunk& c) {
+  ChunkSql q(db, c);
+  std::vector<std::string> okeys;
+  for (const auto& k : c.key) okeys.push_back(q.Col("o", k));
+  return "SELECT " + Join(okeys, ", ") + " FROM " + q.Rows("old_rows", "o") + " JOIN " + q.Table() +
+         " t ON " + q.KeyMatch("t", "o");
+}
+
+// The error of a guard (Transaction::Guard lists the rows after it): one line.
+std::string ConflictMessage(const std::string& seed_id, const Chunk& c, const std::string& what) {
+  std::string options = Options(seed_id);
+  for (char& ch : options)
+    if (ch == '\n') ch = ' ';
+  return "cannot reverse seed " + seed_id + ": rows of " + c.table + " " + what +
+         " (ledger chunk " + std::to_string(c.id) + ");" + options + "; the rows (key)";
+}
+
+// In a recording, the comment naming the chunk about to be reversed (ledger.h).
+Status NoteChunk(Transaction& txn, const Chunk& c, bool slice, const std::string& seed_id) {
+  if (!txn.Records()) return Status::Ok();
+  if (slice) {
+    txn.Note("ledger chunk " + std::to_string(c.id) + ", keys " + std::to_string(c.key_min) +
+             " to " + std::to_string(c.key_max) + " of " + c.table +
+             " (inserted); one transaction");
+    return Status::Ok();
+  }
+  auto rows = txn.Query(std::string("SELECT ") + kChunkColumns +
+                            ", old_rows, new_rows FROM orchestrate_ledger WHERE id = $1",
+                        {std::to_string(c.id)});
+  if (!rows.ok()) return rows.status();
+  if (rows->rows.empty())
+    return Status::Failed("the ledger of seed " + seed_id + " has no chunk " +
+                          std::to_string(c.id));
+  // Everything but the xid (column 6): it guards against rows changed since the deploy, is not
+  // written back, and differs from server to server.
+  const Row& r = rows->rows[0];
+  std::string canon;
+  for (size_t i = 0; i < r.size(); ++i) {
+    if (i == 6) continue;
+    canon += r[i] ? std::to_string(r[i]->size()) + ":" + *r[i] : std::string("null");
+    canon += ';';
+  }
+  txn.Note("ledger chunk " + std::to_string(c.id) + ": " + std::to_string(c.rows) + " " + c.op +
+           " row(s) of " + c.table +
+           "; one transaction; data sha256:" + Sha256Hex(canon).substr(0, 16));
+  return Status::Ok();
+}
+
 Result<LedgerBatch> ReverseInsert(Database& db, Transaction& txn, const Chunk& c,
                                   const std::string& seed_id, const std::string& on_modified,
                                   bool referenced) {
@@ -828,9 +893,12 @@ Result<LedgerBatch> ReverseInsert(Database& db, Transaction& txn, const Chunk& c
   auto deleted = txn.ExecCount(InsertReversalSql(db, c, on_modified));
   if (!deleted.ok()) return deleted.status();
   out.rows = *deleted;
-  if (*deleted == c.rows) return out;
-  // Some rows were not deleted: changed since (still there) or deleted since (gone, fine).
+  // Rows not deleted: changed since (still there) or deleted since (gone, fine).
   std::string left = "SELECT " + q.KeyList("t") + " FROM " + q.JoinOnKey("t", "new_rows", "r");
+  if (txn.Records() && on_modified == "fail")
+    ORCH_RETURN_IF_ERROR(txn.Guard(
+        left, ConflictMessage(seed_id, c, "that it inserted were changed after the deploy")));
+  if (*deleted == c.rows) return out;
   auto conflicts = txn.Query(left + " LIMIT " + std::to_string(kShowRows + 1));
   if (!conflicts.ok()) return conflicts.status();
   if (conflicts->rows.empty()) return out;
@@ -850,11 +918,11 @@ Result<LedgerBatch> ReverseUpdate(Database& db, Transaction& txn, const Chunk& c
   ChunkSql q(db, c);
   LedgerBatch out;
   // A row is "as the seed left it" when it still exists and nobody wrote it since.
-  std::vector<std::string> rkeys;
-  for (const auto& k : c.key) rkeys.push_back(q.Col("r", k));
-  std::string changed = "SELECT " + Join(rkeys, ", ") + " FROM " + q.Rows("new_rows", "r") +
-                        " LEFT JOIN " + q.Table() + " t ON " + q.KeyMatch("t", "r") + " WHERE t." +
-                        db.QuoteIdent(c.key[0]) + " IS NULL OR NOT " + q.Unchanged("t", "r");
+  std::string changed = ChangedSinceUpdate(db, c);
+  if (txn.Records() && on_modified == "fail")
+    ORCH_RETURN_IF_ERROR(txn.Guard(
+        changed,
+        ConflictMessage(seed_id, c, "that it updated were changed or deleted after the deploy")));
   auto conflicts = txn.Query(changed + " LIMIT " + std::to_string(kShowRows + 1));
   if (!conflicts.ok()) return conflicts.status();
   int64_t total = 0;
@@ -882,10 +950,11 @@ Result<LedgerBatch> ReverseDelete(Database& db, Transaction& txn, const Chunk& c
   ChunkSql q(db, c);
   LedgerBatch out;
   // A deleted row whose key is back in the table was re-created after the deploy.
-  std::vector<std::string> okeys;
-  for (const auto& k : c.key) okeys.push_back(q.Col("o", k));
-  std::string present = "SELECT " + Join(okeys, ", ") + " FROM " + q.Rows("old_rows", "o") +
-                        " JOIN " + q.Table() + " t ON " + q.KeyMatch("t", "o");
+  std::string present = PresentAgain(db, c);
+  if (txn.Records() && on_modified == "fail")
+    ORCH_RETURN_IF_ERROR(txn.Guard(
+        present,
+        ConflictMessage(seed_id, c, "that it deleted exist again (same key) since the deploy")));
   auto conflicts = txn.Query(present + " LIMIT " + std::to_string(kShowRows + 1));
   if (!conflicts.ok()) return conflicts.status();
   if (!conflicts->rows.empty()) {
@@ -964,6 +1033,7 @@ Result<std::optional<LedgerBatch>> LedgerReversal::NextSlice(Database& db, Trans
   const int64_t ledger_max = c.key_max;
   c.key_min = c.key_max - batch_rows_ + 1;
   c.rows = batch_rows_;
+  ORCH_RETURN_IF_ERROR(NoteChunk(txn, c, true, seed_id_));
   // The DELETE checks that the ledger row is as the previous batch left it (that batch may not
   // have committed): when not, nothing is deleted and Next() reads the ledger.
   auto deleted = txn.ExecCount(
@@ -1008,6 +1078,7 @@ Result<LedgerBatch> LedgerReversal::Next(Database& db, Transaction& txn) {
   }
   last_rows_ = batch->rows + batch->kept;
   last_rows_left_ = batch->rows_left;
+  if (txn.Records() && batch->chunks_left == 0) txn.Note(kLedgerScriptEnd);
   return batch;
 }
 
@@ -1041,6 +1112,7 @@ Result<LedgerBatch> LedgerReversal::NextBatch(Database& db, Transaction& txn) {
     cache_->referenced[c.table] = !fks->empty();
   }
 
+  ORCH_RETURN_IF_ERROR(NoteChunk(txn, c, slice, seed_id));
   if (on_modified == "revert" && before_destroy) {
     // The rows this chunk will overwrite or delete although they changed since the deploy.
     ChunkSql q(db, c);
@@ -1158,67 +1230,33 @@ Result<std::vector<LedgerCount>> CountLedger(Database& db, Transaction& txn,
 
 namespace orchestrate {
 
-Result<std::vector<std::string>> ReversalScript(Database& db, Transaction& txn,
-                                                const std::string& seed_id,
-                                                const std::string& on_modified, int batch_rows) {
-  batch_rows = std::max(1, batch_rows);
+Status CheckLedgerUnchanged(Database& db, Transaction& txn, const std::string& seed_id) {
   auto exists = LedgerTableExists(db, txn);
   if (!exists.ok()) return exists.status();
-  if (!*exists) return std::vector<std::string>{};
-  // With the recorded rows themselves, for each chunk's data digest: what binds an approval to
-  // the values the reversal writes back (orchestrator/review.h).
+  if (!*exists) return Status::Ok();
   auto rows = txn.Query(std::string("SELECT ") + kChunkColumns +
-                            ", old_rows, new_rows FROM orchestrate_ledger WHERE seed_id = $1 "
-                            "ORDER BY id DESC",
+                            " FROM orchestrate_ledger WHERE seed_id = $1 ORDER BY id DESC",
                         {seed_id});
   if (!rows.ok()) return rows.status();
-  std::vector<std::string> out;
   for (const auto& r : rows->rows) {
-    // Everything but the xid (column 6): it guards against rows changed since the deploy, is
-    // not written back, and differs from server to server.
-    std::string canon;
-    for (size_t i = 0; i < r.size(); ++i) {
-      if (i == 6) continue;
-      canon += r[i] ? std::to_string(r[i]->size()) + ":" + *r[i] : std::string("null");
-      canon += ';';
-    }
-    const std::string digest = Sha256Hex(canon).substr(0, 16);
     auto c = ChunkFromRow(r, seed_id);
     if (!c.ok()) return c.status();
-    if (IsPostgres(db) && c->op == "insert" && c->dense() && c->rows > batch_rows) {
-      // Recorded as a range: reversed from the top, batch_rows keys per transaction.
-      for (int64_t hi = c->key_max; hi >= c->key_min; hi -= batch_rows) {
-        Chunk s = *c;
-        s.key_max = hi;
-        s.key_min = std::max(c->key_min, hi - batch_rows + 1);
-        s.rows = s.key_max - s.key_min + 1;
-        out.push_back("-- ledger chunk " + std::to_string(c->id) + ", keys " +
-                      std::to_string(s.key_min) + " to " + std::to_string(s.key_max) + " of " +
-                      c->table + " (inserted); one transaction");
-        out.push_back("BEGIN;");
-        out.push_back(InsertReversalSql(db, s, on_modified) + ";");
-        out.push_back(
-            s.key_min == c->key_min
-                ? "DELETE FROM orchestrate_ledger WHERE id = " + std::to_string(c->id) + ";"
-                : "UPDATE orchestrate_ledger SET key_max = " + std::to_string(s.key_min - 1) +
-                      ", row_count = row_count - " + std::to_string(s.rows) +
-                      " WHERE id = " + std::to_string(c->id) + ";");
-        out.push_back("COMMIT;");
-      }
-      continue;
+    ChunkSql q(db, *c);
+    std::string sql, what;
+    if (c->op == "insert") {
+      sql = "SELECT " + q.KeyList("t") + " FROM " + q.JoinOnKey("t", "new_rows", "r") +
+            " WHERE NOT " + q.Unchanged("t", "r");
+      what = "that it inserted were changed after the deploy";
+    } else if (c->op == "update") {
+      sql = ChangedSinceUpdate(db, *c);
+      what = "that it updated were changed or deleted after the deploy";
+    } else {
+      sql = PresentAgain(db, *c);
+      what = "that it deleted exist again (same key) since the deploy";
     }
-    out.push_back("-- ledger chunk " + std::to_string(c->id) + ": " + std::to_string(c->rows) +
-                  " " + c->op + " row(s) of " + c->table +
-                  "; one transaction; data sha256:" + digest);
-    out.push_back("BEGIN;");
-    std::string sql = c->op == "insert"   ? InsertReversalSql(db, *c, on_modified)
-                      : c->op == "update" ? UpdateReversalSql(db, *c, on_modified)
-                                          : DeleteReversalSql(db, *c);
-    if (!sql.empty()) out.push_back(sql + ";");
-    out.push_back("DELETE FROM orchestrate_ledger WHERE id = " + std::to_string(c->id) + ";");
-    out.push_back("COMMIT;");
+    ORCH_RETURN_IF_ERROR(txn.Guard(sql, ConflictMessage(seed_id, *c, what)));
   }
-  return out;
+  return Status::Ok();
 }
 
 }  // namespace orchestrate

@@ -132,12 +132,22 @@ std::string LedgerStateAfterFailure(Database& db, const Step& step);
 // What is left in `seed_id`'s ledger: rows and chunks (0, 0 when none).
 Result<std::pair<int64_t, int64_t>> LedgerLeft(Database& db, const std::string& seed_id);
 
-// The statements that reverse `seed_id`'s ledger as `orchestrate rollback` runs them when nothing
-// conflicts, one BEGIN/COMMIT per chunk, newest first, with a comment line per chunk (for the
-// review script). Conflict checks are reads and are not listed. Empty when there is no ledger.
-Result<std::vector<std::string>> ReversalScript(Database& db, Transaction& txn,
-                                                const std::string& seed_id,
-                                                const std::string& on_modified, int batch_rows);
+// In a recording of the run (Transaction::Records(), orchestrator/script_recorder.h), each batch
+// notes its chunk before its statements: "ledger chunk ID: N op row(s) of T; one transaction;
+// data sha256:D" (D: the digest of the recorded rows, what binds an approval to the values written
+// back) or, for a slice of a range, "ledger chunk ID, keys A to B of T (inserted); one
+// transaction"; after the last batch, kLedgerScriptEnd. The conflict checks are written as guards
+// (Transaction::Guard) where the run checks them, so that a script run by hand stops there too.
+inline constexpr const char kLedgerScriptBegin[] =
+    "ledger chunks (derived from the rows recorded at deploy):";
+inline constexpr const char kLedgerScriptEnd[] = "end of ledger chunks";
+
+// Before anything of a rollback runs, with on_modified: fail: fails (kFailed, naming the rows and
+// what to do) when a row `seed_id` wrote was changed since the deploy, exactly as its reversal
+// would stop at it later, so that the rollback refuses before changing anything. One guard per
+// chunk (Transaction::Guard). Rows that steps of the same rollback change before the reversal are
+// found by the reversal itself.
+Status CheckLedgerUnchanged(Database& db, Transaction& txn, const std::string& seed_id);
 
 // Reverses all of `seed_id`'s ledger inside `txn`, which the caller rolls back: the first conflict
 // the real reversal would stop at, or OK. `rows` gets the rows reversed.

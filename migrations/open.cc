@@ -31,6 +31,20 @@ long ToLong(const Value& v) {
   return ec == std::errc() ? out : 0;
 }
 
+Status Transaction::Guard(const std::string& query, const std::string& message) {
+  auto rows = Query("SELECT * FROM (" + query + ") orchestrate_guard LIMIT 11");
+  if (!rows.ok()) return rows.status();
+  if (rows->rows.empty()) return Status::Ok();
+  std::string out = message;
+  for (size_t i = 0; i < rows->rows.size() && i < 10; ++i) {
+    std::string line;
+    for (const Value& v : rows->rows[i]) line += (line.empty() ? "" : ", ") + v.value_or("NULL");
+    out += "\n  (" + line + ")";
+  }
+  if (rows->rows.size() > 10) out += "\n  ...";
+  return Status::Failed(out);
+}
+
 namespace {
 
 bool IsSqliteUrl(const std::string& url) { return url.rfind("sqlite:", 0) == 0; }

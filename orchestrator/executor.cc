@@ -251,6 +251,7 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
     if (ResumesAsStored(*steps, *fresh)) {
       if (request.interrupted && request.interrupted())
         return Status::Cancelled("interrupted before resuming; nothing was changed");
+      ORCH_RETURN_IF_ERROR(CheckLedgersBefore(request, *steps));
       ORCH_RETURN_IF_ERROR(journal_.ReopenRun(run.id));
       outcome.plan = PlanOfRun(run, *steps);
       outcome.run_id = run.id;
@@ -355,6 +356,13 @@ Status Executor::StartNew(const RunRequest& request, RunPlan plan, RunOutcome* o
   if (outcome->plan.empty())
     return Status::NothingToDo("nothing to do: " + plan_.app + " is already at " +
                                outcome->plan.to_version);
+  {
+    std::vector<StepRecord> pending;
+    for (size_t i = 0; i < outcome->plan.steps.size(); ++i)
+      pending.push_back(
+          {static_cast<int>(i + 1), outcome->plan.steps[i], "pending", 0, "", "", ""});
+    ORCH_RETURN_IF_ERROR(CheckLedgersBefore(request, pending));
+  }
   if (request.confirm && !request.confirm(outcome->plan))
     return Status::Declined("declined: nothing was changed");
   if (request.interrupted && request.interrupted())
@@ -367,6 +375,26 @@ Status Executor::StartNew(const RunRequest& request, RunPlan plan, RunOutcome* o
   if (!id.ok()) return id.status().WithContext("cannot record the run");
   outcome->run_id = *id;
   return Status::Ok();
+}
+
+Status Executor::CheckLedgersBefore(const RunRequest& request,
+                                    const std::vector<StepRecord>& steps) {
+  if (plan_.policy.on_modified != "fail") return Status::Ok();
+  std::unique_ptr<Transaction> txn;
+  for (const StepRecord& rec : steps) {
+    if (rec.status == "done" || rec.step.kind != StepKind::kUndoSeed || rec.step.has_undo) continue;
+    if (!txn) {
+      auto begun = db_.Begin();
+      if (!begun.ok()) return begun.status();
+      txn = std::move(begun).value();
+      ORCH_RETURN_IF_ERROR(txn->LimitWaits(request.step_lock_timeout_seconds, 0));
+    }
+    Status st = CheckLedgerUnchanged(db_, *txn, rec.step.id);
+    if (!st.ok())
+      return Status::FromCode(st.code(), "step " + std::to_string(rec.n) + " [" + rec.step.release +
+                                             "]: " + st.message() + "\nnothing was changed");
+  }
+  return txn ? txn->Commit() : Status::Ok();
 }
 
 Invocation Executor::InvocationOf(const RunRequest& request) const {
@@ -425,6 +453,7 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
     if (request.interrupted && request.interrupted())
       return Interrupted(request, run_id, plan, rec.n, total, rec.step);
     auto started = std::chrono::steady_clock::now();
+    if (request.before_step) request.before_step(rec.n, total, rec.step);
     Status st = ExecuteStep(request, run_id, rec.n, total, rec);
     // A statement cancelled by an interrupt fails like any other: it was the interrupt.
     if (st.code() == Code::kCancelled || (!st.ok() && st.code() != Code::kNeedsHuman &&
@@ -566,7 +595,7 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
     // commit together, so a resumed step continues at the next chunk.
     auto batch = progress->reversal->Next(db_, t);
     if (!batch.ok()) return batch.status();
-    progress->Update(step.id, *batch);
+    if (!request.before_step) progress->Update(step.id, *batch);  // a recording shows none
     if (batch->chunks_left > 0) {
       Failpoint("before-batch-commit:" + std::to_string(n));
       if (request.interrupted && request.interrupted()) return Status::Cancelled("interrupted");
@@ -576,7 +605,7 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
       *more = true;
       return Status::Ok();
     }
-    progress->Finish(step.id);
+    if (!request.before_step) progress->Finish(step.id);
   }
   std::optional<LedgerCapture> capture;
   if (step.kind == StepKind::kRunSeed) {

@@ -53,6 +53,9 @@ struct RunRequest {
   // step's transaction is rolled back, the run is recorded as interrupted, and Run returns
   // kNeedsHuman with the command that resumes it.
   std::function<bool()> interrupted;
+  // Called before each step runs (not for steps already done): a recording of the run
+  // (orchestrator/script_recorder.h) writes the step's header there.
+  std::function<void(int n, int total, const Step& step)> before_step;
 };
 
 struct RunOutcome {
@@ -125,6 +128,10 @@ class Executor {
   // same transaction). kNothingToDo for an empty plan.
   Status StartNew(const RunRequest& request, RunPlan plan, RunOutcome* outcome,
                   int64_t supersedes = 0);
+  // Before anything changes: with policy on_modified: fail, the rows that the ledger reversals
+  // still to run would stop at (changed since the deploy) stop the run now, in one read
+  // (CheckLedgerUnchanged), so that it refuses with nothing changed.
+  Status CheckLedgersBefore(const RunRequest& request, const std::vector<StepRecord>& steps);
   // An image swap interrupted after its value took effect (the deployer reports it) runs the
   // parts not done yet (a trigger, a push, the verification) and is marked done.
   Status FinishInterruptedSwaps(const RunRequest& request, int64_t run_id,

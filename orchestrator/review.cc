@@ -6,9 +6,13 @@
 #include <set>
 #include <sstream>
 
+#include <spdlog/spdlog.h>
+
 #include "migrations/analysis/analysis.h"
 #include "migrations/journal.h"
 #include "migrations/ledger.h"
+#include "orchestrator/executor.h"
+#include "orchestrator/script_recorder.h"
 #include "plans/manifest.h"
 #include "plans/render.h"
 #include "plans/sha256.h"
@@ -20,62 +24,6 @@ namespace {
 // Lines a reviewer sees that do not bind an approval: row estimates change with the data, and
 // where things are (database URL, deployer path) changes from machine to machine.
 const char* const kVolatilePrefixes[] = {"-- estimate:", "-- where:"};
-
-// Marks the timestamp parameter of state-table statements; rendered as CURRENT_TIMESTAMP.
-const char kNowMarker[] = "\x01now";
-
-std::string Literal(const Value& v) {
-  if (!v) return "NULL";
-  if (*v == kNowMarker) return "CURRENT_TIMESTAMP";
-  std::string out = "'";
-  for (char c : *v) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
-
-// A Transaction that runs nothing: it writes each statement, parameters inlined as literals.
-class RenderingTransaction : public Transaction {
- public:
-  explicit RenderingTransaction(std::ostream& out) : out_(out) {}
-  Status Exec(const std::string& sql, const std::vector<Value>& params) override {
-    std::string text;
-    for (size_t i = 0; i < sql.size(); ++i) {
-      if (sql[i] == '$' && i + 1 < sql.size() &&
-          std::isdigit(static_cast<unsigned char>(sql[i + 1]))) {
-        size_t j = i + 1;
-        while (j < sql.size() && std::isdigit(static_cast<unsigned char>(sql[j]))) ++j;
-        size_t n = std::stoul(sql.substr(i + 1, j - i - 1));
-        if (n == 0 || n > params.size())
-          return Status::Failed("statement refers to missing parameter $" + std::to_string(n));
-        text += Literal(params[n - 1]);
-        i = j - 1;
-      } else {
-        text += sql[i];
-      }
-    }
-    out_ << text << ";\n";
-    return Status::Ok();
-  }
-  Result<long> ExecCount(const std::string& sql, const std::vector<Value>& params) override {
-    ORCH_RETURN_IF_ERROR(Exec(sql, params));
-    return 0;
-  }
-  Status ExecScript(const std::string& script) override {
-    out_ << script;
-    if (!script.empty() && script.back() != '\n') out_ << "\n";
-    return Status::Ok();
-  }
-  Result<QueryResult> Query(const std::string&, const std::vector<Value>&) override {
-    return Status::Failed("the review renderer cannot query");
-  }
-  Status LimitWaits(double, double) override { return Status::Ok(); }
-  Status Commit() override { return Status::Ok(); }
-
- private:
-  std::ostream& out_;
-};
 
 std::string RelativeTo(const std::string& dir, const std::string& path) {
   if (!dir.empty() && path.rfind(dir + "/", 0) == 0) return path.substr(dir.size() + 1);
@@ -91,8 +39,8 @@ bool IsVolatile(const std::string& line) {
 // The ledger's chunk statements are derived from the rows recorded at deploy and are consumed as
 // the reversal runs, so a resumed run lists fewer: they sit between these markers and are not
 // bound by the approval (the step, its seed and the on_modified policy are).
-const char kLedgerBegin[] = "-- ledger chunks (derived from the rows recorded at deploy):";
-const char kLedgerEnd[] = "-- end of ledger chunks";
+const std::string kLedgerBegin = std::string("-- ") + kLedgerScriptBegin;
+const std::string kLedgerEnd = std::string("-- ") + kLedgerScriptEnd;
 
 // A binding line with its 1-based line number in the script.
 struct NumberedLine {
@@ -193,29 +141,6 @@ std::string HeaderValue(const std::vector<std::string>& lines, const std::string
   return "";
 }
 
-// A seed without undo SQL is reversed from its ledger: the chunks' statements as they run, when
-// the database can be read; otherwise what will happen.
-Status WriteLedgerReversal(std::ostream& out, const Step& s, const Policy& policy, Database* db) {
-  out << "--   ledger: the rows seed " << s.id
-      << " inserted, updated or deleted are reversed newest first, one transaction per chunk of "
-         "up to "
-      << policy.batch_rows << " rows; rows changed since the deploy: on_modified "
-      << policy.on_modified << "\n";
-  if (!db) {
-    out << "--   (the chunks' statements are listed when the database can be read)\n";
-    return Status::Ok();
-  }
-  auto txn = db->BeginRead();
-  if (!txn.ok()) return txn.status().WithContext("reading the ledger of seed " + s.id);
-  auto lines = ReversalScript(*db, **txn, s.id, policy.on_modified, policy.batch_rows);
-  if (!lines.ok()) return lines.status().WithContext("reading the ledger of seed " + s.id);
-  out << kLedgerBegin << "\n";
-  if (lines->empty()) out << "--   the ledger holds no rows for this seed now\n";
-  for (const auto& line : *lines) out << line << "\n";
-  out << kLedgerEnd << "\n";
-  return Status::Ok();
-}
-
 Dialect DialectOf(const std::string& name) {
   return name == "sqlite" ? Dialect::kSqlite : Dialect::kPostgres;
 }
@@ -285,83 +210,236 @@ Status CheckPlanSql(const RunPlan& run, const std::string& dialect) {
   return Status::Invalid(msg);
 }
 
+namespace {
+
+std::string SqlText(const std::string& s) { return ScriptLiteral(s, ""); }
+
+// "'a', 'b'" (an IN list), or "NULL" for none (IN (NULL) matches nothing).
+std::string InList(const std::vector<std::string>& values) {
+  std::string out;
+  for (const auto& v : values) out += (out.empty() ? "" : ", ") + SqlText(v);
+  return out.empty() ? "NULL" : out;
+}
+
+// The first column of every row of `sql`, read through `db`.
+Result<std::vector<std::string>> Column(Database& db, const std::string& sql) {
+  auto txn = db.BeginRead();
+  if (!txn.ok()) return txn.status();
+  auto rows = (*txn)->Query(sql);
+  if (!rows.ok()) return rows.status();
+  std::vector<std::string> out;
+  for (const auto& r : rows->rows) out.push_back(r.empty() ? "" : r[0].value_or(""));
+  return out;
+}
+
+// The guards that stop a script run by hand, before it changes anything, when the database is not
+// in the state the script was recorded in: another run since, an unfinished run, other releases,
+// migrations or seeds (or their checksums) than recorded.
+Result<std::vector<std::string>> StateGuards(Database& db, bool resumed) {
+  std::vector<std::string> out;
+  auto has = Journal(db, NowIso8601).HasSchema();
+  if (!has.ok()) return has.status();
+  const std::string changed =
+      "the database is not as it was when this script was rendered (render it again with "
+      "`orchestrate sql` and have it reviewed); nothing was changed: ";
+  if (!*has) {
+    out.push_back(
+        db.GuardStatement("SELECT id FROM orchestrate_runs", changed + "runs were recorded since"));
+    return out;
+  }
+  auto newest = Column(db, "SELECT COALESCE(MAX(id), 0) FROM orchestrate_runs");
+  if (!newest.ok()) return newest.status();
+  const std::string run = newest->empty() ? "0" : newest->front();
+  out.push_back(db.GuardStatement(
+      "SELECT MAX(id) FROM orchestrate_runs HAVING COALESCE(MAX(id), 0) <> " + run,
+      changed + "the newest run is no longer run " + run));
+  if (resumed) {
+    auto done = Column(db, "SELECT count(*) FROM orchestrate_steps WHERE run_id = " + run +
+                               " AND status = 'done'");
+    if (!done.ok()) return done.status();
+    out.push_back(db.GuardStatement("SELECT count(*) FROM orchestrate_steps WHERE run_id = " + run +
+                                        " AND status = 'done' HAVING count(*) <> " +
+                                        (done->empty() ? "0" : done->front()),
+                                    changed + "run " + run + " has other steps done"));
+  } else {
+    out.push_back(db.GuardStatement(
+        "SELECT id, status FROM orchestrate_runs WHERE status IN ('running', 'failed', "
+        "'interrupted')",
+        changed + "an unfinished run is in the way (`orchestrate status` shows it)"));
+  }
+  struct Table {
+    const char* name;
+    const char* row;  // the row as text, as the guard compares it
+    const char* what;
+  };
+  const Table tables[] = {
+      {"orchestrate_releases", "version || ':' || seq", "the releases deployed differ"},
+      {"orchestrate_migrations",
+       "id || ':' || up_sha256 || ':' || COALESCE(down_sha256, '-') || ':' || irreversible",
+       "the migrations applied (or their checksums) differ"},
+      {"orchestrate_seeds", "id || ':' || sql_sha256 || ':' || COALESCE(undo_sql, '-')",
+       "the seeds applied differ"}};
+  for (const Table& t : tables) {
+    auto rows = Column(db, std::string("SELECT ") + t.row + " FROM " + t.name);
+    if (!rows.ok()) return rows.status();
+    std::sort(rows->begin(), rows->end());
+    out.push_back(db.GuardStatement(std::string("SELECT ") + t.row + " FROM " + t.name + " WHERE " +
+                                        t.row + " NOT IN (" + InList(*rows) + ")",
+                                    changed + t.what));
+    out.push_back(db.GuardStatement(std::string("SELECT count(*) FROM ") + t.name +
+                                        " HAVING count(*) <> " + std::to_string(rows->size()),
+                                    changed + t.what));
+  }
+  return out;
+}
+
+// The comment lines in front of step n: what it is, what each statement locks and destroys, the
+// snapshots taken first, the ledger chunks that follow. `db` reads the database as the steps
+// before left it (in a recording), for the estimates.
+void WriteStepHeader(std::ostream& out, int n, int total, const Step& s, const ReviewContext& ctx,
+                     Database& db) {
+  const Plan& plan = *ctx.plan;
+  out << "\n-- step " << n << " of " << total << ": [" << s.release << "] " << DescribeStep(s)
+      << "\n";
+  if (s.kind == StepKind::kSwapImage) {
+    out << "--   why: " << s.why << "\n";
+    out << "--   not SQL: orchestrate's deployer points the application at " << s.image_to
+        << " and reads it back to verify" << (ctx.swapper ? ":" : "") << "\n";
+    if (ctx.swapper) {
+      SwapContext swap = SwapContextFor(plan, s.image_from, s.image_to, s.release,
+                                        DirectionName(ctx.direction), ctx.environment, "");
+      for (const auto& line : ctx.swapper->SwapActions(swap)) out << "--     " << line << "\n";
+      for (const auto& line : ctx.swapper->VerifyActions())
+        out << "--     then verify: " << line << "\n";
+    }
+    out << "--   run by hand, the script stops here for you to do it (psql waits for Enter)\n";
+    return;
+  }
+  if (!s.sql_sha256.empty()) out << "--   sha256: " << s.sql_sha256 << "\n";
+  out << "--   transactional: "
+      << (s.transactional ? "yes (one transaction with its record)"
+                          : "no (runs alone, then its record)")
+      << "\n";
+  if (!s.note.empty()) out << "--   note: " << s.note << "\n";
+  ScriptAnalysis analysis;
+  if (!s.sql.empty()) {
+    analysis = AnalyzeScript(DialectOf(ctx.dialect), s.sql);
+    WriteAnalysis(out, analysis, &db);
+  }
+  if (SnapshotsBefore(plan.policy, s))
+    for (const std::string& line : DescribeCaptures(DialectOf(ctx.dialect), analysis))
+      out << "--   snapshot: " << line << "\n";
+  if (s.kind == StepKind::kUndoSeed && !s.has_undo) {
+    out << "--   ledger: the rows seed " << s.id
+        << " inserted, updated or deleted are reversed newest first, one transaction per chunk "
+           "of up to "
+        << plan.policy.batch_rows << " rows; rows changed since the deploy: on_modified "
+        << plan.policy.on_modified << "\n";
+    out << kLedgerBegin << "\n";
+  }
+}
+
+}  // namespace
+
 Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& ctx) {
+  if (!ctx.estimate || !ctx.swapper)
+    return Status::Failed("the review script is a recording of the run: it needs the database");
   std::ostringstream out;
   const Plan& plan = *ctx.plan;
   std::string base = DirName(plan.file);
-  // The database the script is for: an approval made on one database is refused on another.
-  std::string identity = "(not read: no database connection)";
-  if (ctx.estimate) {
-    auto id = ctx.estimate->Identity();
-    if (!id.ok()) return id.status().WithContext("the review script names its database");
-    identity = *id;
+  auto identity = ctx.estimate->Identity();
+  if (!identity.ok()) return identity.status().WithContext("the review script names its database");
+  const bool pg = ctx.dialect == "postgresql";
+
+  // The run, recorded: everything it sends, in one transaction of the database that is rolled back.
+  std::ostringstream body;
+  RecordingDatabase rec(*ctx.estimate, body);
+  ORCH_RETURN_IF_ERROR(
+      rec.Open(plan.policy.lock_timeout_seconds > 0 ? plan.policy.lock_timeout_seconds : 10));
+  auto current = ctx.swapper->Current();
+  if (!current.ok()) return current.status().WithContext("the review script reads the image");
+  RecordingDeployer deployer(*ctx.swapper, *current, rec);
+  Executor executor(plan, rec, deployer, [] { return std::string(kMarkerNow); });
+  RunRequest req;
+  req.direction = run.direction;
+  req.target = run.to_version;
+  req.accept_data_loss = ctx.accept_data_loss;
+  req.step_lock_timeout_seconds = plan.policy.lock_timeout_seconds;
+  req.statement_timeout_seconds = plan.policy.statement_timeout_seconds;
+  req.meta = {kMarkerActor, kMarkerHost, 0, kMarkerReason, kMarkerCommand, ctx.environment};
+  ReviewContext step_ctx = ctx;
+  step_ctx.direction = run.direction;
+  req.before_step = [&](int n, int total, const Step& s) {
+    WriteStepHeader(body, n, total, s, step_ctx, rec);
+  };
+  // Read before the recording changes anything (in its transaction).
+  Result<std::vector<std::string>> guards = std::vector<std::string>();
+  Result<RunOutcome> outcome = RunOutcome();
+  {
+    const auto level = spdlog::get_level();
+    spdlog::set_level(spdlog::level::off);  // the run's own log lines are not the script's
+    auto preview = executor.Preview(req);
+    bool resumed = false;
+    if (preview.ok()) {
+      auto unfinished = Journal(rec, NowIso8601).UnfinishedRun();
+      resumed = unfinished.ok() && unfinished->has_value();
+    }
+    guards = StateGuards(rec, resumed);
+    if (guards.ok() && !run.steps.empty()) outcome = executor.Run(req);
+    spdlog::set_level(level);
   }
+  rec.Close();
+  if (!guards.ok()) return guards.status().WithContext("reading the state the script guards");
+  if (!outcome.ok())
+    return Status::FromCode(
+        outcome.status().code(),
+        "rendering the review script runs the " + std::string(DirectionName(run.direction)) +
+            " in a transaction that is rolled back, and it stopped: " + outcome.status().message());
+
   out << "-- orchestrate review script: the exact SQL this " << DirectionName(run.direction)
-      << " runs, in order.\n"
+      << " runs, in order, recorded from a run that was rolled back.\n"
       << "-- app: " << run.app << "\n"
       << "-- direction: " << DirectionName(run.direction) << "\n"
       << "-- from: " << (run.from_version.empty() ? "(nothing deployed)" : run.from_version) << "\n"
       << "-- to: " << run.to_version << "\n"
       << "-- environment: " << ctx.environment << " (" << ctx.dialect << ")\n"
-      << "-- database: " << identity << "\n"
+      << "-- database: " << *identity << "\n"
       << "-- plan fingerprint: " << run.fingerprint << "\n"
       << "-- manifest " << RelativeTo(base, plan.file) << " sha256:" << plan.sha256 << "\n";
   for (const auto& rel : plan.releases)
     out << "-- manifest " << RelativeTo(base, rel.file) << " sha256:" << rel.sha256 << "\n";
   out << "-- steps: " << run.steps.size() << "\n";
+  if (outcome->resumed)
+    out << "-- resumes run " << outcome->run_id << ": the steps done are not repeated\n";
   out << "-- approval binds every line but the '-- estimate:' and '-- where:' ones; the ledger "
          "chunks, consumed as a rollback runs, are checked one by one with the digest of the data "
          "each writes back, when approved with this file (--approved FILE; --approved sha256:... "
          "does not bind them)\n";
   if (!ctx.deployer.empty()) out << "-- where: deployer " << ctx.deployer << "\n";
-
-  out << "\n-- orchestrate's state tables, created when missing (orchestrate does this itself)\n";
-  for (const auto& ddl : Journal::SchemaStatements()) out << ddl << ";\n";
-
-  const size_t total = run.steps.size();
-  for (size_t i = 0; i < total; ++i) {
-    const Step& s = run.steps[i];
-    out << "\n-- step " << i + 1 << " of " << total << ": [" << s.release << "] " << DescribeStep(s)
-        << "\n";
-    if (s.kind == StepKind::kSwapImage) {
-      out << "--   why: " << s.why << "\n";
-      out << "--   not SQL: orchestrate's deployer points the application at " << s.image_to
-          << " and reads it back to verify" << (ctx.swapper ? ":" : "") << "\n";
-      if (ctx.swapper) {
-        SwapContext swap = SwapContextFor(plan, s.image_from, s.image_to, s.release,
-                                          DirectionName(run.direction), ctx.environment, "");
-        for (const auto& line : ctx.swapper->SwapActions(swap)) out << "--     " << line << "\n";
-        for (const auto& line : ctx.swapper->VerifyActions())
-          out << "--     then verify: " << line << "\n";
-      }
-      continue;
-    }
-    if (!s.sql_sha256.empty()) out << "--   sha256: " << s.sql_sha256 << "\n";
-    out << "--   transactional: "
-        << (s.transactional ? "yes (one transaction with its record)"
-                            : "no (runs alone, then its record)")
-        << "\n";
-    if (!s.note.empty()) out << "--   note: " << s.note << "\n";
-    // Analysed once: the locks, what it destroys, and what the snapshot copies first, in the
-    // step's transaction (snapshot/snapshot.h).
-    ScriptAnalysis analysis;
-    if (!s.sql.empty()) {
-      analysis = AnalyzeScript(DialectOf(ctx.dialect), s.sql);
-      WriteAnalysis(out, analysis, ctx.estimate);
-    }
-    if (SnapshotsBefore(plan.policy, s))
-      for (const std::string& line : DescribeCaptures(DialectOf(ctx.dialect), analysis))
-        out << "--   snapshot: " << line << "\n";
-    if (s.kind == StepKind::kUndoSeed && !s.has_undo)
-      ORCH_RETURN_IF_ERROR(WriteLedgerReversal(out, s, plan.policy, ctx.estimate));
-    RenderingTransaction txn(out);
-    if (!s.transactional && !s.sql.empty()) ORCH_RETURN_IF_ERROR(txn.ExecScript(s.sql));
-    out << "BEGIN;\n";
-    if (s.transactional && !s.sql.empty()) ORCH_RETURN_IF_ERROR(txn.ExecScript(s.sql));
-    ORCH_RETURN_IF_ERROR(Journal::RecordEffectsAt(txn, 0, s, kNowMarker));
-    out << "COMMIT;\n";
+  out << "-- run it by hand with "
+      << (pg ? "`psql -X -f FILE` (it stops at the first error)"
+             : "`sqlite3 DATABASE < FILE` (it stops at the first error)")
+      << ": it does what `orchestrate " << DirectionName(run.direction)
+      << "` does to the database, and records the run as orchestrate would\n";
+  if (run.steps.empty()) {
+    out << "\n-- nothing to do: already at " << run.to_version << "\n";
+    return out.str();
   }
-  if (total == 0) out << "\n-- nothing to do: already at " << run.to_version << "\n";
+  out << "\n"
+      << (pg ? "\\set ON_ERROR_STOP on" : ".bail on\n.timeout 5000\nPRAGMA foreign_keys = ON;")
+      << "\n";
+  const Database::ScriptLock lock = ctx.estimate->ScriptRunLock();
+  out << "\n-- the run lock, held until the end of the script (orchestrate waits for it "
+         "meanwhile)\n";
+  for (const auto& sql : lock.take) out << sql << ";\n";
+  out << "\n-- the database is as it was when this script was rendered\n";
+  for (const auto& ddl : Journal::SchemaStatements()) out << ddl << ";\n";
+  out << "BEGIN;\n";
+  for (const auto& sql : *guards) out << sql << ";\n";
+  out << "COMMIT;\n";
+  out << "\n-- the run, as orchestrate runs it\n" << body.str();
+  out << "\n-- the run lock released\n";
+  for (const auto& sql : lock.release) out << sql << ";\n";
   return out.str();
 }
 

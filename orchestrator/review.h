@@ -25,9 +25,14 @@ struct ReviewContext {
   std::string environment;
   std::string dialect;   // "sqlite" | "postgresql"
   std::string deployer;  // Deployer::Describe()
-  // When set, the image swap step lists the exact actions (SwapActions, VerifyActions).
-  const Deployer* swapper = nullptr;
-  Database* estimate = nullptr;  // when set, row estimates are added as "-- estimate:" lines
+  // The deployer of the environment: the image swap steps list its exact actions (SwapActions,
+  // VerifyActions), and the recording reads the image running now from it.
+  Deployer* swapper = nullptr;
+  // The database the script is recorded on (the run is done in a transaction that is rolled
+  // back: orchestrator/script_recorder.h); also read for "-- estimate:" lines.
+  Database* estimate = nullptr;
+  bool accept_data_loss = false;             // rollback --accept-data-loss
+  Direction direction = Direction::kDeploy;  // set by the renderer
 };
 
 // The review script for `run`. Deterministic apart from "-- estimate:" lines.

@@ -229,5 +229,26 @@ Result<std::optional<LockHolder>> RunLock::BreakLock() {
   return removed;
 }
 
+std::vector<std::string> ScriptTakeLockSql() {
+  const std::string key = std::to_string(kLockKey);
+  return {
+      "DO $orchestrate_lock$ BEGIN IF NOT pg_try_advisory_lock(" + key +
+          ") THEN RAISE EXCEPTION 'orchestrate: another run holds the run lock (`orchestrate "
+          "status` shows who); nothing was changed'; END IF; END $orchestrate_lock$",
+      "CREATE TABLE IF NOT EXISTS orchestrate_lock (id INTEGER PRIMARY KEY, owner TEXT, host "
+      "TEXT, pid BIGINT, command TEXT, since TEXT)",
+      std::string("INSERT INTO orchestrate_lock (id, owner, host, pid, command, since) VALUES "
+                  "(1, session_user, COALESCE(host(inet_client_addr()), 'local'), "
+                  "pg_backend_pid(), 'the review script, run by hand', ") +
+          kUtcNow +
+          ") ON CONFLICT (id) DO UPDATE SET owner = EXCLUDED.owner, host = EXCLUDED.host, pid = "
+          "EXCLUDED.pid, command = EXCLUDED.command, since = EXCLUDED.since"};
+}
+
+std::vector<std::string> ScriptReleaseLockSql() {
+  return {"DELETE FROM orchestrate_lock WHERE id = 1 AND pid = pg_backend_pid()",
+          "SELECT pg_advisory_unlock(" + std::to_string(kLockKey) + ")"};
+}
+
 }  // namespace pg
 }  // namespace orchestrate

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "migrations/database.h"
 #include "migrations/postgres/pg_session.h"
@@ -33,6 +34,11 @@ constexpr std::int64_t LockKeyOf(const char* text) {
 inline constexpr std::int64_t kLockKey = LockKeyOf("orchestrate");
 // In the error of a transaction whose fence failed (RunLock::FenceSql).
 inline constexpr const char kFenceMarker[] = "orchestrate-run-lock-lost";
+
+// The statements of Database::ScriptRunLock: a script run by hand with psql takes the same
+// advisory lock for its session (failing when another holds it) and records itself as holder.
+std::vector<std::string> ScriptTakeLockSql();
+std::vector<std::string> ScriptReleaseLockSql();
 
 // Not thread-safe.
 class RunLock {

@@ -35,6 +35,18 @@ std::string Scrub(std::string message, const std::string& url, const std::string
 constexpr const char* kSessionBusy =
     "a transaction is open on this database connection: commit or destroy it first";
 
+// The SET LOCAL statements of Transaction::LimitWaits (also written into review scripts).
+std::vector<std::string> WaitLimitSql(double lock_timeout_seconds,
+                                      double statement_timeout_seconds) {
+  auto ms = [](double s) { return std::to_string(static_cast<long>(s * 1000)) + "ms"; };
+  std::vector<std::string> sets;
+  if (lock_timeout_seconds > 0)
+    sets.push_back("SET LOCAL lock_timeout = '" + ms(lock_timeout_seconds) + "'");
+  if (statement_timeout_seconds > 0)
+    sets.push_back("SET LOCAL statement_timeout = '" + ms(statement_timeout_seconds) + "'");
+  return sets;
+}
+
 // A transaction on the main session, with BEGIN and COMMIT sent by this class over a
 // pqxx::nontransaction so that they can share round trips: BEGIN (and SET LOCAL of LimitWaits)
 // travels with the first statement of a script, and ExecAtCommit statements travel with COMMIT.
@@ -83,13 +95,7 @@ class PgTransaction final : public Transaction {
 
   Status LimitWaits(double lock_timeout_seconds, double statement_timeout_seconds) override {
     // SET LOCAL lasts until the end of this transaction only.
-    auto ms = [](double s) { return std::to_string(static_cast<long>(s * 1000)) + "ms"; };
-    std::vector<std::string> sets;
-    if (lock_timeout_seconds > 0)
-      sets.push_back("SET LOCAL lock_timeout = '" + ms(lock_timeout_seconds) + "'");
-    if (statement_timeout_seconds > 0)
-      sets.push_back("SET LOCAL statement_timeout = '" + ms(statement_timeout_seconds) + "'");
-    for (const std::string& set : sets) {
+    for (const std::string& set : WaitLimitSql(lock_timeout_seconds, statement_timeout_seconds)) {
       if (begun_) {
         ORCH_RETURN_IF_ERROR(Exec(set, {}));
       } else {
@@ -141,6 +147,12 @@ class PgTransaction final : public Transaction {
   // same message, its parameters written in as literals, unless it uses dollar quoting; the
   // others go through the extended protocol with their parameters apart.
   Status Run(const std::string& sql, const std::vector<Value>& params, pqxx::result* result) {
+    if (failed_ && tx_ && begun_ && sql.rfind("ROLLBACK TO SAVEPOINT ", 0) == 0) {
+      // PostgreSQL's own rule: rolling back to a savepoint makes an aborted transaction usable.
+      Status st = pg::Guard([&] { *result = tx_->exec(sql); });
+      if (st.ok()) failed_ = false;
+      return st;
+    }
     ORCH_RETURN_IF_ERROR(CheckUsable());
     if (!begun_ && !UsesDollarQuoting(sql)) {
       begun_ = true;
@@ -289,6 +301,21 @@ class PgDatabase final : public Database {
     return tables;
   }
 
+  std::string GuardStatement(const std::string& query, const std::string& message) const override {
+    std::string msg;
+    for (char c : message) msg += c == '\'' ? std::string("''") : std::string(1, c);
+    return "DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') "
+           "INTO found FROM (SELECT * FROM (" +
+           query + ") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = '" +
+           msg + ": ' || found; END IF; END $orchestrate_guard$";
+  }
+  ScriptLock ScriptRunLock() const override {
+    return {pg::ScriptTakeLockSql(), pg::ScriptReleaseLockSql()};
+  }
+  std::vector<std::string> WaitLimitStatements(double lock_timeout_seconds,
+                                               double statement_timeout_seconds) const override {
+    return WaitLimitSql(lock_timeout_seconds, statement_timeout_seconds);
+  }
   // PQescapeIdentifier's rule, which needs no connection: always quoted, '"' doubled.
   std::string QuoteIdent(const std::string& name) const override {
     std::string quoted = "\"";

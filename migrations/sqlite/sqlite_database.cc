@@ -545,6 +545,25 @@ class SqliteDatabase : public Database {
     return std::unique_ptr<Transaction>(std::move(txn));
   }
 
+  // SQLite has no statement that raises a message of its own outside a trigger: a JSON path
+  // error carries it ("JSON path error near ' <message> (N row(s))'").
+  std::string GuardStatement(const std::string& query, const std::string& message) const override {
+    std::string msg;
+    for (char c : message) msg += c == '\'' ? std::string("''") : std::string(1, c);
+    return "SELECT json_extract('{}', ' " + msg + " (' || count(*) || ' row(s))') FROM (" + query +
+           ") HAVING count(*) > 0";
+  }
+  // The lock row, as TryLock writes it: inserting it fails ("UNIQUE constraint failed") while
+  // another run holds it.
+  ScriptLock ScriptRunLock() const override {
+    return {{"CREATE TABLE IF NOT EXISTS orchestrate_lock (id INTEGER PRIMARY KEY, owner TEXT, "
+             "host TEXT, pid BIGINT, command TEXT, since TEXT)",
+             "INSERT INTO orchestrate_lock (id, owner, host, pid, command, since) VALUES (1, "
+             "'sqlite3', 'localhost', 0, 'the review script, run by hand', "
+             "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"},
+            {"DELETE FROM orchestrate_lock WHERE id = 1 AND command = 'the review script, run by "
+             "hand'"}};
+  }
   std::string QuoteIdent(const std::string& name) const override {
     std::string out = "\"";
     for (char c : name) {

@@ -157,7 +157,7 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
     approval = CheckPlanSql(plan, ctx->db->Dialect());
     if (!approval.ok()) return false;
     if (!o.approved.empty()) {
-      auto script = RenderReviewScript(plan, ReviewContextOf(*ctx));
+      auto script = RenderReviewScript(plan, ReviewContextOf(*ctx, o));
       approval = script.ok() ? CheckApproval(approved, approved_is_hash, *script) : script.status();
       if (!approval.ok()) return false;
       spdlog::info("the plan matches the approved SQL ({})", ApprovalHash(*script));
@@ -179,7 +179,7 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
     // binds a resumed run as much as a new one, and a dry run as much as a real one.
     auto preview = executor.Preview(req);
     if (!preview.ok()) return Fail(preview.status());
-    auto script = RenderReviewScript(*preview, ReviewContextOf(*ctx));
+    auto script = RenderReviewScript(*preview, ReviewContextOf(*ctx, o));
     if (!script.ok()) return Fail(script.status());
     Status early = CheckApproval(approved, approved_is_hash, *script);
     if (!early.ok()) return Fail(early);

@@ -50,6 +50,6 @@ void PrintVerdict(std::ostream& out, const CheckResult& r);
 int VerdictExitCode(Verdict v);
 
 // The review context of an opened environment.
-ReviewContext ReviewContextOf(const Context& ctx);
+ReviewContext ReviewContextOf(const Context& ctx, const RunOptions& o);
 
 }  // namespace orchestrate::cli

@@ -7,7 +7,7 @@
 
 namespace orchestrate::cli {
 
-ReviewContext ReviewContextOf(const Context& ctx) {
+ReviewContext ReviewContextOf(const Context& ctx, const RunOptions& o) {
   ReviewContext rc;
   rc.plan = &ctx.plan;
   rc.environment = ctx.env.name;
@@ -15,6 +15,7 @@ ReviewContext ReviewContextOf(const Context& ctx) {
   rc.deployer = ctx.deployer->Describe();
   rc.swapper = ctx.deployer.get();
   rc.estimate = ctx.db.get();
+  rc.accept_data_loss = o.accept_data_loss;
   return rc;
 }
 
@@ -23,7 +24,7 @@ int CmdSql(const GlobalOptions& g, const RunOptions& o, bool rollback, const std
   if (!ctx.ok()) return Fail(ctx.status());
   auto plan = PreviewPlan(*ctx, o, rollback);
   if (!plan.ok()) return Fail(plan.status());
-  auto script = RenderReviewScript(*plan, ReviewContextOf(*ctx));
+  auto script = RenderReviewScript(*plan, ReviewContextOf(*ctx, o));
   if (!script.ok()) return Fail(script.status());
   if (out.empty() || out == "-") {
     std::cout << *script;

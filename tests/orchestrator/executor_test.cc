@@ -91,6 +91,10 @@ class FaultyDatabase : public Database {
   std::string QuoteIdent(const std::string& name) const override {
     return inner_->QuoteIdent(name);
   }
+  std::string GuardStatement(const std::string& query, const std::string& message) const override {
+    return inner_->GuardStatement(query, message);
+  }
+  ScriptLock ScriptRunLock() const override { return inner_->ScriptRunLock(); }
 
  private:
   std::unique_ptr<Database> inner_;

@@ -1,0 +1,211 @@
+#include "orchestrator/script_recorder.h"
+
+#include <cctype>
+
+namespace orchestrate {
+namespace {
+
+bool IsPostgresDialect(const std::string& dialect) { return dialect == "postgresql"; }
+
+std::string Quoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+}  // namespace
+
+std::string ScriptLiteral(const Value& v, const std::string& dialect) {
+  if (!v) return "NULL";
+  const bool pg = IsPostgresDialect(dialect);
+  // The format of NowIso8601(): "YYYY-MM-DDTHH:MM:SS.mmmZ", from the database's clock.
+  if (*v == kMarkerNow)
+    return pg ? "to_char(clock_timestamp() AT TIME ZONE 'UTC', "
+                "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+              : "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+  if (*v == kMarkerActor) return pg ? "session_user" : "'sqlite3'";
+  if (*v == kMarkerHost)
+    return pg ? "COALESCE(host(inet_client_addr()), 'local')" : "'localhost'";
+  if (*v == kMarkerCommand) return "'the review script, run by hand'";
+  if (*v == kMarkerReason) return "'the review script, run by hand'";
+  return Quoted(*v);
+}
+
+Result<std::string> InlineParameters(const std::string& sql, const std::vector<Value>& params,
+                                     const std::string& dialect) {
+  std::string text;
+  for (size_t i = 0; i < sql.size(); ++i) {
+    if (sql[i] == '$' && i + 1 < sql.size() &&
+        std::isdigit(static_cast<unsigned char>(sql[i + 1]))) {
+      size_t j = i + 1;
+      while (j < sql.size() && std::isdigit(static_cast<unsigned char>(sql[j]))) ++j;
+      size_t n = std::stoul(sql.substr(i + 1, j - i - 1));
+      if (n == 0 || n > params.size())
+        return Status::Failed("statement refers to missing parameter $" + std::to_string(n));
+      text += ScriptLiteral(params[n - 1], dialect);
+      i = j - 1;
+    } else {
+      text += sql[i];
+    }
+  }
+  return text;
+}
+
+// One transaction of the executor: a savepoint of the real transaction. Writes are run and
+// written; reads are run. BEGIN is written before the first write, COMMIT at a commit that
+// follows a write, so that a transaction that only reads leaves no trace in the script.
+class RecordingDatabase::Txn : public Transaction {
+ public:
+  Txn(RecordingDatabase& db, bool read_only) : db_(db), read_only_(read_only) {}
+  ~Txn() override {
+    if (begun_ && !finished_) db_.out_ << "ROLLBACK;\n";
+    if (!finished_ && started_) {
+      (void)db_.outer_->Exec("ROLLBACK TO SAVEPOINT " + name_);
+      (void)db_.outer_->Exec("RELEASE SAVEPOINT " + name_);
+    }
+  }
+  Status Start() {
+    name_ = "orchestrate_recording_" + std::to_string(++db_.savepoints_);
+    ORCH_RETURN_IF_ERROR(db_.outer_->Exec("SAVEPOINT " + name_));
+    started_ = true;
+    return Status::Ok();
+  }
+
+  Status Exec(const std::string& sql, const std::vector<Value>& params) override {
+    ORCH_RETURN_IF_ERROR(WriteStatement(sql, params));
+    return db_.outer_->Exec(sql, params);
+  }
+  Result<long> ExecCount(const std::string& sql, const std::vector<Value>& params) override {
+    ORCH_RETURN_IF_ERROR(WriteStatement(sql, params));
+    return db_.outer_->ExecCount(sql, params);
+  }
+  Status ExecAtCommit(const std::string& sql, const std::vector<Value>& params) override {
+    at_commit_.push_back({sql, params});
+    return Status::Ok();
+  }
+  Status ExecScript(const std::string& script) override {
+    WriteBegin();
+    db_.out_ << script;
+    if (!script.empty() && script.back() != '\n') db_.out_ << "\n";
+    return db_.outer_->ExecScript(script);
+  }
+  Result<QueryResult> Query(const std::string& sql, const std::vector<Value>& params) override {
+    return db_.outer_->Query(sql, params);
+  }
+  Status LimitWaits(double lock_timeout_seconds, double statement_timeout_seconds) override {
+    // Written, not run: the recording keeps the lock timeout it was opened with.
+    if (read_only_) return Status::Ok();
+    for (const std::string& set :
+         db_.real_.WaitLimitStatements(lock_timeout_seconds, statement_timeout_seconds)) {
+      WriteBegin();
+      db_.out_ << set << ";\n";
+    }
+    return Status::Ok();
+  }
+  Status RefuseSchemaChanges(bool on, const std::string& why) override {
+    return db_.outer_->RefuseSchemaChanges(on, why);
+  }
+  Status Commit() override {
+    for (const auto& [sql, params] : at_commit_) ORCH_RETURN_IF_ERROR(Exec(sql, params));
+    at_commit_.clear();
+    finished_ = true;
+    ORCH_RETURN_IF_ERROR(db_.outer_->Exec("RELEASE SAVEPOINT " + name_));
+    if (begun_) db_.out_ << "COMMIT;\n";
+    return Status::Ok();
+  }
+  Status Guard(const std::string& query, const std::string& message) override {
+    WriteBegin();
+    db_.out_ << db_.real_.GuardStatement(query, message) << ";\n";
+    return db_.outer_->Guard(query, message);
+  }
+  bool Records() const override { return true; }
+  void Note(const std::string& comment) override { db_.out_ << "-- " << comment << "\n"; }
+
+ private:
+  void WriteBegin() {
+    if (begun_) return;
+    begun_ = true;
+    db_.out_ << "BEGIN;\n";
+  }
+  Status WriteStatement(const std::string& sql, const std::vector<Value>& params) {
+    auto text = InlineParameters(sql, params, db_.Dialect());
+    if (!text.ok()) return text.status();
+    WriteBegin();
+    db_.out_ << *text << ";\n";
+    return Status::Ok();
+  }
+
+  RecordingDatabase& db_;
+  bool read_only_;
+  std::string name_;
+  bool started_ = false, begun_ = false, finished_ = false;
+  std::vector<std::pair<std::string, std::vector<Value>>> at_commit_;
+};
+
+RecordingDatabase::RecordingDatabase(Database& real, std::ostream& out) : real_(real), out_(out) {}
+
+RecordingDatabase::~RecordingDatabase() { Close(); }
+
+Status RecordingDatabase::Open(double lock_timeout_seconds) {
+  auto txn = real_.Begin();
+  if (!txn.ok()) return txn.status();
+  outer_ = std::move(txn).value();
+  return outer_->LimitWaits(lock_timeout_seconds, 0);
+}
+
+void RecordingDatabase::Close() { outer_.reset(); }  // never committed: rolled back
+
+void RecordingDatabase::Write(const std::string& text) {
+  out_ << text;
+  if (!text.empty() && text.back() != '\n') out_ << "\n";
+}
+
+Result<std::unique_ptr<Transaction>> RecordingDatabase::Begin() {
+  if (!outer_) return Status::Failed("the recording is not open");
+  auto txn = std::make_unique<Txn>(*this, false);
+  ORCH_RETURN_IF_ERROR(txn->Start());
+  return std::unique_ptr<Transaction>(std::move(txn));
+}
+
+Result<std::unique_ptr<Transaction>> RecordingDatabase::BeginRead() {
+  if (!outer_) return Status::Failed("the recording is not open");
+  auto txn = std::make_unique<Txn>(*this, true);
+  ORCH_RETURN_IF_ERROR(txn->Start());
+  return std::unique_ptr<Transaction>(std::move(txn));
+}
+
+Status RecordingDatabase::ExecScriptNoTransaction(const std::string& script) {
+  out_ << script;
+  if (!script.empty() && script.back() != '\n') out_ << "\n";
+  return Status::Ok();
+}
+
+RecordingDeployer::RecordingDeployer(const Deployer& real, std::string current,
+                                     RecordingDatabase& script)
+    : real_(real), current_(std::move(current)), script_(script) {}
+
+Status RecordingDeployer::Swap(const std::string& image) {
+  current_ = image;
+  return Status::Ok();
+}
+
+Status RecordingDeployer::RunSwapPart(const std::string& part, const SwapContext& swap) {
+  if (part != "by-hand") return Status::Invalid("no swap part '" + part + "' in a recording");
+  std::string what = "orchestrate: now point the application at " + swap.image + " (" +
+                     real_.Describe() + ")";
+  for (char& c : what)
+    if (c == '\'' || c == '\n') c = ' ';
+  if (script_.Dialect() == "postgresql")
+    script_.Write("\\echo '" + what +
+                  "'\n\\prompt 'orchestrate: press Enter once it runs there ' "
+                  "orchestrate_swapped");
+  else
+    script_.Write(".print '" + what + ", before going on (sqlite3 does not wait)'");
+  current_ = swap.image;
+  return Status::Ok();
+}
+
+}  // namespace orchestrate

@@ -1,0 +1,116 @@
+// The review script is a recording of the run: a Database that runs a deploy or rollback for real
+// inside ONE transaction of the target database that is never committed, and writes every
+// statement that changes something to the script, in order, inside the BEGIN/COMMIT of the
+// transaction the executor gave it. The executor, the journal, the ledger and the snapshots run
+// their own code unchanged against it, so what the script holds is what `orchestrate rollback`
+// sends, statement by statement (orchestrator/review.h renders the rest around it).
+//
+// How: each transaction the executor begins is a SAVEPOINT of the one real transaction; its
+// commit releases the savepoint (later steps see what earlier ones did, exactly as in the run),
+// its abandonment rolls back to it. Reads run and are not written. Statements that cannot run
+// inside a transaction (`transactional: false` steps) are written, not run: later steps of the
+// recording do not see their effect. Image swaps are not the database's: the deployer of the
+// recording (RecordingDeployer) writes what the operator must do at that point.
+//
+// Values that differ between the recording and the run are written as markers (see Marker*):
+// the time as the database's own clock, who runs it as the session's user. Everything else (run
+// id, snapshot ids, ledger chunk ids) is what the run would use on the database as it is now; the
+// script guards that (review.cc, "the database is as reviewed").
+//
+// Costs: rendering does the run's work and takes its locks, then rolls it all back; waits for a
+// lock are bounded by the lock timeout given to Open().
+#pragma once
+
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "migrations/database.h"
+#include "orchestrator/deployer.h"
+
+namespace orchestrate {
+
+// Parameter values standing for what the run knows only when it runs.
+inline constexpr const char kMarkerNow[] = "\x01" "now";          // the current UTC time, ISO-8601
+inline constexpr const char kMarkerActor[] = "\x01" "actor";      // who runs it
+inline constexpr const char kMarkerHost[] = "\x01" "host";        // from where
+inline constexpr const char kMarkerCommand[] = "\x01" "command";  // the command that ran it
+inline constexpr const char kMarkerReason[] = "\x01" "reason";    // why
+
+// A parameter as an SQL literal of `dialect` ("sqlite" | "postgresql"), markers as expressions.
+std::string ScriptLiteral(const Value& v, const std::string& dialect);
+// `sql` with its $n parameters replaced by literals; kFailed for a missing parameter.
+Result<std::string> InlineParameters(const std::string& sql, const std::vector<Value>& params,
+                                     const std::string& dialect);
+
+class RecordingDatabase : public Database {
+ public:
+  // `real` must outlive this; `out` receives the script.
+  RecordingDatabase(Database& real, std::ostream& out);
+  ~RecordingDatabase() override;
+
+  // Begins the one real transaction, waiting at most `lock_timeout_seconds` for any lock.
+  Status Open(double lock_timeout_seconds);
+  // Rolls everything back (also done by the destructor).
+  void Close();
+  // Writes a comment or a client command (psql's \echo, sqlite3's .print) to the script as is.
+  void Write(const std::string& text);
+
+  std::string Dialect() const override { return real_.Dialect(); }
+  std::string DisplayUrl() const override { return real_.DisplayUrl(); }
+  Result<std::string> Identity() override { return real_.Identity(); }
+  Result<std::unique_ptr<Transaction>> Begin() override;
+  Result<std::unique_ptr<Transaction>> BeginRead() override;
+  Status ExecScriptNoTransaction(const std::string& script) override;
+  // The recording takes no lock (the script takes its own): always "taken".
+  Result<bool> TryLock(const LockHolder&, LockHolder*) override { return true; }
+  Status Unlock() override { return Status::Ok(); }
+  Result<std::optional<LockHolder>> LockHolderNow() override { return std::optional<LockHolder>(); }
+  Result<std::optional<LockHolder>> BreakLock() override {
+    return Status::Failed("a recording cannot break the run lock");
+  }
+  Result<std::vector<std::string>> DescribeSchema() override {
+    return Status::Failed("the schema cannot be described while a run is recorded");
+  }
+  Result<std::vector<std::string>> UserTables() override {
+    return Status::Failed("the tables cannot be listed while a run is recorded");
+  }
+  std::string QuoteIdent(const std::string& name) const override { return real_.QuoteIdent(name); }
+  std::string GuardStatement(const std::string& query, const std::string& message) const override {
+    return real_.GuardStatement(query, message);
+  }
+  ScriptLock ScriptRunLock() const override { return real_.ScriptRunLock(); }
+  std::vector<std::string> WaitLimitStatements(double lock_timeout_seconds,
+                                               double statement_timeout_seconds) const override {
+    return real_.WaitLimitStatements(lock_timeout_seconds, statement_timeout_seconds);
+  }
+
+ private:
+  class Txn;
+  friend class Txn;
+  Database& real_;
+  std::ostream& out_;
+  std::unique_ptr<Transaction> outer_;
+  int savepoints_ = 0;
+};
+
+// A deployer that swaps nothing: at each swap it writes, to the script, what the operator must do
+// there (psql: \echo and a \prompt that waits for Enter; sqlite3: .print), and reports the image
+// as swapped. `real` describes the target; it must outlive this.
+class RecordingDeployer : public Deployer {
+ public:
+  RecordingDeployer(const Deployer& real, std::string current, RecordingDatabase& script);
+  std::string Describe() const override { return real_.Describe(); }
+  Result<std::string> Current() override { return current_; }
+  Status Swap(const std::string& image) override;
+  std::vector<std::string> SwapParts() const override { return {"by-hand"}; }
+  Status RunSwapPart(const std::string& part, const SwapContext& swap) override;
+
+ private:
+  const Deployer& real_;
+  std::string current_;
+  RecordingDatabase& script_;
+};
+
+}  // namespace orchestrate
