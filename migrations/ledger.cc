@@ -1228,38 +1228,7 @@ Result<std::vector<LedgerCount>> CountLedger(Database& db, Transaction& txn,
 
 }  // namespace orchestrate
 
-namespace orchestrate {
-
-Status CheckLedgerUnchanged(Database& db, Transaction& txn, const std::string& seed_id) {
-  auto exists = LedgerTableExists(db, txn);
-  if (!exists.ok()) return exists.status();
-  if (!*exists) return Status::Ok();
-  auto rows = txn.Query(std::string("SELECT ") + kChunkColumns +
-                            " FROM orchestrate_ledger WHERE seed_id = $1 ORDER BY id DESC",
-                        {seed_id});
-  if (!rows.ok()) return rows.status();
-  for (const auto& r : rows->rows) {
-    auto c = ChunkFromRow(r, seed_id);
-    if (!c.ok()) return c.status();
-    ChunkSql q(db, *c);
-    std::string sql, what;
-    if (c->op == "insert") {
-      sql = "SELECT " + q.KeyList("t") + " FROM " + q.JoinOnKey("t", "new_rows", "r") +
-            " WHERE NOT " + q.Unchanged("t", "r");
-      what = "that it inserted were changed after the deploy";
-    } else if (c->op == "update") {
-      sql = ChangedSinceUpdate(db, *c);
-      what = "that it updated were changed or deleted after the deploy";
-    } else {
-      sql = PresentAgain(db, *c);
-      what = "that it deleted exist again (same key) since the deploy";
-    }
-    ORCH_RETURN_IF_ERROR(txn.Guard(sql, ConflictMessage(seed_id, *c, what)));
-  }
-  return Status::Ok();
-}
-
-}  // namespace orchestrate
+namespace orchestrate {}  // namespace orchestrate
 
 namespace orchestrate {
 

@@ -142,13 +142,6 @@ inline constexpr const char kLedgerScriptBegin[] =
     "ledger chunks (derived from the rows recorded at deploy):";
 inline constexpr const char kLedgerScriptEnd[] = "end of ledger chunks";
 
-// Before anything of a rollback runs, with on_modified: fail: fails (kFailed, naming the rows and
-// what to do) when a row `seed_id` wrote was changed since the deploy, exactly as its reversal
-// would stop at it later, so that the rollback refuses before changing anything. One guard per
-// chunk (Transaction::Guard). Rows that steps of the same rollback change before the reversal are
-// found by the reversal itself.
-Status CheckLedgerUnchanged(Database& db, Transaction& txn, const std::string& seed_id);
-
 // Reverses all of `seed_id`'s ledger inside `txn`, which the caller rolls back: the first conflict
 // the real reversal would stop at, or OK. `rows` gets the rows reversed.
 Status SimulateReversal(Database& db, Transaction& txn, const std::string& seed_id,

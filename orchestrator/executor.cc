@@ -206,6 +206,7 @@ Result<RunPlan> Executor::Preview(const RunRequest& request) {
 
 Result<RunOutcome> Executor::Run(const RunRequest& request) {
   RunOutcome outcome;
+  recording_ = request.recording;
   if (request.dry_run) {
     auto p = Preview(request);
     if (!p.ok()) return p.status();
@@ -251,7 +252,6 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
     if (ResumesAsStored(*steps, *fresh)) {
       if (request.interrupted && request.interrupted())
         return Status::Cancelled("interrupted before resuming; nothing was changed");
-      ORCH_RETURN_IF_ERROR(CheckLedgersBefore(request, *steps));
       ORCH_RETURN_IF_ERROR(journal_.ReopenRun(run.id));
       outcome.plan = PlanOfRun(run, *steps);
       outcome.run_id = run.id;
@@ -325,7 +325,7 @@ Status Executor::RunSwap(const RunRequest& request, int64_t run_id, int n, const
   for (const std::string& part : parts) {
     if (done->count(part)) continue;
     const std::string where = std::to_string(n) + ":" + part;
-    Failpoint("before-swap-part:" + where);
+    Point("before-swap-part:" + where);
     ORCH_RETURN_IF_ERROR(journal_.MarkSwapPart(run_id, n, part, "started"));
     Status st;
     if (part != "verify") {
@@ -345,7 +345,7 @@ Status Executor::RunSwap(const RunRequest& request, int64_t run_id, int n, const
       return st.WithContext("swap part '" + part + "'");
     }
     ORCH_RETURN_IF_ERROR(journal_.MarkSwapPart(run_id, n, part, "done"));
-    Failpoint("after-swap-part:" + where);
+    Point("after-swap-part:" + where);
   }
   return journal_.MarkStepNow(run_id, n, "done");
 }
@@ -356,13 +356,6 @@ Status Executor::StartNew(const RunRequest& request, RunPlan plan, RunOutcome* o
   if (outcome->plan.empty())
     return Status::NothingToDo("nothing to do: " + plan_.app + " is already at " +
                                outcome->plan.to_version);
-  {
-    std::vector<StepRecord> pending;
-    for (size_t i = 0; i < outcome->plan.steps.size(); ++i)
-      pending.push_back(
-          {static_cast<int>(i + 1), outcome->plan.steps[i], "pending", 0, "", "", ""});
-    ORCH_RETURN_IF_ERROR(CheckLedgersBefore(request, pending));
-  }
   if (request.confirm && !request.confirm(outcome->plan))
     return Status::Declined("declined: nothing was changed");
   if (request.interrupted && request.interrupted())
@@ -375,26 +368,6 @@ Status Executor::StartNew(const RunRequest& request, RunPlan plan, RunOutcome* o
   if (!id.ok()) return id.status().WithContext("cannot record the run");
   outcome->run_id = *id;
   return Status::Ok();
-}
-
-Status Executor::CheckLedgersBefore(const RunRequest& request,
-                                    const std::vector<StepRecord>& steps) {
-  if (plan_.policy.on_modified != "fail") return Status::Ok();
-  std::unique_ptr<Transaction> txn;
-  for (const StepRecord& rec : steps) {
-    if (rec.status == "done" || rec.step.kind != StepKind::kUndoSeed || rec.step.has_undo) continue;
-    if (!txn) {
-      auto begun = db_.Begin();
-      if (!begun.ok()) return begun.status();
-      txn = std::move(begun).value();
-      ORCH_RETURN_IF_ERROR(txn->LimitWaits(request.step_lock_timeout_seconds, 0));
-    }
-    Status st = CheckLedgerUnchanged(db_, *txn, rec.step.id);
-    if (!st.ok())
-      return Status::FromCode(st.code(), "step " + std::to_string(rec.n) + " [" + rec.step.release +
-                                             "]: " + st.message() + "\nnothing was changed");
-  }
-  return txn ? txn->Commit() : Status::Ok();
 }
 
 Invocation Executor::InvocationOf(const RunRequest& request) const {
@@ -449,7 +422,7 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
   for (const StepRecord& rec : *records) {
     if (rec.status == "done") continue;
     ledger_reversed_ = 0;  // of this step
-    Failpoint("before-step:" + std::to_string(rec.n));
+    Point("before-step:" + std::to_string(rec.n));
     if (request.interrupted && request.interrupted())
       return Interrupted(request, run_id, plan, rec.n, total, rec.step);
     auto started = std::chrono::steady_clock::now();
@@ -493,9 +466,9 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
                   std::chrono::steady_clock::now() - started)
                   .count();
     spdlog::info("{} done ({} ms)", StepLabel(rec.n, total, rec.step), ms);
-    Failpoint("after-step:" + std::to_string(rec.n));
+    Point("after-step:" + std::to_string(rec.n));
   }
-  Failpoint("before-finish");
+  Point("before-finish");
   return journal_.FinishRun(run_id, "done");
 }
 
@@ -595,17 +568,17 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
     // commit together, so a resumed step continues at the next chunk.
     auto batch = progress->reversal->Next(db_, t);
     if (!batch.ok()) return batch.status();
-    if (!request.before_step) progress->Update(step.id, *batch);  // a recording shows none
+    if (!recording_) progress->Update(step.id, *batch);
     if (batch->chunks_left > 0) {
-      Failpoint("before-batch-commit:" + std::to_string(n));
+      Point("before-batch-commit:" + std::to_string(n));
       if (request.interrupted && request.interrupted()) return Status::Cancelled("interrupted");
       ORCH_RETURN_IF_ERROR(t.Commit());
       ++progress->batches;
-      Failpoint("after-batch:" + std::to_string(n) + ":" + std::to_string(progress->batches));
+      Point("after-batch:" + std::to_string(n) + ":" + std::to_string(progress->batches));
       *more = true;
       return Status::Ok();
     }
-    if (!request.before_step) progress->Finish(step.id);
+    if (!recording_) progress->Finish(step.id);
   }
   std::optional<LedgerCapture> capture;
   if (step.kind == StepKind::kRunSeed) {
@@ -639,7 +612,7 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
   if (capture) ORCH_RETURN_IF_ERROR(EndLedgerCapture(db_, t, *capture));
   ORCH_RETURN_IF_ERROR(journal_.RecordEffects(t, run_id, step));
   ORCH_RETURN_IF_ERROR(journal_.MarkStep(t, run_id, n, "done"));
-  Failpoint("before-commit:" + std::to_string(n));
+  Point("before-commit:" + std::to_string(n));
   // A transactional step can still be rolled back whole; a non-transactional one already ran, so
   // its done mark commits.
   if (step.transactional && request.interrupted && request.interrupted())

@@ -26,6 +26,7 @@
 #include "migrations/journal.h"
 #include "orchestrator/command_line.h"
 #include "orchestrator/deployer.h"
+#include "orchestrator/failpoint.h"
 #include "plans/model.h"
 #include "plans/planner.h"
 
@@ -56,6 +57,8 @@ struct RunRequest {
   // Called before each step runs (not for steps already done): a recording of the run
   // (orchestrator/script_recorder.h) writes the step's header there.
   std::function<void(int n, int total, const Step& step)> before_step;
+  // A recording (orchestrator/script_recorder.h): no failpoints, no progress output.
+  bool recording = false;
 };
 
 struct RunOutcome {
@@ -128,10 +131,6 @@ class Executor {
   // same transaction). kNothingToDo for an empty plan.
   Status StartNew(const RunRequest& request, RunPlan plan, RunOutcome* outcome,
                   int64_t supersedes = 0);
-  // Before anything changes: with policy on_modified: fail, the rows that the ledger reversals
-  // still to run would stop at (changed since the deploy) stop the run now, in one read
-  // (CheckLedgerUnchanged), so that it refuses with nothing changed.
-  Status CheckLedgersBefore(const RunRequest& request, const std::vector<StepRecord>& steps);
   // An image swap interrupted after its value took effect (the deployer reports it) runs the
   // parts not done yet (a trigger, a push, the verification) and is marked done.
   Status FinishInterruptedSwaps(const RunRequest& request, int64_t run_id,
@@ -163,6 +162,11 @@ class Executor {
   Journal journal_;
   std::atomic<bool> in_transactional_step_{false};
   int64_t ledger_reversed_ = 0;  // rows of the step's ledger reversed (committed) by this process
+  bool recording_ = false;       // RunRequest::recording of the run in progress
+  // Failpoint(name), unless this is a recording.
+  void Point(const std::string& name) const {
+    if (!recording_) Failpoint(name);
+  }
 };
 
 }  // namespace orchestrate

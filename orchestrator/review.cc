@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -39,6 +40,10 @@ bool IsVolatile(const std::string& line) {
 // The ledger's chunk statements are derived from the rows recorded at deploy and are consumed as
 // the reversal runs, so a resumed run lists fewer: they sit between these markers and are not
 // bound by the approval (the step, its seed and the on_modified policy are).
+// The header line of a script that resumes an unfinished run, and the line after the last step.
+const char kResumesPrefix[] = "-- resumes run ";
+const char kLockReleased[] = "-- the run lock released";
+
 const std::string kLedgerBegin = std::string("-- ") + kLedgerScriptBegin;
 const std::string kLedgerEnd = std::string("-- ") + kLedgerScriptEnd;
 
@@ -312,7 +317,8 @@ void WriteStepHeader(std::ostream& out, int n, int total, const Step& s, const R
       for (const auto& line : ctx.swapper->VerifyActions())
         out << "--     then verify: " << line << "\n";
     }
-    out << "--   run by hand, the script stops here for you to do it (psql waits for Enter)\n";
+    out << "--   run by hand, the script stops here for you to do it (psql waits for Enter unless "
+           "run with -v orchestrate_unattended=1)\n";
     return;
   }
   if (!s.sql_sha256.empty()) out << "--   sha256: " << s.sql_sha256 << "\n";
@@ -366,6 +372,7 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
   req.accept_data_loss = ctx.accept_data_loss;
   req.step_lock_timeout_seconds = plan.policy.lock_timeout_seconds;
   req.statement_timeout_seconds = plan.policy.statement_timeout_seconds;
+  req.recording = true;
   req.meta = {kMarkerActor, kMarkerHost, 0, kMarkerReason, kMarkerCommand, ctx.environment};
   ReviewContext step_ctx = ctx;
   step_ctx.direction = run.direction;
@@ -410,7 +417,7 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
     out << "-- manifest " << RelativeTo(base, rel.file) << " sha256:" << rel.sha256 << "\n";
   out << "-- steps: " << run.steps.size() << "\n";
   if (outcome->resumed)
-    out << "-- resumes run " << outcome->run_id << ": the steps done are not repeated\n";
+    out << kResumesPrefix << outcome->run_id << ": the steps done are not repeated\n";
   out << "-- approval binds every line but the '-- estimate:' and '-- where:' ones; the ledger "
          "chunks, consumed as a rollback runs, are checked one by one with the digest of the data "
          "each writes back, when approved with this file (--approved FILE; --approved sha256:... "
@@ -438,7 +445,7 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
   for (const auto& sql : *guards) out << sql << ";\n";
   out << "COMMIT;\n";
   out << "\n-- the run, as orchestrate runs it\n" << body.str();
-  out << "\n-- the run lock released\n";
+  out << "\n" << kLockReleased << "\n";
   for (const auto& sql : lock.release) out << sql << ";\n";
   return out.str();
 }
@@ -458,8 +465,70 @@ std::set<std::string> LedgerChunkLines(const std::string& script) {
   return out;
 }
 
+namespace {
+
+// The binding lines of each step of a script, by the step's header line ("-- step n of N: ...");
+// a step runs to the next one, or to the release of the run lock.
+std::map<std::string, std::vector<std::string>> StepBlocks(const std::string& script) {
+  std::map<std::string, std::vector<std::string>> out;
+  std::vector<std::string>* block = nullptr;
+  for (const std::string& line : BindingLines(script)) {
+    if (line.rfind("-- step ", 0) == 0 && line.find(" of ") != std::string::npos) {
+      block = &out[line];
+      continue;
+    }
+    if (line == kLockReleased) block = nullptr;
+    if (block) block->push_back(line);
+  }
+  return out;
+}
+
+// A resumed run records other bookkeeping than the run it resumes (it reopens the run instead of
+// starting it) and only the steps not done: it matches an approval when each of its steps is, line
+// for line, that step of the approved script, and the header says the same plan and database.
+Status CheckResumedApproval(const std::string& approved, bool approved_is_hash,
+                            const std::string& current_script) {
+  if (approved_is_hash)
+    return Status::NeedsHuman(
+        "the SQL about to run differs from what was approved as far as a hash can tell: this run "
+        "resumes an earlier one, whose remaining steps can be checked against the approved script "
+        "itself (--approved FILE), not its hash");
+  auto a = BindingLines(approved);
+  auto b = BindingLines(current_script);
+  const char* const keys[] = {"app",      "direction",       "from", "to", "environment",
+                              "database", "plan fingerprint"};
+  for (const char* key : keys)
+    if (HeaderValue(a, key) != HeaderValue(b, key))
+      return Status::NeedsHuman(
+          "the SQL about to run differs from what was approved: " + std::string(key) +
+          ": approved " + HeaderValue(a, key) + ", now " + HeaderValue(b, key) +
+          "\nrender the new SQL with `orchestrate sql` and have it reviewed");
+  const auto held = StepBlocks(approved);
+  for (const auto& [header, lines] : StepBlocks(current_script)) {
+    auto it = held.find(header);
+    if (it == held.end() || it->second != lines)
+      return Status::NeedsHuman(
+          "the SQL about to run differs from what was approved: `" + header.substr(3) + "` " +
+          (it == held.end() ? "is not in the approved script" : "is not as approved") +
+          " (this run resumes an earlier one; its remaining steps must be those approved)\n"
+          "render the new SQL with `orchestrate sql` and have it reviewed");
+  }
+  const std::set<std::string> seen = LedgerChunkLines(approved);
+  for (const std::string& line : LedgerChunkLines(current_script))
+    if (!seen.count(line))
+      return Status::NeedsHuman(
+          "the row ledger changed since the review: `" + line.substr(3) +
+          "` is not in the approved script (its recorded rows were edited, or it is new); "
+          "render the new SQL with `orchestrate sql` and have it reviewed");
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status CheckApproval(const std::string& approved, bool approved_is_hash,
                      const std::string& current_script) {
+  if (current_script.find(std::string("\n") + kResumesPrefix) != std::string::npos)
+    return CheckResumedApproval(approved, approved_is_hash, current_script);
   std::string current_hash = ApprovalHash(current_script);
   std::string approved_hash = approved_is_hash ? approved : ApprovalHash(approved);
   if (approved_hash == current_hash) {

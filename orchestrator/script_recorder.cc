@@ -27,8 +27,7 @@ std::string ScriptLiteral(const Value& v, const std::string& dialect) {
                 "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
               : "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
   if (*v == kMarkerActor) return pg ? "session_user" : "'sqlite3'";
-  if (*v == kMarkerHost)
-    return pg ? "COALESCE(host(inet_client_addr()), 'local')" : "'localhost'";
+  if (*v == kMarkerHost) return pg ? "COALESCE(host(inet_client_addr()), 'local')" : "'localhost'";
   if (*v == kMarkerCommand) return "'the review script, run by hand'";
   if (*v == kMarkerReason) return "'the review script, run by hand'";
   return Quoted(*v);
@@ -54,9 +53,10 @@ Result<std::string> InlineParameters(const std::string& sql, const std::vector<V
   return text;
 }
 
-// One transaction of the executor: a savepoint of the real transaction. Writes are run and
-// written; reads are run. BEGIN is written before the first write, COMMIT at a commit that
-// follows a write, so that a transaction that only reads leaves no trace in the script.
+// One transaction of the executor, inside the real transaction (a savepoint of it when it only
+// reads, so that a failed read can be rolled back). Writes are run and written; reads are run.
+// BEGIN is written before the first write, COMMIT at a commit that follows a write, so that a
+// transaction that only reads leaves no trace in the script.
 class RecordingDatabase::Txn : public Transaction {
  public:
   Txn(RecordingDatabase& db, bool read_only) : db_(db), read_only_(read_only) {}
@@ -68,6 +68,11 @@ class RecordingDatabase::Txn : public Transaction {
     }
   }
   Status Start() {
+    // A transaction that writes is not a savepoint: PostgreSQL gives the rows written in a
+    // subtransaction its own xid as xmin, while txid_current() (which the ledger records for rows
+    // it restores) stays the top transaction's, and the recording must see what the run sees.
+    // Its commit cannot be undone anyway: a failure stops the recording.
+    if (!read_only_) return Status::Ok();
     name_ = "orchestrate_recording_" + std::to_string(++db_.savepoints_);
     ORCH_RETURN_IF_ERROR(db_.outer_->Exec("SAVEPOINT " + name_));
     started_ = true;
@@ -112,7 +117,7 @@ class RecordingDatabase::Txn : public Transaction {
     for (const auto& [sql, params] : at_commit_) ORCH_RETURN_IF_ERROR(Exec(sql, params));
     at_commit_.clear();
     finished_ = true;
-    ORCH_RETURN_IF_ERROR(db_.outer_->Exec("RELEASE SAVEPOINT " + name_));
+    if (started_) ORCH_RETURN_IF_ERROR(db_.outer_->Exec("RELEASE SAVEPOINT " + name_));
     if (begun_) db_.out_ << "COMMIT;\n";
     return Status::Ok();
   }
@@ -194,14 +199,17 @@ Status RecordingDeployer::Swap(const std::string& image) {
 
 Status RecordingDeployer::RunSwapPart(const std::string& part, const SwapContext& swap) {
   if (part != "by-hand") return Status::Invalid("no swap part '" + part + "' in a recording");
-  std::string what = "orchestrate: now point the application at " + swap.image + " (" +
-                     real_.Describe() + ")";
+  // The deployer's own description names paths of this machine: the step's comment lines list
+  // its actions (and bind no approval to a machine).
+  std::string what =
+      "orchestrate: now point the application at " + swap.image + " (as the comments above say)";
   for (char& c : what)
     if (c == '\'' || c == '\n') c = ' ';
   if (script_.Dialect() == "postgresql")
     script_.Write("\\echo '" + what +
-                  "'\n\\prompt 'orchestrate: press Enter once it runs there ' "
-                  "orchestrate_swapped");
+                  "'\n\\if :{?orchestrate_unattended}\n\\else\n\\prompt 'orchestrate: press "
+                  "Enter once it runs there (psql -v orchestrate_unattended=1 does not wait) ' "
+                  "orchestrate_swapped\n\\endif");
   else
     script_.Write(".print '" + what + ", before going on (sqlite3 does not wait)'");
   current_ = swap.image;

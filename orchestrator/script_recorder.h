@@ -5,12 +5,12 @@
 // their own code unchanged against it, so what the script holds is what `orchestrate rollback`
 // sends, statement by statement (orchestrator/review.h renders the rest around it).
 //
-// How: each transaction the executor begins is a SAVEPOINT of the one real transaction; its
-// commit releases the savepoint (later steps see what earlier ones did, exactly as in the run),
-// its abandonment rolls back to it. Reads run and are not written. Statements that cannot run
-// inside a transaction (`transactional: false` steps) are written, not run: later steps of the
-// recording do not see their effect. Image swaps are not the database's: the deployer of the
-// recording (RecordingDeployer) writes what the operator must do at that point.
+// How: the transactions the executor begins all run in the one real transaction, so later steps
+// see what earlier ones did, exactly as in the run (one that only reads is a savepoint, rolled
+// back to when it fails). Reads run and are not written; a failure stops the recording. Statements
+// that cannot run inside a transaction (`transactional: false` steps) are written, not run: later
+// steps of the recording do not see their effect. Image swaps are not the database's: the deployer
+// of the recording (RecordingDeployer) writes what the operator must do at that point.
 //
 // Values that differ between the recording and the run are written as markers (see Marker*):
 // the time as the database's own clock, who runs it as the session's user. Everything else (run
@@ -32,11 +32,21 @@
 namespace orchestrate {
 
 // Parameter values standing for what the run knows only when it runs.
-inline constexpr const char kMarkerNow[] = "\x01" "now";          // the current UTC time, ISO-8601
-inline constexpr const char kMarkerActor[] = "\x01" "actor";      // who runs it
-inline constexpr const char kMarkerHost[] = "\x01" "host";        // from where
-inline constexpr const char kMarkerCommand[] = "\x01" "command";  // the command that ran it
-inline constexpr const char kMarkerReason[] = "\x01" "reason";    // why
+inline constexpr const char kMarkerNow[] =
+    "\x01"
+    "now";  // the current UTC time, ISO-8601
+inline constexpr const char kMarkerActor[] =
+    "\x01"
+    "actor";  // who runs it
+inline constexpr const char kMarkerHost[] =
+    "\x01"
+    "host";  // from where
+inline constexpr const char kMarkerCommand[] =
+    "\x01"
+    "command";  // the command that ran it
+inline constexpr const char kMarkerReason[] =
+    "\x01"
+    "reason";  // why
 
 // A parameter as an SQL literal of `dialect` ("sqlite" | "postgresql"), markers as expressions.
 std::string ScriptLiteral(const Value& v, const std::string& dialect);
@@ -70,12 +80,11 @@ class RecordingDatabase : public Database {
   Result<std::optional<LockHolder>> BreakLock() override {
     return Status::Failed("a recording cannot break the run lock");
   }
-  Result<std::vector<std::string>> DescribeSchema() override {
-    return Status::Failed("the schema cannot be described while a run is recorded");
-  }
-  Result<std::vector<std::string>> UserTables() override {
-    return Status::Failed("the tables cannot be listed while a run is recorded");
-  }
+  // Read by the real database: SQLite reads on the connection of the recording's transaction
+  // (seeing what it did); PostgreSQL's read on a connection of their own fails while the
+  // recording is open ("a transaction is open").
+  Result<std::vector<std::string>> DescribeSchema() override { return real_.DescribeSchema(); }
+  Result<std::vector<std::string>> UserTables() override { return real_.UserTables(); }
   std::string QuoteIdent(const std::string& name) const override { return real_.QuoteIdent(name); }
   std::string GuardStatement(const std::string& query, const std::string& message) const override {
     return real_.GuardStatement(query, message);

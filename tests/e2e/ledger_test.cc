@@ -397,7 +397,7 @@ TEST_P(LedgerTest, TheReviewScriptReversesTheLedgerWhenRunByHand) {
   EXPECT_NE(text.find("DELETE FROM orchestrate_ledger WHERE id ="), std::string::npos);
   std::vector<std::string> cmd;
   if (GetParam() == "postgresql")
-    cmd = {"/usr/bin/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", url_, "-f", script};
+    cmd = {"/usr/bin/psql", "-X", "-q", "-v", "orchestrate_unattended=1", url_, "-f", script};
   else
     cmd = {"/usr/bin/sqlite3", "-bail", dir_ / "app.db", ".read " + script};
   auto ran = RunProcess(cmd);

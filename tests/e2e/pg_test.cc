@@ -295,8 +295,8 @@ TEST_F(PgShopTest, ReviewScriptIsGoldenAndRunsByHandWithPsql) {
   EXPECT_EQ(portable, ReadFileOrDie(golden)) << "ORCHESTRATE_UPDATE_GOLDEN=1 rewrites " << golden;
 
   ASSERT_EQ(Run(url, {"rollback", "--to", "1.0.0", "--reason", "r", "--yes", "-q"}).exit_code, 0);
-  auto psql = RunProcess({"/usr/bin/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", by_hand, "-f",
-                          dir_ / "rollback.sql"});
+  auto psql = RunProcess({"/usr/bin/psql", "-X", "-q", "-v", "orchestrate_unattended=1", "-d",
+                          by_hand, "-f", dir_ / "rollback.sql"});
   ASSERT_EQ(psql.exit_code, 0) << psql.err;
   auto a = Status(url);
   auto b = Status(by_hand);
