@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-namespace orchestrate {
+#include "migrations/statement_split.h"  // Dialect
 
-enum class Dialect { kPostgres, kSqlite };
+namespace orchestrate {
 
 // PostgreSQL's table-level lock modes, weakest first (the order is meaningful: a later mode is
 // "stronger" in the sense that the analyzer reports the strongest mode a statement takes), plus
