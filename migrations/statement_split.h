@@ -42,17 +42,18 @@ struct ScriptSplit {
 // both), or what the scanner refuses (an unterminated quote, dollar quote or comment), with the
 // scanner's message and position.
 //
-// kSqlite: SQLite's own sqlite3_complete() decides where a statement ends: at the first ';' after
-// which the text so far is complete, which skips ';' inside strings, identifiers, comments and
-// CREATE TRIGGER ... BEGIN ... END bodies exactly as SQLite's tokenizer does. Why not the tails of
-// sqlite3_prepare_v2, which is what runs the statements: preparing needs the tables a statement
-// names to exist, and on an error (a table created by an earlier migration) the tail can stop in
-// the middle of the statement (ALTER TABLE missing ADD ...). A connection that executes the script
-// prepares each statement this splitter returns and checks that SQLite reads it as exactly one.
-// Cost: each ';' inside a statement (in a string, a comment or a trigger body) rescans that
-// statement from its start, so a single statement with k such semicolons costs k times its length.
-// Not ok: a NUL byte, or a last statement that no ';' can complete (an unterminated string,
-// identifier or comment, or a trigger without END), reported where that statement starts.
+// kSqlite: a scan of SQLite's quoting rules ('...' strings, "..." `...` [...] identifiers, -- and
+// /* */ comments, which do not nest) finds the ';' tokens, and SQLite's own sqlite3_complete()
+// decides which of them end a statement: all but those inside a CREATE TRIGGER ... BEGIN ... END
+// body. Why not the tails of sqlite3_prepare_v2, which is what runs the statements: preparing needs
+// the tables a statement names to exist (they are created by earlier migrations, or earlier in the
+// same script), and on such an error the tail can stop in the middle of the statement (ALTER TABLE
+// missing ADD ...). Why not sqlite3_complete() at every ';' byte: a ';' inside a string would
+// rescan the statement from its start, quadratic in a seed of long texts. The SQLite adapter
+// prepares each statement returned here and checks that SQLite reads it as exactly one. Cost:
+// linear, except that each ';' of a trigger body rescans the trigger from its start. Not ok: a NUL
+// byte, an unterminated string, quoted identifier or /* comment (where it starts; SQLite itself
+// would take an unclosed comment to run to the end), or a trigger without END (where it starts).
 ScriptSplit SplitScript(Dialect dialect, const std::string& script);
 
 // "line L:C: <error>", for a split that is not ok.

@@ -118,7 +118,8 @@ bool DecodeTokens(const PgQueryProtobuf& pbuf, std::vector<Token>& tokens) {
   return result.ok();
 }
 
-// ---- splitting ------------------------------------------------------------------------------------
+// ---- splitting
+// ------------------------------------------------------------------------------------
 
 std::string Upper(std::string text) {
   for (char& c : text)
@@ -136,9 +137,8 @@ class StatementEnd {
       head_.push_back(token);
       auto routine = [](const std::string& w) { return w == "FUNCTION" || w == "PROCEDURE"; };
       routine_ = head_.size() >= 2 && head_[0] == "CREATE" &&
-                 (routine(head_[1]) ||
-                  (head_.size() == 4 && head_[1] == "OR" && head_[2] == "REPLACE" &&
-                   routine(head_[3])));
+                 (routine(head_[1]) || (head_.size() == 4 && head_[1] == "OR" &&
+                                        head_[2] == "REPLACE" && routine(head_[3])));
     }
     if (token == "(") {
       ++parens_;

@@ -1,11 +1,11 @@
-// Splitting an SQLite script with sqlite3_complete(), SQLite's own judgement of where a statement
-// ends (see statement_split.h for why not the tails of sqlite3_prepare_v2).
+// Splitting an SQLite script: a scan of SQLite's quoting rules finds the ';' tokens, and
+// sqlite3_complete(), SQLite's own judgement, decides which of them end a statement (see
+// statement_split.h for why not the tails of sqlite3_prepare_v2).
 //
 // sqlite3_complete() reads a NUL-terminated string: a copy of the script is kept, and a NUL is put
-// after each ';' while the text up to it is judged, then taken out again.
+// after a ';' while the statement up to it is judged, then taken out again.
 #include <sqlite3.h>
 
-#include <algorithm>
 #include <string>
 
 #include "migrations/statement_split.h"
@@ -21,65 +21,81 @@ bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-// The end of the whitespace and comments (SQLite's: -- to the end of the line, /* */ not nested)
-// from `i` on, before `limit`; kNpos when a /* comment is not closed before `limit`.
-// REQUIRES: `i` is not inside a token.
-std::size_t SkipSpaceAndComments(const std::string& s, std::size_t i, std::size_t limit) {
-  while (i < limit) {
-    if (IsSpace(s[i])) {
-      ++i;
-    } else if (s.compare(i, 2, "--") == 0) {
-      while (i < limit && s[i] != '\n') ++i;
-    } else if (s.compare(i, 2, "/*") == 0) {
-      const std::size_t close = s.find("*/", i + 2);
-      if (close == kNpos || close + 2 > limit) return kNpos;
-      i = close + 2;
-    } else {
-      break;
-    }
-  }
-  return i;
-}
-
 class Splitter {
  public:
-  explicit Splitter(const std::string& script) : script_(script), buffer_(script) {}
+  explicit Splitter(const std::string& script) : s_(script), buffer_(script) {}
 
   ScriptSplit Split() {
-    ScriptSplit out;
-    LineCounter lines(script_);
-    std::size_t pos = 0;
-    while (true) {
-      const std::size_t begin = SkipSpaceAndComments(script_, pos, script_.size());
-      if (begin == kNpos) {
-        Fail(out, script_, "unterminated /* comment", script_.find("/*", pos));
-        return out;
+    LineCounter lines(s_);
+    std::size_t begin = kNpos;  // the current statement's first token, npos between statements
+    std::size_t end = 0;        // one past its last token so far
+    std::size_t i = 0;
+    while (i < s_.size()) {
+      const char c = s_[i];
+      if (IsSpace(c)) {
+        ++i;
+        continue;
       }
-      if (begin == script_.size()) return out;
-      std::size_t semicolon = script_.find(';', begin);
-      while (semicolon != kNpos && !CompleteThrough(begin, semicolon)) {
-        semicolon = script_.find(';', semicolon + 1);
+      if (s_.compare(i, 2, "--") == 0) {
+        while (i < s_.size() && s_[i] != '\n') ++i;
+        continue;
       }
-      if (semicolon == kNpos) {  // the last statement, without its ';'
-        if (!sqlite3_complete((script_.substr(begin) + "\n;").c_str())) {
-          Fail(out, script_,
-               "incomplete statement: an unterminated string, quoted identifier or comment, or a "
-               "CREATE TRIGGER without the END of its body",
-               begin);
-          return out;
-        }
-        Add(out, lines, script_, begin, SignificantEnd(begin, script_.size()));
-        return out;
+      if (s_.compare(i, 2, "/*") == 0) {  // SQLite's block comments do not nest
+        const std::size_t close = s_.find("*/", i + 2);
+        if (close == kNpos) return Error("unterminated /* comment", i);
+        i = close + 2;
+        continue;
       }
-      Add(out, lines, script_, begin, SignificantEnd(begin, semicolon));
-      pos = semicolon + 1;
+      if (c == ';' && begin != kNpos && !CompleteThrough(begin, i)) {
+        end = ++i;  // inside a trigger body: the ';' belongs to the statement
+        continue;
+      }
+      if (c == ';') {
+        if (begin != kNpos) Add(out_, lines, s_, begin, end);
+        begin = kNpos;
+        ++i;
+        continue;
+      }
+      if (begin == kNpos) begin = i;
+      i = TokenEnd(i);
+      if (i == kNpos) return out_;
+      end = i;
     }
+    if (begin != kNpos) {
+      // The last statement, without its ';': one must complete it.
+      if (!sqlite3_complete((s_.substr(begin, end - begin) + "\n;").c_str())) {
+        return Error("CREATE TRIGGER without the END of its BEGIN ... END body", begin);
+      }
+      Add(out_, lines, s_, begin, end);
+    }
+    return out_;
   }
 
  private:
-  // Whether script[begin, semicolon] (the ';' included) ends with a complete statement.
+  // Where the token at `i` ends: past the closing quote of a '...' string, a "..." or `...`
+  // identifier (a doubled quote stands for itself) or a [...] identifier; i + 1 otherwise, which
+  // is enough to find the ';' tokens. kNpos (and out_ failed) when a quote is not closed.
+  std::size_t TokenEnd(std::size_t i) {
+    const char c = s_[i];
+    if (c != '\'' && c != '"' && c != '`' && c != '[') return i + 1;
+    const char close = c == '[' ? ']' : c;
+    for (std::size_t j = i + 1; j < s_.size(); ++j) {
+      if (s_[j] != close) continue;
+      if (c != '[' && j + 1 < s_.size() && s_[j + 1] == close) {
+        ++j;
+        continue;
+      }
+      return j + 1;
+    }
+    Error(c == '\'' ? "unterminated string" : "unterminated quoted identifier", i);
+    return kNpos;
+  }
+
+  // Whether script[begin, semicolon] (the ';' included) is a complete statement for SQLite. Only
+  // a CREATE TRIGGER's body holds a ';' that is not: then the statement is judged again at every
+  // ';' of its body, each time from its start.
   bool CompleteThrough(std::size_t begin, std::size_t semicolon) {
-    char& after = buffer_[semicolon + 1];  // the string's own terminator at the end
+    char& after = buffer_[semicolon + 1];  // at the end, the string's own terminator
     const char saved = after;
     after = '\0';
     const bool complete = sqlite3_complete(buffer_.c_str() + begin) != 0;
@@ -87,49 +103,14 @@ class Splitter {
     return complete;
   }
 
-  // Whether a token could start at `at` in the statement starting at `begin`, that is, `at` is
-  // not inside a string, identifier or comment of it (nor inside a trigger body, where this says
-  // no: only the comments after a statement's last token matter here).
-  bool OutsideTokens(std::size_t begin, std::size_t at) const {
-    return sqlite3_complete((script_.substr(begin, at - begin) + "\n;").c_str()) != 0;
+  const ScriptSplit& Error(const std::string& error, std::size_t offset) {
+    Fail(out_, s_, error, offset);
+    return out_;
   }
 
-  // One past the last token of the statement script[begin, limit): trailing whitespace and
-  // comments excluded.
-  std::size_t SignificantEnd(std::size_t begin, std::size_t limit) const {
-    std::size_t end = limit;
-    while (end > begin && IsSpace(script_[end - 1])) --end;
-    // A trailing comment either ends with "*/" or starts with "--" on the last line.
-    const std::size_t line_start = script_.rfind('\n', end == 0 ? 0 : end - 1);
-    const bool dashes = script_.find("--", line_start == kNpos || line_start < begin
-                                               ? begin
-                                               : line_start) < end;
-    const bool block = end >= begin + 2 && script_.compare(end - 2, 2, "*/") == 0;
-    if (!dashes && !block) return end;
-    // The first comment (at a token boundary) that only comments and whitespace follow.
-    std::size_t at = begin;
-    while (at < end) {
-      const std::size_t dash = script_.find("--", at);
-      const std::size_t slash = script_.find("/*", at);
-      const std::size_t comment = std::min(dash, slash);
-      if (comment >= end) break;
-      if (!OutsideTokens(begin, comment)) {
-        at = comment + 1;
-        continue;
-      }
-      const std::size_t after = SkipSpaceAndComments(script_, comment, end);
-      if (after == kNpos || after >= end) {
-        std::size_t trimmed = comment;
-        while (trimmed > begin && IsSpace(script_[trimmed - 1])) --trimmed;
-        return trimmed;
-      }
-      at = after;
-    }
-    return end;
-  }
-
-  const std::string& script_;
+  const std::string& s_;
   std::string buffer_;
+  ScriptSplit out_;
 };
 
 }  // namespace

@@ -3,7 +3,10 @@
 // offset, on the line it reports, with no space or ';' at either end; an error has a position in
 // the script. For PostgreSQL, whenever the whole script parses, the statements are the parser's
 // (the same number, each inside the parser's range of it), which is what the analysis relies on.
+// For SQLite, sqlite3_complete() agrees with each statement's end: complete with its ';', and at
+// no earlier ';' inside it.
 #include <pg_query.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <cctype>
@@ -64,6 +67,18 @@ void CheckAgainstParser(const std::string& script, const ScriptSplit& split) {
   pg_query_free_split_result(parsed);
 }
 
+// SQLite would end each statement where the splitter does, and not before.
+void CheckAgainstSqlite(const ScriptSplit& split) {
+  if (!split.ok) return;
+  for (const SqlStatement& s : split.statements) {
+    Check(sqlite3_complete((s.text + "\n;").c_str()) != 0, "SQLite finds the statement complete");
+    for (std::size_t p = s.text.find(';'); p != std::string::npos; p = s.text.find(';', p + 1)) {
+      Check(sqlite3_complete(s.text.substr(0, p + 1).c_str()) == 0,
+            "SQLite does not end the statement at a ';' inside it");
+    }
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -71,6 +86,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const ScriptSplit pg = SplitScript(Dialect::kPostgres, script);
   CheckSplit(script, pg);
   CheckAgainstParser(script, pg);
-  CheckSplit(script, SplitScript(Dialect::kSqlite, script));
+  const ScriptSplit sqlite = SplitScript(Dialect::kSqlite, script);
+  CheckSplit(script, sqlite);
+  CheckAgainstSqlite(sqlite);
   return 0;
 }
