@@ -17,9 +17,8 @@ namespace {
 
 constexpr std::size_t kNpos = std::string::npos;
 
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
+// SQLite's whitespace: not '\v', which its tokenizer refuses.
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
 
 class Splitter {
  public:

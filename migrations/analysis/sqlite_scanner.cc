@@ -25,7 +25,7 @@ struct Token {
   enum Type { kWord, kQuotedName, kString, kNumber, kParam, kPunct };
   Type type = kPunct;
   std::string value;  // kWord: as written; kQuotedName: unquoted; kPunct: the character
-  size_t begin = 0;   // byte offsets in the script
+  size_t begin = 0;   // byte offsets in the text tokenized (one statement)
   size_t end = 0;
 };
 

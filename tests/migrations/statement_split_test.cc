@@ -23,7 +23,9 @@ struct Expected {
   int line;
 };
 
-bool operator==(const Expected& a, const Expected& b) { return a.text == b.text && a.line == b.line; }
+bool operator==(const Expected& a, const Expected& b) {
+  return a.text == b.text && a.line == b.line;
+}
 
 std::ostream& operator<<(std::ostream& os, const Expected& e) {
   return os << e.line << ": <" << e.text << ">";
@@ -65,22 +67,22 @@ const std::vector<Tricky>& TrickyScripts() {
   static const std::vector<Tricky> scripts = {
       {"dollar quotes, nested comments, E'' escapes, BEGIN ATOMIC, ';;', no final ';'",
        Dialect::kPostgres,
-       "-- leading comment; with a semicolon\n"                                  // 1
-       "CREATE TABLE t (id int, s text);;\n"                                     // 2
-       "INSERT INTO t VALUES (1, $$a;b$$), (2, $x$ $$;$$ $x$);\n"                // 3
-       "/* outer /* inner; */ still; */ INSERT INTO t VALUES (3, 'c;''d');\n"    // 4
-       "INSERT INTO t VALUES (4, E'it\\'s; ok') -- trailing; comment\n"          // 5
-       ";\n"                                                                     // 6
-       "CREATE FUNCTION f(i int) RETURNS int LANGUAGE sql\n"                     // 7
-       "BEGIN ATOMIC\n"                                                          // 8
-       "  SELECT CASE WHEN i > 0 THEN i ELSE 0 END;\n"                           // 9
-       "  SELECT i + 1;\n"                                                       // 10
-       "END;\n"                                                                  // 11
+       "-- leading comment; with a semicolon\n"                                // 1
+       "CREATE TABLE t (id int, s text);;\n"                                   // 2
+       "INSERT INTO t VALUES (1, $$a;b$$), (2, $x$ $$;$$ $x$);\n"              // 3
+       "/* outer /* inner; */ still; */ INSERT INTO t VALUES (3, 'c;''d');\n"  // 4
+       "INSERT INTO t VALUES (4, E'it\\'s; ok') -- trailing; comment\n"        // 5
+       ";\n"                                                                   // 6
+       "CREATE FUNCTION f(i int) RETURNS int LANGUAGE sql\n"                   // 7
+       "BEGIN ATOMIC\n"                                                        // 8
+       "  SELECT CASE WHEN i > 0 THEN i ELSE 0 END;\n"                         // 9
+       "  SELECT i + 1;\n"                                                     // 10
+       "END;\n"                                                                // 11
        "CREATE OR REPLACE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES (5, 'p;'); "
-       "END;\n"                                                                  // 12
-       "CALL p();\n"                                                             // 13
-       "/* only a comment; */ ; ;\n"                                             // 14
-       "INSERT INTO t VALUES (6, f(41)::text) /* no final semicolon */\n",       // 15
+       "END;\n"                                                             // 12
+       "CALL p();\n"                                                        // 13
+       "/* only a comment; */ ; ;\n"                                        // 14
+       "INSERT INTO t VALUES (6, f(41)::text) /* no final semicolon */\n",  // 15
        {{"CREATE TABLE t (id int, s text)", 2},
         {"INSERT INTO t VALUES (1, $$a;b$$), (2, $x$ $$;$$ $x$)", 3},
         {"INSERT INTO t VALUES (3, 'c;''d')", 4},
@@ -88,13 +90,19 @@ const std::vector<Tricky>& TrickyScripts() {
         {"CREATE FUNCTION f(i int) RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n"
          "  SELECT CASE WHEN i > 0 THEN i ELSE 0 END;\n  SELECT i + 1;\nEND",
          7},
-        {"CREATE OR REPLACE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES (5, 'p;'); "
+        {"CREATE OR REPLACE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES (5, "
+         "'p;'); "
          "END",
          12},
         {"CALL p()", 13},
         {"INSERT INTO t VALUES (6, f(41)::text)", 15}},
        "SELECT id, s FROM t ORDER BY id",
-       {{"1", "a;b"}, {"2", " $$;$$ "}, {"3", "c;'d"}, {"4", "it's; ok"}, {"5", "p;"}, {"6", "42"}}},
+       {{"1", "a;b"},
+        {"2", " $$;$$ "},
+        {"3", "c;'d"},
+        {"4", "it's; ok"},
+        {"5", "p;"},
+        {"6", "42"}}},
       {"a rule's parenthesised actions and a statement starting with a function-like word",
        Dialect::kPostgres,
        "CREATE TABLE a (x int);\nCREATE TABLE b (x int);\n"
@@ -112,19 +120,19 @@ const std::vector<Tricky>& TrickyScripts() {
       {"strings, identifiers and comments with ';', a trigger body with CASE ... END;, ';;', "
        "no final ';'",
        Dialect::kSqlite,
-       "-- leading comment; with a semicolon\n"                                      // 1
-       "CREATE TABLE t (id INTEGER, s TEXT);;\n"                                     // 2
-       "CREATE TABLE \"we;ird\" (s TEXT);\n"                                         // 3
-       "INSERT INTO t VALUES (1, 'a;b'), (2, 'it''s; fine'); -- after; the end\n"    // 4
-       "/* block; comment */ INSERT INTO \"we;ird\" VALUES ('x;y' /* in; */)\n"      // 5
-       ";\n"                                                                         // 6
-       "CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n"                                 // 7
-       "  INSERT INTO \"we;ird\" VALUES (CASE WHEN new.id > 2 THEN 'big;' END);\n"   // 8
-       "  UPDATE t SET s = CASE WHEN s = '' THEN 'empty;' ELSE s END;\n"             // 9
-       "END;\n"                                                                      // 10
-       "; ;\n"                                                                       // 11
-       "INSERT INTO t VALUES (3, '') -- no final semicolon\n"                        // 12
-       "-- and a comment after it\n",                                                // 13
+       "-- leading comment; with a semicolon\n"                                     // 1
+       "CREATE TABLE t (id INTEGER, s TEXT);;\n"                                    // 2
+       "CREATE TABLE \"we;ird\" (s TEXT);\n"                                        // 3
+       "INSERT INTO t VALUES (1, 'a;b'), (2, 'it''s; fine'); -- after; the end\n"   // 4
+       "/* block; comment */ INSERT INTO \"we;ird\" VALUES ('x;y' /* in; */)\n"     // 5
+       ";\n"                                                                        // 6
+       "CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n"                                // 7
+       "  INSERT INTO \"we;ird\" VALUES (CASE WHEN new.id > 2 THEN 'big;' END);\n"  // 8
+       "  UPDATE t SET s = CASE WHEN s = '' THEN 'empty;' ELSE s END;\n"            // 9
+       "END;\n"                                                                     // 10
+       "; ;\n"                                                                      // 11
+       "INSERT INTO t VALUES (3, '') -- no final semicolon\n"                       // 12
+       "-- and a comment after it\n",                                               // 13
        {{"CREATE TABLE t (id INTEGER, s TEXT)", 2},
         {"CREATE TABLE \"we;ird\" (s TEXT)", 3},
         {"INSERT INTO t VALUES (1, 'a;b'), (2, 'it''s; fine')", 4},
@@ -209,9 +217,8 @@ TEST(StatementSplitTest, ScriptsThatCannotBeSplitGiveTheErrorAndItsPosition) {
     EXPECT_NE(split.error.find(c.error), std::string::npos) << split.error;
     EXPECT_EQ(split.error_line, c.line);
     EXPECT_EQ(split.error_column, c.column);
-    EXPECT_EQ(SplitErrorMessage(split).rfind("line " + std::to_string(c.line) + ":" +
-                                                 std::to_string(c.column) + ": ",
-                                             0),
+    EXPECT_EQ(SplitErrorMessage(split).rfind(
+                  "line " + std::to_string(c.line) + ":" + std::to_string(c.column) + ": ", 0),
               0u)
         << SplitErrorMessage(split);
   }
@@ -220,22 +227,21 @@ TEST(StatementSplitTest, ScriptsThatCannotBeSplitGiveTheErrorAndItsPosition) {
 TEST(StatementSplitTest, LinesCountFromTheStatementsFirstToken) {
   const std::string script = "\n\n/* a\n comment */ SELECT\n1;\n-- x\n\n  SELECT 2";
   for (Dialect d : {Dialect::kPostgres, Dialect::kSqlite}) {
-    EXPECT_EQ(Statements(d, script),
-              (std::vector<Expected>{{"SELECT\n1", 4}, {"SELECT 2", 8}}))
+    EXPECT_EQ(Statements(d, script), (std::vector<Expected>{{"SELECT\n1", 4}, {"SELECT 2", 8}}))
         << Name(d);
   }
 }
 
 TEST(StatementSplitTest, TransactionControlIsRecognisedByItsLeadingWords) {
-  for (const char* yes : {"BEGIN", "begin transaction", "START TRANSACTION", "COMMIT", "END",
-                          "ABORT", "ROLLBACK", "rollback work", "PREPARE TRANSACTION 'x'",
-                          "/* c */ COMMIT", "BEGIN IMMEDIATE"}) {
+  for (const char* yes :
+       {"BEGIN", "begin transaction", "START TRANSACTION", "COMMIT", "END", "ABORT", "ROLLBACK",
+        "rollback work", "PREPARE TRANSACTION 'x'", "/* c */ COMMIT", "BEGIN IMMEDIATE"}) {
     EXPECT_TRUE(IsTransactionControl(yes)) << yes;
   }
-  for (const char* no : {"ROLLBACK TO SAVEPOINT s", "ROLLBACK /* c */ TO s", "SAVEPOINT s",
-                         "RELEASE SAVEPOINT s", "PREPARE q AS SELECT 1", "SELECT 'BEGIN'",
-                         "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END",
-                         ""}) {
+  for (const char* no :
+       {"ROLLBACK TO SAVEPOINT s", "ROLLBACK /* c */ TO s", "SAVEPOINT s", "RELEASE SAVEPOINT s",
+        "PREPARE q AS SELECT 1", "SELECT 'BEGIN'",
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END", ""}) {
     EXPECT_FALSE(IsTransactionControl(no)) << no;
   }
 }
