@@ -23,14 +23,6 @@ size_t SkipInsignificant(const std::string& s, size_t i) {
 
 }  // namespace
 
-int LineOfStatement(const std::string& script, size_t offset) {
-  size_t start = SkipInsignificant(script, offset);
-  int line = 1;
-  for (size_t i = 0; i < start && i < script.size(); ++i)
-    if (script[i] == '\n') ++line;
-  return line;
-}
-
 std::string Excerpt(const std::string& script, size_t offset, size_t max_chars) {
   size_t start = SkipInsignificant(script, offset);
   std::string out;

@@ -5,9 +5,6 @@
 
 namespace orchestrate {
 
-// The 1-based line of the first significant character (not whitespace, not a -- or /* */
-// comment) at or after `offset` in `script`.
-int LineOfStatement(const std::string& script, size_t offset);
 // Up to `max_chars` of the statement starting at the first significant character at or after
 // `offset`, on one line (whitespace runs collapsed), with "..." when cut.
 std::string Excerpt(const std::string& script, size_t offset, size_t max_chars = 160);

@@ -52,7 +52,6 @@ bool ChangesSchema(const StatementAnalysis& statement) {
 
 std::vector<std::string> SchemaChangesInSeed(Dialect dialect, const std::string& script,
                                              const std::string& what) {
-  using analysis_internal::LineColumnAt;
   std::vector<std::string> out;
   ScriptAnalysis a = AnalyzeScript(dialect, script);
   if (!a.ok) return out;
@@ -84,69 +83,6 @@ std::vector<std::string> SchemaChangesInSeed(Dialect dialect, const std::string&
 }
 
 namespace analysis_internal {
-
-namespace {
-bool IsContinuationByte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
-}  // namespace
-
-LineColumn LineColumnAt(const std::string& text, size_t offset) {
-  LineColumn lc;
-  const size_t end = std::min(offset, text.size());
-  for (size_t i = 0; i < end; ++i) {
-    if (text[i] == '\n') {
-      ++lc.line;
-      lc.column = 1;
-    } else if (!IsContinuationByte(text[i])) {
-      ++lc.column;
-    }
-  }
-  return lc;
-}
-
-size_t ByteOffsetOfCodePoint(const std::string& text, size_t n) {
-  size_t seen = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (IsContinuationByte(text[i])) continue;
-    if (seen == n) return i;
-    ++seen;
-  }
-  return text.size();
-}
-
-size_t InvalidUtf8Offset(const std::string& text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    // The sequence's length, the bits of its lead byte, and the smallest code point of that
-    // length (anything smaller is an overlong form).
-    size_t len = 4;
-    unsigned cp = c & 0x07u;
-    unsigned min = 0x10000;
-    if ((c & 0xE0) == 0xC0) {
-      len = 2;
-      cp = c & 0x1Fu;
-      min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3;
-      cp = c & 0x0Fu;
-      min = 0x800;
-    } else if ((c & 0xF8) != 0xF0) {
-      return i;  // a continuation byte or 0xF8..0xFF where a sequence should start
-    }
-    if (i + len > text.size()) return i;
-    for (size_t k = 1; k < len; ++k) {
-      if (!IsContinuationByte(text[i + k])) return i;
-      cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
-    i += len;
-  }
-  return std::string::npos;
-}
 
 void AddTable(StatementAnalysis& s, const std::string& table) {
   if (table.empty()) return;

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-namespace orchestrate {
+#include "migrations/statement_split.h"  // Dialect
 
-enum class Dialect { kPostgres, kSqlite };
+namespace orchestrate {
 
 // PostgreSQL's table-level lock modes, weakest first (the order is meaningful: a later mode is
 // "stronger" in the sense that the analyzer reports the strongest mode a statement takes), plus
@@ -75,14 +75,15 @@ struct ScriptAnalysis {
   int error_column = 0;  // 1-based column, in characters (UTF-8 code points), of that line
 };
 
-// Splits `script` into statements and analyses each one.
+// Splits `script` into statements with SplitScript (migrations/statement_split.h), the splitter
+// the adapters execute with, so the statements and lines analysed are those that run; a script
+// it cannot split gives ok == false with its error. Then analyses each statement.
 //
-// kPostgres: parsed with libpg_query (the PostgreSQL 15 grammar), so dollar-quoted bodies,
-// nested comments and E'' strings split exactly as the server would; a syntax error gives ok ==
+// kPostgres: parsed with libpg_query (the PostgreSQL 15 grammar); a syntax error gives ok ==
 // false with the server's message and its line:column in `script`.
-// kSqlite: a conservative scanner (quotes, comments and CREATE TRIGGER ... BEGIN ... END bodies are
-// respected); any statement it does not recognise is analysable == false and destroys_data ==
-// true; an unterminated string, quoted identifier, comment or trigger body gives ok == false.
+// kSqlite: a conservative scanner; any statement it does not recognise is analysable == false and
+// destroys_data == true; an unterminated string, quoted identifier, comment or trigger body gives
+// ok == false.
 //
 // Never throws. Thread-safe (libpg_query keeps its parser state per thread).
 ScriptAnalysis AnalyzeScript(Dialect dialect, const std::string& script);

@@ -14,18 +14,6 @@ namespace analysis_internal {
 ScriptAnalysis AnalyzePostgres(const std::string& script);
 ScriptAnalysis AnalyzeSqlite(const std::string& script);
 
-struct LineColumn {
-  int line = 1;    // 1-based
-  int column = 1;  // 1-based, in UTF-8 code points
-};
-// The line and column of byte `offset` of `text` (offset may equal text.size(): one past the end).
-LineColumn LineColumnAt(const std::string& text, size_t offset);
-// The byte offset of the `n`th (0-based) code point of `text`; text.size() when there are fewer.
-size_t ByteOffsetOfCodePoint(const std::string& text, size_t n);
-// The byte offset of the first byte of `text` that is not part of a valid UTF-8 sequence (an
-// overlong form, a surrogate, a truncated sequence, ...); std::string::npos when all is valid.
-size_t InvalidUtf8Offset(const std::string& text);
-
 // Appends `table` to `s.tables` unless it is empty or already there.
 void AddTable(StatementAnalysis& s, const std::string& table);
 // Raises `s.lock` to `level` when `level` is stronger.

@@ -1,11 +1,12 @@
 // The PostgreSQL analyzer: libpg_query parses the whole script with the server's own grammar
-// (version 15) and returns the raw parse tree as JSON, with each statement's byte range; this file
-// turns ranges into text and lines, and parser errors into line:column. The statements themselves
-// are analysed in pg_statement.cc.
+// (version 15) and returns the raw parse tree as JSON, with each statement's byte range; the
+// statements' text and lines are those of the shared splitter (migrations/statement_split.h),
+// which the adapters execute, and each is checked to lie in the parser's range of the same
+// statement. Parser errors become line:column. The statements themselves are analysed in
+// pg_statement.cc.
 #include <pg_query.h>
 
 #include <algorithm>
-#include <cctype>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -17,92 +18,6 @@
 namespace orchestrate {
 namespace analysis_internal {
 namespace {
-
-// ---- splitting: where a statement's text starts and ends ---------------------------------------
-
-bool IsIdentChar(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return std::isalnum(u) || c == '_' || c == '$' || u >= 0x80;
-}
-
-// The end of the comment or whitespace run at `i`, or `i` when there is none there.
-size_t SkipSpaceAndComments(const std::string& s, size_t i, size_t limit) {
-  while (i < limit) {
-    if (std::isspace(static_cast<unsigned char>(s[i]))) {
-      ++i;
-    } else if (s.compare(i, 2, "--") == 0) {
-      while (i < limit && s[i] != '\n') ++i;
-    } else if (s.compare(i, 2, "/*") == 0) {
-      int depth = 0;  // PostgreSQL's block comments nest
-      while (i < limit) {
-        if (s.compare(i, 2, "/*") == 0) {
-          ++depth;
-          i += 2;
-        } else if (s.compare(i, 2, "*/") == 0) {
-          i += 2;
-          if (--depth == 0) break;
-        } else {
-          ++i;
-        }
-      }
-    } else {
-      break;
-    }
-  }
-  return std::min(i, limit);
-}
-
-// One past the last significant character of s[begin, limit): trailing comments and whitespace
-// excluded. The text already parsed, so it is lexically valid.
-size_t SignificantEnd(const std::string& s, size_t begin, size_t limit) {
-  size_t i = begin;
-  size_t end = begin;
-  while (i < limit) {
-    const size_t after_space = SkipSpaceAndComments(s, i, limit);
-    if (after_space != i) {
-      i = after_space;
-      continue;
-    }
-    const char c = s[i];
-    if (c == '\'' || c == '"') {
-      // E'...' strings take backslash escapes; every quoted text doubles its quote.
-      const bool backslash = c == '\'' && i > begin && (s[i - 1] == 'E' || s[i - 1] == 'e') &&
-                             (i - 1 == begin || !IsIdentChar(s[i - 2]));
-      ++i;
-      while (i < limit) {
-        if (backslash && s[i] == '\\') {
-          i += 2;
-        } else if (s[i] == c) {
-          if (i + 1 < limit && s[i + 1] == c) {
-            i += 2;
-          } else {
-            ++i;
-            break;
-          }
-        } else {
-          ++i;
-        }
-      }
-    } else if (c == '$' && (i == begin || !IsIdentChar(s[i - 1])) && i + 1 < limit &&
-               !std::isdigit(static_cast<unsigned char>(s[i + 1]))) {
-      size_t j = i + 1;
-      while (j < limit && IsIdentChar(s[j]) && s[j] != '$') ++j;
-      if (j < limit && s[j] == '$') {  // a dollar quote: $tag$ ... $tag$
-        const std::string tag = s.substr(i, j - i + 1);
-        const size_t close = s.find(tag, j + 1);
-        i = close == std::string::npos || close + tag.size() > limit ? limit : close + tag.size();
-      } else {
-        ++i;
-      }
-    } else if (IsIdentChar(c)) {
-      while (i < limit && IsIdentChar(s[i])) ++i;
-    } else {
-      ++i;
-    }
-    end = i;
-  }
-  return std::min(end, limit);
-}
 
 // ---- errors ------------------------------------------------------------------------------------
 
@@ -116,8 +31,6 @@ void SetError(ScriptAnalysis& out, const std::string& script, size_t base, const
   size_t offset = base;
   if (error.cursorpos > 0) {
     offset = base + ByteOffsetOfCodePoint(text, static_cast<size_t>(error.cursorpos - 1));
-  } else {
-    offset = SkipSpaceAndComments(script, base, script.size());
   }
   const LineColumn lc = LineColumnAt(script, offset);
   out.error_line = lc.line;
@@ -126,37 +39,45 @@ void SetError(ScriptAnalysis& out, const std::string& script, size_t base, const
 
 // The script failed to parse without an error position: find the first statement that fails on
 // its own and point at it (or at the position inside it, when that parse gives one).
-void LocateError(ScriptAnalysis& out, const std::string& script, const PgQueryError& error) {
+void LocateError(ScriptAnalysis& out, const std::string& script, const ScriptSplit& split,
+                 const PgQueryError& error) {
   SetError(out, script, 0, script, error);
-  PgQuerySplitResult split = pg_query_split_with_scanner(script.c_str());
-  if (split.error == nullptr) {
-    for (int i = 0; i < split.n_stmts; ++i) {
-      const auto location = static_cast<size_t>(split.stmts[i]->stmt_location);
-      const std::string text =
-          script.substr(location, static_cast<size_t>(split.stmts[i]->stmt_len));
-      PgQueryParseResult one = pg_query_parse(text.c_str());
-      const bool failed = one.error != nullptr;
-      if (failed) SetError(out, script, location, text, *one.error);
-      pg_query_free_parse_result(one);
-      if (failed) break;
-    }
+  const std::size_t first = split.statements.empty() ? 0 : split.statements.front().offset;
+  const LineColumn lc = LineColumnAt(script, first);
+  out.error_line = lc.line;
+  out.error_column = lc.column;
+  for (const SqlStatement& statement : split.statements) {
+    PgQueryParseResult one = pg_query_parse(statement.text.c_str());
+    const bool failed = one.error != nullptr;
+    if (failed) SetError(out, script, statement.offset, statement.text, *one.error);
+    pg_query_free_parse_result(one);
+    if (failed) break;
   }
-  pg_query_free_split_result(split);
+}
+
+// The splitter and the parser see different statements from the `index`th on: never expected, and
+// reported rather than analysing statements other than those that would run.
+ScriptAnalysis Disagree(const ScriptSplit& split, size_t index) {
+  ScriptAnalysis out;
+  out.ok = false;
+  out.error =
+      "the statement splitter and PostgreSQL's parser disagree on where this statement ends (a "
+      "bug in orchestrate: please report it with the script)";
+  out.error_line = index < split.statements.size() ? split.statements[index].line : 1;
+  out.error_column = 1;
+  return out;
 }
 
 }  // namespace
 
 ScriptAnalysis AnalyzePostgres(const std::string& script) {
   ScriptAnalysis out;
-  // libpg_query reads a C string in UTF-8 (the server's encoding for it).
-  const size_t nul = script.find('\0');
-  const size_t bad = InvalidUtf8Offset(script);
-  if (nul != std::string::npos || bad != std::string::npos) {
+  const ScriptSplit split = SplitScript(Dialect::kPostgres, script);
+  if (!split.ok) {  // a NUL byte, invalid UTF-8, an unterminated quote or comment
     out.ok = false;
-    out.error = nul < bad ? "the script contains a NUL byte" : "invalid UTF-8 byte sequence";
-    const LineColumn lc = LineColumnAt(script, std::min(nul, bad));
-    out.error_line = lc.line;
-    out.error_column = lc.column;
+    out.error = split.error;
+    out.error_line = split.error_line;
+    out.error_column = split.error_column;
     return out;
   }
 
@@ -165,7 +86,7 @@ ScriptAnalysis AnalyzePostgres(const std::string& script) {
     if (result.error->cursorpos > 0) {
       SetError(out, script, 0, script, *result.error);
     } else {
-      LocateError(out, script, *result.error);
+      LocateError(out, script, split, *result.error);
     }
     pg_query_free_parse_result(result);
     return out;
@@ -180,18 +101,27 @@ ScriptAnalysis AnalyzePostgres(const std::string& script) {
   }
 
   try {
-    for (const Json& raw : List(tree, "stmts")) {
+    const Json& stmts = List(tree, "stmts");
+    if (stmts.size() != split.statements.size()) {
+      return Disagree(
+          split, stmts.size() < split.statements.size() ? stmts.size() : split.statements.size());
+    }
+    for (size_t i = 0; i < stmts.size(); ++i) {
+      const Json& raw = stmts[i];
+      const SqlStatement& statement = split.statements[i];
+      // The parser's range of the statement: from the end of the previous one (comments and
+      // whitespace included) to its ';', or to the end of the script when its length is 0.
       const Json& location = Field(raw, "stmt_location");
       const Json& length = Field(raw, "stmt_len");
       const size_t from = location.is_number() ? location.get<size_t>() : 0;
       const size_t len = length.is_number() ? length.get<size_t>() : 0;
       const size_t limit = len == 0 ? script.size() : std::min(script.size(), from + len);
-      const size_t begin = SkipSpaceAndComments(script, std::min(from, limit), limit);
-      const size_t end = SignificantEnd(script, begin, limit);
-
+      if (statement.offset < from || statement.offset + statement.text.size() > limit) {
+        return Disagree(split, i);
+      }
       StatementAnalysis s;
-      s.text = script.substr(begin, end - begin);
-      s.line = LineColumnAt(script, begin).line;
+      s.text = statement.text;
+      s.line = statement.line;
       AnalyzePgStatement(Field(raw, "stmt"), s);
       out.statements.push_back(std::move(s));
     }

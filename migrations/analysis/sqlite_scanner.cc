@@ -1,7 +1,7 @@
-// The SQLite analyzer: a conservative scanner, not a parser. It tokenizes the script the way
-// SQLite's tokenizer does (strings, quoted identifiers, comments), splits it at top-level ';' (a
-// CREATE TRIGGER statement runs to the END of its BEGIN ... END body), and recognises statements by
-// their leading keywords. Whatever it does not recognise is not analysable, hence destructive.
+// The SQLite analyzer: a conservative scanner, not a parser. It takes the statements of the shared
+// splitter (migrations/statement_split.h, which the SQLite adapter executes), tokenizes each the
+// way SQLite's tokenizer does (strings, quoted identifiers, comments), and recognises statements
+// by their leading keywords. Whatever it does not recognise is not analysable, hence destructive.
 //
 // Locks: SQLite has one write lock for the whole database. Every statement that writes (DDL, DML,
 // VACUUM, REINDEX, ANALYZE, BEGIN IMMEDIATE/EXCLUSIVE, anything not recognised) reports kDatabase;
@@ -25,7 +25,7 @@ struct Token {
   enum Type { kWord, kQuotedName, kString, kNumber, kParam, kPunct };
   Type type = kPunct;
   std::string value;  // kWord: as written; kQuotedName: unquoted; kPunct: the character
-  size_t begin = 0;   // byte offsets in the script
+  size_t begin = 0;   // byte offsets in the text tokenized (one statement)
   size_t end = 0;
 };
 
@@ -446,42 +446,6 @@ class StatementScanner {
   std::set<std::string> ctes_;
 };
 
-// ---- splitting ---------------------------------------------------------------------------------
-
-// Tracks whether a ';' ends the statement: inside CREATE TRIGGER's BEGIN ... END body it does not.
-// CASE ... END pairs inside the body are counted so that their END does not end the body.
-class TriggerBody {
- public:
-  // Feeds the statement's `index`th token.
-  void Feed(const Token& t, size_t index) {
-    if (index < 3) {
-      head_.push_back(Upper(t.type == Token::kWord ? t.value : std::string()));
-      is_trigger_ = head_.size() >= 2 && head_[0] == "CREATE" &&
-                    (head_[1] == "TRIGGER" ||
-                     (head_.size() == 3 && (head_[1] == "TEMP" || head_[1] == "TEMPORARY") &&
-                      head_[2] == "TRIGGER"));
-    }
-    if (!is_trigger_ || t.type != Token::kWord) return;
-    const std::string k = Upper(t.value);
-    if (depth_ == 0 && !done_ && k == "BEGIN") {
-      depth_ = 1;
-    } else if (depth_ > 0 && k == "CASE") {
-      ++depth_;
-    } else if (depth_ > 0 && k == "END") {
-      if (--depth_ == 0) done_ = true;
-    }
-  }
-  bool SemicolonEnds() const { return !IsOpen(); }
-  // A trigger whose body has not ended yet.
-  bool IsOpen() const { return is_trigger_ && !done_; }
-
- private:
-  std::vector<std::string> head_;
-  bool is_trigger_ = false;
-  int depth_ = 0;
-  bool done_ = false;
-};
-
 void Fail(ScriptAnalysis& out, const std::string& script, const std::string& error, size_t offset) {
   out.ok = false;
   out.statements.clear();
@@ -495,37 +459,33 @@ void Fail(ScriptAnalysis& out, const std::string& script, const std::string& err
 
 ScriptAnalysis AnalyzeSqlite(const std::string& script) {
   ScriptAnalysis out;
-  TokenizeResult tokens = Tokenize(script);
-  if (!tokens.error.empty()) {
-    Fail(out, script, tokens.error, tokens.error_offset);
-    return out;
-  }
-  std::vector<Token> current;
-  TriggerBody trigger;
-  auto finish = [&]() {
-    if (current.empty()) return;
-    StatementAnalysis s;
-    s.text = script.substr(current.front().begin, current.back().end - current.front().begin);
-    s.line = LineColumnAt(script, current.front().begin).line;
-    StatementScanner(current, s).Analyze();
-    out.statements.push_back(std::move(s));
-    current.clear();
-    trigger = TriggerBody();
-  };
-  for (Token& t : tokens.tokens) {
-    if (IsPunct(t, ';') && trigger.SemicolonEnds()) {
-      finish();
-      continue;
+  const ScriptSplit split = SplitScript(Dialect::kSqlite, script);
+  if (!split.ok) {
+    // The tokenizer names the unterminated string, identifier or comment and where it starts;
+    // the splitter knows only which statement it spoils (or that a trigger has no END).
+    const TokenizeResult tokens = Tokenize(script);
+    if (!tokens.error.empty()) {
+      Fail(out, script, tokens.error, tokens.error_offset);
+    } else {
+      out.ok = false;
+      out.error = split.error;
+      out.error_line = split.error_line;
+      out.error_column = split.error_column;
     }
-    trigger.Feed(t, current.size());
-    current.push_back(std::move(t));
-  }
-  if (trigger.IsOpen()) {
-    Fail(out, script, "CREATE TRIGGER without the END of its BEGIN ... END body",
-         current.front().begin);
     return out;
   }
-  finish();
+  for (const SqlStatement& statement : split.statements) {
+    TokenizeResult tokens = Tokenize(statement.text);
+    if (!tokens.error.empty()) {
+      Fail(out, script, tokens.error, statement.offset + tokens.error_offset);
+      return out;
+    }
+    StatementAnalysis s;
+    s.text = statement.text;
+    s.line = statement.line;
+    StatementScanner(tokens.tokens, s).Analyze();
+    out.statements.push_back(std::move(s));
+  }
   return out;
 }
 

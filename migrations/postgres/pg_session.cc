@@ -103,6 +103,12 @@ QueryResult ToQueryResult(const pqxx::result& result) {
   return out;
 }
 
+Result<std::vector<SqlStatement>> SplitStatements(const std::string& script) {
+  ScriptSplit split = SplitScript(Dialect::kPostgres, script);
+  if (!split.ok) return Status::Failed(SplitErrorMessage(split) + " (nothing of the script ran)");
+  return std::move(split.statements);
+}
+
 Status RunStatements(pqxx::transaction_base& tx, const std::vector<SqlStatement>& statements,
                      const std::string& first_prefix) {
   bool first = true;

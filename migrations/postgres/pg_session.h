@@ -10,7 +10,7 @@
 #include <pqxx/pqxx>
 
 #include "migrations/database.h"
-#include "migrations/postgres/sql_split.h"
+#include "migrations/statement_split.h"
 #include "plans/status.h"
 
 namespace orchestrate {
@@ -61,6 +61,10 @@ pqxx::result ExecParams(pqxx::transaction_base& tx, const std::string& sql,
 
 // The result as column names and rows of optional strings.
 QueryResult ToQueryResult(const pqxx::result& result);
+
+// The statements of a PostgreSQL script (SplitScript); a script that cannot be split is kFailed,
+// "line L:C: <the scanner's message> (nothing of the script ran)".
+Result<std::vector<SqlStatement>> SplitStatements(const std::string& script);
 
 // Runs the statements of a script one by one in `tx`, stopping at the first failure, which is
 // reported as "line N: ERROR: ... (SQLSTATE x)\n  statement: <its first 200 bytes>".

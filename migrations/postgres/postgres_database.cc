@@ -10,7 +10,6 @@
 #include "migrations/postgres/pg_lock.h"
 #include "migrations/postgres/pg_schema.h"
 #include "migrations/postgres/pg_session.h"
-#include "migrations/postgres/sql_split.h"
 
 namespace orchestrate {
 namespace {
@@ -79,7 +78,9 @@ class PgTransaction final : public Transaction {
 
   Status ExecScript(const std::string& script) override {
     ORCH_RETURN_IF_ERROR(CheckUsable());
-    const std::vector<SqlStatement> statements = SplitPostgresScript(script);
+    Result<std::vector<SqlStatement>> split = pg::SplitStatements(script);
+    if (!split.ok()) return Track(split.status());
+    const std::vector<SqlStatement>& statements = *split;
     ORCH_RETURN_IF_ERROR(CheckNoTransactionControl(statements));
     if (statements.empty()) return Status::Ok();
     const std::string prefix = begun_ ? "" : begin_ + ";\n";
@@ -270,10 +271,12 @@ class PgDatabase final : public Database {
 
   Status ExecScriptNoTransaction(const std::string& script) override {
     ORCH_RETURN_IF_ERROR(CheckIdle());
+    Result<std::vector<SqlStatement>> statements = pg::SplitStatements(script);
+    if (!statements.ok()) return statements.status();
     Status ran;
     const Status opened = pg::Guard([&] {
       pqxx::nontransaction autocommit(session_->conn);
-      ran = pg::RunStatements(autocommit, SplitPostgresScript(script));
+      ran = pg::RunStatements(autocommit, *statements);
     });
     return opened.ok() ? ran : opened;
   }

@@ -12,7 +12,7 @@
 #include <csignal>
 #include <cstring>
 
-#include "migrations/postgres/sql_split.h"  // IsTransactionControl: pure, dialect-neutral
+#include "migrations/statement_split.h"
 #include "migrations/statement_text.h"
 
 namespace orchestrate {
@@ -105,33 +105,44 @@ Status RunOne(sqlite3* db, const std::string& sql, const std::vector<Value>& par
   return st;
 }
 
-// Runs every statement of `script` in order. SQLite's own parser finds the statement boundaries
-// (so CREATE TRIGGER ... BEGIN ... END; and semicolons in strings are handled). In a transaction
-// (`in_transaction`), a statement that would end it (COMMIT, ROLLBACK, ...) is refused with
-// kInvalid before it runs, as the PostgreSQL adapter does.
+// Runs every statement of `script` in order: the statements of SplitScript, which the analysis
+// sees too, each prepared on its own (so that it sees what the statements before it created). In a
+// transaction (`in_transaction`), a statement that would end it (COMMIT, ROLLBACK, ...) is refused
+// with kInvalid before it runs, as the PostgreSQL adapter does.
 Status RunScript(sqlite3* db, const std::string& script, bool in_transaction) {
-  const char* begin = script.c_str();
-  const char* pos = begin;
-  const char* end = begin + script.size();
-  while (pos < end) {
+  const ScriptSplit split = SplitScript(Dialect::kSqlite, script);
+  if (!split.ok) return Status::Failed(SplitErrorMessage(split) + " (nothing of the script ran)");
+  for (const SqlStatement& statement : split.statements) {
+    const std::string line = "line " + std::to_string(statement.line) + ": ";
+    const char* text = statement.text.c_str();
+    const char* end = text + statement.text.size();
     sqlite3_stmt* raw = nullptr;
     const char* tail = nullptr;
-    size_t offset = static_cast<size_t>(pos - begin);
-    int rc = sqlite_api::sqlite3_prepare_v2(db, pos, static_cast<int>(end - pos), &raw, &tail);
+    int rc = sqlite_api::sqlite3_prepare_v2(db, text, static_cast<int>(statement.text.size()), &raw,
+                                            &tail);
     StmtPtr stmt(raw);
     Status st = rc == SQLITE_OK ? Status::Ok() : ErrorStatus(db, rc);
-    if (st.ok() && stmt && in_transaction && IsTransactionControl(sqlite_api::sqlite3_sql(raw)))
-      return Status::Invalid("line " + std::to_string(LineOfStatement(script, offset)) +
-                             ": transaction control (" + Excerpt(script, offset, 40) +
+    if (st.ok() && tail != nullptr && tail < end) {
+      // SQLite must read the statement as one: anything after it is whitespace or comments.
+      sqlite3_stmt* more = nullptr;
+      rc = sqlite_api::sqlite3_prepare_v2(db, tail, static_cast<int>(end - tail), &more, nullptr);
+      StmtPtr rest(more);
+      if (rc != SQLITE_OK || rest)
+        return Status::Failed(line +
+                              "SQLite reads more than one statement where orchestrate's splitter "
+                              "sees one (a bug in orchestrate: please report it with the script)"
+                              "\n  statement: " +
+                              Excerpt(script, statement.offset));
+    }
+    if (st.ok() && stmt && in_transaction && IsTransactionControl(statement.text))
+      return Status::Invalid(line + "transaction control (" +
+                             Excerpt(script, statement.offset, 40) +
                              ") is not allowed in a script that orchestrate runs in a "
                              "transaction: remove it, or mark the step transactional: false");
     if (st.ok() && stmt) st = Step(db, raw, nullptr);
     if (!st.ok())
-      return Status::FromCode(st.code(), "line " + std::to_string(LineOfStatement(script, offset)) +
-                                             ": " + st.message() +
-                                             "\n  statement: " + Excerpt(script, offset));
-    if (tail == nullptr || tail <= pos) break;
-    pos = tail;
+      return Status::FromCode(
+          st.code(), line + st.message() + "\n  statement: " + Excerpt(script, statement.offset));
   }
   return Status::Ok();
 }
