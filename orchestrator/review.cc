@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <map>
 #include <set>
 #include <sstream>
 
 #include "migrations/analysis/analysis.h"
+#include "migrations/catalog.h"
 #include "migrations/journal.h"
 #include "migrations/ledger.h"
 #include "plans/manifest.h"
@@ -193,9 +195,94 @@ std::string HeaderValue(const std::vector<std::string>& lines, const std::string
   return "";
 }
 
+Dialect DialectOf(const std::string& name) {
+  return name == "sqlite" ? Dialect::kSqlite : Dialect::kPostgres;
+}
+
+// "ACCESS EXCLUSIVE lock on orders, shipping_methods + ROW SHARE lock on customers (foreign key
+// checks, when rows are written)": the statement's locks per relation, strongest first; "" when
+// it takes none. Without per-relation locks (SQLite, a statement whose relations the analyzer
+// cannot name), its strongest lock on all of its tables.
+std::string LocksText(const StatementAnalysis& st) {
+  if (st.locks.empty()) {
+    if (st.lock == LockLevel::kNone) return "";
+    std::string text = std::string(LockLevelName(st.lock)) + " lock";
+    for (size_t i = 0; i < st.tables.size(); ++i) text += (i ? ", " : " on ") + st.tables[i];
+    return text;
+  }
+  std::vector<RelationLock> locks = st.locks;
+  std::stable_sort(locks.begin(), locks.end(), [](const RelationLock& a, const RelationLock& b) {
+    if (a.when_rows_written != b.when_rows_written) return b.when_rows_written;
+    return static_cast<int>(a.mode) > static_cast<int>(b.mode);
+  });
+  std::string text;
+  for (size_t i = 0; i < locks.size(); ++i) {
+    const RelationLock& l = locks[i];
+    const bool same = i > 0 && locks[i - 1].mode == l.mode &&
+                      locks[i - 1].when_rows_written == l.when_rows_written;
+    if (same) {
+      text += ", ";
+    } else {
+      if (i > 0) text += locks[i - 1].when_rows_written ? " (foreign key checks) + " : " + ";
+      text += std::string(LockLevelName(l.mode)) + " lock on ";
+    }
+    text += l.relation.empty() ? l.unknown : l.relation;
+  }
+  if (locks.back().when_rows_written) text += " (foreign key checks, when rows are written)";
+  return text;
+}
+
+// What the earlier steps of the plan do to a table, for the "-- estimate:" lines: rendered after
+// "-- estimate: TABLE ". See review.h for what is simulated.
+using TableFates = std::map<std::string, std::string>;
+
+// The ledger chunk statements with a line each saying what they lock (not bound by the approval,
+// as the chunks are not).
+void WriteChunkLines(std::ostream& out, const std::vector<std::string>& lines, Dialect dialect,
+                     SchemaFacts* facts) {
+  for (const auto& line : lines) {
+    if (line.rfind("--", 0) != 0 && line != "BEGIN;" && line != "COMMIT;") {
+      ScriptAnalysis a = AnalyzeScript(dialect, line, facts);
+      for (const auto& st : a.statements) {
+        std::string locks = LocksText(st);
+        out << "--   chunk statement: " << st.kind << (locks.empty() ? "" : ", " + locks);
+        if (st.kind == "DELETE" || st.kind == "UPDATE" || st.kind == "INSERT")
+          out << "; row locks on the rows it writes";
+        out << "\n";
+      }
+    }
+    out << line << "\n";
+  }
+}
+
+// The rows of each table after a ledger reversal: the rows there now, less those the seed
+// inserted, plus those it deleted (rows it updated stay).
+// REQUIRES: no transaction of `db` open (the rows are counted in transactions of their own).
+void SimulateLedgerReversal(Database& db, const std::vector<LedgerCount>& counts, size_t step,
+                            TableFates& fates) {
+  std::map<std::string, long> change;
+  for (const auto& c : counts) {
+    if (c.op == "insert") change[c.table] -= c.rows;
+    if (c.op == "delete") change[c.table] += c.rows;
+  }
+  for (const auto& [table, delta] : change) {
+    if (fates.count(table)) continue;  // an earlier step already made its count a guess
+    long now = CountRows(db, table, 2);
+    if (now < 0) continue;
+    long after = std::max(0L, now + delta);
+    fates[table] =
+        after == 0
+            ? "holds 0 rows after step " + std::to_string(step) +
+                  " empties it (its seed's ledger reversal; " + std::to_string(now) + " rows now)"
+            : "holds about " + std::to_string(after) + " rows after step " + std::to_string(step) +
+                  " reverses its seed's rows (" + std::to_string(now) + " now)";
+  }
+}
+
 // A seed without undo SQL is reversed from its ledger: the chunks' statements as they run, when
 // the database can be read; otherwise what will happen.
-Status WriteLedgerReversal(std::ostream& out, const Step& s, const Policy& policy, Database* db) {
+Status WriteLedgerReversal(std::ostream& out, const Step& s, const Policy& policy, Database* db,
+                           SchemaFacts* facts, size_t step, TableFates& fates) {
   out << "--   ledger: the rows seed " << s.id
       << " inserted, updated or deleted are reversed newest first, one transaction per chunk of "
          "up to "
@@ -211,13 +298,12 @@ Status WriteLedgerReversal(std::ostream& out, const Step& s, const Policy& polic
   if (!lines.ok()) return lines.status().WithContext("reading the ledger of seed " + s.id);
   out << kLedgerBegin << "\n";
   if (lines->empty()) out << "--   the ledger holds no rows for this seed now\n";
-  for (const auto& line : *lines) out << line << "\n";
+  WriteChunkLines(out, *lines, DialectOf(db->Dialect()), facts);
   out << kLedgerEnd << "\n";
+  auto counts = CountLedger(*db, **txn, s.id);
+  txn->reset();  // the estimates count rows in transactions of their own
+  if (counts.ok()) SimulateLedgerReversal(*db, *counts, step, fates);
   return Status::Ok();
-}
-
-Dialect DialectOf(const std::string& name) {
-  return name == "sqlite" ? Dialect::kSqlite : Dialect::kPostgres;
 }
 
 std::string StepOwner(const Step& s) {
@@ -225,22 +311,54 @@ std::string StepOwner(const Step& s) {
   return (seed ? "seed " : "migration ") + s.id + " (release " + s.release + ")";
 }
 
-// One comment line per statement: what it locks and what it destroys; with a database, an
-// "-- estimate:" line of the rows there now in what a destructive statement touches.
-void WriteAnalysis(std::ostream& out, const ScriptAnalysis& a, Database* db) {
+// What step `step`'s statements do to the tables later steps estimate (see review.h).
+void SimulateStep(const ScriptAnalysis& a, size_t step, Database* db, TableFates& fates) {
+  const std::string n = std::to_string(step);
   for (const auto& st : a.statements) {
-    out << "--   line " << st.line << ": " << st.kind;
-    if (st.lock != LockLevel::kNone) {
-      out << ", " << LockLevelName(st.lock) << " lock";
-      if (!st.tables.empty()) {
-        out << " on ";
-        for (size_t i = 0; i < st.tables.size(); ++i) out << (i ? ", " : "") << st.tables[i];
+    if (st.tables.empty()) continue;
+    const std::string& t = st.tables.front();
+    if (st.kind == "CREATE TABLE") {
+      fates[t] = "is created by step " + n + " (empty then)";
+    } else if (st.kind == "DROP TABLE") {
+      for (const auto& d : st.tables) fates[d] = "is dropped by step " + n;
+    } else if (st.deletes_all_rows) {
+      for (const auto& d : st.kind == "TRUNCATE" ? st.tables : std::vector<std::string>{t})
+        fates[d] = "holds 0 rows after step " + n + " empties it";
+    } else if (st.kind == "INSERT" || st.kind == "UPDATE" || st.kind == "DELETE" ||
+               st.kind == "MERGE" || st.kind == "COPY") {
+      auto f = fates.find(t);
+      const std::string then = "step " + n + " writes rows";
+      if (f == fates.end()) {
+        long rows = db ? CountRows(*db, t, 2) : -1;
+        if (rows >= 0)
+          fates[t] = "holds " + std::to_string(rows) + " rows now; " + then + " (not simulated)";
+      } else if (f->second.find(then) == std::string::npos) {
+        const size_t at = f->second.find(" (not simulated)");
+        f->second = (at == std::string::npos ? f->second : f->second.substr(0, at)) + ", then " +
+                    then + " (not simulated)";
       }
     }
+  }
+}
+
+// One comment line per statement: what it locks and what it destroys; with a database, an
+// "-- estimate:" line of the rows in what a destructive statement touches: there now, or as the
+// earlier steps of the plan leave it (`fates`).
+void WriteAnalysis(std::ostream& out, const ScriptAnalysis& a, Database* db,
+                   const TableFates& fates) {
+  for (const auto& st : a.statements) {
+    out << "--   line " << st.line << ": " << st.kind;
+    const std::string locks = LocksText(st);
+    if (!locks.empty()) out << ", " << locks;
     if (st.destroys_data) out << "; DESTROYS DATA: " << st.destroys;
     if (st.needs_no_transaction) out << "; cannot run in a transaction";
     out << "\n";
     if (db && st.destroys_data && !st.tables.empty()) {
+      auto fate = fates.find(st.tables.front());
+      if (fate != fates.end()) {
+        out << "-- estimate: " << st.tables.front() << " " << fate->second << "\n";
+        continue;
+      }
       long rows = CountRows(*db, st.tables.front(), 2);
       if (rows >= 0)
         out << "-- estimate: " << st.tables.front() << " holds " << rows << " rows now\n";
@@ -318,6 +436,16 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
   out << "\n-- orchestrate's state tables, created when missing (orchestrate does this itself)\n";
   for (const auto& ddl : Journal::SchemaStatements()) out << ddl << ";\n";
 
+  // The schema the statements run on (indexes, foreign keys: what they lock beyond the relations
+  // they name), followed through the steps; and what the steps do to the tables' rows.
+  SchemaFacts facts;
+  if (ctx.estimate) {
+    auto read = ReadSchemaFacts(*ctx.estimate);
+    if (!read.ok()) return read.status().WithContext("the review script reads the catalog");
+    facts = std::move(*read);
+  }
+  TableFates fates;
+
   const size_t total = run.steps.size();
   for (size_t i = 0; i < total; ++i) {
     const Step& s = run.steps[i];
@@ -346,14 +474,16 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
     // step's transaction (snapshot/snapshot.h).
     ScriptAnalysis analysis;
     if (!s.sql.empty()) {
-      analysis = AnalyzeScript(DialectOf(ctx.dialect), s.sql);
-      WriteAnalysis(out, analysis, ctx.estimate);
+      analysis = AnalyzeScript(DialectOf(ctx.dialect), s.sql, &facts);
+      WriteAnalysis(out, analysis, ctx.estimate, fates);
     }
     if (SnapshotsBefore(plan.policy, s))
       for (const std::string& line : DescribeCaptures(DialectOf(ctx.dialect), analysis))
         out << "--   snapshot: " << line << "\n";
     if (s.kind == StepKind::kUndoSeed && !s.has_undo)
-      ORCH_RETURN_IF_ERROR(WriteLedgerReversal(out, s, plan.policy, ctx.estimate));
+      ORCH_RETURN_IF_ERROR(
+          WriteLedgerReversal(out, s, plan.policy, ctx.estimate, &facts, i + 1, fates));
+    SimulateStep(analysis, i + 1, ctx.estimate, fates);
     RenderingTransaction txn(out);
     if (!s.transactional && !s.sql.empty()) ORCH_RETURN_IF_ERROR(txn.ExecScript(s.sql));
     out << "BEGIN;\n";

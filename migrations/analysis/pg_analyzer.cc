@@ -146,7 +146,7 @@ void LocateError(ScriptAnalysis& out, const std::string& script, const PgQueryEr
 
 }  // namespace
 
-ScriptAnalysis AnalyzePostgres(const std::string& script) {
+ScriptAnalysis AnalyzePostgres(const std::string& script, SchemaFacts* facts) {
   ScriptAnalysis out;
   // libpg_query reads a C string in UTF-8 (the server's encoding for it).
   const size_t nul = script.find('\0');
@@ -192,7 +192,7 @@ ScriptAnalysis AnalyzePostgres(const std::string& script) {
       StatementAnalysis s;
       s.text = script.substr(begin, end - begin);
       s.line = LineColumnAt(script, begin).line;
-      AnalyzePgStatement(Field(raw, "stmt"), s);
+      AnalyzePgStatement(Field(raw, "stmt"), s, facts);
       out.statements.push_back(std::move(s));
     }
   } catch (const Json::exception& e) {  // a tree shaped unlike the one this file expects
