@@ -28,7 +28,8 @@ Result<SchemaFacts> ReadSchemaFacts(Database& db) {
   auto txn = db.BeginRead();
   if (!txn.ok()) return txn.status().WithContext("reading the catalog's indexes and foreign keys");
   auto rows = (*txn)->Query(kFacts);
-  if (!rows.ok()) return rows.status().WithContext("reading the catalog's indexes and foreign keys");
+  if (!rows.ok())
+    return rows.status().WithContext("reading the catalog's indexes and foreign keys");
   for (const auto& r : rows->rows) {
     auto at = [&](size_t i) { return i < r.size() ? r[i].value_or("") : std::string(); };
     if (at(0) == "i") {
