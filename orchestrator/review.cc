@@ -246,7 +246,8 @@ void WriteChunkLines(std::ostream& out, const std::vector<std::string>& lines, D
       for (const auto& st : a.statements) {
         std::string locks = LocksText(st);
         out << "--   chunk statement: " << st.kind << (locks.empty() ? "" : ", " + locks);
-        if (st.kind == "DELETE" || st.kind == "UPDATE" || st.kind == "INSERT")
+        if (dialect == Dialect::kPostgres &&
+            (st.kind == "DELETE" || st.kind == "UPDATE" || st.kind == "INSERT"))
           out << "; row locks on the rows it writes";
         out << "\n";
       }

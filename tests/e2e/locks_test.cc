@@ -66,7 +66,8 @@ Expected ParseLockLine(const std::string& line, const std::string& after) {
   size_t start = 0;
   while (start <= rest.size()) {
     size_t end = rest.find(" + ", start);
-    std::string part = rest.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    std::string part =
+        rest.substr(start, end == std::string::npos ? std::string::npos : end - start);
     bool conditional = false;
     for (const std::string& suffix : {kChecks, kChecksShort}) {
       if (part.size() > suffix.size() &&
@@ -200,7 +201,8 @@ int RunAndCompare(Database& db, const std::string& script) {
     }
     if (line.rfind("--   line ", 0) == 0) {
       const size_t colon = line.find(": ");
-      step_lines[std::stoi(line.substr(10, colon - 10))] = ParseLockLine(line, line.substr(colon + 2));
+      step_lines[std::stoi(line.substr(10, colon - 10))] =
+          ParseLockLine(line, line.substr(colon + 2));
       continue;
     }
     if (line == "BEGIN;") {

@@ -37,22 +37,30 @@ INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '1') ON CONF
 -- ledger chunks (derived from the rows recorded at deploy):
 -- ledger chunk 38: 1 insert row(s) of loyalty_tiers; one transaction; data sha256:44928d0942668d7e
 BEGIN;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on loyalty_tiers + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 4 AND 4 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 38 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = 38;
 COMMIT;
 -- ledger chunk 37: 1 insert row(s) of loyalty_tiers; one transaction; data sha256:ddcbaae33e09c266
 BEGIN;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on loyalty_tiers + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 3 AND 3 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 37 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = 37;
 COMMIT;
 -- ledger chunk 36: 1 insert row(s) of loyalty_tiers; one transaction; data sha256:69bb834e359b2805
 BEGIN;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on loyalty_tiers + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 2 AND 2 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 36 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = 36;
 COMMIT;
 -- ledger chunk 35: 1 insert row(s) of loyalty_tiers; one transaction; data sha256:f794f85ba5c69ab9
 BEGIN;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on loyalty_tiers + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 1 AND 1 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 35 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = 35;
 COMMIT;
 -- end of ledger chunks
@@ -123,7 +131,7 @@ COMMIT;
 -- step 9 of 21: [1.2.0] revert migration 0012_index_orders_customer_placed_at
 --   sha256: 12c1356631a40b051cfe4c546254834cd61153068c1a1edb845e7fded4ded294
 --   transactional: yes (one transaction with its record)
---   line 2: DROP INDEX, ACCESS EXCLUSIVE lock on idx_orders_customer_placed_at
+--   line 2: DROP INDEX, ACCESS EXCLUSIVE lock on idx_orders_customer_placed_at, orders
 BEGIN;
 -- Reverses 0012_index_orders_customer_placed_at.up.sql.
 DROP INDEX idx_orders_customer_placed_at;
@@ -133,7 +141,7 @@ COMMIT;
 -- step 10 of 21: [1.2.0] revert migration 0011_index_orders_shipping_method
 --   sha256: ce53eea2161e25a2938ec0ee090f5feef8a9736f7eae7484e8886e7d85d97ef3
 --   transactional: yes (one transaction with its record)
---   line 2: DROP INDEX, ACCESS EXCLUSIVE lock on idx_orders_shipping_method
+--   line 2: DROP INDEX, ACCESS EXCLUSIVE lock on idx_orders_shipping_method, orders
 BEGIN;
 -- Reverses 0011_index_orders_shipping_method.up.sql.
 DROP INDEX idx_orders_shipping_method;
@@ -143,7 +151,7 @@ COMMIT;
 -- step 11 of 21: [1.2.0] revert migration 0010_orders_add_shipping_method
 --   sha256: cc0173e7f5bc8424231e36e83e243ba9c8b9c881cebbe6b00c29fbf005dd1874
 --   transactional: yes (one transaction with its record)
---   line 3: ALTER TABLE, ACCESS EXCLUSIVE lock on orders; DESTROYS DATA: drops column orders.shipping_method_id
+--   line 3: ALTER TABLE, ACCESS EXCLUSIVE lock on orders, shipping_methods; DESTROYS DATA: drops column orders.shipping_method_id
 --   snapshot: columns shipping_method_id of orders (line 3: drops column orders.shipping_method_id)
 BEGIN;
 -- Reverses 0010_orders_add_shipping_method.up.sql.
@@ -155,7 +163,7 @@ COMMIT;
 -- step 12 of 21: [1.2.0] revert migration 0009_customers_add_country_code
 --   sha256: 1589c6c755782597615dd60681df95e36d9e3fa57d0d7847f4351c97d1b5b0b2
 --   transactional: yes (one transaction with its record)
---   line 2: ALTER TABLE, ACCESS EXCLUSIVE lock on customers; DESTROYS DATA: drops column customers.country_code
+--   line 2: ALTER TABLE, ACCESS EXCLUSIVE lock on customers, countries; DESTROYS DATA: drops column customers.country_code
 --   snapshot: columns country_code of customers (line 2: drops column customers.country_code)
 BEGIN;
 -- Reverses 0009_customers_add_country_code.up.sql.
@@ -180,7 +188,9 @@ COMMIT;
 -- ledger chunks (derived from the rows recorded at deploy):
 -- ledger chunk 34: 1 insert row(s) of order_statuses; one transaction; data sha256:a67d8ccdf1dc0c08
 BEGIN;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on order_statuses + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores + ROW SHARE lock on orders (foreign key checks, when rows are written); row locks on the rows it writes
 DELETE FROM order_statuses t WHERE t."id" BETWEEN 6 AND 6 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 34 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'order_statuses'));
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = 34;
 COMMIT;
 -- end of ledger chunks
@@ -195,17 +205,23 @@ COMMIT;
 -- ledger chunks (derived from the rows recorded at deploy):
 -- ledger chunk 33: 1 insert row(s) of shipping_methods; one transaction; data sha256:f15c649670d00375
 BEGIN;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on shipping_methods + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM shipping_methods t WHERE t."id" BETWEEN 3 AND 3 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 33 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'shipping_methods'));
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = 33;
 COMMIT;
 -- ledger chunk 32: 1 insert row(s) of shipping_methods; one transaction; data sha256:d50dd2f01f96805e
 BEGIN;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on shipping_methods + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM shipping_methods t WHERE t."id" BETWEEN 2 AND 2 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 32 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'shipping_methods'));
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = 32;
 COMMIT;
 -- ledger chunk 31: 1 insert row(s) of shipping_methods; one transaction; data sha256:2918ebb6e13de756
 BEGIN;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on shipping_methods + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM shipping_methods t WHERE t."id" BETWEEN 1 AND 1 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 31 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'shipping_methods'));
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = 31;
 COMMIT;
 -- end of ledger chunks
@@ -220,42 +236,58 @@ COMMIT;
 -- ledger chunks (derived from the rows recorded at deploy):
 -- ledger chunk 30: 1 insert row(s) of countries; one transaction; data sha256:19819b21e89fde3b
 BEGIN;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on countries + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 30)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 30 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = 30;
 COMMIT;
 -- ledger chunk 29: 1 insert row(s) of countries; one transaction; data sha256:5219dcb89f8d06f5
 BEGIN;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on countries + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 29)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 29 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = 29;
 COMMIT;
 -- ledger chunk 28: 1 insert row(s) of countries; one transaction; data sha256:d7047464f0b33a08
 BEGIN;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on countries + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 28)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 28 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = 28;
 COMMIT;
 -- ledger chunk 27: 1 insert row(s) of countries; one transaction; data sha256:84ab73152da059e7
 BEGIN;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on countries + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 27)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 27 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = 27;
 COMMIT;
 -- ledger chunk 26: 1 insert row(s) of countries; one transaction; data sha256:2e6c155fb5f66b16
 BEGIN;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on countries + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 26)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 26 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = 26;
 COMMIT;
 -- ledger chunk 25: 1 insert row(s) of countries; one transaction; data sha256:7b6a0c09a6bb9395
 BEGIN;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on countries + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 25)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 25 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = 25;
 COMMIT;
 -- ledger chunk 24: 1 insert row(s) of countries; one transaction; data sha256:19799504fd09eb6f
 BEGIN;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on countries + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 24)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 24 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = 24;
 COMMIT;
 -- ledger chunk 23: 1 insert row(s) of countries; one transaction; data sha256:3e4d08e7d6b3bcb2
 BEGIN;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on countries + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 23)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 23 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = 23;
 COMMIT;
 -- end of ledger chunks

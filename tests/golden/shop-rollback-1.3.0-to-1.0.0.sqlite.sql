@@ -37,7 +37,9 @@ INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '1') ON CONF
 -- ledger chunks (derived from the rows recorded at deploy):
 -- ledger chunk 9: 4 insert row(s) of loyalty_tiers; one transaction; data sha256:5ca40841830117a3
 BEGIN;
+--   chunk statement: DELETE, DATABASE lock on loyalty_tiers, orchestrate_ledger
 DELETE FROM "loyalty_tiers" WHERE ("id") IN (SELECT d."id" FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 9)) dr CROSS JOIN "loyalty_tiers" d ON d."id" = json_extract(dr.value, '$."id"') WHERE json_object('id', d."id", 'code', d."code", 'name', d."name", 'min_points', d."min_points", 'discount_pct', d."discount_pct") = json(dr.value));
+--   chunk statement: DELETE, DATABASE lock on orchestrate_ledger
 DELETE FROM orchestrate_ledger WHERE id = 9;
 COMMIT;
 -- end of ledger chunks
@@ -165,7 +167,9 @@ COMMIT;
 -- ledger chunks (derived from the rows recorded at deploy):
 -- ledger chunk 8: 1 insert row(s) of order_statuses; one transaction; data sha256:13af109ab1380aa8
 BEGIN;
+--   chunk statement: DELETE, DATABASE lock on order_statuses, orchestrate_ledger
 DELETE FROM "order_statuses" WHERE ("id") IN (SELECT d."id" FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 8)) dr CROSS JOIN "order_statuses" d ON d."id" = json_extract(dr.value, '$."id"') WHERE json_object('id', d."id", 'code', d."code", 'label', d."label", 'is_final', d."is_final") = json(dr.value));
+--   chunk statement: DELETE, DATABASE lock on orchestrate_ledger
 DELETE FROM orchestrate_ledger WHERE id = 8;
 COMMIT;
 -- end of ledger chunks
@@ -180,7 +184,9 @@ COMMIT;
 -- ledger chunks (derived from the rows recorded at deploy):
 -- ledger chunk 7: 3 insert row(s) of shipping_methods; one transaction; data sha256:41ffcd857d0f9b2a
 BEGIN;
+--   chunk statement: DELETE, DATABASE lock on shipping_methods, orchestrate_ledger
 DELETE FROM "shipping_methods" WHERE ("id") IN (SELECT d."id" FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 7)) dr CROSS JOIN "shipping_methods" d ON d."id" = json_extract(dr.value, '$."id"') WHERE json_object('id', d."id", 'code', d."code", 'name', d."name", 'base_fee', d."base_fee", 'active', d."active") = json(dr.value));
+--   chunk statement: DELETE, DATABASE lock on orchestrate_ledger
 DELETE FROM orchestrate_ledger WHERE id = 7;
 COMMIT;
 -- end of ledger chunks
@@ -195,7 +201,9 @@ COMMIT;
 -- ledger chunks (derived from the rows recorded at deploy):
 -- ledger chunk 6: 8 insert row(s) of countries; one transaction; data sha256:3040c1d0a7e038db
 BEGIN;
+--   chunk statement: DELETE, DATABASE lock on countries, orchestrate_ledger
 DELETE FROM "countries" WHERE ("code") IN (SELECT d."code" FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 6)) dr CROSS JOIN "countries" d ON d."code" = json_extract(dr.value, '$."code"') WHERE json_object('code', d."code", 'name', d."name", 'eu_member', d."eu_member") = json(dr.value));
+--   chunk statement: DELETE, DATABASE lock on orchestrate_ledger
 DELETE FROM orchestrate_ledger WHERE id = 6;
 COMMIT;
 -- end of ledger chunks
