@@ -4,12 +4,14 @@
 #include <cctype>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 
 #include <spdlog/spdlog.h>
 
 #include "migrations/analysis/analysis.h"
+#include "migrations/catalog.h"
 #include "migrations/journal.h"
 #include "migrations/ledger.h"
 #include "orchestrator/executor.h"
@@ -150,30 +152,60 @@ Dialect DialectOf(const std::string& name) {
   return name == "sqlite" ? Dialect::kSqlite : Dialect::kPostgres;
 }
 
+// "ACCESS EXCLUSIVE lock on orders, shipping_methods + ROW SHARE lock on customers (foreign key
+// checks, when rows are written)": the statement's locks per relation, strongest first; "" when
+// it takes none. Without per-relation locks (SQLite, a statement whose relations the analyzer
+// cannot name), its strongest lock on all of its tables.
+std::string LocksText(const StatementAnalysis& st) {
+  if (st.locks.empty()) {
+    if (st.lock == LockLevel::kNone) return "";
+    std::string text = std::string(LockLevelName(st.lock)) + " lock";
+    for (size_t i = 0; i < st.tables.size(); ++i) text += (i ? ", " : " on ") + st.tables[i];
+    return text;
+  }
+  std::vector<RelationLock> locks = st.locks;
+  std::stable_sort(locks.begin(), locks.end(), [](const RelationLock& a, const RelationLock& b) {
+    if (a.when_rows_written != b.when_rows_written) return b.when_rows_written;
+    return static_cast<int>(a.mode) > static_cast<int>(b.mode);
+  });
+  std::string text;
+  for (size_t i = 0; i < locks.size(); ++i) {
+    const RelationLock& l = locks[i];
+    const bool same = i > 0 && locks[i - 1].mode == l.mode &&
+                      locks[i - 1].when_rows_written == l.when_rows_written;
+    if (same) {
+      text += ", ";
+    } else {
+      if (i > 0) text += locks[i - 1].when_rows_written ? " (foreign key checks) + " : " + ";
+      text += std::string(LockLevelName(l.mode)) + " lock on ";
+    }
+    text += l.relation.empty() ? l.unknown : l.relation;
+  }
+  if (locks.back().when_rows_written) text += " (foreign key checks, when rows are written)";
+  return text;
+}
+
 std::string StepOwner(const Step& s) {
   bool seed = s.kind == StepKind::kRunSeed || s.kind == StepKind::kUndoSeed;
   return (seed ? "seed " : "migration ") + s.id + " (release " + s.release + ")";
 }
 
 // One comment line per statement: what it locks and what it destroys; with a database, an
-// "-- estimate:" line of the rows there now in what a destructive statement touches.
+// "-- estimate:" line of the rows in what a destructive statement touches (in a recording, as the
+// earlier steps left the table).
 void WriteAnalysis(std::ostream& out, const ScriptAnalysis& a, Database* db) {
   for (const auto& st : a.statements) {
     out << "--   line " << st.line << ": " << st.kind;
-    if (st.lock != LockLevel::kNone) {
-      out << ", " << LockLevelName(st.lock) << " lock";
-      if (!st.tables.empty()) {
-        out << " on ";
-        for (size_t i = 0; i < st.tables.size(); ++i) out << (i ? ", " : "") << st.tables[i];
-      }
-    }
+    const std::string locks = LocksText(st);
+    if (!locks.empty()) out << ", " << locks;
     if (st.destroys_data) out << "; DESTROYS DATA: " << st.destroys;
     if (st.needs_no_transaction) out << "; cannot run in a transaction";
     out << "\n";
     if (db && st.destroys_data && !st.tables.empty()) {
       long rows = CountRows(*db, st.tables.front(), 2);
       if (rows >= 0)
-        out << "-- estimate: " << st.tables.front() << " holds " << rows << " rows now\n";
+        out << "-- estimate: " << st.tables.front() << " holds " << rows
+            << " rows when the step starts\n";
     }
   }
 }
@@ -327,9 +359,24 @@ void WriteStepHeader(std::ostream& out, int n, int total, const Step& s, const R
                           : "no (runs alone, then its record)")
       << "\n";
   if (!s.note.empty()) out << "--   note: " << s.note << "\n";
+  // The statements are analysed against the catalog as the steps before left it (what an index
+  // belongs to, the foreign keys: what they lock beyond the relations they name).
   ScriptAnalysis analysis;
   if (!s.sql.empty()) {
-    analysis = AnalyzeScript(DialectOf(ctx.dialect), s.sql);
+    auto facts = ReadSchemaFacts(db);
+    SchemaFacts none;
+    analysis = AnalyzeScript(DialectOf(ctx.dialect), s.sql, facts.ok() ? &*facts : &none);
+    if (s.kind == StepKind::kRunSeed && ctx.dialect == "postgresql") {
+      // The ledger's capture triggers (migrations/ledger.h) append each statement's rows to
+      // orchestrate_ledger when it writes any.
+      for (auto& st : analysis.statements) {
+        if (st.kind != "INSERT" && st.kind != "UPDATE" && st.kind != "DELETE" && st.kind != "MERGE")
+          continue;
+        if (st.locks.empty())
+          for (const auto& t : st.tables) st.locks.push_back({t, "", st.lock, false});
+        st.locks.push_back({"orchestrate_ledger", "", LockLevel::kRowExclusive, false});
+      }
+    }
     WriteAnalysis(out, analysis, &db);
   }
   if (SnapshotsBefore(plan.policy, s))
@@ -343,6 +390,25 @@ void WriteStepHeader(std::ostream& out, int n, int total, const Step& s, const R
         << plan.policy.on_modified << "\n";
     out << kLedgerBegin << "\n";
   }
+}
+
+// In a ledger reversal, the line in front of each statement saying what it locks (the chunks are
+// not bound by the approval, nor are these lines).
+std::string ChunkStatementLine(const std::string& sql, const std::string& dialect,
+                               SchemaFacts* facts) {
+  // A copy: the analysis follows what a statement changes in the schema (a chunk changes none).
+  SchemaFacts mine = *facts;
+  ScriptAnalysis a = AnalyzeScript(DialectOf(dialect), sql, &mine);
+  std::string out;
+  for (const auto& st : a.statements) {
+    std::string locks = LocksText(st);
+    out += "--   chunk statement: " + st.kind + (locks.empty() ? "" : ", " + locks);
+    if (dialect == "postgresql" &&
+        (st.kind == "DELETE" || st.kind == "UPDATE" || st.kind == "INSERT"))
+      out += "; row locks on the rows it writes";
+    out += "\n";
+  }
+  return out;
 }
 
 }  // namespace
@@ -378,6 +444,15 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
   step_ctx.direction = run.direction;
   req.before_step = [&](int n, int total, const Step& s) {
     WriteStepHeader(body, n, total, s, step_ctx, rec);
+    if (s.kind == StepKind::kUndoSeed && !s.has_undo) {
+      // The foreign keys into the seed's tables: deleting a referenced row locks the referencing
+      // table too.
+      auto read = ReadSchemaFacts(rec);
+      auto facts = std::make_shared<SchemaFacts>(read.ok() ? std::move(*read) : SchemaFacts());
+      rec.AnnotateStatements([facts, dialect = ctx.dialect](const std::string& sql) {
+        return ChunkStatementLine(sql, dialect, facts.get());
+      });
+    }
   };
   // Read before the recording changes anything (in its transaction).
   Result<std::vector<std::string>> guards = std::vector<std::string>();
@@ -440,7 +515,8 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
          "meanwhile)\n";
   for (const auto& sql : lock.take) out << sql << ";\n";
   out << "\n-- the database is as it was when this script was rendered\n";
-  for (const auto& ddl : Journal::SchemaStatements()) out << ddl << ";\n";
+  for (const auto& ddl : Journal::SchemaStatements())
+    if (ddl.rfind("CREATE ", 0) == 0) out << ddl << ";\n";  // the run records the rest
   out << "BEGIN;\n";
   for (const auto& sql : *guards) out << sql << ";\n";
   out << "COMMIT;\n";

@@ -5,6 +5,20 @@
 // could run it by hand with psql or sqlite3. Comment lines carry what a reviewer needs (step n of
 // N, release, ids and checksums, transactional or not, the image swap's exact action).
 //
+// Each statement of a step gets a comment line with its kind, the locks it takes per relation
+// (StatementAnalysis::locks: resolved against the database's catalog when the review has a
+// connection, and followed through the plan's earlier statements), what it destroys and whether
+// it must run outside a transaction; each statement of a ledger chunk gets one too (inside the
+// chunks, so not bound by the approval).
+//
+// "-- estimate:" lines give the rows of the table a destructive statement touches. What they
+// simulate of the plan's earlier steps, and nothing more: a table an earlier step creates ("is
+// created by step N (empty then)") or drops; one it empties (TRUNCATE, DELETE without WHERE: "holds
+// 0 rows after step N empties it"); a seed's ledger reversal (the rows now, less the rows the seed
+// inserted, plus those it deleted: "0 rows after step N empties it" or "about M rows after step N
+// reverses its seed's rows"). Any other write by an earlier step is named, not counted ("then step
+// N writes rows (not simulated)").
+//
 // The approval hash is the SHA-256 of the script without its volatile lines (those starting with
 // "-- estimate:"): the same plan, environment, manifests and SQL always give the same hash, and any
 // change to what would run gives another.

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "migrations/ledger.h"
+
 namespace orchestrate {
 namespace {
 
@@ -93,6 +95,8 @@ class RecordingDatabase::Txn : public Transaction {
   }
   Status ExecScript(const std::string& script) override {
     WriteBegin();
+    // The step's own SQL: its "line N" comments count from the line after this one.
+    db_.out_ << "-- the step's SQL:\n";
     db_.out_ << script;
     if (!script.empty() && script.back() != '\n') db_.out_ << "\n";
     return db_.outer_->ExecScript(script);
@@ -127,7 +131,10 @@ class RecordingDatabase::Txn : public Transaction {
     return db_.outer_->Guard(query, message);
   }
   bool Records() const override { return true; }
-  void Note(const std::string& comment) override { db_.out_ << "-- " << comment << "\n"; }
+  void Note(const std::string& comment) override {
+    db_.out_ << "-- " << comment << "\n";
+    if (comment == kLedgerScriptEnd) db_.annotate_ = nullptr;
+  }
 
  private:
   void WriteBegin() {
@@ -139,6 +146,7 @@ class RecordingDatabase::Txn : public Transaction {
     auto text = InlineParameters(sql, params, db_.Dialect());
     if (!text.ok()) return text.status();
     WriteBegin();
+    if (db_.annotate_) db_.out_ << db_.annotate_(*text);
     db_.out_ << *text << ";\n";
     return Status::Ok();
   }
@@ -183,7 +191,7 @@ Result<std::unique_ptr<Transaction>> RecordingDatabase::BeginRead() {
 }
 
 Status RecordingDatabase::ExecScriptNoTransaction(const std::string& script) {
-  out_ << script;
+  out_ << "-- the step's SQL (outside a transaction):\n" << script;
   if (!script.empty() && script.back() != '\n') out_ << "\n";
   return Status::Ok();
 }

@@ -21,6 +21,7 @@
 // lock are bounded by the lock timeout given to Open().
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -66,6 +67,11 @@ class RecordingDatabase : public Database {
   void Close();
   // Writes a comment or a client command (psql's \echo, sqlite3's .print) to the script as is.
   void Write(const std::string& text);
+  // Until the end of the ledger chunks (migrations/ledger.h, kLedgerScriptEnd), each statement
+  // written gets the lines `annotate` returns for it in front.
+  void AnnotateStatements(std::function<std::string(const std::string&)> annotate) {
+    annotate_ = std::move(annotate);
+  }
 
   std::string Dialect() const override { return real_.Dialect(); }
   std::string DisplayUrl() const override { return real_.DisplayUrl(); }
@@ -102,6 +108,7 @@ class RecordingDatabase : public Database {
   std::ostream& out_;
   std::unique_ptr<Transaction> outer_;
   int savepoints_ = 0;
+  std::function<std::string(const std::string&)> annotate_;
 };
 
 // A deployer that swaps nothing: at each swap it writes, to the script, what the operator must do

@@ -35,7 +35,11 @@ const char* LockLevelName(LockLevel level) {
 }
 
 ScriptAnalysis AnalyzeScript(Dialect dialect, const std::string& script) {
-  return dialect == Dialect::kPostgres ? analysis_internal::AnalyzePostgres(script)
+  return AnalyzeScript(dialect, script, nullptr);
+}
+
+ScriptAnalysis AnalyzeScript(Dialect dialect, const std::string& script, SchemaFacts* facts) {
+  return dialect == Dialect::kPostgres ? analysis_internal::AnalyzePostgres(script, facts)
                                        : analysis_internal::AnalyzeSqlite(script);
 }
 
@@ -93,6 +97,19 @@ void AddTable(StatementAnalysis& s, const std::string& table) {
 
 void RaiseLock(StatementAnalysis& s, LockLevel level) {
   if (static_cast<int>(level) > static_cast<int>(s.lock)) s.lock = level;
+}
+
+void LockRelation(StatementAnalysis& s, const std::string& relation, LockLevel mode,
+                  bool when_rows_written, const std::string& unknown) {
+  if (mode == LockLevel::kNone || (relation.empty() && unknown.empty())) return;
+  RaiseLock(s, mode);
+  for (RelationLock& l : s.locks) {
+    if (l.relation != relation || l.unknown != unknown) continue;
+    if (static_cast<int>(mode) > static_cast<int>(l.mode)) l.mode = mode;
+    l.when_rows_written = l.when_rows_written && when_rows_written;
+    return;
+  }
+  s.locks.push_back({relation, relation.empty() ? unknown : "", mode, when_rows_written});
 }
 
 void AddDestroys(StatementAnalysis& s, const std::string& what) {

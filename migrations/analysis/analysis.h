@@ -8,6 +8,8 @@
 // built on this errs towards "snapshot it" or "ask a human", never towards silent data loss.
 #pragma once
 
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,44 @@ enum class LockLevel {
 // "NONE", "ACCESS SHARE", ..., "ACCESS EXCLUSIVE" (as PostgreSQL spells them), "DATABASE".
 const char* LockLevelName(LockLevel level);
 
+// One relation a statement locks, and how. PostgreSQL only (SQLite's one lock is the database's).
+struct RelationLock {
+  // The relation, named as in StatementAnalysis::tables. Empty when the analyzer cannot know it
+  // without the catalog: then `unknown` says which it is ("the table of index idx_orders_x").
+  std::string relation;
+  std::string unknown;
+  LockLevel mode = LockLevel::kNone;
+  // True for the locks PostgreSQL's foreign-key triggers take only when the statement writes a row
+  // that needs the check: ROW SHARE on the referenced table for an INSERT (or an UPDATE of the
+  // key's columns), ROW SHARE (NO ACTION, RESTRICT) or ROW EXCLUSIVE (CASCADE, SET NULL, SET
+  // DEFAULT) on the referencing table for a DELETE.
+  bool when_rows_written = false;
+};
+
+// A foreign key, as the analyzer needs it to know what else a statement locks.
+struct ForeignKey {
+  std::string table;  // the referencing table
+  std::string name;   // the constraint's name ("" when the plan's SQL did not name it)
+  std::vector<std::string> columns;  // its columns in `table`
+  std::string referenced;            // the referenced table
+  // pg_constraint.confdeltype: 'a' NO ACTION, 'r' RESTRICT, 'c' CASCADE, 'n' SET NULL, 'd' SET
+  // DEFAULT.
+  char on_delete = 'a';
+};
+
+// What the analyzer knows of the schema beyond the statement itself: indexes and foreign keys,
+// read from the catalog of the database the script runs on (migrations/catalog.h) and/or learnt
+// from the statements analysed before (CREATE TABLE ... REFERENCES, CREATE INDEX, DROP ...), which
+// AnalyzeScript applies to it as it goes. Names as in StatementAnalysis::tables.
+struct SchemaFacts {
+  // True when read from the catalog: then a table or index that is not listed has no foreign keys
+  // or does not exist. False: only the relations in `tables_seen` are known.
+  bool from_catalog = false;
+  std::set<std::string> tables_seen;               // tables whose definition was analysed
+  std::map<std::string, std::string> index_table;  // index -> its table
+  std::vector<ForeignKey> foreign_keys;
+};
+
 struct StatementAnalysis {
   std::string text;  // the statement, from its first significant character, without the ';'
   int line = 0;      // 1-based line in the script where the statement starts (comments skipped)
@@ -48,6 +88,19 @@ struct StatementAnalysis {
   // target first, each once; "schema.name" when the script qualifies the name, as written
   // otherwise (PostgreSQL: as the parser folds it, i.e. unquoted names in lower case).
   std::vector<std::string> tables;
+  // PostgreSQL: the lock the statement takes on each existing relation it locks, one entry per
+  // relation with the strongest mode it takes there (`lock` is the strongest of them), as
+  // PostgreSQL 15 really takes them (tests/e2e/locks_test.cc compares them with pg_locks): a DROP
+  // INDEX locks the index's table too, a foreign key added or dropped locks the referenced table,
+  // DROP TABLE locks the tables its foreign keys reference. Relations the statement creates are
+  // not listed (nothing else can see them before it commits), nor the indexes of a table (they
+  // are locked with it), nor the system catalogs. The locks that depend on the schema (the table
+  // of an index, foreign keys) are known only when AnalyzeScript is given SchemaFacts; otherwise
+  // DDL says what it cannot know (RelationLock::unknown) and DML lists no foreign-key locks.
+  // Empty when the statement locks no relation, and for SQLite.
+  std::vector<RelationLock> locks;
+  // True for TRUNCATE and a DELETE without WHERE: every row of `tables.front()` goes.
+  bool deletes_all_rows = false;
   // True when running the statement loses data that a snapshot must capture to undo it: DROP
   // TABLE, DROP COLUMN, DROP SCHEMA ... CASCADE, TRUNCATE, any DELETE or UPDATE (with or without
   // WHERE), upserts, ALTER COLUMN TYPE (unless to text or unbounded varchar without USING), and
@@ -87,6 +140,12 @@ struct ScriptAnalysis {
 //
 // Never throws. Thread-safe (libpg_query keeps its parser state per thread).
 ScriptAnalysis AnalyzeScript(Dialect dialect, const std::string& script);
+
+// As above; with `facts` (PostgreSQL), the locks that depend on the schema are resolved against
+// it (StatementAnalysis::locks), and every statement's schema changes are applied to it in order,
+// so that the next script (the next step of a plan) is analysed against the schema this one
+// leaves. `facts` may be null. Unchanged for SQLite.
+ScriptAnalysis AnalyzeScript(Dialect dialect, const std::string& script, SchemaFacts* facts);
 
 // Whether the statement changes the schema, privileges or settings rather than rows: CREATE,
 // ALTER, DROP, TRUNCATE, COMMENT, GRANT, REVOKE, REINDEX, CLUSTER, VACUUM, REFRESH, SELECT INTO,

@@ -11,13 +11,18 @@ namespace orchestrate {
 namespace analysis_internal {
 
 // The two dialects' analyzers behind AnalyzeScript.
-ScriptAnalysis AnalyzePostgres(const std::string& script);
+ScriptAnalysis AnalyzePostgres(const std::string& script, SchemaFacts* facts);
 ScriptAnalysis AnalyzeSqlite(const std::string& script);
 
 // Appends `table` to `s.tables` unless it is empty or already there.
 void AddTable(StatementAnalysis& s, const std::string& table);
 // Raises `s.lock` to `level` when `level` is stronger.
 void RaiseLock(StatementAnalysis& s, LockLevel level);
+// Records that `s` locks `relation` (or, when it is empty, the relation `unknown` describes) in
+// `mode`: one entry per relation, raised to the strongest mode; raises `s.lock` too. An entry
+// taken only when rows are written stays so only while every mode recorded for it is.
+void LockRelation(StatementAnalysis& s, const std::string& relation, LockLevel mode,
+                  bool when_rows_written = false, const std::string& unknown = "");
 // Marks `s` as destroying data and appends `what` ("; "-separated) to `s.destroys`.
 void AddDestroys(StatementAnalysis& s, const std::string& what);
 // Marks `s` as not understood: not analysable, destroys data, `why` in `s.destroys`.

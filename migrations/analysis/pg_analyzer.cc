@@ -70,7 +70,7 @@ ScriptAnalysis Disagree(const ScriptSplit& split, size_t index) {
 
 }  // namespace
 
-ScriptAnalysis AnalyzePostgres(const std::string& script) {
+ScriptAnalysis AnalyzePostgres(const std::string& script, SchemaFacts* facts) {
   ScriptAnalysis out;
   const ScriptSplit split = SplitScript(Dialect::kPostgres, script);
   if (!split.ok) {  // a NUL byte, invalid UTF-8, an unterminated quote or comment
@@ -122,7 +122,7 @@ ScriptAnalysis AnalyzePostgres(const std::string& script) {
       StatementAnalysis s;
       s.text = statement.text;
       s.line = statement.line;
-      AnalyzePgStatement(Field(raw, "stmt"), s);
+      AnalyzePgStatement(Field(raw, "stmt"), s, facts);
       out.statements.push_back(std::move(s));
     }
   } catch (const Json::exception& e) {  // a tree shaped unlike the one this file expects

@@ -61,7 +61,9 @@ std::vector<std::string> RelationsIn(const Json& node);
 
 // One statement's analysis from its Node (RawStmt.stmt); `out.text` is already set (it names
 // statements that are not understood). Defined in pg_statement.cc.
-void AnalyzePgStatement(const Json& stmt, StatementAnalysis& out);
+// `facts`, when not null, resolves the locks that depend on the schema and receives the statement's
+// schema changes.
+void AnalyzePgStatement(const Json& stmt, StatementAnalysis& out, SchemaFacts* facts);
 
 }  // namespace analysis_internal
 }  // namespace orchestrate

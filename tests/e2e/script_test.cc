@@ -22,10 +22,9 @@ namespace {
 // parts differ by nature (orchestrate's deployer records its own parts; a person swaps by hand),
 // and the xid of a ledger chunk is the server's.
 bool Volatile(const std::string& column) {
-  static const char* const kNames[] = {"started_at", "finished_at", "applied_at", "deployed_at",
-                                       "created_at", "restored_at", "at",         "since",
-                                       "actor",      "host",        "pid",        "command",
-                                       "reason",     "xid"};
+  static const char* const kNames[] = {
+      "started_at", "finished_at", "applied_at", "deployed_at", "created_at", "restored_at", "at",
+      "since",      "actor",       "host",       "pid",         "command",    "reason",      "xid"};
   for (const char* n : kNames)
     if (column == n) return true;
   return false;
@@ -81,8 +80,7 @@ class ScriptTest : public ::testing::TestWithParam<std::string> {
     db = db.substr(0, db.find('?'));
     std::string clone = db + "_" + name;
     auto r = RunProcess({"/usr/bin/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d",
-                         PgTestServerUrl(), "-c",
-                         "CREATE DATABASE " + clone + " TEMPLATE " + db});
+                         PgTestServerUrl(), "-c", "CREATE DATABASE " + clone + " TEMPLATE " + db});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return PgUrlWithDatabase(url, clone);
   }
@@ -92,7 +90,8 @@ class ScriptTest : public ::testing::TestWithParam<std::string> {
     if (Pg())
       return RunProcess(
           {"/usr/bin/psql", "-X", "-q", "-v", "orchestrate_unattended=1", "-d", url, "-f", script});
-    return RunProcess({"/bin/sh", "-c", "/usr/bin/sqlite3 '" + url.substr(7) + "' < '" + script + "'"});
+    return RunProcess(
+        {"/bin/sh", "-c", "/usr/bin/sqlite3 '" + url.substr(7) + "' < '" + script + "'"});
   }
 
   // Every table (user tables, orchestrate_* state, snapshot storage) with its rows, sorted, without
@@ -237,8 +236,8 @@ TEST_P(ScriptTest, AChangedSeededRowStopsTheScriptWhereTheRollbackStops) {
     exec(url, "UPDATE loyalty_tiers SET discount_pct = 5.00 WHERE code = 'gold'");
   auto finished = Run(a_, {"rollback", "--to", "1.0.0", "--reason", "r", "--yes", "-q"});
   ASSERT_EQ(finished.exit_code, 0) << finished.err;
-  auto locked = Run(b, {"rollback", "--to", "1.0.0", "--reason", "r", "--yes", "-q",
-                        "--lock-timeout", "1s"});
+  auto locked =
+      Run(b, {"rollback", "--to", "1.0.0", "--reason", "r", "--yes", "-q", "--lock-timeout", "1s"});
   ASSERT_EQ(locked.exit_code, 3) << locked.err;
   const size_t at = locked.err.find("`orchestrate force ");
   ASSERT_NE(at, std::string::npos) << locked.err;

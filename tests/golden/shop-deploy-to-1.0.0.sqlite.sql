@@ -33,7 +33,6 @@ CREATE TABLE IF NOT EXISTS orchestrate_ledger (id BIGINT PRIMARY KEY, seed_id TE
 CREATE INDEX IF NOT EXISTS orchestrate_ledger_by_seed ON orchestrate_ledger (seed_id, id);
 CREATE TABLE IF NOT EXISTS orchestrate_swap_parts (run_id BIGINT NOT NULL, n INTEGER NOT NULL, part TEXT NOT NULL, status TEXT NOT NULL, at TEXT NOT NULL, error TEXT, PRIMARY KEY (run_id, n, part));
 CREATE TABLE IF NOT EXISTS orchestrate_ledger_restores (table_name TEXT NOT NULL, xid BIGINT NOT NULL);
-INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '1') ON CONFLICT DO NOTHING;
 BEGIN;
 SELECT json_extract('{}', ' the database is not as it was when this script was rendered (render it again with `orchestrate sql` and have it reviewed); nothing was changed: runs were recorded since (' || count(*) || ' row(s))') FROM (SELECT id FROM orchestrate_runs) HAVING count(*) > 0;
 COMMIT;
@@ -62,6 +61,7 @@ COMMIT;
 --   transactional: yes (one transaction with its record)
 --   line 2: CREATE TABLE, DATABASE lock on customers
 BEGIN;
+-- the step's SQL:
 -- Customers who place orders. Ids are assigned by the application.
 CREATE TABLE customers (
   id INTEGER PRIMARY KEY,
@@ -87,6 +87,7 @@ COMMIT;
 --   transactional: yes (one transaction with its record)
 --   line 2: CREATE TABLE, DATABASE lock on products
 BEGIN;
+-- the step's SQL:
 -- The catalogue. Inactive products stay for the order history but cannot be bought.
 CREATE TABLE products (
   id INTEGER PRIMARY KEY,
@@ -114,6 +115,7 @@ COMMIT;
 --   transactional: yes (one transaction with its record)
 --   line 2: CREATE TABLE, DATABASE lock on order_statuses
 BEGIN;
+-- the step's SQL:
 -- Reference table of order statuses (rows come from the order_statuses seed).
 CREATE TABLE order_statuses (
   id INTEGER PRIMARY KEY,
@@ -139,6 +141,7 @@ COMMIT;
 --   transactional: yes (one transaction with its record)
 --   line 2: CREATE TABLE, DATABASE lock on orders
 BEGIN;
+-- the step's SQL:
 -- Orders placed by customers.
 CREATE TABLE orders (
   id INTEGER PRIMARY KEY,
@@ -166,6 +169,7 @@ COMMIT;
 --   transactional: yes (one transaction with its record)
 --   line 2: CREATE TABLE, DATABASE lock on order_items
 BEGIN;
+-- the step's SQL:
 -- Lines of an order; unit_price is the price at the time of the order.
 CREATE TABLE order_items (
   id INTEGER PRIMARY KEY,
@@ -215,6 +219,7 @@ CREATE TEMP TRIGGER orchestrate_ledger_deny_3_DELETE BEFORE DELETE ON main."orde
 CREATE TEMP TRIGGER orchestrate_ledger_deny_4_INSERT BEFORE INSERT ON main."products" BEGIN SELECT RAISE(ABORT, 'seed order_statuses wrote to table products, which its tables: list does not declare, so the ledger could not record those rows; nothing of the seed was applied. Add products to the seed''s tables: (or stop writing to it)'); END;
 CREATE TEMP TRIGGER orchestrate_ledger_deny_4_UPDATE BEFORE UPDATE ON main."products" BEGIN SELECT RAISE(ABORT, 'seed order_statuses wrote to table products, which its tables: list does not declare, so the ledger could not record those rows; nothing of the seed was applied. Add products to the seed''s tables: (or stop writing to it)'); END;
 CREATE TEMP TRIGGER orchestrate_ledger_deny_4_DELETE BEFORE DELETE ON main."products" BEGIN SELECT RAISE(ABORT, 'seed order_statuses wrote to table products, which its tables: list does not declare, so the ledger could not record those rows; nothing of the seed was applied. Add products to the seed''s tables: (or stop writing to it)'); END;
+-- the step's SQL:
 -- Order statuses known to the 1.0.0 application.
 INSERT INTO order_statuses (id, code, label, is_final) VALUES (1, 'pending', 'Awaiting payment', FALSE);
 INSERT INTO order_statuses (id, code, label, is_final) VALUES (2, 'paid', 'Paid', FALSE);
@@ -287,6 +292,7 @@ CREATE TEMP TRIGGER orchestrate_ledger_del_3 AFTER DELETE ON main."order_items" 
 CREATE TEMP TRIGGER orchestrate_ledger_deny_4_INSERT BEFORE INSERT ON main."order_statuses" BEGIN SELECT RAISE(ABORT, 'seed demo_data wrote to table order_statuses, which its tables: list does not declare, so the ledger could not record those rows; nothing of the seed was applied. Add order_statuses to the seed''s tables: (or stop writing to it)'); END;
 CREATE TEMP TRIGGER orchestrate_ledger_deny_4_UPDATE BEFORE UPDATE ON main."order_statuses" BEGIN SELECT RAISE(ABORT, 'seed demo_data wrote to table order_statuses, which its tables: list does not declare, so the ledger could not record those rows; nothing of the seed was applied. Add order_statuses to the seed''s tables: (or stop writing to it)'); END;
 CREATE TEMP TRIGGER orchestrate_ledger_deny_4_DELETE BEFORE DELETE ON main."order_statuses" BEGIN SELECT RAISE(ABORT, 'seed demo_data wrote to table order_statuses, which its tables: list does not declare, so the ledger could not record those rows; nothing of the seed was applied. Add order_statuses to the seed''s tables: (or stop writing to it)'); END;
+-- the step's SQL:
 -- A small catalogue with a few customers and orders, so that local environments have
 -- something to show and the backfills of later releases have rows to work on.
 INSERT INTO products (id, sku, name, price, active) VALUES (1, 'TEE-001', 'Organic cotton T-shirt', 19.90, TRUE);

@@ -32,7 +32,6 @@ CREATE TABLE IF NOT EXISTS orchestrate_ledger (id BIGINT PRIMARY KEY, seed_id TE
 CREATE INDEX IF NOT EXISTS orchestrate_ledger_by_seed ON orchestrate_ledger (seed_id, id);
 CREATE TABLE IF NOT EXISTS orchestrate_swap_parts (run_id BIGINT NOT NULL, n INTEGER NOT NULL, part TEXT NOT NULL, status TEXT NOT NULL, at TEXT NOT NULL, error TEXT, PRIMARY KEY (run_id, n, part));
 CREATE TABLE IF NOT EXISTS orchestrate_ledger_restores (table_name TEXT NOT NULL, xid BIGINT NOT NULL);
-INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '1') ON CONFLICT DO NOTHING;
 BEGIN;
 DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT MAX(id) FROM orchestrate_runs HAVING COALESCE(MAX(id), 0) <> 1) q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'the database is not as it was when this script was rendered (render it again with `orchestrate sql` and have it reviewed); nothing was changed: the newest run is no longer run 1: ' || found; END IF; END $orchestrate_guard$;
 DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT id, status FROM orchestrate_runs WHERE status IN ('running', 'failed', 'interrupted')) q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'the database is not as it was when this script was rendered (render it again with `orchestrate sql` and have it reviewed); nothing was changed: an unfinished run is in the way (`orchestrate status` shows it): ' || found; END IF; END $orchestrate_guard$;
@@ -105,27 +104,34 @@ COMMIT;
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
 -- ledger chunk 38: 1 insert row(s) of loyalty_tiers; one transaction; data sha256:44928d0942668d7e
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on loyalty_tiers + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 4 AND 4 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 38 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
 DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."id"::text FROM loyalty_tiers t JOIN generate_series(4::bigint, 4) AS r("id") ON t."id" = r."id") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed loyalty_tiers: rows of loyalty_tiers that it inserted were changed after the deploy (ledger chunk 38); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed loyalty_tiers''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = '38';
 COMMIT;
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
 -- ledger chunk 37: 1 insert row(s) of loyalty_tiers; one transaction; data sha256:ddcbaae33e09c266
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on loyalty_tiers + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 3 AND 3 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 37 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
 DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."id"::text FROM loyalty_tiers t JOIN generate_series(3::bigint, 3) AS r("id") ON t."id" = r."id") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed loyalty_tiers: rows of loyalty_tiers that it inserted were changed after the deploy (ledger chunk 37); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed loyalty_tiers''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = '37';
 COMMIT;
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
 -- ledger chunk 36: 1 insert row(s) of loyalty_tiers; one transaction; data sha256:69bb834e359b2805
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on loyalty_tiers + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 2 AND 2 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 36 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
 DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."id"::text FROM loyalty_tiers t JOIN generate_series(2::bigint, 2) AS r("id") ON t."id" = r."id") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed loyalty_tiers: rows of loyalty_tiers that it inserted were changed after the deploy (ledger chunk 36); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed loyalty_tiers''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = '36';
 COMMIT;
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
 -- ledger chunk 35: 1 insert row(s) of loyalty_tiers; one transaction; data sha256:f794f85ba5c69ab9
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on loyalty_tiers + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 1 AND 1 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 35 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
 DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."id"::text FROM loyalty_tiers t JOIN generate_series(1::bigint, 1) AS r("id") ON t."id" = r."id") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed loyalty_tiers: rows of loyalty_tiers that it inserted were changed after the deploy (ledger chunk 35); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed loyalty_tiers''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
 -- end of ledger chunks
@@ -141,6 +147,7 @@ COMMIT;
 --   line 2: DROP VIEW, ACCESS EXCLUSIVE lock on customer_loyalty
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
+-- the step's SQL:
 -- Reverses 0017_create_view_customer_loyalty.up.sql.
 DROP VIEW customer_loyalty;
 DELETE FROM orchestrate_migrations WHERE id = '0017_create_view_customer_loyalty';
@@ -153,6 +160,7 @@ COMMIT;
 --   line 2: DROP VIEW, ACCESS EXCLUSIVE lock on order_summaries
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
+-- the step's SQL:
 -- Reverses 0016_create_view_order_summaries.up.sql.
 DROP VIEW order_summaries;
 DELETE FROM orchestrate_migrations WHERE id = '0016_create_view_order_summaries';
@@ -165,6 +173,7 @@ COMMIT;
 --   line 3: ALTER TABLE, ACCESS EXCLUSIVE lock on customers
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
+-- the step's SQL:
 -- Reverses 0015_customers_rename_full_name.up.sql.
 -- The views of 0016 and 0017 that read display_name are dropped before this runs.
 ALTER TABLE customers RENAME COLUMN display_name TO full_name;
@@ -185,6 +194,7 @@ CREATE TABLE IF NOT EXISTS orchestrate_snapshot_counter (id INTEGER PRIMARY KEY,
 INSERT INTO orchestrate_snapshot_counter (id, last_id) VALUES (1, '1');
 CREATE TABLE "orchestrate_snapshots"."snap_1_customers" AS SELECT "id", "loyalty_points" FROM "customers";
 INSERT INTO orchestrate_snapshot_index (id, run_id, step, release, source, source_table, kind, key_columns, columns, row_count, storage, created_at, restored_at, description) VALUES ('1', '2', '6', '1.3.0', '0014_customers_add_loyalty_points', 'customers', 'columns', 'id', 'loyalty_points', '3', 'snap_1_customers', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'line 2: drops column customers.loyalty_points');
+-- the step's SQL:
 -- Reverses 0014_customers_add_loyalty_points.up.sql (the backfilled balances go with the column).
 ALTER TABLE customers DROP COLUMN loyalty_points;
 DELETE FROM orchestrate_migrations WHERE id = '0014_customers_add_loyalty_points';
@@ -208,6 +218,7 @@ code
 name
 min_points
 discount_pct', '0', 'snap_2_loyalty_tiers', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'line 2: drops table loyalty_tiers');
+-- the step's SQL:
 -- Reverses 0013_create_loyalty_tiers.up.sql.
 DROP TABLE loyalty_tiers;
 DELETE FROM orchestrate_migrations WHERE id = '0013_create_loyalty_tiers';
@@ -225,9 +236,10 @@ COMMIT;
 -- step 9 of 21: [1.2.0] revert migration 0012_index_orders_customer_placed_at
 --   sha256: 12c1356631a40b051cfe4c546254834cd61153068c1a1edb845e7fded4ded294
 --   transactional: yes (one transaction with its record)
---   line 2: DROP INDEX, ACCESS EXCLUSIVE lock on idx_orders_customer_placed_at
+--   line 2: DROP INDEX, ACCESS EXCLUSIVE lock on idx_orders_customer_placed_at, orders
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
+-- the step's SQL:
 -- Reverses 0012_index_orders_customer_placed_at.up.sql.
 DROP INDEX idx_orders_customer_placed_at;
 DELETE FROM orchestrate_migrations WHERE id = '0012_index_orders_customer_placed_at';
@@ -237,9 +249,10 @@ COMMIT;
 -- step 10 of 21: [1.2.0] revert migration 0011_index_orders_shipping_method
 --   sha256: ce53eea2161e25a2938ec0ee090f5feef8a9736f7eae7484e8886e7d85d97ef3
 --   transactional: yes (one transaction with its record)
---   line 2: DROP INDEX, ACCESS EXCLUSIVE lock on idx_orders_shipping_method
+--   line 2: DROP INDEX, ACCESS EXCLUSIVE lock on idx_orders_shipping_method, orders
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
+-- the step's SQL:
 -- Reverses 0011_index_orders_shipping_method.up.sql.
 DROP INDEX idx_orders_shipping_method;
 DELETE FROM orchestrate_migrations WHERE id = '0011_index_orders_shipping_method';
@@ -249,7 +262,7 @@ COMMIT;
 -- step 11 of 21: [1.2.0] revert migration 0010_orders_add_shipping_method
 --   sha256: cc0173e7f5bc8424231e36e83e243ba9c8b9c881cebbe6b00c29fbf005dd1874
 --   transactional: yes (one transaction with its record)
---   line 3: ALTER TABLE, ACCESS EXCLUSIVE lock on orders; DESTROYS DATA: drops column orders.shipping_method_id
+--   line 3: ALTER TABLE, ACCESS EXCLUSIVE lock on orders, shipping_methods; DESTROYS DATA: drops column orders.shipping_method_id
 --   snapshot: columns shipping_method_id of orders (line 3: drops column orders.shipping_method_id)
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
@@ -259,6 +272,7 @@ CREATE TABLE IF NOT EXISTS orchestrate_snapshot_counter (id INTEGER PRIMARY KEY,
 UPDATE orchestrate_snapshot_counter SET last_id = '3' WHERE id = 1;
 CREATE TABLE "orchestrate_snapshots"."snap_3_orders" AS SELECT "id", "shipping_method_id" FROM "orders";
 INSERT INTO orchestrate_snapshot_index (id, run_id, step, release, source, source_table, kind, key_columns, columns, row_count, storage, created_at, restored_at, description) VALUES ('3', '2', '11', '1.2.0', '0010_orders_add_shipping_method', 'orders', 'columns', 'id', 'shipping_method_id', '4', 'snap_3_orders', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'line 3: drops column orders.shipping_method_id');
+-- the step's SQL:
 -- Reverses 0010_orders_add_shipping_method.up.sql.
 -- idx_orders_shipping_method (0011) is dropped before this runs, so SQLite can drop the column.
 ALTER TABLE orders DROP COLUMN shipping_method_id;
@@ -269,7 +283,7 @@ COMMIT;
 -- step 12 of 21: [1.2.0] revert migration 0009_customers_add_country_code
 --   sha256: 1589c6c755782597615dd60681df95e36d9e3fa57d0d7847f4351c97d1b5b0b2
 --   transactional: yes (one transaction with its record)
---   line 2: ALTER TABLE, ACCESS EXCLUSIVE lock on customers; DESTROYS DATA: drops column customers.country_code
+--   line 2: ALTER TABLE, ACCESS EXCLUSIVE lock on customers, countries; DESTROYS DATA: drops column customers.country_code
 --   snapshot: columns country_code of customers (line 2: drops column customers.country_code)
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
@@ -279,6 +293,7 @@ CREATE TABLE IF NOT EXISTS orchestrate_snapshot_counter (id INTEGER PRIMARY KEY,
 UPDATE orchestrate_snapshot_counter SET last_id = '4' WHERE id = 1;
 CREATE TABLE "orchestrate_snapshots"."snap_4_customers" AS SELECT "id", "country_code" FROM "customers";
 INSERT INTO orchestrate_snapshot_index (id, run_id, step, release, source, source_table, kind, key_columns, columns, row_count, storage, created_at, restored_at, description) VALUES ('4', '2', '12', '1.2.0', '0009_customers_add_country_code', 'customers', 'columns', 'id', 'country_code', '3', 'snap_4_customers', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'line 2: drops column customers.country_code');
+-- the step's SQL:
 -- Reverses 0009_customers_add_country_code.up.sql.
 ALTER TABLE customers DROP COLUMN country_code;
 DELETE FROM orchestrate_migrations WHERE id = '0009_customers_add_country_code';
@@ -330,6 +345,7 @@ BEGIN;
 SET LOCAL lock_timeout = '10000ms';
 -- ledger chunk 34: 1 insert row(s) of order_statuses; one transaction; data sha256:a67d8ccdf1dc0c08
 DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT p."id"::text FROM order_statuses p JOIN generate_series(6::bigint, 6) AS r("id") ON p."id" = r."id" WHERE EXISTS (SELECT 1 FROM orders ch WHERE ch.status_id = p.id) AND p.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 34 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'order_statuses'))) q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed order_statuses_refunded: rows it inserted into order_statuses are now referenced by rows of orders (status_id); delete or re-point those rows, then run the rollback again; the rows (key): ' || found; END IF; END $orchestrate_guard$;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on order_statuses + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores + ROW SHARE lock on orders (foreign key checks, when rows are written); row locks on the rows it writes
 DELETE FROM order_statuses t WHERE t."id" BETWEEN 6 AND 6 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 34 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'order_statuses'));
 DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."id"::text FROM order_statuses t JOIN generate_series(6::bigint, 6) AS r("id") ON t."id" = r."id") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed order_statuses_refunded: rows of order_statuses that it inserted were changed after the deploy (ledger chunk 34); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed order_statuses_refunded''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
 -- end of ledger chunks
@@ -346,20 +362,25 @@ COMMIT;
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
 -- ledger chunk 33: 1 insert row(s) of shipping_methods; one transaction; data sha256:f15c649670d00375
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on shipping_methods + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM shipping_methods t WHERE t."id" BETWEEN 3 AND 3 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 33 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'shipping_methods'));
 DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."id"::text FROM shipping_methods t JOIN generate_series(3::bigint, 3) AS r("id") ON t."id" = r."id") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed shipping_methods: rows of shipping_methods that it inserted were changed after the deploy (ledger chunk 33); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed shipping_methods''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = '33';
 COMMIT;
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
 -- ledger chunk 32: 1 insert row(s) of shipping_methods; one transaction; data sha256:d50dd2f01f96805e
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on shipping_methods + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM shipping_methods t WHERE t."id" BETWEEN 2 AND 2 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 32 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'shipping_methods'));
 DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."id"::text FROM shipping_methods t JOIN generate_series(2::bigint, 2) AS r("id") ON t."id" = r."id") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed shipping_methods: rows of shipping_methods that it inserted were changed after the deploy (ledger chunk 32); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed shipping_methods''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = '32';
 COMMIT;
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
 -- ledger chunk 31: 1 insert row(s) of shipping_methods; one transaction; data sha256:2918ebb6e13de756
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on shipping_methods + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM shipping_methods t WHERE t."id" BETWEEN 1 AND 1 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 31 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'shipping_methods'));
 DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."id"::text FROM shipping_methods t JOIN generate_series(1::bigint, 1) AS r("id") ON t."id" = r."id") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed shipping_methods: rows of shipping_methods that it inserted were changed after the deploy (ledger chunk 31); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed shipping_methods''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
 -- end of ledger chunks
@@ -376,55 +397,70 @@ COMMIT;
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
 -- ledger chunk 30: 1 insert row(s) of countries; one transaction; data sha256:19819b21e89fde3b
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on countries + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 30)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 30 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."code"::text FROM countries t JOIN jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 30)::jsonb) r ON t."code" = r."code") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed countries: rows of countries that it inserted were changed after the deploy (ledger chunk 30); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed countries''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = '30';
 COMMIT;
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
 -- ledger chunk 29: 1 insert row(s) of countries; one transaction; data sha256:5219dcb89f8d06f5
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on countries + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 29)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 29 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."code"::text FROM countries t JOIN jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 29)::jsonb) r ON t."code" = r."code") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed countries: rows of countries that it inserted were changed after the deploy (ledger chunk 29); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed countries''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = '29';
 COMMIT;
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
 -- ledger chunk 28: 1 insert row(s) of countries; one transaction; data sha256:d7047464f0b33a08
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on countries + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 28)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 28 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."code"::text FROM countries t JOIN jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 28)::jsonb) r ON t."code" = r."code") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed countries: rows of countries that it inserted were changed after the deploy (ledger chunk 28); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed countries''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = '28';
 COMMIT;
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
 -- ledger chunk 27: 1 insert row(s) of countries; one transaction; data sha256:84ab73152da059e7
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on countries + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 27)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 27 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."code"::text FROM countries t JOIN jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 27)::jsonb) r ON t."code" = r."code") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed countries: rows of countries that it inserted were changed after the deploy (ledger chunk 27); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed countries''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = '27';
 COMMIT;
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
 -- ledger chunk 26: 1 insert row(s) of countries; one transaction; data sha256:2e6c155fb5f66b16
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on countries + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 26)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 26 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."code"::text FROM countries t JOIN jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 26)::jsonb) r ON t."code" = r."code") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed countries: rows of countries that it inserted were changed after the deploy (ledger chunk 26); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed countries''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = '26';
 COMMIT;
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
 -- ledger chunk 25: 1 insert row(s) of countries; one transaction; data sha256:7b6a0c09a6bb9395
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on countries + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 25)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 25 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."code"::text FROM countries t JOIN jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 25)::jsonb) r ON t."code" = r."code") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed countries: rows of countries that it inserted were changed after the deploy (ledger chunk 25); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed countries''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = '25';
 COMMIT;
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
 -- ledger chunk 24: 1 insert row(s) of countries; one transaction; data sha256:19799504fd09eb6f
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on countries + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 24)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 24 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."code"::text FROM countries t JOIN jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 24)::jsonb) r ON t."code" = r."code") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed countries: rows of countries that it inserted were changed after the deploy (ledger chunk 24); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed countries''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
 DELETE FROM orchestrate_ledger WHERE id = '24';
 COMMIT;
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
 -- ledger chunk 23: 1 insert row(s) of countries; one transaction; data sha256:3e4d08e7d6b3bcb2
+--   chunk statement: DELETE, ROW EXCLUSIVE lock on countries + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
 DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 23)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 23 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
 DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."code"::text FROM countries t JOIN jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 23)::jsonb) r ON t."code" = r."code") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed countries: rows of countries that it inserted were changed after the deploy (ledger chunk 23); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed countries''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
 -- end of ledger chunks
@@ -447,6 +483,7 @@ CREATE TABLE IF NOT EXISTS orchestrate_snapshot_counter (id INTEGER PRIMARY KEY,
 UPDATE orchestrate_snapshot_counter SET last_id = '5' WHERE id = 1;
 CREATE TABLE "orchestrate_snapshots"."snap_5_orders" AS SELECT "id", "item_count" FROM "orders";
 INSERT INTO orchestrate_snapshot_index (id, run_id, step, release, source, source_table, kind, key_columns, columns, row_count, storage, created_at, restored_at, description) VALUES ('5', '2', '18', '1.1.0', '0008_orders_add_item_count', 'orders', 'columns', 'id', 'item_count', '4', 'snap_5_orders', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'line 2: drops column orders.item_count');
+-- the step's SQL:
 -- Reverses 0008_orders_add_item_count.up.sql (the backfilled values go with the column).
 ALTER TABLE orders DROP COLUMN item_count;
 DELETE FROM orchestrate_migrations WHERE id = '0008_orders_add_item_count';
@@ -470,6 +507,7 @@ code
 name
 base_fee
 active', '0', 'snap_6_shipping_methods', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'line 2: drops table shipping_methods');
+-- the step's SQL:
 -- Reverses 0007_create_shipping_methods.up.sql.
 DROP TABLE shipping_methods;
 DELETE FROM orchestrate_migrations WHERE id = '0007_create_shipping_methods';
@@ -491,6 +529,7 @@ CREATE TABLE "orchestrate_snapshots"."snap_7_countries" AS SELECT "code", "name"
 INSERT INTO orchestrate_snapshot_index (id, run_id, step, release, source, source_table, kind, key_columns, columns, row_count, storage, created_at, restored_at, description) VALUES ('7', '2', '20', '1.1.0', '0006_create_countries', 'countries', 'table', 'code', 'code
 name
 eu_member', '0', 'snap_7_countries', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'line 2: drops table countries');
+-- the step's SQL:
 -- Reverses 0006_create_countries.up.sql.
 DROP TABLE countries;
 DELETE FROM orchestrate_migrations WHERE id = '0006_create_countries';

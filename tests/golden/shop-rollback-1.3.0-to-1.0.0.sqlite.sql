@@ -33,7 +33,6 @@ CREATE TABLE IF NOT EXISTS orchestrate_ledger (id BIGINT PRIMARY KEY, seed_id TE
 CREATE INDEX IF NOT EXISTS orchestrate_ledger_by_seed ON orchestrate_ledger (seed_id, id);
 CREATE TABLE IF NOT EXISTS orchestrate_swap_parts (run_id BIGINT NOT NULL, n INTEGER NOT NULL, part TEXT NOT NULL, status TEXT NOT NULL, at TEXT NOT NULL, error TEXT, PRIMARY KEY (run_id, n, part));
 CREATE TABLE IF NOT EXISTS orchestrate_ledger_restores (table_name TEXT NOT NULL, xid BIGINT NOT NULL);
-INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '1') ON CONFLICT DO NOTHING;
 BEGIN;
 SELECT json_extract('{}', ' the database is not as it was when this script was rendered (render it again with `orchestrate sql` and have it reviewed); nothing was changed: the newest run is no longer run 1 (' || count(*) || ' row(s))') FROM (SELECT MAX(id) FROM orchestrate_runs HAVING COALESCE(MAX(id), 0) <> 1) HAVING count(*) > 0;
 SELECT json_extract('{}', ' the database is not as it was when this script was rendered (render it again with `orchestrate sql` and have it reviewed); nothing was changed: an unfinished run is in the way (`orchestrate status` shows it) (' || count(*) || ' row(s))') FROM (SELECT id, status FROM orchestrate_runs WHERE status IN ('running', 'failed', 'interrupted')) HAVING count(*) > 0;
@@ -101,6 +100,7 @@ COMMIT;
 -- ledger chunks (derived from the rows recorded at deploy):
 -- ledger chunk 9: 4 insert row(s) of loyalty_tiers; one transaction; data sha256:5ca40841830117a3
 BEGIN;
+--   chunk statement: DELETE, DATABASE lock on loyalty_tiers, orchestrate_ledger
 DELETE FROM "loyalty_tiers" WHERE ("id") IN (SELECT d."id" FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 9)) dr CROSS JOIN "loyalty_tiers" d ON d."id" = json_extract(dr.value, '$."id"') WHERE json_object('id', d."id", 'code', d."code", 'name', d."name", 'min_points', d."min_points", 'discount_pct', d."discount_pct") = json(dr.value));
 SELECT json_extract('{}', ' cannot reverse seed loyalty_tiers: rows of loyalty_tiers that it inserted were changed after the deploy (ledger chunk 9); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed loyalty_tiers''s rows reversed so far stay reversed); the rows (key) (' || count(*) || ' row(s))') FROM (SELECT t."id" FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 9)) r CROSS JOIN "loyalty_tiers" t ON t."id" = json_extract(r.value, '$."id"')) HAVING count(*) > 0;
 -- end of ledger chunks
@@ -115,6 +115,7 @@ COMMIT;
 --   transactional: yes (one transaction with its record)
 --   line 2: DROP VIEW, DATABASE lock on customer_loyalty
 BEGIN;
+-- the step's SQL:
 -- Reverses 0017_create_view_customer_loyalty.up.sql.
 DROP VIEW customer_loyalty;
 DELETE FROM orchestrate_migrations WHERE id = '0017_create_view_customer_loyalty';
@@ -126,6 +127,7 @@ COMMIT;
 --   transactional: yes (one transaction with its record)
 --   line 2: DROP VIEW, DATABASE lock on order_summaries
 BEGIN;
+-- the step's SQL:
 -- Reverses 0016_create_view_order_summaries.up.sql.
 DROP VIEW order_summaries;
 DELETE FROM orchestrate_migrations WHERE id = '0016_create_view_order_summaries';
@@ -137,6 +139,7 @@ COMMIT;
 --   transactional: yes (one transaction with its record)
 --   line 3: ALTER TABLE, DATABASE lock on customers
 BEGIN;
+-- the step's SQL:
 -- Reverses 0015_customers_rename_full_name.up.sql.
 -- The views of 0016 and 0017 that read display_name are dropped before this runs.
 ALTER TABLE customers RENAME COLUMN display_name TO full_name;
@@ -156,6 +159,7 @@ INSERT INTO orchestrate_snapshot_counter (id, last_id) VALUES (1, '1');
 CREATE TABLE "orchestrate_snap_1_customers" AS SELECT "id", "loyalty_points" FROM "customers" WHERE 1 = 0;
 INSERT INTO "orchestrate_snap_1_customers" SELECT "id", "loyalty_points" FROM "customers";
 INSERT INTO orchestrate_snapshot_index (id, run_id, step, release, source, source_table, kind, key_columns, columns, row_count, storage, created_at, restored_at, description) VALUES ('1', '2', '6', '1.3.0', '0014_customers_add_loyalty_points', 'customers', 'columns', 'id', 'loyalty_points', '3', 'orchestrate_snap_1_customers', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), NULL, 'line 2: drops column customers.loyalty_points');
+-- the step's SQL:
 -- Reverses 0014_customers_add_loyalty_points.up.sql (the backfilled balances go with the column).
 ALTER TABLE customers DROP COLUMN loyalty_points;
 DELETE FROM orchestrate_migrations WHERE id = '0014_customers_add_loyalty_points';
@@ -178,6 +182,7 @@ code
 name
 min_points
 discount_pct', '0', 'orchestrate_snap_2_loyalty_tiers', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), NULL, 'line 2: drops table loyalty_tiers');
+-- the step's SQL:
 -- Reverses 0013_create_loyalty_tiers.up.sql.
 DROP TABLE loyalty_tiers;
 DELETE FROM orchestrate_migrations WHERE id = '0013_create_loyalty_tiers';
@@ -196,6 +201,7 @@ COMMIT;
 --   transactional: yes (one transaction with its record)
 --   line 2: DROP INDEX, DATABASE lock on idx_orders_customer_placed_at
 BEGIN;
+-- the step's SQL:
 -- Reverses 0012_index_orders_customer_placed_at.up.sql.
 DROP INDEX idx_orders_customer_placed_at;
 DELETE FROM orchestrate_migrations WHERE id = '0012_index_orders_customer_placed_at';
@@ -207,6 +213,7 @@ COMMIT;
 --   transactional: yes (one transaction with its record)
 --   line 2: DROP INDEX, DATABASE lock on idx_orders_shipping_method
 BEGIN;
+-- the step's SQL:
 -- Reverses 0011_index_orders_shipping_method.up.sql.
 DROP INDEX idx_orders_shipping_method;
 DELETE FROM orchestrate_migrations WHERE id = '0011_index_orders_shipping_method';
@@ -225,6 +232,7 @@ UPDATE orchestrate_snapshot_counter SET last_id = '3' WHERE id = 1;
 CREATE TABLE "orchestrate_snap_3_orders" AS SELECT "id", "shipping_method_id" FROM "orders" WHERE 1 = 0;
 INSERT INTO "orchestrate_snap_3_orders" SELECT "id", "shipping_method_id" FROM "orders";
 INSERT INTO orchestrate_snapshot_index (id, run_id, step, release, source, source_table, kind, key_columns, columns, row_count, storage, created_at, restored_at, description) VALUES ('3', '2', '11', '1.2.0', '0010_orders_add_shipping_method', 'orders', 'columns', 'id', 'shipping_method_id', '4', 'orchestrate_snap_3_orders', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), NULL, 'line 3: drops column orders.shipping_method_id');
+-- the step's SQL:
 -- Reverses 0010_orders_add_shipping_method.up.sql.
 -- idx_orders_shipping_method (0011) is dropped before this runs, so SQLite can drop the column.
 ALTER TABLE orders DROP COLUMN shipping_method_id;
@@ -244,6 +252,7 @@ UPDATE orchestrate_snapshot_counter SET last_id = '4' WHERE id = 1;
 CREATE TABLE "orchestrate_snap_4_customers" AS SELECT "id", "country_code" FROM "customers" WHERE 1 = 0;
 INSERT INTO "orchestrate_snap_4_customers" SELECT "id", "country_code" FROM "customers";
 INSERT INTO orchestrate_snapshot_index (id, run_id, step, release, source, source_table, kind, key_columns, columns, row_count, storage, created_at, restored_at, description) VALUES ('4', '2', '12', '1.2.0', '0009_customers_add_country_code', 'customers', 'columns', 'id', 'country_code', '3', 'orchestrate_snap_4_customers', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), NULL, 'line 2: drops column customers.country_code');
+-- the step's SQL:
 -- Reverses 0009_customers_add_country_code.up.sql.
 ALTER TABLE customers DROP COLUMN country_code;
 DELETE FROM orchestrate_migrations WHERE id = '0009_customers_add_country_code';
@@ -289,6 +298,7 @@ COMMIT;
 -- ledger chunk 8: 1 insert row(s) of order_statuses; one transaction; data sha256:13af109ab1380aa8
 BEGIN;
 SELECT json_extract('{}', ' cannot reverse seed order_statuses_refunded: rows it inserted into order_statuses are now referenced by rows of orders (status_id); delete or re-point those rows, then run the rollback again; the rows (key) (' || count(*) || ' row(s))') FROM (SELECT p."id" FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 8)) r CROSS JOIN "order_statuses" p ON p."id" = json_extract(r.value, '$."id"') WHERE (p."id") IN (SELECT ch."status_id" FROM "orders" ch) AND json_object('id', p."id", 'code', p."code", 'label', p."label", 'is_final', p."is_final") = json(r.value)) HAVING count(*) > 0;
+--   chunk statement: DELETE, DATABASE lock on order_statuses, orchestrate_ledger
 DELETE FROM "order_statuses" WHERE ("id") IN (SELECT d."id" FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 8)) dr CROSS JOIN "order_statuses" d ON d."id" = json_extract(dr.value, '$."id"') WHERE json_object('id', d."id", 'code', d."code", 'label', d."label", 'is_final', d."is_final") = json(dr.value));
 SELECT json_extract('{}', ' cannot reverse seed order_statuses_refunded: rows of order_statuses that it inserted were changed after the deploy (ledger chunk 8); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed order_statuses_refunded''s rows reversed so far stay reversed); the rows (key) (' || count(*) || ' row(s))') FROM (SELECT t."id" FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 8)) r CROSS JOIN "order_statuses" t ON t."id" = json_extract(r.value, '$."id"')) HAVING count(*) > 0;
 -- end of ledger chunks
@@ -304,6 +314,7 @@ COMMIT;
 -- ledger chunks (derived from the rows recorded at deploy):
 -- ledger chunk 7: 3 insert row(s) of shipping_methods; one transaction; data sha256:41ffcd857d0f9b2a
 BEGIN;
+--   chunk statement: DELETE, DATABASE lock on shipping_methods, orchestrate_ledger
 DELETE FROM "shipping_methods" WHERE ("id") IN (SELECT d."id" FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 7)) dr CROSS JOIN "shipping_methods" d ON d."id" = json_extract(dr.value, '$."id"') WHERE json_object('id', d."id", 'code', d."code", 'name', d."name", 'base_fee', d."base_fee", 'active', d."active") = json(dr.value));
 SELECT json_extract('{}', ' cannot reverse seed shipping_methods: rows of shipping_methods that it inserted were changed after the deploy (ledger chunk 7); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed shipping_methods''s rows reversed so far stay reversed); the rows (key) (' || count(*) || ' row(s))') FROM (SELECT t."id" FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 7)) r CROSS JOIN "shipping_methods" t ON t."id" = json_extract(r.value, '$."id"')) HAVING count(*) > 0;
 -- end of ledger chunks
@@ -319,6 +330,7 @@ COMMIT;
 -- ledger chunks (derived from the rows recorded at deploy):
 -- ledger chunk 6: 8 insert row(s) of countries; one transaction; data sha256:3040c1d0a7e038db
 BEGIN;
+--   chunk statement: DELETE, DATABASE lock on countries, orchestrate_ledger
 DELETE FROM "countries" WHERE ("code") IN (SELECT d."code" FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 6)) dr CROSS JOIN "countries" d ON d."code" = json_extract(dr.value, '$."code"') WHERE json_object('code', d."code", 'name', d."name", 'eu_member', d."eu_member") = json(dr.value));
 SELECT json_extract('{}', ' cannot reverse seed countries: rows of countries that it inserted were changed after the deploy (ledger chunk 6); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed countries''s rows reversed so far stay reversed); the rows (key) (' || count(*) || ' row(s))') FROM (SELECT t."code" FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 6)) r CROSS JOIN "countries" t ON t."code" = json_extract(r.value, '$."code"')) HAVING count(*) > 0;
 -- end of ledger chunks
@@ -340,6 +352,7 @@ UPDATE orchestrate_snapshot_counter SET last_id = '5' WHERE id = 1;
 CREATE TABLE "orchestrate_snap_5_orders" AS SELECT "id", "item_count" FROM "orders" WHERE 1 = 0;
 INSERT INTO "orchestrate_snap_5_orders" SELECT "id", "item_count" FROM "orders";
 INSERT INTO orchestrate_snapshot_index (id, run_id, step, release, source, source_table, kind, key_columns, columns, row_count, storage, created_at, restored_at, description) VALUES ('5', '2', '18', '1.1.0', '0008_orders_add_item_count', 'orders', 'columns', 'id', 'item_count', '4', 'orchestrate_snap_5_orders', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), NULL, 'line 2: drops column orders.item_count');
+-- the step's SQL:
 -- Reverses 0008_orders_add_item_count.up.sql (the backfilled values go with the column).
 ALTER TABLE orders DROP COLUMN item_count;
 DELETE FROM orchestrate_migrations WHERE id = '0008_orders_add_item_count';
@@ -362,6 +375,7 @@ code
 name
 base_fee
 active', '0', 'orchestrate_snap_6_shipping_methods', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), NULL, 'line 2: drops table shipping_methods');
+-- the step's SQL:
 -- Reverses 0007_create_shipping_methods.up.sql.
 DROP TABLE shipping_methods;
 DELETE FROM orchestrate_migrations WHERE id = '0007_create_shipping_methods';
@@ -382,6 +396,7 @@ INSERT INTO "orchestrate_snap_7_countries" SELECT "code", "name", "eu_member" FR
 INSERT INTO orchestrate_snapshot_index (id, run_id, step, release, source, source_table, kind, key_columns, columns, row_count, storage, created_at, restored_at, description) VALUES ('7', '2', '20', '1.1.0', '0006_create_countries', 'countries', 'table', 'code', 'code
 name
 eu_member', '0', 'orchestrate_snap_7_countries', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), NULL, 'line 2: drops table countries');
+-- the step's SQL:
 -- Reverses 0006_create_countries.up.sql.
 DROP TABLE countries;
 DELETE FROM orchestrate_migrations WHERE id = '0006_create_countries';

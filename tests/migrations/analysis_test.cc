@@ -532,5 +532,143 @@ TEST(LockLevelNameTest, SpellsPostgresModes) {
   EXPECT_STREQ(LockLevelName(LockLevel::kDatabase), "DATABASE");
 }
 
+// ---- locks per relation (StatementAnalysis::locks)
+// ------------------------------------------------
+
+// "relation=MODE" per lock, in order; "?" + `unknown` for a relation the analyzer cannot name; a
+// trailing "*" for a lock taken only when rows are written.
+std::string LocksOf(const StatementAnalysis& s) {
+  std::string out;
+  for (const RelationLock& l : s.locks) {
+    if (!out.empty()) out += "; ";
+    out += (l.relation.empty() ? "?" + l.unknown : l.relation) + "=" + LockLevelName(l.mode) +
+           (l.when_rows_written ? "*" : "");
+  }
+  return out;
+}
+
+// Analyses `script` against `facts` and returns the locks of each statement.
+std::vector<std::string> Locks(const std::string& script, SchemaFacts* facts) {
+  const ScriptAnalysis a = AnalyzeScript(Dialect::kPostgres, script, facts);
+  EXPECT_TRUE(a.ok) << a.error;
+  std::vector<std::string> out;
+  for (const auto& st : a.statements) out.push_back(LocksOf(st));
+  return out;
+}
+
+TEST(RelationLocksTest, StatementLocksEachRelationWithItsMode) {
+  EXPECT_EQ(
+      Locks("UPDATE orders SET n = (SELECT count(*) FROM items i WHERE i.o = orders.id)", nullptr),
+      std::vector<std::string>{"orders=ROW EXCLUSIVE; items=ACCESS SHARE"});
+  EXPECT_EQ(Locks("ALTER TABLE c ADD COLUMN cc text REFERENCES countries (code)", nullptr),
+            std::vector<std::string>{"c=ACCESS EXCLUSIVE; countries=SHARE ROW EXCLUSIVE"});
+  EXPECT_EQ(Locks("ALTER TABLE c ADD CONSTRAINT fk FOREIGN KEY (x) REFERENCES p (id)", nullptr),
+            std::vector<std::string>{"c=SHARE ROW EXCLUSIVE; p=SHARE ROW EXCLUSIVE"});
+  EXPECT_EQ(Locks("CREATE TABLE o (id int, c int REFERENCES c (id))", nullptr),
+            std::vector<std::string>{"c=SHARE ROW EXCLUSIVE"});
+  EXPECT_EQ(Locks("CREATE TABLE o (id int)", nullptr), std::vector<std::string>{""});
+  EXPECT_EQ(Locks("CREATE INDEX i ON o (id)", nullptr), std::vector<std::string>{"o=SHARE"});
+  // The statement's strongest lock stays `lock`.
+  const ScriptAnalysis a =
+      AnalyzeScript(Dialect::kPostgres, "ALTER TABLE c ADD COLUMN cc text REFERENCES p (id)");
+  EXPECT_EQ(a.statements[0].lock, LockLevel::kAccessExclusive);
+  EXPECT_EQ(a.statements[0].tables, (std::vector<std::string>{"c", "p"}));
+}
+
+TEST(RelationLocksTest, DropIndexLocksItsTable) {
+  // Without facts: said, not guessed.
+  EXPECT_EQ(
+      Locks("DROP INDEX idx", nullptr),
+      std::vector<std::string>{"idx=ACCESS EXCLUSIVE; ?the table of index idx=ACCESS EXCLUSIVE"});
+  // From a CREATE INDEX seen earlier.
+  SchemaFacts facts;
+  EXPECT_EQ(
+      Locks("CREATE INDEX idx ON orders (a); DROP INDEX idx;", &facts),
+      (std::vector<std::string>{"orders=SHARE", "idx=ACCESS EXCLUSIVE; orders=ACCESS EXCLUSIVE"}));
+  EXPECT_TRUE(facts.index_table.empty());  // dropped
+  // From the catalog; CONCURRENTLY takes SHARE UPDATE EXCLUSIVE on both.
+  facts.from_catalog = true;
+  facts.index_table["s.idx"] = "s.orders";
+  EXPECT_EQ(
+      Locks("DROP INDEX CONCURRENTLY s.idx", &facts),
+      std::vector<std::string>{"s.idx=SHARE UPDATE EXCLUSIVE; s.orders=SHARE UPDATE EXCLUSIVE"});
+}
+
+TEST(RelationLocksTest, DroppingAForeignKeyLocksTheReferencedTable) {
+  SchemaFacts facts;
+  facts.from_catalog = true;
+  facts.foreign_keys.push_back({"orders", "orders_ship_fkey", {"ship_id"}, "ships", 'a'});
+  facts.foreign_keys.push_back(
+      {"orders", "orders_customer_fkey", {"customer_id"}, "customers", 'a'});
+  facts.foreign_keys.push_back({"items", "items_order_fkey", {"order_id"}, "orders", 'c'});
+  EXPECT_EQ(Locks("ALTER TABLE orders DROP COLUMN ship_id", &facts),
+            std::vector<std::string>{"orders=ACCESS EXCLUSIVE; ships=ACCESS EXCLUSIVE"});
+  EXPECT_EQ(facts.foreign_keys.size(), 2u);
+  // A second drop of a column without a key locks only its table.
+  EXPECT_EQ(Locks("ALTER TABLE orders DROP COLUMN n", &facts),
+            std::vector<std::string>{"orders=ACCESS EXCLUSIVE"});
+  EXPECT_EQ(Locks("ALTER TABLE orders DROP CONSTRAINT orders_customer_fkey", &facts),
+            std::vector<std::string>{"orders=ACCESS EXCLUSIVE; customers=ACCESS EXCLUSIVE"});
+  EXPECT_EQ(Locks("DROP TABLE items", &facts),
+            std::vector<std::string>{"items=ACCESS EXCLUSIVE; orders=ACCESS EXCLUSIVE"});
+  EXPECT_TRUE(facts.foreign_keys.empty());
+  // Without facts the review says what it cannot know.
+  EXPECT_EQ(Locks("DROP TABLE items", nullptr),
+            std::vector<std::string>{"items=ACCESS EXCLUSIVE; ?the tables the foreign keys of "
+                                     "items reference, if any=ACCESS EXCLUSIVE"});
+}
+
+TEST(RelationLocksTest, ForeignKeysLearntFromThePlanLockLater) {
+  SchemaFacts facts;  // not from the catalog: what the statements taught it
+  EXPECT_EQ(
+      Locks("CREATE TABLE orders (id int PRIMARY KEY, c int REFERENCES customers (id) ON "
+            "DELETE CASCADE, s int, FOREIGN KEY (s) REFERENCES statuses (id));",
+            &facts),
+      std::vector<std::string>{"customers=SHARE ROW EXCLUSIVE; statuses=SHARE ROW EXCLUSIVE"});
+  ASSERT_EQ(facts.foreign_keys.size(), 2u);
+  EXPECT_EQ(facts.foreign_keys[0].columns, std::vector<std::string>{"c"});
+  EXPECT_EQ(facts.foreign_keys[0].on_delete, 'c');
+  EXPECT_EQ(facts.foreign_keys[1].columns, std::vector<std::string>{"s"});
+  // Rows written check the referenced tables; rows deleted act on the referencing ones.
+  EXPECT_EQ(
+      Locks("INSERT INTO orders VALUES (1, 1, 1)", &facts),
+      std::vector<std::string>{"orders=ROW EXCLUSIVE; customers=ROW SHARE*; statuses=ROW SHARE*"});
+  EXPECT_EQ(Locks("UPDATE orders SET s = 2", &facts),
+            std::vector<std::string>{"orders=ROW EXCLUSIVE; statuses=ROW SHARE*"});
+  EXPECT_EQ(Locks("UPDATE orders SET id = 2", &facts),
+            std::vector<std::string>{"orders=ROW EXCLUSIVE"});
+  EXPECT_EQ(Locks("DELETE FROM customers WHERE id = 1", &facts),
+            std::vector<std::string>{"customers=ROW EXCLUSIVE; orders=ROW EXCLUSIVE*"});
+  EXPECT_EQ(Locks("DELETE FROM statuses WHERE id = 1", &facts),
+            std::vector<std::string>{"statuses=ROW EXCLUSIVE; orders=ROW SHARE*"});
+  // A table seen created, then dropped: its keys go, and so does what it knew.
+  EXPECT_EQ(Locks("DROP TABLE orders", &facts),
+            std::vector<std::string>{
+                "orders=ACCESS EXCLUSIVE; customers=ACCESS EXCLUSIVE; statuses=ACCESS EXCLUSIVE"});
+  EXPECT_TRUE(facts.foreign_keys.empty());
+  EXPECT_EQ(Locks("DELETE FROM customers", &facts),
+            std::vector<std::string>{"customers=ROW EXCLUSIVE"});
+}
+
+TEST(RelationLocksTest, RenamesKeepTheFacts) {
+  SchemaFacts facts;
+  Locks("CREATE TABLE o (id int, c int REFERENCES c (id)); CREATE INDEX i ON o (id);", &facts);
+  Locks("ALTER TABLE o RENAME TO o2; ALTER INDEX i RENAME TO i2;", &facts);
+  EXPECT_EQ(facts.index_table.at("i2"), "o2");
+  EXPECT_EQ(facts.foreign_keys.at(0).table, "o2");
+  EXPECT_EQ(Locks("DROP INDEX i2", &facts),
+            std::vector<std::string>{"i2=ACCESS EXCLUSIVE; o2=ACCESS EXCLUSIVE"});
+}
+
+TEST(RelationLocksTest, DeletesAllRows) {
+  const ScriptAnalysis a = AnalyzeScript(
+      Dialect::kPostgres, "DELETE FROM a; DELETE FROM a WHERE id = 1; TRUNCATE a, b;");
+  ASSERT_EQ(a.statements.size(), 3u);
+  EXPECT_TRUE(a.statements[0].deletes_all_rows);
+  EXPECT_FALSE(a.statements[1].deletes_all_rows);
+  EXPECT_TRUE(a.statements[2].deletes_all_rows);
+  EXPECT_EQ(LocksOf(a.statements[2]), "a=ACCESS EXCLUSIVE; b=ACCESS EXCLUSIVE");
+}
+
 }  // namespace
 }  // namespace orchestrate
