@@ -5,9 +5,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <signal.h>
+
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "migrations/database.h"
@@ -255,6 +259,33 @@ TEST_P(ScriptTest, AChangedSeededRowStopsTheScriptWhereTheRollbackStops) {
   EXPECT_EQ(UserData(a_), UserData(b));
 }
 
+// An order placed after the deploy with the status a seed added: the run stops at that seed's
+// chunk (the row is referenced), and so does the script, with the database as the run leaves it.
+TEST_P(ScriptTest, AReferencedSeededRowStopsTheScriptWhereTheRollbackStops) {
+  ASSERT_EQ(Run(a_, {"deploy", "--yes", "-q"}).exit_code, 0);
+  std::string b = Clone(a_, "b");
+  std::string script = Render(b, {"--to", "1.0.0"}, "rollback.sql");
+  for (const auto& url : {a_, b}) {
+    auto db = OpenDatabase(url, "");
+    ASSERT_TRUE(db.ok());
+    auto txn = (*db)->Begin();
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE((*txn)
+                    ->Exec("INSERT INTO orders (id, customer_id, status_id, placed_at, total) "
+                           "VALUES (99, 1, 6, '2026-01-01 10:00:00', 1.00)")
+                    .ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  auto ran = Run(a_, {"rollback", "--to", "1.0.0", "--reason", "r", "--yes", "-q"});
+  EXPECT_NE(ran.exit_code, 0);
+  EXPECT_NE(ran.err.find("are now referenced by rows of orders"), std::string::npos) << ran.err;
+  auto by_hand = RunByHand(b, script);
+  EXPECT_NE(by_hand.exit_code, 0);
+  EXPECT_NE(by_hand.err.find("are now referenced by rows of orders"), std::string::npos)
+      << by_hand.err;
+  EXPECT_EQ(UserData(a_), UserData(b));
+}
+
 // The database moved on after the script was rendered (another run): the script stops before
 // changing anything, saying to render it again.
 TEST_P(ScriptTest, AScriptForAnotherStateStopsBeforeChangingAnything) {
@@ -270,6 +301,40 @@ TEST_P(ScriptTest, AScriptForAnotherStateStopsBeforeChangingAnything) {
   after.erase(Pg() ? "public.orchestrate_lock" : "orchestrate_lock");
   before.erase(Pg() ? "public.orchestrate_lock" : "orchestrate_lock");
   EXPECT_EQ(after, before);
+}
+
+// Rendering does the run's work in a transaction, taking its locks: it waits for a lock no longer
+// than policy.lock_timeout (the sample's is 10 s; here 1 s), then fails saying so.
+TEST(ScriptLocks, RenderingWaitsForALockNoLongerThanThePolicySays) {
+  ORCH_REQUIRE_PG(url);
+  TempDir dir;
+  CopyTree(SourceDir() + "/samples/shop", dir / "shop");
+  std::string plan = dir / "shop/plan.yaml";
+  std::string text = ReadFileOrDie(plan);
+  text.replace(text.find("lock_timeout: 10s"), 17, "lock_timeout: 1s");
+  WriteFileOrDie(plan, text);
+  ProcessOptions o;
+  o.env["STATE_DIR"] = dir / "state";
+  auto run = [&](const std::string& command, const std::vector<std::string>& rest) {
+    std::vector<std::string> args = {OrchestrateBin(), command, plan};
+    args.insert(args.end(), rest.begin(), rest.end());
+    args.insert(args.end(), {"--env", "pg", "--database", url});
+    return RunProcess(args, o);
+  };
+  ASSERT_EQ(run("deploy", {"--yes", "-q"}).exit_code, 0);
+  // Another session holds customers (the rollback drops its columns) until it is killed.
+  auto holder = StartProcess({"/usr/bin/psql", "-X", "-q", "-d", url, "-c",
+                              "BEGIN; LOCK TABLE customers IN ACCESS SHARE MODE; "
+                              "SELECT pg_sleep(30);"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto started = std::chrono::steady_clock::now();
+  auto r = run("sql", {"--to", "1.0.0"});
+  auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ::kill(holder.pid, SIGKILL);
+  Wait(holder);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("lock timeout"), std::string::npos) << r.err;
+  EXPECT_LT(seconds, 20);
 }
 
 INSTANTIATE_TEST_SUITE_P(Dialects, ScriptTest, ::testing::Values("sqlite", "postgresql"),
