@@ -6,6 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -74,6 +76,67 @@ std::string NoGoReasons(const CheckResult& verdict) {
   return out;
 }
 
+}  // namespace
+
+Result<std::string> RenderFleetTargetScript(const Plan& plan, const std::string& environment,
+                                            Database& db, Direction direction,
+                                            const std::string& to_version, bool accept_data_loss) {
+  // As RunFleet plans each target: the image moves once for the fleet, never per release.
+  Plan per_target = plan;
+  per_target.policy.image_swaps = Policy::ImageSwaps::kOnce;
+  Journal journal(db, NowIso8601);
+  auto state = journal.LoadState();
+  if (!state.ok()) return state.status();
+  FixedImageDeployer fixed(ImageOf(plan, *state, to_version, direction == Direction::kRollback));
+  RunRequest req;
+  req.direction = direction;
+  req.target = to_version;
+  req.accept_data_loss = accept_data_loss;
+  auto run = Executor(per_target, db, fixed).Preview(req);
+  if (!run.ok()) return run.status();
+  ReviewContext ctx;
+  ctx.plan = &per_target;
+  ctx.environment = environment;
+  ctx.dialect = db.Dialect();
+  ctx.deployer = fixed.Describe();
+  ctx.swapper = &fixed;
+  ctx.estimate = &db;
+  ctx.accept_data_loss = accept_data_loss;
+  return RenderReviewScript(*run, ctx);
+}
+
+Result<std::string> ApprovedScriptFor(const std::string& dir, const std::string& identity) {
+  const std::string want = "-- database: " + identity;
+  std::vector<std::string> found;
+  std::string text;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().extension() != ".sql") continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    std::istringstream lines(ss.str());
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("-- database: ", 0) != 0) continue;
+      if (line == want) {
+        found.push_back(entry.path().string());
+        text = ss.str();
+      }
+      break;
+    }
+  }
+  if (ec) return Status::Usage("cannot read the approved scripts in " + dir + ": " + ec.message());
+  if (found.size() == 1) return text;
+  if (found.empty())
+    return Status::NeedsHuman("no approved script in " + dir + " is for " + identity +
+                              ": render it with `orchestrate sql --env ENV -o " + dir +
+                              "` and have it reviewed");
+  return Status::NeedsHuman("more than one approved script in " + dir + " is for " + identity +
+                            " (" + found[0] + ", " + found[1] + "): keep one");
+}
+
+namespace {
+
 TargetReport RunTarget(const Plan& plan, const std::string& url, const FleetRequest& request,
                        const std::string& to_version) {
   auto start = Clock::now();
@@ -124,10 +187,32 @@ TargetReport RunTarget(const Plan& plan, const std::string& url, const FleetRequ
   req.target = to_version;
   Status sql_check;
   // Parse errors and statements that cannot run in a transaction stop the target before it starts.
+  // --approved DIR: what is about to run on this target is its approved script.
+  auto check_approval = [&]() -> Status {
+    auto identity = (*db)->Identity();
+    if (!identity.ok()) return identity.status();
+    auto approved = ApprovedScriptFor(request.approved_dir, *identity);
+    if (!approved.ok()) return approved.status();
+    auto script = RenderFleetTargetScript(plan, request.environment, **db, req.direction,
+                                          to_version, request.run.accept_data_loss);
+    if (!script.ok()) return script.status();
+    return CheckApproval(*approved, false, *script);
+  };
   req.confirm = [&](const RunPlan& p) {
     sql_check = CheckPlanSql(p, (*db)->Dialect());
+    // Under this target's lock, for a new run.
+    if (sql_check.ok() && !request.approved_dir.empty()) sql_check = check_approval();
     return sql_check.ok();
   };
+  if (!request.approved_dir.empty()) {
+    // A dry run is checked as a real one; a resumed run is not confirmed, so it is checked here.
+    auto unfinished = journal.UnfinishedRun();
+    if (!unfinished.ok()) return fail(unfinished.status());
+    if (request.run.dry_run || *unfinished) {
+      Status approved = check_approval();
+      if (!approved.ok()) return fail(approved);
+    }
+  }
   spdlog::info("{} to {} starts", DirectionName(req.direction), to_version);
   Executor executor(plan, **db, fixed);
   auto outcome = executor.Run(req);

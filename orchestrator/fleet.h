@@ -50,6 +50,11 @@ struct FleetRequest {
   bool allow_major = false;  // rollback: the gates of `orchestrate check`, per target
   std::string base_dir;      // relative `sqlite:` paths are relative to it (the plan's folder)
   std::string password;      // for targets whose URL sets none (OpenDatabase); "" for none
+  // --approved DIR: each target runs only what its approved script in DIR says (the file whose
+  // "-- database:" line names the target, see ApprovedScriptFor), checked under the target's lock
+  // before anything runs there. "" for none.
+  std::string approved_dir;
+  std::string environment;  // the environment's name (for the review scripts' header)
 };
 
 struct TargetReport {
@@ -87,6 +92,19 @@ struct FleetReport {
 Result<FleetReport> RunFleet(const Plan& plan, const Environment& env,
                              const std::vector<std::string>& urls, Deployer& deployer,
                              const FleetRequest& request);
+
+// The review script (orchestrator/review.h) of one fleet target, as RunFleet runs there: the
+// database steps only (the environment's image moves once, apart from the targets). What
+// `orchestrate sql` writes for each target of a fleet, and what `--approved DIR` is checked
+// against.
+Result<std::string> RenderFleetTargetScript(const Plan& plan, const std::string& environment,
+                                            Database& db, Direction direction,
+                                            const std::string& to_version, bool accept_data_loss);
+
+// Fleets are approved one script per target: the approved script in `dir` (*.sql) whose
+// "-- database:" line is `identity` (Database::Identity). kNeedsHuman naming the target when
+// there is none, or more than one.
+Result<std::string> ApprovedScriptFor(const std::string& dir, const std::string& identity);
 
 // The summary table, the image line, a count, and one line per target that is not done.
 std::string RenderFleetText(const FleetReport& report);

@@ -2,6 +2,7 @@
 // every database of a fleet environment (orchestrator/fleet.h), then one summary.
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "orchestrator/cli/run_command.h"
@@ -20,10 +21,11 @@ int RunFleetCommand(const GlobalOptions& g, const RunOptions& o, Direction direc
     return Fail(
         Status::Usage("the plan's policy requires a reason for a rollback: add --reason "
                       "\"what went wrong\""));
-  if (!o.approved.empty())
+  if (!o.approved.empty() && !std::filesystem::is_directory(o.approved))
     return Fail(Status::Usage(
-        "--approved is not supported on a fleet yet: review and run each target with --database "
-        "URL, or run the fleet without --approved"));
+        "a fleet is approved one script per target: --approved DIR, the folder `orchestrate sql "
+        "--env " +
+        ctx.env.name + " -o DIR` wrote (not " + o.approved + ")"));
   // Given to libpq as a connection parameter for every target whose URL sets no password.
   auto password = PasswordOf(ctx.env);
   if (!password.ok()) return Fail(password.status());
@@ -37,6 +39,21 @@ int RunFleetCommand(const GlobalOptions& g, const RunOptions& o, Direction direc
   // No single database answers a `version: {sql: ...}` check for a fleet: such a check fails,
   // saying so, rather than ask one target at random.
   auto deployer = WithVerification(std::move(inner).value(), ctx.env.verify, nullptr);
+
+  // --approved DIR: every target has its approved script before anything runs on any (each is
+  // compared with what would run under the target's lock, when it starts).
+  if (!o.approved.empty()) {
+    for (const std::string& url : *urls) {
+      auto db = OpenDatabase(url, DirName(g.plan_path), *password);
+      if (!db.ok()) return Fail(db.status());
+      auto identity = (*db)->Identity();
+      if (!identity.ok()) return Fail(identity.status());
+      auto approved = ApprovedScriptFor(o.approved, *identity);
+      if (!approved.ok())
+        return Fail(approved.status().WithContext("target " + RedactUrl(url) +
+                                                  " (nothing ran on any target)"));
+    }
+  }
 
   // policy.permissions, on every target before anything runs on any: a role is a database's own.
   std::string granted;
@@ -83,6 +100,8 @@ int RunFleetCommand(const GlobalOptions& g, const RunOptions& o, Direction direc
   req.allow_major = o.allow_major;
   req.base_dir = DirName(g.plan_path);
   req.password = *password;
+  req.approved_dir = o.approved;
+  req.environment = ctx.env.name;
   auto report = RunFleet(ctx.plan, ctx.env, *urls, *deployer, req);
   if (!report.ok()) return Fail(report.status());
   Status overall = report->Overall();

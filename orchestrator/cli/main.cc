@@ -86,9 +86,10 @@ int RunCli(int argc, char** argv) {
   AddCommon(deploy, g, true);
   deploy->add_option("--to", run.target, "the release to deploy (default: the newest)");
   deploy->add_flag("--dry-run", run.dry_run, "show the plan and change nothing");
-  deploy->add_option("--approved", run.approved,
-                     "a script reviewed with `orchestrate sql` (or sha256:HASH): refuse (exit 3) "
-                     "to run anything else");
+  deploy->add_option(
+      "--approved", run.approved,
+      "a script reviewed with `orchestrate sql` (or sha256:HASH; a fleet: the folder "
+      "of its scripts): refuse (exit 3) to run anything else");
 
   auto* rollback = app.add_subcommand(
       "rollback",
@@ -103,9 +104,10 @@ int RunCli(int argc, char** argv) {
                      "roll back past irreversible migrations, leaving their changes in place");
   rollback->add_flag("--allow-outside-window", run.allow_outside_window,
                      "roll back to a release deployed longer ago than policy.window_days");
-  rollback->add_option("--approved", run.approved,
-                       "a script reviewed with `orchestrate sql` (or sha256:HASH): refuse (exit 3) "
-                       "to run anything else");
+  rollback->add_option(
+      "--approved", run.approved,
+      "a script reviewed with `orchestrate sql` (or sha256:HASH; a fleet: the folder "
+      "of its scripts): refuse (exit 3) to run anything else");
   for (auto* cmd : {deploy, rollback}) {
     cmd->add_option("--parallel", run.parallel, "a fleet: run on N targets at once (default 1)")
         ->check(CLI::Range(1, 256));
@@ -135,7 +137,9 @@ int RunCli(int argc, char** argv) {
                   "target release: newer renders a deploy; `previous` or an older deployed release "
                   "renders a rollback");
   sql->add_flag("--rollback", sql_rollback, "render a rollback (to --to, default previous)");
-  sql->add_option("-o,--out", sql_out, "write the script to FILE (default: stdout)");
+  sql->add_option("-o,--out", sql_out,
+                  "write the script to FILE (default: stdout); a fleet: one file per target into "
+                  "the folder DIR");
 
   auto* check = app.add_subcommand(
       "check", "can this rollback be done safely? GO (0), GO WITH WARNINGS (4), NO-GO (3)");

@@ -1,9 +1,16 @@
 // `orchestrate sql PLAN [--to V] [-o FILE]`: the exact SQL a deploy or rollback would run, for a
-// DBA to review; its approval hash goes to stderr. Changes nothing.
+// DBA to review; its approval hash goes to stderr. Changes nothing. On a fleet: `-o DIR`, one
+// script per target.
+#include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
+#include "migrations/journal.h"
 #include "orchestrator/cli/run_command.h"
+#include "orchestrator/fleet.h"
+#include "plans/manifest.h"
+#include "plans/secrets.h"
 
 namespace orchestrate::cli {
 
@@ -19,7 +26,77 @@ ReviewContext ReviewContextOf(const Context& ctx, const RunOptions& o) {
   return rc;
 }
 
+namespace {
+
+// "03-shop_eu.sql": the target's place in the fleet and its database's name, for people (the
+// approval finds a target's script by the database line of its header, not by this name).
+std::string FileNameOf(size_t index, const std::string& url) {
+  std::string name = RedactUrl(url);
+  const size_t q = name.find('?');
+  if (q != std::string::npos) name.resize(q);
+  const size_t slash = name.find_last_of("/:= ");
+  if (slash != std::string::npos) name = name.substr(slash + 1);
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+  std::string number = std::to_string(index + 1);
+  if (number.size() < 2) number = "0" + number;
+  return number + "-" + (name.empty() ? std::string("target") : name) + ".sql";
+}
+
+// `sql` on a fleet: one script per target into the folder `out`, each as the fleet runs there
+// (RenderFleetTargetScript). A rollback names its version (targets may be at different releases).
+int CmdSqlFleet(const GlobalOptions& g, const RunOptions& o, bool rollback, const std::string& out,
+                Context& ctx) {
+  if (out.empty() || out == "-")
+    return Fail(Status::Usage("environment '" + ctx.env.name +
+                              "' is a fleet: its scripts go to a folder, one per target: -o DIR"));
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  if (ec) return Fail(Status::Failed("cannot create " + out + ": " + ec.message()));
+  auto password = PasswordOf(ctx.env);
+  if (!password.ok()) return Fail(password.status());
+  auto urls = FleetTargets(ctx.env, WatchInterrupts());
+  if (!urls.ok()) return Fail(urls.status());
+  for (const std::string& url : *urls)
+    for (const std::string& secret : SecretsInUrl(url)) RegisterSecret(secret);
+  for (size_t i = 0; i < urls->size(); ++i) {
+    const std::string& url = (*urls)[i];
+    auto db = OpenDatabase(url, DirName(g.plan_path), *password);
+    if (!db.ok()) return Fail(db.status().WithContext("target " + RedactUrl(url)));
+    auto state = Journal(**db, NowIso8601).LoadState();
+    if (!state.ok()) return Fail(state.status().WithContext("target " + RedactUrl(url)));
+    // As PreviewPlan decides for one database: an older deployed release is a rollback.
+    const auto current = state->current_version();
+    bool back = rollback || (!o.target.empty() && current &&
+                             ctx.plan.IndexOf(o.target) < ctx.plan.IndexOf(*current));
+    std::string to = o.target;
+    if (to.empty() && back)
+      return Fail(Status::Usage("a fleet rollback names its version: --to VERSION"));
+    if (to.empty()) to = ctx.plan.releases.back().version;
+    auto script = RenderFleetTargetScript(ctx.plan, ctx.env.name, **db,
+                                          back ? Direction::kRollback : Direction::kDeploy, to,
+                                          o.accept_data_loss);
+    if (!script.ok()) return Fail(script.status().WithContext("target " + RedactUrl(url)));
+    const std::string path = out + "/" + FileNameOf(i, url);
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f << *script;
+    f.close();
+    if (!f) return Fail(Status::Failed("cannot write " + path));
+    std::cerr << path << ": approval " << ApprovalHash(*script) << " ("
+              << (back ? "rollback " : "deploy ") << (current ? *current : "(nothing)") << " -> "
+              << to << ", " << RedactUrl(url) << ")\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
 int CmdSql(const GlobalOptions& g, const RunOptions& o, bool rollback, const std::string& out) {
+  if (g.database.empty()) {  // --database picks one database, fleet or not
+    auto loaded = LoadContext(g);
+    if (!loaded.ok()) return Fail(loaded.status());
+    if (IsFleet(loaded->env)) return CmdSqlFleet(g, o, rollback, out, *loaded);
+  }
   auto ctx = OpenContext(g);
   if (!ctx.ok()) return Fail(ctx.status());
   auto plan = PreviewPlan(*ctx, o, rollback);

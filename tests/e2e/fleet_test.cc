@@ -343,6 +343,63 @@ TEST_F(FleetTest, StatusAllEnvsShowsEveryDatabaseAndSaysWhichCannotBeRead) {
   EXPECT_NE(text.out.find("1 database(s) could not be read"), std::string::npos) << text.out;
 }
 
+// Issue 14: a fleet is approved one script per target. `sql -o DIR` writes them (each as the fleet
+// runs there: no image swap), `--approved DIR` runs only what they say: a folder without a
+// target's script is refused before anything runs on any target, a dry run checks as a real run,
+// and a target whose database moved on since the review is refused under its own lock.
+TEST_F(FleetTest, AFleetIsApprovedOneScriptPerTarget) {
+  std::string a = "sqlite:" + (dir_ / "state/a.db"), b = "sqlite:" + (dir_ / "state/b.db");
+  std::string plan = WritePlan("[\"" + a + "\", \"" + b + "\"]", "");
+  ASSERT_EQ(Run({"deploy", plan, "--env", "fleet", "--yes", "-q"}).exit_code, 0);
+  std::string dir = dir_ / "approved";
+  auto sql = Run({"sql", plan, "--env", "fleet", "--to", "1.0.0", "-o", dir});
+  ASSERT_EQ(sql.exit_code, 0) << sql.err;
+  EXPECT_NE(sql.err.find("01-a_db.sql: approval sha256:"), std::string::npos) << sql.err;
+  std::string one = ReadFileOrDie(dir + "/01-a_db.sql");
+  EXPECT_NE(one.find("-- database: sqlite file " + (dir_ / "state/a.db")), std::string::npos);
+  EXPECT_EQ(one.find("swap image"), std::string::npos) << "the fleet's image moves apart";
+  EXPECT_EQ(Run({"sql", plan, "--env", "fleet", "--to", "1.0.0"}).exit_code, 64);
+
+  // One target's script missing: refused before anything runs on any target.
+  std::string partial = dir_ / "partial";
+  WriteFileOrDie(partial + "/a.sql", one);
+  auto refused = Run({"rollback", plan, "--env", "fleet", "--to", "1.0.0", "--approved", partial,
+                      "--reason", "r", "--yes"});
+  EXPECT_EQ(refused.exit_code, 3) << refused.err;
+  EXPECT_NE(refused.err.find("no approved script in " + partial), std::string::npos) << refused.err;
+  EXPECT_EQ(StatusOf(plan, a)["current_version"], "1.3.0");
+
+  // A wrong approval under --dry-run: refused as in a real run.
+  std::string wrong = dir_ / "wrong";
+  WriteFileOrDie(wrong + "/a.sql", one);
+  std::string other = ReadFileOrDie(dir + "/02-b_db.sql");
+  WriteFileOrDie(wrong + "/b.sql", other + "-- an extra line\nSELECT 1;\n");
+  auto dry =
+      Run({"rollback", plan, "--env", "fleet", "--to", "1.0.0", "--approved", wrong, "--dry-run"});
+  EXPECT_EQ(dry.exit_code, 3) << dry.out << dry.err;
+
+  auto ran = Run({"rollback", plan, "--env", "fleet", "--to", "1.0.0", "--approved", dir,
+                  "--reason", "r", "--yes"});
+  ASSERT_EQ(ran.exit_code, 0) << ran.out << ran.err;
+  for (const auto& url : {a, b}) EXPECT_EQ(StatusOf(plan, url)["current_version"], "1.0.0");
+
+  // Reviewed at 1.1.0, but one target moved on before the run: that target is refused under its
+  // lock, the other runs what was approved.
+  ASSERT_EQ(Run({"deploy", plan, "--env", "fleet", "--to", "1.1.0", "--yes", "-q"}).exit_code, 0);
+  std::string later = dir_ / "later";
+  ASSERT_EQ(Run({"sql", plan, "--env", "fleet", "--to", "1.3.0", "-o", later}).exit_code, 0);
+  ASSERT_EQ(Run({"rollback", plan, "--env", "local", "--database", b, "--to", "1.0.0", "--reason",
+                 "r", "--yes", "-q"})
+                .exit_code,
+            0);
+  auto moved =
+      Run({"deploy", plan, "--env", "fleet", "--to", "1.3.0", "--approved", later, "--yes"});
+  EXPECT_EQ(moved.exit_code, 3) << moved.out << moved.err;
+  EXPECT_NE(moved.out.find("differs from what was approved"), std::string::npos) << moved.out;
+  EXPECT_EQ(StatusOf(plan, a)["current_version"], "1.3.0");
+  EXPECT_EQ(StatusOf(plan, b)["current_version"], "1.0.0");
+}
+
 // policy.permissions on a fleet: every target is checked before anything runs on any; a refusal
 // names the rule, and a rule that grants is recorded with each target's run.
 TEST_F(FleetTest, PermissionsAreCheckedOnEveryTargetBeforeAnyRuns) {
