@@ -105,7 +105,8 @@ Result<std::string> RenderFleetTargetScript(const Plan& plan, const std::string&
   return RenderReviewScript(*run, ctx);
 }
 
-Result<std::string> ApprovedScriptFor(const std::string& dir, const std::string& identity) {
+Result<std::string> ApprovedScriptFor(const std::string& dir, const std::string& identity,
+                                      const std::string& environment) {
   const std::string want = "-- database: " + identity;
   std::vector<std::string> found;
   std::string text;
@@ -129,8 +130,8 @@ Result<std::string> ApprovedScriptFor(const std::string& dir, const std::string&
   if (found.size() == 1) return text;
   if (found.empty())
     return Status::NeedsHuman("no approved script in " + dir + " is for " + identity +
-                              ": render it with `orchestrate sql --env ENV -o " + dir +
-                              "` and have it reviewed");
+                              ": render the fleet's scripts with `orchestrate sql` (--env " +
+                              environment + " -o " + dir + ") and have them reviewed");
   return Status::NeedsHuman("more than one approved script in " + dir + " is for " + identity +
                             " (" + found[0] + ", " + found[1] + "): keep one");
 }
@@ -191,7 +192,7 @@ TargetReport RunTarget(const Plan& plan, const std::string& url, const FleetRequ
   auto check_approval = [&]() -> Status {
     auto identity = (*db)->Identity();
     if (!identity.ok()) return identity.status();
-    auto approved = ApprovedScriptFor(request.approved_dir, *identity);
+    auto approved = ApprovedScriptFor(request.approved_dir, *identity, request.environment);
     if (!approved.ok()) return approved.status();
     auto script = RenderFleetTargetScript(plan, request.environment, **db, req.direction,
                                           to_version, request.run.accept_data_loss);

@@ -104,7 +104,8 @@ Result<std::string> RenderFleetTargetScript(const Plan& plan, const std::string&
 // Fleets are approved one script per target: the approved script in `dir` (*.sql) whose
 // "-- database:" line is `identity` (Database::Identity). kNeedsHuman naming the target when
 // there is none, or more than one.
-Result<std::string> ApprovedScriptFor(const std::string& dir, const std::string& identity);
+Result<std::string> ApprovedScriptFor(const std::string& dir, const std::string& identity,
+                                      const std::string& environment);
 
 // The summary table, the image line, a count, and one line per target that is not done.
 std::string RenderFleetText(const FleetReport& report);

@@ -48,7 +48,7 @@ int RunFleetCommand(const GlobalOptions& g, const RunOptions& o, Direction direc
       if (!db.ok()) return Fail(db.status());
       auto identity = (*db)->Identity();
       if (!identity.ok()) return Fail(identity.status());
-      auto approved = ApprovedScriptFor(o.approved, *identity);
+      auto approved = ApprovedScriptFor(o.approved, *identity, ctx.env.name);
       if (!approved.ok())
         return Fail(approved.status().WithContext("target " + RedactUrl(url) +
                                                   " (nothing ran on any target)"));
