@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <map>
 #include <string>
 #include <thread>
@@ -284,6 +285,19 @@ TEST_P(ScriptTest, AReferencedSeededRowStopsTheScriptWhereTheRollbackStops) {
   EXPECT_NE(by_hand.err.find("are now referenced by rows of orders"), std::string::npos)
       << by_hand.err;
   EXPECT_EQ(UserData(a_), UserData(b));
+}
+
+// Drift (a migration's file changed since it was applied): orchestrate refuses to plan, and so
+// no script is rendered either; the refusal names the file.
+TEST_P(ScriptTest, NoScriptIsRenderedForADriftedPlan) {
+  ASSERT_EQ(Run(a_, {"deploy", "--yes", "-q"}).exit_code, 0);
+  std::string down = dir_ / "shop/sql/0017_create_view_customer_loyalty.down.sql";
+  WriteFileOrDie(down, ReadFileOrDie(down) + "-- edited after the deploy\n");
+  auto r = Run(a_, {"sql", "--to", "1.0.0", "-o", dir_ / "rollback.sql"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("drift"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("0017_create_view_customer_loyalty.down.sql"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::ifstream(dir_ / "rollback.sql").good());
 }
 
 // The database moved on after the script was rendered (another run): the script stops before
