@@ -69,13 +69,6 @@ std::string ImageOf(const Plan& plan, const CurrentState& state, const std::stri
   return m ? m->image : "";
 }
 
-std::string NoGoReasons(const CheckResult& verdict) {
-  std::string out;
-  for (const auto& r : verdict.reasons)
-    if (r.level == "no-go") out += (out.empty() ? "" : "; ") + r.text;
-  return out;
-}
-
 }  // namespace
 
 Result<std::string> RenderFleetTargetScript(const Plan& plan, const std::string& environment,
@@ -166,51 +159,43 @@ TargetReport RunTarget(const Plan& plan, const std::string& url, const FleetRequ
   FixedImageDeployer fixed(rep.image);
 
   // The gates of `orchestrate check`, for a new rollback (a resumed one passed them when it began).
-  if (rollback && !request.run.dry_run) {
-    auto unfinished = journal.UnfinishedRun();
-    if (!unfinished.ok()) return fail(unfinished.status());
-    if (!*unfinished) {
-      auto verdict = CheckRollback(plan, **db, fixed,
-                                   {to_version, request.allow_major, request.run.accept_data_loss,
-                                    false, NowIso8601(), false,
-                                    /*count_rows=*/false});
-      if (!verdict.ok() && verdict.status().code() != Code::kNothingToDo &&
-          verdict.status().code() != Code::kNeedsHuman)
-        return fail(verdict.status());
-      if (verdict.ok() && verdict->verdict == Verdict::kNoGo)
-        return fail(Status::NeedsHuman("the rollback is NO-GO: " + NoGoReasons(*verdict) +
-                                       " (see `orchestrate check --database URL`); nothing "
-                                       "was changed"));
-    }
-  }
+  GateRequest gates = request.gates;
+  gates.target = to_version;
+  gates.dry_run = request.run.dry_run;
+  if (Status gate = RollbackGate(plan, **db, fixed, gates, /*count_rows=*/false, nullptr);
+      !gate.ok())
+    return fail(gate);
 
   RunRequest req = request.run;
   req.target = to_version;
   Status sql_check;
   // Parse errors and statements that cannot run in a transaction stop the target before it starts.
   // --approved DIR: what is about to run on this target is its approved script.
-  auto check_approval = [&]() -> Status {
+  Approval approval;
+  if (!request.approved_dir.empty()) {
     auto identity = (*db)->Identity();
-    if (!identity.ok()) return identity.status();
-    auto approved = ApprovedScriptFor(request.approved_dir, *identity, request.environment);
-    if (!approved.ok()) return approved.status();
-    auto script = RenderFleetTargetScript(plan, request.environment, **db, req.direction,
-                                          to_version, request.run.accept_data_loss);
-    if (!script.ok()) return script.status();
-    return CheckApproval(*approved, false, *script);
+    if (!identity.ok()) return fail(identity.status());
+    auto text = ApprovedScriptFor(request.approved_dir, *identity, request.environment);
+    if (!text.ok()) return fail(text.status());
+    approval.text = *text;
+  }
+  auto render = [&]() {
+    return RenderFleetTargetScript(plan, request.environment, **db, req.direction, to_version,
+                                   request.run.accept_data_loss);
   };
   req.confirm = [&](const RunPlan& p) {
-    sql_check = CheckPlanSql(p, (*db)->Dialect());
     // Under this target's lock, for a new run.
-    if (sql_check.ok() && !request.approved_dir.empty()) sql_check = check_approval();
+    sql_check = RunGate(p, (*db)->Dialect(), approval, render);
     return sql_check.ok();
   };
-  if (!request.approved_dir.empty()) {
+  if (!approval.empty()) {
     // A dry run is checked as a real one; a resumed run is not confirmed, so it is checked here.
     auto unfinished = journal.UnfinishedRun();
     if (!unfinished.ok()) return fail(unfinished.status());
     if (request.run.dry_run || *unfinished) {
-      Status approved = check_approval();
+      auto preview = Executor(plan, **db, fixed).Preview(req);
+      if (!preview.ok()) return fail(preview.status());
+      Status approved = RunGate(*preview, (*db)->Dialect(), approval, render);
       if (!approved.ok()) return fail(approved);
     }
   }

@@ -21,6 +21,7 @@
 
 #include "orchestrator/deployer.h"
 #include "orchestrator/executor.h"
+#include "orchestrator/gates.h"
 #include "plans/model.h"
 #include "plans/status.h"
 
@@ -45,11 +46,11 @@ struct FleetRequest {
   // rollback: `target` must name a version (targets may be at different releases, so "previous"
   // would mean different things on each).
   RunRequest run;
-  int parallel = 1;          // targets run at once (each on a thread and a connection of its own)
-  bool fail_fast = false;    // after the first failure start no new target (running ones finish)
-  bool allow_major = false;  // rollback: the gates of `orchestrate check`, per target
-  std::string base_dir;      // relative `sqlite:` paths are relative to it (the plan's folder)
-  std::string password;      // for targets whose URL sets none (OpenDatabase); "" for none
+  int parallel = 1;        // targets run at once (each on a thread and a connection of its own)
+  bool fail_fast = false;  // after the first failure start no new target (running ones finish)
+  GateRequest gates;       // rollback: the gates of `orchestrate check`, per target
+  std::string base_dir;    // relative `sqlite:` paths are relative to it (the plan's folder)
+  std::string password;    // for targets whose URL sets none (OpenDatabase); "" for none
   // --approved DIR: each target runs only what its approved script in DIR says (the file whose
   // "-- database:" line names the target, see ApprovedScriptFor), checked under the target's lock
   // before anything runs there. "" for none.

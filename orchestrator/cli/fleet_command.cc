@@ -16,11 +16,8 @@ namespace orchestrate::cli {
 
 int RunFleetCommand(const GlobalOptions& g, const RunOptions& o, Direction direction,
                     Context& ctx) {
-  const bool rollback = direction == Direction::kRollback;
-  if (rollback && !o.dry_run && ctx.plan.policy.require_reason && o.reason.empty())
-    return Fail(
-        Status::Usage("the plan's policy requires a reason for a rollback: add --reason "
-                      "\"what went wrong\""));
+  const GateRequest gates = GatesOf(o, direction);
+  if (Status reason = ReasonGate(ctx.plan, gates); !reason.ok()) return Fail(reason);
   if (!o.approved.empty() && !std::filesystem::is_directory(o.approved))
     return Fail(Status::Usage(
         "a fleet is approved one script per target: --approved DIR, the folder `orchestrate sql "
@@ -61,7 +58,7 @@ int RunFleetCommand(const GlobalOptions& g, const RunOptions& o, Direction direc
     for (const std::string& url : *urls) {
       auto db = OpenDatabase(url, DirName(g.plan_path), *password);
       if (!db.ok()) return Fail(db.status());
-      auto permitted = CheckPermission(ctx.plan, ctx.env.name, direction, **db);
+      auto permitted = PermissionGate(ctx.plan, ctx.env.name, gates, **db);
       if (!permitted.ok())
         return Fail(permitted.status().WithContext("target " + RedactUrl(url) +
                                                    " (nothing ran on any target)"));
@@ -97,7 +94,7 @@ int RunFleetCommand(const GlobalOptions& g, const RunOptions& o, Direction direc
   req.run.interrupted = interrupted;
   req.parallel = o.parallel;
   req.fail_fast = o.fail_fast;
-  req.allow_major = o.allow_major;
+  req.gates = gates;
   req.base_dir = DirName(g.plan_path);
   req.password = *password;
   req.approved_dir = o.approved;

@@ -19,7 +19,7 @@
 #include "orchestrator/cli/context.h"
 #include "orchestrator/executor.h"
 #include "orchestrator/fleet.h"
-#include "orchestrator/permissions.h"
+#include "orchestrator/gates.h"
 #include "plans/json_text.h"
 #include "plans/render.h"
 
@@ -69,6 +69,18 @@ std::function<bool()> WatchInterrupts() {
   return [] { return g_signal != 0; };
 }
 
+GateRequest GatesOf(const RunOptions& o, Direction direction) {
+  GateRequest r;
+  r.direction = direction;
+  r.target = o.target;
+  r.reason = o.reason;
+  r.dry_run = o.dry_run;
+  r.allow_major = o.allow_major;
+  r.accept_data_loss = o.accept_data_loss;
+  r.allow_outside_window = o.allow_outside_window;
+  return r;
+}
+
 int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction) {
   if (g.database.empty()) {  // --database picks one database, fleet or not
     auto loaded = LoadContext(g);
@@ -78,41 +90,23 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
   auto ctx = OpenContext(g);
   if (!ctx.ok()) return Fail(ctx.status());
   const bool rollback = direction == Direction::kRollback;
-  if (rollback && !o.dry_run && ctx->plan.policy.require_reason && o.reason.empty())
-    return Fail(
-        Status::Usage("the plan's policy requires a reason for a rollback: add --reason "
-                      "\"what went wrong\""));
+  const GateRequest gates = GatesOf(o, direction);
+  if (Status reason = ReasonGate(ctx->plan, gates); !reason.ok()) return Fail(reason);
 
   // Who may: policy.permissions, before anything runs (a dry run changes nothing).
-  std::string granted;
-  if (!o.dry_run) {
-    auto permitted = CheckPermission(ctx->plan, ctx->env.name, direction, *ctx->db);
-    if (!permitted.ok()) return Fail(permitted.status());
-    granted = *permitted;
-  }
+  auto granted_by = PermissionGate(ctx->plan, ctx->env.name, gates, *ctx->db);
+  if (!granted_by.ok()) return Fail(granted_by.status());
+  const std::string granted = *granted_by;
 
   // The gates of `orchestrate check`, for a new rollback (a resumed one passed them when it began).
-  if (rollback && !o.dry_run) {
-    Journal journal(*ctx->db, NowIso8601);
-    auto unfinished = journal.UnfinishedRun();
-    if (!unfinished.ok()) return Fail(unfinished.status());
-    if (!*unfinished) {
-      CheckOptions gate{o.target, o.allow_major, o.accept_data_loss, o.allow_outside_window,
-                        NowIso8601()};
-      gate.count_rows = !g.yes && g.verbosity >= 0;  // row counts only for a person confirming
-      auto verdict = CheckRollback(ctx->plan, *ctx->db, *ctx->deployer, gate);
-      if (!verdict.ok() && verdict.status().code() != Code::kNothingToDo &&
-          verdict.status().code() != Code::kNeedsHuman)
-        return Fail(verdict.status());
-      if (verdict.ok()) {
-        if (g.verbosity >= 0 || verdict->verdict == Verdict::kNoGo)
-          PrintVerdict(std::cerr, *verdict);
-        if (verdict->verdict == Verdict::kNoGo)
-          return Fail(
-              Status::NeedsHuman("the rollback is NO-GO (see `orchestrate check`); "
-                                 "nothing was changed"));
-      }
-    }
+  {
+    CheckResult verdict;
+    // Row counts only for a person confirming.
+    Status gate = RollbackGate(ctx->plan, *ctx->db, *ctx->deployer, gates,
+                               !g.yes && g.verbosity >= 0, &verdict);
+    if (!verdict.reasons.empty() && (g.verbosity >= 0 || verdict.verdict == Verdict::kNoGo))
+      PrintVerdict(std::cerr, verdict);
+    if (!gate.ok()) return Fail(gate);
   }
 
   RunRequest req;
@@ -138,30 +132,15 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
   if (o.allow_outside_window) repeat.push_back("--allow-outside-window");
   // --approved: what runs must be exactly what was reviewed. Checked on the plan about to start,
   // inside the lock, so nothing can change between the check and the run.
-  std::string approved;
-  bool approved_is_hash = o.approved.rfind("sha256:", 0) == 0;
-  if (!o.approved.empty()) {
-    if (approved_is_hash) {
-      approved = o.approved;
-    } else {
-      std::ifstream in(o.approved, std::ios::binary);
-      if (!in) return Fail(Status::Usage("cannot read the approved script " + o.approved));
-      std::ostringstream ss;
-      ss << in.rdbuf();
-      approved = ss.str();
-    }
-  }
-  Status approval;
+  auto approval = ReadApproval(o.approved);
+  if (!approval.ok()) return Fail(approval.status());
+  Status gate;
   req.confirm = [&](const RunPlan& plan) {
     // Parse errors and statements that cannot run in a transaction stop the run before it starts.
-    approval = CheckPlanSql(plan, ctx->db->Dialect());
-    if (!approval.ok()) return false;
-    if (!o.approved.empty()) {
-      auto script = RenderReviewScript(plan, ReviewContextOf(*ctx, o));
-      approval = script.ok() ? CheckApproval(approved, approved_is_hash, *script) : script.status();
-      if (!approval.ok()) return false;
-      spdlog::info("the plan matches the approved SQL ({})", ApprovalHash(*script));
-    }
+    gate = RunGate(plan, ctx->db->Dialect(), *approval,
+                   [&] { return RenderReviewScript(plan, ReviewContextOf(*ctx, o)); });
+    if (!gate.ok()) return false;
+    if (!approval->empty()) spdlog::info("the plan matches the approved SQL");
     if (g.output == "text") std::cout << RenderPlanText(plan) << std::flush;
     return Confirm(g, std::string(DirectionName(direction)) + " " + plan.app + " " +
                           (plan.from_version.empty() ? "(nothing)" : plan.from_version) + " -> " +
@@ -174,18 +153,17 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
   // Ctrl-C / SIGTERM: said at once, and the running statement cancelled rather than waited for
   // (again every 200 ms, for a statement that started after the first request).
   InterruptWatcher watcher([&executor] { executor.CancelRunning(); });
-  if (!o.approved.empty()) {
+  if (!approval->empty()) {
     // A resumed run is not confirmed again, so check what it will run here too: the approval
     // binds a resumed run as much as a new one, and a dry run as much as a real one.
     auto preview = executor.Preview(req);
     if (!preview.ok()) return Fail(preview.status());
-    auto script = RenderReviewScript(*preview, ReviewContextOf(*ctx, o));
-    if (!script.ok()) return Fail(script.status());
-    Status early = CheckApproval(approved, approved_is_hash, *script);
+    Status early = RunGate(*preview, ctx->db->Dialect(), *approval,
+                           [&] { return RenderReviewScript(*preview, ReviewContextOf(*ctx, o)); });
     if (!early.ok()) return Fail(early);
   }
   auto outcome = executor.Run(req);
-  if (!approval.ok()) return Fail(approval);
+  if (!gate.ok()) return Fail(gate);
   if (!outcome.ok()) return Fail(outcome.status());
   const RunOutcome& out = *outcome;
   if (g.output == "json") {

@@ -10,6 +10,7 @@
 #include "orchestrator/cli/options.h"
 
 #include "orchestrator/check.h"
+#include "orchestrator/gates.h"
 #include "orchestrator/review.h"
 #include "plans/planner.h"
 
@@ -48,6 +49,9 @@ Result<RunPlan> PreviewPlan(Context& ctx, const RunOptions& o, bool rollback);
 // `orchestrate check`'s verdict as text, and its exit code (GO 0, GO WITH WARNINGS 4, NO-GO 3).
 void PrintVerdict(std::ostream& out, const CheckResult& r);
 int VerdictExitCode(Verdict v);
+
+// The gates' view of a deploy's or rollback's options (orchestrator/gates.h).
+GateRequest GatesOf(const RunOptions& o, Direction direction);
 
 // The review context of an opened environment.
 ReviewContext ReviewContextOf(const Context& ctx, const RunOptions& o);

@@ -400,6 +400,30 @@ TEST_F(FleetTest, AFleetIsApprovedOneScriptPerTarget) {
   EXPECT_EQ(StatusOf(plan, b)["current_version"], "1.0.0");
 }
 
+// The gates are the single run's (orchestrator/gates.h): a target outside policy.window_days is
+// NO-GO on a fleet too, and --allow-outside-window lets the fleet through.
+TEST_F(FleetTest, TheWindowGateAndItsFlagWorkOnAFleet) {
+  std::string a = "sqlite:" + (dir_ / "state/a.db"), b = "sqlite:" + (dir_ / "state/b.db");
+  std::string plan = WritePlan("[\"" + a + "\", \"" + b + "\"]", "");
+  std::string text = ReadFileOrDie(plan);
+  text.replace(text.find("require_reason: true"), 0, "window_days: 1, ");
+  WriteFileOrDie(plan, text);
+  ASSERT_EQ(Run({"deploy", plan, "--env", "fleet", "--to", "1.2.0", "--yes", "-q"}).exit_code, 0);
+  for (const auto& url : {a, b})
+    Exec(url, dir_ / "shop",
+         "UPDATE orchestrate_releases SET deployed_at = '2000-01-01T00:00:00.000Z' WHERE version "
+         "= '1.1.0'");
+  auto nogo =
+      Run({"rollback", plan, "--env", "fleet", "--to", "1.1.0", "--reason", "old", "--yes"});
+  EXPECT_EQ(nogo.exit_code, 3) << nogo.out << nogo.err;
+  EXPECT_NE(nogo.out.find("--allow-outside-window"), std::string::npos) << nogo.out;
+  EXPECT_EQ(StatusOf(plan, a)["current_version"], "1.2.0");
+  auto allowed = Run({"rollback", plan, "--env", "fleet", "--to", "1.1.0", "--reason", "old",
+                      "--allow-outside-window", "--yes"});
+  ASSERT_EQ(allowed.exit_code, 0) << allowed.out << allowed.err;
+  for (const auto& url : {a, b}) EXPECT_EQ(StatusOf(plan, url)["current_version"], "1.1.0");
+}
+
 // policy.permissions on a fleet: every target is checked before anything runs on any; a refusal
 // names the rule, and a rule that grants is recorded with each target's run.
 TEST_F(FleetTest, PermissionsAreCheckedOnEveryTargetBeforeAnyRuns) {

@@ -1,0 +1,65 @@
+// The gates in front of a deploy or rollback, one module for single runs (cli/run_command.cc) and
+// fleets (cli/fleet_command.cc, fleet.cc), so that both refuse the same things the same way:
+//   - why: policy.require_reason (ReasonGate);
+//   - who: policy.permissions (PermissionGate);
+//   - whether it is safe: `orchestrate check`'s verdict for a new rollback, which includes drift,
+//     irreversible migrations, a major version, policy.window_days and SQL that does not parse
+//     (RollbackGate);
+//   - whether it runs as declared and is what was approved, on the plan about to start, under the
+//     run lock (RunGate).
+// A refusal changes nothing and says what to do.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "migrations/database.h"
+#include "orchestrator/check.h"
+#include "orchestrator/deployer.h"
+#include "plans/model.h"
+#include "plans/planner.h"
+
+namespace orchestrate {
+
+struct GateRequest {
+  Direction direction = Direction::kDeploy;
+  std::string target;  // --to ("" for the default)
+  std::string reason;  // --reason
+  bool dry_run = false;
+  bool allow_major = false;           // --allow-major
+  bool accept_data_loss = false;      // --accept-data-loss
+  bool allow_outside_window = false;  // --allow-outside-window
+};
+
+// policy.require_reason: kUsage for a rollback without a reason (a dry run needs none).
+Status ReasonGate(const Plan& plan, const GateRequest& request);
+
+// policy.permissions for `environment` on `db` (orchestrator/permissions.h); a dry run is not
+// checked (it changes nothing). What granted the run ("" when no rule applies), or kNeedsHuman.
+Result<std::string> PermissionGate(const Plan& plan, const std::string& environment,
+                                   const GateRequest& request, Database& db);
+
+// A rollback that is not resumed (a resumed one passed the gate when it began) and not a dry run:
+// `orchestrate check`'s verdict, given to `verdict` (when not null) for the caller to show; NO-GO is
+// kNeedsHuman ("nothing was changed", with the reasons). `count_rows`: count the rows a down step
+// destroys (for a person reading the verdict; an unattended run does not spend the time).
+Status RollbackGate(const Plan& plan, Database& db, Deployer& deployer, const GateRequest& request,
+                    bool count_rows, CheckResult* verdict);
+
+// What --approved names: the text of a reviewed script, or a hash "sha256:<hex>".
+struct Approval {
+  std::string text;
+  bool is_hash = false;
+  bool empty() const { return text.empty(); }
+};
+// Reads --approved (a file, or "sha256:..."); "" gives an empty Approval. kUsage when the file
+// cannot be read.
+Result<Approval> ReadApproval(const std::string& approved);
+
+// On the plan about to run, under the run lock: its SQL parses and runs as declared
+// (CheckPlanSql), and, with an approval, the review script `render` returns for it is the one
+// approved (CheckApproval).
+Status RunGate(const RunPlan& plan, const std::string& dialect, const Approval& approval,
+               const std::function<Result<std::string>()>& render);
+
+}  // namespace orchestrate
