@@ -10,8 +10,8 @@
 namespace orchestrate {
 
 Status ReasonGate(const Plan& plan, const GateRequest& request) {
-  if (request.direction == Direction::kRollback && !request.dry_run &&
-      plan.policy.require_reason && request.reason.empty())
+  if (request.direction == Direction::kRollback && !request.dry_run && plan.policy.require_reason &&
+      request.reason.empty())
     return Status::Usage(
         "the plan's policy requires a reason for a rollback: add --reason \"what went wrong\"");
   return Status::Ok();
@@ -29,16 +29,14 @@ Status RollbackGate(const Plan& plan, Database& db, Deployer& deployer, const Ga
   auto unfinished = Journal(db, NowIso8601).UnfinishedRun();
   if (!unfinished.ok()) return unfinished.status();
   if (*unfinished) return Status::Ok();  // resumed: it passed the gate when it began
-  CheckOptions options{request.target,           request.allow_major,
-                       request.accept_data_loss, request.allow_outside_window,
-                       NowIso8601()};
+  CheckOptions options{request.target, request.allow_major, request.accept_data_loss,
+                       request.allow_outside_window, NowIso8601()};
   options.count_rows = count_rows;
   auto judged = CheckRollback(plan, db, deployer, options);
   if (!judged.ok()) {
     // Nothing to do, or no plan could be made: the run itself says so.
     const Code code = judged.status().code();
-    return code == Code::kNothingToDo || code == Code::kNeedsHuman ? Status::Ok()
-                                                                   : judged.status();
+    return code == Code::kNothingToDo || code == Code::kNeedsHuman ? Status::Ok() : judged.status();
   }
   if (verdict) *verdict = *judged;
   if (judged->verdict != Verdict::kNoGo) return Status::Ok();

@@ -40,9 +40,9 @@ Result<std::string> PermissionGate(const Plan& plan, const std::string& environm
                                    const GateRequest& request, Database& db);
 
 // A rollback that is not resumed (a resumed one passed the gate when it began) and not a dry run:
-// `orchestrate check`'s verdict, given to `verdict` (when not null) for the caller to show; NO-GO is
-// kNeedsHuman ("nothing was changed", with the reasons). `count_rows`: count the rows a down step
-// destroys (for a person reading the verdict; an unattended run does not spend the time).
+// `orchestrate check`'s verdict, given to `verdict` (when not null) for the caller to show; NO-GO
+// is kNeedsHuman ("nothing was changed", with the reasons). `count_rows`: count the rows a down
+// step destroys (for a person reading the verdict; an unattended run does not spend the time).
 Status RollbackGate(const Plan& plan, Database& db, Deployer& deployer, const GateRequest& request,
                     bool count_rows, CheckResult* verdict);
 
