@@ -302,10 +302,11 @@ Status Executor::FinishInterruptedSwaps(const RunRequest& request, int64_t run_i
     if (!st.ok()) {
       std::string msg = "step " + std::to_string(rec.n) + " [" + rec.step.release + "] " +
                         DescribeStep(rec.step) + ": " + st.message();
-      (void)journal_.MarkStepNow(run_id, rec.n, "failed", st.message());
-      (void)journal_.FinishRun(run_id, "failed", msg);
+      Status marked = journal_.MarkStepNow(run_id, rec.n, "failed", st.message());
+      Status finished = journal_.FinishRun(run_id, "failed", msg);
       return Status::FromCode(st.code() == Code::kCancelled ? Code::kNeedsHuman : Code::kFailed,
-                              msg + "\nthe same command runs the parts not done again");
+                              msg + "\nthe same command runs the parts not done again")
+          .Also("recording it in the journal", {marked, finished});
     }
     rec.status = "done";
   }
@@ -341,8 +342,9 @@ Status Executor::RunSwap(const RunRequest& request, int64_t run_id, int n, const
         st = deployer_.Verify(swap);  // the environment's `verify:` checks
     }
     if (!st.ok()) {
-      (void)journal_.MarkSwapPart(run_id, n, part, "failed", st.message());
-      return st.WithContext("swap part '" + part + "'");
+      Status marked = journal_.MarkSwapPart(run_id, n, part, "failed", st.message());
+      return st.WithContext("swap part '" + part + "'")
+          .Also("recording it in the journal", {marked});
     }
     ORCH_RETURN_IF_ERROR(journal_.MarkSwapPart(run_id, n, part, "done"));
     Point("after-swap-part:" + where);
@@ -386,7 +388,8 @@ std::string Executor::ForceStepHint(const RunRequest& request, int n) const {
 Status Executor::Interrupted(const RunRequest& request, int64_t run_id, const RunPlan& plan, int n,
                              int total, const Step& step) {
   std::string where = StepLabel(n, total, step);
-  (void)journal_.FinishRun(run_id, "interrupted", "interrupted before " + where + " committed");
+  Status recorded =
+      journal_.FinishRun(run_id, "interrupted", "interrupted before " + where + " committed");
   const Invocation how = InvocationOf(request);
   std::string resume = how.RunCommand(DirectionName(plan.direction), plan.to_version);
   // An image swap cannot be rolled back: it was stopped, and resuming runs it again. A ledger
@@ -404,7 +407,8 @@ Status Executor::Interrupted(const RunRequest& request, int64_t run_id, const Ru
   }
   return Status::NeedsHuman("interrupted: " + where + undone +
                             " and the steps before it are done; resume with `" + resume + "`" +
-                            NoteOf(how));
+                            NoteOf(how))
+      .Also("recording it in the journal", {recorded});
 }
 
 Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPlan& plan,
@@ -436,9 +440,9 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
       if (st.code() == Code::kNeedsHuman) {
         // In doubt (or a non-transactional step): the journal's step row tells on resume whether
         // the step committed, since its done mark commits with it.
-        (void)journal_.FinishRun(run_id, "failed",
-                                 StepLabel(rec.n, total, rec.step) + ": " + st.message());
-        return st;
+        Status finished = journal_.FinishRun(
+            run_id, "failed", StepLabel(rec.n, total, rec.step) + ": " + st.message());
+        return st.Also("recording it in the journal", {finished});
       }
       std::string where = StepLabel(rec.n, total, rec.step);
       Status marked = journal_.MarkStepNow(run_id, rec.n, "failed", st.message());
@@ -495,12 +499,14 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
     ORCH_RETURN_IF_ERROR(journal_.MarkStepNow(run_id, n, "started"));
     Status st = db_.ExecScriptNoTransaction(step.sql);
     if (!st.ok()) {
-      (void)journal_.MarkStepNow(run_id, n, "failed", st.message());
-      (void)journal_.FinishRun(run_id, "failed", StepLabel(n, total, step) + ": " + st.message());
+      Status marked = journal_.MarkStepNow(run_id, n, "failed", st.message());
+      Status finished =
+          journal_.FinishRun(run_id, "failed", StepLabel(n, total, step) + ": " + st.message());
       return Status::NeedsHuman(StepLabel(n, total, step) +
                                 " failed outside a transaction: " + st.message() +
                                 "\nsome of its statements may have taken effect; check, then run " +
-                                ForceStepHint(request, n));
+                                ForceStepHint(request, n))
+          .Also("recording it in the journal", {marked, finished});
     }
   }
 

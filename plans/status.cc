@@ -1,5 +1,8 @@
 #include "plans/status.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace orchestrate {
 
 const char* CodeName(Code code) {
@@ -34,6 +37,28 @@ const std::string& Status::message() const {
 Status Status::WithContext(const std::string& context) const {
   if (ok()) return *this;
   return Status(rep_->code, context + ": " + rep_->message);
+}
+
+Status Status::Also(const std::string& what, std::initializer_list<Status> also) const {
+  Status out = *this;
+  for (const Status& s : also) {
+    if (s.ok()) continue;
+    if (out.ok()) {
+      out = s;
+      continue;
+    }
+    out = Status(out.code(), out.message() + "\n(also, " + what + ": " + s.message() + ")");
+  }
+  return out;
+}
+
+Status OkIsNotAValue() {
+  return Status::Failed("internal error: a result was made of an OK status and no value");
+}
+
+void ResultMisuse(const std::string& message) {
+  std::fprintf(stderr, "orchestrate: internal error: %s\n", message.c_str());
+  std::abort();
 }
 
 }  // namespace orchestrate

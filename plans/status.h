@@ -2,6 +2,7 @@
 // fallible call returns one of these. A Status is cheap when OK (no allocation).
 #pragma once
 
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <utility>
@@ -48,6 +49,10 @@ class [[nodiscard]] Status {
   const std::string& message() const;
   // "message" prefixed by context: used to add "while doing X: " on the way up.
   Status WithContext(const std::string& context) const;
+  // This failure, with the failures that came after it while handling it (recording it in the
+  // journal, cleaning up) appended to its message as "(also, <what>: ...)", so that none is
+  // dropped. OK ones are ignored; on an OK status, the first failure of `also` is returned.
+  Status Also(const std::string& what, std::initializer_list<Status> also) const;
 
  private:
   struct Rep {
@@ -59,26 +64,47 @@ class [[nodiscard]] Status {
 };
 
 // A value or the Status that explains why there is none. REQUIRES: the Status is not OK.
+// Failing loud on a programming error (value() of a failed Result): prints `message` and aborts.
+[[noreturn]] void ResultMisuse(const std::string& message);
+// What a Result made of an OK status holds instead (a failure saying so).
+Status OkIsNotAValue();
+
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  // An OK status holds no value: it becomes a failure saying so, never a Result without either.
+  Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design
+    if (std::get<Status>(v_).ok()) v_ = OkIsNotAValue();
+  }
 
   bool ok() const { return std::holds_alternative<T>(v_); }
   const Status& status() const {
     static const Status kOk;
     return ok() ? kOk : std::get<Status>(v_);
   }
-  T& value() & { return std::get<T>(v_); }
-  const T& value() const& { return std::get<T>(v_); }
-  T&& value() && { return std::get<T>(std::move(v_)); }
+  // REQUIRES: ok(). A failed Result aborts the process with its message (a bug, not an error).
+  T& value() & {
+    Check();
+    return std::get<T>(v_);
+  }
+  const T& value() const& {
+    Check();
+    return std::get<T>(v_);
+  }
+  T&& value() && {
+    Check();
+    return std::get<T>(std::move(v_));
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
  private:
+  void Check() const {
+    if (!ok()) ResultMisuse("value() of a failed result: " + std::get<Status>(v_).message());
+  }
   std::variant<T, Status> v_;
 };
 
