@@ -174,9 +174,8 @@ Status Upgrade(Database& db, const Version& to) {
   if (locked->version > kStateSchemaVersion) return Newer(db, locked->version);
   if (locked->version >= to.number) return Status::Ok();  // another process did it
   if (locked->version != to.number - 1)
-    return Status::Failed(Where(db) + " are at schema version " +
-                          std::to_string(locked->version) + ", not " +
-                          std::to_string(to.number - 1) + " as read a moment ago");
+    return Status::Failed(Where(db) + " are at schema version " + std::to_string(locked->version) +
+                          ", not " + std::to_string(to.number - 1) + " as read a moment ago");
   ORCH_RETURN_IF_ERROR(RunAll(txn, to.upgrade(db)));
   ORCH_RETURN_IF_ERROR(
       txn.Exec("UPDATE orchestrate_meta SET value = $1 WHERE key = 'schema_version'",
