@@ -106,7 +106,7 @@ std::string Where(const Database& db) { return "the orchestrate_* tables in " + 
 // The version recorded, read in `txn`: 0 when none is.
 Result<int> ReadVersion(Transaction& txn, const Database& db) {
   auto has = StateTableExists(txn, db, "orchestrate_meta");
-  if (!has.ok()) return has.status();
+  if (!has.ok()) return has.status().WithContext("looking for orchestrate's state tables");
   if (!*has) return 0;
   auto r = txn.Query("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'");
   if (!r.ok()) return r.status().WithContext("reading the state schema version");
@@ -190,7 +190,7 @@ Status Upgrade(Database& db, const Version& to) {
 
 Result<bool> StateTableExists(Transaction& txn, const Database& db, const std::string& table) {
   auto r = txn.Query(db.TableExistsQuery(), {table});
-  if (!r.ok()) return r.status().WithContext("looking for " + table);
+  if (!r.ok()) return r.status();
   return !r->rows.empty();
 }
 

@@ -65,10 +65,10 @@ const char kLockV1[] =
 
 // Every table of the newest version.
 const char* const kAllStateTables[] = {
-    "orchestrate_meta",          "orchestrate_releases",       "orchestrate_migrations",
-    "orchestrate_seeds",         "orchestrate_runs",           "orchestrate_steps",
-    "orchestrate_ledger",        "orchestrate_swap_parts",     "orchestrate_ledger_restores",
-    "orchestrate_lock",          "orchestrate_snapshot_index", "orchestrate_snapshot_counter",
+    "orchestrate_meta",   "orchestrate_releases",       "orchestrate_migrations",
+    "orchestrate_seeds",  "orchestrate_runs",           "orchestrate_steps",
+    "orchestrate_ledger", "orchestrate_swap_parts",     "orchestrate_ledger_restores",
+    "orchestrate_lock",   "orchestrate_snapshot_index", "orchestrate_snapshot_counter",
 };
 
 // A tiny application of two releases, one migration each.
@@ -147,13 +147,14 @@ class StateSchemaTest : public ::testing::TestWithParam<std::string> {
   std::vector<std::string> DescribeState() {
     std::vector<std::string> out;
     const std::string sql =
-        IsPg() ? "SELECT c.table_name || '.' || c.column_name || ' ' || c.data_type || ' ' || "
-                 "c.is_nullable FROM information_schema.columns c WHERE c.table_schema = "
-                 "current_schema() AND c.table_name LIKE 'orchestrate%' ORDER BY c.table_name, "
-                 "c.ordinal_position"
-               : "SELECT m.name || '.' || p.name || ' ' || p.type || ' ' || p.\"notnull\" || ' ' || "
-                 "p.pk FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' "
-                 "AND m.name LIKE 'orchestrate%' ORDER BY m.name, p.cid";
+        IsPg()
+            ? "SELECT c.table_name || '.' || c.column_name || ' ' || c.data_type || ' ' || "
+              "c.is_nullable FROM information_schema.columns c WHERE c.table_schema = "
+              "current_schema() AND c.table_name LIKE 'orchestrate%' ORDER BY c.table_name, "
+              "c.ordinal_position"
+            : "SELECT m.name || '.' || p.name || ' ' || p.type || ' ' || p.\"notnull\" || ' ' || "
+              "p.pk FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' "
+              "AND m.name LIKE 'orchestrate%' ORDER BY m.name, p.cid";
     for (const Row& r : Rows(sql)) out.push_back(r[0].value_or(""));
     const std::string idx = IsPg() ? "SELECT indexname || ' ' || indexdef FROM pg_indexes WHERE "
                                      "schemaname = current_schema() AND tablename LIKE "
