@@ -153,6 +153,20 @@ class Database {
   // message): Transaction::Guard as a script writes it.
   virtual std::string GuardStatement(const std::string& query,
                                      const std::string& message) const = 0;
+  // What orchestrate's state schema (migrations/state_schema.h) needs of the dialect; the schema's
+  // own DDL is written in SQL that every dialect accepts.
+  // A query of one parameter, a table name ($1), that returns a row when that table exists where
+  // unqualified names resolve (SQLite: the main database; PostgreSQL: the search_path).
+  virtual std::string TableExistsQuery() const = 0;
+  // The statements that create the namespaces the state keeps beside its tables, idempotently
+  // (PostgreSQL: the schema orchestrate_snapshots, where snapshot copies go); empty where copies
+  // are plain tables (SQLite: orchestrate_snap_*).
+  virtual std::vector<std::string> StateNamespaceStatements() const = 0;
+  // The statements that, run first in a transaction from Begin(), keep any other process from
+  // changing the state schema until that transaction ends (PostgreSQL: a transaction-level
+  // advisory lock of its own, not the run lock's); empty where Begin() already excludes every
+  // other writer (SQLite: BEGIN IMMEDIATE).
+  virtual std::vector<std::string> StateSchemaLockStatements() const = 0;
   // The statements with which a script run by hand takes the run lock (failing when another run
   // holds it) and releases it; the holder is the script's session.
   struct ScriptLock {

@@ -5,51 +5,12 @@
 #include <ctime>
 #include <set>
 
+#include "migrations/state_schema.h"
 #include "plans/render.h"
 #include "plans/secrets.h"
 
 namespace orchestrate {
 namespace {
-
-constexpr int kSchemaVersion = 1;
-
-const char* const kSchema[] = {
-    "CREATE TABLE IF NOT EXISTS orchestrate_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS orchestrate_releases (version TEXT PRIMARY KEY, seq BIGINT NOT "
-    "NULL, image TEXT NOT NULL, release_order TEXT NOT NULL, deployed_at TEXT NOT NULL, run_id "
-    "BIGINT)",
-    "CREATE TABLE IF NOT EXISTS orchestrate_migrations (id TEXT PRIMARY KEY, release TEXT NOT "
-    "NULL, seq BIGINT NOT NULL, up_sql TEXT NOT NULL, up_sha256 TEXT NOT NULL, down_sql TEXT, "
-    "down_sha256 TEXT, irreversible INTEGER NOT NULL, transactional INTEGER NOT NULL, applied_at "
-    "TEXT NOT NULL, run_id BIGINT)",
-    "CREATE TABLE IF NOT EXISTS orchestrate_seeds (id TEXT PRIMARY KEY, release TEXT NOT NULL, seq "
-    "BIGINT NOT NULL, sql_sha256 TEXT NOT NULL, has_undo INTEGER NOT NULL, undo_sql TEXT, "
-    "applied_at TEXT NOT NULL, run_id BIGINT)",
-    "CREATE TABLE IF NOT EXISTS orchestrate_runs (id BIGINT PRIMARY KEY, kind TEXT NOT NULL, app "
-    "TEXT NOT NULL, environment TEXT, fingerprint TEXT NOT NULL, from_version TEXT, to_version "
-    "TEXT NOT NULL, actor TEXT NOT NULL, host TEXT, pid BIGINT, reason TEXT, command TEXT, status "
-    "TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, error TEXT, step_count INTEGER NOT "
-    "NULL)",
-    "CREATE TABLE IF NOT EXISTS orchestrate_steps (run_id BIGINT NOT NULL, n INTEGER NOT NULL, "
-    "kind TEXT NOT NULL, release TEXT NOT NULL, ref TEXT, status TEXT NOT NULL, attempts INTEGER "
-    "NOT NULL, started_at TEXT, finished_at TEXT, error TEXT, spec TEXT NOT NULL, PRIMARY KEY "
-    "(run_id, n))",
-    // The row ledger (migrations/ledger.h): chunks of the rows each seed inserted, updated or
-    // deleted, as JSON arrays; xid is the seed transaction's id on PostgreSQL.
-    "CREATE TABLE IF NOT EXISTS orchestrate_ledger (id BIGINT PRIMARY KEY, seed_id TEXT NOT NULL, "
-    "release TEXT NOT NULL, table_name TEXT NOT NULL, op TEXT NOT NULL, key_columns TEXT NOT "
-    "NULL, column_names TEXT NOT NULL, row_count BIGINT NOT NULL, xid BIGINT, old_rows TEXT, "
-    "new_rows TEXT, key_min BIGINT, key_max BIGINT)",
-    "CREATE INDEX IF NOT EXISTS orchestrate_ledger_by_seed ON orchestrate_ledger (seed_id, id)",
-    // The parts of each image swap (Deployer::SwapParts): started/done/failed, so that a resumed
-    // swap runs exactly the parts not done.
-    "CREATE TABLE IF NOT EXISTS orchestrate_swap_parts (run_id BIGINT NOT NULL, n INTEGER NOT "
-    "NULL, part TEXT NOT NULL, status TEXT NOT NULL, at TEXT NOT NULL, error TEXT, PRIMARY KEY "
-    "(run_id, n, part))",
-    // PostgreSQL: transactions that gave rows back their old values during a reversal.
-    "CREATE TABLE IF NOT EXISTS orchestrate_ledger_restores (table_name TEXT NOT NULL, xid BIGINT "
-    "NOT NULL)",
-};
 
 const char kRunColumns[] =
     "r.id, r.kind, r.app, r.environment, r.fingerprint, r.from_version, r.to_version, r.actor, "
@@ -110,40 +71,16 @@ Result<bool> Journal::HasSchema() {
   if (!txn.ok()) return txn.status();
   // Asks the catalog, so that an error (permissions, a lost connection) is not taken for "no
   // state tables" and reported as nothing deployed.
-  auto r = (*txn)->Query(db_.Dialect() == "sqlite"
-                             ? "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = "
-                               "'orchestrate_meta'"
-                             : "SELECT 1 WHERE to_regclass('orchestrate_meta') IS NOT NULL");
-  if (!r.ok()) return r.status().WithContext("looking for orchestrate's state tables");
-  return !r->rows.empty();
+  auto has = StateTableExists(**txn, db_, "orchestrate_meta");
+  if (!has.ok()) return has.status().WithContext("looking for orchestrate's state tables");
+  return has;
 }
 
-std::vector<std::string> Journal::SchemaStatements() {
-  std::vector<std::string> out(std::begin(kSchema), std::end(kSchema));
-  out.push_back("INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '" +
-                std::to_string(kSchemaVersion) + "') ON CONFLICT DO NOTHING");
-  return out;
+std::vector<std::string> Journal::SchemaStatements(const Database& db) {
+  return StateSchemaStatements(db);
 }
 
-Status Journal::EnsureSchema() {
-  auto txn = db_.Begin();
-  if (!txn.ok()) return txn.status();
-  for (const char* ddl : kSchema) ORCH_RETURN_IF_ERROR((*txn)->Exec(ddl));
-  auto r = (*txn)->Query("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'");
-  if (!r.ok()) return r.status();
-  if (r->rows.empty()) {
-    ORCH_RETURN_IF_ERROR(
-        (*txn)->Exec("INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', $1)",
-                     {std::to_string(kSchemaVersion)}));
-  } else if (L(r->rows[0][0]) > kSchemaVersion) {
-    return Status::NeedsHuman("the orchestrate_* tables in " + db_.DisplayUrl() +
-                              " have schema version " + S(r->rows[0][0]) +
-                              ", newer than this build knows (" + std::to_string(kSchemaVersion) +
-                              "): use a newer orchestrate");
-  }
-  Status st = (*txn)->Commit();
-  return st.ok() ? st : st.WithContext("cannot create the orchestrate_* state tables");
-}
+Status Journal::EnsureSchema() { return EnsureStateSchema(db_); }
 
 Result<CurrentState> Journal::LoadState() {
   CurrentState state;

@@ -2,7 +2,7 @@
 // a run on another machine sees the same state and can resume. Written in SQL that SQLite and
 // PostgreSQL both accept; the adapters stay dumb.
 //
-// Tables (schema version 1):
+// Tables (their DDL and versions: migrations/state_schema.h):
 //   orchestrate_meta        key/value: schema_version
 //   orchestrate_releases    deployed releases: version, seq, image, order, when, by which run
 //   orchestrate_migrations  applied migrations with their up AND down SQL and SHA-256 checksums
@@ -12,7 +12,8 @@
 //   orchestrate_swap_parts  the parts of each image swap step (put, trigger, commit, push...)
 //   orchestrate_ledger      the row ledger of seeds (migrations/ledger.h)
 //   orchestrate_ledger_restores  PostgreSQL: reversal transactions that restored old values
-// (orchestrate_lock, the run lock's holder, belongs to the adapters' lock.)
+// Not the journal's, in the same schema: orchestrate_lock (the run lock's holder, written by the
+// adapters' lock), orchestrate_snapshot_index and orchestrate_snapshot_counter (snapshot/).
 #pragma once
 
 #include <cstdint>
@@ -63,12 +64,13 @@ class Journal {
   // `now` returns the current time as ISO-8601 UTC; a seam for tests.
   Journal(Database& db, std::function<std::string()> now);
 
-  // Creates the state tables when missing. kNeedsHuman when they were created by a newer
+  // Creates the state tables when missing, or upgrades them from an older version
+  // (EnsureStateSchema, migrations/state_schema.h). kNeedsHuman when they were created by a newer
   // orchestrate (a schema version this build does not know).
   Status EnsureSchema();
-  // The statements that create the state tables when missing (what EnsureSchema runs), for the
-  // review script.
-  static std::vector<std::string> SchemaStatements();
+  // The statements that create the state tables when missing (what EnsureSchema runs on a
+  // database without them; each idempotent), for the review script.
+  static std::vector<std::string> SchemaStatements(const Database& db);
   // Whether the state tables exist (read-only commands do not create them).
   Result<bool> HasSchema();
 

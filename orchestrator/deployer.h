@@ -1,6 +1,7 @@
 // The Deployer seam: how the running code version (a container image) is read and changed.
 // `file` is the embedded default; command, kubectl, helm, ssm and gitops run programs through the
-// process runner (deployers.cc); verify.h wraps any of them with the environment's checks.
+// process runner (deployers/kinds.cc, gitops in deployers/gitops.cc); verify.h wraps any of them
+// with the environment's checks.
 #pragma once
 
 #include <functional>
@@ -80,8 +81,8 @@ SwapContext SwapContextFor(const Plan& plan, const std::string& image_from,
 // none: "registry:5000/shop" has no tag), ignoring a "@sha256:..." digest.
 std::string ImageTag(const std::string& image);
 
-// The process kinds (deployers.cc). REQUIRES: spec.kind is one of command, kubectl, helm, ssm,
-// gitops.
+// The process kinds (deployers/kinds.cc, deployers/gitops.cc). REQUIRES: spec.kind is one of
+// command, kubectl, helm, ssm, gitops.
 Result<std::unique_ptr<Deployer>> MakeProcessDeployer(const DeployerSpec& spec,
                                                       const std::vector<Release>* releases);
 

@@ -515,8 +515,10 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
          "meanwhile)\n";
   for (const auto& sql : lock.take) out << sql << ";\n";
   out << "\n-- the database is as it was when this script was rendered\n";
-  for (const auto& ddl : Journal::SchemaStatements())
-    if (ddl.rfind("CREATE ", 0) == 0) out << ddl << ";\n";  // the run records the rest
+  for (const auto& ddl : Journal::SchemaStatements(*ctx.estimate)) {
+    const bool taken = std::find(lock.take.begin(), lock.take.end(), ddl) != lock.take.end();
+    if (ddl.rfind("CREATE ", 0) == 0 && !taken) out << ddl << ";\n";  // the run records the rest
+  }
   out << "BEGIN;\n";
   for (const auto& sql : *guards) out << sql << ";\n";
   out << "COMMIT;\n";

@@ -96,6 +96,13 @@ class RecordingDatabase : public Database {
     return real_.GuardStatement(query, message);
   }
   ScriptLock ScriptRunLock() const override { return real_.ScriptRunLock(); }
+  std::string TableExistsQuery() const override { return real_.TableExistsQuery(); }
+  std::vector<std::string> StateNamespaceStatements() const override {
+    return real_.StateNamespaceStatements();
+  }
+  std::vector<std::string> StateSchemaLockStatements() const override {
+    return real_.StateSchemaLockStatements();
+  }
   std::vector<std::string> WaitLimitStatements(double lock_timeout_seconds,
                                                double statement_timeout_seconds) const override {
     return real_.WaitLimitStatements(lock_timeout_seconds, statement_timeout_seconds);

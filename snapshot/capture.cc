@@ -15,12 +15,8 @@ namespace {
 
 // Snapshot ids come from a counter of their own rather than MAX(id) + 1, so that an id is never
 // given twice, even after the newest snapshots were pruned: `restore 7` always means one snapshot.
-constexpr const char* kCounterDdl =
-    "CREATE TABLE IF NOT EXISTS orchestrate_snapshot_counter (id INTEGER PRIMARY KEY, "
-    "last_id BIGINT NOT NULL)";
-
+// REQUIRES: EnsureCatalog ran in `txn` (it creates the counter).
 Result<int64_t> NextId(Transaction& txn) {
-  ORCH_RETURN_IF_ERROR(txn.Exec(kCounterDdl));
   auto r = txn.Query("SELECT last_id FROM orchestrate_snapshot_counter WHERE id = 1");
   if (!r.ok()) return r.status();
   int64_t next = r->rows.empty() ? 1 : ToLong(r->rows[0][0]) + 1;

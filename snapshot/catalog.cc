@@ -1,8 +1,10 @@
-// The snapshot catalog (orchestrate_snapshot_index) and what the snapshot sources ask of the
-// database's own catalog: whether a table exists, its columns and primary key.
+// The snapshot catalog (orchestrate_snapshot_index; its DDL in migrations/state_schema.h) and what
+// the snapshot sources ask of the database's own catalog: whether a table exists, its columns and
+// primary key.
 #include <algorithm>
 #include <cctype>
 
+#include "migrations/state_schema.h"
 #include "snapshot/internal.h"
 
 namespace orchestrate::snapshot_internal {
@@ -10,12 +12,6 @@ namespace {
 
 // Column lists are stored one name per line: a column name with a newline is not worth a format.
 constexpr char kListSep = '\n';
-
-constexpr const char* kCatalogDdl =
-    "CREATE TABLE IF NOT EXISTS orchestrate_snapshot_index (id BIGINT PRIMARY KEY, run_id BIGINT, "
-    "step INTEGER, release TEXT, source TEXT, source_table TEXT NOT NULL, kind TEXT NOT NULL, "
-    "key_columns TEXT NOT NULL, columns TEXT NOT NULL, row_count BIGINT NOT NULL, storage TEXT "
-    "NOT NULL, created_at TEXT NOT NULL, restored_at TEXT, description TEXT NOT NULL)";
 
 constexpr const char* kCatalogColumns =
     "id, run_id, step, release, source, source_table, kind, key_columns, columns, row_count, "
@@ -211,17 +207,14 @@ Result<std::vector<std::pair<std::string, std::string>>> ReferencingTables(Trans
 }
 
 Status EnsureCatalog(Transaction& txn, const Database& db) {
-  if (IsPg(db)) ORCH_RETURN_IF_ERROR(txn.Exec("CREATE SCHEMA IF NOT EXISTS orchestrate_snapshots"));
-  return txn.Exec(kCatalogDdl);
+  for (const std::string& ddl : SnapshotCatalogStatements(db)) ORCH_RETURN_IF_ERROR(txn.Exec(ddl));
+  return Status::Ok();
 }
 
 Result<bool> CatalogExists(Transaction& txn, const Database& db) {
-  auto r = txn.Query(IsPg(db) ? "SELECT 1 WHERE to_regclass('orchestrate_snapshot_index') IS NOT "
-                                "NULL"
-                              : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = "
-                                "'orchestrate_snapshot_index'");
-  if (!r.ok()) return r.status().WithContext("looking for the snapshot catalog");
-  return !r->rows.empty();
+  auto has = StateTableExists(txn, db, "orchestrate_snapshot_index");
+  if (!has.ok()) return has.status().WithContext("looking for the snapshot catalog");
+  return has;
 }
 
 Result<std::vector<SnapshotInfo>> LoadCatalog(Transaction& txn, const std::string& where,

@@ -72,7 +72,8 @@ Result<std::vector<std::pair<std::string, std::string>>> ReferencingTables(Trans
                                                                            const std::string& table,
                                                                            bool all);
 
-// The catalog.
+// The catalog. EnsureCatalog creates it and the id counter where missing, in `txn`, with the
+// statements of migrations/state_schema.h (SnapshotCatalogStatements).
 Status EnsureCatalog(Transaction& txn, const Database& db);
 Result<bool> CatalogExists(Transaction& txn, const Database& db);
 // Catalog rows matching `where` (SQL over the catalog's columns, parameters $1...), newest first.

@@ -5,6 +5,8 @@
 #include <thread>
 #include <vector>
 
+#include "migrations/state_schema.h"
+
 namespace orchestrate {
 namespace pg {
 namespace {
@@ -148,9 +150,7 @@ Result<std::optional<LockHolder>> RunLock::Holder() {
 
 Status RunLock::WriteHolder(const LockHolder& me) {
   return Guard([&] {
-    Run(*session_,
-        "CREATE TABLE IF NOT EXISTS orchestrate_lock (id INTEGER PRIMARY KEY, owner TEXT, "
-        "host TEXT, pid BIGINT, command TEXT, since TEXT)");
+    Run(*session_, LockTableStatement());
     Run(*session_,
         std::string("INSERT INTO orchestrate_lock (id, owner, host, pid, command, since) "
                     "VALUES (1, $1, $2, $3::bigint, $4, COALESCE(NULLIF($5::text, ''), ") +
@@ -235,8 +235,7 @@ std::vector<std::string> ScriptTakeLockSql() {
       "DO $orchestrate_lock$ BEGIN IF NOT pg_try_advisory_lock(" + key +
           ") THEN RAISE EXCEPTION 'orchestrate: another run holds the run lock (`orchestrate "
           "status` shows who); nothing was changed'; END IF; END $orchestrate_lock$",
-      "CREATE TABLE IF NOT EXISTS orchestrate_lock (id INTEGER PRIMARY KEY, owner TEXT, host "
-      "TEXT, pid BIGINT, command TEXT, since TEXT)",
+      LockTableStatement(),
       std::string("INSERT INTO orchestrate_lock (id, owner, host, pid, command, since) VALUES "
                   "(1, session_user, COALESCE(host(inet_client_addr()), 'local'), "
                   "pg_backend_pid(), 'the review script, run by hand', ") +

@@ -32,6 +32,9 @@ constexpr std::int64_t LockKeyOf(const char* text) {
   return static_cast<std::int64_t>(hash);
 }
 inline constexpr std::int64_t kLockKey = LockKeyOf("orchestrate");
+// The transaction-level advisory lock that serialises changes to the state schema
+// (Database::StateSchemaLockStatements): another key, so that it never waits for a run.
+inline constexpr std::int64_t kStateSchemaLockKey = LockKeyOf("orchestrate state schema");
 // In the error of a transaction whose fence failed (RunLock::FenceSql).
 inline constexpr const char kFenceMarker[] = "orchestrate-run-lock-lost";
 

@@ -315,6 +315,15 @@ class PgDatabase final : public Database {
   ScriptLock ScriptRunLock() const override {
     return {pg::ScriptTakeLockSql(), pg::ScriptReleaseLockSql()};
   }
+  std::string TableExistsQuery() const override {
+    return "SELECT 1 WHERE to_regclass($1::text) IS NOT NULL";
+  }
+  std::vector<std::string> StateNamespaceStatements() const override {
+    return {"CREATE SCHEMA IF NOT EXISTS orchestrate_snapshots"};
+  }
+  std::vector<std::string> StateSchemaLockStatements() const override {
+    return {"SELECT pg_advisory_xact_lock(" + std::to_string(pg::kStateSchemaLockKey) + ")"};
+  }
   std::vector<std::string> WaitLimitStatements(double lock_timeout_seconds,
                                                double statement_timeout_seconds) const override {
     return WaitLimitSql(lock_timeout_seconds, statement_timeout_seconds);

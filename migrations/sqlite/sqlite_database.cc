@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstring>
 
+#include "migrations/state_schema.h"
 #include "migrations/statement_split.h"
 #include "migrations/statement_text.h"
 
@@ -428,9 +429,7 @@ class SqliteDatabase : public Database {
       return txn.status();
     }
     Transaction& t = **txn;
-    ORCH_RETURN_IF_ERROR(
-        t.Exec("CREATE TABLE IF NOT EXISTS orchestrate_lock (id INTEGER PRIMARY KEY, owner TEXT, "
-               "host TEXT, pid BIGINT, command TEXT, since TEXT)"));
+    ORCH_RETURN_IF_ERROR(t.Exec(LockTableStatement()));
     auto rows =
         t.Query("SELECT owner, host, pid, command, since FROM orchestrate_lock WHERE id = 1");
     if (!rows.ok()) return rows.status();
@@ -469,9 +468,7 @@ class SqliteDatabase : public Database {
   Result<std::optional<LockHolder>> BreakLock() override {
     auto txn = Begin();
     if (!txn.ok()) return txn.status();
-    ORCH_RETURN_IF_ERROR((*txn)->Exec(
-        "CREATE TABLE IF NOT EXISTS orchestrate_lock (id INTEGER PRIMARY KEY, owner TEXT, "
-        "host TEXT, pid BIGINT, command TEXT, since TEXT)"));
+    ORCH_RETURN_IF_ERROR((*txn)->Exec(LockTableStatement()));
     auto rows = (*txn)->Query("SELECT owner, host, pid, command, since FROM orchestrate_lock");
     if (!rows.ok()) return rows.status();
     std::optional<LockHolder> was;
@@ -564,11 +561,16 @@ class SqliteDatabase : public Database {
     return "SELECT json_extract('{}', ' " + msg + " (' || count(*) || ' row(s))') FROM (" + query +
            ") HAVING count(*) > 0";
   }
+  std::string TableExistsQuery() const override {
+    return "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1";
+  }
+  std::vector<std::string> StateNamespaceStatements() const override { return {}; }
+  // BEGIN IMMEDIATE (Begin) holds the database's one write lock until the transaction ends.
+  std::vector<std::string> StateSchemaLockStatements() const override { return {}; }
   // The lock row, as TryLock writes it: inserting it fails ("UNIQUE constraint failed") while
   // another run holds it.
   ScriptLock ScriptRunLock() const override {
-    return {{"CREATE TABLE IF NOT EXISTS orchestrate_lock (id INTEGER PRIMARY KEY, owner TEXT, "
-             "host TEXT, pid BIGINT, command TEXT, since TEXT)",
+    return {{LockTableStatement(),
              "INSERT INTO orchestrate_lock (id, owner, host, pid, command, since) VALUES (1, "
              "'sqlite3', 'localhost', 0, 'the review script, run by hand', "
              "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"},

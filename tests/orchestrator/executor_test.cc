@@ -95,6 +95,13 @@ class FaultyDatabase : public Database {
     return inner_->GuardStatement(query, message);
   }
   ScriptLock ScriptRunLock() const override { return inner_->ScriptRunLock(); }
+  std::string TableExistsQuery() const override { return inner_->TableExistsQuery(); }
+  std::vector<std::string> StateNamespaceStatements() const override {
+    return inner_->StateNamespaceStatements();
+  }
+  std::vector<std::string> StateSchemaLockStatements() const override {
+    return inner_->StateSchemaLockStatements();
+  }
 
  private:
   std::unique_ptr<Database> inner_;
