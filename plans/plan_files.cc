@@ -15,8 +15,7 @@ namespace {
 
 bool IsManifestName(const std::string& name) {
   auto ends = [&](const std::string& suf) {
-    return name.size() > suf.size() &&
-           name.compare(name.size() - suf.size(), suf.size(), suf) == 0;
+    return name.size() > suf.size() && name.compare(name.size() - suf.size(), suf.size(), suf) == 0;
   };
   return !name.empty() && name[0] != '.' && (ends(".yaml") || ends(".yml"));
 }

@@ -14,15 +14,18 @@ class FaultyTransaction : public Transaction {
       : inner_(std::move(inner)), f_(faults) {}
 
   Status Exec(const std::string& sql, const std::vector<Value>& params) override {
-    if (FailExec()) return Status::Failed("injected failure of statement " + std::to_string(f_.execs));
+    if (FailExec())
+      return Status::Failed("injected failure of statement " + std::to_string(f_.execs));
     return inner_->Exec(sql, params);
   }
   Result<long> ExecCount(const std::string& sql, const std::vector<Value>& params) override {
-    if (FailExec()) return Status::Failed("injected failure of statement " + std::to_string(f_.execs));
+    if (FailExec())
+      return Status::Failed("injected failure of statement " + std::to_string(f_.execs));
     return inner_->ExecCount(sql, params);
   }
   Status ExecAtCommit(const std::string& sql, const std::vector<Value>& params) override {
-    if (FailExec()) return Status::Failed("injected failure of statement " + std::to_string(f_.execs));
+    if (FailExec())
+      return Status::Failed("injected failure of statement " + std::to_string(f_.execs));
     return inner_->ExecAtCommit(sql, params);
   }
   Status ExecScript(const std::string& script) override {
@@ -98,7 +101,9 @@ Result<std::unique_ptr<Transaction>> Wrap(Result<std::unique_ptr<Transaction>> t
 
 }  // namespace
 
-Result<std::unique_ptr<Transaction>> FaultyDatabase::Begin() { return Wrap(inner_->Begin(), faults_); }
+Result<std::unique_ptr<Transaction>> FaultyDatabase::Begin() {
+  return Wrap(inner_->Begin(), faults_);
+}
 
 Result<std::unique_ptr<Transaction>> FaultyDatabase::BeginRead() {
   return Wrap(inner_->BeginRead(), faults_);

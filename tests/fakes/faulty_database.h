@@ -16,9 +16,9 @@ namespace orchestrate::fakes {
 
 // What happens at the commit a fault is set for.
 enum class CommitFault {
-  kFail,                   // kFailed; the transaction is rolled back
-  kUnknownAfterCommit,     // committed for real, then kNeedsHuman "outcome unknown"
-  kUnknownAfterRollback,   // rolled back for real, then kNeedsHuman "outcome unknown"
+  kFail,                  // kFailed; the transaction is rolled back
+  kUnknownAfterCommit,    // committed for real, then kNeedsHuman "outcome unknown"
+  kUnknownAfterRollback,  // rolled back for real, then kNeedsHuman "outcome unknown"
 };
 
 // The faults to inject and what was seen, shared by the database and its transactions (the test
