@@ -73,17 +73,14 @@ std::string MemoryPlanFiles::Resolve(const std::string& path) const {
 void MemoryPlanFiles::Add(const std::string& path, const std::string& text) {
   std::string resolved = Resolve(path);
   files_[resolved] = text;
-  for (std::string dir = ParentOf(resolved);; dir = ParentOf(dir)) {
-    folders_.insert(dir);
-    if (dir == "/") break;
-  }
+  AddFolder(ParentOf(resolved));
 }
 
 void MemoryPlanFiles::AddFolder(const std::string& path) {
-  // Its folders above are made by adding a file of the same name and taking it away again.
-  std::string resolved = Resolve(path);
-  Add(resolved + "/.folder", "");
-  files_.erase(resolved + "/.folder");
+  for (std::string dir = Resolve(path);; dir = ParentOf(dir)) {
+    folders_.insert(dir);
+    if (dir == "/") break;
+  }
 }
 
 PlanFiles::Kind MemoryPlanFiles::KindOf(const std::string& path) const {
