@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "orchestrator/process.h"
 #include "plans/model.h"
 #include "plans/status.h"
 
@@ -67,9 +68,11 @@ class Deployer {
 
 // Builds the deployer an environment declares. kInvalid for an unknown kind or a bad setting.
 // `releases` (the plan's) let kinds that store only a tag or a version (helm, ssm, gitops) report
-// the full image of the release it belongs to; without them they report what they store.
+// the full image of the release it belongs to; without them they report what they store. The
+// kinds that run programs run them with `run` (RunChildProcess when empty).
 Result<std::unique_ptr<Deployer>> MakeDeployer(const DeployerSpec& spec,
-                                               const std::vector<Release>* releases = nullptr);
+                                               const std::vector<Release>* releases = nullptr,
+                                               ProcessRunner run = {});
 
 // The context of a swap step of `plan`: its release's version, what it swaps from, and why.
 SwapContext SwapContextFor(const Plan& plan, const std::string& image_from,
@@ -84,7 +87,8 @@ std::string ImageTag(const std::string& image);
 // The process kinds (deployers/kinds.cc, deployers/gitops.cc). REQUIRES: spec.kind is one of
 // command, kubectl, helm, ssm, gitops.
 Result<std::unique_ptr<Deployer>> MakeProcessDeployer(const DeployerSpec& spec,
-                                                      const std::vector<Release>* releases);
+                                                      const std::vector<Release>* releases,
+                                                      ProcessRunner run = {});
 
 // The `file` kind: the image reference lives in one file, replaced atomically (write a temporary
 // file, fsync, rename over, fsync the folder) so a crash leaves either the old or the new image.

@@ -78,6 +78,12 @@ struct ProcessReport {
 // child inherits no descriptor but stdin (/dev/null), stdout and stderr.
 Result<ProcessReport> RunChildProcess(const ProcessRequest& request);
 
+// The process runner seam: how the deployer kinds run their programs. Empty means
+// RunChildProcess; a test passes a fake that records each request and answers it
+// (tests/fakes/process_runner.h). A runner must honour RunChildProcess's contract: a report for a
+// program that ran, kFailed for one that could not start.
+using ProcessRunner = std::function<Result<ProcessReport>(const ProcessRequest&)>;
+
 // `text` with every secret (non-empty) replaced by "***".
 std::string Redact(std::string text, const std::vector<std::string>& secrets);
 

@@ -3,15 +3,9 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -23,25 +17,16 @@
 namespace orchestrate {
 namespace {
 
-bool IsDir(const std::string& path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-std::string JoinPath(const std::string& dir, const std::string& rel) {
-  if (!rel.empty() && rel[0] == '/') return rel;
-  if (dir.empty() || dir == ".") return rel;
-  return dir.back() == '/' ? dir + rel : dir + "/" + rel;
-}
-
 // Collects diagnostics for one manifest file and offers typed, strict accessors.
 class Reader {
  public:
-  Reader(std::string file, const VarLookup& lookup, std::vector<std::string>* errors)
-      : file_(std::move(file)), lookup_(lookup), errors_(errors) {}
+  Reader(std::string file, const VarLookup& lookup, const PlanFiles& files,
+         std::vector<std::string>* errors)
+      : file_(std::move(file)), lookup_(lookup), files_(files), errors_(errors) {}
 
   const std::string& file() const { return file_; }
   const VarLookup& lookup() const { return lookup_; }
+  const PlanFiles& files() const { return files_; }
 
   SourcePos Pos(const YAML::Node& node) const {
     SourcePos pos;
@@ -209,6 +194,7 @@ class Reader {
  private:
   std::string file_;
   const VarLookup& lookup_;
+  const PlanFiles& files_;
   std::vector<std::string>* errors_;
 };
 
@@ -324,7 +310,7 @@ std::optional<YAML::Node> LoadYaml(const std::string& path, const std::string& t
 // and ".." resolved) inside one of `roots`: the plan's folder and policy.allow_outside_paths.
 bool CheckConfined(Reader& r, const YAML::Node& node, const std::string& what,
                    const std::string& path, const std::vector<std::string>& roots) {
-  std::string resolved = ResolvedPath(path);
+  std::string resolved = r.files().Resolve(path);
   for (const auto& root : roots)
     if (IsInside(resolved, root)) return true;
   r.Error(node, what + " " + path + " resolves to " + (resolved.empty() ? path : resolved) +
@@ -339,13 +325,12 @@ bool CheckConfined(Reader& r, const YAML::Node& node, const std::string& what,
 SqlFile ReadSql(Reader& r, const YAML::Node& node, const std::string& value,
                 const std::string& base_dir, const std::vector<std::string>& roots) {
   SqlFile f;
-  f.path = JoinPath(base_dir, value);
+  f.path = JoinPlanPath(base_dir, value);
   f.pos = r.Pos(node);
   if (!CheckConfined(r, node, "SQL file", f.path, roots)) return f;
-  struct stat st;
-  if (stat(f.path.c_str(), &st) != 0 && errno == ENOENT) return f;  // missing: see MissingFiles
+  if (r.files().KindOf(f.path) == PlanFiles::Kind::kMissing) return f;  // see MissingFiles
   std::string err;
-  if (!ReadInputFile(f.path, &f.text, &err)) {
+  if (!r.files().Read(f.path, &f.text, &err)) {
     r.Error(node, "cannot read " + f.path + ": " + err);
     f.text.clear();
     return f;
@@ -456,16 +441,16 @@ void ParseSeeds(Reader& r, const YAML::Node& list, const std::string& dir,
 }
 
 std::optional<Release> LoadRelease(const std::string& path, const VarLookup& lookup,
-                                   const std::vector<std::string>& roots,
+                                   const PlanFiles& files, const std::vector<std::string>& roots,
                                    std::vector<std::string>* errors) {
   std::string text, err;
-  if (!ReadInputFile(path, &text, &err)) {
+  if (!files.Read(path, &text, &err)) {
     errors->push_back(path + ": cannot read release manifest: " + err);
     return std::nullopt;
   }
   auto root = LoadYaml(path, text, errors);
   if (!root) return std::nullopt;
-  Reader r(path, lookup, errors);
+  Reader r(path, lookup, files, errors);
   Release rel;
   rel.file = path;
   rel.sha256 = Sha256Hex(text);
@@ -514,23 +499,6 @@ std::optional<Release> LoadRelease(const std::string& path, const VarLookup& loo
   if ((*root)["seeds"]) ParseSeeds(r, (*root)["seeds"], dir, roots, &rel);
   r.StringList(*root, "not_rolled_back", &rel.not_rolled_back);
   return rel;
-}
-
-std::vector<std::string> ListManifests(const std::string& dir) {
-  std::vector<std::string> files;
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d)) {
-      std::string name = e->d_name;
-      auto ends = [&](const std::string& suf) {
-        return name.size() > suf.size() &&
-               name.compare(name.size() - suf.size(), suf.size(), suf) == 0;
-      };
-      if (name[0] != '.' && (ends(".yaml") || ends(".yml"))) files.push_back(JoinPath(dir, name));
-    }
-    closedir(d);
-  }
-  std::sort(files.begin(), files.end());
-  return files;
 }
 
 // The keys each deployer kind takes (besides `kind`), which of them are argv lists, and which are
@@ -606,7 +574,7 @@ void ParseDeployer(Reader& r, const YAML::Node& d, const Plan& plan, Environment
       r.Error(d[key],
               "'store' must be tag (the part after the image's last ':'), image (the whole "
               "reference) or version (the release's version)");
-    if ((key == "path" || key == "repo") && !v.empty()) v = JoinPath(DirName(plan.file), v);
+    if ((key == "path" || key == "repo") && !v.empty()) v = JoinPlanPath(DirName(plan.file), v);
     spec.settings[key] = v;
   }
   for (const auto& key : keys->lists) {
@@ -942,17 +910,22 @@ std::vector<std::string> Plan::MissingFiles() const {
 }
 
 Result<Plan> LoadPlan(const std::string& plan_path, const VarLookup& lookup) {
-  std::vector<std::string> errors;
   std::string text, err;
   if (!ReadInputFile(plan_path, &text, &err))
     return Status::Invalid(plan_path + ": cannot read the plan: " + err);
+  return ParsePlan(text, plan_path, lookup, DiskPlanFiles());
+}
+
+Result<Plan> ParsePlan(const std::string& text, const std::string& plan_path,
+                       const VarLookup& lookup, const PlanFiles& files) {
+  std::vector<std::string> errors;
   auto root = LoadYaml(plan_path, text, &errors);
   if (!root) return Status::Invalid(errors.front());
 
   Plan plan;
   plan.file = plan_path;
   plan.sha256 = Sha256Hex(text);
-  Reader r(plan_path, lookup, &errors);
+  Reader r(plan_path, lookup, files, &errors);
   if (r.CheckMap(*root, "the plan", {"app", "releases", "environments", "policy"},
                  {"app", "releases", "environments"})) {
     if (r.String(*root, "app", &plan.app, false) && !ValidId(plan.app))
@@ -962,43 +935,43 @@ Result<Plan> LoadPlan(const std::string& plan_path, const VarLookup& lookup) {
     if ((*root)["policy"]) ParsePolicy(r, (*root)["policy"], &plan.policy);
 
     const YAML::Node& rels = (*root)["releases"];
-    std::vector<std::string> files;
+    std::vector<std::string> manifests;
     std::string dir = DirName(plan_path);
     // Every file the plan names must resolve inside these folders.
-    std::vector<std::string> roots = {ResolvedPath(dir)};
+    std::vector<std::string> roots = {files.Resolve(dir)};
     for (const auto& extra : plan.policy.allow_outside_paths)
-      roots.push_back(ResolvedPath(JoinPath(dir, extra)));
+      roots.push_back(files.Resolve(JoinPlanPath(dir, extra)));
     if (rels && rels.IsScalar()) {
       std::string folder;
       if (r.String(*root, "releases", &folder)) {
-        std::string path = JoinPath(dir, folder);
-        if (!IsDir(path)) {
+        std::string path = JoinPlanPath(dir, folder);
+        if (files.KindOf(path) != PlanFiles::Kind::kFolder) {
           r.Error(rels, "releases folder " + path + " does not exist: create it or fix the path");
         } else if (CheckConfined(r, rels, "releases folder", path, roots)) {
-          files = ListManifests(path);
-          if (files.empty())
+          manifests = files.ListManifests(path);
+          if (manifests.empty())
             r.Error(rels, "releases folder " + path + " holds no .yaml release manifests");
           // A manifest in the folder may be a symlink to elsewhere.
           std::vector<std::string> confined;
-          for (const auto& f : files)
+          for (const auto& f : manifests)
             if (CheckConfined(r, rels, "release manifest", f, roots)) confined.push_back(f);
-          files = std::move(confined);
+          manifests = std::move(confined);
         }
       }
     } else if (rels && rels.IsSequence()) {
       for (const auto& item : rels) {
         std::string f;
         if (item.IsScalar() && r.Expand(item, item.Scalar(), &f, true)) {
-          std::string path = JoinPath(dir, f);
-          struct stat st;
-          if (stat(path.c_str(), &st) != 0)
+          std::string path = JoinPlanPath(dir, f);
+          const PlanFiles::Kind kind = files.KindOf(path);
+          if (kind == PlanFiles::Kind::kMissing || kind == PlanFiles::Kind::kUnreadable)
             r.Error(item, "release manifest " + path + " does not exist: fix the path");
-          else if (S_ISDIR(st.st_mode))
+          else if (kind == PlanFiles::Kind::kFolder)
             r.Error(item, "release manifest " + path +
                               " is a folder: list .yaml files here, or give the folder as "
                               "`releases: folder/`");
           else if (CheckConfined(r, item, "release manifest", path, roots))
-            files.push_back(path);
+            manifests.push_back(path);
         } else if (!item.IsScalar()) {
           r.Error(item, "each item of 'releases' must be a file path");
         }
@@ -1006,8 +979,8 @@ Result<Plan> LoadPlan(const std::string& plan_path, const VarLookup& lookup) {
     } else if (rels) {
       r.Error(rels, "'releases' must be a folder path or a list of manifest files");
     }
-    for (const auto& f : files) {
-      auto rel = LoadRelease(f, lookup, roots, &errors);
+    for (const auto& f : manifests) {
+      auto rel = LoadRelease(f, lookup, files, roots, &errors);
       if (rel) plan.releases.push_back(std::move(*rel));
     }
   }

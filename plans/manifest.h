@@ -5,6 +5,7 @@
 
 #include "plans/expand.h"
 #include "plans/model.h"
+#include "plans/plan_files.h"
 #include "plans/status.h"
 
 namespace orchestrate {
@@ -17,6 +18,17 @@ namespace orchestrate {
 // from the SQL stored in the database after the files are gone. Releases are ordered by semantic
 // version when every version parses as one, else in manifest order (a folder: file-name order).
 Result<Plan> LoadPlan(const std::string& plan_path, const VarLookup& lookup);
+
+// LoadPlan for a plan whose text is at hand: `text` is the plan as if read from the file `origin`.
+// `origin` names the plan in every diagnostic ("origin:line:col: ...") and becomes Plan::file; its
+// folder is the plan's folder, from which release manifests, the releases folder, SQL files and
+// the deployer's `path`/`repo` are taken and inside which they must resolve (as for a plan file
+// there). Those files are read through `files`: the disk by default, or a MemoryPlanFiles that
+// holds them (plans/plan_files.h), so that a test or fuzzer gives a whole plan without writing a
+// file. `files` is used only during the call. The result, and every error, is what LoadPlan gives
+// for a file `origin` holding `text` whose folder holds what `files` holds.
+Result<Plan> ParsePlan(const std::string& text, const std::string& origin, const VarLookup& lookup,
+                       const PlanFiles& files = DiskPlanFiles());
 
 // The folder part of `path`: "." when there is none, "/" for a file at the root.
 std::string DirName(const std::string& path);

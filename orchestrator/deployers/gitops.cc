@@ -18,8 +18,8 @@ namespace {
 
 class GitopsDeployer : public ProcessDeployer {
  public:
-  GitopsDeployer(const DeployerSpec& spec, const std::vector<Release>* releases)
-      : ProcessDeployer(spec, releases),
+  GitopsDeployer(const DeployerSpec& spec, const std::vector<Release>* releases, ProcessRunner run)
+      : ProcessDeployer(spec, releases, std::move(run)),
         repo_(Setting("repo")),
         file_(Setting("file")),
         key_(Setting("key")) {}
@@ -193,8 +193,9 @@ class GitopsDeployer : public ProcessDeployer {
 }  // namespace
 
 std::unique_ptr<Deployer> MakeGitopsDeployer(const DeployerSpec& spec,
-                                             const std::vector<Release>* releases) {
-  return std::make_unique<GitopsDeployer>(spec, releases);
+                                             const std::vector<Release>* releases,
+                                             ProcessRunner run) {
+  return std::make_unique<GitopsDeployer>(spec, releases, std::move(run));
 }
 
 }  // namespace orchestrate::deployers

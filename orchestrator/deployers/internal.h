@@ -15,7 +15,9 @@ namespace orchestrate::deployers {
 class ProcessDeployer : public Deployer {
  public:
   // REQUIRES: spec was validated by the manifest parser (required keys present).
-  ProcessDeployer(const DeployerSpec& spec, const std::vector<Release>* releases);
+  // Programs run through `run` (RunChildProcess when empty).
+  ProcessDeployer(const DeployerSpec& spec, const std::vector<Release>* releases,
+                  ProcessRunner run);
 
   Status Swap(const std::string& image) override { return SwapTo(ContextFor(image)); }
   // Runs every part (DoSwapPart) in order, with swap.interrupted reaching every program.
@@ -54,6 +56,7 @@ class ProcessDeployer : public Deployer {
   double timeout_seconds_ = 300;
 
  private:
+  ProcessRunner run_;
   std::function<bool()> interrupted_;  // of the swap in progress
   Result<ProcessReport> RunLogged(const std::vector<std::string>& argv, double timeout_seconds,
                                   const std::string& working_dir, bool reading) const;
@@ -61,15 +64,18 @@ class ProcessDeployer : public Deployer {
 
 // Kind constructors; kInvalid (naming the plan's file:line) for settings they cannot use.
 Result<std::unique_ptr<Deployer>> MakeCommandDeployer(const DeployerSpec& spec,
-                                                      const std::vector<Release>* releases);
+                                                      const std::vector<Release>* releases,
+                                                      ProcessRunner run);
 std::unique_ptr<Deployer> MakeKubectlDeployer(const DeployerSpec& spec,
-                                              const std::vector<Release>* releases);
+                                              const std::vector<Release>* releases,
+                                              ProcessRunner run);
 std::unique_ptr<Deployer> MakeHelmDeployer(const DeployerSpec& spec,
-                                           const std::vector<Release>* releases);
+                                           const std::vector<Release>* releases, ProcessRunner run);
 std::unique_ptr<Deployer> MakeSsmDeployer(const DeployerSpec& spec,
-                                          const std::vector<Release>* releases);
+                                          const std::vector<Release>* releases, ProcessRunner run);
 std::unique_ptr<Deployer> MakeGitopsDeployer(const DeployerSpec& spec,
-                                             const std::vector<Release>* releases);
+                                             const std::vector<Release>* releases,
+                                             ProcessRunner run);
 
 std::string Trim(const std::string& s);
 

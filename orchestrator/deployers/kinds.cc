@@ -20,8 +20,9 @@ std::string Trim(const std::string& s) {
   return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
 }
 
-ProcessDeployer::ProcessDeployer(const DeployerSpec& spec, const std::vector<Release>* releases)
-    : spec_(spec) {
+ProcessDeployer::ProcessDeployer(const DeployerSpec& spec, const std::vector<Release>* releases,
+                                 ProcessRunner run)
+    : spec_(spec), run_(run ? std::move(run) : ProcessRunner(RunChildProcess)) {
   if (releases)
     for (const auto& r : *releases) releases_.emplace_back(r.version, r.image);
   for (const auto& name : List("secret_env"))
@@ -114,7 +115,7 @@ Result<ProcessReport> ProcessDeployer::RunLogged(const std::vector<std::string>&
   req.cancelled = interrupted_;
   spdlog::log(reading ? spdlog::level::debug : spdlog::level::info, "{} deployer: running {}",
               spec_.kind, Shown(argv));
-  auto r = RunChildProcess(req);
+  auto r = run_(req);
   if (!r.ok()) return r.status().WithContext(Where() + ": " + spec_.kind + " deployer");
   // What a swap printed is kept in the log (verbose for reads): it is the record of what the
   // tool did.
@@ -442,7 +443,8 @@ class SsmDeployer : public ProcessDeployer {
 }  // namespace
 
 Result<std::unique_ptr<Deployer>> MakeCommandDeployer(const DeployerSpec& spec,
-                                                      const std::vector<Release>* releases) {
+                                                      const std::vector<Release>* releases,
+                                                      ProcessRunner run) {
   for (const char* key : {"set", "get", "status"}) {
     for (const auto& arg : TemplateOf(spec, key)) {
       if (std::string(key) == "get")
@@ -463,22 +465,25 @@ Result<std::unique_ptr<Deployer>> MakeCommandDeployer(const DeployerSpec& spec,
     return Status::Invalid(spec.pos.str() +
                            ": a command deployer needs 'set': the argv that "
                            "points the application at {image}");
-  return std::unique_ptr<Deployer>(std::make_unique<CommandDeployer>(spec, releases));
+  return std::unique_ptr<Deployer>(
+      std::make_unique<CommandDeployer>(spec, releases, std::move(run)));
 }
 
 std::unique_ptr<Deployer> MakeKubectlDeployer(const DeployerSpec& spec,
-                                              const std::vector<Release>* releases) {
-  return std::make_unique<KubectlDeployer>(spec, releases);
+                                              const std::vector<Release>* releases,
+                                              ProcessRunner run) {
+  return std::make_unique<KubectlDeployer>(spec, releases, std::move(run));
 }
 
 std::unique_ptr<Deployer> MakeHelmDeployer(const DeployerSpec& spec,
-                                           const std::vector<Release>* releases) {
-  return std::make_unique<HelmDeployer>(spec, releases);
+                                           const std::vector<Release>* releases,
+                                           ProcessRunner run) {
+  return std::make_unique<HelmDeployer>(spec, releases, std::move(run));
 }
 
 std::unique_ptr<Deployer> MakeSsmDeployer(const DeployerSpec& spec,
-                                          const std::vector<Release>* releases) {
-  return std::make_unique<SsmDeployer>(spec, releases);
+                                          const std::vector<Release>* releases, ProcessRunner run) {
+  return std::make_unique<SsmDeployer>(spec, releases, std::move(run));
 }
 
 }  // namespace deployers
@@ -509,13 +514,14 @@ SwapContext SwapContextFor(const Plan& plan, const std::string& image_from,
 }
 
 Result<std::unique_ptr<Deployer>> MakeProcessDeployer(const DeployerSpec& spec,
-                                                      const std::vector<Release>* releases) {
+                                                      const std::vector<Release>* releases,
+                                                      ProcessRunner run) {
   using namespace deployers;
-  if (spec.kind == "command") return MakeCommandDeployer(spec, releases);
-  if (spec.kind == "kubectl") return MakeKubectlDeployer(spec, releases);
-  if (spec.kind == "helm") return MakeHelmDeployer(spec, releases);
-  if (spec.kind == "ssm") return MakeSsmDeployer(spec, releases);
-  if (spec.kind == "gitops") return MakeGitopsDeployer(spec, releases);
+  if (spec.kind == "command") return MakeCommandDeployer(spec, releases, std::move(run));
+  if (spec.kind == "kubectl") return MakeKubectlDeployer(spec, releases, std::move(run));
+  if (spec.kind == "helm") return MakeHelmDeployer(spec, releases, std::move(run));
+  if (spec.kind == "ssm") return MakeSsmDeployer(spec, releases, std::move(run));
+  if (spec.kind == "gitops") return MakeGitopsDeployer(spec, releases, std::move(run));
   return Status::Invalid(spec.pos.str() + ": unknown deployer kind '" + spec.kind + "'");
 }
 

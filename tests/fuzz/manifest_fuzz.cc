@@ -1,6 +1,6 @@
-// Fuzzes LoadPlan with the input as plan.yaml, next to a valid release manifest and its SQL files:
-// any input must give either a plan that satisfies the model's invariants or a kInvalid Status
-// whose every line names the file it is about.
+// Fuzzes ParsePlan with the input as the text of /fuzz/plan/plan.yaml, next to valid release
+// manifests and their SQL files held in memory: any input must give either a plan that satisfies
+// the model's invariants or a kInvalid Status whose every line names the file it is about.
 #include <cstddef>
 #include <cstdint>
 #include <sstream>
@@ -12,30 +12,30 @@
 namespace orchestrate::fuzz {
 namespace {
 
-const std::string& PlanDir() {
-  static const std::string dir = [] {
-    std::string d = ScratchDir() + "/plan";
-    std::filesystem::create_directories(d + "/releases");
-    std::filesystem::create_directories(d + "/sql");
-    WriteFile(d + "/releases/1.0.0.yaml",
-              "version: 1.0.0\nimage: shop:1.0.0\nmigrations:\n"
-              "  - {id: a, up: ../sql/a.up.sql, down: ../sql/a.down.sql}\n");
-    WriteFile(d + "/releases/1.1.0.yaml", "version: 1.1.0\nimage: shop:1.1.0\n");
-    WriteFile(d + "/sql/a.up.sql", "CREATE TABLE a (id INTEGER);\n");
-    WriteFile(d + "/sql/a.down.sql", "DROP TABLE a;\n");
-    return d;
+const char kPlanPath[] = "/fuzz/plan/plan.yaml";
+
+const MemoryPlanFiles& Files() {
+  static const MemoryPlanFiles files = [] {
+    MemoryPlanFiles f;
+    f.Add("/fuzz/plan/releases/1.0.0.yaml",
+          "version: 1.0.0\nimage: shop:1.0.0\nmigrations:\n"
+          "  - {id: a, up: ../sql/a.up.sql, down: ../sql/a.down.sql}\n");
+    f.Add("/fuzz/plan/releases/1.1.0.yaml", "version: 1.1.0\nimage: shop:1.1.0\n");
+    f.Add("/fuzz/plan/sql/a.up.sql", "CREATE TABLE a (id INTEGER);\n");
+    f.Add("/fuzz/plan/sql/a.down.sql", "DROP TABLE a;\n");
+    return f;
   }();
-  return dir;
+  return files;
 }
 
-void CheckLoad(const std::string& plan_path) {
-  Result<Plan> plan = LoadPlan(plan_path, FixedLookup());
+void CheckParse(const std::string& text) {
+  Result<Plan> plan = ParsePlan(text, kPlanPath, FixedLookup(), Files());
   if (!plan.ok()) {
     Check(plan.status().code() == Code::kInvalid, "LoadPlan fails with kInvalid only");
     std::istringstream lines(plan.status().message());
     int n = 0;
     for (std::string line; std::getline(lines, line); ++n)
-      Check(line.rfind(ScratchDir(), 0) == 0, "every error line starts with the file it is about");
+      Check(line.rfind("/fuzz/", 0) == 0, "every error line starts with the file it is about");
     Check(n > 0, "a failure says why");
     return;
   }
@@ -56,8 +56,6 @@ void CheckLoad(const std::string& plan_path) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace orchestrate::fuzz;
-  std::string path = PlanDir() + "/plan.yaml";
-  WriteFile(path, std::string(reinterpret_cast<const char*>(data), size));
-  CheckLoad(path);
+  CheckParse(std::string(reinterpret_cast<const char*>(data), size));
   return 0;
 }

@@ -1,5 +1,6 @@
-// Fuzzes LoadPlan with the input as a release manifest named by a fixed, valid plan.yaml. SQL files
-// the manifest may name (up.sql, down.sql, seed.sql) exist next to it.
+// Fuzzes ParsePlan with the input as a release manifest (/fuzz/release/r.yaml, in memory) named by
+// a fixed, valid plan.yaml. SQL files the manifest may name (up.sql, down.sql, seed.sql) exist next
+// to it.
 #include <cstddef>
 #include <cstdint>
 #include <set>
@@ -12,20 +13,24 @@
 namespace orchestrate::fuzz {
 namespace {
 
-const std::string& ReleaseDir() {
-  static const std::string dir = [] {
-    std::string d = ScratchDir() + "/release";
-    std::filesystem::create_directories(d);
-    WriteFile(d + "/plan.yaml",
-              "app: shop\nreleases: [0.9.0.yaml, r.yaml]\nenvironments:\n  local:\n"
-              "    database: sqlite:${STATE_DIR}/x.db\n    deployer: {kind: file, path: image}\n");
-    WriteFile(d + "/0.9.0.yaml", "version: 0.9.0\nimage: shop:0.9.0\n");
-    WriteFile(d + "/up.sql", "CREATE TABLE a (id INTEGER);\n");
-    WriteFile(d + "/down.sql", "DROP TABLE a;\n");
-    WriteFile(d + "/seed.sql", "INSERT INTO a VALUES (1);\n");
-    return d;
+const char kDir[] = "/fuzz/release";
+const char kPlanText[] =
+    "app: shop\nreleases: [0.9.0.yaml, r.yaml]\nenvironments:\n  local:\n"
+    "    database: sqlite:${STATE_DIR}/x.db\n    deployer: {kind: file, path: image}\n";
+
+// The files around the input, which goes in as r.yaml.
+MemoryPlanFiles FilesWith(const std::string& release) {
+  static const MemoryPlanFiles fixed = [] {
+    MemoryPlanFiles f;
+    f.Add("/fuzz/release/0.9.0.yaml", "version: 0.9.0\nimage: shop:0.9.0\n");
+    f.Add("/fuzz/release/up.sql", "CREATE TABLE a (id INTEGER);\n");
+    f.Add("/fuzz/release/down.sql", "DROP TABLE a;\n");
+    f.Add("/fuzz/release/seed.sql", "INSERT INTO a VALUES (1);\n");
+    return f;
   }();
-  return dir;
+  MemoryPlanFiles files = fixed;
+  files.Add("/fuzz/release/r.yaml", release);
+  return files;
 }
 
 }  // namespace
@@ -34,13 +39,13 @@ const std::string& ReleaseDir() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace orchestrate;
   using namespace orchestrate::fuzz;
-  WriteFile(ReleaseDir() + "/r.yaml", std::string(reinterpret_cast<const char*>(data), size));
-  Result<Plan> plan = LoadPlan(ReleaseDir() + "/plan.yaml", FixedLookup());
+  const MemoryPlanFiles files = FilesWith(std::string(reinterpret_cast<const char*>(data), size));
+  Result<Plan> plan = ParsePlan(kPlanText, std::string(kDir) + "/plan.yaml", FixedLookup(), files);
   if (!plan.ok()) {
     Check(plan.status().code() == Code::kInvalid, "LoadPlan fails with kInvalid only");
     std::istringstream lines(plan.status().message());
     for (std::string line; std::getline(lines, line);)
-      Check(line.rfind(ReleaseDir() + "/", 0) == 0, "every error line names its file");
+      Check(line.rfind(std::string(kDir) + "/", 0) == 0, "every error line names its file");
     return 0;
   }
   Check(plan->releases.size() == 2, "both releases load");

@@ -12,6 +12,7 @@
 #include "orchestrator/deployers/yaml_scalar.h"
 #include "orchestrator/verify.h"
 #include "plans/manifest.h"
+#include "tests/fakes/process_runner.h"
 #include "tests/support/test_util.h"
 
 namespace orchestrate {
@@ -152,6 +153,56 @@ TEST_F(KubectlTest, AFailedRolloutFailsTheSwapWithKubectlsMessage) {
   EXPECT_NE(st.message().find("kubectl -n shop rollout status deployment/web --timeout=300s"),
             std::string::npos)
       << st.message();
+}
+
+// ---- with a recording process runner (tests/fakes/process_runner.h): nothing is started -------
+
+TEST(FakeRunnerTest, KubectlRunsExactlyWhatItShowsAndReadsTheImageBack) {
+  fakes::RecordingProcessRunner runner;
+  DeployerSpec spec;
+  spec.kind = "kubectl";
+  spec.settings = {
+      {"namespace", "shop"}, {"deployment", "web"}, {"container", "app"}, {"timeout", "90s"}};
+  const auto rels = Releases();
+  auto d = MakeDeployer(spec, &rels, runner.Runner());
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  ASSERT_TRUE((*d)->SwapTo(Rollback()).ok());
+  EXPECT_EQ(runner.Commands(), (*d)->SwapActions(Rollback()));
+  ASSERT_EQ(runner.requests().size(), 2u);
+  // The set within the kind's timeout; the rollout, which kubectl bounds by --timeout itself,
+  // with a backstop 30 s later.
+  EXPECT_EQ(runner.requests()[0].timeout_seconds, 90);
+  EXPECT_EQ(runner.requests()[1].timeout_seconds, 120);
+
+  runner.Then({0, "registry.example.com:5000/shop:1.0.0\n", ""});
+  auto now = (*d)->Current();
+  ASSERT_TRUE(now.ok()) << now.status().message();
+  EXPECT_EQ(*now, "registry.example.com:5000/shop:1.0.0");
+  ASSERT_EQ(runner.requests().size(), 3u);
+  EXPECT_EQ(runner.requests().back().argv.at(0), "kubectl");
+}
+
+TEST(FakeRunnerTest, AFailingPartStopsTheSwapAndAMissingProgramIsNamed) {
+  fakes::RecordingProcessRunner runner;
+  DeployerSpec spec;
+  spec.kind = "kubectl";
+  spec.settings = {{"namespace", "shop"}, {"deployment", "web"}, {"container", "app"}};
+  const auto rels = Releases();
+  auto d = MakeDeployer(spec, &rels, runner.Runner());
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  runner.Then({1, "", "error: deployments.apps \"web\" not found"});
+  Status st = (*d)->SwapTo(Rollback());
+  EXPECT_EQ(st.code(), Code::kFailed);
+  EXPECT_NE(st.message().find("exited with 1"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("\"web\" not found"), std::string::npos) << st.message();
+  EXPECT_EQ(runner.requests().size(), 1u) << "the rollout status does not run after a failed set";
+
+  fakes::RecordingProcessRunner::Reply missing;
+  missing.cannot_start = true;
+  runner.Then(missing);
+  st = (*d)->RunSwapPart("set", Rollback());
+  EXPECT_EQ(st.code(), Code::kFailed);
+  EXPECT_NE(st.message().find("kubectl deployer"), std::string::npos) << st.message();
 }
 
 using HelmTest = FakeToolTest;

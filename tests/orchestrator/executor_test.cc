@@ -1,18 +1,23 @@
 // Executor tests on a real SQLite database behind a fault-injecting Database wrapper (the
-// leveldb "fault-injection Env" idea): every step is made to fail in turn, and the same command
-// run again must resume and reach exactly the state of an uninterrupted run, applying each step
-// once.
+// leveldb "fault-injection Env" idea, tests/fakes/faulty_database.h): every step is made to fail
+// in turn, and the same command run again must resume and reach exactly the state of an
+// uninterrupted run, applying each step once. The deployer records its calls
+// (tests/fakes/recording_deployer.h).
 #include "orchestrator/executor.h"
 
 #include <gtest/gtest.h>
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
 
 #include "migrations/fingerprint.h"
 #include "migrations/journal.h"
 #include "plans/manifest.h"
+#include "tests/fakes/faulty_database.h"
+#include "tests/fakes/fixed_clock.h"
+#include "tests/fakes/recording_deployer.h"
 #include "tests/support/test_util.h"
 
 namespace orchestrate {
@@ -21,111 +26,10 @@ namespace {
 using testing::SourceDir;
 using testing::TempDir;
 
-// Counts script executions and commits; fails the Nth of either when asked. Records which
-// scripts were part of a transaction that committed, to prove exactly-once application.
-struct Faults {
-  int fail_script_at = 0;  // 1-based count of ExecScript calls; 0: never
-  int fail_commit_at = 0;
-  int scripts = 0;
-  int commits = 0;
-  std::map<std::string, int> committed_scripts;  // script text -> times committed
-};
-
-class FaultyTransaction : public Transaction {
- public:
-  FaultyTransaction(std::unique_ptr<Transaction> inner, Faults& f)
-      : inner_(std::move(inner)), f_(f) {}
-  Status Exec(const std::string& sql, const std::vector<Value>& params) override {
-    return inner_->Exec(sql, params);
-  }
-  Result<long> ExecCount(const std::string& sql, const std::vector<Value>& params) override {
-    return inner_->ExecCount(sql, params);
-  }
-  Status ExecScript(const std::string& script) override {
-    if (++f_.scripts == f_.fail_script_at) return Status::Failed("injected script failure");
-    Status st = inner_->ExecScript(script);
-    if (st.ok()) pending_.push_back(script);
-    return st;
-  }
-  Result<QueryResult> Query(const std::string& sql, const std::vector<Value>& params) override {
-    return inner_->Query(sql, params);
-  }
-  Status LimitWaits(double lock_s, double statement_s) override {
-    return inner_->LimitWaits(lock_s, statement_s);
-  }
-  Status Commit() override {
-    if (++f_.commits == f_.fail_commit_at) return Status::Failed("injected commit failure");
-    Status st = inner_->Commit();
-    if (st.ok())
-      for (const auto& s : pending_) ++f_.committed_scripts[s];
-    return st;
-  }
-
- private:
-  std::unique_ptr<Transaction> inner_;
-  Faults& f_;
-  std::vector<std::string> pending_;
-};
-
-class FaultyDatabase : public Database {
- public:
-  FaultyDatabase(std::unique_ptr<Database> inner, Faults& f) : inner_(std::move(inner)), f_(f) {}
-  std::string Dialect() const override { return inner_->Dialect(); }
-  std::string DisplayUrl() const override { return inner_->DisplayUrl(); }
-  Result<std::unique_ptr<Transaction>> Begin() override {
-    auto t = inner_->Begin();
-    if (!t.ok()) return t.status();
-    return std::unique_ptr<Transaction>(new FaultyTransaction(std::move(t).value(), f_));
-  }
-  Status ExecScriptNoTransaction(const std::string& script) override {
-    return inner_->ExecScriptNoTransaction(script);
-  }
-  Result<bool> TryLock(const LockHolder& me, LockHolder* holder) override {
-    return inner_->TryLock(me, holder);
-  }
-  Status Unlock() override { return inner_->Unlock(); }
-  Result<std::optional<LockHolder>> BreakLock() override { return inner_->BreakLock(); }
-  Result<std::optional<LockHolder>> LockHolderNow() override { return inner_->LockHolderNow(); }
-  Result<std::vector<std::string>> DescribeSchema() override { return inner_->DescribeSchema(); }
-  Result<std::vector<std::string>> UserTables() override { return inner_->UserTables(); }
-  std::string QuoteIdent(const std::string& name) const override {
-    return inner_->QuoteIdent(name);
-  }
-  std::string GuardStatement(const std::string& query, const std::string& message) const override {
-    return inner_->GuardStatement(query, message);
-  }
-  ScriptLock ScriptRunLock() const override { return inner_->ScriptRunLock(); }
-  std::string TableExistsQuery() const override { return inner_->TableExistsQuery(); }
-  std::vector<std::string> StateNamespaceStatements() const override {
-    return inner_->StateNamespaceStatements();
-  }
-  std::vector<std::string> StateSchemaLockStatements() const override {
-    return inner_->StateSchemaLockStatements();
-  }
-
- private:
-  std::unique_ptr<Database> inner_;
-  Faults& f_;
-};
-
-// An in-memory deployer that records every swap.
-class FakeDeployer : public Deployer {
- public:
-  std::string Describe() const override { return "fake"; }
-  Result<std::string> Current() override { return image; }
-  Status Swap(const std::string& to) override {
-    if (fail_next) {
-      fail_next = false;
-      return Status::Failed("injected deployer failure");
-    }
-    image = to;
-    swaps.push_back(to);
-    return Status::Ok();
-  }
-  std::string image;
-  std::vector<std::string> swaps;
-  bool fail_next = false;
-};
+using fakes::CommitFault;
+using fakes::Faults;
+using fakes::FaultyDatabase;
+using FakeDeployer = fakes::RecordingDeployer;
 
 class ExecutorTest : public ::testing::Test {
  protected:
@@ -172,6 +76,18 @@ class ExecutorTest : public ::testing::Test {
     return Take(*db);
   }
 
+  // How many scripts a clean rollback from the newest release to 1.0.0 runs.
+  int RollbackScripts() {
+    Faults f;
+    FaultyDatabase db(OpenFresh("count-scripts"), f);
+    FakeDeployer dep;
+    Executor ex(plan_, db, dep);
+    EXPECT_TRUE(ex.Run(Request(Direction::kDeploy, "")).ok());
+    f.scripts = 0;
+    EXPECT_TRUE(ex.Run(Request(Direction::kRollback, "1.0.0")).ok());
+    return f.scripts;
+  }
+
   TempDir dir_;
   Plan plan_;
 };
@@ -209,7 +125,7 @@ TEST_F(ExecutorTest, DeclinedConfirmationChangesNothing) {
   auto tables = db->UserTables();
   ASSERT_TRUE(tables.ok());
   EXPECT_TRUE(tables->empty());
-  EXPECT_TRUE(dep.swaps.empty());
+  EXPECT_TRUE(dep.swaps().empty());
 }
 
 // Every script of the rollback fails once in turn; the re-run resumes and the end state equals
@@ -281,20 +197,20 @@ TEST_F(ExecutorTest, DeployFailingAtEveryCommitResumes) {
   for (int k = 1; k <= total_commits; ++k) {
     SCOPED_TRACE("failing commit " + std::to_string(k));
     Faults f;
-    f.fail_commit_at = k;
+    f.fault_commit_at = k;
     auto db = std::make_unique<FaultyDatabase>(OpenFresh("commit" + std::to_string(k)), f);
     FakeDeployer dep;
     Executor ex(plan_, *db, dep);
     auto failed = ex.Run(Request(Direction::kDeploy, ""));
     ASSERT_FALSE(failed.ok());
-    f.fail_commit_at = 0;
+    f.fault_commit_at = 0;
     auto again = ex.Run(Request(Direction::kDeploy, ""));
     ASSERT_TRUE(again.ok()) << again.status().message();
     Fingerprint got = Take(*db);
     EXPECT_EQ(got.schema_sha256, want.schema_sha256);
     EXPECT_EQ(got.data_sha256, want.data_sha256);
     for (const auto& kv : f.committed_scripts) EXPECT_EQ(kv.second, 1) << kv.first;
-    EXPECT_EQ(dep.image, plan_.releases.back().image);
+    EXPECT_EQ(dep.image(), plan_.releases.back().image);
   }
 }
 
@@ -303,13 +219,13 @@ TEST_F(ExecutorTest, FailedImageSwapIsRetriedOnResume) {
   FakeDeployer dep;
   Executor ex(plan_, *db, dep);
   ASSERT_TRUE(ex.Run(Request(Direction::kDeploy, "")).ok());
-  dep.fail_next = true;
+  dep.FailNext("RunSwapPart set");
   auto failed = ex.Run(Request(Direction::kRollback, "previous"));
   ASSERT_EQ(failed.status().code(), Code::kFailed);
   EXPECT_NE(failed.status().message().find("injected deployer failure"), std::string::npos);
   auto resumed = ex.Run(Request(Direction::kRollback, "previous"));
   ASSERT_TRUE(resumed.ok()) << resumed.status().message();
-  EXPECT_EQ(dep.image, plan_.FindRelease("1.2.0")->image);
+  EXPECT_EQ(dep.image(), plan_.FindRelease("1.2.0")->image);
 }
 
 TEST_F(ExecutorTest, SecondRunIsRefusedWhileLocked) {
@@ -331,7 +247,189 @@ TEST_F(ExecutorTest, SecondRunIsRefusedWhileLocked) {
   ASSERT_EQ(r.status().code(), Code::kNeedsHuman);
   EXPECT_NE(r.status().message().find("locked by alice@otherhost (pid 99)"), std::string::npos)
       << r.status().message();
-  EXPECT_TRUE(dep.swaps.empty());
+  EXPECT_TRUE(dep.swaps().empty());
+}
+
+// ---- a commit whose outcome is unknown ----------------------------------------------------------
+
+// The commit of a rollback step reports kNeedsHuman "outcome unknown" (a connection lost during
+// COMMIT), once after the transaction really committed and once after it was really rolled back.
+// The run must stop there as needing a human, retry nothing, and the same command run again must
+// resume from what really happened: the step is done when it committed, runs again when it did
+// not, and every script ends up applied exactly once.
+class InDoubtCommitTest : public ExecutorTest, public ::testing::WithParamInterface<CommitFault> {};
+
+TEST_P(InDoubtCommitTest, StopsAsNeedingAHumanAndTheNextRunResumesFromWhatHappened) {
+  const bool really_committed = GetParam() == CommitFault::kUnknownAfterCommit;
+  const Fingerprint want = Reference();
+  const int total_scripts = RollbackScripts();
+  const int doubtful = 3;  // the commit of the rollback's third script is in doubt
+  ASSERT_GT(total_scripts, doubtful);
+
+  Faults f;
+  FaultyDatabase db(OpenFresh("in-doubt"), f);
+  FakeDeployer dep;
+  Executor ex(plan_, db, dep);
+  ASSERT_TRUE(ex.Run(Request(Direction::kDeploy, "")).ok());
+  f = Faults{};
+  f.fault_commit_of_script = doubtful;
+  f.commit_fault = GetParam();
+
+  auto stopped = ex.Run(Request(Direction::kRollback, "1.0.0"));
+  ASSERT_EQ(stopped.status().code(), Code::kNeedsHuman) << stopped.status().message();
+  const std::string msg = stopped.status().message();
+  EXPECT_NE(msg.find("the outcome of COMMIT is unknown"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("inspect the database before retrying"), std::string::npos) << msg;
+  // Never retried: the fault fired once, the script in doubt ran once and nothing ran after it.
+  EXPECT_EQ(f.faults_fired, 1);
+  EXPECT_EQ(f.scripts, doubtful);
+  EXPECT_EQ(static_cast<int>(f.committed_scripts.size()),
+            really_committed ? doubtful : doubtful - 1);
+
+  // The run stays unfinished, failed on the step, for `status` and the next run to see.
+  Journal journal(db.inner(), NowIso8601);
+  auto unfinished = journal.UnfinishedRun();
+  ASSERT_TRUE(unfinished.ok() && unfinished->has_value());
+  const RunRecord run = **unfinished;
+  EXPECT_EQ(run.status, "failed");
+  EXPECT_NE(run.error.find("the outcome of COMMIT is unknown"), std::string::npos) << run.error;
+  auto steps = journal.LoadSteps(run.id);
+  ASSERT_TRUE(steps.ok());
+  // The step whose commit was in doubt: the first one not done. Its done mark committed (or not)
+  // with its SQL.
+  int done_with_sql = 0;
+  for (const auto& s : *steps)
+    if (s.status == "done" && !s.step.sql.empty()) ++done_with_sql;
+  EXPECT_EQ(done_with_sql, really_committed ? doubtful : doubtful - 1);
+
+  // The same command again, no fault: resumes the run and ends where a clean rollback ends.
+  f.fault_commit_of_script = 0;
+  auto resumed = ex.Run(Request(Direction::kRollback, "1.0.0"));
+  ASSERT_TRUE(resumed.ok()) << resumed.status().message();
+  EXPECT_TRUE(resumed->resumed);
+  EXPECT_EQ(resumed->run_id, run.id);
+  const Fingerprint got = Take(db);
+  EXPECT_EQ(got.schema_sha256, want.schema_sha256);
+  EXPECT_EQ(got.data_sha256, want.data_sha256);
+  EXPECT_EQ(static_cast<int>(f.committed_scripts.size()), total_scripts);
+  for (const auto& kv : f.committed_scripts) EXPECT_EQ(kv.second, 1) << kv.first;
+  // What committed in doubt did not run again; what was rolled back did.
+  EXPECT_EQ(f.scripts, really_committed ? total_scripts : total_scripts + 1);
+  auto after = journal.LoadSteps(run.id);
+  ASSERT_TRUE(after.ok());
+  for (const auto& s : *after) EXPECT_EQ(s.status, "done") << s.n;
+}
+
+INSTANTIATE_TEST_SUITE_P(BothOutcomes, InDoubtCommitTest,
+                         ::testing::Values(CommitFault::kUnknownAfterCommit,
+                                           CommitFault::kUnknownAfterRollback),
+                         [](const ::testing::TestParamInfo<CommitFault>& param) {
+                           return param.param == CommitFault::kUnknownAfterCommit
+                                      ? "ReallyCommitted"
+                                      : "ReallyRolledBack";
+                         });
+
+// ---- the deployer's calls -----------------------------------------------------------------------
+
+// A rollback of the sample shop from 1.3.0 to 1.0.0 crosses 1.3.0 (code-first: 1.2.0's image goes
+// back before 1.3.0's database steps), 1.2.0 (schema-first: 1.1.0's image after its steps) and
+// 1.1.0 (code-first: 1.0.0's image before its steps); the two swaps between 1.2.0's and 1.1.0's
+// steps collapse into one. Each swap runs the deployer's parts in order, then reads the image back
+// and verifies.
+TEST_F(ExecutorTest, RollbackDrivesTheDeployerReleaseByRelease) {
+  auto db = OpenFresh("calls");
+  FakeDeployer dep({"set", "rollout"});
+  Executor ex(plan_, *db, dep);
+  ASSERT_TRUE(ex.Run(Request(Direction::kDeploy, "")).ok());
+  const std::string img = "registry.example.com/shop:";
+  ASSERT_EQ(dep.image(), img + "1.3.0");
+  dep.Clear();
+
+  auto r = ex.Run(Request(Direction::kRollback, "1.0.0"));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(
+      dep.calls(),
+      (std::vector<std::string>{
+          "Current -> " + img + "1.3.0",  // planning: what runs now
+          "SwapParts", "RunSwapPart set " + img + "1.2.0", "RunSwapPart rollout " + img + "1.2.0",
+          "Current -> " + img + "1.2.0",  // the read-back
+          "Verify " + img + "1.2.0",
+          // 1.3.0's and 1.2.0's database steps
+          "SwapParts", "RunSwapPart set " + img + "1.0.0", "RunSwapPart rollout " + img + "1.0.0",
+          "Current -> " + img + "1.0.0", "Verify " + img + "1.0.0",
+          // 1.1.0's database steps
+      }));
+  EXPECT_EQ(dep.swaps(), (std::vector<std::string>{img + "1.2.0", img + "1.0.0"}));
+
+  // Where the swaps stand among the database steps: first, and right after 1.2.0's last step.
+  std::vector<std::string> kinds;
+  for (const Step& s : r->plan.steps)
+    kinds.push_back(s.kind == StepKind::kSwapImage ? "swap " + s.image_to : s.release);
+  ASSERT_GE(kinds.size(), 4u);
+  EXPECT_EQ(kinds.front(), "swap " + img + "1.2.0");
+  auto second = std::find(kinds.begin(), kinds.end(), "swap " + img + "1.0.0");
+  ASSERT_NE(second, kinds.end());
+  EXPECT_EQ(*(second - 1), "1.2.0");
+  EXPECT_EQ(*(second + 1), "1.1.0");
+  EXPECT_EQ(kinds.back(), "1.1.0");
+}
+
+// A failed part stops the swap; the resumed run runs that part again and the ones after it, not
+// the parts done before.
+TEST_F(ExecutorTest, AFailedSwapPartRunsAgainOnResumeAndTheDonePartsDoNot) {
+  auto db = OpenFresh("parts");
+  FakeDeployer dep({"set", "rollout"});
+  Executor ex(plan_, *db, dep);
+  ASSERT_TRUE(ex.Run(Request(Direction::kDeploy, "")).ok());
+  const std::string img = "registry.example.com/shop:";
+  dep.Clear();
+  dep.FailNext("RunSwapPart rollout");
+  auto failed = ex.Run(Request(Direction::kRollback, "previous"));
+  ASSERT_EQ(failed.status().code(), Code::kFailed);
+  EXPECT_NE(failed.status().message().find("swap part 'rollout'"), std::string::npos)
+      << failed.status().message();
+  EXPECT_EQ(dep.Actions(),
+            (std::vector<std::string>{"RunSwapPart set " + img + "1.2.0",
+                                      "RunSwapPart rollout " + img + "1.2.0 (failed)"}));
+  dep.Clear();
+  auto resumed = ex.Run(Request(Direction::kRollback, "previous"));
+  ASSERT_TRUE(resumed.ok()) << resumed.status().message();
+  EXPECT_EQ(dep.Actions(), (std::vector<std::string>{"RunSwapPart rollout " + img + "1.2.0",
+                                                     "Verify " + img + "1.2.0"}));
+  EXPECT_EQ(dep.image(), img + "1.2.0");
+}
+
+// ---- the clock ----------------------------------------------------------------------------------
+
+// The executor stamps runs with its clock, and policy history_days prunes by it.
+TEST_F(ExecutorTest, RunsAreStampedAndPrunedByTheExecutorsClock) {
+  fakes::FixedClock clock("2026-03-04T05:06:07.000Z");
+  plan_.policy.history_days = 30;
+  auto db = OpenFresh("clock");
+  FakeDeployer dep;
+  Executor ex(plan_, *db, dep, clock.Function());
+  ASSERT_TRUE(ex.Run(Request(Direction::kDeploy, "1.0.0")).ok());
+  Journal journal(*db, NowIso8601);
+  auto history = journal.History(10);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 1u);
+  EXPECT_EQ(history->at(0).started_at, "2026-03-04T05:06:07.000Z");
+  EXPECT_EQ(history->at(0).finished_at, "2026-03-04T05:06:07.000Z");
+
+  clock.Advance(10 * 24 * 3600);
+  ASSERT_TRUE(ex.Run(Request(Direction::kDeploy, "1.1.0")).ok());
+  history = journal.History(10);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 2u);  // 10 days old: kept
+  EXPECT_EQ(history->at(0).started_at, "2026-03-14T05:06:07.000Z");
+
+  clock.Advance(25 * 24 * 3600);
+  ASSERT_TRUE(ex.Run(Request(Direction::kDeploy, "1.2.0")).ok());
+  history = journal.History(10);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 2u) << "the run of 35 days ago is pruned, the one of 25 kept";
+  EXPECT_EQ(history->at(0).to_version, "1.2.0");
+  EXPECT_EQ(history->at(1).to_version, "1.1.0");
 }
 
 }  // namespace

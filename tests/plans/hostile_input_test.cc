@@ -18,6 +18,7 @@
 #include "plans/image_ref.h"
 #include "plans/input_file.h"
 #include "plans/manifest.h"
+#include "tests/plans/plan_fixture.h"
 
 namespace orchestrate {
 namespace {
@@ -34,29 +35,9 @@ bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-class HostileInputTest : public ::testing::Test {
+// On the disk only: FIFOs, symlinks and oversized files have no in-memory counterpart.
+class HostileInputTest : public testing::PlanFolderTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/orchestrate-hostile-test.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  std::string P(const std::string& rel) const { return dir_ + "/" + rel; }
-
-  std::string Write(const std::string& rel, const std::string& text) {
-    std::string path = P(rel);
-    fs::create_directories(fs::path(path).parent_path());
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + path);
-    out << text;
-    return path;
-  }
-
   // shop/plan.yaml with releases in shop/releases/ and extra plan text (a policy).
   void WritePlan(const std::string& extra = "") {
     Write("shop/plan.yaml",
@@ -73,23 +54,8 @@ class HostileInputTest : public ::testing::Test {
               up + ", down: " + down + "}\n");
   }
 
-  Result<Plan> Load() { return LoadPlan(P("shop/plan.yaml"), lookup_); }
-
-  std::string LoadError() {
-    auto r = Load();
-    EXPECT_FALSE(r.ok()) << "expected the plan to be invalid";
-    if (r.ok()) return "";
-    EXPECT_EQ(r.status().code(), Code::kInvalid) << r.status().message();
-    return r.status().message();
-  }
-
-  std::string dir_;
-  std::map<std::string, std::string> vars_;
-  VarLookup lookup_ = [this](const std::string& name) -> std::optional<std::string> {
-    auto it = vars_.find(name);
-    if (it == vars_.end()) return std::nullopt;
-    return it->second;
-  };
+  Result<Plan> Load() { return PlanFolderTest::Load("shop/plan.yaml"); }
+  std::string LoadError() { return PlanFolderTest::LoadError("shop/plan.yaml"); }
 };
 
 // ---- item 4: NUL bytes ------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // Loading plan.yaml and release manifests (plans/manifest.h): the model a valid plan produces, and
 // the "file:line:col: what; what to do" diagnostics an invalid one produces. Every test writes its
-// fixture into a fresh folder under /tmp.
+// fixture into a fresh folder under /tmp (tests/plans/plan_fixture.h) and loads it from there and
+// from memory.
 #include "plans/manifest.h"
 
 #include <gtest/gtest.h>
@@ -16,11 +17,10 @@
 #include <vector>
 
 #include "plans/sha256.h"
+#include "tests/plans/plan_fixture.h"
 
 namespace orchestrate {
 namespace {
-
-namespace fs = std::filesystem;
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> out;
@@ -34,29 +34,13 @@ bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-class LoadPlanTest : public ::testing::Test {
+// Every test runs twice: with the plan loaded from the disk (LoadPlan) and parsed from its text
+// with the other files in memory (ParsePlan, MemoryPlanFiles).
+class LoadPlanTest : public testing::PlanFolderTest, public ::testing::WithParamInterface<bool> {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/orchestrate-plans-test.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  // The absolute path of `rel` inside the test folder.
-  std::string P(const std::string& rel) const { return dir_ + "/" + rel; }
-
-  // Writes `text` to `rel` (creating folders) and returns the file's absolute path.
-  std::string Write(const std::string& rel, const std::string& text) {
-    std::string path = P(rel);
-    fs::create_directories(fs::path(path).parent_path());
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + path);
-    out << text;
-    return path;
+    PlanFolderTest::SetUp();
+    from_memory_ = GetParam();
   }
 
   // A plan.yaml whose releases are the folder releases/ and with one valid environment.
@@ -75,35 +59,16 @@ class LoadPlanTest : public ::testing::Test {
     Write(rel, "version: " + version + "\nimage: shop:" + version + "\n");
   }
 
-  Result<Plan> Load(const std::string& rel = "plan.yaml") { return LoadPlan(P(rel), lookup_); }
-
-  // Loads and expects it to fail with kInvalid; returns the message.
-  std::string LoadError(const std::string& rel = "plan.yaml") {
-    auto r = Load(rel);
-    EXPECT_FALSE(r.ok()) << "expected " << rel << " to be invalid";
-    if (r.ok()) return "";
-    EXPECT_EQ(r.status().code(), Code::kInvalid) << r.status().message();
-    return r.status().message();
-  }
-
   std::vector<std::string> Versions(const Plan& plan) {
     std::vector<std::string> out;
     for (const auto& r : plan.releases) out.push_back(r.version);
     return out;
   }
-
-  std::string dir_;
-  std::map<std::string, std::string> vars_;
-  VarLookup lookup_ = [this](const std::string& name) -> std::optional<std::string> {
-    auto it = vars_.find(name);
-    if (it == vars_.end()) return std::nullopt;
-    return it->second;
-  };
 };
 
 // ---- valid plans ------------------------------------------------------------------------------
 
-TEST_F(LoadPlanTest, LoadsACompletePlan) {
+TEST_P(LoadPlanTest, LoadsACompletePlan) {
   const std::string plan_text =
       "# the plan\n"
       "app: shop\n"
@@ -230,7 +195,7 @@ TEST_F(LoadPlanTest, LoadsACompletePlan) {
   EXPECT_EQ(plan.FindRelease("9.9.9"), nullptr);
 }
 
-TEST_F(LoadPlanTest, PolicyDefaultsWhenAbsent) {
+TEST_P(LoadPlanTest, PolicyDefaultsWhenAbsent) {
   WriteMinimalPlan();
   WriteRelease("releases/1.0.0.yaml", "1.0.0");
   auto r = Load();
@@ -244,7 +209,7 @@ TEST_F(LoadPlanTest, PolicyDefaultsWhenAbsent) {
   EXPECT_DOUBLE_EQ(r->policy.lock_timeout_seconds, defaults.lock_timeout_seconds);
 }
 
-TEST_F(LoadPlanTest, ReleasesAreSortedBySemverWhenEveryVersionParses) {
+TEST_P(LoadPlanTest, ReleasesAreSortedBySemverWhenEveryVersionParses) {
   WriteMinimalPlan();
   // File-name order: 1.10.0, 1.2.0, 1.9.0, 1.9.0-rc.1, v1.0.0 (semver order is different).
   WriteRelease("releases/1.10.0.yaml", "1.10.0");
@@ -261,7 +226,7 @@ TEST_F(LoadPlanTest, ReleasesAreSortedBySemverWhenEveryVersionParses) {
             (std::vector<std::string>{"v1.0.0", "1.2.0", "1.9.0-rc.1", "1.9.0", "1.10.0"}));
 }
 
-TEST_F(LoadPlanTest, FolderReleasesKeepFileNameOrderWhenAVersionIsNotSemver) {
+TEST_P(LoadPlanTest, FolderReleasesKeepFileNameOrderWhenAVersionIsNotSemver) {
   WriteMinimalPlan();
   WriteRelease("releases/a.yaml", "2.0.0");
   WriteRelease("releases/b.yaml", "2024-01");  // not semver: no release is sorted
@@ -272,7 +237,7 @@ TEST_F(LoadPlanTest, FolderReleasesKeepFileNameOrderWhenAVersionIsNotSemver) {
   EXPECT_EQ(Versions(*r), (std::vector<std::string>{"2.0.0", "2024-01", "1.0.0"}));
 }
 
-TEST_F(LoadPlanTest, ReleasesAsAListOfFiles) {
+TEST_P(LoadPlanTest, ReleasesAsAListOfFiles) {
   Write("plan.yaml",
         "app: shop\n"
         "releases:\n"
@@ -296,7 +261,7 @@ TEST_F(LoadPlanTest, ReleasesAsAListOfFiles) {
   EXPECT_TRUE(r->releases[1].migrations.at(0).up.present);
 }
 
-TEST_F(LoadPlanTest, ListedReleasesKeepManifestOrderWhenAVersionIsNotSemver) {
+TEST_P(LoadPlanTest, ListedReleasesKeepManifestOrderWhenAVersionIsNotSemver) {
   Write("plan.yaml",
         "app: shop\n"
         "releases: [r/zulu.yaml, r/alpha.yaml, r/mike.yaml]\n"
@@ -311,7 +276,7 @@ TEST_F(LoadPlanTest, ListedReleasesKeepManifestOrderWhenAVersionIsNotSemver) {
   EXPECT_EQ(Versions(*r), (std::vector<std::string>{"9.0.0", "spring", "1.0.0"}));
 }
 
-TEST_F(LoadPlanTest, DefaultEnvironmentIsTheFirstDeclaredWithoutLocal) {
+TEST_P(LoadPlanTest, DefaultEnvironmentIsTheFirstDeclaredWithoutLocal) {
   Write("plan.yaml",
         "app: shop\n"
         "releases: releases/\n"
@@ -324,7 +289,7 @@ TEST_F(LoadPlanTest, DefaultEnvironmentIsTheFirstDeclaredWithoutLocal) {
   EXPECT_EQ(r->default_environment, "zeta");
 }
 
-TEST_F(LoadPlanTest, DefaultEnvironmentIsLocalWhenDeclaredAnywhere) {
+TEST_P(LoadPlanTest, DefaultEnvironmentIsLocalWhenDeclaredAnywhere) {
   Write("plan.yaml",
         "app: shop\n"
         "releases: releases/\n"
@@ -338,7 +303,7 @@ TEST_F(LoadPlanTest, DefaultEnvironmentIsLocalWhenDeclaredAnywhere) {
   EXPECT_EQ(r->default_environment, "local");
 }
 
-TEST_F(LoadPlanTest, AbsolutePathsAreKeptAsIs) {
+TEST_P(LoadPlanTest, AbsolutePathsAreKeptAsIs) {
   Write("plan.yaml",
         "app: shop\n"
         "releases: " +
@@ -358,7 +323,7 @@ TEST_F(LoadPlanTest, AbsolutePathsAreKeptAsIs) {
   EXPECT_EQ(r->releases.at(0).migrations.at(0).up.text, "u");
 }
 
-TEST_F(LoadPlanTest, MissingSqlFilesAreNotLoadErrorsButAreListed) {
+TEST_P(LoadPlanTest, MissingSqlFilesAreNotLoadErrorsButAreListed) {
   WriteMinimalPlan();
   Write("releases/1.0.0.yaml",
         "version: 1.0.0\n"
@@ -397,14 +362,14 @@ TEST_F(LoadPlanTest, MissingSqlFilesAreNotLoadErrorsButAreListed) {
                                }));
 }
 
-TEST_F(LoadPlanTest, SqlPathThatIsAFolderIsALoadError) {
+TEST_P(LoadPlanTest, SqlPathThatIsAFolderIsALoadError) {
   WriteMinimalPlan();
   Write("releases/1.0.0.yaml",
         "version: 1.0.0\n"
         "image: shop:1\n"
         "migrations:\n"
         "  - {id: m1, up: sql, down: sql}\n");
-  fs::create_directories(P("releases/sql"));
+  MakeFolder("releases/sql");
   std::string msg = LoadError();
   EXPECT_TRUE(Contains(msg, P("releases/1.0.0.yaml") + ":4:18: cannot read " + P("releases/sql") +
                                 ": is a folder, not a file"))
@@ -413,12 +378,15 @@ TEST_F(LoadPlanTest, SqlPathThatIsAFolderIsALoadError) {
 
 // ---- invalid plans ----------------------------------------------------------------------------
 
-TEST_F(LoadPlanTest, MissingPlanFile) {
+// Only a plan read from a file can be missing.
+using LoadPlanFileTest = testing::PlanFolderTest;
+
+TEST_F(LoadPlanFileTest, MissingPlanFile) {
   std::string msg = LoadError("nope.yaml");
   EXPECT_TRUE(Contains(msg, P("nope.yaml") + ": cannot read the plan")) << msg;
 }
 
-TEST_F(LoadPlanTest, MalformedPlanYamlReportsThePosition) {
+TEST_P(LoadPlanTest, MalformedPlanYamlReportsThePosition) {
   Write("plan.yaml",
         "app: shop\n"
         "releases: [a.yaml, b.yaml\n"
@@ -428,7 +396,7 @@ TEST_F(LoadPlanTest, MalformedPlanYamlReportsThePosition) {
   EXPECT_EQ(msg, P("plan.yaml") + ":3:13: malformed YAML: end of sequence flow not found");
 }
 
-TEST_F(LoadPlanTest, MalformedReleaseYamlReportsThePosition) {
+TEST_P(LoadPlanTest, MalformedReleaseYamlReportsThePosition) {
   WriteMinimalPlan();
   Write("releases/1.0.0.yaml",
         "version: 1.0.0\n"
@@ -438,7 +406,7 @@ TEST_F(LoadPlanTest, MalformedReleaseYamlReportsThePosition) {
   EXPECT_EQ(msg, P("releases/1.0.0.yaml") + ":3:6: malformed YAML: illegal map value");
 }
 
-TEST_F(LoadPlanTest, UnknownKeyListsTheAllowedKeys) {
+TEST_P(LoadPlanTest, UnknownKeyListsTheAllowedKeys) {
   WriteMinimalPlan();
   Write("releases/1.0.0.yaml",
         "version: 1.0.0\n"
@@ -450,7 +418,7 @@ TEST_F(LoadPlanTest, UnknownKeyListsTheAllowedKeys) {
                      "image, order, migrations, seeds, not_rolled_back, description)");
 }
 
-TEST_F(LoadPlanTest, UnknownKeyInAPlan) {
+TEST_P(LoadPlanTest, UnknownKeyInAPlan) {
   Write("plan.yaml",
         "app: shop\n"
         "releases: releases/\n"
@@ -466,7 +434,7 @@ TEST_F(LoadPlanTest, UnknownKeyInAPlan) {
                      "deployer, password_env, verify, targets, targets_command)");
 }
 
-TEST_F(LoadPlanTest, ListWhereAStringIsExpected) {
+TEST_P(LoadPlanTest, ListWhereAStringIsExpected) {
   WriteMinimalPlan();
   Write("releases/1.0.0.yaml",
         "version: 1.0.0\n"
@@ -476,7 +444,7 @@ TEST_F(LoadPlanTest, ListWhereAStringIsExpected) {
                      ":2:8: 'image' must be a single value (a string), not a list or mapping");
 }
 
-TEST_F(LoadPlanTest, StringWhereAListIsExpected) {
+TEST_P(LoadPlanTest, StringWhereAListIsExpected) {
   WriteMinimalPlan();
   Write("releases/1.0.0.yaml",
         "version: 1.0.0\n"
@@ -487,7 +455,7 @@ TEST_F(LoadPlanTest, StringWhereAListIsExpected) {
                      ":3:13: 'migrations' must be a list of {id, up, down} entries");
 }
 
-TEST_F(LoadPlanTest, EmptyValueIsAnError) {
+TEST_P(LoadPlanTest, EmptyValueIsAnError) {
   WriteMinimalPlan();
   Write("releases/1.0.0.yaml",
         "version: 1.0.0\n"
@@ -501,7 +469,7 @@ TEST_F(LoadPlanTest, EmptyValueIsAnError) {
   EXPECT_EQ(LoadError(), P("releases/1.0.0.yaml") + ":2:1: 'image' is empty: give it a value");
 }
 
-TEST_F(LoadPlanTest, MissingRequiredKey) {
+TEST_P(LoadPlanTest, MissingRequiredKey) {
   Write("plan.yaml",
         "app: shop\n"
         "releases: releases/\n");
@@ -510,7 +478,7 @@ TEST_F(LoadPlanTest, MissingRequiredKey) {
   EXPECT_EQ(msg, P("plan.yaml") + ":1:1: the plan is missing the required key 'environments'");
 }
 
-TEST_F(LoadPlanTest, MissingRequiredKeyInAMigration) {
+TEST_P(LoadPlanTest, MissingRequiredKeyInAMigration) {
   WriteMinimalPlan();
   Write("releases/1.0.0.yaml",
         "version: 1.0.0\n"
@@ -521,7 +489,7 @@ TEST_F(LoadPlanTest, MissingRequiredKeyInAMigration) {
   EXPECT_EQ(msg, P("releases/1.0.0.yaml") + ":4:5: a migration is missing the required key 'down'");
 }
 
-TEST_F(LoadPlanTest, DuplicateKey) {
+TEST_P(LoadPlanTest, DuplicateKey) {
   Write("plan.yaml",
         "app: shop\n"
         "releases: releases/\n"
@@ -533,7 +501,7 @@ TEST_F(LoadPlanTest, DuplicateKey) {
   EXPECT_EQ(msg, P("plan.yaml") + ":3:1: duplicate key 'app' in the plan: keep only one");
 }
 
-TEST_F(LoadPlanTest, DuplicateEnvironment) {
+TEST_P(LoadPlanTest, DuplicateEnvironment) {
   Write("plan.yaml",
         "app: shop\n"
         "releases: releases/\n"
@@ -545,7 +513,7 @@ TEST_F(LoadPlanTest, DuplicateEnvironment) {
   EXPECT_TRUE(Contains(msg, P("plan.yaml") + ":5:3: duplicate environment 'local'")) << msg;
 }
 
-TEST_F(LoadPlanTest, DuplicateVersionAcrossManifests) {
+TEST_P(LoadPlanTest, DuplicateVersionAcrossManifests) {
   WriteMinimalPlan();
   WriteRelease("releases/a.yaml", "1.0.0");
   WriteRelease("releases/b.yaml", "1.0.0");
@@ -554,7 +522,7 @@ TEST_F(LoadPlanTest, DuplicateVersionAcrossManifests) {
                      P("releases/a.yaml") + "): give each release manifest its own version");
 }
 
-TEST_F(LoadPlanTest, DuplicateMigrationAndSeedIdsAcrossReleases) {
+TEST_P(LoadPlanTest, DuplicateMigrationAndSeedIdsAcrossReleases) {
   WriteMinimalPlan();
   Write("releases/1.0.0.yaml",
         "version: 1.0.0\n"
@@ -583,7 +551,7 @@ TEST_F(LoadPlanTest, DuplicateMigrationAndSeedIdsAcrossReleases) {
       << msg;
 }
 
-TEST_F(LoadPlanTest, DuplicateMigrationIdInOneRelease) {
+TEST_P(LoadPlanTest, DuplicateMigrationIdInOneRelease) {
   WriteMinimalPlan();
   Write("releases/1.0.0.yaml",
         "version: 1.0.0\n"
@@ -595,7 +563,7 @@ TEST_F(LoadPlanTest, DuplicateMigrationIdInOneRelease) {
   EXPECT_TRUE(Contains(msg, P("releases/1.0.0.yaml") + ":5:5: duplicate migration id 'm1'")) << msg;
 }
 
-TEST_F(LoadPlanTest, BadIdIsAnError) {
+TEST_P(LoadPlanTest, BadIdIsAnError) {
   WriteMinimalPlan();
   Write("releases/1.0.0.yaml",
         "version: 1.0.0\n"
@@ -608,7 +576,7 @@ TEST_F(LoadPlanTest, BadIdIsAnError) {
                      "and '.'");
 }
 
-TEST_F(LoadPlanTest, UnsetVariablePointsAtTheDollar) {
+TEST_P(LoadPlanTest, UnsetVariablePointsAtTheDollar) {
   Write("plan.yaml",
         "app: shop\n"
         "releases: releases/\n"
@@ -622,7 +590,7 @@ TEST_F(LoadPlanTest, UnsetVariablePointsAtTheDollar) {
   EXPECT_EQ(msg.rfind(P("plan.yaml") + ":5:22: variable STATE_DIR is not set", 0), 0u) << msg;
 }
 
-TEST_F(LoadPlanTest, UnsetVariableInAQuotedValuePointsAtTheDollar) {
+TEST_P(LoadPlanTest, UnsetVariableInAQuotedValuePointsAtTheDollar) {
   Write("plan.yaml",
         "app: shop\n"
         "releases: releases/\n"
@@ -644,7 +612,7 @@ TEST_F(LoadPlanTest, UnsetVariableInAQuotedValuePointsAtTheDollar) {
       << msg;
 }
 
-TEST_F(LoadPlanTest, BadVariableReferenceInAReleaseList) {
+TEST_P(LoadPlanTest, BadVariableReferenceInAReleaseList) {
   WriteMinimalPlan();
   Write("releases/1.0.0.yaml",
         "version: 1.0.0\n"
@@ -655,7 +623,7 @@ TEST_F(LoadPlanTest, BadVariableReferenceInAReleaseList) {
       << msg;
 }
 
-TEST_F(LoadPlanTest, UnknownDeployerKind) {
+TEST_P(LoadPlanTest, UnknownDeployerKind) {
   Write("plan.yaml",
         "app: shop\n"
         "releases: releases/\n"
@@ -670,7 +638,7 @@ TEST_F(LoadPlanTest, UnknownDeployerKind) {
                      "ssm, gitops)");
 }
 
-TEST_F(LoadPlanTest, FileDeployerNeedsAPath) {
+TEST_P(LoadPlanTest, FileDeployerNeedsAPath) {
   Write("plan.yaml",
         "app: shop\n"
         "releases: releases/\n"
@@ -684,7 +652,7 @@ TEST_F(LoadPlanTest, FileDeployerNeedsAPath) {
                      ":6:15: a file deployer needs 'path': the file that holds the running image");
 }
 
-TEST_F(LoadPlanTest, BadOrderValue) {
+TEST_P(LoadPlanTest, BadOrderValue) {
   WriteMinimalPlan();
   Write("releases/1.0.0.yaml",
         "version: 1.0.0\n"
@@ -694,7 +662,7 @@ TEST_F(LoadPlanTest, BadOrderValue) {
   EXPECT_EQ(msg, P("releases/1.0.0.yaml") + ":3:8: 'order' must be code-first or schema-first");
 }
 
-TEST_F(LoadPlanTest, BadPolicyValues) {
+TEST_P(LoadPlanTest, BadPolicyValues) {
   Write("plan.yaml",
         "app: shop\n"
         "releases: releases/\n"
@@ -720,7 +688,7 @@ TEST_F(LoadPlanTest, BadPolicyValues) {
       << msg;
 }
 
-TEST_F(LoadPlanTest, MissingReleasesFolder) {
+TEST_P(LoadPlanTest, MissingReleasesFolder) {
   Write("plan.yaml",
         "app: shop\n"
         "releases: nowhere/\n"
@@ -731,15 +699,15 @@ TEST_F(LoadPlanTest, MissingReleasesFolder) {
                      " does not exist: create it or fix the path");
 }
 
-TEST_F(LoadPlanTest, EmptyReleasesFolder) {
+TEST_P(LoadPlanTest, EmptyReleasesFolder) {
   WriteMinimalPlan();
-  fs::create_directories(P("releases"));
+  MakeFolder("releases");
   std::string msg = LoadError();
   EXPECT_EQ(msg, P("plan.yaml") + ":2:11: releases folder " + P("releases/") +
                      " holds no .yaml release manifests");
 }
 
-TEST_F(LoadPlanTest, MissingListedReleaseManifest) {
+TEST_P(LoadPlanTest, MissingListedReleaseManifest) {
   Write("plan.yaml",
         "app: shop\n"
         "releases:\n"
@@ -753,7 +721,7 @@ TEST_F(LoadPlanTest, MissingListedReleaseManifest) {
                      " does not exist: fix the path");
 }
 
-TEST_F(LoadPlanTest, ReleasesOfTheWrongType) {
+TEST_P(LoadPlanTest, ReleasesOfTheWrongType) {
   Write("plan.yaml",
         "app: shop\n"
         "releases: {a: b}\n"
@@ -764,13 +732,13 @@ TEST_F(LoadPlanTest, ReleasesOfTheWrongType) {
             P("plan.yaml") + ":2:11: 'releases' must be a folder path or a list of manifest files");
 }
 
-TEST_F(LoadPlanTest, PlanThatIsNotAMapping) {
+TEST_P(LoadPlanTest, PlanThatIsNotAMapping) {
   Write("plan.yaml", "- just\n- a list\n");
   std::string msg = LoadError();
   EXPECT_EQ(msg, P("plan.yaml") + ":1:1: the plan must be a mapping of keys to values");
 }
 
-TEST_F(LoadPlanTest, ReportsEveryErrorAtOnce) {
+TEST_P(LoadPlanTest, ReportsEveryErrorAtOnce) {
   Write("plan.yaml",
         "app: shop\n"
         "releases: releases/\n"
@@ -801,6 +769,67 @@ TEST_F(LoadPlanTest, ReportsEveryErrorAtOnce) {
   EXPECT_EQ(lines[5],
             r2 + ":2:8: 'image' must be a single value (a string), not a list or mapping");
 }
+
+// ---- ParsePlan on its own ---------------------------------------------------------------------
+
+TEST(ParsePlanTest, TheOriginsFolderIsWhereReleasesAndFilesAreTakenFrom) {
+  MemoryPlanFiles files;
+  files.Add("/app/releases/1.0.0.yaml",
+            "version: 1.0.0\nimage: shop:1\nmigrations:\n"
+            "  - {id: m1, up: ../sql/m1.up.sql, down: ../sql/m1.down.sql}\n");
+  files.Add("/app/sql/m1.up.sql", "CREATE TABLE t (x INT);");
+  const std::string text =
+      "app: shop\nreleases: releases/\nenvironments:\n"
+      "  local: {database: 'sqlite:x.db', deployer: {kind: file, path: shop.image}}\n";
+  auto plan = ParsePlan(
+      text, "/app/plan.yaml", [](const std::string&) { return std::nullopt; }, files);
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_EQ(plan->file, "/app/plan.yaml");
+  EXPECT_EQ(plan->sha256, Sha256Hex(text));
+  EXPECT_EQ(plan->environments.at("local").deployer.settings.at("path"), "/app/shop.image");
+  const Migration& m1 = plan->releases.at(0).migrations.at(0);
+  EXPECT_EQ(m1.up.path, "/app/releases/../sql/m1.up.sql");
+  EXPECT_EQ(m1.up.text, "CREATE TABLE t (x INT);");
+  EXPECT_FALSE(m1.down.present);
+  EXPECT_EQ(plan->MissingFiles().size(), 1u);
+}
+
+TEST(ParsePlanTest, AFileInMemoryOutsideTheOriginsFolderIsRefused) {
+  MemoryPlanFiles files;
+  files.Add("/app/releases/1.0.0.yaml",
+            "version: 1.0.0\nimage: shop:1\nmigrations:\n"
+            "  - {id: m1, up: ../../secret.sql, down: ../../secret.sql}\n");
+  files.Add("/secret.sql", "SELECT 'not for the plan';");
+  auto plan = ParsePlan(
+      "app: shop\nreleases: [releases/1.0.0.yaml]\nenvironments:\n"
+      "  local: {database: 'sqlite:x.db', deployer: {kind: file, path: shop.image}}\n",
+      "/app/plan.yaml", [](const std::string&) { return std::nullopt; }, files);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_TRUE(Contains(plan.status().message(),
+                       "/app/releases/1.0.0.yaml:4:18: SQL file /app/releases/../../secret.sql "
+                       "resolves to /secret.sql, outside the plan's folder /app"))
+      << plan.status().message();
+  EXPECT_FALSE(Contains(plan.status().message(), "not for the plan"));
+}
+
+// Without files, ParsePlan reads what the plan names from the disk, next to `origin`.
+using ParsePlanDiskTest = testing::PlanFolderTest;
+
+TEST_F(ParsePlanDiskTest, WithoutFilesTheDiskIsRead) {
+  Write("releases/1.0.0.yaml", "version: 1.0.0\nimage: shop:1\n");
+  auto plan = ParsePlan(
+      "app: shop\nreleases: releases/\nenvironments:\n"
+      "  local: {database: 'sqlite:x.db', deployer: {kind: file, path: shop.image}}\n",
+      P("plan.yaml"), lookup_);
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_EQ(plan->releases.at(0).file, P("releases/1.0.0.yaml"));
+  EXPECT_FALSE(std::filesystem::exists(P("plan.yaml")));
+}
+
+INSTANTIATE_TEST_SUITE_P(DiskAndMemory, LoadPlanTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& param) {
+                           return param.param ? "ParsePlan" : "LoadPlan";
+                         });
 
 }  // namespace
 }  // namespace orchestrate
