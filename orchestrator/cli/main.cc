@@ -22,8 +22,10 @@ constexpr const char* kDescription =
     "Exit codes: 0 done; 1 nothing to do or declined; 2 failed; 3 needs a human (locked,\n"
     "interrupted outside a transaction, drift, another unfinished run); 64 usage error.";
 
-void AddCommon(CLI::App* cmd, GlobalOptions& g, bool changes) {
-  cmd->add_option("PLAN", g.plan_path, "the plan file (plan.yaml)")->required();
+// The options every command takes (and those of the commands that change something), named the
+// same on the command and before it: `orchestrate --env prod rollback plan.yaml` and
+// `orchestrate rollback plan.yaml --env prod` are the same command.
+void AddGlobalOptions(CLI::App* cmd, GlobalOptions& g, bool changes) {
   cmd->add_option("--env", g.env, "environment of the plan to use (default: local, or the first)");
   cmd->add_option("--database", g.database,
                   "database URL overriding the environment's: sqlite:FILE, postgresql://..., or "
@@ -42,6 +44,11 @@ void AddCommon(CLI::App* cmd, GlobalOptions& g, bool changes) {
                     "policy.run_lock_timeout, 10s)");
     cmd->add_option("--actor", g.actor, "who is running this, for history (default: $USER)");
   }
+}
+
+void AddCommon(CLI::App* cmd, GlobalOptions& g, bool changes) {
+  cmd->add_option("PLAN", g.plan_path, "the plan file (plan.yaml)")->required();
+  AddGlobalOptions(cmd, g, changes);
 }
 
 // The command line as recorded in history and shown to whoever waits for the lock: each argument
@@ -73,9 +80,12 @@ int RunCli(int argc, char** argv) {
   CLI::App app{kDescription, "orchestrate"};
   app.set_version_flag("--version", "orchestrate 0.1.0");
   app.require_subcommand(1);
-  app.footer("Run `orchestrate COMMAND --help` for a command's options.");
+  app.footer(
+      "Run `orchestrate COMMAND --help` for a command's options. The common options (--env, "
+      "--database, --output, -q, -y, ...) may also come before the command.");
 
   GlobalOptions g;
+  AddGlobalOptions(&app, g, true);
   cli::RunOptions run;
   cli::ForceOptions force;
   int history_limit = 0;

@@ -68,6 +68,21 @@ TEST_F(ShopTest, DeployLatestThenRollbackToFirstEqualsFreshFirst) {
   EXPECT_EQ(hist[1]["kind"], "deploy");
 }
 
+// The common options may come before the command, as people type them (issue 16).
+TEST_F(ShopTest, CommonOptionsComeBeforeOrAfterTheCommand) {
+  auto d = Run({"--yes", "-q", "--env", "local", "deploy", plan_, "--to", "1.1.0"});
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  auto before = Run({"--output", "json", "status", plan_});
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+  auto after = Run({"status", plan_, "--output", "json"});
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_EQ(nlohmann::json::parse(before.out)["current_version"], "1.1.0");
+  EXPECT_EQ(nlohmann::json::parse(before.out), nlohmann::json::parse(after.out));
+  auto unknown = Run({"--env", "nowhere", "status", plan_});
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.err.find("nowhere"), std::string::npos) << unknown.err;
+}
+
 TEST_F(ShopTest, RollbackWorksAfterTheNewerReleaseFilesAreGone) {
   ASSERT_EQ(Run({"deploy", plan_, "--yes"}).exit_code, 0);
   // What checking out the old release does: 1.3.0's manifest and SQL files disappear.
