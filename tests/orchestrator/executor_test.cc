@@ -95,6 +95,7 @@ class FaultyDatabase : public Database {
     return inner_->GuardStatement(query, message);
   }
   ScriptLock ScriptRunLock() const override { return inner_->ScriptRunLock(); }
+  const LedgerDialect& Ledger() const override { return inner_->Ledger(); }
 
  private:
   std::unique_ptr<Database> inner_;
