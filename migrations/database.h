@@ -12,6 +12,8 @@
 
 namespace orchestrate {
 
+class LedgerDialect;  // migrations/ledger/dialect.h
+
 using Value = std::optional<std::string>;  // nullopt is SQL NULL
 using Row = std::vector<Value>;
 
@@ -139,6 +141,10 @@ class Database {
   virtual Result<std::vector<std::string>> UserTables() = 0;
   // Quotes an identifier for this dialect.
   virtual std::string QuoteIdent(const std::string& name) const = 0;
+  // What the row ledger (migrations/ledger.h) asks of this dialect: its catalog lookups, capture
+  // and reversal SQL (migrations/ledger/dialect.h). Owned by the adapter, valid as long as it is;
+  // a Database that wraps another returns the wrapped one's.
+  virtual const LedgerDialect& Ledger() const = 0;
   // The statements Transaction::LimitWaits sends for these limits (PostgreSQL: SET LOCAL
   // lock_timeout and statement_timeout); empty where the limits are not SQL (SQLite's busy
   // timeout is a setting of the connection).

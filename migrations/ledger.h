@@ -17,6 +17,10 @@
 // row twice. Rows changed after the deploy are a conflict decided by policy.on_modified; rows still
 // referenced by rows created later (foreign keys read from the catalog) stop the reversal with the
 // referencing table and rows.
+//
+// Implementation: migrations/ledger/ (capture.cc, reversal_sql.cc, reversal.cc, review.cc) asks
+// the database's LedgerDialect (migrations/ledger/dialect.h, Database::Ledger()) for everything a
+// dialect does differently; the two dialects live with their adapters.
 #pragma once
 
 #include <cstdint>

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "migrations/postgres/conninfo.h"
+#include "migrations/postgres/ledger_dialect.h"
 #include "migrations/postgres/pg_lock.h"
 #include "migrations/postgres/pg_schema.h"
 #include "migrations/postgres/pg_session.h"
@@ -328,6 +329,7 @@ class PgDatabase final : public Database {
                                                double statement_timeout_seconds) const override {
     return WaitLimitSql(lock_timeout_seconds, statement_timeout_seconds);
   }
+  const LedgerDialect& Ledger() const override { return *ledger_; }
   // PQescapeIdentifier's rule, which needs no connection: always quoted, '"' doubled.
   std::string QuoteIdent(const std::string& name) const override {
     std::string quoted = "\"";
@@ -351,6 +353,7 @@ class PgDatabase final : public Database {
   std::string url_;
   std::shared_ptr<pg::Session> session_;  // shared with the open Transaction, if any
   pg::RunLock lock_;                      // on its own session
+  std::unique_ptr<LedgerDialect> ledger_ = NewPostgresLedgerDialect(*this);
 };
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstring>
 
+#include "migrations/sqlite/ledger_dialect.h"
 #include "migrations/state_schema.h"
 #include "migrations/statement_split.h"
 #include "migrations/statement_text.h"
@@ -577,6 +578,7 @@ class SqliteDatabase : public Database {
             {"DELETE FROM orchestrate_lock WHERE id = 1 AND command = 'the review script, run by "
              "hand'"}};
   }
+  const LedgerDialect& Ledger() const override { return *ledger_; }
   std::string QuoteIdent(const std::string& name) const override {
     std::string out = "\"";
     for (char c : name) {
@@ -589,6 +591,7 @@ class SqliteDatabase : public Database {
  private:
   std::unique_ptr<soci::session> session_;
   std::string path_;
+  std::unique_ptr<LedgerDialect> ledger_ = NewSqliteLedgerDialect(*this);
   sqlite3* db_ = nullptr;
   bool locked_ = false;
   LockHolder me_;

@@ -80,6 +80,7 @@ class FaultyDatabase : public Database {
   }
   ScriptLock ScriptRunLock() const override { return inner_->ScriptRunLock(); }
   std::string TableExistsQuery() const override { return inner_->TableExistsQuery(); }
+  const LedgerDialect& Ledger() const override { return inner_->Ledger(); }
   std::vector<std::string> StateNamespaceStatements() const override {
     return inner_->StateNamespaceStatements();
   }

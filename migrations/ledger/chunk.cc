@@ -1,0 +1,85 @@
+#include "migrations/ledger/chunk.h"
+
+#include <algorithm>
+
+namespace orchestrate {
+
+LedgerDialect::~LedgerDialect() = default;
+
+namespace ledger_internal {
+
+std::string SqlString(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  return out + "'";
+}
+
+std::string Join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? sep : "") + parts[i];
+  return out;
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+std::string ChunkSql::Rows(const std::string& which, const std::string& alias) const {
+  return d_.RecordedRows(c_, which, alias);
+}
+
+std::string ChunkSql::Col(const std::string& alias, const std::string& col) const {
+  return d_.RecordedColumn(alias, col);
+}
+
+std::string ChunkSql::Table() const { return d_.TableRef(c_); }
+
+std::string ChunkSql::Unchanged(const std::string& t, const std::string& r) const {
+  return d_.Unchanged(c_, t, r);
+}
+
+std::string ChunkSql::JoinOnKey(const std::string& t, const std::string& which,
+                                const std::string& r) const {
+  return d_.JoinOnKey(*this, t, which, r);
+}
+
+std::string ChunkSql::KeyMatch(const std::string& t, const std::string& r) const {
+  std::vector<std::string> parts;
+  for (const auto& k : c_.key) parts.push_back(t + "." + d_.QuoteIdent(k) + " = " + Col(r, k));
+  return Join(parts, " AND ");
+}
+
+std::string ChunkSql::KeyColumns(const std::string& t) const {
+  std::vector<std::string> parts;
+  for (const auto& k : c_.key) parts.push_back((t.empty() ? "" : t + ".") + d_.QuoteIdent(k));
+  return Join(parts, ", ");
+}
+
+std::string ChunkSql::KeyTuple(const std::string& t) const { return "(" + KeyColumns(t) + ")"; }
+
+std::string ChunkSql::KeyList(const std::string& t) const {
+  std::vector<std::string> parts;
+  for (const auto& k : c_.key) parts.push_back(d_.AsText(t + "." + d_.QuoteIdent(k)));
+  return Join(parts, ", ");
+}
+
+std::string ChunkSql::DeletedKeys(const std::string& on_modified) const {
+  return "SELECT " + KeyColumns("d") + " FROM " + JoinOnKey("d", "new_rows", "dr") +
+         (on_modified == "revert" ? "" : " WHERE " + Unchanged("d", "dr"));
+}
+
+std::vector<std::string> ChunkSql::OldValueAssignments(const std::string& o) const {
+  std::vector<std::string> sets;
+  for (const auto& col : c_.columns)
+    if (std::find(c_.key.begin(), c_.key.end(), col) == c_.key.end())
+      sets.push_back(d_.QuoteIdent(col) + " = " + Col(o, col));
+  return sets;
+}
+
+}  // namespace ledger_internal
+}  // namespace orchestrate
