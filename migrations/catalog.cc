@@ -4,30 +4,14 @@
 #include <string>
 
 namespace orchestrate {
-namespace {
-
-// One row per index ('i': table, index) and per foreign key ('f': table, name, referenced table,
-// ON DELETE action, columns comma-separated), outside the system schemas; regclass::text names a
-// relation as the analyzer does (schema-qualified only when its schema is not on the search_path).
-const char kFacts[] =
-    "WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', "
-    "'information_schema') AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp%') "
-    "SELECT 'i', i.indrelid::regclass::text, i.indexrelid::regclass::text, '', '', '' FROM "
-    "pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN ns ON ns.oid = t.relnamespace "
-    "UNION ALL SELECT 'f', c.conrelid::regclass::text, c.conname::text, "
-    "c.confrelid::regclass::text, c.confdeltype::text, (SELECT string_agg(a.attname::text, ',' "
-    "ORDER BY a.attnum) FROM pg_attribute a WHERE a.attrelid = c.conrelid AND a.attnum = ANY "
-    "(c.conkey)) FROM pg_constraint c JOIN ns ON ns.oid = c.connamespace WHERE c.contype = 'f' "
-    "ORDER BY 1, 2, 3";
-
-}  // namespace
 
 Result<SchemaFacts> ReadSchemaFacts(Database& db) {
   SchemaFacts facts;
-  if (db.Dialect() != "postgresql") return facts;
+  const std::string query = db.SchemaFactsQuery();
+  if (query.empty()) return facts;  // nothing to resolve (SQLite: one database-wide lock)
   auto txn = db.BeginRead();
   if (!txn.ok()) return txn.status().WithContext("reading the catalog's indexes and foreign keys");
-  auto rows = (*txn)->Query(kFacts);
+  auto rows = (*txn)->Query(query);
   if (!rows.ok())
     return rows.status().WithContext("reading the catalog's indexes and foreign keys");
   for (const auto& r : rows->rows) {

@@ -3,11 +3,13 @@
 // No library exception crosses this seam: adapters return Status values.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "migrations/statement_split.h"  // Dialect
 #include "plans/status.h"
 
 namespace orchestrate {
@@ -179,6 +181,43 @@ class Database {
     std::vector<std::string> take, release;
   };
   virtual ScriptLock ScriptRunLock() const = 0;
+  // How a review script run by hand with the dialect's own client is written
+  // (orchestrator/review.h, orchestrator/script_recorder.h).
+  struct ScriptClient {
+    std::string preamble;    // the first lines: stop at the first error, the client's settings
+    std::string how_to_run;  // e.g. "`psql -X -f FILE` (it stops at the first error)"
+    // SQL expressions for what the script knows only when it runs.
+    std::string now;         // the current UTC time as "YYYY-MM-DDTHH:MM:SS.mmmZ"
+    std::string who, where;  // the session's user, and the client's host
+    // Telling the person running it to act (an image swap), and waiting for them when the
+    // client can: echo_prefix + what + echo_suffix, then `wait` (empty when it cannot wait).
+    std::string echo_prefix, echo_suffix, wait;
+    bool waits = false;
+  };
+  virtual ScriptClient ScriptClientOf() const = 0;
+
+  // Which statement analysis applies (migrations/analysis/analysis.h).
+  virtual orchestrate::Dialect Kind() const = 0;
+  // The query ReadSchemaFacts (migrations/catalog.h) reads indexes and foreign keys with: one row
+  // per index ('i', table, index, '', '', '') and per foreign key ('f', table, name, referenced
+  // table, ON DELETE action, columns comma-separated); "" when there is nothing to resolve
+  // (SQLite: one database-wide lock).
+  virtual std::string SchemaFactsQuery() const = 0;
+  // Whether a statement that writes rows locks those rows only (PostgreSQL), rather than the
+  // whole database (SQLite), for the review script's lock lines.
+  virtual bool LocksRows() const = 0;
+  // The foreign keys of other tables that reference each of `tables` (as the SQL names them):
+  // (referenced table, referencing table, constraint name), in the order of `tables`.
+  virtual Result<std::vector<std::array<std::string, 3>>> ForeignKeysInto(
+      Transaction& txn, const std::vector<std::string>& tables) const = 0;
+  // For policy.permissions: whether the session's database user is a member of `role`, and who
+  // that user is; nullopt where the database has no roles (SQLite).
+  struct RoleCheck {
+    std::string user;
+    bool member = false;
+  };
+  virtual Result<std::optional<RoleCheck>> CheckRole(Transaction& txn,
+                                                     const std::string& role) const = 0;
 };
 
 // Opens a database from a URL: "sqlite:path/to/file.db" (relative paths resolved against

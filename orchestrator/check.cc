@@ -75,31 +75,11 @@ Status CheckForeignKeysIntoDroppedTables(Database& db, const RunPlan& run,
   if (!txn.ok()) return txn.status();
   // (dropped table, referencing table, constraint) for every dropped table: one query on
   // PostgreSQL (a rollback may drop hundreds of tables), one per table on SQLite (no round trips).
-  std::vector<std::array<std::string, 3>> refs;
-  if (db.Dialect() == "sqlite") {
-    for (const auto& entry : dropped) {
-      auto rows = (*txn)->Query(
-          "SELECT m.name, 'foreign key ' || f.id FROM sqlite_master m, "
-          "pragma_foreign_key_list(m.name) f WHERE m.type = 'table' AND lower(f.\"table\") = "
-          "lower($1) AND lower(m.name) <> lower($1) ORDER BY 1, 2",
-          {entry.first});
-      if (!rows.ok()) return rows.status();
-      for (const auto& r : rows->rows)
-        refs.push_back({entry.first, r[0].value_or(""), r[1].value_or("")});
-    }
-  } else {
-    std::string names;
-    for (const auto& entry : dropped) names += entry.first + "\n";
-    auto rows = (*txn)->Query(
-        "SELECT t.name, c.conrelid::regclass::text, c.conname FROM unnest(string_to_array("
-        "rtrim($1, E'\\n'), E'\\n')) WITH ORDINALITY AS t(name, i) JOIN pg_constraint c ON "
-        "c.confrelid = to_regclass(t.name) WHERE c.contype = 'f' AND c.conrelid <> c.confrelid "
-        "ORDER BY t.i, 2, 3",
-        {names});
-    if (!rows.ok()) return rows.status();
-    for (const auto& r : rows->rows)
-      refs.push_back({r[0].value_or(""), r[1].value_or(""), r[2].value_or("")});
-  }
+  std::vector<std::string> names;
+  for (const auto& entry : dropped) names.push_back(entry.first);
+  auto found = db.ForeignKeysInto(**txn, names);
+  if (!found.ok()) return found.status();
+  const std::vector<std::array<std::string, 3>>& refs = *found;
   for (const auto& [table, where] : dropped) {
     for (const auto& [to, from, name] : refs) {
       if (to != table || mentioned.count(norm(from))) continue;
@@ -189,7 +169,7 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
   }
 
   // The SQL itself.
-  Status sql = CheckPlanSql(*run, db.Dialect());
+  Status sql = CheckPlanSql(*run, db.Kind());
   if (!sql.ok()) nogo(sql.message());
 
   // Seeds: what the ledger holds, and (when simulating) whether reversing it would stop at rows
@@ -243,7 +223,7 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
   }
   simulation.reset();  // rolled back; the counts below read the database as it is
 
-  Dialect dialect = db.Dialect() == "sqlite" ? Dialect::kSqlite : Dialect::kPostgres;
+  const Dialect dialect = db.Kind();
   std::vector<ScriptAnalysis> analyses(run->steps.size());  // each step's SQL, analysed once
   for (size_t i = 0; i < run->steps.size(); ++i)
     if (!run->steps[i].sql.empty()) analyses[i] = AnalyzeScript(dialect, run->steps[i].sql);

@@ -185,7 +185,7 @@ TargetReport RunTarget(const Plan& plan, const std::string& url, const FleetRequ
   };
   req.confirm = [&](const RunPlan& p) {
     // Under this target's lock, for a new run.
-    sql_check = RunGate(p, (*db)->Dialect(), approval, render);
+    sql_check = RunGate(p, (*db)->Kind(), approval, render);
     return sql_check.ok();
   };
   if (!approval.empty()) {
@@ -195,7 +195,7 @@ TargetReport RunTarget(const Plan& plan, const std::string& url, const FleetRequ
     if (request.run.dry_run || *unfinished) {
       auto preview = Executor(plan, **db, fixed).Preview(req);
       if (!preview.ok()) return fail(preview.status());
-      Status approved = RunGate(*preview, (*db)->Dialect(), approval, render);
+      Status approved = RunGate(*preview, (*db)->Kind(), approval, render);
       if (!approved.ok()) return fail(approved);
     }
   }

@@ -63,7 +63,7 @@ Result<Approval> ReadApproval(const std::string& approved) {
   return out;
 }
 
-Status RunGate(const RunPlan& plan, const std::string& dialect, const Approval& approval,
+Status RunGate(const RunPlan& plan, Dialect dialect, const Approval& approval,
                const std::function<Result<std::string>()>& render) {
   ORCH_RETURN_IF_ERROR(CheckPlanSql(plan, dialect));
   if (approval.empty()) return Status::Ok();

@@ -59,7 +59,7 @@ Result<Approval> ReadApproval(const std::string& approved);
 // On the plan about to run, under the run lock: its SQL parses and runs as declared
 // (CheckPlanSql), and, with an approval, the review script `render` returns for it is the one
 // approved (CheckApproval).
-Status RunGate(const RunPlan& plan, const std::string& dialect, const Approval& approval,
+Status RunGate(const RunPlan& plan, Dialect dialect, const Approval& approval,
                const std::function<Result<std::string>()>& render);
 
 }  // namespace orchestrate

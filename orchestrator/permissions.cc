@@ -66,23 +66,21 @@ Result<std::string> CheckPermission(const Plan& plan, const std::string& environ
   if (rules.empty()) return std::string();
 
   const OsUser os = CurrentOsUser();
-  const bool postgres = db.Dialect() == "postgresql";
   std::string db_user;
   std::string checked;
+  bool has_roles = true;  // until the database says it has none (SQLite)
   for (const PermissionRule* rule : rules) {
-    if (!rule->role.empty() && postgres) {
+    if (!rule->role.empty() && has_roles) {
       auto txn = db.BeginRead();
       if (!txn.ok()) return txn.status();
-      // CASE keeps pg_has_role from failing on a role that does not exist.
-      auto r = (*txn)->Query(
-          "SELECT current_user, CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) "
-          "THEN pg_has_role(current_user, $1, 'member') ELSE false END",
-          {rule->role});
+      auto r = db.CheckRole(**txn, rule->role);
       if (!r.ok()) return r.status().WithContext("checking policy.permissions");
-      db_user = r->rows[0][0].value_or("");
-      if (r->rows[0][1].value_or("") == "t" || r->rows[0][1].value_or("") == "true" ||
-          r->rows[0][1].value_or("") == "1")
-        return "role " + rule->role + " (database user " + db_user + ")";
+      if (!*r) {
+        has_roles = false;
+      } else {
+        db_user = (*r)->user;
+        if ((*r)->member) return "role " + rule->role + " (database user " + db_user + ")";
+      }
     }
     if (std::find(rule->users.begin(), rule->users.end(), os.name) != rule->users.end())
       return "OS user " + os.name;
@@ -91,8 +89,10 @@ Result<std::string> CheckPermission(const Plan& plan, const std::string& environ
         return "OS group " + g + " (user " + os.name + ")";
     std::string needs;
     if (!rule->role.empty())
-      needs += "membership in role " + rule->role +
-               (postgres ? "" : " (a PostgreSQL role: this database is " + db.Dialect() + ")");
+      needs +=
+          "membership in role " + rule->role +
+          (has_roles ? ""
+                     : " (a database role: this database is " + db.Dialect() + ", which has none)");
     auto join = [](const std::vector<std::string>& v) {
       std::string out;
       for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;

@@ -14,6 +14,7 @@
 #include "migrations/catalog.h"
 #include "migrations/journal.h"
 #include "migrations/ledger.h"
+#include "migrations/ledger/dialect.h"
 #include "orchestrator/executor.h"
 #include "orchestrator/script_recorder.h"
 #include "plans/manifest.h"
@@ -148,10 +149,6 @@ std::string HeaderValue(const std::vector<std::string>& lines, const std::string
   return "";
 }
 
-Dialect DialectOf(const std::string& name) {
-  return name == "sqlite" ? Dialect::kSqlite : Dialect::kPostgres;
-}
-
 // "ACCESS EXCLUSIVE lock on orders, shipping_methods + ROW SHARE lock on customers (foreign key
 // checks, when rows are written)": the statement's locks per relation, strongest first; "" when
 // it takes none. Without per-relation locks (SQLite, a statement whose relations the analyzer
@@ -221,12 +218,12 @@ long CountRows(Database& db, const std::string& table, double lock_timeout_secon
   return ToLong(r->rows[0][0]);
 }
 
-Status CheckPlanSql(const RunPlan& run, const std::string& dialect) {
+Status CheckPlanSql(const RunPlan& run, Dialect dialect) {
   std::vector<std::string> problems;
   for (size_t i = 0; i < run.steps.size(); ++i) {
     const Step& s = run.steps[i];
     if (s.sql.empty()) continue;
-    ScriptAnalysis a = AnalyzeScript(DialectOf(dialect), s.sql);
+    ScriptAnalysis a = AnalyzeScript(dialect, s.sql);
     std::string where = "step " + std::to_string(i + 1) + ", " + StepOwner(s);
     if (!a.ok) {
       problems.push_back(where + ", line " + std::to_string(a.error_line) + ":" +
@@ -249,7 +246,7 @@ Status CheckPlanSql(const RunPlan& run, const std::string& dialect) {
 
 namespace {
 
-std::string SqlText(const std::string& s) { return ScriptLiteral(s, ""); }
+std::string SqlText(const std::string& s) { return ScriptLiteral(s, Database::ScriptClient()); }
 
 // "'a', 'b'" (an IN list), or "NULL" for none (IN (NULL) matches nothing).
 std::string InList(const std::vector<std::string>& values) {
@@ -365,8 +362,8 @@ void WriteStepHeader(std::ostream& out, int n, int total, const Step& s, const R
   if (!s.sql.empty()) {
     auto facts = ReadSchemaFacts(db);
     SchemaFacts none;
-    analysis = AnalyzeScript(DialectOf(ctx.dialect), s.sql, facts.ok() ? &*facts : &none);
-    if (s.kind == StepKind::kRunSeed && ctx.dialect == "postgresql") {
+    analysis = AnalyzeScript(db.Kind(), s.sql, facts.ok() ? &*facts : &none);
+    if (s.kind == StepKind::kRunSeed && db.Ledger().CapturesPerStatement()) {
       // The ledger's capture triggers (migrations/ledger.h) append each statement's rows to
       // orchestrate_ledger when it writes any.
       for (auto& st : analysis.statements) {
@@ -380,7 +377,7 @@ void WriteStepHeader(std::ostream& out, int n, int total, const Step& s, const R
     WriteAnalysis(out, analysis, &db);
   }
   if (SnapshotsBefore(plan.policy, s))
-    for (const std::string& line : DescribeCaptures(DialectOf(ctx.dialect), analysis))
+    for (const std::string& line : DescribeCaptures(db.Kind(), analysis))
       out << "--   snapshot: " << line << "\n";
   if (s.kind == StepKind::kUndoSeed && !s.has_undo) {
     out << "--   ledger: the rows seed " << s.id
@@ -394,17 +391,16 @@ void WriteStepHeader(std::ostream& out, int n, int total, const Step& s, const R
 
 // In a ledger reversal, the line in front of each statement saying what it locks (the chunks are
 // not bound by the approval, nor are these lines).
-std::string ChunkStatementLine(const std::string& sql, const std::string& dialect,
+std::string ChunkStatementLine(const std::string& sql, Dialect dialect, bool locks_rows,
                                SchemaFacts* facts) {
   // A copy: the analysis follows what a statement changes in the schema (a chunk changes none).
   SchemaFacts mine = *facts;
-  ScriptAnalysis a = AnalyzeScript(DialectOf(dialect), sql, &mine);
+  ScriptAnalysis a = AnalyzeScript(dialect, sql, &mine);
   std::string out;
   for (const auto& st : a.statements) {
     std::string locks = LocksText(st);
     out += "--   chunk statement: " + st.kind + (locks.empty() ? "" : ", " + locks);
-    if (dialect == "postgresql" &&
-        (st.kind == "DELETE" || st.kind == "UPDATE" || st.kind == "INSERT"))
+    if (locks_rows && (st.kind == "DELETE" || st.kind == "UPDATE" || st.kind == "INSERT"))
       out += "; row locks on the rows it writes";
     out += "\n";
   }
@@ -421,7 +417,7 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
   std::string base = DirName(plan.file);
   auto identity = ctx.estimate->Identity();
   if (!identity.ok()) return identity.status().WithContext("the review script names its database");
-  const bool pg = ctx.dialect == "postgresql";
+  const Database::ScriptClient client = ctx.estimate->ScriptClientOf();
 
   // The run, recorded: everything it sends, in one transaction of the database that is rolled back.
   std::ostringstream body;
@@ -449,9 +445,10 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
       // table too.
       auto read = ReadSchemaFacts(rec);
       auto facts = std::make_shared<SchemaFacts>(read.ok() ? std::move(*read) : SchemaFacts());
-      rec.AnnotateStatements([facts, dialect = ctx.dialect](const std::string& sql) {
-        return ChunkStatementLine(sql, dialect, facts.get());
-      });
+      rec.AnnotateStatements(
+          [facts, dialect = rec.Kind(), locks_rows = rec.LocksRows()](const std::string& sql) {
+            return ChunkStatementLine(sql, dialect, locks_rows, facts.get());
+          });
     }
   };
   // Read before the recording changes anything (in its transaction).
@@ -498,18 +495,14 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
          "each writes back, when approved with this file (--approved FILE; --approved sha256:... "
          "does not bind them)\n";
   if (!ctx.deployer.empty()) out << "-- where: deployer " << ctx.deployer << "\n";
-  out << "-- run it by hand with "
-      << (pg ? "`psql -X -f FILE` (it stops at the first error)"
-             : "`sqlite3 DATABASE < FILE` (it stops at the first error)")
-      << ": it does what `orchestrate " << DirectionName(run.direction)
+  out << "-- run it by hand with " << client.how_to_run << ": it does what `orchestrate "
+      << DirectionName(run.direction)
       << "` does to the database, and records the run as orchestrate would\n";
   if (run.steps.empty()) {
     out << "\n-- nothing to do: already at " << run.to_version << "\n";
     return out.str();
   }
-  out << "\n"
-      << (pg ? "\\set ON_ERROR_STOP on" : ".bail on\n.timeout 5000\nPRAGMA foreign_keys = ON;")
-      << "\n";
+  out << "\n" << client.preamble << "\n";
   const Database::ScriptLock lock = ctx.estimate->ScriptRunLock();
   out << "\n-- the run lock, held until the end of the script (orchestrate waits for it "
          "meanwhile)\n";

@@ -59,8 +59,8 @@ long CountRows(Database& db, const std::string& table, double lock_timeout_secon
 // Analyses the SQL of every step before anything runs: kInvalid naming the step, migration or
 // seed id and line:column when a script does not parse, or when a step that runs in a transaction
 // holds a statement that cannot (CREATE INDEX CONCURRENTLY: mark it transactional: false).
-// `dialect` is Database::Dialect().
-Status CheckPlanSql(const RunPlan& run, const std::string& dialect);
+// `dialect` is Database::Kind().
+Status CheckPlanSql(const RunPlan& run, Dialect dialect);
 
 // "sha256:<hex>" of `script` without its "-- estimate:" lines.
 std::string ApprovalHash(const std::string& script);

@@ -7,8 +7,6 @@
 namespace orchestrate {
 namespace {
 
-bool IsPostgresDialect(const std::string& dialect) { return dialect == "postgresql"; }
-
 std::string Quoted(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
@@ -20,23 +18,18 @@ std::string Quoted(const std::string& s) {
 
 }  // namespace
 
-std::string ScriptLiteral(const Value& v, const std::string& dialect) {
+std::string ScriptLiteral(const Value& v, const Database::ScriptClient& client) {
   if (!v) return "NULL";
-  const bool pg = IsPostgresDialect(dialect);
-  // The format of NowIso8601(): "YYYY-MM-DDTHH:MM:SS.mmmZ", from the database's clock.
-  if (*v == kMarkerNow)
-    return pg ? "to_char(clock_timestamp() AT TIME ZONE 'UTC', "
-                "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-              : "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
-  if (*v == kMarkerActor) return pg ? "session_user" : "'sqlite3'";
-  if (*v == kMarkerHost) return pg ? "COALESCE(host(inet_client_addr()), 'local')" : "'localhost'";
+  if (*v == kMarkerNow) return client.now;
+  if (*v == kMarkerActor) return client.who;
+  if (*v == kMarkerHost) return client.where;
   if (*v == kMarkerCommand) return "'the review script, run by hand'";
   if (*v == kMarkerReason) return "'the review script, run by hand'";
   return Quoted(*v);
 }
 
 Result<std::string> InlineParameters(const std::string& sql, const std::vector<Value>& params,
-                                     const std::string& dialect) {
+                                     const Database::ScriptClient& client) {
   std::string text;
   for (size_t i = 0; i < sql.size(); ++i) {
     if (sql[i] == '$' && i + 1 < sql.size() &&
@@ -46,7 +39,7 @@ Result<std::string> InlineParameters(const std::string& sql, const std::vector<V
       size_t n = std::stoul(sql.substr(i + 1, j - i - 1));
       if (n == 0 || n > params.size())
         return Status::Failed("statement refers to missing parameter $" + std::to_string(n));
-      text += ScriptLiteral(params[n - 1], dialect);
+      text += ScriptLiteral(params[n - 1], client);
       i = j - 1;
     } else {
       text += sql[i];
@@ -143,7 +136,7 @@ class RecordingDatabase::Txn : public Transaction {
     db_.out_ << "BEGIN;\n";
   }
   Status WriteStatement(const std::string& sql, const std::vector<Value>& params) {
-    auto text = InlineParameters(sql, params, db_.Dialect());
+    auto text = InlineParameters(sql, params, db_.real_.ScriptClientOf());
     if (!text.ok()) return text.status();
     WriteBegin();
     if (db_.annotate_) db_.out_ << db_.annotate_(*text);
@@ -213,13 +206,9 @@ Status RecordingDeployer::RunSwapPart(const std::string& part, const SwapContext
       "orchestrate: now point the application at " + swap.image + " (as the comments above say)";
   for (char& c : what)
     if (c == '\'' || c == '\n') c = ' ';
-  if (script_.Dialect() == "postgresql")
-    script_.Write("\\echo '" + what +
-                  "'\n\\if :{?orchestrate_unattended}\n\\else\n\\prompt 'orchestrate: press "
-                  "Enter once it runs there (psql -v orchestrate_unattended=1 does not wait) ' "
-                  "orchestrate_swapped\n\\endif");
-  else
-    script_.Write(".print '" + what + ", before going on (sqlite3 does not wait)'");
+  const Database::ScriptClient client = script_.ScriptClientOf();
+  script_.Write(client.echo_prefix + what + client.echo_suffix +
+                (client.wait.empty() ? "" : "\n" + client.wait));
   current_ = swap.image;
   return Status::Ok();
 }

@@ -49,11 +49,12 @@ inline constexpr const char kMarkerReason[] =
     "\x01"
     "reason";  // why
 
-// A parameter as an SQL literal of `dialect` ("sqlite" | "postgresql"), markers as expressions.
-std::string ScriptLiteral(const Value& v, const std::string& dialect);
+// A parameter as an SQL literal, markers as the expressions of `client`
+// (Database::ScriptClientOf).
+std::string ScriptLiteral(const Value& v, const Database::ScriptClient& client);
 // `sql` with its $n parameters replaced by literals; kFailed for a missing parameter.
 Result<std::string> InlineParameters(const std::string& sql, const std::vector<Value>& params,
-                                     const std::string& dialect);
+                                     const Database::ScriptClient& client);
 
 class RecordingDatabase : public Database {
  public:
@@ -97,6 +98,19 @@ class RecordingDatabase : public Database {
     return real_.GuardStatement(query, message);
   }
   ScriptLock ScriptRunLock() const override { return real_.ScriptRunLock(); }
+  ScriptClient ScriptClientOf() const override { return real_.ScriptClientOf(); }
+  orchestrate::Dialect Kind() const override { return real_.Kind(); }
+  bool LocksRows() const override { return real_.LocksRows(); }
+  std::string SchemaFactsQuery() const override { return real_.SchemaFactsQuery(); }
+  Result<std::vector<std::array<std::string, 3>>> ForeignKeysInto(
+      Transaction& txn, const std::vector<std::string>& tables) const override {
+    return real_.ForeignKeysInto(txn, tables);
+  }
+  Result<std::optional<RoleCheck>> CheckRole(Transaction& txn,
+                                             const std::string& role) const override {
+    return real_.CheckRole(txn, role);
+  }
+
   std::string TableExistsQuery() const override { return real_.TableExistsQuery(); }
   std::vector<std::string> StateNamespaceStatements() const override {
     return real_.StateNamespaceStatements();

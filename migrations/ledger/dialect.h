@@ -140,6 +140,10 @@ class LedgerDialect {
   // a table their old values back, so that Unchanged still sees them as unchanged for older
   // chunks; "" when Unchanged compares values rather than who wrote the row.
   virtual std::string RecordRestoreSql() const = 0;
+  // Whether each statement of a seed writes orchestrate_ledger itself while it runs (PostgreSQL's
+  // statement triggers), rather than the ledger being written once at the end (SQLite): what the
+  // review script says a seed's statements lock.
+  virtual bool CapturesPerStatement() const = 0;
 };
 
 }  // namespace orchestrate

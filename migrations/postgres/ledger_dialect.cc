@@ -354,6 +354,7 @@ class PgLedgerDialect final : public LedgerDialect {
   }
 
   bool SlicesRanges() const override { return true; }
+  bool CapturesPerStatement() const override { return true; }
   std::string RecordRestoreSql() const override {
     return "INSERT INTO orchestrate_ledger_restores (table_name, xid) VALUES ($1, txid_current())";
   }

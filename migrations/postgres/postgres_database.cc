@@ -227,6 +227,21 @@ class PgTransaction final : public Transaction {
 
 // ---- the database ---------------------------------------------------------------------------
 
+// Database::SchemaFactsQuery: one row per index ('i': table, index) and per foreign key ('f':
+// table, name, referenced table, ON DELETE action, columns comma-separated), outside the system
+// schemas; regclass::text names a relation as the analyzer does (schema-qualified only when its
+// schema is not on the search_path).
+const char kSchemaFacts[] =
+    "WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', "
+    "'information_schema') AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp%') "
+    "SELECT 'i', i.indrelid::regclass::text, i.indexrelid::regclass::text, '', '', '' FROM "
+    "pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN ns ON ns.oid = t.relnamespace "
+    "UNION ALL SELECT 'f', c.conrelid::regclass::text, c.conname::text, "
+    "c.confrelid::regclass::text, c.confdeltype::text, (SELECT string_agg(a.attname::text, ',' "
+    "ORDER BY a.attnum) FROM pg_attribute a WHERE a.attrelid = c.conrelid AND a.attnum = ANY "
+    "(c.conkey)) FROM pg_constraint c JOIN ns ON ns.oid = c.connamespace WHERE c.contype = 'f' "
+    "ORDER BY 1, 2, 3";
+
 class PgDatabase final : public Database {
  public:
   // `url` is what the user wrote (shown redacted); `conninfo` is what libpq connects with (the
@@ -312,6 +327,54 @@ class PgDatabase final : public Database {
            "INTO found FROM (SELECT * FROM (" +
            query + ") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = '" +
            msg + ": ' || found; END IF; END $orchestrate_guard$";
+  }
+  ScriptClient ScriptClientOf() const override {
+    ScriptClient c;
+    c.preamble = "\\set ON_ERROR_STOP on";
+    c.how_to_run = "`psql -X -f FILE` (it stops at the first error)";
+    c.now = "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+    c.who = "session_user";
+    c.where = "COALESCE(host(inet_client_addr()), 'local')";
+    c.echo_prefix = "\\echo '";
+    c.echo_suffix = "'";
+    c.wait =
+        "\\if :{?orchestrate_unattended}\n\\else\n\\prompt 'orchestrate: press Enter once it runs "
+        "there (psql -v orchestrate_unattended=1 does not wait) ' orchestrate_swapped\n\\endif";
+    c.waits = true;
+    return c;
+  }
+  orchestrate::Dialect Kind() const override { return orchestrate::Dialect::kPostgres; }
+  std::string SchemaFactsQuery() const override { return kSchemaFacts; }
+  bool LocksRows() const override { return true; }
+  // One query however many tables (a rollback may drop hundreds).
+  Result<std::vector<std::array<std::string, 3>>> ForeignKeysInto(
+      Transaction& txn, const std::vector<std::string>& tables) const override {
+    std::vector<std::array<std::string, 3>> out;
+    if (tables.empty()) return out;
+    std::string names;
+    for (const auto& t : tables) names += t + "\n";
+    auto rows = txn.Query(
+        "SELECT t.name, c.conrelid::regclass::text, c.conname FROM unnest(string_to_array("
+        "rtrim($1, E'\\n'), E'\\n')) WITH ORDINALITY AS t(name, i) JOIN pg_constraint c ON "
+        "c.confrelid = to_regclass(t.name) WHERE c.contype = 'f' AND c.conrelid <> c.confrelid "
+        "ORDER BY t.i, 2, 3",
+        {names});
+    if (!rows.ok()) return rows.status();
+    for (const auto& r : rows->rows)
+      out.push_back({r[0].value_or(""), r[1].value_or(""), r[2].value_or("")});
+    return out;
+  }
+  Result<std::optional<RoleCheck>> CheckRole(Transaction& txn,
+                                             const std::string& role) const override {
+    // CASE keeps pg_has_role from failing on a role that does not exist.
+    auto r = txn.Query(
+        "SELECT current_user, CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) "
+        "THEN pg_has_role(current_user, $1, 'member') ELSE false END",
+        {role});
+    if (!r.ok()) return r.status();
+    const std::string member = r->rows[0][1].value_or("");
+    return std::optional<RoleCheck>(
+        RoleCheck{r->rows[0][0].value_or(""), member == "t" || member == "true" || member == "1"});
   }
   ScriptLock ScriptRunLock() const override {
     return {pg::ScriptTakeLockSql(), pg::ScriptReleaseLockSql()};

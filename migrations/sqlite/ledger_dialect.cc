@@ -263,6 +263,7 @@ class SqliteLedgerDialect final : public LedgerDialect {
   }
 
   bool SlicesRanges() const override { return false; }
+  bool CapturesPerStatement() const override { return false; }
   std::string RecordRestoreSql() const override { return ""; }
 
  private:

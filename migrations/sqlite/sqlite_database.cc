@@ -568,6 +568,38 @@ class SqliteDatabase : public Database {
   std::vector<std::string> StateNamespaceStatements() const override { return {}; }
   // BEGIN IMMEDIATE (Begin) holds the database's one write lock until the transaction ends.
   std::vector<std::string> StateSchemaLockStatements() const override { return {}; }
+  ScriptClient ScriptClientOf() const override {
+    ScriptClient c;
+    c.preamble = ".bail on\n.timeout 5000\nPRAGMA foreign_keys = ON;";
+    c.how_to_run = "`sqlite3 DATABASE < FILE` (it stops at the first error)";
+    c.now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+    c.who = "'sqlite3'";
+    c.where = "'localhost'";
+    c.echo_prefix = ".print '";
+    c.echo_suffix = ", before going on (sqlite3 does not wait)'";
+    return c;
+  }
+  orchestrate::Dialect Kind() const override { return orchestrate::Dialect::kSqlite; }
+  std::string SchemaFactsQuery() const override { return ""; }
+  bool LocksRows() const override { return false; }
+  // One query per table (no round trips on SQLite).
+  Result<std::vector<std::array<std::string, 3>>> ForeignKeysInto(
+      Transaction& txn, const std::vector<std::string>& tables) const override {
+    std::vector<std::array<std::string, 3>> out;
+    for (const auto& table : tables) {
+      auto rows = txn.Query(
+          "SELECT m.name, 'foreign key ' || f.id FROM sqlite_master m, "
+          "pragma_foreign_key_list(m.name) f WHERE m.type = 'table' AND lower(f.\"table\") = "
+          "lower($1) AND lower(m.name) <> lower($1) ORDER BY 1, 2",
+          {table});
+      if (!rows.ok()) return rows.status();
+      for (const auto& r : rows->rows) out.push_back({table, r[0].value_or(""), r[1].value_or("")});
+    }
+    return out;
+  }
+  Result<std::optional<RoleCheck>> CheckRole(Transaction&, const std::string&) const override {
+    return std::optional<RoleCheck>();  // SQLite has no roles
+  }
   // The lock row, as TryLock writes it: inserting it fails ("UNIQUE constraint failed") while
   // another run holds it.
   ScriptLock ScriptRunLock() const override {

@@ -31,9 +31,10 @@ int CmdForce(const GlobalOptions& g, const ForceOptions& o) {
     // act beside it. Only --force-live does, and fencing stops the holder at its next commit.
     auto holder = db.LockHolderNow();
     if (!holder.ok()) return Fail(holder.status());
-    // A review script run by hand with sqlite3 records no process (pid 0): whether it still runs
-    // cannot be told, and whoever runs the command printed for it says it is gone.
-    const bool unknown = *holder && (*holder)->pid == 0 && db.Dialect() == "sqlite";
+    // A holder that records no process (pid 0: a review script run by hand with sqlite3; a
+    // PostgreSQL script records its server process, and a gone one is never reported): whether
+    // it still runs cannot be told, and whoever runs the command printed for it says it is gone.
+    const bool unknown = *holder && (*holder)->pid == 0;
     if (unknown)
       spdlog::warn("releasing the run lock of {}: its process cannot be checked", (*holder)->str());
     if (*holder && !o.force_live && !unknown)

@@ -137,7 +137,7 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
   Status gate;
   req.confirm = [&](const RunPlan& plan) {
     // Parse errors and statements that cannot run in a transaction stop the run before it starts.
-    gate = RunGate(plan, ctx->db->Dialect(), *approval,
+    gate = RunGate(plan, ctx->db->Kind(), *approval,
                    [&] { return RenderReviewScript(plan, ReviewContextOf(*ctx, o)); });
     if (!gate.ok()) return false;
     if (!approval->empty()) spdlog::info("the plan matches the approved SQL");
@@ -158,7 +158,7 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
     // binds a resumed run as much as a new one, and a dry run as much as a real one.
     auto preview = executor.Preview(req);
     if (!preview.ok()) return Fail(preview.status());
-    Status early = RunGate(*preview, ctx->db->Dialect(), *approval,
+    Status early = RunGate(*preview, ctx->db->Kind(), *approval,
                            [&] { return RenderReviewScript(*preview, ReviewContextOf(*ctx, o)); });
     if (!early.ok()) return Fail(early);
   }

@@ -79,6 +79,19 @@ class FaultyDatabase : public Database {
     return inner_->GuardStatement(query, message);
   }
   ScriptLock ScriptRunLock() const override { return inner_->ScriptRunLock(); }
+  ScriptClient ScriptClientOf() const override { return inner_->ScriptClientOf(); }
+  orchestrate::Dialect Kind() const override { return inner_->Kind(); }
+  bool LocksRows() const override { return inner_->LocksRows(); }
+  std::string SchemaFactsQuery() const override { return inner_->SchemaFactsQuery(); }
+  Result<std::vector<std::array<std::string, 3>>> ForeignKeysInto(
+      Transaction& txn, const std::vector<std::string>& tables) const override {
+    return inner_->ForeignKeysInto(txn, tables);
+  }
+  Result<std::optional<RoleCheck>> CheckRole(Transaction& txn,
+                                             const std::string& role) const override {
+    return inner_->CheckRole(txn, role);
+  }
+
   std::string TableExistsQuery() const override { return inner_->TableExistsQuery(); }
   const LedgerDialect& Ledger() const override { return inner_->Ledger(); }
   std::vector<std::string> StateNamespaceStatements() const override {
