@@ -81,6 +81,7 @@ class FaultyDatabase : public Database {
   ScriptLock ScriptRunLock() const override { return inner_->ScriptRunLock(); }
   std::string TableExistsQuery() const override { return inner_->TableExistsQuery(); }
   const LedgerDialect& Ledger() const override { return inner_->Ledger(); }
+  const CatalogDialect& Catalog() const override { return inner_->Catalog(); }
   std::vector<std::string> StateNamespaceStatements() const override {
     return inner_->StateNamespaceStatements();
   }
