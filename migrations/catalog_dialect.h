@@ -125,6 +125,9 @@ class CatalogDialect {
 
   // ---- SQL fragments ----------------------------------------------------------------------------
 
+  // `expr`, a value of a column whose CatalogColumn::store_as_text is set, as the text a copy keeps
+  // of it (so that the copy does not depend on a type that may be dropped or changed).
+  virtual std::string StoredText(const std::string& expr) const = 0;
   // `expr`, a value stored by a copy of the column (maybe as text, see
   // CatalogColumn::store_as_text), as a value of the column's `type` again.
   virtual std::string FromStored(const std::string& expr, const std::string& type) const = 0;

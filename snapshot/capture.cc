@@ -54,8 +54,8 @@ Status Copy(Transaction& txn, const Database& db, const TableInfo& info, Snapsho
   for (const std::string& c : stored) {
     const ColumnInfo* ci = info.Find(c, d.FoldsIdentifierCase());
     std::string q = db.QuoteIdent(c);
-    list += (list.empty() ? "" : ", ") + q +
-            (ci && ci->store_as_text ? "::text AS " + q : std::string());
+    list +=
+        (list.empty() ? "" : ", ") + (ci && ci->store_as_text ? d.StoredText(q) + " AS " + q : q);
   }
   s.storage = StorageName(d, s.id, s.table);
   std::string dest = d.CopyRef(s.storage);

@@ -135,6 +135,7 @@ class PostgresCatalogDialect final : public CatalogDialect {
     return Status::Ok();
   }
 
+  std::string StoredText(const std::string& expr) const override { return expr + "::text"; }
   std::string FromStored(const std::string& expr, const std::string& type) const override {
     return "CAST(" + expr + " AS " + type + ")";
   }

@@ -87,6 +87,10 @@ class SqliteCatalogDialect final : public CatalogDialect {
     return Status::Ok();
   }
 
+  // No column is stored as text (store_as_text is never set): what a cast would be.
+  std::string StoredText(const std::string& expr) const override {
+    return "CAST(" + expr + " AS TEXT)";
+  }
   // A column has an affinity, not a type: the stored value is compared and written as it is.
   std::string FromStored(const std::string& expr, const std::string& /*type*/) const override {
     return expr;

@@ -139,7 +139,8 @@ TEST_P(CatalogDialectContract, EstimateSizeCountsTheRowsOfATableNeverAnalysed) {
 
 TEST_P(CatalogDialectContract, CountChangedCountsTheRowsAnInsertOrUpdateChanged) {
   Run("CREATE TABLE t (id integer PRIMARY KEY, n integer);");
-  auto inserted = d().CountChanged(*txn_, "INSERT INTO t (id, n) SELECT 1, 0 UNION ALL SELECT 2, 0");
+  auto inserted =
+      d().CountChanged(*txn_, "INSERT INTO t (id, n) SELECT 1, 0 UNION ALL SELECT 2, 0");
   ASSERT_TRUE(inserted.ok()) << inserted.status().message();
   EXPECT_EQ(*inserted, 2);
   auto updated = d().CountChanged(*txn_, "UPDATE t SET n = 5 WHERE id = 2");
@@ -172,6 +173,10 @@ TEST_P(CatalogDialectContract, StoredValuesMatchTheirColumnsAndNullKeysMatchWher
   EXPECT_EQ(Value1("SELECT COUNT(*) FROM t, s WHERE " + match), "2")
       << "the row whose key is NULL matches its copy too";
   EXPECT_EQ(Value1("SELECT SUM(t.v) FROM t, s WHERE " + match), "15");
+  // A value kept as text comes back as a value of its column.
+  EXPECT_EQ(Value1("SELECT COUNT(*) FROM t WHERE t.n = " +
+                   d().FromStored(d().StoredText("t.n"), n->type)),
+            "2");
 }
 
 TEST_P(CatalogDialectContract, CopiesAreKeptApartFromTheUserTables) {
