@@ -14,7 +14,8 @@
 
 namespace orchestrate {
 
-class LedgerDialect;  // migrations/ledger/dialect.h
+class CatalogDialect;  // migrations/catalog_dialect.h
+class LedgerDialect;   // migrations/ledger/dialect.h
 
 using Value = std::optional<std::string>;  // nullopt is SQL NULL
 using Row = std::vector<Value>;
@@ -147,6 +148,11 @@ class Database {
   // and reversal SQL (migrations/ledger/dialect.h). Owned by the adapter, valid as long as it is;
   // a Database that wraps another returns the wrapped one's.
   virtual const LedgerDialect& Ledger() const = 0;
+  // What code above the adapters asks of this database's catalog (its tables' columns and keys,
+  // the foreign keys that reference a table) and the SQL fragments the dialects spell differently
+  // (migrations/catalog_dialect.h). Owned by the adapter, valid as long as it is; a Database that
+  // wraps another returns the wrapped one's.
+  virtual const CatalogDialect& Catalog() const = 0;
   // The statements Transaction::LimitWaits sends for these limits (PostgreSQL: SET LOCAL
   // lock_timeout and statement_timeout); empty where the limits are not SQL (SQLite's busy
   // timeout is a setting of the connection).

@@ -94,6 +94,7 @@ class RecordingDatabase : public Database {
   Result<std::vector<std::string>> UserTables() override { return real_.UserTables(); }
   std::string QuoteIdent(const std::string& name) const override { return real_.QuoteIdent(name); }
   const LedgerDialect& Ledger() const override { return real_.Ledger(); }
+  const CatalogDialect& Catalog() const override { return real_.Catalog(); }
   std::string GuardStatement(const std::string& query, const std::string& message) const override {
     return real_.GuardStatement(query, message);
   }

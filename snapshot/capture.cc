@@ -31,19 +31,15 @@ Result<int64_t> NextId(Transaction& txn) {
 
 // "orchestrate_snap_12_orders" (SQLite) or "snap_12_orders" (in schema orchestrate_snapshots):
 // the id makes it unique, the table name makes it recognisable; PostgreSQL keeps 63 bytes.
-std::string StorageName(const Database& db, int64_t id, const std::string& table) {
-  std::string name = (IsPg(db) ? "snap_" : "orchestrate_snap_") + std::to_string(id) + "_";
+std::string StorageName(const CatalogDialect& d, int64_t id, const std::string& table) {
+  std::string name = d.CopyNamePrefix() + std::to_string(id) + "_";
   for (char c : table) {
     bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     name += word ? c : '_';
   }
-  if (IsPg(db) && name.size() > 63) name.resize(63);
+  const size_t max = d.MaxNameBytes();
+  if (max > 0 && name.size() > max) name.resize(max);
   return name;
-}
-
-// The source table as SQL: SQLite names it as created (the script may spell it in other case).
-std::string SourceRef(const Database& db, const TableInfo& info) {
-  return IsPg(db) ? TableRef(db, info.name) : db.QuoteIdent(info.name);
 }
 
 // Creates the storage table of `s` (s.id, s.key_columns and s.columns set) and copies the rows
@@ -53,18 +49,20 @@ Status Copy(Transaction& txn, const Database& db, const TableInfo& info, Snapsho
   std::vector<std::string> stored =
       s.kind == "columns" ? s.key_columns : std::vector<std::string>{};
   stored.insert(stored.end(), s.columns.begin(), s.columns.end());
+  const CatalogDialect& d = db.Catalog();
   std::string list;
   for (const std::string& c : stored) {
-    const ColumnInfo* ci = info.Find(c, !IsPg(db));
+    const ColumnInfo* ci = info.Find(c, d.FoldsIdentifierCase());
     std::string q = db.QuoteIdent(c);
-    list += (list.empty() ? "" : ", ") + q +
-            (ci && ci->store_as_text ? "::text AS " + q : std::string());
+    list +=
+        (list.empty() ? "" : ", ") + (ci && ci->store_as_text ? d.StoredText(q) + " AS " + q : q);
   }
-  s.storage = StorageName(db, s.id, s.table);
-  std::string dest = StorageRef(db, s.storage);
-  std::string select = "SELECT " + list + " FROM " + SourceRef(db, info);
+  s.storage = StorageName(d, s.id, s.table);
+  std::string dest = d.CopyRef(s.storage);
+  // The source as the catalog names it (SQLite: as created; the script may spell it otherwise).
+  std::string select = "SELECT " + list + " FROM " + info.ref;
   std::string filter = where.empty() ? "" : " WHERE " + where;
-  if (IsPg(db) && params.empty()) {
+  if (d.CreateTableAsCountsRows() && params.empty()) {
     // One CREATE TABLE AS, as a DBA would copy it (its command tag carries the row count).
     auto n = txn.ExecCount("CREATE TABLE " + dest + " AS " + select + filter);
     if (!n.ok()) return n.status();
@@ -120,14 +118,14 @@ Snapshots::Snapshots(Database& db, std::function<std::string()> now)
 
 Result<std::vector<SnapshotInfo>> Snapshots::Capture(Transaction& txn, const SnapshotSource& from,
                                                      const std::string& sql) {
-  auto expanded = WithReferencingTables(txn, db_, TargetsOf(DialectOf(db_), sql));
+  auto expanded = WithReferencingTables(txn, db_, TargetsOf(db_.Catalog().StatementDialect(), sql));
   if (!expanded.ok()) return expanded.status();
   const std::vector<Target>& targets = *expanded;
   std::vector<SnapshotInfo> out;
   if (targets.empty()) return out;
   ORCH_RETURN_IF_ERROR(EnsureCatalog(txn, db_));
   const std::string now = now_();
-  const bool fold = !IsPg(db_);
+  const bool fold = db_.Catalog().FoldsIdentifierCase();
   for (const Target& t : targets) {
     SnapshotInfo s;
     s.from = from;
@@ -208,8 +206,9 @@ Result<SnapshotInfo> Snapshots::CaptureRows(Transaction& txn, const SnapshotSour
 Result<std::vector<CaptureEstimate>> Snapshots::Estimate(const std::string& sql,
                                                          double lock_timeout_seconds) {
   std::vector<CaptureEstimate> out;
-  const bool fold = !IsPg(db_);
-  std::vector<Target> targets = TargetsOf(DialectOf(db_), sql);
+  const CatalogDialect& d = db_.Catalog();
+  const bool fold = d.FoldsIdentifierCase();
+  std::vector<Target> targets = TargetsOf(d.StatementDialect(), sql);
   {
     auto txn = db_.BeginRead();
     if (!txn.ok()) return txn.status();
@@ -249,36 +248,9 @@ Result<std::vector<CaptureEstimate>> Snapshots::Estimate(const std::string& sql,
       out.push_back(e);
       continue;
     }
-    if (IsPg(db_)) {
-      auto q = r.Query(
-          "SELECT c.reltuples::bigint, pg_total_relation_size(c.oid) FROM pg_class c "
-          "WHERE c.oid = to_regclass($1)",
-          {TableRef(db_, t.table)});
-      if (q.ok() && !q->rows.empty()) {
-        e.rows = ToLong(q->rows[0][0]);
-        e.bytes = ToLong(q->rows[0][1]);
-        if (t.kind == "columns" && !info->columns.empty())
-          e.bytes =
-              e.bytes * static_cast<long>(copied.size()) / static_cast<long>(info->columns.size());
-      }
-      if (q.ok() && e.rows <= 0) {  // never analysed (-1), or empty: count
-        auto n = r.Query("SELECT COUNT(*) FROM " + TableRef(db_, t.table));
-        e.rows = n.ok() && !n->rows.empty() ? ToLong(n->rows[0][0]) : -1;
-      }
-    } else {
-      if (copied.empty())
-        for (const auto& c : info->columns) copied.push_back(c.name);
-      std::string sum;
-      for (const std::string& c : copied)
-        sum += (sum.empty() ? "" : " + ") + std::string("COALESCE(length(") + db_.QuoteIdent(c) +
-               "), 0)";
-      auto n = r.Query("SELECT COUNT(*), COALESCE(SUM(" + sum + "), 0) FROM " +
-                       db_.QuoteIdent(info->name));
-      if (n.ok() && !n->rows.empty()) {
-        e.rows = ToLong(n->rows[0][0]);
-        e.bytes = ToLong(n->rows[0][1]);
-      }
-    }
+    TableSize size = d.EstimateSize(r, *info, copied);
+    e.rows = size.rows;
+    e.bytes = size.bytes;
     out.push_back(e);
   }
   return out;

@@ -5,15 +5,11 @@
 #include <vector>
 
 #include "migrations/analysis/analysis.h"
+#include "migrations/catalog_dialect.h"
 #include "migrations/database.h"
 #include "snapshot/snapshot.h"
 
 namespace orchestrate::snapshot_internal {
-
-inline bool IsPg(const Database& db) { return db.Dialect() != "sqlite"; }
-inline Dialect DialectOf(const Database& db) {
-  return IsPg(db) ? Dialect::kPostgres : Dialect::kSqlite;
-}
 
 std::string Join(const std::vector<std::string>& parts, const std::string& sep);
 // Splits on `sep`; an empty string gives no parts.
@@ -22,26 +18,11 @@ bool Contains(const std::vector<std::string>& names, const std::string& name, bo
 
 // A table name as the SQL names it ("orders", "app.orders"), quoted part by part for `db`.
 std::string TableRef(const Database& db, const std::string& table);
-// The storage table `name`, qualified with its schema on PostgreSQL.
-std::string StorageRef(const Database& db, const std::string& name);
 
-struct ColumnInfo {
-  std::string name;
-  std::string type;      // PostgreSQL: format_type(); SQLite: the declared type
-  int key_position = 0;  // 1-based position in the primary key; 0 when not part of it
-  bool generated = false;
-  bool not_null = false;
-  bool store_as_text = false;  // PostgreSQL: a type outside pg_catalog (enum, domain, ...)
-};
-
-struct TableInfo {
-  bool exists = false;
-  std::string name;  // SQLite: the name as created; PostgreSQL: as asked
-  std::vector<ColumnInfo> columns;
-  // The primary key's columns in key order; empty when the table has none.
-  std::vector<std::string> Key() const;
-  const ColumnInfo* Find(const std::string& column, bool fold_case) const;
-};
+// A table's columns and primary key as the database's catalog describes them
+// (migrations/catalog_dialect.h).
+using ColumnInfo = CatalogColumn;
+using TableInfo = TableDescription;
 
 // The table's columns and primary key from the catalog, read in `txn`. exists == false when there
 // is no such table (views are not tables).

@@ -12,61 +12,26 @@ std::string Where(const SnapshotInfo& s) {
          (s.from.source.empty() ? "" : s.from.source + " of ") + "release " + s.from.release + ")";
 }
 
-// "t.k = s.k AND ..." matching NULLs as equal; PostgreSQL casts the stored value back to the
-// column's type now (it may have been stored as text). A column that cannot be NULL is compared
-// with "=": PostgreSQL cannot hash or merge IS NOT DISTINCT FROM, and a nested loop over two
-// large tables would take hours.
+// The value stored for `column` of `target`, as a value of the column's type again (it may have
+// been stored as text). REQUIRES: the column exists.
+std::string StoredValue(const Database& db, const TableInfo& target, const std::string& column) {
+  const CatalogDialect& d = db.Catalog();
+  const ColumnInfo* c = target.Find(column, d.FoldsIdentifierCase());
+  return d.FromStored("s." + db.QuoteIdent(column), c ? c->type : std::string());
+}
+
+// "t.k = s.k AND ..." matching NULLs as equal where the column may hold one, the stored value as
+// a value of the column's type now.
 std::string KeyMatch(const Database& db, const TableInfo& target,
                      const std::vector<std::string>& key) {
+  const CatalogDialect& d = db.Catalog();
   std::string out;
   for (const std::string& k : key) {
-    std::string q = db.QuoteIdent(k);
-    std::string stored = "s." + q;
-    if (IsPg(db)) stored = "CAST(" + stored + " AS " + target.Find(k, false)->type + ")";
-    const ColumnInfo* c = target.Find(k, !IsPg(db));
-    // (SQLite's IS uses indexes; its primary keys other than INTEGER may hold NULLs.)
-    bool nullable = !IsPg(db) || (c && !c->not_null && c->key_position == 0);
-    out += (out.empty() ? "" : " AND ") + ("t." + q) +
-           (!nullable  ? " = "
-            : IsPg(db) ? " IS NOT DISTINCT FROM "
-                       : " IS ") +
-           stored;
+    const ColumnInfo* c = target.Find(k, d.FoldsIdentifierCase());
+    out += (out.empty() ? "" : " AND ") +
+           d.KeyEquals("t." + db.QuoteIdent(k), StoredValue(db, target, k), c);
   }
   return out;
-}
-
-std::string StoredValue(const Database& db, const TableInfo& target, const std::string& column) {
-  std::string v = "s." + db.QuoteIdent(column);
-  return IsPg(db) ? "CAST(" + v + " AS " + target.Find(column, false)->type + ")" : v;
-}
-
-// After inserting explicit values into serial or identity columns, their sequences must move past
-// them, or the application's next INSERT collides with a restored row.
-Status AdvanceSequences(Transaction& txn, const Database& db, const std::string& ref,
-                        const std::vector<std::string>& columns) {
-  for (const std::string& c : columns) {
-    auto seq = txn.Query("SELECT pg_get_serial_sequence($1, $2)", {ref, c});
-    if (!seq.ok()) return seq.status();
-    if (seq->rows.empty() || !seq->rows[0][0]) continue;
-    ORCH_RETURN_IF_ERROR(txn.Query("SELECT setval($1, m) FROM (SELECT MAX(" + db.QuoteIdent(c) +
-                                       ") AS m FROM " + ref + ") x WHERE m IS NOT NULL",
-                                   {*seq->rows[0][0]})
-                             .status());
-  }
-  return Status::Ok();
-}
-
-// Runs an INSERT or UPDATE and returns the rows it changed, without holding them in memory.
-Result<long> CountChanged(Transaction& txn, const Database& db, const std::string& sql) {
-  if (IsPg(db)) {
-    auto n = txn.Query("WITH changed AS (" + sql + " RETURNING 1) SELECT COUNT(*) FROM changed");
-    if (!n.ok()) return n.status();
-    return n->rows.empty() ? 0L : ToLong(n->rows[0][0]);
-  }
-  ORCH_RETURN_IF_ERROR(txn.Exec(sql));
-  auto n = txn.Query("SELECT changes()");  // of the last statement on this connection
-  if (!n.ok()) return n.status();
-  return n->rows.empty() ? 0L : ToLong(n->rows[0][0]);
 }
 
 }  // namespace
@@ -102,7 +67,8 @@ Result<RestoreResult> Snapshots::Restore(int64_t id) {
                            " holds no data: nothing could be captured, so nothing can be "
                            "restored");
 
-  const bool fold = !IsPg(db_);
+  const CatalogDialect& d = db_.Catalog();
+  const bool fold = d.FoldsIdentifierCase();
   auto described = DescribeTable(t, db_, s.table);
   if (!described.ok()) return described.status();
   const TableInfo& target = *described;
@@ -121,7 +87,7 @@ Result<RestoreResult> Snapshots::Restore(int64_t id) {
                                 " does not exist; " + redeploy);
 
   const std::string ref = TableRef(db_, s.table);
-  const std::string storage = StorageRef(db_, s.storage);
+  const std::string storage = d.CopyRef(s.storage);
   std::string sql;
   if (s.kind == "columns") {
     std::string set;
@@ -143,15 +109,14 @@ Result<RestoreResult> Snapshots::Restore(int64_t id) {
       cols += (cols.empty() ? "" : ", ") + db_.QuoteIdent(c);
       values += (values.empty() ? "" : ", ") + StoredValue(db_, target, c);
     }
-    sql = "INSERT INTO " + ref + " (" + cols + ")" + (IsPg(db_) ? " OVERRIDING SYSTEM VALUE" : "") +
-          " SELECT " + values + " FROM " + storage + " AS s WHERE NOT EXISTS (SELECT 1 FROM " +
-          ref + " AS t WHERE " + KeyMatch(db_, target, key) + ")";
+    sql = "INSERT INTO " + ref + " (" + cols + ")" + d.OverridingGenerated() + " SELECT " + values +
+          " FROM " + storage + " AS s WHERE NOT EXISTS (SELECT 1 FROM " + ref + " AS t WHERE " +
+          KeyMatch(db_, target, key) + ")";
   }
-  auto changed = CountChanged(t, db_, sql);
+  auto changed = d.CountChanged(t, sql);
   if (!changed.ok()) return changed.status().WithContext("restoring " + Where(s));
   result.rows = *changed;
-  if (s.kind != "columns" && IsPg(db_))
-    ORCH_RETURN_IF_ERROR(AdvanceSequences(t, db_, ref, s.columns));
+  if (s.kind != "columns") ORCH_RETURN_IF_ERROR(d.AdvanceSequences(t, ref, s.columns));
   ORCH_RETURN_IF_ERROR(
       t.Exec("UPDATE orchestrate_snapshot_index SET restored_at = $1 WHERE id = $2",
              {now_(), std::to_string(id)}));
@@ -171,7 +136,7 @@ Result<std::vector<SnapshotInfo>> Snapshots::Prune(const std::optional<std::stri
   if (!doomed.ok()) return doomed;
   for (const SnapshotInfo& s : *doomed) {
     if (!s.storage.empty())
-      ORCH_RETURN_IF_ERROR(t.Exec("DROP TABLE IF EXISTS " + StorageRef(db_, s.storage)));
+      ORCH_RETURN_IF_ERROR(t.Exec("DROP TABLE IF EXISTS " + db_.Catalog().CopyRef(s.storage)));
     ORCH_RETURN_IF_ERROR(
         t.Exec("DELETE FROM orchestrate_snapshot_index WHERE id = $1", {std::to_string(s.id)}));
   }

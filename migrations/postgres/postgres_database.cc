@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "migrations/postgres/catalog_dialect.h"
 #include "migrations/postgres/conninfo.h"
 #include "migrations/postgres/ledger_dialect.h"
 #include "migrations/postgres/pg_lock.h"
@@ -393,6 +394,7 @@ class PgDatabase final : public Database {
     return WaitLimitSql(lock_timeout_seconds, statement_timeout_seconds);
   }
   const LedgerDialect& Ledger() const override { return *ledger_; }
+  const CatalogDialect& Catalog() const override { return *catalog_; }
   // PQescapeIdentifier's rule, which needs no connection: always quoted, '"' doubled.
   std::string QuoteIdent(const std::string& name) const override {
     std::string quoted = "\"";
@@ -417,6 +419,7 @@ class PgDatabase final : public Database {
   std::shared_ptr<pg::Session> session_;  // shared with the open Transaction, if any
   pg::RunLock lock_;                      // on its own session
   std::unique_ptr<LedgerDialect> ledger_ = NewPostgresLedgerDialect(*this);
+  std::unique_ptr<CatalogDialect> catalog_ = NewPostgresCatalogDialect(*this);
 };
 
 }  // namespace

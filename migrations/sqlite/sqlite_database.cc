@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstring>
 
+#include "migrations/sqlite/catalog_dialect.h"
 #include "migrations/sqlite/ledger_dialect.h"
 #include "migrations/state_schema.h"
 #include "migrations/statement_split.h"
@@ -611,6 +612,7 @@ class SqliteDatabase : public Database {
              "hand'"}};
   }
   const LedgerDialect& Ledger() const override { return *ledger_; }
+  const CatalogDialect& Catalog() const override { return *catalog_; }
   std::string QuoteIdent(const std::string& name) const override {
     std::string out = "\"";
     for (char c : name) {
@@ -624,6 +626,7 @@ class SqliteDatabase : public Database {
   std::unique_ptr<soci::session> session_;
   std::string path_;
   std::unique_ptr<LedgerDialect> ledger_ = NewSqliteLedgerDialect(*this);
+  std::unique_ptr<CatalogDialect> catalog_ = NewSqliteCatalogDialect(*this);
   sqlite3* db_ = nullptr;
   bool locked_ = false;
   LockHolder me_;

@@ -94,6 +94,7 @@ class FaultyDatabase : public Database {
 
   std::string TableExistsQuery() const override { return inner_->TableExistsQuery(); }
   const LedgerDialect& Ledger() const override { return inner_->Ledger(); }
+  const CatalogDialect& Catalog() const override { return inner_->Catalog(); }
   std::vector<std::string> StateNamespaceStatements() const override {
     return inner_->StateNamespaceStatements();
   }

@@ -1,0 +1,180 @@
+#include "migrations/postgres/catalog_dialect.h"
+
+#include <charconv>
+
+namespace orchestrate {
+namespace {
+
+// (name, type, position in the primary key or NULL, generated, outside pg_catalog, not null).
+constexpr const char* kColumns =
+    "SELECT a.attname, format_type(a.atttypid, a.atttypmod), "
+    "array_position(i.indkey::int2[], a.attnum), a.attgenerated <> '', "
+    "t.typnamespace <> 'pg_catalog'::regnamespace, a.attnotnull "
+    "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+    "LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary "
+    "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+
+// The integer in `v`; 0 when NULL or not a number.
+long Long(const Value& v) {
+  if (!v) return 0;
+  long out = 0;
+  auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+  (void)ptr;
+  return ec == std::errc() ? out : 0;
+}
+
+bool True(const Value& v) { return v.value_or("f") == "t"; }
+
+// pg_constraint.confdeltype as SQL says it.
+const char* OnDelete(const std::string& action) {
+  return action == "c"   ? "CASCADE"
+         : action == "n" ? "SET NULL"
+         : action == "d" ? "SET DEFAULT"
+         : action == "r" ? "RESTRICT"
+                         : "NO ACTION";
+}
+
+class PostgresCatalogDialect final : public CatalogDialect {
+ public:
+  explicit PostgresCatalogDialect(const Database& db) : db_(db) {}
+
+  Dialect StatementDialect() const override { return Dialect::kPostgres; }
+  bool FoldsIdentifierCase() const override { return false; }
+
+  Result<TableDescription> DescribeTable(Transaction& txn,
+                                         const std::string& table) const override {
+    TableDescription info;
+    info.name = table;
+    info.ref = TableRef(table);
+    auto kind = txn.Query("SELECT relkind FROM pg_class WHERE oid = to_regclass($1)", {info.ref});
+    if (!kind.ok()) return kind.status();
+    if (kind->rows.empty()) return info;
+    std::string k = kind->rows[0][0].value_or("");
+    if (k != "r" && k != "p") return info;
+    auto cols = txn.Query(kColumns, {info.ref});
+    if (!cols.ok()) return cols.status();
+    info.exists = true;
+    // array_position counts from the array's lower bound, 0 for an int2vector: order only.
+    std::vector<std::pair<long, size_t>> key;
+    for (const Row& r : cols->rows) {
+      CatalogColumn c;
+      c.name = r[0].value_or("");
+      c.type = r[1].value_or("");
+      c.generated = True(r[3]);
+      c.store_as_text = True(r[4]);
+      c.not_null = True(r[5]);
+      if (r[2]) key.emplace_back(Long(r[2]), info.columns.size());
+      info.columns.push_back(c);
+    }
+    std::sort(key.begin(), key.end());
+    for (size_t i = 0; i < key.size(); ++i)
+      info.columns[key[i].second].key_position = static_cast<int>(i + 1);
+    return info;
+  }
+
+  Result<std::vector<ReferencingTable>> ReferencingTables(Transaction& txn,
+                                                          const std::string& table,
+                                                          bool every_action) const override {
+    // Named as the analyzer names tables: unqualified in the current schema.
+    auto r = txn.Query(
+        "SELECT DISTINCT CASE WHEN n.nspname = current_schema() THEN r.relname ELSE n.nspname || "
+        "'.' || r.relname END, c.confdeltype FROM pg_constraint c JOIN pg_class r ON r.oid = "
+        "c.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace WHERE c.contype = 'f' AND "
+        "c.confrelid = to_regclass($1) AND c.conrelid <> c.confrelid",
+        {TableRef(table)});
+    if (!r.ok()) return r.status();
+    std::vector<ReferencingTable> out;
+    for (const Row& row : r->rows) {
+      std::string action = row[1].value_or("");
+      bool changes_rows = action == "c" || action == "n" || action == "d";
+      if (!changes_rows && !every_action) continue;
+      out.push_back({row[0].value_or(""), OnDelete(action)});
+    }
+    return out;
+  }
+
+  TableSize EstimateSize(Transaction& txn, const TableDescription& table,
+                         const std::vector<std::string>& columns) const override {
+    TableSize size;
+    auto q = txn.Query(
+        "SELECT c.reltuples::bigint, pg_total_relation_size(c.oid) FROM pg_class c "
+        "WHERE c.oid = to_regclass($1)",
+        {table.ref});
+    if (q.ok() && !q->rows.empty()) {
+      size.rows = Long(q->rows[0][0]);
+      size.bytes = Long(q->rows[0][1]);
+      if (!columns.empty() && !table.columns.empty())
+        size.bytes = size.bytes * static_cast<long>(columns.size()) /
+                     static_cast<long>(table.columns.size());
+    }
+    if (q.ok() && size.rows <= 0) {  // never analysed (-1), or empty: count
+      auto n = txn.Query("SELECT COUNT(*) FROM " + table.ref);
+      size.rows = n.ok() && !n->rows.empty() ? Long(n->rows[0][0]) : -1;
+    }
+    return size;
+  }
+
+  Result<long> CountChanged(Transaction& txn, const std::string& sql) const override {
+    auto n = txn.Query("WITH changed AS (" + sql + " RETURNING 1) SELECT COUNT(*) FROM changed");
+    if (!n.ok()) return n.status();
+    return n->rows.empty() ? 0L : Long(n->rows[0][0]);
+  }
+  bool CreateTableAsCountsRows() const override { return true; }
+
+  Status AdvanceSequences(Transaction& txn, const std::string& ref,
+                          const std::vector<std::string>& columns) const override {
+    for (const std::string& c : columns) {
+      auto seq = txn.Query("SELECT pg_get_serial_sequence($1, $2)", {ref, c});
+      if (!seq.ok()) return seq.status();
+      if (seq->rows.empty() || !seq->rows[0][0]) continue;
+      ORCH_RETURN_IF_ERROR(txn.Query("SELECT setval($1, m) FROM (SELECT MAX(" + db_.QuoteIdent(c) +
+                                         ") AS m FROM " + ref + ") x WHERE m IS NOT NULL",
+                                     {*seq->rows[0][0]})
+                               .status());
+    }
+    return Status::Ok();
+  }
+
+  std::string StoredText(const std::string& expr) const override { return expr + "::text"; }
+  std::string FromStored(const std::string& expr, const std::string& type) const override {
+    return "CAST(" + expr + " AS " + type + ")";
+  }
+  // A column that cannot be NULL is compared with "=": PostgreSQL cannot hash or merge IS NOT
+  // DISTINCT FROM, and a nested loop over two large tables would take hours.
+  std::string KeyEquals(const std::string& lhs, const std::string& rhs,
+                        const CatalogColumn* column) const override {
+    bool nullable = column && !column->not_null && column->key_position == 0;
+    return lhs + (nullable ? " IS NOT DISTINCT FROM " : " = ") + rhs;
+  }
+  std::string OverridingGenerated() const override { return " OVERRIDING SYSTEM VALUE"; }
+
+  std::string CopyNamePrefix() const override { return "snap_"; }
+  size_t MaxNameBytes() const override { return 63; }  // NAMEDATALEN - 1
+  std::string CopyRef(const std::string& name) const override {
+    return db_.QuoteIdent("orchestrate_snapshots") + "." + db_.QuoteIdent(name);
+  }
+
+ private:
+  // "app.orders" as "app"."orders": quoted part by part.
+  std::string TableRef(const std::string& table) const {
+    std::string out;
+    if (table.empty()) return out;
+    size_t start = 0;
+    for (size_t pos;; start = pos + 1) {
+      pos = table.find('.', start);
+      out += (out.empty() ? "" : ".") + db_.QuoteIdent(table.substr(start, pos - start));
+      if (pos == std::string::npos) break;
+    }
+    return out;
+  }
+
+  const Database& db_;
+};
+
+}  // namespace
+
+std::unique_ptr<CatalogDialect> NewPostgresCatalogDialect(const Database& db) {
+  return std::make_unique<PostgresCatalogDialect>(db);
+}
+
+}  // namespace orchestrate
