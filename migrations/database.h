@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -225,6 +226,11 @@ class Database {
   virtual Result<std::optional<RoleCheck>> CheckRole(Transaction& txn,
                                                      const std::string& role) const = 0;
 };
+
+// Opens the database of a URL: what fleets and rehearsals are given by the composition root (the
+// command line) rather than building adapters themselves. Relative paths and the password are the
+// caller's to bind (see OpenDatabase).
+using DatabaseOpener = std::function<Result<std::unique_ptr<Database>>(const std::string& url)>;
 
 // Opens a database from a URL: "sqlite:path/to/file.db" (relative paths resolved against
 // `base_dir`), "postgresql://..." or a libpq key=value string. `password` is the password used

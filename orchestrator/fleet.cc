@@ -149,7 +149,7 @@ TargetReport RunTarget(const Plan& plan, const std::string& url, const FleetRequ
     return rep;
   };
 
-  auto db = OpenDatabase(url, request.base_dir, request.password);
+  auto db = request.open(url);
   if (!db.ok()) return fail(db.status());
   Journal journal(**db, NowIso8601);
   auto state = journal.LoadState();

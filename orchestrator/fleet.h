@@ -49,8 +49,7 @@ struct FleetRequest {
   int parallel = 1;        // targets run at once (each on a thread and a connection of its own)
   bool fail_fast = false;  // after the first failure start no new target (running ones finish)
   GateRequest gates;       // rollback: the gates of `orchestrate check`, per target
-  std::string base_dir;    // relative `sqlite:` paths are relative to it (the plan's folder)
-  std::string password;    // for targets whose URL sets none (OpenDatabase); "" for none
+  DatabaseOpener open;     // opens a target's URL (relative paths, the password: the caller's)
   // --approved DIR: each target runs only what its approved script in DIR says (the file whose
   // "-- database:" line names the target, see ApprovedScriptFor), checked under the target's lock
   // before anything runs there. "" for none.

@@ -30,7 +30,7 @@ class Scratch {
  public:
   ~Scratch() {
     if (!drop_name_.empty()) {
-      auto server = OpenDatabase(server_url_, base_dir_, password_);
+      auto server = open_(server_url_);
       Status st = server.ok() ? (*server)->ExecScriptNoTransaction(
                                     "DROP DATABASE IF EXISTS " + (*server)->QuoteIdent(drop_name_))
                               : server.status();
@@ -43,8 +43,7 @@ class Scratch {
 
   Status Create(const RehearseOptions& o) {
     server_url_ = o.server_url;
-    base_dir_ = o.base_dir;
-    password_ = o.password;
+    open_ = o.open;
     std::string templ = (fs::temp_directory_path() / "orchestrate-rehearse.XXXXXX").string();
     if (!mkdtemp(templ.data())) return Status::Failed("cannot create a temporary folder");
     dir_ = templ;
@@ -56,7 +55,7 @@ class Scratch {
       url_ = "sqlite:" + dir_ + "/scratch.db";
       return Status::Ok();
     }
-    auto server = OpenDatabase(o.server_url, o.base_dir, o.password);
+    auto server = o.open(o.server_url);
     if (!server.ok())
       return server.status().WithContext(
           "cannot reach the environment's server to create a scratch database (or pass "
@@ -75,10 +74,11 @@ class Scratch {
 
   const std::string& url() const { return url_; }
   const std::string& dir() const { return dir_; }
-  const std::string& password() const { return password_; }
+  Result<std::unique_ptr<Database>> Open() const { return open_(url_); }
 
  private:
-  std::string server_url_, base_dir_, password_, dir_, url_, drop_name_;
+  std::string server_url_, dir_, url_, drop_name_;
+  DatabaseOpener open_;
 };
 
 double Since(std::chrono::steady_clock::time_point start) {
@@ -125,7 +125,7 @@ class Rehearsal {
     phase.name = name;
     auto start = std::chrono::steady_clock::now();
     spdlog::info("rehearse: {}", name);
-    auto db = OpenDatabase(scratch_.url(), scratch_.dir(), scratch_.password());
+    auto db = scratch_.Open();
     Status st = db.ok() ? body(**db) : db.status();
     phase.seconds = Since(start);
     if (!st.ok()) {

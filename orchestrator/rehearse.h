@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "migrations/database.h"
 #include "plans/model.h"
 #include "plans/status.h"
 
@@ -22,8 +23,7 @@ struct RehearseOptions {
   bool each = false;        // also rehearse every migration on its own
   std::string scratch_url;  // an existing scratch database to use instead of creating one
   std::string server_url;   // the environment's database URL: which dialect and server to use
-  std::string base_dir;     // for relative SQLite paths
-  std::string password;     // for URLs that set none (OpenDatabase); "" for none
+  DatabaseOpener open;      // opens the server's and the scratch database's URLs
 };
 
 struct RehearsalPhase {

@@ -95,8 +95,9 @@ int RunFleetCommand(const GlobalOptions& g, const RunOptions& o, Direction direc
   req.parallel = o.parallel;
   req.fail_fast = o.fail_fast;
   req.gates = gates;
-  req.base_dir = DirName(g.plan_path);
-  req.password = *password;
+  req.open = [base = DirName(g.plan_path), pw = *password](const std::string& url) {
+    return OpenDatabase(url, base, pw);
+  };
   req.approved_dir = o.approved;
   req.environment = ctx.env.name;
   auto report = RunFleet(ctx.plan, ctx.env, *urls, *deployer, req);

@@ -35,11 +35,12 @@ int CmdRehearse(const GlobalOptions& g, const RehearseCommandOptions& o) {
   ro.each = o.each;
   ro.scratch_url = o.scratch;
   ro.server_url = g.database.empty() ? ctx->env.database : g.database;
-  ro.base_dir = DirName(ctx->plan.file);
   for (const std::string& secret : SecretsInUrl(o.scratch)) RegisterSecret(secret);
   auto password = PasswordOf(ctx->env);
   if (!password.ok()) return Fail(password.status());
-  ro.password = *password;
+  ro.open = [base = DirName(ctx->plan.file), pw = *password](const std::string& url) {
+    return OpenDatabase(url, base, pw);
+  };
   auto report = Rehearse(ctx->plan, ro);
   if (!report.ok()) return Fail(report.status());
 
