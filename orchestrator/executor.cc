@@ -1,3 +1,6 @@
+// The executor (executor.h). Over 500 lines on purpose: the execution protocol is one state
+// machine (lock, resume or start, steps, swaps in parts, ledger batches, interrupts, failures)
+// whose parts share the journal and lock handling; split by step kind it would be read in pieces.
 #include "orchestrator/executor.h"
 
 #include <spdlog/spdlog.h>

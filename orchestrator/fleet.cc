@@ -1,3 +1,5 @@
+// Fleets (fleet.h). Over 500 lines: running a target, the one image swap, the review scripts of
+// targets and the two report renderers are kept together as the fleet's one contract.
 #include "orchestrator/fleet.h"
 
 #include <spdlog/spdlog.h>

@@ -1,3 +1,6 @@
+// The manifest parser (manifest.h). Over 500 lines: the plan, release and environment documents
+// and the policy share one position-keeping YAML walk and one set of error messages (file:line:col
+// and what to do); split, the rules of one key would be far from their errors.
 #include "plans/manifest.h"
 
 #include <yaml-cpp/eventhandler.h>

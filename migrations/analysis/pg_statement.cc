@@ -25,6 +25,9 @@
 //   columns) takes ROW SHARE on the referenced table, a DELETE takes ROW SHARE (NO ACTION,
 //   RESTRICT) or ROW EXCLUSIVE (CASCADE, SET NULL/DEFAULT) on the referencing table. Not modelled:
 //   an UPDATE of referenced key columns, and the triggers a user defined.
+//
+// Over 500 lines: one table of rules per statement kind, kept together so that the lock rules,
+// which must agree with each other, are read in one place.
 #include <algorithm>
 #include <string>
 #include <utility>

@@ -1,3 +1,6 @@
+// The SQLite adapter (sqlite_database.h). Over 500 lines: one Database class (connection,
+// transactions, the run lock row, the authorizer for seeds, the catalog and the script dialect)
+// whose parts share the connection's state.
 #include "migrations/sqlite/sqlite_database.h"
 
 #include <soci/soci.h>

@@ -1,6 +1,7 @@
 // The deployer kinds that drive a command-line tool: command (any program), kubectl, helm and ssm
 // (the AWS CLI). Each builds exact argv lists, runs them through the process runner, and can list
 // them without running anything (SwapActions) for `plan` and the review script.
+// Over 500 lines: the four kinds share their argv building and read-back; each is short.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
