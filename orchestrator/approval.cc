@@ -26,7 +26,6 @@ bool IsVolatile(const std::string& line) {
   return false;
 }
 
-
 // A binding line with its 1-based line number in the script.
 struct NumberedLine {
   size_t number;
@@ -125,7 +124,6 @@ std::string HeaderValue(const std::vector<std::string>& lines, const std::string
     if (l.rfind(prefix, 0) == 0) return l.substr(prefix.size());
   return "";
 }
-
 
 }  // namespace
 
