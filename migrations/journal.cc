@@ -35,7 +35,9 @@ RunRecord ToRun(const Row& r) {
   run.pid = L(r[9]);
   run.reason = S(r[10]);
   run.command = S(r[11]);
-  run.status = S(r[12]);
+  // A status this build does not know (written by a newer one) is shown as failed: unfinished,
+  // so nothing starts beside it and a human looks.
+  run.status = RunStatusFromName(S(r[12])).value_or(RunStatus::kFailed);
   run.started_at = S(r[13]);
   run.finished_at = S(r[14]);
   run.error = S(r[15]);
@@ -49,6 +51,41 @@ Value Opt(const std::string& s) { return s.empty() ? Value() : Value(s); }
 Value Masked(const std::string& s) { return Opt(MaskSecrets(s)); }
 
 }  // namespace
+
+namespace {
+constexpr std::pair<RunStatus, const char*> kRunStatuses[] = {
+    {RunStatus::kRunning, "running"},         {RunStatus::kFailed, "failed"},
+    {RunStatus::kInterrupted, "interrupted"}, {RunStatus::kDone, "done"},
+    {RunStatus::kAbandoned, "abandoned"},     {RunStatus::kSuperseded, "superseded"}};
+constexpr std::pair<StepStatus, const char*> kStepStatuses[] = {{StepStatus::kPending, "pending"},
+                                                                {StepStatus::kStarted, "started"},
+                                                                {StepStatus::kDone, "done"},
+                                                                {StepStatus::kFailed, "failed"}};
+}  // namespace
+
+const char* Name(RunStatus status) {
+  for (const auto& [s, name] : kRunStatuses)
+    if (s == status) return name;
+  return "failed";
+}
+
+const char* Name(StepStatus status) {
+  for (const auto& [s, name] : kStepStatuses)
+    if (s == status) return name;
+  return "failed";
+}
+
+std::optional<RunStatus> RunStatusFromName(const std::string& name) {
+  for (const auto& [s, n] : kRunStatuses)
+    if (name == n) return s;
+  return std::nullopt;
+}
+
+std::optional<StepStatus> StepStatusFromName(const std::string& name) {
+  for (const auto& [s, n] : kStepStatuses)
+    if (name == n) return s;
+  return std::nullopt;
+}
 
 std::string NowIso8601() {
   using namespace std::chrono;
@@ -201,7 +238,7 @@ Result<std::vector<StepRecord>> Journal::LoadSteps(int64_t run_id) {
   for (const auto& row : r->rows) {
     StepRecord rec;
     rec.n = static_cast<int>(L(row[0]));
-    rec.status = S(row[1]);
+    rec.status = StepStatusFromName(S(row[1])).value_or(StepStatus::kFailed);
     rec.attempts = static_cast<int>(L(row[2]));
     rec.started_at = S(row[3]);
     rec.finished_at = S(row[4]);
@@ -277,23 +314,22 @@ Status Journal::RecordEffectsAt(Transaction& txn, int64_t run_id, const Step& s,
   return Status::Ok();
 }
 
-Status Journal::MarkStep(Transaction& txn, int64_t run_id, int n, const std::string& status,
+Status Journal::MarkStep(Transaction& txn, int64_t run_id, int n, StepStatus status,
                          const std::string& error) {
   std::string now = now_();
-  if (status == "started")
+  if (status == StepStatus::kStarted)
     return txn.ExecAtCommit(
         "UPDATE orchestrate_steps SET status = $1, attempts = attempts + 1, started_at = $2, "
         "error = NULL WHERE run_id = $3 AND n = $4",
-        {status, now, std::to_string(run_id), std::to_string(n)});
+        {Name(status), now, std::to_string(run_id), std::to_string(n)});
   return txn.ExecAtCommit(
       "UPDATE orchestrate_steps SET status = $1, finished_at = $2, error = $3, started_at = "
       "COALESCE(started_at, $4), attempts = CASE WHEN status = 'started' THEN attempts ELSE "
       "attempts + 1 END WHERE run_id = $5 AND n = $6",
-      {status, now, Masked(error), now, std::to_string(run_id), std::to_string(n)});
+      {Name(status), now, Masked(error), now, std::to_string(run_id), std::to_string(n)});
 }
 
-Status Journal::MarkStepNow(int64_t run_id, int n, const std::string& status,
-                            const std::string& error) {
+Status Journal::MarkStepNow(int64_t run_id, int n, StepStatus status, const std::string& error) {
   auto txn = db_.Begin();
   if (!txn.ok()) return txn.status();
   ORCH_RETURN_IF_ERROR(MarkStep(**txn, run_id, n, status, error));
@@ -310,12 +346,12 @@ Status Journal::ReopenRun(int64_t run_id) {
   return (*txn)->Commit();
 }
 
-Status Journal::FinishRun(int64_t run_id, const std::string& status, const std::string& error) {
+Status Journal::FinishRun(int64_t run_id, RunStatus status, const std::string& error) {
   auto txn = db_.Begin();
   if (!txn.ok()) return txn.status();
   ORCH_RETURN_IF_ERROR((*txn)->Exec(
       "UPDATE orchestrate_runs SET status = $1, finished_at = $2, error = $3 WHERE id = $4",
-      {status, now_(), Masked(error), std::to_string(run_id)}));
+      {Name(status), now_(), Masked(error), std::to_string(run_id)}));
   return (*txn)->Commit();
 }
 
@@ -331,15 +367,15 @@ Result<std::set<std::string>> Journal::SwapPartsDone(int64_t run_id, int n) {
   return out;
 }
 
-Status Journal::MarkSwapPart(int64_t run_id, int n, const std::string& part,
-                             const std::string& status, const std::string& error) {
+Status Journal::MarkSwapPart(int64_t run_id, int n, const std::string& part, StepStatus status,
+                             const std::string& error) {
   auto txn = db_.Begin();
   if (!txn.ok()) return txn.status();
   ORCH_RETURN_IF_ERROR((*txn)->ExecAtCommit(
       "INSERT INTO orchestrate_swap_parts (run_id, n, part, status, at, error) VALUES ($1, $2, $3, "
       "$4, $5, $6) ON CONFLICT (run_id, n, part) DO UPDATE SET status = EXCLUDED.status, at = "
       "EXCLUDED.at, error = EXCLUDED.error",
-      {std::to_string(run_id), std::to_string(n), part, status, now_(), Opt(error)}));
+      {std::to_string(run_id), std::to_string(n), part, Name(status), now_(), Opt(error)}));
   return (*txn)->Commit();
 }
 

@@ -35,6 +35,23 @@ struct RunMeta {
   std::string reason, command, environment;
 };
 
+// A run's state in orchestrate_runs.status. Written and read by name (Name, RunStatusFromName).
+enum class RunStatus {
+  kRunning,
+  kFailed,
+  kInterrupted,  // Ctrl-C, SIGTERM
+  kDone,
+  kAbandoned,   // `force --abandon`
+  kSuperseded,  // replaced by a fresh run after its files changed
+};
+// A step's state in orchestrate_steps.status (and a swap part's in orchestrate_swap_parts).
+enum class StepStatus { kPending, kStarted, kDone, kFailed };
+const char* Name(RunStatus status);   // "running", "failed", "interrupted", "done", ...
+const char* Name(StepStatus status);  // "pending", "started", "done", "failed"
+// nullopt for a name this build does not know.
+std::optional<RunStatus> RunStatusFromName(const std::string& name);
+std::optional<StepStatus> StepStatusFromName(const std::string& name);
+
 struct RunRecord {
   int64_t id = 0;
   std::string kind;  // "deploy" | "rollback"
@@ -42,19 +59,19 @@ struct RunRecord {
   std::string actor, host;
   long pid = 0;
   std::string reason, command;
-  // "running" | "failed" | "interrupted" (Ctrl-C, SIGTERM) | "done" | "abandoned" | "superseded"
-  std::string status;
+  RunStatus status = RunStatus::kRunning;
   std::string started_at, finished_at, error;
   int step_count = 0, steps_done = 0;
   bool unfinished() const {
-    return status == "running" || status == "failed" || status == "interrupted";
+    return status == RunStatus::kRunning || status == RunStatus::kFailed ||
+           status == RunStatus::kInterrupted;
   }
 };
 
 struct StepRecord {
   int n = 0;  // 1-based
   Step step;
-  std::string status;  // "pending" | "started" | "done" | "failed"
+  StepStatus status = StepStatus::kPending;
   int attempts = 0;
   std::string started_at, finished_at, error;
 };
@@ -96,16 +113,15 @@ class Journal {
   // The same statements with an explicit timestamp (the review script renders them).
   static Status RecordEffectsAt(Transaction& txn, int64_t run_id, const Step& step,
                                 const std::string& now);
-  Status MarkStep(Transaction& txn, int64_t run_id, int n, const std::string& status,
+  Status MarkStep(Transaction& txn, int64_t run_id, int n, StepStatus status,
                   const std::string& error = "");
   // The same in a transaction of its own (for non-transactional steps and failures).
-  Status MarkStepNow(int64_t run_id, int n, const std::string& status,
-                     const std::string& error = "");
-  Status FinishRun(int64_t run_id, const std::string& status, const std::string& error = "");
+  Status MarkStepNow(int64_t run_id, int n, StepStatus status, const std::string& error = "");
+  Status FinishRun(int64_t run_id, RunStatus status, const std::string& error = "");
   // The parts of image swap step `n` of a run recorded done (Deployer::SwapParts).
   Result<std::set<std::string>> SwapPartsDone(int64_t run_id, int n);
   // Records a part of image swap step `n` as started, done or failed, in a transaction of its own.
-  Status MarkSwapPart(int64_t run_id, int n, const std::string& part, const std::string& status,
+  Status MarkSwapPart(int64_t run_id, int n, const std::string& part, StepStatus status,
                       const std::string& error = "");
   // Deletes the finished runs (done, abandoned, superseded) that finished before `cutoff`
   // (ISO-8601 UTC) with their steps, in one transaction (policy history_days). Unfinished runs

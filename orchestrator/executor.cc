@@ -106,7 +106,7 @@ std::string StepIdentity(const Step& s) {
 bool RemainingMatches(const std::vector<StepRecord>& stored, const RunPlan& fresh) {
   std::vector<std::string> a, b;
   for (const auto& r : stored)
-    if (r.status != "done") a.push_back(StepIdentity(r.step));
+    if (r.status != StepStatus::kDone) a.push_back(StepIdentity(r.step));
   for (const auto& s : fresh.steps) b.push_back(StepIdentity(s));
   return a == b;
 }
@@ -115,7 +115,7 @@ bool RemainingMatches(const std::vector<StepRecord>& stored, const RunPlan& fres
 bool HasStepInDoubt(const std::vector<StepRecord>& stored) {
   for (const auto& r : stored)
     if (!r.step.transactional && r.step.kind != StepKind::kSwapImage &&
-        (r.status == "started" || r.status == "failed"))
+        (r.status == StepStatus::kStarted || r.status == StepStatus::kFailed))
       return true;
   return false;
 }
@@ -246,7 +246,7 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
     if (!fresh.ok()) return fresh.status();
     if (!HasStepInDoubt(*steps) && fresh->empty()) {
       // Everything the run was for is in place (it stopped after its last effect): close it.
-      ORCH_RETURN_IF_ERROR(journal_.FinishRun(run.id, "done"));
+      ORCH_RETURN_IF_ERROR(journal_.FinishRun(run.id, RunStatus::kDone));
       outcome.plan = PlanOfRun(run, *steps);
       outcome.run_id = run.id;
       outcome.resumed = true;
@@ -292,7 +292,7 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
 Status Executor::FinishInterruptedSwaps(const RunRequest& request, int64_t run_id,
                                         std::vector<StepRecord>* steps) {
   for (auto& rec : *steps) {
-    if (rec.step.kind != StepKind::kSwapImage || rec.status == "done") continue;
+    if (rec.step.kind != StepKind::kSwapImage || rec.status == StepStatus::kDone) continue;
     auto current = deployer_.Current();
     if (!current.ok()) return current.status().WithContext("verifying an interrupted image swap");
     if (*current != rec.step.image_to) continue;  // not in place: it runs again as planned
@@ -305,19 +305,19 @@ Status Executor::FinishInterruptedSwaps(const RunRequest& request, int64_t run_i
     if (!st.ok()) {
       std::string msg = "step " + std::to_string(rec.n) + " [" + rec.step.release + "] " +
                         DescribeStep(rec.step) + ": " + st.message();
-      Status marked = journal_.MarkStepNow(run_id, rec.n, "failed", st.message());
-      Status finished = journal_.FinishRun(run_id, "failed", msg);
+      Status marked = journal_.MarkStepNow(run_id, rec.n, StepStatus::kFailed, st.message());
+      Status finished = journal_.FinishRun(run_id, RunStatus::kFailed, msg);
       return Status::FromCode(st.code() == Code::kCancelled ? Code::kNeedsHuman : Code::kFailed,
                               msg + "\nthe same command runs the parts not done again")
           .Also("recording it in the journal", {marked, finished});
     }
-    rec.status = "done";
+    rec.status = StepStatus::kDone;
   }
   return Status::Ok();
 }
 
 Status Executor::RunSwap(const RunRequest& request, int64_t run_id, int n, const Step& step) {
-  ORCH_RETURN_IF_ERROR(journal_.MarkStepNow(run_id, n, "started"));
+  ORCH_RETURN_IF_ERROR(journal_.MarkStepNow(run_id, n, StepStatus::kStarted));
   SwapContext swap = SwapContextFor(plan_, step.image_from, step.image_to, step.release,
                                     DirectionName(request.direction), request.meta.environment,
                                     request.meta.reason);
@@ -330,7 +330,7 @@ Status Executor::RunSwap(const RunRequest& request, int64_t run_id, int n, const
     if (done->count(part)) continue;
     const std::string where = std::to_string(n) + ":" + part;
     Point("before-swap-part:" + where);
-    ORCH_RETURN_IF_ERROR(journal_.MarkSwapPart(run_id, n, part, "started"));
+    ORCH_RETURN_IF_ERROR(journal_.MarkSwapPart(run_id, n, part, StepStatus::kStarted));
     Status st;
     if (part != "verify") {
       st = deployer_.RunSwapPart(part, swap);
@@ -345,14 +345,14 @@ Status Executor::RunSwap(const RunRequest& request, int64_t run_id, int n, const
         st = deployer_.Verify(swap);  // the environment's `verify:` checks
     }
     if (!st.ok()) {
-      Status marked = journal_.MarkSwapPart(run_id, n, part, "failed", st.message());
+      Status marked = journal_.MarkSwapPart(run_id, n, part, StepStatus::kFailed, st.message());
       return st.WithContext("swap part '" + part + "'")
           .Also("recording it in the journal", {marked});
     }
-    ORCH_RETURN_IF_ERROR(journal_.MarkSwapPart(run_id, n, part, "done"));
+    ORCH_RETURN_IF_ERROR(journal_.MarkSwapPart(run_id, n, part, StepStatus::kDone));
     Point("after-swap-part:" + where);
   }
-  return journal_.MarkStepNow(run_id, n, "done");
+  return journal_.MarkStepNow(run_id, n, StepStatus::kDone);
 }
 
 Status Executor::StartNew(const RunRequest& request, RunPlan plan, RunOutcome* outcome,
@@ -391,8 +391,8 @@ std::string Executor::ForceStepHint(const RunRequest& request, int n) const {
 Status Executor::Interrupted(const RunRequest& request, int64_t run_id, const RunPlan& plan, int n,
                              int total, const Step& step) {
   std::string where = StepLabel(n, total, step);
-  Status recorded =
-      journal_.FinishRun(run_id, "interrupted", "interrupted before " + where + " committed");
+  Status recorded = journal_.FinishRun(run_id, RunStatus::kInterrupted,
+                                       "interrupted before " + where + " committed");
   const Invocation how = InvocationOf(request);
   std::string resume = how.RunCommand(DirectionName(plan.direction), plan.to_version);
   // An image swap cannot be rolled back: it was stopped, and resuming runs it again. A ledger
@@ -420,14 +420,15 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
   Result<std::vector<StepRecord>> records = std::vector<StepRecord>();
   if (just_started) {
     for (size_t i = 0; i < plan.steps.size(); ++i)
-      records->push_back({static_cast<int>(i + 1), plan.steps[i], "pending", 0, "", "", ""});
+      records->push_back(
+          {static_cast<int>(i + 1), plan.steps[i], StepStatus::kPending, 0, "", "", ""});
   } else {
     records = journal_.LoadSteps(run_id);
   }
   if (!records.ok()) return records.status();
   int total = static_cast<int>(records->size());
   for (const StepRecord& rec : *records) {
-    if (rec.status == "done") continue;
+    if (rec.status == StepStatus::kDone) continue;
     ledger_reversed_ = 0;  // of this step
     Point("before-step:" + std::to_string(rec.n));
     if (request.interrupted && request.interrupted())
@@ -444,12 +445,12 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
         // In doubt (or a non-transactional step): the journal's step row tells on resume whether
         // the step committed, since its done mark commits with it.
         Status finished = journal_.FinishRun(
-            run_id, "failed", StepLabel(rec.n, total, rec.step) + ": " + st.message());
+            run_id, RunStatus::kFailed, StepLabel(rec.n, total, rec.step) + ": " + st.message());
         return st.Also("recording it in the journal", {finished});
       }
       std::string where = StepLabel(rec.n, total, rec.step);
-      Status marked = journal_.MarkStepNow(run_id, rec.n, "failed", st.message());
-      Status finished = journal_.FinishRun(run_id, "failed", where + ": " + st.message());
+      Status marked = journal_.MarkStepNow(run_id, rec.n, StepStatus::kFailed, st.message());
+      Status finished = journal_.FinishRun(run_id, RunStatus::kFailed, where + ": " + st.message());
       if (!marked.ok() || !finished.ok())
         spdlog::error("could not record the failure in the journal: {}",
                       (!marked.ok() ? marked : finished).message());
@@ -476,7 +477,7 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
     Point("after-step:" + std::to_string(rec.n));
   }
   Point("before-finish");
-  return journal_.FinishRun(run_id, "done");
+  return journal_.FinishRun(run_id, RunStatus::kDone);
 }
 
 Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, int total,
@@ -485,7 +486,7 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
   if (step.kind == StepKind::kSwapImage) return RunSwap(request, run_id, n, step);
 
   if (!step.transactional) {
-    if (rec.status == "started" || rec.status == "failed")
+    if (rec.status == StepStatus::kStarted || rec.status == StepStatus::kFailed)
       return Status::NeedsHuman(
           StepLabel(n, total, step) + " runs outside a transaction and was interrupted or failed" +
           (rec.error.empty() ? "" : " (" + rec.error + ")") +
@@ -499,12 +500,12 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
         return taken.status().WithContext("snapshot before " + step.id +
                                           " (policy snapshot: off rolls back without one)");
     }
-    ORCH_RETURN_IF_ERROR(journal_.MarkStepNow(run_id, n, "started"));
+    ORCH_RETURN_IF_ERROR(journal_.MarkStepNow(run_id, n, StepStatus::kStarted));
     Status st = db_.ExecScriptNoTransaction(step.sql);
     if (!st.ok()) {
-      Status marked = journal_.MarkStepNow(run_id, n, "failed", st.message());
-      Status finished =
-          journal_.FinishRun(run_id, "failed", StepLabel(n, total, step) + ": " + st.message());
+      Status marked = journal_.MarkStepNow(run_id, n, StepStatus::kFailed, st.message());
+      Status finished = journal_.FinishRun(run_id, RunStatus::kFailed,
+                                           StepLabel(n, total, step) + ": " + st.message());
       return Status::NeedsHuman(StepLabel(n, total, step) +
                                 " failed outside a transaction: " + st.message() +
                                 "\nsome of its statements may have taken effect; check, then run " +
@@ -620,7 +621,7 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
   }
   if (capture) ORCH_RETURN_IF_ERROR(EndLedgerCapture(db_, t, *capture));
   ORCH_RETURN_IF_ERROR(journal_.RecordEffects(t, run_id, step));
-  ORCH_RETURN_IF_ERROR(journal_.MarkStep(t, run_id, n, "done"));
+  ORCH_RETURN_IF_ERROR(journal_.MarkStep(t, run_id, n, StepStatus::kDone));
   Point("before-commit:" + std::to_string(n));
   // A transactional step can still be rolled back whole; a non-transactional one already ran, so
   // its done mark commits.

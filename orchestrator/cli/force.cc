@@ -72,7 +72,7 @@ int CmdForce(const GlobalOptions& g, const ForceOptions& o) {
     if (!Confirm(g, "abandon run " + std::to_string(r.id) + " (" + r.kind + " " + r.from_version +
                         " -> " + r.to_version + ")? Steps already done stay done."))
       return Fail(Status::Declined("declined: nothing was changed"));
-    Status st = journal.FinishRun(r.id, "abandoned", "abandoned by " + ActorName(g));
+    Status st = journal.FinishRun(r.id, RunStatus::kAbandoned, "abandoned by " + ActorName(g));
     if (!st.ok()) return Fail(st);
     std::cout << "abandoned run " << r.id << "; `" << InvocationFor(g, *ctx).Command("status")
               << "` shows where the database is\n";
@@ -84,7 +84,7 @@ int CmdForce(const GlobalOptions& g, const ForceOptions& o) {
     return Fail(Status::Usage("run " + std::to_string(r.id) + " has " +
                               std::to_string(steps->size()) + " steps"));
   const StepRecord& rec = (*steps)[static_cast<size_t>(o.step - 1)];
-  if (rec.status == "done")
+  if (rec.status == StepStatus::kDone)
     return Fail(Status::NothingToDo("step " + std::to_string(o.step) + " is already done"));
   if (!Confirm(g, "mark step " + std::to_string(o.step) + " of run " + std::to_string(r.id) + " " +
                       o.mark + "?"))
@@ -96,8 +96,9 @@ int CmdForce(const GlobalOptions& g, const ForceOptions& o) {
     Status st = journal.RecordEffects(**txn, r.id, rec.step);
     if (!st.ok()) return Fail(st);
   }
-  Status st =
-      journal.MarkStep(**txn, r.id, o.step, o.mark, "marked " + o.mark + " by " + ActorName(g));
+  Status st = journal.MarkStep(**txn, r.id, o.step,
+                               o.mark == "done" ? StepStatus::kDone : StepStatus::kPending,
+                               "marked " + o.mark + " by " + ActorName(g));
   if (st.ok()) st = (*txn)->Commit();
   if (!st.ok()) return Fail(st);
   std::cout << "step " << o.step << " of run " << r.id << " marked " << o.mark << "\n";

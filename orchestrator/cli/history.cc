@@ -60,7 +60,7 @@ int CmdHistory(const GlobalOptions& g, int limit) {
                      {"kind", r.kind},
                      {"from", r.from_version},
                      {"to", r.to_version},
-                     {"status", r.status},
+                     {"status", Name(r.status)},
                      {"actor", r.actor},
                      {"host", r.host},
                      {"reason", MaskSecrets(r.reason)},
@@ -96,10 +96,10 @@ int CmdHistory(const GlobalOptions& g, int limit) {
     std::cout << std::left << std::setw(5) << r.id << std::setw(10) << Printable(r.kind)
               << std::setw(static_cast<int>(env_width))
               << (r.environment.empty() ? "-" : Printable(r.environment)) << std::setw(22)
-              << versions << std::setw(11) << Printable(r.status) << std::setw(26)
+              << versions << std::setw(11) << Printable(Name(r.status)) << std::setw(26)
               << Printable(r.started_at) << std::setw(10) << ShowDuration(DurationSeconds(r))
               << std::setw(14) << Printable(r.actor) << Printable(MaskSecrets(r.reason)) << "\n";
-    if (!r.error.empty() && r.status != "done")
+    if (!r.error.empty() && r.status != RunStatus::kDone)
       std::cout << "     error: " << Printable(MaskSecrets(r.error).substr(0, 300)) << "\n";
   }
   return 0;

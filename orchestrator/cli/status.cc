@@ -62,7 +62,7 @@ int CmdStatus(const GlobalOptions& g) {
                              {"kind", r.kind},
                              {"from", r.from_version},
                              {"to", r.to_version},
-                             {"status", r.status},
+                             {"status", Name(r.status)},
                              {"steps", r.step_count},
                              {"steps_done", r.steps_done},
                              {"resume_command", ResumeCommand(r, ctx->plan.file)},
@@ -104,8 +104,8 @@ int CmdStatus(const GlobalOptions& g) {
   if (*unfinished) {
     const RunRecord& r = **unfinished;
     std::cout << "unfinished:   " << Printable(r.kind) << " " << Printable(r.from_version) << " -> "
-              << Printable(r.to_version) << " (run " << r.id << ", " << Printable(r.status) << ", "
-              << r.steps_done << "/" << r.step_count << " steps done)"
+              << Printable(r.to_version) << " (run " << r.id << ", " << Printable(Name(r.status))
+              << ", " << r.steps_done << "/" << r.step_count << " steps done)"
               << (r.error.empty()
                       ? ""
                       : "\n              error: " + Printable(MaskSecrets(r.error).substr(0, 300)))

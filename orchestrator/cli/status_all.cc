@@ -25,7 +25,7 @@ std::string FirstLine(const std::string& text) { return text.substr(0, text.find
 
 std::string DescribeRun(const RunRecord& r) {
   return r.kind + " " + (r.from_version.empty() ? "(nothing)" : r.from_version) + " -> " +
-         r.to_version + ": " + r.status + ", " + std::to_string(r.steps_done) + "/" +
+         r.to_version + ": " + Name(r.status) + ", " + std::to_string(r.steps_done) + "/" +
          std::to_string(r.step_count) + " steps done (run " + std::to_string(r.id) + ")";
 }
 

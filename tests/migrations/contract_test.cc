@@ -792,7 +792,7 @@ TEST_P(DatabaseContract, JournalRecordsARunAndWhatItsStepsApplied) {
   for (size_t i = 0; i < 3; ++i) {
     SCOPED_TRACE("step " + std::to_string(i + 1));
     EXPECT_EQ((*steps)[i].n, static_cast<int>(i + 1));
-    EXPECT_EQ((*steps)[i].status, "pending");
+    EXPECT_STREQ(Name((*steps)[i].status), "pending");
     EXPECT_EQ((*steps)[i].attempts, 0);
     EXPECT_EQ((*steps)[i].started_at, "");
     ExpectSameStep((*steps)[i].step, plan.steps[i]);
@@ -814,7 +814,7 @@ TEST_P(DatabaseContract, JournalRecordsARunAndWhatItsStepsApplied) {
   EXPECT_EQ(r.pid, 4242);
   EXPECT_EQ(r.reason, "first deploy");
   EXPECT_EQ(r.command, "deploy plan.yaml");
-  EXPECT_EQ(r.status, "running");
+  EXPECT_STREQ(Name(r.status), "running");
   EXPECT_EQ(r.step_count, 3);
   EXPECT_EQ(r.steps_done, 0);
   EXPECT_TRUE(r.unfinished());
@@ -825,7 +825,7 @@ TEST_P(DatabaseContract, JournalRecordsARunAndWhatItsStepsApplied) {
     ASSERT_OK(txn);
     ASSERT_OK((*txn)->ExecScript(plan.steps[0].sql));
     ASSERT_OK(journal.RecordEffects(**txn, id, plan.steps[0]));
-    ASSERT_OK(journal.MarkStep(**txn, id, 1, "done"));
+    ASSERT_OK(journal.MarkStep(**txn, id, 1, StepStatus::kDone));
   }
   auto state = journal.LoadState();
   ASSERT_OK(state);
@@ -838,7 +838,7 @@ TEST_P(DatabaseContract, JournalRecordsARunAndWhatItsStepsApplied) {
     ASSERT_OK(txn);
     ASSERT_OK((*txn)->ExecScript(plan.steps[0].sql));
     ASSERT_OK(journal.RecordEffects(**txn, id, plan.steps[0]));
-    ASSERT_OK(journal.MarkStep(**txn, id, 1, "done"));
+    ASSERT_OK(journal.MarkStep(**txn, id, 1, StepStatus::kDone));
     ASSERT_OK((*txn)->Commit());
   }
   state = journal.LoadState();
@@ -860,18 +860,18 @@ TEST_P(DatabaseContract, JournalRecordsARunAndWhatItsStepsApplied) {
 
   steps = journal.LoadSteps(id);
   ASSERT_OK(steps);
-  EXPECT_EQ((*steps)[0].status, "done");
+  EXPECT_STREQ(Name((*steps)[0].status), "done");
   EXPECT_EQ((*steps)[0].attempts, 1);
   EXPECT_FALSE((*steps)[0].started_at.empty());
   EXPECT_FALSE((*steps)[0].finished_at.empty());
-  EXPECT_EQ((*steps)[1].status, "pending");
+  EXPECT_STREQ(Name((*steps)[1].status), "pending");
 
   // Step 2: the release.
   {
     auto txn = db_->Begin();
     ASSERT_OK(txn);
     ASSERT_OK(journal.RecordEffects(**txn, id, plan.steps[1]));
-    ASSERT_OK(journal.MarkStep(**txn, id, 2, "done"));
+    ASSERT_OK(journal.MarkStep(**txn, id, 2, StepStatus::kDone));
     ASSERT_OK((*txn)->Commit());
   }
   state = journal.LoadState();
@@ -883,18 +883,18 @@ TEST_P(DatabaseContract, JournalRecordsARunAndWhatItsStepsApplied) {
   EXPECT_EQ(state->releases[0].seq, 1);
 
   // Step 3 (not transactional): started, failed, started again, done.
-  ASSERT_OK(journal.MarkStepNow(id, 3, "started"));
-  ASSERT_OK(journal.MarkStepNow(id, 3, "failed", "the deployer said no"));
+  ASSERT_OK(journal.MarkStepNow(id, 3, StepStatus::kStarted));
+  ASSERT_OK(journal.MarkStepNow(id, 3, StepStatus::kFailed, "the deployer said no"));
   steps = journal.LoadSteps(id);
   ASSERT_OK(steps);
-  EXPECT_EQ((*steps)[2].status, "failed");
+  EXPECT_STREQ(Name((*steps)[2].status), "failed");
   EXPECT_EQ((*steps)[2].error, "the deployer said no");
   EXPECT_EQ((*steps)[2].attempts, 1);
-  ASSERT_OK(journal.MarkStepNow(id, 3, "started"));
-  ASSERT_OK(journal.MarkStepNow(id, 3, "done"));
+  ASSERT_OK(journal.MarkStepNow(id, 3, StepStatus::kStarted));
+  ASSERT_OK(journal.MarkStepNow(id, 3, StepStatus::kDone));
   steps = journal.LoadSteps(id);
   ASSERT_OK(steps);
-  EXPECT_EQ((*steps)[2].status, "done");
+  EXPECT_STREQ(Name((*steps)[2].status), "done");
   EXPECT_EQ((*steps)[2].error, "");
   EXPECT_EQ((*steps)[2].attempts, 2);
 
@@ -903,7 +903,7 @@ TEST_P(DatabaseContract, JournalRecordsARunAndWhatItsStepsApplied) {
   ASSERT_TRUE(unfinished->has_value());
   EXPECT_EQ((*unfinished)->steps_done, 3);
 
-  ASSERT_OK(journal.FinishRun(id, "done"));
+  ASSERT_OK(journal.FinishRun(id, RunStatus::kDone));
   unfinished = journal.UnfinishedRun();
   ASSERT_OK(unfinished);
   EXPECT_FALSE(unfinished->has_value());
@@ -918,7 +918,7 @@ TEST_P(DatabaseContract, JournalRecordsARunAndWhatItsStepsApplied) {
   auto run2 = journal.StartRun(second, RunMeta{"bob", "host-b", 7, "", "rollback", ""});
   ASSERT_OK(run2);
   EXPECT_GT(*run2, id);
-  ASSERT_OK(journal.FinishRun(*run2, "failed", "boom"));
+  ASSERT_OK(journal.FinishRun(*run2, RunStatus::kFailed, "boom"));
   unfinished = journal.UnfinishedRun();
   ASSERT_OK(unfinished);
   ASSERT_TRUE(unfinished->has_value());  // a failed run is unfinished
@@ -929,14 +929,14 @@ TEST_P(DatabaseContract, JournalRecordsARunAndWhatItsStepsApplied) {
   ASSERT_EQ(history->size(), 2u);
   EXPECT_EQ((*history)[0].id, *run2);
   EXPECT_EQ((*history)[0].kind, "rollback");
-  EXPECT_EQ((*history)[0].status, "failed");
+  EXPECT_STREQ(Name((*history)[0].status), "failed");
   EXPECT_EQ((*history)[0].error, "boom");
   EXPECT_EQ((*history)[0].from_version, "1.0.0");
   EXPECT_EQ((*history)[0].environment, "");
   EXPECT_EQ((*history)[0].reason, "");
   EXPECT_FALSE((*history)[0].finished_at.empty());
   EXPECT_EQ((*history)[1].id, id);
-  EXPECT_EQ((*history)[1].status, "done");
+  EXPECT_STREQ(Name((*history)[1].status), "done");
   EXPECT_EQ((*history)[1].steps_done, 3);
   history = journal.History(1);
   ASSERT_OK(history);
@@ -968,7 +968,7 @@ TEST_P(DatabaseContract, JournalForgetsRevertedMigrationsAndReleases) {
     auto txn = db_->Begin();
     ASSERT_OK(txn);
     ASSERT_OK(journal.RecordEffects(**txn, *run, plan.steps[n - 1]));
-    ASSERT_OK(journal.MarkStep(**txn, *run, n, "done"));
+    ASSERT_OK(journal.MarkStep(**txn, *run, n, StepStatus::kDone));
     ASSERT_OK((*txn)->Commit());
   }
   auto state = journal.LoadState();
@@ -1061,3 +1061,24 @@ TEST(PgUrlWithDatabase, ReplacesTheDatabaseName) {
 
 }  // namespace
 }  // namespace orchestrate::testing
+
+namespace orchestrate {
+namespace {
+
+// The journal's statuses are enums inside orchestrate and names in the state tables and JSON: every
+// name reads back as its status, and a name from a newer build is not mistaken for one.
+TEST(JournalStatusNames, EveryStatusRoundTripsByName) {
+  for (RunStatus s : {RunStatus::kRunning, RunStatus::kFailed, RunStatus::kInterrupted,
+                      RunStatus::kDone, RunStatus::kAbandoned, RunStatus::kSuperseded})
+    EXPECT_EQ(RunStatusFromName(Name(s)), s) << Name(s);
+  for (StepStatus s :
+       {StepStatus::kPending, StepStatus::kStarted, StepStatus::kDone, StepStatus::kFailed})
+    EXPECT_EQ(StepStatusFromName(Name(s)), s) << Name(s);
+  EXPECT_STREQ(Name(RunStatus::kInterrupted), "interrupted");
+  EXPECT_STREQ(Name(StepStatus::kPending), "pending");
+  EXPECT_FALSE(RunStatusFromName("paused").has_value());
+  EXPECT_FALSE(StepStatusFromName("").has_value());
+}
+
+}  // namespace
+}  // namespace orchestrate

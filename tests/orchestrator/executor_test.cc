@@ -176,7 +176,7 @@ TEST_F(ExecutorTest, RollbackFailingAtEveryScriptResumes) {
     Journal journal(*db, NowIso8601);
     auto steps = journal.LoadSteps(resumed->run_id);
     ASSERT_TRUE(steps.ok());
-    for (const auto& s : *steps) EXPECT_EQ(s.status, "done") << s.n;
+    for (const auto& s : *steps) EXPECT_STREQ(Name(s.status), "done") << s.n;
   }
 }
 
@@ -291,7 +291,7 @@ TEST_P(InDoubtCommitTest, StopsAsNeedingAHumanAndTheNextRunResumesFromWhatHappen
   auto unfinished = journal.UnfinishedRun();
   ASSERT_TRUE(unfinished.ok() && unfinished->has_value());
   const RunRecord run = **unfinished;
-  EXPECT_EQ(run.status, "failed");
+  EXPECT_STREQ(Name(run.status), "failed");
   EXPECT_NE(run.error.find("the outcome of COMMIT is unknown"), std::string::npos) << run.error;
   auto steps = journal.LoadSteps(run.id);
   ASSERT_TRUE(steps.ok());
@@ -299,7 +299,7 @@ TEST_P(InDoubtCommitTest, StopsAsNeedingAHumanAndTheNextRunResumesFromWhatHappen
   // with its SQL.
   int done_with_sql = 0;
   for (const auto& s : *steps)
-    if (s.status == "done" && !s.step.sql.empty()) ++done_with_sql;
+    if (std::string(Name(s.status)) == "done" && !s.step.sql.empty()) ++done_with_sql;
   EXPECT_EQ(done_with_sql, really_committed ? doubtful : doubtful - 1);
 
   // The same command again, no fault: resumes the run and ends where a clean rollback ends.
@@ -317,7 +317,7 @@ TEST_P(InDoubtCommitTest, StopsAsNeedingAHumanAndTheNextRunResumesFromWhatHappen
   EXPECT_EQ(f.scripts, really_committed ? total_scripts : total_scripts + 1);
   auto after = journal.LoadSteps(run.id);
   ASSERT_TRUE(after.ok());
-  for (const auto& s : *after) EXPECT_EQ(s.status, "done") << s.n;
+  for (const auto& s : *after) EXPECT_STREQ(Name(s.status), "done") << s.n;
 }
 
 INSTANTIATE_TEST_SUITE_P(BothOutcomes, InDoubtCommitTest,
