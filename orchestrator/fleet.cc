@@ -299,7 +299,8 @@ bool IsFleet(const Environment& env) {
 }
 
 Result<std::vector<std::string>> FleetTargets(const Environment& env,
-                                              const std::function<bool()>& cancelled) {
+                                              const std::function<bool()>& cancelled,
+                                              const ProcessRunner& run) {
   std::vector<std::string> urls;
   if (!env.database.empty()) urls.push_back(env.database);
   urls.insert(urls.end(), env.targets.begin(), env.targets.end());
@@ -311,7 +312,7 @@ Result<std::vector<std::string>> FleetTargets(const Environment& env,
     req.cancelled = cancelled;
     req.keep_registered_secrets = true;  // its output is connection strings: passwords and all
     std::string where = env.pos.str() + ": the targets_command of environment '" + env.name + "'";
-    auto ran = RunChildProcess(req);
+    auto ran = run ? run(req) : RunChildProcess(req);
     if (!ran.ok()) return ran.status().WithContext(where);
     if (!ran->ok())
       return Status::Failed(where + " (" + ran->shown + ") " + ran->Outcome() + ": " +

@@ -22,6 +22,7 @@
 #include "orchestrator/deployer.h"
 #include "orchestrator/executor.h"
 #include "orchestrator/gates.h"
+#include "orchestrator/process.h"
 #include "plans/model.h"
 #include "plans/status.h"
 
@@ -38,8 +39,10 @@ bool IsFleet(const Environment& env);
 // prints (one URL per line; blank lines and lines starting with '#' are skipped), duplicates
 // dropped. kFailed when the command cannot start, fails or prints no URL, naming the
 // environment's file:line. `cancelled` stops the command.
+// `run` starts the command (empty: RunChildProcess).
 Result<std::vector<std::string>> FleetTargets(const Environment& env,
-                                              const std::function<bool()>& cancelled);
+                                              const std::function<bool()>& cancelled,
+                                              const ProcessRunner& run = {});
 
 struct FleetRequest {
   // What runs on each target. `confirm` is not used (the caller confirms the whole fleet once);

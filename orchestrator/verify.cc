@@ -31,7 +31,8 @@ std::vector<std::string> ArgvOf(const VerifyCheck& c) {
 }
 
 // One attempt: OK, or why it did not pass.
-Status Attempt(const VerifyCheck& c, const SwapContext& swap, Database* db) {
+Status Attempt(const VerifyCheck& c, const SwapContext& swap, Database* db,
+               const ProcessRunner& run) {
   bool wants_version =
       c.kind == VerifyCheck::Kind::kVersionCommand || c.kind == VerifyCheck::Kind::kVersionSql;
   if (wants_version && swap.version.empty())
@@ -55,7 +56,7 @@ Status Attempt(const VerifyCheck& c, const SwapContext& swap, Database* db) {
     req.timeout_seconds = c.timeout_seconds + (c.kind == VerifyCheck::Kind::kHttp ? 5 : 0);
     req.kill_grace_seconds = 2;
     req.cancelled = swap.interrupted;
-    auto r = RunChildProcess(req);
+    auto r = run ? run(req) : RunChildProcess(req);
     if (!r.ok()) return r.status();
     if (r->cancelled) return Status::Cancelled("interrupted while verifying");
     if (!r->ok()) {
@@ -72,8 +73,9 @@ Status Attempt(const VerifyCheck& c, const SwapContext& swap, Database* db) {
 
 class VerifyingDeployer : public Deployer {
  public:
-  VerifyingDeployer(std::unique_ptr<Deployer> inner, std::vector<VerifyCheck> checks, Database* db)
-      : inner_(std::move(inner)), checks_(std::move(checks)), db_(db) {}
+  VerifyingDeployer(std::unique_ptr<Deployer> inner, std::vector<VerifyCheck> checks, Database* db,
+                    ProcessRunner run)
+      : inner_(std::move(inner)), checks_(std::move(checks)), db_(db), run_(std::move(run)) {}
 
   std::string Describe() const override { return inner_->Describe(); }
   Result<std::string> Current() override { return inner_->Current(); }
@@ -86,7 +88,9 @@ class VerifyingDeployer : public Deployer {
   std::vector<std::string> SwapActions(const SwapContext& swap) const override {
     return inner_->SwapActions(swap);
   }
-  Status Verify(const SwapContext& swap) override { return RunVerification(checks_, swap, db_); }
+  Status Verify(const SwapContext& swap) override {
+    return RunVerification(checks_, swap, db_, run_);
+  }
   std::vector<std::string> VerifyActions() const override {
     std::vector<std::string> lines;
     for (const auto& c : checks_) lines.push_back(DescribeCheck(c));
@@ -97,6 +101,7 @@ class VerifyingDeployer : public Deployer {
   std::unique_ptr<Deployer> inner_;
   std::vector<VerifyCheck> checks_;
   Database* db_;
+  ProcessRunner run_;
 };
 
 }  // namespace
@@ -123,7 +128,7 @@ std::string DescribeCheck(const VerifyCheck& c) {
 }
 
 Status RunVerification(const std::vector<VerifyCheck>& checks, const SwapContext& swap,
-                       Database* db) {
+                       Database* db, const ProcessRunner& run) {
   for (size_t i = 0; i < checks.size(); ++i) {
     const VerifyCheck& c = checks[i];
     std::string label = "verify check " + std::to_string(i + 1) + " of " +
@@ -131,7 +136,7 @@ Status RunVerification(const std::vector<VerifyCheck>& checks, const SwapContext
     Status last;
     int attempts = c.retries + 1;
     for (int a = 1; a <= attempts; ++a) {
-      last = Attempt(c, swap, db);
+      last = Attempt(c, swap, db, run);
       if (last.ok()) break;
       if (last.code() == Code::kCancelled) return last.WithContext(label);
       if (a < attempts) {
@@ -159,9 +164,11 @@ Status RunVerification(const std::vector<VerifyCheck>& checks, const SwapContext
 }
 
 std::unique_ptr<Deployer> WithVerification(std::unique_ptr<Deployer> inner,
-                                           std::vector<VerifyCheck> checks, Database* db) {
+                                           std::vector<VerifyCheck> checks, Database* db,
+                                           ProcessRunner run) {
   if (checks.empty()) return inner;
-  return std::make_unique<VerifyingDeployer>(std::move(inner), std::move(checks), db);
+  return std::make_unique<VerifyingDeployer>(std::move(inner), std::move(checks), db,
+                                             std::move(run));
 }
 
 }  // namespace orchestrate

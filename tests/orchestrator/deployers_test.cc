@@ -10,6 +10,7 @@
 
 #include "orchestrator/deployer.h"
 #include "orchestrator/deployers/yaml_scalar.h"
+#include "orchestrator/fleet.h"
 #include "orchestrator/verify.h"
 #include "plans/manifest.h"
 #include "tests/fakes/process_runner.h"
@@ -591,6 +592,40 @@ TEST(VerifyTest, HttpCheckRunsCurl) {
   Status st = RunVerification({c}, Rollback(), nullptr);
   EXPECT_EQ(st.code(), Code::kFailed);
   EXPECT_NE(st.message().find("curl"), std::string::npos) << st.message();
+}
+
+// The checks run through the process runner they are given (tests/fakes): each attempt is the
+// check's exact argv, retried as declared, and what the program printed decides.
+TEST(VerifyTest, ChecksRunThroughTheGivenProcessRunner) {
+  fakes::RecordingProcessRunner runner;
+  runner.Then({1, "", "warming up", false});
+  runner.Then({0, " 1.0.0\n", "", false});
+  VerifyCheck c;
+  c.kind = VerifyCheck::Kind::kVersionCommand;
+  c.argv = {"shop", "--version"};
+  c.retries = 2;
+  c.interval_seconds = 0.01;
+  Status st = RunVerification({c}, Rollback(), nullptr, runner.Runner());
+  EXPECT_TRUE(st.ok()) << st.message();
+  ASSERT_EQ(runner.requests().size(), 2u);
+  EXPECT_EQ(runner.requests()[0].argv, (std::vector<std::string>{"shop", "--version"}));
+  EXPECT_EQ(runner.Commands()[1], "shop --version");
+}
+
+// A fleet's targets_command runs through the process runner it is given, without a shell; its
+// output is one URL per line, comments and blank lines skipped.
+TEST(FleetTargetsTest, TheTargetsCommandRunsThroughTheGivenRunner) {
+  fakes::RecordingProcessRunner runner;
+  runner.Then({0, "# the shards\nsqlite:a.db\n\n  sqlite:b.db\n", "", false});
+  Environment env;
+  env.name = "fleet";
+  env.targets_command = {"list-targets", "--region", "eu"};
+  auto urls = FleetTargets(env, nullptr, runner.Runner());
+  ASSERT_TRUE(urls.ok()) << urls.status().message();
+  EXPECT_EQ(*urls, (std::vector<std::string>{"sqlite:a.db", "sqlite:b.db"}));
+  ASSERT_EQ(runner.requests().size(), 1u);
+  EXPECT_EQ(runner.requests()[0].argv,
+            (std::vector<std::string>{"list-targets", "--region", "eu"}));
 }
 
 }  // namespace
