@@ -160,6 +160,19 @@ std::map<std::string, std::vector<std::string>> StepBlocks(const std::string& sc
   return out;
 }
 
+// Each ledger chunk about to run, with the digest of the rows it writes back, is one the reviewer
+// saw (the chunks are consumed as the reversal runs: a resumed run lists fewer).
+Status CheckLedgerChunks(const std::string& approved, const std::string& current_script) {
+  const std::set<std::string> seen = LedgerChunkLines(approved);
+  for (const std::string& line : LedgerChunkLines(current_script))
+    if (!seen.count(line))
+      return Status::NeedsHuman(
+          "the row ledger changed since the review: `" + line.substr(3) +
+          "` is not in the approved script (its recorded rows were edited, or it is new); "
+          "render the new SQL with `orchestrate sql` and have it reviewed");
+  return Status::Ok();
+}
+
 // A resumed run records other bookkeeping than the run it resumes (it reopens the run instead of
 // starting it) and only the steps not done: it matches an approval when each of its steps is, line
 // for line, that step of the approved script, and the header says the same plan and database.
@@ -190,14 +203,7 @@ Status CheckResumedApproval(const std::string& approved, bool approved_is_hash,
           " (this run resumes an earlier one; its remaining steps must be those approved)\n"
           "render the new SQL with `orchestrate sql` and have it reviewed");
   }
-  const std::set<std::string> seen = LedgerChunkLines(approved);
-  for (const std::string& line : LedgerChunkLines(current_script))
-    if (!seen.count(line))
-      return Status::NeedsHuman(
-          "the row ledger changed since the review: `" + line.substr(3) +
-          "` is not in the approved script (its recorded rows were edited, or it is new); "
-          "render the new SQL with `orchestrate sql` and have it reviewed");
-  return Status::Ok();
+  return CheckLedgerChunks(approved, current_script);
 }
 
 }  // namespace
@@ -212,15 +218,7 @@ Status CheckApproval(const std::string& approved, bool approved_is_hash,
     // The ledger chunks are consumed as the reversal runs (a resumed run lists fewer), so they are
     // checked one by one: each chunk about to run, with the digest of the rows it writes back,
     // must be one the reviewer saw.
-    if (approved_is_hash) return Status::Ok();
-    const std::set<std::string> seen = LedgerChunkLines(approved);
-    for (const std::string& line : LedgerChunkLines(current_script))
-      if (!seen.count(line))
-        return Status::NeedsHuman(
-            "the row ledger changed since the review: `" + line.substr(3) +
-            "` is not in the approved script (its recorded rows were edited, or it is new); "
-            "render the new SQL with `orchestrate sql` and have it reviewed");
-    return Status::Ok();
+    return approved_is_hash ? Status::Ok() : CheckLedgerChunks(approved, current_script);
   }
   std::string msg = "the SQL about to run differs from what was approved (approved " +
                     approved_hash + ", now " + current_hash + ")";

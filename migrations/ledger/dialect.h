@@ -63,9 +63,6 @@ class LedgerDialect {
   virtual Dialect StatementDialect() const = 0;
   // Quotes an identifier, as Database::QuoteIdent of this dialect does.
   virtual std::string QuoteIdent(const std::string& name) const = 0;
-  // Whether orchestrate_ledger exists: read-only commands may look at a database whose state
-  // tables were created by a build older than the ledger (or not at all).
-  virtual Result<bool> LedgerTableExists(Transaction& txn) const = 0;
   // The declared table's name, recorded columns and primary key; nullopt when it does not exist.
   // Checking `declared.key` against the columns is the caller's.
   virtual Result<std::optional<ledger_internal::CatalogTable>> FindTable(

@@ -5,6 +5,7 @@
 
 #include "migrations/ledger.h"
 #include "migrations/ledger/dialect.h"
+#include "migrations/state_schema.h"
 
 namespace orchestrate {
 
@@ -36,7 +37,7 @@ Result<std::pair<int64_t, int64_t>> LedgerLeft(Database& db, const std::string& 
 
 Result<std::vector<LedgerCount>> CountLedger(Database& db, Transaction& txn,
                                              const std::string& seed_id) {
-  auto exists = db.Ledger().LedgerTableExists(txn);
+  auto exists = StateTableExists(txn, db, "orchestrate_ledger");
   if (!exists.ok()) return exists.status();
   if (!*exists) return std::vector<LedgerCount>{};
   auto rows = txn.Query(

@@ -140,12 +140,6 @@ class PgLedgerDialect final : public LedgerDialect {
   Dialect StatementDialect() const override { return Dialect::kPostgres; }
   std::string QuoteIdent(const std::string& name) const override { return db_.QuoteIdent(name); }
 
-  Result<bool> LedgerTableExists(Transaction& txn) const override {
-    auto r = txn.Query("SELECT 1 WHERE to_regclass('orchestrate_ledger') IS NOT NULL");
-    if (!r.ok()) return r.status();
-    return !r->rows.empty();
-  }
-
   Result<std::optional<CatalogTable>> FindTable(Transaction& txn,
                                                 const LedgerTable& declared) const override {
     CatalogTable info;

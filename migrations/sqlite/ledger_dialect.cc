@@ -34,12 +34,6 @@ class SqliteLedgerDialect final : public LedgerDialect {
   Dialect StatementDialect() const override { return Dialect::kSqlite; }
   std::string QuoteIdent(const std::string& name) const override { return db_.QuoteIdent(name); }
 
-  Result<bool> LedgerTableExists(Transaction& txn) const override {
-    auto r = txn.Query("SELECT 1 FROM sqlite_master WHERE name = 'orchestrate_ledger'");
-    if (!r.ok()) return r.status();
-    return !r->rows.empty();
-  }
-
   Result<std::optional<CatalogTable>> FindTable(Transaction& txn,
                                                 const LedgerTable& declared) const override {
     CatalogTable info;

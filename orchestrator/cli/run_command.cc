@@ -153,9 +153,16 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
   // Ctrl-C / SIGTERM: said at once, and the running statement cancelled rather than waited for
   // (again every 200 ms, for a statement that started after the first request).
   InterruptWatcher watcher([&executor] { executor.CancelRunning(); });
-  if (!approval->empty()) {
-    // A resumed run is not confirmed again, so check what it will run here too: the approval
-    // binds a resumed run as much as a new one, and a dry run as much as a real one.
+  // A new run is checked when it is confirmed (above, under the lock). A resumed run is not
+  // confirmed again and a dry run not at all, so those are checked here: the approval binds them as
+  // much as a new run. (Recording the script costs a run: not twice for a new one.)
+  bool check_now = !approval->empty() && o.dry_run;
+  if (!approval->empty() && !o.dry_run) {
+    auto unfinished = Journal(*ctx->db, NowIso8601).UnfinishedRun();
+    if (!unfinished.ok()) return Fail(unfinished.status());
+    check_now = unfinished->has_value();
+  }
+  if (check_now) {
     auto preview = executor.Preview(req);
     if (!preview.ok()) return Fail(preview.status());
     Status early = RunGate(*preview, ctx->db->Kind(), *approval,

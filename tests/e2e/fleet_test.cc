@@ -369,6 +369,17 @@ TEST_F(FleetTest, AFleetIsApprovedOneScriptPerTarget) {
   EXPECT_NE(refused.err.find("no approved script in " + partial), std::string::npos) << refused.err;
   EXPECT_EQ(StatusOf(plan, a)["current_version"], "1.3.0");
 
+  // Two scripts for one target: which was approved cannot be told.
+  std::string twice = dir_ / "twice";
+  WriteFileOrDie(twice + "/a.sql", one);
+  WriteFileOrDie(twice + "/a-again.sql", one);
+  WriteFileOrDie(twice + "/b.sql", ReadFileOrDie(dir + "/02-b_db.sql"));
+  auto ambiguous = Run({"rollback", plan, "--env", "fleet", "--to", "1.0.0", "--approved", twice,
+                        "--reason", "r", "--yes"});
+  EXPECT_EQ(ambiguous.exit_code, 3) << ambiguous.err;
+  EXPECT_NE(ambiguous.err.find("more than one approved script in " + twice), std::string::npos)
+      << ambiguous.err;
+
   // A wrong approval under --dry-run: refused as in a real run.
   std::string wrong = dir_ / "wrong";
   WriteFileOrDie(wrong + "/a.sql", one);
