@@ -57,4 +57,13 @@ std::string NormalizeWhitespace(const std::string& text) {
   return out;
 }
 
+std::string SqlStringLiteral(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  return out + "'";
+}
+
 }  // namespace orchestrate

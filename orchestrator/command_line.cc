@@ -1,6 +1,7 @@
 #include "orchestrator/command_line.h"
 
 #include <cctype>
+#include <cstdio>
 
 namespace orchestrate {
 namespace {
@@ -14,18 +15,40 @@ bool PlainWord(const std::string& w) {
   return true;
 }
 
-std::string Quote(const std::string& w) {
+}  // namespace
+
+std::string ShellQuote(const std::string& w, bool one_line) {
   if (PlainWord(w)) return w;
-  std::string out = "'";
-  for (char c : w) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  bool control = false;
+  for (char c : w) control = control || (one_line && static_cast<unsigned char>(c) < 0x20);
+  if (!control) {
+    std::string out = "'";
+    for (char c : w) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+  }
+  // $'...' keeps a multi-line word (a commit message) on one line.
+  std::string out = "$'";
+  for (char c : w) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\\' || c == '\'') {
+      out += std::string("\\") + c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(c));
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
   return out + "'";
 }
 
-}  // namespace
-
 std::string ShellJoin(const std::vector<std::string>& argv) {
   std::string out;
-  for (const auto& w : argv) out += (out.empty() ? "" : " ") + Quote(w);
+  for (const auto& w : argv) out += (out.empty() ? "" : " ") + ShellQuote(w);
   return out;
 }
 

@@ -10,6 +10,10 @@
 
 namespace orchestrate {
 
+// `word` as one POSIX shell word: as it is when it holds only letters, digits and `-_./:=@%+,`;
+// else in single quotes. `one_line` (for display): a word holding control characters is written
+// as bash's $'...' (\n, \t, \xHH) instead, which ShellSplit does not read.
+std::string ShellQuote(const std::string& word, bool one_line = false);
 // Joins argv into one line a POSIX shell splits back into the same words: words holding anything
 // but letters, digits and `-_./:=@%+,` are single-quoted.
 std::string ShellJoin(const std::vector<std::string>& argv);

@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "orchestrator/command_line.h"
 #include "plans/secrets.h"
 
 namespace orchestrate {
@@ -196,39 +197,7 @@ std::string ShowArgv(const std::vector<std::string>& argv,
   for (const auto& arg : argv) {
     // Masked before quoting: quoting would change how a secret holding a quote is spelled.
     const std::string a = Redact(arg, all);
-    bool plain = !a.empty() && std::all_of(a.begin(), a.end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) ||
-             std::string("-_./:=@%+,{}").find(c) != std::string::npos;
-    });
-    bool control = std::any_of(a.begin(), a.end(),
-                               [](char c) { return static_cast<unsigned char>(c) < 0x20; });
-    std::string quoted;
-    if (plain) {
-      quoted = a;
-    } else if (control) {
-      // $'...' keeps a multi-line argument (a commit message) on one line.
-      quoted = "$'";
-      for (char c : a) {
-        if (c == '\n')
-          quoted += "\\n";
-        else if (c == '\t')
-          quoted += "\\t";
-        else if (c == '\\' || c == '\'')
-          quoted += std::string("\\") + c;
-        else if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(c));
-          quoted += buf;
-        } else
-          quoted += c;
-      }
-      quoted += "'";
-    } else {
-      quoted = "'";
-      for (char c : a) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-      quoted += "'";
-    }
-    out += (out.empty() ? "" : " ") + quoted;
+    out += (out.empty() ? "" : " ") + ShellQuote(a, true);
   }
   return Redact(out, all);
 }

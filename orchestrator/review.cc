@@ -15,6 +15,7 @@
 #include "migrations/journal.h"
 #include "migrations/ledger.h"
 #include "migrations/ledger/dialect.h"
+#include "migrations/statement_text.h"
 #include "orchestrator/executor.h"
 #include "orchestrator/review_internal.h"
 #include "orchestrator/script_recorder.h"
@@ -131,12 +132,10 @@ Status CheckPlanSql(const RunPlan& run, Dialect dialect) {
 
 namespace {
 
-std::string SqlText(const std::string& s) { return ScriptLiteral(s, Database::ScriptClient()); }
-
 // "'a', 'b'" (an IN list), or "NULL" for none (IN (NULL) matches nothing).
 std::string InList(const std::vector<std::string>& values) {
   std::string out;
-  for (const auto& v : values) out += (out.empty() ? "" : ", ") + SqlText(v);
+  for (const auto& v : values) out += (out.empty() ? "" : ", ") + SqlStringLiteral(v);
   return out.empty() ? "NULL" : out;
 }
 

@@ -3,21 +3,9 @@
 #include <cctype>
 
 #include "migrations/ledger.h"
+#include "migrations/statement_text.h"
 
 namespace orchestrate {
-namespace {
-
-std::string Quoted(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
-
-}  // namespace
-
 std::string ScriptLiteral(const Value& v, const Database::ScriptClient& client) {
   if (!v) return "NULL";
   if (*v == kMarkerNow) return client.now;
@@ -25,7 +13,7 @@ std::string ScriptLiteral(const Value& v, const Database::ScriptClient& client) 
   if (*v == kMarkerHost) return client.where;
   if (*v == kMarkerCommand) return "'the review script, run by hand'";
   if (*v == kMarkerReason) return "'the review script, run by hand'";
-  return Quoted(*v);
+  return SqlStringLiteral(*v);
 }
 
 Result<std::string> InlineParameters(const std::string& sql, const std::vector<Value>& params,

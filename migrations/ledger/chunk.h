@@ -25,8 +25,6 @@ struct Chunk {
   bool dense() const { return int_keys && key_max - key_min + 1 == rows; }
 };
 
-// `s` as an SQL string literal ('...', quotes doubled).
-std::string SqlString(const std::string& s);
 // `parts` with `sep` between them.
 std::string Join(const std::vector<std::string>& parts, const std::string& sep);
 // ASCII lower case (SQLite compares table names case-insensitively).

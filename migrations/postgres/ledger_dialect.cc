@@ -7,6 +7,7 @@
 
 #include "migrations/ledger.h"
 #include "migrations/ledger/chunk.h"
+#include "migrations/statement_text.h"
 
 namespace orchestrate {
 namespace {
@@ -17,23 +18,23 @@ using ledger_internal::Chunk;
 using ledger_internal::ChunkSql;
 using ledger_internal::ForeignKey;
 using ledger_internal::Join;
-using ledger_internal::SqlString;
 
 // jsonb_build_object('k1', x.k1, ...) over `names`.
 std::string PgObject(const Database& db, const std::vector<std::string>& names,
                      const std::string& alias) {
   std::vector<std::string> parts;
-  for (const auto& n : names) parts.push_back(SqlString(n) + ", " + alias + "." + db.QuoteIdent(n));
+  for (const auto& n : names)
+    parts.push_back(SqlStringLiteral(n) + ", " + alias + "." + db.QuoteIdent(n));
   return "jsonb_build_object(" + Join(parts, ", ") + ")";
 }
 
 // The plpgsql body that appends one statement's rows to the ledger, chunked.
 std::string PgCaptureFunction(const Database& db, const LedgerCapture& cap,
                               const LedgerTableInfo& t, const std::string& fn) {
-  std::string meta =
-      SqlString(cap.seed_id) + ", " + SqlString(cap.release) + ", " + SqlString(t.name) + ", ";
-  std::string keys = SqlString(json(t.key).dump());
-  std::string cols = SqlString(json(t.columns).dump());
+  std::string meta = SqlStringLiteral(cap.seed_id) + ", " + SqlStringLiteral(cap.release) + ", " +
+                     SqlStringLiteral(t.name) + ", ";
+  std::string keys = SqlStringLiteral(json(t.key).dump());
+  std::string cols = SqlStringLiteral(json(t.columns).dump());
   std::string batch = std::to_string(cap.batch_rows);
   std::string insert_head =
       "INSERT INTO orchestrate_ledger (id, seed_id, release, table_name, op, key_columns, "
@@ -68,7 +69,7 @@ std::string PgCaptureFunction(const Database& db, const LedgerCapture& cap,
          "    RAISE EXCEPTION 'seed % truncated table %: the ledger cannot record that; use "
          "DELETE',"
          " " +
-         SqlString(cap.seed_id) + ", " + SqlString(t.name) +
+         SqlStringLiteral(cap.seed_id) + ", " + SqlStringLiteral(t.name) +
          ";\n"
          "  ELSIF TG_OP = 'INSERT' THEN\n" +
          dense_insert + "    " + insert_head + "'insert', " + keys + ", " + cols +
@@ -86,9 +87,9 @@ std::string PgCaptureFunction(const Database& db, const LedgerCapture& cap,
          ")) THEN\n"
          "      RAISE EXCEPTION 'seed % changed the key columns (%) of rows of table %: the ledger "
          "finds rows by key; declare other key: columns or do not update them', " +
-         SqlString(cap.seed_id) + ", " + SqlString(Join(t.key, ", ")) + ", " + SqlString(t.name) +
-         ";\n    END IF;\n    " + insert_head + "'update', " + keys + ", " + cols +
-         ", count(*), txid_current(), jsonb_agg(" + PgObject(db, t.columns, "s") +
+         SqlStringLiteral(cap.seed_id) + ", " + SqlStringLiteral(Join(t.key, ", ")) + ", " +
+         SqlStringLiteral(t.name) + ";\n    END IF;\n    " + insert_head + "'update', " + keys +
+         ", " + cols + ", count(*), txid_current(), jsonb_agg(" + PgObject(db, t.columns, "s") +
          ")::text, jsonb_agg(" + PgObject(db, t.key, "s") +
          ")::text, NULL, NULL FROM (SELECT o.*, " + chunked +
          " FROM orchestrate_old o) s GROUP BY orchestrate_chunk;\n"
@@ -292,7 +293,7 @@ class PgLedgerDialect final : public LedgerDialect {
            std::to_string(c.id) +
            " UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores "
            "WHERE table_name = " +
-           SqlString(c.table) + "))";
+           SqlStringLiteral(c.table) + "))";
   }
 
   std::string InsertReversal(const ChunkSql& q, const std::string& on_modified) const override {

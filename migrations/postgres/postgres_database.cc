@@ -12,6 +12,7 @@
 #include "migrations/postgres/pg_lock.h"
 #include "migrations/postgres/pg_schema.h"
 #include "migrations/postgres/pg_session.h"
+#include "migrations/statement_text.h"
 
 namespace orchestrate {
 namespace {
@@ -322,12 +323,10 @@ class PgDatabase final : public Database {
   }
 
   std::string GuardStatement(const std::string& query, const std::string& message) const override {
-    std::string msg;
-    for (char c : message) msg += c == '\'' ? std::string("''") : std::string(1, c);
     return "DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') "
            "INTO found FROM (SELECT * FROM (" +
-           query + ") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = '" +
-           msg + ": ' || found; END IF; END $orchestrate_guard$";
+           query + ") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = " +
+           SqlStringLiteral(message + ": ") + " || found; END IF; END $orchestrate_guard$";
   }
   ScriptClient ScriptClientOf() const override {
     ScriptClient c;

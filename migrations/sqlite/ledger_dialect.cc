@@ -8,6 +8,7 @@
 
 #include "migrations/ledger.h"
 #include "migrations/ledger/chunk.h"
+#include "migrations/statement_text.h"
 
 namespace orchestrate {
 namespace {
@@ -19,7 +20,6 @@ using ledger_internal::ChunkSql;
 using ledger_internal::ForeignKey;
 using ledger_internal::Join;
 using ledger_internal::Lower;
-using ledger_internal::SqlString;
 
 // Every object of the schema with its SQL (orchestrate's own temporary triggers included: they
 // exist from before the seed runs until after the comparison).
@@ -93,7 +93,7 @@ class SqliteLedgerDialect final : public LedgerDialect {
       std::string stage =
           "INSERT INTO orchestrate_ledger_stage (table_name, op, row_key, old_row, new_row) VALUES "
           "(" +
-          SqlString(t.name) + ", ";
+          SqlStringLiteral(t.name) + ", ";
       std::vector<std::string> new_key, old_key;
       for (const auto& k : t.key) {
         new_key.push_back("NEW." + QuoteIdent(k));
@@ -111,9 +111,9 @@ class SqliteLedgerDialect final : public LedgerDialect {
       ORCH_RETURN_IF_ERROR(
           txn.Exec("CREATE TEMP TRIGGER orchestrate_ledger_key_" + suffix + " BEFORE UPDATE" + on +
                    "WHEN NOT (" + same_key + ") BEGIN SELECT RAISE(ABORT, " +
-                   SqlString("seed " + cap.seed_id + " changed the key columns (" +
-                             Join(t.key, ", ") + ") of a row of table " + t.name +
-                             ": the ledger finds rows by key; declare other key: columns") +
+                   SqlStringLiteral("seed " + cap.seed_id + " changed the key columns (" +
+                                    Join(t.key, ", ") + ") of a row of table " + t.name +
+                                    ": the ledger finds rows by key; declare other key: columns") +
                    "); END"));
       ORCH_RETURN_IF_ERROR(txn.Exec("CREATE TEMP TRIGGER orchestrate_ledger_upd_" + suffix +
                                     " AFTER UPDATE" + on + "BEGIN " + stage + "'update', " +
@@ -131,10 +131,11 @@ class SqliteLedgerDialect final : public LedgerDialect {
                                   [&](const auto& t) { return Lower(t.name) == Lower(other); });
       if (declared) continue;
       std::string suffix = std::to_string(n++);
-      std::string msg = SqlString("seed " + cap.seed_id + " wrote to table " + other +
-                                  ", which its tables: list does not declare, so the ledger could "
-                                  "not record those rows; nothing of the seed was applied. Add " +
-                                  other + " to the seed's tables: (or stop writing to it)");
+      std::string msg =
+          SqlStringLiteral("seed " + cap.seed_id + " wrote to table " + other +
+                           ", which its tables: list does not declare, so the ledger could "
+                           "not record those rows; nothing of the seed was applied. Add " +
+                           other + " to the seed's tables: (or stop writing to it)");
       for (const char* op : {"INSERT", "UPDATE", "DELETE"})
         ORCH_RETURN_IF_ERROR(txn.Exec("CREATE TEMP TRIGGER orchestrate_ledger_deny_" + suffix +
                                       "_" + op + " BEFORE " + op + " ON main." + QuoteIdent(other) +
@@ -193,7 +194,7 @@ class SqliteLedgerDialect final : public LedgerDialect {
            " FROM orchestrate_ledger WHERE id = " + std::to_string(c.id) + ")) " + alias;
   }
   std::string RecordedColumn(const std::string& alias, const std::string& col) const override {
-    return "json_extract(" + alias + ".value, " + SqlString("$.\"" + col + "\"") + ")";
+    return "json_extract(" + alias + ".value, " + SqlStringLiteral("$.\"" + col + "\"") + ")";
   }
   std::string TableRef(const Chunk& c) const override { return QuoteIdent(c.table); }
   std::string AsText(const std::string& expr) const override { return expr; }
@@ -264,7 +265,8 @@ class SqliteLedgerDialect final : public LedgerDialect {
   // json_object('a', X."a", ...) over `names`.
   std::string Object(const std::vector<std::string>& names, const std::string& alias) const {
     std::vector<std::string> parts;
-    for (const auto& n : names) parts.push_back(SqlString(n) + ", " + alias + "." + QuoteIdent(n));
+    for (const auto& n : names)
+      parts.push_back(SqlStringLiteral(n) + ", " + alias + "." + QuoteIdent(n));
     return "json_object(" + Join(parts, ", ") + ")";
   }
 

@@ -561,10 +561,8 @@ class SqliteDatabase : public Database {
   // SQLite has no statement that raises a message of its own outside a trigger: a JSON path
   // error carries it ("JSON path error near ' <message> (N row(s))'").
   std::string GuardStatement(const std::string& query, const std::string& message) const override {
-    std::string msg;
-    for (char c : message) msg += c == '\'' ? std::string("''") : std::string(1, c);
-    return "SELECT json_extract('{}', ' " + msg + " (' || count(*) || ' row(s))') FROM (" + query +
-           ") HAVING count(*) > 0";
+    return "SELECT json_extract('{}', " + SqlStringLiteral(" " + message + " (") +
+           " || count(*) || ' row(s))') FROM (" + query + ") HAVING count(*) > 0";
   }
   std::string TableExistsQuery() const override {
     return "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1";

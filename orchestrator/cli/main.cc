@@ -2,7 +2,9 @@
 // structs of options.h and calls the subcommand's Run* function.
 #include <CLI/CLI.hpp>
 
+#include <functional>
 #include <iostream>
+#include <vector>
 
 #include "migrations/database.h"
 #include "orchestrator/cli/context.h"
@@ -88,155 +90,194 @@ int RunCli(int argc, char** argv) {
   AddGlobalOptions(&app, g, true);
   cli::RunOptions run;
   cli::ForceOptions force;
+  cli::RehearseCommandOptions rehearse;
+  cli::ImportCommandOptions import;
+  cli::SnapshotsOptions snaps;
   int history_limit = 0;
-  bool plan_rollback = false;
-
-  auto* deploy = app.add_subcommand(
-      "deploy", "apply the releases up to --to (default: the newest): migrations, seeds, image");
-  AddCommon(deploy, g, true);
-  deploy->add_option("--to", run.target, "the release to deploy (default: the newest)");
-  deploy->add_flag("--dry-run", run.dry_run, "show the plan and change nothing");
-  deploy->add_option(
-      "--approved", run.approved,
-      "a script reviewed with `orchestrate sql` (or sha256:HASH; a fleet: the folder "
-      "of its scripts): refuse (exit 3) to run anything else");
-
-  auto* rollback = app.add_subcommand(
-      "rollback",
-      "roll back to --to (default: previous): swap the image back, undo seeds, run the down SQL "
-      "stored at deploy time");
-  AddCommon(rollback, g, true);
-  rollback->add_option("--to", run.target, "a deployed release, or `previous` (the default)");
-  rollback->add_option("--reason", run.reason, "why: recorded in history (policy may require it)");
-  rollback->add_flag("--dry-run", run.dry_run, "show the plan and change nothing");
-  rollback->add_flag("--allow-major", run.allow_major, "allow crossing a major version");
-  rollback->add_flag("--accept-data-loss", run.accept_data_loss,
-                     "roll back past irreversible migrations, leaving their changes in place");
-  rollback->add_flag("--allow-outside-window", run.allow_outside_window,
-                     "roll back to a release deployed longer ago than policy.window_days");
-  rollback->add_option(
-      "--approved", run.approved,
-      "a script reviewed with `orchestrate sql` (or sha256:HASH; a fleet: the folder "
-      "of its scripts): refuse (exit 3) to run anything else");
-  for (auto* cmd : {deploy, rollback}) {
+  bool rollback_flag = false;  // plan --rollback, sql --rollback
+  bool status_all_envs = false;
+  std::string sql_out;
+  const char* const approved_help =
+      "a script reviewed with `orchestrate sql` (or sha256:HASH; a fleet: the folder of its "
+      "scripts): refuse (exit 3) to run anything else";
+  const auto add_fleet_options = [&run](CLI::App* cmd) {
     cmd->add_option("--parallel", run.parallel, "a fleet: run on N targets at once (default 1)")
         ->check(CLI::Range(1, 256));
     cmd->add_flag("--fail-fast", run.fail_fast,
                   "a fleet: start no new target after one failed (running ones finish)");
+  };
+
+  // The commands: name, one-line help, whether it takes a plan and changes something, its own
+  // options, and what it runs. `resume` runs again with the command stored with the unfinished run.
+  struct Command {
+    const char* name;
+    const char* help;
+    enum { kNoPlan, kReads, kChanges } kind;
+    std::function<void(CLI::App*)> options;
+    std::function<int()> run;
+  };
+  const std::vector<Command> commands = {
+      {"deploy", "apply the releases up to --to (default: the newest): migrations, seeds, image",
+       Command::kChanges,
+       [&](CLI::App* cmd) {
+         cmd->add_option("--to", run.target, "the release to deploy (default: the newest)");
+         cmd->add_flag("--dry-run", run.dry_run, "show the plan and change nothing");
+         cmd->add_option("--approved", run.approved, approved_help);
+         add_fleet_options(cmd);
+       },
+       [&] { return cli::CmdDeploy(g, run); }},
+      {"rollback",
+       "roll back to --to (default: previous): swap the image back, undo seeds, run the down SQL "
+       "stored at deploy time",
+       Command::kChanges,
+       [&](CLI::App* cmd) {
+         cmd->add_option("--to", run.target, "a deployed release, or `previous` (the default)");
+         cmd->add_option("--reason", run.reason,
+                         "why: recorded in history (policy may require it)");
+         cmd->add_flag("--dry-run", run.dry_run, "show the plan and change nothing");
+         cmd->add_flag("--allow-major", run.allow_major, "allow crossing a major version");
+         cmd->add_flag("--accept-data-loss", run.accept_data_loss,
+                       "roll back past irreversible migrations, leaving their changes in place");
+         cmd->add_flag("--allow-outside-window", run.allow_outside_window,
+                       "roll back to a release deployed longer ago than policy.window_days");
+         cmd->add_option("--approved", run.approved, approved_help);
+         add_fleet_options(cmd);
+       },
+       [&] { return cli::CmdRollback(g, run); }},
+      {"resume",
+       "finish the unfinished deploy or rollback of the environment (--env) with the command "
+       "stored with it: its target, reason, approval and flags",
+       Command::kChanges, [](CLI::App*) {},
+       [&] {
+         auto args = cli::ResumeArgs(g);
+         if (!args.ok()) return cli::Fail(args.status());
+         std::vector<char*> again;
+         for (auto& a : *args) again.push_back(a.data());
+         return RunCli(static_cast<int>(again.size()), again.data());
+       }},
+      {"plan", "show the ordered steps a deploy or rollback would run", Command::kReads,
+       [&](CLI::App* cmd) {
+         cmd->add_option("--to", run.target,
+                         "target release: newer plans a deploy; `previous` or an older deployed "
+                         "release plans a rollback");
+         cmd->add_flag("--rollback", rollback_flag, "plan a rollback (to --to, default previous)");
+       },
+       [&] { return cli::CmdPlan(g, run, rollback_flag); }},
+      {"sql", "the exact SQL a deploy or rollback would run, for review; prints its approval hash",
+       Command::kReads,
+       [&](CLI::App* cmd) {
+         cmd->add_option("--to", run.target,
+                         "target release: newer renders a deploy; `previous` or an older deployed "
+                         "release renders a rollback");
+         cmd->add_flag("--rollback", rollback_flag,
+                       "render a rollback (to --to, default previous)");
+         cmd->add_option("-o,--out", sql_out,
+                         "write the script to FILE (default: stdout); a fleet: one file per "
+                         "target into the folder DIR");
+       },
+       [&] { return cli::CmdSql(g, run, rollback_flag, sql_out); }},
+      {"check", "can this rollback be done safely? GO (0), GO WITH WARNINGS (4), NO-GO (3)",
+       Command::kReads,
+       [&](CLI::App* cmd) {
+         cmd->add_option("--to", run.target, "a deployed release, or `previous` (the default)");
+         cmd->add_flag("--allow-major", run.allow_major, "allow crossing a major version");
+         cmd->add_flag("--accept-data-loss", run.accept_data_loss,
+                       "judge irreversible migrations as left in place (a warning, not NO-GO)");
+         cmd->add_flag("--allow-outside-window", run.allow_outside_window,
+                       "judge a target older than policy.window_days as allowed (a warning)");
+       },
+       [&] { return cli::CmdCheck(g, run); }},
+      {"rehearse",
+       "prove a rollback round-trips on a scratch database: deploy --from, fingerprint, deploy "
+       "--to, roll back, compare, deploy again; exit 0 only when it does",
+       Command::kReads,
+       [&](CLI::App* cmd) {
+         cmd->add_option("--from", rehearse.from,
+                         "the release to roll back to (default: the one before --to)");
+         cmd->add_option("--to", rehearse.to, "the release to deploy (default: the newest)");
+         cmd->add_flag("--each", rehearse.each,
+                       "also run every migration up, down and compare on its own");
+         cmd->add_option("--report", rehearse.report_dir,
+                         "write DIR/rehearsal.md and DIR/junit.xml");
+         cmd->add_option("--scratch", rehearse.scratch,
+                         "use this (empty) database instead of creating one on the "
+                         "environment's server");
+       },
+       [&] { return cli::CmdRehearse(g, rehearse); }},
+      {"status", "deployed release, running image, pending releases, drift, unfinished run, lock",
+       Command::kReads,
+       [&](CLI::App* cmd) {
+         cmd->add_flag("--all-envs", status_all_envs,
+                       "every environment (and every database of a fleet): release, image, "
+                       "unfinished run; exit 2 when one cannot be read");
+       },
+       [&] { return status_all_envs ? cli::CmdStatusAllEnvs(g) : cli::CmdStatus(g); }},
+      {"history", "deploys and rollbacks, newest first", Command::kReads,
+       [&](CLI::App* cmd) {
+         cmd->add_option("-n,--limit", history_limit, "show only the newest N runs");
+       },
+       [&] { return cli::CmdHistory(g, history_limit); }},
+      {"validate", "check manifests, SQL files and environments without touching any database",
+       Command::kReads, [](CLI::App*) {}, [&] { return cli::CmdValidate(g); }},
+      {"force", "resolve what needs a human: release a lock, abandon a run, mark a step",
+       Command::kChanges,
+       [&](CLI::App* cmd) {
+         cmd->add_flag("--unlock", force.unlock,
+                       "release the run lock of a holder that is gone (refused while it is "
+                       "alive)");
+         cmd->add_flag("--force-live", force.force_live,
+                       "with --unlock: release it even though its holder is alive (that run "
+                       "stops at its next commit)");
+         cmd->add_flag("--abandon", force.abandon, "give up the unfinished run (done steps stay)");
+         cmd->add_option("--step", force.step, "a step of the unfinished run")
+             ->check(CLI::PositiveNumber);
+         cmd->add_option("--mark", force.mark, "with --step: done or pending")
+             ->check(CLI::IsMember({"done", "pending"}));
+       },
+       [&] { return cli::CmdForce(g, force); }},
+      {"import",
+       "write a plan (plan.yaml + releases/) from another tool's migrations, referenced in place",
+       Command::kNoPlan,
+       [&](CLI::App* cmd) {
+         cmd->add_option("FORMAT", import.format,
+                         "golang-migrate, flyway, sqitch, diesel, liquibase-sql")
+             ->required();
+         cmd->add_option("DIR", import.dir,
+                         "the tool's migrations (or project) folder; liquibase-sql: or a "
+                         "changelog")
+             ->required();
+         cmd->add_option("-o,--out", import.out, "the folder to write plan.yaml and releases/ to")
+             ->required();
+         cmd->add_option("--group-by", import.group_by,
+                         "releases of several migrations: tag (sqitch), prefix, or N per release "
+                         "(default: one release per migration)");
+         cmd->add_option("--app", import.app,
+                         "the app name (default: sqitch %project, else DIR's)");
+         cmd->add_flag("--force", import.force, "replace an existing OUT/plan.yaml and releases");
+       },
+       [&] {
+         import.command_line = "orchestrate " + g.command_line;
+         return cli::CmdImport(import);
+       }},
+      {"snapshots", "the data rollbacks destroyed: list, restore ID (after a re-deploy), prune",
+       Command::kChanges,
+       [&](CLI::App* cmd) {
+         cmd->add_option("ACTION", snaps.action, "list (the default), restore or prune")
+             ->check(CLI::IsMember({"list", "restore", "prune"}));
+         cmd->add_option("ID", snaps.id, "restore: the snapshot to put back (see list)");
+         cmd->add_option("--older-than", snaps.older_than,
+                         "prune: only snapshots older than this, e.g. 7d, 12h, 30m (default: "
+                         "all)");
+       },
+       [&] { return cli::CmdSnapshots(g, snaps); }},
+  };
+  std::vector<CLI::App*> subcommands;
+  for (const Command& c : commands) {
+    CLI::App* cmd = app.add_subcommand(c.name, c.help);
+    if (c.kind != Command::kNoPlan) AddCommon(cmd, g, c.kind == Command::kChanges);
+    c.options(cmd);
+    subcommands.push_back(cmd);
   }
-
-  auto* resume = app.add_subcommand(
-      "resume",
-      "finish the unfinished deploy or rollback of the environment (--env) with the command stored "
-      "with it: its target, reason, approval and flags");
-  AddCommon(resume, g, true);
-
-  auto* plan = app.add_subcommand("plan", "show the ordered steps a deploy or rollback would run");
-  AddCommon(plan, g, false);
-  plan->add_option("--to", run.target,
-                   "target release: newer plans a deploy; `previous` or an older deployed release "
-                   "plans a rollback");
-  plan->add_flag("--rollback", plan_rollback, "plan a rollback (to --to, default previous)");
-
-  std::string sql_out;
-  bool sql_rollback = false;
-  auto* sql = app.add_subcommand(
-      "sql", "the exact SQL a deploy or rollback would run, for review; prints its approval hash");
-  AddCommon(sql, g, false);
-  sql->add_option("--to", run.target,
-                  "target release: newer renders a deploy; `previous` or an older deployed release "
-                  "renders a rollback");
-  sql->add_flag("--rollback", sql_rollback, "render a rollback (to --to, default previous)");
-  sql->add_option("-o,--out", sql_out,
-                  "write the script to FILE (default: stdout); a fleet: one file per target into "
-                  "the folder DIR");
-
-  auto* check = app.add_subcommand(
-      "check", "can this rollback be done safely? GO (0), GO WITH WARNINGS (4), NO-GO (3)");
-  AddCommon(check, g, false);
-  check->add_option("--to", run.target, "a deployed release, or `previous` (the default)");
-  check->add_flag("--allow-major", run.allow_major, "allow crossing a major version");
-  check->add_flag("--accept-data-loss", run.accept_data_loss,
-                  "judge irreversible migrations as left in place (a warning, not NO-GO)");
-  check->add_flag("--allow-outside-window", run.allow_outside_window,
-                  "judge a target older than policy.window_days as allowed (a warning)");
-
-  cli::RehearseCommandOptions rehearse;
-  auto* rehearsecmd = app.add_subcommand(
-      "rehearse",
-      "prove a rollback round-trips on a scratch database: deploy --from, fingerprint, deploy "
-      "--to, roll back, compare, deploy again; exit 0 only when it does");
-  AddCommon(rehearsecmd, g, false);
-  rehearsecmd->add_option("--from", rehearse.from,
-                          "the release to roll back to (default: the one before --to)");
-  rehearsecmd->add_option("--to", rehearse.to, "the release to deploy (default: the newest)");
-  rehearsecmd->add_flag("--each", rehearse.each,
-                        "also run every migration up, down and compare on its own");
-  rehearsecmd->add_option("--report", rehearse.report_dir,
-                          "write DIR/rehearsal.md and DIR/junit.xml");
-  rehearsecmd->add_option("--scratch", rehearse.scratch,
-                          "use this (empty) database instead of creating one on the environment's "
-                          "server");
-
-  auto* status = app.add_subcommand(
-      "status", "deployed release, running image, pending releases, drift, unfinished run, lock");
-  AddCommon(status, g, false);
-  bool status_all_envs = false;
-  status->add_flag("--all-envs", status_all_envs,
-                   "every environment (and every database of a fleet): release, image, unfinished "
-                   "run; exit 2 when one cannot be read");
-
-  auto* history = app.add_subcommand("history", "deploys and rollbacks, newest first");
-  AddCommon(history, g, false);
-  history->add_option("-n,--limit", history_limit, "show only the newest N runs");
-
-  auto* validate = app.add_subcommand(
-      "validate", "check manifests, SQL files and environments without touching any database");
-  AddCommon(validate, g, false);
-
-  auto* forcecmd = app.add_subcommand(
-      "force", "resolve what needs a human: release a lock, abandon a run, mark a step");
-  AddCommon(forcecmd, g, true);
-  forcecmd->add_flag("--unlock", force.unlock,
-                     "release the run lock of a holder that is gone (refused while it is alive)");
-  forcecmd->add_flag("--force-live", force.force_live,
-                     "with --unlock: release it even though its holder is alive (that run stops "
-                     "at its next commit)");
-  forcecmd->add_flag("--abandon", force.abandon, "give up the unfinished run (done steps stay)");
-  forcecmd->add_option("--step", force.step, "a step of the unfinished run")
-      ->check(CLI::PositiveNumber);
-  forcecmd->add_option("--mark", force.mark, "with --step: done or pending")
-      ->check(CLI::IsMember({"done", "pending"}));
-
-  cli::ImportCommandOptions import;
-  auto* importcmd = app.add_subcommand(
-      "import",
-      "write a plan (plan.yaml + releases/) from another tool's migrations, referenced in place");
-  importcmd
-      ->add_option("FORMAT", import.format, "golang-migrate, flyway, sqitch, diesel, liquibase-sql")
-      ->required();
-  importcmd
-      ->add_option("DIR", import.dir,
-                   "the tool's migrations (or project) folder; liquibase-sql: or a changelog")
-      ->required();
-  importcmd->add_option("-o,--out", import.out, "the folder to write plan.yaml and releases/ to")
-      ->required();
-  importcmd->add_option("--group-by", import.group_by,
-                        "releases of several migrations: tag (sqitch), prefix, or N per release "
-                        "(default: one release per migration)");
-  importcmd->add_option("--app", import.app, "the app name (default: sqitch %project, else DIR's)");
-  importcmd->add_flag("--force", import.force, "replace an existing OUT/plan.yaml and releases");
-
-  cli::SnapshotsOptions snaps;
-  auto* snapshotscmd = app.add_subcommand(
-      "snapshots", "the data rollbacks destroyed: list, restore ID (after a re-deploy), prune");
-  AddCommon(snapshotscmd, g, true);
-  snapshotscmd->add_option("ACTION", snaps.action, "list (the default), restore or prune")
-      ->check(CLI::IsMember({"list", "restore", "prune"}));
-  snapshotscmd->add_option("ID", snaps.id, "restore: the snapshot to put back (see list)");
-  snapshotscmd->add_option("--older-than", snaps.older_than,
-                           "prune: only snapshots older than this, e.g. 7d, 12h, 30m (default: "
-                           "all)");
 
   try {
     app.parse(argc, argv);
@@ -262,28 +303,8 @@ int RunCli(int argc, char** argv) {
                                                 ": use a duration such as 30s, 500ms or 2m"));
   cli::SetUpLogging(g);
 
-  if (resume->parsed()) {
-    auto args = cli::ResumeArgs(g);
-    if (!args.ok()) return cli::Fail(args.status());
-    std::vector<char*> again;
-    for (auto& a : *args) again.push_back(a.data());
-    return RunCli(static_cast<int>(again.size()), again.data());
-  }
-  if (deploy->parsed()) return cli::CmdDeploy(g, run);
-  if (rollback->parsed()) return cli::CmdRollback(g, run);
-  if (plan->parsed()) return cli::CmdPlan(g, run, plan_rollback);
-  if (sql->parsed()) return cli::CmdSql(g, run, sql_rollback, sql_out);
-  if (check->parsed()) return cli::CmdCheck(g, run);
-  if (status->parsed()) return status_all_envs ? cli::CmdStatusAllEnvs(g) : cli::CmdStatus(g);
-  if (history->parsed()) return cli::CmdHistory(g, history_limit);
-  if (validate->parsed()) return cli::CmdValidate(g);
-  if (rehearsecmd->parsed()) return cli::CmdRehearse(g, rehearse);
-  if (forcecmd->parsed()) return cli::CmdForce(g, force);
-  if (snapshotscmd->parsed()) return cli::CmdSnapshots(g, snaps);
-  if (importcmd->parsed()) {
-    import.command_line = "orchestrate " + g.command_line;
-    return cli::CmdImport(import);
-  }
+  for (size_t i = 0; i < commands.size(); ++i)
+    if (subcommands[i]->parsed()) return commands[i].run();
   return 64;
 }
 

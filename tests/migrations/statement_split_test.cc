@@ -12,6 +12,7 @@
 
 #include "migrations/analysis/analysis.h"
 #include "migrations/database.h"
+#include "migrations/statement_text.h"
 #include "tests/support/pg.h"
 #include "tests/support/test_util.h"
 
@@ -361,6 +362,21 @@ TEST_P(SplitOnDatabase, AScriptThatCannotBeSplitRunsNothing) {
   auto rows = (*txn)->Query("SELECT COUNT(*) FROM t");
   ASSERT_TRUE(rows.ok()) << rows.status().message();
   EXPECT_EQ(rows->rows, (std::vector<Row>{{"0"}}));
+}
+
+// SqlStringLiteral (the one quoting function of generated SQL) gives the engine back the text
+// as it was: quotes, backslashes, semicolons, dollar quotes, newlines and non-ASCII.
+TEST_P(SplitOnDatabase, StringLiteralsReadBackAsTheTextTheyQuote) {
+  const std::vector<std::string> texts = {"",           "it's",     "''",     "a\\b\\'",
+                                          "x; DROP t;", "$$ $q$ $", "l1\nl2", "Zürich ☃"};
+  for (const std::string& text : texts) {
+    SCOPED_TRACE(text);
+    auto txn = db_->Begin();
+    ASSERT_TRUE(txn.ok());
+    auto rows = (*txn)->Query("SELECT " + SqlStringLiteral(text));
+    ASSERT_TRUE(rows.ok()) << rows.status().message();
+    EXPECT_EQ(rows->rows, (std::vector<Row>{{text}}));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Adapters, SplitOnDatabase, ::testing::Values("sqlite", "postgresql"),

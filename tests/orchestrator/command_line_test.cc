@@ -17,6 +17,13 @@ TEST(ShellJoinTest, QuotesWhatAShellWouldSplitOrExpand) {
             "--reason 'checkout 500s' 'it'\\''s $HOME' ''");
 }
 
+TEST(ShellQuoteTest, OneLineWritesControlCharactersAsBashEscapes) {
+  EXPECT_EQ(ShellQuote("a\nb"), "'a\nb'");  // a shell reads the newline back
+  EXPECT_EQ(ShellQuote("fix: it's\n\tdone\x01", true), "$'fix: it\\'s\\n\\tdone\\x01'");
+  EXPECT_EQ(ShellQuote("{}", true), "'{}'");  // brace expansion: never bare
+  EXPECT_EQ(ShellQuote("plain-word_1.2", true), "plain-word_1.2");
+}
+
 TEST(ShellJoinTest, SplitGivesBackTheSameWords) {
   const std::vector<std::string> words = {"orchestrate",
                                           "rollback",
