@@ -217,6 +217,13 @@ class Database {
   // (referenced table, referencing table, constraint name), in the order of `tables`.
   virtual Result<std::vector<std::array<std::string, 3>>> ForeignKeysInto(
       Transaction& txn, const std::vector<std::string>& tables) const = 0;
+  // The views that read each of `tables` (as the SQL names them): (table, view), in the order of
+  // `tables`, each view once per table. PostgreSQL: from pg_depend (also materialized views);
+  // SQLite, which keeps no dependencies, from the tables the view's own SQL names.
+  virtual Result<std::vector<std::array<std::string, 2>>> ViewsReading(
+      Transaction& txn, const std::vector<std::string>& tables) const = 0;
+  // The extensions installed in the database: (name, version), by name; none for SQLite.
+  virtual Result<std::vector<std::array<std::string, 2>>> Extensions(Transaction& txn) const = 0;
   // For policy.permissions: whether the session's database user is a member of `role`, and who
   // that user is; nullopt where the database has no roles (SQLite).
   struct RoleCheck {

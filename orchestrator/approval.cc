@@ -162,14 +162,16 @@ std::map<std::string, std::vector<std::string>> StepBlocks(const std::string& sc
 
 // Each ledger chunk about to run, with the digest of the rows it writes back, is one the reviewer
 // saw (the chunks are consumed as the reversal runs: a resumed run lists fewer).
-Status CheckLedgerChunks(const std::string& approved, const std::string& current_script) {
+Status CheckLedgerChunks(const std::string& approved, const std::string& current_script,
+                         const std::string& again) {
   const std::set<std::string> seen = LedgerChunkLines(approved);
   for (const std::string& line : LedgerChunkLines(current_script))
     if (!seen.count(line))
       return Status::NeedsHuman(
           "the row ledger changed since the review: `" + line.substr(3) +
           "` is not in the approved script (its recorded rows were edited, or it is new); "
-          "render the new SQL with `orchestrate sql` and have it reviewed");
+          "render the new SQL with `" +
+          again + "` and have it reviewed");
   return Status::Ok();
 }
 
@@ -177,7 +179,7 @@ Status CheckLedgerChunks(const std::string& approved, const std::string& current
 // starting it) and only the steps not done: it matches an approval when each of its steps is, line
 // for line, that step of the approved script, and the header says the same plan and database.
 Status CheckResumedApproval(const std::string& approved, bool approved_is_hash,
-                            const std::string& current_script) {
+                            const std::string& current_script, const std::string& again) {
   if (approved_is_hash)
     return Status::NeedsHuman(
         "the SQL about to run differs from what was approved as far as a hash can tell: this run "
@@ -192,7 +194,7 @@ Status CheckResumedApproval(const std::string& approved, bool approved_is_hash,
       return Status::NeedsHuman(
           "the SQL about to run differs from what was approved: " + std::string(key) +
           ": approved " + HeaderValue(a, key) + ", now " + HeaderValue(b, key) +
-          "\nrender the new SQL with `orchestrate sql` and have it reviewed");
+          "\nrender the new SQL with `" + again + "` and have it reviewed");
   const auto held = StepBlocks(approved);
   for (const auto& [header, lines] : StepBlocks(current_script)) {
     auto it = held.find(header);
@@ -201,30 +203,30 @@ Status CheckResumedApproval(const std::string& approved, bool approved_is_hash,
           "the SQL about to run differs from what was approved: `" + header.substr(3) + "` " +
           (it == held.end() ? "is not in the approved script" : "is not as approved") +
           " (this run resumes an earlier one; its remaining steps must be those approved)\n"
-          "render the new SQL with `orchestrate sql` and have it reviewed");
+          "render the new SQL with `" +
+          again + "` and have it reviewed");
   }
-  return CheckLedgerChunks(approved, current_script);
+  return CheckLedgerChunks(approved, current_script, again);
 }
 
 }  // namespace
 
 Status CheckApproval(const std::string& approved, bool approved_is_hash,
-                     const std::string& current_script) {
+                     const std::string& current_script, const std::string& again) {
   if (current_script.find(std::string("\n") + kResumesPrefix) != std::string::npos)
-    return CheckResumedApproval(approved, approved_is_hash, current_script);
+    return CheckResumedApproval(approved, approved_is_hash, current_script, again);
   std::string current_hash = ApprovalHash(current_script);
   std::string approved_hash = approved_is_hash ? approved : ApprovalHash(approved);
   if (approved_hash == current_hash) {
     // The ledger chunks are consumed as the reversal runs (a resumed run lists fewer), so they are
     // checked one by one: each chunk about to run, with the digest of the rows it writes back,
     // must be one the reviewer saw.
-    return approved_is_hash ? Status::Ok() : CheckLedgerChunks(approved, current_script);
+    return approved_is_hash ? Status::Ok() : CheckLedgerChunks(approved, current_script, again);
   }
   std::string msg = "the SQL about to run differs from what was approved (approved " +
                     approved_hash + ", now " + current_hash + ")";
   if (approved_is_hash)
-    return Status::NeedsHuman(msg +
-                              "; render it with `orchestrate sql` and have it reviewed again");
+    return Status::NeedsHuman(msg + "; render it with `" + again + "` and have it reviewed again");
   auto a = BindingLines(approved);
   auto b = BindingLines(current_script);
   const char* const keys[] = {"app",      "direction",       "from", "to", "environment",
@@ -239,8 +241,7 @@ Status CheckApproval(const std::string& approved, bool approved_is_hash,
       UnifiedDiff(NumberedBindingLines(approved), NumberedBindingLines(current_script), 40);
   msg += diff.empty() ? "\n  (too many differences to list: render the script and diff it)"
                       : "\n  --- approved\n  +++ now" + diff;
-  return Status::NeedsHuman(msg +
-                            "\nrender the new SQL with `orchestrate sql` and have it reviewed");
+  return Status::NeedsHuman(msg + "\nrender the new SQL with `" + again + "` and have it reviewed");
 }
 
 }  // namespace orchestrate

@@ -43,12 +43,13 @@ double DaysBetween(const std::string& a, const std::string& b) {
 }
 
 // A table the rollback drops may be referenced by a foreign key from a table the rollback leaves
-// alone (created by hand, or by a release still deployed): PostgreSQL refuses the DROP TABLE,
-// SQLite leaves references to nothing. Tables the rollback's SQL mentions at all are assumed to be
-// handled by it (their key dropped or changed first); a DROP ... CASCADE drops the keys itself.
-Status CheckForeignKeysIntoDroppedTables(Database& db, const RunPlan& run,
-                                         const std::vector<ScriptAnalysis>& analyses,
-                                         const std::function<void(std::string)>& nogo) {
+// alone (created by hand, or by a release still deployed), or read by such a view: PostgreSQL
+// refuses the DROP TABLE, SQLite leaves references to nothing or a view that fails. Tables the
+// rollback's SQL mentions at all are assumed to be handled by it (their key dropped or changed
+// first); a DROP ... CASCADE drops the keys itself.
+Status CheckWhatReadsDroppedTables(Database& db, const RunPlan& run,
+                                   const std::vector<ScriptAnalysis>& analyses,
+                                   const std::function<void(std::string)>& nogo) {
   auto norm = [](std::string name) {
     std::string out;
     for (char c : name)
@@ -87,6 +88,50 @@ Status CheckForeignKeysIntoDroppedTables(Database& db, const RunPlan& run,
            ", which this rollback does not touch, references it (" + name +
            "): PostgreSQL refuses the DROP and SQLite would leave references to nothing. Drop "
            "or change that foreign key first");
+    }
+  }
+  auto views = db.ViewsReading(**txn, names);
+  if (!views.ok()) return views.status();
+  for (const auto& [table, where] : dropped) {
+    for (const auto& [read, view] : *views) {
+      if (read != table || mentioned.count(norm(view))) continue;
+      nogo(where + " drops table " + table + ", but view " + view +
+           ", which this rollback does not touch, reads it: PostgreSQL refuses the DROP and "
+           "SQLite would leave a view that fails when queried. Drop or change that view first");
+    }
+  }
+  return Status::Ok();
+}
+
+// A rollback that drops an extension drops it for the whole database: also for objects outside
+// the releases rolled back (a column of one of its types, an index using its operators), which
+// go with it (CASCADE) or make the DROP fail. Said for each extension that is installed, with its
+// version, whatever the release's up did (orchestrate does not yet record whether the up created
+// it).
+Status CheckDroppedExtensions(Database& db, const RunPlan& run,
+                              const std::vector<ScriptAnalysis>& analyses,
+                              const std::function<void(std::string)>& warn) {
+  std::vector<std::pair<size_t, const StatementAnalysis*>> drops;
+  for (size_t i = 0; i < run.steps.size(); ++i)
+    for (const auto& st : analyses[i].statements)
+      if (!st.drops_extensions.empty()) drops.emplace_back(i, &st);
+  if (drops.empty()) return Status::Ok();
+  auto txn = db.BeginRead();
+  if (!txn.ok()) return txn.status();
+  auto installed = db.Extensions(**txn);
+  if (!installed.ok()) return installed.status();
+  for (const auto& [i, st] : drops) {
+    const Step& s = run.steps[i];
+    for (const std::string& ext : st->drops_extensions) {
+      for (const auto& [name, version] : *installed) {
+        if (name != ext) continue;
+        warn("step " + std::to_string(i + 1) + " [" + s.release + "] migration " + s.id +
+             ", line " + std::to_string(st->line) + ": drops extension " + ext + " (installed, " +
+             "version " + version +
+             ") for the whole database: whatever else uses it, also "
+             "outside the releases rolled back, goes with it or makes the DROP fail. Keep the "
+             "DROP only if the release's up created the extension");
+      }
     }
   }
   return Status::Ok();
@@ -227,7 +272,8 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
   std::vector<ScriptAnalysis> analyses(run->steps.size());  // each step's SQL, analysed once
   for (size_t i = 0; i < run->steps.size(); ++i)
     if (!run->steps[i].sql.empty()) analyses[i] = AnalyzeScript(dialect, run->steps[i].sql);
-  ORCH_RETURN_IF_ERROR(CheckForeignKeysIntoDroppedTables(db, *run, analyses, nogo));
+  ORCH_RETURN_IF_ERROR(CheckWhatReadsDroppedTables(db, *run, analyses, nogo));
+  ORCH_RETURN_IF_ERROR(CheckDroppedExtensions(db, *run, analyses, warn));
   for (size_t i = 0; i < run->steps.size(); ++i) {
     const Step& s = run->steps[i];
     std::string where = "step " + std::to_string(i + 1) + " [" + s.release + "] ";

@@ -101,7 +101,7 @@ Result<std::string> RenderFleetTargetScript(const Plan& plan, const std::string&
 }
 
 Result<std::string> ApprovedScriptFor(const std::string& dir, const std::string& identity,
-                                      const std::string& environment) {
+                                      const std::string& render_again) {
   const std::string want = "-- database: " + identity;
   std::vector<std::string> found;
   std::string text;
@@ -125,8 +125,8 @@ Result<std::string> ApprovedScriptFor(const std::string& dir, const std::string&
   if (found.size() == 1) return text;
   if (found.empty())
     return Status::NeedsHuman("no approved script in " + dir + " is for " + identity +
-                              ": render the fleet's scripts with `orchestrate sql` (--env " +
-                              environment + " -o " + dir + ") and have them reviewed");
+                              ": render the fleet's scripts with `" + render_again +
+                              "` and have them reviewed");
   return Status::NeedsHuman("more than one approved script in " + dir + " is for " + identity +
                             " (" + found[0] + ", " + found[1] + "): keep one");
 }
@@ -177,9 +177,14 @@ TargetReport RunTarget(const Plan& plan, const std::string& url, const FleetRequ
   if (!request.approved_dir.empty()) {
     auto identity = (*db)->Identity();
     if (!identity.ok()) return fail(identity.status());
-    auto text = ApprovedScriptFor(request.approved_dir, *identity, request.environment);
+    auto text = ApprovedScriptFor(request.approved_dir, *identity,
+                                  RenderAgainCommand(request.gates.invocation, req.direction,
+                                                     to_version, request.approved_dir));
     if (!text.ok()) return fail(text.status());
     approval.text = *text;
+    approval.file = request.approved_dir;
+    approval.fleet = true;
+    approval.invocation = request.gates.invocation;
   }
   auto render = [&]() {
     return RenderFleetTargetScript(plan, request.environment, **db, req.direction, to_version,

@@ -107,8 +107,9 @@ Result<std::string> RenderFleetTargetScript(const Plan& plan, const std::string&
 // Fleets are approved one script per target: the approved script in `dir` (*.sql) whose
 // "-- database:" line is `identity` (Database::Identity). kNeedsHuman naming the target when
 // there is none, or more than one.
+// `render_again` is the command that renders the fleet's scripts into `dir` (RenderAgainCommand).
 Result<std::string> ApprovedScriptFor(const std::string& dir, const std::string& identity,
-                                      const std::string& environment);
+                                      const std::string& render_again);
 
 // The summary table, the image line, a count, and one line per target that is not done.
 std::string RenderFleetText(const FleetReport& report);

@@ -43,8 +43,16 @@ Status RollbackGate(const Plan& plan, Database& db, Deployer& deployer, const Ga
   std::string reasons;
   for (const auto& r : judged->reasons)
     if (r.level == "no-go") reasons += (reasons.empty() ? "" : "; ") + r.text;
-  return Status::NeedsHuman("the rollback is NO-GO: " + reasons +
-                            " (see `orchestrate check`); nothing was changed");
+  std::vector<std::string> args;
+  if (!request.target.empty()) args = {"--to", request.target};
+  if (request.allow_major) args.push_back("--allow-major");
+  if (request.accept_data_loss) args.push_back("--accept-data-loss");
+  if (request.allow_outside_window) args.push_back("--allow-outside-window");
+  const std::string check = request.invocation.plan_file.empty()
+                                ? "orchestrate check"
+                                : request.invocation.Command("check", args);
+  return Status::NeedsHuman("the rollback is NO-GO: " + reasons + " (see `" + check +
+                            "`); nothing was changed");
 }
 
 Result<Approval> ReadApproval(const std::string& approved) {
@@ -60,7 +68,18 @@ Result<Approval> ReadApproval(const std::string& approved) {
   std::ostringstream ss;
   ss << in.rdbuf();
   out.text = ss.str();
+  out.file = approved;
   return out;
+}
+
+std::string RenderAgainCommand(const Invocation& how, Direction direction, const std::string& to,
+                               const std::string& out) {
+  if (how.plan_file.empty()) return "orchestrate sql";
+  std::vector<std::string> args;
+  if (!to.empty()) args = {"--to", to};
+  if (direction == Direction::kRollback) args.push_back("--rollback");
+  args.insert(args.end(), {"-o", out});
+  return how.Command("sql", args);
 }
 
 Status RunGate(const RunPlan& plan, Dialect dialect, const Approval& approval,
@@ -69,7 +88,12 @@ Status RunGate(const RunPlan& plan, Dialect dialect, const Approval& approval,
   if (approval.empty()) return Status::Ok();
   auto script = render();
   if (!script.ok()) return script.status();
-  return CheckApproval(approval.text, approval.is_hash, *script);
+  // The command that renders the script again, pasteable: a single run's into a new file beside
+  // the approved one (never over it), a fleet's into the folder of its scripts.
+  const std::string again = RenderAgainCommand(
+      approval.invocation, plan.direction, plan.to_version,
+      approval.fleet ? approval.file : (approval.file.empty() ? "review" : approval.file) + ".new");
+  return CheckApproval(approval.text, approval.is_hash, *script, again);
 }
 
 }  // namespace orchestrate

@@ -15,6 +15,7 @@
 
 #include "migrations/database.h"
 #include "orchestrator/check.h"
+#include "orchestrator/command_line.h"
 #include "orchestrator/deployer.h"
 #include "plans/model.h"
 #include "plans/planner.h"
@@ -29,6 +30,9 @@ struct GateRequest {
   bool allow_major = false;           // --allow-major
   bool accept_data_loss = false;      // --accept-data-loss
   bool allow_outside_window = false;  // --allow-outside-window
+  // How the run was invoked, for the commands a refusal prints (`orchestrate check ...`); when
+  // its plan_file is empty, the commands are named without their arguments.
+  Invocation invocation;
 };
 
 // policy.require_reason: kUsage for a rollback without a reason (a dry run needs none).
@@ -50,11 +54,21 @@ Status RollbackGate(const Plan& plan, Database& db, Deployer& deployer, const Ga
 struct Approval {
   std::string text;
   bool is_hash = false;
+  std::string file;  // the script's file as given ("" for a hash)
+  // How the run was invoked: a refusal prints the `orchestrate sql` command that renders the
+  // script again (a fleet's: into the folder of its scripts, `file`).
+  Invocation invocation;
+  bool fleet = false;
   bool empty() const { return text.empty(); }
 };
 // Reads --approved (a file, or "sha256:..."); "" gives an empty Approval. kUsage when the file
 // cannot be read.
 Result<Approval> ReadApproval(const std::string& approved);
+
+// The `orchestrate sql` command, pasteable, that renders the script of a `direction` to `to` (""
+// for the default) into `out` (a file; a fleet's folder); "orchestrate sql" when `how` has no plan.
+std::string RenderAgainCommand(const Invocation& how, Direction direction, const std::string& to,
+                               const std::string& out);
 
 // On the plan about to run, under the run lock: its SQL parses and runs as declared
 // (CheckPlanSql), and, with an approval, the review script `render` returns for it is the one

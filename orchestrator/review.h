@@ -66,8 +66,10 @@ Status CheckPlanSql(const RunPlan& run, Dialect dialect);
 std::string ApprovalHash(const std::string& script);
 
 // Compares what was approved (a script file's text, or "sha256:<hex>") with the script about to
-// run. OK when they match; kNeedsHuman with a readable summary of what differs otherwise.
+// run. OK when they match; kNeedsHuman with a readable summary of what differs otherwise, ending
+// with `render_again`, the command that renders the script for a new review.
 Status CheckApproval(const std::string& approved, bool approved_is_hash,
-                     const std::string& current_script);
+                     const std::string& current_script,
+                     const std::string& render_again = "orchestrate sql");
 
 }  // namespace orchestrate

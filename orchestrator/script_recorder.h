@@ -107,6 +107,13 @@ class RecordingDatabase : public Database {
       Transaction& txn, const std::vector<std::string>& tables) const override {
     return real_.ForeignKeysInto(txn, tables);
   }
+  Result<std::vector<std::array<std::string, 2>>> ViewsReading(
+      Transaction& txn, const std::vector<std::string>& tables) const override {
+    return real_.ViewsReading(txn, tables);
+  }
+  Result<std::vector<std::array<std::string, 2>>> Extensions(Transaction& txn) const override {
+    return real_.Extensions(txn);
+  }
   Result<std::optional<RoleCheck>> CheckRole(Transaction& txn,
                                              const std::string& role) const override {
     return real_.CheckRole(txn, role);

@@ -99,6 +99,9 @@ struct StatementAnalysis {
   // DDL says what it cannot know (RelationLock::unknown) and DML lists no foreign-key locks.
   // Empty when the statement locks no relation, and for SQLite.
   std::vector<RelationLock> locks;
+  // PostgreSQL: the extensions a DROP EXTENSION drops, by name (not schema-qualified: extensions
+  // are database-wide). Empty for any other statement, and for SQLite (no extensions).
+  std::vector<std::string> drops_extensions;
   // True for TRUNCATE and a DELETE without WHERE: every row of `tables.front()` goes.
   bool deletes_all_rows = false;
   // True when running the statement loses data that a snapshot must capture to undo it: DROP

@@ -521,6 +521,8 @@ class StatementAnalyzer {
     const bool cascade = Str(body, "behavior") == "DROP_CASCADE";
     Kind("DROP " + ObjectTypeName(type));
     const Json& objects = List(body, "objects");
+    if (type == "OBJECT_EXTENSION")
+      for (const Json& o : objects) a_.drops_extensions.push_back(ObjectName(o));
     if (type == "OBJECT_TRIGGER" || type == "OBJECT_POLICY" || type == "OBJECT_RULE") {
       // [schema.]table.name
       for (const Json& o : objects) LockOn(ObjectName(o, 1), LockLevel::kAccessExclusive);

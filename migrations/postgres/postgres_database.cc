@@ -364,6 +364,31 @@ class PgDatabase final : public Database {
       out.push_back({r[0].value_or(""), r[1].value_or(""), r[2].value_or("")});
     return out;
   }
+  Result<std::vector<std::array<std::string, 2>>> ViewsReading(
+      Transaction& txn, const std::vector<std::string>& tables) const override {
+    std::vector<std::array<std::string, 2>> out;
+    if (tables.empty()) return out;
+    std::string names;
+    for (const auto& t : tables) names += t + "\n";
+    // A view's rewrite rule depends on every relation its query reads.
+    auto rows = txn.Query(
+        "SELECT t.name, v.oid::regclass::text FROM unnest(string_to_array(rtrim($1, E'\\n'), "
+        "E'\\n')) WITH ORDINALITY AS t(name, i) JOIN pg_depend d ON d.refclassid = "
+        "'pg_class'::regclass AND d.refobjid = to_regclass(t.name) AND d.classid = "
+        "'pg_rewrite'::regclass JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class v ON v.oid = "
+        "r.ev_class WHERE v.oid <> d.refobjid GROUP BY t.i, t.name, v.oid ORDER BY t.i, 2",
+        {names});
+    if (!rows.ok()) return rows.status();
+    for (const auto& r : rows->rows) out.push_back({r[0].value_or(""), r[1].value_or("")});
+    return out;
+  }
+  Result<std::vector<std::array<std::string, 2>>> Extensions(Transaction& txn) const override {
+    auto rows = txn.Query("SELECT extname, extversion FROM pg_extension ORDER BY 1");
+    if (!rows.ok()) return rows.status();
+    std::vector<std::array<std::string, 2>> out;
+    for (const auto& r : rows->rows) out.push_back({r[0].value_or(""), r[1].value_or("")});
+    return out;
+  }
   Result<std::optional<RoleCheck>> CheckRole(Transaction& txn,
                                              const std::string& role) const override {
     // CASE keeps pg_has_role from failing on a role that does not exist.

@@ -15,6 +15,7 @@
 #include <csignal>
 #include <cstring>
 
+#include "migrations/analysis/analysis.h"
 #include "migrations/sqlite/catalog_dialect.h"
 #include "migrations/sqlite/ledger_dialect.h"
 #include "migrations/state_schema.h"
@@ -598,6 +599,34 @@ class SqliteDatabase : public Database {
       for (const auto& r : rows->rows) out.push_back({table, r[0].value_or(""), r[1].value_or("")});
     }
     return out;
+  }
+  // SQLite keeps no dependencies: a view reads a table when the analysis of its SELECT names it.
+  Result<std::vector<std::array<std::string, 2>>> ViewsReading(
+      Transaction& txn, const std::vector<std::string>& tables) const override {
+    std::vector<std::array<std::string, 2>> out;
+    if (tables.empty()) return out;
+    auto views = txn.Query("SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY 1");
+    if (!views.ok()) return views.status();
+    auto lower = [](std::string s) {
+      for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return s;
+    };
+    for (const auto& table : tables) {
+      for (const auto& v : views->rows) {
+        const std::string sql = v[1].value_or("");
+        const size_t as = lower(sql).find(" as ");
+        if (as == std::string::npos) continue;
+        const ScriptAnalysis a = AnalyzeScript(Dialect::kSqlite, sql.substr(as + 4));
+        bool reads = false;
+        for (const auto& st : a.statements)
+          for (const auto& t : st.tables) reads = reads || lower(t) == lower(table);
+        if (reads) out.push_back({table, v[0].value_or("")});
+      }
+    }
+    return out;
+  }
+  Result<std::vector<std::array<std::string, 2>>> Extensions(Transaction&) const override {
+    return std::vector<std::array<std::string, 2>>();  // SQLite has no extensions
   }
   Result<std::optional<RoleCheck>> CheckRole(Transaction&, const std::string&) const override {
     return std::optional<RoleCheck>();  // SQLite has no roles

@@ -16,13 +16,14 @@ namespace orchestrate::cli {
 
 int RunFleetCommand(const GlobalOptions& g, const RunOptions& o, Direction direction,
                     Context& ctx) {
-  const GateRequest gates = GatesOf(o, direction);
+  GateRequest gates = GatesOf(o, direction);
+  gates.invocation = InvocationFor(g, ctx);
   if (Status reason = ReasonGate(ctx.plan, gates); !reason.ok()) return Fail(reason);
   if (!o.approved.empty() && !std::filesystem::is_directory(o.approved))
     return Fail(Status::Usage(
-        "a fleet is approved one script per target: --approved DIR, the folder `orchestrate sql "
-        "--env " +
-        ctx.env.name + " -o DIR` wrote (not " + o.approved + ")"));
+        "a fleet is approved one script per target: --approved DIR, the folder that `" +
+        RenderAgainCommand(gates.invocation, direction, o.target, "reviewed") +
+        "` writes (here: reviewed/), not the file " + o.approved));
   // Given to libpq as a connection parameter for every target whose URL sets no password.
   auto password = PasswordOf(ctx.env);
   if (!password.ok()) return Fail(password.status());
@@ -45,7 +46,9 @@ int RunFleetCommand(const GlobalOptions& g, const RunOptions& o, Direction direc
       if (!db.ok()) return Fail(db.status());
       auto identity = (*db)->Identity();
       if (!identity.ok()) return Fail(identity.status());
-      auto approved = ApprovedScriptFor(o.approved, *identity, ctx.env.name);
+      auto approved =
+          ApprovedScriptFor(o.approved, *identity,
+                            RenderAgainCommand(gates.invocation, direction, o.target, o.approved));
       if (!approved.ok())
         return Fail(approved.status().WithContext("target " + RedactUrl(url) +
                                                   " (nothing ran on any target)"));

@@ -90,7 +90,8 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
   auto ctx = OpenContext(g);
   if (!ctx.ok()) return Fail(ctx.status());
   const bool rollback = direction == Direction::kRollback;
-  const GateRequest gates = GatesOf(o, direction);
+  GateRequest gates = GatesOf(o, direction);
+  gates.invocation = InvocationFor(g, *ctx);
   if (Status reason = ReasonGate(ctx->plan, gates); !reason.ok()) return Fail(reason);
 
   // Who may: policy.permissions, before anything runs (a dry run changes nothing).
@@ -134,6 +135,7 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
   // inside the lock, so nothing can change between the check and the run.
   auto approval = ReadApproval(o.approved);
   if (!approval.ok()) return Fail(approval.status());
+  approval->invocation = req.invocation;
   Status gate;
   req.confirm = [&](const RunPlan& plan) {
     // Parse errors and statements that cannot run in a transaction stop the run before it starts.

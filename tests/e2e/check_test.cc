@@ -126,6 +126,31 @@ TEST_F(CheckTest, AForeignKeyFromATableTheRollbackLeavesIsNoGo) {
   EXPECT_EQ(Current(), "1.3.0");
 }
 
+// The same for a view made by hand that reads a table the rollback drops: SQLite would keep a
+// view that fails when queried.
+TEST_F(CheckTest, AViewTheRollbackLeavesOnADroppedTableIsNoGo) {
+  ASSERT_EQ(Run({"deploy", "--yes", "-q"}).exit_code, 0);
+  auto made = RunProcess({"/usr/bin/sqlite3", dir_ / "state/shop.db",
+                          "CREATE VIEW tier_names AS SELECT t.name FROM customers c JOIN "
+                          "Loyalty_Tiers t ON t.id = c.id;"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  auto r = Run({"check", "--to", "1.2.0"});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.out.find("drops table loyalty_tiers, but view tier_names, which this rollback does "
+                       "not touch, reads it"),
+            std::string::npos)
+      << r.out;
+  auto rb = Run({"rollback", "--to", "1.2.0", "--reason", "r", "--yes"});
+  EXPECT_EQ(rb.exit_code, 3) << rb.err;
+  EXPECT_EQ(Current(), "1.3.0");
+  // The refusal names the check to run, pasteable as printed.
+  const std::string check = Quoted(rb.err, "(see `");
+  EXPECT_EQ(check.rfind("orchestrate check ", 0), 0u) << rb.err;
+  auto pasted = Paste(check);
+  EXPECT_EQ(pasted.exit_code, 3) << check << "\n" << pasted.out << pasted.err;
+  EXPECT_NE(pasted.out.find("but view tier_names"), std::string::npos) << pasted.out;
+}
+
 TEST_F(CheckTest, DriftIsNoGo) {
   ASSERT_EQ(Run({"deploy", "--yes", "-q"}).exit_code, 0);
   WriteFileOrDie(dir_ / "shop/sql/0015_customers_rename_full_name.down.sql", "SELECT 1;\n");

@@ -184,6 +184,36 @@ TEST_F(PgShopTest, FailingDownMigrationLeavesLastCompletedStep) {
   EXPECT_EQ(st["current_version"], "1.3.0");
 }
 
+// `check` on PostgreSQL reads the catalog: a view made by hand on a table the rollback drops is
+// NO-GO (PostgreSQL would refuse the DROP), and a down that drops an installed extension is a
+// warning naming it and its version.
+TEST_F(PgShopTest, CheckNamesViewsOnDroppedTablesAndDroppedExtensions) {
+  ORCH_REQUIRE_PG(url);
+  AppendToDown("0017_create_view_customer_loyalty", "DROP EXTENSION IF EXISTS citext;");
+  ASSERT_EQ(Run(url, {"deploy", "--yes", "-q"}).exit_code, 0);
+  auto made = RunProcess({"/usr/bin/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c",
+                          "CREATE EXTENSION citext; CREATE SCHEMA reports; CREATE VIEW "
+                          "reports.tier_names AS SELECT name FROM loyalty_tiers;"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  auto r = Run(url, {"check", "--to", "1.2.0"});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.out.find("drops table loyalty_tiers, but view reports.tier_names, which this "
+                       "rollback does not touch, reads it"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("migration 0017_create_view_customer_loyalty, line "), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(": drops extension citext (installed, version "), std::string::npos)
+      << r.out;
+  // Once the view is gone, the extension is a warning only.
+  auto dropped =
+      RunProcess({"/usr/bin/psql", "-X", "-q", "-d", url, "-c", "DROP VIEW reports.tier_names;"});
+  ASSERT_EQ(dropped.exit_code, 0) << dropped.err;
+  auto again = Run(url, {"check", "--to", "1.2.0"});
+  EXPECT_EQ(again.exit_code, 4) << again.out << again.err;
+  EXPECT_NE(again.out.find("drops extension citext"), std::string::npos) << again.out;
+}
+
 // A step that waits for a lock held by "production traffic" gives up after policy.lock_timeout,
 // is retried policy.lock_retries times, then fails cleanly; once the lock is gone it resumes.
 TEST_F(PgShopTest, StepWaitingForALockIsRetriedThenFails) {

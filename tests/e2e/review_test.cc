@@ -102,6 +102,21 @@ TEST_F(ReviewTest, ApprovedScriptRunsAndAnythingElseIsRefused) {
   auto added = Run({"rollback", "--to", "1.1.0", "--approved", hash, "--reason", "r", "--yes"});
   EXPECT_EQ(added.exit_code, 3) << added.err;
   EXPECT_NE(added.err.find("differs from what was approved"), std::string::npos) << added.err;
+  // The command it prints renders the new script, pasted as printed; that script then runs.
+  const std::string again = Quoted(added.err, "render it with `");
+  EXPECT_EQ(again.rfind("orchestrate sql ", 0), 0u) << added.err;
+  auto rendered = Paste(again);
+  ASSERT_EQ(rendered.exit_code, 0) << again << "\n" << rendered.err;
+  EXPECT_NE(again.find(" -o review.new"), std::string::npos) << again;
+  auto renewed = Run({"rollback", "--to", "1.1.0", "--approved", dir_ / "review.new", "--reason",
+                      "r", "--dry-run"});
+  EXPECT_EQ(renewed.exit_code, 0) << renewed.err;
+  // A file approval: the new script goes beside it, never over it.
+  auto beside = Run(
+      {"rollback", "--to", "1.1.0", "--approved", dir_ / "approved.sql", "--reason", "r", "--yes"});
+  EXPECT_EQ(beside.exit_code, 3) << beside.err;
+  const std::string again_file = Quoted(beside.err, "render the new SQL with `");
+  EXPECT_NE(again_file.find(" -o " + dir_ / "approved.sql.new"), std::string::npos) << beside.err;
   ASSERT_EQ(std::remove((dir_ / "shop/releases/1.4.0.yaml").c_str()), 0);
   EXPECT_EQ(Status("state")["current_version"], "1.3.0");  // nothing ran
 

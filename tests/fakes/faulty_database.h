@@ -87,6 +87,13 @@ class FaultyDatabase : public Database {
       Transaction& txn, const std::vector<std::string>& tables) const override {
     return inner_->ForeignKeysInto(txn, tables);
   }
+  Result<std::vector<std::array<std::string, 2>>> ViewsReading(
+      Transaction& txn, const std::vector<std::string>& tables) const override {
+    return inner_->ViewsReading(txn, tables);
+  }
+  Result<std::vector<std::array<std::string, 2>>> Extensions(Transaction& txn) const override {
+    return inner_->Extensions(txn);
+  }
   Result<std::optional<RoleCheck>> CheckRole(Transaction& txn,
                                              const std::string& role) const override {
     return inner_->CheckRole(txn, role);

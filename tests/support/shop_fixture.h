@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,28 @@ class ShopCopyTest : public ::testing::Test {
     ProcessOptions opts;
     opts.env["STATE_DIR"] = dir_ / state;
     return RunProcess(args, opts);
+  }
+
+  // A command line as orchestrate printed it, run by a shell in the test folder with `orchestrate`
+  // on PATH and STATE_DIR=<test dir>/<state>.
+  ProcessResult Paste(const std::string& command, const std::string& state = "state") {
+    if (!std::filesystem::exists(dir_ / "bin/orchestrate")) {
+      std::filesystem::create_directories(dir_ / "bin");
+      std::filesystem::create_symlink(OrchestrateBin(), dir_ / "bin/orchestrate");
+    }
+    ProcessOptions opts;
+    opts.env["STATE_DIR"] = dir_ / state;
+    opts.env["PATH"] = (dir_ / "bin") + ":/usr/bin:/bin";
+    return RunProcess({"/bin/sh", "-c", "cd '" + dir_.path() + "' && " + command}, opts);
+  }
+  // The text between `open` and the next backquote after it in `text` ("" when not found): a
+  // command printed as "... `orchestrate sql ...` ...".
+  static std::string Quoted(const std::string& text, const std::string& open) {
+    const size_t at = text.find(open);
+    if (at == std::string::npos) return "";
+    const size_t from = at + open.size();
+    const size_t end = text.find('`', from);
+    return end == std::string::npos ? "" : text.substr(from, end - from);
   }
 
   // `status --output json` of a state folder.
