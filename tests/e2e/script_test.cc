@@ -317,6 +317,31 @@ TEST_P(ScriptTest, AScriptForAnotherStateStopsBeforeChangingAnything) {
   EXPECT_EQ(after, before);
 }
 
+// A run left unfinished (here the newest run, marked so by hand: a crash after the script was
+// rendered would also have added a run) stops the script before it changes anything.
+TEST_P(ScriptTest, AnUnfinishedRunInTheWayStopsTheScript) {
+  ASSERT_EQ(Run(a_, {"deploy", "--yes", "-q"}).exit_code, 0);
+  std::string script = Render(a_, {"--to", "1.2.0"}, "rollback.sql");
+  {
+    auto db = OpenDatabase(a_, "");
+    ASSERT_TRUE(db.ok()) << db.status().message();
+    const Status marked = (*db)->ExecScriptNoTransaction(
+        "UPDATE orchestrate_runs SET status = 'interrupted' WHERE id = (SELECT MAX(id) FROM "
+        "orchestrate_runs)");
+    ASSERT_TRUE(marked.ok()) << marked.message();
+  }
+  auto before = Dump(a_);
+  auto by_hand = RunByHand(a_, script);
+  EXPECT_NE(by_hand.exit_code, 0);
+  EXPECT_NE(by_hand.err.find("an unfinished run is in the way (`orchestrate status` shows it)"),
+            std::string::npos)
+      << by_hand.err;
+  auto after = Dump(a_);
+  after.erase(Pg() ? "public.orchestrate_lock" : "orchestrate_lock");
+  before.erase(Pg() ? "public.orchestrate_lock" : "orchestrate_lock");
+  EXPECT_EQ(after, before);
+}
+
 // Rendering does the run's work in a transaction, taking its locks: it waits for a lock no longer
 // than policy.lock_timeout (the sample's is 10 s; here 1 s), then fails saying so.
 TEST(ScriptLocks, RenderingWaitsForALockNoLongerThanThePolicySays) {
