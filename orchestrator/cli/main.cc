@@ -1,12 +1,15 @@
-// The orchestrate command line. The only file that includes CLI11: it parses flags into the option
-// structs of options.h and calls the subcommand's Run* function.
+// The orchestrate command line. With cli/completion.cc the only files that include CLI11: it
+// parses flags into the option structs of options.h and calls the subcommand's Cmd* function.
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <vector>
 
 #include "migrations/database.h"
+#include "orchestrator/cli/completion.h"
 #include "orchestrator/cli/context.h"
 #include "orchestrator/cli/options.h"
 #include "plans/input_file.h"
@@ -49,7 +52,8 @@ void AddGlobalOptions(CLI::App* cmd, GlobalOptions& g, bool changes) {
 }
 
 void AddCommon(CLI::App* cmd, GlobalOptions& g, bool changes) {
-  cmd->add_option("PLAN", g.plan_path, "the plan file (plan.yaml)")->required();
+  cmd->add_option("PLAN", g.plan_path,
+                  "the plan file (default: $ORCHESTRATE_PLAN, else plan.yaml in this folder)");
   AddGlobalOptions(cmd, g, changes);
 }
 
@@ -83,10 +87,23 @@ int RunCli(int argc, char** argv) {
   app.set_version_flag("--version", "orchestrate 0.1.0");
   app.require_subcommand(1);
   app.footer(
-      "Run `orchestrate COMMAND --help` for a command's options. The common options (--env, "
-      "--database, --output, -q, -y, ...) may also come before the command.");
+      "Run `orchestrate help COMMAND` (or `orchestrate COMMAND --help`) for a command's options. "
+      "The common options (--env, --database, --output, -q, -y, ...) may also come before the "
+      "command, or come from the environment: ORCHESTRATE_PLAN (the plan file), ORCHESTRATE_ENV, "
+      "ORCHESTRATE_DATABASE, ORCHESTRATE_OUTPUT, ORCHESTRATE_LOG_FORMAT, ORCHESTRATE_ACTOR, "
+      "ORCHESTRATE_LOCK_TIMEOUT; an option given on the command line wins.\n"
+      "Shell completion: `source <(orchestrate completion bash)` (or zsh; fish: `orchestrate "
+      "completion fish | source`).");
 
   GlobalOptions g;
+  // Defaults from the environment, before parsing: an option on the command line overrides them.
+  const std::pair<const char*, std::string*> from_environment[] = {
+      {"ORCHESTRATE_PLAN", &g.plan_path},           {"ORCHESTRATE_ENV", &g.env},
+      {"ORCHESTRATE_DATABASE", &g.database},        {"ORCHESTRATE_OUTPUT", &g.output},
+      {"ORCHESTRATE_LOG_FORMAT", &g.log_format},    {"ORCHESTRATE_ACTOR", &g.actor},
+      {"ORCHESTRATE_LOCK_TIMEOUT", &g.lock_timeout}};
+  for (const auto& [name, field] : from_environment)
+    if (const char* value = std::getenv(name); value != nullptr && *value != '\0') *field = value;
   AddGlobalOptions(&app, g, true);
   cli::RunOptions run;
   cli::ForceOptions force;
@@ -97,6 +114,8 @@ int RunCli(int argc, char** argv) {
   bool rollback_flag = false;  // plan --rollback, sql --rollback
   bool status_all_envs = false;
   std::string sql_out;
+  std::string shell;         // completion SHELL
+  std::string help_command;  // help [COMMAND]
   const char* const approved_help =
       "a script reviewed with `orchestrate sql` (or sha256:HASH; a fleet: the folder of its "
       "scripts): refuse (exit 3) to run anything else";
@@ -270,6 +289,32 @@ int RunCli(int argc, char** argv) {
                          "all)");
        },
        [&] { return cli::CmdSnapshots(g, snaps); }},
+      {"completion", "print a shell completion script: bash, zsh or fish", Command::kNoPlan,
+       [&](CLI::App* cmd) {
+         cmd->add_option("SHELL", shell, "bash, zsh or fish")
+             ->required()
+             ->check(CLI::IsMember({"bash", "zsh", "fish"}));
+       },
+       [&] {
+         std::cout << cli::CompletionScript(app, shell);
+         return 0;
+       }},
+      {"help", "show the help of orchestrate, or of COMMAND", Command::kNoPlan,
+       [&](CLI::App* cmd) { cmd->add_option("COMMAND", help_command, "a command"); },
+       [&] {
+         if (help_command.empty()) {
+           std::cout << app.help();
+           return 0;
+         }
+         for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+           if (sub->get_name() == help_command) {
+             std::cout << sub->help();
+             return 0;
+           }
+         const std::string hint = cli::DidYouMean(app, {help_command});
+         return cli::Fail(orchestrate::Status::Usage("no command " + help_command +
+                                                     (hint.empty() ? "" : ": " + hint)));
+       }},
   };
   std::vector<CLI::App*> subcommands;
   for (const Command& c : commands) {
@@ -281,9 +326,35 @@ int RunCli(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : 64;
+    std::vector<std::string> args(argv + 1, argv + argc);
+    const std::string hint = cli::DidYouMean(app, args);
+    std::cerr << "orchestrate: error: " << e.what() << "\n"
+              << (hint.empty() ? "Run `orchestrate --help` (or `orchestrate help COMMAND`)." : hint)
+              << std::endl;
+    return 64;
+  }
+  for (const auto& [name, value] :
+       {std::pair<const char*, const std::string*>{"ORCHESTRATE_OUTPUT", &g.output},
+        {"ORCHESTRATE_LOG_FORMAT", &g.log_format}})
+    if (*value != "text" && *value != "json")
+      return cli::Fail(
+          orchestrate::Status::Usage(std::string(name) + "=" + *value + ": use text or json"));
+  // The plan file: the argument, else $ORCHESTRATE_PLAN (read above), else ./plan.yaml.
+  for (size_t i = 0; i < commands.size(); ++i) {
+    if (!subcommands[i]->parsed() || commands[i].kind == Command::kNoPlan) continue;
+    if (!g.plan_path.empty()) break;
+    if (!std::filesystem::exists("plan.yaml"))
+      return cli::Fail(orchestrate::Status::Usage(
+          std::string("no plan: give the plan file (`orchestrate ") + commands[i].name +
+          " path/to/plan.yaml`), set ORCHESTRATE_PLAN, or run in the folder of plan.yaml"));
+    g.plan_path = "plan.yaml";
   }
 
   // Text that history records and shows: refused rather than stored when it is not UTF-8 (JSON

@@ -83,6 +83,93 @@ TEST_F(ShopTest, CommonOptionsComeBeforeOrAfterTheCommand) {
   EXPECT_NE(unknown.err.find("nowhere"), std::string::npos) << unknown.err;
 }
 
+// The plan file is found without typing it: $ORCHESTRATE_PLAN, else plan.yaml in the current
+// folder; other common options come from ORCHESTRATE_* variables, the command line winning.
+TEST_F(ShopTest, ThePlanAndCommonOptionsComeFromTheEnvironmentOrTheFolder) {
+  const std::string bin = OrchestrateBin();
+  auto in_folder = Run(
+      {"/bin/sh", "-c", "cd '" + dir_ / "shop" + "' && '" + bin + "' deploy --to 1.1.0 --yes -q"},
+      {}, "state", "/usr/bin/env");
+  ASSERT_EQ(in_folder.exit_code, 0) << in_folder.err;
+  ProcessOptions env;
+  env.env["ORCHESTRATE_PLAN"] = plan_;
+  env.env["ORCHESTRATE_OUTPUT"] = "json";
+  auto from_env = Run({"status"}, env);
+  ASSERT_EQ(from_env.exit_code, 0) << from_env.err;
+  EXPECT_EQ(nlohmann::json::parse(from_env.out)["current_version"], "1.1.0");
+  env.env["ORCHESTRATE_ENV"] = "nowhere";
+  auto unknown = Run({"status"}, env);
+  EXPECT_EQ(unknown.exit_code, 64) << unknown.out << unknown.err;
+  EXPECT_NE(unknown.out.find("unknown environment 'nowhere'"), std::string::npos) << unknown.out;
+  auto wins = Run({"status", "--env", "local", "--output", "text"}, env);
+  EXPECT_EQ(wins.exit_code, 0) << wins.err;
+  EXPECT_NE(wins.out.find("release:      1.1.0"), std::string::npos) << wins.out;
+  // Neither: the error says what to do.
+  auto none = Run({"/bin/sh", "-c", "cd '" + dir_.path() + "' && '" + bin + "' status"}, {},
+                  "state", "/usr/bin/env");
+  EXPECT_EQ(none.exit_code, 64);
+  EXPECT_NE(none.err.find("orchestrate: error: no plan: give the plan file (`orchestrate status "
+                          "path/to/plan.yaml`), set ORCHESTRATE_PLAN"),
+            std::string::npos)
+      << none.err;
+}
+
+// A mistyped command or flag: an error that says which, and the one that was probably meant.
+TEST_F(ShopTest, AMistypedCommandOrFlagGetsADidYouMean) {
+  auto command = Run({"rolback", plan_});
+  EXPECT_EQ(command.exit_code, 64);
+  EXPECT_EQ(command.err.rfind("orchestrate: error: ", 0), 0u) << command.err;
+  EXPECT_NE(command.err.find("did you mean `rollback`?"), std::string::npos) << command.err;
+  auto flag = Run({"rollback", plan_, "--reasn", "x"});
+  EXPECT_EQ(flag.exit_code, 64);
+  EXPECT_NE(flag.err.find("did you mean `--reason`?"), std::string::npos) << flag.err;
+  auto single_dash = Run({"deploy", plan_, "-to", "1.0.0"});
+  EXPECT_EQ(single_dash.exit_code, 64);
+  EXPECT_NE(single_dash.err.find("did you mean `--to`?"), std::string::npos) << single_dash.err;
+  auto far = Run({"xyzzy", plan_});
+  EXPECT_EQ(far.exit_code, 64);
+  EXPECT_EQ(far.err.find("did you mean"), std::string::npos) << far.err;
+  auto help = Run({"help", "rollback"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("--accept-data-loss"), std::string::npos) << help.out;
+  auto help_typo = Run({"help", "rolback"});
+  EXPECT_EQ(help_typo.exit_code, 64);
+  EXPECT_NE(help_typo.err.find("no command rolback: did you mean `rollback`?"), std::string::npos)
+      << help_typo.err;
+}
+
+// The completion scripts complete commands and each command's flags, in the real shells.
+TEST_F(ShopTest, CompletionScriptsCompleteCommandsAndFlagsInEachShell) {
+  const std::string bin = OrchestrateBin();
+  auto bash = Run({"bash", "-c",
+                   "source <('" + bin +
+                       "' completion bash) && COMP_WORDS=(orchestrate rol) COMP_CWORD=1 && "
+                       "_orchestrate && echo \"${COMPREPLY[*]}\" && COMP_WORDS=(orchestrate "
+                       "--env x rollback plan.yaml --acc) COMP_CWORD=5 && _orchestrate && echo "
+                       "\"${COMPREPLY[*]}\""},
+                  {}, "state", "/usr/bin/env");
+  ASSERT_EQ(bash.exit_code, 0) << bash.err;
+  EXPECT_EQ(bash.out, "rollback\n--accept-data-loss\n");
+  auto fish = Run({"fish", "-c",
+                   "'" + bin +
+                       "' completion fish | source; complete -C'orchestrate sn'; complete "
+                       "-C'orchestrate snapshots --old'"},
+                  {}, "state", "/usr/bin/env");
+  ASSERT_EQ(fish.exit_code, 0) << fish.err;
+  EXPECT_NE(fish.out.find("snapshots\tthe data rollbacks destroyed"), std::string::npos)
+      << fish.out;
+  EXPECT_NE(fish.out.find("--older-than\tprune: only snapshots older than this"), std::string::npos)
+      << fish.out;
+  auto zsh = Run({"zsh", "-c",
+                  "autoload -U compinit && compinit -u && source <('" + bin +
+                      "' completion zsh) && print -r -- ${_comps[orchestrate]}"},
+                 {}, "state", "/usr/bin/env");
+  ASSERT_EQ(zsh.exit_code, 0) << zsh.err;
+  EXPECT_EQ(zsh.out, "_orchestrate\n");
+  auto other = Run({"completion", "tcsh"});
+  EXPECT_EQ(other.exit_code, 64);
+}
+
 TEST_F(ShopTest, RollbackWorksAfterTheNewerReleaseFilesAreGone) {
   ASSERT_EQ(Run({"deploy", plan_, "--yes"}).exit_code, 0);
   // What checking out the old release does: 1.3.0's manifest and SQL files disappear.
