@@ -15,7 +15,9 @@ PACKAGES := build-essential cmake ccache pkg-config git \
   libboost1.81-dev postgresql sqlite3 clang-format time clang libclang-rt-14-dev \
   python3-jsonschema python3-yaml zsh fish
 
-.PHONY: all deps build demo test test-sanitize bench fuzz fuzz-short crash-test format format-check clean
+PREFIX ?= /usr/local
+
+.PHONY: all deps build install package package-check demo test test-sanitize bench fuzz fuzz-short crash-test format format-check clean
 
 all: build
 
@@ -34,6 +36,22 @@ deps:
 build: deps
 	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DORCHESTRATE_WERROR=$(WERROR) >/dev/null
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# The binary, its man page, shell completions and docs under PREFIX (default /usr/local).
+install: build
+	@cmake --install $(BUILD_DIR) --prefix $(PREFIX)
+
+# A Debian package (CPack): binary, man page, completions, docs and the sample, in $(BUILD_DIR).
+package: build
+	@cd $(BUILD_DIR) && cpack -G DEB >/dev/null && ls -1 $$PWD/orchestrate_*.deb
+
+# Installs the package on this machine and runs the demo with the installed binary.
+package-check: package
+	@SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --reinstall $$(ls -1 $$PWD/$(BUILD_DIR)/orchestrate_*.deb) >/dev/null
+	@/usr/bin/orchestrate --version
+	@man -w orchestrate >/dev/null 2>&1 || test -f /usr/share/man/man1/orchestrate.1.gz
+	@scripts/demo /usr/bin/orchestrate >/dev/null && echo "the demo ran with /usr/bin/orchestrate"
 
 # Deploy the sample shop to its newest release on the embedded SQLite default, then roll it back.
 demo: build

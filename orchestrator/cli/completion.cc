@@ -113,15 +113,14 @@ std::string Bash(const CLI::App& app) {
       "    '') words=\"" +
       Words(FlagsOf(app)) + " " + all_names + "\" ;;\n";
   for (const auto& c : commands) s += "    " + c.name + ") words=\"" + Words(c.flags) + "\" ;;\n";
-  s +=
-      "  esac\n"
-      "  if [[ -z $cmd || $cur == -* ]]; then\n"
-      "    COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
-      "  else\n"
-      "    COMPREPLY=($(compgen -f -- \"$cur\"))\n"
-      "  fi\n"
-      "}\n"
-      "complete -o filenames -o bashdefault -F _orchestrate orchestrate\n";
+  s += "  esac\n"
+       "  if [[ -z $cmd || $cur == -* ]]; then\n"
+       "    COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
+       "  else\n"
+       "    COMPREPLY=($(compgen -f -- \"$cur\"))\n"
+       "  fi\n"
+       "}\n"
+       "complete -o filenames -o bashdefault -F _orchestrate orchestrate\n";
   return s;
 }
 
@@ -129,8 +128,8 @@ std::string ZshSpecs(const std::vector<Flag>& flags) {
   std::string out;
   for (const auto& f : flags) {
     for (const auto& n : f.names) {
-      out += "    '" + n + "[" + ZshDescription(f.help) + "]" + (f.takes_value ? ":value:_files" : "") +
-             "' \\\n";
+      out += "    '" + n + "[" + ZshDescription(f.help) + "]" +
+             (f.takes_value ? ":value:_files" : "") + "' \\\n";
     }
   }
   return out;
@@ -140,37 +139,36 @@ std::string Zsh(const CLI::App& app) {
   const std::vector<Command> commands = CommandsOf(app);
   std::string s =
       "#compdef orchestrate\n"
-      "# zsh completion for orchestrate: `source <(orchestrate completion zsh)` after compinit, or\n"
+      "# zsh completion for orchestrate: `source <(orchestrate completion zsh)` after compinit, "
+      "or\n"
       "# save it as _orchestrate in a folder of $fpath\n"
       "_orchestrate() {\n"
       "  local -a commands\n"
       "  commands=(\n";
+  for (const auto& c : commands) s += "    '" + c.name + ":" + ZshDescription(c.help) + "'\n";
+  s += "  )\n"
+       "  local cmd= i\n"
+       "  for ((i = 2; i < CURRENT; i++)); do\n"
+       "    if (( ${+commands[(r)${words[i]}:*]} )); then cmd=${words[i]}; break; fi\n"
+       "  done\n"
+       "  if [[ -z $cmd ]]; then\n"
+       "    _arguments \\\n" +
+       ZshSpecs(FlagsOf(app)) +
+       "      '*::command:->command'\n"
+       "    [[ $state == command ]] && _describe 'command' commands\n"
+       "    return\n"
+       "  fi\n"
+       "  case $cmd in\n";
   for (const auto& c : commands)
-    s += "    '" + c.name + ":" + ZshDescription(c.help) + "'\n";
-  s +=
-      "  )\n"
-      "  local cmd= i\n"
-      "  for ((i = 2; i < CURRENT; i++)); do\n"
-      "    if (( ${+commands[(r)${words[i]}:*]} )); then cmd=${words[i]}; break; fi\n"
-      "  done\n"
-      "  if [[ -z $cmd ]]; then\n"
-      "    _arguments \\\n" +
-      ZshSpecs(FlagsOf(app)) +
-      "      '*::command:->command'\n"
-      "    [[ $state == command ]] && _describe 'command' commands\n"
-      "    return\n"
-      "  fi\n"
-      "  case $cmd in\n";
-  for (const auto& c : commands)
-    s += "    " + c.name + ")\n      _arguments \\\n" + ZshSpecs(c.flags) + "        '*:file:_files' ;;\n";
-  s +=
-      "  esac\n"
-      "}\n"
-      "if [[ $zsh_eval_context[-1] == loadautofunc ]]; then\n"
-      "  _orchestrate \"$@\"\n"
-      "else\n"
-      "  compdef _orchestrate orchestrate\n"
-      "fi\n";
+    s += "    " + c.name + ")\n      _arguments \\\n" + ZshSpecs(c.flags) +
+         "        '*:file:_files' ;;\n";
+  s += "  esac\n"
+       "}\n"
+       "if [[ $zsh_eval_context[-1] == loadautofunc ]]; then\n"
+       "  _orchestrate \"$@\"\n"
+       "else\n"
+       "  compdef _orchestrate orchestrate\n"
+       "fi\n";
   return s;
 }
 
@@ -218,7 +216,60 @@ size_t EditDistance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
+// `text` for roff: backslashes and leading dots or quotes escaped, dashes as minus signs.
+std::string Roff(const std::string& text) {
+  std::string out;
+  bool line_start = true;
+  for (char c : text) {
+    if (line_start && (c == '.' || c == '\'')) out += "\\&";
+    if (c == '\\')
+      out += "\\e";
+    else if (c == '-')
+      out += "\\-";
+    else
+      out += c;
+    line_start = c == '\n';
+  }
+  return out;
+}
+
+void RoffFlags(std::string& s, const std::vector<Flag>& flags) {
+  for (const auto& f : flags) {
+    std::string names;
+    for (const auto& n : f.names) names += (names.empty() ? "" : ", ") + n;
+    s += ".TP\n\\fB" + Roff(names) + "\\fR" + (f.takes_value ? " \\fIVALUE\\fR" : "") + "\n" +
+         Roff(f.help) + "\n";
+  }
+}
+
 }  // namespace
+
+std::string ManPage(const CLI::App& app, const std::string& version) {
+  std::string s = ".TH ORCHESTRATE 1 \"\" \"orchestrate " + version +
+                  "\" \"User Commands\"\n.SH NAME\norchestrate \\- roll back code, schema and data "
+                  "together\n.SH SYNOPSIS\n\\fBorchestrate\\fR [\\fIOPTIONS\\fR] \\fICOMMAND\\fR "
+                  "[\\fIPLAN\\fR] [\\fIOPTIONS\\fR]\n.SH DESCRIPTION\n";
+  // Paragraphs (blank-line separated) as roff paragraphs.
+  const std::string description = app.get_description();
+  for (size_t from = 0; from < description.size();) {
+    size_t end = description.find("\n\n", from);
+    if (end == std::string::npos) end = description.size();
+    s += (from ? "\n.PP\n" : "") + Roff(description.substr(from, end - from));
+    from = end + 2;
+  }
+  s += "\n.SH OPTIONS\nThe common options, accepted before or after the "
+       "command:\n";
+  RoffFlags(s, FlagsOf(app));
+  s += ".SH COMMANDS\n";
+  for (const auto& c : CommandsOf(app)) {
+    s += ".SS " + Roff(c.name) + "\n" + Roff(c.help) + "\n";
+    RoffFlags(s, c.flags);
+  }
+  s += ".SH ENVIRONMENT AND COMPLETION\n" + Roff(app.get_footer()) + "\n";
+  s += ".SH SEE ALSO\nThe README and docs/ of orchestrate (docs/manifest.md for the plan "
+       "files).\n";
+  return s;
+}
 
 std::string CompletionScript(const CLI::App& app, const std::string& shell) {
   if (shell == "bash") return Bash(app);

@@ -1,7 +1,8 @@
 // What the command line offers beyond parsing, built from the parsed-flag definitions themselves
 // (CLI11's App) so that it can never list a command or flag that does not exist:
 //   - shell completion scripts (`orchestrate completion bash|zsh|fish`);
-//   - "did you mean ...?" for a mistyped command or flag.
+//   - "did you mean ...?" for a mistyped command or flag;
+//   - the man page (`orchestrate manpage`, installed as orchestrate(1)).
 // Only cli/main.cc and cli/completion.cc include CLI11; this header only names its App.
 #pragma once
 
@@ -18,6 +19,10 @@ namespace orchestrate::cli {
 // its commands, and each command's options (also the global ones before the command). "" for
 // another shell.
 std::string CompletionScript(const CLI::App& app, const std::string& shell);
+
+// The man page (roff, section 1) of the program `app` describes: its description and footer, then
+// each command with its help and options. `version` is the program's, e.g. "0.1.0".
+std::string ManPage(const CLI::App& app, const std::string& version);
 
 // The closest of `candidates` to `word` when it is close enough to be a typo (at most a third of
 // its letters edited, and at most 3), else "". Ties go to the first candidate.

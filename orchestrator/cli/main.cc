@@ -19,6 +19,8 @@ namespace {
 
 using orchestrate::cli::GlobalOptions;
 
+constexpr const char* kVersion = "0.1.0";
+
 constexpr const char* kDescription =
     "orchestrate: roll back code, schema and data together.\n"
     "Reads a plan (plan.yaml) whose release manifests pair a container image with SQL migrations\n"
@@ -84,7 +86,7 @@ std::string RecordedCommandLine(int argc, char** argv, const std::vector<std::st
 int RunCli(int argc, char** argv) {
   namespace cli = orchestrate::cli;
   CLI::App app{kDescription, "orchestrate"};
-  app.set_version_flag("--version", "orchestrate 0.1.0");
+  app.set_version_flag("--version", std::string("orchestrate ") + kVersion);
   app.require_subcommand(1);
   app.footer(
       "Run `orchestrate help COMMAND` (or `orchestrate COMMAND --help`) for a command's options. "
@@ -297,6 +299,12 @@ int RunCli(int argc, char** argv) {
        },
        [&] {
          std::cout << cli::CompletionScript(app, shell);
+         return 0;
+       }},
+      {"manpage", "print the man page, orchestrate(1), in roff (`make install` installs it)",
+       Command::kNoPlan, [](CLI::App*) {},
+       [&] {
+         std::cout << cli::ManPage(app, kVersion);
          return 0;
        }},
       {"help", "show the help of orchestrate, or of COMMAND", Command::kNoPlan,
