@@ -193,6 +193,10 @@ int RunCli(int argc, char** argv) {
   auto* validate = app.add_subcommand(
       "validate", "check manifests, SQL files and environments without touching any database");
   AddCommon(validate, g, false);
+  bool validate_strict = false;
+  validate->add_flag("--strict", validate_strict,
+                     "also fail on what is only a warning otherwise: an empty down script for a "
+                     "migration whose up script does something");
 
   auto* forcecmd = app.add_subcommand(
       "force", "resolve what needs a human: release a lock, abandon a run, mark a step");
@@ -225,7 +229,23 @@ int RunCli(int argc, char** argv) {
                         "releases of several migrations: tag (sqitch), prefix, or N per release "
                         "(default: one release per migration)");
   importcmd->add_option("--app", import.app, "the app name (default: sqitch %project, else DIR's)");
+  importcmd
+      ->add_option("--dialect", import.dialect,
+                   "the SQL's dialect, written to the plan (validate parses the scripts in "
+                   "it): postgresql, sqlite or mysql (default: what the tool's config names: "
+                   "sqitch.conf engine, flyway.conf/flyway.toml url, Diesel's .env "
+                   "DATABASE_URL or Cargo.toml feature, liquibase.properties url; else "
+                   "sqlite, and the import says it was assumed)")
+      ->check(CLI::IsMember({"postgresql", "sqlite", "mysql"}));
   importcmd->add_flag("--force", import.force, "replace an existing OUT/plan.yaml and releases");
+  importcmd->footer(
+      "Order: each tool's own (golang-migrate: versions as numbers; Flyway: versions compared "
+      "part by part as numbers, 1.2.10 after 1.2.9, 1_1 == 1.1 == 1.01; Diesel: the folder name "
+      "before the first '_' without '-'; Sqitch: the plan; Liquibase: the changelog). Two "
+      "migrations with one version are an error naming both.\n"
+      "Releases: 0.0.N for every format, N the position of the release's newest migration in "
+      "that order (1, 2, ...); the tool's own version stays in the migration ids and in each "
+      "release's description. See docs/import.md.");
 
   cli::SnapshotsOptions snaps;
   auto* snapshotscmd = app.add_subcommand(
@@ -276,7 +296,7 @@ int RunCli(int argc, char** argv) {
   if (check->parsed()) return cli::CmdCheck(g, run);
   if (status->parsed()) return status_all_envs ? cli::CmdStatusAllEnvs(g) : cli::CmdStatus(g);
   if (history->parsed()) return cli::CmdHistory(g, history_limit);
-  if (validate->parsed()) return cli::CmdValidate(g);
+  if (validate->parsed()) return cli::CmdValidate(g, validate_strict);
   if (rehearsecmd->parsed()) return cli::CmdRehearse(g, rehearse);
   if (forcecmd->parsed()) return cli::CmdForce(g, force);
   if (snapshotscmd->parsed()) return cli::CmdSnapshots(g, snaps);

@@ -177,7 +177,7 @@ TEST_F(ImportTest, FlywayGroupByPrefixGroupsByTheFirstVersionNumber) {
   EXPECT_EQ(plan.releases[1].migrations[1].id, "V2_1__create_loans");
 }
 
-TEST_F(ImportTest, SqitchReadsProjectReworksAndSelfManagedTransactions) {
+TEST_F(ImportTest, SqitchReadsProjectReworksAndStripsTransactionWrappers) {
   app_.clear();  // from %project
   auto r = Import("sqitch", Fixture("sqitch"));
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -186,16 +186,27 @@ TEST_F(ImportTest, SqitchReadsProjectReworksAndSelfManagedTransactions) {
   EXPECT_EQ(Ids(plan), (std::vector<std::string>{"authors", "books", "members", "loans",
                                                  "open_loans.v1.1", "open_loans"}));
   EXPECT_TRUE(Mig(plan, "authors").irreversible);
-  // The reworked change's earlier instance runs the scripts saved under the tag's name.
-  EXPECT_EQ(Real(Mig(plan, "open_loans.v1.1").up.path),
-            Real(Fixture("sqitch/deploy/open_loans@v1.1.sql")));
-  EXPECT_EQ(Real(Mig(plan, "open_loans").down.path), Real(Fixture("sqitch/revert/open_loans.sql")));
-  // Sqitch scripts wrap themselves in BEGIN/COMMIT: they cannot run inside orchestrate's step
-  // transaction, and the import says so.
-  EXPECT_FALSE(Mig(plan, "books").transactional);
+  // The reworked change's earlier instance runs the scripts saved under the tag's name. Sqitch's
+  // templates wrap every script in BEGIN; ... COMMIT;: the step runs them inside its own
+  // transaction, from copies under OUT/sql/ whose two wrapper lines are comments (so every other
+  // line keeps its number).
+  const Migration& reworked = Mig(plan, "open_loans.v1.1");
+  EXPECT_EQ(Real(reworked.up.path), Real(out_ + "/sql/0005_open_loans.v1.1.up.sql"));
+  std::string original = ReadFileOrDie(Fixture("sqitch/deploy/open_loans@v1.1.sql"));
+  EXPECT_EQ(std::count(reworked.up.text.begin(), reworked.up.text.end(), '\n'),
+            std::count(original.begin(), original.end(), '\n'));
+  EXPECT_NE(reworked.up.text.find("-- BEGIN;"), std::string::npos) << reworked.up.text;
+  EXPECT_NE(reworked.up.text.find("-- COMMIT;"), std::string::npos) << reworked.up.text;
+  EXPECT_NE(Mig(plan, "open_loans").down.text.find("-- COMMIT;"), std::string::npos);
+  for (const auto& id : Ids(plan)) EXPECT_TRUE(Mig(plan, id).transactional) << id;
   bool noted = false;
-  for (const auto& n : r->notes) noted |= n.find("BEGIN/COMMIT") != std::string::npos;
+  for (const auto& n : r->notes)
+    noted |= n.find("wrap themselves in BEGIN/COMMIT") != std::string::npos;
   EXPECT_TRUE(noted);
+  // sqitch.conf says `engine = sqlite`.
+  EXPECT_EQ(r->dialect, "sqlite");
+  EXPECT_NE(r->dialect_source.find("sqitch.conf: engine = sqlite"), std::string::npos);
+  EXPECT_EQ(plan.dialect, "sqlite");
 }
 
 TEST_F(ImportTest, SqitchGroupByTagMakesOneReleasePerTagAndOneForTheRest) {
@@ -213,8 +224,14 @@ TEST_F(ImportTest, SqitchGroupByTagMakesOneReleasePerTagAndOneForTheRest) {
 TEST_F(ImportTest, DieselFromProjectOrMigrationsFolderUsesTimestampsAndMetadata) {
   ASSERT_TRUE(Import("diesel", Fixture("diesel")).ok());
   Plan plan = Load();
-  EXPECT_EQ(Versions(plan).front(), "0.0.20240115093000");
-  EXPECT_EQ(Versions(plan).back(), "0.0.20240301140000");
+  // Positions, as for every format; Diesel's own version is in the description.
+  EXPECT_EQ(Versions(plan),
+            (std::vector<std::string>{"0.0.1", "0.0.2", "0.0.3", "0.0.4", "0.0.5"}));
+  EXPECT_NE(ReadFileOrDie(out_ + "/releases/0.0.1.yaml")
+                .find("description: \"diesel 2024-01-15-093000_create_authors (diesel version "
+                      "20240115093000)\""),
+            std::string::npos);
+  EXPECT_EQ(plan.dialect, "sqlite");  // Cargo.toml: diesel's feature "sqlite"
   EXPECT_TRUE(Mig(plan, "2024-01-15-093000_create_authors").irreversible);
   EXPECT_FALSE(Mig(plan, "2024-03-01-140000_index_loans_member").transactional);
   EXPECT_TRUE(Mig(plan, "2024-02-01-082000_create_loans").transactional);
@@ -223,8 +240,7 @@ TEST_F(ImportTest, DieselFromProjectOrMigrationsFolderUsesTimestampsAndMetadata)
   out_ = other / "out";
   ASSERT_TRUE(Import("diesel", Fixture("diesel/migrations"), "prefix").ok());
   Plan by_day = Load();
-  EXPECT_EQ(Versions(by_day), (std::vector<std::string>{"0.0.20240115094500", "0.0.20240201082000",
-                                                        "0.0.20240301140000"}));
+  EXPECT_EQ(Versions(by_day), (std::vector<std::string>{"0.0.2", "0.0.4", "0.0.5"}));
 }
 
 TEST_F(ImportTest, LiquibaseChangesetsAreWrittenUnderOutSql) {
@@ -275,9 +291,15 @@ TEST_F(ImportTest, ScriptsThatManageTheirOwnTransactionRunOutsideOrchestratesOne
   Plan plan = Load();
   EXPECT_FALSE(Mig(plan, "1_wrapped").transactional);
   EXPECT_TRUE(Mig(plan, "2_trigger").transactional);
-  ASSERT_EQ(r->notes.size(), 1u);
-  EXPECT_NE(r->notes[0].find("BEGIN/COMMIT"), std::string::npos);
-  EXPECT_NE(r->notes[0].find(": 1_wrapped."), std::string::npos) << r->notes[0];
+  std::string notes;
+  for (const auto& n : r->notes) notes += n + "\n";
+  EXPECT_NE(notes.find("wrap their scripts in BEGIN/COMMIT, which cannot run inside the "
+                       "transaction orchestrate gives each step, so they are imported as "
+                       "`transactional: false` (an interrupted step needs `orchestrate force`, "
+                       "and what their down scripts drop is not snapshotted): 1_wrapped."),
+            std::string::npos)
+      << notes;
+  EXPECT_NE(notes.find("dialect sqlite assumed"), std::string::npos) << notes;
 }
 
 TEST_F(ImportTest, GolangMigrateTimestampsGroupByDay) {
@@ -290,9 +312,10 @@ TEST_F(ImportTest, GolangMigrateTimestampsGroupByDay) {
   }
   ASSERT_TRUE(Import("golang-migrate", src.path(), "prefix").ok());
   Plan plan = Load();
-  EXPECT_EQ(Versions(plan), (std::vector<std::string>{"0.0.20240115120000", "0.0.20240116080000"}));
-  EXPECT_NE(ReadFileOrDie(out_ + "/releases/0.0.20240115120000.yaml")
-                .find("description: \"golang-migrate day 20240115\""),
+  EXPECT_EQ(Versions(plan), (std::vector<std::string>{"0.0.2", "0.0.3"}));
+  EXPECT_NE(ReadFileOrDie(out_ + "/releases/0.0.2.yaml")
+                .find("description: \"golang-migrate day 20240115 (golang-migrate versions "
+                      "20240115093000 .. 20240115120000)\""),
             std::string::npos);
 }
 
