@@ -106,7 +106,10 @@ int RunCli(int argc, char** argv) {
       "roll back to --to (default: previous): swap the image back, undo seeds, run the down SQL "
       "stored at deploy time");
   AddCommon(rollback, g, true);
-  rollback->add_option("--to", run.target, "a deployed release, or `previous` (the default)");
+  rollback->add_option(
+      "--to", run.target,
+      "a deployed release, `previous` (the default), or `none`: every release, the first "
+      "included");
   rollback->add_option("--reason", run.reason, "why: recorded in history (policy may require it)");
   rollback->add_flag("--dry-run", run.dry_run, "show the plan and change nothing");
   rollback->add_flag("--allow-major", run.allow_major, "allow crossing a major version");
@@ -134,8 +137,8 @@ int RunCli(int argc, char** argv) {
   auto* plan = app.add_subcommand("plan", "show the ordered steps a deploy or rollback would run");
   AddCommon(plan, g, false);
   plan->add_option("--to", run.target,
-                   "target release: newer plans a deploy; `previous` or an older deployed release "
-                   "plans a rollback");
+                   "target release: newer plans a deploy; `previous`, `none` (every release) or "
+                   "an older deployed release plans a rollback");
   plan->add_flag("--rollback", plan_rollback, "plan a rollback (to --to, default previous)");
 
   std::string sql_out;
@@ -144,8 +147,8 @@ int RunCli(int argc, char** argv) {
       "sql", "the exact SQL a deploy or rollback would run, for review; prints its approval hash");
   AddCommon(sql, g, false);
   sql->add_option("--to", run.target,
-                  "target release: newer renders a deploy; `previous` or an older deployed release "
-                  "renders a rollback");
+                  "target release: newer renders a deploy; `previous`, `none` (every release) or "
+                  "an older deployed release renders a rollback");
   sql->add_flag("--rollback", sql_rollback, "render a rollback (to --to, default previous)");
   sql->add_option("-o,--out", sql_out,
                   "write the script to FILE (default: stdout); a fleet: one file per target into "
@@ -154,7 +157,10 @@ int RunCli(int argc, char** argv) {
   auto* check = app.add_subcommand(
       "check", "can this rollback be done safely? GO (0), GO WITH WARNINGS (4), NO-GO (3)");
   AddCommon(check, g, false);
-  check->add_option("--to", run.target, "a deployed release, or `previous` (the default)");
+  check->add_option(
+      "--to", run.target,
+      "a deployed release, `previous` (the default), or `none`: every release, the first "
+      "included");
   check->add_flag("--allow-major", run.allow_major, "allow crossing a major version");
   check->add_flag("--accept-data-loss", run.accept_data_loss,
                   "judge irreversible migrations as left in place (a warning, not NO-GO)");

@@ -61,8 +61,8 @@ std::string NoTransactionStatement(const std::string& sql, const std::string& di
   for (const auto& st : a.statements) {
     // ALTER TYPE ... ADD VALUE cannot run in a transaction before PostgreSQL 12, and the value it
     // adds cannot be used in the transaction that adds it on any version.
-    bool add_value = st.kind == "ALTER TYPE" && Normalized(st.text).find(" ADD VALUE") !=
-                                                    std::string::npos;
+    bool add_value =
+        st.kind == "ALTER TYPE" && Normalized(st.text).find(" ADD VALUE") != std::string::npos;
     if (st.needs_no_transaction || add_value)
       return (add_value ? std::string("ALTER TYPE ... ADD VALUE") : st.kind) + " (line " +
              std::to_string(st.line) + ")";
@@ -127,7 +127,8 @@ Status ResolveTransactions(Source* src, const std::string& dialect) {
         "transaction orchestrate gives each step, so they are imported as `transactional: false` "
         "(an interrupted step needs `orchestrate force`, and what their down scripts drop is not "
         "snapshotted): " +
-        wrapped + ". Remove BEGIN/COMMIT from their scripts and that line to make each step atomic.");
+        wrapped +
+        ". Remove BEGIN/COMMIT from their scripts and that line to make each step atomic.");
   if (!outside.empty())
     src->notes.push_back(
         "these migrations hold a statement that cannot run inside a transaction, so they are "

@@ -71,6 +71,29 @@ TEST_F(PgShopTest, DeployLatestThenRollbackToFirstEqualsFreshFirst) {
   ExpectSameDatabase(Status(url), Status(fresh));
 }
 
+// `--to none` on PostgreSQL: every release reverted, the first included, and the schema is that
+// of a database that never had a release (issue 21).
+TEST_F(PgShopTest, RollbackToNoneRevertsEveryRelease) {
+  ORCH_REQUIRE_PG(url);
+  ORCH_REQUIRE_PG(never);
+  ASSERT_EQ(Run(url, {"deploy", "--yes", "-q"}).exit_code, 0);
+  auto check = Run(url, {"check", "--to", "none"});
+  EXPECT_EQ(check.exit_code, 4) << check.out << check.err;
+  auto sql = Run(url, {"sql", "--to", "none", "-o", dir_ / "none.sql"});
+  ASSERT_EQ(sql.exit_code, 0) << sql.err;
+  auto r = Run(url, {"rollback", "--to", "none", "--reason", "pg none", "--yes", "-q", "--approved",
+                     dir_ / "none.sql"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto rolled = Status(url);
+  auto fresh = Status(never);
+  EXPECT_TRUE(rolled["current_version"].is_null()) << rolled.dump();
+  EXPECT_EQ(rolled["applied_migrations"], 0);
+  EXPECT_EQ(rolled["schema_fingerprint"], fresh["schema_fingerprint"]);
+  EXPECT_EQ(rolled["tables"], fresh["tables"]);
+  ASSERT_EQ(Run(url, {"deploy", "--yes", "-q"}).exit_code, 0);
+  EXPECT_EQ(Status(url)["current_version"], "1.3.0");
+}
+
 TEST_F(PgShopTest, KilledDuringSlowDownMigrationResumesToSameEndState) {
   ORCH_REQUIRE_PG(url);
   ORCH_REQUIRE_PG(reference);
