@@ -744,6 +744,50 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
+// An empty down for an up that does something (a real history's broken downs): a warning of
+// `validate` and `check` naming the migration; `validate --strict` refuses it (issue 21).
+TEST(ImportCliTest, EmptyDownForANonEmptyUpIsAWarningAndAnErrorWhenStrict) {
+  TempDir dir;
+  std::string src = dir / "db";
+  WriteFileOrDie(src + "/1_users.up.sql", "CREATE TABLE users (id INTEGER PRIMARY KEY);\n");
+  WriteFileOrDie(src + "/1_users.down.sql", "-- TODO\n");
+  WriteFileOrDie(src + "/2_placeholder.up.sql", "-- nothing yet\n");
+  WriteFileOrDie(src + "/2_placeholder.down.sql", "");
+  WriteFileOrDie(src + "/3_posts.up.sql", "CREATE TABLE posts (id INTEGER PRIMARY KEY);\n");
+  WriteFileOrDie(src + "/3_posts.down.sql", "DROP TABLE posts;\n");
+  ProcessOptions opts;
+  opts.env["STATE_DIR"] = dir / "state";
+  auto run = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), OrchestrateBin());
+    return RunProcess(args, opts);
+  };
+  ASSERT_EQ(run({"import", "golang-migrate", src, "-o", dir / "out"}).exit_code, 0);
+  std::string plan = dir / "out/plan.yaml";
+  auto v = run({"validate", plan});
+  EXPECT_EQ(v.exit_code, 0) << v.err;
+  EXPECT_NE(v.err.find("/db/1_users.down.sql: migration 1_users (release "
+                       "0.0.1): the down script is empty but the up script is not"),
+            std::string::npos)
+      << v.err;
+  EXPECT_EQ(v.err.find("2_placeholder"), std::string::npos) << v.err;  // nothing to undo
+  EXPECT_EQ(v.err.find("3_posts"), std::string::npos) << v.err;
+  auto strict = run({"validate", plan, "--strict"});
+  EXPECT_EQ(strict.exit_code, 2) << strict.out;
+  EXPECT_NE(strict.err.find("migration 1_users (release 0.0.1): the down script is empty"),
+            std::string::npos)
+      << strict.err;
+  EXPECT_NE(strict.err.find("(--strict)"), std::string::npos) << strict.err;
+
+  ASSERT_EQ(run({"deploy", plan, "--yes"}).exit_code, 0);
+  auto check = run({"check", plan, "--to", "none"});
+  EXPECT_EQ(check.exit_code, 4) << check.out << check.err;
+  EXPECT_NE(check.out.find("[0.0.1] migration 1_users: its down script is empty but its up "
+                           "script is not"),
+            std::string::npos)
+      << check.out;
+  EXPECT_EQ(check.out.find("migration 2_placeholder: its down"), std::string::npos) << check.out;
+}
+
 TEST(ImportCliTest, ExitCodesForUsageAndExistingPlan) {
   TempDir dir;
   auto unknown =
