@@ -140,8 +140,10 @@ Result<Source> ReadSqitch(const std::string& dir_or_plan) {
           break;
         }
       if (suffix.empty())
-        return Status::Invalid(where + ": change " + c.name +
-                               " is reworked later in the plan, but no deploy/" + c.name +
+        return Status::Invalid(where + " and " + plan_file + ":" +
+                               std::to_string(changes[next].line) + " both list change " + c.name +
+                               ": a change is listed again only when reworked, but no deploy/" +
+                               c.name +
                                "@TAG.sql exists for a tag between the two: was `sqitch rework` "
                                "run? Add the tag between them");
     }

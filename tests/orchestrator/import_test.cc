@@ -530,6 +530,22 @@ TEST_F(ImportTest, LiquibaseDuplicateChangesetsInOneChangelogAreNamed) {
       << r.status().message();
 }
 
+// Sqitch lists a change twice only when it was reworked (with a tag between, and the earlier
+// scripts saved as change@tag): otherwise both plan lines are named.
+TEST_F(ImportTest, SqitchChangeListedTwiceWithoutAReworkNamesBothLines) {
+  TempDir sq;
+  WriteFileOrDie(sq / "sqitch.plan",
+                 "%project=p\n\nusers 2024-01-01T00:00:00Z A <a@b.c>\n"
+                 "users 2024-01-02T00:00:00Z A <a@b.c>\n");
+  WriteFileOrDie(sq / "deploy/users.sql", "CREATE TABLE users (id INTEGER);\n");
+  auto r = Import("sqitch", sq.path());
+  EXPECT_EQ(r.status().code(), Code::kInvalid);
+  EXPECT_NE(r.status().message().find("sqitch.plan:3 and " + sq / "sqitch.plan:4 both list change "
+                                                                  "users"),
+            std::string::npos)
+      << r.status().message();
+}
+
 // Sqitch's templates (`sqitch add`, engine pg):
 //   -- Deploy flipr:appschema to pg
 //
