@@ -804,6 +804,38 @@ TEST(ImportCliTest, EmptyDownForANonEmptyUpIsAWarningAndAnErrorWhenStrict) {
   EXPECT_EQ(check.out.find("migration 2_placeholder: its down"), std::string::npos) << check.out;
 }
 
+// The plan's dialect is what validate parses in; a database of another kind cannot run the plan's
+// SQL, and validate says so; mysql scripts are not parsed, and validate says that too.
+TEST(ImportCliTest, ValidateUsesThePlansDialectAndRefusesADatabaseOfAnotherKind) {
+  TempDir dir;
+  auto imported = RunProcess({OrchestrateBin(), "import", "sqitch", Fixture("sqitch"), "-o",
+                              dir / "pg", "--dialect", "postgresql"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_NE(imported.out.find("dialect postgresql (from --dialect)"), std::string::npos)
+      << imported.out;
+  auto ok = RunProcess({OrchestrateBin(), "validate", dir / "pg/plan.yaml"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  auto other = RunProcess(
+      {OrchestrateBin(), "validate", dir / "pg/plan.yaml", "--database", "sqlite:" + dir / "x.db"});
+  EXPECT_EQ(other.exit_code, 2) << other.out;
+  EXPECT_NE(other.err.find("--database is a sqlite database, but the plan's SQL is postgresql"),
+            std::string::npos)
+      << other.err;
+
+  ASSERT_EQ(RunProcess({OrchestrateBin(), "import", "sqitch", Fixture("sqitch"), "-o", dir / "my",
+                        "--dialect", "mysql"})
+                .exit_code,
+            0);
+  auto my = RunProcess({OrchestrateBin(), "validate", dir / "my/plan.yaml"});
+  EXPECT_EQ(my.exit_code, 0) << my.err;
+  EXPECT_NE(my.err.find("warning: the SQL is not parsed: this build has no MySQL analyser"),
+            std::string::npos)
+      << my.err;
+  auto bad = RunProcess({OrchestrateBin(), "import", "sqitch", Fixture("sqitch"), "-o", dir / "bad",
+                         "--dialect", "oracle"});
+  EXPECT_EQ(bad.exit_code, 64) << bad.err;
+}
+
 TEST(ImportCliTest, ExitCodesForUsageAndExistingPlan) {
   TempDir dir;
   auto unknown =
