@@ -5,7 +5,8 @@
 // Formats and what is read (each tool's own layout, nothing else):
 //   golang-migrate  DIR/NNN_name.up.sql and NNN_name.down.sql
 //   flyway          DIR/**/V<version>__name.sql, optional U<version>__name.sql (undo)
-//   sqitch          DIR/sqitch.plan (and sqitch.conf's top_dir), deploy/ and revert/ scripts
+//   sqitch          DIR/sqitch.plan (and sqitch.conf's top_dir), deploy/ and revert/ scripts;
+//                   a script wrapped in BEGIN/COMMIT is written to OUT/sql/ without the wrapper
 //   diesel          DIR/migrations/<version>_name/up.sql, down.sql (DIR may be migrations/)
 //   liquibase-sql   a "formatted SQL" changelog file, or a folder of them; the SQL of each
 //                   changeset lives inside the changelog, so it is written to OUT/sql/

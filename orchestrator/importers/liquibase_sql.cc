@@ -115,10 +115,13 @@ std::vector<Changeset> Parse(const std::string& text) {
 Result<Source> ReadLiquibaseSql(const std::string& path) {
   std::vector<std::string> files;
   bool single = IsFile(path);
-  if (single)
+  if (single) {
     files.push_back(path);
-  else
+  } else {
     ORCH_RETURN_IF_ERROR(Collect(path, &files));
+    // includeAll orders by the whole path ("x-y.sql" before "x/1.sql"), not folder by folder.
+    std::sort(files.begin(), files.end());
+  }
   Source src;
   src.format = "liquibase-sql";
   std::set<std::string> ids;

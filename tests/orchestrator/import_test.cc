@@ -530,6 +530,20 @@ TEST_F(ImportTest, LiquibaseDuplicateChangesetsInOneChangelogAreNamed) {
       << r.status().message();
 }
 
+// A folder of changelogs is read as Liquibase's includeAll reads it: by the whole path.
+TEST_F(ImportTest, LiquibaseFolderIsReadInWholePathOrder) {
+  TempDir lb;
+  auto changelog = [](const std::string& id) {
+    return "--liquibase formatted sql\n--changeset a:" + id + "\nCREATE TABLE t" + id +
+           " (id INT);\n--rollback DROP TABLE t" + id + ";\n";
+  };
+  WriteFileOrDie(lb / "x/1.sql", changelog("in_folder"));
+  WriteFileOrDie(lb / "x-y.sql", changelog("dash"));
+  WriteFileOrDie(lb / "w.sql", changelog("first"));
+  ASSERT_TRUE(Import("liquibase-sql", lb.path()).ok());
+  EXPECT_EQ(Ids(Load()), (std::vector<std::string>{"first", "dash", "in_folder"}));
+}
+
 // Sqitch lists a change twice only when it was reworked (with a tag between, and the earlier
 // scripts saved as change@tag): otherwise both plan lines are named.
 TEST_F(ImportTest, SqitchChangeListedTwiceWithoutAReworkNamesBothLines) {
