@@ -4,11 +4,13 @@
 #include <cctype>
 #include <ctime>
 #include <functional>
+#include <map>
 #include <set>
 
 #include "migrations/analysis/analysis.h"
 #include "migrations/journal.h"
 #include "migrations/ledger.h"
+#include "migrations/statement_split.h"
 #include "orchestrator/review.h"
 #include "plans/semver.h"
 
@@ -274,9 +276,25 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
     if (!run->steps[i].sql.empty()) analyses[i] = AnalyzeScript(dialect, run->steps[i].sql);
   ORCH_RETURN_IF_ERROR(CheckWhatReadsDroppedTables(db, *run, analyses, nogo));
   ORCH_RETURN_IF_ERROR(CheckDroppedExtensions(db, *run, analyses, warn));
+  // The up SQL of each applied migration, to tell an empty down that undoes nothing from one
+  // that has nothing to undo.
+  std::map<std::pair<std::string, std::string>, const std::string*> up_of;
+  for (const auto& m : state->migrations) up_of[{m.release, m.id}] = &m.up_sql;
+  auto has_statements = [&](const std::string& script) {
+    ScriptSplit split = SplitScript(dialect, script);
+    return !split.ok || !split.statements.empty();
+  };
   for (size_t i = 0; i < run->steps.size(); ++i) {
     const Step& s = run->steps[i];
     std::string where = "step " + std::to_string(i + 1) + " [" + s.release + "] ";
+    if (s.kind == StepKind::kRevertMigration && !s.irreversible && !has_statements(s.sql)) {
+      auto up = up_of.find({s.release, s.id});
+      if (up != up_of.end() && has_statements(*up->second))
+        warn(where + "migration " + s.id +
+             ": its down script is empty but its up script is not, so the rollback leaves what "
+             "the up changed (`validate --strict` refuses such a plan; write the down, or mark "
+             "it `down: irreversible`)");
+    }
     if (s.kind == StepKind::kRevertMigration && s.irreversible)
       warn(where + "migration " + s.id + " is irreversible: its changes stay (--accept-data-loss)");
     if (!s.transactional && s.kind != StepKind::kSwapImage)

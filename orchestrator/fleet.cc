@@ -380,6 +380,11 @@ Result<FleetReport> RunFleet(const Plan& plan, const Environment& env,
     return Status::Usage(
         "a fleet rollback needs --to VERSION: its targets may be at different releases, so "
         "`previous` would mean a different release on each");
+  if (rollback && to == kRollbackToNothing && !plan.FindRelease(to))
+    return Status::Usage(
+        "a fleet rollback to `none` is not supported: the fleet's one image would have no "
+        "release to go back to; roll each target back with --database URL, or to the first "
+        "release");
   if (!rollback && to.empty()) {
     if (plan.releases.empty()) return Status::Invalid(plan.file + ": the plan has no releases");
     to = plan.releases.back().version;

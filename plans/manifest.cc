@@ -929,11 +929,16 @@ Result<Plan> ParsePlan(const std::string& text, const std::string& plan_path,
   plan.file = plan_path;
   plan.sha256 = Sha256Hex(text);
   Reader r(plan_path, lookup, files, &errors);
-  if (r.CheckMap(*root, "the plan", {"app", "releases", "environments", "policy"},
+  if (r.CheckMap(*root, "the plan", {"app", "dialect", "releases", "environments", "policy"},
                  {"app", "releases", "environments"})) {
     if (r.String(*root, "app", &plan.app, false) && !ValidId(plan.app))
       r.Error((*root)["app"],
               "app name '" + plan.app + "' may hold only letters, digits, '_', '-' and '.'");
+    if (r.String(*root, "dialect", &plan.dialect, false) && plan.dialect != "postgresql" &&
+        plan.dialect != "sqlite" && plan.dialect != "mysql")
+      r.Error((*root)["dialect"], "dialect '" + plan.dialect +
+                                      "' is not one of postgresql, sqlite, mysql (the dialect "
+                                      "the plan's SQL is written in)");
     if ((*root)["environments"]) ParseEnvironments(r, (*root)["environments"], &plan);
     if ((*root)["policy"]) ParsePolicy(r, (*root)["policy"], &plan.policy);
 

@@ -162,6 +162,9 @@ struct Plan {
   std::string app;
   std::string file;  // plan.yaml path
   std::string sha256;
+  // The dialect the plan's SQL is written in ("postgresql", "sqlite", "mysql"): what `validate`
+  // analyses it as. Empty when the plan does not say (then: its environments' dialects).
+  std::string dialect;
   std::vector<Release> releases;  // in version order, oldest first
   std::map<std::string, Environment> environments;
   std::string default_environment;  // "local" when present, else the first declared

@@ -312,14 +312,18 @@ Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state, const 
   auto cur = state.current_version();
   if (!cur) return Status::NothingToDo("nothing is deployed: there is nothing to roll back");
   std::string to_version = target;
+  // "none": back to before the first release (unless a release is really named so).
+  const bool to_nothing =
+      target == kRollbackToNothing && !FindDeployed(state, target) && plan.IndexOf(target) < 0;
   if (target.empty() || target == "previous") {
     if (state.releases.size() < 2)
       return Status::Invalid("there is no previous release: " + *cur +
-                             " is the first release deployed to this database");
+                             " is the first release deployed to this database (`--to " +
+                             kRollbackToNothing + "` reverts it too)");
     to_version = state.releases[state.releases.size() - 2].version;
   }
   const DeployedRelease* to = FindDeployed(state, to_version);
-  if (!to) {
+  if (!to && !to_nothing) {
     int idx = plan.IndexOf(to_version);
     if (idx < 0)
       return Status::Invalid("version " + to_version + " is not a release in " + plan.file +
@@ -344,7 +348,7 @@ Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state, const 
   // Releases deployed after the target, newest first.
   std::vector<const DeployedRelease*> crossed;
   for (auto it = state.releases.rbegin(); it != state.releases.rend(); ++it) {
-    if (it->version == to_version) break;
+    if (!to_nothing && it->version == to_version) break;
     crossed.push_back(&*it);
   }
 
@@ -371,8 +375,15 @@ Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state, const 
   SwapSequence swaps(&db_steps, current_image);
   for (size_t c = 0; c < crossed.size(); ++c) {
     const DeployedRelease* rel = crossed[c];
-    // The release deployed before this one: the next crossed one, or the target.
-    const DeployedRelease& prev = c + 1 < crossed.size() ? *crossed[c + 1] : *to;
+    // The release deployed before this one: the next crossed one, or the target (none: the
+    // first release has no image to go back to, and keeps its own).
+    if (!to && c + 1 == crossed.size()) {
+      out.not_rolled_back.push_back(
+          "the image: no release before " + rel->version + " to swap back to, so " +
+          (image_of(*rel).empty() ? "the running image" : image_of(*rel)) + " keeps running");
+    }
+    static const DeployedRelease kNothing;
+    const DeployedRelease& prev = c + 1 < crossed.size() ? *crossed[c + 1] : to ? *to : kNothing;
     bool schema_first = rel->order == "schema-first";
     auto manifest = manifest_of.find(rel->version);
     const Release* m = manifest == manifest_of.end() ? nullptr : manifest->second;
@@ -441,7 +452,7 @@ Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state, const 
     // policy image_swaps: once. The image recorded when the target was deployed is what ran then.
     SwapSequence once(&out.steps, current_image);
     for (size_t i = 0; i <= db_steps.size(); ++i) {
-      if (i == swap_after && !crossed.empty())
+      if (i == swap_after && !crossed.empty() && to)
         once.SwapTo(image_of(*to), to_version,
                     swap_after == 0 ? "policy image_swaps: once: first, before the database steps"
                                     : "policy image_swaps: once: after the oldest schema-first "

@@ -80,8 +80,13 @@ std::string FingerprintOf(const RunPlan& plan);
 Result<RunPlan> PlanDeploy(const Plan& plan, const CurrentState& state, const std::string& target,
                            const std::string& current_image);
 
+// The rollback target that reverts every deployed release, the first one included (unless a
+// release is named so). Such a run's to_version is "none".
+inline constexpr char kRollbackToNothing[] = "none";
+
 // Rollback: revert every deployed release newer than `target` ("previous": the release deployed
-// before the current one), newest first, using the SQL stored in the database at deploy time.
+// before the current one; kRollbackToNothing: every release, and the first one's image stays,
+// listed in not_rolled_back), newest first, using the SQL stored in the database at deploy time.
 // Per release: undo its seeds, then run its down-migrations newest first, then forget it. Every
 // crossed release R, with predecessor P (the release deployed before it), is a compatibility
 // boundary (policy image_swaps: per-release): a `code-first` R gets P's image before R's database

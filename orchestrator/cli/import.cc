@@ -13,6 +13,7 @@ int CmdImport(const ImportCommandOptions& o) {
   options.out = o.out;
   options.group_by = o.group_by;
   options.app = o.app;
+  options.dialect = o.dialect;
   options.force = o.force;
   options.command_line = o.command_line;
   auto report = Import(options);
@@ -22,7 +23,10 @@ int CmdImport(const ImportCommandOptions& o) {
   std::cout << report->plan_file << ": app " << report->app << ", " << report->versions.size()
             << " releases (" << report->versions.front() << " .. " << report->versions.back()
             << "), " << report->migrations << " migrations (" << report->irreversible
-            << " irreversible: no down script)\n";
+            << " irreversible: no down script), dialect " << report->dialect
+            << (report->dialect_source == "assumed" ? " (assumed)"
+                                                    : " (from " + report->dialect_source + ")")
+            << "\n";
   if (o.format == "liquibase-sql")
     std::cout << "note: the changesets' SQL was written to " << o.out
               << "/sql/ (a formatted SQL changelog cannot be referenced in place)\n";

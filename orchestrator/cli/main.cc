@@ -118,6 +118,7 @@ int RunCli(int argc, char** argv) {
   std::string sql_out;
   std::string shell;         // completion SHELL
   std::string help_command;  // help [COMMAND]
+  bool validate_strict = false;
   const char* const approved_help =
       "a script reviewed with `orchestrate sql` (or sha256:HASH; a fleet: the folder of its "
       "scripts): refuse (exit 3) to run anything else";
@@ -152,7 +153,9 @@ int RunCli(int argc, char** argv) {
        "stored at deploy time",
        Command::kChanges,
        [&](CLI::App* cmd) {
-         cmd->add_option("--to", run.target, "a deployed release, or `previous` (the default)");
+         cmd->add_option("--to", run.target,
+                         "a deployed release, `previous` (the default), or `none`: every "
+                         "release, the first included");
          cmd->add_option("--reason", run.reason,
                          "why: recorded in history (policy may require it)");
          cmd->add_flag("--dry-run", run.dry_run, "show the plan and change nothing");
@@ -179,8 +182,8 @@ int RunCli(int argc, char** argv) {
       {"plan", "show the ordered steps a deploy or rollback would run", Command::kReads,
        [&](CLI::App* cmd) {
          cmd->add_option("--to", run.target,
-                         "target release: newer plans a deploy; `previous` or an older deployed "
-                         "release plans a rollback");
+                         "target release: newer plans a deploy; `previous`, `none` (every "
+                         "release) or an older deployed release plans a rollback");
          cmd->add_flag("--rollback", rollback_flag, "plan a rollback (to --to, default previous)");
        },
        [&] { return cli::CmdPlan(g, run, rollback_flag); }},
@@ -188,8 +191,8 @@ int RunCli(int argc, char** argv) {
        Command::kReads,
        [&](CLI::App* cmd) {
          cmd->add_option("--to", run.target,
-                         "target release: newer renders a deploy; `previous` or an older deployed "
-                         "release renders a rollback");
+                         "target release: newer renders a deploy; `previous`, `none` (every "
+                         "release) or an older deployed release renders a rollback");
          cmd->add_flag("--rollback", rollback_flag,
                        "render a rollback (to --to, default previous)");
          cmd->add_option("-o,--out", sql_out,
@@ -200,7 +203,9 @@ int RunCli(int argc, char** argv) {
       {"check", "can this rollback be done safely? GO (0), GO WITH WARNINGS (4), NO-GO (3)",
        Command::kReads,
        [&](CLI::App* cmd) {
-         cmd->add_option("--to", run.target, "a deployed release, or `previous` (the default)");
+         cmd->add_option("--to", run.target,
+                         "a deployed release, `previous` (the default), or `none`: every "
+                         "release, the first included");
          cmd->add_flag("--allow-major", run.allow_major, "allow crossing a major version");
          cmd->add_flag("--accept-data-loss", run.accept_data_loss,
                        "judge irreversible migrations as left in place (a warning, not NO-GO)");
@@ -239,7 +244,13 @@ int RunCli(int argc, char** argv) {
        },
        [&] { return cli::CmdHistory(g, history_limit); }},
       {"validate", "check manifests, SQL files and environments without touching any database",
-       Command::kReads, [](CLI::App*) {}, [&] { return cli::CmdValidate(g); }},
+       Command::kReads,
+       [&](CLI::App* cmd) {
+         cmd->add_flag("--strict", validate_strict,
+                       "also fail on what is only a warning otherwise: an empty down script for a "
+                       "migration whose up script does something");
+       },
+       [&] { return cli::CmdValidate(g, validate_strict); }},
       {"force", "resolve what needs a human: release a lock, abandon a run, mark a step",
        Command::kChanges,
        [&](CLI::App* cmd) {
@@ -274,7 +285,22 @@ int RunCli(int argc, char** argv) {
                          "(default: one release per migration)");
          cmd->add_option("--app", import.app,
                          "the app name (default: sqitch %project, else DIR's)");
+         cmd->add_option("--dialect", import.dialect,
+                         "the SQL's dialect, written to the plan (validate parses the scripts in "
+                         "it): postgresql, sqlite or mysql (default: what the tool's config "
+                         "names: sqitch.conf engine, flyway.conf/flyway.toml url, Diesel's .env "
+                         "DATABASE_URL or Cargo.toml feature, liquibase.properties url; else "
+                         "sqlite, and the import says it was assumed)")
+             ->check(CLI::IsMember({"postgresql", "sqlite", "mysql"}));
          cmd->add_flag("--force", import.force, "replace an existing OUT/plan.yaml and releases");
+         cmd->footer(
+             "Order: each tool's own (golang-migrate: versions as numbers; Flyway: versions "
+             "compared part by part as numbers, 1.2.10 after 1.2.9, 1_1 == 1.1 == 1.01; Diesel: "
+             "the folder name before the first '_' without '-'; Sqitch: the plan; Liquibase: the "
+             "changelog). Two migrations with one version are an error naming both.\n"
+             "Releases: 0.0.N for every format, N the position of the release's newest migration "
+             "in that order (1, 2, ...); the tool's own version stays in the migration ids and in "
+             "each release's description. See docs/import.md.");
        },
        [&] {
          import.command_line = "orchestrate " + g.command_line;

@@ -50,7 +50,7 @@ struct RehearseCommandOptions {
 
 // `orchestrate import` takes no PLAN: it writes one (see orchestrator/importers/importers.h).
 struct ImportCommandOptions {
-  std::string format, dir, out, group_by, app;
+  std::string format, dir, out, group_by, app, dialect;
   bool force = false;
   std::string command_line;
 };
@@ -72,7 +72,8 @@ int CmdStatus(const GlobalOptions& g);
 int CmdStatusAllEnvs(const GlobalOptions& g);  // status --all-envs (status_all.cc)
 int CmdCheck(const GlobalOptions& g, const RunOptions& o);
 int CmdHistory(const GlobalOptions& g, int limit);
-int CmdValidate(const GlobalOptions& g);
+// `strict`: warnings (an empty down for a non-empty up) are errors too.
+int CmdValidate(const GlobalOptions& g, bool strict);
 int CmdForce(const GlobalOptions& g, const ForceOptions& o);
 int CmdSnapshots(const GlobalOptions& g, const SnapshotsOptions& o);
 int CmdImport(const ImportCommandOptions& o);

@@ -1,6 +1,6 @@
 // `orchestrate plan PLAN [--to V]`: the ordered steps, changing nothing. The direction follows from
-// the target: "previous" or an already deployed older release means a rollback, anything else a
-// deploy.
+// the target: "previous", "none" or an already deployed older release means a rollback, anything
+// else a deploy.
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -19,7 +19,7 @@ Result<RunPlan> PreviewPlan(Context& ctx, const RunOptions& o, bool rollback) {
   auto state = journal.LoadState();
   if (!state.ok()) return state.status();
   if (!rollback && !o.target.empty()) {
-    rollback = o.target == "previous";
+    rollback = o.target == "previous" || o.target == kRollbackToNothing;
     for (const auto& r : state->releases)
       if (r.version == o.target && state->current_version() != o.target) rollback = true;
   }

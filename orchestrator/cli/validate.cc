@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "migrations/analysis/analysis.h"
+#include "migrations/statement_split.h"
 #include "orchestrator/cli/context.h"
 
 namespace orchestrate::cli {
@@ -120,32 +121,78 @@ std::vector<std::string> SeedKeyProblems(const Plan& plan, Dialect dialect) {
   return out;
 }
 
+// Migrations whose down script has no statement while their up script has one: the rollback
+// would leave what the up changed. One line each, naming the migration and the file.
+std::vector<std::string> EmptyDowns(const Plan& plan, Dialect dialect) {
+  auto has_statements = [&](const std::string& sql) {
+    ScriptSplit split = SplitScript(dialect, sql);
+    return !split.ok || !split.statements.empty();
+  };
+  std::vector<std::string> out;
+  for (const auto& rel : plan.releases)
+    for (const auto& m : rel.migrations)
+      if (!m.irreversible && m.up.present && m.down.present && !has_statements(m.down.text) &&
+          has_statements(m.up.text))
+        out.push_back(m.down.path + ": migration " + m.id + " (release " + rel.version +
+                      "): the down script is empty but the up script is not, so a rollback "
+                      "leaves what the up changed: write the down, or mark it `down: "
+                      "irreversible`");
+  return out;
+}
+
+// "sqlite", "mysql" or "postgresql": the kind of database a URL names.
+std::string DialectOfUrl(const std::string& url) {
+  if (url.rfind("sqlite:", 0) == 0) return "sqlite";
+  if (url.rfind("mysql:", 0) == 0 || url.rfind("mariadb:", 0) == 0) return "mysql";
+  return "postgresql";
+}
+
 }  // namespace
 
-int CmdValidate(const GlobalOptions& g) {
+int CmdValidate(const GlobalOptions& g, bool strict) {
   auto ctx = LoadContext(g);
   if (!ctx.ok()) return Fail(ctx.status());
   const Plan& plan = ctx->plan;
   auto missing = plan.MissingFiles();
-  // Every dialect the plan's environments use (or that of --database): a PostgreSQL migration
-  // that does not parse fails validate even when the default environment is SQLite.
-  auto dialect_of = [](const std::string& url) {
-    return url.rfind("sqlite:", 0) == 0 ? Dialect::kSqlite : Dialect::kPostgres;
-  };
+  std::vector<std::string> warnings;
   std::map<Dialect, std::string> dialects;  // dialect -> its name, for the messages
-  auto add = [&](const std::string& url) {
-    if (url.empty()) return;
-    dialects[dialect_of(url)] = dialect_of(url) == Dialect::kSqlite ? "sqlite" : "postgresql";
+  auto add = [&](const std::string& name) {
+    if (name == "sqlite") dialects[Dialect::kSqlite] = name;
+    if (name == "postgresql") dialects[Dialect::kPostgres] = name;
   };
-  if (!g.database.empty()) {
-    add(g.database);
-  } else {
-    for (const auto& [name, env] : plan.environments) {
-      add(env.database);
-      for (const auto& target : env.targets) add(target);
+  if (!plan.dialect.empty()) {
+    // The plan says what its SQL is written in: that is what it is parsed as, and a database of
+    // another kind cannot run it.
+    add(plan.dialect);
+    auto check_url = [&](const std::string& where, const std::string& url) {
+      if (!url.empty() && DialectOfUrl(url) != plan.dialect)
+        missing.push_back(where + " is a " + DialectOfUrl(url) +
+                          " database, but the plan's SQL is " + plan.dialect +
+                          " (`dialect: " + plan.dialect + "` in " + plan.file + ")");
+    };
+    if (!g.database.empty()) {
+      check_url("--database", g.database);
+    } else {
+      for (const auto& [name, env] : plan.environments) {
+        check_url("environment " + name, env.database);
+        for (const auto& target : env.targets) check_url("a target of environment " + name, target);
+      }
     }
+    if (plan.dialect == "mysql")
+      warnings.push_back(
+          "the SQL is not parsed: this build has no MySQL analyser (dialect: mysql)");
+  } else if (!g.database.empty()) {
+    add(DialectOfUrl(g.database));
+  } else {
+    // Every dialect the plan's environments use: a PostgreSQL migration that does not parse fails
+    // validate even when the default environment is SQLite.
+    for (const auto& [name, env] : plan.environments) {
+      if (!env.database.empty()) add(DialectOfUrl(env.database));
+      for (const auto& target : env.targets) add(DialectOfUrl(target));
+    }
+    if (dialects.empty())
+      add(ctx->env.database.empty() ? "postgresql" : DialectOfUrl(ctx->env.database));
   }
-  if (dialects.empty()) add(ctx->env.database.empty() ? "postgresql:" : ctx->env.database);
   std::set<std::string> seen;
   for (const auto& [dialect, name] : dialects) {
     const std::string tag = dialects.size() > 1 ? " (" + name + ")" : "";
@@ -154,11 +201,19 @@ int CmdValidate(const GlobalOptions& g) {
     for (auto& problem : SeedKeyProblems(plan, dialect))
       if (seen.insert(problem).second) missing.push_back(problem + tag);
   }
+  for (auto& problem :
+       EmptyDowns(plan, dialects.empty() ? Dialect::kPostgres : dialects.begin()->first)) {
+    if (strict)
+      missing.push_back(problem + " (--strict)");
+    else
+      warnings.push_back(problem);
+  }
   // Building a deployer runs nothing, but checks what the parser cannot (command placeholders).
   for (const auto& [name, env] : plan.environments) {
     auto deployer = MakeDeployer(env.deployer, &plan.releases);
     if (!deployer.ok()) missing.push_back(deployer.status().message());
   }
+  for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
   if (!missing.empty()) {
     std::string msg;
     for (const auto& m : missing) msg += (msg.empty() ? "" : "\n") + m;

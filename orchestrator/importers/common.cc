@@ -93,6 +93,68 @@ std::optional<long> WholeNumber(const std::string& digits) {
   return std::stol(significant);
 }
 
+bool AllDigits(const std::string& text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) != 0;
+  });
+}
+
+std::string WithoutLeadingZeros(const std::string& digits) {
+  size_t first = digits.find_first_not_of('0');
+  return first == std::string::npos ? "0" : digits.substr(first);
+}
+
+int CompareWholeNumbers(const std::string& a, const std::string& b) {
+  std::string x = WithoutLeadingZeros(a), y = WithoutLeadingZeros(b);
+  if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
+  return x.compare(y);
+}
+
+std::string DialectOfUrl(const std::string& url) {
+  std::string u = Trim(url);
+  for (char& c : u) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (u.rfind("jdbc:", 0) == 0) u = u.substr(5);
+  auto starts = [&](const char* prefix) { return u.rfind(prefix, 0) == 0; };
+  if (starts("postgres:") || starts("postgresql:")) return "postgresql";
+  if (starts("mysql:") || starts("mariadb:")) return "mysql";
+  if (starts("sqlite:") || starts("file:")) return "sqlite";
+  if (!u.empty() && u.find("://") == std::string::npos && u.find('$') == std::string::npos)
+    return "sqlite";  // Diesel's SQLite DATABASE_URL is a file path
+  return "";
+}
+
+std::string ConfigValue(const std::string& text, const std::vector<std::string>& keys) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    line = Trim(line);
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    size_t sep = line.find_first_of("=:");
+    if (sep == std::string::npos) continue;
+    std::string key = Trim(line.substr(0, sep));
+    if (key.rfind("export ", 0) == 0) key = Trim(key.substr(7));
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) continue;
+    std::string value = Trim(line.substr(sep + 1));
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+        value.back() == value.front())
+      value = value.substr(1, value.size() - 2);
+    return value;
+  }
+  return "";
+}
+
+std::string FindUpwards(const std::string& dir, const std::vector<std::string>& names, int levels) {
+  std::string d = RealPath(dir);
+  for (int i = 0; i <= levels && !d.empty(); ++i) {
+    for (const auto& name : names)
+      if (IsFile(JoinPath(d, name))) return JoinPath(d, name);
+    if (d == "/") break;
+    auto slash = d.rfind('/');
+    d = slash == 0 ? "/" : d.substr(0, slash);
+  }
+  return "";
+}
+
 bool EndsWith(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;

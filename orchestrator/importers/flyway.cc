@@ -1,8 +1,10 @@
 // Flyway SQL migrations: V<version>__<description>.sql (versioned) and
 // U<version>__<description>.sql (undo, a Flyway Teams feature), anywhere under DIR as Flyway scans
-// its locations recursively. A version is numbers separated by '.' or '_' (1, 1.1, 2_1 == 2.1),
-// compared part by part with trailing zeros ignored (1.0 == 1). Repeatable (R__) and baseline (B)
-// migrations have no place in an ordered rollback plan: they are skipped and reported.
+// its locations recursively. A version is numbers of any length separated by '.' or '_' (1, 1.1,
+// 2_1 == 2.1), compared as Flyway compares them: part by part as numbers (1.2.10 after 1.2.9,
+// 001 == 1), a missing part counting as 0 (1.0 == 1). Two versioned files with one version are an
+// error naming both. Repeatable (R__) and baseline (B) migrations have no place in an ordered
+// rollback plan: they are skipped and reported.
 #include <map>
 #include <regex>
 
@@ -11,30 +13,40 @@
 namespace orchestrate::importers {
 namespace {
 
-using Version = std::vector<long>;
+// A version's parts without leading zeros, and without trailing zero parts (so 1.0 == 1).
+struct Version {
+  std::vector<std::string> parts;
+  bool operator<(const Version& other) const {
+    for (size_t i = 0; i < parts.size() || i < other.parts.size(); ++i) {
+      int c = CompareWholeNumbers(i < parts.size() ? parts[i] : "0",
+                                  i < other.parts.size() ? other.parts[i] : "0");
+      if (c != 0) return c < 0;
+    }
+    return false;
+  }
+};
 
 Result<Version> ParseVersion(const std::string& text, const std::string& file) {
   Version v;
   std::string part;
   for (size_t i = 0; i <= text.size(); ++i) {
     if (i == text.size() || text[i] == '.' || text[i] == '_') {
-      auto n = WholeNumber(part);
-      if (!n)
+      if (!AllDigits(part))
         return Status::Invalid(file + ": version '" + text +
                                "' is not numbers separated by '.' or '_': rename the file");
-      v.push_back(*n);
+      v.parts.push_back(WithoutLeadingZeros(part));
       part.clear();
     } else {
       part.push_back(text[i]);
     }
   }
-  while (v.size() > 1 && v.back() == 0) v.pop_back();
+  while (v.parts.size() > 1 && v.parts.back() == "0") v.parts.pop_back();
   return v;
 }
 
 std::string VersionText(const Version& v) {
   std::string s;
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? "." : "") + std::to_string(v[i]);
+  for (size_t i = 0; i < v.parts.size(); ++i) s += (i ? "." : "") + v.parts[i];
   return s;
 }
 
@@ -84,12 +96,13 @@ Result<Source> ReadFlyway(const std::string& dir) {
     Entry& e = by_version[*version];
     std::string& slot = kind == "V" ? e.v : e.u;
     if (!slot.empty())
-      return Status::Invalid(path + ": version " + VersionText(*version) + " is also used by " +
-                             slot + ": Flyway versions must be unique; renumber one");
+      return Status::Invalid(path + " and " + slot + " have the same Flyway version " +
+                             VersionText(*version) +
+                             ": Flyway versions must be unique (1.0 is 1, 1_1 is 1.1, 01 is 1); "
+                             "renumber one");
     slot = path;
     if (kind == "V") e.name = name.substr(0, name.size() - 4);
   }
-  bool single_parts = true;
   for (const auto& [version, e] : by_version) {
     if (e.v.empty())
       return Status::Invalid(e.u + ": an undo migration for version " + VersionText(version) +
@@ -101,16 +114,17 @@ Result<Source> ReadFlyway(const std::string& dir) {
     mig.up = e.v;
     mig.down = e.u;
     mig.origin = e.v;
-    mig.prefix = std::to_string(version.front());
-    if (version.size() == 1)
-      mig.number = version.front();
-    else
-      single_parts = false;
+    mig.prefix = version.parts.front();
+    mig.version = VersionText(version);
     src.migrations.push_back(std::move(mig));
   }
-  // Release versions follow Flyway's own numbers only when every version is a single number.
-  if (!single_parts)
-    for (auto& mig : src.migrations) mig.number.reset();
+  // The dialect of flyway.url (flyway.conf) or url (flyway.toml), in the location or above it.
+  std::string conf = FindUpwards(dir, {"flyway.conf", "flyway.toml", "conf/flyway.conf"}, 6);
+  std::string conf_text;
+  if (!conf.empty() && ReadText(conf, &conf_text).ok()) {
+    src.dialect = DialectOfUrl(ConfigValue(conf_text, {"flyway.url", "url"}));
+    if (!src.dialect.empty()) src.dialect_source = conf + ": url";
+  }
   if (src.migrations.empty())
     return Status::Invalid(dir +
                            ": no Flyway migrations (V<version>__name.sql) under this folder: pass "

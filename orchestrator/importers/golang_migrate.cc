@@ -1,6 +1,8 @@
 // golang-migrate: DIR/{version}_{title}.up.sql and DIR/{version}_{title}.down.sql, where version is
-// a whole number (a sequence such as 0003, or a timestamp such as 20240115093000). A version with
-// only an up file is a migration without a down.
+// a 64-bit unsigned number (a sequence such as 0003, or a timestamp such as 20240115093000), and
+// migrations run in the order of their numbers (9_x before 10_y; 1_x and 001_y are one version,
+// which golang-migrate refuses, and so does the import). A version with only an up file is a
+// migration without a down.
 #include <map>
 #include <regex>
 
@@ -28,10 +30,11 @@ Result<Source> ReadGolangMigrate(const std::string& dir) {
       continue;
     }
     std::string version = m[1], title = m[2], direction = m[3];
-    if (version.size() > 19)
+    static const std::string kMax = "18446744073709551615";  // the largest uint64
+    if (CompareWholeNumbers(version, kMax) > 0)
       return Status::Invalid(JoinPath(dir, name) + ": version " + version +
-                             " is too large: golang-migrate versions are 64-bit numbers");
-    Pair& p = by_version[std::stoull(version)];
+                             " is too large: golang-migrate versions are 64-bit unsigned numbers");
+    Pair& p = by_version[std::stoull(WithoutLeadingZeros(version))];
     std::string& slot = direction == "up" ? p.up : p.down;
     if (!slot.empty())
       return Status::Invalid(JoinPath(dir, name) + ": a second " + direction +
@@ -52,7 +55,7 @@ Result<Source> ReadGolangMigrate(const std::string& dir) {
     mig.id = SanitizeId(mig.name);
     mig.up = p.up;
     mig.down = p.down;
-    mig.number = WholeNumber(p.version);
+    mig.version = std::to_string(number);
     mig.origin = p.up;
     // A timestamp version (YYYYMMDD...) groups by its day.
     if (p.version.size() >= 12)

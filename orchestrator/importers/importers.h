@@ -5,12 +5,14 @@
 // Formats and what is read (each tool's own layout, nothing else):
 //   golang-migrate  DIR/NNN_name.up.sql and NNN_name.down.sql
 //   flyway          DIR/**/V<version>__name.sql, optional U<version>__name.sql (undo)
-//   sqitch          DIR/sqitch.plan (and sqitch.conf's top_dir), deploy/ and revert/ scripts
+//   sqitch          DIR/sqitch.plan (and sqitch.conf's top_dir), deploy/ and revert/ scripts;
+//                   a script wrapped in BEGIN/COMMIT is written to OUT/sql/ without the wrapper
 //   diesel          DIR/migrations/<version>_name/up.sql, down.sql (DIR may be migrations/)
 //   liquibase-sql   a "formatted SQL" changelog file, or a folder of them; the SQL of each
 //                   changeset lives inside the changelog, so it is written to OUT/sql/
 //
-// A migration without a down script becomes `down: irreversible`.
+// A migration without a down script becomes `down: irreversible`. Releases are 0.0.N for every
+// format, N the position of the release's newest migration in the tool's order (docs/import.md).
 #pragma once
 
 #include <string>
@@ -27,7 +29,11 @@ struct ImportOptions {
   // How migrations become releases: "" one release per migration; "tag" (sqitch tags); "prefix"
   // (see the format's rule in docs/import.md); or a whole number N: N migrations per release.
   std::string group_by;
-  std::string app;           // empty: sqitch's %project, else the folder name
+  std::string app;  // empty: sqitch's %project, else the folder name
+  // The SQL's dialect: "postgresql", "sqlite" or "mysql"; empty: what the tool's configuration
+  // names (sqitch.conf's engine, flyway.conf/flyway.toml's url, Diesel's .env DATABASE_URL or
+  // Cargo.toml feature, liquibase.properties' url), else "sqlite" (and a note says it was assumed).
+  std::string dialect;
   bool force = false;        // replace an existing OUT/plan.yaml and OUT/releases/*.yaml
   std::string command_line;  // recorded in the plan's header comment
 };
@@ -38,6 +44,8 @@ struct ImportReport {
   std::vector<std::string> written;   // every file written, plan.yaml last
   std::vector<std::string> removed;   // stale release manifests removed (--force)
   std::vector<std::string> versions;  // release versions, oldest first
+  std::string dialect;                // the plan's dialect
+  std::string dialect_source;         // why: "--dialect", a config file and key, or "assumed"
   size_t migrations = 0;
   size_t irreversible = 0;
   // What the user should know: skipped files, settings that could not be carried over.
@@ -47,10 +55,13 @@ struct ImportReport {
 // "golang-migrate", "flyway", "sqitch", "diesel", "liquibase-sql".
 const std::vector<std::string>& ImportFormats();
 
-// Reads the tool's files and writes the plan. kUsage for a bad format or --group-by; kInvalid when
-// the tool's files are malformed (naming file:line) or OUT/plan.yaml exists without `force`;
-// kFailed on I/O errors. Nothing under OUT is written when reading fails; plan.yaml is written
-// last, so an import that fails midway never leaves a plan that looks complete.
+// "postgresql", "sqlite", "mysql".
+const std::vector<std::string>& ImportDialects();
+
+// Reads the tool's files and writes the plan. kUsage for a bad format, --dialect or --group-by;
+// kInvalid when the tool's files are malformed (naming file:line) or OUT/plan.yaml exists without
+// `force`; kFailed on I/O errors. Nothing under OUT is written when reading fails; plan.yaml is
+// written last, so an import that fails midway never leaves a plan that looks complete.
 Result<ImportReport> Import(const ImportOptions& options);
 
 }  // namespace orchestrate

@@ -20,9 +20,10 @@ struct SourceMigration {
   // SQL that lives inside another file (liquibase-sql): written under OUT/sql/ by the writer.
   std::optional<std::string> up_text, down_text;
   bool transactional = true;
-  // The tool's own whole-number version when it has one (golang-migrate, flyway "V7", diesel's
-  // digits); the writer turns it into the release version 0.0.N.
-  std::optional<long> number;
+  // The tool's own version as the tool reads it ("20170831010203" for Diesel's
+  // 2017-08-31-010203_x, "1.2.10" for Flyway's V1_2_10__x, "3" for golang-migrate's 0003_x);
+  // empty when the tool has none (sqitch, liquibase-sql). Shown in the release's description.
+  std::string version;
   // The --group-by prefix key; empty when the format has no prefix rule.
   std::string prefix;
   std::string origin;  // where it is declared, for messages: "sqitch.plan:7", a file path
@@ -37,13 +38,29 @@ struct Source {
   // When the format has no --group-by prefix rule for these migrations: why, and what to use.
   std::string no_prefix_reason;
   std::vector<std::string> notes;
+  // The SQL dialect the tool's own configuration names ("postgresql", "sqlite", "mysql"), and
+  // where it says so ("sqitch.conf: engine = pg"); empty when nothing says.
+  std::string dialect, dialect_source;
 };
 
 Result<Source> ReadGolangMigrate(const std::string& dir);
 Result<Source> ReadFlyway(const std::string& dir);
 Result<Source> ReadSqitch(const std::string& dir);
 Result<Source> ReadDiesel(const std::string& dir);
+// Diesel's version of a migration folder: its name up to the first '_', without '-'.
+std::string DieselVersion(const std::string& folder_name);
 Result<Source> ReadLiquibaseSql(const std::string& path);
+
+// Decides, script by script, how each migration runs (transactions.cc). A script wrapped in one
+// transaction of its own (its first statement BEGIN, its last COMMIT, each alone on its line):
+// sqitch, whose templates write the wrapper, gets the script without it (the two lines become
+// comments, so line numbers stay; the writer puts it under OUT/sql/) and stays transactional; the
+// other formats, whose files are referenced in place, get `transactional: false`. A script
+// without a wrapper that holds a statement that cannot run in a transaction (CREATE INDEX
+// CONCURRENTLY, VACUUM, ALTER TYPE ... ADD VALUE, ...: analysed in `dialect`; "mysql" is not
+// analysed) gets `transactional: false`. Adds one note per kind of change. kFailed when a script
+// cannot be read.
+Status ResolveTransactions(Source* src, const std::string& dialect);
 
 // ---- helpers (common.cc) -----------------------------------------------------------------------
 
@@ -62,6 +79,23 @@ std::string SanitizeId(const std::string& text);
 // The number `digits` spells (leading zeros allowed), or nullopt when it is not all digits or
 // too long for a semantic version's number (15 digits).
 std::optional<long> WholeNumber(const std::string& digits);
+// True when `text` is one or more ASCII digits.
+bool AllDigits(const std::string& text);
+// `digits` without its leading zeros ("0" when all are zeros). REQUIRES: AllDigits(digits).
+std::string WithoutLeadingZeros(const std::string& digits);
+// Compares two whole numbers of any length written in decimal (leading zeros allowed), as numbers:
+// negative, zero or positive. REQUIRES: AllDigits of both.
+int CompareWholeNumbers(const std::string& a, const std::string& b);
+// The dialect a database URL names: "postgresql" (postgres://, postgresql://, jdbc:postgresql:),
+// "mysql" (mysql://, mariadb://, jdbc:mysql:, jdbc:mariadb:), "sqlite" (sqlite:, jdbc:sqlite:,
+// file:, or a plain file path), else "".
+std::string DialectOfUrl(const std::string& url);
+// The value of the first `key = value` or `key: value` line of `text` whose key is one of `keys`
+// (quotes around the value removed; `#` comment lines skipped), else "".
+std::string ConfigValue(const std::string& text, const std::vector<std::string>& keys);
+// Looks for each of `names` in `dir` and in the folders above it (at most `levels` of them), the
+// nearest first: the first file found, or "".
+std::string FindUpwards(const std::string& dir, const std::vector<std::string>& names, int levels);
 bool EndsWith(const std::string& s, const std::string& suffix);
 std::string Trim(const std::string& s);
 

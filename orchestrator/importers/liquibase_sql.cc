@@ -10,6 +10,7 @@
 // text and the writer puts it under OUT/sql/.
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -114,13 +115,17 @@ std::vector<Changeset> Parse(const std::string& text) {
 Result<Source> ReadLiquibaseSql(const std::string& path) {
   std::vector<std::string> files;
   bool single = IsFile(path);
-  if (single)
+  if (single) {
     files.push_back(path);
-  else
+  } else {
     ORCH_RETURN_IF_ERROR(Collect(path, &files));
+    // includeAll orders by the whole path ("x-y.sql" before "x/1.sql"), not folder by folder.
+    std::sort(files.begin(), files.end());
+  }
   Source src;
   src.format = "liquibase-sql";
   std::set<std::string> ids;
+  std::map<std::string, std::string> declared;  // file + author:id -> where (Liquibase's identity)
   for (const auto& file : files) {
     std::string text;
     ORCH_RETURN_IF_ERROR(ReadText(file, &text));
@@ -135,6 +140,12 @@ Result<Source> ReadLiquibaseSql(const std::string& path) {
     std::string rel = single ? file.substr(file.rfind('/') + 1) : file.substr(path.size() + 1);
     for (auto& cs : Parse(text)) {
       std::string where = file + ":" + std::to_string(cs.line);
+      auto [seen, fresh] = declared.emplace(file + "\n" + cs.author + ":" + cs.id, where);
+      if (!fresh)
+        return Status::Invalid(where + " and " + seen->second + " both declare changeset " +
+                               cs.author + ":" + cs.id +
+                               ": Liquibase refuses duplicate changesets in one changelog; "
+                               "rename one");
       SourceMigration mig;
       mig.name = cs.author + ":" + cs.id;
       mig.origin = where;
@@ -171,6 +182,14 @@ Result<Source> ReadLiquibaseSql(const std::string& path) {
       }
       src.migrations.push_back(std::move(mig));
     }
+  }
+  // The dialect of liquibase.properties' url, next to the changelog or above it.
+  std::string props =
+      FindUpwards(single ? path.substr(0, path.rfind('/')) : path, {"liquibase.properties"}, 6);
+  std::string props_text;
+  if (!props.empty() && ReadText(props, &props_text).ok()) {
+    src.dialect = DialectOfUrl(ConfigValue(props_text, {"url", "liquibase.command.url"}));
+    if (!src.dialect.empty()) src.dialect_source = props + ": url";
   }
   if (src.migrations.empty())
     return Status::Invalid(path +

@@ -5,6 +5,7 @@
 // orchestrate verifies by comparing schema fingerprints). A change listed twice was reworked: the
 // earlier instance's scripts are deploy/<name>@<tag>.sql for a tag between the two instances.
 // sqitch.conf's [core] top_dir and plan_file are honoured.
+#include <map>
 #include <sstream>
 
 #include "orchestrator/importers/internal.h"
@@ -48,12 +49,13 @@ Result<Source> ReadSqitch(const std::string& dir_or_plan) {
     dir = dir_or_plan.substr(0, dir_or_plan.rfind('/'));
   }
   std::string top = dir;
-  std::string conf;
+  std::string conf, engine;
   if (IsFile(JoinPath(dir, "sqitch.conf")) && ReadText(JoinPath(dir, "sqitch.conf"), &conf).ok()) {
     std::string t = CoreSetting(conf, "top_dir");
     if (!t.empty()) top = t[0] == '/' ? t : JoinPath(dir, t);
     std::string p = CoreSetting(conf, "plan_file");
     if (plan_file.empty() && !p.empty()) plan_file = p[0] == '/' ? p : JoinPath(dir, p);
+    engine = CoreSetting(conf, "engine");
   }
   if (plan_file.empty()) plan_file = JoinPath(top, "sqitch.plan");
   if (!IsFile(plan_file))
@@ -65,6 +67,20 @@ Result<Source> ReadSqitch(const std::string& dir_or_plan) {
 
   Source src;
   src.format = "sqitch";
+  if (!engine.empty()) {
+    // Sqitch's engines that orchestrate's dialects cover; the others need --dialect.
+    static const std::map<std::string, std::string> kEngines = {{"pg", "postgresql"},
+                                                                {"cockroach", "postgresql"},
+                                                                {"sqlite", "sqlite"},
+                                                                {"mysql", "mysql"}};
+    auto it = kEngines.find(engine);
+    src.dialect = it == kEngines.end() ? "" : it->second;
+    src.dialect_source = JoinPath(dir, "sqitch.conf") + ": engine = " + engine;
+    if (src.dialect.empty())
+      src.notes.push_back(src.dialect_source +
+                          ": an engine orchestrate has no dialect for (postgresql, sqlite, "
+                          "mysql)");
+  }
   src.has_tags = true;
   src.no_prefix_reason = "Sqitch changes have no version to take a prefix of: use --group-by tag";
   std::vector<Change> changes;
@@ -124,8 +140,10 @@ Result<Source> ReadSqitch(const std::string& dir_or_plan) {
           break;
         }
       if (suffix.empty())
-        return Status::Invalid(where + ": change " + c.name +
-                               " is reworked later in the plan, but no deploy/" + c.name +
+        return Status::Invalid(where + " and " + plan_file + ":" +
+                               std::to_string(changes[next].line) + " both list change " + c.name +
+                               ": a change is listed again only when reworked, but no deploy/" +
+                               c.name +
                                "@TAG.sql exists for a tag between the two: was `sqitch rework` "
                                "run? Add the tag between them");
     }

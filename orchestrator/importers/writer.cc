@@ -1,12 +1,12 @@
 // The common half of `orchestrate import`: groups what a reader found into releases, names them,
 // and writes plan.yaml and the release manifests.
 //
-// Release versions are 0.0.N: semantic versions (so the plan orders them by version, whatever the
-// file names) with one major version, so a rollback between them never counts as crossing a major.
-// N is the tool's own whole-number version of the newest migration in the release when every
-// migration has one and they increase (golang-migrate; Flyway when all versions are single numbers;
-// Diesel's timestamp digits), else its position (1, 2, 3, ...). So `rollback --to 0.0.N` means
-// "back to where the tool's migration N left the schema".
+// Release versions are 0.0.N, for every format: semantic versions (so the plan orders them by
+// version, whatever the file names) with one major version, so a rollback between them never
+// counts as crossing a major. N is the position, in the tool's own order, of the newest migration
+// in the release (1, 2, 3, ...), so `rollback --to 0.0.N` means "back to where the tool's N-th
+// migration left the schema". The tool's own version stays visible in the migration ids (the
+// file or folder names) and in each release's description.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -89,54 +89,6 @@ Status WriteFile(const std::string& path, const std::string& text) {
   return Status::Ok();
 }
 
-// True when `sql` wraps itself in BEGIN ... COMMIT, as Sqitch's templates and many golang-migrate
-// scripts do. orchestrate runs a transactional step inside its own transaction (with the journal
-// row), where a nested BEGIN fails; such a script can only run as `transactional: false`.
-bool WrapsOwnTransaction(const std::string& sql) {
-  std::vector<std::string> lines;
-  std::string line;
-  for (size_t i = 0; i <= sql.size(); ++i) {
-    if (i < sql.size() && sql[i] != '\n') {
-      line += static_cast<char>(std::toupper(static_cast<unsigned char>(sql[i])));
-      continue;
-    }
-    line = importers::Trim(line.substr(0, line.find("--")));
-    while (!line.empty() && (line.back() == ';' || line.back() == ' ')) line.pop_back();
-    if (!line.empty()) lines.push_back(line);
-    line.clear();
-  }
-  static const std::set<std::string> kBegin = {
-      "BEGIN",           "BEGIN TRANSACTION", "BEGIN WORK",    "START TRANSACTION",
-      "BEGIN IMMEDIATE", "BEGIN EXCLUSIVE",   "BEGIN DEFERRED"};
-  static const std::set<std::string> kCommit = {"COMMIT", "COMMIT TRANSACTION", "COMMIT WORK",
-                                                "END", "END TRANSACTION"};
-  return lines.size() >= 2 && kBegin.count(lines.front()) && kCommit.count(lines.back());
-}
-
-// Marks migrations whose scripts manage their own transaction as `transactional: false`, with one
-// note naming them.
-Status CheckOwnTransactions(Source* src) {
-  std::string ids;
-  for (auto& m : src->migrations) {
-    for (const std::string* path : {&m.up, &m.down}) {
-      if (path->empty() || !m.transactional) continue;
-      std::string text;
-      ORCH_RETURN_IF_ERROR(importers::ReadText(*path, &text));
-      if (!WrapsOwnTransaction(text)) continue;
-      m.transactional = false;
-      ids += (ids.empty() ? "" : ", ") + m.id;
-    }
-  }
-  if (!ids.empty())
-    src->notes.push_back(
-        "these migrations wrap their scripts in BEGIN/COMMIT, which cannot run inside the "
-        "transaction orchestrate gives each step, so they are imported as `transactional: false` "
-        "(an interrupted step needs `orchestrate force`, and what their down scripts drop is not "
-        "snapshotted): " +
-        ids + ". Remove BEGIN/COMMIT from their scripts and that line to make each step atomic.");
-  return Status::Ok();
-}
-
 Result<Source> Read(const std::string& format, const std::string& dir) {
   if (format == "golang-migrate") return importers::ReadGolangMigrate(dir);
   if (format == "flyway") return importers::ReadFlyway(dir);
@@ -200,17 +152,16 @@ Result<std::vector<Group>> GroupMigrations(const Source& src, const std::string&
   return groups;
 }
 
-// See the comment at the top of the file.
+// See the comment at the top of the file. Also names the tool's versions in each description.
 void NameVersions(const Source& src, std::vector<Group>* groups) {
-  bool numbers = true;
-  long prev = -1;
-  for (const auto& m : src.migrations) {
-    if (!m.number || *m.number <= prev) numbers = false;
-    if (m.number) prev = *m.number;
-  }
   for (auto& g : *groups) {
-    long n = numbers ? *src.migrations[g.last].number : static_cast<long>(g.last + 1);
-    g.version = "0.0." + std::to_string(n);
+    g.version = "0.0." + std::to_string(g.last + 1);
+    const std::string& first = src.migrations[g.first].version;
+    const std::string& last = src.migrations[g.last].version;
+    if (last.empty()) continue;
+    g.description += g.first == g.last || first.empty()
+                         ? " (" + src.format + " version " + last + ")"
+                         : " (" + src.format + " versions " + first + " .. " + last + ")";
   }
 }
 
@@ -249,7 +200,16 @@ const std::vector<std::string>& ImportFormats() {
   return kFormats;
 }
 
+const std::vector<std::string>& ImportDialects() {
+  static const std::vector<std::string> kDialects = {"postgresql", "sqlite", "mysql"};
+  return kDialects;
+}
+
 Result<ImportReport> Import(const ImportOptions& o) {
+  const auto& dialects = ImportDialects();
+  if (!o.dialect.empty() &&
+      std::find(dialects.begin(), dialects.end(), o.dialect) == dialects.end())
+    return Status::Usage("--dialect " + o.dialect + ": use postgresql, sqlite or mysql");
   const auto& formats = ImportFormats();
   if (std::find(formats.begin(), formats.end(), o.format) == formats.end())
     return Status::Usage("unknown format '" + o.format +
@@ -264,7 +224,19 @@ Result<ImportReport> Import(const ImportOptions& o) {
 
   auto src = Read(o.format, dir);
   if (!src.ok()) return src.status();
-  ORCH_RETURN_IF_ERROR(CheckOwnTransactions(&*src));
+  std::string dialect = o.dialect, dialect_source = "--dialect";
+  if (dialect.empty() && !src->dialect.empty()) {
+    dialect = src->dialect;
+    dialect_source = src->dialect_source;
+  } else if (dialect.empty()) {
+    dialect = "sqlite";
+    dialect_source = "assumed";
+    src->notes.push_back(
+        "dialect sqlite assumed: nothing in the " + o.format +
+        " project names its database; pass --dialect postgresql (or mysql) if its SQL is "
+        "written for another");
+  }
+  ORCH_RETURN_IF_ERROR(importers::ResolveTransactions(&*src, dialect));
   std::set<std::string> ids;
   for (const auto& m : src->migrations)
     if (!ids.insert(m.id).second)
@@ -279,6 +251,8 @@ Result<ImportReport> Import(const ImportOptions& o) {
   if (importers::SanitizeId(report.app) != report.app || report.app.empty())
     return Status::Usage("--app " + o.app + ": use letters, digits, '_', '-' and '.' only");
   report.notes = src->notes;
+  report.dialect = dialect;
+  report.dialect_source = dialect_source;
 
   // What already exists under OUT.
   std::string out = o.out;
@@ -329,13 +303,19 @@ Result<ImportReport> Import(const ImportOptions& o) {
 
   for (const auto& g : *groups) {
     std::string text = "# Imported by `orchestrate import " + o.format + "`.\n";
-    bool generated = src->migrations[g.first].up_text.has_value();
+    bool generated = false;
+    for (size_t i = g.first; i <= g.last; ++i)
+      generated |= src->migrations[i].up_text || src->migrations[i].down_text;
     text +=
-        generated
+        !generated
+            ? "# The SQL files are the originals, referenced in place (paths are relative to "
+              "this file).\n"
+        : o.format == "liquibase-sql"
             ? "# The changelog's SQL was written to ../sql/ (it cannot be referenced in "
               "place); edit the\n# changelog and import again rather than editing those files.\n"
-            : "# The SQL files are the originals, referenced in place (paths are relative to "
-              "this file).\n";
+            : "# Scripts under ../sql/ are the originals without their BEGIN/COMMIT wrapper (the "
+              "step runs in a\n# transaction); edit the originals and import again rather than "
+              "those files.\n";
     text +=
         "# Set `image` to the container image this release ships, so a rollback swaps the "
         "code back too.\n";
@@ -377,22 +357,48 @@ Result<ImportReport> Import(const ImportOptions& o) {
       "# - set `image` in every release manifest under releases/ (each holds a placeholder);\n"
       "# - add your real environments (staging, production) next to `local`, each with its\n"
       "#   database URL (keep passwords out: use password_env) and its deployer;\n"
-      "# - releases are named 0.0.N; merge migrations into fewer releases with\n"
+      "# - releases are named 0.0.N, N the position of their newest migration in " +
+      o.format +
+      "'s order;\n#   merge migrations into fewer releases with\n"
       "#   `orchestrate import ... --group-by tag|prefix|N --force`, or by editing releases/.\n"
       "# Check it with `orchestrate validate plan.yaml`. Reference: docs/manifest.md.\n"
       "app: " +
       app +
       "\n"
+      "# The SQL's dialect (" +
+      (dialect_source == "assumed" ? std::string("assumed: nothing in the project names it")
+                                   : "from " + dialect_source) +
+      "): `validate` analyses the scripts in it.\n"
+      "dialect: " +
+      dialect +
+      "\n"
       "releases: releases/\n"
-      "environments:\n"
-      "  # The embedded SQLite database, and a file standing in for the running image: try\n"
-      "  # `orchestrate deploy plan.yaml` and `orchestrate rollback plan.yaml --to VERSION` here.\n"
-      "  local:\n"
-      "    database: sqlite:${STATE_DIR:-.orchestrate}/" +
-      app +
-      ".db\n"
-      "    deployer: {kind: file, path: \"${STATE_DIR:-.orchestrate}/" +
-      app + ".image\"}\n";
+      "environments:\n";
+  if (dialect == "sqlite")
+    plan +=
+        "  # The embedded SQLite database, and a file standing in for the running image: try\n"
+        "  # `orchestrate deploy plan.yaml` and `orchestrate rollback plan.yaml --to VERSION` "
+        "here.\n"
+        "  local:\n"
+        "    database: sqlite:${STATE_DIR:-.orchestrate}/" +
+        app +
+        ".db\n"
+        "    deployer: {kind: file, path: \"${STATE_DIR:-.orchestrate}/" +
+        app + ".image\"}\n";
+  else
+    plan += "  # A " + dialect +
+            " database of your own (DATABASE_URL, else the default below; keep passwords\n"
+            "  # out: use password_env), and a file standing in for the running image.\n" +
+            (dialect == "mysql"
+                 ? "  # Note: this build of orchestrate runs on PostgreSQL and SQLite only.\n"
+                 : "") +
+            "  local:\n"
+            "    database: \"${DATABASE_URL:-" +
+            (dialect == "mysql" ? "mysql://localhost:3306/" : "postgresql://localhost:5432/") +
+            app +
+            "}\"\n"
+            "    deployer: {kind: file, path: \"${STATE_DIR:-.orchestrate}/" +
+            app + ".image\"}\n";
   // The SQL files are referenced in place: when they live outside OUT, the plan must say that
   // their folder may be read (files a plan names are confined to its folder otherwise).
   std::string real_out = importers::RealPath(out);

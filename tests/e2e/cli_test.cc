@@ -68,6 +68,59 @@ TEST_F(ShopTest, DeployLatestThenRollbackToFirstEqualsFreshFirst) {
   EXPECT_EQ(hist[1]["kind"], "deploy");
 }
 
+// `--to none` reverts every release, the first one included, and leaves the database as one that
+// never had a release (issue 21); plan, check and sql take it too.
+TEST_F(ShopTest, RollbackToNoneRevertsEveryReleaseTheFirstIncluded) {
+  ASSERT_EQ(Run({"deploy", plan_, "--to", "1.0.0", "--yes"}).exit_code, 0);
+  auto previous = Run({"rollback", plan_, "--reason", "first", "--yes"});
+  EXPECT_EQ(previous.exit_code, 2) << previous.err;
+  EXPECT_NE(previous.err.find("there is no previous release: 1.0.0 is the first release deployed "
+                              "to this database (`--to none` reverts it too)"),
+            std::string::npos)
+      << previous.err;
+  ASSERT_EQ(Run({"deploy", plan_, "--yes"}).exit_code, 0);
+
+  auto plan = Run({"plan", plan_, "--to", "none", "--output", "json"});
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  auto steps = nlohmann::json::parse(plan.out);
+  EXPECT_EQ(steps["direction"], "rollback");
+  EXPECT_EQ(steps["to"], "none");
+  std::vector<std::string> forgotten;
+  for (const auto& s : steps["steps"])
+    if (s["kind"] == "forget-release") forgotten.push_back(s["release"]);
+  EXPECT_EQ(forgotten, (std::vector<std::string>{"1.3.0", "1.2.0", "1.1.0", "1.0.0"})) << plan.out;
+  auto check = Run({"check", plan_, "--to", "none"});
+  EXPECT_EQ(check.exit_code, 4) << check.out << check.err;
+  EXPECT_NE(check.out.find("not rolled back: the image: no release before 1.0.0 to swap back to, "
+                           "so registry.example.com/shop:1.0.0 keeps running"),
+            std::string::npos)
+      << check.out;
+  auto sql = Run({"sql", plan_, "--to", "none", "-o", dir_ / "none.sql"});
+  ASSERT_EQ(sql.exit_code, 0) << sql.err;
+  EXPECT_NE(ReadFileOrDie(dir_ / "none.sql").find("DROP TABLE customers"), std::string::npos);
+
+  auto r = Run({"rollback", plan_, "--to", "none", "--reason", "start over", "--approved",
+                dir_ / "none.sql", "--yes"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("rolled back shop 1.3.0 -> none"), std::string::npos) << r.out;
+  auto rolled = Status();
+  EXPECT_TRUE(rolled["current_version"].is_null()) << rolled.dump();
+  EXPECT_EQ(rolled["applied_migrations"], 0);
+  // As a database that never had a release: no table of the app is left.
+  auto never = Status("never");
+  EXPECT_EQ(rolled["schema_fingerprint"], never["schema_fingerprint"]);
+  EXPECT_EQ(rolled["tables"], never["tables"]);
+  auto h = Run({"history", plan_, "--output", "json"});
+  ASSERT_EQ(h.exit_code, 0) << h.err;
+  EXPECT_EQ(nlohmann::json::parse(h.out)[0]["to"], "none");
+  EXPECT_EQ(Run({"rollback", plan_, "--to", "none", "--reason", "again", "--yes"}).exit_code, 1);
+
+  // Deployed again from nothing, it is the database a first deploy makes.
+  ASSERT_EQ(Run({"deploy", plan_, "--yes"}).exit_code, 0);
+  ASSERT_EQ(Run({"deploy", plan_, "--yes"}, {}, "fresh").exit_code, 0);
+  ExpectSameDatabase(Status(), Status("fresh"));
+}
+
 // The common options may come before the command, as people type them (issue 16).
 TEST_F(ShopTest, CommonOptionsComeBeforeOrAfterTheCommand) {
   auto d = Run({"--yes", "-q", "--env", "local", "deploy", plan_, "--to", "1.1.0"});

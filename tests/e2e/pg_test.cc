@@ -71,6 +71,112 @@ TEST_F(PgShopTest, DeployLatestThenRollbackToFirstEqualsFreshFirst) {
   ExpectSameDatabase(Status(url), Status(fresh));
 }
 
+// `--to none` on PostgreSQL: every release reverted, the first included, and the schema is that
+// of a database that never had a release (issue 21).
+TEST_F(PgShopTest, RollbackToNoneRevertsEveryRelease) {
+  ORCH_REQUIRE_PG(url);
+  ORCH_REQUIRE_PG(never);
+  ASSERT_EQ(Run(url, {"deploy", "--yes", "-q"}).exit_code, 0);
+  auto check = Run(url, {"check", "--to", "none"});
+  EXPECT_EQ(check.exit_code, 4) << check.out << check.err;
+  auto sql = Run(url, {"sql", "--to", "none", "-o", dir_ / "none.sql"});
+  ASSERT_EQ(sql.exit_code, 0) << sql.err;
+  auto r = Run(url, {"rollback", "--to", "none", "--reason", "pg none", "--yes", "-q", "--approved",
+                     dir_ / "none.sql"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto rolled = Status(url);
+  auto fresh = Status(never);
+  EXPECT_TRUE(rolled["current_version"].is_null()) << rolled.dump();
+  EXPECT_EQ(rolled["applied_migrations"], 0);
+  EXPECT_EQ(rolled["schema_fingerprint"], fresh["schema_fingerprint"]);
+  EXPECT_EQ(rolled["tables"], fresh["tables"]);
+  ASSERT_EQ(Run(url, {"deploy", "--yes", "-q"}).exit_code, 0);
+  EXPECT_EQ(Status(url)["current_version"], "1.3.0");
+}
+
+// A Sqitch project on PostgreSQL, in Sqitch's own template shapes, imported as a user would: the
+// dialect comes from sqitch.conf, so `validate` parses the scripts as PostgreSQL (no false
+// errors), and the plan deploys and rolls back to nothing on a real server (issue 21).
+TEST(PgImport, ImportedPostgresHistoryValidatesDeploysAndRollsBackToNone) {
+  ORCH_REQUIRE_PG(url);
+  ORCH_REQUIRE_PG(never);
+  TempDir dir;
+  std::string sq = dir / "flipr";
+  WriteFileOrDie(sq + "/sqitch.conf", "[core]\n\tengine = pg\n");
+  WriteFileOrDie(sq + "/sqitch.plan",
+                 "%syntax-version=1.0.0\n%project=flipr\n\n"
+                 "appschema 2024-01-01T00:00:00Z A <a@b.c>\n"
+                 "users [appschema] 2024-01-01T00:01:00Z A <a@b.c>\n"
+                 "@v1.0 2024-01-02T00:00:00Z A <a@b.c>\n"
+                 "touch [users] 2024-01-03T00:00:00Z A <a@b.c>\n"
+                 "users_idx [users] 2024-01-03T00:01:00Z A <a@b.c>\n");
+  auto wrapped = [](const std::string& what, const std::string& sql) {
+    return "-- " + what + "\n\nBEGIN;\n\n" + sql + "\n\nCOMMIT;\n";
+  };
+  WriteFileOrDie(sq + "/deploy/appschema.sql",
+                 wrapped("Deploy flipr:appschema to pg", "CREATE SCHEMA flipr;"));
+  WriteFileOrDie(sq + "/revert/appschema.sql",
+                 wrapped("Revert flipr:appschema from pg", "DROP SCHEMA flipr;"));
+  WriteFileOrDie(sq + "/deploy/users.sql",
+                 wrapped("Deploy flipr:users to pg",
+                         "CREATE TABLE flipr.users (\n  id bigserial PRIMARY KEY,\n"
+                         "  nickname text NOT NULL UNIQUE,\n"
+                         "  settings jsonb NOT NULL DEFAULT '{}'::jsonb,\n"
+                         "  tags text[] NOT NULL DEFAULT '{}',\n"
+                         "  seen timestamptz NOT NULL DEFAULT now()\n);\n"
+                         "COMMENT ON TABLE flipr.users IS 'who flips';"));
+  WriteFileOrDie(sq + "/revert/users.sql",
+                 wrapped("Revert flipr:users from pg", "DROP TABLE flipr.users;"));
+  WriteFileOrDie(sq + "/deploy/touch.sql",
+                 wrapped("Deploy flipr:touch to pg",
+                         "CREATE FUNCTION flipr.touch() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+                         "BEGIN\n  NEW.seen := now();\n  RETURN NEW;\nEND;\n$$;\n"
+                         "CREATE TRIGGER users_touch BEFORE UPDATE ON flipr.users\n"
+                         "  FOR EACH ROW EXECUTE FUNCTION flipr.touch();"));
+  WriteFileOrDie(sq + "/revert/touch.sql",
+                 wrapped("Revert flipr:touch from pg",
+                         "DROP TRIGGER users_touch ON flipr.users;\nDROP FUNCTION flipr.touch();"));
+  WriteFileOrDie(sq + "/deploy/users_idx.sql",
+                 "CREATE INDEX CONCURRENTLY users_tags ON flipr.users USING gin (tags);\n");
+  WriteFileOrDie(sq + "/revert/users_idx.sql", "DROP INDEX CONCURRENTLY flipr.users_tags;\n");
+
+  auto run = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), OrchestrateBin());
+    ProcessOptions o;
+    o.env["STATE_DIR"] = dir / "state";
+    return RunProcess(args, o);
+  };
+  // As SQLite (the old default), the same scripts are reported as errors.
+  auto as_sqlite = run({"import", "sqitch", sq, "-o", dir / "as_sqlite", "--dialect", "sqlite"});
+  ASSERT_EQ(as_sqlite.exit_code, 0) << as_sqlite.err;
+  auto false_errors = run({"validate", dir / "as_sqlite/plan.yaml"});
+  EXPECT_EQ(false_errors.exit_code, 2) << false_errors.out;
+  EXPECT_NE(false_errors.err.find("migration touch (up)"), std::string::npos) << false_errors.err;
+
+  auto imported = run({"import", "sqitch", sq, "-o", dir / "plan"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_NE(imported.out.find("dialect postgresql (from " + sq + "/sqitch.conf: engine = pg)"),
+            std::string::npos)
+      << imported.out;
+  std::string plan = dir / "plan/plan.yaml";
+  auto v = run({"validate", plan});
+  EXPECT_EQ(v.exit_code, 0) << v.err;
+  EXPECT_EQ(v.err.find("warning"), std::string::npos) << v.err;
+  auto d = run({"deploy", plan, "--database", url, "--yes", "-q"});
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  auto rb =
+      run({"rollback", plan, "--database", url, "--to", "none", "--reason", "none", "--yes", "-q"});
+  ASSERT_EQ(rb.exit_code, 0) << rb.err;
+  auto status = [&](const std::string& db) {
+    auto r = run({"status", plan, "--database", db, "--output", "json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.exit_code == 0 ? nlohmann::json::parse(r.out) : nlohmann::json();
+  };
+  auto rolled = status(url), fresh = status(never);
+  EXPECT_TRUE(rolled["current_version"].is_null()) << rolled.dump();
+  EXPECT_EQ(rolled["schema_fingerprint"], fresh["schema_fingerprint"]);
+}
+
 TEST_F(PgShopTest, KilledDuringSlowDownMigrationResumesToSameEndState) {
   ORCH_REQUIRE_PG(url);
   ORCH_REQUIRE_PG(reference);

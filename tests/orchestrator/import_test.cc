@@ -177,7 +177,7 @@ TEST_F(ImportTest, FlywayGroupByPrefixGroupsByTheFirstVersionNumber) {
   EXPECT_EQ(plan.releases[1].migrations[1].id, "V2_1__create_loans");
 }
 
-TEST_F(ImportTest, SqitchReadsProjectReworksAndSelfManagedTransactions) {
+TEST_F(ImportTest, SqitchReadsProjectReworksAndStripsTransactionWrappers) {
   app_.clear();  // from %project
   auto r = Import("sqitch", Fixture("sqitch"));
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -186,16 +186,27 @@ TEST_F(ImportTest, SqitchReadsProjectReworksAndSelfManagedTransactions) {
   EXPECT_EQ(Ids(plan), (std::vector<std::string>{"authors", "books", "members", "loans",
                                                  "open_loans.v1.1", "open_loans"}));
   EXPECT_TRUE(Mig(plan, "authors").irreversible);
-  // The reworked change's earlier instance runs the scripts saved under the tag's name.
-  EXPECT_EQ(Real(Mig(plan, "open_loans.v1.1").up.path),
-            Real(Fixture("sqitch/deploy/open_loans@v1.1.sql")));
-  EXPECT_EQ(Real(Mig(plan, "open_loans").down.path), Real(Fixture("sqitch/revert/open_loans.sql")));
-  // Sqitch scripts wrap themselves in BEGIN/COMMIT: they cannot run inside orchestrate's step
-  // transaction, and the import says so.
-  EXPECT_FALSE(Mig(plan, "books").transactional);
+  // The reworked change's earlier instance runs the scripts saved under the tag's name. Sqitch's
+  // templates wrap every script in BEGIN; ... COMMIT;: the step runs them inside its own
+  // transaction, from copies under OUT/sql/ whose two wrapper lines are comments (so every other
+  // line keeps its number).
+  const Migration& reworked = Mig(plan, "open_loans.v1.1");
+  EXPECT_EQ(Real(reworked.up.path), Real(out_ + "/sql/0005_open_loans.v1.1.up.sql"));
+  std::string original = ReadFileOrDie(Fixture("sqitch/deploy/open_loans@v1.1.sql"));
+  EXPECT_EQ(std::count(reworked.up.text.begin(), reworked.up.text.end(), '\n'),
+            std::count(original.begin(), original.end(), '\n'));
+  EXPECT_NE(reworked.up.text.find("-- BEGIN;"), std::string::npos) << reworked.up.text;
+  EXPECT_NE(reworked.up.text.find("-- COMMIT;"), std::string::npos) << reworked.up.text;
+  EXPECT_NE(Mig(plan, "open_loans").down.text.find("-- COMMIT;"), std::string::npos);
+  for (const auto& id : Ids(plan)) EXPECT_TRUE(Mig(plan, id).transactional) << id;
   bool noted = false;
-  for (const auto& n : r->notes) noted |= n.find("BEGIN/COMMIT") != std::string::npos;
+  for (const auto& n : r->notes)
+    noted |= n.find("wrap themselves in BEGIN/COMMIT") != std::string::npos;
   EXPECT_TRUE(noted);
+  // sqitch.conf says `engine = sqlite`.
+  EXPECT_EQ(r->dialect, "sqlite");
+  EXPECT_NE(r->dialect_source.find("sqitch.conf: engine = sqlite"), std::string::npos);
+  EXPECT_EQ(plan.dialect, "sqlite");
 }
 
 TEST_F(ImportTest, SqitchGroupByTagMakesOneReleasePerTagAndOneForTheRest) {
@@ -213,8 +224,14 @@ TEST_F(ImportTest, SqitchGroupByTagMakesOneReleasePerTagAndOneForTheRest) {
 TEST_F(ImportTest, DieselFromProjectOrMigrationsFolderUsesTimestampsAndMetadata) {
   ASSERT_TRUE(Import("diesel", Fixture("diesel")).ok());
   Plan plan = Load();
-  EXPECT_EQ(Versions(plan).front(), "0.0.20240115093000");
-  EXPECT_EQ(Versions(plan).back(), "0.0.20240301140000");
+  // Positions, as for every format; Diesel's own version is in the description.
+  EXPECT_EQ(Versions(plan),
+            (std::vector<std::string>{"0.0.1", "0.0.2", "0.0.3", "0.0.4", "0.0.5"}));
+  EXPECT_NE(ReadFileOrDie(out_ + "/releases/0.0.1.yaml")
+                .find("description: \"diesel 2024-01-15-093000_create_authors (diesel version "
+                      "20240115093000)\""),
+            std::string::npos);
+  EXPECT_EQ(plan.dialect, "sqlite");  // Cargo.toml: diesel's feature "sqlite"
   EXPECT_TRUE(Mig(plan, "2024-01-15-093000_create_authors").irreversible);
   EXPECT_FALSE(Mig(plan, "2024-03-01-140000_index_loans_member").transactional);
   EXPECT_TRUE(Mig(plan, "2024-02-01-082000_create_loans").transactional);
@@ -223,8 +240,7 @@ TEST_F(ImportTest, DieselFromProjectOrMigrationsFolderUsesTimestampsAndMetadata)
   out_ = other / "out";
   ASSERT_TRUE(Import("diesel", Fixture("diesel/migrations"), "prefix").ok());
   Plan by_day = Load();
-  EXPECT_EQ(Versions(by_day), (std::vector<std::string>{"0.0.20240115094500", "0.0.20240201082000",
-                                                        "0.0.20240301140000"}));
+  EXPECT_EQ(Versions(by_day), (std::vector<std::string>{"0.0.2", "0.0.4", "0.0.5"}));
 }
 
 TEST_F(ImportTest, LiquibaseChangesetsAreWrittenUnderOutSql) {
@@ -275,9 +291,15 @@ TEST_F(ImportTest, ScriptsThatManageTheirOwnTransactionRunOutsideOrchestratesOne
   Plan plan = Load();
   EXPECT_FALSE(Mig(plan, "1_wrapped").transactional);
   EXPECT_TRUE(Mig(plan, "2_trigger").transactional);
-  ASSERT_EQ(r->notes.size(), 1u);
-  EXPECT_NE(r->notes[0].find("BEGIN/COMMIT"), std::string::npos);
-  EXPECT_NE(r->notes[0].find(": 1_wrapped."), std::string::npos) << r->notes[0];
+  std::string notes;
+  for (const auto& n : r->notes) notes += n + "\n";
+  EXPECT_NE(notes.find("wrap their scripts in BEGIN/COMMIT, which cannot run inside the "
+                       "transaction orchestrate gives each step, so they are imported as "
+                       "`transactional: false` (an interrupted step needs `orchestrate force`, "
+                       "and what their down scripts drop is not snapshotted): 1_wrapped."),
+            std::string::npos)
+      << notes;
+  EXPECT_NE(notes.find("dialect sqlite assumed"), std::string::npos) << notes;
 }
 
 TEST_F(ImportTest, GolangMigrateTimestampsGroupByDay) {
@@ -290,9 +312,10 @@ TEST_F(ImportTest, GolangMigrateTimestampsGroupByDay) {
   }
   ASSERT_TRUE(Import("golang-migrate", src.path(), "prefix").ok());
   Plan plan = Load();
-  EXPECT_EQ(Versions(plan), (std::vector<std::string>{"0.0.20240115120000", "0.0.20240116080000"}));
-  EXPECT_NE(ReadFileOrDie(out_ + "/releases/0.0.20240115120000.yaml")
-                .find("description: \"golang-migrate day 20240115\""),
+  EXPECT_EQ(Versions(plan), (std::vector<std::string>{"0.0.2", "0.0.3"}));
+  EXPECT_NE(ReadFileOrDie(out_ + "/releases/0.0.2.yaml")
+                .find("description: \"golang-migrate day 20240115 (golang-migrate versions "
+                      "20240115093000 .. 20240115120000)\""),
             std::string::npos);
 }
 
@@ -366,6 +389,289 @@ TEST_F(ImportTest, MalformedSourcesNameTheFileAndLine) {
   EXPECT_NE(l.status().message().find("changelog.sql:1: not a formatted SQL changelog"),
             std::string::npos);
   EXPECT_FALSE(Exists(out_));
+}
+
+// ---- each tool's own order and version rules (issue 21) ------------------------------------
+
+// A migration whose up creates table `t` and whose down drops it.
+void WriteTable(const std::string& up, const std::string& down, const std::string& table) {
+  WriteFileOrDie(up, "CREATE TABLE " + table + " (id INTEGER PRIMARY KEY);\n");
+  if (!down.empty()) WriteFileOrDie(down, "DROP TABLE " + table + ";\n");
+}
+
+// Diesel's version is the folder name before the first '_' without '-' (`diesel migration
+// generate` writes 2017-08-31-010203_name; older projects and hand-made folders
+// 20170831010203_name), and Diesel orders by it, not by the folder name: '-' sorts before every
+// digit, so by name 2017-09-01-000000_b would run before 20170831010203_a.
+TEST_F(ImportTest, DieselOrdersMixedDashedAndUndashedVersionsAsDieselDoes) {
+  TempDir src;
+  for (const char* name : {"2017-09-01-000000_create_posts", "20170831010203_create_users",
+                           "2017-08-31-120000_create_comments", "20170902_create_tags"})
+    WriteTable(src / (std::string(name) + "/up.sql"), src / (std::string(name) + "/down.sql"),
+               std::string(name).substr(std::string(name).find('_') + 8));
+  WriteTable(src / ".hidden_x/up.sql", "", "hidden");  // Diesel skips dot folders
+  auto r = Import("diesel", src.path());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  Plan plan = Load();
+  EXPECT_EQ(Ids(plan), (std::vector<std::string>{
+                           "20170831010203_create_users", "2017-08-31-120000_create_comments",
+                           "2017-09-01-000000_create_posts", "20170902_create_tags"}));
+  EXPECT_EQ(Versions(plan), (std::vector<std::string>{"0.0.1", "0.0.2", "0.0.3", "0.0.4"}));
+  EXPECT_NE(ReadFileOrDie(out_ + "/releases/0.0.3.yaml")
+                .find("diesel 2017-09-01-000000_create_posts (diesel version 20170901000000)"),
+            std::string::npos);
+
+  // Two folders whose versions differ only in their dashes are one version: an error naming
+  // both, as Diesel refuses them.
+  WriteTable(src / "2017-08-31-010203_again/up.sql", "", "again");
+  TempDir other;
+  out_ = other / "out";
+  auto dup = Import("diesel", src.path());
+  EXPECT_EQ(dup.status().code(), Code::kInvalid);
+  const std::string& message = dup.status().message();
+  EXPECT_NE(message.find(src / "2017-08-31-010203_again"), std::string::npos) << message;
+  EXPECT_NE(message.find(src / "20170831010203_create_users"), std::string::npos) << message;
+  EXPECT_NE(message.find("have the same Diesel version 20170831010203"), std::string::npos)
+      << message;
+  EXPECT_FALSE(Exists(out_ + "/plan.yaml"));
+}
+
+// golang-migrate's MIGRATIONS.md: versions are 64-bit unsigned numbers, applied in increasing
+// order (1_initialize_schema, 2_add_table, ..., or timestamps such as 1500360784_x), so 10 runs
+// after 9 whatever the names sort as.
+TEST_F(ImportTest, GolangMigrateOrdersVersionsAsNumbers) {
+  TempDir src;
+  for (const char* v : {"1", "2", "9", "10", "0011"})
+    WriteTable(src / (std::string(v) + "_t.up.sql"), src / (std::string(v) + "_t.down.sql"),
+               std::string("t") + v);
+  WriteTable(src / "18446744073709551615_last.up.sql", "", "last");
+  ASSERT_TRUE(Import("golang-migrate", src.path()).ok());
+  Plan plan = Load();
+  EXPECT_EQ(Ids(plan), (std::vector<std::string>{"1_t", "2_t", "9_t", "10_t", "0011_t",
+                                                 "18446744073709551615_last"}));
+  EXPECT_EQ(Versions(plan).back(), "0.0.6");
+  EXPECT_NE(ReadFileOrDie(out_ + "/releases/0.0.5.yaml").find("(golang-migrate version 11)"),
+            std::string::npos);
+
+  TempDir big;
+  WriteTable(big / "18446744073709551616_x.up.sql", "", "x");
+  auto too_big = Import("golang-migrate", big.path());
+  EXPECT_EQ(too_big.status().code(), Code::kInvalid);
+  EXPECT_NE(too_big.status().message().find("64-bit unsigned"), std::string::npos);
+
+  // 1 and 001 are one version: both are named.
+  TempDir dup;
+  WriteTable(dup / "1_a.up.sql", "", "a");
+  WriteTable(dup / "001_b.up.sql", "", "b");
+  auto twice = Import("golang-migrate", dup.path());
+  EXPECT_EQ(twice.status().code(), Code::kInvalid);
+  EXPECT_NE(twice.status().message().find("1_a.up.sql"), std::string::npos)
+      << twice.status().message();
+  EXPECT_NE(twice.status().message().find("001_b.up.sql"), std::string::npos)
+      << twice.status().message();
+}
+
+// Flyway's documentation lists these as valid versions: 1, 001, 5.2, 1.2.3.4.5.6.7.8.9, 205.68,
+// 20130115113556, 2013.1.15.11.35.56, 2013.01.15.11.35.56. Flyway compares them part by part as
+// numbers (1.2.10 after 1.2.9; 001 is 1), a missing part counting as 0, '_' as '.'.
+TEST_F(ImportTest, FlywayComparesVersionsAsFlywayDoes) {
+  TempDir src;
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"V20130115113556__m", "m"},
+      {"V1.2.10__j", "j"},
+      {"V5.2__e", "e"},
+      {"V1.2.9__i", "i"},
+      {"V2013.01.15.11.35.56__l", "l"},
+      {"V001__a", "a"},
+      {"V1.2.3.4.5.6.7.8.9__h", "h"},
+      {"V205.68__k", "k"},
+      {"V1_1__b", "b"},
+      {"V99999999999999999999.1__n", "n"}};
+  for (const auto& [name, table] : files)
+    WriteTable(src / ("sql/" + name + ".sql"), "", "t_" + table);
+  ASSERT_TRUE(Import("flyway", src.path()).ok());
+  Plan plan = Load();
+  EXPECT_EQ(Ids(plan), (std::vector<std::string>{"V001__a", "V1_1__b", "V1.2.3.4.5.6.7.8.9__h",
+                                                 "V1.2.9__i", "V1.2.10__j", "V5.2__e", "V205.68__k",
+                                                 "V2013.01.15.11.35.56__l", "V20130115113556__m",
+                                                 "V99999999999999999999.1__n"}));
+  EXPECT_EQ(Versions(plan).front(), "0.0.1");
+  EXPECT_EQ(Versions(plan).back(), "0.0.10");
+  EXPECT_NE(ReadFileOrDie(out_ + "/releases/0.0.2.yaml").find("(flyway version 1.1)"),
+            std::string::npos);
+
+  // One version written two ways: an error naming both files.
+  for (const auto& [a, b] : std::vector<std::pair<std::string, std::string>>{
+           {"V1_1__x", "V1.1__y"}, {"V01__x", "V1__y"}, {"V1.0__x", "V1__y"}}) {
+    TempDir dup;
+    WriteTable(dup / (a + ".sql"), "", "x");
+    WriteTable(dup / (b + ".sql"), "", "y");
+    auto twice = Import("flyway", dup.path());
+    EXPECT_EQ(twice.status().code(), Code::kInvalid) << a << " " << b;
+    EXPECT_NE(twice.status().message().find(a + ".sql"), std::string::npos)
+        << twice.status().message();
+    EXPECT_NE(twice.status().message().find(b + ".sql"), std::string::npos)
+        << twice.status().message();
+    EXPECT_NE(twice.status().message().find("have the same Flyway version"), std::string::npos);
+  }
+}
+
+// Liquibase identifies a changeset by author, id and changelog: the same pair twice in one
+// changelog is an error naming both lines; in two changelogs it is two changesets.
+TEST_F(ImportTest, LiquibaseDuplicateChangesetsInOneChangelogAreNamed) {
+  TempDir lb;
+  WriteFileOrDie(lb / "a.sql",
+                 "--liquibase formatted sql\n\n--changeset ada:1\nCREATE TABLE a (id INT);\n"
+                 "--rollback DROP TABLE a;\n\n--changeset ada:1\nCREATE TABLE b (id INT);\n");
+  auto r = Import("liquibase-sql", lb / "a.sql");
+  EXPECT_EQ(r.status().code(), Code::kInvalid);
+  EXPECT_NE(r.status().message().find("a.sql:7 and "), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("a.sql:3 both declare changeset ada:1"), std::string::npos)
+      << r.status().message();
+}
+
+// A folder of changelogs is read as Liquibase's includeAll reads it: by the whole path.
+TEST_F(ImportTest, LiquibaseFolderIsReadInWholePathOrder) {
+  TempDir lb;
+  auto changelog = [](const std::string& id) {
+    return "--liquibase formatted sql\n--changeset a:" + id + "\nCREATE TABLE t" + id +
+           " (id INT);\n--rollback DROP TABLE t" + id + ";\n";
+  };
+  WriteFileOrDie(lb / "x/1.sql", changelog("in_folder"));
+  WriteFileOrDie(lb / "x-y.sql", changelog("dash"));
+  WriteFileOrDie(lb / "w.sql", changelog("first"));
+  ASSERT_TRUE(Import("liquibase-sql", lb.path()).ok());
+  EXPECT_EQ(Ids(Load()), (std::vector<std::string>{"first", "dash", "in_folder"}));
+}
+
+// Sqitch lists a change twice only when it was reworked (with a tag between, and the earlier
+// scripts saved as change@tag): otherwise both plan lines are named.
+TEST_F(ImportTest, SqitchChangeListedTwiceWithoutAReworkNamesBothLines) {
+  TempDir sq;
+  WriteFileOrDie(sq / "sqitch.plan",
+                 "%project=p\n\nusers 2024-01-01T00:00:00Z A <a@b.c>\n"
+                 "users 2024-01-02T00:00:00Z A <a@b.c>\n");
+  WriteFileOrDie(sq / "deploy/users.sql", "CREATE TABLE users (id INTEGER);\n");
+  auto r = Import("sqitch", sq.path());
+  EXPECT_EQ(r.status().code(), Code::kInvalid);
+  EXPECT_NE(r.status().message().find("sqitch.plan:3 and " + sq / "sqitch.plan:4 both list change "
+                                                                  "users"),
+            std::string::npos)
+      << r.status().message();
+}
+
+// Sqitch's templates (`sqitch add`, engine pg):
+//   -- Deploy flipr:appschema to pg
+//
+//   BEGIN;
+//
+//   -- XXX Add DDLs here.
+//
+//   COMMIT;
+// Such a script runs inside the step's transaction without its wrapper; a script without one
+// (Sqitch runs it in autocommit) is transactional unless it holds a statement that cannot run in
+// a transaction.
+TEST_F(ImportTest, SqitchTemplateShapesDecideTransactions) {
+  TempDir sq;
+  WriteFileOrDie(sq / "sqitch.conf", "[core]\n\tengine = pg\n");
+  WriteFileOrDie(sq / "sqitch.plan",
+                 "%syntax-version=1.0.0\n%project=flipr\n\n"
+                 "appschema 2024-01-01T00:00:00Z A <a@b.c> # wrapped, as the template writes it\n"
+                 "users 2024-01-01T00:01:00Z A <a@b.c> # no wrapper\n"
+                 "users_idx 2024-01-01T00:02:00Z A <a@b.c> # CONCURRENTLY\n"
+                 "mood 2024-01-01T00:03:00Z A <a@b.c> # ADD VALUE\n");
+  WriteFileOrDie(sq / "deploy/appschema.sql",
+                 "-- Deploy flipr:appschema to pg\n\nBEGIN;\n\nCREATE SCHEMA flipr;\n\n"
+                 "COMMIT;\n");
+  WriteFileOrDie(sq / "revert/appschema.sql",
+                 "-- Revert flipr:appschema from pg\n\nbegin;\n\nDROP SCHEMA flipr;\n\n"
+                 "commit;\n");
+  WriteFileOrDie(sq / "deploy/users.sql",
+                 "CREATE TABLE flipr.users (nickname TEXT PRIMARY KEY, mood TEXT);\n");
+  WriteFileOrDie(sq / "revert/users.sql", "DROP TABLE flipr.users;\n");
+  WriteFileOrDie(sq / "deploy/users_idx.sql",
+                 "CREATE INDEX CONCURRENTLY users_mood ON flipr.users (mood);\n");
+  WriteFileOrDie(sq / "revert/users_idx.sql", "DROP INDEX CONCURRENTLY flipr.users_mood;\n");
+  WriteFileOrDie(sq / "deploy/mood.sql",
+                 "CREATE TYPE flipr.mood AS ENUM ('happy');\n"
+                 "ALTER TYPE flipr.mood ADD VALUE 'sad';\n");
+  WriteFileOrDie(sq / "revert/mood.sql", "DROP TYPE flipr.mood;\n");
+  auto r = Import("sqitch", sq.path());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  Plan plan = Load();
+  EXPECT_EQ(plan.dialect, "postgresql");  // sqitch.conf: engine = pg
+  const Migration& schema = Mig(plan, "appschema");
+  EXPECT_TRUE(schema.transactional);
+  EXPECT_EQ(schema.up.text,
+            "-- Deploy flipr:appschema to pg\n\n-- BEGIN;  -- (removed by orchestrate import: "
+            "the step runs in a transaction)\n\nCREATE SCHEMA flipr;\n\n-- COMMIT;  -- "
+            "(removed by orchestrate import: the step runs in a transaction)\n");
+  EXPECT_NE(schema.down.text.find("-- commit;"), std::string::npos) << schema.down.text;
+  EXPECT_TRUE(Mig(plan, "users").transactional);
+  EXPECT_EQ(Real(Mig(plan, "users").up.path), Real(sq / "deploy/users.sql"));  // in place
+  EXPECT_FALSE(Mig(plan, "users_idx").transactional);
+  EXPECT_FALSE(Mig(plan, "mood").transactional);
+  std::string notes;
+  for (const auto& n : r->notes) notes += n + "\n";
+  EXPECT_NE(notes.find("users_idx (CREATE INDEX (line 1))"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("mood (ALTER TYPE ... ADD VALUE (line 2))"), std::string::npos) << notes;
+  std::string manifest = ReadFileOrDie(out_ + "/plan.yaml");
+  EXPECT_NE(manifest.find("dialect: postgresql\n"), std::string::npos) << manifest;
+  EXPECT_NE(manifest.find("database: \"${DATABASE_URL:-postgresql://localhost:5432/library}\""),
+            std::string::npos)
+      << manifest;
+}
+
+// The dialect comes from the tool's own configuration where it has one; --dialect overrides it;
+// without either, sqlite is assumed and the import says so.
+TEST_F(ImportTest, DialectFromTheToolsConfigurationOrTheOption) {
+  struct Project {
+    std::string format, config, text, dialect;
+  };
+  for (const Project& p : std::vector<Project>{
+           {"flyway", "flyway.conf", "flyway.url=jdbc:postgresql://db:5432/shop\n", "postgresql"},
+           {"flyway", "flyway.toml",
+            "[environments.default]\nurl = \"jdbc:mysql://db:3306/shop\"\n", "mysql"},
+           {"flyway", "conf/flyway.conf", "flyway.url=jdbc:sqlite:shop.db\n", "sqlite"},
+           {"diesel", ".env", "DATABASE_URL=postgres://u@localhost/diesel_demo\n", "postgresql"},
+           {"diesel", "Cargo.toml",
+            "[dependencies]\ndiesel = { version = \"2.1\", features = [\"postgres\"] }\n",
+            "postgresql"},
+           {"liquibase-sql", "liquibase.properties", "url: jdbc:postgresql://db/shop\n",
+            "postgresql"}}) {
+    TempDir project;
+    WriteFileOrDie(project / p.config, p.text);
+    std::string dir = project / "src/main/resources/db/migration";
+    if (p.format == "flyway") WriteTable(dir + "/V1__a.sql", "", "a");
+    if (p.format == "diesel")
+      WriteTable(project / "migrations/2024-01-01-000000_a/up.sql", "", "a");
+    if (p.format == "liquibase-sql")
+      WriteFileOrDie(dir + "/changelog.sql",
+                     "--liquibase formatted sql\n--changeset a:1\nCREATE TABLE a (id INT);\n");
+    TempDir out;
+    out_ = out / "out";
+    auto r = Import(p.format, p.format == "diesel" ? project.path() : dir);
+    ASSERT_TRUE(r.ok()) << p.config << ": " << r.status().message();
+    EXPECT_EQ(r->dialect, p.dialect) << p.config;
+    EXPECT_NE(r->dialect_source.find(p.config), std::string::npos) << r->dialect_source;
+    EXPECT_EQ(Load().dialect, p.dialect) << p.config;
+  }
+
+  // --dialect wins over the configuration.
+  TempDir out;
+  out_ = out / "out";
+  orchestrate::ImportOptions o;
+  o.format = "sqitch";
+  o.dir = Fixture("sqitch");
+  o.out = out_;
+  o.dialect = "postgresql";
+  auto r = orchestrate::Import(o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->dialect_source, "--dialect");
+  EXPECT_EQ(Load().dialect, "postgresql");
+  o.dialect = "oracle";
+  o.force = true;
+  EXPECT_EQ(orchestrate::Import(o).status().code(), Code::kUsage);
 }
 
 // ---- end to end: the real binary
@@ -467,6 +773,82 @@ INSTANTIATE_TEST_SUITE_P(
         if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
       return name;
     });
+
+// An empty down for an up that does something (a real history's broken downs): a warning of
+// `validate` and `check` naming the migration; `validate --strict` refuses it (issue 21).
+TEST(ImportCliTest, EmptyDownForANonEmptyUpIsAWarningAndAnErrorWhenStrict) {
+  TempDir dir;
+  std::string src = dir / "db";
+  WriteFileOrDie(src + "/1_users.up.sql", "CREATE TABLE users (id INTEGER PRIMARY KEY);\n");
+  WriteFileOrDie(src + "/1_users.down.sql", "-- TODO\n");
+  WriteFileOrDie(src + "/2_placeholder.up.sql", "-- nothing yet\n");
+  WriteFileOrDie(src + "/2_placeholder.down.sql", "");
+  WriteFileOrDie(src + "/3_posts.up.sql", "CREATE TABLE posts (id INTEGER PRIMARY KEY);\n");
+  WriteFileOrDie(src + "/3_posts.down.sql", "DROP TABLE posts;\n");
+  ProcessOptions opts;
+  opts.env["STATE_DIR"] = dir / "state";
+  auto run = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), OrchestrateBin());
+    return RunProcess(args, opts);
+  };
+  ASSERT_EQ(run({"import", "golang-migrate", src, "-o", dir / "out"}).exit_code, 0);
+  std::string plan = dir / "out/plan.yaml";
+  auto v = run({"validate", plan});
+  EXPECT_EQ(v.exit_code, 0) << v.err;
+  EXPECT_NE(v.err.find("/db/1_users.down.sql: migration 1_users (release "
+                       "0.0.1): the down script is empty but the up script is not"),
+            std::string::npos)
+      << v.err;
+  EXPECT_EQ(v.err.find("2_placeholder"), std::string::npos) << v.err;  // nothing to undo
+  EXPECT_EQ(v.err.find("3_posts"), std::string::npos) << v.err;
+  auto strict = run({"validate", plan, "--strict"});
+  EXPECT_EQ(strict.exit_code, 2) << strict.out;
+  EXPECT_NE(strict.err.find("migration 1_users (release 0.0.1): the down script is empty"),
+            std::string::npos)
+      << strict.err;
+  EXPECT_NE(strict.err.find("(--strict)"), std::string::npos) << strict.err;
+
+  ASSERT_EQ(run({"deploy", plan, "--yes"}).exit_code, 0);
+  auto check = run({"check", plan, "--to", "none"});
+  EXPECT_EQ(check.exit_code, 4) << check.out << check.err;
+  EXPECT_NE(check.out.find("[0.0.1] migration 1_users: its down script is empty but its up "
+                           "script is not"),
+            std::string::npos)
+      << check.out;
+  EXPECT_EQ(check.out.find("migration 2_placeholder: its down"), std::string::npos) << check.out;
+}
+
+// The plan's dialect is what validate parses in; a database of another kind cannot run the plan's
+// SQL, and validate says so; mysql scripts are not parsed, and validate says that too.
+TEST(ImportCliTest, ValidateUsesThePlansDialectAndRefusesADatabaseOfAnotherKind) {
+  TempDir dir;
+  auto imported = RunProcess({OrchestrateBin(), "import", "sqitch", Fixture("sqitch"), "-o",
+                              dir / "pg", "--dialect", "postgresql"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_NE(imported.out.find("dialect postgresql (from --dialect)"), std::string::npos)
+      << imported.out;
+  auto ok = RunProcess({OrchestrateBin(), "validate", dir / "pg/plan.yaml"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  auto other = RunProcess(
+      {OrchestrateBin(), "validate", dir / "pg/plan.yaml", "--database", "sqlite:" + dir / "x.db"});
+  EXPECT_EQ(other.exit_code, 2) << other.out;
+  EXPECT_NE(other.err.find("--database is a sqlite database, but the plan's SQL is postgresql"),
+            std::string::npos)
+      << other.err;
+
+  ASSERT_EQ(RunProcess({OrchestrateBin(), "import", "sqitch", Fixture("sqitch"), "-o", dir / "my",
+                        "--dialect", "mysql"})
+                .exit_code,
+            0);
+  auto my = RunProcess({OrchestrateBin(), "validate", dir / "my/plan.yaml"});
+  EXPECT_EQ(my.exit_code, 0) << my.err;
+  EXPECT_NE(my.err.find("warning: the SQL is not parsed: this build has no MySQL analyser"),
+            std::string::npos)
+      << my.err;
+  auto bad = RunProcess({OrchestrateBin(), "import", "sqitch", Fixture("sqitch"), "-o", dir / "bad",
+                         "--dialect", "oracle"});
+  EXPECT_EQ(bad.exit_code, 64) << bad.err;
+}
 
 TEST(ImportCliTest, ExitCodesForUsageAndExistingPlan) {
   TempDir dir;

@@ -535,6 +535,42 @@ TEST(PlanRollbackTest, ToPrevious) {
   }
 }
 
+// `none` reverts every release, the first one included; the first release's image has nothing
+// to go back to, so it stays (and says so); a release really named "none" is that release.
+TEST(PlanRollbackTest, ToNoneRevertsEveryReleaseAndKeepsTheFirstImage) {
+  Plan plan = ShopPlan();
+  CurrentState st = StateAt(plan, "1.1.0");
+  for (auto swaps : {Policy::ImageSwaps::kPerRelease, Policy::ImageSwaps::kOnce}) {
+    plan.policy.image_swaps = swaps;
+    auto r = PlanRollback(plan, st, kRollbackToNothing, "shop:1.1.0");
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->from_version, "1.1.0");
+    EXPECT_EQ(r->to_version, "none");
+    std::vector<std::string> want = {"undo-seed 1.1.0 statuses",
+                                     "revert-migration 1.1.0 0003_orders",
+                                     "forget-release 1.1.0",
+                                     "undo-seed 1.0.0 countries",
+                                     "revert-migration 1.0.0 0002_users",
+                                     "revert-migration 1.0.0 0001_init",
+                                     "forget-release 1.0.0"};
+    if (swaps == Policy::ImageSwaps::kPerRelease)
+      want.insert(want.begin(), "swap-image 1.0.0 shop:1.1.0 -> shop:1.0.0");
+    EXPECT_EQ(Summary(*r), want);
+    EXPECT_EQ(r->not_rolled_back.back(),
+              "the image: no release before 1.0.0 to swap back to, so shop:1.0.0 keeps running");
+  }
+  auto first = PlanRollback(plan, StateAt(plan, "1.0.0"), "previous", "shop:1.0.0");
+  EXPECT_EQ(first.status().code(), Code::kInvalid);
+  EXPECT_NE(first.status().message().find("`--to none` reverts it too"), std::string::npos);
+
+  Plan named = ShopPlan();
+  named.versions_are_semver = false;
+  named.releases.insert(named.releases.begin(), Rel("none", {Mig("0000_base")}, {}));
+  auto to_named = PlanRollback(named, StateAt(named, "1.0.0"), "none", "shop:1.0.0");
+  ASSERT_TRUE(to_named.ok()) << to_named.status().message();
+  EXPECT_EQ(Summary(*to_named).back(), "forget-release 1.0.0");
+}
+
 TEST(PlanRollbackTest, AcrossTwoReleasesCodeFirst) {
   Plan plan = ShopPlan();
   plan.policy.image_swaps = Policy::ImageSwaps::kOnce;
