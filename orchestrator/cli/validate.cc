@@ -129,13 +129,10 @@ int CmdValidate(const GlobalOptions& g) {
   auto missing = plan.MissingFiles();
   // Every dialect the plan's environments use (or that of --database): a PostgreSQL migration
   // that does not parse fails validate even when the default environment is SQLite.
-  auto dialect_of = [](const std::string& url) {
-    return url.rfind("sqlite:", 0) == 0 ? Dialect::kSqlite : Dialect::kPostgres;
-  };
   std::map<Dialect, std::string> dialects;  // dialect -> its name, for the messages
   auto add = [&](const std::string& url) {
     if (url.empty()) return;
-    dialects[dialect_of(url)] = dialect_of(url) == Dialect::kSqlite ? "sqlite" : "postgresql";
+    dialects[DialectOfUrl(url)] = DialectName(DialectOfUrl(url));
   };
   if (!g.database.empty()) {
     add(g.database);

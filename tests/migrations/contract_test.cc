@@ -19,6 +19,7 @@
 #include "migrations/journal.h"
 #include "plans/planner.h"
 #include "plans/sha256.h"
+#include "tests/support/mysql.h"
 #include "tests/support/pg.h"
 #include "tests/support/test_util.h"
 
@@ -80,6 +81,9 @@ class DatabaseContract : public ::testing::TestWithParam<std::string> {
     if (IsPostgres()) {
       ORCH_REQUIRE_PG(url);  // skips (or fails under make test) without a server
       url_ = url;
+    } else if (IsMysql()) {
+      ORCH_REQUIRE_MYSQL(url);  // the same, for MariaDB
+      url_ = url;
     } else {
       url_ = FreshUrl();
     }
@@ -89,12 +93,14 @@ class DatabaseContract : public ::testing::TestWithParam<std::string> {
   }
 
   bool IsPostgres() const { return GetParam() == "postgresql"; }
+  bool IsMysql() const { return GetParam() == "mysql"; }
 
   // A URL of another fresh, empty database of this dialect.
   std::string FreshUrl() {
-    if (!IsPostgres()) return "sqlite:" + dir_ / ("db" + std::to_string(++databases_) + ".sqlite");
+    if (!IsPostgres() && !IsMysql())
+      return "sqlite:" + dir_ / ("db" + std::to_string(++databases_) + ".sqlite");
     std::string error;
-    std::string url = FreshPgDatabase(&error);
+    std::string url = IsMysql() ? FreshMysqlDatabase(&error) : FreshPgDatabase(&error);
     EXPECT_FALSE(url.empty()) << error;
     return url;
   }
@@ -152,7 +158,8 @@ class DatabaseContract : public ::testing::TestWithParam<std::string> {
   std::unique_ptr<Database> db_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Adapters, DatabaseContract, ::testing::Values("sqlite", "postgresql"),
+INSTANTIATE_TEST_SUITE_P(Adapters, DatabaseContract,
+                         ::testing::Values("sqlite", "postgresql", "mysql"),
                          [](const ::testing::TestParamInfo<std::string>& adapter) {
                            return adapter.param;
                          });
