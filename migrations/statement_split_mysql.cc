@@ -50,9 +50,9 @@ class Splitter {
         ++i;
         continue;
       }
-      if (c == '#' || (s_.compare(i, 2, "--") == 0 &&
-                       (i + 2 == s_.size() || IsSpace(s_[i + 2]) ||
-                        static_cast<unsigned char>(s_[i + 2]) < 0x20))) {
+      if (c == '#' ||
+          (s_.compare(i, 2, "--") == 0 && (i + 2 == s_.size() || IsSpace(s_[i + 2]) ||
+                                           static_cast<unsigned char>(s_[i + 2]) < 0x20))) {
         while (i < s_.size() && s_[i] != '\n') ++i;
         continue;
       }

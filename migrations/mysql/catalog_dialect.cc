@@ -27,7 +27,8 @@ class MysqlCatalogDialect final : public CatalogDialect {
     if (!schema.empty()) params.push_back(schema);
     auto found = txn.Query(
         "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND "
-        "TABLE_NAME = $1 AND TABLE_SCHEMA = " + in_schema,
+        "TABLE_NAME = $1 AND TABLE_SCHEMA = " +
+            in_schema,
         params);
     if (!found.ok()) return found.status();
     if (found->rows.empty()) return info;
@@ -39,8 +40,8 @@ class MysqlCatalogDialect final : public CatalogDialect {
         "c.GENERATION_EXPRESSION FROM information_schema.COLUMNS c LEFT JOIN "
         "information_schema.KEY_COLUMN_USAGE k ON k.TABLE_SCHEMA = c.TABLE_SCHEMA AND "
         "k.TABLE_NAME = c.TABLE_NAME AND k.COLUMN_NAME = c.COLUMN_NAME AND k.CONSTRAINT_NAME = "
-        "'PRIMARY' WHERE c.TABLE_NAME = $1 AND c.TABLE_SCHEMA = " + in_schema +
-            " ORDER BY c.ORDINAL_POSITION",
+        "'PRIMARY' WHERE c.TABLE_NAME = $1 AND c.TABLE_SCHEMA = " +
+            in_schema + " ORDER BY c.ORDINAL_POSITION",
         params);
     if (!cols.ok()) return cols.status();
     for (const Row& r : cols->rows) {
@@ -63,8 +64,8 @@ class MysqlCatalogDialect final : public CatalogDialect {
     auto r = txn.Query(
         "SELECT DISTINCT TABLE_NAME, DELETE_RULE FROM information_schema.REFERENTIAL_CONSTRAINTS "
         "WHERE CONSTRAINT_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME = $1 AND TABLE_NAME <> $1" +
-            std::string(every_action ? ""
-                                     : " AND DELETE_RULE IN ('CASCADE', 'SET NULL', 'SET DEFAULT')"),
+            std::string(
+                every_action ? "" : " AND DELETE_RULE IN ('CASCADE', 'SET NULL', 'SET DEFAULT')"),
         {table});
     if (!r.ok()) return r.status();
     std::vector<ReferencingTable> out;

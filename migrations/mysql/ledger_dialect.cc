@@ -42,7 +42,9 @@ class MysqlLedgerDialect final : public LedgerDialect {
     return Failing();
   }
   std::string TableRef(const Chunk& /*c*/) const override { return Failing(); }
-  std::string AsText(const std::string& expr) const override { return "CAST(" + expr + " AS CHAR)"; }
+  std::string AsText(const std::string& expr) const override {
+    return "CAST(" + expr + " AS CHAR)";
+  }
   std::string JoinOnKey(const ChunkSql& /*q*/, const std::string& /*t*/,
                         const std::string& /*which*/, const std::string& /*r*/) const override {
     return Failing();
@@ -51,10 +53,12 @@ class MysqlLedgerDialect final : public LedgerDialect {
                         const std::string& /*r*/) const override {
     return Failing();
   }
-  std::string InsertReversal(const ChunkSql& /*q*/, const std::string& /*on_modified*/) const override {
+  std::string InsertReversal(const ChunkSql& /*q*/,
+                             const std::string& /*on_modified*/) const override {
     return Failing();
   }
-  std::string UpdateReversal(const ChunkSql& /*q*/, const std::string& /*on_modified*/) const override {
+  std::string UpdateReversal(const ChunkSql& /*q*/,
+                             const std::string& /*on_modified*/) const override {
     return Failing();
   }
   std::string DeleteReversal(const ChunkSql& /*q*/) const override { return Failing(); }

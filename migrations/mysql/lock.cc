@@ -66,7 +66,8 @@ Result<bool> RunLock::TryLock(const LockHolder& me, LockHolder* holder) {
   const std::string name = Quoted(LockName(url_.database));
   if (held_by_ != 0) {
     QueryResult still;
-    ORCH_RETURN_IF_ERROR(session_->Run("SELECT IS_USED_LOCK(" + name + ") = CONNECTION_ID()", &still));
+    ORCH_RETURN_IF_ERROR(
+        session_->Run("SELECT IS_USED_LOCK(" + name + ") = CONNECTION_ID()", &still));
     if (!still.rows.empty() && still.rows[0][0].value_or("") == "1") return true;
     held_by_ = 0;
     return Status::Failed("the run lock's session no longer holds the lock");
@@ -82,8 +83,8 @@ Result<bool> RunLock::TryLock(const LockHolder& me, LockHolder* holder) {
   if (got.rows.empty() || got.rows[0][0].value_or("") != "1") {
     QueryResult who;
     ORCH_RETURN_IF_ERROR(session_->Run("SELECT IS_USED_LOCK(" + name + ")", &who));
-    const unsigned long id = static_cast<unsigned long>(
-        ToLong(who.rows.empty() ? Value() : who.rows[0][0]));
+    const unsigned long id =
+        static_cast<unsigned long>(ToLong(who.rows.empty() ? Value() : who.rows[0][0]));
     auto described = ReadHolder(*session_, id);
     if (!described.ok()) return described.status();
     if (holder && described->has_value()) *holder = **described;
@@ -112,8 +113,7 @@ Status RunLock::Unlock() {
   if (held_by_ == 0 || !session_) return Status::Ok();
   held_by_ = 0;
   Status deleted = session_->Run("DELETE FROM orchestrate_lock WHERE id = 1");
-  Status released =
-      session_->Run("DO RELEASE_LOCK(" + Quoted(LockName(url_.database)) + ")");
+  Status released = session_->Run("DO RELEASE_LOCK(" + Quoted(LockName(url_.database)) + ")");
   if (!released.ok()) session_.reset();  // closing the session releases it
   return deleted.ok() ? released : deleted;
 }

@@ -1,5 +1,6 @@
 #include "migrations/mysql/mysql_database.h"
 
+#include <cctype>
 #include <cmath>
 #include <utility>
 #include <vector>
@@ -30,7 +31,8 @@ std::vector<std::string> WaitLimitSql(bool mariadb, double lock_timeout_seconds,
   }
   if (statement_timeout_seconds > 0) {
     if (mariadb) {
-      sets.push_back("SET SESSION max_statement_time = " + std::to_string(statement_timeout_seconds));
+      sets.push_back("SET SESSION max_statement_time = " +
+                     std::to_string(statement_timeout_seconds));
     } else {
       sets.push_back("SET SESSION max_execution_time = " +
                      std::to_string(static_cast<long>(statement_timeout_seconds * 1000)));
@@ -47,7 +49,40 @@ std::vector<std::string> ResetLimitSql(bool mariadb) {
                   : "SET SESSION max_execution_time = DEFAULT"};
 }
 
+// Whether MySQL commits the transaction by itself before and after `statement` (DDL and the
+// other statements that "cause an implicit commit"), judged by its leading words. CREATE and
+// DROP TEMPORARY TABLE do not.
+bool CommitsImplicitly(const std::string& statement) {
+  std::vector<std::string> words;
+  std::string word;
+  for (std::size_t i = 0; i <= statement.size() && words.size() < 2; ++i) {
+    const char c = i < statement.size() ? statement[i] : ' ';
+    if (std::isalpha(static_cast<unsigned char>(c))) {
+      word += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    } else if (!word.empty()) {
+      words.push_back(word);
+      word.clear();
+    } else if (!std::isspace(static_cast<unsigned char>(c))) {
+      break;
+    }
+  }
+  if (words.empty()) return false;
+  const std::string& first = words[0];
+  const std::string second = words.size() > 1 ? words[1] : "";
+  if ((first == "CREATE" || first == "DROP") && second == "TEMPORARY") return false;
+  static const char* const kCommitting[] = {
+      "CREATE", "ALTER",   "DROP",     "RENAME", "TRUNCATE", "GRANT",   "REVOKE",    "LOCK",
+      "UNLOCK", "ANALYZE", "OPTIMIZE", "REPAIR", "FLUSH",    "INSTALL", "UNINSTALL", "CACHE"};
+  for (const char* w : kCommitting)
+    if (first == w) return true;
+  return first == "LOAD" && second == "INDEX";
+}
+
 // A transaction on the main session: START TRANSACTION at Begin(), ROLLBACK unless committed.
+// A statement that commits by itself (CommitsImplicitly) ends the server's transaction: a new
+// one is started right after it, so that what follows still commits with the journal row, and
+// the statements committed so are remembered: a failure after one of them is kNeedsHuman (the
+// step is partly applied), naming them.
 class MysqlTransaction final : public Transaction {
  public:
   MysqlTransaction(std::shared_ptr<mysql::Session> session, const mysql::RunLock* lock)
@@ -89,9 +124,14 @@ class MysqlTransaction final : public Transaction {
     for (const SqlStatement& statement : split.statements) {
       const Status st = session_->Run(statement.text);
       if (!st.ok())
-        return Track(Status::FromCode(st.code(), "line " + std::to_string(statement.line) + ": " +
-                                                     st.message() + "\n  statement: " +
-                                                     Excerpt(statement.text, 0, 200)));
+        return Track(PartlyApplied(Status::FromCode(
+            st.code(), "line " + std::to_string(statement.line) + ": " + st.message() +
+                           "\n  statement: " + Excerpt(statement.text, 0, 200))));
+      if (CommitsImplicitly(statement.text)) {
+        committed_early_.push_back("line " + std::to_string(statement.line) + ": " +
+                                   Excerpt(statement.text, 0, 80));
+        ORCH_RETURN_IF_ERROR(Track(session_->Run("START TRANSACTION")));
+      }
     }
     return Status::Ok();
   }
@@ -118,7 +158,7 @@ class MysqlTransaction final : public Transaction {
       const Status st = session_->Run(sql);
       if (!st.ok()) {
         Finish();
-        return st.WithContext("not committed");
+        return PartlyApplied(st.WithContext("not committed"));
       }
     }
     if (lock_ != nullptr) {
@@ -133,6 +173,8 @@ class MysqlTransaction final : public Transaction {
     const bool lost = session_->lost();
     Finish();
     if (committed.ok()) return committed;
+    if (!committed_early_.empty() && !lost)
+      return PartlyApplied(committed.WithContext("not committed"));
     if (lost)
       return Status::NeedsHuman(
           "the outcome of COMMIT is unknown (the connection was lost while committing); inspect "
@@ -143,8 +185,7 @@ class MysqlTransaction final : public Transaction {
 
  private:
   Result<std::string> Translate(const std::string& sql, const std::vector<Value>& params) {
-    return mysql::ToMysql(sql, params,
-                          [this](const std::string& s) { return session_->Quote(s); });
+    return mysql::ToMysql(sql, params, [this](const std::string& s) { return session_->Quote(s); });
   }
   Status Run(const std::string& sql, const std::vector<Value>& params, QueryResult* result,
              long* affected) {
@@ -152,7 +193,24 @@ class MysqlTransaction final : public Transaction {
     auto translated = Translate(sql, params);
     if (!translated.ok()) return Track(translated.status());
     if (translated->rfind("DO GET_LOCK(", 0) == 0) named_locks_ = true;
-    return Track(session_->Run(*translated, result, affected));
+    ORCH_RETURN_IF_ERROR(Track(session_->Run(*translated, result, affected)));
+    // orchestrate's own DDL (the state schema's CREATE ... IF NOT EXISTS, idempotent) commits
+    // too: the transaction goes on in a new one.
+    if (CommitsImplicitly(*translated)) return Track(session_->Run("START TRANSACTION"));
+    return Status::Ok();
+  }
+  // `failure`, after statements that committed by themselves: kNeedsHuman naming them.
+  Status PartlyApplied(const Status& failure) const {
+    if (committed_early_.empty() || failure.ok()) return failure;
+    std::string list;
+    for (const std::string& s : committed_early_) list += "\n    " + s;
+    return Status::NeedsHuman(
+        failure.message() +
+        "\n  MySQL/MariaDB had already committed these statements by themselves (DDL is not "
+        "transactional), so the step is partly applied:" +
+        list +
+        "\n  inspect the schema, finish or undo them by hand, then mark the step with "
+        "`orchestrate force --step N --mark done|pending`");
   }
   Status CheckUsable() const {
     if (finished_) return Status::Failed("the transaction is already finished");
@@ -179,7 +237,8 @@ class MysqlTransaction final : public Transaction {
 
   std::shared_ptr<mysql::Session> session_;
   const mysql::RunLock* lock_;
-  std::vector<std::string> at_commit_;  // translated ExecAtCommit statements
+  std::vector<std::string> at_commit_;        // translated ExecAtCommit statements
+  std::vector<std::string> committed_early_;  // script statements that committed by themselves
   bool committed_ = false, failed_ = false, finished_ = false, limited_ = false;
   bool named_locks_ = false;  // a GET_LOCK ran in this transaction
 };

@@ -67,7 +67,9 @@ std::vector<Token> Tokenize(const std::string& s) {
   return out;
 }
 
-bool IsWord(const Token& t, const char* word) { return t.kind == Kind::kWord && Upper(t.text) == word; }
+bool IsWord(const Token& t, const char* word) {
+  return t.kind == Kind::kWord && Upper(t.text) == word;
+}
 
 // The index of the next token that is not whitespace, from `i` on; tokens.size() when none.
 std::size_t Next(const std::vector<Token>& t, std::size_t i) {
@@ -173,8 +175,7 @@ void TranslateDdl(std::vector<Token>& t) {
 }  // namespace
 
 Result<std::string> ToMysql(const std::string& sql, const std::vector<Value>& params,
-                            const std::function<std::string(const std::string&)>& quote,
-                            bool ddl) {
+                            const std::function<std::string(const std::string&)>& quote, bool ddl) {
   std::vector<Token> t = Tokenize(sql);
   if (ddl) TranslateDdl(t);
   bool ignore = false;
@@ -201,6 +202,8 @@ Result<std::string> ToMysql(const std::string& sql, const std::vector<Value>& pa
       } else if (word == "KEY" && !qualified && previous != "PRIMARY" && previous != "FOREIGN" &&
                  previous != "UNIQUE" && previous != "DUPLICATE") {
         tok.text = "`" + tok.text + "`";
+      } else if (word == "TEXT" && previous == "AS" && !ddl) {
+        tok.text = "CHAR";  // CAST(x AS TEXT): MySQL casts to CHAR
       } else if (word == "ON" && next < t.size() && IsWord(t[next], "CONFLICT")) {
         ignore = RewriteOnConflict(t, i) || ignore;
         previous.clear();

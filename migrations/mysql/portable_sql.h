@@ -8,8 +8,10 @@
 //   - $n becomes the n-th parameter as a literal, escaped by `quote` (NULL for a NULL value);
 //   - the bare identifiers release and key are quoted with backticks (not KEY after PRIMARY,
 //     FOREIGN, UNIQUE or DUPLICATE, where it is the keyword);
+//   - CAST(x AS TEXT) becomes CAST(x AS CHAR);
 //   - INSERT ... ON CONFLICT DO NOTHING becomes INSERT IGNORE ...;
-//     ON CONFLICT (cols) DO UPDATE SET a = EXCLUDED.a becomes ON DUPLICATE KEY UPDATE a = VALUES(a);
+//     ON CONFLICT (cols) DO UPDATE SET a = EXCLUDED.a becomes ON DUPLICATE KEY UPDATE a =
+//     VALUES(a);
 //   - with `ddl` (a CREATE TABLE of the state schema): TEXT key columns (in the PRIMARY KEY, or
 //     named *_id, which the state indexes) become VARCHAR(255), and the table is InnoDB, utf8mb4.
 // User migrations never go through this: they run as written (Transaction::ExecScript).

@@ -13,7 +13,8 @@ std::string S(const Value& v) { return v.value_or(""); }
 
 std::string ReplaceAll(std::string text, const std::string& from, const std::string& to) {
   if (from.empty()) return text;
-  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+  for (std::size_t at = text.find(from); at != std::string::npos;
+       at = text.find(from, at + to.size()))
     text.replace(at, from.size(), to);
   return text;
 }
@@ -25,7 +26,8 @@ Result<std::vector<std::string>> DescribeSchema(Session& session) {
   QueryResult r;
   ORCH_RETURN_IF_ERROR(session.Run(
       "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND "
-      "TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME" + std::string(kNotState),
+      "TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME" +
+          std::string(kNotState),
       &r));
   for (const Row& row : r.rows) out.push_back("table " + S(row[0]));
   ORCH_RETURN_IF_ERROR(session.Run(
@@ -33,7 +35,8 @@ Result<std::vector<std::string>> DescribeSchema(Session& session) {
       "c.EXTRA, c.GENERATION_EXPRESSION FROM information_schema.COLUMNS c JOIN "
       "information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = "
       "c.TABLE_NAME WHERE c.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE = 'BASE TABLE' AND "
-      "c.TABLE_NAME" + std::string(kNotState),
+      "c.TABLE_NAME" +
+          std::string(kNotState),
       &r));
   for (const Row& row : r.rows) {
     std::string line = "column " + S(row[0]) + "." + S(row[1]) + " " + S(row[2]);
@@ -47,14 +50,15 @@ Result<std::vector<std::string>> DescribeSchema(Session& session) {
   ORCH_RETURN_IF_ERROR(session.Run(
       "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX "
       "SEPARATOR ',') FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND "
-      "TABLE_NAME" + std::string(kNotState) + " GROUP BY TABLE_NAME, INDEX_NAME, NON_UNIQUE",
+      "TABLE_NAME" +
+          std::string(kNotState) + " GROUP BY TABLE_NAME, INDEX_NAME, NON_UNIQUE",
       &r));
   for (const Row& row : r.rows) {
     if (S(row[1]) == "PRIMARY") {
       out.push_back("primary key " + S(row[0]) + " (" + S(row[3]) + ")");
     } else {
-      out.push_back("index " + S(row[0]) + "." + S(row[1]) +
-                    (S(row[2]) == "0" ? " unique" : "") + " (" + S(row[3]) + ")");
+      out.push_back("index " + S(row[0]) + "." + S(row[1]) + (S(row[2]) == "0" ? " unique" : "") +
+                    " (" + S(row[3]) + ")");
     }
   }
   ORCH_RETURN_IF_ERROR(session.Run(
@@ -65,7 +69,8 @@ Result<std::vector<std::string>> DescribeSchema(Session& session) {
       "information_schema.REFERENTIAL_CONSTRAINTS rc ON rc.CONSTRAINT_SCHEMA = "
       "k.CONSTRAINT_SCHEMA AND rc.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND rc.TABLE_NAME = "
       "k.TABLE_NAME WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL AND "
-      "k.TABLE_NAME" + std::string(kNotState) +
+      "k.TABLE_NAME" +
+          std::string(kNotState) +
           " GROUP BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.REFERENCED_TABLE_NAME, rc.DELETE_RULE, "
           "rc.UPDATE_RULE",
       &r));
@@ -85,7 +90,8 @@ Result<std::vector<std::string>> DescribeSchema(Session& session) {
   ORCH_RETURN_IF_ERROR(session.Run(
       "SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME, ACTION_TIMING, EVENT_MANIPULATION, "
       "ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND "
-      "EVENT_OBJECT_TABLE" + std::string(kNotState),
+      "EVENT_OBJECT_TABLE" +
+          std::string(kNotState),
       &r));
   for (const Row& row : r.rows)
     out.push_back("trigger " + S(row[0]) + "." + S(row[1]) + " " + S(row[2]) + " " + S(row[3]) +
@@ -99,7 +105,8 @@ Result<std::vector<std::string>> UserTables(Session& session) {
   QueryResult r;
   ORCH_RETURN_IF_ERROR(session.Run(
       "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND "
-      "TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME" + std::string(kNotState),
+      "TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME" +
+          std::string(kNotState),
       &r));
   std::vector<std::string> out;
   for (const Row& row : r.rows) out.push_back(S(row[0]));

@@ -28,8 +28,8 @@ namespace orchestrate {
 namespace mysql {
 
 // MariaDB/MySQL error numbers the adapter acts on.
-inline constexpr unsigned kLockWaitTimeout = 1205;  // ER_LOCK_WAIT_TIMEOUT (rows or metadata)
-inline constexpr unsigned kDeadlock = 1213;         // ER_LOCK_DEADLOCK
+inline constexpr unsigned kLockWaitTimeout = 1205;   // ER_LOCK_WAIT_TIMEOUT (rows or metadata)
+inline constexpr unsigned kDeadlock = 1213;          // ER_LOCK_DEADLOCK
 inline constexpr unsigned kStatementTimeout = 1969;  // ER_STATEMENT_TIMEOUT (MariaDB)
 inline constexpr unsigned kQueryInterrupted = 1317;  // ER_QUERY_INTERRUPTED (KILL QUERY)
 inline constexpr unsigned kServerGone = 2006;        // CR_SERVER_GONE_ERROR

@@ -72,7 +72,8 @@ std::string Join(const Pieces& p) {
          (p.query.empty() ? "" : "?" + p.query);
 }
 
-const char kUnreadable[] = "(a mysql:// URL that cannot be read; not shown, it may hold a password)";
+const char kUnreadable[] =
+    "(a mysql:// URL that cannot be read; not shown, it may hold a password)";
 
 }  // namespace
 
@@ -83,7 +84,7 @@ Result<Url> ParseUrl(const std::string& url) {
   const Pieces p = Cut(url);
   Url out;
   auto bad = [&](const std::string& what) {
-    return Status::Invalid("cannot read the database URL " + RedactUrl(url) + ": " + what +
+    return Status::Invalid("cannot open database " + RedactUrl(url) + ": " + what +
                            " (expected mysql://user[:password]@host[:port]/database)");
   };
   if (p.has_userinfo) {
@@ -152,7 +153,8 @@ std::string RedactUrl(const std::string& url) {
   if (!IsMysqlUrl(url)) return kUnreadable;
   Pieces p = Cut(url);
   const std::size_t colon = p.userinfo.find(':');
-  if (p.has_userinfo && colon != std::string::npos) p.userinfo = p.userinfo.substr(0, colon) + ":***";
+  if (p.has_userinfo && colon != std::string::npos)
+    p.userinfo = p.userinfo.substr(0, colon) + ":***";
   // The query holds no secret (socket, connect_timeout); anything unknown is refused by ParseUrl
   // but shown redacted here all the same.
   if (!p.query.empty() && p.query.find("socket=") != 0 && p.query.find("connect_timeout=") != 0)

@@ -22,7 +22,8 @@ std::string Translated(const std::string& sql, const std::vector<Value>& params 
 }
 
 TEST(MysqlUrl, ParsesEveryPartAndDecodesThem) {
-  auto url = mysql::ParseUrl("mysql://app%40ops:p%3Ass@db.example:3307/shop%2Dprod?connect_timeout=5");
+  auto url =
+      mysql::ParseUrl("mysql://app%40ops:p%3Ass@db.example:3307/shop%2Dprod?connect_timeout=5");
   ASSERT_TRUE(url.ok()) << url.status().message();
   EXPECT_EQ(url->user, "app@ops");
   EXPECT_TRUE(url->has_password);
@@ -96,6 +97,8 @@ TEST(MysqlPortableSql, ReservedColumnNamesAreQuotedButNotTheKeyword) {
             "SELECT value FROM orchestrate_meta WHERE `key` = 'schema_version'");
   EXPECT_EQ(Translated("SELECT s.release FROM x s"), "SELECT s.release FROM x s");
   EXPECT_EQ(Translated("SELECT \"odd name\" FROM t"), "SELECT `odd name` FROM t");
+  EXPECT_EQ(Translated("SELECT CAST($1 AS TEXT), text FROM t", {"x"}),
+            "SELECT CAST('x' AS CHAR), text FROM t");
 }
 
 TEST(MysqlPortableSql, UpsertsBecomeInsertIgnoreAndOnDuplicateKeyUpdate) {
