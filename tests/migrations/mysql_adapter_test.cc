@@ -54,7 +54,14 @@ TEST(MysqlUrl, RefusesWhatItCannotReadWithoutShowingThePassword) {
     ASSERT_FALSE(url.ok()) << bad;
     EXPECT_EQ(url.status().code(), Code::kInvalid);
     EXPECT_EQ(url.status().message().find("secret1"), std::string::npos) << url.status().message();
+    EXPECT_EQ(RedactUrl(bad).find("secret1"), std::string::npos) << RedactUrl(bad);
+    auto db = OpenDatabase(bad, ".");
+    ASSERT_FALSE(db.ok());
+    EXPECT_EQ(db.status().code(), Code::kInvalid);
+    EXPECT_EQ(db.status().message().find("secret1"), std::string::npos) << db.status().message();
   }
+  // An unencoded '@' in the password: the last '@' ends it.
+  EXPECT_EQ(RedactUrl("mysql://u:se@cret1@h/d"), "mysql://u:***@h/d");
 }
 
 TEST(MysqlUrl, RedactionSecretsAndAnotherDatabase) {
