@@ -5,11 +5,14 @@
 // row ledger (`tables:` is required): the fixture's data comes with a migration instead.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "migrations/database.h"
+#include "migrations/state_schema.h"
 #include "tests/support/mysql.h"
 #include "tests/support/test_util.h"
 
@@ -142,14 +145,15 @@ TEST_F(MysqlEndToEnd, AFailingDdlMigrationStopsAsNeedingAHumanNamingWhatWasCommi
 TEST_F(MysqlEndToEnd, SnapshotsAreRefusedBeforeARollbackThatDestroysData) {
   auto deployed = Run({"deploy", "--yes"});
   ASSERT_EQ(deployed.exit_code, 0) << deployed.out << deployed.err;
-  Write("plan.yaml", ReadFileOrDie(dir_ / "plan.yaml").replace(
-                         ReadFileOrDie(dir_ / "plan.yaml").find("snapshot: off"),
-                         std::string("snapshot: off").size(), "snapshot: on-destroy"));
+  Write("plan.yaml", ReadFileOrDie(dir_ / "plan.yaml")
+                         .replace(ReadFileOrDie(dir_ / "plan.yaml").find("snapshot: off"),
+                                  std::string("snapshot: off").size(), "snapshot: on-destroy"));
   const std::vector<std::string> before = Schema(url_);
   auto refused = Run({"rollback", "--to", "1.0.0", "--reason", "r", "--yes"});
   EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
-  EXPECT_TRUE(Contains(refused.err, "snapshots of the data a rollback destroys (policy.snapshot: "
-                                    "on-destroy) is not yet supported on MySQL/MariaDB"))
+  EXPECT_TRUE(Contains(refused.err,
+                       "snapshots of the data a rollback destroys (policy.snapshot: "
+                       "on-destroy) is not yet supported on MySQL/MariaDB"))
       << refused.err;
   EXPECT_TRUE(Contains(refused.err, "nothing was changed")) << refused.err;
   EXPECT_EQ(Schema(url_), before);
@@ -163,8 +167,9 @@ TEST_F(MysqlEndToEnd, TheRowLedgerTheReviewScriptAndRehearseAreRefusedNamingThem
         "seeds:\n  - {id: first_customer, tables: [customers], sql: ../seeds/first.sql}\n");
   auto refused = Run({"deploy", "--yes"});
   EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
-  EXPECT_TRUE(Contains(refused.err, "the row ledger (a seed's `tables:`) is not yet supported on "
-                                    "MySQL/MariaDB"))
+  EXPECT_TRUE(Contains(refused.err,
+                       "the row ledger (a seed's `tables:`) is not yet supported on "
+                       "MySQL/MariaDB"))
       << refused.err;
   EXPECT_TRUE(Contains(refused.err, "first_customer")) << refused.err;
   auto db = Open(url_);
@@ -175,14 +180,63 @@ TEST_F(MysqlEndToEnd, TheRowLedgerTheReviewScriptAndRehearseAreRefusedNamingThem
 
   auto sql = Run({"sql", "--to", "1.0.0", "-o", dir_ / "review.sql"});
   EXPECT_EQ(sql.exit_code, 2) << sql.out << sql.err;
-  EXPECT_TRUE(Contains(sql.err, "the review script (`orchestrate sql`, --approved) is not yet "
-                                "supported on MySQL/MariaDB"))
+  EXPECT_TRUE(Contains(sql.err,
+                       "the review script (`orchestrate sql`, --approved) is not yet "
+                       "supported on MySQL/MariaDB"))
       << sql.err;
 
   auto rehearse = Run({"rehearse"});
   EXPECT_EQ(rehearse.exit_code, 2) << rehearse.out << rehearse.err;
   EXPECT_TRUE(Contains(rehearse.err, "rehearse is not yet supported on MySQL/MariaDB"))
       << rehearse.err;
+}
+
+// The state schema on MariaDB: every table of the newest version, InnoDB and utf8mb4 (their key
+// columns keyable), created once however many processes race to create it.
+TEST(MysqlStateSchema, ProcessesRacingGetEveryTableOnceInnoDbAndUtf8mb4) {
+  ORCH_REQUIRE_MYSQL(url);
+  constexpr int kProcesses = 6;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kProcesses; ++i) {
+    threads.emplace_back([&] {
+      auto db = OpenDatabase(url, ".");
+      if (!db.ok() || !EnsureStateSchema(**db).ok()) ++failures;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto db = OpenDatabase(url, ".");
+  ASSERT_TRUE(db.ok()) << db.status().message();
+  auto version = StateSchemaVersion(**db);
+  ASSERT_TRUE(version.ok()) << version.status().message();
+  EXPECT_EQ(*version, kStateSchemaVersion);
+  auto txn = (*db)->Begin();
+  ASSERT_TRUE(txn.ok());
+  auto tables = (*txn)->Query(
+      "SELECT TABLE_NAME, ENGINE, TABLE_COLLATION FROM information_schema.TABLES WHERE "
+      "TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME");
+  ASSERT_TRUE(tables.ok()) << tables.status().message();
+  std::vector<std::string> names;
+  for (const Row& r : tables->rows) {
+    names.push_back(r[0].value_or(""));
+    EXPECT_EQ(r[1].value_or(""), "InnoDB") << names.back();
+    EXPECT_EQ(r[2].value_or(""), "utf8mb4_bin") << names.back();
+  }
+  EXPECT_EQ(names,
+            (std::vector<std::string>{
+                "orchestrate_ledger", "orchestrate_ledger_restores", "orchestrate_lock",
+                "orchestrate_meta", "orchestrate_migrations", "orchestrate_releases",
+                "orchestrate_runs", "orchestrate_seeds", "orchestrate_snapshot_counter",
+                "orchestrate_snapshot_index", "orchestrate_steps", "orchestrate_swap_parts"}));
+  auto meta = (*txn)->Query("SELECT COUNT(*) FROM orchestrate_meta");
+  ASSERT_TRUE(meta.ok());
+  EXPECT_EQ(meta->rows, (std::vector<Row>{{"1"}}));
+  // A key longer than any version string still fits (VARCHAR(255), utf8mb4).
+  EXPECT_TRUE((*txn)
+                  ->Exec("INSERT INTO orchestrate_meta (key, value) VALUES ($1, 'x')",
+                         {std::string(200, 'k')})
+                  .ok());
 }
 
 }  // namespace
