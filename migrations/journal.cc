@@ -322,12 +322,10 @@ Status Journal::MarkStep(Transaction& txn, int64_t run_id, int n, StepStatus sta
         "UPDATE orchestrate_steps SET status = $1, attempts = attempts + 1, started_at = $2, "
         "error = NULL WHERE run_id = $3 AND n = $4",
         {Name(status), now, std::to_string(run_id), std::to_string(n)});
-  // attempts is set before status: MySQL assigns left to right, and its CASE must read the old
-  // status (SQLite and PostgreSQL read old values whatever the order).
   return txn.ExecAtCommit(
-      "UPDATE orchestrate_steps SET attempts = CASE WHEN status = 'started' THEN attempts ELSE "
-      "attempts + 1 END, status = $1, finished_at = $2, error = $3, started_at = "
-      "COALESCE(started_at, $4) WHERE run_id = $5 AND n = $6",
+      "UPDATE orchestrate_steps SET status = $1, finished_at = $2, error = $3, started_at = "
+      "COALESCE(started_at, $4), attempts = CASE WHEN status = 'started' THEN attempts ELSE "
+      "attempts + 1 END WHERE run_id = $5 AND n = $6",
       {Name(status), now, Masked(error), now, std::to_string(run_id), std::to_string(n)});
 }
 

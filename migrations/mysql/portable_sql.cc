@@ -172,12 +172,86 @@ void TranslateDdl(std::vector<Token>& t) {
   t.push_back({Kind::kOther, " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"});
 }
 
+// MySQL assigns an UPDATE's SET list left to right, each expression seeing the columns assigned
+// before it; SQLite and PostgreSQL give every expression the row's old values. Reorders the
+// assignments so that one reading another's column comes before it (a stable topological order;
+// as written when that is impossible, a cycle MySQL cannot express anyway).
+void OrderAssignments(std::vector<Token>& t) {
+  std::size_t first = Next(t, 0);
+  if (first >= t.size() || !IsWord(t[first], "UPDATE")) return;
+  std::size_t set = first;
+  int depth = 0;
+  for (; set < t.size(); ++set) {
+    if (t[set].text == "(") ++depth;
+    if (t[set].text == ")") --depth;
+    if (depth == 0 && IsWord(t[set], "SET")) break;
+  }
+  if (set >= t.size()) return;
+  struct Assignment {
+    std::string target;
+    std::set<std::string> reads;
+    std::vector<Token> tokens;
+  };
+  std::vector<Assignment> list(1);
+  std::size_t end = set + 1;
+  depth = 0;
+  for (; end < t.size(); ++end) {
+    const Token& tok = t[end];
+    if (tok.text == "(") ++depth;
+    if (tok.text == ")") --depth;
+    if (depth == 0 && (IsWord(tok, "WHERE") || tok.text == ";")) break;
+    if (depth == 0 && tok.text == ",") {
+      list.emplace_back();
+      continue;
+    }
+    Assignment& a = list.back();
+    if (tok.kind == Kind::kWord && a.target.empty()) {
+      a.target = Upper(tok.text);
+    } else if (tok.kind == Kind::kWord) {
+      a.reads.insert(Upper(tok.text));
+    }
+    a.tokens.push_back(tok);
+  }
+  std::vector<Assignment> ordered;
+  std::vector<bool> placed(list.size(), false);
+  while (ordered.size() < list.size()) {
+    bool progress = false;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      if (placed[i]) continue;
+      // Waits while a later-placed assignment reads the column it assigns.
+      bool read_by_unplaced = false;
+      for (std::size_t j = 0; j < list.size(); ++j)
+        if (j != i && !placed[j] && list[j].reads.count(list[i].target)) read_by_unplaced = true;
+      if (read_by_unplaced) continue;
+      ordered.push_back(list[i]);
+      placed[i] = true;
+      progress = true;
+      break;
+    }
+    if (!progress) return;  // a cycle: leave it as written
+  }
+  std::vector<Token> rebuilt;
+  for (std::size_t i = 0; i < ordered.size(); ++i) {
+    if (i > 0) rebuilt.push_back({Kind::kOther, ","});
+    std::vector<Token>& tokens = ordered[i].tokens;
+    // Whitespace: one space before each assignment but the first keeps its own.
+    while (!tokens.empty() && tokens.front().kind == Kind::kSpace) tokens.erase(tokens.begin());
+    while (!tokens.empty() && tokens.back().kind == Kind::kSpace) tokens.pop_back();
+    rebuilt.push_back({Kind::kSpace, " "});
+    rebuilt.insert(rebuilt.end(), tokens.begin(), tokens.end());
+  }
+  rebuilt.push_back({Kind::kSpace, " "});
+  t.erase(t.begin() + static_cast<long>(set) + 1, t.begin() + static_cast<long>(end));
+  t.insert(t.begin() + static_cast<long>(set) + 1, rebuilt.begin(), rebuilt.end());
+}
+
 }  // namespace
 
 Result<std::string> ToMysql(const std::string& sql, const std::vector<Value>& params,
                             const std::function<std::string(const std::string&)>& quote, bool ddl) {
   std::vector<Token> t = Tokenize(sql);
   if (ddl) TranslateDdl(t);
+  OrderAssignments(t);
   bool ignore = false;
   std::string previous;  // the previous word, upper case
   for (std::size_t i = 0; i < t.size(); ++i) {

@@ -9,6 +9,8 @@
 //   - the bare identifiers release and key are quoted with backticks (not KEY after PRIMARY,
 //     FOREIGN, UNIQUE or DUPLICATE, where it is the keyword);
 //   - CAST(x AS TEXT) becomes CAST(x AS CHAR);
+//   - an UPDATE's assignments are reordered so that each reads the old values, as in SQLite and
+//     PostgreSQL (MySQL assigns left to right: SET a = 1, b = a gives b the new a);
 //   - INSERT ... ON CONFLICT DO NOTHING becomes INSERT IGNORE ...;
 //     ON CONFLICT (cols) DO UPDATE SET a = EXCLUDED.a becomes ON DUPLICATE KEY UPDATE a =
 //     VALUES(a);

@@ -120,6 +120,17 @@ TEST(MysqlPortableSql, UpsertsBecomeInsertIgnoreAndOnDuplicateKeyUpdate) {
             "DUPLICATE KEY UPDATE status = VALUES(status), at = VALUES(at)");
 }
 
+TEST(MysqlPortableSql, AssignmentsAreOrderedSoThatEachReadsTheOldValues) {
+  EXPECT_EQ(Translated("UPDATE orchestrate_steps SET status = $1, error = $2, attempts = CASE "
+                       "WHEN status = 'started' THEN attempts ELSE attempts + 1 END WHERE n = $3",
+                       {"done", Value(), "4"}),
+            "UPDATE orchestrate_steps SET error = NULL, attempts = CASE WHEN status = 'started' "
+            "THEN attempts ELSE attempts + 1 END, status = 'done' WHERE n = '4'");
+  // Nothing to reorder: as written.
+  EXPECT_EQ(Translated("UPDATE t SET a = 1, b = f(2, 3) WHERE id = 1"),
+            "UPDATE t SET a = 1, b = f(2, 3) WHERE id = 1");
+}
+
 TEST(MysqlPortableSql, StateTablesGetKeyableColumnsInnoDbAndUtf8mb4) {
   EXPECT_EQ(Translated("CREATE TABLE IF NOT EXISTS orchestrate_meta (key TEXT PRIMARY KEY, value "
                        "TEXT NOT NULL)",
