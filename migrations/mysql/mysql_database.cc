@@ -399,6 +399,26 @@ class MysqlDatabase final : public Database {
     }
     return out;
   }
+  // information_schema.VIEW_TABLE_USAGE (MariaDB 11 / MySQL 8) is not in MariaDB 10.11: the
+  // views whose definition names the table (as a quoted identifier, which is how the server
+  // stores a definition).
+  Result<std::vector<std::array<std::string, 2>>> ViewsReading(
+      Transaction& txn, const std::vector<std::string>& tables) const override {
+    std::vector<std::array<std::string, 2>> out;
+    for (const std::string& table : tables) {
+      auto rows = txn.Query(
+          "SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND "
+          "LOCATE($1, VIEW_DEFINITION) > 0 ORDER BY TABLE_NAME",
+          {QuoteIdent(table)});
+      if (!rows.ok()) return rows.status();
+      for (const auto& r : rows->rows) out.push_back({table, r[0].value_or("")});
+    }
+    return out;
+  }
+  // MySQL has no extensions (plugins are the server's, not the database's).
+  Result<std::vector<std::array<std::string, 2>>> Extensions(Transaction& /*txn*/) const override {
+    return std::vector<std::array<std::string, 2>>();
+  }
   // MariaDB roles: the current user is a member of `role` when it is granted to them.
   Result<std::optional<RoleCheck>> CheckRole(Transaction& txn,
                                              const std::string& role) const override {

@@ -265,6 +265,12 @@ Result<std::string> ToMysql(const std::string& sql, const std::vector<Value>& pa
       const Value& v = params[static_cast<std::size_t>(n - 1)];
       tok.text = v ? quote(*v) : "NULL";
       tok.kind = Kind::kOther;
+    } else if (tok.kind == Kind::kString) {
+      // Standard SQL quoting ('' for a quote, a backslash is itself) as MySQL reads it, whose
+      // strings take backslash escapes: each backslash doubled.
+      std::string text;
+      for (char c : tok.text) text += c == '\\' ? std::string("\\\\") : std::string(1, c);
+      tok.text = text;
     } else if (tok.kind == Kind::kQuoted && tok.text[0] == '"') {
       tok.text = Backticked(tok.text);
     } else if (tok.kind == Kind::kWord) {

@@ -6,6 +6,8 @@
 // translates such a statement, token by token (never by pattern over the raw text, so that quoted
 // strings are left alone), into MySQL:
 //   - $n becomes the n-th parameter as a literal, escaped by `quote` (NULL for a NULL value);
+//   - a '...' string (standard quoting: '' is a quote, a backslash is itself) gets each backslash
+//     doubled, since MySQL reads backslash escapes in strings;
 //   - the bare identifiers release and key are quoted with backticks (not KEY after PRIMARY,
 //     FOREIGN, UNIQUE or DUPLICATE, where it is the keyword);
 //   - CAST(x AS TEXT) becomes CAST(x AS CHAR);

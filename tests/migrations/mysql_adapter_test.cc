@@ -92,6 +92,7 @@ TEST(MysqlUrl, AServerThatIsNotThereIsAnErrorWithoutThePassword) {
 TEST(MysqlPortableSql, ParametersBecomeQuotedLiteralsOutsideStrings) {
   EXPECT_EQ(Translated("SELECT a FROM t WHERE b = $1 AND c = '$2' AND d = $2", {"x", Value()}),
             "SELECT a FROM t WHERE b = 'x' AND c = '$2' AND d = NULL");
+  EXPECT_EQ(Translated("SELECT 'a\\b''c'"), "SELECT 'a\\\\b''c'");
   auto missing = mysql::ToMysql("SELECT $3", {"a"}, Quote);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), Code::kInvalid);
