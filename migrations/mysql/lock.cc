@@ -1,7 +1,9 @@
 #include "migrations/mysql/lock.h"
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <thread>
 
 #include "migrations/mysql/portable_sql.h"
 #include "migrations/state_schema.h"
@@ -143,6 +145,16 @@ Result<std::optional<LockHolder>> RunLock::BreakLock() {
   Status killed = session_->Run("KILL CONNECTION " + std::to_string(id));
   if (!killed.ok() && session_->last_errno() != 1094)  // ER_NO_SUCH_THREAD: gone meanwhile
     return killed.WithContext("ending the session that holds the run lock");
+  // The server ends the killed session (and frees its lock) a moment later: waited for, so that
+  // the lock is free when this returns.
+  for (int i = 0; i < 100; ++i) {
+    QueryResult still;
+    ORCH_RETURN_IF_ERROR(session_->Run(
+        "SELECT IS_USED_LOCK(" + Quoted(LockName(url_.database)) + ") = " + std::to_string(id),
+        &still));
+    if (still.rows.empty() || still.rows[0][0].value_or("") != "1") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   ORCH_RETURN_IF_ERROR(session_->Run("DELETE FROM orchestrate_lock WHERE id = 1"));
   return holder;
 }

@@ -35,7 +35,8 @@ class RunLock {
   Result<bool> TryLock(const LockHolder& me, LockHolder* holder);
   Status Unlock();
   // Kills the server session that holds the named lock (KILL CONNECTION: the same user or the
-  // CONNECTION ADMIN / SUPER privilege) and deletes the row.
+  // CONNECTION ADMIN / SUPER privilege), waits (up to 5 s) for the server to free the lock, and
+  // deletes the row.
   Result<std::optional<LockHolder>> BreakLock();
   Result<std::optional<LockHolder>> Holder();
   // While held: proves in `txn`, a transaction of another session, that this lock session still

@@ -76,7 +76,7 @@ Status Session::Run(const std::string& sql, QueryResult* result, long* affected)
     }
     if (affected) *affected = static_cast<long>(mysql_affected_rows(conn_));
     if (result) *result = QueryResult();
-    return Status::Ok();
+    return DrainResults();
   }
   if (result) {
     *result = QueryResult();
@@ -93,7 +93,21 @@ Status Session::Run(const std::string& sql, QueryResult* result, long* affected)
   }
   if (affected) *affected = static_cast<long>(mysql_num_rows(res));
   mysql_free_result(res);
-  return Status::Ok();
+  return DrainResults();
+}
+
+// A CALL returns a result per SELECT of the procedure and a last status: the first is the one
+// returned, the others are read and dropped, so that the connection can take the next statement.
+Status Session::DrainResults() {
+  for (;;) {
+    const int more = mysql_next_result(conn_);
+    if (more == -1) return Status::Ok();  // no more results
+    if (more > 0) {
+      last_errno_ = mysql_errno(conn_);
+      return Status::Failed(ErrorOf(conn_));
+    }
+    if (MYSQL_RES* extra = mysql_store_result(conn_)) mysql_free_result(extra);
+  }
 }
 
 std::string Session::Quote(const std::string& text) const {

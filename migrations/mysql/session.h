@@ -65,6 +65,7 @@ class Session {
 
  private:
   Session(st_mysql* conn, Url url, std::string password);
+  Status DrainResults();
   st_mysql* conn_;
   Url url_;
   std::string password_;  // kept for Cancel(); never printed

@@ -191,6 +191,29 @@ TEST_F(MysqlEndToEnd, TheRowLedgerTheReviewScriptAndRehearseAreRefusedNamingThem
       << rehearse.err;
 }
 
+// A procedure that returns several result sets (CALL) leaves the connection usable: the next
+// statement of the script and the next transaction run.
+TEST(MysqlAdapter, ACallReturningSeveralResultsLeavesTheConnectionUsable) {
+  ORCH_REQUIRE_MYSQL(url);
+  auto db = OpenDatabase(url, ".");
+  ASSERT_TRUE(db.ok()) << db.status().message();
+  {
+    auto txn = (*db)->Begin();
+    ASSERT_TRUE(txn.ok());
+    Status ran = (*txn)->ExecScript(
+        "CREATE TABLE t (id INT);\n"
+        "CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; INSERT INTO t VALUES (3); END;\n"
+        "CALL p();\nINSERT INTO t VALUES (4);\n");
+    ASSERT_TRUE(ran.ok()) << ran.message();
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  auto txn = (*db)->Begin();
+  ASSERT_TRUE(txn.ok());
+  auto rows = (*txn)->Query("SELECT SUM(id) FROM t");
+  ASSERT_TRUE(rows.ok()) << rows.status().message();
+  EXPECT_EQ(rows->rows, (std::vector<Row>{{"7"}}));
+}
+
 // The state schema on MariaDB: every table of the newest version, InnoDB and utf8mb4 (their key
 // columns keyable), created once however many processes race to create it.
 TEST(MysqlStateSchema, ProcessesRacingGetEveryTableOnceInnoDbAndUtf8mb4) {
