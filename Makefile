@@ -12,8 +12,8 @@ export CCACHE_NOHASHDIR := true
 PACKAGES := build-essential cmake ccache pkg-config git \
   libpqxx-dev libpq-dev libsoci-dev libsqlite3-dev libyaml-cpp-dev libspdlog-dev \
   libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev libssl-dev libpg-query-dev \
-  libboost1.81-dev postgresql sqlite3 clang-format time clang libclang-rt-14-dev \
-  python3-jsonschema python3-yaml zsh fish
+  libboost1.81-dev postgresql sqlite3 mariadb-server mariadb-client libmariadb-dev clang-format time \
+  clang libclang-rt-14-dev python3-jsonschema python3-yaml zsh fish
 
 PREFIX ?= /usr/local
 
@@ -57,7 +57,7 @@ package-check: package
 demo: build
 	@scripts/demo $(BUILD_DIR)/orchestrator/orchestrate
 
-# Every test, with a throwaway PostgreSQL server started (and stopped) for the run.
+# Every test, with a throwaway PostgreSQL and MariaDB server started (and stopped) for the run.
 test: build
 	@scripts/run-tests $(BUILD_DIR)
 	@scripts/fuzz $(FUZZ_SHORT_SECONDS)

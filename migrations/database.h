@@ -82,6 +82,11 @@ inline constexpr const char kRunLockLost[] =
     "process stopped before committing, and nothing of the transaction was committed; another run "
     "may hold the lock now (status shows it)";
 
+// What an engine may not have built yet (Database::Unsupported).
+enum class DatabaseFeature { kRowLedger, kSnapshots, kReviewScript, kRehearsal };
+// "the row ledger", "snapshots", "the review script", "rehearsals".
+const char* FeatureName(DatabaseFeature feature);
+
 // Who holds (or asks for) the run lock.
 struct LockHolder {
   std::string owner;  // user name
@@ -100,7 +105,7 @@ long ToLong(const Value& v);
 class Database {
  public:
   virtual ~Database() = default;
-  virtual std::string Dialect() const = 0;  // "sqlite" or "postgresql"
+  virtual std::string Dialect() const = 0;  // "sqlite", "postgresql" or "mysql"
   // The URL with any password replaced by "***": safe to print and log.
   virtual std::string DisplayUrl() const = 0;
   // What tells this database from any other, for an approval to bind (orchestrator/review.h):
@@ -205,6 +210,17 @@ class Database {
 
   // Which statement analysis applies (migrations/analysis/analysis.h).
   virtual orchestrate::Dialect Kind() const = 0;
+  // kOk when this database supports `feature`; otherwise kFailed naming the feature and saying it
+  // is not yet supported on this engine ("snapshots is not yet supported on MySQL/MariaDB"), for
+  // the engine to refuse with before it changes anything. Default: every feature is.
+  virtual Status Unsupported(DatabaseFeature feature) const {
+    (void)feature;
+    return Status::Ok();
+  }
+  // A statement of the state schema (migrations/state_schema.h), written in SQL that SQLite and
+  // PostgreSQL accept, as this database must run it (MySQL: reserved words quoted, TEXT key
+  // columns as VARCHAR(255), InnoDB and utf8mb4). Default: as it is.
+  virtual std::string StateDdl(const std::string& statement) const { return statement; }
   // The query ReadSchemaFacts (migrations/catalog.h) reads indexes and foreign keys with: one row
   // per index ('i', table, index, '', '', '') and per foreign key ('f', table, name, referenced
   // table, ON DELETE action, columns comma-separated); "" when there is nothing to resolve
@@ -239,8 +255,15 @@ class Database {
 // caller's to bind (see OpenDatabase).
 using DatabaseOpener = std::function<Result<std::unique_ptr<Database>>(const std::string& url)>;
 
+// The dialect a URL opens, without opening it: kSqlite for "sqlite:...", kMysql for "mysql://"
+// and "mariadb://", kPostgres for anything else (what OpenDatabase hands to libpq).
+orchestrate::Dialect DialectOfUrl(const std::string& url);
+// "sqlite", "postgresql" or "mysql", as Database::Dialect() names it.
+const char* DialectName(orchestrate::Dialect dialect);
+
 // Opens a database from a URL: "sqlite:path/to/file.db" (relative paths resolved against
-// `base_dir`), "postgresql://..." or a libpq key=value string. `password` is the password used
+// `base_dir`), "mysql://user@host:port/db" (or "mariadb://"), "postgresql://..." or a libpq
+// key=value string. `password` is the password used
 // when the URL sets none (PostgreSQL: passed to libpq as a connection parameter, never through
 // the process environment); "" for none. kInvalid for a URL this build cannot open, with what
 // would be accepted.
@@ -256,8 +279,8 @@ std::string RedactUrl(const std::string& url);
 // the secrets registry (plans/secrets.h). Empty for "sqlite:" URLs and URLs libpq cannot read.
 std::vector<std::string> SecretsInUrl(const std::string& url);
 
-// A PostgreSQL URL (postgresql://user@host:port/NAME?params or a libpq key=value string) naming
-// the database `dbname` instead.
+// A PostgreSQL URL (postgresql://user@host:port/NAME?params or a libpq key=value string) or a
+// MySQL one (mysql://user@host:port/NAME) naming the database `dbname` instead.
 std::string UrlWithDatabase(const std::string& url, const std::string& dbname);
 
 }  // namespace orchestrate

@@ -3,6 +3,8 @@
 #include <charconv>
 
 #include "migrations/database.h"
+#include "migrations/mysql/mysql_database.h"
+#include "migrations/mysql/url.h"
 #include "migrations/postgres/conninfo.h"
 #include "migrations/postgres/postgres_database.h"
 #include "migrations/sqlite/sqlite_database.h"
@@ -51,13 +53,50 @@ bool IsSqliteUrl(const std::string& url) { return url.rfind("sqlite:", 0) == 0; 
 
 }  // namespace
 
+const char* FeatureName(DatabaseFeature feature) {
+  switch (feature) {
+    case DatabaseFeature::kRowLedger:
+      return "the row ledger (a seed's `tables:`)";
+    case DatabaseFeature::kSnapshots:
+      return "snapshots of the data a rollback destroys (policy.snapshot: on-destroy)";
+    case DatabaseFeature::kReviewScript:
+      return "the review script (`orchestrate sql`, --approved)";
+    case DatabaseFeature::kRehearsal:
+      return "rehearse";
+  }
+  return "this feature";
+}
+
+Dialect DialectOfUrl(const std::string& url) {
+  if (IsSqliteUrl(url)) return Dialect::kSqlite;
+  if (mysql::IsMysqlUrl(url)) return Dialect::kMysql;
+  return Dialect::kPostgres;
+}
+
+const char* DialectName(Dialect dialect) {
+  switch (dialect) {
+    case Dialect::kSqlite:
+      return "sqlite";
+    case Dialect::kMysql:
+      return "mysql";
+    case Dialect::kPostgres:
+      break;
+  }
+  return "postgresql";
+}
+
 std::string RedactUrl(const std::string& url) {
-  // A SQLite URL is a path: nothing in it is secret. Anything else is read the way libpq reads it.
-  return IsSqliteUrl(url) ? url : pg::RedactConninfo(url);
+  // A SQLite URL is a path: nothing in it is secret. A MySQL URL is read by its own rules;
+  // anything else the way libpq reads it.
+  if (IsSqliteUrl(url)) return url;
+  if (mysql::IsMysqlUrl(url)) return mysql::RedactUrl(url);
+  return pg::RedactConninfo(url);
 }
 
 std::vector<std::string> SecretsInUrl(const std::string& url) {
-  return IsSqliteUrl(url) ? std::vector<std::string>() : pg::ConninfoSecrets(url);
+  if (IsSqliteUrl(url)) return {};
+  if (mysql::IsMysqlUrl(url)) return mysql::Secrets(url);
+  return pg::ConninfoSecrets(url);
 }
 
 Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url, const std::string& base_dir,
@@ -69,6 +108,7 @@ Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url, const std
       path = base_dir + "/" + path;
     return OpenSqlite(path);
   }
+  if (mysql::IsMysqlUrl(url)) return OpenMysql(url, password);
   if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0 ||
       url.find('=') != std::string::npos)
     return OpenPostgres(url, password);
@@ -82,11 +122,13 @@ Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url, const std
       });
   return Status::Invalid("cannot open database " +
                          (scheme ? "'" + url.substr(0, colon) + "://...'" : RedactUrl(url)) +
-                         ": use sqlite:path/to/file.db, postgresql://user@host:port/db or a "
+                         ": use sqlite:path/to/file.db, postgresql://user@host:port/db, "
+                         "mysql://user@host:port/db (or mariadb://) or a "
                          "libpq key=value string such as 'host=/tmp dbname=shop'");
 }
 
 std::string UrlWithDatabase(const std::string& url, const std::string& dbname) {
+  if (mysql::IsMysqlUrl(url)) return mysql::WithDatabase(url, dbname);
   return pg::ConninfoWithDatabase(url, dbname);
 }
 

@@ -128,8 +128,9 @@ Status Newer(const Database& db, int version) {
                             "): use a newer orchestrate; nothing was changed");
 }
 
-Status RunAll(Transaction& txn, const std::vector<std::string>& statements) {
-  for (const std::string& sql : statements) ORCH_RETURN_IF_ERROR(txn.Exec(sql));
+// Runs the statements as the dialect writes them (Database::StateDdl).
+Status RunAll(Transaction& txn, const Database& db, const std::vector<std::string>& statements) {
+  for (const std::string& sql : statements) ORCH_RETURN_IF_ERROR(txn.Exec(db.StateDdl(sql)));
   return Status::Ok();
 }
 
@@ -144,7 +145,7 @@ Result<Locked> BeginLocked(Database& db) {
   if (!txn.ok()) return txn.status();
   Locked out;
   out.txn = std::move(txn).value();
-  ORCH_RETURN_IF_ERROR(RunAll(*out.txn, db.StateSchemaLockStatements()));
+  ORCH_RETURN_IF_ERROR(RunAll(*out.txn, db, db.StateSchemaLockStatements()));
   auto v = ReadVersion(*out.txn, db);
   if (!v.ok()) return v.status();
   out.version = *v;
@@ -158,7 +159,7 @@ Status CreateFresh(Database& db) {
   Transaction& txn = *locked->txn;
   if (locked->version > kStateSchemaVersion) return Newer(db, locked->version);
   if (locked->version != 0) return Status::Ok();  // another process created it meanwhile
-  for (const Version& v : kVersions) ORCH_RETURN_IF_ERROR(RunAll(txn, v.adds(db)));
+  for (const Version& v : kVersions) ORCH_RETURN_IF_ERROR(RunAll(txn, db, v.adds(db)));
   ORCH_RETURN_IF_ERROR(
       txn.Exec("INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', $1)",
                {std::to_string(kStateSchemaVersion)}));
@@ -176,7 +177,7 @@ Status Upgrade(Database& db, const Version& to) {
   if (locked->version != to.number - 1)
     return Status::Failed(Where(db) + " are at schema version " + std::to_string(locked->version) +
                           ", not " + std::to_string(to.number - 1) + " as read a moment ago");
-  ORCH_RETURN_IF_ERROR(RunAll(txn, to.upgrade(db)));
+  ORCH_RETURN_IF_ERROR(RunAll(txn, db, to.upgrade(db)));
   ORCH_RETURN_IF_ERROR(
       txn.Exec("UPDATE orchestrate_meta SET value = $1 WHERE key = 'schema_version'",
                {std::to_string(to.number)}));
@@ -216,8 +217,7 @@ Status EnsureStateSchema(Database& db) {
 std::vector<std::string> StateSchemaStatements(const Database& db) {
   std::vector<std::string> out;
   for (const Version& v : kVersions) {
-    std::vector<std::string> adds = v.adds(db);
-    out.insert(out.end(), adds.begin(), adds.end());
+    for (const std::string& sql : v.adds(db)) out.push_back(db.StateDdl(sql));
   }
   out.push_back("INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '" +
                 std::to_string(kStateSchemaVersion) + "') ON CONFLICT DO NOTHING");

@@ -69,8 +69,15 @@ ScriptSplit SplitScript(Dialect dialect, const std::string& script) {
         std::min(nul, bad));
     return out;
   }
-  return dialect == Dialect::kPostgres ? split_internal::SplitPostgres(script)
-                                       : split_internal::SplitSqlite(script);
+  switch (dialect) {
+    case Dialect::kPostgres:
+      return split_internal::SplitPostgres(script);
+    case Dialect::kMysql:
+      return split_internal::SplitMysql(script);
+    case Dialect::kSqlite:
+      break;
+  }
+  return split_internal::SplitSqlite(script);
 }
 
 std::string SplitErrorMessage(const ScriptSplit& split) {

@@ -10,7 +10,7 @@
 
 namespace orchestrate {
 
-enum class Dialect { kPostgres, kSqlite };
+enum class Dialect { kPostgres, kSqlite, kMysql };
 
 // One statement of a script.
 struct SqlStatement {
@@ -54,6 +54,12 @@ struct ScriptSplit {
 // linear, except that each ';' of a trigger body rescans the trigger from its start. Not ok: a NUL
 // byte, an unterminated string, quoted identifier or /* comment (where it starts; SQLite itself
 // would take an unclosed comment to run to the end), or a trigger without END (where it starts).
+//
+// kMysql: a scan of MySQL/MariaDB's quoting rules (default sql_mode: '...' and "..." strings with
+// backslash escapes, `...` identifiers, "-- ", "#" and /* */ comments); a ';' inside the BEGIN ...
+// END body of CREATE PROCEDURE/FUNCTION/TRIGGER/EVENT does not end the statement. Not ok: a NUL
+// byte, an unterminated string, identifier or comment, a routine body without its END, or a
+// DELIMITER line (a command of the mysql client, not SQL), each where it starts.
 ScriptSplit SplitScript(Dialect dialect, const std::string& script);
 
 // "line L:C: <error>", for a split that is not ok.

@@ -14,6 +14,7 @@ namespace split_internal {
 // and is valid UTF-8).
 ScriptSplit SplitPostgres(const std::string& script);
 ScriptSplit SplitSqlite(const std::string& script);
+ScriptSplit SplitMysql(const std::string& script);
 
 // Line numbers of offsets that mostly grow, in time linear in the text overall.
 class LineCounter {

@@ -192,7 +192,7 @@ TargetReport RunTarget(const Plan& plan, const std::string& url, const FleetRequ
   };
   req.confirm = [&](const RunPlan& p) {
     // Under this target's lock, for a new run.
-    sql_check = RunGate(p, (*db)->Kind(), approval, render);
+    sql_check = RunGate(p, **db, plan.policy, approval, render);
     return sql_check.ok();
   };
   if (!approval.empty()) {
@@ -202,7 +202,7 @@ TargetReport RunTarget(const Plan& plan, const std::string& url, const FleetRequ
     if (request.run.dry_run || *unfinished) {
       auto preview = Executor(plan, **db, fixed).Preview(req);
       if (!preview.ok()) return fail(preview.status());
-      Status approved = RunGate(*preview, (*db)->Kind(), approval, render);
+      Status approved = RunGate(*preview, **db, plan.policy, approval, render);
       if (!approved.ok()) return fail(approved);
     }
   }

@@ -3,9 +3,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "migrations/analysis/analysis.h"
 #include "migrations/journal.h"
 #include "orchestrator/permissions.h"
 #include "orchestrator/review.h"
+#include "snapshot/snapshot.h"
 
 namespace orchestrate {
 
@@ -82,9 +84,44 @@ std::string RenderAgainCommand(const Invocation& how, Direction direction, const
   return how.Command("sql", args);
 }
 
-Status RunGate(const RunPlan& plan, Dialect dialect, const Approval& approval,
-               const std::function<Result<std::string>()>& render) {
-  ORCH_RETURN_IF_ERROR(CheckPlanSql(plan, dialect));
+Status EngineGate(const RunPlan& plan, const Policy& policy, const Database& db, bool approved) {
+  auto refuse = [](const Status& unsupported, const std::string& where,
+                   const std::string& instead) {
+    return Status::Failed(unsupported.message() + (where.empty() ? "" : ": " + where) +
+                          "; nothing was changed" + (instead.empty() ? "" : " (" + instead + ")"));
+  };
+  if (approved) {
+    Status st = db.Unsupported(DatabaseFeature::kReviewScript);
+    if (!st.ok()) return refuse(st, "--approved", "run without --approved");
+  }
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    const Step& step = plan.steps[i];
+    const std::string label = "step " + std::to_string(i + 1) + " (" + StepKindName(step.kind) +
+                              " " + step.id + " of " + step.release + ")";
+    if (step.kind == StepKind::kRunSeed && !step.tables.empty()) {
+      Status st = db.Unsupported(DatabaseFeature::kRowLedger);
+      if (!st.ok())
+        return refuse(st, label + " declares tables:",
+                      "remove its tables: and give it undo: SQL to roll it back");
+    }
+    if (!SnapshotsBefore(policy, step)) continue;
+    Status st = db.Unsupported(DatabaseFeature::kSnapshots);
+    if (st.ok()) continue;
+    const ScriptAnalysis analysis = AnalyzeScript(db.Kind(), step.sql);
+    for (const StatementAnalysis& statement : analysis.statements) {
+      if (!statement.destroys_data) continue;
+      return refuse(
+          st, label + " " + statement.destroys + " (line " + std::to_string(statement.line) + ")",
+          "policy.snapshot: off rolls back without them");
+    }
+  }
+  return Status::Ok();
+}
+
+Status RunGate(const RunPlan& plan, const Database& db, const Policy& policy,
+               const Approval& approval, const std::function<Result<std::string>()>& render) {
+  ORCH_RETURN_IF_ERROR(EngineGate(plan, policy, db, !approval.empty()));
+  ORCH_RETURN_IF_ERROR(CheckPlanSql(plan, db.Kind()));
   if (approval.empty()) return Status::Ok();
   auto script = render();
   if (!script.ok()) return script.status();

@@ -70,10 +70,16 @@ Result<Approval> ReadApproval(const std::string& approved);
 std::string RenderAgainCommand(const Invocation& how, Direction direction, const std::string& to,
                                const std::string& out);
 
-// On the plan about to run, under the run lock: its SQL parses and runs as declared
-// (CheckPlanSql), and, with an approval, the review script `render` returns for it is the one
-// approved (CheckApproval).
-Status RunGate(const RunPlan& plan, Dialect dialect, const Approval& approval,
-               const std::function<Result<std::string>()>& render);
+// What the engine of `db` has not built yet (Database::Unsupported), for the plan about to run:
+// an approval (the review script), a seed with `tables:` (the row ledger), a step that destroys
+// data under policy.snapshot: on-destroy (snapshots). kFailed naming the feature, the step and
+// what to do instead; nothing was changed. kOk on engines that have them all.
+Status EngineGate(const RunPlan& plan, const Policy& policy, const Database& db, bool approved);
+
+// On the plan about to run, under the run lock: the engine supports what it needs (EngineGate),
+// its SQL parses and runs as declared (CheckPlanSql), and, with an approval, the review script
+// `render` returns for it is the one approved (CheckApproval).
+Status RunGate(const RunPlan& plan, const Database& db, const Policy& policy,
+               const Approval& approval, const std::function<Result<std::string>()>& render);
 
 }  // namespace orchestrate

@@ -39,8 +39,15 @@ ScriptAnalysis AnalyzeScript(Dialect dialect, const std::string& script) {
 }
 
 ScriptAnalysis AnalyzeScript(Dialect dialect, const std::string& script, SchemaFacts* facts) {
-  return dialect == Dialect::kPostgres ? analysis_internal::AnalyzePostgres(script, facts)
-                                       : analysis_internal::AnalyzeSqlite(script);
+  switch (dialect) {
+    case Dialect::kPostgres:
+      return analysis_internal::AnalyzePostgres(script, facts);
+    case Dialect::kMysql:  // no MySQL grammar yet: the conservative scanner on MySQL's statements
+      return analysis_internal::AnalyzeSqlite(script, Dialect::kMysql);
+    case Dialect::kSqlite:
+      break;
+  }
+  return analysis_internal::AnalyzeSqlite(script);
 }
 
 bool ChangesSchema(const StatementAnalysis& statement) {

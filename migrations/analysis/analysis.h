@@ -140,6 +140,8 @@ struct ScriptAnalysis {
 // kSqlite: a conservative scanner; any statement it does not recognise is analysable == false and
 // destroys_data == true; an unterminated string, quoted identifier, comment or trigger body gives
 // ok == false.
+// kMysql: split by MySQL's rules, then the SQLite scanner (the ALGORITHM/LOCK each ALTER takes is
+// not judged yet): what it does not recognise is analysable == false and destroys_data == true.
 //
 // Never throws. Thread-safe (libpg_query keeps its parser state per thread).
 ScriptAnalysis AnalyzeScript(Dialect dialect, const std::string& script);

@@ -12,7 +12,9 @@ namespace analysis_internal {
 
 // The two dialects' analyzers behind AnalyzeScript.
 ScriptAnalysis AnalyzePostgres(const std::string& script, SchemaFacts* facts);
-ScriptAnalysis AnalyzeSqlite(const std::string& script);
+// `split_dialect` kMysql: MySQL's statements (split by its rules), scanned by the same
+// conservative scanner; a statement whose quoting it cannot read is not analysable.
+ScriptAnalysis AnalyzeSqlite(const std::string& script, Dialect split_dialect = Dialect::kSqlite);
 
 // Appends `table` to `s.tables` unless it is empty or already there.
 void AddTable(StatementAnalysis& s, const std::string& table);

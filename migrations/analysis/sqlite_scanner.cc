@@ -457,9 +457,16 @@ void Fail(ScriptAnalysis& out, const std::string& script, const std::string& err
 
 }  // namespace
 
-ScriptAnalysis AnalyzeSqlite(const std::string& script) {
+ScriptAnalysis AnalyzeSqlite(const std::string& script, Dialect split_dialect) {
   ScriptAnalysis out;
-  const ScriptSplit split = SplitScript(Dialect::kSqlite, script);
+  const ScriptSplit split = SplitScript(split_dialect, script);
+  if (!split.ok && split_dialect != Dialect::kSqlite) {
+    out.ok = false;
+    out.error = split.error;
+    out.error_line = split.error_line;
+    out.error_column = split.error_column;
+    return out;
+  }
   if (!split.ok) {
     // The tokenizer names the unterminated string, identifier or comment and where it starts;
     // the splitter knows only which statement it spoils (or that a trigger has no END).
@@ -476,13 +483,22 @@ ScriptAnalysis AnalyzeSqlite(const std::string& script) {
   }
   for (const SqlStatement& statement : split.statements) {
     TokenizeResult tokens = Tokenize(statement.text);
+    StatementAnalysis s;
+    s.text = statement.text;
+    s.line = statement.line;
+    if (!tokens.error.empty() && split_dialect != Dialect::kSqlite) {
+      // MySQL quoting SQLite does not read (a backslash escape): not understood, so judged the
+      // worst way.
+      s.analysable = false;
+      s.destroys_data = true;
+      s.destroys = "unknown effect: a statement whose quoting the scanner cannot read";
+      out.statements.push_back(std::move(s));
+      continue;
+    }
     if (!tokens.error.empty()) {
       Fail(out, script, tokens.error, statement.offset + tokens.error_offset);
       return out;
     }
-    StatementAnalysis s;
-    s.text = statement.text;
-    s.line = statement.line;
     StatementScanner(tokens.tokens, s).Analyze();
     out.statements.push_back(std::move(s));
   }

@@ -38,8 +38,13 @@ int CmdRehearse(const GlobalOptions& g, const RehearseCommandOptions& o) {
   for (const std::string& secret : SecretsInUrl(o.scratch)) RegisterSecret(secret);
   auto password = PasswordOf(ctx->env);
   if (!password.ok()) return Fail(password.status());
-  ro.open = [base = DirName(ctx->plan.file), pw = *password](const std::string& url) {
-    return OpenDatabase(url, base, pw);
+  ro.open = [base = DirName(ctx->plan.file),
+             pw = *password](const std::string& url) -> Result<std::unique_ptr<Database>> {
+    auto db = OpenDatabase(url, base, pw);
+    if (!db.ok()) return db;
+    // An engine without rehearsals (MySQL/MariaDB so far) is refused before a scratch is made.
+    if (Status st = (*db)->Unsupported(DatabaseFeature::kRehearsal); !st.ok()) return st;
+    return db;
   };
   auto report = Rehearse(ctx->plan, ro);
   if (!report.ok()) return Fail(report.status());

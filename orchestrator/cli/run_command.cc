@@ -139,7 +139,7 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
   Status gate;
   req.confirm = [&](const RunPlan& plan) {
     // Parse errors and statements that cannot run in a transaction stop the run before it starts.
-    gate = RunGate(plan, ctx->db->Kind(), *approval,
+    gate = RunGate(plan, *ctx->db, ctx->plan.policy, *approval,
                    [&] { return RenderReviewScript(plan, ReviewContextOf(*ctx, o)); });
     if (!gate.ok()) return false;
     if (!approval->empty()) spdlog::info("the plan matches the approved SQL");
@@ -167,7 +167,7 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
   if (check_now) {
     auto preview = executor.Preview(req);
     if (!preview.ok()) return Fail(preview.status());
-    Status early = RunGate(*preview, ctx->db->Kind(), *approval,
+    Status early = RunGate(*preview, *ctx->db, ctx->plan.policy, *approval,
                            [&] { return RenderReviewScript(*preview, ReviewContextOf(*ctx, o)); });
     if (!early.ok()) return Fail(early);
   }

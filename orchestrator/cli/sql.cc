@@ -63,6 +63,8 @@ int CmdSqlFleet(const GlobalOptions& g, const RunOptions& o, bool rollback, cons
     const std::string& url = (*urls)[i];
     auto db = OpenDatabase(url, DirName(g.plan_path), *password);
     if (!db.ok()) return Fail(db.status().WithContext("target " + RedactUrl(url)));
+    if (Status st = (*db)->Unsupported(DatabaseFeature::kReviewScript); !st.ok())
+      return Fail(st.WithContext("target " + RedactUrl(url)));
     auto state = Journal(**db, NowIso8601).LoadState();
     if (!state.ok()) return Fail(state.status().WithContext("target " + RedactUrl(url)));
     // As PreviewPlan decides for one database: an older deployed release is a rollback.
@@ -99,6 +101,8 @@ int CmdSql(const GlobalOptions& g, const RunOptions& o, bool rollback, const std
   }
   auto ctx = OpenContext(g);
   if (!ctx.ok()) return Fail(ctx.status());
+  if (Status st = ctx->db->Unsupported(DatabaseFeature::kReviewScript); !st.ok())
+    return Fail(st.WithContext("sql"));
   auto plan = PreviewPlan(*ctx, o, rollback);
   if (!plan.ok()) return Fail(plan.status());
   auto script = RenderReviewScript(*plan, ReviewContextOf(*ctx, o));

@@ -141,11 +141,7 @@ std::vector<std::string> EmptyDowns(const Plan& plan, Dialect dialect) {
 }
 
 // "sqlite", "mysql" or "postgresql": the kind of database a URL names.
-std::string DialectOfUrl(const std::string& url) {
-  if (url.rfind("sqlite:", 0) == 0) return "sqlite";
-  if (url.rfind("mysql:", 0) == 0 || url.rfind("mariadb:", 0) == 0) return "mysql";
-  return "postgresql";
-}
+std::string DialectNameOfUrl(const std::string& url) { return DialectName(DialectOfUrl(url)); }
 
 }  // namespace
 
@@ -159,14 +155,15 @@ int CmdValidate(const GlobalOptions& g, bool strict) {
   auto add = [&](const std::string& name) {
     if (name == "sqlite") dialects[Dialect::kSqlite] = name;
     if (name == "postgresql") dialects[Dialect::kPostgres] = name;
+    if (name == "mysql") dialects[Dialect::kMysql] = name;
   };
   if (!plan.dialect.empty()) {
     // The plan says what its SQL is written in: that is what it is parsed as, and a database of
     // another kind cannot run it.
     add(plan.dialect);
     auto check_url = [&](const std::string& where, const std::string& url) {
-      if (!url.empty() && DialectOfUrl(url) != plan.dialect)
-        missing.push_back(where + " is a " + DialectOfUrl(url) +
+      if (!url.empty() && DialectNameOfUrl(url) != plan.dialect)
+        missing.push_back(where + " is a " + DialectNameOfUrl(url) +
                           " database, but the plan's SQL is " + plan.dialect +
                           " (`dialect: " + plan.dialect + "` in " + plan.file + ")");
     };
@@ -180,18 +177,18 @@ int CmdValidate(const GlobalOptions& g, bool strict) {
     }
     if (plan.dialect == "mysql")
       warnings.push_back(
-          "the SQL is not parsed: this build has no MySQL analyser (dialect: mysql)");
+          "the SQL is only scanned, not parsed: this build has no MySQL parser (dialect: mysql)");
   } else if (!g.database.empty()) {
-    add(DialectOfUrl(g.database));
+    add(DialectNameOfUrl(g.database));
   } else {
     // Every dialect the plan's environments use: a PostgreSQL migration that does not parse fails
     // validate even when the default environment is SQLite.
     for (const auto& [name, env] : plan.environments) {
-      if (!env.database.empty()) add(DialectOfUrl(env.database));
-      for (const auto& target : env.targets) add(DialectOfUrl(target));
+      if (!env.database.empty()) add(DialectNameOfUrl(env.database));
+      for (const auto& target : env.targets) add(DialectNameOfUrl(target));
     }
     if (dialects.empty())
-      add(ctx->env.database.empty() ? "postgresql" : DialectOfUrl(ctx->env.database));
+      add(ctx->env.database.empty() ? "postgresql" : DialectNameOfUrl(ctx->env.database));
   }
   std::set<std::string> seen;
   for (const auto& [dialect, name] : dialects) {

@@ -11,6 +11,7 @@
 
 #include "migrations/catalog_dialect.h"
 #include "migrations/database.h"
+#include "tests/support/mysql.h"
 #include "tests/support/pg.h"
 #include "tests/support/test_util.h"
 
@@ -25,6 +26,9 @@ class CatalogDialectContract : public ::testing::TestWithParam<std::string> {
     if (IsPostgres()) {
       ORCH_REQUIRE_PG(pg_url);  // skips (or fails under make test) without a server
       url = pg_url;
+    } else if (IsMysql()) {
+      ORCH_REQUIRE_MYSQL(my_url);  // the same, for MariaDB
+      url = my_url;
     } else {
       url = "sqlite:" + dir_ / "catalog.sqlite";
     }
@@ -38,6 +42,7 @@ class CatalogDialectContract : public ::testing::TestWithParam<std::string> {
   }
 
   bool IsPostgres() const { return GetParam() == "postgresql"; }
+  bool IsMysql() const { return GetParam() == "mysql"; }
   const CatalogDialect& d() const { return db_->Catalog(); }
 
   void Run(const std::string& script) {
@@ -63,7 +68,7 @@ class CatalogDialectContract : public ::testing::TestWithParam<std::string> {
 };
 
 INSTANTIATE_TEST_SUITE_P(Adapters, CatalogDialectContract,
-                         ::testing::Values("sqlite", "postgresql"),
+                         ::testing::Values("sqlite", "postgresql", "mysql"),
                          [](const ::testing::TestParamInfo<std::string>& adapter) {
                            return adapter.param;
                          });
@@ -97,15 +102,26 @@ TEST_P(CatalogDialectContract, DescribeTableGivesColumnsInOrderAndTheKeyInKeyOrd
   if (other_case.exists) {
     EXPECT_EQ(other_case.name, "orders") << "named as created";
   }
-  EXPECT_EQ(d().StatementDialect(), IsPostgres() ? Dialect::kPostgres : Dialect::kSqlite);
+  EXPECT_EQ(d().StatementDialect(), DialectOfUrl(IsMysql()      ? "mysql://"
+                                                 : IsPostgres() ? "postgresql://"
+                                                                : "sqlite:"));
 }
 
 TEST_P(CatalogDialectContract, ReferencingTablesAreThoseWhoseRowsGoOrChangeWithTheParents) {
-  Run("CREATE TABLE parent (id integer PRIMARY KEY, up integer REFERENCES parent (id) ON DELETE "
-      "CASCADE);"
-      "CREATE TABLE goes (p integer REFERENCES parent (id) ON DELETE CASCADE);"
-      "CREATE TABLE changes (p integer REFERENCES parent (id) ON DELETE SET NULL);"
-      "CREATE TABLE blocks (p integer REFERENCES parent (id));");
+  if (IsMysql()) {  // InnoDB ignores a REFERENCES written on the column: keys are table clauses
+    Run("CREATE TABLE parent (id integer PRIMARY KEY, up integer, FOREIGN KEY (up) REFERENCES "
+        "parent (id) ON DELETE CASCADE);"
+        "CREATE TABLE goes (p integer, FOREIGN KEY (p) REFERENCES parent (id) ON DELETE CASCADE);"
+        "CREATE TABLE changes (p integer, FOREIGN KEY (p) REFERENCES parent (id) ON DELETE SET "
+        "NULL);"
+        "CREATE TABLE blocks (p integer, FOREIGN KEY (p) REFERENCES parent (id));");
+  } else {
+    Run("CREATE TABLE parent (id integer PRIMARY KEY, up integer REFERENCES parent (id) ON DELETE "
+        "CASCADE);"
+        "CREATE TABLE goes (p integer REFERENCES parent (id) ON DELETE CASCADE);"
+        "CREATE TABLE changes (p integer REFERENCES parent (id) ON DELETE SET NULL);"
+        "CREATE TABLE blocks (p integer REFERENCES parent (id));");
+  }
   auto refs = d().ReferencingTables(*txn_, "parent", false);
   ASSERT_TRUE(refs.ok()) << refs.status().message();
   std::vector<std::string> found;
@@ -151,6 +167,7 @@ TEST_P(CatalogDialectContract, CountChangedCountsTheRowsAnInsertOrUpdateChanged)
 
 TEST_P(CatalogDialectContract, AnInsertOfExplicitKeysIsFollowedByTheNextGeneratedOne) {
   Run(IsPostgres() ? "CREATE TABLE t (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, v text)"
+      : IsMysql()  ? "CREATE TABLE t (id INTEGER AUTO_INCREMENT PRIMARY KEY, v text)"
                    : "CREATE TABLE t (id INTEGER PRIMARY KEY, v text)");
   Run("INSERT INTO t (id, v)" + d().OverridingGenerated() + " SELECT 10, 'restored'");
   Status st = d().AdvanceSequences(*txn_, db_->QuoteIdent("t"), {"id", "v"});
@@ -162,7 +179,8 @@ TEST_P(CatalogDialectContract, AnInsertOfExplicitKeysIsFollowedByTheNextGenerate
 TEST_P(CatalogDialectContract, StoredValuesMatchTheirColumnsAndNullKeysMatchWhereTheyMayBeNull) {
   Run("CREATE TABLE t (k text, n integer NOT NULL, v integer);"
       "INSERT INTO t VALUES (NULL, 1, 7), ('a', 2, 8);"
-      "CREATE TABLE s AS SELECT k, CAST(n AS text) AS n FROM t;");
+      "CREATE TABLE s AS SELECT k, CAST(n AS " +
+      std::string(IsMysql() ? "char" : "text") + ") AS n FROM t;");
   TableDescription info = Describe("t");
   ASSERT_TRUE(info.exists);
   const CatalogColumn* k = info.Find("k", false);
@@ -193,7 +211,7 @@ TEST_P(CatalogDialectContract, CopiesAreKeptApartFromTheUserTables) {
   auto tables = db_->UserTables();
   ASSERT_TRUE(tables.ok()) << tables.status().message();
   EXPECT_EQ(*tables, std::vector<std::string>{}) << "a copy is not a user table";
-  EXPECT_EQ(d().MaxNameBytes(), IsPostgres() ? 63u : 0u);
+  EXPECT_EQ(d().MaxNameBytes(), IsPostgres() ? 63u : IsMysql() ? 64u : 0u);
 }
 
 }  // namespace

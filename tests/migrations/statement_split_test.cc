@@ -13,6 +13,7 @@
 #include "migrations/analysis/analysis.h"
 #include "migrations/database.h"
 #include "migrations/statement_text.h"
+#include "tests/support/mysql.h"
 #include "tests/support/pg.h"
 #include "tests/support/test_util.h"
 
@@ -51,7 +52,7 @@ std::vector<Expected> Analysed(Dialect dialect, const std::string& script) {
   return out;
 }
 
-const char* Name(Dialect d) { return d == Dialect::kPostgres ? "postgresql" : "sqlite"; }
+const char* Name(Dialect d) { return DialectName(d); }
 
 // ---- the tricky scripts: each runs on a real database of its dialect ---------------------------
 
@@ -145,6 +146,34 @@ const std::vector<Tricky>& TrickyScripts() {
         {"INSERT INTO t VALUES (3, '')", 12}},
        "SELECT s FROM t UNION ALL SELECT s FROM \"we;ird\" ORDER BY 1",
        {{"a;b"}, {"big;"}, {"empty;"}, {"it's; fine"}, {"x;y"}}},
+      {"MySQL: # and -- comments, backslash escapes, \"strings\", `identifiers`, a trigger body "
+       "with CASE ... END and IF ... END IF, ';;', no final ';'",
+       Dialect::kMysql,
+       "-- leading comment; with a semicolon\n"                                      // 1
+       "# a hash comment; too\n"                                                     // 2
+       "CREATE TABLE t (id INT, s TEXT);;\n"                                         // 3
+       "CREATE TABLE `we;ird` (s TEXT);\n"                                           // 4
+       "INSERT INTO t VALUES (1, 'a;b'), (2, 'it\\'s; fine'), (3, \"dq;\\\"x\");\n"  // 5
+       "/* block; comment */ INSERT INTO `we;ird` VALUES ('x;y' /* in; */)\n"        // 6
+       ";\n"                                                                         // 7
+       "CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW BEGIN\n"                    // 8
+       "  INSERT INTO `we;ird` VALUES (CASE WHEN NEW.id > 3 THEN 'big;' END);\n"     // 9
+       "  IF NEW.s = '' THEN INSERT INTO `we;ird` VALUES ('empty;'); END IF;\n"      // 10
+       "END;\n"                                                                      // 11
+       "; ;\n"                                                                       // 12
+       "INSERT INTO t VALUES (4, '') # no final semicolon\n"                         // 13
+       "-- and a comment after it\n",                                                // 14
+       {{"CREATE TABLE t (id INT, s TEXT)", 3},
+        {"CREATE TABLE `we;ird` (s TEXT)", 4},
+        {"INSERT INTO t VALUES (1, 'a;b'), (2, 'it\\'s; fine'), (3, \"dq;\\\"x\")", 5},
+        {"INSERT INTO `we;ird` VALUES ('x;y' /* in; */)", 6},
+        {"CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW BEGIN\n"
+         "  INSERT INTO `we;ird` VALUES (CASE WHEN NEW.id > 3 THEN 'big;' END);\n"
+         "  IF NEW.s = '' THEN INSERT INTO `we;ird` VALUES ('empty;'); END IF;\nEND",
+         8},
+        {"INSERT INTO t VALUES (4, '')", 13}},
+       "SELECT s FROM t UNION ALL SELECT s FROM `we;ird` ORDER BY 1",
+       {{""}, {"a;b"}, {"big;"}, {"dq;\"x"}, {"empty;"}, {"it's; fine"}, {"x;y"}}},
   };
   return scripts;
 }
@@ -165,7 +194,7 @@ TEST(StatementSplitTest, PostgresKeepsAStatementThatStartsWithAnUnknownWord) {
 }
 
 TEST(StatementSplitTest, EmptyAndCommentOnlyScriptsHaveNoStatements) {
-  for (Dialect d : {Dialect::kPostgres, Dialect::kSqlite}) {
+  for (Dialect d : {Dialect::kPostgres, Dialect::kSqlite, Dialect::kMysql}) {
     for (const char* script : {"", "  \n", ";;", "-- nothing\n/* here */;\n", "; -- x"}) {
       EXPECT_TRUE(Statements(d, script).empty()) << Name(d) << ": " << script;
     }
@@ -173,7 +202,7 @@ TEST(StatementSplitTest, EmptyAndCommentOnlyScriptsHaveNoStatements) {
 }
 
 TEST(StatementSplitTest, TrailingCommentsAreNotPartOfTheStatement) {
-  for (Dialect d : {Dialect::kPostgres, Dialect::kSqlite}) {
+  for (Dialect d : {Dialect::kPostgres, Dialect::kSqlite, Dialect::kMysql}) {
     SCOPED_TRACE(Name(d));
     EXPECT_EQ(Statements(d, "SELECT '--x' -- real\n;"),
               (std::vector<Expected>{{"SELECT '--x'", 1}}));
@@ -209,6 +238,17 @@ TEST(StatementSplitTest, ScriptsThatCannotBeSplitGiveTheErrorAndItsPosition) {
        "CREATE TRIGGER without the END", 1, 1},
       {Dialect::kSqlite, "DROP TABLE a; /* DROP TABLE b;", "unterminated /* comment", 1, 15},
       {Dialect::kSqlite, std::string("SELECT 1;\nSEL\0", 15), "NUL byte", 2, 4},
+      {Dialect::kMysql, "SELECT 1;\n  INSERT INTO t VALUES ('it\\'s);\n", "unterminated string", 2,
+       25},
+      {Dialect::kMysql, "SELECT 1;\nSELECT `a;b FROM t;\n", "unterminated quoted identifier", 2, 8},
+      {Dialect::kMysql, "DROP TABLE a; /* DROP TABLE b;", "unterminated /* comment", 1, 15},
+      {Dialect::kMysql,
+       "CREATE TABLE a (id INT);\n\nDELIMITER $$\nCREATE PROCEDURE p() BEGIN "
+       "SELECT 1; END$$\nDELIMITER ;\n",
+       "DELIMITER is a command of the mysql/mariadb client", 3, 1},
+      {Dialect::kMysql, "CREATE PROCEDURE p() BEGIN SELECT 1;",
+       "BEGIN ... END body without its END", 1, 1},
+      {Dialect::kMysql, std::string("SELECT 1;\nSEL\0", 15), "NUL byte", 2, 4},
   };
   for (const BadScript& c : cases) {
     SCOPED_TRACE(std::string(Name(c.dialect)) + ": " + c.script);
@@ -227,7 +267,7 @@ TEST(StatementSplitTest, ScriptsThatCannotBeSplitGiveTheErrorAndItsPosition) {
 
 TEST(StatementSplitTest, LinesCountFromTheStatementsFirstToken) {
   const std::string script = "\n\n/* a\n comment */ SELECT\n1;\n-- x\n\n  SELECT 2";
-  for (Dialect d : {Dialect::kPostgres, Dialect::kSqlite}) {
+  for (Dialect d : {Dialect::kPostgres, Dialect::kSqlite, Dialect::kMysql}) {
     EXPECT_EQ(Statements(d, script), (std::vector<Expected>{{"SELECT\n1", 4}, {"SELECT 2", 8}}))
         << Name(d);
   }
@@ -247,13 +287,30 @@ TEST(StatementSplitTest, TransactionControlIsRecognisedByItsLeadingWords) {
   }
 }
 
+// MySQL's own rules: "--" starts a comment only before whitespace; routine bodies nest BEGIN ...
+// END and CASE ... END CASE, while END IF / END LOOP close what holds no count.
+TEST(StatementSplitTest, MysqlCommentsNeedASpaceAndRoutineBodiesNest) {
+  EXPECT_EQ(Statements(Dialect::kMysql, "SELECT 1--1;\nSELECT 2 --\n;SELECT 3 -- x;\n"),
+            (std::vector<Expected>{{"SELECT 1--1", 1}, {"SELECT 2", 2}, {"SELECT 3", 3}}));
+  const std::string procedure =
+      "CREATE PROCEDURE p(IN n INT)\nBEGIN\n  DECLARE i INT DEFAULT 0;\n  l: LOOP\n"
+      "    SET i = i + 1;\n    IF i > n THEN LEAVE l; END IF;\n  END LOOP l;\n"
+      "  CASE n WHEN 1 THEN SELECT 'one;'; ELSE BEGIN SELECT 'many'; END; END CASE;\n"
+      "  WHILE i > 0 DO SET i = i - 1; END WHILE;\nEND";
+  EXPECT_EQ(Statements(Dialect::kMysql, procedure + ";\nCALL p(2);"),
+            (std::vector<Expected>{{procedure, 1}, {"CALL p(2)", 11}}));
+  // Outside a routine, BEGIN starts a transaction and ends at its ';'.
+  EXPECT_EQ(Statements(Dialect::kMysql, "BEGIN;\nSELECT 1;"),
+            (std::vector<Expected>{{"BEGIN", 1}, {"SELECT 1", 2}}));
+}
+
 // The ';' inside one statement's strings do not rescan it (sqlite3_complete at each would: see the
 // header): a large seed of that shape (150 000 of them) still splits in well under a second.
 TEST(StatementSplitTest, ManySemicolonsInsideOneStatementStaySplittable) {
   std::string values;
   for (int i = 0; i < 50000; ++i) values += "a; b; c; ";
   const std::string script = "INSERT INTO t VALUES ('" + values + "');\nSELECT 1;";
-  for (Dialect d : {Dialect::kPostgres, Dialect::kSqlite}) {
+  for (Dialect d : {Dialect::kPostgres, Dialect::kSqlite, Dialect::kMysql}) {
     const auto start = std::chrono::steady_clock::now();
     const std::vector<Expected> statements = Statements(d, script);
     const auto took = std::chrono::steady_clock::now() - start;
@@ -272,6 +329,10 @@ class SplitOnDatabase : public ::testing::TestWithParam<std::string> {
       ORCH_REQUIRE_PG(url);
       url_ = url;
       dialect_ = Dialect::kPostgres;
+    } else if (GetParam() == "mysql") {
+      ORCH_REQUIRE_MYSQL(url);
+      url_ = url;
+      dialect_ = Dialect::kMysql;
     } else {
       url_ = "sqlite:" + dir_ / "split.sqlite";
       dialect_ = Dialect::kSqlite;
@@ -301,7 +362,8 @@ class SplitOnDatabase : public ::testing::TestWithParam<std::string> {
                            : "";
     drop +=
         "DROP TABLE IF EXISTS t; DROP TABLE IF EXISTS a; DROP TABLE IF EXISTS b; "
-        "DROP TABLE IF EXISTS \"we;ird\";";
+        "DROP TABLE IF EXISTS " +
+        db_->QuoteIdent("we;ird") + ";";
     const Status dropped = db_->ExecScriptNoTransaction(drop);
     EXPECT_TRUE(dropped.ok()) << dropped.message();
   }
@@ -379,7 +441,8 @@ TEST_P(SplitOnDatabase, StringLiteralsReadBackAsTheTextTheyQuote) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Adapters, SplitOnDatabase, ::testing::Values("sqlite", "postgresql"),
+INSTANTIATE_TEST_SUITE_P(Adapters, SplitOnDatabase,
+                         ::testing::Values("sqlite", "postgresql", "mysql"),
                          [](const auto& param_info) { return param_info.param; });
 
 }  // namespace

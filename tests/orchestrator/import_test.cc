@@ -819,7 +819,7 @@ TEST(ImportCliTest, EmptyDownForANonEmptyUpIsAWarningAndAnErrorWhenStrict) {
 }
 
 // The plan's dialect is what validate parses in; a database of another kind cannot run the plan's
-// SQL, and validate says so; mysql scripts are not parsed, and validate says that too.
+// SQL, and validate says so; mysql scripts are only scanned, and validate says that too.
 TEST(ImportCliTest, ValidateUsesThePlansDialectAndRefusesADatabaseOfAnotherKind) {
   TempDir dir;
   auto imported = RunProcess({OrchestrateBin(), "import", "sqitch", Fixture("sqitch"), "-o",
@@ -842,7 +842,7 @@ TEST(ImportCliTest, ValidateUsesThePlansDialectAndRefusesADatabaseOfAnotherKind)
             0);
   auto my = RunProcess({OrchestrateBin(), "validate", dir / "my/plan.yaml"});
   EXPECT_EQ(my.exit_code, 0) << my.err;
-  EXPECT_NE(my.err.find("warning: the SQL is not parsed: this build has no MySQL analyser"),
+  EXPECT_NE(my.err.find("warning: the SQL is only scanned, not parsed: this build has no MySQL parser"),
             std::string::npos)
       << my.err;
   auto bad = RunProcess({OrchestrateBin(), "import", "sqitch", Fixture("sqitch"), "-o", dir / "bad",

@@ -1,0 +1,266 @@
+// MariaDB end to end, on the real binary: a plan whose SQL is portable deploys and rolls back on a
+// real MariaDB server with --database mysql://..., and the rolled-back schema equals a fresh
+// deploy of the target; what is not built for MySQL/MariaDB yet (the row ledger, snapshots, the
+// review script, rehearse) is refused before anything changes, naming the feature. Seeds need the
+// row ledger (`tables:` is required): the fixture's data comes with a migration instead.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "migrations/database.h"
+#include "migrations/state_schema.h"
+#include "tests/support/mysql.h"
+#include "tests/support/test_util.h"
+
+namespace orchestrate::testing {
+namespace {
+
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+class MysqlEndToEnd : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ORCH_REQUIRE_MYSQL(url);
+    url_ = url;
+    Write("plan.yaml",
+          "app: mini\nreleases: releases/\nenvironments:\n  local:\n    database: "
+          "sqlite:unused.db\n    deployer: {kind: file, path: \"" +
+              (dir_ / "mini.image") + "\"}\npolicy: {snapshot: " + snapshot_ + "}\n");
+    Write("releases/1.0.0.yaml",
+          "version: 1.0.0\nimage: mini:1.0.0\nmigrations:\n"
+          "  - {id: 0001_customers, up: ../sql/0001.up.sql, down: ../sql/0001.down.sql}\n"
+          "  - {id: 0001_first_customer, up: ../seeds/first.sql, down: ../seeds/first.undo.sql}\n");
+    Write("releases/1.1.0.yaml",
+          "version: 1.1.0\nimage: mini:1.1.0\nmigrations:\n"
+          "  - {id: 0002_points, up: ../sql/0002.up.sql, down: ../sql/0002.down.sql}\n"
+          "  - {id: 0003_orders, up: ../sql/0003.up.sql, down: ../sql/0003.down.sql}\n");
+    Write("sql/0001.up.sql",
+          "-- customers; ids from the application\n"
+          "CREATE TABLE customers (\n  id INTEGER PRIMARY KEY,\n  email VARCHAR(255) NOT NULL\n);\n"
+          "CREATE INDEX customers_email ON customers (email);\n");
+    Write("sql/0001.down.sql", "DROP TABLE customers;\n");
+    Write("sql/0002.up.sql",
+          "ALTER TABLE customers ADD COLUMN points INTEGER NOT NULL DEFAULT 0;\n"
+          "UPDATE customers SET points = 10 WHERE id = 1;\n");
+    Write("sql/0002.down.sql", "ALTER TABLE customers DROP COLUMN points;\n");
+    Write("sql/0003.up.sql",
+          "CREATE TABLE orders (\n  id INTEGER PRIMARY KEY,\n  customer_id INTEGER NOT NULL,\n"
+          "  FOREIGN KEY (customer_id) REFERENCES customers (id)\n);\n");
+    Write("sql/0003.down.sql", "DROP TABLE orders;\n");
+    Write("seeds/first.sql", "INSERT INTO customers (id, email) VALUES (1, 'ann@example.com');\n");
+    Write("seeds/first.undo.sql", "DELETE FROM customers WHERE id = 1;\n");
+  }
+
+  void Write(const std::string& path, const std::string& text) {
+    WriteFileOrDie(dir_ / path, text);
+  }
+
+  ProcessResult Run(const std::vector<std::string>& args, const std::string& url = "") {
+    std::vector<std::string> argv = {OrchestrateBin(), args[0], dir_ / "plan.yaml"};
+    argv.insert(argv.end(), args.begin() + 1, args.end());
+    argv.insert(argv.end(), {"--database", url.empty() ? url_ : url});
+    return RunProcess(argv);
+  }
+
+  std::unique_ptr<Database> Open(const std::string& url) {
+    auto db = OpenDatabase(url, ".");
+    EXPECT_TRUE(db.ok()) << db.status().message();
+    return db.ok() ? std::move(db).value() : nullptr;
+  }
+
+  std::vector<std::string> Schema(const std::string& url) {
+    auto db = Open(url);
+    if (!db) return {};
+    auto lines = db->DescribeSchema();
+    EXPECT_TRUE(lines.ok()) << lines.status().message();
+    return lines.ok() ? *lines : std::vector<std::string>();
+  }
+
+  std::string Scalar(const std::string& url, const std::string& sql) {
+    auto db = Open(url);
+    if (!db) return "";
+    auto txn = db->Begin();
+    if (!txn.ok()) return "";
+    auto rows = (*txn)->Query(sql);
+    EXPECT_TRUE(rows.ok()) << rows.status().message();
+    if (!rows.ok() || rows->rows.empty()) return "";
+    return rows->rows[0][0].value_or("NULL");
+  }
+
+  std::string snapshot_ = "off";
+  TempDir dir_;
+  std::string url_;
+};
+
+TEST_F(MysqlEndToEnd, DeployThenRollbackEqualsAFreshDeployOfTheTarget) {
+  auto deployed = Run({"deploy", "--yes"});
+  ASSERT_EQ(deployed.exit_code, 0) << deployed.out << deployed.err;
+  EXPECT_EQ(Scalar(url_, "SELECT points FROM customers WHERE id = 1"), "10");
+  EXPECT_EQ(ReadFileOrDie(dir_ / "mini.image"), "mini:1.1.0\n");
+
+  auto status = Run({"status"});
+  ASSERT_EQ(status.exit_code, 0) << status.out << status.err;
+  EXPECT_TRUE(Contains(status.out, "1.1.0")) << status.out;
+
+  auto rolled = Run({"rollback", "--to", "1.0.0", "--reason", "points broke checkout", "--yes"});
+  ASSERT_EQ(rolled.exit_code, 0) << rolled.out << rolled.err;
+  EXPECT_EQ(ReadFileOrDie(dir_ / "mini.image"), "mini:1.0.0\n");
+  EXPECT_EQ(Scalar(url_, "SELECT email FROM customers WHERE id = 1"), "ann@example.com");
+
+  std::string error;
+  const std::string fresh = FreshMysqlDatabase(&error);
+  ASSERT_FALSE(fresh.empty()) << error;
+  auto deployed_fresh = Run({"deploy", "--to", "1.0.0", "--yes"}, fresh);
+  ASSERT_EQ(deployed_fresh.exit_code, 0) << deployed_fresh.out << deployed_fresh.err;
+  const std::vector<std::string> rolled_back = Schema(url_);
+  EXPECT_FALSE(rolled_back.empty());
+  EXPECT_EQ(rolled_back, Schema(fresh));
+
+  auto history = Run({"history"});
+  ASSERT_EQ(history.exit_code, 0) << history.err;
+  EXPECT_TRUE(Contains(history.out, "points broke checkout")) << history.out;
+
+  // Nothing left to do: the same rollback again is a no-op.
+  auto again = Run({"rollback", "--to", "1.0.0", "--reason", "again", "--yes"});
+  EXPECT_EQ(again.exit_code, 1) << again.out << again.err;
+}
+
+TEST_F(MysqlEndToEnd, AFailingDdlMigrationStopsAsNeedingAHumanNamingWhatWasCommitted) {
+  Write("sql/0003.up.sql",
+        "CREATE TABLE orders (id INTEGER PRIMARY KEY);\n"
+        "INSERT INTO no_such_table VALUES (1);\n");
+  auto deployed = Run({"deploy", "--yes"});
+  EXPECT_EQ(deployed.exit_code, 3) << deployed.out << deployed.err;
+  EXPECT_TRUE(Contains(deployed.err, "partly applied")) << deployed.err;
+  EXPECT_TRUE(Contains(deployed.err, "line 1: CREATE TABLE orders")) << deployed.err;
+  EXPECT_TRUE(Contains(deployed.err, "no_such_table")) << deployed.err;
+}
+
+TEST_F(MysqlEndToEnd, SnapshotsAreRefusedBeforeARollbackThatDestroysData) {
+  auto deployed = Run({"deploy", "--yes"});
+  ASSERT_EQ(deployed.exit_code, 0) << deployed.out << deployed.err;
+  Write("plan.yaml", ReadFileOrDie(dir_ / "plan.yaml")
+                         .replace(ReadFileOrDie(dir_ / "plan.yaml").find("snapshot: off"),
+                                  std::string("snapshot: off").size(), "snapshot: on-destroy"));
+  const std::vector<std::string> before = Schema(url_);
+  auto refused = Run({"rollback", "--to", "1.0.0", "--reason", "r", "--yes"});
+  EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
+  EXPECT_TRUE(Contains(refused.err,
+                       "snapshots of the data a rollback destroys (policy.snapshot: "
+                       "on-destroy) is not yet supported on MySQL/MariaDB"))
+      << refused.err;
+  EXPECT_TRUE(Contains(refused.err, "nothing was changed")) << refused.err;
+  EXPECT_EQ(Schema(url_), before);
+  EXPECT_EQ(ReadFileOrDie(dir_ / "mini.image"), "mini:1.1.0\n");
+}
+
+TEST_F(MysqlEndToEnd, TheRowLedgerTheReviewScriptAndRehearseAreRefusedNamingThem) {
+  Write("releases/1.0.0.yaml",
+        "version: 1.0.0\nimage: mini:1.0.0\nmigrations:\n"
+        "  - {id: 0001_customers, up: ../sql/0001.up.sql, down: ../sql/0001.down.sql}\n"
+        "seeds:\n  - {id: first_customer, tables: [customers], sql: ../seeds/first.sql}\n");
+  auto refused = Run({"deploy", "--yes"});
+  EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
+  EXPECT_TRUE(Contains(refused.err,
+                       "the row ledger (a seed's `tables:`) is not yet supported on "
+                       "MySQL/MariaDB"))
+      << refused.err;
+  EXPECT_TRUE(Contains(refused.err, "first_customer")) << refused.err;
+  auto db = Open(url_);
+  ASSERT_NE(db, nullptr);
+  auto tables = db->UserTables();
+  ASSERT_TRUE(tables.ok());
+  EXPECT_TRUE(tables->empty());  // refused before the first step
+
+  auto sql = Run({"sql", "--to", "1.0.0", "-o", dir_ / "review.sql"});
+  EXPECT_EQ(sql.exit_code, 2) << sql.out << sql.err;
+  EXPECT_TRUE(Contains(sql.err,
+                       "the review script (`orchestrate sql`, --approved) is not yet "
+                       "supported on MySQL/MariaDB"))
+      << sql.err;
+
+  auto rehearse = Run({"rehearse"});
+  EXPECT_EQ(rehearse.exit_code, 2) << rehearse.out << rehearse.err;
+  EXPECT_TRUE(Contains(rehearse.err, "rehearse is not yet supported on MySQL/MariaDB"))
+      << rehearse.err;
+}
+
+// A procedure that returns several result sets (CALL) leaves the connection usable: the next
+// statement of the script and the next transaction run.
+TEST(MysqlAdapter, ACallReturningSeveralResultsLeavesTheConnectionUsable) {
+  ORCH_REQUIRE_MYSQL(url);
+  auto db = OpenDatabase(url, ".");
+  ASSERT_TRUE(db.ok()) << db.status().message();
+  {
+    auto txn = (*db)->Begin();
+    ASSERT_TRUE(txn.ok());
+    Status ran = (*txn)->ExecScript(
+        "CREATE TABLE t (id INT);\n"
+        "CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; INSERT INTO t VALUES (3); END;\n"
+        "CALL p();\nINSERT INTO t VALUES (4);\n");
+    ASSERT_TRUE(ran.ok()) << ran.message();
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  auto txn = (*db)->Begin();
+  ASSERT_TRUE(txn.ok());
+  auto rows = (*txn)->Query("SELECT SUM(id) FROM t");
+  ASSERT_TRUE(rows.ok()) << rows.status().message();
+  EXPECT_EQ(rows->rows, (std::vector<Row>{{"7"}}));
+}
+
+// The state schema on MariaDB: every table of the newest version, InnoDB and utf8mb4 (their key
+// columns keyable), created once however many processes race to create it.
+TEST(MysqlStateSchema, ProcessesRacingGetEveryTableOnceInnoDbAndUtf8mb4) {
+  ORCH_REQUIRE_MYSQL(url);
+  constexpr int kProcesses = 6;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kProcesses; ++i) {
+    threads.emplace_back([&] {
+      auto db = OpenDatabase(url, ".");
+      if (!db.ok() || !EnsureStateSchema(**db).ok()) ++failures;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto db = OpenDatabase(url, ".");
+  ASSERT_TRUE(db.ok()) << db.status().message();
+  auto version = StateSchemaVersion(**db);
+  ASSERT_TRUE(version.ok()) << version.status().message();
+  EXPECT_EQ(*version, kStateSchemaVersion);
+  auto txn = (*db)->Begin();
+  ASSERT_TRUE(txn.ok());
+  auto tables = (*txn)->Query(
+      "SELECT TABLE_NAME, ENGINE, TABLE_COLLATION FROM information_schema.TABLES WHERE "
+      "TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME");
+  ASSERT_TRUE(tables.ok()) << tables.status().message();
+  std::vector<std::string> names;
+  for (const Row& r : tables->rows) {
+    names.push_back(r[0].value_or(""));
+    EXPECT_EQ(r[1].value_or(""), "InnoDB") << names.back();
+    EXPECT_EQ(r[2].value_or(""), "utf8mb4_bin") << names.back();
+  }
+  EXPECT_EQ(names,
+            (std::vector<std::string>{
+                "orchestrate_ledger", "orchestrate_ledger_restores", "orchestrate_lock",
+                "orchestrate_meta", "orchestrate_migrations", "orchestrate_releases",
+                "orchestrate_runs", "orchestrate_seeds", "orchestrate_snapshot_counter",
+                "orchestrate_snapshot_index", "orchestrate_steps", "orchestrate_swap_parts"}));
+  auto meta = (*txn)->Query("SELECT COUNT(*) FROM orchestrate_meta");
+  ASSERT_TRUE(meta.ok());
+  EXPECT_EQ(meta->rows, (std::vector<Row>{{"1"}}));
+  // A key longer than any version string still fits (VARCHAR(255), utf8mb4).
+  EXPECT_TRUE((*txn)
+                  ->Exec("INSERT INTO orchestrate_meta (key, value) VALUES ($1, 'x')",
+                         {std::string(200, 'k')})
+                  .ok());
+}
+
+}  // namespace
+}  // namespace orchestrate::testing
