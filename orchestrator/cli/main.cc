@@ -20,7 +20,9 @@ constexpr const char* kDescription =
     "and seeds; deploys them and rolls them back in order, with a durable checkpoint after every\n"
     "step so an interrupted run resumes when the same command is run again.\n\n"
     "Exit codes: 0 done; 1 nothing to do or declined; 2 failed; 3 needs a human (locked,\n"
-    "interrupted outside a transaction, drift, another unfinished run); 64 usage error.";
+    "interrupted outside a transaction, drift, another unfinished run); 4 check: GO WITH\n"
+    "WARNINGS; 5 rolled back, but the schema differs from the state recorded when the release\n"
+    "was deployed; 64 usage error.";
 
 // The options every command takes (and those of the commands that change something), named the
 // same on the command and before it: `orchestrate --env prod rollback plan.yaml` and
@@ -104,7 +106,8 @@ int RunCli(int argc, char** argv) {
   auto* rollback = app.add_subcommand(
       "rollback",
       "roll back to --to (default: previous): swap the image back, undo seeds, run the down SQL "
-      "stored at deploy time");
+      "stored at deploy time; exit 5 when a release reached has a schema other than the one "
+      "recorded when it was deployed");
   AddCommon(rollback, g, true);
   rollback->add_option("--to", run.target, "a deployed release, or `previous` (the default)");
   rollback->add_option("--reason", run.reason, "why: recorded in history (policy may require it)");
