@@ -34,8 +34,8 @@ std::pair<std::string, std::string> ObjectOf(const std::string& line) {
   const size_t kind_end = line.find(' ');
   if (kind_end == std::string::npos) return {line, ""};
   const size_t name_end = line.find(' ', kind_end + 1);
-  return {line.substr(kind_end + 1, name_end == std::string::npos ? std::string::npos
-                                                                   : name_end - kind_end - 1),
+  return {line.substr(kind_end + 1,
+                      name_end == std::string::npos ? std::string::npos : name_end - kind_end - 1),
           line.substr(0, kind_end)};
 }
 
@@ -103,7 +103,8 @@ std::vector<std::string> SchemaDiff(const std::vector<std::string>& recorded,
   std::sort(out.begin(), out.end());
   std::vector<std::string> lines;
   lines.reserve(out.size());
-  for (const auto& [object, kind, sign, line] : out) lines.push_back(std::string(1, sign) + " " + line);
+  for (const auto& [object, kind, sign, line] : out)
+    lines.push_back(std::string(1, sign) + " " + line);
   return lines;
 }
 
@@ -125,8 +126,7 @@ Status RecordSchemaCheck(Database& db, const SchemaCheck& check) {
       "INSERT INTO orchestrate_schema_checks (run_id, release, checked_at, differences) VALUES "
       "($1, $2, $3, $4) ON CONFLICT (run_id, release) DO UPDATE SET checked_at = "
       "EXCLUDED.checked_at, differences = EXCLUDED.differences",
-      {std::to_string(check.run_id), check.release, check.checked_at,
-       ToJson(check.differences)}));
+      {std::to_string(check.run_id), check.release, check.checked_at, ToJson(check.differences)}));
   return (*txn)->Commit();
 }
 

@@ -163,6 +163,9 @@ int RunCli(int argc, char** argv) {
                   "judge irreversible migrations as left in place (a warning, not NO-GO)");
   check->add_flag("--allow-outside-window", run.allow_outside_window,
                   "judge a target older than policy.window_days as allowed (a warning)");
+  check->add_option("--rehearsal", run.rehearsal,
+                    "the rehearsal.json of `rehearse --each --report DIR`: warn for each down of "
+                    "this rollback it found not to round-trip");
 
   cli::RehearseCommandOptions rehearse;
   auto* rehearsecmd = app.add_subcommand(
@@ -174,12 +177,15 @@ int RunCli(int argc, char** argv) {
                           "the release to roll back to (default: the one before --to)");
   rehearsecmd->add_option("--to", rehearse.to, "the release to deploy (default: the newest)");
   rehearsecmd->add_flag("--each", rehearse.each,
-                        "also run every migration up, down and compare on its own");
+                        "also run every migration up, down and compare on its own, going on "
+                        "past a failing down; a verdict for each (clean, column order only, "
+                        "drift, down error, ...) with totals");
   rehearsecmd->add_option("--report", rehearse.report_dir,
-                          "write DIR/rehearsal.md and DIR/junit.xml");
+                          "write DIR/rehearsal.md, DIR/junit.xml and DIR/rehearsal.json (for "
+                          "`check --rehearsal`)");
   rehearsecmd->add_option("--scratch", rehearse.scratch,
                           "use this (empty) database instead of creating one on the environment's "
-                          "server");
+                          "server (--each creates its own on this one's server)");
 
   auto* status = app.add_subcommand(
       "status", "deployed release, running image, pending releases, drift, unfinished run, lock");

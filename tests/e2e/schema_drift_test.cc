@@ -197,5 +197,54 @@ TEST_P(SchemaDriftTest, JsonRollbackOutcomeNamesTheDifference) {
   EXPECT_EQ(j["schema_drift"][0]["release"], "1.0.0") << j;
 }
 
+TEST_P(SchemaDriftTest, CheckWarnsForADownARecordedRehearsalFoundNotToRoundTrip) {
+  WriteApp(kWrongDown2);
+  ASSERT_EQ(Cli({"deploy", "--yes"}).exit_code, 0);
+  auto rehearse = Cli({"rehearse", "--from", "1.0.0", "--each", "--report", dir_ / "report"});
+  ASSERT_EQ(rehearse.exit_code, 2) << rehearse.out << rehearse.err;
+  const std::string report = dir_ / "report/rehearsal.json";
+  auto j = nlohmann::json::parse(ReadFileOrDie(report));
+  ASSERT_EQ(j["migrations"].size(), 1u) << j;
+  EXPECT_EQ(j["migrations"][0]["verdict"], "drift") << j;
+
+  // Without the rehearsal, check knows nothing of it.
+  auto plain = Cli({"check", "--to", "1.0.0"});
+  EXPECT_EQ(plain.out.find("did not round-trip"), std::string::npos) << plain.out;
+  // With it: a warning naming the migration and its release, in advance.
+  auto check = Cli({"check", "--to", "1.0.0", "--rehearsal", report});
+  EXPECT_EQ(check.exit_code, 4) << check.out << check.err;
+  EXPECT_NE(check.out.find("[1.1.0] migration 0002_note: its down did not round-trip in the "
+                           "rehearsal " +
+                           report),
+            std::string::npos)
+      << check.out;
+  EXPECT_NE(check.out.find("drift: extra after"), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find("items_by_name"), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find("0 of the 1 down(s) of this rollback rehearsed clean"),
+            std::string::npos)
+      << check.out;
+
+  // A rehearsal of another down file does not apply: noted, not warned.
+  j["migrations"][0]["down_sha256"] = std::string(64, '0');
+  WriteFileOrDie(dir_ / "other.json", j.dump());
+  check = Cli({"check", "--to", "1.0.0", "--rehearsal", dir_ / "other.json"});
+  EXPECT_EQ(check.out.find("did not round-trip"), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find("rehearsed another down file than the one stored in the database"),
+            std::string::npos)
+      << check.out;
+
+  // Not a report of rehearse --each, or of another app: refused.
+  WriteFileOrDie(dir_ / "bad.json", "{\"app\": \"tiny\"}");
+  check = Cli({"check", "--to", "1.0.0", "--rehearsal", dir_ / "bad.json"});
+  EXPECT_EQ(check.exit_code, 2) << check.out << check.err;
+  EXPECT_NE(check.err.find("not the report of `rehearse --each`"), std::string::npos) << check.err;
+  j["app"] = "other";
+  WriteFileOrDie(dir_ / "app.json", j.dump());
+  check = Cli({"check", "--to", "1.0.0", "--rehearsal", dir_ / "app.json"});
+  EXPECT_EQ(check.exit_code, 2) << check.out << check.err;
+  EXPECT_NE(check.err.find("a rehearsal of app 'other', not 'tiny'"), std::string::npos)
+      << check.err;
+}
+
 }  // namespace
 }  // namespace orchestrate::testing
