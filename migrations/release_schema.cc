@@ -1,6 +1,7 @@
 #include "migrations/release_schema.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <tuple>
 
@@ -84,10 +85,55 @@ Result<std::optional<RecordedSchema>> LoadReleaseSchema(Database& db, const std:
   return std::optional<RecordedSchema>(std::move(out));
 }
 
+std::string WithoutColumnPosition(const std::string& line) {
+  if (line.rfind("column ", 0) != 0) return line;
+  const size_t hash = line.find(" #");
+  if (hash == std::string::npos) return line;
+  const size_t end = line.find(' ', hash + 2);
+  return line.substr(0, hash) + (end == std::string::npos ? "" : line.substr(end));
+}
+
+std::vector<std::string> ColumnOrderChanges(const std::vector<std::string>& before,
+                                            const std::vector<std::string>& after) {
+  // Each table's columns in the order the description lists them: "t" -> "a, b, c".
+  auto orders = [](const std::vector<std::string>& schema) {
+    std::map<std::string, std::string> out;
+    for (const auto& line : schema) {
+      if (line.rfind("column ", 0) != 0) continue;
+      const std::string qualified = ObjectOf(line).first;
+      const size_t dot = qualified.find('.');
+      if (dot == std::string::npos) continue;
+      std::string& cols = out[qualified.substr(0, dot)];
+      cols += (cols.empty() ? "" : ", ") + qualified.substr(dot + 1);
+    }
+    return out;
+  };
+  const auto was = orders(before), now = orders(after);
+  std::vector<std::string> out;
+  for (const auto& [table, cols] : was) {
+    auto it = now.find(table);
+    if (it == now.end() || it->second == cols) continue;
+    // The same columns in another order (a column added or dropped shows as a line of its own).
+    auto sorted = [](std::string list) {
+      std::vector<std::string> names;
+      size_t start = 0;
+      for (size_t comma; (comma = list.find(", ", start)) != std::string::npos; start = comma + 2)
+        names.push_back(list.substr(start, comma - start));
+      names.push_back(list.substr(start));
+      std::sort(names.begin(), names.end());
+      return names;
+    };
+    if (sorted(cols) == sorted(it->second))
+      out.push_back("column order of " + table + ": (" + cols + ") -> (" + it->second + ")");
+  }
+  return out;
+}
+
 std::vector<std::string> SchemaDiff(const std::vector<std::string>& recorded,
                                     const std::vector<std::string>& live) {
-  const std::multiset<std::string> a(recorded.begin(), recorded.end());
-  const std::multiset<std::string> b(live.begin(), live.end());
+  std::multiset<std::string> a, b;
+  for (const auto& line : recorded) a.insert(WithoutColumnPosition(line));
+  for (const auto& line : live) b.insert(WithoutColumnPosition(line));
   // (object, kind, sign, line): a changed object's "-" and "+" lines stand together.
   std::vector<std::tuple<std::string, std::string, char, std::string>> out;
   for (const auto& line : a)
@@ -105,6 +151,7 @@ std::vector<std::string> SchemaDiff(const std::vector<std::string>& recorded,
   lines.reserve(out.size());
   for (const auto& [object, kind, sign, line] : out)
     lines.push_back(std::string(1, sign) + " " + line);
+  for (const auto& change : ColumnOrderChanges(recorded, live)) lines.push_back("~ " + change);
   return lines;
 }
 

@@ -38,10 +38,21 @@ Result<std::optional<RecordedSchema>> LoadReleaseSchema(Database& db, const std:
 
 // The differences between a recorded description and the live one, readable as a diff: one line
 // per object that differs, "- LINE" for what the recorded state has and the live one does not,
-// "+ LINE" for the reverse; ordered by the object's name so that a changed object's two lines
-// stand together. Empty when they are the same (line order aside).
+// "+ LINE" for the reverse, ordered by the object's name so that a changed object's two lines
+// stand together; then "~ column order of T: (a, b) -> (b, a)" for each table whose columns are
+// the same but in another order (a column's position, which SQLite's lines carry, is not compared
+// otherwise). Empty when they are the same.
 std::vector<std::string> SchemaDiff(const std::vector<std::string>& recorded,
                                     const std::vector<std::string>& live);
+
+// A description line without a column's position ("column t.c #3 integer" -> "column t.c
+// integer"); other lines as they are.
+std::string WithoutColumnPosition(const std::string& line);
+
+// "column order of T: (a, b) -> (b, a)" for each table of both descriptions whose columns are
+// listed in another order.
+std::vector<std::string> ColumnOrderChanges(const std::vector<std::string>& before,
+                                            const std::vector<std::string>& after);
 
 // The live schema compared with the one recorded for `version`: nullopt when nothing is recorded
 // for it, else the differences (empty: the same).

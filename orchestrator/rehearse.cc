@@ -12,13 +12,13 @@
 #include <ctime>
 #include <filesystem>
 #include <functional>
-#include <map>
 #include <memory>
 #include <set>
 #include <sstream>
 
 #include "migrations/database.h"
 #include "migrations/fingerprint.h"
+#include "migrations/release_schema.h"
 #include "orchestrator/deployer.h"
 #include "orchestrator/executor.h"
 #include "plans/json_text.h"
@@ -222,32 +222,6 @@ class Rehearsal {
   std::vector<std::string> swaps_;  // of the phase running (Run), moved into it by Phase
 };
 
-// "column t.c #3 integer ..." -> "column t.c integer ...": a column's line without its position
-// (SQLite writes it; PostgreSQL lists columns in order instead).
-std::string WithoutPosition(const std::string& line) {
-  if (line.rfind("column ", 0) != 0) return line;
-  const size_t hash = line.find(" #");
-  if (hash == std::string::npos) return line;
-  const size_t end = line.find(' ', hash + 2);
-  return line.substr(0, hash) + (end == std::string::npos ? "" : line.substr(end));
-}
-
-// Each table's columns in the order the description lists them: "t" -> "a, b, c".
-std::map<std::string, std::string> ColumnOrders(const std::vector<std::string>& schema) {
-  std::map<std::string, std::string> out;
-  for (const auto& line : schema) {
-    if (line.rfind("column ", 0) != 0) continue;
-    const size_t name_end = line.find(' ', 7);
-    const std::string qualified =
-        line.substr(7, name_end == std::string::npos ? std::string::npos : name_end - 7);
-    const size_t dot = qualified.find('.');
-    if (dot == std::string::npos) continue;
-    std::string& cols = out[qualified.substr(0, dot)];
-    cols += (cols.empty() ? "" : ", ") + qualified.substr(dot + 1);
-  }
-  return out;
-}
-
 // The verdict of a down that ran: clean, column order only or drift, with what differs.
 void Judge(const Fingerprint& before, const Fingerprint& after, const std::string& when,
            MigrationVerdict* v) {
@@ -257,17 +231,12 @@ void Judge(const Fingerprint& before, const Fingerprint& after, const std::strin
     return;
   }
   std::multiset<std::string> a, b;
-  for (const auto& line : before.schema) a.insert(WithoutPosition(line));
-  for (const auto& line : after.schema) b.insert(WithoutPosition(line));
+  for (const auto& line : before.schema) a.insert(WithoutColumnPosition(line));
+  for (const auto& line : after.schema) b.insert(WithoutColumnPosition(line));
   if (a == b && before.data_sha256 == after.data_sha256) {
     v->verdict = "column order only";
-    const auto was = ColumnOrders(before.schema), now = ColumnOrders(after.schema);
-    for (const auto& [table, cols] : was) {
-      auto it = now.find(table);
-      if (it != now.end() && it->second != cols)
-        v->differences.push_back("column order of " + table + " " + when + ": (" + cols + ") -> (" +
-                                 it->second + ")");
-    }
+    for (const auto& change : ColumnOrderChanges(before.schema, after.schema))
+      v->differences.push_back(change + " " + when);
     return;
   }
   v->verdict = "drift";

@@ -107,8 +107,8 @@ TEST_P(RehearseEachTest, ThreeBrokenDownsOf300AreAllReportedInOneRun) {
                 "json", "-q"});
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::printf("rehearse --each of %d migrations on %s: %.1f s\n", kMigrations,
-              GetParam().c_str(), seconds);
+  std::printf("rehearse --each of %d migrations on %s: %.1f s\n", kMigrations, GetParam().c_str(),
+              seconds);
   RecordProperty("seconds", std::to_string(seconds));
   EXPECT_EQ(r.exit_code, 2) << r.err;
   auto j = nlohmann::json::parse(r.out);
@@ -121,8 +121,7 @@ TEST_P(RehearseEachTest, ThreeBrokenDownsOf300AreAllReportedInOneRun) {
             std::string::npos)
       << by_id[Id(kDownFails)];
   EXPECT_EQ(by_id[Id(kDownAddsIndex)]["verdict"], "drift") << by_id[Id(kDownAddsIndex)];
-  EXPECT_NE(by_id[Id(kDownAddsIndex)]["differences"].dump().find("extra_index"),
-            std::string::npos)
+  EXPECT_NE(by_id[Id(kDownAddsIndex)]["differences"].dump().find("extra_index"), std::string::npos)
       << by_id[Id(kDownAddsIndex)];
   EXPECT_EQ(by_id[Id(kDownKeepsColumn)]["verdict"], "drift") << by_id[Id(kDownKeepsColumn)];
   EXPECT_NE(by_id[Id(kDownKeepsColumn)]["differences"].dump().find(

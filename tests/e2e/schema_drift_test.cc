@@ -52,13 +52,14 @@ class SchemaDriftTest : public ::testing::TestWithParam<std::string> {
     }
   }
 
-  void WriteApp(const std::string& down2) {
+  void WriteApp(const std::string& down2, const std::string& up1 = kUp1,
+                const std::string& down1 = kDown1, const std::string& up2 = kUp2) {
     WriteFileOrDie(dir_ / "app/plan.yaml", kPlan);
     WriteFileOrDie(dir_ / "app/releases/1.0.0.yaml", ReleaseYaml("1.0.0", "0001_items"));
     WriteFileOrDie(dir_ / "app/releases/1.1.0.yaml", ReleaseYaml("1.1.0", "0002_note"));
-    WriteFileOrDie(dir_ / "app/sql/0001_items.up.sql", kUp1);
-    WriteFileOrDie(dir_ / "app/sql/0001_items.down.sql", kDown1);
-    WriteFileOrDie(dir_ / "app/sql/0002_note.up.sql", kUp2);
+    WriteFileOrDie(dir_ / "app/sql/0001_items.up.sql", up1);
+    WriteFileOrDie(dir_ / "app/sql/0001_items.down.sql", down1);
+    WriteFileOrDie(dir_ / "app/sql/0002_note.up.sql", up2);
     WriteFileOrDie(dir_ / "app/sql/0002_note.down.sql", down2);
   }
 
@@ -244,6 +245,59 @@ TEST_P(SchemaDriftTest, CheckWarnsForADownARecordedRehearsalFoundNotToRoundTrip)
   EXPECT_EQ(check.exit_code, 2) << check.out << check.err;
   EXPECT_NE(check.err.find("a rehearsal of app 'other', not 'tiny'"), std::string::npos)
       << check.err;
+}
+
+TEST_P(SchemaDriftTest, ADownThatReordersColumnsIsColumnOrderOnlyAndStillReported) {
+  // The down rebuilds the table with its columns in another order (no key: nothing else differs).
+  WriteApp(
+      "CREATE TABLE pairs_new (b TEXT, a INTEGER);\nINSERT INTO pairs_new (b, a) SELECT b, a FROM "
+      "pairs;\nDROP TABLE pairs;\nALTER TABLE pairs_new RENAME TO pairs;\n",
+      "CREATE TABLE pairs (a INTEGER, b TEXT);\n", "DROP TABLE pairs;\n",
+      "ALTER TABLE pairs ADD COLUMN c INTEGER;\n");
+  ASSERT_EQ(Cli({"deploy", "--yes"}).exit_code, 0);
+  auto rehearse = Cli({"rehearse", "--from", "1.0.0", "--each", "--output", "json", "-q"});
+  EXPECT_EQ(rehearse.exit_code, 2) << rehearse.out << rehearse.err;
+  auto j = nlohmann::json::parse(rehearse.out);
+  ASSERT_EQ(j["migrations"].size(), 1u) << j;
+  EXPECT_EQ(j["migrations"][0]["verdict"], "column order only") << j;
+  EXPECT_NE(
+      j["migrations"][0]["differences"].dump().find("column order of pairs: (a, b) -> (b, a)"),
+      std::string::npos)
+      << j;
+  EXPECT_EQ(j["totals"]["column order only"], 1) << j;
+
+  auto rollback = Cli({"rollback", "--to", "1.0.0", "--reason", "order", "--yes"});
+  EXPECT_EQ(rollback.exit_code, 5) << rollback.out << rollback.err;
+  EXPECT_NE(rollback.out.find("~ column order of pairs: (a, b) -> (b, a)"), std::string::npos)
+      << rollback.out;
+  auto status = Cli({"status"});
+  EXPECT_NE(status.out.find("~ column order of pairs: (a, b) -> (b, a)"), std::string::npos)
+      << status.out;
+}
+
+TEST_P(SchemaDriftTest, ADownThatAddsACheckConstraintIsReported) {
+  // SQLite cannot add a constraint to a table (ALTER TABLE), so its down rebuilds the table with
+  // one; PostgreSQL adds it.
+  const bool pg = GetParam() == "postgresql";
+  WriteApp(pg ? "ALTER TABLE items DROP COLUMN note;\nALTER TABLE items ADD CONSTRAINT "
+                "name_not_empty CHECK (name <> '');\n"
+              : "CREATE TABLE items_new (id INTEGER PRIMARY KEY, name TEXT NOT NULL CHECK (name "
+                "<> ''));\nINSERT INTO items_new (id, name) SELECT id, name FROM items;\nDROP "
+                "TABLE items;\nALTER TABLE items_new RENAME TO items;\n");
+  ASSERT_EQ(Cli({"deploy", "--yes"}).exit_code, 0);
+  auto rollback = Cli({"rollback", "--to", "1.0.0", "--reason", "check", "--yes"});
+  EXPECT_EQ(rollback.exit_code, 5) << rollback.out << rollback.err;
+  EXPECT_NE(rollback.out.find("rolled back, schema differs from the recorded state of 1.0.0"),
+            std::string::npos)
+      << rollback.out;
+  EXPECT_NE(rollback.out.find(pg ? "+ constraint items.name_not_empty CHECK"
+                                 : "+ check items CHECK (name <> '')"),
+            std::string::npos)
+      << rollback.out;
+  auto status = Cli({"status"});
+  EXPECT_NE(status.out.find("drift:        the schema differs from the recorded state of 1.0.0"),
+            std::string::npos)
+      << status.out;
 }
 
 }  // namespace
