@@ -134,23 +134,25 @@ std::vector<std::string> SchemaDiff(const std::vector<std::string>& recorded,
   std::multiset<std::string> a, b;
   for (const auto& line : recorded) a.insert(WithoutColumnPosition(line));
   for (const auto& line : live) b.insert(WithoutColumnPosition(line));
-  // (object, kind, sign, line): a changed object's "-" and "+" lines stand together.
-  std::vector<std::tuple<std::string, std::string, char, std::string>> out;
+  // (object, kind, 0 for "-" or 1 for "+", line): a changed object's "-" and "+" lines stand
+  // together, the recorded one first. Lines without a column's position: a reordering is told
+  // once, below, rather than as every column that moved.
+  std::vector<std::tuple<std::string, std::string, int, std::string>> out;
   for (const auto& line : a)
     if (!b.count(line)) {
       auto [object, kind] = ObjectOf(line);
-      out.emplace_back(object, kind, '-', line);
+      out.emplace_back(object, kind, 0, line);
     }
   for (const auto& line : b)
     if (!a.count(line)) {
       auto [object, kind] = ObjectOf(line);
-      out.emplace_back(object, kind, '+', line);
+      out.emplace_back(object, kind, 1, line);
     }
   std::sort(out.begin(), out.end());
   std::vector<std::string> lines;
   lines.reserve(out.size());
   for (const auto& [object, kind, sign, line] : out)
-    lines.push_back(std::string(1, sign) + " " + line);
+    lines.push_back((sign == 0 ? "- " : "+ ") + line);
   for (const auto& change : ColumnOrderChanges(recorded, live)) lines.push_back("~ " + change);
   return lines;
 }

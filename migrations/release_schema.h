@@ -38,10 +38,10 @@ Result<std::optional<RecordedSchema>> LoadReleaseSchema(Database& db, const std:
 
 // The differences between a recorded description and the live one, readable as a diff: one line
 // per object that differs, "- LINE" for what the recorded state has and the live one does not,
-// "+ LINE" for the reverse, ordered by the object's name so that a changed object's two lines
-// stand together; then "~ column order of T: (a, b) -> (b, a)" for each table whose columns are
-// the same but in another order (a column's position, which SQLite's lines carry, is not compared
-// otherwise). Empty when they are the same.
+// "+ LINE" for the reverse (column lines without their position), ordered by the object's name
+// so that a changed object's two lines stand together; then "~ column order of T: (a, b) -> (b, a)"
+// for each table whose columns are the same but in another order (a column's position, which
+// SQLite's lines carry, is not compared otherwise). Empty when they are the same.
 std::vector<std::string> SchemaDiff(const std::vector<std::string>& recorded,
                                     const std::vector<std::string>& live);
 

@@ -429,7 +429,8 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
   }
   if (!records.ok()) return records.status();
   int total = static_cast<int>(records->size());
-  for (const StepRecord& rec : *records) {
+  for (size_t i = 0; i < records->size(); ++i) {
+    const StepRecord& rec = (*records)[i];
     if (rec.status == StepStatus::kDone) continue;
     ledger_reversed_ = 0;  // of this step
     Point("before-step:" + std::to_string(rec.n));
@@ -476,14 +477,15 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
                   std::chrono::steady_clock::now() - started)
                   .count();
     spdlog::info("{} done ({} ms)", StepLabel(rec.n, total, rec.step), ms);
-    AfterStep(run_id, rec.step);
+    AfterStep(run_id, *records, i);
     Point("after-step:" + std::to_string(rec.n));
   }
   Point("before-finish");
   return journal_.FinishRun(run_id, RunStatus::kDone);
 }
 
-void Executor::AfterStep(int64_t run_id, const Step& step) {
+void Executor::AfterStep(int64_t run_id, const std::vector<StepRecord>& steps, size_t done) {
+  const Step& step = steps[done].step;
   // A recording runs inside one transaction that the schema cannot be described from: a script
   // run by hand records no description (README, "DBA review and approval").
   if (recording_) return;
@@ -522,6 +524,17 @@ void Executor::AfterStep(int64_t run_id, const Step& step) {
   SchemaCheck check{run_id, *current, now_(), **diff};
   std::string text;
   for (const auto& line : check.differences) text += "\n  " + line;
+  std::string kept;
+  for (size_t i = 0; i < done; ++i)
+    if (steps[i].step.kind == StepKind::kRevertMigration && steps[i].step.irreversible)
+      kept += (kept.empty() ? "" : ", ") + steps[i].step.id;
+  if (!kept.empty()) {
+    spdlog::info(
+        "the schema differs from the recorded state of {}, as expected: the changes of "
+        "irreversible migration(s) {} stay (--accept-data-loss):{}",
+        *current, kept, text);
+    return;
+  }
   spdlog::warn(
       "the schema differs from the recorded state of {} ({} line(s); - recorded, + now):{}",
       *current, check.differences.size(), text);

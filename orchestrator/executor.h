@@ -153,10 +153,12 @@ class Executor {
   // A ledger reversal runs one batch per call: *more tells that batches remain.
   Status RunStepTransaction(const RunRequest& request, int64_t run_id, int n, const Step& step,
                             LedgerProgress* progress, bool* more);
-  // After a step committed: a deploy's release record also records the schema the release left;
-  // a rollback step that made another release current compares the live schema with the one
-  // recorded for it. Failures here are warnings: the step is done whatever they say.
-  void AfterStep(int64_t run_id, const Step& step);
+  // After step `done` of `steps` (the run's steps) committed: a deploy's release record also
+  // records the schema the release left; a rollback step that made another release current
+  // compares the live schema with the one recorded for it. When an irreversible migration was
+  // forgotten before it (--accept-data-loss: its changes stay), a difference is expected: it is
+  // logged, not reported as drift. Failures here are warnings: the step is done whatever they say.
+  void AfterStep(int64_t run_id, const std::vector<StepRecord>& steps, size_t done);
   Status Interrupted(const RunRequest& request, int64_t run_id, const RunPlan& plan, int n,
                      int total, const Step& step);
   // The request's invocation; without one, the plan file and the environment of the request.

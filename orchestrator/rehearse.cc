@@ -78,14 +78,14 @@ class Scratch {
     if (drop_name_.empty()) return CopyFile(SqlitePath(), SqlitePath() + ".checkpoint");
     if (checkpoint_name_.empty()) checkpoint_name_ = drop_name_ + "_ckpt";
     ORCH_RETURN_IF_ERROR(OnServer("DROP DATABASE IF EXISTS ", checkpoint_name_));
-    return OnServer("CREATE DATABASE ", checkpoint_name_, " TEMPLATE " + drop_name_);
+    return OnServer("CREATE DATABASE ", checkpoint_name_, drop_name_);
   }
 
   // Puts the last checkpoint back. REQUIRES: as SaveCheckpoint, and a checkpoint saved.
   Status RestoreCheckpoint() {
     if (drop_name_.empty()) return CopyFile(SqlitePath() + ".checkpoint", SqlitePath());
     ORCH_RETURN_IF_ERROR(OnServer("DROP DATABASE IF EXISTS ", drop_name_));
-    return OnServer("CREATE DATABASE ", drop_name_, " TEMPLATE " + checkpoint_name_);
+    return OnServer("CREATE DATABASE ", drop_name_, checkpoint_name_);
   }
 
   const std::string& url() const { return url_; }
@@ -93,18 +93,18 @@ class Scratch {
   Result<std::unique_ptr<Database>> Open() const { return open_(url_); }
 
  private:
-  // `sql` + the quoted `name` + `rest`, on the server (outside a transaction).
-  Status OnServer(const std::string& sql, const std::string& name, const std::string& rest = "") {
+  // `sql` + the quoted `name` (+ " TEMPLATE " + the quoted `template_name`), on the server,
+  // outside a transaction.
+  Status OnServer(const std::string& sql, const std::string& name,
+                  const std::string& template_name = "") {
     auto server = open_(server_url_);
     if (!server.ok())
       return server.status().WithContext(
           "cannot reach the server of the scratch database (or pass --scratch URL)");
-    std::string tail = rest;
-    if (!rest.empty()) {  // " TEMPLATE name": quoted like the name
-      const std::string kw = " TEMPLATE ";
-      tail = kw + (*server)->QuoteIdent(rest.substr(kw.size()));
-    }
-    return (*server)->ExecScriptNoTransaction(sql + (*server)->QuoteIdent(name) + tail);
+    const Database& d = **server;
+    return (*server)->ExecScriptNoTransaction(
+        sql + d.QuoteIdent(name) +
+        (template_name.empty() ? "" : " TEMPLATE " + d.QuoteIdent(template_name)));
   }
 
   std::string SqlitePath() const { return url_.substr(std::string("sqlite:").size()); }
