@@ -36,13 +36,14 @@ TEST(SchemaDiff, ColumnsInAnotherOrderAreOneLineOnEitherEngine) {
                        {"column p.b text null", "column p.a integer null"}),
             (Lines{"~ column order of p: (a, b) -> (b, a)"}));
   // A column added is its own line, not a reordering.
-  EXPECT_EQ(SchemaDiff({"column p.a integer null"},
-                       {"column p.b text null", "column p.a integer null"}),
-            (Lines{"+ column p.b text null"}));
+  EXPECT_EQ(
+      SchemaDiff({"column p.a integer null"}, {"column p.b text null", "column p.a integer null"}),
+      (Lines{"+ column p.b text null"}));
 }
 
 TEST(SchemaDiff, WithoutColumnPositionLeavesOtherLinesAlone) {
-  EXPECT_EQ(WithoutColumnPosition("column t.c #12 INTEGER not null"), "column t.c INTEGER not null");
+  EXPECT_EQ(WithoutColumnPosition("column t.c #12 INTEGER not null"),
+            "column t.c INTEGER not null");
   EXPECT_EQ(WithoutColumnPosition("index t.c_idx (c)"), "index t.c_idx (c)");
 }
 
