@@ -144,7 +144,8 @@ class Database {
 
   // A canonical, line-per-object description of the user schema (everything but the
   // orchestrate_* state tables): tables with their columns (type, nullability, default, key),
-  // indexes, foreign keys, views and triggers; sorted so that equal schemas describe equally.
+  // CHECK and other constraints (SQLite: the CHECKs as its CREATE TABLE writes them), indexes,
+  // foreign keys, views and triggers; sorted so that equal schemas describe equally.
   virtual Result<std::vector<std::string>> DescribeSchema() = 0;
   // The user tables (not orchestrate_*), sorted.
   virtual Result<std::vector<std::string>> UserTables() = 0;

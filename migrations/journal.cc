@@ -386,7 +386,8 @@ Result<long> Journal::PruneFinishedRuns(const std::string& cutoff) {
       "finished_at < $1";
   auto txn = db_.Begin();
   if (!txn.ok()) return txn.status();
-  for (const char* table : {"orchestrate_steps", "orchestrate_swap_parts"})
+  for (const char* table :
+       {"orchestrate_steps", "orchestrate_swap_parts", "orchestrate_schema_checks"})
     ORCH_RETURN_IF_ERROR((*txn)->Exec(
         std::string("DELETE FROM ") + table +
             " WHERE run_id IN (SELECT id FROM orchestrate_runs WHERE " + finished + ")",

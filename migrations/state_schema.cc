@@ -85,6 +85,23 @@ std::vector<std::string> UpgradeTo2(const Database& db) {
   return out;
 }
 
+// ---- version 3: the schema each release left, and what rollbacks found different -----------
+
+// orchestrate_release_schemas: the description of the user schema (Database::DescribeSchema, one
+// object per line) right after each release was deployed, overwritten when it is deployed again.
+// orchestrate_schema_checks: each time a rollback step reached a release whose live schema differs
+// from that description, the differences (migrations/release_schema.h).
+std::vector<std::string> ReleaseSchemasV3(const Database&) {
+  return {
+      "CREATE TABLE IF NOT EXISTS orchestrate_release_schemas (version TEXT PRIMARY KEY, "
+      "schema_text TEXT NOT NULL, schema_sha256 TEXT NOT NULL, recorded_at TEXT NOT NULL, run_id "
+      "BIGINT)",
+      "CREATE TABLE IF NOT EXISTS orchestrate_schema_checks (run_id BIGINT NOT NULL, release TEXT "
+      "NOT NULL, checked_at TEXT NOT NULL, differences TEXT NOT NULL, PRIMARY KEY (run_id, "
+      "release))",
+  };
+}
+
 struct Version {
   int number;
   // On a fresh database, after the versions before it: what this version adds.
@@ -97,6 +114,7 @@ struct Version {
 const Version kVersions[] = {
     {1, JournalTablesV1, nullptr},
     {2, CreatedOnFirstUseV2, UpgradeTo2},
+    {3, ReleaseSchemasV3, ReleaseSchemasV3},
 };
 static_assert(sizeof(kVersions) / sizeof(kVersions[0]) == kStateSchemaVersion,
               "one entry of kVersions per version, in order");

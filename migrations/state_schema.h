@@ -16,6 +16,11 @@
 //      catalog are created with the rest instead of on first use. The step from 1 creates
 //      whatever of versions 1 and 2 is missing; no table or column of version 1 changes, so
 //      version 1 data is read as it is.
+//   3  orchestrate_release_schemas (the schema description each release left when deployed) and
+//      orchestrate_schema_checks (where a rollback that reached a release found the live schema
+//      different from it): migrations/release_schema.h. The step from 2 creates both; no table
+//      of version 2 changes, so a build of version 2 data reads it as it is. Releases deployed
+//      before the upgrade have no recorded description until they are deployed again.
 // A new version appends a step below (state_schema.cc, kVersions) and bumps kStateSchemaVersion.
 //
 // The DDL is written in SQL that SQLite and PostgreSQL both accept (TEXT, INTEGER, BIGINT); what
@@ -31,7 +36,7 @@
 namespace orchestrate {
 
 // The newest state schema version this build knows.
-inline constexpr int kStateSchemaVersion = 2;
+inline constexpr int kStateSchemaVersion = 3;
 
 // Brings the state schema of `db` to kStateSchemaVersion:
 //   - at kStateSchemaVersion: reads the version and changes nothing;

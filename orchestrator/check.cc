@@ -317,6 +317,42 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
     }
   }
   for (const auto& item : run->not_rolled_back) warn("not rolled back: " + item);
+  if (!options.rehearsal_source.empty()) {
+    // The downs of this rollback as the rehearsal found them.
+    int clean = 0, absent = 0, other = 0, downs = 0;
+    for (size_t i = 0; i < run->steps.size(); ++i) {
+      const Step& s = run->steps[i];
+      if (s.kind != StepKind::kRevertMigration || s.irreversible) continue;
+      ++downs;
+      auto it = options.rehearsed.find(s.id);
+      if (it == options.rehearsed.end() || it->second.verdict == "not reached") {
+        ++absent;
+        continue;
+      }
+      const auto& r = it->second;
+      if (r.down_sha256 != s.sql_sha256) {
+        ++other;
+        info("step " + std::to_string(i + 1) + " [" + s.release + "] migration " + s.id +
+             ": the rehearsal " + options.rehearsal_source +
+             " rehearsed another down file than the one stored in the database: its verdict (" +
+             r.verdict + ") does not apply");
+        continue;
+      }
+      if (r.verdict == "clean" || r.verdict == "skipped") {
+        ++clean;
+        continue;
+      }
+      warn("step " + std::to_string(i + 1) + " [" + s.release + "] migration " + s.id +
+           ": its down did not round-trip in the rehearsal " + options.rehearsal_source + " (" +
+           r.verdict + (r.detail.empty() ? "" : ": " + r.detail) +
+           "): the rollback would leave a schema release " + s.release +
+           "'s predecessor never had");
+    }
+    info("rehearsal " + options.rehearsal_source + ": " + std::to_string(clean) + " of the " +
+         std::to_string(downs) + " down(s) of this rollback rehearsed clean, " +
+         std::to_string(absent) + " not rehearsed, " + std::to_string(other) +
+         " rehearsed with another down file");
+  }
 
   out.verdict = Verdict::kGo;
   for (const auto& r : out.reasons) {

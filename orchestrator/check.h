@@ -2,6 +2,7 @@
 // computed before anything runs; `rollback` enforces the same gates.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,17 @@ struct CheckOptions {
   // Count the rows now in each table a down step destroys (a COUNT(*) each, shown in the
   // warnings). `check` does; the gate of an unattended rollback (--yes) does not spend the time.
   bool count_rows = true;
+  // A recorded rehearsal (`check --rehearsal FILE`: the rehearsal.json of `rehearse --each`): a
+  // down this rollback runs that the rehearsal found not to round-trip is a warning, when the
+  // rehearsed down file is the SQL stored in the database (same SHA-256); another down is only
+  // noted. Empty: no rehearsal given.
+  struct RehearsedDown {
+    std::string verdict;      // MigrationVerdict::verdict (orchestrator/rehearse.h)
+    std::string down_sha256;  // of the down file rehearsed
+    std::string detail;       // its error or first difference
+  };
+  std::map<std::string, RehearsedDown> rehearsed;  // by migration id
+  std::string rehearsal_source;                    // the file, for the messages
 };
 
 // Plans the rollback and judges it: NO-GO for drift, irreversible migrations, SQL that does not

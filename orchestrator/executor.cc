@@ -273,8 +273,10 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
     if (!computed.ok()) return computed.status();
     ORCH_RETURN_IF_ERROR(StartNew(request, std::move(computed).value(), &outcome));
   }
+  schema_drift_.clear();
   ORCH_RETURN_IF_ERROR(
       Execute(request, outcome.run_id, outcome.plan, !outcome.resumed, &outcome.steps_run));
+  outcome.schema_drift = schema_drift_;
   if (plan_.policy.history_days > 0) {
     // policy history_days. The run is done whatever happens here: a failure is only a warning.
     std::string cutoff = DaysBefore(now_(), plan_.policy.history_days);
@@ -427,7 +429,8 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
   }
   if (!records.ok()) return records.status();
   int total = static_cast<int>(records->size());
-  for (const StepRecord& rec : *records) {
+  for (size_t i = 0; i < records->size(); ++i) {
+    const StepRecord& rec = (*records)[i];
     if (rec.status == StepStatus::kDone) continue;
     ledger_reversed_ = 0;  // of this step
     Point("before-step:" + std::to_string(rec.n));
@@ -474,10 +477,70 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
                   std::chrono::steady_clock::now() - started)
                   .count();
     spdlog::info("{} done ({} ms)", StepLabel(rec.n, total, rec.step), ms);
+    AfterStep(run_id, *records, i);
     Point("after-step:" + std::to_string(rec.n));
   }
   Point("before-finish");
   return journal_.FinishRun(run_id, RunStatus::kDone);
+}
+
+void Executor::AfterStep(int64_t run_id, const std::vector<StepRecord>& steps, size_t done) {
+  const Step& step = steps[done].step;
+  // A recording runs inside one transaction that the schema cannot be described from: a script
+  // run by hand records no description (README, "DBA review and approval").
+  if (recording_) return;
+  if (step.kind == StepKind::kRecordRelease) {
+    Status st = RecordReleaseSchema(db_, step.release, run_id, now_());
+    if (!st.ok())
+      spdlog::warn(
+          "could not record the schema {} left ({}): a rollback to it will not be compared with "
+          "it",
+          step.release, st.message());
+    return;
+  }
+  if (step.kind != StepKind::kForgetRelease) return;
+  auto state = journal_.LoadState();
+  if (!state.ok()) {
+    spdlog::warn("could not read which release is current to compare its schema: {}",
+                 state.status().message());
+    return;
+  }
+  const std::optional<std::string> current = state->current_version();
+  if (!current) return;  // nothing deployed any more: no recorded state to compare with
+  auto diff = CompareWithRecorded(db_, *current);
+  if (!diff.ok()) {
+    spdlog::warn("could not compare the schema with the recorded state of {}: {}", *current,
+                 diff.status().message());
+    return;
+  }
+  if (!*diff) {
+    spdlog::info("no schema was recorded when {} was deployed: not compared", *current);
+    return;
+  }
+  if ((*diff)->empty()) {
+    spdlog::info("the schema is the recorded state of {}", *current);
+    return;
+  }
+  SchemaCheck check{run_id, *current, now_(), **diff};
+  std::string text;
+  for (const auto& line : check.differences) text += "\n  " + line;
+  std::string kept;
+  for (size_t i = 0; i < done; ++i)
+    if (steps[i].step.kind == StepKind::kRevertMigration && steps[i].step.irreversible)
+      kept += (kept.empty() ? "" : ", ") + steps[i].step.id;
+  if (!kept.empty()) {
+    spdlog::info(
+        "the schema differs from the recorded state of {}, as expected: the changes of "
+        "irreversible migration(s) {} stay (--accept-data-loss):{}",
+        *current, kept, text);
+    return;
+  }
+  spdlog::warn(
+      "the schema differs from the recorded state of {} ({} line(s); - recorded, + now):{}",
+      *current, check.differences.size(), text);
+  Status st = RecordSchemaCheck(db_, check);
+  if (!st.ok()) spdlog::warn("could not record the schema difference: {}", st.message());
+  schema_drift_.push_back(std::move(check));
 }
 
 Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, int total,

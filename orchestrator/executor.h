@@ -24,6 +24,7 @@
 
 #include "migrations/database.h"
 #include "migrations/journal.h"
+#include "migrations/release_schema.h"
 #include "orchestrator/command_line.h"
 #include "orchestrator/deployer.h"
 #include "orchestrator/failpoint.h"
@@ -66,6 +67,10 @@ struct RunOutcome {
   int64_t run_id = 0;  // 0 for a dry run
   bool resumed = false;
   int steps_run = 0;  // steps executed by this invocation
+  // Rollback: each release this invocation's steps reached whose live schema differs from the
+  // schema recorded when it was deployed (migrations/release_schema.h), in the order reached.
+  // Already reported (a warning with the diff) and recorded for `history`.
+  std::vector<SchemaCheck> schema_drift;
 };
 
 // The command that finishes the unfinished run `run`, as stored with it (command_line.h).
@@ -148,6 +153,12 @@ class Executor {
   // A ledger reversal runs one batch per call: *more tells that batches remain.
   Status RunStepTransaction(const RunRequest& request, int64_t run_id, int n, const Step& step,
                             LedgerProgress* progress, bool* more);
+  // After step `done` of `steps` (the run's steps) committed: a deploy's release record also
+  // records the schema the release left; a rollback step that made another release current
+  // compares the live schema with the one recorded for it. When an irreversible migration was
+  // forgotten before it (--accept-data-loss: its changes stay), a difference is expected: it is
+  // logged, not reported as drift. Failures here are warnings: the step is done whatever they say.
+  void AfterStep(int64_t run_id, const std::vector<StepRecord>& steps, size_t done);
   Status Interrupted(const RunRequest& request, int64_t run_id, const RunPlan& plan, int n,
                      int total, const Step& step);
   // The request's invocation; without one, the plan file and the environment of the request.
@@ -161,6 +172,7 @@ class Executor {
   std::function<std::string()> now_;
   Journal journal_;
   std::atomic<bool> in_transactional_step_{false};
+  std::vector<SchemaCheck> schema_drift_;  // of the run in progress (RunOutcome::schema_drift)
   int64_t ledger_reversed_ = 0;  // rows of the step's ledger reversed (committed) by this process
   bool recording_ = false;       // RunRequest::recording of the run in progress
   // Failpoint(name), unless this is a recording.

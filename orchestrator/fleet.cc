@@ -228,6 +228,7 @@ TargetReport RunTarget(const Plan& plan, const std::string& url, const FleetRequ
   }
   rep.run_id = outcome->run_id;
   rep.steps_run = outcome->steps_run;
+  rep.schema_drift = outcome->schema_drift;
   if (!outcome->plan.from_version.empty()) rep.from = outcome->plan.from_version;
   if (request.run.dry_run) {
     rep.outcome = outcome->plan.empty() ? "nothing to do" : "planned";
@@ -523,6 +524,13 @@ std::string RenderFleetText(const FleetReport& r) {
     any = true;
     out << "  " << t.target << ": " << t.status.message() << "\n";
   }
+  for (const auto& t : r.targets)
+    for (const SchemaCheck& c : t.schema_drift) {
+      out << "\n"
+          << t.target << ": rolled back, schema differs from the recorded state of " << c.release
+          << " (- recorded, + now):\n";
+      for (const auto& line : c.differences) out << "  " << line << "\n";
+    }
   if (!r.image_status.ok()) out << "\nimage: " << r.image_status.message() << "\n";
   if (any || !r.image_status.ok())
     out << "\nfix the cause and run the same command again: targets already at " << r.to_version
@@ -532,7 +540,10 @@ std::string RenderFleetText(const FleetReport& r) {
 
 std::string RenderFleetJson(const FleetReport& r, int exit_code) {
   nlohmann::json targets = nlohmann::json::array();
-  for (const auto& t : r.targets)
+  for (const auto& t : r.targets) {
+    nlohmann::json drift = nlohmann::json::array();
+    for (const SchemaCheck& c : t.schema_drift)
+      drift.push_back({{"release", c.release}, {"differences", c.differences}});
     targets.push_back({{"target", t.target},
                        {"from", t.from},
                        {"to", t.to},
@@ -540,7 +551,9 @@ std::string RenderFleetJson(const FleetReport& r, int exit_code) {
                        {"steps_run", t.steps_run},
                        {"run_id", t.run_id},
                        {"seconds", t.seconds},
-                       {"error", Finished(t) ? "" : t.status.message()}});
+                       {"error", Finished(t) ? "" : t.status.message()},
+                       {"schema_drift", drift}});
+  }
   Status overall = r.Overall();
   bool dry_run = std::any_of(r.targets.begin(), r.targets.end(),
                              [](const TargetReport& t) { return t.outcome == "planned"; });

@@ -70,6 +70,9 @@ struct TargetReport {
   int steps_run = 0;  // by this invocation; a failed target: the steps of its run that are done
   int64_t run_id = 0;
   double seconds = 0;
+  // A rollback: the releases reached whose schema differs from the one recorded at their deploy
+  // (RunOutcome::schema_drift).
+  std::vector<SchemaCheck> schema_drift;
 };
 
 struct FleetReport {

@@ -3,7 +3,10 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
@@ -15,8 +18,10 @@
 
 #include "migrations/database.h"
 #include "migrations/fingerprint.h"
+#include "migrations/release_schema.h"
 #include "orchestrator/deployer.h"
 #include "orchestrator/executor.h"
+#include "plans/json_text.h"
 
 namespace orchestrate {
 namespace {
@@ -29,47 +34,58 @@ bool IsSqliteUrl(const std::string& url) { return url.rfind("sqlite:", 0) == 0; 
 class Scratch {
  public:
   ~Scratch() {
-    if (!drop_name_.empty()) {
-      auto server = open_(server_url_);
-      Status st = server.ok() ? (*server)->ExecScriptNoTransaction(
-                                    "DROP DATABASE IF EXISTS " + (*server)->QuoteIdent(drop_name_))
-                              : server.status();
-      if (!st.ok())
-        spdlog::warn("could not drop the scratch database {}: {}", drop_name_, st.message());
+    for (const std::string& name : {drop_name_, checkpoint_name_}) {
+      if (name.empty()) continue;
+      Status st = OnServer("DROP DATABASE IF EXISTS ", name);
+      if (!st.ok()) spdlog::warn("could not drop the scratch database {}: {}", name, st.message());
     }
     std::error_code ec;
     if (!dir_.empty()) fs::remove_all(dir_, ec);
   }
 
-  Status Create(const RehearseOptions& o) {
-    server_url_ = o.server_url;
+  // A scratch database: the one given (--scratch), unless `own`; else a file in a temporary
+  // folder (SQLite) or a new database on the server of the given or the environment's URL.
+  Status Create(const RehearseOptions& o, bool own = false) {
+    server_url_ = o.scratch_url.empty() || !own ? o.server_url : o.scratch_url;
     open_ = o.open;
     std::string templ = (fs::temp_directory_path() / "orchestrate-rehearse.XXXXXX").string();
     if (!mkdtemp(templ.data())) return Status::Failed("cannot create a temporary folder");
     dir_ = templ;
-    if (!o.scratch_url.empty()) {
+    if (!o.scratch_url.empty() && !own) {
       url_ = o.scratch_url;
       return Status::Ok();
     }
-    if (IsSqliteUrl(o.server_url)) {
+    if (IsSqliteUrl(server_url_)) {
       url_ = "sqlite:" + dir_ + "/scratch.db";
       return Status::Ok();
     }
-    auto server = o.open(o.server_url);
-    if (!server.ok())
-      return server.status().WithContext(
-          "cannot reach the environment's server to create a scratch database (or pass "
-          "--scratch URL)");
+    static int created = 0;  // two scratch databases of one process in one second differ
     std::string name = "orchestrate_rehearse_" + std::to_string(getpid()) + "_" +
-                       std::to_string(static_cast<long>(std::time(nullptr)));
-    Status st =
-        (*server)->ExecScriptNoTransaction("CREATE DATABASE " + (*server)->QuoteIdent(name));
+                       std::to_string(static_cast<long>(std::time(nullptr))) + "_" +
+                       std::to_string(++created);
+    Status st = OnServer("CREATE DATABASE ", name);
     if (!st.ok())
       return st.WithContext("cannot create the scratch database " + name +
                             " (the user needs CREATEDB, or pass --scratch URL)");
     drop_name_ = name;
-    url_ = UrlWithDatabase(o.server_url, name);
+    url_ = UrlWithDatabase(server_url_, name);
     return Status::Ok();
+  }
+
+  // Copies the scratch database as it is now (PostgreSQL: CREATE DATABASE ... TEMPLATE; SQLite:
+  // the file). REQUIRES: a scratch of its own (Create(o, true)), no connection to it open.
+  Status SaveCheckpoint() {
+    if (drop_name_.empty()) return CopyFile(SqlitePath(), SqlitePath() + ".checkpoint");
+    if (checkpoint_name_.empty()) checkpoint_name_ = drop_name_ + "_ckpt";
+    ORCH_RETURN_IF_ERROR(OnServer("DROP DATABASE IF EXISTS ", checkpoint_name_));
+    return OnServer("CREATE DATABASE ", checkpoint_name_, drop_name_);
+  }
+
+  // Puts the last checkpoint back. REQUIRES: as SaveCheckpoint, and a checkpoint saved.
+  Status RestoreCheckpoint() {
+    if (drop_name_.empty()) return CopyFile(SqlitePath() + ".checkpoint", SqlitePath());
+    ORCH_RETURN_IF_ERROR(OnServer("DROP DATABASE IF EXISTS ", drop_name_));
+    return OnServer("CREATE DATABASE ", drop_name_, checkpoint_name_);
   }
 
   const std::string& url() const { return url_; }
@@ -77,7 +93,38 @@ class Scratch {
   Result<std::unique_ptr<Database>> Open() const { return open_(url_); }
 
  private:
-  std::string server_url_, dir_, url_, drop_name_;
+  // `sql` + the quoted `name` (+ " TEMPLATE " + the quoted `template_name`), on the server,
+  // outside a transaction.
+  Status OnServer(const std::string& sql, const std::string& name,
+                  const std::string& template_name = "") {
+    auto server = open_(server_url_);
+    if (!server.ok())
+      return server.status().WithContext(
+          "cannot reach the server of the scratch database (or pass --scratch URL)");
+    const Database& d = **server;
+    return (*server)->ExecScriptNoTransaction(
+        sql + d.QuoteIdent(name) +
+        (template_name.empty() ? "" : " TEMPLATE " + d.QuoteIdent(template_name)));
+  }
+
+  std::string SqlitePath() const { return url_.substr(std::string("sqlite:").size()); }
+
+  // Copies a SQLite database file (with no connection open its WAL is checkpointed into it; a
+  // leftover -wal/-shm of the destination would be replayed over it, so it goes).
+  static Status CopyFile(const std::string& from, const std::string& to) {
+    std::error_code ec;
+    for (const char* suffix : {"-wal", "-shm"}) fs::remove(to + suffix, ec);
+    fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
+    if (ec) return Status::Failed("cannot copy " + from + " to " + to + ": " + ec.message());
+    for (const char* suffix : {"-wal", "-shm"}) {
+      if (!fs::exists(from + suffix)) continue;
+      fs::copy_file(from + suffix, to + suffix, fs::copy_options::overwrite_existing, ec);
+      if (ec) return Status::Failed("cannot copy " + from + suffix + ": " + ec.message());
+    }
+    return Status::Ok();
+  }
+
+  std::string server_url_, dir_, url_, drop_name_, checkpoint_name_;
   DatabaseOpener open_;
 };
 
@@ -175,6 +222,168 @@ class Rehearsal {
   std::vector<std::string> swaps_;  // of the phase running (Run), moved into it by Phase
 };
 
+// The verdict of a down that ran: clean, column order only or drift, with what differs.
+void Judge(const Fingerprint& before, const Fingerprint& after, const std::string& when,
+           MigrationVerdict* v) {
+  std::vector<std::string> diffs = Compare(before, after, when);
+  if (diffs.empty() && before.schema == after.schema) {
+    v->verdict = "clean";
+    return;
+  }
+  std::multiset<std::string> a, b;
+  for (const auto& line : before.schema) a.insert(WithoutColumnPosition(line));
+  for (const auto& line : after.schema) b.insert(WithoutColumnPosition(line));
+  if (a == b && before.data_sha256 == after.data_sha256) {
+    v->verdict = "column order only";
+    for (const auto& change : ColumnOrderChanges(before.schema, after.schema))
+      v->differences.push_back(change + " " + when);
+    return;
+  }
+  v->verdict = "drift";
+  v->differences = std::move(diffs);
+}
+
+// A migration's script in a transaction of its own, or outside one (`transactional: false`).
+Status ExecMigrationSql(Database& db, const Migration& m, const std::string& sql) {
+  if (!m.transactional) return db.ExecScriptNoTransaction(sql);
+  auto txn = db.Begin();
+  if (!txn.ok()) return txn.status();
+  ORCH_RETURN_IF_ERROR((*txn)->ExecScript(sql));
+  return (*txn)->Commit();
+}
+
+struct EachItem {
+  const Migration* m;
+  std::string release;
+};
+
+// --each: see rehearse.h.
+Status RehearseEach(const Plan& plan, const RehearseOptions& o, int from_index, int to_index,
+                    RehearsalReport* report) {
+  report->each = true;
+  std::vector<EachItem> items;
+  for (int i = from_index + 1; i <= to_index; ++i)
+    for (const Migration& m : plan.releases[static_cast<size_t>(i)].migrations)
+      items.push_back({&m, plan.releases[static_cast<size_t>(i)].version});
+  Scratch scratch;
+  ORCH_RETURN_IF_ERROR(scratch.Create(o, /*own=*/true));
+  Rehearsal e(plan, scratch, report);
+  const std::string from = plan.releases[static_cast<size_t>(from_index)].version;
+  bool ready = e.Phase("deploy " + from + " for --each",
+                       [&](Database& db) { return e.Run(db, Direction::kDeploy, from); });
+  size_t checkpoint_at = 0;  // the checkpoint is the state before items[checkpoint_at]
+  if (ready) {
+    Status st = scratch.SaveCheckpoint();
+    if (st.ok()) {
+      ++report->checkpoints;
+    } else {
+      RehearsalPhase phase;
+      phase.name = "checkpoint of the --each scratch database at " + from;
+      phase.ok = ready = false;
+      phase.error = st.message();
+      report->phases.push_back(std::move(phase));
+    }
+  }
+  auto not_reached = [&](size_t k) {
+    for (; k < items.size(); ++k) {
+      MigrationVerdict v;
+      v.release = items[k].release;
+      v.id = items[k].m->id;
+      v.down_path = items[k].m->down.path;
+      v.verdict = "not reached";
+      report->migrations.push_back(std::move(v));
+    }
+  };
+  if (!ready) {
+    not_reached(0);
+    return Status::Ok();
+  }
+  for (size_t k = 0; k < items.size(); ++k) {
+    const Migration& m = *items[k].m;
+    if (k - checkpoint_at >= static_cast<size_t>(kCheckpointEvery)) {
+      Status st = scratch.SaveCheckpoint();  // no connection is open between migrations
+      if (st.ok()) {
+        checkpoint_at = k;
+        ++report->checkpoints;
+      } else {
+        spdlog::warn("rehearse --each: could not take a checkpoint: {}", st.message());
+      }
+    }
+    MigrationVerdict v;
+    v.release = items[k].release;
+    v.id = m.id;
+    v.down_path = m.down.path;
+    v.up_sha256 = m.up.sha256;
+    v.down_sha256 = m.down.present ? m.down.sha256 : "";
+    auto started = std::chrono::steady_clock::now();
+    spdlog::info("rehearse --each: {} ({}/{})", m.id, k + 1, items.size());
+    {
+      auto opened = scratch.Open();
+      if (!opened.ok()) return opened.status();
+      Database& db = **opened;
+      const bool reversible = !m.irreversible && m.up.present && m.down.present;
+      Fingerprint before;
+      Status st = Status::Ok();
+      if (reversible) {
+        auto f = TakeFingerprint(db);
+        if (!f.ok()) return f.status().WithContext("rehearse --each, before " + m.id);
+        before = std::move(f).value();
+      }
+      st = m.up.present ? ExecMigrationSql(db, m, m.up.text) : Status::Ok();
+      if (!st.ok()) {
+        v.verdict = "up error";
+        v.error = st.message();
+      } else if (!reversible) {
+        v.verdict = "skipped";
+        v.error = m.irreversible ? "irreversible" : "no down file";
+      } else if (Status down = ExecMigrationSql(db, m, m.down.text); !down.ok()) {
+        v.verdict = "down error";
+        v.error = down.message();
+      } else {
+        auto after = TakeFingerprint(db);
+        if (!after.ok()) return after.status().WithContext("rehearse --each, after " + m.id);
+        Judge(before, *after, "after " + m.down.path, &v);
+        if (v.verdict == "clean") {
+          Status again = ExecMigrationSql(db, m, m.up.text);
+          if (!again.ok()) {
+            v.verdict = "drift";
+            v.error = "the up does not run again after the down: " + again.message();
+          }
+        }
+      }
+    }
+    v.seconds = Since(started);
+    const std::string verdict = v.verdict;
+    report->migrations.push_back(std::move(v));
+    if (verdict == "up error") {
+      not_reached(k + 1);
+      break;
+    }
+    if (verdict == "clean" || verdict == "skipped") continue;
+    // Rebuild the state after this migration's up: the checkpoint, then the ups since.
+    ++report->rebuilds;
+    Status rebuilt = scratch.RestoreCheckpoint();
+    if (rebuilt.ok()) {
+      auto opened = scratch.Open();
+      rebuilt = opened.status();
+      for (size_t j = checkpoint_at; rebuilt.ok() && j <= k; ++j)
+        if (items[j].m->up.present)
+          rebuilt = ExecMigrationSql(**opened, *items[j].m, items[j].m->up.text)
+                        .WithContext("replaying the up of " + items[j].m->id);
+    }
+    if (!rebuilt.ok()) {
+      RehearsalPhase phase;
+      phase.name = "rebuild the --each scratch database after " + m.id;
+      phase.ok = false;
+      phase.error = rebuilt.message();
+      report->phases.push_back(std::move(phase));
+      not_reached(k + 1);
+      break;
+    }
+  }
+  return Status::Ok();
+}
+
 std::string XmlEscape(const std::string& s) {
   std::string out;
   for (char c : s) {
@@ -209,7 +418,19 @@ std::string Seconds(double s) {
 }  // namespace
 
 bool RehearsalReport::ok() const {
-  return std::all_of(phases.begin(), phases.end(), [](const RehearsalPhase& p) { return p.ok; });
+  return std::all_of(phases.begin(), phases.end(), [](const RehearsalPhase& p) { return p.ok; }) &&
+         std::all_of(migrations.begin(), migrations.end(),
+                     [](const MigrationVerdict& m) { return m.ok(); });
+}
+
+std::vector<std::pair<std::string, int>> VerdictTotals(const RehearsalReport& report) {
+  std::vector<std::pair<std::string, int>> out = {
+      {"clean", 0},    {"column order only", 0}, {"drift", 0},      {"down error", 0},
+      {"up error", 0}, {"skipped", 0},           {"not reached", 0}};
+  for (const MigrationVerdict& m : report.migrations)
+    for (auto& [name, count] : out)
+      if (name == m.verdict) ++count;
+  return out;
 }
 
 Result<RehearsalReport> Rehearse(const Plan& plan, const RehearseOptions& o) {
@@ -268,48 +489,33 @@ Result<RehearsalReport> Rehearse(const Plan& plan, const RehearseOptions& o) {
             [&](Database& db) { return r.Run(db, Direction::kDeploy, to); });
   }
 
-  if (o.each) {
-    // On a scratch database of its own at `from`, every migration on its own: up, down, compare;
-    // then up again to go on.
-    Scratch each_scratch;
-    ORCH_RETURN_IF_ERROR(each_scratch.Create(o));
-    Rehearsal e(plan, each_scratch, &report);
-    ok = e.Phase("deploy " + from + " for --each",
-                 [&](Database& db) { return e.Run(db, Direction::kDeploy, from); });
-    for (int i = from_index + 1; ok && i <= to_index; ++i) {
-      for (const Migration& m : plan.releases[static_cast<size_t>(i)].migrations) {
-        if (m.irreversible || !m.up.present || !m.down.present) continue;
-        auto exec = [&](Database& db, const std::string& sql) -> Status {
-          if (!m.transactional) return db.ExecScriptNoTransaction(sql);
-          auto txn = db.Begin();
-          if (!txn.ok()) return txn.status();
-          ORCH_RETURN_IF_ERROR((*txn)->ExecScript(sql));
-          return (*txn)->Commit();
-        };
-        Fingerprint at;
-        std::vector<std::string> diffs;
-        bool fine = e.Phase(
-            "migration " + m.id + " (" + plan.releases[static_cast<size_t>(i)].version +
-                "): up, down, compare",
-            [&](Database& db) {
-              auto f = TakeFingerprint(db);
-              if (!f.ok()) return f.status();
-              at = *f;
-              ORCH_RETURN_IF_ERROR(exec(db, m.up.text).WithContext("up"));
-              ORCH_RETURN_IF_ERROR(exec(db, m.down.text).WithContext("down " + m.down.path));
-              auto g = TakeFingerprint(db);
-              if (!g.ok()) return g.status();
-              diffs = Compare(at, *g, "after " + m.down.path);
-              return exec(db, m.up.text).WithContext("up again");
-            },
-            &diffs);
-        if (!fine && diffs.empty()) ok = false;  // could not run: the rest would not mean much
-      }
-    }
-  }
+  if (o.each) ORCH_RETURN_IF_ERROR(RehearseEach(plan, o, from_index, to_index, &report));
   report.seconds = Since(start);
   return report;
 }
+
+namespace {
+
+// "300 migrations: 297 clean, 2 drift, 1 down error (13 checkpoints, 3 rebuilds)"; zero counts
+// left out.
+std::string TotalsLine(const RehearsalReport& report) {
+  std::string out = std::to_string(report.migrations.size()) + " migrations:";
+  bool first = true;
+  for (const auto& [name, count] : VerdictTotals(report)) {
+    if (count == 0) continue;
+    out += std::string(first ? " " : ", ") + std::to_string(count) + " " + name;
+    first = false;
+  }
+  return out + " (" + std::to_string(report.checkpoints) + " checkpoints, " +
+         std::to_string(report.rebuilds) + " rebuilds)";
+}
+
+std::string Upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
 
 std::string RehearsalText(const RehearsalReport& report) {
   std::ostringstream out;
@@ -320,6 +526,16 @@ std::string RehearsalText(const RehearsalReport& report) {
     if (!p.error.empty()) out << "        " << p.error << "\n";
     for (const auto& d : p.differences) out << "        " << d << "\n";
     for (const auto& w : p.swaps) out << "        swap " << w << "\n";
+  }
+  if (report.each) {
+    out << "--each, every migration up, down, compare: " << TotalsLine(report) << "\n";
+    for (const auto& m : report.migrations) {
+      std::string label = m.ok() ? m.verdict : Upper(m.verdict);
+      label.resize(std::max<size_t>(label.size() + 1, 19), ' ');
+      out << "  " << label << m.id << " (" << m.release << ", " << Seconds(m.seconds) << " s)\n";
+      if (!m.error.empty()) out << "        " << m.error << "\n";
+      for (const auto& d : m.differences) out << "        " << d << "\n";
+    }
   }
   out << (report.ok() ? "the rollback round-trips" : "the rollback does NOT round-trip") << " ("
       << Seconds(report.seconds) << " s)\n";
@@ -350,18 +566,42 @@ std::string RehearsalMarkdown(const RehearsalReport& report) {
     if (!p.error.empty()) out << "```\n" << p.error << "\n```\n";
     for (const auto& d : p.differences) out << "- " << d << "\n";
   }
+  if (report.each) {
+    out << "\n## Every migration (--each)\n\n"
+        << TotalsLine(report) << "\n\n"
+        << "| migration | release | verdict | seconds |\n|---|---|---|---|\n";
+    for (const auto& m : report.migrations)
+      out << "| " << m.id << " | " << m.release << " | "
+          << (m.ok() ? m.verdict : "**" + m.verdict + "**") << " | " << Seconds(m.seconds)
+          << " |\n";
+    for (const auto& m : report.migrations) {
+      if (m.ok()) continue;
+      out << "\n### " << m.id << " (" << m.release << "): " << m.verdict << "\n\n";
+      if (!m.down_path.empty()) out << "Down file: `" << m.down_path << "`\n\n";
+      if (!m.error.empty()) out << "```\n" << m.error << "\n```\n";
+      if (!m.differences.empty()) {
+        out << "```\n";
+        for (const auto& d : m.differences) out << d << "\n";
+        out << "```\n";
+      }
+    }
+  }
   return out.str();
 }
 
 std::string RehearsalJUnit(const RehearsalReport& report) {
-  int failures = 0;
+  int failures = 0, skipped = 0;
   for (const auto& p : report.phases) failures += p.ok ? 0 : 1;
+  for (const auto& m : report.migrations) {
+    failures += m.ok() ? 0 : 1;
+    skipped += m.verdict == "skipped" ? 1 : 0;
+  }
   std::ostringstream out;
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       << "<testsuite name=\"orchestrate rehearse " << XmlEscape(report.app) << " "
       << XmlEscape(report.from) << " -&gt; " << XmlEscape(report.to) << "\" tests=\""
-      << report.phases.size() << "\" failures=\"" << failures << "\" time=\""
-      << Seconds(report.seconds) << "\">\n";
+      << report.phases.size() + report.migrations.size() << "\" failures=\"" << failures
+      << "\" skipped=\"" << skipped << "\" time=\"" << Seconds(report.seconds) << "\">\n";
   for (const auto& p : report.phases) {
     out << "  <testcase classname=\"rehearse." << XmlEscape(report.app) << "\" name=\""
         << XmlEscape(p.name) << "\" time=\"" << Seconds(p.seconds) << "\"";
@@ -375,8 +615,57 @@ std::string RehearsalJUnit(const RehearsalReport& report) {
         << XmlEscape(p.error.empty() ? "does not round-trip" : p.error) << "\">"
         << XmlEscape(detail) << "</failure>\n  </testcase>\n";
   }
+  for (const auto& m : report.migrations) {
+    out << "  <testcase classname=\"rehearse." << XmlEscape(report.app) << ".each\" name=\""
+        << XmlEscape(m.id + " (" + m.release + ")") << "\" time=\"" << Seconds(m.seconds) << "\">";
+    if (m.verdict == "skipped") {
+      out << "<skipped message=\"" << XmlEscape(m.error) << "\"/>";
+    } else if (!m.ok()) {
+      std::string detail = m.error;
+      for (const auto& d : m.differences) detail += (detail.empty() ? "" : "\n") + d;
+      out << "\n    <failure message=\"" << XmlEscape(m.verdict) << "\">" << XmlEscape(detail)
+          << "</failure>\n  ";
+    }
+    out << "</testcase>\n";
+  }
   out << "</testsuite>\n";
   return out.str();
+}
+
+std::string RehearsalJson(const RehearsalReport& report) {
+  nlohmann::json phases = nlohmann::json::array();
+  for (const auto& p : report.phases)
+    phases.push_back({{"name", p.name},
+                      {"ok", p.ok},
+                      {"seconds", p.seconds},
+                      {"error", p.error},
+                      {"differences", p.differences},
+                      {"swaps", p.swaps}});
+  nlohmann::json j = {{"app", report.app}, {"from", report.from},
+                      {"to", report.to},   {"dialect", report.dialect},
+                      {"ok", report.ok()}, {"seconds", report.seconds},
+                      {"phases", phases}};
+  if (report.each) {
+    nlohmann::json migrations = nlohmann::json::array();
+    for (const auto& m : report.migrations)
+      migrations.push_back({{"id", m.id},
+                            {"release", m.release},
+                            {"verdict", m.verdict},
+                            {"ok", m.ok()},
+                            {"down", m.down_path},
+                            {"up_sha256", m.up_sha256},
+                            {"down_sha256", m.down_sha256},
+                            {"error", m.error},
+                            {"differences", m.differences},
+                            {"seconds", m.seconds}});
+    nlohmann::json totals = nlohmann::json::object();
+    for (const auto& [name, count] : VerdictTotals(report)) totals[name] = count;
+    j["migrations"] = migrations;
+    j["totals"] = totals;
+    j["checkpoints"] = report.checkpoints;
+    j["rebuilds"] = report.rebuilds;
+  }
+  return JsonText(j, 2);
 }
 
 }  // namespace orchestrate

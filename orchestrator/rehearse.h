@@ -5,11 +5,19 @@
 // the image swaps go to a file in the temporary folder. Phases, each on fresh connections so that
 // nothing that lives only in a session (temporary tables, settings) can carry over:
 //   deploy V; fingerprint (schema and every table's rows); deploy W; roll back to V; fingerprint
-//   and compare; deploy W again. With `each`, every migration between V and W is also run up, down
-//   and compared on its own, to point at the broken down file.
+//   and compare; deploy W again.
+// With `each`, every migration between V and W (oldest first) is also run up, down and compared on
+// its own, on a scratch database of its own that starts at V, and gets a verdict
+// (MigrationVerdict). The run goes on past a failing or drifting down: the scratch database is
+// rebuilt to the state before that migration (its newest checkpoint, then the ups since), its up is
+// applied, and the next migration follows. Checkpoints are copies of the scratch database taken
+// every kCheckpointEvery migrations (PostgreSQL: CREATE DATABASE ... TEMPLATE; SQLite: a copy of
+// the file), so a rebuild replays a few ups instead of deploying from nothing. Seeds are not part
+// of `each` (the whole rehearsal covers them).
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "migrations/database.h"
@@ -36,12 +44,38 @@ struct RehearsalPhase {
   std::vector<std::string> swaps;
 };
 
+// How often --each copies its scratch database (in migrations rehearsed).
+inline constexpr int kCheckpointEvery = 25;
+
+// One migration's verdict in --each.
+struct MigrationVerdict {
+  std::string release, id, down_path;
+  std::string up_sha256, down_sha256;  // of the files rehearsed (the down's: what a deploy stores)
+  // "clean": up, down and compare found the state before; "column order only": the same objects
+  // and rows, but a table's columns in another order; "drift": anything else differs (or the up
+  // could not run again after the down); "down error": the down failed; "up error": the up
+  // failed, so nothing after it was reached; "skipped": irreversible or no down file (its up ran);
+  // "not reached": after an up error or a rebuild that failed.
+  std::string verdict;
+  std::string error;                     // down error, up error: the message
+  std::vector<std::string> differences;  // column order only, drift: what differs
+  double seconds = 0;
+  bool ok() const { return verdict == "clean" || verdict == "skipped"; }
+};
+
 struct RehearsalReport {
   std::string app, dialect, from, to, scratch;
   std::vector<RehearsalPhase> phases;
+  bool each = false;
+  std::vector<MigrationVerdict> migrations;  // --each, oldest first
+  int checkpoints = 0, rebuilds = 0;         // --each: copies taken, rebuilds after a failure
   double seconds = 0;
   bool ok() const;
 };
+
+// The verdicts of a report, in the order "clean", "column order only", "drift", "down error",
+// "up error", "skipped", "not reached", each with its count (zeros included).
+std::vector<std::pair<std::string, int>> VerdictTotals(const RehearsalReport& report);
 
 // Runs the rehearsal. An error Status only when the rehearsal could not be set up (no scratch
 // database, bad versions); what fails during it is in the report.
@@ -51,5 +85,8 @@ Result<RehearsalReport> Rehearse(const Plan& plan, const RehearseOptions& option
 std::string RehearsalText(const RehearsalReport& report);
 std::string RehearsalMarkdown(const RehearsalReport& report);
 std::string RehearsalJUnit(const RehearsalReport& report);
+// The report as JSON (what `rehearse --output json` prints and --report DIR writes as
+// rehearsal.json; `check --rehearsal FILE` reads its "migrations").
+std::string RehearsalJson(const RehearsalReport& report);
 
 }  // namespace orchestrate

@@ -6,9 +6,11 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <climits>
@@ -24,6 +26,79 @@
 
 namespace orchestrate {
 namespace {
+
+// The CHECK constraints written in a CREATE TABLE statement (sqlite_master.sql), each as
+// "CHECK (<expression>)" with whitespace collapsed, sorted: SQLite's pragmas do not list them.
+// A scanner that skips quoted names, string literals and comments, and takes the balanced
+// parentheses after the keyword CHECK.
+std::vector<std::string> CheckConstraintsOf(const std::string& sql) {
+  std::vector<std::string> out;
+  const size_t n = sql.size();
+  auto skip_quoted = [&](size_t i) -> size_t {  // i at an opening quote: the index after it closes
+    const char open = sql[i];
+    const char close = open == '[' ? ']' : open;
+    for (size_t j = i + 1; j < n; ++j) {
+      if (sql[j] != close) continue;
+      if (close != ']' && j + 1 < n && sql[j + 1] == close) {
+        ++j;  // a doubled quote
+        continue;
+      }
+      return j + 1;
+    }
+    return n;
+  };
+  auto skip_comment = [&](size_t i) -> size_t {  // i at "--" or "/*"
+    if (sql[i] == '-') {
+      size_t end = sql.find('\n', i);
+      return end == std::string::npos ? n : end + 1;
+    }
+    size_t end = sql.find("*/", i + 2);
+    return end == std::string::npos ? n : end + 2;
+  };
+  auto is_word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  for (size_t i = 0; i < n;) {
+    const char c = sql[i];
+    if (c == '\'' || c == '"' || c == '`' || c == '[') {
+      i = skip_quoted(i);
+      continue;
+    }
+    if ((c == '-' && i + 1 < n && sql[i + 1] == '-') ||
+        (c == '/' && i + 1 < n && sql[i + 1] == '*')) {
+      i = skip_comment(i);
+      continue;
+    }
+    const bool at_word = (i == 0 || !is_word(sql[i - 1])) && i + 5 <= n &&
+                         strncasecmp(sql.c_str() + i, "check", 5) == 0 &&
+                         (i + 5 == n || !is_word(sql[i + 5]));
+    if (!at_word) {
+      ++i;
+      continue;
+    }
+    size_t j = i + 5;
+    while (j < n && std::isspace(static_cast<unsigned char>(sql[j]))) ++j;
+    if (j >= n || sql[j] != '(') {
+      i += 5;
+      continue;
+    }
+    const size_t open = j;
+    int depth = 0;
+    while (j < n) {
+      const char d = sql[j];
+      if (d == '\'' || d == '"' || d == '`' || d == '[') {
+        j = skip_quoted(j);
+        continue;
+      }
+      if (d == '(') ++depth;
+      if (d == ')' && --depth == 0) break;
+      ++j;
+    }
+    if (j >= n) break;  // unbalanced: nothing more to read
+    out.push_back("CHECK " + NormalizeWhitespace(sql.substr(open, j - open + 1)));
+    i = j + 1;
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 using sqlite_api::sqlite3;
 using sqlite_api::sqlite3_stmt;
@@ -504,7 +579,7 @@ class SqliteDatabase : public Database {
     if (!tables.ok()) return tables.status();
     std::vector<std::string> lines;
     for (const auto& t : *tables) {
-      QueryResult cols, idx, fks;
+      QueryResult cols, idx, fks, create;
       ORCH_RETURN_IF_ERROR(RunOne(
           db_, "SELECT cid, name, type, \"notnull\", dflt_value, pk FROM pragma_table_info($1)",
           {t}, &cols));
@@ -538,6 +613,11 @@ class SqliteDatabase : public Database {
         lines.push_back("foreign key " + t + "." + f[1].value_or("") + " -> " + f[0].value_or("") +
                         "." + f[2].value_or("(pk)") + " on update " + f[3].value_or("") +
                         " on delete " + f[4].value_or(""));
+      ORCH_RETURN_IF_ERROR(RunOne(
+          db_, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = $1", {t}, &create));
+      for (const auto& check :
+           CheckConstraintsOf(create.rows.empty() ? "" : create.rows[0][0].value_or("")))
+        lines.push_back("check " + t + " " + check);
     }
     QueryResult other;
     ORCH_RETURN_IF_ERROR(RunOne(db_,

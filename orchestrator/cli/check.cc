@@ -1,7 +1,9 @@
 // `orchestrate check PLAN [--to V] [--allow-major]`: GO (exit 0), GO WITH WARNINGS (exit 4) or
 // NO-GO (exit 3), one line per reason. Changes nothing.
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "migrations/journal.h"
 #include "orchestrator/check.h"
@@ -24,12 +26,58 @@ void PrintVerdict(std::ostream& out, const CheckResult& r) {
   }
 }
 
+namespace {
+
+// The verdicts of a rehearsal.json (orchestrator/rehearse.h, RehearsalJson) into `options`.
+Status ReadRehearsal(const std::string& path, const std::string& app, CheckOptions* options) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return Status::Invalid("--rehearsal " + path + ": cannot read it");
+  std::stringstream text;
+  text << f.rdbuf();
+  try {
+    const nlohmann::json j = nlohmann::json::parse(text.str());
+    if (!j.contains("migrations") || !j["migrations"].is_array())
+      return Status::Invalid("--rehearsal " + path +
+                             ": not the report of `rehearse --each` (no \"migrations\")");
+    if (j.value("app", "") != app)
+      return Status::Invalid("--rehearsal " + path + ": a rehearsal of app '" + j.value("app", "") +
+                             "', not '" + app + "'");
+    for (const auto& m : j["migrations"]) {
+      CheckOptions::RehearsedDown d;
+      d.verdict = m.at("verdict").get<std::string>();
+      d.down_sha256 = m.value("down_sha256", "");
+      d.detail = m.value("error", "");
+      if (d.detail.empty() && m.contains("differences") && !m["differences"].empty())
+        d.detail = m["differences"][0].get<std::string>() +
+                   (m["differences"].size() > 1
+                        ? " (and " + std::to_string(m["differences"].size() - 1) + " more)"
+                        : "");
+      options->rehearsed[m.at("id").get<std::string>()] = d;
+    }
+  } catch (const std::exception& e) {
+    return Status::Invalid("--rehearsal " + path + ": " + e.what());
+  }
+  options->rehearsal_source = path;
+  return Status::Ok();
+}
+
+}  // namespace
+
 int CmdCheck(const GlobalOptions& g, const RunOptions& o) {
   auto ctx = OpenContext(g);
   if (!ctx.ok()) return Fail(ctx.status());
-  auto result = CheckRollback(
-      ctx->plan, *ctx->db, *ctx->deployer,
-      {o.target, o.allow_major, o.accept_data_loss, o.allow_outside_window, NowIso8601(), true});
+  CheckOptions options;
+  options.target = o.target;
+  options.allow_major = o.allow_major;
+  options.accept_data_loss = o.accept_data_loss;
+  options.allow_outside_window = o.allow_outside_window;
+  options.now = NowIso8601();
+  options.simulate_ledger = true;
+  if (!o.rehearsal.empty()) {
+    Status st = ReadRehearsal(o.rehearsal, ctx->plan.app, &options);
+    if (!st.ok()) return Fail(st);
+  }
+  auto result = CheckRollback(ctx->plan, *ctx->db, *ctx->deployer, options);
   if (!result.ok()) return Fail(result.status());
   if (g.output == "json") {
     nlohmann::json reasons = nlohmann::json::array();

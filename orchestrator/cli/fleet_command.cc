@@ -107,6 +107,11 @@ int RunFleetCommand(const GlobalOptions& g, const RunOptions& o, Direction direc
   if (!report.ok()) return Fail(report.status());
   Status overall = report->Overall();
   int code = ExitCodeFor(overall);
+  // Every target rolled back, one or more to a schema other than the one recorded: exit 5, as
+  // for one database.
+  if (code == 0 && !o.dry_run)
+    for (const auto& t : report->targets)
+      if (!t.schema_drift.empty()) code = kExitSchemaDiffers;
   if (g.output == "json")
     std::cout << RenderFleetJson(*report, code);
   else

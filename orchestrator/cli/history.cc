@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "migrations/journal.h"
+#include "migrations/release_schema.h"
 #include "orchestrator/cli/context.h"
 #include "plans/json_text.h"
 #include "plans/secrets.h"
@@ -53,6 +54,15 @@ int CmdHistory(const GlobalOptions& g, int limit) {
   Journal journal(*ctx->db, NowIso8601);
   auto runs = journal.History(limit);
   if (!runs.ok()) return Fail(runs.status());
+  // Where a rollback left a release's schema different from the one recorded at its deploy.
+  auto checks = LoadSchemaChecks(*ctx->db);
+  if (!checks.ok()) return Fail(checks.status());
+  auto checks_of = [&](int64_t run) {
+    std::vector<const SchemaCheck*> out;
+    for (const SchemaCheck& c : *checks)
+      if (c.run_id == run) out.push_back(&c);
+    return out;
+  };
   if (g.output == "json") {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& r : *runs)
@@ -74,6 +84,14 @@ int CmdHistory(const GlobalOptions& g, int limit) {
                      {"steps_done", r.steps_done},
                      {"fingerprint", r.fingerprint},
                      {"error", MaskSecrets(r.error)}});
+    for (size_t i = 0; i < runs->size(); ++i) {
+      nlohmann::json drift = nlohmann::json::array();
+      for (const SchemaCheck* c : checks_of((*runs)[i].id))
+        drift.push_back({{"release", c->release},
+                         {"checked_at", c->checked_at},
+                         {"differences", c->differences}});
+      arr[i]["schema_drift"] = drift;
+    }
     std::cout << JsonText(arr, 2) << "\n";
     return 0;
   }
@@ -101,6 +119,11 @@ int CmdHistory(const GlobalOptions& g, int limit) {
               << std::setw(14) << Printable(r.actor) << Printable(MaskSecrets(r.reason)) << "\n";
     if (!r.error.empty() && r.status != RunStatus::kDone)
       std::cout << "     error: " << Printable(MaskSecrets(r.error).substr(0, 300)) << "\n";
+    for (const SchemaCheck* c : checks_of(r.id)) {
+      std::cout << "     schema differs from the recorded state of " << Printable(c->release)
+                << " (- recorded, + then):\n";
+      for (const auto& line : c->differences) std::cout << "       " << Printable(line) << "\n";
+    }
   }
   return 0;
 }

@@ -27,7 +27,9 @@ constexpr const char* kDescription =
     "and seeds; deploys them and rolls them back in order, with a durable checkpoint after every\n"
     "step so an interrupted run resumes when the same command is run again.\n\n"
     "Exit codes: 0 done; 1 nothing to do or declined; 2 failed; 3 needs a human (locked,\n"
-    "interrupted outside a transaction, drift, another unfinished run); 64 usage error.";
+    "interrupted outside a transaction, drift, another unfinished run); 4 check: GO WITH\n"
+    "WARNINGS; 5 rolled back, but the schema differs from the state recorded when the release\n"
+    "was deployed; 64 usage error.";
 
 // The options every command takes (and those of the commands that change something), named the
 // same on the command and before it: `orchestrate --env prod rollback plan.yaml` and
@@ -150,7 +152,8 @@ int RunCli(int argc, char** argv) {
        [&] { return cli::CmdDeploy(g, run); }},
       {"rollback",
        "roll back to --to (default: previous): swap the image back, undo seeds, run the down SQL "
-       "stored at deploy time",
+       "stored at deploy time; exit 5 when a release reached has a schema other than the one "
+       "recorded when it was deployed",
        Command::kChanges,
        [&](CLI::App* cmd) {
          cmd->add_option("--to", run.target,
@@ -211,6 +214,9 @@ int RunCli(int argc, char** argv) {
                        "judge irreversible migrations as left in place (a warning, not NO-GO)");
          cmd->add_flag("--allow-outside-window", run.allow_outside_window,
                        "judge a target older than policy.window_days as allowed (a warning)");
+         cmd->add_option("--rehearsal", run.rehearsal,
+                         "the rehearsal.json of `rehearse --each --report DIR`: warn for each down "
+                         "of this rollback it found not to round-trip");
        },
        [&] { return cli::CmdCheck(g, run); }},
       {"rehearse",
@@ -222,12 +228,15 @@ int RunCli(int argc, char** argv) {
                          "the release to roll back to (default: the one before --to)");
          cmd->add_option("--to", rehearse.to, "the release to deploy (default: the newest)");
          cmd->add_flag("--each", rehearse.each,
-                       "also run every migration up, down and compare on its own");
+                       "also run every migration up, down and compare on its own, going on past "
+                       "a failing down; a verdict for each (clean, column order only, drift, "
+                       "down error, ...) with totals");
          cmd->add_option("--report", rehearse.report_dir,
-                         "write DIR/rehearsal.md and DIR/junit.xml");
+                         "write DIR/rehearsal.md, DIR/junit.xml and DIR/rehearsal.json (for "
+                         "`check --rehearsal`)");
          cmd->add_option("--scratch", rehearse.scratch,
                          "use this (empty) database instead of creating one on the "
-                         "environment's server");
+                         "environment's server (--each creates its own on this one's server)");
        },
        [&] { return cli::CmdRehearse(g, rehearse); }},
       {"status", "deployed release, running image, pending releases, drift, unfinished run, lock",

@@ -31,6 +31,7 @@ struct RunOptions {
   bool allow_major = false;
   bool accept_data_loss = false;
   bool allow_outside_window = false;
+  std::string rehearsal;   // check: a rehearsal.json of `rehearse --each` (check --rehearsal)
   int parallel = 1;        // a fleet: targets run at once
   bool fail_fast = false;  // a fleet: start no new target after a failure
 };

@@ -1,15 +1,13 @@
 // `orchestrate rehearse PLAN [--from V] [--to W] [--each] [--report DIR] [--scratch URL]`: deploy,
-// roll back, compare and deploy again on a scratch database (orchestrator/rehearse.h). Exit 0 only
-// when everything round-trips; 2 otherwise.
+// roll back, compare and deploy again on a scratch database, and with --each every migration on
+// its own (orchestrator/rehearse.h). Exit 0 only when everything round-trips; 2 otherwise.
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <nlohmann/json.hpp>
 
 #include "orchestrator/cli/context.h"
 #include "orchestrator/cli/run_command.h"
 #include "orchestrator/rehearse.h"
-#include "plans/json_text.h"
 #include "plans/manifest.h"
 #include "plans/secrets.h"
 
@@ -54,27 +52,16 @@ int CmdRehearse(const GlobalOptions& g, const RehearseCommandOptions& o) {
     std::filesystem::create_directories(o.report_dir, ec);
     Status st = WriteFile(o.report_dir + "/rehearsal.md", RehearsalMarkdown(*report));
     if (st.ok()) st = WriteFile(o.report_dir + "/junit.xml", RehearsalJUnit(*report));
+    if (st.ok()) st = WriteFile(o.report_dir + "/rehearsal.json", RehearsalJson(*report) + "\n");
     if (!st.ok()) return Fail(st);
   }
   if (g.output == "json") {
-    nlohmann::json phases = nlohmann::json::array();
-    for (const auto& p : report->phases)
-      phases.push_back({{"name", p.name},
-                        {"ok", p.ok},
-                        {"seconds", p.seconds},
-                        {"error", p.error},
-                        {"differences", p.differences},
-                        {"swaps", p.swaps}});
-    nlohmann::json j = {{"app", report->app}, {"from", report->from},
-                        {"to", report->to},   {"dialect", report->dialect},
-                        {"ok", report->ok()}, {"seconds", report->seconds},
-                        {"phases", phases}};
-    std::cout << JsonText(j, 2) << "\n";
+    std::cout << RehearsalJson(*report) << "\n";
   } else {
     std::cout << RehearsalText(*report);
     if (!o.report_dir.empty())
-      std::cout << "report: " << o.report_dir << "/rehearsal.md, " << o.report_dir
-                << "/junit.xml\n";
+      std::cout << "report: " << o.report_dir << "/rehearsal.md, " << o.report_dir << "/junit.xml, "
+                << o.report_dir << "/rehearsal.json\n";
   }
   return report->ok() ? 0 : 2;
 }

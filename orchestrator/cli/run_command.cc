@@ -181,8 +181,13 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
     j["resumed"] = out.resumed;
     j["dry_run"] = o.dry_run;
     j["steps_run"] = out.steps_run;
-    j["outcome"] = o.dry_run ? "planned" : "done";
+    j["outcome"] = o.dry_run ? "planned" : out.schema_drift.empty() ? "done" : "schema-differs";
+    nlohmann::json drift = nlohmann::json::array();
+    for (const SchemaCheck& c : out.schema_drift)
+      drift.push_back({{"release", c.release}, {"differences", c.differences}});
+    j["schema_drift"] = drift;
     std::cout << JsonText(j, 2) << "\n";
+    if (!out.schema_drift.empty()) return kExitSchemaDiffers;
     return o.dry_run && out.plan.empty() ? 1 : 0;
   }
   if (o.dry_run) {
@@ -195,7 +200,13 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
             << (out.resumed ? "resumed, " : "") << out.steps_run << " steps run)\n";
   for (const auto& item : out.plan.not_rolled_back)
     std::cout << "not rolled back (do it by hand): " << item << "\n";
-  return 0;
+  // The differences were reported as each release was reached; the outcome says it once more.
+  for (const SchemaCheck& c : out.schema_drift) {
+    std::cout << "rolled back, schema differs from the recorded state of " << Printable(c.release)
+              << " (" << c.differences.size() << " line(s); - recorded, + now):\n";
+    for (const auto& line : c.differences) std::cout << "  " << Printable(line) << "\n";
+  }
+  return out.schema_drift.empty() ? 0 : kExitSchemaDiffers;
 }
 
 int CmdDeploy(const GlobalOptions& g, const RunOptions& o) {

@@ -16,6 +16,11 @@
 
 namespace orchestrate::cli {
 
+// The exit code of a rollback that finished but left a release's schema different from the one
+// recorded when it was deployed ("rolled back, schema differs from the recorded state of R").
+// Apart from 0 (done), 1, 2, 3, 4 (check: GO WITH WARNINGS) and 64 (usage).
+inline constexpr int kExitSchemaDiffers = 5;
+
 // Opens the context, runs the executor, reports. An environment that is a fleet (and no
 // --database) goes to RunFleetCommand instead.
 int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction);

@@ -5,6 +5,7 @@
 
 #include "migrations/fingerprint.h"
 #include "migrations/journal.h"
+#include "migrations/release_schema.h"
 #include "orchestrator/cli/context.h"
 #include "orchestrator/executor.h"
 #include "plans/json_text.h"
@@ -30,6 +31,17 @@ int CmdStatus(const GlobalOptions& g) {
                                    : MaskSecrets(fp.status().message()) +
                                          " (a run may be changing the schema: run status again)";
   auto drift = DetectDrift(ctx->plan, *state);
+  // The live schema against the one recorded when the current release was deployed: what a
+  // rollback that reached it left different (or a change by hand since).
+  std::optional<std::vector<std::string>> schema_diff;
+  std::string schema_diff_error;
+  if (state->current_version()) {
+    auto compared = CompareWithRecorded(*ctx->db, *state->current_version());
+    if (compared.ok())
+      schema_diff = std::move(compared).value();
+    else
+      schema_diff_error = MaskSecrets(compared.status().message());
+  }
   auto lock_holder = ctx->db->LockHolderNow();
   if (!lock_holder.ok()) return Fail(lock_holder.status());
   const std::optional<LockHolder>& lock = *lock_holder;
@@ -56,6 +68,11 @@ int CmdStatus(const GlobalOptions& g) {
     j["applied_seeds"] = state->seeds.size();
     j["pending_releases"] = pending;
     j["drift"] = drift;
+    // null: nothing recorded to compare with (or nothing deployed); [] the recorded state.
+    j["schema_drift"] = schema_diff ? nlohmann::json(*schema_diff) : nlohmann::json(nullptr);
+    j["schema_drift_release"] = current.empty() ? nlohmann::json(nullptr) : nlohmann::json(current);
+    j["schema_drift_error"] =
+        schema_diff_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(schema_diff_error);
     if (*unfinished) {
       const RunRecord& r = **unfinished;
       j["unfinished_run"] = {{"run", r.id},
@@ -115,6 +132,19 @@ int CmdStatus(const GlobalOptions& g) {
   }
   std::cout << "lock:         " << (lock ? Printable(MaskSecrets(lock->str())) : "free") << "\n";
   for (const auto& d : drift) std::cout << "drift:        " << Printable(d) << "\n";
+  if (!schema_diff_error.empty())
+    std::cout << "recorded:     (not compared: " << Printable(schema_diff_error) << ")\n";
+  else if (!current.empty() && !schema_diff)
+    std::cout << "recorded:     no schema recorded when " << Printable(current)
+              << " was deployed: not compared\n";
+  else if (schema_diff && schema_diff->empty())
+    std::cout << "recorded:     the schema is the recorded state of " << Printable(current) << "\n";
+  else if (schema_diff) {
+    std::cout << "drift:        the schema differs from the recorded state of "
+              << Printable(current) << " (- recorded, + now):\n";
+    for (const auto& line : *schema_diff)
+      std::cout << "                " << Printable(line) << "\n";
+  }
   if (!fp.ok()) {
     std::cout << "schema:       (not read: " << Printable(fp_error) << ")\n";
     return 0;

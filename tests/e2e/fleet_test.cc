@@ -83,6 +83,30 @@ class FleetTest : public ::testing::Test {
   TempDir dir_;
 };
 
+TEST_F(FleetTest, ATargetLeftWithAnotherSchemaThanRecordedMakesTheFleetExit5) {
+  const std::string a = "sqlite:" + (dir_ / "state/drift-a.db");
+  const std::string b = "sqlite:" + (dir_ / "state/drift-b.db");
+  std::string plan = WritePlan("[\"" + a + "\", \"" + b + "\"]", "");
+  ASSERT_EQ(Run({"deploy", plan, "--env", "fleet", "--yes"}).exit_code, 0);
+  // On target a, an index by hand that 1.2.0 never had: rolling back to 1.2.0 finds it.
+  auto extra = RunProcess(
+      {"/usr/bin/sqlite3", dir_ / "state/drift-a.db", "CREATE INDEX by_hand ON customers (email)"});
+  ASSERT_EQ(extra.exit_code, 0) << extra.err;
+  auto r = Run({"rollback", plan, "--env", "fleet", "--to", "1.2.0", "--reason", "fleet drift",
+                "--yes", "--output", "json"});
+  EXPECT_EQ(r.exit_code, 5) << r.out << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["targets"].size(), 2u) << j;
+  for (const auto& t : j["targets"]) {
+    EXPECT_EQ(t["outcome"], "done") << t;
+    const bool is_a = t["target"].get<std::string>().find("drift-a") != std::string::npos;
+    EXPECT_EQ(t["schema_drift"].size(), is_a ? 1u : 0u) << t;
+    if (is_a) {
+      EXPECT_NE(t["schema_drift"].dump().find("by_hand"), std::string::npos) << t;
+    }
+  }
+}
+
 TEST_F(FleetTest, SqliteAndPostgresRollBackInParallelAndOnlyTheFailedTargetRunsAgain) {
   ORCH_REQUIRE_PG(pg1);
   std::string pg2 = FreshPgDatabase(), pg3 = FreshPgDatabase();

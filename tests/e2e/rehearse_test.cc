@@ -23,7 +23,11 @@ TEST_F(RehearseTest, TheSampleRoundTripsOnAScratchSqliteDatabase) {
   auto r = Run({"rehearse", "--from", "1.0.0", "--each", "--report", dir_ / "report"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("the rollback round-trips"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("ok    migration 0014_customers_add_loyalty_points"), std::string::npos);
+  EXPECT_NE(r.out.find("  clean              0014_customers_add_loyalty_points (1.3.0, "),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("12 migrations: 12 clean (1 checkpoints, 0 rebuilds)"), std::string::npos)
+      << r.out;
   // The environment's own database is never created or touched.
   EXPECT_FALSE(Exists(dir_ / "state/shop.db"));
   std::string junit = ReadFileOrDie(dir_ / "report/junit.xml");
@@ -45,15 +49,15 @@ TEST_F(RehearseTest, ABrokenDownFileIsNamedWithWhatItLeftBehind) {
       << all;
   // --each points at the migration whose down file is broken, and only at it.
   int failed = 0;
-  for (const auto& p : j["phases"]) {
-    if (p["ok"].get<bool>()) continue;
-    std::string name = p["name"];
-    if (name.rfind("migration ", 0) == 0) {
-      EXPECT_NE(name.find("0014_customers_add_loyalty_points"), std::string::npos) << name;
-      ++failed;
-    }
+  for (const auto& m : j["migrations"]) {
+    if (m["ok"].get<bool>()) continue;
+    EXPECT_EQ(m["id"], "0014_customers_add_loyalty_points") << m;
+    EXPECT_EQ(m["verdict"], "drift") << m;
+    EXPECT_NE(m["differences"].dump().find("customers.loyalty_points"), std::string::npos) << m;
+    ++failed;
   }
   EXPECT_EQ(failed, 1);
+  EXPECT_EQ(j["totals"]["drift"], 1) << j["totals"];
   std::string junit = ReadFileOrDie(dir_ / "report/junit.xml");
   EXPECT_NE(junit.find("<failure"), std::string::npos);
 }
@@ -78,9 +82,12 @@ TEST_F(RehearseTest, ASeedWhoseUndoLeavesRowsIsCaught) {
 
 TEST_F(RehearseTest, OnPostgresqlAScratchDatabaseIsCreatedAndDropped) {
   ORCH_REQUIRE_PG(url);
-  auto r = Run({"rehearse", "--env", "pg", "--database", url, "--from", "1.1.0"});
+  auto r = Run({"rehearse", "--env", "pg", "--database", url, "--from", "1.1.0", "--each"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("on a scratch postgresql database"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("9 migrations: 9 clean (1 checkpoints, 0 rebuilds)"), std::string::npos)
+      << r.out;
+  // The scratch databases (and the checkpoint of --each) are all dropped.
   auto db = OpenDatabase(url, ".");
   ASSERT_TRUE(db.ok()) << db.status().message();
   auto txn = (*db)->Begin();

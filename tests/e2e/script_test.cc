@@ -119,6 +119,10 @@ class ScriptTest : public ::testing::TestWithParam<std::string> {
     for (const Row& t : tables->rows) {
       const std::string name = t[0].value_or("");
       if (name.find("orchestrate_swap_parts") != std::string::npos) continue;
+      // The schema each release left is recorded by orchestrate, not by a script (README).
+      if (name.find("orchestrate_release_schemas") != std::string::npos ||
+          name.find("orchestrate_schema_checks") != std::string::npos)
+        continue;
       auto rows = (*txn)->Query("SELECT * FROM " + name);
       EXPECT_TRUE(rows.ok()) << name << ": " << rows.status().message();
       if (!rows.ok()) continue;

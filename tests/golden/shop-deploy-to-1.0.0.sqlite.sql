@@ -35,6 +35,8 @@ CREATE TABLE IF NOT EXISTS orchestrate_swap_parts (run_id BIGINT NOT NULL, n INT
 CREATE TABLE IF NOT EXISTS orchestrate_ledger_restores (table_name TEXT NOT NULL, xid BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS orchestrate_snapshot_index (id BIGINT PRIMARY KEY, run_id BIGINT, step INTEGER, release TEXT, source TEXT, source_table TEXT NOT NULL, kind TEXT NOT NULL, key_columns TEXT NOT NULL, columns TEXT NOT NULL, row_count BIGINT NOT NULL, storage TEXT NOT NULL, created_at TEXT NOT NULL, restored_at TEXT, description TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS orchestrate_snapshot_counter (id INTEGER PRIMARY KEY, last_id BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS orchestrate_release_schemas (version TEXT PRIMARY KEY, schema_text TEXT NOT NULL, schema_sha256 TEXT NOT NULL, recorded_at TEXT NOT NULL, run_id BIGINT);
+CREATE TABLE IF NOT EXISTS orchestrate_schema_checks (run_id BIGINT NOT NULL, release TEXT NOT NULL, checked_at TEXT NOT NULL, differences TEXT NOT NULL, PRIMARY KEY (run_id, release));
 BEGIN;
 SELECT json_extract('{}', ' the database is not as it was when this script was rendered (render it again with `orchestrate sql` and have it reviewed); nothing was changed: runs were recorded since (' || count(*) || ' row(s))') FROM (SELECT id FROM orchestrate_runs) HAVING count(*) > 0;
 COMMIT;
@@ -54,7 +56,9 @@ CREATE TABLE IF NOT EXISTS orchestrate_ledger_restores (table_name TEXT NOT NULL
 CREATE TABLE IF NOT EXISTS orchestrate_lock (id INTEGER PRIMARY KEY, owner TEXT, host TEXT, pid BIGINT, command TEXT, since TEXT);
 CREATE TABLE IF NOT EXISTS orchestrate_snapshot_index (id BIGINT PRIMARY KEY, run_id BIGINT, step INTEGER, release TEXT, source TEXT, source_table TEXT NOT NULL, kind TEXT NOT NULL, key_columns TEXT NOT NULL, columns TEXT NOT NULL, row_count BIGINT NOT NULL, storage TEXT NOT NULL, created_at TEXT NOT NULL, restored_at TEXT, description TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS orchestrate_snapshot_counter (id INTEGER PRIMARY KEY, last_id BIGINT NOT NULL);
-INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '2');
+CREATE TABLE IF NOT EXISTS orchestrate_release_schemas (version TEXT PRIMARY KEY, schema_text TEXT NOT NULL, schema_sha256 TEXT NOT NULL, recorded_at TEXT NOT NULL, run_id BIGINT);
+CREATE TABLE IF NOT EXISTS orchestrate_schema_checks (run_id BIGINT NOT NULL, release TEXT NOT NULL, checked_at TEXT NOT NULL, differences TEXT NOT NULL, PRIMARY KEY (run_id, release));
+INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '3');
 COMMIT;
 BEGIN;
 INSERT INTO orchestrate_runs (id, kind, app, environment, fingerprint, from_version, to_version, actor, host, pid, reason, command, status, started_at, step_count) VALUES ('1', 'deploy', 'shop', 'local', 'cf5a926c3da5edb0dc9e256a680b184515bcfa58bb2d86d9134835d68446f0f1', NULL, '1.0.0', 'sqlite3', 'localhost', '0', 'the review script, run by hand', 'the review script, run by hand', 'running', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), '9');

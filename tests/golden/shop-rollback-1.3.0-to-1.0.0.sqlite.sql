@@ -35,6 +35,8 @@ CREATE TABLE IF NOT EXISTS orchestrate_swap_parts (run_id BIGINT NOT NULL, n INT
 CREATE TABLE IF NOT EXISTS orchestrate_ledger_restores (table_name TEXT NOT NULL, xid BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS orchestrate_snapshot_index (id BIGINT PRIMARY KEY, run_id BIGINT, step INTEGER, release TEXT, source TEXT, source_table TEXT NOT NULL, kind TEXT NOT NULL, key_columns TEXT NOT NULL, columns TEXT NOT NULL, row_count BIGINT NOT NULL, storage TEXT NOT NULL, created_at TEXT NOT NULL, restored_at TEXT, description TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS orchestrate_snapshot_counter (id INTEGER PRIMARY KEY, last_id BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS orchestrate_release_schemas (version TEXT PRIMARY KEY, schema_text TEXT NOT NULL, schema_sha256 TEXT NOT NULL, recorded_at TEXT NOT NULL, run_id BIGINT);
+CREATE TABLE IF NOT EXISTS orchestrate_schema_checks (run_id BIGINT NOT NULL, release TEXT NOT NULL, checked_at TEXT NOT NULL, differences TEXT NOT NULL, PRIMARY KEY (run_id, release));
 BEGIN;
 SELECT json_extract('{}', ' the database is not as it was when this script was rendered (render it again with `orchestrate sql` and have it reviewed); nothing was changed: the newest run is no longer run 1 (' || count(*) || ' row(s))') FROM (SELECT MAX(id) FROM orchestrate_runs HAVING COALESCE(MAX(id), 0) <> 1) HAVING count(*) > 0;
 SELECT json_extract('{}', ' the database is not as it was when this script was rendered (render it again with `orchestrate sql` and have it reviewed); nothing was changed: an unfinished run is in the way (`orchestrate status` shows it) (' || count(*) || ' row(s))') FROM (SELECT id, status FROM orchestrate_runs WHERE status IN ('running', 'failed', 'interrupted')) HAVING count(*) > 0;

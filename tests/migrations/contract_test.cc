@@ -699,6 +699,28 @@ TEST_P(DatabaseContract, DescribeSchemaIsTheSameForTheSameSchemaBuiltInAnotherOr
   EXPECT_EQ(*mine, *theirs);
 }
 
+TEST_P(DatabaseContract, DescribeSchemaListsCheckConstraints) {
+  // A CHECK in a string literal or a comment is not a constraint; each real one is described,
+  // and a table that gains one describes differently (a rollback must see it: release_schema.h).
+  Run(*db_,
+      "CREATE TABLE plain (id INTEGER PRIMARY KEY, note TEXT DEFAULT 'check (x)' -- check (y)\n"
+      ");\n"
+      "CREATE TABLE checked (id INTEGER PRIMARY KEY, qty INTEGER CHECK (qty >= 0), name TEXT,\n"
+      "  CONSTRAINT name_set CHECK (name <> ''));\n");
+  auto described = db_->DescribeSchema();
+  ASSERT_OK(described);
+  const std::string text = Joined(*described);
+  int checks_of_plain = 0, checks_of_checked = 0;
+  for (const auto& line : *described) {
+    const bool check = Contains(line, "CHECK (") || Contains(line, "CHECK ((");
+    if (check && Contains(line, "plain")) ++checks_of_plain;
+    if (check && Contains(line, "checked")) ++checks_of_checked;
+  }
+  EXPECT_EQ(checks_of_plain, 0) << text;
+  EXPECT_EQ(checks_of_checked, 2) << text;
+  EXPECT_TRUE(Contains(text, "qty >= 0")) << text;
+}
+
 TEST_P(DatabaseContract, UserTablesAreSortedAndExcludeStateTablesAndViews) {
   EXPECT_TRUE(Tables(*db_).empty());
   Run(*db_,

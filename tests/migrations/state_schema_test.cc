@@ -65,10 +65,20 @@ const char kLockV1[] =
 
 // Every table of the newest version.
 const char* const kAllStateTables[] = {
-    "orchestrate_meta",   "orchestrate_releases",       "orchestrate_migrations",
-    "orchestrate_seeds",  "orchestrate_runs",           "orchestrate_steps",
-    "orchestrate_ledger", "orchestrate_swap_parts",     "orchestrate_ledger_restores",
-    "orchestrate_lock",   "orchestrate_snapshot_index", "orchestrate_snapshot_counter",
+    "orchestrate_meta",
+    "orchestrate_releases",
+    "orchestrate_migrations",
+    "orchestrate_seeds",
+    "orchestrate_runs",
+    "orchestrate_steps",
+    "orchestrate_ledger",
+    "orchestrate_swap_parts",
+    "orchestrate_ledger_restores",
+    "orchestrate_lock",
+    "orchestrate_snapshot_index",
+    "orchestrate_snapshot_counter",
+    "orchestrate_release_schemas",
+    "orchestrate_schema_checks",
 };
 
 // A tiny application of two releases, one migration each.
@@ -252,7 +262,7 @@ TEST_P(StateSchemaTest, FreshDatabaseGetsTheNewestVersionWithEveryTable) {
   auto after = StateSchemaVersion(*db_);
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(*after, kStateSchemaVersion);
-  EXPECT_EQ(kStateSchemaVersion, 2);
+  EXPECT_EQ(kStateSchemaVersion, 3);
   for (const char* table : kAllStateTables) EXPECT_TRUE(HasTable(table)) << table;
   if (IsPg()) {
     EXPECT_TRUE(HasSnapshotNamespace());
@@ -303,7 +313,7 @@ TEST_P(StateSchemaTest, Version1IsUpgradedKeepingItsRowsToTheSameSchemaAsAFreshO
   EXPECT_EQ(*v1, 1);
 
   ASSERT_TRUE(EnsureStateSchema(*db_).ok());
-  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "2");
+  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "3");
   for (const char* table : kAllStateTables) EXPECT_TRUE(HasTable(table)) << table;
   if (IsPg()) {
     EXPECT_TRUE(HasSnapshotNamespace());
@@ -316,7 +326,7 @@ TEST_P(StateSchemaTest, Version1IsUpgradedKeepingItsRowsToTheSameSchemaAsAFreshO
 
   // Idempotent: again, nothing changes.
   ASSERT_TRUE(EnsureStateSchema(*db_).ok());
-  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "2");
+  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "3");
   EXPECT_EQ(DescribeState(), fresh);
 }
 
@@ -334,33 +344,33 @@ TEST_P(StateSchemaTest, Version1WithoutTheTablesAddedWithoutABumpGetsThem) {
   EXPECT_FALSE(HasTable("orchestrate_ledger"));
   ASSERT_TRUE(EnsureStateSchema(*db_).ok());
   for (const char* table : kAllStateTables) EXPECT_TRUE(HasTable(table)) << table;
-  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "2");
+  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "3");
 }
 
 TEST_P(StateSchemaTest, AVersionFromTheFutureIsRefusedChangingNothing) {
-  // A newer orchestrate's database: version 1's journal tables, recorded as version 3.
+  // A newer orchestrate's database: version 1's journal tables, recorded as version 4.
   std::vector<std::string> ddl(std::begin(kJournalV1), std::end(kJournalV1));
-  ddl.push_back("INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '3')");
+  ddl.push_back("INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '4')");
   ASSERT_NO_FATAL_FAILURE(Exec(*db_, ddl));
   Status st = EnsureStateSchema(*db_);
   EXPECT_EQ(st.code(), Code::kNeedsHuman) << st.message();
-  EXPECT_NE(st.message().find("have schema version 3, newer than this build knows (2): use a "
+  EXPECT_NE(st.message().find("have schema version 4, newer than this build knows (3): use a "
                               "newer orchestrate"),
             std::string::npos)
       << st.message();
   EXPECT_FALSE(HasTable("orchestrate_snapshot_index"));
-  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "3");
+  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "4");
 
   // The binary says so and exits 3 (needs a human), having run nothing.
   WriteApp();
   auto r = Cli({"deploy", "--yes"});
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
-  EXPECT_NE((r.out + r.err).find("newer than this build knows (2)"), std::string::npos)
+  EXPECT_NE((r.out + r.err).find("newer than this build knows (3)"), std::string::npos)
       << r.out << r.err;
   EXPECT_FALSE(HasTable("orchestrate_snapshot_index"));
   EXPECT_FALSE(HasTable("items"));
   EXPECT_EQ(One("SELECT count(*) FROM orchestrate_runs"), "0");
-  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "3");
+  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "4");
 }
 
 TEST_P(StateSchemaTest, StatusHistoryAndRollbackWorkOnADatabaseAnOlderReleaseDeployed) {
@@ -381,7 +391,7 @@ TEST_P(StateSchemaTest, StatusHistoryAndRollbackWorkOnADatabaseAnOlderReleaseDep
   // the catalog version 2 created).
   auto rollback = Cli({"rollback", "--to", "1.0.0", "--reason", "upgrade test", "--yes"});
   ASSERT_EQ(rollback.exit_code, 0) << rollback.out << rollback.err;
-  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "2");
+  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "3");
   EXPECT_EQ(One("SELECT count(*) FROM orchestrate_snapshot_index WHERE source_table = 'notes'"),
             "1");
   EXPECT_FALSE(HasTable("notes"));
@@ -407,10 +417,62 @@ TEST_P(StateSchemaTest, StatusHistoryAndRollbackWorkOnADatabaseAnOlderReleaseDep
   EXPECT_TRUE(HasTable("notes"));
 }
 
+// Version 2 as the releases before the recorded release schemas left it: version 1's tables plus
+// the lock table and the snapshot catalog (state_schema.cc at version 2, word for word).
+const char kSnapshotIndexV2[] =
+    "CREATE TABLE IF NOT EXISTS orchestrate_snapshot_index (id BIGINT PRIMARY KEY, run_id BIGINT, "
+    "step INTEGER, release TEXT, source TEXT, source_table TEXT NOT NULL, kind TEXT NOT NULL, "
+    "key_columns TEXT NOT NULL, columns TEXT NOT NULL, row_count BIGINT NOT NULL, storage TEXT "
+    "NOT NULL, created_at TEXT NOT NULL, restored_at TEXT, description TEXT NOT NULL)";
+const char kSnapshotCounterV2[] =
+    "CREATE TABLE IF NOT EXISTS orchestrate_snapshot_counter (id INTEGER PRIMARY KEY, last_id "
+    "BIGINT NOT NULL)";
+
+TEST_P(StateSchemaTest, Version2KeepsWorkingAndIsUpgradedToRecordReleaseSchemas) {
+  ASSERT_NO_FATAL_FAILURE(WriteVersion1Deployed());
+  std::vector<std::string> v2 = db_->StateNamespaceStatements();
+  v2.push_back(kSnapshotIndexV2);
+  v2.push_back(kSnapshotCounterV2);
+  v2.push_back("UPDATE orchestrate_meta SET value = '2' WHERE key = 'schema_version'");
+  ASSERT_NO_FATAL_FAILURE(Exec(*db_, v2));
+  EXPECT_FALSE(HasTable("orchestrate_release_schemas"));
+  WriteApp();
+
+  // Read-only commands read version 2 as it is: status has nothing recorded to compare with.
+  auto status = Cli({"status"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("no schema recorded when 1.1.0 was deployed: not compared"),
+            std::string::npos)
+      << status.out;
+  auto history = Cli({"history", "--output", "json"});
+  ASSERT_EQ(history.exit_code, 0) << history.err;
+  EXPECT_EQ(nlohmann::json::parse(history.out).size(), 1u) << history.out;
+  EXPECT_FALSE(HasTable("orchestrate_release_schemas"));
+
+  // A rollback upgrades to version 3 and rolls back; 1.0.0 was deployed before any schema was
+  // recorded, so there is nothing to compare with: exit 0.
+  auto rollback = Cli({"rollback", "--to", "1.0.0", "--reason", "v2 test", "--yes"});
+  ASSERT_EQ(rollback.exit_code, 0) << rollback.out << rollback.err;
+  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "3");
+  EXPECT_TRUE(HasTable("orchestrate_release_schemas"));
+  EXPECT_TRUE(HasTable("orchestrate_schema_checks"));
+  EXPECT_FALSE(HasTable("notes"));
+  EXPECT_EQ(One("SELECT actor FROM orchestrate_runs WHERE id = 1"), "alice");
+
+  // Deploying again records the schema 1.1.0 leaves; rolling back to 1.0.0 still has nothing
+  // recorded for 1.0.0 (deployed before version 3): still exit 0, and status says so.
+  ASSERT_EQ(Cli({"deploy", "--yes"}).exit_code, 0);
+  EXPECT_EQ(One("SELECT count(*) FROM orchestrate_release_schemas WHERE version = '1.1.0'"), "1");
+  EXPECT_EQ(One("SELECT count(*) FROM orchestrate_release_schemas WHERE version = '1.0.0'"), "0");
+  status = Cli({"status"});
+  EXPECT_NE(status.out.find("the schema is the recorded state of 1.1.0"), std::string::npos)
+      << status.out;
+}
+
 TEST_P(StateSchemaTest, AProcessThatWaitedForAnUpgradeSeesItsVersionAndDoesNothing) {
   ASSERT_NO_FATAL_FAILURE(WriteVersion1Deployed());
-  // Another process holds the state schema lock while it upgrades: it records version 2 but
-  // (so that this test can tell) leaves orchestrate_snapshot_counter out.
+  // Another process holds the state schema lock while it upgrades: it records the newest version
+  // but (so that this test can tell) leaves orchestrate_snapshot_counter out.
   auto other = Open();
   ASSERT_NE(other, nullptr);
   auto txn = other->Begin();
@@ -422,8 +484,10 @@ TEST_P(StateSchemaTest, AProcessThatWaitedForAnUpgradeSeesItsVersionAndDoesNothi
       ASSERT_TRUE((*txn)->Exec(sql).ok()) << sql;
     }
   }
-  ASSERT_TRUE(
-      (*txn)->Exec("UPDATE orchestrate_meta SET value = '2' WHERE key = 'schema_version'").ok());
+  ASSERT_TRUE((*txn)
+                  ->Exec("UPDATE orchestrate_meta SET value = $1 WHERE key = 'schema_version'",
+                         {std::to_string(kStateSchemaVersion)})
+                  .ok());
 
   std::atomic<bool> done{false};
   Status upgraded;
@@ -436,7 +500,7 @@ TEST_P(StateSchemaTest, AProcessThatWaitedForAnUpgradeSeesItsVersionAndDoesNothi
   ASSERT_TRUE((*txn)->Commit().ok());
   waiter.join();
   EXPECT_TRUE(upgraded.ok()) << upgraded.message();
-  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "2");
+  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "3");
   EXPECT_FALSE(HasTable("orchestrate_snapshot_counter"));  // the step did not run again
 }
 
@@ -456,7 +520,7 @@ TEST_P(StateSchemaTest, ProcessesRacingToCreateOrUpgradeAllSucceedOnce) {
       threads.emplace_back([&, i] { results[i] = EnsureStateSchema(*dbs[i]); });
     for (auto& t : threads) t.join();
     for (const Status& st : results) EXPECT_TRUE(st.ok()) << st.message();
-    EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "2");
+    EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "3");
     EXPECT_EQ(One("SELECT count(*) FROM orchestrate_meta"), "1");
     for (const char* table : kAllStateTables) EXPECT_TRUE(HasTable(table)) << table;
   }

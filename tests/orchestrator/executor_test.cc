@@ -14,6 +14,7 @@
 
 #include "migrations/fingerprint.h"
 #include "migrations/journal.h"
+#include "migrations/release_schema.h"
 #include "plans/manifest.h"
 #include "tests/fakes/faulty_database.h"
 #include "tests/fakes/fixed_clock.h"
@@ -194,6 +195,7 @@ TEST_F(ExecutorTest, DeployFailingAtEveryCommitResumes) {
     total_commits = f.commits;
     want = Take(*db);
   }
+  int unrecorded = 0;  // runs whose failing commit was a release's recorded schema
   for (int k = 1; k <= total_commits; ++k) {
     SCOPED_TRACE("failing commit " + std::to_string(k));
     Faults f;
@@ -202,7 +204,20 @@ TEST_F(ExecutorTest, DeployFailingAtEveryCommitResumes) {
     FakeDeployer dep;
     Executor ex(plan_, *db, dep);
     auto failed = ex.Run(Request(Direction::kDeploy, ""));
-    ASSERT_FALSE(failed.ok());
+    if (failed.ok()) {
+      // The commit that records the schema a release left: a warning, after the release's own
+      // step committed (migrations/release_schema.h). The run is done, one record missing.
+      ++unrecorded;
+      int recorded = 0;
+      for (const auto& r : plan_.releases) {
+        auto schema = LoadReleaseSchema(*db, r.version);
+        ASSERT_TRUE(schema.ok()) << schema.status().message();
+        recorded += schema->has_value() ? 1 : 0;
+      }
+      EXPECT_EQ(recorded, static_cast<int>(plan_.releases.size()) - 1);
+      EXPECT_EQ(Take(*db).schema_sha256, want.schema_sha256);
+      continue;
+    }
     f.fault_commit_at = 0;
     auto again = ex.Run(Request(Direction::kDeploy, ""));
     ASSERT_TRUE(again.ok()) << again.status().message();
@@ -212,6 +227,7 @@ TEST_F(ExecutorTest, DeployFailingAtEveryCommitResumes) {
     for (const auto& kv : f.committed_scripts) EXPECT_EQ(kv.second, 1) << kv.first;
     EXPECT_EQ(dep.image(), plan_.releases.back().image);
   }
+  EXPECT_EQ(unrecorded, static_cast<int>(plan_.releases.size()));
 }
 
 TEST_F(ExecutorTest, FailedImageSwapIsRetriedOnResume) {
