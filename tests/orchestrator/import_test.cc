@@ -842,8 +842,9 @@ TEST(ImportCliTest, ValidateUsesThePlansDialectAndRefusesADatabaseOfAnotherKind)
             0);
   auto my = RunProcess({OrchestrateBin(), "validate", dir / "my/plan.yaml"});
   EXPECT_EQ(my.exit_code, 0) << my.err;
-  EXPECT_NE(my.err.find("warning: the SQL is only scanned, not parsed: this build has no MySQL parser"),
-            std::string::npos)
+  EXPECT_NE(
+      my.err.find("warning: the SQL is only scanned, not parsed: this build has no MySQL parser"),
+      std::string::npos)
       << my.err;
   auto bad = RunProcess({OrchestrateBin(), "import", "sqitch", Fixture("sqitch"), "-o", dir / "bad",
                          "--dialect", "oracle"});
