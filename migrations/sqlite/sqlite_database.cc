@@ -16,6 +16,7 @@
 #include <climits>
 #include <csignal>
 #include <cstring>
+#include <set>
 
 #include "migrations/analysis/analysis.h"
 #include "migrations/sqlite/catalog_dialect.h"
@@ -691,18 +692,26 @@ class SqliteDatabase : public Database {
       for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       return s;
     };
-    for (const auto& table : tables) {
-      for (const auto& v : views->rows) {
-        const std::string sql = v[1].value_or("");
-        const size_t as = lower(sql).find(" as ");
-        if (as == std::string::npos) continue;
-        const ScriptAnalysis a = AnalyzeScript(Dialect::kSqlite, sql.substr(as + 4));
-        bool reads = false;
-        for (const auto& st : a.statements)
-          for (const auto& t : st.tables) reads = reads || lower(t) == lower(table);
-        if (reads) out.push_back({table, v[0].value_or("")});
-      }
+    auto blank = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+    // Each view's SELECT (its SQL after the first AS between blanks) analysed once: the tables it
+    // names, in lower case.
+    std::vector<std::pair<std::string, std::set<std::string>>> reads;
+    for (const auto& v : views->rows) {
+      const std::string sql = v[1].value_or("");
+      const std::string folded = lower(sql);
+      size_t as = folded.find("as");
+      while (as != std::string::npos &&
+             !(as > 0 && blank(sql[as - 1]) && as + 2 < sql.size() && blank(sql[as + 2])))
+        as = folded.find("as", as + 1);
+      if (as == std::string::npos) continue;
+      std::set<std::string> names;
+      for (const auto& st : AnalyzeScript(Dialect::kSqlite, sql.substr(as + 3)).statements)
+        for (const auto& t : st.tables) names.insert(lower(t));
+      reads.emplace_back(v[0].value_or(""), std::move(names));
     }
+    for (const auto& table : tables)
+      for (const auto& [view, names] : reads)
+        if (names.count(lower(table))) out.push_back({table, view});
     return out;
   }
   Result<std::vector<std::array<std::string, 2>>> Extensions(Transaction&) const override {

@@ -3,8 +3,10 @@
 // fresh database on the test server; see tests/support/pg.h). Also the journal and fingerprints
 // on top of each adapter, since they are written in SQL that both must accept.
 #include <gtest/gtest.h>
+
 #include <sys/wait.h>
 #include <unistd.h>
+#include <array>
 
 #include <algorithm>
 #include <chrono>
@@ -719,6 +721,40 @@ TEST_P(DatabaseContract, DescribeSchemaListsCheckConstraints) {
   EXPECT_EQ(checks_of_plain, 0) << text;
   EXPECT_EQ(checks_of_checked, 2) << text;
   EXPECT_TRUE(Contains(text, "qty >= 0")) << text;
+}
+
+// The catalog primitives `check` asks: the views that read a table (each once per table; a view
+// reading a view is not a reader of the table below it), and the extensions installed.
+TEST_P(DatabaseContract, ViewsReadingNamesEachViewOfATableAndExtensionsAreListed) {
+  Run(*db_,
+      "CREATE TABLE orders (id INTEGER PRIMARY KEY, customer INTEGER);\n"
+      "CREATE TABLE customers (id INTEGER PRIMARY KEY, name VARCHAR(20));\n"
+      "CREATE TABLE unrelated (id INTEGER PRIMARY KEY);\n"
+      "CREATE VIEW order_names AS\n  SELECT o.id, c.name FROM orders o JOIN customers c ON c.id = "
+      "o.customer;\n"
+      "CREATE VIEW big_orders AS SELECT id FROM orders WHERE id > 10;\n"
+      "CREATE VIEW of_view AS SELECT id FROM big_orders;\n");
+  auto txn = db_->BeginRead();
+  ASSERT_OK(txn);
+  auto views = db_->ViewsReading(**txn, {"orders", "customers", "unrelated"});
+  ASSERT_OK(views);
+  using Pair = std::array<std::string, 2>;
+  EXPECT_EQ(*views, (std::vector<Pair>{{"orders", "big_orders"},
+                                       {"orders", "order_names"},
+                                       {"customers", "order_names"}}));
+  auto none = db_->ViewsReading(**txn, {});
+  ASSERT_OK(none);
+  EXPECT_TRUE(none->empty());
+  auto extensions = db_->Extensions(**txn);
+  ASSERT_OK(extensions);
+  if (IsPostgres()) {
+    bool plpgsql = false;  // installed in every PostgreSQL database
+    for (const auto& [name, version] : *extensions)
+      plpgsql = plpgsql || (name == "plpgsql" && !version.empty());
+    EXPECT_TRUE(plpgsql);
+  } else {
+    EXPECT_TRUE(extensions->empty());
+  }
 }
 
 TEST_P(DatabaseContract, UserTablesAreSortedAndExcludeStateTablesAndViews) {
