@@ -311,7 +311,7 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
            std::to_string(st.line) + ": " + st.destroys +
            (rows >= 0 ? " (" + std::to_string(rows) + " rows in " + st.tables.front() + " now)"
                       : "") +
-           (plan.policy.snapshot == "on-destroy" && !st.tables.empty()
+           (plan.policy.snapshot == SnapshotPolicy::kOnDestroy && !st.tables.empty()
                 ? "; a snapshot captures it first (`orchestrate snapshots`)"
                 : "; no snapshot captures it"));
     }

@@ -580,7 +580,7 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
   LedgerProgress progress;
   LedgerReversal reversal(step.id, plan_.policy.on_modified, plan_.policy.batch_rows);
   reversal.commits_each_batch = true;  // RunStepTransaction commits after each Next()
-  if (plan_.policy.snapshot == "on-destroy") {
+  if (plan_.policy.snapshot == SnapshotPolicy::kOnDestroy) {
     reversal.before_destroy = [&](Transaction& txn, const std::string& table,
                                   const std::string& where, const std::string& what) -> Status {
       auto taken = Snapshots(db_, now_).CaptureRows(txn, {run_id, n, step.release, step.id}, table,

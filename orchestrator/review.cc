@@ -268,7 +268,7 @@ void WriteStepHeader(std::ostream& out, int n, int total, const Step& s, const R
         << " inserted, updated or deleted are reversed newest first, one transaction per chunk "
            "of up to "
         << plan.policy.batch_rows << " rows; rows changed since the deploy: on_modified "
-        << plan.policy.on_modified << "\n";
+        << Name(plan.policy.on_modified) << "\n";
     out << kLedgerBegin << "\n";
   }
 }

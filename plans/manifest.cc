@@ -490,10 +490,8 @@ std::optional<Release> LoadRelease(const std::string& path, const VarLookup& loo
   }
   std::string order;
   if (r.String(*root, "order", &order)) {
-    if (order == "code-first")
-      rel.order = ReleaseOrder::kCodeFirst;
-    else if (order == "schema-first")
-      rel.order = ReleaseOrder::kSchemaFirst;
+    if (auto o = ReleaseOrderFromName(order))
+      rel.order = *o;
     else
       r.Error((*root)["order"], "'order' must be code-first or schema-first");
   }
@@ -738,25 +736,29 @@ void ParsePolicy(Reader& r, const YAML::Node& p, Policy* policy) {
   if (r.Int(p, "batch_rows", 1, 10000000, &n)) policy->batch_rows = static_cast<int>(n);
   if (r.Int(p, "history_days", 0, 36500, &n)) policy->history_days = static_cast<int>(n);
   std::string s;
-  if (r.String(p, "snapshot", &s) && s != "on-destroy" && s != "off")
-    r.Error(p["snapshot"], "'snapshot' must be on-destroy or off");
-  else if (!s.empty())
-    policy->snapshot = s;
+  if (r.String(p, "snapshot", &s)) {
+    if (auto v = SnapshotPolicyFromName(s))
+      policy->snapshot = *v;
+    else
+      r.Error(p["snapshot"], "'snapshot' must be on-destroy or off");
+  }
   if (r.Int(p, "lock_retries", 0, 100, &n)) policy->lock_retries = static_cast<int>(n);
-  s.clear();
-  if (r.String(p, "on_modified", &s) && s != "fail" && s != "keep" && s != "revert")
-    r.Error(p["on_modified"],
-            "'on_modified' must be fail (stop and list the rows), keep (leave rows changed since "
-            "the deploy as they are) or revert (give them back their old values anyway)");
-  else if (!s.empty())
-    policy->on_modified = s;
-  s.clear();
-  if (r.String(p, "image_swaps", &s) && s != "per-release" && s != "once")
-    r.Error(p["image_swaps"],
-            "'image_swaps' must be per-release (the image moves at every crossed release, on the "
-            "side its `order` says) or once (one swap for the whole run)");
-  else if (s == "once")
-    policy->image_swaps = Policy::ImageSwaps::kOnce;
+  if (r.String(p, "on_modified", &s)) {
+    if (auto v = OnModifiedFromName(s))
+      policy->on_modified = *v;
+    else
+      r.Error(p["on_modified"],
+              "'on_modified' must be fail (stop and list the rows), keep (leave rows changed "
+              "since the deploy as they are) or revert (give them back their old values anyway)");
+  }
+  if (r.String(p, "image_swaps", &s)) {
+    if (auto v = ImageSwapsFromName(s))
+      policy->image_swaps = *v;
+    else
+      r.Error(p["image_swaps"],
+              "'image_swaps' must be per-release (the image moves at every crossed release, on "
+              "the side its `order` says) or once (one swap for the whole run)");
+  }
   const std::pair<const char*, double*> durations[] = {
       {"lock_timeout", &policy->lock_timeout_seconds},
       {"statement_timeout", &policy->statement_timeout_seconds},
@@ -875,10 +877,6 @@ std::string DirName(const std::string& path) {
 std::string SourcePos::str() const {
   if (line <= 0) return file;
   return file + ":" + std::to_string(line) + ":" + std::to_string(column);
-}
-
-const char* ReleaseOrderName(ReleaseOrder order) {
-  return order == ReleaseOrder::kSchemaFirst ? "schema-first" : "code-first";
 }
 
 const Release* Plan::FindRelease(const std::string& version) const {

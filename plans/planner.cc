@@ -290,7 +290,7 @@ Result<RunPlan> PlanDeploy(const Plan& plan, const CurrentState& state, const st
       s.kind = StepKind::kRecordRelease;
       s.release = rel.version;
       s.image_to = rel.image;
-      s.order = ReleaseOrderName(rel.order);
+      s.order = Name(rel.order);
       out.steps.push_back(std::move(s));
     }
     if (boundary && rel.order == ReleaseOrder::kCodeFirst)
@@ -384,7 +384,8 @@ Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state, const 
     }
     static const DeployedRelease kNothing;
     const DeployedRelease& prev = c + 1 < crossed.size() ? *crossed[c + 1] : to ? *to : kNothing;
-    bool schema_first = rel->order == "schema-first";
+    // An order this build does not know (a newer one recorded it) reads as code-first, as before.
+    bool schema_first = ReleaseOrderFromName(rel->order) == ReleaseOrder::kSchemaFirst;
     auto manifest = manifest_of.find(rel->version);
     const Release* m = manifest == manifest_of.end() ? nullptr : manifest->second;
     if (m) schema_first = m->order == ReleaseOrder::kSchemaFirst;

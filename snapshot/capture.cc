@@ -257,7 +257,7 @@ Result<std::vector<CaptureEstimate>> Snapshots::Estimate(const std::string& sql,
 }
 
 bool SnapshotsBefore(const Policy& policy, const Step& step) {
-  return policy.snapshot == "on-destroy" && !step.sql.empty() &&
+  return policy.snapshot == SnapshotPolicy::kOnDestroy && !step.sql.empty() &&
          (step.kind == StepKind::kRevertMigration ||
           (step.kind == StepKind::kUndoSeed && step.has_undo));
 }

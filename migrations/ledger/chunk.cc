@@ -59,9 +59,9 @@ std::string ChunkSql::KeyList(const std::string& t) const {
   return Join(parts, ", ");
 }
 
-std::string ChunkSql::DeletedKeys(const std::string& on_modified) const {
+std::string ChunkSql::DeletedKeys(OnModified on_modified) const {
   return "SELECT " + KeyColumns("d") + " FROM " + JoinOnKey("d", "new_rows", "dr") +
-         (on_modified == "revert" ? "" : " WHERE " + Unchanged("d", "dr"));
+         (on_modified == OnModified::kRevert ? "" : " WHERE " + Unchanged("d", "dr"));
 }
 
 std::vector<std::string> ChunkSql::OldValueAssignments(const std::string& o) const {

@@ -55,7 +55,7 @@ class ChunkSql {
   // The keys of the rows that reversing the chunk's inserts deletes: those as the seed left them
   // (every recorded row still there with on_modified: revert). One uncorrelated query, so that
   // SQLite runs it once per statement.
-  std::string DeletedKeys(const std::string& on_modified) const;
+  std::string DeletedKeys(OnModified on_modified) const;
   // "c = o.c" for every recorded column c that is not a key column (o: a recorded row).
   std::vector<std::string> OldValueAssignments(const std::string& o) const;
 

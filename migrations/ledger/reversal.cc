@@ -36,9 +36,9 @@ struct LedgerReversal::Cache {
   std::optional<Slice> next_slice;
 };
 
-LedgerReversal::LedgerReversal(std::string seed_id, std::string on_modified, int batch_rows)
+LedgerReversal::LedgerReversal(std::string seed_id, OnModified on_modified, int batch_rows)
     : seed_id_(std::move(seed_id)),
-      on_modified_(std::move(on_modified)),
+      on_modified_(on_modified),
       batch_rows_(std::max(1, batch_rows)),
       cache_(std::make_unique<Cache>()) {}
 LedgerReversal::~LedgerReversal() = default;
@@ -47,8 +47,9 @@ Result<std::optional<LedgerBatch>> LedgerReversal::NextSlice(Database& db, Trans
   carried_rows_ = 0;
   std::optional<Cache::Slice> prev = std::move(cache_->next_slice);
   cache_->next_slice.reset();
-  if (!prev || !commits_each_batch || on_modified_ == "revert" || !db.Ledger().SlicesRanges() ||
-      prev->rest.rows <= batch_rows_ || cache_->referenced[prev->rest.table])
+  if (!prev || !commits_each_batch || on_modified_ == OnModified::kRevert ||
+      !db.Ledger().SlicesRanges() || prev->rest.rows <= batch_rows_ ||
+      cache_->referenced[prev->rest.table])
     return std::optional<LedgerBatch>();
   Chunk c = prev->rest;
   const int64_t ledger_max = c.key_max;
@@ -108,7 +109,7 @@ Result<LedgerBatch> LedgerReversal::NextBatch(Database& db, Transaction& txn) {
   if (!fast.ok()) return fast.status();
   if (*fast) return **fast;
   const std::string& seed_id = seed_id_;
-  const std::string& on_modified = on_modified_;
+  OnModified on_modified = on_modified_;
   // The newest chunk, with the seed's chunk and row counts before this batch (one round trip).
   auto rows = txn.Query(std::string("SELECT ") + kChunkColumns +
                             ", (SELECT count(*) FROM orchestrate_ledger WHERE seed_id = $1), "
@@ -134,7 +135,7 @@ Result<LedgerBatch> LedgerReversal::NextBatch(Database& db, Transaction& txn) {
   }
 
   ORCH_RETURN_IF_ERROR(NoteChunk(txn, c, slice, seed_id));
-  if (on_modified == "revert" && before_destroy) {
+  if (on_modified == OnModified::kRevert && before_destroy) {
     // The rows this chunk will overwrite or delete although they changed since the deploy.
     ChunkSql q(db.Ledger(), c);
     std::vector<std::string> keys, tkeys;
