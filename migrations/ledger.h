@@ -29,6 +29,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -73,9 +74,16 @@ Result<LedgerCapture> BeginLedgerCapture(Database& db, Transaction& txn, const S
 // changed the schema, and writes the staged rows as chunks.
 Status EndLedgerCapture(Database& db, Transaction& txn, const LedgerCapture& capture);
 
+// What a ledger chunk recorded (orchestrate_ledger.op): rows the seed inserted, updated or deleted.
+enum class LedgerOp { kInsert, kUpdate, kDelete };
+const char* Name(LedgerOp op);  // "insert", "update", "delete"
+// nullopt for a name this build does not know (a chunk with one is refused, not reversed).
+std::optional<LedgerOp> LedgerOpFromName(std::string_view name);
+
 struct LedgerBatch {
   int64_t chunk_id = 0;  // 0: the seed's ledger was already empty
-  std::string table, op;
+  std::string table;
+  LedgerOp op = LedgerOp::kInsert;
   int64_t rows = 0;       // rows reversed by this batch
   int64_t kept = 0;       // rows left as they are (on_modified: keep)
   int64_t rows_left = 0;  // rows still in the seed's ledger after this batch

@@ -45,7 +45,7 @@ void LedgerProgress::Update(const std::string& seed, const LedgerBatch& b) {
     bar_shown = true;
   } else {
     spdlog::info("seed {}: reversed {} {} row(s) of {} (chunk {}, {} ms); {}/{} rows done{}", seed,
-                 b.rows, b.op, b.table, b.chunk_id, ms, done, total,
+                 b.rows, Name(b.op), b.table, b.chunk_id, ms, done, total,
                  b.kept ? ", " + std::to_string(b.kept) + " changed since the deploy kept" : "");
   }
 }

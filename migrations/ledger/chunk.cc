@@ -2,9 +2,21 @@
 
 #include <algorithm>
 
+#include "plans/names.h"
+
 namespace orchestrate {
 
 LedgerDialect::~LedgerDialect() = default;
+
+namespace {
+constexpr std::pair<LedgerOp, const char*> kLedgerOps[] = {
+    {LedgerOp::kInsert, "insert"}, {LedgerOp::kUpdate, "update"}, {LedgerOp::kDelete, "delete"}};
+}  // namespace
+
+const char* Name(LedgerOp op) { return NameIn(kLedgerOps, op, "insert"); }
+std::optional<LedgerOp> LedgerOpFromName(std::string_view name) {
+  return FromNameIn(kLedgerOps, name);
+}
 
 namespace ledger_internal {
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "migrations/ledger.h"  // LedgerOp
 #include "migrations/ledger/dialect.h"
 
 namespace orchestrate {
@@ -15,7 +16,8 @@ namespace ledger_internal {
 
 struct Chunk {
   int64_t id = 0;
-  std::string table, op;
+  std::string table;
+  LedgerOp op = LedgerOp::kInsert;
   std::vector<std::string> key, columns;
   int64_t rows = 0;
   int64_t xid = 0;

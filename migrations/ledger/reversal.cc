@@ -123,12 +123,13 @@ Result<LedgerBatch> LedgerReversal::NextBatch(Database& db, Transaction& txn) {
   Chunk c = *chunk;
   // A range longer than a batch is reversed from its top in slices; the ledger row shrinks with
   // each slice, in the slice's transaction.
-  bool slice = db.Ledger().SlicesRanges() && c.op == "insert" && c.dense() && c.rows > batch_rows_;
+  bool slice =
+      db.Ledger().SlicesRanges() && c.op == LedgerOp::kInsert && c.dense() && c.rows > batch_rows_;
   if (slice) {
     c.key_min = c.key_max - batch_rows_ + 1;
     c.rows = batch_rows_;
   }
-  if (c.op == "insert" && !cache_->referenced.count(c.table)) {
+  if (c.op == LedgerOp::kInsert && !cache_->referenced.count(c.table)) {
     auto fks = db.Ledger().ReferencingKeys(txn, c.table, c.key);
     if (!fks.ok()) return fks.status();
     cache_->referenced[c.table] = !fks->empty();
@@ -144,7 +145,7 @@ Result<LedgerBatch> LedgerReversal::NextBatch(Database& db, Transaction& txn) {
       tkeys.push_back("t." + db.QuoteIdent(k));
     }
     std::string changed =
-        c.op == "delete"
+        c.op == LedgerOp::kDelete
             ? "SELECT " + Join(tkeys, ", ") + " FROM " + q.JoinOnKey("t", "old_rows", "o")
             : "SELECT " + Join(tkeys, ", ") + " FROM " + q.JoinOnKey("t", "new_rows", "r") +
                   " WHERE NOT " + q.Unchanged("t", "r");
@@ -155,22 +156,22 @@ Result<LedgerBatch> LedgerReversal::NextBatch(Database& db, Transaction& txn) {
           before_destroy(txn, c.table, "(" + Join(keys, ", ") + ") IN (" + changed + ")",
                          std::to_string(*n) + " row(s) seed " + seed_id +
                              " wrote and were changed since the deploy, " +
-                             (c.op == "insert"   ? "deleted"
-                              : c.op == "update" ? "given their old values"
-                                                 : "replaced by the deleted rows") +
+                             (c.op == LedgerOp::kInsert   ? "deleted"
+                              : c.op == LedgerOp::kUpdate ? "given their old values"
+                                                          : "replaced by the deleted rows") +
                              " by the rollback (on_modified: revert)"));
   }
-  Result<LedgerBatch> done = Status::Failed("unknown ledger operation '" + c.op + "'");
-  if (c.op == "insert")
-    done = ReverseInsert(db, txn, c, seed_id, on_modified, cache_->referenced[c.table]);
-  if (c.op == "update") done = ReverseUpdate(db, txn, c, seed_id, on_modified);
-  if (c.op == "delete") done = ReverseDelete(db, txn, c, seed_id, on_modified);
+  Result<LedgerBatch> done =
+      c.op == LedgerOp::kInsert
+          ? ReverseInsert(db, txn, c, seed_id, on_modified, cache_->referenced[c.table])
+      : c.op == LedgerOp::kUpdate ? ReverseUpdate(db, txn, c, seed_id, on_modified)
+                                  : ReverseDelete(db, txn, c, seed_id, on_modified);
   if (!done.ok()) return done.status();
   auto bookkeeping = [&](const std::string& sql, const std::vector<Value>& params) {
     return commits_each_batch ? txn.ExecAtCommit(sql, params) : txn.Exec(sql, params);
   };
   const std::string restore = db.Ledger().RecordRestoreSql();
-  if (c.op != "insert" && !restore.empty()) {
+  if (c.op != LedgerOp::kInsert && !restore.empty()) {
     // Rows given back their old values now carry this transaction's xmin; older seeds' chunks
     // must still see them as unchanged.
     ORCH_RETURN_IF_ERROR(bookkeeping(restore, {c.table}));
@@ -189,7 +190,8 @@ Result<LedgerBatch> LedgerReversal::NextBatch(Database& db, Transaction& txn) {
   out.op = c.op;
   out.chunks_left = ToLong(rows->rows[0][9]) - (slice ? 0 : 1);
   out.rows_left = ToLong(rows->rows[0][10]) - c.rows;
-  if (slice && c.op == "insert") {  // the next slice can skip reading the chunk (NextSlice)
+  if (slice &&
+      c.op == LedgerOp::kInsert) {  // the next slice can skip reading the chunk (NextSlice)
     Chunk rest = *chunk;
     rest.key_max = c.key_min - 1;
     rest.rows = chunk->rows - c.rows;

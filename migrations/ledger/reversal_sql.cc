@@ -109,7 +109,11 @@ Result<Chunk> ChunkFromRow(const Row& r, const std::string& seed_id) {
   Chunk c;
   c.id = ToLong(r[0]);
   c.table = r[1].value_or("");
-  c.op = r[2].value_or("");
+  const std::string op = r[2].value_or("");
+  if (auto known = LedgerOpFromName(op))
+    c.op = *known;
+  else
+    return Status::Failed("unknown ledger operation '" + op + "'");
   try {
     c.key = json::parse(r[3].value_or("[]")).get<std::vector<std::string>>();
     c.columns = json::parse(r[4].value_or("[]")).get<std::vector<std::string>>();
@@ -155,8 +159,8 @@ Status NoteChunk(Transaction& txn, const Chunk& c, bool slice, const std::string
     canon += r[i] ? std::to_string(r[i]->size()) + ":" + *r[i] : std::string("null");
     canon += ';';
   }
-  txn.Note("ledger chunk " + std::to_string(c.id) + ": " + std::to_string(c.rows) + " " + c.op +
-           " row(s) of " + c.table +
+  txn.Note("ledger chunk " + std::to_string(c.id) + ": " + std::to_string(c.rows) + " " +
+           Name(c.op) + " row(s) of " + c.table +
            "; one transaction; data sha256:" + Sha256Hex(canon).substr(0, 16));
   return Status::Ok();
 }
