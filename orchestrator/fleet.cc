@@ -92,7 +92,7 @@ Result<std::string> RenderFleetTargetScript(const Plan& plan, const std::string&
   ReviewContext ctx;
   ctx.plan = &per_target;
   ctx.environment = environment;
-  ctx.dialect = db.Dialect();
+  ctx.dialect = db.Kind();
   ctx.deployer = fixed.Describe();
   ctx.swapper = &fixed;
   ctx.estimate = &db;

@@ -457,7 +457,7 @@ Result<RehearsalReport> Rehearse(const Plan& plan, const RehearseOptions& o) {
   report.from = from;
   report.to = to;
   report.scratch = RedactUrl(scratch.url());
-  report.dialect = IsSqliteUrl(scratch.url()) ? "sqlite" : "postgresql";
+  report.dialect = DialectName(IsSqliteUrl(scratch.url()) ? Dialect::kSqlite : Dialect::kPostgres);
   auto start = std::chrono::steady_clock::now();
   Rehearsal r(plan, scratch, &report);
 

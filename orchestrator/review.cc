@@ -365,7 +365,7 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
       << "-- direction: " << DirectionName(run.direction) << "\n"
       << "-- from: " << (run.from_version.empty() ? "(nothing deployed)" : run.from_version) << "\n"
       << "-- to: " << run.to_version << "\n"
-      << "-- environment: " << ctx.environment << " (" << ctx.dialect << ")\n"
+      << "-- environment: " << ctx.environment << " (" << DialectName(ctx.dialect) << ")\n"
       << "-- database: " << *identity << "\n"
       << "-- plan fingerprint: " << run.fingerprint << "\n"
       << "-- manifest " << RelativeTo(base, plan.file) << " sha256:" << plan.sha256 << "\n";
