@@ -5,6 +5,7 @@
 #include <string>
 
 #include "orchestrator/check.h"
+#include "orchestrator/fleet.h"
 #include "tests/support/names_test_util.h"
 
 namespace orchestrate {
@@ -17,6 +18,40 @@ TEST(OrchestratorNamesTest, CheckLevel) {
        {CheckLevel::kInfo, "info"}},
       [](CheckLevel v) { return Name(v); },
       [](const std::string& s) { return CheckLevelFromName(s); });
+}
+
+TEST(OrchestratorNamesTest, TargetOutcome) {
+  ExpectNamesRoundTrip<TargetOutcome>(
+      {{TargetOutcome::kDone, "done"},
+       {TargetOutcome::kResumed, "resumed"},
+       {TargetOutcome::kNothingToDo, "nothing to do"},
+       {TargetOutcome::kPlanned, "planned"},
+       {TargetOutcome::kFailed, "failed"},
+       {TargetOutcome::kNeedsHuman, "needs a human"},
+       {TargetOutcome::kNotStarted, "not started"}},
+      [](TargetOutcome v) { return Name(v); },
+      [](const std::string& s) { return TargetOutcomeFromName(s); });
+}
+
+// The summary table and the report's counts read the enum: one target per outcome.
+TEST(OrchestratorNamesTest, FleetSummaryCountsEachOutcome) {
+  FleetReport r;
+  r.kind = "rollback";
+  for (TargetOutcome o : {TargetOutcome::kDone, TargetOutcome::kFailed, TargetOutcome::kNotStarted,
+                          TargetOutcome::kNothingToDo}) {
+    TargetReport t;
+    t.target = std::string("sqlite:") + Name(o) + ".db";
+    t.outcome = o;
+    if (o == TargetOutcome::kFailed) t.status = Status::Failed("boom");
+    r.targets.push_back(t);
+  }
+  std::string text = RenderFleetText(r);
+  EXPECT_NE(text.find("nothing to do"), std::string::npos) << text;
+  EXPECT_NE(text.find("not started"), std::string::npos) << text;
+  Status overall = r.Overall();
+  EXPECT_FALSE(overall.ok());
+  EXPECT_NE(overall.message().find("2 target(s) failed or not started"), std::string::npos)
+      << overall.message();
 }
 
 }  // namespace
