@@ -79,7 +79,7 @@ int CmdCheck(const GlobalOptions& g, const RunOptions& o) {
   }
   auto result = CheckRollback(ctx->plan, *ctx->db, *ctx->deployer, options);
   if (!result.ok()) return Fail(result.status());
-  if (g.output == "json") {
+  if (g.output == OutputFormat::kJson) {
     nlohmann::json reasons = nlohmann::json::array();
     for (const auto& r : result->reasons)
       reasons.push_back({{"level", Name(r.level)}, {"text", r.text}});

@@ -71,7 +71,7 @@ int CmdPlan(const GlobalOptions& g, const RunOptions& o, bool rollback) {
                         {"bytes", p.estimate.bytes},
                         {"description", p.estimate.description}});
   }
-  if (g.output == "json") {
+  if (g.output == OutputFormat::kJson) {
     nlohmann::json j = nlohmann::json::parse(RenderPlanJson(*plan));
     j["image_swaps"] = swaps;
     j["verify"] = checks;

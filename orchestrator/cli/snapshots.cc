@@ -61,7 +61,7 @@ bool ParseAge(const std::string& text, double* seconds) {
 int List(const GlobalOptions& g, Database& db) {
   auto all = Snapshots(db, NowIso8601).List();
   if (!all.ok()) return Fail(all.status());
-  if (g.output == "json") {
+  if (g.output == OutputFormat::kJson) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& s : *all) arr.push_back(ToJson(s));
     std::cout << JsonText(arr, 2) << "\n";
@@ -130,7 +130,7 @@ int CmdSnapshots(const GlobalOptions& g, const SnapshotsOptions& o) {
     auto done = snaps.Restore(id);
     if (!done.ok()) return Fail(done.status());
     const SnapshotInfo& s = done->snapshot;
-    if (g.output == "json") {
+    if (g.output == OutputFormat::kJson) {
       std::cout << JsonText(nlohmann::json{{"outcome", "OK"},
                                            {"snapshot", ToJson(s)},
                                            {"rows_restored", done->rows}},
@@ -145,7 +145,7 @@ int CmdSnapshots(const GlobalOptions& g, const SnapshotsOptions& o) {
   }
   auto pruned = snaps.Prune(cutoff);
   if (!pruned.ok()) return Fail(pruned.status());
-  if (g.output == "json") {
+  if (g.output == OutputFormat::kJson) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& s : *pruned) arr.push_back(ToJson(s));
     std::cout << JsonText(nlohmann::json{{"outcome", "OK"}, {"pruned", arr}}, 2) << "\n";

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "orchestrator/check.h"
+#include "orchestrator/cli/options.h"
 #include "orchestrator/fleet.h"
 #include "tests/support/names_test_util.h"
 
@@ -52,6 +53,16 @@ TEST(OrchestratorNamesTest, FleetSummaryCountsEachOutcome) {
   EXPECT_FALSE(overall.ok());
   EXPECT_NE(overall.message().find("2 target(s) failed or not started"), std::string::npos)
       << overall.message();
+}
+
+TEST(OrchestratorNamesTest, OutputFormat) {
+  ExpectNamesRoundTrip<cli::OutputFormat>(
+      {{cli::OutputFormat::kText, "text"}, {cli::OutputFormat::kJson, "json"}},
+      [](cli::OutputFormat v) { return cli::Name(v); },
+      [](const std::string& s) { return cli::OutputFormatFromName(s); });
+  cli::GlobalOptions g;
+  EXPECT_EQ(g.output, cli::OutputFormat::kText);
+  EXPECT_EQ(g.log_format, cli::OutputFormat::kText);
 }
 
 }  // namespace
