@@ -667,8 +667,8 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
       return taken.status().WithContext("snapshot before " + step.id +
                                         " (policy snapshot: off rolls back without one)");
     for (const SnapshotInfo& s : *taken)
-      spdlog::info("snapshot {}: {} {} ({} rows) {}", s.id, s.kind, s.table, s.rows,
-                   s.kind == "none" ? "NOT CAPTURED: " + s.description : "");
+      spdlog::info("snapshot {}: {} {} ({} rows) {}", s.id, Name(s.kind), s.table, s.rows,
+                   s.kind == SnapshotKind::kNone ? "NOT CAPTURED: " + s.description : "");
   }
   if (step.transactional && !step.sql.empty()) {
     Status st = t.ExecScript(step.sql);

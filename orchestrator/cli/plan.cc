@@ -65,7 +65,7 @@ int CmdPlan(const GlobalOptions& g, const RunOptions& o, bool rollback) {
             "\n";
     captures.push_back({{"step", p.step},
                         {"table", p.estimate.table},
-                        {"kind", p.estimate.kind},
+                        {"kind", Name(p.estimate.kind)},
                         {"columns", p.estimate.columns},
                         {"rows", p.estimate.rows},
                         {"bytes", p.estimate.bytes},
