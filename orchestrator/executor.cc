@@ -93,7 +93,7 @@ bool SameIntent(const RunRecord& run, const RunRequest& req, const Plan& plan) {
     std::string newest = plan.releases.empty() ? "" : plan.releases.back().version;
     return run.to_version == (req.target.empty() ? newest : req.target);
   }
-  return req.target.empty() || req.target == "previous" || run.to_version == req.target;
+  return MeansPreviousRelease(req.target) || run.to_version == req.target;
 }
 
 // What makes two steps the same work (the image a swap starts from is not: it is what runs now).

@@ -395,7 +395,7 @@ Result<FleetReport> RunFleet(const Plan& plan, const Environment& env,
   report.environment = env.name;
   report.parallel = std::max(1, request.parallel);
   std::string to = request.run.target;
-  if (rollback && (to.empty() || to == "previous"))
+  if (rollback && MeansPreviousRelease(to))
     return Status::Usage(
         "a fleet rollback needs --to VERSION: its targets may be at different releases, so "
         "`previous` would mean a different release on each");

@@ -315,7 +315,7 @@ Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state, const 
   // "none": back to before the first release (unless a release is really named so).
   const bool to_nothing =
       target == kRollbackToNothing && !FindDeployed(state, target) && plan.IndexOf(target) < 0;
-  if (target.empty() || target == "previous") {
+  if (MeansPreviousRelease(target)) {
     if (state.releases.size() < 2)
       return Status::Invalid("there is no previous release: " + *cur +
                              " is the first release deployed to this database (`--to " +

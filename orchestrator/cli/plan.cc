@@ -19,7 +19,7 @@ Result<RunPlan> PreviewPlan(Context& ctx, const RunOptions& o, bool rollback) {
   auto state = journal.LoadState();
   if (!state.ok()) return state.status();
   if (!rollback && !o.target.empty()) {
-    rollback = o.target == "previous" || o.target == kRollbackToNothing;
+    rollback = o.target == kPreviousTarget || o.target == kRollbackToNothing;
     for (const auto& r : state->releases)
       if (r.version == o.target && state->current_version() != o.target) rollback = true;
   }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "plans/model.h"
+#include "plans/planner.h"
 #include "tests/support/names_test_util.h"
 
 namespace orchestrate {
@@ -44,6 +45,16 @@ TEST(ModelNamesTest, DefaultsAreTheDocumentedOnes) {
   EXPECT_STREQ(Name(p.on_modified), "fail");
   EXPECT_STREQ(Name(p.image_swaps), "per-release");
   EXPECT_STREQ(Name(Release().order), "code-first");
+}
+
+// `--to previous` is a sentinel, not a version: an empty target means the same for a rollback;
+// a version that merely starts like it does not.
+TEST(ModelNamesTest, PreviousTarget) {
+  EXPECT_TRUE(MeansPreviousRelease(""));
+  EXPECT_TRUE(MeansPreviousRelease("previous"));
+  EXPECT_FALSE(MeansPreviousRelease("Previous"));
+  EXPECT_FALSE(MeansPreviousRelease("previous1"));
+  EXPECT_FALSE(MeansPreviousRelease("1.2.0"));
 }
 
 }  // namespace
