@@ -12,6 +12,7 @@
 
 #include "orchestrator/importers/importers.h"
 #include "plans/manifest.h"
+#include "tests/support/names_test_util.h"
 #include "tests/support/test_util.h"
 
 namespace orchestrate::testing {
@@ -78,6 +79,17 @@ class ImportTest : public ::testing::Test {
   std::string out_ = dir_ / "out";
   std::string app_ = "library";
 };
+
+TEST(ImportFormatTest, NamesRoundTrip) {
+  ExpectNamesRoundTrip<ImportFormat>(
+      {{ImportFormat::kGolangMigrate, "golang-migrate"},
+       {ImportFormat::kFlyway, "flyway"},
+       {ImportFormat::kSqitch, "sqitch"},
+       {ImportFormat::kDiesel, "diesel"},
+       {ImportFormat::kLiquibaseSql, "liquibase-sql"}},
+      [](ImportFormat v) { return Name(v); },
+      [](const std::string& s) { return ImportFormatFromName(s); });
+}
 
 TEST_F(ImportTest, GolangMigrateReferencesTheOriginalFilesInPlace) {
   std::string src = Fixture("golang-migrate/db/migrations");
