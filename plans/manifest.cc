@@ -505,27 +505,27 @@ std::optional<Release> LoadRelease(const std::string& path, const VarLookup& loo
 // The keys each deployer kind takes (besides `kind`), which of them are argv lists, and which are
 // required. docs/manifest.md describes them.
 struct DeployerKeys {
-  const char* kind;
+  DeployerKind kind;
   std::vector<std::string> scalars, lists, required;
 };
 
 const std::vector<DeployerKeys>& KnownDeployers() {
   static const std::vector<DeployerKeys> kinds = {
-      {"file", {"path"}, {}, {}},  // its own message for a missing path, below
-      {"command", {"timeout"}, {"set", "get", "status", "secret_env"}, {"set"}},
-      {"kubectl",
+      {DeployerKind::kFile, {"path"}, {}, {}},  // its own message for a missing path, below
+      {DeployerKind::kCommand, {"timeout"}, {"set", "get", "status", "secret_env"}, {"set"}},
+      {DeployerKind::kKubectl,
        {"namespace", "deployment", "container", "context", "timeout"},
        {"secret_env"},
        {"namespace", "deployment", "container"}},
-      {"helm",
+      {DeployerKind::kHelm,
        {"release", "chart", "namespace", "value", "store", "timeout"},
        {"secret_env"},
        {"release", "chart", "namespace"}},
-      {"ssm",
+      {DeployerKind::kSsm,
        {"parameter", "region", "store", "timeout"},
        {"trigger", "secret_env"},
        {"parameter"}},
-      {"gitops",
+      {DeployerKind::kGitops,
        {"repo", "file", "key", "push", "remote", "branch", "store", "timeout"},
        {"secret_env"},
        {"repo", "file", "key"}},
@@ -541,24 +541,27 @@ void ParseDeployer(Reader& r, const YAML::Node& d, const Plan& plan, Environment
     r.CheckMap(d, what, {"kind"}, {"kind"});
     return;
   }
-  if (!r.String(d, "kind", &spec.kind)) return;
+  std::string kind;
+  if (!r.String(d, "kind", &kind)) return;
+  const std::optional<DeployerKind> named = DeployerKindFromName(kind);
   const DeployerKeys* keys = nullptr;
   std::string known;
   for (const auto& k : KnownDeployers()) {
-    known += (known.empty() ? "" : ", ") + std::string(k.kind);
-    if (spec.kind == k.kind) keys = &k;
+    known += (known.empty() ? "" : ", ") + std::string(Name(k.kind));
+    if (named == k.kind) keys = &k;
   }
   if (!keys) {
-    r.Error(d["kind"], "unknown deployer kind '" + spec.kind + "' (known: " + known + ")");
+    r.Error(d["kind"], "unknown deployer kind '" + kind + "' (known: " + known + ")");
     return;
   }
+  spec.kind = keys->kind;
   std::vector<std::string> allowed = {"kind"};
   allowed.insert(allowed.end(), keys->scalars.begin(), keys->scalars.end());
   allowed.insert(allowed.end(), keys->lists.begin(), keys->lists.end());
   std::vector<std::string> required = keys->required;
   required.push_back("kind");
-  if (!r.CheckMap(d, what + " (kind " + spec.kind + ")", allowed, required)) return;
-  if (spec.kind == "file" && !d["path"])
+  if (!r.CheckMap(d, what + " (kind " + Name(spec.kind) + ")", allowed, required)) return;
+  if (spec.kind == DeployerKind::kFile && !d["path"])
     r.Error(d, "a file deployer needs 'path': the file that holds the running image");
   for (const auto& key : keys->scalars) {
     std::string v;

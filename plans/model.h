@@ -72,8 +72,13 @@ struct Release {
   SourcePos version_pos;  // of the `version:` value
 };
 
+// `deployer: {kind: ...}`: how an environment's image is swapped (orchestrator/deployer.h).
+enum class DeployerKind { kFile, kCommand, kKubectl, kHelm, kSsm, kGitops };
+const char* Name(DeployerKind kind);  // "file", "command", "kubectl", "helm", "ssm", "gitops"
+std::optional<DeployerKind> DeployerKindFromName(std::string_view name);
+
 struct DeployerSpec {
-  std::string kind = "file";
+  DeployerKind kind = DeployerKind::kFile;
   std::map<std::string, std::string> settings;  // kind-specific keys, already expanded
   // Kind-specific argv lists (command: set, get, status; ssm: trigger), already expanded; their
   // {image}-style placeholders are filled in by the deployer. Also `secret_env`: names of

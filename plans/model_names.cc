@@ -12,7 +12,16 @@ constexpr std::pair<OnModified, const char*> kOnModified[] = {
     {OnModified::kFail, "fail"}, {OnModified::kKeep, "keep"}, {OnModified::kRevert, "revert"}};
 constexpr std::pair<Policy::ImageSwaps, const char*> kImageSwaps[] = {
     {Policy::ImageSwaps::kPerRelease, "per-release"}, {Policy::ImageSwaps::kOnce, "once"}};
+constexpr std::pair<DeployerKind, const char*> kDeployerKinds[] = {
+    {DeployerKind::kFile, "file"},       {DeployerKind::kCommand, "command"},
+    {DeployerKind::kKubectl, "kubectl"}, {DeployerKind::kHelm, "helm"},
+    {DeployerKind::kSsm, "ssm"},         {DeployerKind::kGitops, "gitops"}};
 }  // namespace
+
+const char* Name(DeployerKind kind) { return NameIn(kDeployerKinds, kind, "file"); }
+std::optional<DeployerKind> DeployerKindFromName(std::string_view name) {
+  return FromNameIn(kDeployerKinds, name);
+}
 
 const char* Name(ReleaseOrder order) { return NameIn(kReleaseOrders, order, "code-first"); }
 std::optional<ReleaseOrder> ReleaseOrderFromName(std::string_view name) {

@@ -118,7 +118,7 @@ TEST_F(ImportTest, GolangMigrateReferencesTheOriginalFilesInPlace) {
   // The local environment is the embedded SQLite database with a file deployer.
   ASSERT_TRUE(plan.environments.count("local"));
   EXPECT_EQ(plan.environments["local"].database, "sqlite:.orchestrate/library.db");
-  EXPECT_EQ(plan.environments["local"].deployer.kind, "file");
+  EXPECT_EQ(plan.environments["local"].deployer.kind, DeployerKind::kFile);
   // The plan reads the originals outside OUT only because it says so (issue 15, item 16).
   EXPECT_EQ(plan.policy.allow_outside_paths, (std::vector<std::string>{Real(src)}));
 }

@@ -126,7 +126,7 @@ TEST_P(LoadPlanTest, LoadsACompletePlan) {
   const Environment& staging = plan.environments.at("staging");
   EXPECT_EQ(staging.name, "staging");
   EXPECT_EQ(staging.database, "postgresql://db.internal:5432/shop");
-  EXPECT_EQ(staging.deployer.kind, "file");
+  EXPECT_EQ(staging.deployer.kind, DeployerKind::kFile);
   EXPECT_EQ(staging.deployer.settings.at("path"), P("state/staging.image"));
   EXPECT_EQ(staging.pos.str(), P("plan.yaml") + ":5:3");
   const Environment& local = plan.environments.at("local");

@@ -39,12 +39,25 @@ TEST(ModelNamesTest, ImageSwaps) {
       [](const std::string& s) { return ImageSwapsFromName(s); });
 }
 
+TEST(ModelNamesTest, DeployerKind) {
+  ExpectNamesRoundTrip<DeployerKind>(
+      {{DeployerKind::kFile, "file"},
+       {DeployerKind::kCommand, "command"},
+       {DeployerKind::kKubectl, "kubectl"},
+       {DeployerKind::kHelm, "helm"},
+       {DeployerKind::kSsm, "ssm"},
+       {DeployerKind::kGitops, "gitops"}},
+      [](DeployerKind v) { return Name(v); },
+      [](const std::string& s) { return DeployerKindFromName(s); });
+}
+
 TEST(ModelNamesTest, DefaultsAreTheDocumentedOnes) {
   Policy p;
   EXPECT_STREQ(Name(p.snapshot), "on-destroy");
   EXPECT_STREQ(Name(p.on_modified), "fail");
   EXPECT_STREQ(Name(p.image_swaps), "per-release");
   EXPECT_STREQ(Name(Release().order), "code-first");
+  EXPECT_STREQ(Name(DeployerSpec().kind), "file");
 }
 
 // `--to previous` is a sentinel, not a version: an empty target means the same for a rollback;
