@@ -128,7 +128,8 @@ bool ResumesAsStored(const std::vector<StepRecord>& stored, const RunPlan& fresh
 
 RunPlan PlanOfRun(const RunRecord& run, const std::vector<StepRecord>& steps) {
   RunPlan p;
-  p.direction = run.kind == "deploy" ? Direction::kDeploy : Direction::kRollback;
+  // A kind this build does not know (a newer one wrote it) reads as a rollback, as before.
+  p.direction = DirectionFromName(run.kind).value_or(Direction::kRollback);
   p.app = run.app;
   p.from_version = run.from_version;
   p.to_version = run.to_version;

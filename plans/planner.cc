@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "plans/names.h"
 #include "plans/sha256.h"
 
 namespace orchestrate {
@@ -118,8 +119,16 @@ bool StepKindFromName(const std::string& name, StepKind* kind) {
   return false;
 }
 
+namespace {
+constexpr std::pair<Direction, const char*> kDirections[] = {{Direction::kDeploy, "deploy"},
+                                                             {Direction::kRollback, "rollback"}};
+}  // namespace
+
 const char* DirectionName(Direction direction) {
-  return direction == Direction::kDeploy ? "deploy" : "rollback";
+  return NameIn(kDirections, direction, "rollback");
+}
+std::optional<Direction> DirectionFromName(std::string_view name) {
+  return FromNameIn(kDirections, name);
 }
 
 std::string FingerprintOf(const RunPlan& plan) {

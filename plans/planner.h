@@ -53,7 +53,8 @@ struct Step {
 };
 
 enum class Direction { kDeploy, kRollback };
-const char* DirectionName(Direction direction);
+const char* DirectionName(Direction direction);  // "deploy", "rollback" (orchestrate_runs.kind)
+std::optional<Direction> DirectionFromName(std::string_view name);  // nullopt: unknown
 
 struct RunPlan {
   Direction direction = Direction::kDeploy;

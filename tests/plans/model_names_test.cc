@@ -51,6 +51,13 @@ TEST(ModelNamesTest, DeployerKind) {
       [](const std::string& s) { return DeployerKindFromName(s); });
 }
 
+TEST(ModelNamesTest, Direction) {
+  ExpectNamesRoundTrip<Direction>(
+      {{Direction::kDeploy, "deploy"}, {Direction::kRollback, "rollback"}},
+      [](Direction v) { return DirectionName(v); },
+      [](const std::string& s) { return DirectionFromName(s); });
+}
+
 TEST(ModelNamesTest, DefaultsAreTheDocumentedOnes) {
   Policy p;
   EXPECT_STREQ(Name(p.snapshot), "on-destroy");
