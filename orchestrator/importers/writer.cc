@@ -169,9 +169,10 @@ void NameVersions(const Source& src, std::vector<Group>* groups) {
     const std::string& first = src.migrations[g.first].version;
     const std::string& last = src.migrations[g.last].version;
     if (last.empty()) continue;
-    g.description += g.first == g.last || first.empty()
-                         ? " (" + std::string(Name(src.format)) + " version " + last + ")"
-                         : " (" + std::string(Name(src.format)) + " versions " + first + " .. " + last + ")";
+    g.description +=
+        g.first == g.last || first.empty()
+            ? " (" + std::string(Name(src.format)) + " version " + last + ")"
+            : " (" + std::string(Name(src.format)) + " versions " + first + " .. " + last + ")";
   }
 }
 
