@@ -105,7 +105,6 @@ long ToLong(const Value& v);
 class Database {
  public:
   virtual ~Database() = default;
-  virtual std::string Dialect() const = 0;  // "sqlite", "postgresql" or "mysql"
   // The URL with any password replaced by "***": safe to print and log.
   virtual std::string DisplayUrl() const = 0;
   // What tells this database from any other, for an approval to bind (orchestrator/review.h):
@@ -259,8 +258,6 @@ using DatabaseOpener = std::function<Result<std::unique_ptr<Database>>(const std
 // The dialect a URL opens, without opening it: kSqlite for "sqlite:...", kMysql for "mysql://"
 // and "mariadb://", kPostgres for anything else (what OpenDatabase hands to libpq).
 orchestrate::Dialect DialectOfUrl(const std::string& url);
-// "sqlite", "postgresql" or "mysql", as Database::Dialect() names it.
-const char* DialectName(orchestrate::Dialect dialect);
 
 // Opens a database from a URL: "sqlite:path/to/file.db" (relative paths resolved against
 // `base_dir`), "mysql://user@host:port/db" (or "mariadb://"), "postgresql://..." or a libpq

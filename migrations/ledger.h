@@ -29,6 +29,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -73,9 +74,16 @@ Result<LedgerCapture> BeginLedgerCapture(Database& db, Transaction& txn, const S
 // changed the schema, and writes the staged rows as chunks.
 Status EndLedgerCapture(Database& db, Transaction& txn, const LedgerCapture& capture);
 
+// What a ledger chunk recorded (orchestrate_ledger.op): rows the seed inserted, updated or deleted.
+enum class LedgerOp { kInsert, kUpdate, kDelete };
+const char* Name(LedgerOp op);  // "insert", "update", "delete"
+// nullopt for a name this build does not know (a chunk with one is refused, not reversed).
+std::optional<LedgerOp> LedgerOpFromName(std::string_view name);
+
 struct LedgerBatch {
   int64_t chunk_id = 0;  // 0: the seed's ledger was already empty
-  std::string table, op;
+  std::string table;
+  LedgerOp op = LedgerOp::kInsert;
   int64_t rows = 0;       // rows reversed by this batch
   int64_t kept = 0;       // rows left as they are (on_modified: keep)
   int64_t rows_left = 0;  // rows still in the seed's ledger after this batch
@@ -83,14 +91,14 @@ struct LedgerBatch {
 };
 
 // Reverses a seed's ledger one chunk at a time. Next() reverses the newest chunk inside `txn` (the
-// caller commits it with its own checkpoint). `on_modified`: "fail" | "keep" | "revert". Errors
-// (kFailed) list the conflicting rows and what to do. Keeps what it read from the catalog between
-// calls, so use one object per step run.
+// caller commits it with its own checkpoint). `on_modified`: the policy (fail, keep, revert).
+// Errors (kFailed) list the conflicting rows and what to do. Keeps what it read from the catalog
+// between calls, so use one object per step run.
 class LedgerReversal {
  public:
   // `batch_rows`: the most rows one call reverses from a range-recorded chunk (others are
   // reversed a whole chunk at a time, and chunks hold at most batch_rows rows when recorded).
-  LedgerReversal(std::string seed_id, std::string on_modified, int batch_rows);
+  LedgerReversal(std::string seed_id, OnModified on_modified, int batch_rows);
   ~LedgerReversal();
   LedgerReversal(const LedgerReversal&) = delete;
   LedgerReversal& operator=(const LedgerReversal&) = delete;
@@ -120,7 +128,8 @@ class LedgerReversal {
   // closer, which Next() then does in the same transaction.
   Result<std::optional<LedgerBatch>> NextSlice(Database& db, Transaction& txn);
   Result<LedgerBatch> NextBatch(Database& db, Transaction& txn);
-  std::string seed_id_, on_modified_;
+  std::string seed_id_;
+  OnModified on_modified_;
   int batch_rows_;
   std::unique_ptr<Cache> cache_;
   int64_t carried_rows_ = 0;  // rows NextSlice deleted before handing the batch to Next()
@@ -149,7 +158,7 @@ inline constexpr const char kLedgerScriptEnd[] = "end of ledger chunks";
 // Reverses all of `seed_id`'s ledger inside `txn`, which the caller rolls back: the first conflict
 // the real reversal would stop at, or OK. `rows` gets the rows reversed.
 Status SimulateReversal(Database& db, Transaction& txn, const std::string& seed_id,
-                        const std::string& on_modified, int batch_rows, int64_t* rows);
+                        OnModified on_modified, int batch_rows, int64_t* rows);
 
 struct LedgerCount {
   std::string table, op;

@@ -73,18 +73,6 @@ Dialect DialectOfUrl(const std::string& url) {
   return Dialect::kPostgres;
 }
 
-const char* DialectName(Dialect dialect) {
-  switch (dialect) {
-    case Dialect::kSqlite:
-      return "sqlite";
-    case Dialect::kMysql:
-      return "mysql";
-    case Dialect::kPostgres:
-      break;
-  }
-  return "postgresql";
-}
-
 std::string RedactUrl(const std::string& url) {
   // A SQLite URL is a path: nothing in it is secret. A MySQL URL is read by its own rules;
   // anything else the way libpq reads it.

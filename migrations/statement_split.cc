@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "migrations/statement_split_internal.h"
+#include "plans/names.h"
 
 namespace orchestrate {
 namespace {
@@ -188,4 +189,14 @@ void Add(ScriptSplit& out, LineCounter& lines, const std::string& script, std::s
 }
 
 }  // namespace split_internal
+namespace {
+constexpr std::pair<Dialect, const char*> kDialects[] = {
+    {Dialect::kPostgres, "postgresql"}, {Dialect::kSqlite, "sqlite"}, {Dialect::kMysql, "mysql"}};
+}  // namespace
+
+const char* DialectName(Dialect dialect) { return NameIn(kDialects, dialect, "postgresql"); }
+std::optional<Dialect> DialectFromName(std::string_view name) {
+  return FromNameIn(kDialects, name);
+}
+
 }  // namespace orchestrate

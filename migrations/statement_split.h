@@ -5,12 +5,19 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace orchestrate {
 
+// The SQL dialect of a database (Database::Kind()) and of the scripts written for it.
 enum class Dialect { kPostgres, kSqlite, kMysql };
+// "postgresql", "sqlite" or "mysql": the one name of a dialect in messages, JSON and plan output.
+const char* DialectName(Dialect dialect);
+// nullopt for a name this build does not know.
+std::optional<Dialect> DialectFromName(std::string_view name);
 
 // One statement of a script.
 struct SqlStatement {

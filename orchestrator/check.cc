@@ -12,6 +12,7 @@
 #include "migrations/ledger.h"
 #include "migrations/statement_split.h"
 #include "orchestrator/review.h"
+#include "plans/names.h"
 #include "plans/semver.h"
 
 namespace orchestrate {
@@ -36,6 +37,16 @@ const char* VerdictName(Verdict v) {
       return "NO-GO";
   }
   return "?";
+}
+
+namespace {
+constexpr std::pair<CheckLevel, const char*> kCheckLevels[] = {
+    {CheckLevel::kNoGo, "no-go"}, {CheckLevel::kWarning, "warning"}, {CheckLevel::kInfo, "info"}};
+}  // namespace
+
+const char* Name(CheckLevel level) { return NameIn(kCheckLevels, level, "info"); }
+std::optional<CheckLevel> CheckLevelFromName(std::string_view name) {
+  return FromNameIn(kCheckLevels, name);
 }
 
 double DaysBetween(const std::string& a, const std::string& b) {
@@ -142,9 +153,15 @@ Status CheckDroppedExtensions(Database& db, const RunPlan& run,
 Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& deployer,
                                   const CheckOptions& options) {
   CheckResult out;
-  auto nogo = [&](std::string text) { out.reasons.push_back({"no-go", std::move(text)}); };
-  auto warn = [&](std::string text) { out.reasons.push_back({"warning", std::move(text)}); };
-  auto info = [&](std::string text) { out.reasons.push_back({"info", std::move(text)}); };
+  auto nogo = [&](std::string text) {
+    out.reasons.push_back({CheckLevel::kNoGo, std::move(text)});
+  };
+  auto warn = [&](std::string text) {
+    out.reasons.push_back({CheckLevel::kWarning, std::move(text)});
+  };
+  auto info = [&](std::string text) {
+    out.reasons.push_back({CheckLevel::kInfo, std::move(text)});
+  };
 
   Journal journal(db, NowIso8601);
   auto state = journal.LoadState();
@@ -311,7 +328,7 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
            std::to_string(st.line) + ": " + st.destroys +
            (rows >= 0 ? " (" + std::to_string(rows) + " rows in " + st.tables.front() + " now)"
                       : "") +
-           (plan.policy.snapshot == "on-destroy" && !st.tables.empty()
+           (plan.policy.snapshot == SnapshotPolicy::kOnDestroy && !st.tables.empty()
                 ? "; a snapshot captures it first (`orchestrate snapshots`)"
                 : "; no snapshot captures it"));
     }
@@ -356,8 +373,9 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
 
   out.verdict = Verdict::kGo;
   for (const auto& r : out.reasons) {
-    if (r.level == "no-go") out.verdict = Verdict::kNoGo;
-    if (r.level == "warning" && out.verdict == Verdict::kGo) out.verdict = Verdict::kGoWithWarnings;
+    if (r.level == CheckLevel::kNoGo) out.verdict = Verdict::kNoGo;
+    if (r.level == CheckLevel::kWarning && out.verdict == Verdict::kGo)
+      out.verdict = Verdict::kGoWithWarnings;
   }
   return out;
 }

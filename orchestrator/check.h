@@ -3,7 +3,9 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "migrations/database.h"
@@ -16,8 +18,13 @@ namespace orchestrate {
 enum class Verdict { kGo, kGoWithWarnings, kNoGo };
 const char* VerdictName(Verdict v);  // "GO", "GO WITH WARNINGS", "NO-GO"
 
+// How much a reason weighs: any no-go makes the verdict NO-GO, any warning GO WITH WARNINGS.
+enum class CheckLevel { kNoGo, kWarning, kInfo };
+const char* Name(CheckLevel level);  // "no-go", "warning", "info" (text and JSON output)
+std::optional<CheckLevel> CheckLevelFromName(std::string_view name);  // nullopt when unknown
+
 struct CheckReason {
-  std::string level;  // "no-go" | "warning" | "info"
+  CheckLevel level = CheckLevel::kInfo;
   std::string text;
 };
 

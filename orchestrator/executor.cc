@@ -45,7 +45,7 @@ void LedgerProgress::Update(const std::string& seed, const LedgerBatch& b) {
     bar_shown = true;
   } else {
     spdlog::info("seed {}: reversed {} {} row(s) of {} (chunk {}, {} ms); {}/{} rows done{}", seed,
-                 b.rows, b.op, b.table, b.chunk_id, ms, done, total,
+                 b.rows, Name(b.op), b.table, b.chunk_id, ms, done, total,
                  b.kept ? ", " + std::to_string(b.kept) + " changed since the deploy kept" : "");
   }
 }
@@ -93,7 +93,7 @@ bool SameIntent(const RunRecord& run, const RunRequest& req, const Plan& plan) {
     std::string newest = plan.releases.empty() ? "" : plan.releases.back().version;
     return run.to_version == (req.target.empty() ? newest : req.target);
   }
-  return req.target.empty() || req.target == "previous" || run.to_version == req.target;
+  return MeansPreviousRelease(req.target) || run.to_version == req.target;
 }
 
 // What makes two steps the same work (the image a swap starts from is not: it is what runs now).
@@ -128,7 +128,8 @@ bool ResumesAsStored(const std::vector<StepRecord>& stored, const RunPlan& fresh
 
 RunPlan PlanOfRun(const RunRecord& run, const std::vector<StepRecord>& steps) {
   RunPlan p;
-  p.direction = run.kind == "deploy" ? Direction::kDeploy : Direction::kRollback;
+  // A kind this build does not know (a newer one wrote it) reads as a rollback, as before.
+  p.direction = DirectionFromName(run.kind).value_or(Direction::kRollback);
   p.app = run.app;
   p.from_version = run.from_version;
   p.to_version = run.to_version;
@@ -580,7 +581,7 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
   LedgerProgress progress;
   LedgerReversal reversal(step.id, plan_.policy.on_modified, plan_.policy.batch_rows);
   reversal.commits_each_batch = true;  // RunStepTransaction commits after each Next()
-  if (plan_.policy.snapshot == "on-destroy") {
+  if (plan_.policy.snapshot == SnapshotPolicy::kOnDestroy) {
     reversal.before_destroy = [&](Transaction& txn, const std::string& table,
                                   const std::string& where, const std::string& what) -> Status {
       auto taken = Snapshots(db_, now_).CaptureRows(txn, {run_id, n, step.release, step.id}, table,
@@ -667,8 +668,8 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
       return taken.status().WithContext("snapshot before " + step.id +
                                         " (policy snapshot: off rolls back without one)");
     for (const SnapshotInfo& s : *taken)
-      spdlog::info("snapshot {}: {} {} ({} rows) {}", s.id, s.kind, s.table, s.rows,
-                   s.kind == "none" ? "NOT CAPTURED: " + s.description : "");
+      spdlog::info("snapshot {}: {} {} ({} rows) {}", s.id, Name(s.kind), s.table, s.rows,
+                   s.kind == SnapshotKind::kNone ? "NOT CAPTURED: " + s.description : "");
   }
   if (step.transactional && !step.sql.empty()) {
     Status st = t.ExecScript(step.sql);

@@ -109,16 +109,13 @@ std::unique_ptr<Deployer> MakeFileDeployer(const std::string& path) {
 Result<std::unique_ptr<Deployer>> MakeDeployer(const DeployerSpec& spec,
                                                const std::vector<Release>* releases,
                                                ProcessRunner run) {
-  if (spec.kind == "file") {
+  if (spec.kind == DeployerKind::kFile) {
     auto it = spec.settings.find("path");
     if (it == spec.settings.end() || it->second.empty())
       return Status::Invalid(spec.pos.str() + ": a file deployer needs 'path'");
     return MakeFileDeployer(it->second);
   }
-  for (const char* kind : {"command", "kubectl", "helm", "ssm", "gitops"})
-    if (spec.kind == kind) return MakeProcessDeployer(spec, releases, std::move(run));
-  return Status::Invalid(spec.pos.str() + ": unknown deployer kind '" + spec.kind +
-                         "' (known: file, command, kubectl, helm, ssm, gitops)");
+  return MakeProcessDeployer(spec, releases, std::move(run));
 }
 
 }  // namespace orchestrate

@@ -21,6 +21,7 @@
 #include "orchestrator/process.h"
 #include "orchestrator/review.h"
 #include "plans/json_text.h"
+#include "plans/names.h"
 
 namespace orchestrate {
 namespace {
@@ -92,7 +93,7 @@ Result<std::string> RenderFleetTargetScript(const Plan& plan, const std::string&
   ReviewContext ctx;
   ctx.plan = &per_target;
   ctx.environment = environment;
-  ctx.dialect = db.Dialect();
+  ctx.dialect = db.Kind();
   ctx.deployer = fixed.Describe();
   ctx.swapper = &fixed;
   ctx.estimate = &db;
@@ -144,8 +145,8 @@ TargetReport RunTarget(const Plan& plan, const std::string& url, const FleetRequ
   auto fail = [&](Status st) {
     rep.status = std::move(st);
     rep.outcome = rep.status.code() == Code::kNeedsHuman || rep.status.code() == Code::kCancelled
-                      ? "needs a human"
-                      : "failed";
+                      ? TargetOutcome::kNeedsHuman
+                      : TargetOutcome::kFailed;
     rep.seconds = SecondsSince(start);
     spdlog::error("{}", rep.status.message());
     return rep;
@@ -219,7 +220,7 @@ TargetReport RunTarget(const Plan& plan, const std::string& url, const FleetRequ
   }
   if (!outcome.ok()) {
     if (outcome.status().code() == Code::kNothingToDo) {
-      rep.outcome = "nothing to do";
+      rep.outcome = TargetOutcome::kNothingToDo;
       rep.status = outcome.status();
       rep.seconds = SecondsSince(start);
       return rep;
@@ -231,19 +232,19 @@ TargetReport RunTarget(const Plan& plan, const std::string& url, const FleetRequ
   rep.schema_drift = outcome->schema_drift;
   if (!outcome->plan.from_version.empty()) rep.from = outcome->plan.from_version;
   if (request.run.dry_run) {
-    rep.outcome = outcome->plan.empty() ? "nothing to do" : "planned";
+    rep.outcome = outcome->plan.empty() ? TargetOutcome::kNothingToDo : TargetOutcome::kPlanned;
     rep.steps_run = static_cast<int>(outcome->plan.steps.size());
   } else {
-    rep.outcome = outcome->resumed ? "resumed" : "done";
+    rep.outcome = outcome->resumed ? TargetOutcome::kResumed : TargetOutcome::kDone;
   }
   rep.seconds = SecondsSince(start);
-  spdlog::info("{} ({} steps, {:.1f}s)", rep.outcome, rep.steps_run, rep.seconds);
+  spdlog::info("{} ({} steps, {:.1f}s)", Name(rep.outcome), rep.steps_run, rep.seconds);
   return rep;
 }
 
 bool Finished(const TargetReport& t) {
-  return t.outcome == "done" || t.outcome == "resumed" || t.outcome == "nothing to do" ||
-         t.outcome == "planned";
+  return t.outcome == TargetOutcome::kDone || t.outcome == TargetOutcome::kResumed ||
+         t.outcome == TargetOutcome::kNothingToDo || t.outcome == TargetOutcome::kPlanned;
 }
 
 // Swaps the environment's image to `image` unless it already runs, then verifies.
@@ -344,14 +345,31 @@ Result<std::vector<std::string>> FleetTargets(const Environment& env,
   return unique;
 }
 
+namespace {
+constexpr std::pair<TargetOutcome, const char*> kTargetOutcomes[] = {
+    {TargetOutcome::kDone, "done"},
+    {TargetOutcome::kResumed, "resumed"},
+    {TargetOutcome::kNothingToDo, "nothing to do"},
+    {TargetOutcome::kPlanned, "planned"},
+    {TargetOutcome::kFailed, "failed"},
+    {TargetOutcome::kNeedsHuman, "needs a human"},
+    {TargetOutcome::kNotStarted, "not started"}};
+}  // namespace
+
+const char* Name(TargetOutcome outcome) { return NameIn(kTargetOutcomes, outcome, "failed"); }
+std::optional<TargetOutcome> TargetOutcomeFromName(std::string_view name) {
+  return FromNameIn(kTargetOutcomes, name);
+}
+
 Status FleetReport::Overall() const {
   int failed = 0, human = 0, idle = 0;
   std::string first;
   for (const auto& t : targets) {
-    if (t.outcome == "nothing to do") ++idle;
+    if (t.outcome == TargetOutcome::kNothingToDo) ++idle;
     if (Finished(t)) continue;
-    (t.outcome == "needs a human" ? human : failed)++;
-    if (first.empty()) first = t.target + ": " + (t.status.ok() ? t.outcome : t.status.message());
+    (t.outcome == TargetOutcome::kNeedsHuman ? human : failed)++;
+    if (first.empty())
+      first = t.target + ": " + (t.status.ok() ? std::string(Name(t.outcome)) : t.status.message());
   }
   std::string counts = std::to_string(failed) + " target(s) failed or not started, " +
                        std::to_string(human) + " need a human";
@@ -377,7 +395,7 @@ Result<FleetReport> RunFleet(const Plan& plan, const Environment& env,
   report.environment = env.name;
   report.parallel = std::max(1, request.parallel);
   std::string to = request.run.target;
-  if (rollback && (to.empty() || to == "previous"))
+  if (rollback && MeansPreviousRelease(to))
     return Status::Usage(
         "a fleet rollback needs --to VERSION: its targets may be at different releases, so "
         "`previous` would mean a different release on each");
@@ -404,7 +422,7 @@ Result<FleetReport> RunFleet(const Plan& plan, const Environment& env,
   for (size_t i = 0; i < urls.size(); ++i) {
     report.targets[i].target = RedactUrl(urls[i]);
     report.targets[i].to = to;
-    report.targets[i].outcome = "not started";
+    report.targets[i].outcome = TargetOutcome::kNotStarted;
   }
   if (swap_first) {
     SwapOnce(plan, env, deployer, request, plan.FindRelease(to)->image, &report);
@@ -435,7 +453,7 @@ Result<FleetReport> RunFleet(const Plan& plan, const Environment& env,
         slot = RunTarget(per_target, urls[i], request, to);
       } catch (const std::exception& e) {
         slot.to = to;
-        slot.outcome = "failed";
+        slot.outcome = TargetOutcome::kFailed;
         slot.status = Status::Failed(std::string("unexpected internal error: ") + e.what());
         spdlog::error("[{}] {}", slot.target, slot.status.message());
       }
@@ -477,7 +495,7 @@ std::string RenderFleetText(const FleetReport& r) {
   std::vector<std::vector<std::string>> rows = {
       {"TARGET", "FROM", "TO", "OUTCOME", "STEPS", "DURATION"}};
   for (const auto& t : r.targets)
-    rows.push_back({t.target, t.from.empty() ? "-" : t.from, t.to, t.outcome,
+    rows.push_back({t.target, t.from.empty() ? "-" : t.from, t.to, Name(t.outcome),
                     std::to_string(t.steps_run), Seconds(t.seconds)});
   std::vector<size_t> width(rows[0].size(), 0);
   for (const auto& row : rows)
@@ -492,15 +510,15 @@ std::string RenderFleetText(const FleetReport& r) {
   }
   int done = 0, planned = 0, idle = 0, failed = 0, human = 0, not_started = 0;
   for (const auto& t : r.targets) {
-    if (t.outcome == "planned")
+    if (t.outcome == TargetOutcome::kPlanned)
       ++planned;
-    else if (t.outcome == "nothing to do")
+    else if (t.outcome == TargetOutcome::kNothingToDo)
       ++idle;
-    else if (t.outcome == "failed")
+    else if (t.outcome == TargetOutcome::kFailed)
       ++failed;
-    else if (t.outcome == "needs a human")
+    else if (t.outcome == TargetOutcome::kNeedsHuman)
       ++human;
-    else if (t.outcome == "not started")
+    else if (t.outcome == TargetOutcome::kNotStarted)
       ++not_started;
     else
       ++done;
@@ -547,7 +565,7 @@ std::string RenderFleetJson(const FleetReport& r, int exit_code) {
     targets.push_back({{"target", t.target},
                        {"from", t.from},
                        {"to", t.to},
-                       {"outcome", t.outcome},
+                       {"outcome", Name(t.outcome)},
                        {"steps_run", t.steps_run},
                        {"run_id", t.run_id},
                        {"seconds", t.seconds},
@@ -555,8 +573,9 @@ std::string RenderFleetJson(const FleetReport& r, int exit_code) {
                        {"schema_drift", drift}});
   }
   Status overall = r.Overall();
-  bool dry_run = std::any_of(r.targets.begin(), r.targets.end(),
-                             [](const TargetReport& t) { return t.outcome == "planned"; });
+  bool dry_run = std::any_of(r.targets.begin(), r.targets.end(), [](const TargetReport& t) {
+    return t.outcome == TargetOutcome::kPlanned;
+  });
   nlohmann::json j = {
       {"kind", r.kind},
       {"dry_run", dry_run},
@@ -570,7 +589,8 @@ std::string RenderFleetJson(const FleetReport& r, int exit_code) {
         {"to", r.image_to},
         {"action", r.image_action},
         {"error", r.image_status.message()}}},
-      {"outcome", overall.ok() ? (dry_run ? "planned" : "done") : CodeName(overall.code())},
+      {"outcome", overall.ok() ? Name(dry_run ? TargetOutcome::kPlanned : TargetOutcome::kDone)
+                               : CodeName(overall.code())},
       {"exit_code", exit_code}};
   return JsonText(j, 2) + "\n";
 }

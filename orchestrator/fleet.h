@@ -16,7 +16,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "orchestrator/deployer.h"
@@ -60,12 +62,26 @@ struct FleetRequest {
   std::string environment;  // the environment's name (for the review scripts' header)
 };
 
+// What happened on one target of a fleet run (the summary table and the JSON report print the
+// name).
+enum class TargetOutcome {
+  kDone,
+  kResumed,
+  kNothingToDo,
+  kPlanned,  // a dry run
+  kFailed,
+  kNeedsHuman,
+  kNotStarted,
+};
+// "done", "resumed", "nothing to do", "planned", "failed", "needs a human", "not started"
+const char* Name(TargetOutcome outcome);
+std::optional<TargetOutcome> TargetOutcomeFromName(std::string_view name);  // nullopt: unknown
+
 struct TargetReport {
   std::string target;  // the URL, password redacted
   std::string from, to;
   std::string image;  // what release `to` runs: recorded on the target, else the manifest's
-  // done | resumed | nothing to do | planned (dry run) | failed | needs a human | not started
-  std::string outcome;
+  TargetOutcome outcome = TargetOutcome::kNotStarted;
   Status status;      // why, when not done
   int steps_run = 0;  // by this invocation; a failed target: the steps of its run that are done
   int64_t run_id = 0;

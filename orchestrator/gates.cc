@@ -48,7 +48,7 @@ Status RollbackGate(const Plan& plan, Database& db, Deployer& deployer, const Ga
   if (judged->verdict != Verdict::kNoGo) return Status::Ok();
   std::string reasons;
   for (const auto& r : judged->reasons)
-    if (r.level == "no-go") reasons += (reasons.empty() ? "" : "; ") + r.text;
+    if (r.level == CheckLevel::kNoGo) reasons += (reasons.empty() ? "" : "; ") + r.text;
   std::vector<std::string> args;
   if (!request.target.empty()) args = {"--to", request.target};
   if (request.allow_major) args.push_back("--allow-major");

@@ -89,10 +89,10 @@ Result<std::string> CheckPermission(const Plan& plan, const std::string& environ
         return "OS group " + g + " (user " + os.name + ")";
     std::string needs;
     if (!rule->role.empty())
-      needs +=
-          "membership in role " + rule->role +
-          (has_roles ? ""
-                     : " (a database role: this database is " + db.Dialect() + ", which has none)");
+      needs += "membership in role " + rule->role +
+               (has_roles ? ""
+                          : " (a database role: this database is " +
+                                std::string(DialectName(db.Kind())) + ", which has none)");
     auto join = [](const std::vector<std::string>& v) {
       std::string out;
       for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;

@@ -1,3 +1,6 @@
+// Rehearsals (rehearse.h). Over 500 lines: the scratch database, the before/after fingerprint
+// comparison, the --each walk and the report renderers (text, Markdown, JUnit, JSON) all read one
+// RehearsalReport; the renderers are the part to move out when one of them grows.
 #include "orchestrator/rehearse.h"
 
 #include <spdlog/spdlog.h>
@@ -457,7 +460,7 @@ Result<RehearsalReport> Rehearse(const Plan& plan, const RehearseOptions& o) {
   report.from = from;
   report.to = to;
   report.scratch = RedactUrl(scratch.url());
-  report.dialect = IsSqliteUrl(scratch.url()) ? "sqlite" : "postgresql";
+  report.dialect = DialectName(IsSqliteUrl(scratch.url()) ? Dialect::kSqlite : Dialect::kPostgres);
   auto start = std::chrono::steady_clock::now();
   Rehearsal r(plan, scratch, &report);
 

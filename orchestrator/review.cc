@@ -268,7 +268,7 @@ void WriteStepHeader(std::ostream& out, int n, int total, const Step& s, const R
         << " inserted, updated or deleted are reversed newest first, one transaction per chunk "
            "of up to "
         << plan.policy.batch_rows << " rows; rows changed since the deploy: on_modified "
-        << plan.policy.on_modified << "\n";
+        << Name(plan.policy.on_modified) << "\n";
     out << kLedgerBegin << "\n";
   }
 }
@@ -365,7 +365,7 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
       << "-- direction: " << DirectionName(run.direction) << "\n"
       << "-- from: " << (run.from_version.empty() ? "(nothing deployed)" : run.from_version) << "\n"
       << "-- to: " << run.to_version << "\n"
-      << "-- environment: " << ctx.environment << " (" << ctx.dialect << ")\n"
+      << "-- environment: " << ctx.environment << " (" << DialectName(ctx.dialect) << ")\n"
       << "-- database: " << *identity << "\n"
       << "-- plan fingerprint: " << run.fingerprint << "\n"
       << "-- manifest " << RelativeTo(base, plan.file) << " sha256:" << plan.sha256 << "\n";

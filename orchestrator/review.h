@@ -37,8 +37,8 @@ namespace orchestrate {
 struct ReviewContext {
   const Plan* plan = nullptr;
   std::string environment;
-  std::string dialect;   // "sqlite" | "postgresql"
-  std::string deployer;  // Deployer::Describe()
+  Dialect dialect = Dialect::kSqlite;  // of the database the script is for
+  std::string deployer;                // Deployer::Describe()
   // The deployer of the environment: the image swap steps list its exact actions (SwapActions,
   // VerifyActions), and the recording reads the image running now from it.
   Deployer* swapper = nullptr;

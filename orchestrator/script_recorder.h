@@ -74,7 +74,6 @@ class RecordingDatabase : public Database {
     annotate_ = std::move(annotate);
   }
 
-  std::string Dialect() const override { return real_.Dialect(); }
   std::string DisplayUrl() const override { return real_.DisplayUrl(); }
   Result<std::string> Identity() override { return real_.Identity(); }
   Result<std::unique_ptr<Transaction>> Begin() override;

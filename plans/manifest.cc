@@ -490,10 +490,8 @@ std::optional<Release> LoadRelease(const std::string& path, const VarLookup& loo
   }
   std::string order;
   if (r.String(*root, "order", &order)) {
-    if (order == "code-first")
-      rel.order = ReleaseOrder::kCodeFirst;
-    else if (order == "schema-first")
-      rel.order = ReleaseOrder::kSchemaFirst;
+    if (auto o = ReleaseOrderFromName(order))
+      rel.order = *o;
     else
       r.Error((*root)["order"], "'order' must be code-first or schema-first");
   }
@@ -507,27 +505,27 @@ std::optional<Release> LoadRelease(const std::string& path, const VarLookup& loo
 // The keys each deployer kind takes (besides `kind`), which of them are argv lists, and which are
 // required. docs/manifest.md describes them.
 struct DeployerKeys {
-  const char* kind;
+  DeployerKind kind;
   std::vector<std::string> scalars, lists, required;
 };
 
 const std::vector<DeployerKeys>& KnownDeployers() {
   static const std::vector<DeployerKeys> kinds = {
-      {"file", {"path"}, {}, {}},  // its own message for a missing path, below
-      {"command", {"timeout"}, {"set", "get", "status", "secret_env"}, {"set"}},
-      {"kubectl",
+      {DeployerKind::kFile, {"path"}, {}, {}},  // its own message for a missing path, below
+      {DeployerKind::kCommand, {"timeout"}, {"set", "get", "status", "secret_env"}, {"set"}},
+      {DeployerKind::kKubectl,
        {"namespace", "deployment", "container", "context", "timeout"},
        {"secret_env"},
        {"namespace", "deployment", "container"}},
-      {"helm",
+      {DeployerKind::kHelm,
        {"release", "chart", "namespace", "value", "store", "timeout"},
        {"secret_env"},
        {"release", "chart", "namespace"}},
-      {"ssm",
+      {DeployerKind::kSsm,
        {"parameter", "region", "store", "timeout"},
        {"trigger", "secret_env"},
        {"parameter"}},
-      {"gitops",
+      {DeployerKind::kGitops,
        {"repo", "file", "key", "push", "remote", "branch", "store", "timeout"},
        {"secret_env"},
        {"repo", "file", "key"}},
@@ -543,24 +541,27 @@ void ParseDeployer(Reader& r, const YAML::Node& d, const Plan& plan, Environment
     r.CheckMap(d, what, {"kind"}, {"kind"});
     return;
   }
-  if (!r.String(d, "kind", &spec.kind)) return;
+  std::string kind;
+  if (!r.String(d, "kind", &kind)) return;
+  const std::optional<DeployerKind> named = DeployerKindFromName(kind);
   const DeployerKeys* keys = nullptr;
   std::string known;
   for (const auto& k : KnownDeployers()) {
-    known += (known.empty() ? "" : ", ") + std::string(k.kind);
-    if (spec.kind == k.kind) keys = &k;
+    known += (known.empty() ? "" : ", ") + std::string(Name(k.kind));
+    if (named == k.kind) keys = &k;
   }
   if (!keys) {
-    r.Error(d["kind"], "unknown deployer kind '" + spec.kind + "' (known: " + known + ")");
+    r.Error(d["kind"], "unknown deployer kind '" + kind + "' (known: " + known + ")");
     return;
   }
+  spec.kind = keys->kind;
   std::vector<std::string> allowed = {"kind"};
   allowed.insert(allowed.end(), keys->scalars.begin(), keys->scalars.end());
   allowed.insert(allowed.end(), keys->lists.begin(), keys->lists.end());
   std::vector<std::string> required = keys->required;
   required.push_back("kind");
-  if (!r.CheckMap(d, what + " (kind " + spec.kind + ")", allowed, required)) return;
-  if (spec.kind == "file" && !d["path"])
+  if (!r.CheckMap(d, what + " (kind " + Name(spec.kind) + ")", allowed, required)) return;
+  if (spec.kind == DeployerKind::kFile && !d["path"])
     r.Error(d, "a file deployer needs 'path': the file that holds the running image");
   for (const auto& key : keys->scalars) {
     std::string v;
@@ -738,25 +739,29 @@ void ParsePolicy(Reader& r, const YAML::Node& p, Policy* policy) {
   if (r.Int(p, "batch_rows", 1, 10000000, &n)) policy->batch_rows = static_cast<int>(n);
   if (r.Int(p, "history_days", 0, 36500, &n)) policy->history_days = static_cast<int>(n);
   std::string s;
-  if (r.String(p, "snapshot", &s) && s != "on-destroy" && s != "off")
-    r.Error(p["snapshot"], "'snapshot' must be on-destroy or off");
-  else if (!s.empty())
-    policy->snapshot = s;
+  if (r.String(p, "snapshot", &s)) {
+    if (auto v = SnapshotPolicyFromName(s))
+      policy->snapshot = *v;
+    else
+      r.Error(p["snapshot"], "'snapshot' must be on-destroy or off");
+  }
   if (r.Int(p, "lock_retries", 0, 100, &n)) policy->lock_retries = static_cast<int>(n);
-  s.clear();
-  if (r.String(p, "on_modified", &s) && s != "fail" && s != "keep" && s != "revert")
-    r.Error(p["on_modified"],
-            "'on_modified' must be fail (stop and list the rows), keep (leave rows changed since "
-            "the deploy as they are) or revert (give them back their old values anyway)");
-  else if (!s.empty())
-    policy->on_modified = s;
-  s.clear();
-  if (r.String(p, "image_swaps", &s) && s != "per-release" && s != "once")
-    r.Error(p["image_swaps"],
-            "'image_swaps' must be per-release (the image moves at every crossed release, on the "
-            "side its `order` says) or once (one swap for the whole run)");
-  else if (s == "once")
-    policy->image_swaps = Policy::ImageSwaps::kOnce;
+  if (r.String(p, "on_modified", &s)) {
+    if (auto v = OnModifiedFromName(s))
+      policy->on_modified = *v;
+    else
+      r.Error(p["on_modified"],
+              "'on_modified' must be fail (stop and list the rows), keep (leave rows changed "
+              "since the deploy as they are) or revert (give them back their old values anyway)");
+  }
+  if (r.String(p, "image_swaps", &s)) {
+    if (auto v = ImageSwapsFromName(s))
+      policy->image_swaps = *v;
+    else
+      r.Error(p["image_swaps"],
+              "'image_swaps' must be per-release (the image moves at every crossed release, on "
+              "the side its `order` says) or once (one swap for the whole run)");
+  }
   const std::pair<const char*, double*> durations[] = {
       {"lock_timeout", &policy->lock_timeout_seconds},
       {"statement_timeout", &policy->statement_timeout_seconds},
@@ -875,10 +880,6 @@ std::string DirName(const std::string& path) {
 std::string SourcePos::str() const {
   if (line <= 0) return file;
   return file + ":" + std::to_string(line) + ":" + std::to_string(column);
-}
-
-const char* ReleaseOrderName(ReleaseOrder order) {
-  return order == ReleaseOrder::kSchemaFirst ? "schema-first" : "code-first";
 }
 
 const Release* Plan::FindRelease(const std::string& version) const {

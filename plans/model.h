@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "plans/expand.h"
@@ -52,8 +53,11 @@ struct Seed {
   SourcePos pos;
 };
 
+// `order:` of a release (docs/manifest.md, "Order"), also stored per deployed release.
 enum class ReleaseOrder { kCodeFirst, kSchemaFirst };
-const char* ReleaseOrderName(ReleaseOrder order);
+const char* Name(ReleaseOrder order);  // "code-first", "schema-first"
+// nullopt for a name this build does not know (here and in every FromName below).
+std::optional<ReleaseOrder> ReleaseOrderFromName(std::string_view name);
 
 struct Release {
   std::string version;
@@ -68,8 +72,13 @@ struct Release {
   SourcePos version_pos;  // of the `version:` value
 };
 
+// `deployer: {kind: ...}`: how an environment's image is swapped (orchestrator/deployer.h).
+enum class DeployerKind { kFile, kCommand, kKubectl, kHelm, kSsm, kGitops };
+const char* Name(DeployerKind kind);  // "file", "command", "kubectl", "helm", "ssm", "gitops"
+std::optional<DeployerKind> DeployerKindFromName(std::string_view name);
+
 struct DeployerSpec {
-  std::string kind = "file";
+  DeployerKind kind = DeployerKind::kFile;
   std::map<std::string, std::string> settings;  // kind-specific keys, already expanded
   // Kind-specific argv lists (command: set, get, status; ssm: trigger), already expanded; their
   // {image}-style placeholders are filled in by the deployer. Also `secret_env`: names of
@@ -126,15 +135,25 @@ struct PermissionRule {
   SourcePos pos;
 };
 
+// policy.snapshot: copy the data a rollback destroys before destroying it (on-destroy), or not
+// (off).
+enum class SnapshotPolicy { kOnDestroy, kOff };
+const char* Name(SnapshotPolicy policy);  // "on-destroy", "off"
+std::optional<SnapshotPolicy> SnapshotPolicyFromName(std::string_view name);
+
+// policy.on_modified: what a rollback does with a row the ledger recorded that was changed after
+// the deploy: fail listing the rows, keep the row as it is now, or revert it anyway.
+enum class OnModified { kFail, kKeep, kRevert };
+const char* Name(OnModified on_modified);  // "fail", "keep", "revert"
+std::optional<OnModified> OnModifiedFromName(std::string_view name);
+
 struct Policy {
   bool require_reason = false;
   bool allow_major = false;  // a rollback across a major version is NO-GO without --allow-major
   int window_days = 0;       // 0: no limit
-  std::string snapshot = "on-destroy";
+  SnapshotPolicy snapshot = SnapshotPolicy::kOnDestroy;
   int batch_rows = 10000;
-  // A row the ledger recorded that was changed after the deploy: fail the rollback listing the
-  // rows (default), keep the row as it is now, or revert it anyway.
-  std::string on_modified = "fail";
+  OnModified on_modified = OnModified::kFail;
   // How long a run waits for another run's lock (`--lock-timeout` overrides).
   double run_lock_timeout_seconds = 10;
   // Per step: how long a statement may wait for a database lock (so a rollback never queues
@@ -157,6 +176,8 @@ struct Policy {
   std::vector<std::string> allow_outside_paths;
   std::vector<PermissionRule> permissions;
 };
+const char* Name(Policy::ImageSwaps swaps);  // "per-release", "once"
+std::optional<Policy::ImageSwaps> ImageSwapsFromName(std::string_view name);
 
 struct Plan {
   std::string app;

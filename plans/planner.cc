@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "plans/names.h"
 #include "plans/sha256.h"
 
 namespace orchestrate {
@@ -118,8 +119,16 @@ bool StepKindFromName(const std::string& name, StepKind* kind) {
   return false;
 }
 
+namespace {
+constexpr std::pair<Direction, const char*> kDirections[] = {{Direction::kDeploy, "deploy"},
+                                                             {Direction::kRollback, "rollback"}};
+}  // namespace
+
 const char* DirectionName(Direction direction) {
-  return direction == Direction::kDeploy ? "deploy" : "rollback";
+  return NameIn(kDirections, direction, "rollback");
+}
+std::optional<Direction> DirectionFromName(std::string_view name) {
+  return FromNameIn(kDirections, name);
 }
 
 std::string FingerprintOf(const RunPlan& plan) {
@@ -290,7 +299,7 @@ Result<RunPlan> PlanDeploy(const Plan& plan, const CurrentState& state, const st
       s.kind = StepKind::kRecordRelease;
       s.release = rel.version;
       s.image_to = rel.image;
-      s.order = ReleaseOrderName(rel.order);
+      s.order = Name(rel.order);
       out.steps.push_back(std::move(s));
     }
     if (boundary && rel.order == ReleaseOrder::kCodeFirst)
@@ -315,7 +324,7 @@ Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state, const 
   // "none": back to before the first release (unless a release is really named so).
   const bool to_nothing =
       target == kRollbackToNothing && !FindDeployed(state, target) && plan.IndexOf(target) < 0;
-  if (target.empty() || target == "previous") {
+  if (MeansPreviousRelease(target)) {
     if (state.releases.size() < 2)
       return Status::Invalid("there is no previous release: " + *cur +
                              " is the first release deployed to this database (`--to " +
@@ -384,7 +393,8 @@ Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state, const 
     }
     static const DeployedRelease kNothing;
     const DeployedRelease& prev = c + 1 < crossed.size() ? *crossed[c + 1] : to ? *to : kNothing;
-    bool schema_first = rel->order == "schema-first";
+    // An order this build does not know (a newer one recorded it) reads as code-first, as before.
+    bool schema_first = ReleaseOrderFromName(rel->order) == ReleaseOrder::kSchemaFirst;
     auto manifest = manifest_of.find(rel->version);
     const Release* m = manifest == manifest_of.end() ? nullptr : manifest->second;
     if (m) schema_first = m->order == ReleaseOrder::kSchemaFirst;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "plans/model.h"
@@ -52,7 +53,8 @@ struct Step {
 };
 
 enum class Direction { kDeploy, kRollback };
-const char* DirectionName(Direction direction);
+const char* DirectionName(Direction direction);  // "deploy", "rollback" (orchestrate_runs.kind)
+std::optional<Direction> DirectionFromName(std::string_view name);  // nullopt: unknown
 
 struct RunPlan {
   Direction direction = Direction::kDeploy;
@@ -83,6 +85,13 @@ Result<RunPlan> PlanDeploy(const Plan& plan, const CurrentState& state, const st
 // The rollback target that reverts every deployed release, the first one included (unless a
 // release is named so). Such a run's to_version is "none".
 inline constexpr char kRollbackToNothing[] = "none";
+// `--to previous`: a rollback to the release deployed before the current one (also what an empty
+// target means for a rollback). A sentinel, not a version: spelled here only.
+inline constexpr std::string_view kPreviousTarget = "previous";
+// Whether a rollback's `target` means the previous release: empty or kPreviousTarget.
+inline bool MeansPreviousRelease(std::string_view target) {
+  return target.empty() || target == kPreviousTarget;
+}
 
 // Rollback: revert every deployed release newer than `target` ("previous": the release deployed
 // before the current one; kRollbackToNothing: every release, and the first one's image stays,

@@ -47,7 +47,7 @@ std::string StorageName(const CatalogDialect& d, int64_t id, const std::string& 
 Status Copy(Transaction& txn, const Database& db, const TableInfo& info, SnapshotInfo& s,
             const std::string& where, const std::vector<Value>& params) {
   std::vector<std::string> stored =
-      s.kind == "columns" ? s.key_columns : std::vector<std::string>{};
+      s.kind == SnapshotKind::kColumns ? s.key_columns : std::vector<std::string>{};
   stored.insert(stored.end(), s.columns.begin(), s.columns.end());
   const CatalogDialect& d = db.Catalog();
   std::string list;
@@ -84,14 +84,15 @@ Status Copy(Transaction& txn, const Database& db, const TableInfo& info, Snapsho
 Result<std::vector<Target>> WithReferencingTables(Transaction& txn, const Database& db,
                                                   std::vector<Target> targets) {
   for (size_t i = 0; i < targets.size(); ++i) {
-    if (targets[i].kind != "table" || !targets[i].deletes_rows) continue;
+    if (targets[i].kind != SnapshotKind::kTable || !targets[i].deletes_rows) continue;
     auto refs = ReferencingTables(txn, db, targets[i].table, targets[i].truncate_cascade);
     if (!refs.ok()) return refs.status();
     for (const auto& [table, why] : *refs) {
       auto same = std::find_if(targets.begin(), targets.end(),
                                [&](const Target& t) { return t.table == table; });
-      if (same != targets.end() && same->kind == "table") continue;
-      Target child{table, "table", {}, table + " " + why, true, targets[i].truncate_cascade};
+      if (same != targets.end() && same->kind == SnapshotKind::kTable) continue;
+      Target child{table, SnapshotKind::kTable,       {}, table + " " + why,
+                   true,  targets[i].truncate_cascade};
       if (same != targets.end()) {
         child.description = same->description + "; " + child.description;
         *same = child;
@@ -134,13 +135,13 @@ Result<std::vector<SnapshotInfo>> Snapshots::Capture(Transaction& txn, const Sna
     s.created_at = now;
     s.description = t.description;
     TableInfo info;
-    if (t.kind != "none") {
+    if (t.kind != SnapshotKind::kNone) {
       auto described = DescribeTable(txn, db_, t.table);
       if (!described.ok()) return described.status();
       info = std::move(described).value();
       if (!info.exists) continue;  // created earlier in the same script: nothing to lose yet
     }
-    if (t.kind == "columns") {
+    if (t.kind == SnapshotKind::kColumns) {
       for (const std::string& c : t.columns)
         if (const ColumnInfo* ci = info.Find(c, fold)) s.columns.push_back(ci->name);
       if (s.columns.empty()) continue;  // added earlier in the same script
@@ -149,14 +150,14 @@ Result<std::vector<SnapshotInfo>> Snapshots::Capture(Transaction& txn, const Sna
       if (s.key_columns.empty())  // no primary key: every column that remains identifies a row
         for (const std::string& c : Writable(info))
           if (!Contains(s.columns, c, fold)) s.key_columns.push_back(c);
-    } else if (t.kind == "table") {
+    } else if (t.kind == SnapshotKind::kTable) {
       s.columns = Writable(info);
       s.key_columns = info.Key();
     }
     auto id = NextId(txn);
     if (!id.ok()) return id.status();
     s.id = *id;
-    if (t.kind != "none") {
+    if (t.kind != SnapshotKind::kNone) {
       Status copied = Copy(txn, db_, info, s, "", {});
       if (!copied.ok()) return copied.WithContext("copying " + t.table + " into a snapshot");
     }
@@ -189,7 +190,7 @@ Result<SnapshotInfo> Snapshots::CaptureRows(Transaction& txn, const SnapshotSour
   SnapshotInfo s;
   s.from = from;
   s.table = table;
-  s.kind = "rows";
+  s.kind = SnapshotKind::kRows;
   s.created_at = now_();
   s.description = description;
   s.columns = Writable(*info);
@@ -217,7 +218,7 @@ Result<std::vector<CaptureEstimate>> Snapshots::Estimate(const std::string& sql,
   }
   for (const Target& t : targets) {
     CaptureEstimate e{t.table, t.kind, t.columns, t.description, -1, -1};
-    if (t.kind == "none") {
+    if (t.kind == SnapshotKind::kNone) {
       out.push_back(e);
       continue;
     }
@@ -232,19 +233,19 @@ Result<std::vector<CaptureEstimate>> Snapshots::Estimate(const std::string& sql,
     }
     auto info = DescribeTable(r, db_, t.table);
     if (!info.ok() || !info->exists) {
-      if (info.ok()) e.kind = "skip";  // does not exist now: nothing to capture
+      if (info.ok()) e.kind = SnapshotKind::kSkip;  // does not exist now: nothing to capture
       out.push_back(e);
       continue;
     }
     std::vector<std::string> copied;
-    if (t.kind == "columns") {
+    if (t.kind == SnapshotKind::kColumns) {
       for (const std::string& c : t.columns)
         if (const ColumnInfo* ci = info->Find(c, fold)) copied.push_back(ci->name);
-      if (copied.empty()) e.kind = "skip";
+      if (copied.empty()) e.kind = SnapshotKind::kSkip;
       std::vector<std::string> key = info->Key();
       copied.insert(copied.end(), key.begin(), key.end());
     }
-    if (e.kind == "skip") {
+    if (e.kind == SnapshotKind::kSkip) {
       out.push_back(e);
       continue;
     }
@@ -257,7 +258,7 @@ Result<std::vector<CaptureEstimate>> Snapshots::Estimate(const std::string& sql,
 }
 
 bool SnapshotsBefore(const Policy& policy, const Step& step) {
-  return policy.snapshot == "on-destroy" && !step.sql.empty() &&
+  return policy.snapshot == SnapshotPolicy::kOnDestroy && !step.sql.empty() &&
          (step.kind == StepKind::kRevertMigration ||
           (step.kind == StepKind::kUndoSeed && step.has_undo));
 }
@@ -282,22 +283,23 @@ std::vector<std::string> DescribeCaptures(Dialect dialect, const std::string& sq
 std::vector<std::string> DescribeCaptures(Dialect dialect, const ScriptAnalysis& analysis) {
   std::vector<std::string> out;
   for (const Target& t : TargetsOf(dialect, analysis)) {
-    if (t.kind == "none")
+    if (t.kind == SnapshotKind::kNone)
       out.push_back("NOTHING CAN BE CAPTURED (" + t.description + ")");
     else
-      out.push_back(
-          (t.kind == "columns" ? "columns " + Join(t.columns, ",") + " of " : "whole table ") +
-          t.table + " (" + t.description + ")");
+      out.push_back((t.kind == SnapshotKind::kColumns ? "columns " + Join(t.columns, ",") + " of "
+                                                      : "whole table ") +
+                    t.table + " (" + t.description + ")");
   }
   return out;
 }
 
 std::string DescribeEstimate(const CaptureEstimate& e) {
-  if (e.kind == "none") return "NOTHING CAN BE CAPTURED: " + e.description;
-  if (e.kind == "skip") return "nothing of " + e.table + " (it does not exist now)";
+  if (e.kind == SnapshotKind::kNone) return "NOTHING CAN BE CAPTURED: " + e.description;
+  if (e.kind == SnapshotKind::kSkip) return "nothing of " + e.table + " (it does not exist now)";
   std::string size =
       e.rows < 0 ? "size unknown" : std::to_string(e.rows) + " rows, " + HumanBytes(e.bytes);
-  return (e.kind == "columns" ? "columns " + Join(e.columns, ",") + " of " : "whole table ") +
+  return (e.kind == SnapshotKind::kColumns ? "columns " + Join(e.columns, ",") + " of "
+                                           : "whole table ") +
          e.table + " (" + size + ")";
 }
 

@@ -2,7 +2,25 @@
 // the snapshot sources ask of the database's own catalog (Database::Catalog()): whether a table
 // exists, its columns and primary key, the tables whose rows go with its rows.
 #include "migrations/state_schema.h"
+#include "plans/names.h"
 #include "snapshot/internal.h"
+
+namespace orchestrate {
+namespace {
+constexpr std::pair<SnapshotKind, const char*> kSnapshotKinds[] = {
+    {SnapshotKind::kTable, "table"},
+    {SnapshotKind::kColumns, "columns"},
+    {SnapshotKind::kRows, "rows"},
+    {SnapshotKind::kNone, "none"},
+    {SnapshotKind::kSkip, "skip"}};
+}  // namespace
+
+const char* Name(SnapshotKind kind) { return NameIn(kSnapshotKinds, kind, "table"); }
+std::optional<SnapshotKind> SnapshotKindFromName(std::string_view name) {
+  return FromNameIn(kSnapshotKinds, name);
+}
+
+}  // namespace orchestrate
 
 namespace orchestrate::snapshot_internal {
 namespace {
@@ -22,7 +40,9 @@ SnapshotInfo FromRow(const Row& r) {
   s.from.release = r[3].value_or("");
   s.from.source = r[4].value_or("");
   s.table = r[5].value_or("");
-  s.kind = r[6].value_or("");
+  // A kind this build does not know (a newer one wrote it) is listed and restored as a whole
+  // table's rows, as before kinds were named by an enum.
+  s.kind = SnapshotKindFromName(r[6].value_or("")).value_or(SnapshotKind::kTable);
   s.key_columns = Split(r[7].value_or(""), kListSep);
   s.columns = Split(r[8].value_or(""), kListSep);
   s.rows = ToLong(r[9]);
@@ -110,7 +130,7 @@ Status InsertCatalog(Transaction& txn, const SnapshotInfo& s) {
       std::string("INSERT INTO orchestrate_snapshot_index (") + kCatalogColumns +
           ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, $13)",
       {std::to_string(s.id), std::to_string(s.from.run_id), std::to_string(s.from.step),
-       s.from.release, s.from.source, s.table, s.kind,
+       s.from.release, s.from.source, s.table, Name(s.kind),
        Join(s.key_columns, std::string(1, kListSep)), Join(s.columns, std::string(1, kListSep)),
        std::to_string(s.rows), s.storage, s.created_at, s.description});
 }

@@ -30,10 +30,10 @@ Result<TableInfo> DescribeTable(Transaction& txn, const Database& db, const std:
 
 // One thing to capture, derived from the analysis of a script (no database involved).
 struct Target {
-  std::string table;                 // empty for kind "none"
-  std::string kind;                  // "table" | "columns" | "none"
-  std::vector<std::string> columns;  // kind "columns"
-  std::string description;           // "line 2: drops column orders.item_count; ..."
+  std::string table;                         // empty for kind "none"
+  SnapshotKind kind = SnapshotKind::kTable;  // kTable, kColumns or kNone
+  std::vector<std::string> columns;          // kind "columns"
+  std::string description;                   // "line 2: drops column orders.item_count; ..."
   // Rows of the table are deleted (DELETE, TRUNCATE, REPLACE, unanalysable; on SQLite also DROP
   // TABLE, an implicit DELETE): foreign keys may delete or change rows of other tables too.
   bool deletes_rows = false;

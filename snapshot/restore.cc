@@ -62,7 +62,7 @@ Result<RestoreResult> Snapshots::Restore(int64_t id) {
                            db_.DisplayUrl() + ": `orchestrate snapshots PLAN list` shows them");
   RestoreResult result{found.front(), 0};
   const SnapshotInfo& s = result.snapshot;
-  if (s.kind == "none")
+  if (s.kind == SnapshotKind::kNone)
     return Status::Invalid(Where(s) +
                            " holds no data: nothing could be captured, so nothing can be "
                            "restored");
@@ -79,7 +79,7 @@ Result<RestoreResult> Snapshots::Restore(int64_t id) {
     return Status::NeedsHuman("cannot restore " + Where(s) + ": table " + s.table +
                               " does not exist; " + redeploy);
   std::vector<std::string> all = s.key_columns;
-  if (s.kind != "columns") all.clear();
+  if (s.kind != SnapshotKind::kColumns) all.clear();
   all.insert(all.end(), s.columns.begin(), s.columns.end());
   for (const std::string& c : all)
     if (!target.Find(c, fold))
@@ -89,7 +89,7 @@ Result<RestoreResult> Snapshots::Restore(int64_t id) {
   const std::string ref = TableRef(db_, s.table);
   const std::string storage = d.CopyRef(s.storage);
   std::string sql;
-  if (s.kind == "columns") {
+  if (s.kind == SnapshotKind::kColumns) {
     std::string set;
     for (const std::string& c : s.columns)
       set += (set.empty() ? "" : ", ") + db_.QuoteIdent(target.Find(c, fold)->name) + " = " +
@@ -116,7 +116,7 @@ Result<RestoreResult> Snapshots::Restore(int64_t id) {
   auto changed = d.CountChanged(t, sql);
   if (!changed.ok()) return changed.status().WithContext("restoring " + Where(s));
   result.rows = *changed;
-  if (s.kind != "columns") ORCH_RETURN_IF_ERROR(d.AdvanceSequences(t, ref, s.columns));
+  if (s.kind != SnapshotKind::kColumns) ORCH_RETURN_IF_ERROR(d.AdvanceSequences(t, ref, s.columns));
   ORCH_RETURN_IF_ERROR(
       t.Exec("UPDATE orchestrate_snapshot_index SET restored_at = $1 WHERE id = $2",
              {now_(), std::to_string(id)}));

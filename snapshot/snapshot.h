@@ -33,6 +33,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "migrations/analysis/analysis.h"
@@ -50,11 +51,22 @@ struct SnapshotSource {
   std::string source;   // the migration or seed id
 };
 
+// What a snapshot holds (the catalog's `kind` column; Estimate's kind).
+enum class SnapshotKind {
+  kTable,    // every row of a table
+  kColumns,  // the key plus the columns a step destroys
+  kRows,     // the rows matching a predicate (CaptureRows, for the seed ledger)
+  kNone,     // nothing could be captured: the catalog row records that
+  kSkip,     // Estimate only: the table (or its columns) does not exist now, nothing to copy
+};
+const char* Name(SnapshotKind kind);  // "table", "columns", "rows", "none", "skip"
+std::optional<SnapshotKind> SnapshotKindFromName(std::string_view name);  // nullopt: unknown
+
 struct SnapshotInfo {
   int64_t id = 0;
   SnapshotSource from;
-  std::string table;                     // as the SQL names it ("orders", "app.orders")
-  std::string kind;                      // "table" | "columns" | "rows" | "none"
+  std::string table;  // as the SQL names it ("orders", "app.orders")
+  SnapshotKind kind = SnapshotKind::kTable;
   std::vector<std::string> key_columns;  // kind "columns" (and "rows"/"table" when known)
   std::vector<std::string> columns;      // the columns stored
   long rows = 0;
@@ -66,8 +78,8 @@ struct SnapshotInfo {
 // What a step's SQL would have captured, table by table (Estimate).
 struct CaptureEstimate {
   std::string table;
-  std::string kind;  // as SnapshotInfo::kind; "skip" for a table that does not exist
-  std::vector<std::string> columns;  // kind "columns": the columns destroyed
+  SnapshotKind kind = SnapshotKind::kTable;  // as SnapshotInfo::kind; kSkip for no table now
+  std::vector<std::string> columns;          // kind "columns": the columns destroyed
   std::string description;
   long rows = -1;   // estimated rows; -1 when unknown
   long bytes = -1;  // estimated bytes of what would be copied; -1 when unknown

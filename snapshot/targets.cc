@@ -30,9 +30,10 @@ size_t FindName(const std::string& clause, const std::string& table, bool column
 struct Merged {
   std::vector<Target> targets;
 
-  Target& For(const std::string& table, const std::string& kind) {
+  Target& For(const std::string& table, SnapshotKind kind) {
     for (Target& t : targets)
-      if (t.table == table && (t.kind != "none" || kind == "none")) return t;
+      if (t.table == table && (t.kind != SnapshotKind::kNone || kind == SnapshotKind::kNone))
+        return t;
     targets.push_back({table, kind, {}, ""});
     return targets.back();
   }
@@ -41,20 +42,20 @@ struct Merged {
     t.description += (t.description.empty() ? "" : "; ") + what;
   }
   Target& Whole(const std::string& table, const std::string& what) {
-    Target& t = For(table, "table");
-    t.kind = "table";  // covers any column capture of the same table
+    Target& t = For(table, SnapshotKind::kTable);
+    t.kind = SnapshotKind::kTable;  // covers any column capture of the same table
     t.columns.clear();
     Describe(t, what);
     return t;
   }
   void Column(const std::string& table, const std::string& column, const std::string& what) {
-    Target& t = For(table, "columns");
-    if (t.kind == "columns" &&
+    Target& t = For(table, SnapshotKind::kColumns);
+    if (t.kind == SnapshotKind::kColumns &&
         std::find(t.columns.begin(), t.columns.end(), column) == t.columns.end())
       t.columns.push_back(column);
     Describe(t, what);
   }
-  void Nothing(const std::string& what) { Describe(For("", "none"), what); }
+  void Nothing(const std::string& what) { Describe(For("", SnapshotKind::kNone), what); }
 };
 
 }  // namespace

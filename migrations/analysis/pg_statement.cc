@@ -1,4 +1,6 @@
-// One PostgreSQL statement's parse tree -> its StatementAnalysis (see pg_tree.h).
+// One PostgreSQL statement's parse tree -> its StatementAnalysis (see pg_tree.h). Over 500 lines:
+// one dispatch over the statement node kinds with their lock levels, kept together so the lock
+// table below reads as one list next to the documentation it follows.
 //
 // Lock levels follow the PostgreSQL documentation ("Explicit Locking", table-level lock modes, and
 // the lock notes of ALTER TABLE) and, for ALTER TABLE subcommands, AlterTableGetLockLevel in

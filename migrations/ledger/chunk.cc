@@ -2,9 +2,21 @@
 
 #include <algorithm>
 
+#include "plans/names.h"
+
 namespace orchestrate {
 
 LedgerDialect::~LedgerDialect() = default;
+
+namespace {
+constexpr std::pair<LedgerOp, const char*> kLedgerOps[] = {
+    {LedgerOp::kInsert, "insert"}, {LedgerOp::kUpdate, "update"}, {LedgerOp::kDelete, "delete"}};
+}  // namespace
+
+const char* Name(LedgerOp op) { return NameIn(kLedgerOps, op, "insert"); }
+std::optional<LedgerOp> LedgerOpFromName(std::string_view name) {
+  return FromNameIn(kLedgerOps, name);
+}
 
 namespace ledger_internal {
 
@@ -59,9 +71,9 @@ std::string ChunkSql::KeyList(const std::string& t) const {
   return Join(parts, ", ");
 }
 
-std::string ChunkSql::DeletedKeys(const std::string& on_modified) const {
+std::string ChunkSql::DeletedKeys(OnModified on_modified) const {
   return "SELECT " + KeyColumns("d") + " FROM " + JoinOnKey("d", "new_rows", "dr") +
-         (on_modified == "revert" ? "" : " WHERE " + Unchanged("d", "dr"));
+         (on_modified == OnModified::kRevert ? "" : " WHERE " + Unchanged("d", "dr"));
 }
 
 std::vector<std::string> ChunkSql::OldValueAssignments(const std::string& o) const {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "migrations/ledger.h"  // LedgerOp
 #include "migrations/ledger/dialect.h"
 
 namespace orchestrate {
@@ -15,7 +16,8 @@ namespace ledger_internal {
 
 struct Chunk {
   int64_t id = 0;
-  std::string table, op;
+  std::string table;
+  LedgerOp op = LedgerOp::kInsert;
   std::vector<std::string> key, columns;
   int64_t rows = 0;
   int64_t xid = 0;
@@ -55,7 +57,7 @@ class ChunkSql {
   // The keys of the rows that reversing the chunk's inserts deletes: those as the seed left them
   // (every recorded row still there with on_modified: revert). One uncorrelated query, so that
   // SQLite runs it once per statement.
-  std::string DeletedKeys(const std::string& on_modified) const;
+  std::string DeletedKeys(OnModified on_modified) const;
   // "c = o.c" for every recorded column c that is not a key column (o: a recorded row).
   std::vector<std::string> OldValueAssignments(const std::string& o) const;
 

@@ -18,6 +18,7 @@
 
 #include "migrations/database.h"
 #include "migrations/statement_split.h"
+#include "plans/model.h"  // OnModified
 
 namespace orchestrate {
 
@@ -112,10 +113,10 @@ class LedgerDialect {
 
   // Deletes the rows the chunk inserted that are as the seed left them (all of them with
   // on_modified: revert).
-  virtual std::string InsertReversal(const ChunkSql& q, const std::string& on_modified) const = 0;
+  virtual std::string InsertReversal(const ChunkSql& q, OnModified on_modified) const = 0;
   // Gives the rows the chunk updated their old values (with on_modified: keep, only those as the
   // seed left them); "" when the table has only key columns.
-  virtual std::string UpdateReversal(const ChunkSql& q, const std::string& on_modified) const = 0;
+  virtual std::string UpdateReversal(const ChunkSql& q, OnModified on_modified) const = 0;
   // Inserts the rows the chunk deleted whose key is not in the table.
   virtual std::string DeleteReversal(const ChunkSql& q) const = 0;
   // on_modified: revert: deletes the rows re-created since the deploy with the key of a row the
@@ -125,7 +126,7 @@ class LedgerDialect {
   // once InsertReversal has run (a row of the same table that the same statement deletes is no
   // reference), restricted by `restrict_sql` (" AND ...", may be empty).
   virtual std::string ReferencedRows(const ChunkSql& q, const ledger_internal::ForeignKey& fk,
-                                     const std::string& on_modified,
+                                     OnModified on_modified,
                                      const std::string& restrict_sql) const = 0;
 
   // ---- bookkeeping ------------------------------------------------------------------------------

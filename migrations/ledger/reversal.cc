@@ -36,9 +36,9 @@ struct LedgerReversal::Cache {
   std::optional<Slice> next_slice;
 };
 
-LedgerReversal::LedgerReversal(std::string seed_id, std::string on_modified, int batch_rows)
+LedgerReversal::LedgerReversal(std::string seed_id, OnModified on_modified, int batch_rows)
     : seed_id_(std::move(seed_id)),
-      on_modified_(std::move(on_modified)),
+      on_modified_(on_modified),
       batch_rows_(std::max(1, batch_rows)),
       cache_(std::make_unique<Cache>()) {}
 LedgerReversal::~LedgerReversal() = default;
@@ -47,8 +47,9 @@ Result<std::optional<LedgerBatch>> LedgerReversal::NextSlice(Database& db, Trans
   carried_rows_ = 0;
   std::optional<Cache::Slice> prev = std::move(cache_->next_slice);
   cache_->next_slice.reset();
-  if (!prev || !commits_each_batch || on_modified_ == "revert" || !db.Ledger().SlicesRanges() ||
-      prev->rest.rows <= batch_rows_ || cache_->referenced[prev->rest.table])
+  if (!prev || !commits_each_batch || on_modified_ == OnModified::kRevert ||
+      !db.Ledger().SlicesRanges() || prev->rest.rows <= batch_rows_ ||
+      cache_->referenced[prev->rest.table])
     return std::optional<LedgerBatch>();
   Chunk c = prev->rest;
   const int64_t ledger_max = c.key_max;
@@ -108,7 +109,7 @@ Result<LedgerBatch> LedgerReversal::NextBatch(Database& db, Transaction& txn) {
   if (!fast.ok()) return fast.status();
   if (*fast) return **fast;
   const std::string& seed_id = seed_id_;
-  const std::string& on_modified = on_modified_;
+  OnModified on_modified = on_modified_;
   // The newest chunk, with the seed's chunk and row counts before this batch (one round trip).
   auto rows = txn.Query(std::string("SELECT ") + kChunkColumns +
                             ", (SELECT count(*) FROM orchestrate_ledger WHERE seed_id = $1), "
@@ -122,19 +123,20 @@ Result<LedgerBatch> LedgerReversal::NextBatch(Database& db, Transaction& txn) {
   Chunk c = *chunk;
   // A range longer than a batch is reversed from its top in slices; the ledger row shrinks with
   // each slice, in the slice's transaction.
-  bool slice = db.Ledger().SlicesRanges() && c.op == "insert" && c.dense() && c.rows > batch_rows_;
+  bool slice =
+      db.Ledger().SlicesRanges() && c.op == LedgerOp::kInsert && c.dense() && c.rows > batch_rows_;
   if (slice) {
     c.key_min = c.key_max - batch_rows_ + 1;
     c.rows = batch_rows_;
   }
-  if (c.op == "insert" && !cache_->referenced.count(c.table)) {
+  if (c.op == LedgerOp::kInsert && !cache_->referenced.count(c.table)) {
     auto fks = db.Ledger().ReferencingKeys(txn, c.table, c.key);
     if (!fks.ok()) return fks.status();
     cache_->referenced[c.table] = !fks->empty();
   }
 
   ORCH_RETURN_IF_ERROR(NoteChunk(txn, c, slice, seed_id));
-  if (on_modified == "revert" && before_destroy) {
+  if (on_modified == OnModified::kRevert && before_destroy) {
     // The rows this chunk will overwrite or delete although they changed since the deploy.
     ChunkSql q(db.Ledger(), c);
     std::vector<std::string> keys, tkeys;
@@ -143,7 +145,7 @@ Result<LedgerBatch> LedgerReversal::NextBatch(Database& db, Transaction& txn) {
       tkeys.push_back("t." + db.QuoteIdent(k));
     }
     std::string changed =
-        c.op == "delete"
+        c.op == LedgerOp::kDelete
             ? "SELECT " + Join(tkeys, ", ") + " FROM " + q.JoinOnKey("t", "old_rows", "o")
             : "SELECT " + Join(tkeys, ", ") + " FROM " + q.JoinOnKey("t", "new_rows", "r") +
                   " WHERE NOT " + q.Unchanged("t", "r");
@@ -154,22 +156,22 @@ Result<LedgerBatch> LedgerReversal::NextBatch(Database& db, Transaction& txn) {
           before_destroy(txn, c.table, "(" + Join(keys, ", ") + ") IN (" + changed + ")",
                          std::to_string(*n) + " row(s) seed " + seed_id +
                              " wrote and were changed since the deploy, " +
-                             (c.op == "insert"   ? "deleted"
-                              : c.op == "update" ? "given their old values"
-                                                 : "replaced by the deleted rows") +
+                             (c.op == LedgerOp::kInsert   ? "deleted"
+                              : c.op == LedgerOp::kUpdate ? "given their old values"
+                                                          : "replaced by the deleted rows") +
                              " by the rollback (on_modified: revert)"));
   }
-  Result<LedgerBatch> done = Status::Failed("unknown ledger operation '" + c.op + "'");
-  if (c.op == "insert")
-    done = ReverseInsert(db, txn, c, seed_id, on_modified, cache_->referenced[c.table]);
-  if (c.op == "update") done = ReverseUpdate(db, txn, c, seed_id, on_modified);
-  if (c.op == "delete") done = ReverseDelete(db, txn, c, seed_id, on_modified);
+  Result<LedgerBatch> done =
+      c.op == LedgerOp::kInsert
+          ? ReverseInsert(db, txn, c, seed_id, on_modified, cache_->referenced[c.table])
+      : c.op == LedgerOp::kUpdate ? ReverseUpdate(db, txn, c, seed_id, on_modified)
+                                  : ReverseDelete(db, txn, c, seed_id, on_modified);
   if (!done.ok()) return done.status();
   auto bookkeeping = [&](const std::string& sql, const std::vector<Value>& params) {
     return commits_each_batch ? txn.ExecAtCommit(sql, params) : txn.Exec(sql, params);
   };
   const std::string restore = db.Ledger().RecordRestoreSql();
-  if (c.op != "insert" && !restore.empty()) {
+  if (c.op != LedgerOp::kInsert && !restore.empty()) {
     // Rows given back their old values now carry this transaction's xmin; older seeds' chunks
     // must still see them as unchanged.
     ORCH_RETURN_IF_ERROR(bookkeeping(restore, {c.table}));
@@ -188,7 +190,8 @@ Result<LedgerBatch> LedgerReversal::NextBatch(Database& db, Transaction& txn) {
   out.op = c.op;
   out.chunks_left = ToLong(rows->rows[0][9]) - (slice ? 0 : 1);
   out.rows_left = ToLong(rows->rows[0][10]) - c.rows;
-  if (slice && c.op == "insert") {  // the next slice can skip reading the chunk (NextSlice)
+  if (slice &&
+      c.op == LedgerOp::kInsert) {  // the next slice can skip reading the chunk (NextSlice)
     Chunk rest = *chunk;
     rest.key_max = c.key_min - 1;
     rest.rows = chunk->rows - c.rows;

@@ -43,7 +43,7 @@ std::string Options(const std::string& seed_id) {
 // clear error, or OK. Rows that the same DELETE removes (a self-referencing table: a tree the seed
 // inserted) are not references: the database checks the foreign key at the end of the statement.
 Status CheckReferences(Database& db, Transaction& txn, const Chunk& c, const ChunkSql& q,
-                       const std::string& seed_id, const std::string& on_modified,
+                       const std::string& seed_id, OnModified on_modified,
                        const std::string& restrict_sql) {
   const LedgerDialect& d = db.Ledger();
   auto fks = d.ReferencingKeys(txn, c.table, c.key);
@@ -109,7 +109,11 @@ Result<Chunk> ChunkFromRow(const Row& r, const std::string& seed_id) {
   Chunk c;
   c.id = ToLong(r[0]);
   c.table = r[1].value_or("");
-  c.op = r[2].value_or("");
+  const std::string op = r[2].value_or("");
+  if (auto known = LedgerOpFromName(op))
+    c.op = *known;
+  else
+    return Status::Failed("unknown ledger operation '" + op + "'");
   try {
     c.key = json::parse(r[3].value_or("[]")).get<std::vector<std::string>>();
     c.columns = json::parse(r[4].value_or("[]")).get<std::vector<std::string>>();
@@ -155,14 +159,14 @@ Status NoteChunk(Transaction& txn, const Chunk& c, bool slice, const std::string
     canon += r[i] ? std::to_string(r[i]->size()) + ":" + *r[i] : std::string("null");
     canon += ';';
   }
-  txn.Note("ledger chunk " + std::to_string(c.id) + ": " + std::to_string(c.rows) + " " + c.op +
-           " row(s) of " + c.table +
+  txn.Note("ledger chunk " + std::to_string(c.id) + ": " + std::to_string(c.rows) + " " +
+           Name(c.op) + " row(s) of " + c.table +
            "; one transaction; data sha256:" + Sha256Hex(canon).substr(0, 16));
   return Status::Ok();
 }
 
 Result<LedgerBatch> ReverseInsert(Database& db, Transaction& txn, const Chunk& c,
-                                  const std::string& seed_id, const std::string& on_modified,
+                                  const std::string& seed_id, OnModified on_modified,
                                   bool referenced) {
   ChunkSql q(db.Ledger(), c);
   LedgerBatch out;
@@ -170,7 +174,8 @@ Result<LedgerBatch> ReverseInsert(Database& db, Transaction& txn, const Chunk& c
   // SQLite: by row image); only when rows were left behind look at why. A failure rolls the
   // batch back.
   if (referenced) {
-    std::string restrict = on_modified == "revert" ? "" : " AND " + q.Unchanged("p", "r");
+    std::string restrict =
+        on_modified == OnModified::kRevert ? "" : " AND " + q.Unchanged("p", "r");
     ORCH_RETURN_IF_ERROR(CheckReferences(db, txn, c, q, seed_id, on_modified, restrict));
   }
   auto deleted = txn.ExecCount(db.Ledger().InsertReversal(q, on_modified));
@@ -178,7 +183,7 @@ Result<LedgerBatch> ReverseInsert(Database& db, Transaction& txn, const Chunk& c
   out.rows = *deleted;
   // Rows not deleted: changed since (still there) or deleted since (gone, fine).
   std::string left = "SELECT " + q.KeyList("t") + " FROM " + q.JoinOnKey("t", "new_rows", "r");
-  if (txn.Records() && on_modified == "fail")
+  if (txn.Records() && on_modified == OnModified::kFail)
     ORCH_RETURN_IF_ERROR(txn.Guard(
         left, ConflictMessage(seed_id, c, "that it inserted were changed after the deploy")));
   if (*deleted == c.rows) return out;
@@ -187,7 +192,7 @@ Result<LedgerBatch> ReverseInsert(Database& db, Transaction& txn, const Chunk& c
   if (conflicts->rows.empty()) return out;
   auto total = CountQuery(txn, "SELECT count(*) FROM (" + left + ") x");
   if (!total.ok()) return total.status();
-  if (on_modified == "fail")
+  if (on_modified == OnModified::kFail)
     return Status::Failed(
         "cannot reverse seed " + seed_id + ": " + std::to_string(*total) + " row(s) of " + c.table +
         " that it inserted were changed after the deploy:" + ListRows(c.key, *conflicts, *total) +
@@ -197,12 +202,12 @@ Result<LedgerBatch> ReverseInsert(Database& db, Transaction& txn, const Chunk& c
 }
 
 Result<LedgerBatch> ReverseUpdate(Database& db, Transaction& txn, const Chunk& c,
-                                  const std::string& seed_id, const std::string& on_modified) {
+                                  const std::string& seed_id, OnModified on_modified) {
   ChunkSql q(db.Ledger(), c);
   LedgerBatch out;
   // A row is "as the seed left it" when it still exists and nobody wrote it since.
   std::string changed = ChangedSinceUpdate(db, c);
-  if (txn.Records() && on_modified == "fail")
+  if (txn.Records() && on_modified == OnModified::kFail)
     ORCH_RETURN_IF_ERROR(txn.Guard(
         changed,
         ConflictMessage(seed_id, c, "that it updated were changed or deleted after the deploy")));
@@ -213,7 +218,7 @@ Result<LedgerBatch> ReverseUpdate(Database& db, Transaction& txn, const Chunk& c
     auto n = CountQuery(txn, "SELECT count(*) FROM (" + changed + ") x");
     if (!n.ok()) return n.status();
     total = *n;
-    if (on_modified == "fail")
+    if (on_modified == OnModified::kFail)
       return Status::Failed("cannot reverse seed " + seed_id + ": " + std::to_string(total) +
                             " row(s) of " + c.table +
                             " that it updated were changed or deleted after the deploy:" +
@@ -221,7 +226,7 @@ Result<LedgerBatch> ReverseUpdate(Database& db, Transaction& txn, const Chunk& c
   }
   std::string sql = db.Ledger().UpdateReversal(q, on_modified);
   if (sql.empty()) return out;  // only key columns: nothing an update could have changed
-  if (on_modified == "keep") out.kept = total;
+  if (on_modified == OnModified::kKeep) out.kept = total;
   auto updated = txn.ExecCount(sql);
   if (!updated.ok()) return updated.status();
   out.rows = *updated;
@@ -229,12 +234,12 @@ Result<LedgerBatch> ReverseUpdate(Database& db, Transaction& txn, const Chunk& c
 }
 
 Result<LedgerBatch> ReverseDelete(Database& db, Transaction& txn, const Chunk& c,
-                                  const std::string& seed_id, const std::string& on_modified) {
+                                  const std::string& seed_id, OnModified on_modified) {
   ChunkSql q(db.Ledger(), c);
   LedgerBatch out;
   // A deleted row whose key is back in the table was re-created after the deploy.
   std::string present = PresentAgain(db, c);
-  if (txn.Records() && on_modified == "fail")
+  if (txn.Records() && on_modified == OnModified::kFail)
     ORCH_RETURN_IF_ERROR(txn.Guard(
         present,
         ConflictMessage(seed_id, c, "that it deleted exist again (same key) since the deploy")));
@@ -243,12 +248,12 @@ Result<LedgerBatch> ReverseDelete(Database& db, Transaction& txn, const Chunk& c
   if (!conflicts->rows.empty()) {
     auto total = CountQuery(txn, "SELECT count(*) FROM (" + present + ") x");
     if (!total.ok()) return total.status();
-    if (on_modified == "fail")
+    if (on_modified == OnModified::kFail)
       return Status::Failed("cannot reverse seed " + seed_id + ": " + std::to_string(*total) +
                             " row(s) of " + c.table +
                             " that it deleted exist again (same key) since the deploy:" +
                             ListRows(c.key, *conflicts, *total) + Options(seed_id));
-    if (on_modified == "revert") {
+    if (on_modified == OnModified::kRevert) {
       ORCH_RETURN_IF_ERROR(txn.Exec(db.Ledger().DeleteReversalClear(q)));
     } else {
       out.kept = *total;

@@ -35,16 +35,16 @@ Result<int64_t> CountQuery(Transaction& txn, const std::string& sql);
 Status NoteChunk(Transaction& txn, const Chunk& c, bool slice, const std::string& seed_id);
 
 // Reverse chunk `c` of `seed_id`'s ledger inside `txn` (not its ledger row: the caller's), by
-// `on_modified` ("fail" | "keep" | "revert"). `referenced`: whether any foreign key references
-// the table (inserted rows are then checked for references first). The batch returned has rows
-// and kept filled in.
+// `on_modified` (the policy: fail, keep or revert). `referenced`: whether any foreign key
+// references the table (inserted rows are then checked for references first). The batch returned
+// has rows and kept filled in.
 Result<LedgerBatch> ReverseInsert(Database& db, Transaction& txn, const Chunk& c,
-                                  const std::string& seed_id, const std::string& on_modified,
+                                  const std::string& seed_id, OnModified on_modified,
                                   bool referenced);
 Result<LedgerBatch> ReverseUpdate(Database& db, Transaction& txn, const Chunk& c,
-                                  const std::string& seed_id, const std::string& on_modified);
+                                  const std::string& seed_id, OnModified on_modified);
 Result<LedgerBatch> ReverseDelete(Database& db, Transaction& txn, const Chunk& c,
-                                  const std::string& seed_id, const std::string& on_modified);
+                                  const std::string& seed_id, OnModified on_modified);
 
 }  // namespace ledger_internal
 }  // namespace orchestrate

@@ -52,7 +52,7 @@ Result<std::vector<LedgerCount>> CountLedger(Database& db, Transaction& txn,
 }
 
 Status SimulateReversal(Database& db, Transaction& txn, const std::string& seed_id,
-                        const std::string& on_modified, int batch_rows, int64_t* rows) {
+                        OnModified on_modified, int batch_rows, int64_t* rows) {
   LedgerReversal reversal(seed_id, on_modified, batch_rows);
   for (;;) {
     auto batch = reversal.Next(db, txn);

@@ -53,18 +53,16 @@ class MysqlLedgerDialect final : public LedgerDialect {
                         const std::string& /*r*/) const override {
     return Failing();
   }
-  std::string InsertReversal(const ChunkSql& /*q*/,
-                             const std::string& /*on_modified*/) const override {
+  std::string InsertReversal(const ChunkSql& /*q*/, OnModified /*on_modified*/) const override {
     return Failing();
   }
-  std::string UpdateReversal(const ChunkSql& /*q*/,
-                             const std::string& /*on_modified*/) const override {
+  std::string UpdateReversal(const ChunkSql& /*q*/, OnModified /*on_modified*/) const override {
     return Failing();
   }
   std::string DeleteReversal(const ChunkSql& /*q*/) const override { return Failing(); }
   std::string DeleteReversalClear(const ChunkSql& /*q*/) const override { return Failing(); }
   std::string ReferencedRows(const ChunkSql& /*q*/, const ledger_internal::ForeignKey& /*fk*/,
-                             const std::string& /*on_modified*/,
+                             OnModified /*on_modified*/,
                              const std::string& /*restrict_sql*/) const override {
     return Failing();
   }

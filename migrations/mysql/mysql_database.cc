@@ -262,7 +262,6 @@ class MysqlDatabase final : public Database {
         session_(std::move(session)),
         lock_(std::move(parsed), password) {}
 
-  std::string Dialect() const override { return "mysql"; }
   std::string DisplayUrl() const override { return mysql::RedactUrl(url_); }
   Result<std::string> Identity() override {
     ORCH_RETURN_IF_ERROR(CheckIdle());

@@ -296,7 +296,7 @@ class PgLedgerDialect final : public LedgerDialect {
            SqlStringLiteral(c.table) + "))";
   }
 
-  std::string InsertReversal(const ChunkSql& q, const std::string& on_modified) const override {
+  std::string InsertReversal(const ChunkSql& q, OnModified on_modified) const override {
     const Chunk& c = q.chunk();
     std::string del = c.dense()
                           ? "DELETE FROM " + q.Table() + " t WHERE t." + QuoteIdent(c.key[0]) +
@@ -304,15 +304,15 @@ class PgLedgerDialect final : public LedgerDialect {
                                 std::to_string(c.key_max)
                           : "DELETE FROM " + q.Table() + " t USING " + q.Rows("new_rows", "r") +
                                 " WHERE " + q.KeyMatch("t", "r");
-    if (on_modified != "revert") del += " AND " + q.Unchanged("t", "r");
+    if (on_modified != OnModified::kRevert) del += " AND " + q.Unchanged("t", "r");
     return del;
   }
-  std::string UpdateReversal(const ChunkSql& q, const std::string& on_modified) const override {
+  std::string UpdateReversal(const ChunkSql& q, OnModified on_modified) const override {
     std::vector<std::string> sets = q.OldValueAssignments("o");
     if (sets.empty()) return "";
     std::string sql = "UPDATE " + q.Table() + " t SET " + Join(sets, ", ") + " FROM " +
                       q.Rows("old_rows", "o") + " WHERE " + q.KeyMatch("t", "o");
-    if (on_modified == "keep")  // only rows still as the seed left them
+    if (on_modified == OnModified::kKeep)  // only rows still as the seed left them
       sql += " AND EXISTS (SELECT 1 FROM " + q.Rows("new_rows", "r") + " WHERE " +
              q.KeyMatch("t", "r") + " AND " + q.Unchanged("t", "r") + ")";
     return sql;
@@ -333,8 +333,7 @@ class PgLedgerDialect final : public LedgerDialect {
     return "DELETE FROM " + q.Table() + " t USING " + q.Rows("old_rows", "o") + " WHERE " +
            q.KeyMatch("t", "o");
   }
-  std::string ReferencedRows(const ChunkSql& q, const ForeignKey& fk,
-                             const std::string& on_modified,
+  std::string ReferencedRows(const ChunkSql& q, const ForeignKey& fk, OnModified on_modified,
                              const std::string& restrict_sql) const override {
     std::vector<std::string> on;
     for (size_t i = 0; i < fk.child_cols.size() && i < fk.parent_cols.size(); ++i)
@@ -342,7 +341,8 @@ class PgLedgerDialect final : public LedgerDialect {
     if (fk.same_table)
       on.push_back("NOT (EXISTS (SELECT 1 FROM " + q.Rows("new_rows", "r2") + " WHERE " +
                    q.KeyMatch("ch", "r2") + ")" +
-                   (on_modified == "revert" ? "" : " AND " + q.Unchanged("ch", "r2")) + ")");
+                   (on_modified == OnModified::kRevert ? "" : " AND " + q.Unchanged("ch", "r2")) +
+                   ")");
     return "SELECT " + q.KeyList("p") + " FROM " + q.JoinOnKey("p", "new_rows", "r") +
            " WHERE EXISTS (SELECT 1 FROM " + fk.child + " ch WHERE " + Join(on, " AND ") + ")" +
            restrict_sql;

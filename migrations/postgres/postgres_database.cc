@@ -251,7 +251,6 @@ class PgDatabase final : public Database {
   PgDatabase(std::string url, const std::string& conninfo, std::shared_ptr<pg::Session> session)
       : url_(std::move(url)), session_(std::move(session)), lock_(conninfo) {}
 
-  std::string Dialect() const override { return "postgresql"; }
   std::string DisplayUrl() const override { return RedactUrl(url_); }
 
   Result<std::unique_ptr<Transaction>> Begin() override {

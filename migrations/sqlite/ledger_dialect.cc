@@ -210,18 +210,19 @@ class SqliteLedgerDialect final : public LedgerDialect {
   }
 
   // By key: the recorded rows are looked up through the key's index, once.
-  std::string InsertReversal(const ChunkSql& q, const std::string& on_modified) const override {
+  std::string InsertReversal(const ChunkSql& q, OnModified on_modified) const override {
     return "DELETE FROM " + q.Table() + " WHERE " + q.KeyTuple("") + " IN (" +
            q.DeletedKeys(on_modified) + ")";
   }
-  std::string UpdateReversal(const ChunkSql& q, const std::string& on_modified) const override {
+  std::string UpdateReversal(const ChunkSql& q, OnModified on_modified) const override {
     std::vector<std::string> sets = q.OldValueAssignments("o");
     if (sets.empty()) return "";
     const std::string t = q.Table();
     std::string sql = "UPDATE " + t + " SET " + Join(sets, ", ") + " FROM " +
                       q.Rows("old_rows", "o") + " WHERE " + q.KeyMatch(t, "o");
-    if (on_modified == "keep")  // only rows still as the seed left them, as one lookup by key
-      sql += " AND " + q.KeyTuple(t) + " IN (" + q.DeletedKeys("keep") + ")";
+    if (on_modified ==
+        OnModified::kKeep)  // only rows still as the seed left them, as one lookup by key
+      sql += " AND " + q.KeyTuple(t) + " IN (" + q.DeletedKeys(OnModified::kKeep) + ")";
     return sql;
   }
   std::string DeleteReversal(const ChunkSql& q) const override {
@@ -240,8 +241,7 @@ class SqliteLedgerDialect final : public LedgerDialect {
   }
   // The referencing values, read in one pass over the child table (a correlated subquery would
   // scan it once per row when its columns have no index).
-  std::string ReferencedRows(const ChunkSql& q, const ForeignKey& fk,
-                             const std::string& on_modified,
+  std::string ReferencedRows(const ChunkSql& q, const ForeignKey& fk, OnModified on_modified,
                              const std::string& restrict_sql) const override {
     std::vector<std::string> child_cols, parent_cols;
     for (size_t i = 0; i < fk.child_cols.size() && i < fk.parent_cols.size(); ++i) {

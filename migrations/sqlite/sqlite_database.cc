@@ -456,7 +456,6 @@ class SqliteDatabase : public Database {
     return Status::Ok();
   }
 
-  std::string Dialect() const override { return "sqlite"; }
   std::string DisplayUrl() const override { return "sqlite:" + path_; }
   Result<std::string> Identity() override {
     char resolved[PATH_MAX];

@@ -20,7 +20,7 @@ int VerdictExitCode(Verdict v) {
 void PrintVerdict(std::ostream& out, const CheckResult& r) {
   out << "check rollback " << r.from << " -> " << r.to << ": " << VerdictName(r.verdict) << "\n";
   for (const auto& reason : r.reasons) {
-    std::string label = reason.level + ":";
+    std::string label = std::string(Name(reason.level)) + ":";
     out << "  " << label << std::string(label.size() < 9 ? 9 - label.size() : 1, ' ') << reason.text
         << "\n";
   }
@@ -79,9 +79,10 @@ int CmdCheck(const GlobalOptions& g, const RunOptions& o) {
   }
   auto result = CheckRollback(ctx->plan, *ctx->db, *ctx->deployer, options);
   if (!result.ok()) return Fail(result.status());
-  if (g.output == "json") {
+  if (g.output == OutputFormat::kJson) {
     nlohmann::json reasons = nlohmann::json::array();
-    for (const auto& r : result->reasons) reasons.push_back({{"level", r.level}, {"text", r.text}});
+    for (const auto& r : result->reasons)
+      reasons.push_back({{"level", Name(r.level)}, {"text", r.text}});
     nlohmann::json j = {{"verdict", VerdictName(result->verdict)},
                         {"from", result->from},
                         {"to", result->to},

@@ -15,6 +15,7 @@
 #include "plans/input_file.h"
 #include "plans/json_text.h"
 #include "plans/manifest.h"
+#include "plans/names.h"
 #include "plans/secrets.h"
 
 namespace orchestrate::cli {
@@ -175,8 +176,15 @@ int ExitCodeFor(const Status& st) {
 }
 
 namespace {
+constexpr std::pair<OutputFormat, const char*> kOutputFormats[] = {{OutputFormat::kText, "text"},
+                                                                   {OutputFormat::kJson, "json"}};
 bool g_json_output = false;  // set by SetUpLogging from --output
 }  // namespace
+
+const char* Name(OutputFormat format) { return NameIn(kOutputFormats, format, "text"); }
+std::optional<OutputFormat> OutputFormatFromName(std::string_view name) {
+  return FromNameIn(kOutputFormats, name);
+}
 
 int Fail(const Status& st) {
   const std::string message = MaskSecrets(st.message());
@@ -205,12 +213,12 @@ int Fail(const Status& st) {
 }
 
 void SetUpLogging(const GlobalOptions& g) {
-  g_json_output = g.output == "json";
+  g_json_output = g.output == OutputFormat::kJson;
   // _mt: a fleet run (orchestrator/fleet.h) logs from several worker threads at once. Set up
   // again (by `resume`, which runs the stored command), the logger is replaced.
   spdlog::drop("orchestrate");
   auto logger = spdlog::stderr_color_mt("orchestrate");
-  if (g.log_format == "json") {
+  if (g.log_format == OutputFormat::kJson) {
     auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
     formatter->add_flag<JsonMessageFlag>('j').add_flag<FleetTargetFlag>('*').set_pattern(
         R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%*%j"})");

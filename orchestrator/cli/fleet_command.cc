@@ -71,7 +71,7 @@ int RunFleetCommand(const GlobalOptions& g, const RunOptions& o, Direction direc
   }
 
   if (!o.dry_run) {
-    if (g.output == "text" && isatty(STDIN_FILENO) && !g.yes) {
+    if (g.output == OutputFormat::kText && isatty(STDIN_FILENO) && !g.yes) {
       std::cerr << "targets of environment '" << ctx.env.name << "':\n";
       for (const auto& u : *urls) std::cerr << "  " << RedactUrl(u) << "\n";
     }
@@ -112,7 +112,7 @@ int RunFleetCommand(const GlobalOptions& g, const RunOptions& o, Direction direc
   if (code == 0 && !o.dry_run)
     for (const auto& t : report->targets)
       if (!t.schema_drift.empty()) code = kExitSchemaDiffers;
-  if (g.output == "json")
+  if (g.output == OutputFormat::kJson)
     std::cout << RenderFleetJson(*report, code);
   else
     std::cout << RenderFleetText(*report);

@@ -18,7 +18,8 @@ int CmdForce(const GlobalOptions& g, const ForceOptions& o) {
     return Fail(
         Status::Usage("force needs exactly one of --unlock, --abandon, --step N --mark "
                       "done|pending"));
-  if (o.step > 0 && o.mark != "done" && o.mark != "pending")
+  const std::optional<StepStatus> mark = StepStatusFromName(o.mark);
+  if (o.step > 0 && mark != StepStatus::kDone && mark != StepStatus::kPending)
     return Fail(Status::Usage("--step needs --mark done or --mark pending"));
   auto ctx = OpenContext(g);
   if (!ctx.ok()) return Fail(ctx.status());
@@ -92,13 +93,12 @@ int CmdForce(const GlobalOptions& g, const ForceOptions& o) {
   auto txn = db.Begin();
   if (!txn.ok()) return Fail(txn.status());
   // Marking done also records what the step implies (a migration applied...), as if it had run.
-  if (o.mark == "done") {
+  if (mark == StepStatus::kDone) {
     Status st = journal.RecordEffects(**txn, r.id, rec.step);
     if (!st.ok()) return Fail(st);
   }
-  Status st = journal.MarkStep(**txn, r.id, o.step,
-                               o.mark == "done" ? StepStatus::kDone : StepStatus::kPending,
-                               "marked " + o.mark + " by " + ActorName(g));
+  Status st =
+      journal.MarkStep(**txn, r.id, o.step, *mark, "marked " + o.mark + " by " + ActorName(g));
   if (st.ok()) st = (*txn)->Commit();
   if (!st.ok()) return Fail(st);
   std::cout << "step " << o.step << " of run " << r.id << " marked " << o.mark << "\n";

@@ -63,7 +63,7 @@ int CmdHistory(const GlobalOptions& g, int limit) {
       if (c.run_id == run) out.push_back(&c);
     return out;
   };
-  if (g.output == "json") {
+  if (g.output == OutputFormat::kJson) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& r : *runs)
       arr.push_back({{"run", r.id},

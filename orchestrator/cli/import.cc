@@ -27,7 +27,7 @@ int CmdImport(const ImportCommandOptions& o) {
             << (report->dialect_source == "assumed" ? " (assumed)"
                                                     : " (from " + report->dialect_source + ")")
             << "\n";
-  if (o.format == "liquibase-sql")
+  if (ImportFormatFromName(o.format) == ImportFormat::kLiquibaseSql)
     std::cout << "note: the changesets' SQL was written to " << o.out
               << "/sql/ (a formatted SQL changelog cannot be referenced in place)\n";
   for (const auto& n : report->notes) std::cout << "note: " << n << "\n";

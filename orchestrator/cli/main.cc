@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <string>
+#include <tuple>
 #include <vector>
 
 #include "migrations/database.h"
@@ -18,6 +20,8 @@
 namespace {
 
 using orchestrate::cli::GlobalOptions;
+using orchestrate::cli::OutputFormat;
+using orchestrate::cli::OutputFormatFromName;
 
 constexpr const char* kVersion = "0.1.0";
 
@@ -39,9 +43,17 @@ void AddGlobalOptions(CLI::App* cmd, GlobalOptions& g, bool changes) {
   cmd->add_option("--database", g.database,
                   "database URL overriding the environment's: sqlite:FILE, postgresql://..., or "
                   "libpq key=value");
-  cmd->add_option("--output", g.output, "output format")->check(CLI::IsMember({"text", "json"}));
-  cmd->add_option("--log-format", g.log_format, "log format on stderr")
-      ->check(CLI::IsMember({"text", "json"}));
+  // Checked by name first, so that the callbacks only see a name OutputFormatFromName knows.
+  cmd->add_option_function<std::string>(
+         "--output", [&g](const std::string& v) { g.output = *OutputFormatFromName(v); },
+         "output format")
+      ->check(CLI::IsMember(
+          std::vector<std::string>{Name(OutputFormat::kText), Name(OutputFormat::kJson)}));
+  cmd->add_option_function<std::string>(
+         "--log-format", [&g](const std::string& v) { g.log_format = *OutputFormatFromName(v); },
+         "log format on stderr")
+      ->check(CLI::IsMember(
+          std::vector<std::string>{Name(OutputFormat::kText), Name(OutputFormat::kJson)}));
   cmd->add_flag(
       "-v,--verbose", [&g](int64_t n) { g.verbosity = static_cast<int>(n); }, "more log output");
   cmd->add_flag(
@@ -101,13 +113,16 @@ int RunCli(int argc, char** argv) {
 
   GlobalOptions g;
   // Defaults from the environment, before parsing: an option on the command line overrides them.
+  std::string env_output, env_log_format;  // read by name below
   const std::pair<const char*, std::string*> from_environment[] = {
       {"ORCHESTRATE_PLAN", &g.plan_path},           {"ORCHESTRATE_ENV", &g.env},
-      {"ORCHESTRATE_DATABASE", &g.database},        {"ORCHESTRATE_OUTPUT", &g.output},
-      {"ORCHESTRATE_LOG_FORMAT", &g.log_format},    {"ORCHESTRATE_ACTOR", &g.actor},
+      {"ORCHESTRATE_DATABASE", &g.database},        {"ORCHESTRATE_OUTPUT", &env_output},
+      {"ORCHESTRATE_LOG_FORMAT", &env_log_format},  {"ORCHESTRATE_ACTOR", &g.actor},
       {"ORCHESTRATE_LOCK_TIMEOUT", &g.lock_timeout}};
   for (const auto& [name, field] : from_environment)
     if (const char* value = std::getenv(name); value != nullptr && *value != '\0') *field = value;
+  if (auto format = OutputFormatFromName(env_output)) g.output = *format;
+  if (auto format = OutputFormatFromName(env_log_format)) g.log_format = *format;
   AddGlobalOptions(&app, g, true);
   cli::RunOptions run;
   cli::ForceOptions force;
@@ -383,10 +398,21 @@ int RunCli(int argc, char** argv) {
               << std::endl;
     return 64;
   }
-  for (const auto& [name, value] :
-       {std::pair<const char*, const std::string*>{"ORCHESTRATE_OUTPUT", &g.output},
-        {"ORCHESTRATE_LOG_FORMAT", &g.log_format}})
-    if (*value != "text" && *value != "json")
+  // A format named in the environment that this build does not know is an error unless the
+  // command line gave the option (which wins).
+  auto given = [&](const std::string& flag) {
+    std::vector<CLI::App*> apps = subcommands;
+    apps.push_back(&app);
+    for (CLI::App* a : apps)
+      if (const CLI::Option* opt = a->get_option_no_throw(flag); opt && opt->count() > 0)
+        return true;
+    return false;
+  };
+  for (const auto& [name, value, flag] :
+       {std::tuple<const char*, const std::string*, const char*>{"ORCHESTRATE_OUTPUT", &env_output,
+                                                                 "--output"},
+        {"ORCHESTRATE_LOG_FORMAT", &env_log_format, "--log-format"}})
+    if (!value->empty() && !OutputFormatFromName(*value) && !given(flag))
       return cli::Fail(
           orchestrate::Status::Usage(std::string(name) + "=" + *value + ": use text or json"));
   // The plan file: the argument, else $ORCHESTRATE_PLAN (read above), else ./plan.yaml.

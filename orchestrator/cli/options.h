@@ -2,20 +2,27 @@
 // (which never include CLI11: it is slow to compile).
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "plans/status.h"
 
 namespace orchestrate::cli {
 
+// --output and --log-format: text for people, json for programs.
+enum class OutputFormat { kText, kJson };
+const char* Name(OutputFormat format);                                    // "text", "json"
+std::optional<OutputFormat> OutputFormatFromName(std::string_view name);  // nullopt: unknown
+
 struct GlobalOptions {
   std::string plan_path;
-  std::string env;                  // empty: the plan's default environment
-  std::string database;             // overrides the environment's database URL
-  std::string output = "text";      // text | json
-  std::string log_format = "text";  // text | json
-  int verbosity = 0;                // -1 quiet, 0 normal, 1+ verbose
+  std::string env;                                // empty: the plan's default environment
+  std::string database;                           // overrides the environment's database URL
+  OutputFormat output = OutputFormat::kText;      // --output
+  OutputFormat log_format = OutputFormat::kText;  // --log-format
+  int verbosity = 0;                              // -1 quiet, 0 normal, 1+ verbose
   bool yes = false;
   std::string lock_timeout;          // --lock-timeout as given
   double lock_timeout_seconds = -1;  // <0: the plan's policy

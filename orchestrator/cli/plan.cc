@@ -19,7 +19,7 @@ Result<RunPlan> PreviewPlan(Context& ctx, const RunOptions& o, bool rollback) {
   auto state = journal.LoadState();
   if (!state.ok()) return state.status();
   if (!rollback && !o.target.empty()) {
-    rollback = o.target == "previous" || o.target == kRollbackToNothing;
+    rollback = o.target == kPreviousTarget || o.target == kRollbackToNothing;
     for (const auto& r : state->releases)
       if (r.version == o.target && state->current_version() != o.target) rollback = true;
   }
@@ -65,13 +65,13 @@ int CmdPlan(const GlobalOptions& g, const RunOptions& o, bool rollback) {
             "\n";
     captures.push_back({{"step", p.step},
                         {"table", p.estimate.table},
-                        {"kind", p.estimate.kind},
+                        {"kind", Name(p.estimate.kind)},
                         {"columns", p.estimate.columns},
                         {"rows", p.estimate.rows},
                         {"bytes", p.estimate.bytes},
                         {"description", p.estimate.description}});
   }
-  if (g.output == "json") {
+  if (g.output == OutputFormat::kJson) {
     nlohmann::json j = nlohmann::json::parse(RenderPlanJson(*plan));
     j["image_swaps"] = swaps;
     j["verify"] = checks;

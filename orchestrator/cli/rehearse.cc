@@ -55,7 +55,7 @@ int CmdRehearse(const GlobalOptions& g, const RehearseCommandOptions& o) {
     if (st.ok()) st = WriteFile(o.report_dir + "/rehearsal.json", RehearsalJson(*report) + "\n");
     if (!st.ok()) return Fail(st);
   }
-  if (g.output == "json") {
+  if (g.output == OutputFormat::kJson) {
     std::cout << RehearsalJson(*report) << "\n";
   } else {
     std::cout << RehearsalText(*report);

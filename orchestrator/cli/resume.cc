@@ -38,8 +38,9 @@ Result<std::vector<std::string>> ResumeArgs(const GlobalOptions& g) {
   if (g.yes) argv->push_back("--yes");
   if (g.verbosity < 0) argv->push_back("-q");
   for (int i = 0; i < g.verbosity; ++i) argv->push_back("-v");
-  if (g.output != "text") argv->insert(argv->end(), {"--output", g.output});
-  if (g.log_format != "text") argv->insert(argv->end(), {"--log-format", g.log_format});
+  if (g.output != OutputFormat::kText) argv->insert(argv->end(), {"--output", Name(g.output)});
+  if (g.log_format != OutputFormat::kText)
+    argv->insert(argv->end(), {"--log-format", Name(g.log_format)});
   if (!g.lock_timeout.empty()) argv->insert(argv->end(), {"--lock-timeout", g.lock_timeout});
   spdlog::info("resuming run {} ({} {} -> {}, started {} by {}): {}", run.id, run.kind,
                run.from_version.empty() ? "(nothing)" : run.from_version, run.to_version,

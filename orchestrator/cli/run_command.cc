@@ -143,7 +143,7 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
                    [&] { return RenderReviewScript(plan, ReviewContextOf(*ctx, o)); });
     if (!gate.ok()) return false;
     if (!approval->empty()) spdlog::info("the plan matches the approved SQL");
-    if (g.output == "text") std::cout << RenderPlanText(plan) << std::flush;
+    if (g.output == OutputFormat::kText) std::cout << RenderPlanText(plan) << std::flush;
     return Confirm(g, std::string(DirectionName(direction)) + " " + plan.app + " " +
                           (plan.from_version.empty() ? "(nothing)" : plan.from_version) + " -> " +
                           plan.to_version + " on " + ctx->db->DisplayUrl() + "?");
@@ -175,7 +175,7 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
   if (!gate.ok()) return Fail(gate);
   if (!outcome.ok()) return Fail(outcome.status());
   const RunOutcome& out = *outcome;
-  if (g.output == "json") {
+  if (g.output == OutputFormat::kJson) {
     nlohmann::json j = nlohmann::json::parse(RenderPlanJson(out.plan));
     j["run_id"] = out.run_id;
     j["resumed"] = out.resumed;

@@ -25,7 +25,7 @@ nlohmann::json ToJson(const SnapshotInfo& s) {
           {"release", s.from.release},
           {"source", s.from.source},
           {"table", s.table},
-          {"kind", s.kind},
+          {"kind", Name(s.kind)},
           {"key_columns", s.key_columns},
           {"columns", s.columns},
           {"rows", s.rows},
@@ -41,10 +41,10 @@ std::string What(const SnapshotInfo& s) {
     for (const auto& x : v) out += (out.empty() ? "" : ",") + x;
     return out;
   };
-  if (s.kind == "none") return "NOT CAPTURED";
-  if (s.kind == "columns")
+  if (s.kind == SnapshotKind::kNone) return "NOT CAPTURED";
+  if (s.kind == SnapshotKind::kColumns)
     return "columns " + list(s.columns) + " (key " + list(s.key_columns) + ")";
-  if (s.kind == "rows") return "rows";
+  if (s.kind == SnapshotKind::kRows) return "rows";
   return "whole table";
 }
 
@@ -61,7 +61,7 @@ bool ParseAge(const std::string& text, double* seconds) {
 int List(const GlobalOptions& g, Database& db) {
   auto all = Snapshots(db, NowIso8601).List();
   if (!all.ok()) return Fail(all.status());
-  if (g.output == "json") {
+  if (g.output == OutputFormat::kJson) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& s : *all) arr.push_back(ToJson(s));
     std::cout << JsonText(arr, 2) << "\n";
@@ -80,7 +80,7 @@ int List(const GlobalOptions& g, Database& db) {
               << s.from.release << std::setw(36) << s.from.source << std::setw(20)
               << (s.table.empty() ? "-" : s.table) << std::setw(8) << s.rows << What(s)
               << (s.restored_at.empty() ? "" : ", restored " + s.restored_at) << "\n";
-    if (s.kind == "none") std::cout << "     " << s.description << "\n";
+    if (s.kind == SnapshotKind::kNone) std::cout << "     " << s.description << "\n";
   }
   return 0;
 }
@@ -130,7 +130,7 @@ int CmdSnapshots(const GlobalOptions& g, const SnapshotsOptions& o) {
     auto done = snaps.Restore(id);
     if (!done.ok()) return Fail(done.status());
     const SnapshotInfo& s = done->snapshot;
-    if (g.output == "json") {
+    if (g.output == OutputFormat::kJson) {
       std::cout << JsonText(nlohmann::json{{"outcome", "OK"},
                                            {"snapshot", ToJson(s)},
                                            {"rows_restored", done->rows}},
@@ -140,12 +140,14 @@ int CmdSnapshots(const GlobalOptions& g, const SnapshotsOptions& o) {
     }
     std::cout << "restored snapshot " << s.id << " (" << s.description << "): " << done->rows
               << " row(s) of " << s.table
-              << (s.kind == "columns" ? " updated by key" : " inserted that were missing") << "\n";
+              << (s.kind == SnapshotKind::kColumns ? " updated by key"
+                                                   : " inserted that were missing")
+              << "\n";
     return 0;
   }
   auto pruned = snaps.Prune(cutoff);
   if (!pruned.ok()) return Fail(pruned.status());
-  if (g.output == "json") {
+  if (g.output == OutputFormat::kJson) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& s : *pruned) arr.push_back(ToJson(s));
     std::cout << JsonText(nlohmann::json{{"outcome", "OK"}, {"pruned", arr}}, 2) << "\n";

@@ -18,7 +18,7 @@ ReviewContext ReviewContextOf(const Context& ctx, const RunOptions& o) {
   ReviewContext rc;
   rc.plan = &ctx.plan;
   rc.environment = ctx.env.name;
-  rc.dialect = ctx.db->Dialect();
+  rc.dialect = ctx.db->Kind();
   rc.deployer = ctx.deployer->Describe();
   rc.swapper = ctx.deployer.get();
   rc.estimate = ctx.db.get();

@@ -52,7 +52,7 @@ int CmdStatus(const GlobalOptions& g) {
   for (size_t i = static_cast<size_t>(cur_idx + 1); i < ctx->plan.releases.size(); ++i)
     pending.push_back(ctx->plan.releases[i].version);
 
-  if (g.output == "json") {
+  if (g.output == OutputFormat::kJson) {
     nlohmann::json j;
     j["app"] = ctx->plan.app;
     j["environment"] = ctx->env.name;

@@ -99,7 +99,7 @@ int CmdStatusAllEnvs(const GlobalOptions& g) {
   }
   int unreachable = static_cast<int>(
       std::count_if(rows.begin(), rows.end(), [](const Row& r) { return !r.error.empty(); }));
-  if (g.output == "json") {
+  if (g.output == OutputFormat::kJson) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& r : rows)
       arr.push_back(

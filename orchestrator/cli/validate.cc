@@ -152,15 +152,11 @@ int CmdValidate(const GlobalOptions& g, bool strict) {
   auto missing = plan.MissingFiles();
   std::vector<std::string> warnings;
   std::map<Dialect, std::string> dialects;  // dialect -> its name, for the messages
-  auto add = [&](const std::string& name) {
-    if (name == "sqlite") dialects[Dialect::kSqlite] = name;
-    if (name == "postgresql") dialects[Dialect::kPostgres] = name;
-    if (name == "mysql") dialects[Dialect::kMysql] = name;
-  };
+  auto add = [&](Dialect dialect) { dialects[dialect] = DialectName(dialect); };
   if (!plan.dialect.empty()) {
     // The plan says what its SQL is written in: that is what it is parsed as, and a database of
     // another kind cannot run it.
-    add(plan.dialect);
+    if (auto dialect = DialectFromName(plan.dialect)) add(*dialect);
     auto check_url = [&](const std::string& where, const std::string& url) {
       if (!url.empty() && DialectNameOfUrl(url) != plan.dialect)
         missing.push_back(where + " is a " + DialectNameOfUrl(url) +
@@ -175,20 +171,20 @@ int CmdValidate(const GlobalOptions& g, bool strict) {
         for (const auto& target : env.targets) check_url("a target of environment " + name, target);
       }
     }
-    if (plan.dialect == "mysql")
+    if (DialectFromName(plan.dialect) == Dialect::kMysql)
       warnings.push_back(
           "the SQL is only scanned, not parsed: this build has no MySQL parser (dialect: mysql)");
   } else if (!g.database.empty()) {
-    add(DialectNameOfUrl(g.database));
+    add(DialectOfUrl(g.database));
   } else {
     // Every dialect the plan's environments use: a PostgreSQL migration that does not parse fails
     // validate even when the default environment is SQLite.
     for (const auto& [name, env] : plan.environments) {
-      if (!env.database.empty()) add(DialectNameOfUrl(env.database));
-      for (const auto& target : env.targets) add(DialectNameOfUrl(target));
+      if (!env.database.empty()) add(DialectOfUrl(env.database));
+      for (const auto& target : env.targets) add(DialectOfUrl(target));
     }
     if (dialects.empty())
-      add(ctx->env.database.empty() ? "postgresql" : DialectNameOfUrl(ctx->env.database));
+      add(ctx->env.database.empty() ? Dialect::kPostgres : DialectOfUrl(ctx->env.database));
   }
   std::set<std::string> seen;
   for (const auto& [dialect, name] : dialects) {

@@ -115,9 +115,9 @@ Result<ProcessReport> ProcessDeployer::RunLogged(const std::vector<std::string>&
   req.working_dir = working_dir;
   req.cancelled = interrupted_;
   spdlog::log(reading ? spdlog::level::debug : spdlog::level::info, "{} deployer: running {}",
-              spec_.kind, Shown(argv));
+              Name(spec_.kind), Shown(argv));
   auto r = run_(req);
-  if (!r.ok()) return r.status().WithContext(Where() + ": " + spec_.kind + " deployer");
+  if (!r.ok()) return r.status().WithContext(Where() + ": " + Name(spec_.kind) + " deployer");
   // What a swap printed is kept in the log (verbose for reads): it is the record of what the
   // tool did.
   auto level = reading ? spdlog::level::debug : spdlog::level::info;
@@ -518,12 +518,21 @@ Result<std::unique_ptr<Deployer>> MakeProcessDeployer(const DeployerSpec& spec,
                                                       const std::vector<Release>* releases,
                                                       ProcessRunner run) {
   using namespace deployers;
-  if (spec.kind == "command") return MakeCommandDeployer(spec, releases, std::move(run));
-  if (spec.kind == "kubectl") return MakeKubectlDeployer(spec, releases, std::move(run));
-  if (spec.kind == "helm") return MakeHelmDeployer(spec, releases, std::move(run));
-  if (spec.kind == "ssm") return MakeSsmDeployer(spec, releases, std::move(run));
-  if (spec.kind == "gitops") return MakeGitopsDeployer(spec, releases, std::move(run));
-  return Status::Invalid(spec.pos.str() + ": unknown deployer kind '" + spec.kind + "'");
+  switch (spec.kind) {
+    case DeployerKind::kCommand:
+      return MakeCommandDeployer(spec, releases, std::move(run));
+    case DeployerKind::kKubectl:
+      return MakeKubectlDeployer(spec, releases, std::move(run));
+    case DeployerKind::kHelm:
+      return MakeHelmDeployer(spec, releases, std::move(run));
+    case DeployerKind::kSsm:
+      return MakeSsmDeployer(spec, releases, std::move(run));
+    case DeployerKind::kGitops:
+      return MakeGitopsDeployer(spec, releases, std::move(run));
+    case DeployerKind::kFile:
+      break;  // not a process deployer (MakeDeployer)
+  }
+  return Status::Invalid(spec.pos.str() + ": unknown deployer kind '" + Name(spec.kind) + "'");
 }
 
 }  // namespace orchestrate

@@ -73,7 +73,7 @@ Result<Source> ReadDiesel(const std::string& project_or_migrations) {
   auto names = ListDir(dir);
   if (!names.ok()) return names.status();
   Source src;
-  src.format = "diesel";
+  src.format = ImportFormat::kDiesel;
   std::map<std::string, SourceMigration> by_version;  // Diesel's order: versions as text
   for (const auto& name : *names) {
     std::string folder = JoinPath(dir, name);

@@ -75,7 +75,7 @@ Result<Source> ReadFlyway(const std::string& dir) {
   };
   std::map<Version, Entry> by_version;
   Source src;
-  src.format = "flyway";
+  src.format = ImportFormat::kFlyway;
   for (const auto& path : files) {
     std::string name = path.substr(path.rfind('/') + 1);
     std::smatch m;

@@ -19,7 +19,7 @@ Result<Source> ReadGolangMigrate(const std::string& dir) {
   };
   std::map<unsigned long long, Pair> by_version;  // ordered by number, as golang-migrate does
   Source src;
-  src.format = "golang-migrate";
+  src.format = ImportFormat::kGolangMigrate;
   bool timestamps = true;
   for (const auto& name : *names) {
     std::smatch m;

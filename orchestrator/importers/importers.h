@@ -15,7 +15,9 @@
 // format, N the position of the release's newest migration in the tool's order (docs/import.md).
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "plans/status.h"
@@ -23,7 +25,7 @@
 namespace orchestrate {
 
 struct ImportOptions {
-  std::string format;  // one of ImportFormats()
+  std::string format;  // as given: the name of an ImportFormat (Import refuses others)
   std::string dir;     // the tool's project or migrations folder (liquibase-sql: or a file)
   std::string out;     // where plan.yaml, releases/ (and sql/) are written; created if needed
   // How migrations become releases: "" one release per migration; "tag" (sqitch tags); "prefix"
@@ -52,8 +54,11 @@ struct ImportReport {
   std::vector<std::string> notes;
 };
 
+// The tools `import` reads (ImportOptions::format names one).
+enum class ImportFormat { kGolangMigrate, kFlyway, kSqitch, kDiesel, kLiquibaseSql };
 // "golang-migrate", "flyway", "sqitch", "diesel", "liquibase-sql".
-const std::vector<std::string>& ImportFormats();
+const char* Name(ImportFormat format);
+std::optional<ImportFormat> ImportFormatFromName(std::string_view name);  // nullopt: unknown
 
 // "postgresql", "sqlite", "mysql".
 const std::vector<std::string>& ImportDialects();

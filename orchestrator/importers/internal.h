@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "orchestrator/importers/importers.h"  // ImportFormat
 #include "plans/status.h"
 
 namespace orchestrate::importers {
@@ -30,7 +31,7 @@ struct SourceMigration {
 };
 
 struct Source {
-  std::string format;
+  ImportFormat format = ImportFormat::kGolangMigrate;
   std::string app;                          // a suggested app name (sqitch's %project), or empty
   std::vector<SourceMigration> migrations;  // in the order the tool applies them
   bool has_tags = false;                    // the format has tags (sqitch)

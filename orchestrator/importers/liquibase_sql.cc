@@ -123,7 +123,7 @@ Result<Source> ReadLiquibaseSql(const std::string& path) {
     std::sort(files.begin(), files.end());
   }
   Source src;
-  src.format = "liquibase-sql";
+  src.format = ImportFormat::kLiquibaseSql;
   std::set<std::string> ids;
   std::map<std::string, std::string> declared;  // file + author:id -> where (Liquibase's identity)
   for (const auto& file : files) {

@@ -66,7 +66,7 @@ Result<Source> ReadSqitch(const std::string& dir_or_plan) {
   ORCH_RETURN_IF_ERROR(ReadText(plan_file, &text));
 
   Source src;
-  src.format = "sqitch";
+  src.format = ImportFormat::kSqitch;
   if (!engine.empty()) {
     // Sqitch's engines that orchestrate's dialects cover; the others need --dialect.
     static const std::map<std::string, std::string> kEngines = {{"pg", "postgresql"},

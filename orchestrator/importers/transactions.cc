@@ -73,7 +73,7 @@ std::string NoTransactionStatement(const std::string& sql, const std::string& di
 }  // namespace
 
 Status ResolveTransactions(Source* src, const std::string& dialect) {
-  const bool strip = src->format == "sqitch";
+  const bool strip = src->format == ImportFormat::kSqitch;
   std::vector<std::string> stripped;
   std::string wrapped, outside;
   for (auto& m : src->migrations) {

@@ -22,6 +22,7 @@
 #include "orchestrator/importers/internal.h"
 #include "plans/image_ref.h"
 #include "plans/manifest.h"
+#include "plans/names.h"
 
 namespace orchestrate {
 namespace {
@@ -89,18 +90,26 @@ Status WriteFile(const std::string& path, const std::string& text) {
   return Status::Ok();
 }
 
-Result<Source> Read(const std::string& format, const std::string& dir) {
-  if (format == "golang-migrate") return importers::ReadGolangMigrate(dir);
-  if (format == "flyway") return importers::ReadFlyway(dir);
-  if (format == "sqitch") return importers::ReadSqitch(dir);
-  if (format == "diesel") return importers::ReadDiesel(dir);
+Result<Source> Read(ImportFormat format, const std::string& dir) {
+  switch (format) {
+    case ImportFormat::kGolangMigrate:
+      return importers::ReadGolangMigrate(dir);
+    case ImportFormat::kFlyway:
+      return importers::ReadFlyway(dir);
+    case ImportFormat::kSqitch:
+      return importers::ReadSqitch(dir);
+    case ImportFormat::kDiesel:
+      return importers::ReadDiesel(dir);
+    case ImportFormat::kLiquibaseSql:
+      break;
+  }
   return importers::ReadLiquibaseSql(dir);
 }
 
 // What a --group-by prefix key is, for release descriptions (see docs/import.md).
-std::string PrefixLabel(const std::string& format) {
-  if (format == "flyway") return " version ";
-  if (format == "liquibase-sql") return " changelog ";
+std::string PrefixLabel(ImportFormat format) {
+  if (format == ImportFormat::kFlyway) return " version ";
+  if (format == ImportFormat::kLiquibaseSql) return " changelog ";
   return " day ";
 }
 
@@ -109,12 +118,12 @@ Result<std::vector<Group>> GroupMigrations(const Source& src, const std::string&
   const auto& migs = src.migrations;
   if (group_by.empty()) {
     for (size_t i = 0; i < migs.size(); ++i)
-      groups.push_back({i, i, src.format + " " + migs[i].name, ""});
+      groups.push_back({i, i, Name(src.format) + std::string(" ") + migs[i].name, ""});
     return groups;
   }
   if (group_by == "tag") {
     if (!src.has_tags)
-      return Status::Usage("--group-by tag: " + src.format +
+      return Status::Usage("--group-by tag: " + std::string(Name(src.format)) +
                            " has no tags (only sqitch does): use --group-by prefix or N");
     size_t first = 0;
     for (const auto& [last, tag] : src.tags) {
@@ -135,7 +144,7 @@ Result<std::vector<Group>> GroupMigrations(const Source& src, const std::string&
       if (!groups.empty() && migs[groups.back().first].prefix == migs[i].prefix)
         groups.back().last = i;
       else
-        groups.push_back({i, i, src.format + PrefixLabel(src.format) + migs[i].prefix, ""});
+        groups.push_back({i, i, Name(src.format) + PrefixLabel(src.format) + migs[i].prefix, ""});
     }
     return groups;
   }
@@ -146,7 +155,8 @@ Result<std::vector<Group>> GroupMigrations(const Source& src, const std::string&
   for (size_t i = 0; i < migs.size(); i += static_cast<size_t>(*n)) {
     size_t last = std::min(migs.size(), i + static_cast<size_t>(*n)) - 1;
     groups.push_back({i, last,
-                      src.format + " " + migs[i].name + (last > i ? " .. " + migs[last].name : ""),
+                      Name(src.format) + std::string(" ") + migs[i].name +
+                          (last > i ? " .. " + migs[last].name : ""),
                       ""});
   }
   return groups;
@@ -159,9 +169,10 @@ void NameVersions(const Source& src, std::vector<Group>* groups) {
     const std::string& first = src.migrations[g.first].version;
     const std::string& last = src.migrations[g.last].version;
     if (last.empty()) continue;
-    g.description += g.first == g.last || first.empty()
-                         ? " (" + src.format + " version " + last + ")"
-                         : " (" + src.format + " versions " + first + " .. " + last + ")";
+    g.description +=
+        g.first == g.last || first.empty()
+            ? " (" + std::string(Name(src.format)) + " version " + last + ")"
+            : " (" + std::string(Name(src.format)) + " versions " + first + " .. " + last + ")";
   }
 }
 
@@ -194,10 +205,18 @@ std::string DefaultApp(const Source& src, const std::string& dir) {
 
 }  // namespace
 
-const std::vector<std::string>& ImportFormats() {
-  static const std::vector<std::string> kFormats = {"golang-migrate", "flyway", "sqitch", "diesel",
-                                                    "liquibase-sql"};
-  return kFormats;
+namespace {
+constexpr std::pair<ImportFormat, const char*> kImportFormats[] = {
+    {ImportFormat::kGolangMigrate, "golang-migrate"},
+    {ImportFormat::kFlyway, "flyway"},
+    {ImportFormat::kSqitch, "sqitch"},
+    {ImportFormat::kDiesel, "diesel"},
+    {ImportFormat::kLiquibaseSql, "liquibase-sql"}};
+}  // namespace
+
+const char* Name(ImportFormat format) { return NameIn(kImportFormats, format, "golang-migrate"); }
+std::optional<ImportFormat> ImportFormatFromName(std::string_view name) {
+  return FromNameIn(kImportFormats, name);
 }
 
 const std::vector<std::string>& ImportDialects() {
@@ -210,8 +229,8 @@ Result<ImportReport> Import(const ImportOptions& o) {
   if (!o.dialect.empty() &&
       std::find(dialects.begin(), dialects.end(), o.dialect) == dialects.end())
     return Status::Usage("--dialect " + o.dialect + ": use postgresql, sqlite or mysql");
-  const auto& formats = ImportFormats();
-  if (std::find(formats.begin(), formats.end(), o.format) == formats.end())
+  const std::optional<ImportFormat> format = ImportFormatFromName(o.format);
+  if (!format)
     return Status::Usage("unknown format '" + o.format +
                          "': use golang-migrate, flyway, sqitch, diesel or liquibase-sql");
   if (o.out.empty()) return Status::Usage("-o OUT is required: the folder to write plan.yaml to");
@@ -219,10 +238,11 @@ Result<ImportReport> Import(const ImportOptions& o) {
   if (dir.empty())
     return Status::Invalid(o.dir + " does not exist: pass the " + o.format +
                            " project or migrations folder");
-  if (!importers::IsDir(dir) && !(o.format == "liquibase-sql" || o.format == "sqitch"))
+  if (!importers::IsDir(dir) &&
+      !(*format == ImportFormat::kLiquibaseSql || *format == ImportFormat::kSqitch))
     return Status::Invalid(o.dir + " is not a folder: pass the folder holding the migrations");
 
-  auto src = Read(o.format, dir);
+  auto src = Read(*format, dir);
   if (!src.ok()) return src.status();
   std::string dialect = o.dialect, dialect_source = "--dialect";
   if (dialect.empty() && !src->dialect.empty()) {
@@ -310,7 +330,7 @@ Result<ImportReport> Import(const ImportOptions& o) {
         !generated
             ? "# The SQL files are the originals, referenced in place (paths are relative to "
               "this file).\n"
-        : o.format == "liquibase-sql"
+        : *format == ImportFormat::kLiquibaseSql
             ? "# The changelog's SQL was written to ../sql/ (it cannot be referenced in "
               "place); edit the\n# changelog and import again rather than editing those files.\n"
             : "# Scripts under ../sql/ are the originals without their BEGIN/COMMIT wrapper (the "
@@ -330,8 +350,8 @@ Result<ImportReport> Import(const ImportOptions& o) {
       text += "  - id: " + PlainOrQuoted(m.id) + "\n";
       text += "    up: " + Quote(*up, true) + "\n";
       if (m.down.empty() && !m.down_text) {
-        text +=
-            "    down: irreversible  # " + src->format + " has no down script for " + m.name + "\n";
+        text += "    down: irreversible  # " + std::string(Name(src->format)) +
+                " has no down script for " + m.name + "\n";
         ++report.irreversible;
       } else {
         auto down = path_of(m, i, false);

@@ -51,7 +51,6 @@ class FaultyDatabase : public Database {
 
   Database& inner() { return *inner_; }
 
-  std::string Dialect() const override { return inner_->Dialect(); }
   std::string DisplayUrl() const override { return inner_->DisplayUrl(); }
   Result<std::string> Identity() override { return inner_->Identity(); }
   Result<std::unique_ptr<Transaction>> Begin() override;

@@ -35,7 +35,7 @@ class CatalogDialectContract : public ::testing::TestWithParam<std::string> {
     auto db = OpenDatabase(url, dir_.path());
     ASSERT_TRUE(db.ok()) << db.status().message();
     db_ = std::move(db).value();
-    ASSERT_EQ(db_->Dialect(), GetParam());
+    ASSERT_EQ(DialectName(db_->Kind()), GetParam());
     auto txn = db_->Begin();
     ASSERT_TRUE(txn.ok()) << txn.status().message();
     txn_ = std::move(txn).value();

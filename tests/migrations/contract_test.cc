@@ -91,7 +91,7 @@ class DatabaseContract : public ::testing::TestWithParam<std::string> {
     }
     db_ = Open(url_);
     ASSERT_NE(db_, nullptr);
-    ASSERT_EQ(db_->Dialect(), GetParam());
+    ASSERT_EQ(DialectName(db_->Kind()), GetParam());
   }
 
   bool IsPostgres() const { return GetParam() == "postgresql"; }

@@ -14,6 +14,7 @@
 #include "migrations/database.h"
 #include "migrations/statement_text.h"
 #include "tests/support/mysql.h"
+#include "tests/support/names_test_util.h"
 #include "tests/support/pg.h"
 #include "tests/support/test_util.h"
 
@@ -444,6 +445,17 @@ TEST_P(SplitOnDatabase, StringLiteralsReadBackAsTheTextTheyQuote) {
 INSTANTIATE_TEST_SUITE_P(Adapters, SplitOnDatabase,
                          ::testing::Values("sqlite", "postgresql", "mysql"),
                          [](const auto& param_info) { return param_info.param; });
+
+// The one name of each dialect (messages, JSON, the review script's header): what the removed
+// Database::Dialect() returned, and what each adapter's Kind() is called.
+TEST(DialectNameTest, NamesRoundTrip) {
+  ExpectNamesRoundTrip<Dialect>(
+      {{Dialect::kPostgres, "postgresql"},
+       {Dialect::kSqlite, "sqlite"},
+       {Dialect::kMysql, "mysql"}},
+      [](Dialect d) { return DialectName(d); },
+      [](const std::string& s) { return DialectFromName(s); });
+}
 
 }  // namespace
 }  // namespace orchestrate::testing

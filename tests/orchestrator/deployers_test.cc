@@ -109,7 +109,7 @@ TEST_F(KubectlTest, ExactArgvForSetRolloutAndGet) {
        "esac\n");
   PathGuard path(dir_ / "bin");
   DeployerSpec spec;
-  spec.kind = "kubectl";
+  spec.kind = DeployerKind::kKubectl;
   spec.settings = {{"namespace", "shop"},
                    {"deployment", "web"},
                    {"container", "app"},
@@ -145,7 +145,7 @@ TEST_F(KubectlTest, AFailedRolloutFailsTheSwapWithKubectlsMessage) {
        "deadline' >&2; exit 1;; esac\n");
   PathGuard path(dir_ / "bin");
   DeployerSpec spec;
-  spec.kind = "kubectl";
+  spec.kind = DeployerKind::kKubectl;
   spec.settings = {{"namespace", "shop"}, {"deployment", "web"}, {"container", "app"}};
   auto d = Make(spec, Releases());
   Status st = d->SwapTo(Rollback());
@@ -161,7 +161,7 @@ TEST_F(KubectlTest, AFailedRolloutFailsTheSwapWithKubectlsMessage) {
 TEST(FakeRunnerTest, KubectlRunsExactlyWhatItShowsAndReadsTheImageBack) {
   fakes::RecordingProcessRunner runner;
   DeployerSpec spec;
-  spec.kind = "kubectl";
+  spec.kind = DeployerKind::kKubectl;
   spec.settings = {
       {"namespace", "shop"}, {"deployment", "web"}, {"container", "app"}, {"timeout", "90s"}};
   const auto rels = Releases();
@@ -186,7 +186,7 @@ TEST(FakeRunnerTest, KubectlRunsExactlyWhatItShowsAndReadsTheImageBack) {
 TEST(FakeRunnerTest, AFailingPartStopsTheSwapAndAMissingProgramIsNamed) {
   fakes::RecordingProcessRunner runner;
   DeployerSpec spec;
-  spec.kind = "kubectl";
+  spec.kind = DeployerKind::kKubectl;
   spec.settings = {{"namespace", "shop"}, {"deployment", "web"}, {"container", "app"}};
   const auto rels = Releases();
   auto d = MakeDeployer(spec, &rels, runner.Runner());
@@ -216,7 +216,7 @@ TEST_F(HelmTest, ExactArgvAndTheTagReadBackAsTheReleaseImage) {
        "\"$(cat $STATE)\";; esac\n");
   PathGuard path(dir_ / "bin");
   DeployerSpec spec;
-  spec.kind = "helm";
+  spec.kind = DeployerKind::kHelm;
   spec.settings = {
       {"release", "shop"}, {"chart", "charts/shop"}, {"namespace", "prod"}, {"timeout", "5m"}};
   auto d = Make(spec, Releases());
@@ -238,7 +238,7 @@ TEST_F(HelmTest, AValueWithCommasStaysOneValue) {
   Fake("helm", "exit 0\n");
   PathGuard path(dir_ / "bin");
   DeployerSpec spec;
-  spec.kind = "helm";
+  spec.kind = DeployerKind::kHelm;
   spec.settings = {{"release", "shop"}, {"chart", "charts/shop"}, {"namespace", "prod"}};
   auto d = Make(spec, Releases());
   SwapContext swap = Rollback();
@@ -262,7 +262,7 @@ TEST_F(SsmTest, ExactArgvTriggerAndAMissingParameterMeansNothingDeployed) {
   WriteScript(dir_ / "bin/redeploy", "echo redeployed \"$@\" >> " + dir_ / "calls" + "\n");
   PathGuard path(dir_ / "bin");
   DeployerSpec spec;
-  spec.kind = "ssm";
+  spec.kind = DeployerKind::kSsm;
   spec.settings = {{"parameter", "/shop/image"}, {"region", "eu-west-1"}};
   spec.lists["trigger"] = {"redeploy", "--service", "shop"};
   auto d = Make(spec, Releases());
@@ -287,7 +287,7 @@ TEST_F(SsmTest, ExactArgvTriggerAndAMissingParameterMeansNothingDeployed) {
 TEST(CommandDeployerTest, PlaceholdersStatusAndGetWithRealCommands) {
   TempDir dir;
   DeployerSpec spec;
-  spec.kind = "command";
+  spec.kind = DeployerKind::kCommand;
   spec.lists["set"] = {"sh",
                        "-c",
                        "echo \"$1 $2 $3 $4\" > " + dir / "args" + "; echo $1 > " + dir / "image",
@@ -315,7 +315,7 @@ TEST(CommandDeployerTest, PlaceholdersStatusAndGetWithRealCommands) {
 TEST(CommandDeployerTest, AFailingSetNamesTheCommandAndItsOutputWithSecretsHidden) {
   setenv("ORCH_TEST_DEPLOY_TOKEN", "tok-123456", 1);
   DeployerSpec spec;
-  spec.kind = "command";
+  spec.kind = DeployerKind::kCommand;
   spec.lists["set"] = {"sh", "-c", "echo \"denied for token $ORCH_TEST_DEPLOY_TOKEN\" >&2; exit 3"};
   spec.lists["secret_env"] = {"ORCH_TEST_DEPLOY_TOKEN"};
   auto d = Make(spec, Releases());
@@ -331,7 +331,7 @@ TEST(CommandDeployerTest, AFailingSetNamesTheCommandAndItsOutputWithSecretsHidde
 TEST(CommandDeployerTest, PlaceholdersAreFilledInOnceLeftToRight) {
   TempDir dir;
   DeployerSpec spec;
-  spec.kind = "command";
+  spec.kind = DeployerKind::kCommand;
   spec.lists["set"] = {"sh",     "-c",      "printf '%s|' \"$@\" > " + dir / "args",
                        "set",    "{image}", "{env}-{app}",
                        "{EXTRA}"};
@@ -349,7 +349,7 @@ TEST(CommandDeployerTest, PlaceholdersAreFilledInOnceLeftToRight) {
 
 TEST(CommandDeployerTest, UnknownPlaceholderIsRefusedWhereItIsDeclared) {
   DeployerSpec spec;
-  spec.kind = "command";
+  spec.kind = DeployerKind::kCommand;
   spec.pos = {"plan.yaml", 7, 15};
   spec.lists["set"] = {"deploy", "{imgae}"};
   auto d = MakeDeployer(spec);
@@ -389,7 +389,7 @@ class GitopsTest : public ::testing::Test {
        "git config user.name CI && git checkout -q -b main");
     WriteFileOrDie(dir_ / "work/deploy/values.yaml", kValues);
     Sh("cd " + dir_ / "work" + " && git add . && git commit -qm init && git push -q origin main");
-    spec_.kind = "gitops";
+    spec_.kind = DeployerKind::kGitops;
     spec_.settings = {{"repo", dir_ / "work"},
                       {"file", "deploy/values.yaml"},
                       {"key", "image.tag"},

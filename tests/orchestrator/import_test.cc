@@ -12,6 +12,7 @@
 
 #include "orchestrator/importers/importers.h"
 #include "plans/manifest.h"
+#include "tests/support/names_test_util.h"
 #include "tests/support/test_util.h"
 
 namespace orchestrate::testing {
@@ -79,6 +80,17 @@ class ImportTest : public ::testing::Test {
   std::string app_ = "library";
 };
 
+TEST(ImportFormatTest, NamesRoundTrip) {
+  ExpectNamesRoundTrip<ImportFormat>(
+      {{ImportFormat::kGolangMigrate, "golang-migrate"},
+       {ImportFormat::kFlyway, "flyway"},
+       {ImportFormat::kSqitch, "sqitch"},
+       {ImportFormat::kDiesel, "diesel"},
+       {ImportFormat::kLiquibaseSql, "liquibase-sql"}},
+      [](ImportFormat v) { return Name(v); },
+      [](const std::string& s) { return ImportFormatFromName(s); });
+}
+
 TEST_F(ImportTest, GolangMigrateReferencesTheOriginalFilesInPlace) {
   std::string src = Fixture("golang-migrate/db/migrations");
   auto r = Import("golang-migrate", src);
@@ -106,7 +118,7 @@ TEST_F(ImportTest, GolangMigrateReferencesTheOriginalFilesInPlace) {
   // The local environment is the embedded SQLite database with a file deployer.
   ASSERT_TRUE(plan.environments.count("local"));
   EXPECT_EQ(plan.environments["local"].database, "sqlite:.orchestrate/library.db");
-  EXPECT_EQ(plan.environments["local"].deployer.kind, "file");
+  EXPECT_EQ(plan.environments["local"].deployer.kind, DeployerKind::kFile);
   // The plan reads the originals outside OUT only because it says so (issue 15, item 16).
   EXPECT_EQ(plan.policy.allow_outside_paths, (std::vector<std::string>{Real(src)}));
 }

@@ -126,7 +126,7 @@ TEST_P(LoadPlanTest, LoadsACompletePlan) {
   const Environment& staging = plan.environments.at("staging");
   EXPECT_EQ(staging.name, "staging");
   EXPECT_EQ(staging.database, "postgresql://db.internal:5432/shop");
-  EXPECT_EQ(staging.deployer.kind, "file");
+  EXPECT_EQ(staging.deployer.kind, DeployerKind::kFile);
   EXPECT_EQ(staging.deployer.settings.at("path"), P("state/staging.image"));
   EXPECT_EQ(staging.pos.str(), P("plan.yaml") + ":5:3");
   const Environment& local = plan.environments.at("local");
@@ -136,7 +136,7 @@ TEST_P(LoadPlanTest, LoadsACompletePlan) {
   EXPECT_TRUE(plan.policy.require_reason);
   EXPECT_FALSE(plan.policy.allow_major);
   EXPECT_EQ(plan.policy.window_days, 90);
-  EXPECT_EQ(plan.policy.snapshot, "off");
+  EXPECT_EQ(plan.policy.snapshot, SnapshotPolicy::kOff);
   EXPECT_EQ(plan.policy.batch_rows, 100);
   EXPECT_DOUBLE_EQ(plan.policy.lock_timeout_seconds, 120);
 
@@ -685,6 +685,41 @@ TEST_P(LoadPlanTest, BadPolicyValues) {
                             f + ":10:17: 'lock_timeout' must be a duration such as 30s, 500ms "
                                 "or 2m",
                         }))
+      << msg;
+}
+
+TEST_P(LoadPlanTest, OnModifiedAndImageSwapsReadByName) {
+  Write("plan.yaml",
+        "app: shop\n"
+        "releases: releases/\n"
+        "environments:\n"
+        "  local: {database: 'sqlite:x.db', deployer: {kind: file, path: x.image}}\n"
+        "policy: {on_modified: revert, image_swaps: once, snapshot: on-destroy}\n");
+  WriteRelease("releases/1.0.0.yaml", "1.0.0");
+  auto r = Load();
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->policy.on_modified, OnModified::kRevert);
+  EXPECT_EQ(r->policy.image_swaps, Policy::ImageSwaps::kOnce);
+  EXPECT_EQ(r->policy.snapshot, SnapshotPolicy::kOnDestroy);
+
+  Write("plan.yaml",
+        "app: shop\n"
+        "releases: releases/\n"
+        "environments:\n"
+        "  local: {database: 'sqlite:x.db', deployer: {kind: file, path: x.image}}\n"
+        "policy:\n"
+        "  on_modified: Keep\n"
+        "  image_swaps: twice\n");
+  std::string msg = LoadError();
+  const std::string f = P("plan.yaml");
+  EXPECT_EQ(Lines(msg),
+            (std::vector<std::string>{
+                f + ":6:16: 'on_modified' must be fail (stop and list the rows), keep (leave rows "
+                    "changed since the deploy as they are) or revert (give them back their old "
+                    "values anyway)",
+                f + ":7:16: 'image_swaps' must be per-release (the image moves at every crossed "
+                    "release, on the side its `order` says) or once (one swap for the whole run)",
+            }))
       << msg;
 }
 

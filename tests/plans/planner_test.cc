@@ -114,7 +114,7 @@ CurrentState StateAt(const Plan& plan, const std::string& version) {
     DeployedRelease d;
     d.version = rel.version;
     d.image = rel.image;
-    d.order = ReleaseOrderName(rel.order);
+    d.order = Name(rel.order);
     d.seq = ++seq;
     st.releases.push_back(d);
     if (rel.version == version) break;

@@ -12,6 +12,7 @@
 #include "migrations/fingerprint.h"
 #include "migrations/journal.h"
 #include "snapshot/snapshot.h"
+#include "tests/support/names_test_util.h"
 #include "tests/support/pg.h"
 #include "tests/support/test_util.h"
 
@@ -132,7 +133,7 @@ TEST_P(SnapshotTest, DropTableCapturesTheWholeTableAndRestoreInsertsTheMissingRo
   auto taken = Step("-- the down step\nDROP TABLE customers;\n");
   ASSERT_EQ(taken.size(), 1u);
   const SnapshotInfo& s = taken[0];
-  EXPECT_EQ(s.kind, "table");
+  EXPECT_EQ(s.kind, SnapshotKind::kTable);
   EXPECT_EQ(s.table, "customers");
   EXPECT_EQ(s.rows, 3);
   EXPECT_EQ(s.key_columns, std::vector<std::string>({"id"}));
@@ -188,7 +189,7 @@ TEST_P(SnapshotTest, DropColumnCapturesKeyAndColumnAndRestoreUpdatesByKey) {
   auto taken = Step("ALTER TABLE customers DROP COLUMN points;");
   ASSERT_EQ(taken.size(), 1u);
   const SnapshotInfo& s = taken[0];
-  EXPECT_EQ(s.kind, "columns");
+  EXPECT_EQ(s.kind, SnapshotKind::kColumns);
   EXPECT_EQ(s.key_columns, std::vector<std::string>({"id"}));
   EXPECT_EQ(s.columns, std::vector<std::string>({"points"}));
   EXPECT_EQ(s.rows, 3);
@@ -230,12 +231,12 @@ TEST_P(SnapshotTest, TruncateDeleteAndUpdateCaptureTheWholeTable) {
   Run("CREATE TABLE tags (name TEXT); INSERT INTO tags VALUES ('t1'), ('t2');");
   auto deleted = Step("DELETE FROM customers WHERE id = 2;");
   ASSERT_EQ(deleted.size(), 1u);
-  EXPECT_EQ(deleted[0].kind, "table");
+  EXPECT_EQ(deleted[0].kind, SnapshotKind::kTable);
   EXPECT_EQ(deleted[0].rows, 3);
   EXPECT_TRUE(Has(deleted[0].description, "deletes rows of customers")) << deleted[0].description;
   auto updated = Step("UPDATE customers SET name = 'X';");
   ASSERT_EQ(updated.size(), 1u);
-  EXPECT_EQ(updated[0].kind, "table");
+  EXPECT_EQ(updated[0].kind, SnapshotKind::kTable);
   EXPECT_EQ(updated[0].rows, 2);
   // SQLite has no TRUNCATE: its equivalent is DELETE without WHERE.
   auto truncated = Step(IsPg() ? "TRUNCATE tags;" : "DELETE FROM tags;");
@@ -261,7 +262,7 @@ TEST_P(SnapshotTest, SeveralStatementsOnOneTableGiveOneCaptureAndNewTablesAreSki
       "ALTER TABLE customers DROP COLUMN points;\n"
       "DROP TABLE scratch;\n");
   ASSERT_EQ(taken.size(), 1u);  // scratch did not exist before the step: nothing of it is lost
-  EXPECT_EQ(taken[0].kind, "columns");
+  EXPECT_EQ(taken[0].kind, SnapshotKind::kColumns);
   EXPECT_EQ(taken[0].columns, std::vector<std::string>({"note", "points"}));
   EXPECT_EQ(taken[0].description,
             "line 2: drops column customers.note; line 3: drops column customers.points");
@@ -269,7 +270,7 @@ TEST_P(SnapshotTest, SeveralStatementsOnOneTableGiveOneCaptureAndNewTablesAreSki
   Run("CREATE TABLE t2 (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t2 VALUES (1, 'a');");
   auto both = Step("UPDATE t2 SET v = 'b';\nALTER TABLE t2 DROP COLUMN v;\nDROP TABLE t2;");
   ASSERT_EQ(both.size(), 1u);  // the whole table covers the column
-  EXPECT_EQ(both[0].kind, "table");
+  EXPECT_EQ(both[0].kind, SnapshotKind::kTable);
   EXPECT_EQ(Rows("SELECT * FROM " + std::string(IsPg() ? "orchestrate_snapshots." : "") +
                  both[0].storage),
             std::vector<std::string>({"1|a"}));
@@ -290,14 +291,14 @@ TEST_P(SnapshotTest, UnanalysableStatementCapturesWhatItNamesOrSaysNothingCouldB
     // Not understood by the SQLite scanner, but it names a table: the whole table.
     auto named = capture("ALTER TABLE customers FROBNICATE;");
     ASSERT_EQ(named.size(), 1u);
-    EXPECT_EQ(named[0].kind, "table");
+    EXPECT_EQ(named[0].kind, SnapshotKind::kTable);
     EXPECT_EQ(named[0].table, "customers");
     EXPECT_EQ(named[0].rows, 3);
   }
   // A DO block or CALL (PostgreSQL), an unknown CREATE (SQLite): no table to copy, recorded so.
   auto none = capture(IsPg() ? "DO $$ BEGIN DELETE FROM customers; END $$;" : "CREATE FOO x;");
   ASSERT_EQ(none.size(), 1u);
-  EXPECT_EQ(none[0].kind, "none");
+  EXPECT_EQ(none[0].kind, SnapshotKind::kNone);
   EXPECT_TRUE(Has(none[0].description, "names no table to copy")) << none[0].description;
   EXPECT_TRUE(none[0].storage.empty());
   auto refused = snaps_->Restore(none[0].id);
@@ -393,7 +394,7 @@ TEST_P(SnapshotTest, CaptureRowsCopiesOnlyMatchingRows) {
   auto s = snaps_->CaptureRows(**txn, {2, 4, "1.2.0", "demo_data"}, "customers",
                                "id >= $1 AND name <> $2", {"2", "Cy"}, "seed demo_data rows");
   ASSERT_OK(s);
-  EXPECT_EQ(s->kind, "rows");
+  EXPECT_EQ(s->kind, SnapshotKind::kRows);
   EXPECT_EQ(s->rows, 1);
   ASSERT_OK((*txn)->Exec("DELETE FROM customers WHERE id = 2"));
   ASSERT_OK((*txn)->Commit());
@@ -446,11 +447,11 @@ TEST_P(SnapshotTest, EstimateSaysWhatWouldBeCapturedChangingNothing) {
   ASSERT_OK(e);
   ASSERT_EQ(e->size(), 2u);
   EXPECT_EQ((*e)[0].table, "customers");
-  EXPECT_EQ((*e)[0].kind, "table");
+  EXPECT_EQ((*e)[0].kind, SnapshotKind::kTable);
   EXPECT_EQ((*e)[0].rows, 3);
   EXPECT_GT((*e)[0].bytes, 0);
   EXPECT_EQ((*e)[1].table, "gone");
-  EXPECT_EQ((*e)[1].kind, "skip");
+  EXPECT_EQ((*e)[1].kind, SnapshotKind::kSkip);
   auto listed = snaps_->List();
   ASSERT_OK(listed);
   EXPECT_TRUE(listed->empty());
@@ -501,6 +502,36 @@ TEST(SnapshotPg, EnumColumnsAreStoredAsTextSoTheirTypeCanBeDroppedAndRestoreCast
   std::vector<std::string> got;
   for (const Row& r : rows->rows) got.push_back(*r[0] + "|" + *r[1] + "|" + r[2].value_or("NULL"));
   EXPECT_EQ(got, std::vector<std::string>({"1|a|ok", "2|b|happy", "3|c|NULL", "4|d|sad"}));
+}
+
+TEST(SnapshotKindTest, NamesRoundTrip) {
+  ExpectNamesRoundTrip<SnapshotKind>(
+      {{SnapshotKind::kTable, "table"},
+       {SnapshotKind::kColumns, "columns"},
+       {SnapshotKind::kRows, "rows"},
+       {SnapshotKind::kNone, "none"},
+       {SnapshotKind::kSkip, "skip"}},
+      [](SnapshotKind v) { return Name(v); },
+      [](const std::string& s) { return SnapshotKindFromName(s); });
+}
+
+// A catalog row whose kind this build does not know (a newer build wrote it) is listed as a whole
+// table's rows, as it was before kinds were an enum; its stored kind is read back by name.
+TEST_P(SnapshotTest, ACatalogRowOfAnUnknownKindIsListedAsAWholeTable) {
+  CreateCustomers();
+  auto taken = Step("DROP TABLE customers;\n");
+  ASSERT_EQ(taken.size(), 1u);
+  {
+    auto txn = db_->Begin();
+    ASSERT_OK(txn);
+    ASSERT_TRUE((*txn)->Exec("UPDATE orchestrate_snapshot_index SET kind = 'partition'").ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  auto listed = snaps_->List();
+  ASSERT_OK(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].kind, SnapshotKind::kTable);
+  EXPECT_EQ((*listed)[0].table, "customers");
 }
 
 }  // namespace
