@@ -1,6 +1,7 @@
 // The journal: orchestrate's state tables in the target database (all named orchestrate_*), so that
 // a run on another machine sees the same state and can resume. Written in SQL that SQLite and
-// PostgreSQL both accept; the adapters stay dumb.
+// PostgreSQL both accept (the MySQL adapter translates its placeholders and types,
+// migrations/mysql/portable_sql.h); the adapters stay dumb.
 //
 // Tables (their DDL and versions: migrations/state_schema.h):
 //   orchestrate_meta        key/value: schema_version
@@ -12,6 +13,8 @@
 //   orchestrate_swap_parts  the parts of each image swap step (put, trigger, commit, push...)
 //   orchestrate_ledger      the row ledger of seeds (migrations/ledger.h)
 //   orchestrate_ledger_restores  PostgreSQL: reversal transactions that restored old values
+//   orchestrate_release_schemas  the schema description each release left (release_schema.h)
+//   orchestrate_schema_checks    a rollback's comparison with it when they differ (drift)
 // Not the journal's, in the same schema: orchestrate_lock (the run lock's holder, written by the
 // adapters' lock), orchestrate_snapshot_index and orchestrate_snapshot_counter (snapshot/).
 #pragma once
