@@ -320,6 +320,17 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
            "decides with `orchestrate force`");
     if (s.sql.empty()) continue;
     for (const auto& st : analyses[i].statements) {
+      if (st.online_ddl.lock != DdlLock::kNone && !st.tables.empty()) {
+        // MySQL/MariaDB: a table copy (or a FULLTEXT index build) that blocks writes.
+        long rows = options.count_rows
+                        ? CountRows(db, st.tables.front(), plan.policy.lock_timeout_seconds)
+                        : -1;
+        warn(where + (s.kind == StepKind::kUndoSeed ? "seed " : "migration ") + s.id + ", line " +
+             std::to_string(st.line) + ": " + st.kind + " " + st.tables.front() + " takes " +
+             OnlineDdlText(st.online_ddl) + " (" + st.online_ddl.why + "): writes to " +
+             st.tables.front() + " wait until it ends" +
+             (rows >= 0 ? " (" + std::to_string(rows) + " rows now)" : ""));
+      }
       if (!st.destroys_data) continue;
       long rows = st.tables.empty() || !options.count_rows
                       ? -1

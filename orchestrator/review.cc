@@ -38,8 +38,14 @@ std::string RelativeTo(const std::string& dir, const std::string& path) {
 // "ACCESS EXCLUSIVE lock on orders, shipping_methods + ROW SHARE lock on customers (foreign key
 // checks, when rows are written)": the statement's locks per relation, strongest first; "" when
 // it takes none. Without per-relation locks (SQLite, a statement whose relations the analyzer
-// cannot name), its strongest lock on all of its tables.
+// cannot name), its strongest lock on all of its tables. MySQL/MariaDB's online DDL as
+// "ALGORITHM=COPY, LOCK=SHARED on orders".
 std::string LocksText(const StatementAnalysis& st) {
+  if (st.online_ddl.algorithm != DdlAlgorithm::kNotDdl) {  // MySQL/MariaDB: its online DDL
+    std::string text = OnlineDdlText(st.online_ddl);
+    for (size_t i = 0; i < st.tables.size(); ++i) text += (i ? ", " : " on ") + st.tables[i];
+    return text;
+  }
   if (st.locks.empty()) {
     if (st.lock == LockLevel::kNone) return "";
     std::string text = std::string(LockLevelName(st.lock)) + " lock";

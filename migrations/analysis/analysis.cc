@@ -42,8 +42,11 @@ ScriptAnalysis AnalyzeScript(Dialect dialect, const std::string& script, SchemaF
   switch (dialect) {
     case Dialect::kPostgres:
       return analysis_internal::AnalyzePostgres(script, facts);
-    case Dialect::kMysql:  // no MySQL grammar yet: the conservative scanner on MySQL's statements
-      return analysis_internal::AnalyzeSqlite(script, Dialect::kMysql);
+    case Dialect::kMysql: {  // no MySQL grammar: the conservative scanner, then MySQL's forms
+      ScriptAnalysis out = analysis_internal::AnalyzeSqlite(script, Dialect::kMysql);
+      for (StatementAnalysis& s : out.statements) analysis_internal::RefineMysql(s);
+      return out;
+    }
     case Dialect::kSqlite:
       break;
   }

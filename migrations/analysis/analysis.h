@@ -74,6 +74,32 @@ struct SchemaFacts {
   std::vector<ForeignKey> foreign_keys;
 };
 
+// MySQL/MariaDB online DDL: how the server carries out an ALTER TABLE (or CREATE/DROP INDEX,
+// OPTIMIZE TABLE). The order is meaningful: a later value is slower (algorithm) or lets less run
+// beside it (lock).
+enum class DdlAlgorithm {
+  kNotDdl,   // not an online-DDL statement (or not MySQL)
+  kInstant,  // metadata only
+  kInplace,  // in the table's own files; may rebuild it, reads and writes go on (LOCK=NONE)
+  kCopy,     // into a new copy of the table, row by row
+};
+enum class DdlLock {
+  kNone,       // concurrent reads and writes go on
+  kShared,     // reads go on, writes wait until the statement ends
+  kExclusive,  // reads and writes wait
+};
+const char* Name(DdlAlgorithm algorithm);  // "INSTANT", "INPLACE", "COPY"; "" for kNotDdl
+const char* Name(DdlLock lock);            // "NONE", "SHARED", "EXCLUSIVE"
+
+struct OnlineDdl {
+  DdlAlgorithm algorithm = DdlAlgorithm::kNotDdl;
+  DdlLock lock = DdlLock::kNone;
+  bool stated = false;  // the statement says ALGORITHM= or LOCK= (the server refuses, or obeys)
+  std::string why;      // the clause that decided it: "ADD FOREIGN KEY copies the table (...)"
+};
+// "ALGORITHM=COPY, LOCK=SHARED"; "" for kNotDdl.
+std::string OnlineDdlText(const OnlineDdl& ddl);
+
 struct StatementAnalysis {
   std::string text;  // the statement, from its first significant character, without the ';'
   int line = 0;      // 1-based line in the script where the statement starts (comments skipped)
@@ -113,6 +139,11 @@ struct StatementAnalysis {
   // customers.loyalty_points", "deletes rows of orders matching WHERE", "deletes rows of orders
   // (all rows, no WHERE)". Empty when destroys_data is false.
   std::string destroys;
+  // MySQL/MariaDB: the ALGORITHM and LOCK the server takes for an ALTER TABLE, CREATE/DROP INDEX
+  // or OPTIMIZE TABLE that states neither (the worse one when it depends on what the statement
+  // does not show), or what it states (migrations/analysis/mysql_ddl.cc has the table). kNotDdl
+  // for other statements and the other dialects.
+  OnlineDdl online_ddl;
   // True when the statement cannot run inside a transaction block: CREATE/DROP INDEX
   // CONCURRENTLY, REINDEX CONCURRENTLY, VACUUM, CREATE/DROP DATABASE, ALTER SYSTEM, ...; for SQLite
   // VACUUM, ATTACH, DETACH and the PRAGMAs that are no-ops inside a transaction (foreign_keys).
@@ -140,8 +171,10 @@ struct ScriptAnalysis {
 // kSqlite: a conservative scanner; any statement it does not recognise is analysable == false and
 // destroys_data == true; an unterminated string, quoted identifier, comment or trigger body gives
 // ok == false.
-// kMysql: split by MySQL's rules, then the SQLite scanner (the ALGORITHM/LOCK each ALTER takes is
-// not judged yet): what it does not recognise is analysable == false and destroys_data == true.
+// kMysql: split by MySQL's rules, then the SQLite scanner for what the dialects share, then
+// MySQL's own forms (ALTER TABLE clause by clause with its online DDL, CREATE/DROP INDEX ... ON,
+// TRUNCATE, RENAME TABLE; locks in MySQL's terms: mysql_ddl.cc): what it does not recognise is
+// analysable == false and destroys_data == true.
 //
 // Never throws. Thread-safe (libpg_query keeps its parser state per thread).
 ScriptAnalysis AnalyzeScript(Dialect dialect, const std::string& script);

@@ -16,6 +16,9 @@ ScriptAnalysis AnalyzePostgres(const std::string& script, SchemaFacts* facts);
 // conservative scanner; a statement whose quoting it cannot read is not analysable.
 ScriptAnalysis AnalyzeSqlite(const std::string& script, Dialect split_dialect = Dialect::kSqlite);
 
+// MySQL's own forms and locks, after AnalyzeSqlite(script, kMysql) analysed `s` (mysql_ddl.cc).
+void RefineMysql(StatementAnalysis& s);
+
 // Appends `table` to `s.tables` unless it is empty or already there.
 void AddTable(StatementAnalysis& s, const std::string& table);
 // Raises `s.lock` to `level` when `level` is stronger.

@@ -131,6 +131,27 @@ TEST_F(MysqlEndToEnd, DeployThenRollbackEqualsAFreshDeployOfTheTarget) {
   EXPECT_EQ(again.exit_code, 1) << again.out << again.err;
 }
 
+// `check` judges MySQL's online DDL: a down that copies the table (MODIFY COLUMN) warns that
+// writes to it wait, naming the ALGORITHM and LOCK and counting the rows; one that drops a column
+// (INSTANT) does not.
+TEST_F(MysqlEndToEnd, CheckWarnsOfADownThatCopiesTheTableAndBlocksWrites) {
+  Write("sql/0002.down.sql",
+        "ALTER TABLE customers MODIFY email VARCHAR(300) NOT NULL;\n"
+        "ALTER TABLE customers DROP COLUMN points;\n");
+  auto deployed = Run({"deploy", "--yes"});
+  ASSERT_EQ(deployed.exit_code, 0) << deployed.out << deployed.err;
+  auto check = Run({"check", "--to", "1.0.0"});
+  EXPECT_EQ(check.exit_code, 4) << check.out << check.err;
+  EXPECT_TRUE(Contains(check.out,
+                       "migration 0002_points, line 1: ALTER TABLE customers takes "
+                       "ALGORITHM=COPY, LOCK=SHARED (MODIFY COLUMN email"))
+      << check.out;
+  EXPECT_TRUE(Contains(check.out, "writes to customers wait until it ends (1 rows now)"))
+      << check.out;
+  EXPECT_FALSE(Contains(check.out, "line 2: ALTER TABLE customers takes")) << check.out;
+  EXPECT_TRUE(Contains(check.out, "line 2: drops column customers.points")) << check.out;
+}
+
 TEST_F(MysqlEndToEnd, AFailingDdlMigrationStopsAsNeedingAHumanNamingWhatWasCommitted) {
   Write("sql/0003.up.sql",
         "CREATE TABLE orders (id INTEGER PRIMARY KEY);\n"
