@@ -150,7 +150,8 @@ class CatalogDialect {
   // The copy `name` as SQL: qualified with its namespace where there is one.
   virtual std::string CopyRef(const std::string& name) const = 0;
 
-  // ---- snapshots by move: a table a step drops, kept by moving it aside ---------------------------
+  // ---- snapshots by move: a table a step drops, kept by moving it aside
+  // ---------------------------
 
   // Inside `txn`: "" when the table `info` (which exists) can be moved into the copies' namespace
   // instead of copied, because nothing else depends on it: no foreign key of another table into

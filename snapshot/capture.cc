@@ -108,7 +108,8 @@ Result<std::vector<Target>> WithReferencingTables(Transaction& txn, const Databa
 // is tables dropped. Then the table may be moved aside instead of copied (the step's DROP TABLE
 // drops the stand-in MoveAside leaves).
 bool OnlyDropped(const ScriptAnalysis& analysis, const Target& t) {
-  if (t.kind != SnapshotKind::kTable || t.deletes_rows || t.truncate_cascade || !analysis.ok) return false;
+  if (t.kind != SnapshotKind::kTable || t.deletes_rows || t.truncate_cascade || !analysis.ok)
+    return false;
   int uses = 0;
   bool dropped = false;
   for (const StatementAnalysis& st : analysis.statements) {
@@ -254,7 +255,7 @@ Result<std::vector<CaptureEstimate>> Snapshots::Estimate(const std::string& sql,
     if (expanded.ok()) targets = std::move(expanded).value();
   }
   for (const Target& t : targets) {
-    CaptureEstimate e{t.table, t.kind, t.columns, t.description, -1, -1};
+    CaptureEstimate e{t.table, t.kind, t.columns, t.description, -1, -1, false, ""};
     if (t.kind == SnapshotKind::kNone) {
       out.push_back(e);
       continue;
@@ -341,7 +342,8 @@ std::string DescribeEstimate(const CaptureEstimate& e) {
   std::string size =
       e.rows < 0 ? "size unknown" : std::to_string(e.rows) + " rows, " + HumanBytes(e.bytes);
   if (e.move) return "whole table " + e.table + ", moved aside, not copied (" + size + ")";
-  return (e.kind == SnapshotKind::kColumns ? "columns " + Join(e.columns, ",") + " of " : "whole table ") +
+  return (e.kind == SnapshotKind::kColumns ? "columns " + Join(e.columns, ",") + " of "
+                                           : "whole table ") +
          e.table + " (" + size + ")" +
          (e.why_copied.empty() ? ""
                                : ", copied: " + e.why_copied +

@@ -154,8 +154,7 @@ class PostgresCatalogDialect final : public CatalogDialect {
     return db_.QuoteIdent("orchestrate_snapshots") + "." + db_.QuoteIdent(name);
   }
 
-  Result<std::string> WhyNotMovable(Transaction& txn,
-                                    const TableDescription& info) const override {
+  Result<std::string> WhyNotMovable(Transaction& txn, const TableDescription& info) const override {
     // One query, each reason a row; the first found is said. $1 is the table's oid.
     static const char kWhy[] =
         "WITH t AS (SELECT $1::regclass::oid AS oid) "
@@ -173,7 +172,8 @@ class PostgresCatalogDialect final : public CatalogDialect {
         "OR inhparent = t.oid "
         "UNION ALL SELECT 'it is published' FROM pg_publication_rel, t WHERE prrelid = t.oid "
         "UNION ALL SELECT 'it has row security policies' FROM pg_policy, t WHERE polrelid = t.oid "
-        "UNION ALL SELECT 'its column ' || a.attname || ' is of the type ' || format_type(a.atttypid, "
+        "UNION ALL SELECT 'its column ' || a.attname || ' is of the type ' || "
+        "format_type(a.atttypid, "
         "a.atttypmod) FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid, t WHERE "
         "a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped AND ty.typnamespace <> "
         "'pg_catalog'::regnamespace "
@@ -228,11 +228,11 @@ class PostgresCatalogDialect final : public CatalogDialect {
     int k = 0;
     for (const auto& row : owned->rows) {
       const std::string kind = row[0].value_or("");
-      ORCH_RETURN_IF_ERROR(txn.Exec(
-          "ALTER " + kind + " " + db_.QuoteIdent(nsp) + "." + db_.QuoteIdent(row[1].value_or("")) +
-          " RENAME TO " +
-          db_.QuoteIdent(storage.substr(0, 50) + (kind == "INDEX" ? "_i" : "_s") +
-                         std::to_string(++k))));
+      ORCH_RETURN_IF_ERROR(
+          txn.Exec("ALTER " + kind + " " + db_.QuoteIdent(nsp) + "." +
+                   db_.QuoteIdent(row[1].value_or("")) + " RENAME TO " +
+                   db_.QuoteIdent(storage.substr(0, 50) + (kind == "INDEX" ? "_i" : "_s") +
+                                  std::to_string(++k))));
     }
     // Renamed where it is first (a name unique among the copies), then moved: a copy of the same
     // name as the table may exist in the copies' schema, and a user table named like a copy may

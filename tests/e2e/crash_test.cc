@@ -156,7 +156,11 @@ class CrashTest : public ShopCopyTest, public ::testing::WithParamInterface<Back
       if (killed.signal != SIGKILL) continue;
       ++kills;
       auto resumed = RunOn(t, run);
-      EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+      // A run whose finish rode in its last step's transaction (executor.h) is done after that
+      // step: nothing is left to do (exit 1).
+      const bool finished =
+          fp == "after-step:" + std::to_string(kinds.size()) && kinds.back() != "swap-image";
+      EXPECT_EQ(resumed.exit_code, finished ? 1 : 0) << resumed.err;
       EXPECT_EQ(EndState(t), want);
       ExpectEachStepOnce(t, kinds.size());
     }
