@@ -328,6 +328,10 @@ std::vector<std::string> DescribeCaptures(Dialect dialect, const ScriptAnalysis&
   for (const Target& t : TargetsOf(dialect, analysis)) {
     if (t.kind == SnapshotKind::kNone)
       out.push_back("NOTHING CAN BE CAPTURED (" + t.description + ")");
+    else if (dialect == Dialect::kPostgres && OnlyDropped(analysis, t))
+      out.push_back("whole table " + t.table +
+                    ", moved aside if nothing depends on it when the step runs, else copied (" +
+                    t.description + ")");
     else
       out.push_back((t.kind == SnapshotKind::kColumns ? "columns " + Join(t.columns, ",") + " of "
                                                       : "whole table ") +
