@@ -149,6 +149,32 @@ class CatalogDialect {
   virtual size_t MaxNameBytes() const = 0;
   // The copy `name` as SQL: qualified with its namespace where there is one.
   virtual std::string CopyRef(const std::string& name) const = 0;
+
+  // ---- snapshots by move: a table a step drops, kept by moving it aside
+  // ---------------------------
+
+  // Inside `txn`: "" when the table `info` (which exists) can be moved into the copies' namespace
+  // instead of copied, because nothing else depends on it: no foreign key of another table into
+  // it, no view or rule over it, no trigger, no default reading a sequence it does not own, no
+  // column of a type outside the system's, no function of the user's in its constraints, indexes
+  // or defaults, not partitioned, inherited or published. Else why not, in a few words (a copy is
+  // taken instead). Dialects without moves say so (the default).
+  virtual Result<std::string> WhyNotMovable(Transaction& txn, const TableDescription& info) const {
+    (void)txn;
+    (void)info;
+    return std::string("this database keeps snapshots by copy only");
+  }
+  // Inside `txn`: moves the table `info` into the copies' namespace as the copy `storage` (its
+  // foreign keys to other tables dropped: a snapshot holds data, not constraints), and leaves an
+  // empty table of the same name in its place for the step's DROP TABLE to drop.
+  // REQUIRES: WhyNotMovable said "" in the same transaction.
+  virtual Status MoveAside(Transaction& txn, const TableDescription& info,
+                           const std::string& storage) const {
+    (void)txn;
+    (void)info;
+    (void)storage;
+    return Status::Invalid("this database keeps snapshots by copy only");
+  }
 };
 
 }  // namespace orchestrate

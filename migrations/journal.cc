@@ -182,6 +182,14 @@ Result<std::optional<RunRecord>> Journal::UnfinishedRun() {
   return std::optional<RunRecord>(ToRun(r->rows[0]));
 }
 
+Result<int64_t> Journal::NextRunId() {
+  auto txn = db_.BeginRead();
+  if (!txn.ok()) return txn.status();
+  auto next = (*txn)->Query("SELECT COALESCE(MAX(id), 0) + 1 FROM orchestrate_runs");
+  if (!next.ok()) return next.status();
+  return static_cast<int64_t>(L(next->rows[0][0]));
+}
+
 Result<int64_t> Journal::StartRun(const RunPlan& plan, const RunMeta& meta, int64_t supersedes) {
   auto txn = db_.Begin();
   if (!txn.ok()) return txn.status();
@@ -189,14 +197,22 @@ Result<int64_t> Journal::StartRun(const RunPlan& plan, const RunMeta& meta, int6
   auto next = t.Query("SELECT COALESCE(MAX(id), 0) + 1 FROM orchestrate_runs");
   if (!next.ok()) return next.status();
   int64_t id = L(next->rows[0][0]);
+  ORCH_RETURN_IF_ERROR(RecordRun(t, id, plan, meta, supersedes));
+  ORCH_RETURN_IF_ERROR(t.Commit());
+  return id;
+}
+
+Status Journal::RecordRun(Transaction& t, int64_t id, const RunPlan& plan, const RunMeta& meta,
+                          int64_t supersedes, const std::string& at) {
   std::string sid = std::to_string(id);
+  const std::string started = at.empty() ? now_() : at;
   ORCH_RETURN_IF_ERROR(t.ExecAtCommit(
       "INSERT INTO orchestrate_runs (id, kind, app, environment, fingerprint, from_version, "
       "to_version, actor, host, pid, reason, command, status, started_at, step_count) VALUES ($1, "
       "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'running', $13, $14)",
       {sid, DirectionName(plan.direction), plan.app, Opt(meta.environment), plan.fingerprint,
        Opt(plan.from_version), plan.to_version, meta.actor, Opt(meta.host),
-       std::to_string(meta.pid), Masked(meta.reason), Masked(meta.command), now_(),
+       std::to_string(meta.pid), Masked(meta.reason), Masked(meta.command), started,
        std::to_string(plan.steps.size())}));
   // The steps, a few hundred rows per INSERT (one statement each is slow on the server for a
   // plan of hundreds of steps; SQLite allows 32,766 parameters per statement).
@@ -222,8 +238,7 @@ Result<int64_t> Journal::StartRun(const RunPlan& plan, const RunMeta& meta, int6
         "UPDATE orchestrate_runs SET status = 'superseded', finished_at = $1, error = $2 WHERE "
         "id = $3",
         {now_(), "superseded by run " + sid, std::to_string(supersedes)}));
-  ORCH_RETURN_IF_ERROR(t.Commit());
-  return id;
+  return Status::Ok();
 }
 
 Result<std::vector<StepRecord>> Journal::LoadSteps(int64_t run_id) {
@@ -316,7 +331,11 @@ Status Journal::RecordEffectsAt(Transaction& txn, int64_t run_id, const Step& s,
 
 Status Journal::MarkStep(Transaction& txn, int64_t run_id, int n, StepStatus status,
                          const std::string& error) {
-  std::string now = now_();
+  return MarkStepAt(txn, run_id, n, status, now_(), error);
+}
+
+Status Journal::MarkStepAt(Transaction& txn, int64_t run_id, int n, StepStatus status,
+                           const std::string& now, const std::string& error) {
   if (status == StepStatus::kStarted)
     return txn.ExecAtCommit(
         "UPDATE orchestrate_steps SET status = $1, attempts = attempts + 1, started_at = $2, "
@@ -346,6 +365,13 @@ Status Journal::ReopenRun(int64_t run_id) {
   return (*txn)->Commit();
 }
 
+Status Journal::FinishRunIn(Transaction& txn, int64_t run_id, RunStatus status,
+                            const std::string& error) {
+  return txn.ExecAtCommit(
+      "UPDATE orchestrate_runs SET status = $1, finished_at = $2, error = $3 WHERE id = $4",
+      {Name(status), now_(), Masked(error), std::to_string(run_id)});
+}
+
 Status Journal::FinishRun(int64_t run_id, RunStatus status, const std::string& error) {
   auto txn = db_.Begin();
   if (!txn.ok()) return txn.status();
@@ -371,12 +397,17 @@ Status Journal::MarkSwapPart(int64_t run_id, int n, const std::string& part, Ste
                              const std::string& error) {
   auto txn = db_.Begin();
   if (!txn.ok()) return txn.status();
-  ORCH_RETURN_IF_ERROR((*txn)->ExecAtCommit(
+  ORCH_RETURN_IF_ERROR(MarkSwapPartAt(**txn, run_id, n, part, status, now_(), error));
+  return (*txn)->Commit();
+}
+
+Status Journal::MarkSwapPartAt(Transaction& txn, int64_t run_id, int n, const std::string& part,
+                               StepStatus status, const std::string& at, const std::string& error) {
+  return txn.ExecAtCommit(
       "INSERT INTO orchestrate_swap_parts (run_id, n, part, status, at, error) VALUES ($1, $2, $3, "
       "$4, $5, $6) ON CONFLICT (run_id, n, part) DO UPDATE SET status = EXCLUDED.status, at = "
       "EXCLUDED.at, error = EXCLUDED.error",
-      {std::to_string(run_id), std::to_string(n), part, Name(status), now_(), Opt(error)}));
-  return (*txn)->Commit();
+      {std::to_string(run_id), std::to_string(n), part, Name(status), at, Opt(error)});
 }
 
 Result<long> Journal::PruneFinishedRuns(const std::string& cutoff) {

@@ -102,6 +102,12 @@ class Journal {
   // Records a new run and all its steps as pending, in one transaction, marking run `supersedes`
   // (when > 0) superseded in the same transaction. Returns the run id.
   Result<int64_t> StartRun(const RunPlan& plan, const RunMeta& meta, int64_t supersedes = 0);
+  // The id the next run gets (the newest run's + 1). REQUIRES: the caller holds the run lock.
+  Result<int64_t> NextRunId();
+  // StartRun's statements with the id `id` (NextRunId), inside `txn` (ExecAtCommit), started at
+  // `at` (ISO-8601 UTC; "" for now): the run's record rides in the transaction of its first step.
+  Status RecordRun(Transaction& txn, int64_t id, const RunPlan& plan, const RunMeta& meta,
+                   int64_t supersedes = 0, const std::string& at = "");
   // A resumed run is running again: status 'running', its old error cleared.
   Status ReopenRun(int64_t run_id);
   Result<std::vector<StepRecord>> LoadSteps(int64_t run_id);
@@ -118,14 +124,23 @@ class Journal {
                                 const std::string& now);
   Status MarkStep(Transaction& txn, int64_t run_id, int n, StepStatus status,
                   const std::string& error = "");
+  // MarkStep at the time `at` (ISO-8601 UTC): a mark written later than the event it records.
+  Status MarkStepAt(Transaction& txn, int64_t run_id, int n, StepStatus status,
+                    const std::string& at, const std::string& error = "");
   // The same in a transaction of its own (for non-transactional steps and failures).
   Status MarkStepNow(int64_t run_id, int n, StepStatus status, const std::string& error = "");
   Status FinishRun(int64_t run_id, RunStatus status, const std::string& error = "");
+  // The same inside `txn` (ExecAtCommit): the finish rides in the transaction of the last step.
+  Status FinishRunIn(Transaction& txn, int64_t run_id, RunStatus status,
+                     const std::string& error = "");
   // The parts of image swap step `n` of a run recorded done (Deployer::SwapParts).
   Result<std::set<std::string>> SwapPartsDone(int64_t run_id, int n);
   // Records a part of image swap step `n` as started, done or failed, in a transaction of its own.
   Status MarkSwapPart(int64_t run_id, int n, const std::string& part, StepStatus status,
                       const std::string& error = "");
+  // The same inside `txn` (ExecAtCommit), at the time `at`.
+  Status MarkSwapPartAt(Transaction& txn, int64_t run_id, int n, const std::string& part,
+                        StepStatus status, const std::string& at, const std::string& error = "");
   // Deletes the finished runs (done, abandoned, superseded) that finished before `cutoff`
   // (ISO-8601 UTC) with their steps, in one transaction (policy history_days). Unfinished runs
   // stay: a resume needs them. Returns how many runs were deleted.

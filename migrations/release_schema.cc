@@ -52,13 +52,19 @@ Status RecordReleaseSchema(Database& db, const std::string& version, int64_t run
   if (!lines.ok()) return lines.status().WithContext("describing the schema of " + version);
   auto txn = db.Begin();
   if (!txn.ok()) return txn.status();
-  ORCH_RETURN_IF_ERROR((*txn)->Exec(
+  ORCH_RETURN_IF_ERROR(WriteReleaseSchema(**txn, version, *lines, run_id, now));
+  return (*txn)->Commit();
+}
+
+Status WriteReleaseSchema(Transaction& txn, const std::string& version,
+                          const std::vector<std::string>& lines, int64_t run_id,
+                          const std::string& now) {
+  return txn.ExecAtCommit(
       "INSERT INTO orchestrate_release_schemas (version, schema_text, schema_sha256, "
       "recorded_at, run_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (version) DO UPDATE SET "
       "schema_text = EXCLUDED.schema_text, schema_sha256 = EXCLUDED.schema_sha256, recorded_at "
       "= EXCLUDED.recorded_at, run_id = EXCLUDED.run_id",
-      {version, ToJson(*lines), Sha256OfLines(*lines), now, std::to_string(run_id)}));
-  return (*txn)->Commit();
+      {version, ToJson(lines), Sha256OfLines(lines), now, std::to_string(run_id)});
 }
 
 Result<std::optional<RecordedSchema>> LoadReleaseSchema(Database& db, const std::string& version) {

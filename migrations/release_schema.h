@@ -32,6 +32,11 @@ struct RecordedSchema {
 // REQUIRES: no transaction of `db` is open; the state schema is at version 3 or newer.
 Status RecordReleaseSchema(Database& db, const std::string& version, int64_t run_id,
                            const std::string& now);
+// The write of RecordReleaseSchema for `lines` (Database::DescribeSchema, read before), inside
+// `txn` (ExecAtCommit): it rides in the transaction of the next step to commit.
+Status WriteReleaseSchema(Transaction& txn, const std::string& version,
+                          const std::vector<std::string>& lines, int64_t run_id,
+                          const std::string& now);
 
 // The description recorded for `version`; nullopt when none is (or the table does not exist).
 Result<std::optional<RecordedSchema>> LoadReleaseSchema(Database& db, const std::string& version);

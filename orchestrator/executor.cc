@@ -126,6 +126,14 @@ bool ResumesAsStored(const std::vector<StepRecord>& stored, const RunPlan& fresh
   return HasStepInDoubt(stored) || RemainingMatches(stored, fresh);
 }
 
+// A step that only records a release deployed or rolled back: it rides in the transaction of the
+// step before it.
+bool IsBookkeeping(const StepRecord& r) {
+  return r.status != StepStatus::kDone &&
+         (r.step.kind == StepKind::kRecordRelease || r.step.kind == StepKind::kForgetRelease) &&
+         r.step.transactional && r.step.sql.empty();
+}
+
 RunPlan PlanOfRun(const RunRecord& run, const std::vector<StepRecord>& steps) {
   RunPlan p;
   // A kind this build does not know (a newer one wrote it) reads as a rollback, as before.
@@ -211,6 +219,8 @@ Result<RunPlan> Executor::Preview(const RunRequest& request) {
 Result<RunOutcome> Executor::Run(const RunRequest& request) {
   RunOutcome outcome;
   recording_ = request.recording;
+  riding_.clear();
+  run_recorded_ = true;
   if (request.dry_run) {
     auto p = Preview(request);
     if (!p.ok()) return p.status();
@@ -308,19 +318,56 @@ Status Executor::FinishInterruptedSwaps(const RunRequest& request, int64_t run_i
     if (!st.ok()) {
       std::string msg = "step " + std::to_string(rec.n) + " [" + rec.step.release + "] " +
                         DescribeStep(rec.step) + ": " + st.message();
+      Status flushed = FlushJournal();
       Status marked = journal_.MarkStepNow(run_id, rec.n, StepStatus::kFailed, st.message());
       Status finished = journal_.FinishRun(run_id, RunStatus::kFailed, msg);
       return Status::FromCode(st.code() == Code::kCancelled ? Code::kNeedsHuman : Code::kFailed,
                               msg + "\nthe same command runs the parts not done again")
-          .Also("recording it in the journal", {marked, finished});
+          .Also("recording it in the journal", {flushed, marked, finished});
     }
     rec.status = StepStatus::kDone;
   }
+  return FlushJournal();
+}
+
+Status Executor::Journaled(std::function<Status(Transaction&)> write) {
+  if (!recording_) {
+    riding_.push_back(std::move(write));
+    return Status::Ok();
+  }
+  auto txn = db_.Begin();
+  if (!txn.ok()) return txn.status();
+  ORCH_RETURN_IF_ERROR(write(**txn));
+  return (*txn)->Commit();
+}
+
+Status Executor::ApplyRiding(Transaction& txn) {
+  for (const auto& write : riding_) ORCH_RETURN_IF_ERROR(write(txn));
   return Status::Ok();
 }
 
+Status Executor::CommitRiding(Transaction& txn) {
+  ORCH_RETURN_IF_ERROR(txn.Commit());
+  riding_.clear();
+  run_recorded_ = true;
+  return Status::Ok();
+}
+
+Status Executor::FlushJournal() {
+  if (riding_.empty()) return Status::Ok();
+  auto txn = db_.Begin();
+  if (!txn.ok()) return txn.status();
+  ORCH_RETURN_IF_ERROR(ApplyRiding(**txn));
+  return CommitRiding(**txn);
+}
+
 Status Executor::RunSwap(const RunRequest& request, int64_t run_id, int n, const Step& step) {
-  ORCH_RETURN_IF_ERROR(journal_.MarkStepNow(run_id, n, StepStatus::kStarted));
+  // A run killed during its swap must be found and resumed: its record commits before.
+  if (!run_recorded_) ORCH_RETURN_IF_ERROR(FlushJournal());
+  const std::string started_at = now_();
+  ORCH_RETURN_IF_ERROR(Journaled([this, run_id, n, started_at](Transaction& t) {
+    return journal_.MarkStepAt(t, run_id, n, StepStatus::kStarted, started_at);
+  }));
   SwapContext swap = SwapContextFor(plan_, step.image_from, step.image_to, step.release,
                                     DirectionName(request.direction), request.meta.environment,
                                     request.meta.reason);
@@ -329,11 +376,21 @@ Status Executor::RunSwap(const RunRequest& request, int64_t run_id, int n, const
   if (!done.ok()) return done.status();
   std::vector<std::string> parts = deployer_.SwapParts();
   parts.push_back("verify");  // the read-back and the environment's `verify:` checks
+  // Each part of a swap of several parts is recorded done before the next one runs; a single
+  // part's mark rides (executor.h, protocol step 4).
+  const bool marks_ride = parts.size() <= 2;
+  auto mark = [this, run_id, n](const std::string& part, StepStatus status,
+                                const std::string& error) {
+    const std::string at = now_();
+    return Journaled([this, run_id, n, part, status, error, at](Transaction& t) {
+      return journal_.MarkSwapPartAt(t, run_id, n, part, status, at, error);
+    });
+  };
   for (const std::string& part : parts) {
     if (done->count(part)) continue;
     const std::string where = std::to_string(n) + ":" + part;
     Point("before-swap-part:" + where);
-    ORCH_RETURN_IF_ERROR(journal_.MarkSwapPart(run_id, n, part, StepStatus::kStarted));
+    ORCH_RETURN_IF_ERROR(mark(part, StepStatus::kStarted, ""));
     Status st;
     if (part != "verify") {
       st = deployer_.RunSwapPart(part, swap);
@@ -348,14 +405,19 @@ Status Executor::RunSwap(const RunRequest& request, int64_t run_id, int n, const
         st = deployer_.Verify(swap);  // the environment's `verify:` checks
     }
     if (!st.ok()) {
-      Status marked = journal_.MarkSwapPart(run_id, n, part, StepStatus::kFailed, st.message());
+      Status marked = mark(part, StepStatus::kFailed, st.message());
+      Status flushed = FlushJournal();
       return st.WithContext("swap part '" + part + "'")
-          .Also("recording it in the journal", {marked});
+          .Also("recording it in the journal", {marked, flushed});
     }
-    ORCH_RETURN_IF_ERROR(journal_.MarkSwapPart(run_id, n, part, StepStatus::kDone));
+    ORCH_RETURN_IF_ERROR(mark(part, StepStatus::kDone, ""));
+    if (!marks_ride && part != "verify") ORCH_RETURN_IF_ERROR(FlushJournal());
     Point("after-swap-part:" + where);
   }
-  return journal_.MarkStepNow(run_id, n, StepStatus::kDone);
+  const std::string finished_at = now_();
+  return Journaled([this, run_id, n, finished_at](Transaction& t) {
+    return journal_.MarkStepAt(t, run_id, n, StepStatus::kDone, finished_at);
+  });
 }
 
 Status Executor::StartNew(const RunRequest& request, RunPlan plan, RunOutcome* outcome,
@@ -372,9 +434,21 @@ Status Executor::StartNew(const RunRequest& request, RunPlan plan, RunOutcome* o
   if (!request.invocation.plan_file.empty())
     meta.command = request.invocation.RunCommand(DirectionName(outcome->plan.direction),
                                                  outcome->plan.to_version);
-  auto id = journal_.StartRun(outcome->plan, meta, supersedes);
+  if (recording_) {
+    auto id = journal_.StartRun(outcome->plan, meta, supersedes);
+    if (!id.ok()) return id.status().WithContext("cannot record the run");
+    outcome->run_id = *id;
+    return Status::Ok();
+  }
+  // The run's record rides in the transaction of its first step (executor.h).
+  auto id = journal_.NextRunId();
   if (!id.ok()) return id.status().WithContext("cannot record the run");
   outcome->run_id = *id;
+  run_recorded_ = false;
+  riding_.push_back(
+      [this, id = *id, plan = outcome->plan, meta, supersedes, at = now_()](Transaction& t) {
+        return journal_.RecordRun(t, id, plan, meta, supersedes, at);
+      });
   return Status::Ok();
 }
 
@@ -394,8 +468,11 @@ std::string Executor::ForceStepHint(const RunRequest& request, int n) const {
 Status Executor::Interrupted(const RunRequest& request, int64_t run_id, const RunPlan& plan, int n,
                              int total, const Step& step) {
   std::string where = StepLabel(n, total, step);
-  Status recorded = journal_.FinishRun(run_id, RunStatus::kInterrupted,
-                                       "interrupted before " + where + " committed");
+  Status flushed = FlushJournal();
+  Status recorded =
+      journal_
+          .FinishRun(run_id, RunStatus::kInterrupted, "interrupted before " + where + " committed")
+          .Also("recording the run", {flushed});
   const Invocation how = InvocationOf(request);
   std::string resume = how.RunCommand(DirectionName(plan.direction), plan.to_version);
   // An image swap cannot be rolled back: it was stopped, and resuming runs it again. A ledger
@@ -439,12 +516,27 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
       return Interrupted(request, run_id, plan, rec.n, total, rec.step);
     auto started = std::chrono::steady_clock::now();
     if (request.before_step) request.before_step(rec.n, total, rec.step);
-    Status st = ExecuteStep(request, run_id, rec.n, total, rec);
+    // The bookkeeping steps after this one ride in its transaction, and the run's finish when
+    // nothing is left after them (executor.h, protocol step 4).
+    Riders riders;
+    riders.total = total;
+    if (!recording_ && rec.step.kind != StepKind::kSwapImage) {
+      size_t j = i + 1;
+      for (; j < records->size() && IsBookkeeping((*records)[j]); ++j)
+        riders.steps.push_back(&(*records)[j]);
+      riders.finish = j == records->size();
+    }
+    Status st = ExecuteStep(request, run_id, rec.n, total, rec, riders);
     // A statement cancelled by an interrupt fails like any other: it was the interrupt.
     if (st.code() == Code::kCancelled || (!st.ok() && st.code() != Code::kNeedsHuman &&
                                           request.interrupted && request.interrupted()))
       return Interrupted(request, run_id, plan, rec.n, total, rec.step);
     if (!st.ok()) {
+      // What rode with the step did not commit: it is recorded now, before the failure (the run's
+      // record first).
+      Status flushed = FlushJournal();
+      if (!flushed.ok())
+        spdlog::error("could not record the run in the journal: {}", flushed.message());
       if (st.code() == Code::kNeedsHuman) {
         // In doubt (or a non-transactional step): the journal's step row tells on resume whether
         // the step committed, since its done mark commits with it.
@@ -480,9 +572,25 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
     spdlog::info("{} done ({} ms)", StepLabel(rec.n, total, rec.step), ms);
     AfterStep(run_id, *records, i);
     Point("after-step:" + std::to_string(rec.n));
+    for (const StepRecord* rider : riders.steps) {
+      ++i;
+      ++*steps_run;
+      spdlog::info("{} done (with step {})", StepLabel(rider->n, total, rider->step), rec.n);
+      AfterStep(run_id, *records, i);
+      Point("after-step:" + std::to_string(rider->n));
+    }
+    // The run's finish committed with the step; what rode after it (the schema the last release
+    // recorded left, when no step follows it) commits on its own.
+    if (riders.finish) return FlushJournal();
   }
   Point("before-finish");
-  return journal_.FinishRun(run_id, RunStatus::kDone);
+  if (recording_) return journal_.FinishRun(run_id, RunStatus::kDone);
+  // The riding writes (a swap's marks, the schema a release left) commit with the finish.
+  auto txn = db_.Begin();
+  if (!txn.ok()) return txn.status();
+  ORCH_RETURN_IF_ERROR(ApplyRiding(**txn));
+  ORCH_RETURN_IF_ERROR(journal_.FinishRunIn(**txn, run_id, RunStatus::kDone));
+  return CommitRiding(**txn);
 }
 
 void Executor::AfterStep(int64_t run_id, const std::vector<StepRecord>& steps, size_t done) {
@@ -491,7 +599,14 @@ void Executor::AfterStep(int64_t run_id, const std::vector<StepRecord>& steps, s
   // run by hand records no description (README, "DBA review and approval").
   if (recording_) return;
   if (step.kind == StepKind::kRecordRelease) {
-    Status st = RecordReleaseSchema(db_, step.release, run_id, now_());
+    // Described now; the description rides in the next transaction to commit.
+    auto lines = db_.DescribeSchema();
+    Status st = lines.status();
+    if (lines.ok())
+      riding_.push_back([release = step.release, lines = std::move(lines).value(), run_id,
+                         at = now_()](Transaction& t) {
+        return WriteReleaseSchema(t, release, lines, run_id, at);
+      });
     if (!st.ok())
       spdlog::warn(
           "could not record the schema {} left ({}): a rollback to it will not be compared with "
@@ -545,7 +660,7 @@ void Executor::AfterStep(int64_t run_id, const std::vector<StepRecord>& steps, s
 }
 
 Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, int total,
-                             const StepRecord& rec) {
+                             const StepRecord& rec, const Riders& riders) {
   const Step& step = rec.step;
   if (step.kind == StepKind::kSwapImage) return RunSwap(request, run_id, n, step);
 
@@ -556,6 +671,8 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
           (rec.error.empty() ? "" : " (" + rec.error + ")") +
           "; whether its statements took effect is unknown. Check, starting with: " +
           Excerpt(step.sql, 0) + "\nthen run " + ForceStepHint(request, n));
+    // What rides commits first: the step's started mark must follow the run's record.
+    ORCH_RETURN_IF_ERROR(FlushJournal());
     // Outside a transaction the snapshot cannot commit with the step: it commits on its own right
     // before (a failure here stops the step before it starts).
     if (SnapshotsBefore(plan_.policy, step)) {
@@ -597,7 +714,7 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
   ledger_reversed_ = 0;
   for (int attempt = 0;; ++attempt) {
     bool more = false;
-    Status st = RunStepTransaction(request, run_id, n, step, &progress, &more);
+    Status st = RunStepTransaction(request, run_id, n, step, &progress, &more, riders);
     if (st.ok()) ledger_reversed_ = progress.done;
     if (st.ok() && more) {
       // A ledger batch committed; the next one starts with fresh retries.
@@ -625,7 +742,8 @@ void Executor::CancelRunning() {
 }
 
 Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, int n,
-                                    const Step& step, LedgerProgress* progress, bool* more) {
+                                    const Step& step, LedgerProgress* progress, bool* more,
+                                    const Riders& riders) {
   // A transactional step may be cancelled (CancelRunning) for as long as this runs.
   in_transactional_step_ = step.transactional;
   struct Reset {
@@ -637,6 +755,7 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
   Transaction& t = **txn;
   ORCH_RETURN_IF_ERROR(
       t.LimitWaits(request.step_lock_timeout_seconds, request.statement_timeout_seconds));
+  ORCH_RETURN_IF_ERROR(ApplyRiding(t));  // at commit, first: the run's record before its steps
   if (step.kind == StepKind::kUndoSeed && !step.has_undo) {
     // The ledger, one chunk per transaction: the chunk's rows and its removal from the ledger
     // commit together, so a resumed step continues at the next chunk.
@@ -646,7 +765,7 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
     if (batch->chunks_left > 0) {
       Point("before-batch-commit:" + std::to_string(n));
       if (request.interrupted && request.interrupted()) return Status::Cancelled("interrupted");
-      ORCH_RETURN_IF_ERROR(t.Commit());
+      ORCH_RETURN_IF_ERROR(CommitRiding(t));
       ++progress->batches;
       Point("after-batch:" + std::to_string(n) + ":" + std::to_string(progress->batches));
       *more = true;
@@ -687,11 +806,22 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
   ORCH_RETURN_IF_ERROR(journal_.RecordEffects(t, run_id, step));
   ORCH_RETURN_IF_ERROR(journal_.MarkStep(t, run_id, n, StepStatus::kDone));
   Point("before-commit:" + std::to_string(n));
+  for (const StepRecord* rider : riders.steps) {
+    Point("before-step:" + std::to_string(rider->n));
+    if (request.before_step) request.before_step(rider->n, riders.total, rider->step);
+    ORCH_RETURN_IF_ERROR(journal_.RecordEffects(t, run_id, rider->step));
+    ORCH_RETURN_IF_ERROR(journal_.MarkStep(t, run_id, rider->n, StepStatus::kDone));
+    Point("before-commit:" + std::to_string(rider->n));
+  }
+  if (riders.finish) {
+    Point("before-finish");
+    ORCH_RETURN_IF_ERROR(journal_.FinishRunIn(t, run_id, RunStatus::kDone));
+  }
   // A transactional step can still be rolled back whole; a non-transactional one already ran, so
   // its done mark commits.
   if (step.transactional && request.interrupted && request.interrupted())
     return Status::Cancelled("interrupted");  // rolls back
-  return t.Commit();
+  return CommitRiding(t);
 }
 
 }  // namespace orchestrate

@@ -13,6 +13,15 @@
 //     transaction; the image swap and `transactional: false` steps are marked started before and
 //     done after (a swap also each of its parts); a non-transactional step found started on
 //     resume needs a human;
+//     a commit per step and nothing more: the bookkeeping steps that record a release deployed or
+//     rolled back commit in the transaction of the step before them (a "host"); the run's record
+//     rides in the transaction of its first step, its finish in that of its last; an image swap's
+//     marks (and the schema a deployed release left) ride in the next transaction to commit. A
+//     swap's marks commit on their own only where the protocol needs them durable first: before
+//     any part of a swap when the run is not recorded yet, and after each part of a swap of more
+//     than one part (a kill then runs each part once). A single-part swap killed before its marks
+//     commit is found pending on resume with its image in place, and its parts run again (each is
+//     idempotent, Deployer::RunSwapPart). Nothing rides in a recording (the review script).
 //  5. on failure: stop, mark the step and the run failed, return the error. Never retry.
 #pragma once
 
@@ -21,6 +30,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "migrations/database.h"
 #include "migrations/journal.h"
@@ -146,13 +156,29 @@ class Executor {
   // Runs the steps of run `run_id` not done yet (`just_started`: `plan` is all of them, pending).
   Status Execute(const RunRequest& request, int64_t run_id, const RunPlan& plan, bool just_started,
                  int* steps_run);
+  // The bookkeeping steps that ride in a host step's transaction, and whether the run finishes
+  // with them (no step is left after them).
+  struct Riders {
+    std::vector<const StepRecord*> steps;
+    bool finish = false;
+    int total = 0;
+  };
   Status ExecuteStep(const RunRequest& request, int64_t run_id, int n, int total,
-                     const StepRecord& rec);
+                     const StepRecord& rec, const Riders& riders);
   // One attempt of a transactional step: its SQL, state-table effects and done mark, committed
-  // together.
+  // together, with the riding journal writes and the riders' effects and done marks.
   // A ledger reversal runs one batch per call: *more tells that batches remain.
   Status RunStepTransaction(const RunRequest& request, int64_t run_id, int n, const Step& step,
-                            LedgerProgress* progress, bool* more);
+                            LedgerProgress* progress, bool* more, const Riders& riders);
+  // A journal write: rides in the next transaction to commit, or (in a recording) commits now in
+  // a transaction of its own.
+  Status Journaled(std::function<Status(Transaction&)> write);
+  // The riding writes, in a transaction of their own (none: nothing happens).
+  Status FlushJournal();
+  // Adds the riding writes to `txn` (ExecAtCommit, in order: the run's record first).
+  Status ApplyRiding(Transaction& txn);
+  // Commits `txn`, which carries the riding writes (ApplyRiding); they are dropped once it did.
+  Status CommitRiding(Transaction& txn);
   // After step `done` of `steps` (the run's steps) committed: a deploy's release record also
   // records the schema the release left; a rollback step that made another release current
   // compares the live schema with the one recorded for it. When an irreversible migration was
@@ -175,6 +201,10 @@ class Executor {
   std::vector<SchemaCheck> schema_drift_;  // of the run in progress (RunOutcome::schema_drift)
   int64_t ledger_reversed_ = 0;  // rows of the step's ledger reversed (committed) by this process
   bool recording_ = false;       // RunRequest::recording of the run in progress
+  // Journal writes waiting for the next transaction to commit (Journaled); the run's record is
+  // among them until run_recorded_.
+  std::vector<std::function<Status(Transaction&)>> riding_;
+  bool run_recorded_ = true;
   // Failpoint(name), unless this is a recording.
   void Point(const std::string& name) const {
     if (!recording_) Failpoint(name);

@@ -104,6 +104,26 @@ Result<std::vector<Target>> WithReferencingTables(Transaction& txn, const Databa
   return targets;
 }
 
+// Whether the script's only use of `t` is to drop it: one statement names it, and all it destroys
+// is tables dropped. Then the table may be moved aside instead of copied (the step's DROP TABLE
+// drops the stand-in MoveAside leaves).
+bool OnlyDropped(const ScriptAnalysis& analysis, const Target& t) {
+  if (t.kind != SnapshotKind::kTable || t.deletes_rows || t.truncate_cascade || !analysis.ok)
+    return false;
+  int uses = 0;
+  bool dropped = false;
+  for (const StatementAnalysis& st : analysis.statements) {
+    if (std::find(st.tables.begin(), st.tables.end(), t.table) == st.tables.end()) continue;
+    ++uses;
+    dropped = st.analysable && st.destroys_data;
+    for (const std::string& clause : Split(st.destroys, ';')) {
+      size_t at = clause.find_first_not_of(' ');
+      dropped = dropped && at != std::string::npos && clause.compare(at, 11, "drops table") == 0;
+    }
+  }
+  return uses == 1 && dropped;
+}
+
 // The columns a restore can write: not generated.
 std::vector<std::string> Writable(const TableInfo& info) {
   std::vector<std::string> out;
@@ -119,7 +139,9 @@ Snapshots::Snapshots(Database& db, std::function<std::string()> now)
 
 Result<std::vector<SnapshotInfo>> Snapshots::Capture(Transaction& txn, const SnapshotSource& from,
                                                      const std::string& sql) {
-  auto expanded = WithReferencingTables(txn, db_, TargetsOf(db_.Catalog().StatementDialect(), sql));
+  const ScriptAnalysis analysis = AnalyzeScript(db_.Catalog().StatementDialect(), sql);
+  auto expanded =
+      WithReferencingTables(txn, db_, TargetsOf(db_.Catalog().StatementDialect(), analysis));
   if (!expanded.ok()) return expanded.status();
   const std::vector<Target>& targets = *expanded;
   std::vector<SnapshotInfo> out;
@@ -157,7 +179,22 @@ Result<std::vector<SnapshotInfo>> Snapshots::Capture(Transaction& txn, const Sna
     auto id = NextId(txn);
     if (!id.ok()) return id.status();
     s.id = *id;
-    if (t.kind != SnapshotKind::kNone) {
+    std::string why_copied;
+    if (OnlyDropped(analysis, t)) {
+      auto why = db_.Catalog().WhyNotMovable(txn, info);
+      if (!why.ok()) return why.status().WithContext("can " + t.table + " be moved aside?");
+      why_copied = *why;
+    }
+    if (t.kind == SnapshotKind::kTable && OnlyDropped(analysis, t) && why_copied.empty()) {
+      // Moved aside, not copied: the rows stay where they are, under the copy's name.
+      s.storage = StorageName(db_.Catalog(), s.id, s.table);
+      auto n = txn.Query("SELECT COUNT(*) FROM " + info.ref);
+      if (!n.ok()) return n.status();
+      s.rows = ToLong(n->rows[0][0]);
+      Status moved = db_.Catalog().MoveAside(txn, info, s.storage);
+      if (!moved.ok()) return moved.WithContext("moving " + t.table + " aside into a snapshot");
+      s.description += " (moved aside, not copied)";
+    } else if (t.kind != SnapshotKind::kNone) {
       Status copied = Copy(txn, db_, info, s, "", {});
       if (!copied.ok()) return copied.WithContext("copying " + t.table + " into a snapshot");
     }
@@ -209,7 +246,8 @@ Result<std::vector<CaptureEstimate>> Snapshots::Estimate(const std::string& sql,
   std::vector<CaptureEstimate> out;
   const CatalogDialect& d = db_.Catalog();
   const bool fold = d.FoldsIdentifierCase();
-  std::vector<Target> targets = TargetsOf(d.StatementDialect(), sql);
+  const ScriptAnalysis analysis = AnalyzeScript(d.StatementDialect(), sql);
+  std::vector<Target> targets = TargetsOf(d.StatementDialect(), analysis);
   {
     auto txn = db_.BeginRead();
     if (!txn.ok()) return txn.status();
@@ -217,7 +255,7 @@ Result<std::vector<CaptureEstimate>> Snapshots::Estimate(const std::string& sql,
     if (expanded.ok()) targets = std::move(expanded).value();
   }
   for (const Target& t : targets) {
-    CaptureEstimate e{t.table, t.kind, t.columns, t.description, -1, -1};
+    CaptureEstimate e{t.table, t.kind, t.columns, t.description, -1, -1, false, ""};
     if (t.kind == SnapshotKind::kNone) {
       out.push_back(e);
       continue;
@@ -252,6 +290,11 @@ Result<std::vector<CaptureEstimate>> Snapshots::Estimate(const std::string& sql,
     TableSize size = d.EstimateSize(r, *info, copied);
     e.rows = size.rows;
     e.bytes = size.bytes;
+    if (OnlyDropped(analysis, t)) {
+      auto why = d.WhyNotMovable(r, *info);
+      e.move = why.ok() && why->empty();
+      e.why_copied = why.ok() ? *why : why.status().message();
+    }
     out.push_back(e);
   }
   return out;
@@ -285,6 +328,10 @@ std::vector<std::string> DescribeCaptures(Dialect dialect, const ScriptAnalysis&
   for (const Target& t : TargetsOf(dialect, analysis)) {
     if (t.kind == SnapshotKind::kNone)
       out.push_back("NOTHING CAN BE CAPTURED (" + t.description + ")");
+    else if (dialect == Dialect::kPostgres && OnlyDropped(analysis, t))
+      out.push_back("whole table " + t.table +
+                    ", moved aside if nothing depends on it when the step runs, else copied (" +
+                    t.description + ")");
     else
       out.push_back((t.kind == SnapshotKind::kColumns ? "columns " + Join(t.columns, ",") + " of "
                                                       : "whole table ") +
@@ -298,9 +345,13 @@ std::string DescribeEstimate(const CaptureEstimate& e) {
   if (e.kind == SnapshotKind::kSkip) return "nothing of " + e.table + " (it does not exist now)";
   std::string size =
       e.rows < 0 ? "size unknown" : std::to_string(e.rows) + " rows, " + HumanBytes(e.bytes);
+  if (e.move) return "whole table " + e.table + ", moved aside, not copied (" + size + ")";
   return (e.kind == SnapshotKind::kColumns ? "columns " + Join(e.columns, ",") + " of "
                                            : "whole table ") +
-         e.table + " (" + size + ")";
+         e.table + " (" + size + ")" +
+         (e.why_copied.empty() ? ""
+                               : ", copied: " + e.why_copied +
+                                     " now (moved aside instead if that is gone when it runs)");
 }
 
 std::string HumanBytes(long bytes) {

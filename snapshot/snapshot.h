@@ -4,7 +4,11 @@
 // and copies what each destructive statement would lose into tables of orchestrate's own, inside
 // the step's transaction: the copy commits with the step or not at all.
 //   - DROP TABLE, TRUNCATE, DELETE, UPDATE, upserts, unanalysable statements: the whole table
-//     (kind "table");
+//     (kind "table"); a table that the script only drops (one statement names it: its DROP TABLE)
+//     and that nothing else depends on (CatalogDialect::WhyNotMovable; PostgreSQL only) is moved
+//     aside instead, renamed into the copies' schema in the same transaction, its foreign keys
+//     dropped, an empty stand-in left for the DROP TABLE: no row is copied (its description ends
+//     "(moved aside, not copied)"; `plan` says which tables would be moved and which copied);
 //   - DROP COLUMN, a narrowing ALTER COLUMN TYPE: the table's key columns plus those columns (kind
 //     "columns"); the key is the primary key, or, when the table has none, every column that
 //     remains (rows with equal remaining values are then indistinguishable: a restore gives each
@@ -83,6 +87,10 @@ struct CaptureEstimate {
   std::string description;
   long rows = -1;   // estimated rows; -1 when unknown
   long bytes = -1;  // estimated bytes of what would be copied; -1 when unknown
+  // A table the step only drops: whether it would be moved aside now instead of copied, else why
+  // not (CatalogDialect::WhyNotMovable; empty for other targets).
+  bool move = false;
+  std::string why_copied;
 };
 
 struct RestoreResult {

@@ -154,6 +154,97 @@ class PostgresCatalogDialect final : public CatalogDialect {
     return db_.QuoteIdent("orchestrate_snapshots") + "." + db_.QuoteIdent(name);
   }
 
+  Result<std::string> WhyNotMovable(Transaction& txn, const TableDescription& info) const override {
+    // One query, each reason a row; the first found is said. $1 is the table's oid.
+    static const char kWhy[] =
+        "WITH t AS (SELECT $1::regclass::oid AS oid) "
+        "SELECT 'it is not a plain table' FROM pg_class c, t WHERE c.oid = t.oid AND (c.relkind "
+        "<> 'r' OR c.relispartition) "
+        "UNION ALL SELECT 'a foreign key of ' || conrelid::regclass || ' references it' FROM "
+        "pg_constraint, t WHERE contype = 'f' AND confrelid = t.oid AND conrelid <> t.oid "
+        "UNION ALL SELECT 'the view or rule ' || r.ev_class::regclass || ' reads it' FROM "
+        "pg_depend d JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid, "
+        "t WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = t.oid AND r.ev_class <> "
+        "t.oid "
+        "UNION ALL SELECT 'it has the trigger ' || tgname FROM pg_trigger, t WHERE tgrelid = t.oid "
+        "AND NOT tgisinternal "
+        "UNION ALL SELECT 'it inherits or is inherited' FROM pg_inherits, t WHERE inhrelid = t.oid "
+        "OR inhparent = t.oid "
+        "UNION ALL SELECT 'it is published' FROM pg_publication_rel, t WHERE prrelid = t.oid "
+        "UNION ALL SELECT 'it has row security policies' FROM pg_policy, t WHERE polrelid = t.oid "
+        "UNION ALL SELECT 'its column ' || a.attname || ' is of the type ' || "
+        "format_type(a.atttypid, "
+        "a.atttypmod) FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid, t WHERE "
+        "a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped AND ty.typnamespace <> "
+        "'pg_catalog'::regnamespace "
+        "UNION ALL SELECT 'it depends on ' || pg_describe_object(d.refclassid, d.refobjid, 0) FROM "
+        "pg_depend d, t WHERE d.deptype = 'n' AND ((d.classid = 'pg_attrdef'::regclass AND d.objid "
+        "IN (SELECT oid FROM pg_attrdef WHERE adrelid = t.oid)) OR (d.classid = "
+        "'pg_constraint'::regclass AND d.objid IN (SELECT oid FROM pg_constraint WHERE conrelid = "
+        "t.oid AND contype <> 'f')) OR (d.classid = 'pg_class'::regclass AND d.objid IN (SELECT "
+        "indexrelid FROM pg_index WHERE indrelid = t.oid))) AND NOT (d.refclassid = "
+        "'pg_class'::regclass AND d.refobjid = t.oid) AND NOT (d.refclassid = 'pg_proc'::regclass "
+        "AND d.refobjid IN (SELECT oid FROM pg_proc WHERE pronamespace = "
+        "'pg_catalog'::regnamespace)) AND NOT (d.refclassid = 'pg_class'::regclass AND "
+        "d.refobjid IN (SELECT objid FROM pg_depend WHERE classid = 'pg_class'::regclass AND "
+        "refclassid = 'pg_class'::regclass AND refobjid = t.oid AND deptype IN ('a', 'i'))) AND "
+        "NOT (d.refclassid IN ('pg_type'::regclass, 'pg_collation'::regclass, "
+        "'pg_opclass'::regclass, 'pg_operator'::regclass) AND d.refobjid < 16384) "
+        "LIMIT 1";
+    auto r = txn.Query(kWhy, {info.ref});
+    if (!r.ok()) return r.status();
+    if (r->rows.empty()) return std::string();
+    return r->rows[0][0].value_or("it depends on something");
+  }
+
+  Status MoveAside(Transaction& txn, const TableDescription& info,
+                   const std::string& storage) const override {
+    // Its foreign keys to other tables go: a later step may drop what they reference.
+    auto fks = txn.Query(
+        "SELECT conname FROM pg_constraint WHERE contype = 'f' AND conrelid = $1::regclass AND "
+        "confrelid <> conrelid ORDER BY conname",
+        {info.ref});
+    if (!fks.ok()) return fks.status();
+    for (const auto& row : fks->rows)
+      ORCH_RETURN_IF_ERROR(txn.Exec("ALTER TABLE " + info.ref + " DROP CONSTRAINT " +
+                                    db_.QuoteIdent(row[0].value_or(""))));
+    auto schema = txn.Query(
+        "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = "
+        "c.relnamespace WHERE c.oid = $1::regclass",
+        {info.ref});
+    if (!schema.ok()) return schema.status();
+    if (schema->rows.empty()) return Status::Failed("no table " + info.ref + " to move aside");
+    const std::string nsp = schema->rows[0][0].value_or(""), rel = schema->rows[0][1].value_or("");
+    // Its indexes and owned sequences move with it: named after the copy, so that the same table
+    // moved aside again later (after a new deploy) does not clash with them.
+    auto owned = txn.Query(
+        "SELECT 'INDEX', c.relname FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid WHERE "
+        "x.indrelid = $1::regclass UNION ALL SELECT 'SEQUENCE', s.relname FROM pg_depend d JOIN "
+        "pg_class s ON s.oid = d.objid WHERE d.classid = 'pg_class'::regclass AND d.refclassid = "
+        "'pg_class'::regclass AND d.refobjid = $1::regclass AND s.relkind = 'S' AND d.deptype IN "
+        "('a', 'i') ORDER BY 1, 2",
+        {info.ref});
+    if (!owned.ok()) return owned.status();
+    int k = 0;
+    for (const auto& row : owned->rows) {
+      const std::string kind = row[0].value_or("");
+      ORCH_RETURN_IF_ERROR(
+          txn.Exec("ALTER " + kind + " " + db_.QuoteIdent(nsp) + "." +
+                   db_.QuoteIdent(row[1].value_or("")) + " RENAME TO " +
+                   db_.QuoteIdent(storage.substr(0, 50) + (kind == "INDEX" ? "_i" : "_s") +
+                                  std::to_string(++k))));
+    }
+    // Renamed where it is first (a name unique among the copies), then moved: a copy of the same
+    // name as the table may exist in the copies' schema, and a user table named like a copy may
+    // not (the prefix and the snapshot id make it unique).
+    ORCH_RETURN_IF_ERROR(
+        txn.Exec("ALTER TABLE " + info.ref + " RENAME TO " + db_.QuoteIdent(storage)));
+    ORCH_RETURN_IF_ERROR(txn.Exec("ALTER TABLE " + db_.QuoteIdent(nsp) + "." +
+                                  db_.QuoteIdent(storage) + " SET SCHEMA orchestrate_snapshots"));
+    // The stand-in the step's DROP TABLE drops: no columns, no rows.
+    return txn.Exec("CREATE TABLE " + db_.QuoteIdent(nsp) + "." + db_.QuoteIdent(rel) + " ()");
+  }
+
  private:
   // "app.orders" as "app"."orders": quoted part by part.
   std::string TableRef(const std::string& table) const {

@@ -326,8 +326,21 @@ TEST_F(ShopTest, KilledRollbackResumesToSameEndState) {
       ++kills;
       auto resumed = Run({"rollback", plan_, "--to", "1.0.0", "--reason", "kill", "--yes", "-q"},
                          {}, state, FailpointsBin());
-      ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
-      EXPECT_NE(resumed.out.find("resumed"), std::string::npos) << resumed.out;
+      // The run's finish commits with its last step, and the bookkeeping steps at its end ride
+      // in the transaction of the step before them (executor.h): killed after that commit, the
+      // run is done and nothing is left to do.
+      int host = steps;
+      while (host > 1 && (kinds[host - 1]["kind"] == "forget-release" ||
+                          kinds[host - 1]["kind"] == "record-release"))
+        --host;
+      if (n >= host && point == "after-step:") {
+        ASSERT_EQ(resumed.exit_code, 1) << resumed.err;
+        EXPECT_NE((resumed.out + resumed.err).find("nothing to do"), std::string::npos)
+            << resumed.err;
+      } else {
+        ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+        EXPECT_NE(resumed.out.find("resumed"), std::string::npos) << resumed.out;
+      }
       ExpectSameDatabase(Status(state), want);
       // The journal shows every step of the run done, each applied exactly once.
       auto once = RunProcess({"/usr/bin/sqlite3", dir_ / (state + "/shop.db"),

@@ -198,19 +198,23 @@ COMMIT;
 --   sha256: 52ba5ac2d3c8c729514d31a4907bc9492eaec73f1a980f93b60c83a1b2b99633
 --   transactional: yes (one transaction with its record)
 --   line 2: DROP TABLE, ACCESS EXCLUSIVE lock on loyalty_tiers; DESTROYS DATA: drops table loyalty_tiers
---   snapshot: whole table loyalty_tiers (line 2: drops table loyalty_tiers)
+--   snapshot: whole table loyalty_tiers, moved aside if nothing depends on it when the step runs, else copied (line 2: drops table loyalty_tiers)
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
 CREATE SCHEMA IF NOT EXISTS orchestrate_snapshots;
 CREATE TABLE IF NOT EXISTS orchestrate_snapshot_index (id BIGINT PRIMARY KEY, run_id BIGINT, step INTEGER, release TEXT, source TEXT, source_table TEXT NOT NULL, kind TEXT NOT NULL, key_columns TEXT NOT NULL, columns TEXT NOT NULL, row_count BIGINT NOT NULL, storage TEXT NOT NULL, created_at TEXT NOT NULL, restored_at TEXT, description TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS orchestrate_snapshot_counter (id INTEGER PRIMARY KEY, last_id BIGINT NOT NULL);
 UPDATE orchestrate_snapshot_counter SET last_id = '2' WHERE id = 1;
-CREATE TABLE "orchestrate_snapshots"."snap_2_loyalty_tiers" AS SELECT "id", "code", "name", "min_points", "discount_pct" FROM "loyalty_tiers";
+ALTER INDEX "public"."loyalty_tiers_code_key" RENAME TO "snap_2_loyalty_tiers_i1";
+ALTER INDEX "public"."loyalty_tiers_pkey" RENAME TO "snap_2_loyalty_tiers_i2";
+ALTER TABLE "loyalty_tiers" RENAME TO "snap_2_loyalty_tiers";
+ALTER TABLE "public"."snap_2_loyalty_tiers" SET SCHEMA orchestrate_snapshots;
+CREATE TABLE "public"."loyalty_tiers" ();
 INSERT INTO orchestrate_snapshot_index (id, run_id, step, release, source, source_table, kind, key_columns, columns, row_count, storage, created_at, restored_at, description) VALUES ('2', '2', '7', '1.3.0', '0013_create_loyalty_tiers', 'loyalty_tiers', 'table', 'id', 'id
 code
 name
 min_points
-discount_pct', '0', 'snap_2_loyalty_tiers', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'line 2: drops table loyalty_tiers');
+discount_pct', '0', 'snap_2_loyalty_tiers', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'line 2: drops table loyalty_tiers (moved aside, not copied)');
 -- the step's SQL:
 -- Reverses 0013_create_loyalty_tiers.up.sql.
 DROP TABLE loyalty_tiers;
@@ -487,19 +491,23 @@ COMMIT;
 --   sha256: d905b51fccc2e64371411a83372b4a36d1eebf63fab1a80fb8b49fd1008f9afd
 --   transactional: yes (one transaction with its record)
 --   line 2: DROP TABLE, ACCESS EXCLUSIVE lock on shipping_methods; DESTROYS DATA: drops table shipping_methods
---   snapshot: whole table shipping_methods (line 2: drops table shipping_methods)
+--   snapshot: whole table shipping_methods, moved aside if nothing depends on it when the step runs, else copied (line 2: drops table shipping_methods)
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
 CREATE SCHEMA IF NOT EXISTS orchestrate_snapshots;
 CREATE TABLE IF NOT EXISTS orchestrate_snapshot_index (id BIGINT PRIMARY KEY, run_id BIGINT, step INTEGER, release TEXT, source TEXT, source_table TEXT NOT NULL, kind TEXT NOT NULL, key_columns TEXT NOT NULL, columns TEXT NOT NULL, row_count BIGINT NOT NULL, storage TEXT NOT NULL, created_at TEXT NOT NULL, restored_at TEXT, description TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS orchestrate_snapshot_counter (id INTEGER PRIMARY KEY, last_id BIGINT NOT NULL);
 UPDATE orchestrate_snapshot_counter SET last_id = '6' WHERE id = 1;
-CREATE TABLE "orchestrate_snapshots"."snap_6_shipping_methods" AS SELECT "id", "code", "name", "base_fee", "active" FROM "shipping_methods";
+ALTER INDEX "public"."shipping_methods_code_key" RENAME TO "snap_6_shipping_methods_i1";
+ALTER INDEX "public"."shipping_methods_pkey" RENAME TO "snap_6_shipping_methods_i2";
+ALTER TABLE "shipping_methods" RENAME TO "snap_6_shipping_methods";
+ALTER TABLE "public"."snap_6_shipping_methods" SET SCHEMA orchestrate_snapshots;
+CREATE TABLE "public"."shipping_methods" ();
 INSERT INTO orchestrate_snapshot_index (id, run_id, step, release, source, source_table, kind, key_columns, columns, row_count, storage, created_at, restored_at, description) VALUES ('6', '2', '19', '1.1.0', '0007_create_shipping_methods', 'shipping_methods', 'table', 'id', 'id
 code
 name
 base_fee
-active', '0', 'snap_6_shipping_methods', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'line 2: drops table shipping_methods');
+active', '0', 'snap_6_shipping_methods', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'line 2: drops table shipping_methods (moved aside, not copied)');
 -- the step's SQL:
 -- Reverses 0007_create_shipping_methods.up.sql.
 DROP TABLE shipping_methods;
@@ -511,17 +519,20 @@ COMMIT;
 --   sha256: 9243fc9a7e563401bdb3c036b3939175e4176235d7b656c3bfc25d9c14d01dc0
 --   transactional: yes (one transaction with its record)
 --   line 2: DROP TABLE, ACCESS EXCLUSIVE lock on countries; DESTROYS DATA: drops table countries
---   snapshot: whole table countries (line 2: drops table countries)
+--   snapshot: whole table countries, moved aside if nothing depends on it when the step runs, else copied (line 2: drops table countries)
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
 CREATE SCHEMA IF NOT EXISTS orchestrate_snapshots;
 CREATE TABLE IF NOT EXISTS orchestrate_snapshot_index (id BIGINT PRIMARY KEY, run_id BIGINT, step INTEGER, release TEXT, source TEXT, source_table TEXT NOT NULL, kind TEXT NOT NULL, key_columns TEXT NOT NULL, columns TEXT NOT NULL, row_count BIGINT NOT NULL, storage TEXT NOT NULL, created_at TEXT NOT NULL, restored_at TEXT, description TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS orchestrate_snapshot_counter (id INTEGER PRIMARY KEY, last_id BIGINT NOT NULL);
 UPDATE orchestrate_snapshot_counter SET last_id = '7' WHERE id = 1;
-CREATE TABLE "orchestrate_snapshots"."snap_7_countries" AS SELECT "code", "name", "eu_member" FROM "countries";
+ALTER INDEX "public"."countries_pkey" RENAME TO "snap_7_countries_i1";
+ALTER TABLE "countries" RENAME TO "snap_7_countries";
+ALTER TABLE "public"."snap_7_countries" SET SCHEMA orchestrate_snapshots;
+CREATE TABLE "public"."countries" ();
 INSERT INTO orchestrate_snapshot_index (id, run_id, step, release, source, source_table, kind, key_columns, columns, row_count, storage, created_at, restored_at, description) VALUES ('7', '2', '20', '1.1.0', '0006_create_countries', 'countries', 'table', 'code', 'code
 name
-eu_member', '0', 'snap_7_countries', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'line 2: drops table countries');
+eu_member', '0', 'snap_7_countries', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'line 2: drops table countries (moved aside, not copied)');
 -- the step's SQL:
 -- Reverses 0006_create_countries.up.sql.
 DROP TABLE countries;

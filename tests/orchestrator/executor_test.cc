@@ -227,7 +227,45 @@ TEST_F(ExecutorTest, DeployFailingAtEveryCommitResumes) {
     for (const auto& kv : f.committed_scripts) EXPECT_EQ(kv.second, 1) << kv.first;
     EXPECT_EQ(dep.image(), plan_.releases.back().image);
   }
-  EXPECT_EQ(unrecorded, static_cast<int>(plan_.releases.size()));
+  // The schema a release left rides in the next transaction to commit (executor.h): no commit is
+  // its own, so every failing commit fails the run.
+  EXPECT_EQ(unrecorded, 0);
+}
+
+// A commit per step and nothing more (executor.h, protocol step 4): the releases recorded and
+// forgotten, the run's start and finish and the image swaps' marks ride in the transactions of
+// the steps beside them. What commits on its own: the run lock taken and released (SQLite claims
+// a lock row), and a rollback's record before its first step, an image swap.
+TEST_F(ExecutorTest, ARunCommitsOncePerDatabaseStepAndNothingMore) {
+  plan_.policy.batch_rows = 1 << 20;  // a seed's ledger reversed in one batch: one checkpoint
+  for (Direction d : {Direction::kDeploy, Direction::kRollback}) {
+    SCOPED_TRACE(DirectionName(d));
+    Faults f;
+    auto db = std::make_unique<FaultyDatabase>(OpenFresh("commits"), f);
+    FakeDeployer dep;
+    Executor ex(plan_, *db, dep);
+    if (d == Direction::kRollback) {
+      ASSERT_TRUE(ex.Run(Request(Direction::kDeploy, "")).ok());
+    }
+    f.commits = 0;
+    auto run = ex.Run(Request(d, d == Direction::kDeploy ? "" : "1.0.0"));
+    ASSERT_TRUE(run.ok()) << run.status().message();
+    int work = 0, bookkeeping = 0, swaps = 0;
+    for (const Step& s : run->plan.steps) {
+      if (s.kind == StepKind::kSwapImage) {
+        ++swaps;
+      } else if (s.kind == StepKind::kRecordRelease || s.kind == StepKind::kForgetRelease) {
+        ++bookkeeping;
+      } else {
+        ++work;
+      }
+    }
+    ASSERT_GT(bookkeeping, 1);
+    ASSERT_GT(swaps, 0);
+    EXPECT_GE(f.commits, work);
+    EXPECT_LE(f.commits, work + 3)
+        << work << " work steps, " << bookkeeping << " bookkeeping steps, " << swaps << " swaps";
+  }
 }
 
 TEST_F(ExecutorTest, FailedImageSwapIsRetriedOnResume) {
