@@ -84,9 +84,7 @@ struct StepView {
   std::vector<std::string> snapshots;
 };
 
-bool StartsWith(const std::string& s, const std::string& prefix) {
-  return s.rfind(prefix, 0) == 0;
-}
+bool StartsWith(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
 // "line 2: ALTER TABLE, ACCESS EXCLUSIVE lock on customers; DESTROYS DATA: drops column ..."
 StatementView ParseStatement(const std::string& where, const std::string& rest) {
@@ -128,8 +126,8 @@ std::vector<StepView> ReadSteps(const std::string& script) {
     } else if (StartsWith(line, "--   line ")) {
       std::string text = line.substr(5);
       size_t colon = text.find(": ");
-      s.statements.push_back(ParseStatement(text.substr(0, colon),
-                                            colon == std::string::npos ? "" : text.substr(colon + 2)));
+      s.statements.push_back(ParseStatement(
+          text.substr(0, colon), colon == std::string::npos ? "" : text.substr(colon + 2)));
     } else if (StartsWith(line, "--   chunk statement: ")) {
       s.statements.push_back(ParseStatement("ledger chunk", line.substr(22)));
     } else if (StartsWith(line, "--   snapshot: ")) {
@@ -197,8 +195,10 @@ std::string DestroyedHtml(const RunPlan& run, const std::string& script) {
           << HtmlEscape(snaps.empty() ? "none" : snaps) << "</td></tr>\n";
     }
   }
-  if (any) out << "</table>\n";
-  else out << "<p>Nothing is destroyed.</p>\n";
+  if (any)
+    out << "</table>\n";
+  else
+    out << "<p>Nothing is destroyed.</p>\n";
   return out.str();
 }
 
@@ -213,9 +213,10 @@ std::string TimelineHtml(const RehearsalReport& report) {
     const RehearsalPhase& p = report.phases[i];
     const int grow = total > 0 ? std::max(1, static_cast<int>(100 * p.seconds / total)) : 1;
     out << "<div class=\"phase" << (p.ok ? "" : " failed") << "\" style=\"flex-grow:" << grow
-        << "\"><b>" << i + 1 << ". " << HtmlEscape(p.name) << "</b><br>"
-        << (p.ok ? "ok" : "FAILED") << ", " << Seconds(p.seconds) << " s";
-    for (const auto& w : p.swaps) out << "<span class=\"swap\">&#8644; " << HtmlEscape(w) << "</span>";
+        << "\"><b>" << i + 1 << ". " << HtmlEscape(p.name) << "</b><br>" << (p.ok ? "ok" : "FAILED")
+        << ", " << Seconds(p.seconds) << " s";
+    for (const auto& w : p.swaps)
+      out << "<span class=\"swap\">&#8644; " << HtmlEscape(w) << "</span>";
     out << "</div>\n";
   }
   out << "</div>\n";
@@ -260,8 +261,8 @@ std::string SchemaHtml(const RehearsalDetail& d) {
         if (other.count(l))
           out << HtmlEscape(l) << "\n";
         else
-          out << "<span class=\"" << (side == 0 ? "gone" : "new") << "\">" << (side == 0 ? "- " : "+ ")
-              << HtmlEscape(l) << "</span>\n";
+          out << "<span class=\"" << (side == 0 ? "gone" : "new") << "\">"
+              << (side == 0 ? "- " : "+ ") << HtmlEscape(l) << "</span>\n";
       }
       out << "</pre></div>\n";
     }
@@ -286,7 +287,8 @@ std::string TableDiffHtml(const TableData& a, const TableData& b) {
     (std::find(b.columns.begin(), b.columns.end(), c) != b.columns.end() ? common : only_before)
         .push_back(c);
   for (const auto& c : b.columns)
-    if (std::find(a.columns.begin(), a.columns.end(), c) == a.columns.end()) only_after.push_back(c);
+    if (std::find(a.columns.begin(), a.columns.end(), c) == a.columns.end())
+      only_after.push_back(c);
   for (const auto& c : only_before)
     out << "<p class=\"differing-column\">column <code>" << HtmlEscape(c)
         << "</code>: before only (gone after the rollback)</p>\n";
@@ -294,7 +296,8 @@ std::string TableDiffHtml(const TableData& a, const TableData& b) {
     out << "<p class=\"differing-column\">column <code>" << HtmlEscape(c)
         << "</code>: after the rollback only (left behind)</p>\n";
   auto index = [](const TableData& t, const std::string& c) {
-    return static_cast<size_t>(std::find(t.columns.begin(), t.columns.end(), c) - t.columns.begin());
+    return static_cast<size_t>(std::find(t.columns.begin(), t.columns.end(), c) -
+                               t.columns.begin());
   };
   auto project = [&](const TableData& t, const Row& r) {
     Row out_row;
@@ -322,7 +325,8 @@ std::string TableDiffHtml(const TableData& a, const TableData& b) {
       rows << "<tr" << (differs ? std::string(" class=\"") + cls + "\"" : "") << ">";
       for (const auto& c : t.columns) {
         const bool own = std::find(own_only.begin(), own_only.end(), c) != own_only.end();
-        rows << "<td" << (own ? " class=\"changed\"" : "") << ">" << Cell(r[index(t, c)]) << "</td>";
+        rows << "<td" << (own ? " class=\"changed\"" : "") << ">" << Cell(r[index(t, c)])
+             << "</td>";
       }
       rows << "</tr>\n";
     }
@@ -402,12 +406,23 @@ std::string HtmlEscape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -470,10 +485,9 @@ std::string RehearsalHtml(const RehearsalReport& report) {
 }
 
 std::string ReviewHtml(const RunPlan& run, const std::string& script) {
-  const std::string title = std::string("Review of the ") + DirectionName(run.direction) + " of " +
-                            run.app + ": " +
-                            (run.from_version.empty() ? "(nothing)" : run.from_version) + " -> " +
-                            run.to_version;
+  const std::string title =
+      std::string("Review of the ") + DirectionName(run.direction) + " of " + run.app + ": " +
+      (run.from_version.empty() ? "(nothing)" : run.from_version) + " -> " + run.to_version;
   std::ostringstream body;
   body << "<h1>" << HtmlEscape(title) << "</h1>\n<p class=\"meta\">approval "
        << HtmlEscape(ApprovalHash(script)) << ", " << run.steps.size() << " steps</p>\n";

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,14 +20,14 @@ namespace {
 
 const char* const kChromium = "/usr/bin/chromium";
 
-#define ORCH_REQUIRE_CHROMIUM()                                                          \
-  do {                                                                                   \
-    if (!std::filesystem::exists(kChromium)) {                                           \
-      if (::orchestrate::testing::PgRequired())                                          \
-        GTEST_FAIL() << "ORCHESTRATE_REQUIRE_PG=1 but no " << kChromium                  \
-                     << " (apt-get install chromium; `make deps` installs it)";          \
-      GTEST_SKIP() << "no " << kChromium << " (apt-get install chromium)";              \
-    }                                                                                    \
+#define ORCH_REQUIRE_CHROMIUM()                                                 \
+  do {                                                                          \
+    if (!std::filesystem::exists(kChromium)) {                                  \
+      if (::orchestrate::testing::PgRequired())                                 \
+        GTEST_FAIL() << "ORCHESTRATE_REQUIRE_PG=1 but no " << kChromium         \
+                     << " (apt-get install chromium; `make deps` installs it)"; \
+      GTEST_SKIP() << "no " << kChromium << " (apt-get install chromium)";      \
+    }                                                                           \
   } while (0)
 
 class HtmlReportTest : public ShopCopyTest {
@@ -91,6 +92,47 @@ TEST(HtmlEscapeTest, EveryTextThatComesFromOutsideIsEscaped) {
   EXPECT_NE(html.find("id=\"first-difference\">deploy &lt;img"), std::string::npos) << html;
 }
 
+TEST(RehearsalHtmlTest, RowsOfOneSideAreMarkedAndLargeTablesAreComparedByCount) {
+  RehearsalReport report;
+  report.app = "shop";
+  report.from = "1.0.0";
+  report.to = "1.1.0";
+  RehearsalPhase compare;
+  compare.name = "compare with 1.0.0 after the rollback";
+  compare.ok = false;
+  compare.differences = {"table order_statuses: 1 rows before, 2 after the rollback"};
+  report.phases.push_back(compare);
+  report.detail.compared = true;
+  TableData before{"order_statuses", 1, "aaa", {"id", "name"}, {{"1", "<new>"}}};
+  TableData after{
+      "order_statuses", 2, "bbb", {"id", "name"}, {{"1", "<new>"}, {"2", std::nullopt}}};
+  // Over RehearsalDetail::kKeptRows rows: no rows kept, only counts and checksums.
+  TableData big_before{"events", 600, "ccc", {}, {}}, big_after{"events", 601, "ddd", {}, {}};
+  report.detail.before.tables = {before, big_before};
+  report.detail.after.tables = {after, big_after};
+  report.each = true;
+  MigrationVerdict v;
+  v.id = "0002_add_status";
+  v.release = "1.1.0";
+  v.verdict = "drift";
+  v.differences = {"extra after 0002.down.sql: index <i>"};
+  report.migrations.push_back(v);
+  const std::string html = RehearsalHtml(report);
+  EXPECT_NE(html.find("id=\"first-difference\">table order_statuses (rows)</span>"),
+            std::string::npos)
+      << html;
+  // The row after the rollback only is marked; the row on both sides is not shown; values escaped.
+  EXPECT_NE(html.find("<tr class=\"new\"><td>2</td><td><i>NULL</i></td></tr>"), std::string::npos)
+      << html;
+  EXPECT_EQ(html.find("<td>1</td><td>&lt;new&gt;</td>"), std::string::npos) << html;
+  EXPECT_NE(html.find("600 rows before, 601 after the rollback."), std::string::npos) << html;
+  EXPECT_NE(html.find("Too many rows to show them (over 500)"), std::string::npos) << html;
+  // --each: every migration's verdict, its differences escaped.
+  EXPECT_NE(html.find("<td>0002_add_status</td><td>1.1.0</td><td>drift</td>"), std::string::npos)
+      << html;
+  EXPECT_NE(html.find("index &lt;i&gt;"), std::string::npos) << html;
+}
+
 TEST_F(HtmlReportTest, ADriftingRehearsalShowsTheColumnItLeftBehindInABrowser) {
   ORCH_REQUIRE_CHROMIUM();
   // The down of 0014 forgets to drop the column its up added.
@@ -141,8 +183,7 @@ TEST_F(HtmlReportTest, ADriftingRehearsalShowsTheColumnItLeftBehindInABrowser) {
   const std::string destroyed = Section(dom, "destroyed");
   EXPECT_NE(destroyed.find("drops table loyalty_tiers"), std::string::npos) << destroyed;
   EXPECT_NE(destroyed.find("whole table loyalty_tiers"), std::string::npos) << destroyed;
-  EXPECT_NE(destroyed.find("<td>loyalty_tiers</td><td>table</td>"), std::string::npos)
-      << destroyed;
+  EXPECT_NE(destroyed.find("<td>loyalty_tiers</td><td>table</td>"), std::string::npos) << destroyed;
   // Per statement the lock level and the estimated rows (step 2 has reversed the seed's rows).
   const std::string statements = Section(dom, "statements");
   EXPECT_NE(statements.find("<td>DROP TABLE</td><td>DATABASE lock on loyalty_tiers</td>"),
@@ -179,6 +220,44 @@ TEST_F(HtmlReportTest, TheReviewOfARollbackIsAPageWithItsLocksAndWhatItDestroys)
   EXPECT_NE(statements.find("ALTER TABLE customers DROP COLUMN loyalty_points;"), std::string::npos)
       << statements;
   EXPECT_GT(Screenshot(dir_ / "rb.html", dir_ / "rb.png"), 10000);
+}
+
+TEST_F(HtmlReportTest, OnPostgresqlThePageShowsPostgresqlsLockLevels) {
+  ORCH_REQUIRE_PG(url);
+  WriteFileOrDie(dir_ / "shop/sql/0014_customers_add_loyalty_points.down.sql",
+                 "-- forgot to drop the column\nSELECT 1;\n");
+  auto r = Run({"rehearse", "--env", "pg", "--database", url, "--report", dir_ / "report"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  const std::string html = ReadFileOrDie(dir_ / "report/rehearsal.html");
+  const size_t first = html.find("id=\"first-difference\">");
+  ASSERT_NE(first, std::string::npos) << html;
+  EXPECT_NE(html.substr(first, 120).find("customers.loyalty_points"), std::string::npos)
+      << html.substr(first, 120);
+  EXPECT_NE(html.find("<td>DROP TABLE</td><td>ACCESS EXCLUSIVE lock on loyalty_tiers</td>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("column <code>loyalty_points</code>: after the rollback only (left behind)"),
+            std::string::npos)
+      << html;
+}
+
+// `make demo` (scripts/demo) writes the sample's pages: the rollback's review and its rehearsal.
+TEST(DemoPagesTest, TheDemoWritesTheReviewAndTheRehearsalPages) {
+  TempDir dir;
+  ProcessOptions opts;
+  opts.env["DEMO_STATE_DIR"] = dir / "demo-state";
+  auto r = RunProcess({SourceDir() + "/scripts/demo", OrchestrateBin()}, opts);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("rollback.html (the review) and "), std::string::npos) << r.out;
+  const std::string review = ReadFileOrDie(dir / "demo-state/rollback.html");
+  EXPECT_NE(review.find("Review of the rollback of shop: 1.3.0 -&gt; 1.2.0"), std::string::npos);
+  EXPECT_NE(review.find("drops column customers.loyalty_points"), std::string::npos);
+  const std::string rehearsal = ReadFileOrDie(dir / "demo-state/rehearsal/rehearsal.html");
+  EXPECT_NE(rehearsal.find("The rollback round-trips."), std::string::npos);
+  EXPECT_NE(rehearsal.find("The schema after the rollback is the schema at the start."),
+            std::string::npos);
+  for (const char* f : {"rehearsal.md", "junit.xml", "rehearsal.json"})
+    EXPECT_TRUE(std::filesystem::exists(dir / (std::string("demo-state/rehearsal/") + f))) << f;
 }
 
 }  // namespace
