@@ -223,7 +223,14 @@ class Rehearsal {
   // RehearseOptions::detail, before the rollback to `target`: its plan and review script, as
   // `orchestrate sql` renders them on the scratch database. A failure is logged, not reported: the
   // rollback that follows shows what is wrong.
-  void Review(Database& db, const std::string& target) {
+  // On a connection of its own, so that the rollback phase's time is the rollback's.
+  void Review(const std::string& target) {
+    auto opened = scratch_.Open();
+    if (!opened.ok()) {
+      spdlog::warn("rehearse: cannot review the rollback: {}", opened.status().message());
+      return;
+    }
+    Database& db = **opened;
     auto deployer = MakeFileDeployer(scratch_.dir() + "/image");
     Executor executor(plan_, db, *deployer);
     RunRequest req;
@@ -521,10 +528,9 @@ Result<RehearsalReport> Rehearse(const Plan& plan, const RehearseOptions& o) {
     if (!f.ok()) return f.status();
     before = *f;
     return Status::Ok();
-  }) && r.Phase("deploy " + to, [&](Database& db) {
-    return r.Run(db, Direction::kDeploy, to);
-  }) && r.Phase("roll back to " + from, [&](Database& db) {
-    if (o.detail) r.Review(db, from);
+  }) && r.Phase("deploy " + to, [&](Database& db) { return r.Run(db, Direction::kDeploy, to); });
+  if (ok && o.detail) r.Review(from);
+  ok = ok && r.Phase("roll back to " + from, [&](Database& db) {
     Status st = r.Run(db, Direction::kRollback, from);
     if (o.detail) r.ListSnapshots(db);
     return st;
