@@ -13,7 +13,7 @@ PACKAGES := build-essential cmake ccache pkg-config git \
   libpqxx-dev libpq-dev libsoci-dev libsqlite3-dev libyaml-cpp-dev libspdlog-dev \
   libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev libssl-dev libpg-query-dev \
   libboost1.81-dev postgresql sqlite3 mariadb-server mariadb-client libmariadb-dev clang-format time \
-  clang libclang-rt-14-dev python3-jsonschema python3-yaml zsh fish
+  clang libclang-rt-14-dev python3-jsonschema python3-yaml zsh fish chromium
 
 PREFIX ?= /usr/local
 

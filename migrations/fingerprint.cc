@@ -1,6 +1,7 @@
 #include "migrations/fingerprint.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "plans/sha256.h"
 
@@ -23,7 +24,7 @@ std::string EncodeRow(const Row& row) {
 
 }  // namespace
 
-Result<Fingerprint> TakeFingerprint(Database& db, double lock_timeout_seconds) {
+Result<Fingerprint> TakeFingerprint(Database& db, double lock_timeout_seconds, size_t keep_rows) {
   Fingerprint fp;
   auto schema = db.DescribeSchema();
   if (!schema.ok()) return schema.status();
@@ -41,13 +42,18 @@ Result<Fingerprint> TakeFingerprint(Database& db, double lock_timeout_seconds) {
   for (const auto& t : *tables) {
     auto rows = (*txn)->Query("SELECT * FROM " + db.QuoteIdent(t));
     if (!rows.ok()) return rows.status().WithContext("reading table " + t);
-    std::vector<std::string> encoded;
+    std::vector<std::pair<std::string, size_t>> encoded;  // a row's text and its index
     encoded.reserve(rows->rows.size());
-    for (const auto& r : rows->rows) encoded.push_back(EncodeRow(r));
+    for (size_t i = 0; i < rows->rows.size(); ++i)
+      encoded.emplace_back(EncodeRow(rows->rows[i]), i);
     std::sort(encoded.begin(), encoded.end());
     std::string data;
-    for (const auto& e : encoded) data += e + "\n";
-    TableData td{t, static_cast<long>(encoded.size()), Sha256Hex(data)};
+    for (const auto& e : encoded) data += e.first + "\n";
+    TableData td{t, static_cast<long>(encoded.size()), Sha256Hex(data), {}, {}};
+    if (encoded.size() <= keep_rows) {
+      td.columns = rows->columns;
+      for (const auto& e : encoded) td.kept.push_back(std::move(rows->rows[e.second]));
+    }
     all += td.table + " " + std::to_string(td.rows) + " " + td.sha256 + "\n";
     fp.tables.push_back(std::move(td));
   }

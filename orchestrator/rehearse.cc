@@ -20,11 +20,13 @@
 #include <sstream>
 
 #include "migrations/database.h"
-#include "migrations/fingerprint.h"
+#include "migrations/journal.h"
 #include "migrations/release_schema.h"
 #include "orchestrator/deployer.h"
 #include "orchestrator/executor.h"
+#include "orchestrator/review.h"
 #include "plans/json_text.h"
+#include "snapshot/snapshot.h"
 
 namespace orchestrate {
 namespace {
@@ -216,6 +218,59 @@ class Rehearsal {
       }
     }
     return Status::Ok();
+  }
+
+  // RehearseOptions::detail, before the rollback to `target`: its plan and review script, as
+  // `orchestrate sql` renders them on the scratch database. A failure is logged, not reported: the
+  // rollback that follows shows what is wrong.
+  // On a connection of its own, so that the rollback phase's time is the rollback's.
+  void Review(const std::string& target) {
+    auto opened = scratch_.Open();
+    if (!opened.ok()) {
+      spdlog::warn("rehearse: cannot review the rollback: {}", opened.status().message());
+      return;
+    }
+    Database& db = **opened;
+    auto deployer = MakeFileDeployer(scratch_.dir() + "/image");
+    Executor executor(plan_, db, *deployer);
+    RunRequest req;
+    req.direction = Direction::kRollback;
+    req.target = target;
+    auto run = executor.Preview(req);
+    if (!run.ok()) {
+      spdlog::warn("rehearse: cannot preview the rollback: {}", run.status().message());
+      return;
+    }
+    ReviewContext ctx;
+    ctx.plan = &plan_;
+    ctx.environment = "rehearsal";
+    ctx.dialect = db.Kind();
+    ctx.deployer = deployer->Describe();
+    ctx.swapper = deployer.get();
+    ctx.estimate = &db;
+    auto script = RenderReviewScript(*run, ctx);
+    if (!script.ok()) {
+      spdlog::warn("rehearse: cannot render the rollback's review: {}", script.status().message());
+      return;
+    }
+    report_->detail.rollback = std::move(run).value();
+    report_->detail.review = std::move(script).value();
+  }
+
+  // RehearseOptions::detail, after the rollback: the snapshots it took, oldest first.
+  void ListSnapshots(Database& db) {
+    auto list = Snapshots(db, NowIso8601).List();
+    if (!list.ok()) {
+      spdlog::warn("rehearse: cannot list the snapshots: {}", list.status().message());
+      return;
+    }
+    for (auto it = list->rbegin(); it != list->rend(); ++it) {
+      std::string columns;
+      for (const auto& c : it->columns) columns += (columns.empty() ? "" : ", ") + c;
+      report_->detail.snapshots.push_back({it->id, it->from.step, it->from.release, it->from.source,
+                                           it->table, Name(it->kind), columns, it->description,
+                                           it->rows});
+    }
   }
 
  private:
@@ -464,27 +519,35 @@ Result<RehearsalReport> Rehearse(const Plan& plan, const RehearseOptions& o) {
   auto start = std::chrono::steady_clock::now();
   Rehearsal r(plan, scratch, &report);
 
+  const size_t keep_rows = o.detail ? RehearsalDetail::kKeptRows : 0;
   Fingerprint before;
   bool ok = r.Phase("deploy " + from, [&](Database& db) {
     return r.Run(db, Direction::kDeploy, from);
   }) && r.Phase("fingerprint at " + from, [&](Database& db) {
-    auto f = TakeFingerprint(db);
+    auto f = TakeFingerprint(db, 0, keep_rows);
     if (!f.ok()) return f.status();
     before = *f;
     return Status::Ok();
-  }) && r.Phase("deploy " + to, [&](Database& db) {
-    return r.Run(db, Direction::kDeploy, to);
-  }) && r.Phase("roll back to " + from, [&](Database& db) {
-    return r.Run(db, Direction::kRollback, from);
+  }) && r.Phase("deploy " + to, [&](Database& db) { return r.Run(db, Direction::kDeploy, to); });
+  if (ok && o.detail) r.Review(from);
+  ok = ok && r.Phase("roll back to " + from, [&](Database& db) {
+    Status st = r.Run(db, Direction::kRollback, from);
+    if (o.detail) r.ListSnapshots(db);
+    return st;
   });
   if (ok) {
     std::vector<std::string> diffs;
     r.Phase(
         "compare with " + from + " after the rollback",
         [&](Database& db) {
-          auto f = TakeFingerprint(db);
+          auto f = TakeFingerprint(db, 0, keep_rows);
           if (!f.ok()) return f.status();
           diffs = Compare(before, *f, "after the rollback");
+          if (o.detail) {
+            report.detail.compared = true;
+            report.detail.before = before;
+            report.detail.after = std::move(f).value();
+          }
           return Status::Ok();
         },
         &diffs);

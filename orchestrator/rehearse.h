@@ -21,7 +21,9 @@
 #include <vector>
 
 #include "migrations/database.h"
+#include "migrations/fingerprint.h"
 #include "plans/model.h"
+#include "plans/planner.h"
 #include "plans/status.h"
 
 namespace orchestrate {
@@ -32,6 +34,9 @@ struct RehearseOptions {
   std::string scratch_url;  // an existing scratch database to use instead of creating one
   std::string server_url;   // the environment's database URL: which dialect and server to use
   DatabaseOpener open;      // opens the server's and the scratch database's URLs
+  // Also keep what a report for people shows (RehearsalReport::detail): the fingerprints' small
+  // tables row by row, the rollback's review script and the snapshots it took. --report sets it.
+  bool detail = false;
 };
 
 struct RehearsalPhase {
@@ -63,6 +68,24 @@ struct MigrationVerdict {
   bool ok() const { return verdict == "clean" || verdict == "skipped"; }
 };
 
+// A snapshot the rehearsal's rollback took (snapshots list, on the scratch database).
+struct RehearsalSnapshot {
+  long id = 0;
+  int step = 0;
+  std::string release, source, table, kind, columns, description;
+  long rows = 0;
+};
+
+// With RehearseOptions::detail: what the HTML report shows beyond the phases.
+struct RehearsalDetail {
+  bool compared = false;      // the compare phase ran: before/after are set
+  Fingerprint before, after;  // at V, and after the rollback (tables of up to kKeptRows rows kept)
+  RunPlan rollback;           // the rollback's plan, as previewed on the scratch database at W
+  std::string review;         // its review script (`orchestrate sql`), estimates included
+  std::vector<RehearsalSnapshot> snapshots;  // taken by the rollback, oldest first
+  static constexpr size_t kKeptRows = 500;
+};
+
 struct RehearsalReport {
   std::string app, dialect, from, to, scratch;
   std::vector<RehearsalPhase> phases;
@@ -70,6 +93,7 @@ struct RehearsalReport {
   std::vector<MigrationVerdict> migrations;  // --each, oldest first
   int checkpoints = 0, rebuilds = 0;         // --each: copies taken, rebuilds after a failure
   double seconds = 0;
+  RehearsalDetail detail;  // RehearseOptions::detail only
   bool ok() const;
 };
 

@@ -132,7 +132,7 @@ int RunCli(int argc, char** argv) {
   int history_limit = 0;
   bool rollback_flag = false;  // plan --rollback, sql --rollback
   bool status_all_envs = false;
-  std::string sql_out;
+  std::string sql_out, sql_html;
   std::string shell;         // completion SHELL
   std::string help_command;  // help [COMMAND]
   bool validate_strict = false;
@@ -216,8 +216,11 @@ int RunCli(int argc, char** argv) {
          cmd->add_option("-o,--out", sql_out,
                          "write the script to FILE (default: stdout); a fleet: one file per "
                          "target into the folder DIR");
+         cmd->add_option("--html", sql_html,
+                         "also write the review as one self-contained HTML page to FILE "
+                         "(statements, locks, estimates, what is destroyed)");
        },
-       [&] { return cli::CmdSql(g, run, rollback_flag, sql_out); }},
+       [&] { return cli::CmdSql(g, run, rollback_flag, sql_out, sql_html); }},
       {"check", "can this rollback be done safely? GO (0), GO WITH WARNINGS (4), NO-GO (3)",
        Command::kReads,
        [&](CLI::App* cmd) {

@@ -75,7 +75,8 @@ int CmdRehearse(const GlobalOptions& g, const RehearseCommandOptions& o);
 int CmdDeploy(const GlobalOptions& g, const RunOptions& o);
 int CmdRollback(const GlobalOptions& g, const RunOptions& o);
 int CmdPlan(const GlobalOptions& g, const RunOptions& o, bool rollback);
-int CmdSql(const GlobalOptions& g, const RunOptions& o, bool rollback, const std::string& out);
+int CmdSql(const GlobalOptions& g, const RunOptions& o, bool rollback, const std::string& out,
+           const std::string& html = "");
 int CmdStatus(const GlobalOptions& g);
 int CmdStatusAllEnvs(const GlobalOptions& g);  // status --all-envs (status_all.cc)
 int CmdCheck(const GlobalOptions& g, const RunOptions& o);

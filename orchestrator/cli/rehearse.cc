@@ -7,6 +7,7 @@
 
 #include "orchestrator/cli/context.h"
 #include "orchestrator/cli/run_command.h"
+#include "orchestrator/html_report.h"
 #include "orchestrator/rehearse.h"
 #include "plans/manifest.h"
 #include "plans/secrets.h"
@@ -32,6 +33,7 @@ int CmdRehearse(const GlobalOptions& g, const RehearseCommandOptions& o) {
   ro.to = o.to;
   ro.each = o.each;
   ro.scratch_url = o.scratch;
+  ro.detail = !o.report_dir.empty();
   ro.server_url = g.database.empty() ? ctx->env.database : g.database;
   for (const std::string& secret : SecretsInUrl(o.scratch)) RegisterSecret(secret);
   auto password = PasswordOf(ctx->env);
@@ -53,6 +55,7 @@ int CmdRehearse(const GlobalOptions& g, const RehearseCommandOptions& o) {
     Status st = WriteFile(o.report_dir + "/rehearsal.md", RehearsalMarkdown(*report));
     if (st.ok()) st = WriteFile(o.report_dir + "/junit.xml", RehearsalJUnit(*report));
     if (st.ok()) st = WriteFile(o.report_dir + "/rehearsal.json", RehearsalJson(*report) + "\n");
+    if (st.ok()) st = WriteFile(o.report_dir + "/rehearsal.html", RehearsalHtml(*report));
     if (!st.ok()) return Fail(st);
   }
   if (g.output == OutputFormat::kJson) {
@@ -61,7 +64,7 @@ int CmdRehearse(const GlobalOptions& g, const RehearseCommandOptions& o) {
     std::cout << RehearsalText(*report);
     if (!o.report_dir.empty())
       std::cout << "report: " << o.report_dir << "/rehearsal.md, " << o.report_dir << "/junit.xml, "
-                << o.report_dir << "/rehearsal.json\n";
+                << o.report_dir << "/rehearsal.json, " << o.report_dir << "/rehearsal.html\n";
   }
   return report->ok() ? 0 : 2;
 }

@@ -9,6 +9,7 @@
 #include "migrations/journal.h"
 #include "orchestrator/cli/run_command.h"
 #include "orchestrator/fleet.h"
+#include "orchestrator/html_report.h"
 #include "plans/manifest.h"
 #include "plans/secrets.h"
 
@@ -93,11 +94,18 @@ int CmdSqlFleet(const GlobalOptions& g, const RunOptions& o, bool rollback, cons
 
 }  // namespace
 
-int CmdSql(const GlobalOptions& g, const RunOptions& o, bool rollback, const std::string& out) {
+int CmdSql(const GlobalOptions& g, const RunOptions& o, bool rollback, const std::string& out,
+           const std::string& html) {
   if (g.database.empty()) {  // --database picks one database, fleet or not
     auto loaded = LoadContext(g);
     if (!loaded.ok()) return Fail(loaded.status());
-    if (IsFleet(loaded->env)) return CmdSqlFleet(g, o, rollback, out, *loaded);
+    if (IsFleet(loaded->env)) {
+      if (!html.empty())
+        return Fail(
+            Status::Usage("--html renders one database's review, not a fleet's: pass "
+                          "--database URL"));
+      return CmdSqlFleet(g, o, rollback, out, *loaded);
+    }
   }
   auto ctx = OpenContext(g);
   if (!ctx.ok()) return Fail(ctx.status());
@@ -114,6 +122,12 @@ int CmdSql(const GlobalOptions& g, const RunOptions& o, bool rollback, const std
     f << *script;
     f.close();
     if (!f) return Fail(Status::Failed("cannot write " + out));
+  }
+  if (!html.empty()) {
+    std::ofstream f(html, std::ios::binary | std::ios::trunc);
+    f << ReviewHtml(*plan, *script);
+    f.close();
+    if (!f) return Fail(Status::Failed("cannot write " + html));
   }
   std::cerr << "approval " << ApprovalHash(*script) << " (" << plan->steps.size() << " steps, "
             << DirectionName(plan->direction) << " " << plan->app << " "
