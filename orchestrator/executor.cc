@@ -161,7 +161,7 @@ Status CheckAutoDowns(const Plan& plan, Database& db, const RunPlan& run) {
     if (db.Kind() != Dialect::kPostgres) {
       refusals.push_back(down_at + ": migration " + s.id +
                          ": down: auto is supported on PostgreSQL only so far (this database is " +
-                         db.Dialect() + "): write a down file");
+                         DialectName(db.Kind()) + "): write a down file");
       continue;
     }
     for (const auto& r : AutoDownRefusals(s.sql))
@@ -755,10 +755,11 @@ Result<std::string> Executor::RunAutoDown(Transaction& t, int64_t run_id, int n,
     if (!taken.ok()) return taken.status().WithContext("copying what the up destroys");
     std::vector<KeptCopy> out;
     for (const SnapshotInfo& s : *taken) {
-      if (s.kind != "columns" && s.kind != "table") continue;
-      spdlog::info("snapshot {}: {} {} ({} rows), for the generated down", s.id, s.kind, s.table,
-                   s.rows);
-      out.push_back({s.table, s.kind, s.key_columns, s.columns, db_.Catalog().CopyRef(s.storage)});
+      if (s.kind != SnapshotKind::kColumns && s.kind != SnapshotKind::kTable) continue;
+      spdlog::info("snapshot {}: {} {} ({} rows), for the generated down", s.id, Name(s.kind),
+                   s.table, s.rows);
+      out.push_back(
+          {s.table, Name(s.kind), s.key_columns, s.columns, db_.Catalog().CopyRef(s.storage)});
     }
     return out;
   };

@@ -21,24 +21,25 @@ namespace {
 
 using analysis_internal::Bool;
 using analysis_internal::Field;
-using analysis_internal::Json;
 using analysis_internal::JoinNames;
+using analysis_internal::Json;
 using analysis_internal::List;
 using analysis_internal::RangeVarName;
 using analysis_internal::RelationName;
 using analysis_internal::Str;
 using analysis_internal::Unwrap;
 
-// ---- names ---------------------------------------------------------------------------------------
+// ---- names
+// ---------------------------------------------------------------------------------------
 
 bool IsReserved(const std::string& word) {
   static const std::set<std::string> kReserved = {
-      "all",    "and",    "any",    "as",     "asc",   "check",  "column", "constraint",
-      "create", "default", "desc",  "distinct", "do",  "else",   "end",    "for",
-      "foreign", "from",  "grant",  "group",  "having", "in",    "into",   "is",
-      "key",    "limit",  "not",    "null",   "offset", "on",    "or",     "order",
-      "primary", "references", "select", "table", "then", "to",   "union",  "unique",
-      "user",   "using",  "when",   "where",  "with",  "window", "value",  "type"};
+      "all",     "and",        "any",    "as",       "asc",    "check",  "column", "constraint",
+      "create",  "default",    "desc",   "distinct", "do",     "else",   "end",    "for",
+      "foreign", "from",       "grant",  "group",    "having", "in",     "into",   "is",
+      "key",     "limit",      "not",    "null",     "offset", "on",     "or",     "order",
+      "primary", "references", "select", "table",    "then",   "to",     "union",  "unique",
+      "user",    "using",      "when",   "where",    "with",   "window", "value",  "type"};
   return kReserved.count(word) > 0;
 }
 
@@ -86,7 +87,8 @@ std::string WithoutPublic(const std::string& name) {
   return name.rfind("public.", 0) == 0 ? name.substr(7) : name;
 }
 
-// ---- parsing -------------------------------------------------------------------------------------
+// ---- parsing
+// -------------------------------------------------------------------------------------
 
 // The statement node of a single statement, or an error message.
 bool ParseOne(const std::string& text, Json* stmt, std::string* error) {
@@ -109,16 +111,16 @@ bool ParseOne(const std::string& text, Json* stmt, std::string* error) {
 
 const std::set<std::string>& HandledAlterTableCommands() {
   static const std::set<std::string> kHandled = {
-      "AT_AddColumn",   "AT_DropColumn",  "AT_AlterColumnType", "AT_ColumnDefault",
-      "AT_SetNotNull",  "AT_DropNotNull", "AT_AddConstraint",   "AT_DropConstraint",
-      "AT_ValidateConstraint"};
+      "AT_AddColumn",     "AT_DropColumn",     "AT_AlterColumnType",
+      "AT_ColumnDefault", "AT_SetNotNull",     "AT_DropNotNull",
+      "AT_AddConstraint", "AT_DropConstraint", "AT_ValidateConstraint"};
   return kHandled;
 }
 
 const std::set<std::string>& HandledRenames() {
-  static const std::set<std::string> kHandled = {"OBJECT_TABLE", "OBJECT_COLUMN", "OBJECT_INDEX",
-                                                 "OBJECT_VIEW", "OBJECT_SEQUENCE",
-                                                 "OBJECT_TABCONSTRAINT"};
+  static const std::set<std::string> kHandled = {"OBJECT_TABLE",    "OBJECT_COLUMN",
+                                                 "OBJECT_INDEX",    "OBJECT_VIEW",
+                                                 "OBJECT_SEQUENCE", "OBJECT_TABCONSTRAINT"};
   return kHandled;
 }
 
@@ -176,7 +178,8 @@ std::string RefusalOf(const Json& node, std::set<std::string>* created) {
   return "not handled";
 }
 
-// ---- the catalog ---------------------------------------------------------------------------------
+// ---- the catalog
+// ---------------------------------------------------------------------------------
 
 struct Column {
   int attnum = 0;
@@ -279,7 +282,8 @@ class Catalog {
   Transaction& txn_;
 };
 
-// ---- writing the inverse ---------------------------------------------------------------------------
+// ---- writing the inverse
+// ---------------------------------------------------------------------------
 
 std::string ColumnDefinition(const Column& c) {
   std::string out = Ident(c.name) + " " + c.type;
@@ -308,8 +312,8 @@ std::string RestoreFromCopy(const TableState& after, const Column& column, const
     where += std::string(where.empty() ? "" : " AND ") + "t." + Ident(key) +
              " IS NOT DISTINCT FROM k." + Ident(key) + (type.empty() ? "" : "::" + type);
   }
-  return "UPDATE " + after.ref + " AS t SET " + Ident(column.name) + " = k." +
-         Ident(column.name) + "::" + column.type + " FROM " + copy.storage_ref + " AS k WHERE " +
+  return "UPDATE " + after.ref + " AS t SET " + Ident(column.name) + " = k." + Ident(column.name) +
+         "::" + column.type + " FROM " + copy.storage_ref + " AS k WHERE " +
          (where.empty() ? "true" : where);
 }
 
@@ -388,7 +392,8 @@ Status InvertAlterTable(const TableState& before, const TableState& after,
   return Status::Ok();
 }
 
-// ---- one statement ---------------------------------------------------------------------------------
+// ---- one statement
+// ---------------------------------------------------------------------------------
 
 struct StatementContext {
   Database& db;
@@ -396,9 +401,9 @@ struct StatementContext {
   Catalog catalog;
   const AutoDownOptions& options;
   const KeepData& keep;
-  std::string text;     // the statement
-  std::string padded;   // the statement at its line of the script, for error lines
-  std::string where;    // "file:line"
+  std::string text;    // the statement
+  std::string padded;  // the statement at its line of the script, for error lines
+  std::string where;   // "file:line"
   std::vector<std::string> inverse;
   std::vector<std::string> warnings;
 };
@@ -441,9 +446,10 @@ Status RunAndInvert(StatementContext& s, const Json& node) {
     return creates_relation(RangeVarName(Field(body, "relation")), "TABLE",
                             Bool(body, "if_not_exists"));
   if (type == "CreateTableAsStmt")
-    return creates_relation(RangeVarName(Field(Field(body, "into"), "rel")),
-                            Str(body, "objtype") == "OBJECT_MATVIEW" ? "MATERIALIZED VIEW" : "TABLE",
-                            Bool(body, "if_not_exists"));
+    return creates_relation(
+        RangeVarName(Field(Field(body, "into"), "rel")),
+        Str(body, "objtype") == "OBJECT_MATVIEW" ? "MATERIALIZED VIEW" : "TABLE",
+        Bool(body, "if_not_exists"));
   if (type == "CreateSeqStmt")
     return creates_relation(RangeVarName(Field(body, "sequence")), "SEQUENCE",
                             Bool(body, "if_not_exists"));
@@ -569,9 +575,10 @@ Status RunAndInvert(StatementContext& s, const Json& node) {
     const std::string col = column ? LastPart(dotted) : "";
     auto ref = cat.Relation(table);
     if (!ref.ok()) return ref.status();
-    auto old = column ? cat.One("SELECT col_description($1::regclass, attnum) FROM pg_attribute "
-                                "WHERE attrelid = $1::regclass AND attname = $2",
-                                {*ref, col})
+    auto old = column ? cat.One(
+                            "SELECT col_description($1::regclass, attnum) FROM pg_attribute "
+                            "WHERE attrelid = $1::regclass AND attname = $2",
+                            {*ref, col})
                       : cat.One("SELECT obj_description($1::regclass, 'pg_class')", {*ref});
     if (!old.ok()) return old.status();
     ORCH_RETURN_IF_ERROR(Run(s));
@@ -686,17 +693,17 @@ Result<std::string> RunUpWithAutoDown(Database& db, Transaction& txn, const std:
     std::string error;
     if (!ParseOne(statement.text, &node, &error))
       return Status::Invalid(options.file + ":" + std::to_string(statement.line) + ": " + error);
-    StatementContext s{db,
-                       txn,
-                       Catalog(txn),
-                       options,
-                       keep,
-                       statement.text,
-                       std::string(static_cast<size_t>(std::max(statement.line - 1, 0)), '\n') +
-                           statement.text,
-                       options.file + ":" + std::to_string(statement.line),
-                       {},
-                       {}};
+    StatementContext s{
+        db,
+        txn,
+        Catalog(txn),
+        options,
+        keep,
+        statement.text,
+        std::string(static_cast<size_t>(std::max(statement.line - 1, 0)), '\n') + statement.text,
+        options.file + ":" + std::to_string(statement.line),
+        {},
+        {}};
     Status st = RunAndInvert(s, node);
     if (!st.ok()) {
       if (st.code() == Code::kInvalid) return st.WithContext(s.where);
@@ -708,8 +715,8 @@ Result<std::string> RunUpWithAutoDown(Database& db, Transaction& txn, const std:
     inverses.push_back(std::move(s.inverse));
     for (auto& w : s.warnings) warnings.push_back(std::move(w));
   }
-  std::string down = std::string(kGeneratedDownHeader) + " when migration " +
-                     options.migration_id + " was deployed, from " + options.file + "\n";
+  std::string down = std::string(kGeneratedDownHeader) + " when migration " + options.migration_id +
+                     " was deployed, from " + options.file + "\n";
   for (const auto& w : warnings) down += kGeneratedDownWarning + w + "\n";
   for (size_t i = inverses.size(); i-- > 0;) {
     if (inverses[i].empty()) continue;
