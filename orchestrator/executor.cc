@@ -151,13 +151,21 @@ const Migration* FindMigration(const Plan& plan, const Step& step) {
 
 // `down: auto` steps that this database or their statements rule out, refused before the run
 // starts (nothing is changed): file:line:col and why.
-Status CheckAutoDowns(const Plan& plan, Database& db, const RunPlan& run) {
+// A recording (a review script) only writes the up's statements, so the catalog after them cannot
+// be read: it is refused too.
+Status CheckAutoDowns(const Plan& plan, Database& db, const RunPlan& run, bool recording) {
   std::vector<std::string> refusals;
   for (const Step& s : run.steps) {
     if (s.kind != StepKind::kApplyMigration || !s.auto_down) continue;
     const Migration* m = FindMigration(plan, s);
     const std::string down_at = m ? m->down.pos.str() : s.id;
     const std::string up_file = m ? m->up.path : s.id;
+    if (recording) {
+      refusals.push_back(down_at + ": migration " + s.id +
+                         ": a review script cannot generate its down (down: auto reads the "
+                         "catalog after each up statement): deploy it with orchestrate");
+      continue;
+    }
     if (db.Kind() != Dialect::kPostgres) {
       refusals.push_back(down_at + ": migration " + s.id +
                          ": down: auto is supported on PostgreSQL only so far (this database is " +
@@ -399,7 +407,7 @@ Status Executor::StartNew(const RunRequest& request, RunPlan plan, RunOutcome* o
   if (outcome->plan.empty())
     return Status::NothingToDo("nothing to do: " + plan_.app + " is already at " +
                                outcome->plan.to_version);
-  ORCH_RETURN_IF_ERROR(CheckAutoDowns(plan_, db_, outcome->plan));
+  ORCH_RETURN_IF_ERROR(CheckAutoDowns(plan_, db_, outcome->plan, recording_));
   if (request.confirm && !request.confirm(outcome->plan))
     return Status::Declined("declined: nothing was changed");
   if (request.interrupted && request.interrupted())

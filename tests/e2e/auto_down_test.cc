@@ -324,6 +324,12 @@ TEST_F(AutoDownRefusal, TheSamplePlanRoundTripsWithTheDroppedValuesAndThePreexis
   ASSERT_EQ(validate.exit_code, 0) << validate.out << validate.err;
   auto fresh = cli({"deploy", "--to", "1.0.0", "--yes"}, fresh_url);
   ASSERT_EQ(fresh.exit_code, 0) << fresh.err;
+  // A deploy script for a DBA cannot hold the generated downs: they need the catalog after each
+  // up statement.
+  auto script = cli({"sql"}, url);
+  EXPECT_EQ(script.exit_code, 2) << script.out << script.err;
+  EXPECT_NE(script.err.find("a review script cannot generate its down"), std::string::npos)
+      << script.err;
   auto deploy = cli({"deploy", "--yes"}, url);
   ASSERT_EQ(deploy.exit_code, 0) << deploy.out << deploy.err;
 
