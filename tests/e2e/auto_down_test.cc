@@ -279,6 +279,23 @@ TEST_F(AutoDownRefusal, RowsWrittenIntoATableTheMigrationDidNotCreateAreRefused)
       << deploy.err;
 }
 
+// Not yet rebuilt at its old position: a column dropped from the middle of its table comes back
+// at the end, and `check` says so before the rollback.
+TEST_F(AutoDownRefusal, ACheckWarnsThatAColumnDroppedFromTheMiddleComesBackAtTheEnd) {
+  ORCH_REQUIRE_PG(url);
+  WriteApp(kBase, "ALTER TABLE items DROP COLUMN code;\nALTER TABLE tags DROP COLUMN id;\n");
+  auto deploy = Cli({"deploy", "--yes"}, url);
+  ASSERT_EQ(deploy.exit_code, 0) << deploy.out << deploy.err;
+  auto check = Cli({"check", "--to", "1.0.0"}, url);
+  EXPECT_EQ(check.exit_code, 4) << check.out << check.err;
+  EXPECT_NE(check.out.find("migration 0002_change (generated down, down: auto): column id of "
+                           "tags is re-created at the end of the table, not at its old "
+                           "position 1"),
+            std::string::npos)
+      << check.out;
+  EXPECT_EQ(check.out.find("column code of items"), std::string::npos) << check.out;
+}
+
 TEST_F(AutoDownRefusal, SqliteRefusesDownAutoNamingTheManifestLine) {
   WriteApp("CREATE TABLE items (id integer PRIMARY KEY);\n",
            "ALTER TABLE items ADD COLUMN note text;\n");
