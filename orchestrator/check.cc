@@ -8,6 +8,7 @@
 #include <set>
 
 #include "migrations/analysis/analysis.h"
+#include "migrations/auto_down.h"
 #include "migrations/journal.h"
 #include "migrations/ledger.h"
 #include "migrations/statement_split.h"
@@ -304,7 +305,11 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
   for (size_t i = 0; i < run->steps.size(); ++i) {
     const Step& s = run->steps[i];
     std::string where = "step " + std::to_string(i + 1) + " [" + s.release + "] ";
-    if (s.kind == StepKind::kRevertMigration && !s.irreversible && !has_statements(s.sql)) {
+    if (s.kind == StepKind::kRevertMigration && IsGeneratedDown(s.sql))
+      for (const auto& w : GeneratedDownWarnings(s.sql))
+        warn(where + "migration " + s.id + " (generated down, down: auto): " + w);
+    if (s.kind == StepKind::kRevertMigration && !s.irreversible && !IsGeneratedDown(s.sql) &&
+        !has_statements(s.sql)) {
       auto up = up_of.find({s.release, s.id});
       if (up != up_of.end() && has_statements(*up->second))
         warn(where + "migration " + s.id +

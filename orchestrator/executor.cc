@@ -12,10 +12,13 @@
 #include <ctime>
 #include <thread>
 
+#include "migrations/auto_down.h"
+#include "migrations/catalog_dialect.h"
 #include "migrations/ledger.h"
 #include "migrations/statement_text.h"
 #include "orchestrator/failpoint.h"
 #include "plans/render.h"
+#include "plans/sha256.h"
 #include "snapshot/snapshot.h"
 
 namespace orchestrate {
@@ -144,6 +147,46 @@ RunPlan PlanOfRun(const RunRecord& run, const std::vector<StepRecord>& steps) {
   p.fingerprint = run.fingerprint;
   for (const auto& s : steps) p.steps.push_back(s.step);
   return p;
+}
+
+const Migration* FindMigration(const Plan& plan, const Step& step) {
+  const Release* rel = plan.FindRelease(step.release);
+  if (rel == nullptr) return nullptr;
+  for (const auto& m : rel->migrations)
+    if (m.id == step.id) return &m;
+  return nullptr;
+}
+
+// `down: auto` steps that this database or their statements rule out, refused before the run
+// starts (nothing is changed): file:line:col and why.
+// A recording (a review script) only writes the up's statements, so the catalog after them cannot
+// be read: it is refused too.
+Status CheckAutoDowns(const Plan& plan, Database& db, const RunPlan& run, bool recording) {
+  std::vector<std::string> refusals;
+  for (const Step& s : run.steps) {
+    if (s.kind != StepKind::kApplyMigration || !s.auto_down) continue;
+    const Migration* m = FindMigration(plan, s);
+    const std::string down_at = m ? m->down.pos.str() : s.id;
+    const std::string up_file = m ? m->up.path : s.id;
+    if (recording) {
+      refusals.push_back(down_at + ": migration " + s.id +
+                         ": a review script cannot generate its down (down: auto reads the "
+                         "catalog after each up statement): deploy it with orchestrate");
+      continue;
+    }
+    if (db.Kind() != Dialect::kPostgres) {
+      refusals.push_back(down_at + ": migration " + s.id +
+                         ": down: auto is supported on PostgreSQL only so far (this database is " +
+                         DialectName(db.Kind()) + "): write a down file");
+      continue;
+    }
+    for (const auto& r : AutoDownRefusals(s.sql))
+      refusals.push_back(up_file + ":" + r + " (migration " + s.id + ", down: auto)");
+  }
+  if (refusals.empty()) return Status::Ok();
+  std::string text;
+  for (const auto& r : refusals) text += (text.empty() ? "" : "\n") + r;
+  return Status::Invalid(text + "\nnothing was changed");
 }
 
 }  // namespace
@@ -426,6 +469,7 @@ Status Executor::StartNew(const RunRequest& request, RunPlan plan, RunOutcome* o
   if (outcome->plan.empty())
     return Status::NothingToDo("nothing to do: " + plan_.app + " is already at " +
                                outcome->plan.to_version);
+  ORCH_RETURN_IF_ERROR(CheckAutoDowns(plan_, db_, outcome->plan, recording_));
   if (request.confirm && !request.confirm(outcome->plan))
     return Status::Declined("declined: nothing was changed");
   if (request.interrupted && request.interrupted())
@@ -790,7 +834,18 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
       spdlog::info("snapshot {}: {} {} ({} rows) {}", s.id, Name(s.kind), s.table, s.rows,
                    s.kind == SnapshotKind::kNone ? "NOT CAPTURED: " + s.description : "");
   }
-  if (step.transactional && !step.sql.empty()) {
+  Step generated;  // a `down: auto` step with the down it generated
+  if (step.kind == StepKind::kApplyMigration && step.auto_down) {
+    auto down = RunAutoDown(t, run_id, n, step);
+    if (!down.ok())
+      return Status::FromCode(down.status().code(),
+                              "migration " + step.id + ", " + down.status().message());
+    generated = step;
+    generated.down_sql = std::move(down).value();
+    generated.down_sha256 = Sha256Hex(generated.down_sql);
+    for (const auto& w : GeneratedDownWarnings(generated.down_sql))
+      spdlog::warn("migration {} (down: auto): {}", step.id, w);
+  } else if (step.transactional && !step.sql.empty()) {
     Status st = t.ExecScript(step.sql);
     if (!st.ok()) {
       std::string what = step.id.empty()
@@ -803,7 +858,7 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
     }
   }
   if (capture) ORCH_RETURN_IF_ERROR(EndLedgerCapture(db_, t, *capture));
-  ORCH_RETURN_IF_ERROR(journal_.RecordEffects(t, run_id, step));
+  ORCH_RETURN_IF_ERROR(journal_.RecordEffects(t, run_id, step.auto_down ? generated : step));
   ORCH_RETURN_IF_ERROR(journal_.MarkStep(t, run_id, n, StepStatus::kDone));
   Point("before-commit:" + std::to_string(n));
   for (const StepRecord* rider : riders.steps) {
@@ -822,6 +877,31 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
   if (step.transactional && request.interrupted && request.interrupted())
     return Status::Cancelled("interrupted");  // rolls back
   return CommitRiding(t);
+}
+
+Result<std::string> Executor::RunAutoDown(Transaction& t, int64_t run_id, int n, const Step& step) {
+  const Migration* m = FindMigration(plan_, step);
+  AutoDownOptions options;
+  options.migration_id = step.id;
+  options.file = m ? m->up.path : step.id;
+  options.keep_preexisting_extensions = plan_.policy.keep_preexisting_extensions;
+  // The values a statement of the up destroys are copied as snapshots (whatever policy.snapshot
+  // says: the generated down restores them from the copy).
+  KeepData keep = [&](Transaction& txn,
+                      const std::string& statement) -> Result<std::vector<KeptCopy>> {
+    auto taken = Snapshots(db_, now_).Capture(txn, {run_id, n, step.release, step.id}, statement);
+    if (!taken.ok()) return taken.status().WithContext("copying what the up destroys");
+    std::vector<KeptCopy> out;
+    for (const SnapshotInfo& s : *taken) {
+      if (s.kind != SnapshotKind::kColumns && s.kind != SnapshotKind::kTable) continue;
+      spdlog::info("snapshot {}: {} {} ({} rows), for the generated down", s.id, Name(s.kind),
+                   s.table, s.rows);
+      out.push_back(
+          {s.table, Name(s.kind), s.key_columns, s.columns, db_.Catalog().CopyRef(s.storage)});
+    }
+    return out;
+  };
+  return RunUpWithAutoDown(db_, t, step.sql, options, keep);
 }
 
 }  // namespace orchestrate

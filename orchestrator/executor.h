@@ -168,6 +168,9 @@ class Executor {
   // One attempt of a transactional step: its SQL, state-table effects and done mark, committed
   // together, with the riding journal writes and the riders' effects and done marks.
   // A ledger reversal runs one batch per call: *more tells that batches remain.
+  // Runs the up of a `down: auto` migration in `t` and returns its generated down
+  // (migrations/auto_down.h).
+  Result<std::string> RunAutoDown(Transaction& t, int64_t run_id, int n, const Step& step);
   Status RunStepTransaction(const RunRequest& request, int64_t run_id, int n, const Step& step,
                             LedgerProgress* progress, bool* more, const Riders& riders);
   // A journal write: rides in the next transaction to commit, or (in a recording) commits now in

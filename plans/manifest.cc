@@ -371,11 +371,18 @@ void ParseMigrations(Reader& r, const YAML::Node& list, const std::string& dir,
       if (down == "irreversible") {
         mig.irreversible = true;
         mig.down.pos = r.Pos(m["down"]);
+      } else if (down == "auto") {
+        mig.auto_down = true;
+        mig.down.pos = r.Pos(m["down"]);
       } else {
         mig.down = ReadSql(r, m["down"], down, dir, roots);
       }
     }
     r.Bool(m, "transactional", &mig.transactional);
+    if (mig.auto_down && !mig.transactional)
+      r.Error(m["down"],
+              "down: auto needs a transactional migration (the down is generated inside the up's "
+              "transaction)");
     rel->migrations.push_back(std::move(mig));
   }
 }
@@ -700,7 +707,7 @@ void ParsePolicy(Reader& r, const YAML::Node& p, Policy* policy) {
           p, "'policy'",
           {"require_reason", "allow_major", "window_days", "snapshot", "batch_rows", "lock_timeout",
            "lock_retries", "statement_timeout", "run_lock_timeout", "on_modified", "history_days",
-           "image_swaps", "allow_outside_paths", "permissions"},
+           "image_swaps", "allow_outside_paths", "permissions", "keep_preexisting_extensions"},
           {}))
     return;
   if (YAML::Node rules = p["permissions"]) {
@@ -738,6 +745,7 @@ void ParsePolicy(Reader& r, const YAML::Node& p, Policy* policy) {
   if (r.Int(p, "window_days", 0, 36500, &n)) policy->window_days = static_cast<int>(n);
   if (r.Int(p, "batch_rows", 1, 10000000, &n)) policy->batch_rows = static_cast<int>(n);
   if (r.Int(p, "history_days", 0, 36500, &n)) policy->history_days = static_cast<int>(n);
+  r.Bool(p, "keep_preexisting_extensions", &policy->keep_preexisting_extensions);
   std::string s;
   if (r.String(p, "snapshot", &s)) {
     if (auto v = SnapshotPolicyFromName(s))
@@ -903,7 +911,7 @@ std::vector<std::string> Plan::MissingFiles() const {
   for (const auto& rel : releases) {
     for (const auto& m : rel.migrations) {
       check(m.up, "up");
-      if (!m.irreversible) check(m.down, "down");
+      if (!m.irreversible && !m.auto_down) check(m.down, "down");
     }
     for (const auto& s : rel.seeds) {
       check(s.sql, "seed");

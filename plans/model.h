@@ -36,6 +36,10 @@ struct Migration {
   SqlFile up;
   SqlFile down;               // unused when irreversible
   bool irreversible = false;  // `down: irreversible`
+  // `down: auto`: no down file; the down SQL is generated at deploy, inside the up's transaction,
+  // from the catalog before and after each up statement (migrations/auto_down.h). `down.pos` is
+  // where the manifest says so.
+  bool auto_down = false;
   bool transactional = true;
   SourcePos pos;
 };
@@ -175,6 +179,9 @@ struct Policy {
   // folder.
   std::vector<std::string> allow_outside_paths;
   std::vector<PermissionRule> permissions;
+  // A generated down (`down: auto`) keeps an extension that the up's CREATE EXTENSION IF NOT
+  // EXISTS found already installed (true), rather than dropping it (false).
+  bool keep_preexisting_extensions = true;
 };
 const char* Name(Policy::ImageSwaps swaps);  // "per-release", "once"
 std::optional<Policy::ImageSwaps> ImageSwapsFromName(std::string_view name);

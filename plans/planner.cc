@@ -152,6 +152,7 @@ std::string FingerprintOf(const RunPlan& plan) {
     field(s.down_sha256);
     field(s.has_undo ? "u" : "-");
     field(s.irreversible ? "i" : "-");
+    if (s.auto_down) field("auto-down");  // only then, so other plans keep their fingerprints
     field(s.image_from);
     field(s.image_to);
     for (const auto& t : s.tables) {
@@ -175,7 +176,8 @@ std::vector<std::string> DetectDrift(const Plan& plan, const CurrentState& state
       out.push_back(m.up.pos.str() + ": migration " + a.id + " (" + a.release + "): " + m.up.path +
                     " changed since it was applied (sha256 " + a.up_sha256.substr(0, 12) + " -> " +
                     m.up.sha256.substr(0, 12) + ")");
-    if (!m.irreversible && !a.irreversible && m.down.present && m.down.sha256 != a.down_sha256)
+    if (!m.irreversible && !m.auto_down && !a.irreversible && m.down.present &&
+        m.down.sha256 != a.down_sha256)
       out.push_back(m.down.pos.str() + ": migration " + a.id + " (" + a.release +
                     "): " + m.down.path + " changed since it was applied (sha256 " +
                     a.down_sha256.substr(0, 12) + " -> " + m.down.sha256.substr(0, 12) + ")");
@@ -255,7 +257,8 @@ Result<RunPlan> PlanDeploy(const Plan& plan, const CurrentState& state, const st
       if (applied.count(m.id)) continue;
       std::string owner = "migration " + m.id;
       if (!m.up.present) return MissingFile(m.up, "up", owner);
-      if (!m.irreversible && !m.down.present) return MissingFile(m.down, "down", owner);
+      if (!m.irreversible && !m.auto_down && !m.down.present)
+        return MissingFile(m.down, "down", owner);
       Step s;
       s.kind = StepKind::kApplyMigration;
       s.release = rel.version;
@@ -264,7 +267,10 @@ Result<RunPlan> PlanDeploy(const Plan& plan, const CurrentState& state, const st
       s.sql_sha256 = m.up.sha256;
       s.transactional = m.transactional;
       s.irreversible = m.irreversible;
-      if (!m.irreversible) {
+      s.auto_down = m.auto_down;
+      if (m.auto_down) {
+        s.note = "down: auto: its down SQL is generated while it runs";
+      } else if (!m.irreversible) {
         s.down_sql = m.down.text;
         s.down_sha256 = m.down.sha256;
       } else {
@@ -437,6 +443,8 @@ Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state, const 
       }
       ORCH_RETURN_IF_ERROR(CheckStoredSql(it->down_sql, "down SQL of migration " + it->id));
       s.sql = it->down_sql;
+      if (it->down_sql.rfind(kGeneratedDownHeader, 0) == 0)
+        s.note = "its down SQL was generated at deploy (down: auto)";
       s.sql_sha256 = Sha256Hex(it->down_sql);  // of what will run, not what was recorded
       s.transactional = it->transactional;
       db_steps.push_back(std::move(s));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "migrations/analysis/analysis.h"
+#include "migrations/auto_down.h"
 #include "migrations/statement_split.h"
 #include "orchestrator/cli/context.h"
 
@@ -35,7 +36,11 @@ std::vector<std::string> AnalyzeFiles(const Plan& plan, Dialect dialect) {
   for (const auto& rel : plan.releases) {
     for (const auto& m : rel.migrations) {
       check(m.up, "migration " + m.id + " (up)", m.transactional);
-      if (!m.irreversible) check(m.down, "migration " + m.id + " (down)", m.transactional);
+      if (m.auto_down && m.up.present && dialect == Dialect::kPostgres)
+        for (const auto& r : AutoDownRefusals(m.up.text))
+          out.push_back(m.up.path + ":" + r + " (migration " + m.id + ", down: auto)");
+      if (!m.irreversible && !m.auto_down)
+        check(m.down, "migration " + m.id + " (down)", m.transactional);
     }
     for (const auto& s : rel.seeds) {
       check(s.sql, "seed " + s.id, true);
@@ -131,8 +136,8 @@ std::vector<std::string> EmptyDowns(const Plan& plan, Dialect dialect) {
   std::vector<std::string> out;
   for (const auto& rel : plan.releases)
     for (const auto& m : rel.migrations)
-      if (!m.irreversible && m.up.present && m.down.present && !has_statements(m.down.text) &&
-          has_statements(m.up.text))
+      if (!m.irreversible && !m.auto_down && m.up.present && m.down.present &&
+          !has_statements(m.down.text) && has_statements(m.up.text))
         out.push_back(m.down.path + ": migration " + m.id + " (release " + rel.version +
                       "): the down script is empty but the up script is not, so a rollback "
                       "leaves what the up changed: write the down, or mark it `down: "

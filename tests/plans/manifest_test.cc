@@ -362,6 +362,36 @@ TEST_P(LoadPlanTest, MissingSqlFilesAreNotLoadErrorsButAreListed) {
                                }));
 }
 
+TEST_P(LoadPlanTest, DownAutoNeedsNoDownFileAndATransactionalMigration) {
+  WriteMinimalPlan();
+  Write("releases/1.0.0.yaml",
+        "version: 1.0.0\n"
+        "image: shop:1\n"
+        "migrations:\n"
+        "  - {id: m1, up: sql/m1.up.sql, down: auto}\n");
+  Write("releases/sql/m1.up.sql", "CREATE TABLE t (id integer);");
+  auto r = Load();
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const Migration& m1 = r->releases.at(0).migrations.at(0);
+  EXPECT_TRUE(m1.auto_down);
+  EXPECT_FALSE(m1.irreversible);
+  EXPECT_FALSE(m1.down.present);
+  EXPECT_TRUE(r->MissingFiles().empty());  // no down file is expected
+  EXPECT_TRUE(r->policy.keep_preexisting_extensions);
+
+  Write("releases/1.0.0.yaml",
+        "version: 1.0.0\n"
+        "image: shop:1\n"
+        "migrations:\n"
+        "  - {id: m1, up: sql/m1.up.sql, down: auto, transactional: false}\n");
+  auto bad = Load();
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(
+      bad.status().message().find("1.0.0.yaml:4:39: down: auto needs a transactional migration"),
+      std::string::npos)
+      << bad.status().message();
+}
+
 TEST_P(LoadPlanTest, SqlPathThatIsAFolderIsALoadError) {
   WriteMinimalPlan();
   Write("releases/1.0.0.yaml",

@@ -1,0 +1,1 @@
+CREATE INDEX books_by_title ON books (title);

@@ -1,0 +1,402 @@
+// `down: auto` (issue 18) on a real PostgreSQL through the real binary: for each DDL form, release
+// 1.0.0 sets a schema up (with rows), release 1.1.0's one migration says `down: auto`; deploy to
+// 1.1.0, roll back to 1.0.0, and the schema and every table's rows must equal those of a fresh
+// deploy of 1.0.0 on another database (and the rollback must find the recorded state of 1.0.0:
+// exit 0, not 5). Plus the refusals: a statement the generator does not handle, and SQLite.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "migrations/database.h"
+#include "migrations/fingerprint.h"
+#include "tests/support/mysql.h"
+#include "tests/support/pg.h"
+#include "tests/support/test_util.h"
+
+namespace orchestrate::testing {
+namespace {
+
+const char kPlan[] =
+    "app: auto\n"
+    "releases: releases/\n"
+    "environments:\n"
+    "  local:\n"
+    "    database: sqlite:${STATE_DIR}/auto.db\n"
+    "    deployer: {kind: file, path: \"${STATE_DIR}/auto.image\"}\n"
+    "policy: {lock_timeout: 10s}\n";
+
+// The schema every case starts from (release 1.0.0), with rows.
+const char kBase[] =
+    "CREATE TABLE items (id integer PRIMARY KEY, name text NOT NULL, price numeric(10,2) DEFAULT 0 "
+    "CHECK (price >= 0), code varchar(10));\n"
+    "CREATE INDEX items_by_name ON items (name);\n"
+    "INSERT INTO items VALUES (1, 'apple', 1.50, 'A1'), (2, 'pear', 2.25, 'P2'), (3, 'fig', NULL, "
+    "NULL);\n"
+    "CREATE TABLE tags (id integer, label text);\n"
+    "INSERT INTO tags VALUES (1, 'red'), (2, 'green');\n"
+    "CREATE VIEW cheap_items AS SELECT id, name FROM items WHERE price < 2;\n"
+    "CREATE OR REPLACE FUNCTION item_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) "
+    "FROM items $$;\n"
+    "COMMENT ON TABLE items IS 'what we sell';\n";
+
+struct Case {
+  const char* name;
+  const char* up;               // release 1.1.0's migration, `down: auto`
+  const char* extra_base = "";  // appended to kBase
+};
+
+const Case kCases[] = {
+    {"CreateTableWithData",
+     "CREATE TABLE orders (id serial PRIMARY KEY, placed_at timestamptz NOT NULL DEFAULT now());\n"
+     "INSERT INTO orders (placed_at) VALUES ('2024-01-01'), ('2024-01-02');\n"},
+    {"CreateTableIfNotExistsOfANewTable", "CREATE TABLE IF NOT EXISTS notes (body text);\n"},
+    {"CreateTableIfNotExistsOfAnExistingTable",
+     "CREATE TABLE IF NOT EXISTS tags (id integer, label text);\n"},
+    {"CreateForeignKeyTable",
+     "CREATE TABLE order_lines (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, item_id "
+     "integer NOT NULL REFERENCES items (id) ON DELETE CASCADE, qty integer CHECK (qty > 0));\n"
+     "INSERT INTO order_lines (item_id, qty) VALUES (1, 2);\n"},
+    {"CreateTableAs", "CREATE TABLE item_names AS SELECT id, name FROM items;\n"},
+    {"CreateMaterializedView",
+     "CREATE MATERIALIZED VIEW item_totals AS SELECT count(*) FROM items;\n"},
+    {"CreateTablePartitioned",
+     "CREATE TABLE events (at date NOT NULL, what text) PARTITION BY RANGE (at);\n"
+     "CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO "
+     "('2025-01-01');\n"},
+    {"AddColumn", "ALTER TABLE items ADD COLUMN note text;\n"},
+    {"AddColumnNotNullWithDefault",
+     "ALTER TABLE items ADD COLUMN stock integer NOT NULL DEFAULT 0;\n"},
+    {"AddColumnIfNotExistsOfAnExistingColumn",
+     "ALTER TABLE items ADD COLUMN IF NOT EXISTS code varchar(10);\n"},
+    {"AddSerialColumn", "ALTER TABLE tags ADD COLUMN seq serial;\n"},
+    {"AddColumnWithUniqueAndCheck",
+     "ALTER TABLE items ADD COLUMN sku text UNIQUE CHECK (length(sku) > 2);\n"},
+    {"AddColumnReferences", "ALTER TABLE tags ADD COLUMN item_id integer REFERENCES items (id);\n"},
+    {"AddTwoColumnsInOneStatement",
+     "ALTER TABLE items ADD COLUMN a integer, ADD COLUMN b text DEFAULT 'b';\n"},
+    {"CreateIndex", "CREATE INDEX items_by_code ON items (code);\n"},
+    {"CreateIndexWithoutAName", "CREATE INDEX ON items (price);\n"},
+    {"CreateUniqueIndex", "CREATE UNIQUE INDEX items_code_key2 ON items (code);\n"},
+    {"CreatePartialExpressionIndex",
+     "CREATE INDEX items_lower_name ON items (lower(name)) WHERE price IS NOT NULL;\n"},
+    {"CreateIndexIfNotExistsOfAnExistingIndex",
+     "CREATE INDEX IF NOT EXISTS items_by_name ON items (name);\n"},
+    {"CreateExtensionIfNotExistsAlreadyInstalled", "CREATE EXTENSION IF NOT EXISTS citext;\n",
+     "CREATE EXTENSION IF NOT EXISTS citext;\n"},
+    {"CreateExtension", "CREATE EXTENSION hstore;\n"},
+    {"DropLastColumnWithData", "ALTER TABLE items DROP COLUMN code;\n"},
+    {"DropColumnWithDefaultCheckAndIndex",
+     "DROP VIEW cheap_items;\nALTER TABLE items DROP COLUMN code, DROP COLUMN price;\n",
+     "CREATE INDEX items_by_price ON items (price);\n"},
+    {"DropColumnOfATableWithoutKey", "ALTER TABLE tags DROP COLUMN label;\n"},
+    {"DropColumnIfExistsOfNoColumn", "ALTER TABLE items DROP COLUMN IF EXISTS nothing;\n"},
+    {"ChangeColumnTypeWidening", "ALTER TABLE items ALTER COLUMN code TYPE text;\n"},
+    {"ChangeColumnTypeNarrowing", "ALTER TABLE items ALTER COLUMN code TYPE varchar(2);\n"},
+    {"ChangeColumnTypeWithUsing",
+     "ALTER TABLE items ALTER COLUMN code TYPE integer USING length(code);\n"},
+    {"ChangeColumnTypeIntToBigint", "ALTER TABLE tags ALTER COLUMN id TYPE bigint;\n"},
+    {"SetDefault", "ALTER TABLE items ALTER COLUMN code SET DEFAULT 'X';\n"},
+    {"DropDefault", "ALTER TABLE items ALTER COLUMN price DROP DEFAULT;\n"},
+    {"SetNotNull", "ALTER TABLE tags ALTER COLUMN label SET NOT NULL;\n"},
+    {"DropNotNull", "ALTER TABLE items ALTER COLUMN name DROP NOT NULL;\n"},
+    {"AddNamedCheckConstraint",
+     "ALTER TABLE items ADD CONSTRAINT name_not_empty CHECK (name <> '');\n"},
+    {"AddUnnamedUniqueConstraint", "ALTER TABLE items ADD UNIQUE (name);\n"},
+    {"AddPrimaryKeyOnATableWithout", "ALTER TABLE tags ADD PRIMARY KEY (id);\n"},
+    {"AddForeignKeyNotValidThenValidate",
+     "ALTER TABLE tags ADD CONSTRAINT tags_item FOREIGN KEY (id) REFERENCES items (id) NOT "
+     "VALID;\nALTER TABLE tags VALIDATE CONSTRAINT tags_item;\n"},
+    {"DropCheckConstraint", "ALTER TABLE items DROP CONSTRAINT items_price_check;\n"},
+    {"DropForeignKeyConstraint", "ALTER TABLE tags DROP CONSTRAINT tags_fk;\n",
+     "ALTER TABLE tags ADD CONSTRAINT tags_fk FOREIGN KEY (id) REFERENCES items (id);\n"},
+    {"DropIndex", "DROP INDEX items_by_name;\n"},
+    {"DropIndexIfExistsOfNoIndex", "DROP INDEX IF EXISTS no_such_index;\n"},
+    {"CreateView",
+     "CREATE VIEW pricey_items AS SELECT id, name, price FROM items WHERE price > 2;\n"},
+    {"CreateOrReplaceAnExistingView",
+     "CREATE OR REPLACE VIEW cheap_items AS SELECT id, name FROM items WHERE price < 1;\n"},
+    {"DropView", "DROP VIEW cheap_items;\n"},
+    {"RenameTable", "ALTER TABLE tags RENAME TO labels;\n"},
+    {"RenameColumn", "ALTER TABLE items RENAME COLUMN code TO sku;\n"},
+    {"RenameIndex", "ALTER INDEX items_by_name RENAME TO items_name_idx;\n"},
+    {"RenameConstraint", "ALTER TABLE items RENAME CONSTRAINT items_price_check TO price_ok;\n"},
+    {"RenameView", "ALTER VIEW cheap_items RENAME TO bargains;\n"},
+    {"CreateSequence", "CREATE SEQUENCE invoice_numbers START 1000;\n"},
+    {"CreateEnumTypeAndUseIt",
+     "CREATE TYPE mood AS ENUM ('ok', 'sad');\nCREATE TABLE moods (m mood);\n"},
+    {"CreateCompositeType", "CREATE TYPE money_pair AS (low numeric, high numeric);\n"},
+    {"CreateSchema", "CREATE SCHEMA reporting;\nCREATE TABLE reporting.daily (d date);\n"},
+    {"CreateFunction",
+     "CREATE FUNCTION double_it(x integer) RETURNS integer LANGUAGE sql AS $$ SELECT x * 2 $$;\n"},
+    {"CreateOrReplaceAnExistingFunction",
+     "CREATE OR REPLACE FUNCTION item_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) + "
+     "0 FROM items $$;\n"},
+    {"CreateTrigger",
+     "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n"
+     "CREATE TRIGGER items_touch BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION touch();\n"},
+    {"CommentOnTable", "COMMENT ON TABLE items IS 'what we sell, now with more';\n"},
+    {"CommentOnColumn", "COMMENT ON COLUMN items.name IS 'shown on the shelf';\n"},
+    {"SeveralFormsInOneMigration",
+     "CREATE TABLE suppliers (id integer PRIMARY KEY, name text);\n"
+     "INSERT INTO suppliers VALUES (1, 'acme');\n"
+     "ALTER TABLE items ADD COLUMN supplier_id integer REFERENCES suppliers (id);\n"
+     "UPDATE suppliers SET name = 'ACME';\n"
+     "CREATE INDEX items_by_supplier ON items (supplier_id);\n"
+     "ALTER TABLE items DROP COLUMN code;\n"
+     "CREATE VIEW supplied AS SELECT i.name, s.name AS supplier FROM items i JOIN suppliers s ON "
+     "s.id = i.supplier_id;\n"},
+};
+
+class AutoDown : public ::testing::TestWithParam<Case> {
+ protected:
+  void WriteApp(const std::string& base, const std::string& up) {
+    WriteFileOrDie(dir_ / "app/plan.yaml", kPlan);
+    WriteFileOrDie(dir_ / "app/releases/1.0.0.yaml",
+                   "version: 1.0.0\nimage: auto:1.0.0\nmigrations:\n"
+                   "  - {id: 0001_base, up: ../sql/0001_base.up.sql, down: irreversible}\n");
+    WriteFileOrDie(dir_ / "app/releases/1.1.0.yaml",
+                   "version: 1.1.0\nimage: auto:1.1.0\nmigrations:\n"
+                   "  - {id: 0002_change, up: ../sql/0002_change.up.sql, down: auto}\n");
+    WriteFileOrDie(dir_ / "app/sql/0001_base.up.sql", base);
+    WriteFileOrDie(dir_ / "app/sql/0002_change.up.sql", up);
+  }
+
+  ProcessResult Cli(std::vector<std::string> args, const std::string& url) {
+    args.insert(args.begin() + 1, dir_ / "app/plan.yaml");
+    args.insert(args.begin(), OrchestrateBin());
+    args.push_back("--database");
+    args.push_back(url);
+    ProcessOptions opts;
+    opts.env["STATE_DIR"] = dir_ / "state";
+    return RunProcess(args, opts);
+  }
+
+  Fingerprint Print(const std::string& url) {
+    auto db = OpenDatabase(url, dir_.path());
+    EXPECT_TRUE(db.ok()) << db.status().message();
+    if (!db.ok()) return {};
+    auto fp = TakeFingerprint(**db);
+    EXPECT_TRUE(fp.ok()) << fp.status().message();
+    return fp.ok() ? *fp : Fingerprint();
+  }
+
+  TempDir dir_;
+};
+
+std::string Lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += "  " + l + "\n";
+  return out;
+}
+
+TEST_P(AutoDown, RollsBackToTheSchemaAndRowsOfAFreshDeploy) {
+  ORCH_REQUIRE_PG(url);
+  std::string fresh_url = FreshPgDatabase();
+  ASSERT_FALSE(fresh_url.empty());
+  WriteApp(std::string(kBase) + GetParam().extra_base, GetParam().up);
+
+  auto fresh = Cli({"deploy", "--to", "1.0.0", "--yes"}, fresh_url);
+  ASSERT_EQ(fresh.exit_code, 0) << fresh.out << fresh.err;
+  auto deploy = Cli({"deploy", "--yes"}, url);
+  ASSERT_EQ(deploy.exit_code, 0) << deploy.out << deploy.err;
+  auto sql = Cli({"sql", "--to", "1.0.0", "-o", dir_ / "rb.sql"}, url);
+  ASSERT_EQ(sql.exit_code, 0) << sql.out << sql.err;
+  const std::string full = ReadFileOrDie(dir_ / "rb.sql");
+  // The generated down as the script shows it (the rest is bookkeeping), for failure messages.
+  const size_t from = full.find("-- generated by orchestrate");
+  const std::string script = from == std::string::npos ? full : full.substr(from, 3000);
+  EXPECT_NE(from, std::string::npos) << full;
+
+  auto rollback = Cli({"rollback", "--to", "1.0.0", "--reason", "auto test", "--yes"}, url);
+  ASSERT_EQ(rollback.exit_code, 0) << rollback.out << rollback.err << "\n" << script;
+
+  Fingerprint want = Print(fresh_url), got = Print(url);
+  EXPECT_EQ(got.schema, want.schema) << "after the rollback:\n"
+                                     << Lines(got.schema) << "a fresh deploy:\n"
+                                     << Lines(want.schema) << script;
+  ASSERT_EQ(got.tables.size(), want.tables.size()) << script;
+  for (size_t i = 0; i < got.tables.size(); ++i) {
+    EXPECT_EQ(got.tables[i].table, want.tables[i].table);
+    EXPECT_EQ(got.tables[i].rows, want.tables[i].rows) << got.tables[i].table;
+    EXPECT_EQ(got.tables[i].sha256, want.tables[i].sha256) << got.tables[i].table << "\n" << script;
+  }
+
+  // It deploys again after the rollback (the copies of its values do not collide).
+  auto again = Cli({"deploy", "--yes"}, url);
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(Forms, AutoDown, ::testing::ValuesIn(kCases),
+                         [](const ::testing::TestParamInfo<Case>& p) { return p.param.name; });
+
+}  // namespace
+}  // namespace orchestrate::testing
+
+namespace orchestrate::testing {
+namespace {
+
+class AutoDownRefusal : public AutoDown {};
+
+TEST_F(AutoDownRefusal, AnUnhandledStatementIsRefusedAtDeployWithItsPositionAndNothingChanges) {
+  ORCH_REQUIRE_PG(url);
+  WriteApp(kBase, "ALTER TABLE items ADD COLUMN note text;\n  DROP TABLE tags;\n");
+  auto validate = Cli({"validate"}, url);
+  EXPECT_NE(validate.exit_code, 0) << validate.out;
+  EXPECT_NE((validate.out + validate.err).find("0002_change.up.sql:2:3: DropStmt"),
+            std::string::npos)
+      << validate.out << validate.err;
+
+  auto first = Cli({"deploy", "--to", "1.0.0", "--yes"}, url);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto deploy = Cli({"deploy", "--yes"}, url);
+  EXPECT_EQ(deploy.exit_code, 2) << deploy.out << deploy.err;
+  EXPECT_NE(deploy.err.find("0002_change.up.sql:2:3: DropStmt: down: auto does not handle"),
+            std::string::npos)
+      << deploy.err;
+  EXPECT_NE(deploy.err.find("nothing was changed"), std::string::npos) << deploy.err;
+  // Nothing changed: no column note, and 1.0.0 is still the current release.
+  auto db = OpenDatabase(url, dir_.path());
+  ASSERT_TRUE(db.ok());
+  auto schema = (*db)->DescribeSchema();
+  ASSERT_TRUE(schema.ok());
+  for (const auto& line : *schema) EXPECT_EQ(line.find("items.note"), std::string::npos) << line;
+  auto status = Cli({"status"}, url);
+  EXPECT_NE(status.out.find("release:      1.0.0\n"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("pending:      1.1.0"), std::string::npos) << status.out;
+}
+
+TEST_F(AutoDownRefusal, RowsWrittenIntoATableTheMigrationDidNotCreateAreRefused) {
+  ORCH_REQUIRE_PG(url);
+  WriteApp(kBase, "UPDATE items SET price = 0;\n");
+  auto deploy = Cli({"deploy", "--yes"}, url);
+  EXPECT_EQ(deploy.exit_code, 2) << deploy.out << deploy.err;
+  EXPECT_NE(deploy.err.find("0002_change.up.sql:1:1: UpdateStmt: down: auto does not handle this "
+                            "statement (writes rows of items, a table this migration did not "
+                            "create)"),
+            std::string::npos)
+      << deploy.err;
+}
+
+// Not yet rebuilt at its old position: a column dropped from the middle of its table comes back
+// at the end, and `check` says so before the rollback.
+TEST_F(AutoDownRefusal, ACheckWarnsThatAColumnDroppedFromTheMiddleComesBackAtTheEnd) {
+  ORCH_REQUIRE_PG(url);
+  WriteApp(kBase, "ALTER TABLE items DROP COLUMN code;\nALTER TABLE tags DROP COLUMN id;\n");
+  auto deploy = Cli({"deploy", "--yes"}, url);
+  ASSERT_EQ(deploy.exit_code, 0) << deploy.out << deploy.err;
+  auto check = Cli({"check", "--to", "1.0.0"}, url);
+  EXPECT_EQ(check.exit_code, 4) << check.out << check.err;
+  EXPECT_NE(check.out.find("migration 0002_change (generated down, down: auto): column id of "
+                           "tags is re-created at the end of the table, not at its old "
+                           "position 1"),
+            std::string::npos)
+      << check.out;
+  EXPECT_EQ(check.out.find("column code of items"), std::string::npos) << check.out;
+}
+
+TEST_F(AutoDownRefusal, SqliteRefusesDownAutoNamingTheManifestLine) {
+  WriteApp("CREATE TABLE items (id integer PRIMARY KEY);\n",
+           "ALTER TABLE items ADD COLUMN note text;\n");
+  auto deploy = Cli({"deploy", "--yes"}, "sqlite:" + (dir_ / "state/auto.db"));
+  EXPECT_EQ(deploy.exit_code, 2) << deploy.out << deploy.err;
+  EXPECT_NE(deploy.err.find("1.1.0.yaml:4:"), std::string::npos) << deploy.err;
+  EXPECT_NE(deploy.err.find("down: auto is supported on PostgreSQL only so far"), std::string::npos)
+      << deploy.err;
+}
+
+TEST_F(AutoDownRefusal, MariaDbRefusesDownAutoNamingTheManifestLine) {
+  ORCH_REQUIRE_MYSQL(url);
+  WriteApp("CREATE TABLE items (id integer PRIMARY KEY);\n",
+           "ALTER TABLE items ADD COLUMN note text;\n");
+  auto deploy = Cli({"deploy", "--yes"}, url);
+  EXPECT_EQ(deploy.exit_code, 2) << deploy.out << deploy.err;
+  EXPECT_NE(deploy.err.find("1.1.0.yaml:4:"), std::string::npos) << deploy.err;
+  EXPECT_NE(deploy.err.find("down: auto is supported on PostgreSQL only so far"), std::string::npos)
+      << deploy.err;
+}
+
+// The sample plan of issue 18's "Done when": every migration says `down: auto`, citext is
+// installed before the deploy.
+TEST_F(AutoDownRefusal, TheSamplePlanRoundTripsWithTheDroppedValuesAndThePreexistingExtension) {
+  ORCH_REQUIRE_PG(url);
+  std::string fresh_url = FreshPgDatabase();
+  ASSERT_FALSE(fresh_url.empty());
+  for (const std::string& u : {url, fresh_url}) {
+    auto db = OpenDatabase(u, dir_.path());
+    ASSERT_TRUE(db.ok());
+    auto txn = (*db)->Begin();
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE((*txn)->Exec("CREATE EXTENSION citext").ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  CopyTree(SourceDir() + "/samples/auto-down", dir_ / "app");
+  auto cli = [&](std::vector<std::string> args, const std::string& u) {
+    args.push_back("--env");
+    args.push_back("pg");
+    return Cli(std::move(args), u);
+  };
+  auto validate = cli({"validate"}, url);
+  ASSERT_EQ(validate.exit_code, 0) << validate.out << validate.err;
+  auto fresh = cli({"deploy", "--to", "1.0.0", "--yes"}, fresh_url);
+  ASSERT_EQ(fresh.exit_code, 0) << fresh.err;
+  // A deploy script for a DBA cannot hold the generated downs: they need the catalog after each
+  // up statement.
+  auto script = cli({"sql"}, url);
+  EXPECT_EQ(script.exit_code, 2) << script.out << script.err;
+  EXPECT_NE(script.err.find("a review script cannot generate its down"), std::string::npos)
+      << script.err;
+  auto deploy = cli({"deploy", "--yes"}, url);
+  ASSERT_EQ(deploy.exit_code, 0) << deploy.out << deploy.err;
+
+  auto plan = cli({"plan", "--to", "1.0.0"}, url);
+  EXPECT_NE(plan.out.find("generated at deploy (down: auto)"), std::string::npos) << plan.out;
+  auto check = cli({"check", "--to", "1.0.0"}, url);
+  EXPECT_EQ(check.exit_code, 4) << check.out << check.err;
+  EXPECT_NE(check.out.find("migration 0005_citext (generated down, down: auto): extension citext "
+                           "was installed before the up: the down keeps it"),
+            std::string::npos)
+      << check.out;
+
+  // The copy of the dropped column's values is a snapshot like any other.
+  auto snapshots = cli({"snapshots", "list"}, url);
+  EXPECT_NE(snapshots.out.find("0006_drop_shelf"), std::string::npos) << snapshots.out;
+  // A DBA reviews the generated downs and the rollback runs what was approved.
+  auto sql = cli({"sql", "--to", "1.0.0", "-o", dir_ / "rb.sql"}, url);
+  ASSERT_EQ(sql.exit_code, 0) << sql.err;
+  EXPECT_NE(ReadFileOrDie(dir_ / "rb.sql").find("-- generated by orchestrate (down: auto)"),
+            std::string::npos);
+  auto rollback = cli(
+      {"rollback", "--to", "1.0.0", "--reason", "sample", "--approved", dir_ / "rb.sql", "--yes"},
+      url);
+  ASSERT_EQ(rollback.exit_code, 0) << rollback.out << rollback.err;
+  Fingerprint want = Print(fresh_url), got = Print(url);
+  EXPECT_EQ(got.schema, want.schema) << Lines(got.schema) << "--\n" << Lines(want.schema);
+  EXPECT_EQ(got.data_sha256, want.data_sha256);
+
+  auto db = OpenDatabase(url, dir_.path());
+  ASSERT_TRUE(db.ok());
+  auto txn = (*db)->Begin();
+  ASSERT_TRUE(txn.ok());
+  auto shelves = (*txn)->Query("SELECT shelf FROM books ORDER BY id");
+  ASSERT_TRUE(shelves.ok()) << shelves.status().message();
+  ASSERT_EQ(shelves->rows.size(), 3u);
+  EXPECT_EQ(shelves->rows[0][0].value_or("NULL"), "A3");
+  EXPECT_EQ(shelves->rows[1][0].value_or("NULL"), "B1");
+  EXPECT_FALSE(shelves->rows[2][0].has_value());
+  auto citext = (*txn)->Query("SELECT 1 FROM pg_extension WHERE extname = 'citext'");
+  ASSERT_TRUE(citext.ok());
+  EXPECT_EQ(citext->rows.size(), 1u) << "the pre-existing extension was dropped";
+  txn->reset();
+
+  // And all the way back: the first release's generated down drops its table.
+  auto none = cli({"rollback", "--to", "none", "--reason", "sample", "--yes"}, url);
+  ASSERT_EQ(none.exit_code, 0) << none.out << none.err;
+  auto tables = (*db)->UserTables();
+  ASSERT_TRUE(tables.ok());
+  EXPECT_TRUE(tables->empty()) << tables->size();
+}
+
+}  // namespace
+}  // namespace orchestrate::testing
