@@ -73,9 +73,11 @@ std::vector<Row> ReadEnvironment(const Plan& plan, const Environment& env, const
   if (IsFleet(env)) {
     auto listed = FleetTargets(env, nullptr);
     if (!listed.ok()) return {{env.name, "(fleet)", "", image, "", listed.status().message()}};
-    urls = *listed;
+    urls = TargetsOfShard(*listed, g.shard);  // --shard: this slice only
     for (const std::string& url : urls)
       for (const std::string& secret : SecretsInUrl(url)) RegisterSecret(secret);
+  } else if (g.shard.active()) {
+    return {};  // one database: no slice of a fleet
   } else {
     urls.push_back(env.database);
   }
@@ -111,9 +113,15 @@ int CmdStatusAllEnvs(const GlobalOptions& g) {
            {"unfinished_run",
             r.unfinished.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.unfinished)},
            {"error", r.error}});
-    std::cout << JsonText(nlohmann::json({{"app", plan->app}, {"databases", arr}}), 2) << "\n";
+    nlohmann::json j = {{"app", plan->app}, {"databases", arr}};
+    if (g.shard.active()) j["shard"] = g.shard.Label();
+    std::cout << JsonText(j, 2) << "\n";
     return unreachable > 0 ? 2 : 0;
   }
+  if (g.shard.active())
+    std::cout << "shard " << g.shard.Label() << ": the " << rows.size()
+              << " database(s) of the fleets' slice " << g.shard.index << " of " << g.shard.count
+              << " (environments of one database are not listed)\n\n";
   std::vector<std::vector<std::string>> table = {
       {"ENVIRONMENT", "DATABASE", "RELEASE", "IMAGE", "UNFINISHED RUN"}};
   for (const auto& r : rows) {  // every cell through Printable: one line per database
