@@ -29,9 +29,8 @@ TEST(ParseShardTest, TakesIOverNCountedFromZero) {
 }
 
 TEST(ParseShardTest, RefusesWhatIsNotASliceWithAUsageError) {
-  for (const std::string bad :
-       {"4/4", "1", "", "/4", "1/", "-1/4", "a/4", "1/b", "0/0", "1/4/2", " 1/4", "0/5000",
-        "12345/20000", "1.0/4"}) {
+  for (const std::string bad : {"4/4", "1", "", "/4", "1/", "-1/4", "a/4", "1/b", "0/0", "1/4/2",
+                                " 1/4", "0/5000", "12345/20000", "1.0/4"}) {
     auto parsed = ParseShard(bad);
     ASSERT_FALSE(parsed.ok()) << bad;
     EXPECT_EQ(parsed.status().code(), Code::kUsage) << bad;
