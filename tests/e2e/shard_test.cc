@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <yaml-cpp/yaml.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -33,22 +35,23 @@ class ShardTest : public ::testing::Test {
     for (const auto& u : urls) list += u + "\n";
     WriteFileOrDie(dir_ / "targets.txt", list);
     std::string plan = dir_ / "shop/plan.yaml";
-    WriteFileOrDie(plan, "app: shop\nreleases: releases/\nenvironments:\n"
-                         "  fleet:\n"
-                         "    targets_command: [cat, \"" +
-                             (dir_ / "targets.txt") +
-                             "\"]\n"
-                             "    deployer: {kind: file, path: \"" +
-                             (dir_ / "fleet.image") +
-                             "\"}\n"
-                             "  single:\n"
-                             "    database: sqlite:" +
-                             (dir_ / "single.db") +
-                             "\n"
-                             "    deployer: {kind: file, path: \"" +
-                             (dir_ / "single.image") +
-                             "\"}\n"
-                             "policy: {require_reason: true, lock_timeout: 30s}\n");
+    WriteFileOrDie(plan,
+                   "app: shop\nreleases: releases/\nenvironments:\n"
+                   "  fleet:\n"
+                   "    targets_command: [cat, \"" +
+                       (dir_ / "targets.txt") +
+                       "\"]\n"
+                       "    deployer: {kind: file, path: \"" +
+                       (dir_ / "fleet.image") +
+                       "\"}\n"
+                       "  single:\n"
+                       "    database: sqlite:" +
+                       (dir_ / "single.db") +
+                       "\n"
+                       "    deployer: {kind: file, path: \"" +
+                       (dir_ / "single.image") +
+                       "\"}\n"
+                       "policy: {require_reason: true, lock_timeout: 30s}\n");
     return plan;
   }
 
@@ -152,8 +155,7 @@ TEST_F(ShardTest, FourShardsOver200DatabasesFinishEachExactlyOnceAndAKilledShard
     running.push_back(StartProcess(
         Args(i == 2 ? FailpointsBin() : OrchestrateBin(),
              {"rollback", plan, "--env", "fleet", "--to", "1.0.0", "--reason", "shard test",
-              "--shard", std::to_string(i) + "/4", "--parallel", "2", "--yes", "--output",
-              "json"}),
+              "--shard", std::to_string(i) + "/4", "--parallel", "2", "--yes", "--output", "json"}),
         opts));
   }
   std::vector<ProcessResult> results;
@@ -278,6 +280,81 @@ TEST_F(ShardTest, ThreeShardsDeployAndRollBackPostgresDatabasesAndTheLastSwapsTh
   }
 }
 
+// samples/kubernetes/fleet-rollback-shards.yaml: its container's shell script, run as Kubernetes
+// would run the 4 pods of the Indexed Job (JOB_COMPLETION_INDEX 0 to 3, the manifest's env), splits
+// a fleet of 24 SQLite databases; a pod run again for a finished slice succeeds.
+TEST_F(ShardTest, TheSampleIndexedJobSplitsAFleetByJobCompletionIndex) {
+  YAML::Node job = YAML::LoadFile(SourceDir() + "/samples/kubernetes/fleet-rollback-shards.yaml");
+  ASSERT_EQ(job["kind"].as<std::string>(), "Job");
+  ASSERT_EQ(job["spec"]["completionMode"].as<std::string>(), "Indexed");
+  const int completions = job["spec"]["completions"].as<int>();
+  ASSERT_EQ(completions, 4);
+  YAML::Node container = job["spec"]["template"]["spec"]["containers"][0];
+  ASSERT_EQ(container["command"].as<std::vector<std::string>>(),
+            (std::vector<std::string>{"/bin/sh", "-c"}));
+  const std::string script = container["args"][0].as<std::string>();
+  EXPECT_NE(script.find("--shard \"$JOB_COMPLETION_INDEX/$SHARDS\""), std::string::npos) << script;
+  ProcessOptions pod;
+  for (const auto& e : container["env"])
+    if (e["value"]) pod.env[e["name"].as<std::string>()] = e["value"].as<std::string>();
+  ASSERT_EQ(pod.env["SHARDS"], std::to_string(completions));
+  // 3 (needs a human) and 64 (usage) fail the index at once; 2 is retried.
+  std::set<int> fail_index;
+  for (const auto& rule : job["spec"]["podFailurePolicy"]["rules"])
+    if (rule["action"].as<std::string>() == "FailIndex")
+      for (const auto& v : rule["onExitCodes"]["values"]) fail_index.insert(v.as<int>());
+  EXPECT_EQ(fail_index, (std::set<int>{3, 64}));
+
+  // The fleet: 24 copies of a database at 1.3.0; the plan and environment replace the image's.
+  std::vector<std::string> urls;
+  for (int i = 1; i <= 24; ++i)
+    urls.push_back("sqlite:" + (dir_ / ("tenants/t" + std::to_string(i) + ".db")));
+  std::string plan = WritePlan(urls);
+  ASSERT_EQ(Run({"deploy", plan, "--env", "fleet", "--database", "sqlite:" + (dir_ / "seed.db"),
+                 "--yes", "-q"})
+                .exit_code,
+            0);
+  std::filesystem::create_directories(dir_ / "tenants");
+  for (int i = 1; i <= 24; ++i)
+    std::filesystem::copy_file(dir_ / "seed.db", dir_ / ("tenants/t" + std::to_string(i) + ".db"));
+  WriteFileOrDie(dir_ / "fleet.image", std::string(kImage130) + "\n");
+  pod.env["ORCHESTRATE_PLAN"] = plan;
+  pod.env["ORCHESTRATE_ENV"] = "fleet";
+  const char* path = std::getenv("PATH");
+  pod.env["PATH"] = std::filesystem::path(OrchestrateBin()).parent_path().string() + ":" +
+                    (path != nullptr ? path : "/usr/bin:/bin");
+  const std::string to = pod.env["ROLLBACK_TO"];
+  ASSERT_EQ(to, "1.2.0");
+
+  std::vector<ProcessHandle> pods;
+  for (int i = 0; i < completions; ++i) {
+    ProcessOptions opts = pod;
+    opts.env["JOB_COMPLETION_INDEX"] = std::to_string(i);
+    pods.push_back(StartProcess({"/bin/sh", "-c", script}, opts));
+  }
+  for (auto& h : pods) {
+    auto r = Wait(h);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
+  std::map<std::string, std::string> shard_of;
+  for (int i = 0; i < completions; ++i)
+    for (const auto& url : Slice(plan, i, completions))
+      shard_of[url] = std::to_string(i) + "/" + std::to_string(completions);
+  for (const auto& url : urls) {
+    EXPECT_EQ(CurrentVersion(url), to) << url;
+    ExpectRunOnceByShard(url, "rollback", shard_of[RedactUrl(url)]);
+  }
+  // 1.3.0 is code-first: the image went back before the targets (by whichever pod came first).
+  EXPECT_EQ(Image(), "registry.example.com/shop:1.2.0");
+
+  // A pod of a finished slice run again (a retry after its node vanished): nothing to do, success.
+  ProcessOptions again = pod;
+  again.env["JOB_COMPLETION_INDEX"] = "1";
+  auto r = RunProcess({"/bin/sh", "-c", script}, again);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("nothing to do"), std::string::npos) << r.out;
+}
+
 TEST_F(ShardTest, AShardOfOneDatabaseOrOutOfRangeIsAUsageError) {
   std::string plan = WritePlan({"sqlite:" + (dir_ / "a.db"), "sqlite:" + (dir_ / "b.db")});
   struct Case {
@@ -310,7 +387,8 @@ TEST_F(ShardTest, AShardOfOneDatabaseOrOutOfRangeIsAUsageError) {
     ++empty_slices;
     auto r = Run({"deploy", plan, "--env", "fleet", "--shard", std::to_string(i) + "/8", "--yes"});
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-    EXPECT_NE(r.out.find("on 0 target(s) of 'fleet' (shard " + std::to_string(i) + "/8: 0 of the "
+    EXPECT_NE(r.out.find("on 0 target(s) of 'fleet' (shard " + std::to_string(i) +
+                         "/8: 0 of the "
                          "fleet's 2"),
               std::string::npos)
         << r.out;
