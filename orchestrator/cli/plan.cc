@@ -41,7 +41,7 @@ int PlanShard(const GlobalOptions& g, const Context& ctx) {
   for (const std::string& url : *fleet)
     for (const std::string& secret : SecretsInUrl(url)) RegisterSecret(secret);
   const std::vector<std::string> slice = TargetsOfShard(*fleet, g.shard);
-  if (g.output == "json") {
+  if (g.output == OutputFormat::kJson) {
     nlohmann::json targets = nlohmann::json::array();
     for (const auto& url : slice) targets.push_back(RedactUrl(url));
     std::cout << JsonText({{"environment", ctx.env.name},
