@@ -37,8 +37,9 @@ std::vector<Tok> Tokenize(const std::string& s) {
     const auto u = static_cast<unsigned char>(c);
     if (std::isspace(u)) {
       ++i;
-    } else if (c == '#' || (c == '-' && i + 2 <= s.size() && s.compare(i, 2, "--") == 0 &&
-                            (i + 2 == s.size() || std::isspace(static_cast<unsigned char>(s[i + 2]))))) {
+    } else if (c == '#' ||
+               (c == '-' && i + 2 <= s.size() && s.compare(i, 2, "--") == 0 &&
+                (i + 2 == s.size() || std::isspace(static_cast<unsigned char>(s[i + 2]))))) {
       const size_t nl = s.find('\n', i);
       i = nl == std::string::npos ? s.size() : nl + 1;
     } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
@@ -245,8 +246,8 @@ class AlterReader {
       r.AcceptAll({"IF", "EXISTS"});
       const std::string column = r.Name();
       if (first == "CHANGE") r.Name();  // the new name
-      AddDestroys(a_, "may convert or truncate the values of " + table_ + "." + column +
-                          " (" + first + " COLUMN changes its definition)");
+      AddDestroys(a_, "may convert or truncate the values of " + table_ + "." + column + " (" +
+                          first + " COLUMN changes its definition)");
       return Worsen(a_.online_ddl, Copy(first + " COLUMN " + column +
                                         " (a type change copies the table; its old type is not "
                                         "known here)"));
@@ -313,13 +314,12 @@ class AlterReader {
     if (r.Accept("UNIQUE") || r.Accept("INDEX") || r.Accept("KEY"))
       return Worsen(a_.online_ddl, Inplace("ADD INDEX builds the index"));
     if (r.Accept("FULLTEXT") || r.Accept("SPATIAL"))
-      return Worsen(a_.online_ddl,
-                    Inplace("a FULLTEXT or SPATIAL index blocks writes while it builds",
-                            DdlLock::kShared));
+      return Worsen(
+          a_.online_ddl,
+          Inplace("a FULLTEXT or SPATIAL index blocks writes while it builds", DdlLock::kShared));
     if (r.AcceptAll({"FOREIGN", "KEY"}))
-      return Worsen(a_.online_ddl,
-                    Copy("ADD FOREIGN KEY copies the table (INPLACE only with "
-                         "foreign_key_checks off)"));
+      return Worsen(a_.online_ddl, Copy("ADD FOREIGN KEY copies the table (INPLACE only with "
+                                        "foreign_key_checks off)"));
     if (r.Accept("CHECK"))
       return Worsen(a_.online_ddl, Copy("ADD CHECK copies the table to validate its rows"));
     if (r.Accept("PARTITION") || r.Accept("PERIOD") || r.Accept("SYSTEM"))
@@ -344,10 +344,8 @@ class AlterReader {
   void Drop(Reader& r) {
     if (r.AcceptAll({"PRIMARY", "KEY"}))
       return Worsen(a_.online_ddl, Copy("DROP PRIMARY KEY without a new one copies the table"));
-    if (r.AcceptAll({"FOREIGN", "KEY"}))
-      return Worsen(a_.online_ddl, Inplace("DROP FOREIGN KEY"));
-    if (r.Accept("INDEX") || r.Accept("KEY"))
-      return Worsen(a_.online_ddl, Inplace("DROP INDEX"));
+    if (r.AcceptAll({"FOREIGN", "KEY"})) return Worsen(a_.online_ddl, Inplace("DROP FOREIGN KEY"));
+    if (r.Accept("INDEX") || r.Accept("KEY")) return Worsen(a_.online_ddl, Inplace("DROP INDEX"));
     if (r.Accept("CONSTRAINT") || r.Accept("CHECK"))
       return Worsen(a_.online_ddl, Inplace("DROP CONSTRAINT"));
     if (r.Accept("PARTITION")) {
@@ -458,8 +456,8 @@ void RefineMysql(StatementAnalysis& s) {
     s.lock = LockLevel::kAccessExclusive;
     return;
   }
-  if (first == "OPTIMIZE" && (r.Accept("TABLE") || r.Accept("NO_WRITE_TO_BINLOG") ||
-                              r.Accept("LOCAL"))) {
+  if (first == "OPTIMIZE" &&
+      (r.Accept("TABLE") || r.Accept("NO_WRITE_TO_BINLOG") || r.Accept("LOCAL"))) {
     r.Accept("TABLE");
     const std::string table = r.Name();
     s = AlterReader::Fresh(s, "OPTIMIZE TABLE");
