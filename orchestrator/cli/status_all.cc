@@ -1,7 +1,9 @@
 // `orchestrate status PLAN --all-envs`: for every environment of the plan (every database of a
 // fleet), the release its database runs, the image its deployer reports and any unfinished run. An
 // environment that cannot be reached is a line saying so, not the end of the report: this is what
-// an operator looks at first in an incident.
+// an operator looks at first in an incident. The databases are read 16 at a time, each in one read
+// transaction, so that a fleet of 1,000 answers in seconds; `--shard I/N` lists one slice of each
+// fleet (orchestrator/shard.h) and leaves out the environments of one database.
 #include <algorithm>
 #include <atomic>
 #include <iostream>
