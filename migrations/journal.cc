@@ -168,6 +168,23 @@ Result<CurrentState> Journal::LoadState() {
   return state;
 }
 
+Result<Journal::Glance> Journal::Look() {
+  Glance glance;
+  auto txn = db_.BeginRead();
+  if (!txn.ok()) return txn.status();
+  auto has = StateTableExists(**txn, db_, "orchestrate_meta");
+  if (!has.ok()) return has.status().WithContext("looking for orchestrate's state tables");
+  if (!*has) return glance;
+  auto rel = (*txn)->Query("SELECT version FROM orchestrate_releases ORDER BY seq DESC LIMIT 1");
+  if (!rel.ok()) return rel.status();
+  if (!rel->rows.empty()) glance.current_version = S(rel->rows[0][0]);
+  auto r = (*txn)->Query(std::string("SELECT ") + kRunColumns +
+                         " FROM orchestrate_runs r ORDER BY r.id DESC LIMIT 1");
+  if (!r.ok()) return r.status();
+  if (!r->rows.empty() && ToRun(r->rows[0]).unfinished()) glance.unfinished = ToRun(r->rows[0]);
+  return glance;
+}
+
 Result<std::optional<RunRecord>> Journal::UnfinishedRun() {
   auto has = HasSchema();
   if (!has.ok()) return has.status();

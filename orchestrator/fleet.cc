@@ -18,6 +18,7 @@
 
 #include "migrations/journal.h"
 #include "orchestrator/check.h"
+#include "orchestrator/failpoint.h"
 #include "orchestrator/process.h"
 #include "orchestrator/review.h"
 #include "plans/json_text.h"
@@ -291,6 +292,25 @@ void SwapOnce(const Plan& plan, const Environment& env, Deployer& deployer,
                env.name);
 }
 
+// How many of `urls` (the targets of the other shards) are not at `to` with no unfinished run, or
+// cannot be read: what keeps a shard from swapping the fleet's image.
+size_t NotYetAt(const std::vector<std::string>& urls, const std::string& to,
+                const FleetRequest& request) {
+  size_t pending = 0;
+  for (const std::string& url : urls) {
+    auto db = request.open(url);
+    if (!db.ok()) {
+      ++pending;
+      continue;
+    }
+    Journal journal(**db, NowIso8601);
+    auto state = journal.LoadState();
+    auto unfinished = journal.UnfinishedRun();
+    if (!state.ok() || state->current_version() != to || !unfinished.ok() || *unfinished) ++pending;
+  }
+  return pending;
+}
+
 std::string Seconds(double s) {
   std::ostringstream out;
   out << std::fixed << std::setprecision(s < 10 ? 2 : 1) << s << "s";
@@ -411,7 +431,11 @@ Result<FleetReport> RunFleet(const Plan& plan, const Environment& env,
   if (!rollback && !plan.FindRelease(to))
     return Status::Invalid("no release manifest has version " + to);
   report.to_version = to;
-  if (urls.empty()) return Status::Invalid("environment '" + env.name + "' lists no targets");
+  report.shard = request.shard;
+  report.fleet_size = urls.size() + request.other_shards.size();
+  // A shard's slice may be empty (more shards than targets): that shard has nothing to do.
+  if (urls.empty() && !request.shard.active())
+    return Status::Invalid("environment '" + env.name + "' lists no targets");
 
   // Code-first rollbacks swap the image first (fleet.h); the image then comes from the manifest.
   bool swap_first = rollback && plan.FindRelease(to) != nullptr;
@@ -436,6 +460,7 @@ Result<FleetReport> RunFleet(const Plan& plan, const Environment& env,
 
   // Each worker takes the next target; every report slot is written by one thread only.
   std::atomic<size_t> next{0};
+  std::atomic<int> started{0};  // targets this process has started (failpoint "before-target:N")
   std::atomic<bool> stop{false};
   auto work = [&] {
     for (;;) {
@@ -450,6 +475,7 @@ Result<FleetReport> RunFleet(const Plan& plan, const Environment& env,
       // An exception must not leave a worker thread (std::terminate): it fails this target, as
       // main() turns one into exit 2 for a single database.
       try {
+        Failpoint("before-target:" + std::to_string(started.fetch_add(1) + 1));
         slot = RunTarget(per_target, urls[i], request, to);
       } catch (const std::exception& e) {
         slot.to = to;
@@ -473,11 +499,19 @@ Result<FleetReport> RunFleet(const Plan& plan, const Environment& env,
     if (const Release* m = plan.FindRelease(to)) image = m->image;
     for (const auto& t : report.targets)
       if (image.empty()) image = t.image;
-    if (!all_finished) {
+    size_t elsewhere = 0;  // targets of other shards not yet at `to`
+    if (all_finished && !request.run.dry_run)
+      elsewhere = NotYetAt(request.other_shards, to, request);
+    if (!all_finished || elsewhere > 0) {
       report.image_action = "not swapped";
       report.image_to = image;
       auto current = deployer.Current();
       if (current.ok()) report.image_from = *current;
+      if (all_finished)
+        report.image_note = std::to_string(elsewhere) +
+                            " target(s) of the other shards are not at " + to +
+                            " yet: the shard that finishes last swaps it (a re-run of any "
+                            "shard swaps it once they all are)";
     } else if (image.empty()) {
       report.image_action = "not swapped";
       report.image_status = Status::NeedsHuman(
@@ -526,11 +560,19 @@ std::string RenderFleetText(const FleetReport& r) {
   out << "\nimage: " << r.image_action;
   if (!r.image_to.empty())
     out << " " << (r.image_from.empty() ? "(nothing)" : r.image_from) << " -> " << r.image_to;
-  if (r.image_action == "not swapped" && r.image_status.ok())
+  if (!r.image_note.empty())
+    out << " (" << r.image_note << ")";
+  else if (r.image_action == "not swapped" && r.image_status.ok())
     out << " (the image is swapped once every target is done)";
   out << "\n";
   out << r.kind << " to " << r.to_version << " on " << r.targets.size() << " target(s) of '"
-      << r.environment << "' (" << r.parallel << " at a time, " << Seconds(r.seconds) << "): "
+      << r.environment << "' ";
+  if (r.shard.active())
+    out << "(shard " << r.shard.Label() << ": " << r.targets.size() << " of the fleet's "
+        << r.fleet_size << "; ";
+  else
+    out << "(";
+  out << r.parallel << " at a time, " << Seconds(r.seconds) << "): "
       << (planned > 0 ? std::to_string(planned) + " planned" : std::to_string(done) + " done")
       << ", " << idle << " nothing to do, " << failed << " failed, " << human << " need a human, "
       << not_started << " not started\n";
@@ -582,12 +624,15 @@ std::string RenderFleetJson(const FleetReport& r, int exit_code) {
       {"environment", r.environment},
       {"to", r.to_version},
       {"parallel", r.parallel},
+      {"shard", r.shard.active() ? nlohmann::json(r.shard.Label()) : nlohmann::json(nullptr)},
+      {"fleet_size", r.fleet_size},
       {"seconds", r.seconds},
       {"targets", targets},
       {"image",
        {{"from", r.image_from},
         {"to", r.image_to},
         {"action", r.image_action},
+        {"note", r.image_note},
         {"error", r.image_status.message()}}},
       {"outcome", overall.ok() ? Name(dry_run ? TargetOutcome::kPlanned : TargetOutcome::kDone)
                                : CodeName(overall.code())},

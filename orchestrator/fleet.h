@@ -25,6 +25,7 @@
 #include "orchestrator/executor.h"
 #include "orchestrator/gates.h"
 #include "orchestrator/process.h"
+#include "orchestrator/shard.h"
 #include "plans/model.h"
 #include "plans/status.h"
 
@@ -60,6 +61,13 @@ struct FleetRequest {
   // before anything runs there. "" for none.
   std::string approved_dir;
   std::string environment;  // the environment's name (for the review scripts' header)
+  // --shard I/N (orchestrator/shard.h): the URLs given to RunFleet are this shard's slice, and
+  // `other_shards` the rest of the fleet. An image swap due after the targets (a deploy, a
+  // schema-first rollback) is then done by the shard that finds, once its own slice is finished,
+  // every target of the other shards at the version too (so the last shard to finish swaps; a
+  // re-run of any shard swaps when they all are); until then it reports why it did not.
+  Shard shard;
+  std::vector<std::string> other_shards;
 };
 
 // What happened on one target of a fleet run (the summary table and the JSON report print the
@@ -95,11 +103,14 @@ struct FleetReport {
   std::string kind;  // deploy | rollback
   std::string environment, to_version;
   int parallel = 1;
+  Shard shard;                        // --shard: which slice `targets` are
+  size_t fleet_size = 0;              // the whole fleet's targets (all shards)
   std::vector<TargetReport> targets;  // in the order the fleet lists them
   // The environment's image: from -> to, and what was done: swapped | already running |
   // not swapped (why) | would swap (dry run).
   std::string image_from, image_to, image_action;
   Status image_status;
+  std::string image_note;  // why it was not swapped yet, when that is no failure (shards)
   double seconds = 0;
 
   // Ok when every target is done and the image is in place; kNeedsHuman when any target needs a

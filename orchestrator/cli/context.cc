@@ -155,6 +155,17 @@ Invocation InvocationFor(const GlobalOptions& g, const Context& ctx) {
   return how;
 }
 
+Status ShardNeedsFleet(const GlobalOptions& g) {
+  return Status::Usage(
+      "--shard " + g.shard.Label() +
+      " splits a fleet (an environment with "
+      "targets: or targets_command:); " +
+      (g.database.empty()
+           ? "environment " + (g.env.empty() ? std::string("(the default)") : "'" + g.env + "'") +
+                 " is one database"
+           : std::string("--database names one database")));
+}
+
 int ExitCodeFor(const Status& st) {
   switch (st.code()) {
     case Code::kOk:

@@ -41,6 +41,9 @@ Result<Context> OpenContext(const GlobalOptions& g);
 // named), a --database override (redacted) and --actor. Run options are the caller's to add.
 Invocation InvocationFor(const GlobalOptions& g, const Context& ctx);
 
+// The usage error for --shard on one database (--database, or an environment that is no fleet).
+Status ShardNeedsFleet(const GlobalOptions& g);
+
 // Exit code for a Status (see options.h).
 int ExitCodeFor(const Status& st);
 // Prints "orchestrate: <kind>: message" to stderr and returns the exit code.

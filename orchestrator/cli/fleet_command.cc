@@ -28,10 +28,15 @@ int RunFleetCommand(const GlobalOptions& g, const RunOptions& o, Direction direc
   auto password = PasswordOf(ctx.env);
   if (!password.ok()) return Fail(password.status());
   auto interrupted = WatchInterrupts();
-  auto urls = FleetTargets(ctx.env, interrupted);
-  if (!urls.ok()) return Fail(urls.status());
-  for (const std::string& url : *urls)
+  auto fleet = FleetTargets(ctx.env, interrupted);
+  if (!fleet.ok()) return Fail(fleet.status());
+  for (const std::string& url : *fleet)
     for (const std::string& secret : SecretsInUrl(url)) RegisterSecret(secret);
+  // --shard I/N: this runner's slice only; the other shards' targets are read (never changed) to
+  // decide whether this runner is the one that swaps the image last.
+  std::vector<std::string> other_shards;
+  const std::vector<std::string> slice = TargetsOfShard(*fleet, g.shard, &other_shards);
+  const std::vector<std::string>* urls = &slice;
   auto inner = MakeDeployer(ctx.env.deployer, &ctx.plan.releases);
   if (!inner.ok()) return Fail(inner.status());
   // No single database answers a `version: {sql: ...}` check for a fleet: such a check fails,
@@ -72,13 +77,18 @@ int RunFleetCommand(const GlobalOptions& g, const RunOptions& o, Direction direc
 
   if (!o.dry_run) {
     if (g.output == OutputFormat::kText && isatty(STDIN_FILENO) && !g.yes) {
-      std::cerr << "targets of environment '" << ctx.env.name << "':\n";
+      std::cerr << "targets of environment '" << ctx.env.name << "'"
+                << (g.shard.active() ? " in shard " + g.shard.Label() : "") << ":\n";
       for (const auto& u : *urls) std::cerr << "  " << RedactUrl(u) << "\n";
     }
     std::string to = o.target.empty() ? "the newest release" : o.target;
     if (!Confirm(g, std::string(DirectionName(direction)) + " " + ctx.plan.app + " to " + to +
                         " on " + std::to_string(urls->size()) + " target(s) of '" + ctx.env.name +
-                        "', " + std::to_string(o.parallel) + " at a time?"))
+                        "'" +
+                        (g.shard.active() ? " (shard " + g.shard.Label() + " of " +
+                                                std::to_string(fleet->size()) + ")"
+                                          : "") +
+                        ", " + std::to_string(o.parallel) + " at a time?"))
       return Fail(Status::Declined("declined: nothing was changed"));
   }
 
@@ -103,6 +113,8 @@ int RunFleetCommand(const GlobalOptions& g, const RunOptions& o, Direction direc
   };
   req.approved_dir = o.approved;
   req.environment = ctx.env.name;
+  req.shard = g.shard;
+  req.other_shards = std::move(other_shards);
   auto report = RunFleet(ctx.plan, ctx.env, *urls, *deployer, req);
   if (!report.ok()) return Fail(report.status());
   Status overall = report->Overall();

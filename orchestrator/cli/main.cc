@@ -139,9 +139,13 @@ int RunCli(int argc, char** argv) {
   const char* const approved_help =
       "a script reviewed with `orchestrate sql` (or sha256:HASH; a fleet: the folder of its "
       "scripts): refuse (exit 3) to run anything else";
-  const auto add_fleet_options = [&run](CLI::App* cmd) {
+  const char* const shard_help =
+      "a fleet: only the I-th of N disjoint slices of its targets, I counted from 0 (0/4 ... 3/4; "
+      "Kubernetes: $(JOB_COMPLETION_INDEX)/N); a target's slice follows from its URL alone";
+  const auto add_fleet_options = [&run, &g, shard_help](CLI::App* cmd) {
     cmd->add_option("--parallel", run.parallel, "a fleet: run on N targets at once (default 1)")
         ->check(CLI::Range(1, 256));
+    cmd->add_option("--shard", g.shard_text, shard_help);
     cmd->add_flag("--fail-fast", run.fail_fast,
                   "a fleet: start no new target after one failed (running ones finish)");
   };
@@ -203,6 +207,9 @@ int RunCli(int argc, char** argv) {
                          "target release: newer plans a deploy; `previous`, `none` (every "
                          "release) or an older deployed release plans a rollback");
          cmd->add_flag("--rollback", rollback_flag, "plan a rollback (to --to, default previous)");
+         cmd->add_option("--shard", g.shard_text,
+                         "a fleet: list the targets of this slice (I/N, I counted from 0) that "
+                         "`deploy`/`rollback --shard I/N` would run on");
        },
        [&] { return cli::CmdPlan(g, run, rollback_flag); }},
       {"sql", "the exact SQL a deploy or rollback would run, for review; prints its approval hash",
@@ -263,6 +270,9 @@ int RunCli(int argc, char** argv) {
          cmd->add_flag("--all-envs", status_all_envs,
                        "every environment (and every database of a fleet): release, image, "
                        "unfinished run; exit 2 when one cannot be read");
+         cmd->add_option("--shard", g.shard_text,
+                         "with --all-envs: only this slice (I/N, I counted from 0) of each fleet, "
+                         "as `deploy`/`rollback --shard I/N` split it");
        },
        [&] { return status_all_envs ? cli::CmdStatusAllEnvs(g) : cli::CmdStatus(g); }},
       {"history", "deploys and rollbacks, newest first", Command::kReads,
@@ -437,6 +447,12 @@ int RunCli(int argc, char** argv) {
       return cli::Fail(orchestrate::Status::Usage(
           std::string(flag) + " is not valid UTF-8 text (byte " +
           std::to_string(orchestrate::InvalidUtf8At(*value) + 1) + "): give it as UTF-8"));
+
+  if (!g.shard_text.empty()) {
+    auto shard = orchestrate::ParseShard(g.shard_text);
+    if (!shard.ok()) return cli::Fail(shard.status());
+    g.shard = *shard;
+  }
 
   // Recorded in history and shown to whoever waits for the lock: never with a password.
   g.command_line = RecordedCommandLine(argc, argv, {g.database, rehearse.scratch});

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "orchestrator/shard.h"
 #include "plans/status.h"
 
 namespace orchestrate::cli {
@@ -28,6 +29,10 @@ struct GlobalOptions {
   double lock_timeout_seconds = -1;  // <0: the plan's policy
   std::string actor;                 // empty: the login name
   std::string command_line;          // for the journal: "rollback --to 1.0.0"
+  // --shard I/N (deploy, rollback, plan, status --all-envs): one slice of a fleet
+  // (orchestrator/shard.h); inactive when not given.
+  std::string shard_text;
+  Shard shard;
 };
 
 struct RunOptions {

@@ -8,8 +8,10 @@
 #include "orchestrator/cli/context.h"
 #include "orchestrator/cli/run_command.h"
 #include "orchestrator/executor.h"
+#include "orchestrator/fleet.h"
 #include "plans/json_text.h"
 #include "plans/render.h"
+#include "plans/secrets.h"
 #include "snapshot/snapshot.h"
 
 namespace orchestrate::cli {
@@ -30,7 +32,44 @@ Result<RunPlan> PreviewPlan(Context& ctx, const RunOptions& o, bool rollback) {
   return executor.Preview(req);
 }
 
+namespace {
+
+// `plan --env FLEET --shard I/N`: the targets of the slice, in the fleet's order.
+int PlanShard(const GlobalOptions& g, const Context& ctx) {
+  auto fleet = FleetTargets(ctx.env, WatchInterrupts());
+  if (!fleet.ok()) return Fail(fleet.status());
+  for (const std::string& url : *fleet)
+    for (const std::string& secret : SecretsInUrl(url)) RegisterSecret(secret);
+  const std::vector<std::string> slice = TargetsOfShard(*fleet, g.shard);
+  if (g.output == OutputFormat::kJson) {
+    nlohmann::json targets = nlohmann::json::array();
+    for (const auto& url : slice) targets.push_back(RedactUrl(url));
+    std::cout << JsonText({{"environment", ctx.env.name},
+                           {"shard", g.shard.Label()},
+                           {"fleet_size", fleet->size()},
+                           {"targets", targets}},
+                          2)
+              << "\n";
+    return 0;
+  }
+  std::cout << "shard " << g.shard.Label() << " of environment '" << Printable(ctx.env.name)
+            << "': " << slice.size() << " of its " << fleet->size()
+            << " target(s), which `deploy`/`rollback --shard " << g.shard.Label()
+            << "` runs on (`plan --database URL` shows one's steps):\n";
+  for (const auto& url : slice) std::cout << "  " << Printable(RedactUrl(url)) << "\n";
+  return 0;
+}
+
+}  // namespace
+
 int CmdPlan(const GlobalOptions& g, const RunOptions& o, bool rollback) {
+  if (g.shard.active()) {
+    if (!g.database.empty()) return Fail(ShardNeedsFleet(g));
+    auto loaded = LoadContext(g);
+    if (!loaded.ok()) return Fail(loaded.status());
+    if (!IsFleet(loaded->env)) return Fail(ShardNeedsFleet(g));
+    return PlanShard(g, *loaded);
+  }
   auto ctx = OpenContext(g);
   if (!ctx.ok()) return Fail(ctx.status());
   auto plan = PreviewPlan(*ctx, o, rollback);

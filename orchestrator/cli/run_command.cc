@@ -87,6 +87,7 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
     if (!loaded.ok()) return Fail(loaded.status());
     if (IsFleet(loaded->env)) return RunFleetCommand(g, o, direction, *loaded);
   }
+  if (g.shard.active()) return Fail(ShardNeedsFleet(g));
   auto ctx = OpenContext(g);
   if (!ctx.ok()) return Fail(ctx.status());
   const bool rollback = direction == Direction::kRollback;

@@ -14,6 +14,9 @@
 namespace orchestrate::cli {
 
 int CmdStatus(const GlobalOptions& g) {
+  if (g.shard.active())
+    return Fail(Status::Usage("--shard " + g.shard.Label() +
+                              " lists a slice of each fleet with `status --all-envs`"));
   auto ctx = OpenContext(g);
   if (!ctx.ok()) return Fail(ctx.status());
   Journal journal(*ctx->db, NowIso8601);

@@ -1,10 +1,14 @@
 // `orchestrate status PLAN --all-envs`: for every environment of the plan (every database of a
 // fleet), the release its database runs, the image its deployer reports and any unfinished run. An
 // environment that cannot be reached is a line saying so, not the end of the report: this is what
-// an operator looks at first in an incident.
+// an operator looks at first in an incident. The databases are read 16 at a time, each in one read
+// transaction, so that a fleet of 1,000 answers in seconds; `--shard I/N` lists one slice of each
+// fleet (orchestrator/shard.h) and leaves out the environments of one database.
 #include <algorithm>
+#include <atomic>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "migrations/journal.h"
 #include "orchestrator/cli/context.h"
@@ -38,22 +42,43 @@ Row ReadDatabase(const std::string& env, const std::string& url, const std::stri
     row.error = FirstLine(db.status().message());
     return row;
   }
-  Journal journal(**db, NowIso8601);
-  auto state = journal.LoadState();
-  if (!state.ok()) {
-    row.error = FirstLine(state.status().message());
+  auto glance = Journal(**db, NowIso8601).Look();
+  if (!glance.ok()) {
+    row.error = FirstLine(glance.status().message());
     return row;
   }
-  row.release = state->current_version().value_or("(nothing deployed)");
-  auto unfinished = journal.UnfinishedRun();
-  if (!unfinished.ok())
-    row.unfinished = "unknown: " + FirstLine(unfinished.status().message());
-  else if (*unfinished)
-    row.unfinished = DescribeRun(**unfinished);
+  row.release = glance->current_version.value_or("(nothing deployed)");
+  if (glance->unfinished) row.unfinished = DescribeRun(*glance->unfinished);
   return row;
 }
 
-std::vector<Row> ReadEnvironment(const Plan& plan, const Environment& env, const GlobalOptions& g) {
+// Databases read at once: a fleet of 1,000 targets is read in seconds (connecting dominates), with
+// few enough connections for any server.
+constexpr size_t kReaders = 16;
+
+// ReadDatabase on every (url, env) job, kReaders at a time; the rows in the jobs' order.
+struct ReadJob {
+  std::string env, url, password, image;
+};
+std::vector<Row> ReadAll(const std::vector<ReadJob>& jobs, const std::string& base_dir) {
+  std::vector<Row> rows(jobs.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next.fetch_add(1); i < jobs.size(); i = next.fetch_add(1)) {
+      const ReadJob& j = jobs[i];
+      rows[i] = ReadDatabase(j.env, j.url, base_dir, j.password, j.image);
+    }
+  };
+  std::vector<std::thread> readers;
+  for (size_t r = 1; r < std::min(kReaders, jobs.size()); ++r) readers.emplace_back(work);
+  work();
+  for (auto& t : readers) t.join();
+  return rows;
+}
+
+// The databases of `env` to read (into `jobs`), or the row saying why they cannot be listed.
+std::vector<Row> ListEnvironment(const Plan& plan, const Environment& env, const GlobalOptions& g,
+                                 std::vector<ReadJob>* jobs) {
   std::string image;
   auto deployer = MakeDeployer(env.deployer, &plan.releases);
   if (!deployer.ok()) {
@@ -73,16 +98,16 @@ std::vector<Row> ReadEnvironment(const Plan& plan, const Environment& env, const
   if (IsFleet(env)) {
     auto listed = FleetTargets(env, nullptr);
     if (!listed.ok()) return {{env.name, "(fleet)", "", image, "", listed.status().message()}};
-    urls = *listed;
+    urls = TargetsOfShard(*listed, g.shard);  // --shard: this slice only
     for (const std::string& url : urls)
       for (const std::string& secret : SecretsInUrl(url)) RegisterSecret(secret);
+  } else if (g.shard.active()) {
+    return {};  // one database: no slice of a fleet
   } else {
     urls.push_back(env.database);
   }
-  std::vector<Row> rows;
-  for (const auto& url : urls)
-    rows.push_back(ReadDatabase(env.name, url, DirName(g.plan_path), *password, image));
-  return rows;
+  for (const auto& url : urls) jobs->push_back({env.name, url, *password, image});
+  return {};
 }
 
 }  // namespace
@@ -93,9 +118,20 @@ int CmdStatusAllEnvs(const GlobalOptions& g) {
   std::vector<Row> rows;
   // Every environment's secrets are known before any of their programs runs or database opens.
   for (const auto& [name, env] : plan->environments) RegisterSecretsOf(env);
+  // Listed in order (an environment that cannot be listed is its one row), then read in parallel.
+  std::vector<std::pair<std::vector<Row>, std::vector<ReadJob>>> listed;
   for (const auto& [name, env] : plan->environments) {
-    auto env_rows = ReadEnvironment(*plan, env, g);
-    rows.insert(rows.end(), env_rows.begin(), env_rows.end());
+    std::vector<ReadJob> jobs;
+    auto unlisted = ListEnvironment(*plan, env, g, &jobs);
+    listed.emplace_back(std::move(unlisted), std::move(jobs));
+  }
+  std::vector<ReadJob> all;
+  for (const auto& [unlisted, jobs] : listed) all.insert(all.end(), jobs.begin(), jobs.end());
+  std::vector<Row> read = ReadAll(all, DirName(g.plan_path));
+  size_t at = 0;
+  for (const auto& [unlisted, jobs] : listed) {
+    rows.insert(rows.end(), unlisted.begin(), unlisted.end());
+    for (size_t k = 0; k < jobs.size(); ++k) rows.push_back(std::move(read[at++]));
   }
   int unreachable = static_cast<int>(
       std::count_if(rows.begin(), rows.end(), [](const Row& r) { return !r.error.empty(); }));
@@ -111,9 +147,15 @@ int CmdStatusAllEnvs(const GlobalOptions& g) {
            {"unfinished_run",
             r.unfinished.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.unfinished)},
            {"error", r.error}});
-    std::cout << JsonText(nlohmann::json({{"app", plan->app}, {"databases", arr}}), 2) << "\n";
+    nlohmann::json j = {{"app", plan->app}, {"databases", arr}};
+    if (g.shard.active()) j["shard"] = g.shard.Label();
+    std::cout << JsonText(j, 2) << "\n";
     return unreachable > 0 ? 2 : 0;
   }
+  if (g.shard.active())
+    std::cout << "shard " << g.shard.Label() << ": the " << rows.size()
+              << " database(s) of the fleets' slice " << g.shard.index << " of " << g.shard.count
+              << " (environments of one database are not listed)\n\n";
   std::vector<std::vector<std::string>> table = {
       {"ENVIRONMENT", "DATABASE", "RELEASE", "IMAGE", "UNFINISHED RUN"}};
   for (const auto& r : rows) {  // every cell through Printable: one line per database
