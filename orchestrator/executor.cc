@@ -332,8 +332,9 @@ Status Executor::RunSwap(const RunRequest& request, int64_t run_id, int n, const
   for (const std::string& part : parts) {
     if (done->count(part)) continue;
     const std::string where = std::to_string(n) + ":" + part;
-    Point("before-swap-part:" + where);
+    Point(FailpointKind::kBeforeSwapPart, where);
     ORCH_RETURN_IF_ERROR(journal_.MarkSwapPart(run_id, n, part, StepStatus::kStarted));
+    Point(FailpointKind::kSwapPartStarted, where);
     Status st;
     if (part != "verify") {
       st = deployer_.RunSwapPart(part, swap);
@@ -347,13 +348,14 @@ Status Executor::RunSwap(const RunRequest& request, int64_t run_id, int n, const
       else
         st = deployer_.Verify(swap);  // the environment's `verify:` checks
     }
+    Point(FailpointKind::kSwapPartRan, where);
     if (!st.ok()) {
       Status marked = journal_.MarkSwapPart(run_id, n, part, StepStatus::kFailed, st.message());
       return st.WithContext("swap part '" + part + "'")
           .Also("recording it in the journal", {marked});
     }
     ORCH_RETURN_IF_ERROR(journal_.MarkSwapPart(run_id, n, part, StepStatus::kDone));
-    Point("after-swap-part:" + where);
+    Point(FailpointKind::kAfterSwapPart, where);
   }
   return journal_.MarkStepNow(run_id, n, StepStatus::kDone);
 }
@@ -372,9 +374,11 @@ Status Executor::StartNew(const RunRequest& request, RunPlan plan, RunOutcome* o
   if (!request.invocation.plan_file.empty())
     meta.command = request.invocation.RunCommand(DirectionName(outcome->plan.direction),
                                                  outcome->plan.to_version);
+  Point(FailpointKind::kBeforeRunStart);
   auto id = journal_.StartRun(outcome->plan, meta, supersedes);
   if (!id.ok()) return id.status().WithContext("cannot record the run");
   outcome->run_id = *id;
+  Point(FailpointKind::kAfterRunStart);
   return Status::Ok();
 }
 
@@ -434,7 +438,7 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
     const StepRecord& rec = (*records)[i];
     if (rec.status == StepStatus::kDone) continue;
     ledger_reversed_ = 0;  // of this step
-    Point("before-step:" + std::to_string(rec.n));
+    Point(FailpointKind::kBeforeStep, std::to_string(rec.n));
     if (request.interrupted && request.interrupted())
       return Interrupted(request, run_id, plan, rec.n, total, rec.step);
     auto started = std::chrono::steady_clock::now();
@@ -479,10 +483,12 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
                   .count();
     spdlog::info("{} done ({} ms)", StepLabel(rec.n, total, rec.step), ms);
     AfterStep(run_id, *records, i);
-    Point("after-step:" + std::to_string(rec.n));
+    Point(FailpointKind::kAfterStep, std::to_string(rec.n));
   }
-  Point("before-finish");
-  return journal_.FinishRun(run_id, RunStatus::kDone);
+  Point(FailpointKind::kBeforeFinish);
+  ORCH_RETURN_IF_ERROR(journal_.FinishRun(run_id, RunStatus::kDone));
+  Point(FailpointKind::kAfterFinish);
+  return Status::Ok();
 }
 
 void Executor::AfterStep(int64_t run_id, const std::vector<StepRecord>& steps, size_t done) {
@@ -559,10 +565,11 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
     // Outside a transaction the snapshot cannot commit with the step: it commits on its own right
     // before (a failure here stops the step before it starts).
     if (SnapshotsBefore(plan_.policy, step)) {
-      auto taken = Snapshots(db_, now_).CaptureNow({run_id, n, step.release, step.id}, step.sql);
+      auto taken = SnapshotsOfStep(n).CaptureNow({run_id, n, step.release, step.id}, step.sql);
       if (!taken.ok())
         return taken.status().WithContext("snapshot before " + step.id +
                                           " (policy snapshot: off rolls back without one)");
+      Point(FailpointKind::kAfterSnapshotCommit, std::to_string(n));
     }
     ORCH_RETURN_IF_ERROR(journal_.MarkStepNow(run_id, n, StepStatus::kStarted));
     Status st = db_.ExecScriptNoTransaction(step.sql);
@@ -584,7 +591,7 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
   if (plan_.policy.snapshot == SnapshotPolicy::kOnDestroy) {
     reversal.before_destroy = [&](Transaction& txn, const std::string& table,
                                   const std::string& where, const std::string& what) -> Status {
-      auto taken = Snapshots(db_, now_).CaptureRows(txn, {run_id, n, step.release, step.id}, table,
+      auto taken = SnapshotsOfStep(n).CaptureRows(txn, {run_id, n, step.release, step.id}, table,
                                                     where, {}, what);
       if (!taken.ok())
         return taken.status().WithContext("snapshot before reversing seed " + step.id +
@@ -620,6 +627,14 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
   }
 }
 
+Snapshots Executor::SnapshotsOfStep(int n) const {
+  Snapshots snapshots(db_, now_);
+  snapshots.AfterEachCopy([this, n](int copies) {
+    Point(FailpointKind::kSnapshotCopied, std::to_string(n) + ":" + std::to_string(copies));
+  });
+  return snapshots;
+}
+
 void Executor::CancelRunning() {
   if (in_transactional_step_) db_.CancelRunning();
 }
@@ -644,11 +659,12 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
     if (!batch.ok()) return batch.status();
     if (!recording_) progress->Update(step.id, *batch);
     if (batch->chunks_left > 0) {
-      Point("before-batch-commit:" + std::to_string(n));
+      Point(FailpointKind::kBeforeBatchCommit, std::to_string(n));
       if (request.interrupted && request.interrupted()) return Status::Cancelled("interrupted");
       ORCH_RETURN_IF_ERROR(t.Commit());
       ++progress->batches;
-      Point("after-batch:" + std::to_string(n) + ":" + std::to_string(progress->batches));
+      Point(FailpointKind::kAfterBatch,
+            std::to_string(n) + ":" + std::to_string(progress->batches));
       *more = true;
       return Status::Ok();
     }
@@ -663,7 +679,7 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
   // What the step's SQL destroys is copied first, in its transaction: the snapshot commits with
   // the step or not at all (snapshot/snapshot.h).
   if (step.transactional && SnapshotsBefore(plan_.policy, step)) {
-    auto taken = Snapshots(db_, now_).Capture(t, {run_id, n, step.release, step.id}, step.sql);
+    auto taken = SnapshotsOfStep(n).Capture(t, {run_id, n, step.release, step.id}, step.sql);
     if (!taken.ok())
       return taken.status().WithContext("snapshot before " + step.id +
                                         " (policy snapshot: off rolls back without one)");
@@ -686,7 +702,7 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
   if (capture) ORCH_RETURN_IF_ERROR(EndLedgerCapture(db_, t, *capture));
   ORCH_RETURN_IF_ERROR(journal_.RecordEffects(t, run_id, step));
   ORCH_RETURN_IF_ERROR(journal_.MarkStep(t, run_id, n, StepStatus::kDone));
-  Point("before-commit:" + std::to_string(n));
+  Point(FailpointKind::kBeforeCommit, std::to_string(n));
   // A transactional step can still be rolled back whole; a non-transactional one already ran, so
   // its done mark commits.
   if (step.transactional && request.interrupted && request.interrupted())

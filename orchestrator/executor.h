@@ -33,6 +33,8 @@
 
 namespace orchestrate {
 
+class Snapshots;
+
 struct RunRequest {
   Direction direction = Direction::kDeploy;
   std::string target;  // deploy: "" for the newest; rollback: "" or "previous", or a version
@@ -175,9 +177,11 @@ class Executor {
   std::vector<SchemaCheck> schema_drift_;  // of the run in progress (RunOutcome::schema_drift)
   int64_t ledger_reversed_ = 0;  // rows of the step's ledger reversed (committed) by this process
   bool recording_ = false;       // RunRequest::recording of the run in progress
-  // Failpoint(name), unless this is a recording.
-  void Point(const std::string& name) const {
-    if (!recording_) Failpoint(name);
+  // Snapshots whose every copy for step `n` passes the failpoint "snapshot-copied:N:K".
+  Snapshots SnapshotsOfStep(int n) const;
+  // Failpoint(kind, where), unless this is a recording.
+  void Point(FailpointKind kind, const std::string& where = "") const {
+    if (!recording_) Failpoint(kind, where);
   }
 };
 

@@ -1,6 +1,7 @@
 #include "orchestrator/failpoint.h"
 
 #ifdef ORCHESTRATE_FAILPOINTS
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -11,23 +12,71 @@
 
 namespace orchestrate {
 
+const std::vector<FailpointKind>& AllFailpointKinds() {
+  static const std::vector<FailpointKind> kinds = {
+      FailpointKind::kBeforeRunStart,     FailpointKind::kAfterRunStart,
+      FailpointKind::kBeforeStep,         FailpointKind::kSnapshotCopied,
+      FailpointKind::kAfterSnapshotCommit, FailpointKind::kBeforeCommit,
+      FailpointKind::kAfterStep,          FailpointKind::kBeforeSwapPart,
+      FailpointKind::kSwapPartStarted,    FailpointKind::kSwapPartRan,
+      FailpointKind::kAfterSwapPart,      FailpointKind::kBeforeBatchCommit,
+      FailpointKind::kAfterBatch,         FailpointKind::kBeforeFinish,
+      FailpointKind::kAfterFinish};
+  return kinds;
+}
+
+const char* FailpointKindName(FailpointKind kind) {
+  switch (kind) {
+    case FailpointKind::kBeforeRunStart: return "before-run-start";
+    case FailpointKind::kAfterRunStart: return "after-run-start";
+    case FailpointKind::kBeforeStep: return "before-step";
+    case FailpointKind::kSnapshotCopied: return "snapshot-copied";
+    case FailpointKind::kAfterSnapshotCommit: return "after-snapshot-commit";
+    case FailpointKind::kBeforeCommit: return "before-commit";
+    case FailpointKind::kAfterStep: return "after-step";
+    case FailpointKind::kBeforeSwapPart: return "before-swap-part";
+    case FailpointKind::kSwapPartStarted: return "swap-part-started";
+    case FailpointKind::kSwapPartRan: return "swap-part-ran";
+    case FailpointKind::kAfterSwapPart: return "after-swap-part";
+    case FailpointKind::kBeforeBatchCommit: return "before-batch-commit";
+    case FailpointKind::kAfterBatch: return "after-batch";
+    case FailpointKind::kBeforeFinish: return "before-finish";
+    case FailpointKind::kAfterFinish: return "after-finish";
+  }
+  return "unknown";
+}
+
 #ifdef ORCHESTRATE_FAILPOINTS
-void Failpoint(const std::string& name) {
+namespace {
+
+// The MS of "NAME:MS" (or the PATH of "NAME:PATH") when `spec` is for `name`, else nullptr.
+const char* ArgumentFor(const char* spec, const std::string& name) {
+  if (spec == nullptr) return nullptr;
+  const std::string s = spec;
+  if (s.size() <= name.size() || s.compare(0, name.size(), name) != 0 || s[name.size()] != ':')
+    return nullptr;
+  return spec + name.size() + 1;
+}
+
+}  // namespace
+
+void Failpoint(FailpointKind kind, const std::string& where) {
+  const std::string name = FailpointKindName(kind) + (where.empty() ? "" : ":" + where);
   const char* want = std::getenv("ORCHESTRATE_FAILPOINT");
   if (want != nullptr && name == want) kill(getpid(), SIGKILL);
   if (want != nullptr && name + ":throw" == want) throw std::runtime_error("failpoint " + name);
   if (want != nullptr && name + ":bad_alloc" == want) throw std::bad_alloc();
+  if (const char* path = ArgumentFor(std::getenv("ORCHESTRATE_FAILPOINT_MARK"), name)) {
+    int fd = open(path, O_WRONLY | O_CREAT, 0644);
+    if (fd >= 0) close(fd);
+  }
   // NAME:MS pauses there instead (a window in which a test acts on a run that holds its lock).
-  const char* pause = std::getenv("ORCHESTRATE_FAILPOINT_PAUSE");
-  if (pause == nullptr) return;
-  const std::string spec = pause;
-  const size_t colon = spec.rfind(':');
-  if (colon != std::string::npos && spec.compare(0, colon, name) == 0 && colon == name.size())
-    usleep(static_cast<useconds_t>(std::atol(spec.c_str() + colon + 1)) * 1000);
+  if (const char* ms = ArgumentFor(std::getenv("ORCHESTRATE_FAILPOINT_PAUSE"), name))
+    usleep(static_cast<useconds_t>(std::atol(ms)) * 1000);
 }
 bool FailpointsEnabled() { return true; }
 #else
-void Failpoint(const std::string&) {}
+void Failpoint(FailpointKind, const std::string&) {}
 bool FailpointsEnabled() { return false; }
 #endif
 
