@@ -564,7 +564,16 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
           Excerpt(step.sql, 0) + "\nthen run " + ForceStepHint(request, n));
     // Outside a transaction the snapshot cannot commit with the step: it commits on its own right
     // before (a failure here stops the step before it starts).
+    // A run killed after this snapshot committed and before the step started took it already;
+    // what it copied is untouched since (the step never began): it is not taken twice.
+    bool taken_before = false;
     if (SnapshotsBefore(plan_.policy, step)) {
+      auto all = Snapshots(db_, now_).List();
+      if (!all.ok()) return all.status().WithContext("reading the snapshots taken so far");
+      for (const SnapshotInfo& s : *all)
+        taken_before = taken_before || (s.from.run_id == run_id && s.from.step == n);
+    }
+    if (SnapshotsBefore(plan_.policy, step) && !taken_before) {
       auto taken = SnapshotsOfStep(n).CaptureNow({run_id, n, step.release, step.id}, step.sql);
       if (!taken.ok())
         return taken.status().WithContext("snapshot before " + step.id +
@@ -592,7 +601,7 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
     reversal.before_destroy = [&](Transaction& txn, const std::string& table,
                                   const std::string& where, const std::string& what) -> Status {
       auto taken = SnapshotsOfStep(n).CaptureRows(txn, {run_id, n, step.release, step.id}, table,
-                                                    where, {}, what);
+                                                  where, {}, what);
       if (!taken.ok())
         return taken.status().WithContext("snapshot before reversing seed " + step.id +
                                           " (policy snapshot: off rolls back without one)");

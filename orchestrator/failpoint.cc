@@ -14,34 +14,49 @@ namespace orchestrate {
 
 const std::vector<FailpointKind>& AllFailpointKinds() {
   static const std::vector<FailpointKind> kinds = {
-      FailpointKind::kBeforeRunStart,     FailpointKind::kAfterRunStart,
-      FailpointKind::kBeforeStep,         FailpointKind::kSnapshotCopied,
+      FailpointKind::kBeforeRunStart,      FailpointKind::kAfterRunStart,
+      FailpointKind::kBeforeStep,          FailpointKind::kSnapshotCopied,
       FailpointKind::kAfterSnapshotCommit, FailpointKind::kBeforeCommit,
-      FailpointKind::kAfterStep,          FailpointKind::kBeforeSwapPart,
-      FailpointKind::kSwapPartStarted,    FailpointKind::kSwapPartRan,
-      FailpointKind::kAfterSwapPart,      FailpointKind::kBeforeBatchCommit,
-      FailpointKind::kAfterBatch,         FailpointKind::kBeforeFinish,
+      FailpointKind::kAfterStep,           FailpointKind::kBeforeSwapPart,
+      FailpointKind::kSwapPartStarted,     FailpointKind::kSwapPartRan,
+      FailpointKind::kAfterSwapPart,       FailpointKind::kBeforeBatchCommit,
+      FailpointKind::kAfterBatch,          FailpointKind::kBeforeFinish,
       FailpointKind::kAfterFinish};
   return kinds;
 }
 
 const char* FailpointKindName(FailpointKind kind) {
   switch (kind) {
-    case FailpointKind::kBeforeRunStart: return "before-run-start";
-    case FailpointKind::kAfterRunStart: return "after-run-start";
-    case FailpointKind::kBeforeStep: return "before-step";
-    case FailpointKind::kSnapshotCopied: return "snapshot-copied";
-    case FailpointKind::kAfterSnapshotCommit: return "after-snapshot-commit";
-    case FailpointKind::kBeforeCommit: return "before-commit";
-    case FailpointKind::kAfterStep: return "after-step";
-    case FailpointKind::kBeforeSwapPart: return "before-swap-part";
-    case FailpointKind::kSwapPartStarted: return "swap-part-started";
-    case FailpointKind::kSwapPartRan: return "swap-part-ran";
-    case FailpointKind::kAfterSwapPart: return "after-swap-part";
-    case FailpointKind::kBeforeBatchCommit: return "before-batch-commit";
-    case FailpointKind::kAfterBatch: return "after-batch";
-    case FailpointKind::kBeforeFinish: return "before-finish";
-    case FailpointKind::kAfterFinish: return "after-finish";
+    case FailpointKind::kBeforeRunStart:
+      return "before-run-start";
+    case FailpointKind::kAfterRunStart:
+      return "after-run-start";
+    case FailpointKind::kBeforeStep:
+      return "before-step";
+    case FailpointKind::kSnapshotCopied:
+      return "snapshot-copied";
+    case FailpointKind::kAfterSnapshotCommit:
+      return "after-snapshot-commit";
+    case FailpointKind::kBeforeCommit:
+      return "before-commit";
+    case FailpointKind::kAfterStep:
+      return "after-step";
+    case FailpointKind::kBeforeSwapPart:
+      return "before-swap-part";
+    case FailpointKind::kSwapPartStarted:
+      return "swap-part-started";
+    case FailpointKind::kSwapPartRan:
+      return "swap-part-ran";
+    case FailpointKind::kAfterSwapPart:
+      return "after-swap-part";
+    case FailpointKind::kBeforeBatchCommit:
+      return "before-batch-commit";
+    case FailpointKind::kAfterBatch:
+      return "after-batch";
+    case FailpointKind::kBeforeFinish:
+      return "before-finish";
+    case FailpointKind::kAfterFinish:
+      return "after-finish";
   }
   return "unknown";
 }

@@ -21,22 +21,22 @@
 namespace orchestrate {
 
 enum class FailpointKind {
-  kBeforeRunStart,      // "before-run-start": the plan computed, the run not yet recorded
-  kAfterRunStart,       // "after-run-start": the run recorded (its steps pending), no step begun
-  kBeforeStep,          // "before-step:N"
-  kSnapshotCopied,      // "snapshot-copied:N:K": the K-th snapshot of step N copied, uncommitted
+  kBeforeRunStart,       // "before-run-start": the plan computed, the run not yet recorded
+  kAfterRunStart,        // "after-run-start": the run recorded (its steps pending), no step begun
+  kBeforeStep,           // "before-step:N"
+  kSnapshotCopied,       // "snapshot-copied:N:K": the K-th snapshot of step N copied, uncommitted
   kAfterSnapshotCommit,  // "after-snapshot-commit:N": a non-transactional step's snapshot
                          // committed, the step not yet marked started
-  kBeforeCommit,        // "before-commit:N": the step's effect and journal row, uncommitted
-  kAfterStep,           // "after-step:N"
-  kBeforeSwapPart,      // "before-swap-part:N:PART"
-  kSwapPartStarted,     // "swap-part-started:N:PART": the part marked started, not yet run
-  kSwapPartRan,         // "swap-part-ran:N:PART": the part ran, not yet marked done
-  kAfterSwapPart,       // "after-swap-part:N:PART"
-  kBeforeBatchCommit,   // "before-batch-commit:N": a ledger batch of step N, uncommitted
-  kAfterBatch,          // "after-batch:N:B": the B-th ledger batch of step N committed
-  kBeforeFinish,        // "before-finish": every step done, the run not yet recorded finished
-  kAfterFinish,         // "after-finish": the run recorded finished, the lock still held
+  kBeforeCommit,         // "before-commit:N": the step's effect and journal row, uncommitted
+  kAfterStep,            // "after-step:N"
+  kBeforeSwapPart,       // "before-swap-part:N:PART"
+  kSwapPartStarted,      // "swap-part-started:N:PART": the part marked started, not yet run
+  kSwapPartRan,          // "swap-part-ran:N:PART": the part ran, not yet marked done
+  kAfterSwapPart,        // "after-swap-part:N:PART"
+  kBeforeBatchCommit,    // "before-batch-commit:N": a ledger batch of step N, uncommitted
+  kAfterBatch,           // "after-batch:N:B": the B-th ledger batch of step N committed
+  kBeforeFinish,         // "before-finish": every step done, the run not yet recorded finished
+  kAfterFinish,          // "after-finish": the run recorded finished, the lock still held
 };
 
 // Every kind, in the order above.
