@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <new>
 #include <stdexcept>
@@ -84,6 +85,20 @@ void Failpoint(FailpointKind kind, const std::string& where) {
   if (const char* path = ArgumentFor(std::getenv("ORCHESTRATE_FAILPOINT_MARK"), name)) {
     int fd = open(path, O_WRONLY | O_CREAT, 0644);
     if (fd >= 0) close(fd);
+  }
+  // NAME:DIR: writes this process's id into DIR/reached, then waits until DIR/open exists (a test
+  // acts on a run that holds its lock, and lets it go on when it is done).
+  if (const char* dir = ArgumentFor(std::getenv("ORCHESTRATE_FAILPOINT_GATE"), name)) {
+    const std::string reached = std::string(dir) + "/reached",
+                      open_path = std::string(dir) + "/open";
+    const std::string pid = std::to_string(getpid()) + "\n";
+    int fd = open((reached + ".tmp").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      const bool written = write(fd, pid.data(), pid.size()) == static_cast<ssize_t>(pid.size());
+      close(fd);
+      if (written) std::rename((reached + ".tmp").c_str(), reached.c_str());
+    }
+    while (access(open_path.c_str(), F_OK) != 0) usleep(10 * 1000);
   }
   // NAME:MS pauses there instead (a window in which a test acts on a run that holds its lock).
   if (const char* ms = ArgumentFor(std::getenv("ORCHESTRATE_FAILPOINT_PAUSE"), name))

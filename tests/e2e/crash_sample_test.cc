@@ -125,14 +125,15 @@ class CrashSampleTest : public ::testing::TestWithParam<std::tuple<Engine, size_
     Write("releases/1.0.0.yaml",
           "version: 1.0.0\nimage: mini:1.0.0\nmigrations:\n"
           "  - {id: 0001_customers, up: ../sql/0001.up.sql, down: ../sql/0001.down.sql}\n");
-    Write("releases/1.1.0.yaml",
-          "version: 1.1.0\nimage: mini:1.1.0\nmigrations:\n"
-          "  - {id: 0002_points, up: ../sql/0002.up.sql, down: ../sql/0002.down.sql}\n"
-          "  - {id: 0003_audit, up: ../sql/0003.up.sql, down: ../sql/0003.down.sql, "
-          "transactional: false}\n"
-          "  - {id: 0004_tiers, up: ../sql/0004.up.sql, down: ../sql/0004.down.sql}\n" +
-              std::string(full ? "seeds:\n  - {id: tiers, tables: [tiers], sql: ../seeds/tiers.sql}\n"
-                               : ""));
+    Write(
+        "releases/1.1.0.yaml",
+        "version: 1.1.0\nimage: mini:1.1.0\nmigrations:\n"
+        "  - {id: 0002_points, up: ../sql/0002.up.sql, down: ../sql/0002.down.sql}\n"
+        "  - {id: 0003_audit, up: ../sql/0003.up.sql, down: ../sql/0003.down.sql, "
+        "transactional: false}\n"
+        "  - {id: 0004_tiers, up: ../sql/0004.up.sql, down: ../sql/0004.down.sql}\n" +
+            std::string(full ? "seeds:\n  - {id: tiers, tables: [tiers], sql: ../seeds/tiers.sql}\n"
+                             : ""));
     Write("sql/0001.up.sql",
           "CREATE TABLE customers (id INTEGER PRIMARY KEY, email VARCHAR(100) NOT NULL);\n"
           "INSERT INTO customers (id, email) VALUES (1, 'ann@example.com'), "
@@ -278,9 +279,9 @@ TEST_P(CrashSampleTest, KilledThereTheSameCommandFinishesTheRun) {
   ASSERT_FALSE(failpoint.empty());
   SCOPED_TRACE("killed at " + failpoint);
   auto killed = Run("state", Command(), failpoint);
-  ASSERT_EQ(killed.signal, SIGKILL) << "the failpoint was not reached: exit " << killed.exit_code
-                                    << "\n"
-                                    << killed.err;
+  ASSERT_EQ(killed.signal, SIGKILL)
+      << "the failpoint was not reached: exit " << killed.exit_code << "\n"
+      << killed.err;
 
   auto again = Run("state", Command());
   if (sample().kind == FailpointKind::kAfterFinish) {
@@ -310,12 +311,11 @@ std::vector<std::tuple<Engine, size_t>> SupportedSamples() {
   return out;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Sampled, CrashSampleTest, ::testing::ValuesIn(SupportedSamples()),
-    [](const ::testing::TestParamInfo<std::tuple<Engine, size_t>>& p) {
-      return std::string(EngineName(std::get<0>(p.param))) + "_" +
-             Samples()[std::get<1>(p.param)].Name();
-    });
+INSTANTIATE_TEST_SUITE_P(Sampled, CrashSampleTest, ::testing::ValuesIn(SupportedSamples()),
+                         [](const ::testing::TestParamInfo<std::tuple<Engine, size_t>>& p) {
+                           return std::string(EngineName(std::get<0>(p.param))) + "_" +
+                                  Samples()[std::get<1>(p.param)].Name();
+                         });
 
 // The registry: every kind the code declares has a sampled crash above on every engine that
 // supports it (a new kind without one fails here), and the registry lists each kind once.
@@ -345,10 +345,10 @@ TEST(FailpointRegistry, EveryDeclaredKindIsSampledOnEveryEngine) {
 TEST(FailpointRegistry, EveryKindIsUsedByTheExecutor) {
   const std::string source = ReadFileOrDie(SourceDir() + "/orchestrator/executor.cc");
   const std::vector<std::string> enumerators = {
-      "kBeforeRunStart", "kAfterRunStart",  "kBeforeStep",      "kSnapshotCopied",
-      "kAfterSnapshotCommit", "kBeforeCommit", "kAfterStep",   "kBeforeSwapPart",
-      "kSwapPartStarted", "kSwapPartRan",   "kAfterSwapPart",   "kBeforeBatchCommit",
-      "kAfterBatch",      "kBeforeFinish",  "kAfterFinish"};
+      "kBeforeRunStart",      "kAfterRunStart", "kBeforeStep",    "kSnapshotCopied",
+      "kAfterSnapshotCommit", "kBeforeCommit",  "kAfterStep",     "kBeforeSwapPart",
+      "kSwapPartStarted",     "kSwapPartRan",   "kAfterSwapPart", "kBeforeBatchCommit",
+      "kAfterBatch",          "kBeforeFinish",  "kAfterFinish"};
   ASSERT_EQ(enumerators.size(), AllFailpointKinds().size());
   for (const auto& e : enumerators)
     EXPECT_NE(source.find("FailpointKind::" + e), std::string::npos) << e << " is never used";
