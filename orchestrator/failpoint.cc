@@ -82,10 +82,6 @@ void Failpoint(FailpointKind kind, const std::string& where) {
   if (want != nullptr && name == want) kill(getpid(), SIGKILL);
   if (want != nullptr && name + ":throw" == want) throw std::runtime_error("failpoint " + name);
   if (want != nullptr && name + ":bad_alloc" == want) throw std::bad_alloc();
-  if (const char* path = ArgumentFor(std::getenv("ORCHESTRATE_FAILPOINT_MARK"), name)) {
-    int fd = open(path, O_WRONLY | O_CREAT, 0644);
-    if (fd >= 0) close(fd);
-  }
   // NAME:DIR: writes this process's id into DIR/reached, then waits until DIR/open exists (a test
   // acts on a run that holds its lock, and lets it go on when it is done).
   if (const char* dir = ArgumentFor(std::getenv("ORCHESTRATE_FAILPOINT_GATE"), name)) {

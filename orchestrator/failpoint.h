@@ -11,10 +11,9 @@
 // NAME. NAME:throw throws std::runtime_error there and NAME:bad_alloc std::bad_alloc instead, to
 // prove that an exception nothing expected ends the run with exit 2 and a message
 // (orchestrator/cli/main.cc), its lock released. ORCHESTRATE_FAILPOINT_PAUSE=NAME:MS sleeps MS
-// milliseconds there instead. ORCHESTRATE_FAILPOINT_MARK=NAME:PATH creates the file PATH when NAME
-// is reached and goes on (a test waits for the file instead of sleeping).
-// ORCHESTRATE_FAILPOINT_GATE=NAME:DIR writes the process id into DIR/reached when NAME is reached,
-// then waits there until the file DIR/open exists (a test acts while the run holds its lock).
+// milliseconds there instead. ORCHESTRATE_FAILPOINT_GATE=NAME:DIR writes the process id into
+// DIR/reached when NAME is reached, then waits there until the file DIR/open exists (a test acts
+// while the run holds its lock, and never sleeps for a fixed time).
 #pragma once
 
 #include <string>
