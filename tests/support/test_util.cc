@@ -164,6 +164,8 @@ GatedRace RaceThroughGate(const std::vector<std::vector<std::string>>& argvs,
   const size_t n = argvs.size();
   std::vector<ProcessHandle> handles;
   for (const auto& argv : argvs) handles.push_back(StartProcess(argv, gated));
+  std::vector<int> pids;  // read here while the waiters' Wait() changes the handles
+  for (const auto& h : handles) pids.push_back(h.pid);
   GatedRace race;
   race.results.resize(n);
   std::unique_ptr<std::atomic<bool>[]> exited(new std::atomic<bool>[n]);
@@ -178,7 +180,7 @@ GatedRace RaceThroughGate(const std::vector<std::vector<std::string>>& argvs,
   if (WaitUntil([&] { return FileExists(reached); }, seconds)) {
     const int pid = std::atoi(ReadFileOrDie(reached).c_str());
     for (size_t i = 0; i < n; ++i)
-      if (handles[i].pid == pid) race.winner = static_cast<int>(i);
+      if (pids[i] == pid) race.winner = static_cast<int>(i);
     WaitUntil(
         [&] {
           for (size_t i = 0; i < n; ++i)
