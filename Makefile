@@ -2,6 +2,10 @@
 SHELL := /bin/bash
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
+TSAN_DIR ?= build-tsan
+# The binaries ThreadSanitizer runs (threads: a fleet's --parallel workers, runs racing for a lock).
+TSAN_TARGETS := orchestrate orchestrate-failpoints fleet_test concurrency_test
+TSAN_TESTS := Fleet|Concurrency|SqliteRunLock
 FUZZ_SECONDS ?= 600
 FUZZ_SHORT_SECONDS ?= 60
 BUILD_TYPE ?= RelWithDebInfo
@@ -17,7 +21,7 @@ PACKAGES := build-essential cmake ccache pkg-config git \
 
 PREFIX ?= /usr/local
 
-.PHONY: all deps build install package package-check demo test test-sanitize bench fuzz fuzz-short crash-test format format-check clean
+.PHONY: all deps build install package package-check demo test test-sanitize test-tsan bench fuzz fuzz-short crash-test format format-check clean
 
 all: build
 
@@ -62,11 +66,18 @@ test: build
 	@scripts/run-tests $(BUILD_DIR)
 	@scripts/fuzz $(FUZZ_SHORT_SECONDS)
 
-# The tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+# The tests again under AddressSanitizer and UndefinedBehaviorSanitizer, then the fleet and
+# concurrency tests (and the binary they drive) under ThreadSanitizer.
 test-sanitize: deps
 	@cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DORCHESTRATE_SANITIZE=ON -DORCHESTRATE_WERROR=$(WERROR) >/dev/null
 	@cmake --build $(ASAN_DIR) -j $(JOBS)
 	@scripts/run-tests $(ASAN_DIR)
+	@$(MAKE) --no-print-directory test-tsan
+
+test-tsan: deps
+	@cmake -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DORCHESTRATE_TSAN=ON -DORCHESTRATE_WERROR=$(WERROR) >/dev/null
+	@cmake --build $(TSAN_DIR) -j $(JOBS) --target $(TSAN_TARGETS)
+	@scripts/run-tests $(TSAN_DIR) '$(TSAN_TESTS)'
 
 # The libFuzzer targets (clang, ASan+UBSan, in build-fuzz), FUZZ_SECONDS each; `make test` runs
 # them for FUZZ_SHORT_SECONDS each.
@@ -93,4 +104,4 @@ format-check: deps
 	@clang-format --dry-run --Werror $$(git ls-files '*.cc' '*.h')
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) build-fuzz
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR) build-fuzz

@@ -432,8 +432,9 @@ Status Executor::RunSwap(const RunRequest& request, int64_t run_id, int n, const
   for (const std::string& part : parts) {
     if (done->count(part)) continue;
     const std::string where = std::to_string(n) + ":" + part;
-    Point("before-swap-part:" + where);
+    Point(FailpointKind::kBeforeSwapPart, where);
     ORCH_RETURN_IF_ERROR(mark(part, StepStatus::kStarted, ""));
+    Point(FailpointKind::kSwapPartStarted, where);
     Status st;
     if (part != "verify") {
       st = deployer_.RunSwapPart(part, swap);
@@ -447,6 +448,7 @@ Status Executor::RunSwap(const RunRequest& request, int64_t run_id, int n, const
       else
         st = deployer_.Verify(swap);  // the environment's `verify:` checks
     }
+    Point(FailpointKind::kSwapPartRan, where);
     if (!st.ok()) {
       Status marked = mark(part, StepStatus::kFailed, st.message());
       Status flushed = FlushJournal();
@@ -455,7 +457,7 @@ Status Executor::RunSwap(const RunRequest& request, int64_t run_id, int n, const
     }
     ORCH_RETURN_IF_ERROR(mark(part, StepStatus::kDone, ""));
     if (!marks_ride && part != "verify") ORCH_RETURN_IF_ERROR(FlushJournal());
-    Point("after-swap-part:" + where);
+    Point(FailpointKind::kAfterSwapPart, where);
   }
   const std::string finished_at = now_();
   return Journaled([this, run_id, n, finished_at](Transaction& t) {
@@ -478,6 +480,7 @@ Status Executor::StartNew(const RunRequest& request, RunPlan plan, RunOutcome* o
   if (!request.invocation.plan_file.empty())
     meta.command = request.invocation.RunCommand(DirectionName(outcome->plan.direction),
                                                  outcome->plan.to_version);
+  Point(FailpointKind::kBeforeRunStart);
   if (recording_) {
     auto id = journal_.StartRun(outcome->plan, meta, supersedes);
     if (!id.ok()) return id.status().WithContext("cannot record the run");
@@ -493,6 +496,7 @@ Status Executor::StartNew(const RunRequest& request, RunPlan plan, RunOutcome* o
       [this, id = *id, plan = outcome->plan, meta, supersedes, at = now_()](Transaction& t) {
         return journal_.RecordRun(t, id, plan, meta, supersedes, at);
       });
+  Point(FailpointKind::kAfterRunStart);
   return Status::Ok();
 }
 
@@ -555,7 +559,7 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
     const StepRecord& rec = (*records)[i];
     if (rec.status == StepStatus::kDone) continue;
     ledger_reversed_ = 0;  // of this step
-    Point("before-step:" + std::to_string(rec.n));
+    Point(FailpointKind::kBeforeStep, std::to_string(rec.n));
     if (request.interrupted && request.interrupted())
       return Interrupted(request, run_id, plan, rec.n, total, rec.step);
     auto started = std::chrono::steady_clock::now();
@@ -615,26 +619,32 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
                   .count();
     spdlog::info("{} done ({} ms)", StepLabel(rec.n, total, rec.step), ms);
     AfterStep(run_id, *records, i);
-    Point("after-step:" + std::to_string(rec.n));
+    Point(FailpointKind::kAfterStep, std::to_string(rec.n));
     for (const StepRecord* rider : riders.steps) {
       ++i;
       ++*steps_run;
       spdlog::info("{} done (with step {})", StepLabel(rider->n, total, rider->step), rec.n);
       AfterStep(run_id, *records, i);
-      Point("after-step:" + std::to_string(rider->n));
+      Point(FailpointKind::kAfterStep, std::to_string(rider->n));
     }
     // The run's finish committed with the step; what rode after it (the schema the last release
     // recorded left, when no step follows it) commits on its own.
-    if (riders.finish) return FlushJournal();
+    if (riders.finish) {
+      ORCH_RETURN_IF_ERROR(FlushJournal());
+      Point(FailpointKind::kAfterFinish);
+      return Status::Ok();
+    }
   }
-  Point("before-finish");
+  Point(FailpointKind::kBeforeFinish);
   if (recording_) return journal_.FinishRun(run_id, RunStatus::kDone);
   // The riding writes (a swap's marks, the schema a release left) commit with the finish.
   auto txn = db_.Begin();
   if (!txn.ok()) return txn.status();
   ORCH_RETURN_IF_ERROR(ApplyRiding(**txn));
   ORCH_RETURN_IF_ERROR(journal_.FinishRunIn(**txn, run_id, RunStatus::kDone));
-  return CommitRiding(**txn);
+  ORCH_RETURN_IF_ERROR(CommitRiding(**txn));
+  Point(FailpointKind::kAfterFinish);
+  return Status::Ok();
 }
 
 void Executor::AfterStep(int64_t run_id, const std::vector<StepRecord>& steps, size_t done) {
@@ -719,11 +729,21 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
     ORCH_RETURN_IF_ERROR(FlushJournal());
     // Outside a transaction the snapshot cannot commit with the step: it commits on its own right
     // before (a failure here stops the step before it starts).
+    // A run killed after this snapshot committed and before the step started took it already;
+    // what it copied is untouched since (the step never began): it is not taken twice.
+    bool taken_before = false;
     if (SnapshotsBefore(plan_.policy, step)) {
-      auto taken = Snapshots(db_, now_).CaptureNow({run_id, n, step.release, step.id}, step.sql);
+      auto all = Snapshots(db_, now_).List();
+      if (!all.ok()) return all.status().WithContext("reading the snapshots taken so far");
+      for (const SnapshotInfo& s : *all)
+        taken_before = taken_before || (s.from.run_id == run_id && s.from.step == n);
+    }
+    if (SnapshotsBefore(plan_.policy, step) && !taken_before) {
+      auto taken = SnapshotsOfStep(n).CaptureNow({run_id, n, step.release, step.id}, step.sql);
       if (!taken.ok())
         return taken.status().WithContext("snapshot before " + step.id +
                                           " (policy snapshot: off rolls back without one)");
+      Point(FailpointKind::kAfterSnapshotCommit, std::to_string(n));
     }
     ORCH_RETURN_IF_ERROR(journal_.MarkStepNow(run_id, n, StepStatus::kStarted));
     Status st = db_.ExecScriptNoTransaction(step.sql);
@@ -745,8 +765,8 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
   if (plan_.policy.snapshot == SnapshotPolicy::kOnDestroy) {
     reversal.before_destroy = [&](Transaction& txn, const std::string& table,
                                   const std::string& where, const std::string& what) -> Status {
-      auto taken = Snapshots(db_, now_).CaptureRows(txn, {run_id, n, step.release, step.id}, table,
-                                                    where, {}, what);
+      auto taken = SnapshotsOfStep(n).CaptureRows(txn, {run_id, n, step.release, step.id}, table,
+                                                  where, {}, what);
       if (!taken.ok())
         return taken.status().WithContext("snapshot before reversing seed " + step.id +
                                           " (policy snapshot: off rolls back without one)");
@@ -781,6 +801,14 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
   }
 }
 
+Snapshots Executor::SnapshotsOfStep(int n) const {
+  Snapshots snapshots(db_, now_);
+  snapshots.AfterEachCopy([this, n](int copies) {
+    Point(FailpointKind::kSnapshotCopied, std::to_string(n) + ":" + std::to_string(copies));
+  });
+  return snapshots;
+}
+
 void Executor::CancelRunning() {
   if (in_transactional_step_) db_.CancelRunning();
 }
@@ -807,11 +835,12 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
     if (!batch.ok()) return batch.status();
     if (!recording_) progress->Update(step.id, *batch);
     if (batch->chunks_left > 0) {
-      Point("before-batch-commit:" + std::to_string(n));
+      Point(FailpointKind::kBeforeBatchCommit, std::to_string(n));
       if (request.interrupted && request.interrupted()) return Status::Cancelled("interrupted");
       ORCH_RETURN_IF_ERROR(CommitRiding(t));
       ++progress->batches;
-      Point("after-batch:" + std::to_string(n) + ":" + std::to_string(progress->batches));
+      Point(FailpointKind::kAfterBatch,
+            std::to_string(n) + ":" + std::to_string(progress->batches));
       *more = true;
       return Status::Ok();
     }
@@ -826,7 +855,7 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
   // What the step's SQL destroys is copied first, in its transaction: the snapshot commits with
   // the step or not at all (snapshot/snapshot.h).
   if (step.transactional && SnapshotsBefore(plan_.policy, step)) {
-    auto taken = Snapshots(db_, now_).Capture(t, {run_id, n, step.release, step.id}, step.sql);
+    auto taken = SnapshotsOfStep(n).Capture(t, {run_id, n, step.release, step.id}, step.sql);
     if (!taken.ok())
       return taken.status().WithContext("snapshot before " + step.id +
                                         " (policy snapshot: off rolls back without one)");
@@ -860,16 +889,16 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
   if (capture) ORCH_RETURN_IF_ERROR(EndLedgerCapture(db_, t, *capture));
   ORCH_RETURN_IF_ERROR(journal_.RecordEffects(t, run_id, step.auto_down ? generated : step));
   ORCH_RETURN_IF_ERROR(journal_.MarkStep(t, run_id, n, StepStatus::kDone));
-  Point("before-commit:" + std::to_string(n));
+  Point(FailpointKind::kBeforeCommit, std::to_string(n));
   for (const StepRecord* rider : riders.steps) {
-    Point("before-step:" + std::to_string(rider->n));
+    Point(FailpointKind::kBeforeStep, std::to_string(rider->n));
     if (request.before_step) request.before_step(rider->n, riders.total, rider->step);
     ORCH_RETURN_IF_ERROR(journal_.RecordEffects(t, run_id, rider->step));
     ORCH_RETURN_IF_ERROR(journal_.MarkStep(t, run_id, rider->n, StepStatus::kDone));
-    Point("before-commit:" + std::to_string(rider->n));
+    Point(FailpointKind::kBeforeCommit, std::to_string(rider->n));
   }
   if (riders.finish) {
-    Point("before-finish");
+    Point(FailpointKind::kBeforeFinish);
     ORCH_RETURN_IF_ERROR(journal_.FinishRunIn(t, run_id, RunStatus::kDone));
   }
   // A transactional step can still be rolled back whole; a non-transactional one already ran, so

@@ -43,6 +43,8 @@
 
 namespace orchestrate {
 
+class Snapshots;
+
 struct RunRequest {
   Direction direction = Direction::kDeploy;
   std::string target;  // deploy: "" for the newest; rollback: "" or "previous", or a version
@@ -208,9 +210,11 @@ class Executor {
   // among them until run_recorded_.
   std::vector<std::function<Status(Transaction&)>> riding_;
   bool run_recorded_ = true;
-  // Failpoint(name), unless this is a recording.
-  void Point(const std::string& name) const {
-    if (!recording_) Failpoint(name);
+  // Snapshots whose every copy for step `n` passes the failpoint "snapshot-copied:N:K".
+  Snapshots SnapshotsOfStep(int n) const;
+  // Failpoint(kind, where), unless this is a recording.
+  void Point(FailpointKind kind, const std::string& where = "") const {
+    if (!recording_) Failpoint(kind, where);
   }
 };
 

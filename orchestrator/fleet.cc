@@ -475,7 +475,7 @@ Result<FleetReport> RunFleet(const Plan& plan, const Environment& env,
       // An exception must not leave a worker thread (std::terminate): it fails this target, as
       // main() turns one into exit 2 for a single database.
       try {
-        Failpoint("before-target:" + std::to_string(started.fetch_add(1) + 1));
+        Failpoint(FailpointKind::kBeforeTarget, std::to_string(started.fetch_add(1) + 1));
         slot = RunTarget(per_target, urls[i], request, to);
       } catch (const std::exception& e) {
         slot.to = to;

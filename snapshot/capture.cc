@@ -199,6 +199,7 @@ Result<std::vector<SnapshotInfo>> Snapshots::Capture(Transaction& txn, const Sna
       if (!copied.ok()) return copied.WithContext("copying " + t.table + " into a snapshot");
     }
     ORCH_RETURN_IF_ERROR(InsertCatalog(txn, s));
+    if (after_copy_) after_copy_(++copies_);
     out.push_back(std::move(s));
   }
   return out;
@@ -238,6 +239,7 @@ Result<SnapshotInfo> Snapshots::CaptureRows(Transaction& txn, const SnapshotSour
   Status copied = Copy(txn, db_, *info, s, where, params);
   if (!copied.ok()) return copied.WithContext("copying rows of " + table + " into a snapshot");
   ORCH_RETURN_IF_ERROR(InsertCatalog(txn, s));
+  if (after_copy_) after_copy_(++copies_);
   return s;
 }
 

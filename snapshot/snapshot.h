@@ -103,6 +103,10 @@ class Snapshots {
   // `now` returns the current time as ISO-8601 UTC (a seam for tests). `db` must outlive this.
   Snapshots(Database& db, std::function<std::string()> now);
 
+  // Called inside the capturing transaction after each snapshot is copied and recorded, with how
+  // many this object has taken so far (the executor's failpoints "snapshot-copied:N:K").
+  void AfterEachCopy(std::function<void(int copies)> hook) { after_copy_ = std::move(hook); }
+
   // Inside `txn`, the step's own open transaction, before its SQL runs: copies what `sql` would
   // destroy (see above) and records it in the catalog. Returns the snapshots taken (none when
   // nothing is destroyed). A failure fails the step: its transaction must not commit.
@@ -145,6 +149,8 @@ class Snapshots {
  private:
   Database& db_;
   std::function<std::string()> now_;
+  std::function<void(int)> after_copy_;
+  int copies_ = 0;
 };
 
 // Whether `step` gets a snapshot before it runs under `policy`: policy.snapshot is "on-destroy" and

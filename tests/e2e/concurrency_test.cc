@@ -1,7 +1,8 @@
 // Concurrent runs, end to end: eight `orchestrate rollback` (or `deploy`) processes started at
-// once on one database, on SQLite and on PostgreSQL. Exactly one runs; the others either give up
-// after --lock-timeout naming the holder (exit 3), or wait for it and then find nothing to do
-// (exit 1). Nothing is applied twice, and the end state is that of one uninterrupted run.
+// once on one database, on SQLite and on PostgreSQL. Exactly one runs (it is held at a failpoint
+// gate before its first step, so the others meet its lock for sure, with no timing); the others
+// either give up after --lock-timeout naming the holder (exit 3), or wait for it and then find
+// nothing to do (exit 1). Nothing is applied twice; the end state is that of one uninterrupted run.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -54,18 +55,6 @@ class ConcurrencyTest : public ShopCopyTest, public ::testing::WithParamInterfac
     return RunProcess(Args(t, std::move(args)), Options(t));
   }
 
-  // Makes a migration file slow (about a second or more), so that every process starts while the
-  // winner still holds the lock. Call before deploying: the stored down SQL must hold it too.
-  void MakeSlow(const std::string& file) {
-    std::string path = dir_ / ("shop/sql/" + file);
-    const std::string slow =
-        GetParam() == Backend::kPostgres
-            ? "SELECT pg_sleep(1.5);\n"
-            : "SELECT count(*) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
-              "FROM n WHERE i < 3000000) SELECT i FROM n);\n";
-    WriteFileOrDie(path, ReadFileOrDie(path) + "\n" + slow);
-  }
-
   // The user schema and data.
   std::string Fingerprint(const Target& t) {
     auto db = OpenDatabase(t.OpenUrl(dir_), "");
@@ -93,38 +82,44 @@ class ConcurrencyTest : public ShopCopyTest, public ::testing::WithParamInterfac
     return out;
   }
 
-  // Starts kProcesses copies of `args` at once, half of them with a lock timeout shorter than the
-  // run (they must give up, naming the holder), half with one far longer (they must wait, then
-  // find nothing to do); checks that exactly one ran.
+  // Starts kProcesses copies of `args` at once (the failpoint build, gated before the first step:
+  // the one that takes the run lock stops there, holding it), half of them with a lock timeout of
+  // 0.3 s (they must give up while it is held, naming the holder), half with one far longer (they
+  // must still be waiting when those gave up, then find nothing to do once the gate opens).
   void RaceAndCheckOutcomes(const Target& t, const std::vector<std::string>& args) {
-    std::vector<ProcessHandle> handles;
+    std::vector<std::vector<std::string>> argvs;
     for (int i = 0; i < kProcesses; ++i) {
       auto a = args;
       a.insert(a.end(), {"--yes", "-q", "--lock-timeout", i % 2 == 0 ? "0.3" : "120"});
-      handles.push_back(StartProcess(Args(t, a), Options(t)));
+      argvs.push_back(Args(t, a));
+      argvs.back()[0] = FailpointsBin();
     }
-    int done = 0, waited = 0, gave_up = 0;
-    for (int i = 0; i < kProcesses; ++i) {
-      auto r = Wait(handles[static_cast<size_t>(i)]);
+    GatedRace race = RaceThroughGate(argvs, Options(t), "before-step:1:" + (dir_ / "gate"),
+                                     [](size_t i) { return i % 2 == 0; });
+    ASSERT_GE(race.winner, 0) << "no process reached the first step";
+    int waited = 0, gave_up = 0;
+    for (size_t i = 0; i < kProcesses; ++i) {
+      const ProcessResult& r = race.results[i];
       SCOPED_TRACE("process " + std::to_string(i) + ": " + r.err);
       ASSERT_EQ(r.signal, 0);
-      if (r.exit_code == 0) {
-        ++done;
+      if (static_cast<int>(i) == race.winner) {
+        EXPECT_EQ(r.exit_code, 0);
       } else if (i % 2 == 0) {
+        EXPECT_TRUE(race.exited_while_held[i]);
         EXPECT_EQ(r.exit_code, 3);
         EXPECT_NE(r.err.find("locked by"), std::string::npos);
         EXPECT_NE(r.err.find(args[0]), std::string::npos) << "names what the holder runs";
         ++gave_up;
       } else {
+        EXPECT_FALSE(race.exited_while_held[i]) << "gave up while it should wait";
         EXPECT_EQ(r.exit_code, 1);
         EXPECT_NE(r.err.find("already at"), std::string::npos);
         ++waited;
       }
     }
-    EXPECT_EQ(done, 1);
-    EXPECT_EQ(done + waited + gave_up, kProcesses);
-    std::cout << args[0] << ": " << done << " ran, " << waited << " waited then had nothing to do, "
-              << gave_up << " gave up naming the holder\n";
+    EXPECT_EQ(1 + waited + gave_up, kProcesses);
+    std::cout << args[0] << ": process " << race.winner << " ran, " << waited
+              << " waited then had nothing to do, " << gave_up << " gave up naming the holder\n";
   }
 
   // After the race: one run of `kind` recorded, each of its steps once and done, and the end
@@ -163,7 +158,6 @@ TEST_P(ConcurrencyTest, EightRollbacksAtOnceOneRunsEachStepOnce) {
     t.url = url;
     reference.url = reference_url;
   }
-  MakeSlow("0017_create_view_customer_loyalty.down.sql");
   for (const auto* target : {&t, &reference}) {
     auto d = RunOn(*target, {"deploy", "--yes", "-q"});
     ASSERT_EQ(d.exit_code, 0) << d.err;
@@ -183,7 +177,6 @@ TEST_P(ConcurrencyTest, EightDeploysAtOnceOneRunsEachStepOnce) {
     t.url = url;
     reference.url = reference_url;
   }
-  MakeSlow("0013_create_loyalty_tiers.up.sql");
   for (const auto* target : {&t, &reference}) {
     auto d = RunOn(*target, {"deploy", "--to", "1.1.0", "--yes", "-q"});
     ASSERT_EQ(d.exit_code, 0) << d.err;

@@ -3,6 +3,7 @@
 // release, and fencing (a run that lost its lock stops; a live holder's lock is not broken).
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -348,7 +349,6 @@ TEST_P(FencingTest, SigtermCancelsTheRunningStatementAndRecordsTheRunAsInterrupt
     }
     usleep(20 * 1000);
   }
-  usleep(300 * 1000);
   auto sent = std::chrono::steady_clock::now();
   kill(h.pid, SIGTERM);
   auto r = Wait(h);
@@ -373,13 +373,17 @@ TEST_P(FencingTest, AnInterruptedLedgerReversalSaysWhatWasReversedAndWhatRemains
   plan.replace(plan.find("lock_timeout: 10s}"), 18, "lock_timeout: 10s, batch_rows: 1}");
   WriteFileOrDie(plan_, plan);
   ASSERT_EQ(Run({"deploy", "--env", "staging", "--yes", "-q"}).exit_code, 0);
+  // Held at a gate after the second batch of step 2 (seed loyalty_tiers) while SIGTERM comes.
+  const std::string gate = dir_ / "gate";
+  ASSERT_EQ(mkdir(gate.c_str(), 0755), 0);
   ProcessOptions o = Options();
-  o.env["ORCHESTRATE_FAILPOINT_PAUSE"] = "after-batch:2:2:1500";  // step 2: seed loyalty_tiers
+  o.env["ORCHESTRATE_FAILPOINT_GATE"] = "after-batch:2:2:" + gate;
   ProcessHandle h = StartProcess({FailpointsBin(), "rollback", plan_, "--env", "staging",
                                   "--reason", "batches", "--yes", "-q"},
                                  o);
-  usleep(700 * 1000);
+  ASSERT_TRUE(WaitUntil([&] { return FileExists(gate + "/reached"); })) << "no second batch";
   kill(h.pid, SIGTERM);
+  WriteFileOrDie(gate + "/open", "");
   auto r = Wait(h);
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("reverse seed loyalty_tiers (the rows its ledger recorded) stopped: its "

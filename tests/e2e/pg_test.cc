@@ -187,7 +187,17 @@ TEST_F(PgShopTest, KilledDuringSlowDownMigrationResumesToSameEndState) {
 
   ProcessHandle h = StartProcess(
       Args(url, {"rollback", "--to", "1.0.0", "--reason", "kill", "--yes", "-q"}), Options());
-  usleep(800 * 1000);  // inside pg_sleep
+  // Until the down-migration's pg_sleep runs (pg_stat_activity of the run's database).
+  auto watcher = OpenDatabase(url, "");
+  ASSERT_TRUE(watcher.ok()) << watcher.status().message();
+  ASSERT_TRUE(WaitUntil([&] {
+    auto txn = (*watcher)->BeginRead();
+    if (!txn.ok()) return false;
+    auto rows = (*txn)->Query(
+        "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE "
+        "'%pg_sleep(1.5)%' AND pid <> pg_backend_pid() AND datname = current_database()");
+    return rows.ok() && rows->rows[0][0].value_or("0") != "0";
+  })) << "the slow down-migration never ran";
   kill(h.pid, SIGKILL);
   auto killed = Wait(h);
   ASSERT_EQ(killed.signal, SIGKILL) << killed.err;
@@ -245,26 +255,32 @@ TEST_F(PgShopTest, KilledBeforeEveryCommitResumesExactlyOnce) {
   std::cout << "PostgreSQL: covered " << kills << " kill points\n";
 }
 
+// Four rollbacks started at once (the failpoint build, gated before the first step: the one that
+// takes the lock holds it there until the other three have given up, so they meet it for sure).
 TEST_F(PgShopTest, FourConcurrentRollbacksOneRunsOthersExit3) {
   ORCH_REQUIRE_PG(url);
-  AppendToDown("0017_create_view_customer_loyalty", "SELECT pg_sleep(1.5);");
   ASSERT_EQ(Run(url, {"deploy", "--yes", "-q"}).exit_code, 0);
-  auto before = Status(url);
-  std::vector<ProcessHandle> runs;
-  for (int i = 0; i < 4; ++i)
-    runs.push_back(StartProcess(Args(url, {"rollback", "--to", "1.0.0", "--reason", "race", "--yes",
-                                           "-q", "--lock-timeout", "0.3"}),
-                                Options()));
+  std::vector<std::vector<std::string>> argvs;
+  for (int i = 0; i < 4; ++i) {
+    argvs.push_back(Args(url, {"rollback", "--to", "1.0.0", "--reason", "race", "--yes", "-q",
+                               "--lock-timeout", "0.3"}));
+    argvs.back()[0] = FailpointsBin();
+  }
+  GatedRace race = RaceThroughGate(argvs, Options(), "before-step:1:" + (dir_ / "gate"),
+                                   [](size_t) { return true; });
+  ASSERT_GE(race.winner, 0) << "no rollback reached its first step";
   int done = 0, locked = 0;
-  for (auto& h : runs) {
-    auto r = Wait(h);
+  for (size_t i = 0; i < race.results.size(); ++i) {
+    const ProcessResult& r = race.results[i];
     if (r.exit_code == 0) ++done;
     if (r.exit_code == 3) {
       ++locked;
+      EXPECT_TRUE(race.exited_while_held[i]);
       EXPECT_NE(r.err.find("is locked by"), std::string::npos) << r.err;
       EXPECT_NE(r.err.find("rollback"), std::string::npos) << r.err;
     }
   }
+  EXPECT_EQ(race.results[static_cast<size_t>(race.winner)].exit_code, 0);
   EXPECT_EQ(done, 1);
   EXPECT_EQ(locked, 3);
   auto h = Run(url, {"history", "--output", "json"});
@@ -272,7 +288,6 @@ TEST_F(PgShopTest, FourConcurrentRollbacksOneRunsOthersExit3) {
   ASSERT_EQ(hist.size(), 2u);  // the deploy and one rollback: the others recorded nothing
   EXPECT_EQ(hist[0]["status"], "done");
   EXPECT_EQ(Status(url)["current_version"], "1.0.0");
-  (void)before;
 }
 
 TEST_F(PgShopTest, FailingDownMigrationLeavesLastCompletedStep) {

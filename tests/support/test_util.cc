@@ -8,11 +8,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
+#include <vector>
 
 namespace orchestrate::testing {
 
@@ -136,5 +141,58 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const ProcessOpti
 std::string SourceDir() { return ORCHESTRATE_SOURCE_DIR; }
 std::string OrchestrateBin() { return ORCHESTRATE_BIN; }
 std::string FailpointsBin() { return ORCHESTRATE_FAILPOINTS_BIN; }
+
+bool WaitUntil(const std::function<bool()>& ready, double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(static_cast<long>(seconds * 1000));
+  while (!ready()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+bool FileExists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+
+GatedRace RaceThroughGate(const std::vector<std::vector<std::string>>& argvs,
+                          const ProcessOptions& opts, const std::string& gate,
+                          const std::function<bool(size_t)>& must_give_up, double seconds) {
+  const std::string dir = gate.substr(gate.rfind(':') + 1);
+  mkdir(dir.c_str(), 0755);
+  ProcessOptions gated = opts;
+  gated.env["ORCHESTRATE_FAILPOINT_GATE"] = gate;
+  const size_t n = argvs.size();
+  std::vector<ProcessHandle> handles;
+  for (const auto& argv : argvs) handles.push_back(StartProcess(argv, gated));
+  std::vector<int> pids;  // read here while the waiters' Wait() changes the handles
+  for (const auto& h : handles) pids.push_back(h.pid);
+  GatedRace race;
+  race.results.resize(n);
+  std::unique_ptr<std::atomic<bool>[]> exited(new std::atomic<bool>[n]);
+  for (size_t i = 0; i < n; ++i) exited[i] = false;
+  std::vector<std::thread> waiters;
+  for (size_t i = 0; i < n; ++i)
+    waiters.emplace_back([&, i] {
+      race.results[i] = Wait(handles[i]);
+      exited[i] = true;
+    });
+  const std::string reached = dir + "/reached";
+  if (WaitUntil([&] { return FileExists(reached); }, seconds)) {
+    const int pid = std::atoi(ReadFileOrDie(reached).c_str());
+    for (size_t i = 0; i < n; ++i)
+      if (pids[i] == pid) race.winner = static_cast<int>(i);
+    WaitUntil(
+        [&] {
+          for (size_t i = 0; i < n; ++i)
+            if (static_cast<int>(i) != race.winner && must_give_up(i) && !exited[i]) return false;
+          return true;
+        },
+        seconds);
+  }
+  for (size_t i = 0; i < n; ++i) race.exited_while_held.push_back(exited[i]);
+  WriteFileOrDie(dir + "/open", "");
+  for (auto& w : waiters) w.join();
+  return race;
+}
 
 }  // namespace orchestrate::testing

@@ -1,6 +1,7 @@
 // Helpers shared by tests: temporary folders, files, and running the real binary.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -51,6 +52,27 @@ ProcessHandle StartProcess(const std::vector<std::string>& argv, const ProcessOp
 ProcessResult Wait(ProcessHandle& handle);
 // StartProcess then Wait.
 ProcessResult RunProcess(const std::vector<std::string>& argv, const ProcessOptions& opts = {});
+
+// Polls `ready` every 10 ms until it holds (returns true) or `seconds` pass (false): a test waits
+// on state it can observe (a file, `status`, pg_stat_activity), never for a fixed time.
+bool WaitUntil(const std::function<bool()>& ready, double seconds = 60);
+// Whether the file `path` exists.
+bool FileExists(const std::string& path);
+
+// Processes that race for a run lock, each the failpoint build with ORCHESTRATE_FAILPOINT_GATE
+// set to `gate` ("NAME:DIR"): the one that takes the lock stops at NAME holding it (its id in
+// DIR/reached). RaceThroughGate starts every argv at once (ProcessOptions `opts`, the gate added),
+// waits until one reached the gate and every other process `must_give_up` names has exited, notes
+// which processes had exited then, opens the gate (DIR/open) and waits for all. No fixed delay:
+// the losers provably met the lock held.
+struct GatedRace {
+  int winner = -1;                      // index of the process that reached the gate; -1: none
+  std::vector<ProcessResult> results;   // by index
+  std::vector<bool> exited_while_held;  // had exited while the winner held the lock
+};
+GatedRace RaceThroughGate(const std::vector<std::vector<std::string>>& argvs,
+                          const ProcessOptions& opts, const std::string& gate,
+                          const std::function<bool(size_t)>& must_give_up, double seconds = 120);
 
 // Paths set by CMake.
 std::string SourceDir();
