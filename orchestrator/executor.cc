@@ -15,6 +15,7 @@
 #include "migrations/ledger.h"
 #include "migrations/statement_text.h"
 #include "orchestrator/failpoint.h"
+#include "orchestrator/statement_steps.h"
 #include "plans/render.h"
 #include "snapshot/snapshot.h"
 
@@ -112,11 +113,16 @@ bool RemainingMatches(const std::vector<StepRecord>& stored, const RunPlan& fres
 }
 
 // A non-transactional database step that started (or failed) may have half taken effect.
+// So is a step run statement by statement whose first part committed (its row is 'started';
+// statement_steps.h): it resumes where it stopped, never from its first statement.
 bool HasStepInDoubt(const std::vector<StepRecord>& stored) {
-  for (const auto& r : stored)
-    if (!r.step.transactional && r.step.kind != StepKind::kSwapImage &&
+  for (const auto& r : stored) {
+    if (r.step.kind == StepKind::kSwapImage) continue;
+    if (!r.step.transactional &&
         (r.status == StepStatus::kStarted || r.status == StepStatus::kFailed))
       return true;
+    if (r.step.transactional && r.status == StepStatus::kStarted) return true;
+  }
   return false;
 }
 
@@ -577,6 +583,13 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
           .Also("recording it in the journal", {marked, finished});
     }
   }
+
+  // On an engine whose DDL commits by itself: statement by statement (statement_steps.h).
+  if (RunsByStatement(db_, step))
+    return RunByStatement({db_, journal_, run_id, n, StepLabel(n, total, step), step,
+                           request.step_lock_timeout_seconds, request.statement_timeout_seconds,
+                           request.interrupted, [this](const std::string& p) { Point(p); },
+                           InvocationOf(request)});
 
   LedgerProgress progress;
   LedgerReversal reversal(step.id, plan_.policy.on_modified, plan_.policy.batch_rows);
