@@ -104,7 +104,11 @@ class Runner {
   // A failure at statement `i`: kFailed while nothing of the step is committed, else kNeedsHuman
   // saying where it resumes.
   Status Failure(int i, const Status& st, const std::string& resumes) const {
-    const std::string message = Where(i) + ": " + st.message();
+    std::string message = st.message();
+    const std::string line =
+        "line " + std::to_string(statements_[static_cast<std::size_t>(i)].line) + ": ";
+    if (message.rfind(line, 0) == 0) message = message.substr(line.size());  // Where says it
+    message = Where(i) + ": " + message;
     if (!committed_) return Status::FromCode(st.code(), message);
     return Status::NeedsHuman(
         message +

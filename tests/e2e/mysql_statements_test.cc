@@ -7,8 +7,11 @@
 // and `force` commands that work pasted as printed; validate and check warn that such a migration
 // is not atomic, with file:line.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -373,7 +376,7 @@ TEST_F(MysqlStatements, ValidateAndCheckWarnThatAMigrationMixingDdlAndDmlIsNotAt
   ASSERT_EQ(Run({"deploy", "--yes", "-q"}).exit_code, 0);
   auto checked = Run({"check", "--to", "1.0.0"});
   EXPECT_EQ(checked.exit_code, 4) << checked.out << checked.err;
-  EXPECT_TRUE(Contains(checked.out, (dir_ / "sql/0002.down.sql") +
+  EXPECT_TRUE(Contains(checked.out + checked.err, (dir_ / "sql/0002.down.sql") +
                                         ":1: migration 0002_points mixes DDL (line 1) and DML "
                                         "(line 2), which is not atomic on MySQL/MariaDB"))
       << checked.out;
