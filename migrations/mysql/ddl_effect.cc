@@ -290,7 +290,7 @@ bool AlterClause(Cursor c, const std::string& schema, const std::string& table,
     add(kind, to, true);
     return true;
   }
-  return cannot("`" + c.Words() + " ...` changes nothing the catalog check reads");
+  return cannot("the effect of `" + c.Words() + " ...` is not in the catalog");
 }
 
 EffectFacts Undecidable(const std::string& why) {
@@ -454,7 +454,7 @@ EffectFacts FactsOf(const std::string& statement) {
   if (c.Eat("CREATE")) return Create(std::move(c));
   if (c.Eat("DROP")) return Drop(std::move(c));
   if (c.Eat("RENAME")) return Rename(std::move(c));
-  return Undecidable("`" + c.Words(2) + "` changes nothing the catalog check reads");
+  return Undecidable("the effect of `" + c.Words(2) + " ...` is not in the catalog");
 }
 
 Result<StatementEffect> ReadEffect(Transaction& txn, const std::string& statement) {

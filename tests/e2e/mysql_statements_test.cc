@@ -206,7 +206,9 @@ TEST_F(MysqlStatements, AKillAtEveryStatementFailpointResumesToTheSameEndStateRu
       SCOPED_TRACE(c.command[0] + " killed at " + point);
       const std::string url = Fresh();
       ASSERT_EQ(Run({"deploy", "--to", "1.0.0", "--yes", "-q"}, "", url).exit_code, 0);
-      if (is_rollback) ASSERT_EQ(Run(deploy, "", url).exit_code, 0);
+      if (is_rollback) {
+        ASSERT_EQ(Run(deploy, "", url).exit_code, 0);
+      }
       auto killed = Run(c.command, point, url);
       ASSERT_EQ(killed.signal, SIGKILL) << point << " was not reached\n" << killed.err;
       auto resumed = Run(c.command, "", url);
@@ -362,11 +364,11 @@ TEST_F(MysqlStatements, ValidateAndCheckWarnThatAMigrationMixingDdlAndDmlIsNotAt
   Write("sql/0002.down.sql", kDown2);
   auto validated = Run({"validate"});
   EXPECT_EQ(validated.exit_code, 0) << validated.out << validated.err;
-  EXPECT_TRUE(Contains(validated.err, "warning: " + (dir_ / "sql/0002.up.sql") +
+  EXPECT_TRUE(Contains(validated.err, "warning: " + (dir_ / "releases/../sql/0002.up.sql") +
                                           ":1: migration 0002_points (up) mixes DDL (line 1) and "
                                           "DML (line 2), which is not atomic on MySQL/MariaDB"))
       << validated.err;
-  EXPECT_TRUE(Contains(validated.err, (dir_ / "sql/0002.down.sql") +
+  EXPECT_TRUE(Contains(validated.err, (dir_ / "releases/../sql/0002.down.sql") +
                                           ":1: migration 0002_points (down) mixes DDL (line 1) "
                                           "and DML (line 2)"))
       << validated.err;
@@ -376,7 +378,7 @@ TEST_F(MysqlStatements, ValidateAndCheckWarnThatAMigrationMixingDdlAndDmlIsNotAt
   ASSERT_EQ(Run({"deploy", "--yes", "-q"}).exit_code, 0);
   auto checked = Run({"check", "--to", "1.0.0"});
   EXPECT_EQ(checked.exit_code, 4) << checked.out << checked.err;
-  EXPECT_TRUE(Contains(checked.out + checked.err, (dir_ / "sql/0002.down.sql") +
+  EXPECT_TRUE(Contains(checked.out + checked.err, (dir_ / "releases/../sql/0002.down.sql") +
                                         ":1: migration 0002_points mixes DDL (line 1) and DML "
                                         "(line 2), which is not atomic on MySQL/MariaDB"))
       << checked.out;
