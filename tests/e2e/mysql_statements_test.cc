@@ -271,6 +271,10 @@ TEST_F(MysqlStatements, AStatementInterruptedInFlightIsDecidedFromTheCatalogForm
       {"", "ALTER TABLE customers ADD CONSTRAINT uq UNIQUE (email)"},
       {"", "ALTER TABLE customers ADD CONSTRAINT positive CHECK (id > 0)"},
       {"CREATE INDEX ei ON customers (email);\n", "ALTER TABLE customers DROP INDEX ei"},
+      {"", "ALTER TABLE customers ADD KEY k1 (email)"},
+      {"CREATE INDEX ei ON customers (email);\n", "ALTER TABLE customers DROP KEY ei"},
+      {"ALTER TABLE customers ADD CONSTRAINT chk CHECK (id > 0);\n",
+       "ALTER TABLE customers DROP CONSTRAINT chk"},
       {"CREATE TABLE orders (id INTEGER PRIMARY KEY, cid INTEGER);\n",
        "ALTER TABLE orders ADD CONSTRAINT fk_customer FOREIGN KEY (cid) REFERENCES customers (id)"},
       {"CREATE TABLE orders (id INTEGER PRIMARY KEY, cid INTEGER, CONSTRAINT fk0 FOREIGN KEY "
@@ -378,9 +382,10 @@ TEST_F(MysqlStatements, ValidateAndCheckWarnThatAMigrationMixingDdlAndDmlIsNotAt
   ASSERT_EQ(Run({"deploy", "--yes", "-q"}).exit_code, 0);
   auto checked = Run({"check", "--to", "1.0.0"});
   EXPECT_EQ(checked.exit_code, 4) << checked.out << checked.err;
-  EXPECT_TRUE(Contains(checked.out + checked.err, (dir_ / "releases/../sql/0002.down.sql") +
-                                        ":1: migration 0002_points mixes DDL (line 1) and DML "
-                                        "(line 2), which is not atomic on MySQL/MariaDB"))
+  EXPECT_TRUE(Contains(checked.out + checked.err,
+                       (dir_ / "releases/../sql/0002.down.sql") +
+                           ":1: migration 0002_points mixes DDL (line 1) and DML "
+                           "(line 2), which is not atomic on MySQL/MariaDB"))
       << checked.out;
 }
 

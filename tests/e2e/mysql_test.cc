@@ -275,7 +275,7 @@ TEST(MysqlStateSchema, ProcessesRacingGetEveryTableOnceInnoDbAndUtf8mb4) {
                 "orchestrate_meta", "orchestrate_migrations", "orchestrate_releases",
                 "orchestrate_release_schemas", "orchestrate_runs", "orchestrate_schema_checks",
                 "orchestrate_seeds", "orchestrate_snapshot_counter", "orchestrate_snapshot_index",
-                "orchestrate_step_statements", "orchestrate_steps", "orchestrate_swap_parts"}));
+                "orchestrate_steps", "orchestrate_step_statements", "orchestrate_swap_parts"}));
   auto meta = (*txn)->Query("SELECT COUNT(*) FROM orchestrate_meta");
   ASSERT_TRUE(meta.ok());
   EXPECT_EQ(meta->rows, (std::vector<Row>{{"1"}}));
