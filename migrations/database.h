@@ -87,6 +87,18 @@ enum class DatabaseFeature { kRowLedger, kSnapshots, kReviewScript, kRehearsal }
 // "the row ledger", "snapshots", "the review script", "rehearsals".
 const char* FeatureName(DatabaseFeature feature);
 
+// Whether a statement that commits by itself (Database::CommitsByItself), interrupted in flight,
+// took effect, as the catalog shows it (Database::EffectInCatalog).
+struct StatementEffect {
+  enum class Verdict {
+    kApplied,     // its effect is in place: it must not run again
+    kNotApplied,  // it is not (or running it again changes nothing): it runs again
+    kUndecided,   // the catalog cannot tell: a human decides
+  };
+  Verdict verdict = Verdict::kUndecided;
+  std::string why;  // what the catalog showed, or why it cannot tell
+};
+
 // Who holds (or asks for) the run lock.
 struct LockHolder {
   std::string owner;  // user name
@@ -216,6 +228,26 @@ class Database {
   virtual Status Unsupported(DatabaseFeature feature) const {
     (void)feature;
     return Status::Ok();
+  }
+  // Whether a DDL statement commits by itself on this engine (MySQL/MariaDB: CREATE, ALTER, DROP,
+  // ... end the open transaction and commit), so that a step of several statements cannot be one
+  // transaction: the executor then runs such a step statement by statement, with a checkpoint
+  // after each (orchestrator/statement_steps.h). Default: false (DDL is transactional).
+  virtual bool DdlCommitsByItself() const { return false; }
+  // Whether `statement` (one split statement of a script) commits by itself here
+  // (migrations/statement_commits.h). Default: false.
+  virtual bool CommitsByItself(const std::string& statement) const {
+    (void)statement;
+    return false;
+  }
+  // For a statement that commits by itself and was interrupted in flight (started, not recorded
+  // done): whether its effect is in place, read from the catalog in a transaction of its own
+  // (MySQL: information_schema; migrations/mysql/ddl_effect.h says which forms it decides).
+  // REQUIRES: no transaction of this database is open. Default: kUndecided.
+  virtual Result<StatementEffect> EffectInCatalog(const std::string& statement) {
+    (void)statement;
+    return StatementEffect{StatementEffect::Verdict::kUndecided,
+                           "this engine does not read a statement's effect from its catalog"};
   }
   // A statement of the state schema (migrations/state_schema.h), written in SQL that SQLite and
   // PostgreSQL accept, as this database must run it (MySQL: reserved words quoted, TEXT key

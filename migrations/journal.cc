@@ -427,6 +427,30 @@ Status Journal::MarkSwapPartAt(Transaction& txn, int64_t run_id, int n, const st
       {std::to_string(run_id), std::to_string(n), part, Name(status), at, Opt(error)});
 }
 
+Result<std::optional<Journal::StatementMark>> Journal::StatementProgress(int64_t run_id, int n) {
+  auto txn = db_.BeginRead();
+  if (!txn.ok()) return txn.status();
+  auto r = (*txn)->Query(
+      "SELECT next_statement, in_flight FROM orchestrate_step_statements WHERE run_id = $1 AND n = "
+      "$2",
+      {std::to_string(run_id), std::to_string(n)});
+  if (!r.ok()) return r.status();
+  if (r->rows.empty()) return std::optional<StatementMark>();
+  StatementMark mark;
+  mark.next = static_cast<int>(ToLong(r->rows[0][0]));
+  mark.in_flight = r->rows[0][1] ? static_cast<int>(ToLong(r->rows[0][1])) : -1;
+  return std::optional<StatementMark>(mark);
+}
+
+Status Journal::MarkStatements(Transaction& txn, int64_t run_id, int n, const StatementMark& mark) {
+  return txn.ExecAtCommit(
+      "INSERT INTO orchestrate_step_statements (run_id, n, next_statement, in_flight, at) VALUES "
+      "($1, $2, $3, $4, $5) ON CONFLICT (run_id, n) DO UPDATE SET next_statement = "
+      "EXCLUDED.next_statement, in_flight = EXCLUDED.in_flight, at = EXCLUDED.at",
+      {std::to_string(run_id), std::to_string(n), std::to_string(mark.next),
+       mark.in_flight < 0 ? Value() : Value(std::to_string(mark.in_flight)), now_()});
+}
+
 Result<long> Journal::PruneFinishedRuns(const std::string& cutoff) {
   // ISO-8601 UTC text in one fixed format: comparing the strings compares the times.
   const std::string finished =
@@ -434,8 +458,8 @@ Result<long> Journal::PruneFinishedRuns(const std::string& cutoff) {
       "finished_at < $1";
   auto txn = db_.Begin();
   if (!txn.ok()) return txn.status();
-  for (const char* table :
-       {"orchestrate_steps", "orchestrate_swap_parts", "orchestrate_schema_checks"})
+  for (const char* table : {"orchestrate_steps", "orchestrate_swap_parts",
+                            "orchestrate_schema_checks", "orchestrate_step_statements"})
     ORCH_RETURN_IF_ERROR((*txn)->Exec(
         std::string("DELETE FROM ") + table +
             " WHERE run_id IN (SELECT id FROM orchestrate_runs WHERE " + finished + ")",

@@ -11,6 +11,7 @@
 //   orchestrate_runs        one row per deploy or rollback: who, when, why, from, to, outcome
 //   orchestrate_steps       one row per step of a run: pending/started/done/failed, the step itself
 //   orchestrate_swap_parts  the parts of each image swap step (put, trigger, commit, push...)
+//   orchestrate_step_statements  how far a step run statement by statement got
 //   orchestrate_ledger      the row ledger of seeds (migrations/ledger.h)
 //   orchestrate_ledger_restores  PostgreSQL: reversal transactions that restored old values
 //   orchestrate_release_schemas  the schema description each release left (release_schema.h)
@@ -149,6 +150,15 @@ class Journal {
   // The same inside `txn` (ExecAtCommit), at the time `at`.
   Status MarkSwapPartAt(Transaction& txn, int64_t run_id, int n, const std::string& part,
                         StepStatus status, const std::string& at, const std::string& error = "");
+  // How far step `n` of a run, run statement by statement (orchestrator/statement_steps.h), got:
+  // nullopt when it has no record (it has not started).
+  struct StatementMark {
+    int next = 0;        // 0-based: the statements before it are done
+    int in_flight = -1;  // a statement started and not recorded done; -1 for none
+  };
+  Result<std::optional<StatementMark>> StatementProgress(int64_t run_id, int n);
+  // Records how far step `n` got, in `txn` (committed with it).
+  Status MarkStatements(Transaction& txn, int64_t run_id, int n, const StatementMark& mark);
   // Deletes the finished runs (done, abandoned, superseded) that finished before `cutoff`
   // (ISO-8601 UTC) with their steps, in one transaction (policy history_days). Unfinished runs
   // stay: a resume needs them. Returns how many runs were deleted.

@@ -102,6 +102,21 @@ std::vector<std::string> ReleaseSchemasV3(const Database&) {
   };
 }
 
+// ---- version 4: statement-level checkpoints ---------------------------------------------------
+
+// orchestrate_step_statements: for a step run statement by statement (on an engine whose DDL
+// commits by itself; orchestrator/statement_steps.h), how far it got: the statements before
+// next_statement (0-based) are done; in_flight, when not NULL, is a statement that commits by
+// itself which was started and not recorded done (whether it took effect is read from the
+// catalog on resume). One row per step of a run, like orchestrate_swap_parts.
+std::vector<std::string> StepStatementsV4(const Database&) {
+  return {
+      "CREATE TABLE IF NOT EXISTS orchestrate_step_statements (run_id BIGINT NOT NULL, n INTEGER "
+      "NOT NULL, next_statement INTEGER NOT NULL, in_flight INTEGER, at TEXT NOT NULL, PRIMARY KEY "
+      "(run_id, n))",
+  };
+}
+
 struct Version {
   int number;
   // On a fresh database, after the versions before it: what this version adds.
@@ -115,6 +130,7 @@ const Version kVersions[] = {
     {1, JournalTablesV1, nullptr},
     {2, CreatedOnFirstUseV2, UpgradeTo2},
     {3, ReleaseSchemasV3, ReleaseSchemasV3},
+    {4, StepStatementsV4, StepStatementsV4},
 };
 static_assert(sizeof(kVersions) / sizeof(kVersions[0]) == kStateSchemaVersion,
               "one entry of kVersions per version, in order");

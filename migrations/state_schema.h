@@ -21,6 +21,10 @@
 //      different from it): migrations/release_schema.h. The step from 2 creates both; no table
 //      of version 2 changes, so a build of version 2 data reads it as it is. Releases deployed
 //      before the upgrade have no recorded description until they are deployed again.
+//   4  orchestrate_step_statements: how far each step run statement by statement got (the next
+//      statement, and a statement that commits by itself started but not recorded done), for
+//      engines whose DDL is not transactional (orchestrator/statement_steps.h). The step from 3
+//      creates it; no table of version 3 changes.
 // A new version appends a step below (state_schema.cc, kVersions) and bumps kStateSchemaVersion.
 //
 // The DDL is written in SQL that SQLite and PostgreSQL both accept (TEXT, INTEGER, BIGINT); what
@@ -36,7 +40,7 @@
 namespace orchestrate {
 
 // The newest state schema version this build knows.
-inline constexpr int kStateSchemaVersion = 3;
+inline constexpr int kStateSchemaVersion = 4;
 
 // Brings the state schema of `db` to kStateSchemaVersion:
 //   - at kStateSchemaVersion: reads the version and changes nothing;

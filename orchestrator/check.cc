@@ -11,6 +11,7 @@
 #include "migrations/auto_down.h"
 #include "migrations/journal.h"
 #include "migrations/ledger.h"
+#include "migrations/statement_commits.h"
 #include "migrations/statement_split.h"
 #include "orchestrator/review.h"
 #include "plans/names.h"
@@ -324,6 +325,21 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
            " runs outside a transaction: if interrupted, a human "
            "decides with `orchestrate force`");
     if (s.sql.empty()) continue;
+    if (db.DdlCommitsByItself() && s.transactional &&
+        (s.kind == StepKind::kApplyMigration || s.kind == StepKind::kRevertMigration)) {
+      if (auto mixed = MixesDdlAndDml(dialect, s.sql)) {
+        std::string file = "migration " + s.id;  // the file it came from, when the plan names it
+        for (const auto& rel : plan.releases)
+          for (const auto& m : rel.migrations)
+            if (rel.version == s.release && m.id == s.id)
+              file = (s.kind == StepKind::kApplyMigration ? m.up : m.down).path;
+        warn(where + file + ":" + std::to_string(mixed->ddl_line) + ": migration " + s.id +
+             " mixes DDL (line " + std::to_string(mixed->ddl_line) + ") and DML (line " +
+             std::to_string(mixed->dml_line) +
+             "), which is not atomic on MySQL/MariaDB: each DDL statement commits by itself; "
+             "it runs statement by statement with a checkpoint after each");
+      }
+    }
     for (const auto& st : analyses[i].statements) {
       if (st.online_ddl.lock != DdlLock::kNone && !st.tables.empty()) {
         // MySQL/MariaDB: a table copy (or a FULLTEXT index build) that blocks writes.

@@ -17,6 +17,7 @@
 #include "migrations/ledger.h"
 #include "migrations/statement_text.h"
 #include "orchestrator/failpoint.h"
+#include "orchestrator/statement_steps.h"
 #include "plans/render.h"
 #include "plans/sha256.h"
 #include "snapshot/snapshot.h"
@@ -115,11 +116,16 @@ bool RemainingMatches(const std::vector<StepRecord>& stored, const RunPlan& fres
 }
 
 // A non-transactional database step that started (or failed) may have half taken effect.
+// So is a step run statement by statement whose first part committed (its row is 'started';
+// statement_steps.h): it resumes where it stopped, never from its first statement.
 bool HasStepInDoubt(const std::vector<StepRecord>& stored) {
-  for (const auto& r : stored)
-    if (!r.step.transactional && r.step.kind != StepKind::kSwapImage &&
+  for (const auto& r : stored) {
+    if (r.step.kind == StepKind::kSwapImage) continue;
+    if (!r.step.transactional &&
         (r.status == StepStatus::kStarted || r.status == StepStatus::kFailed))
       return true;
+    if (r.step.transactional && r.status == StepStatus::kStarted) return true;
+  }
   return false;
 }
 
@@ -568,7 +574,8 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
     // nothing is left after them (executor.h, protocol step 4).
     Riders riders;
     riders.total = total;
-    if (!recording_ && rec.step.kind != StepKind::kSwapImage) {
+    // A step run statement by statement commits in parts of its own: nothing rides in them.
+    if (!recording_ && rec.step.kind != StepKind::kSwapImage && !RunsByStatement(db_, rec.step)) {
       size_t j = i + 1;
       for (; j < records->size() && IsBookkeeping((*records)[j]); ++j)
         riders.steps.push_back(&(*records)[j]);
@@ -757,6 +764,19 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
                                 ForceStepHint(request, n))
           .Also("recording it in the journal", {marked, finished});
     }
+  }
+
+  // On an engine whose DDL commits by itself: statement by statement (statement_steps.h).
+  // What rides commits first: the step's records must follow the run's record.
+  if (RunsByStatement(db_, step)) {
+    ORCH_RETURN_IF_ERROR(FlushJournal());
+    return RunByStatement({db_, journal_, run_id, n, StepLabel(n, total, step), step,
+                           request.step_lock_timeout_seconds, request.statement_timeout_seconds,
+                           request.interrupted,
+                           [this](FailpointKind kind, const std::string& where) {
+                             Point(kind, where);
+                           },
+                           InvocationOf(request)});
   }
 
   LedgerProgress progress;

@@ -22,7 +22,10 @@ const std::vector<FailpointKind>& AllFailpointKinds() {
       FailpointKind::kSwapPartStarted,     FailpointKind::kSwapPartRan,
       FailpointKind::kAfterSwapPart,       FailpointKind::kBeforeBatchCommit,
       FailpointKind::kAfterBatch,          FailpointKind::kBeforeFinish,
-      FailpointKind::kAfterFinish,         FailpointKind::kBeforeTarget};
+      FailpointKind::kAfterFinish,         FailpointKind::kBeforeTarget,
+      FailpointKind::kBeforeDdlStarted,    FailpointKind::kBeforeDdl,
+      FailpointKind::kAfterDdl,            FailpointKind::kAfterDdlDone,
+      FailpointKind::kBeforeStatementsCommit};
   return kinds;
 }
 
@@ -60,6 +63,16 @@ const char* FailpointKindName(FailpointKind kind) {
       return "after-finish";
     case FailpointKind::kBeforeTarget:
       return "before-target";
+    case FailpointKind::kBeforeDdlStarted:
+      return "before-ddl-started";
+    case FailpointKind::kBeforeDdl:
+      return "before-ddl";
+    case FailpointKind::kAfterDdl:
+      return "after-ddl";
+    case FailpointKind::kAfterDdlDone:
+      return "after-ddl-done";
+    case FailpointKind::kBeforeStatementsCommit:
+      return "before-statements-commit";
   }
   return "unknown";
 }

@@ -41,6 +41,15 @@ enum class FailpointKind {
   kBeforeTarget,         // "before-target:N": a fleet run starting the N-th target this process
                          // runs (1-based); sampled by tests/e2e/shard_test.cc, not by the
                          // crash suite (one database per run there)
+  // A migration step run statement by statement (statement_steps.h; MySQL/MariaDB, where DDL
+  // commits by itself), N the step and I the 1-based statement; sampled by
+  // tests/e2e/mysql_statements_test.cc:
+  kBeforeDdlStarted,        // "before-ddl-started:N:I": nothing of statement I recorded
+  kBeforeDdl,               // "before-ddl:N:I": statement I recorded started, not yet run
+  kAfterDdl,                // "after-ddl:N:I": statement I ran (committed), not recorded done
+  kAfterDdlDone,            // "after-ddl-done:N:I": statement I recorded done
+  kBeforeStatementsCommit,  // "before-statements-commit:N:I": statements up to I (DML) and
+                            // their checkpoint, uncommitted
 };
 
 // Every kind, in the order above.

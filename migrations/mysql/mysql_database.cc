@@ -6,12 +6,14 @@
 #include <vector>
 
 #include "migrations/mysql/catalog_dialect.h"
+#include "migrations/mysql/ddl_effect.h"
 #include "migrations/mysql/ledger_dialect.h"
 #include "migrations/mysql/lock.h"
 #include "migrations/mysql/portable_sql.h"
 #include "migrations/mysql/schema.h"
 #include "migrations/mysql/session.h"
 #include "migrations/mysql/url.h"
+#include "migrations/statement_commits.h"
 #include "migrations/statement_text.h"
 
 namespace orchestrate {
@@ -50,32 +52,9 @@ std::vector<std::string> ResetLimitSql(bool mariadb) {
 }
 
 // Whether MySQL commits the transaction by itself before and after `statement` (DDL and the
-// other statements that "cause an implicit commit"), judged by its leading words. CREATE and
-// DROP TEMPORARY TABLE do not.
+// other statements that "cause an implicit commit"): migrations/statement_commits.h.
 bool CommitsImplicitly(const std::string& statement) {
-  std::vector<std::string> words;
-  std::string word;
-  for (std::size_t i = 0; i <= statement.size() && words.size() < 2; ++i) {
-    const char c = i < statement.size() ? statement[i] : ' ';
-    if (std::isalpha(static_cast<unsigned char>(c))) {
-      word += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    } else if (!word.empty()) {
-      words.push_back(word);
-      word.clear();
-    } else if (!std::isspace(static_cast<unsigned char>(c))) {
-      break;
-    }
-  }
-  if (words.empty()) return false;
-  const std::string& first = words[0];
-  const std::string second = words.size() > 1 ? words[1] : "";
-  if ((first == "CREATE" || first == "DROP") && second == "TEMPORARY") return false;
-  static const char* const kCommitting[] = {
-      "CREATE", "ALTER",   "DROP",     "RENAME", "TRUNCATE", "GRANT",   "REVOKE",    "LOCK",
-      "UNLOCK", "ANALYZE", "OPTIMIZE", "REPAIR", "FLUSH",    "INSTALL", "UNINSTALL", "CACHE"};
-  for (const char* w : kCommitting)
-    if (first == w) return true;
-  return first == "LOAD" && second == "INDEX";
+  return orchestrate::CommitsImplicitly(orchestrate::Dialect::kMysql, statement);
 }
 
 // A transaction on the main session: START TRANSACTION at Begin(), ROLLBACK unless committed.
@@ -428,6 +407,16 @@ class MysqlDatabase final : public Database {
     if (!r.ok()) return r.status();
     return std::optional<RoleCheck>(
         RoleCheck{r->rows[0][0].value_or(""), r->rows[0][1].value_or("") == "1"});
+  }
+  bool DdlCommitsByItself() const override { return true; }
+  bool CommitsByItself(const std::string& statement) const override {
+    return CommitsImplicitly(statement);
+  }
+  Result<StatementEffect> EffectInCatalog(const std::string& statement) override {
+    ORCH_RETURN_IF_ERROR(CheckIdle());
+    auto txn = Begin();
+    if (!txn.ok()) return txn.status();
+    return mysql::ReadEffect(**txn, statement);
   }
   Status Unsupported(DatabaseFeature feature) const override {
     return Status::Failed(std::string(FeatureName(feature)) +

@@ -1,5 +1,5 @@
-// `orchestrate force PLAN --unlock | --abandon | --step N --mark done|pending`: the human's way out
-// of a state the executor refuses to guess about.
+// `orchestrate force PLAN --unlock | --abandon | --step N [--statement I] --mark done|pending`: the
+// human's way out of a state the executor refuses to guess about.
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -9,6 +9,7 @@
 #include "migrations/journal.h"
 #include "orchestrator/cli/context.h"
 #include "orchestrator/executor.h"
+#include "orchestrator/statement_steps.h"
 
 namespace orchestrate::cli {
 
@@ -18,6 +19,8 @@ int CmdForce(const GlobalOptions& g, const ForceOptions& o) {
     return Fail(
         Status::Usage("force needs exactly one of --unlock, --abandon, --step N --mark "
                       "done|pending"));
+  if (o.statement > 0 && o.step == 0)
+    return Fail(Status::Usage("--statement goes with --step N --mark done|pending"));
   const std::optional<StepStatus> mark = StepStatusFromName(o.mark);
   if (o.step > 0 && mark != StepStatus::kDone && mark != StepStatus::kPending)
     return Fail(Status::Usage("--step needs --mark done or --mark pending"));
@@ -87,6 +90,19 @@ int CmdForce(const GlobalOptions& g, const ForceOptions& o) {
   const StepRecord& rec = (*steps)[static_cast<size_t>(o.step - 1)];
   if (rec.status == StepStatus::kDone)
     return Fail(Status::NothingToDo("step " + std::to_string(o.step) + " is already done"));
+  if (o.statement > 0) {
+    // A statement of a step run statement by statement (orchestrator/statement_steps.h).
+    if (!Confirm(g, "mark statement " + std::to_string(o.statement) + " of step " +
+                        std::to_string(o.step) + " of run " + std::to_string(r.id) + " " + o.mark +
+                        "?"))
+      return Fail(Status::Declined("declined: nothing was changed"));
+    Status st = ForceStatement(db, journal, r.id, rec, o.statement, mark == StepStatus::kDone,
+                               ActorName(g));
+    if (!st.ok()) return Fail(st);
+    std::cout << "statement " << o.statement << " of step " << o.step << " of run " << r.id
+              << " marked " << o.mark << "\n";
+    return 0;
+  }
   if (!Confirm(g, "mark step " + std::to_string(o.step) + " of run " + std::to_string(r.id) + " " +
                       o.mark + "?"))
     return Fail(Status::Declined("declined: nothing was changed"));

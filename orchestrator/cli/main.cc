@@ -300,6 +300,10 @@ int RunCli(int argc, char** argv) {
          cmd->add_flag("--abandon", force.abandon, "give up the unfinished run (done steps stay)");
          cmd->add_option("--step", force.step, "a step of the unfinished run")
              ->check(CLI::PositiveNumber);
+         cmd->add_option("--statement", force.statement,
+                         "with --step: the statement where a step run statement by statement "
+                         "stopped (MySQL/MariaDB)")
+             ->check(CLI::PositiveNumber);
          cmd->add_option("--mark", force.mark, "with --step: done or pending")
              ->check(CLI::IsMember({"done", "pending"}));
        },

@@ -53,7 +53,8 @@ struct ForceOptions {
   bool force_live = false;  // --unlock also when the holder is alive
   bool abandon = false;
   int step = 0;
-  std::string mark;  // done | pending
+  int statement = 0;  // with --step: a statement of a step run statement by statement (1-based)
+  std::string mark;   // done | pending
 };
 
 struct RehearseCommandOptions {

@@ -9,6 +9,7 @@
 
 #include "migrations/analysis/analysis.h"
 #include "migrations/auto_down.h"
+#include "migrations/statement_commits.h"
 #include "migrations/statement_split.h"
 #include "orchestrator/cli/context.h"
 
@@ -48,6 +49,31 @@ std::vector<std::string> AnalyzeFiles(const Plan& plan, Dialect dialect) {
         for (const auto& p : SchemaChangesInSeed(dialect, s.sql.text, "seed " + s.id))
           out.push_back(s.sql.path + ":" + p);
       if (s.undo) check(*s.undo, "seed " + s.id + " (undo)", true);
+    }
+  }
+  return out;
+}
+
+// Migrations run in a transaction that mix statements committing by themselves with others on
+// `dialect` (MySQL/MariaDB: DDL and DML): they are not atomic there, as "file:line: ..." lines.
+std::vector<std::string> NonAtomicMigrations(const Plan& plan, Dialect dialect) {
+  std::vector<std::string> out;
+  auto check = [&](const SqlFile& f, const std::string& what) {
+    if (!f.present) return;
+    auto mixed = MixesDdlAndDml(dialect, f.text);
+    if (!mixed) return;
+    out.push_back(f.path + ":" + std::to_string(mixed->ddl_line) + ": " + what +
+                  " mixes DDL (line " + std::to_string(mixed->ddl_line) + ") and DML (line " +
+                  std::to_string(mixed->dml_line) +
+                  "), which is not atomic on MySQL/MariaDB: each DDL statement commits by itself. "
+                  "orchestrate runs it statement by statement with a checkpoint after each, so a "
+                  "failure leaves the statements before it applied");
+  };
+  for (const auto& rel : plan.releases) {
+    for (const auto& m : rel.migrations) {
+      if (!m.transactional) continue;
+      check(m.up, "migration " + m.id + " (up)");
+      if (!m.irreversible) check(m.down, "migration " + m.id + " (down)");
     }
   }
   return out;
@@ -199,6 +225,9 @@ int CmdValidate(const GlobalOptions& g, bool strict) {
     for (auto& problem : SeedKeyProblems(plan, dialect))
       if (seen.insert(problem).second) missing.push_back(problem + tag);
   }
+  for (const auto& [dialect, name] : dialects)
+    for (auto& warning : NonAtomicMigrations(plan, dialect))
+      if (seen.insert(warning).second) warnings.push_back(warning);
   for (auto& problem :
        EmptyDowns(plan, dialects.empty() ? Dialect::kPostgres : dialects.begin()->first)) {
     if (strict)

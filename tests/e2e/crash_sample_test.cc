@@ -321,11 +321,15 @@ INSTANTIATE_TEST_SUITE_P(Sampled, CrashSampleTest, ::testing::ValuesIn(Supported
 // supports it (a new kind without one fails here), and the registry lists each kind once.
 TEST(FailpointRegistry, EveryDeclaredKindIsSampledOnEveryEngine) {
   const auto& kinds = AllFailpointKinds();
-  EXPECT_EQ(kinds.size(), static_cast<size_t>(FailpointKind::kBeforeTarget) + 1)
+  EXPECT_EQ(kinds.size(), static_cast<size_t>(FailpointKind::kBeforeStatementsCommit) + 1)
       << "a kind is missing from AllFailpointKinds()";
   // The kinds of fleet runs, sampled where fleets are: tests/e2e/shard_test.cc kills a shard at
-  // before-target and finishes its databases by running it again.
-  const std::set<std::string> sampled_elsewhere = {"before-target"};
+  // before-target and finishes its databases by running it again. The kinds of steps run
+  // statement by statement (MySQL/MariaDB): tests/e2e/mysql_statements_test.cc kills a deploy and a
+  // rollback at each of them.
+  const std::set<std::string> sampled_elsewhere = {
+      "before-target",  "before-ddl-started", "before-ddl", "after-ddl", "after-ddl-done",
+      "before-statements-commit"};
   std::set<std::string> names;
   for (FailpointKind k : kinds) EXPECT_TRUE(names.insert(FailpointKindName(k)).second);
   // The kinds MariaDB cannot reach: the row ledger and snapshots are refused there.
@@ -349,12 +353,15 @@ TEST(FailpointRegistry, EveryDeclaredKindIsSampledOnEveryEngine) {
 // fails here.
 TEST(FailpointRegistry, EveryKindIsUsedByTheExecutor) {
   const std::string source = ReadFileOrDie(SourceDir() + "/orchestrator/executor.cc") +
-                             ReadFileOrDie(SourceDir() + "/orchestrator/fleet.cc");
+                             ReadFileOrDie(SourceDir() + "/orchestrator/fleet.cc") +
+                             ReadFileOrDie(SourceDir() + "/orchestrator/statement_steps.cc");
   const std::vector<std::string> enumerators = {
       "kBeforeRunStart",      "kAfterRunStart", "kBeforeStep",    "kSnapshotCopied",
       "kAfterSnapshotCommit", "kBeforeCommit",  "kAfterStep",     "kBeforeSwapPart",
       "kSwapPartStarted",     "kSwapPartRan",   "kAfterSwapPart", "kBeforeBatchCommit",
-      "kAfterBatch",          "kBeforeFinish",  "kAfterFinish",   "kBeforeTarget"};
+      "kAfterBatch",          "kBeforeFinish",  "kAfterFinish",   "kBeforeTarget",
+      "kBeforeDdlStarted",    "kBeforeDdl",     "kAfterDdl",      "kAfterDdlDone",
+      "kBeforeStatementsCommit"};
   ASSERT_EQ(enumerators.size(), AllFailpointKinds().size());
   for (const auto& e : enumerators)
     EXPECT_NE(source.find("FailpointKind::" + e), std::string::npos) << e << " is never used";

@@ -152,14 +152,16 @@ TEST_F(MysqlEndToEnd, CheckWarnsOfADownThatCopiesTheTableAndBlocksWrites) {
   EXPECT_TRUE(Contains(check.out, "line 2: drops column customers.points")) << check.out;
 }
 
-TEST_F(MysqlEndToEnd, AFailingDdlMigrationStopsAsNeedingAHumanNamingWhatWasCommitted) {
+TEST_F(MysqlEndToEnd, AFailureAfterACommittedDdlStopsAsNeedingAHumanNamingTheStatement) {
   Write("sql/0003.up.sql",
         "CREATE TABLE orders (id INTEGER PRIMARY KEY);\n"
         "INSERT INTO no_such_table VALUES (1);\n");
   auto deployed = Run({"deploy", "--yes"});
   EXPECT_EQ(deployed.exit_code, 3) << deployed.out << deployed.err;
-  EXPECT_TRUE(Contains(deployed.err, "partly applied")) << deployed.err;
-  EXPECT_TRUE(Contains(deployed.err, "line 1: CREATE TABLE orders")) << deployed.err;
+  EXPECT_TRUE(Contains(deployed.err, "migration 0003_orders, statement 2 of 2 (line 2)"))
+      << deployed.err;
+  EXPECT_TRUE(Contains(deployed.err, "the statements before statement 2 of 2 are committed"))
+      << deployed.err;
   EXPECT_TRUE(Contains(deployed.err, "no_such_table")) << deployed.err;
 }
 
@@ -273,7 +275,7 @@ TEST(MysqlStateSchema, ProcessesRacingGetEveryTableOnceInnoDbAndUtf8mb4) {
                 "orchestrate_meta", "orchestrate_migrations", "orchestrate_releases",
                 "orchestrate_release_schemas", "orchestrate_runs", "orchestrate_schema_checks",
                 "orchestrate_seeds", "orchestrate_snapshot_counter", "orchestrate_snapshot_index",
-                "orchestrate_steps", "orchestrate_swap_parts"}));
+                "orchestrate_steps", "orchestrate_step_statements", "orchestrate_swap_parts"}));
   auto meta = (*txn)->Query("SELECT COUNT(*) FROM orchestrate_meta");
   ASSERT_TRUE(meta.ok());
   EXPECT_EQ(meta->rows, (std::vector<Row>{{"1"}}));

@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS orchestrate_snapshot_index (id BIGINT PRIMARY KEY, ru
 CREATE TABLE IF NOT EXISTS orchestrate_snapshot_counter (id INTEGER PRIMARY KEY, last_id BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS orchestrate_release_schemas (version TEXT PRIMARY KEY, schema_text TEXT NOT NULL, schema_sha256 TEXT NOT NULL, recorded_at TEXT NOT NULL, run_id BIGINT);
 CREATE TABLE IF NOT EXISTS orchestrate_schema_checks (run_id BIGINT NOT NULL, release TEXT NOT NULL, checked_at TEXT NOT NULL, differences TEXT NOT NULL, PRIMARY KEY (run_id, release));
+CREATE TABLE IF NOT EXISTS orchestrate_step_statements (run_id BIGINT NOT NULL, n INTEGER NOT NULL, next_statement INTEGER NOT NULL, in_flight INTEGER, at TEXT NOT NULL, PRIMARY KEY (run_id, n));
 BEGIN;
 SELECT json_extract('{}', ' the database is not as it was when this script was rendered (render it again with `orchestrate sql` and have it reviewed); nothing was changed: runs were recorded since (' || count(*) || ' row(s))') FROM (SELECT id FROM orchestrate_runs) HAVING count(*) > 0;
 COMMIT;
@@ -58,7 +59,8 @@ CREATE TABLE IF NOT EXISTS orchestrate_snapshot_index (id BIGINT PRIMARY KEY, ru
 CREATE TABLE IF NOT EXISTS orchestrate_snapshot_counter (id INTEGER PRIMARY KEY, last_id BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS orchestrate_release_schemas (version TEXT PRIMARY KEY, schema_text TEXT NOT NULL, schema_sha256 TEXT NOT NULL, recorded_at TEXT NOT NULL, run_id BIGINT);
 CREATE TABLE IF NOT EXISTS orchestrate_schema_checks (run_id BIGINT NOT NULL, release TEXT NOT NULL, checked_at TEXT NOT NULL, differences TEXT NOT NULL, PRIMARY KEY (run_id, release));
-INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '3');
+CREATE TABLE IF NOT EXISTS orchestrate_step_statements (run_id BIGINT NOT NULL, n INTEGER NOT NULL, next_statement INTEGER NOT NULL, in_flight INTEGER, at TEXT NOT NULL, PRIMARY KEY (run_id, n));
+INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '4');
 COMMIT;
 BEGIN;
 INSERT INTO orchestrate_runs (id, kind, app, environment, fingerprint, from_version, to_version, actor, host, pid, reason, command, status, started_at, step_count) VALUES ('1', 'deploy', 'shop', 'local', 'cf5a926c3da5edb0dc9e256a680b184515bcfa58bb2d86d9134835d68446f0f1', NULL, '1.0.0', 'sqlite3', 'localhost', '0', 'the review script, run by hand', 'the review script, run by hand', 'running', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), '9');

@@ -79,6 +79,7 @@ const char* const kAllStateTables[] = {
     "orchestrate_snapshot_counter",
     "orchestrate_release_schemas",
     "orchestrate_schema_checks",
+    "orchestrate_step_statements",
 };
 
 // A tiny application of two releases, one migration each.
@@ -262,7 +263,7 @@ TEST_P(StateSchemaTest, FreshDatabaseGetsTheNewestVersionWithEveryTable) {
   auto after = StateSchemaVersion(*db_);
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(*after, kStateSchemaVersion);
-  EXPECT_EQ(kStateSchemaVersion, 3);
+  EXPECT_EQ(kStateSchemaVersion, 4);
   for (const char* table : kAllStateTables) EXPECT_TRUE(HasTable(table)) << table;
   if (IsPg()) {
     EXPECT_TRUE(HasSnapshotNamespace());
@@ -313,7 +314,7 @@ TEST_P(StateSchemaTest, Version1IsUpgradedKeepingItsRowsToTheSameSchemaAsAFreshO
   EXPECT_EQ(*v1, 1);
 
   ASSERT_TRUE(EnsureStateSchema(*db_).ok());
-  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "3");
+  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "4");
   for (const char* table : kAllStateTables) EXPECT_TRUE(HasTable(table)) << table;
   if (IsPg()) {
     EXPECT_TRUE(HasSnapshotNamespace());
@@ -326,7 +327,7 @@ TEST_P(StateSchemaTest, Version1IsUpgradedKeepingItsRowsToTheSameSchemaAsAFreshO
 
   // Idempotent: again, nothing changes.
   ASSERT_TRUE(EnsureStateSchema(*db_).ok());
-  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "3");
+  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "4");
   EXPECT_EQ(DescribeState(), fresh);
 }
 
@@ -344,33 +345,33 @@ TEST_P(StateSchemaTest, Version1WithoutTheTablesAddedWithoutABumpGetsThem) {
   EXPECT_FALSE(HasTable("orchestrate_ledger"));
   ASSERT_TRUE(EnsureStateSchema(*db_).ok());
   for (const char* table : kAllStateTables) EXPECT_TRUE(HasTable(table)) << table;
-  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "3");
+  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "4");
 }
 
 TEST_P(StateSchemaTest, AVersionFromTheFutureIsRefusedChangingNothing) {
-  // A newer orchestrate's database: version 1's journal tables, recorded as version 4.
+  // A newer orchestrate's database: version 1's journal tables, recorded as version 5.
   std::vector<std::string> ddl(std::begin(kJournalV1), std::end(kJournalV1));
-  ddl.push_back("INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '4')");
+  ddl.push_back("INSERT INTO orchestrate_meta (key, value) VALUES ('schema_version', '5')");
   ASSERT_NO_FATAL_FAILURE(Exec(*db_, ddl));
   Status st = EnsureStateSchema(*db_);
   EXPECT_EQ(st.code(), Code::kNeedsHuman) << st.message();
-  EXPECT_NE(st.message().find("have schema version 4, newer than this build knows (3): use a "
+  EXPECT_NE(st.message().find("have schema version 5, newer than this build knows (4): use a "
                               "newer orchestrate"),
             std::string::npos)
       << st.message();
   EXPECT_FALSE(HasTable("orchestrate_snapshot_index"));
-  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "4");
+  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "5");
 
   // The binary says so and exits 3 (needs a human), having run nothing.
   WriteApp();
   auto r = Cli({"deploy", "--yes"});
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
-  EXPECT_NE((r.out + r.err).find("newer than this build knows (3)"), std::string::npos)
+  EXPECT_NE((r.out + r.err).find("newer than this build knows (4)"), std::string::npos)
       << r.out << r.err;
   EXPECT_FALSE(HasTable("orchestrate_snapshot_index"));
   EXPECT_FALSE(HasTable("items"));
   EXPECT_EQ(One("SELECT count(*) FROM orchestrate_runs"), "0");
-  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "4");
+  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "5");
 }
 
 TEST_P(StateSchemaTest, StatusHistoryAndRollbackWorkOnADatabaseAnOlderReleaseDeployed) {
@@ -391,7 +392,7 @@ TEST_P(StateSchemaTest, StatusHistoryAndRollbackWorkOnADatabaseAnOlderReleaseDep
   // the catalog version 2 created).
   auto rollback = Cli({"rollback", "--to", "1.0.0", "--reason", "upgrade test", "--yes"});
   ASSERT_EQ(rollback.exit_code, 0) << rollback.out << rollback.err;
-  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "3");
+  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "4");
   EXPECT_EQ(One("SELECT count(*) FROM orchestrate_snapshot_index WHERE source_table = 'notes'"),
             "1");
   EXPECT_FALSE(HasTable("notes"));
@@ -449,11 +450,11 @@ TEST_P(StateSchemaTest, Version2KeepsWorkingAndIsUpgradedToRecordReleaseSchemas)
   EXPECT_EQ(nlohmann::json::parse(history.out).size(), 1u) << history.out;
   EXPECT_FALSE(HasTable("orchestrate_release_schemas"));
 
-  // A rollback upgrades to version 3 and rolls back; 1.0.0 was deployed before any schema was
+  // A rollback upgrades to version 4 and rolls back; 1.0.0 was deployed before any schema was
   // recorded, so there is nothing to compare with: exit 0.
   auto rollback = Cli({"rollback", "--to", "1.0.0", "--reason", "v2 test", "--yes"});
   ASSERT_EQ(rollback.exit_code, 0) << rollback.out << rollback.err;
-  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "3");
+  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "4");
   EXPECT_TRUE(HasTable("orchestrate_release_schemas"));
   EXPECT_TRUE(HasTable("orchestrate_schema_checks"));
   EXPECT_FALSE(HasTable("notes"));
@@ -467,6 +468,28 @@ TEST_P(StateSchemaTest, Version2KeepsWorkingAndIsUpgradedToRecordReleaseSchemas)
   status = Cli({"status"});
   EXPECT_NE(status.out.find("the schema is the recorded state of 1.1.0"), std::string::npos)
       << status.out;
+}
+
+// Version 3 (what the releases before statement-level checkpoints leave) gains
+// orchestrate_step_statements, and nothing else changes; the binary deploys on it.
+TEST_P(StateSchemaTest, Version3IsUpgradedToStatementCheckpointsLikeAFreshOne) {
+  ASSERT_TRUE(EnsureStateSchema(*db_).ok());
+  const auto fresh = DescribeState();
+  ASSERT_FALSE(fresh.empty());
+  ASSERT_NO_FATAL_FAILURE(Exec(*db_, {"DROP TABLE orchestrate_step_statements",
+                                      "UPDATE orchestrate_meta SET value = '3' WHERE key = "
+                                      "'schema_version'"}));
+  EXPECT_FALSE(HasTable("orchestrate_step_statements"));
+  auto v3 = StateSchemaVersion(*db_);
+  ASSERT_TRUE(v3.ok());
+  EXPECT_EQ(*v3, 3);
+  WriteApp();
+  auto deployed = Cli({"deploy", "--yes"});
+  ASSERT_EQ(deployed.exit_code, 0) << deployed.out << deployed.err;
+  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "4");
+  EXPECT_TRUE(HasTable("orchestrate_step_statements"));
+  EXPECT_EQ(DescribeState(), fresh);
+  EXPECT_TRUE(HasTable("notes"));
 }
 
 TEST_P(StateSchemaTest, AProcessThatWaitedForAnUpgradeSeesItsVersionAndDoesNothing) {
@@ -500,7 +523,7 @@ TEST_P(StateSchemaTest, AProcessThatWaitedForAnUpgradeSeesItsVersionAndDoesNothi
   ASSERT_TRUE((*txn)->Commit().ok());
   waiter.join();
   EXPECT_TRUE(upgraded.ok()) << upgraded.message();
-  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "3");
+  EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "4");
   EXPECT_FALSE(HasTable("orchestrate_snapshot_counter"));  // the step did not run again
 }
 
@@ -520,7 +543,7 @@ TEST_P(StateSchemaTest, ProcessesRacingToCreateOrUpgradeAllSucceedOnce) {
       threads.emplace_back([&, i] { results[i] = EnsureStateSchema(*dbs[i]); });
     for (auto& t : threads) t.join();
     for (const Status& st : results) EXPECT_TRUE(st.ok()) << st.message();
-    EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "3");
+    EXPECT_EQ(One("SELECT value FROM orchestrate_meta WHERE key = 'schema_version'"), "4");
     EXPECT_EQ(One("SELECT count(*) FROM orchestrate_meta"), "1");
     for (const char* table : kAllStateTables) EXPECT_TRUE(HasTable(table)) << table;
   }
