@@ -17,6 +17,7 @@ const char* Name(OutputFormat format);                                    // "te
 std::optional<OutputFormat> OutputFormatFromName(std::string_view name);  // nullopt: unknown
 
 struct GlobalOptions {
+  std::string command;  // the subcommand: "rollback", "status", ...
   std::string plan_path;
   std::string env;                                // empty: the plan's default environment
   std::string database;                           // overrides the environment's database URL

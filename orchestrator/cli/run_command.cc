@@ -17,6 +17,7 @@
 #include "migrations/journal.h"
 #include "orchestrator/check.h"
 #include "orchestrator/cli/context.h"
+#include "orchestrator/cli/json_output.h"
 #include "orchestrator/executor.h"
 #include "orchestrator/fleet.h"
 #include "orchestrator/gates.h"
@@ -105,8 +106,9 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
     // Row counts only for a person confirming.
     Status gate = RollbackGate(ctx->plan, *ctx->db, *ctx->deployer, gates,
                                !g.yes && g.verbosity >= 0, &verdict);
-    if (!verdict.reasons.empty() && (g.verbosity >= 0 || verdict.verdict == Verdict::kNoGo))
-      PrintVerdict(std::cerr, verdict);
+    // -q keeps warnings: only a plain GO is left out.
+    if (!verdict.reasons.empty() && (g.verbosity >= 0 || verdict.verdict != Verdict::kGo))
+      LogVerdict(verdict);
     if (!gate.ok()) return Fail(gate);
   }
 
@@ -143,7 +145,9 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
                    [&] { return RenderReviewScript(plan, ReviewContextOf(*ctx, o)); });
     if (!gate.ok()) return false;
     if (!approval->empty()) spdlog::info("the plan matches the approved SQL");
-    if (g.output == OutputFormat::kText) std::cout << RenderPlanText(plan) << std::flush;
+    // -q: warnings and errors only; the plan is not printed.
+    if (g.output == OutputFormat::kText && g.verbosity >= 0)
+      std::cout << RenderPlanText(plan) << std::flush;
     return Confirm(g, std::string(DirectionName(direction)) + " " + plan.app + " " +
                           (plan.from_version.empty() ? "(nothing)" : plan.from_version) + " -> " +
                           plan.to_version + " on " + ctx->db->DisplayUrl() + "?");
@@ -173,6 +177,17 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
   }
   auto outcome = executor.Run(req);
   if (!gate.ok()) return Fail(gate);
+  // Already there: a result (exit 0), said on stdout and as "outcome": "nothing-to-do".
+  if (!outcome.ok() && outcome.status().code() == Code::kNothingToDo &&
+      g.output == OutputFormat::kJson) {
+    PrintJsonDocument({{"outcome", "nothing-to-do"},
+                       {"exit_code", 0},
+                       {"message", outcome.status().message()},
+                       {"direction", DirectionName(direction)},
+                       {"app", ctx->plan.app},
+                       {"dry_run", o.dry_run}});
+    return 0;
+  }
   if (!outcome.ok()) return Fail(outcome.status());
   const RunOutcome& out = *outcome;
   if (g.output == OutputFormat::kJson) {
@@ -186,20 +201,22 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
     for (const SchemaCheck& c : out.schema_drift)
       drift.push_back({{"release", c.release}, {"differences", c.differences}});
     j["schema_drift"] = drift;
-    std::cout << JsonText(j, 2) << "\n";
-    if (!out.schema_drift.empty()) return kExitSchemaDiffers;
-    return o.dry_run && out.plan.empty() ? 1 : 0;
+    if (!o.dry_run && out.plan.empty()) j["outcome"] = "nothing-to-do";
+    j["exit_code"] = out.schema_drift.empty() ? 0 : kExitSchemaDiffers;
+    PrintJsonDocument(j);
+    return out.schema_drift.empty() ? 0 : kExitSchemaDiffers;
   }
   if (o.dry_run) {
     std::cout << RenderPlanText(out.plan) << "dry run: nothing was changed\n";
-    return out.plan.empty() ? 1 : 0;
+    return 0;
   }
-  std::cout << (rollback ? "rolled back " : "deployed ") << out.plan.app << " "
-            << (out.plan.from_version.empty() ? "(nothing)" : out.plan.from_version) << " -> "
-            << out.plan.to_version << " (run " << out.run_id << ", "
-            << (out.resumed ? "resumed, " : "") << out.steps_run << " steps run)\n";
+  if (g.verbosity >= 0)
+    std::cout << (rollback ? "rolled back " : "deployed ") << out.plan.app << " "
+              << (out.plan.from_version.empty() ? "(nothing)" : out.plan.from_version) << " -> "
+              << out.plan.to_version << " (run " << out.run_id << ", "
+              << (out.resumed ? "resumed, " : "") << out.steps_run << " steps run)\n";
   for (const auto& item : out.plan.not_rolled_back)
-    std::cout << "not rolled back (do it by hand): " << item << "\n";
+    spdlog::warn("not rolled back (do it by hand): {}", item);
   // The differences were reported as each release was reached; the outcome says it once more.
   for (const SchemaCheck& c : out.schema_drift) {
     std::cout << "rolled back, schema differs from the recorded state of " << Printable(c.release)

@@ -7,6 +7,7 @@
 #include "migrations/journal.h"
 #include "migrations/release_schema.h"
 #include "orchestrator/cli/context.h"
+#include "orchestrator/cli/json_output.h"
 #include "orchestrator/executor.h"
 #include "plans/json_text.h"
 #include "plans/secrets.h"
@@ -75,7 +76,7 @@ int CmdStatus(const GlobalOptions& g) {
         schema_diff_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(schema_diff_error);
     if (*unfinished) {
       const RunRecord& r = **unfinished;
-      j["unfinished_run"] = {{"run", r.id},
+      j["unfinished_run"] = {{"run_id", r.id},
                              {"kind", r.kind},
                              {"from", r.from_version},
                              {"to", r.to_version},
@@ -100,7 +101,7 @@ int CmdStatus(const GlobalOptions& g) {
       j["fingerprint_error"] = fp_error;
     }
     j["tables"] = tables;
-    std::cout << JsonText(j, 2) << "\n";
+    PrintJsonDocument(j);
     return 0;
   }
   // Values a user or a program supplied go through Printable (no control characters).

@@ -8,6 +8,7 @@
 
 #include "migrations/journal.h"
 #include "orchestrator/cli/context.h"
+#include "orchestrator/cli/json_output.h"
 #include "orchestrator/fleet.h"
 #include "plans/json_text.h"
 #include "plans/manifest.h"
@@ -111,7 +112,7 @@ int CmdStatusAllEnvs(const GlobalOptions& g) {
            {"unfinished_run",
             r.unfinished.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.unfinished)},
            {"error", r.error}});
-    std::cout << JsonText(nlohmann::json({{"app", plan->app}, {"databases", arr}}), 2) << "\n";
+    PrintJsonDocument({{"app", plan->app}, {"databases", arr}});
     return unreachable > 0 ? 2 : 0;
   }
   std::vector<std::vector<std::string>> table = {
