@@ -22,8 +22,10 @@ int CmdStatus(const GlobalOptions& g) {
   if (!state.ok()) return Fail(state.status());
   auto unfinished = journal.UnfinishedRun();
   if (!unfinished.ok()) return Fail(unfinished.status());
+  // A deployer that cannot be read (no credentials, no kubeconfig) leaves the database's part of
+  // the status as it is: its error is one field.
   auto image = ctx->deployer->Current();
-  if (!image.ok()) return Fail(image.status());
+  const std::string deployer_error = image.ok() ? "" : MaskSecrets(image.status().message());
   // The fingerprints read the whole catalog: while a run drops and creates objects under it, that
   // read can fail. Status still tells the rest (the run, the lock), saying why they are missing.
   auto fp = TakeFingerprint(*ctx->db, ctx->plan.policy.lock_timeout_seconds);
@@ -59,7 +61,8 @@ int CmdStatus(const GlobalOptions& g) {
     j["environment"] = ctx->env.name;
     j["database"] = ctx->db->DisplayUrl();
     j["current_version"] = current.empty() ? nlohmann::json(nullptr) : nlohmann::json(current);
-    j["image"] = *image;
+    j["image"] = image.ok() ? OrNull(*image) : nlohmann::json(nullptr);
+    j["deployer_error"] = OrNull(deployer_error);
     j["deployer"] = ctx->deployer->Describe();
     nlohmann::json rels = nlohmann::json::array();
     for (const auto& r : state->releases)
@@ -110,7 +113,11 @@ int CmdStatus(const GlobalOptions& g) {
             << "database:     " << Printable(ctx->db->DisplayUrl()) << "\n"
             << "release:      " << (current.empty() ? "(nothing deployed)" : Printable(current))
             << "\n"
-            << "image:        " << (image->empty() ? "(none)" : Printable(*image)) << "  ["
+            << "image:        "
+            << (!image.ok()       ? "(unknown: " + Printable(deployer_error) + ")"
+                : image->empty() ? std::string("(none)")
+                                 : Printable(*image))
+            << "  ["
             << Printable(ctx->deployer->Describe()) << "]\n"
             << "applied:      " << state->migrations.size() << " migrations, "
             << state->seeds.size() << " seeds, releases:";
