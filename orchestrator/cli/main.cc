@@ -30,7 +30,7 @@ constexpr const char* kDescription =
     "Reads a plan (plan.yaml) whose release manifests pair a container image with SQL migrations\n"
     "and seeds; deploys them and rolls them back in order, with a durable checkpoint after every\n"
     "step so an interrupted run resumes when the same command is run again.\n\n"
-    "Exit codes: 0 done; 1 nothing to do or declined; 2 failed; 3 needs a human (locked,\n"
+    "Exit codes: 0 done, or nothing to do; 1 declined; 2 failed; 3 needs a human (locked,\n"
     "interrupted outside a transaction, drift, another unfinished run); 4 check: GO WITH\n"
     "WARNINGS; 5 rolled back, but the schema differs from the state recorded when the release\n"
     "was deployed; 64 usage error.";

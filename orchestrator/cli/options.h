@@ -70,7 +70,7 @@ struct SnapshotsOptions {
   std::string older_than;       // prune: "7d", "12h", ...; empty: all
 };
 
-// Each returns the process exit code (DESIGN.md: 0 done, 1 nothing to do or declined, 2 failed,
+// Each returns the process exit code (DESIGN.md: 0 done or nothing to do, 1 declined, 2 failed,
 // 3 needs a human, 64 usage).
 int CmdRehearse(const GlobalOptions& g, const RehearseCommandOptions& o);
 int CmdDeploy(const GlobalOptions& g, const RunOptions& o);

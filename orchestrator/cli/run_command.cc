@@ -4,11 +4,11 @@
 
 #include <spdlog/spdlog.h>
 
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <thread>

@@ -114,11 +114,10 @@ int CmdStatus(const GlobalOptions& g) {
             << "release:      " << (current.empty() ? "(nothing deployed)" : Printable(current))
             << "\n"
             << "image:        "
-            << (!image.ok()       ? "(unknown: " + Printable(deployer_error) + ")"
+            << (!image.ok()      ? "(unknown: " + Printable(deployer_error) + ")"
                 : image->empty() ? std::string("(none)")
                                  : Printable(*image))
-            << "  ["
-            << Printable(ctx->deployer->Describe()) << "]\n"
+            << "  [" << Printable(ctx->deployer->Describe()) << "]\n"
             << "applied:      " << state->migrations.size() << " migrations, "
             << state->seeds.size() << " seeds, releases:";
   for (const auto& r : state->releases) std::cout << " " << Printable(r.version);

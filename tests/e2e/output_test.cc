@@ -63,8 +63,8 @@ TEST(JsonSchemaValidatorTest, AcceptsWhatTheSchemaAllowsAndNamesEachBreach) {
                                              R"({"id": 1, "kind": "a", "note": null,
                                                  "items": [{"n": 2}], "map": {"x": 1.5}})"))
                   .empty());
-  auto errors = ValidateJsonSchema(
-      schema, nlohmann::json::parse(R"({"id": "1", "kind": "c", "extra": 0,
+  auto errors =
+      ValidateJsonSchema(schema, nlohmann::json::parse(R"({"id": "1", "kind": "c", "extra": 0,
                                         "items": [{"m": 1}], "map": {"x": "y"}})"));
   std::string all;
   for (const auto& e : errors) all += e + "\n";
@@ -143,10 +143,9 @@ TEST_F(OutputTest, EveryCommandsJsonValidatesAgainstItsSchema) {
   EXPECT_EQ(sql_file["script"], nullptr);
   EXPECT_EQ(sql_file["approval"], sql["approval"]);
   EXPECT_EQ(Document({"check", "--to", "1.2.0"}, "check", 4)["verdict"], "GO WITH WARNINGS");
-  auto rolled =
-      Document({"rollback", "--to", "1.2.0", "--reason", "json", "--approved", dir_ / "rb.sql",
-                "--yes"},
-               "run");
+  auto rolled = Document(
+      {"rollback", "--to", "1.2.0", "--reason", "json", "--approved", dir_ / "rb.sql", "--yes"},
+      "run");
   EXPECT_EQ(rolled["outcome"], "done");
   auto history = Document({"history"}, "history");
   ASSERT_EQ(history["runs"].size(), 2u);
@@ -197,26 +196,72 @@ TEST_F(OutputTest, EveryCommandsJsonValidatesAgainstItsSchema) {
   EXPECT_EQ(documents_, 25);
 }
 
+// A fleet's deploy, rollback and review scripts, and the sql of a fleet.
+TEST_F(OutputTest, AFleetsJsonValidatesAgainstItsSchemas) {
+  std::string plan = ReadFileOrDie(plan_);
+  plan.replace(plan.find("  pg:\n"), 0,
+               "  fleet:\n"
+               "    targets: [\"sqlite:${STATE_DIR}/a.db\", \"sqlite:${STATE_DIR}/b.db\"]\n"
+               "    deployer: {kind: file, path: \"${STATE_DIR}/fleet.image\"}\n");
+  WriteFileOrDie(plan_, plan);
+  auto deployed = Document({"deploy", "--env", "fleet", "--yes"}, "fleet-run");
+  EXPECT_EQ(deployed["outcome"], "done");
+  EXPECT_EQ(deployed["targets"].size(), 2u);
+  auto scripts =
+      Document({"sql", "--env", "fleet", "--to", "1.2.0", "-o", dir_ / "reviewed"}, "sql");
+  EXPECT_EQ(scripts["scripts"].size(), 2u);
+  auto rolled = Document({"rollback", "--env", "fleet", "--to", "1.2.0", "--reason", "r", "--yes"},
+                         "fleet-run");
+  EXPECT_EQ(rolled["outcome"], "done");
+  // Nothing left anywhere: exit 0.
+  Document({"rollback", "--env", "fleet", "--to", "1.2.0", "--reason", "r", "--yes"}, "fleet-run");
+  EXPECT_EQ(documents_, 4);
+}
+
+// A deployer that cannot be read (here: its `get` fails, as kubectl without a kubeconfig would):
+// status still shows the database, the deployer's error as one field.
+TEST_F(OutputTest, StatusShowsTheDatabaseWhenTheDeployerCannotBeRead) {
+  ASSERT_EQ(Run({"deploy", "--yes", "-q"}).exit_code, 0);
+  WriteFileOrDie(dir_ / "get.sh", "echo 'error: no kubeconfig' >&2; exit 1\n");
+  const std::string file_deployer =
+      "deployer: {kind: file, path: \"${STATE_DIR:-.orchestrate}/shop.image\"}";
+  std::string plan = ReadFileOrDie(plan_);
+  plan.replace(plan.find(file_deployer), file_deployer.size(),
+               "deployer: {kind: command, set: [\"true\"], get: [sh, " + dir_ / "get.sh" + "]}");
+  WriteFileOrDie(plan_, plan);
+  auto status = Document({"status"}, "status");
+  EXPECT_EQ(status["current_version"], "1.3.0");
+  EXPECT_EQ(status["image"], nullptr);
+  ASSERT_TRUE(status["deployer_error"].is_string());
+  EXPECT_NE(status["deployer_error"].get<std::string>().find("no kubeconfig"), std::string::npos)
+      << status;
+  auto text = Run({"status"});
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("release:      1.3.0"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("image:        (unknown: "), std::string::npos) << text.out;
+}
+
 // ---- --log-format json ------------------------------------------------------------------------
 
 // A deployer that prints on stdout and stderr and fails to swap to 1.2.0: the rollback fails after
 // the gate verdict; every line on stderr is a JSON object, the deployer's output in fields.
 TEST_F(OutputTest, EveryStderrLineOfAFailingRollbackUnderLogFormatJsonParses) {
-  WriteFileOrDie(dir_ / "set.sh",
-                 "echo \"$1\" > \"$STATE_DIR/image\"; echo \"set to $1\"; echo \"note on stderr\" >&2\n"
-                 "case \"$1\" in *1.2.0) echo 'registry refused' >&2; exit 3;; esac\n");
+  WriteFileOrDie(
+      dir_ / "set.sh",
+      "echo \"$1\" > \"$STATE_DIR/image\"; echo \"set to $1\"; echo \"note on stderr\" >&2\n"
+      "case \"$1\" in *1.2.0) echo 'registry refused' >&2; exit 3;; esac\n");
   WriteFileOrDie(dir_ / "get.sh", "cat \"$STATE_DIR/image\" 2>/dev/null; true\n");
   const std::string file_deployer =
       "deployer: {kind: file, path: \"${STATE_DIR:-.orchestrate}/shop.image\"}";
   std::string plan = ReadFileOrDie(plan_);
   plan.replace(plan.find(file_deployer), file_deployer.size(),
-               "deployer: {kind: command, set: [sh, " + dir_ / "set.sh" + ", \"{image}\"], get: [sh, " +
-                   dir_ / "get.sh" + "]}");
+               "deployer: {kind: command, set: [sh, " + dir_ / "set.sh" +
+                   ", \"{image}\"], get: [sh, " + dir_ / "get.sh" + "]}");
   WriteFileOrDie(plan_, plan);
   auto deployed = Run({"deploy", "--yes", "--log-format", "json"});
   ASSERT_EQ(deployed.exit_code, 0) << deployed.err;
-  auto r = Run({"rollback", "--to", "1.2.0", "--reason", "bad registry", "--yes", "--log-format",
-                "json"});
+  auto r = Run(
+      {"rollback", "--to", "1.2.0", "--reason", "bad registry", "--yes", "--log-format", "json"});
   ASSERT_EQ(r.exit_code, 2) << r.err;
   bool verdict = false, deployer_stdout = false, deployer_stderr = false;
   nlohmann::json last;
@@ -287,8 +332,8 @@ TEST_F(OutputTest, CtrlCIsAcknowledgedAtOnceOnALineOfItsOwn) {
     ASSERT_EQ(Run({"deploy", "--to", "1.2.0", "--yes", "-q"}, format).exit_code, 0);
     ProcessOptions opts;
     opts.env["STATE_DIR"] = dir_ / format;
-    ProcessHandle h = StartProcess(
-        {OrchestrateBin(), "deploy", plan_, "--yes", "--log-format", format}, opts);
+    ProcessHandle h =
+        StartProcess({OrchestrateBin(), "deploy", plan_, "--yes", "--log-format", format}, opts);
     // Until the slow step runs (the steps before it are logged as done).
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (ReadFileOrDie(h.err_path).find("0016_create_view_order_summaries") ==

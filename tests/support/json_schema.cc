@@ -14,8 +14,8 @@ class Validator {
     if (depth > 64) return Error(at, "$ref nesting deeper than 64");
     if (!schema.is_object()) return Error(at, "the schema is not an object");
     static const std::set<std::string> kKnown = {
-        "$schema", "$id",      "title",    "description",          "type", "properties",
-        "required", "items",   "enum",     "additionalProperties", "$ref", "definitions"};
+        "$schema",  "$id",   "title", "description",          "type", "properties",
+        "required", "items", "enum",  "additionalProperties", "$ref", "definitions"};
     for (const auto& [key, value] : schema.items())
       if (kKnown.count(key) == 0) Error(at, "the schema uses an unsupported keyword: " + key);
     if (schema.contains("$ref")) {

@@ -13,6 +13,7 @@ namespace orchestrate::testing {
 
 // Every way `doc` breaks `schema`, one line each ("/runs/0/run_id: expected integer, got
 // string"); empty when it is valid.
-std::vector<std::string> ValidateJsonSchema(const nlohmann::json& schema, const nlohmann::json& doc);
+std::vector<std::string> ValidateJsonSchema(const nlohmann::json& schema,
+                                            const nlohmann::json& doc);
 
 }  // namespace orchestrate::testing
