@@ -134,7 +134,8 @@ Result<std::string> PasswordOf(const Environment& env) {
 }
 
 Result<Context> LoadContext(const GlobalOptions& g) {
-  auto plan = LoadPlan(g.plan_path, EnvironmentLookup());
+  // An unset ${VAR} fails only the environment that uses it.
+  auto plan = LoadPlanForEnvironment(g.plan_path, EnvironmentLookup(), g.env);
   if (!plan.ok()) return plan.status();
   Context ctx;
   ctx.plan = std::move(plan).value();

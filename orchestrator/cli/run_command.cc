@@ -296,11 +296,10 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
     std::cout << RenderPlanText(out.plan) << "dry run: nothing was changed\n";
     return 0;
   }
-  if (g.verbosity >= 0)
-    std::cout << (rollback ? "rolled back " : "deployed ") << out.plan.app << " "
-              << (out.plan.from_version.empty() ? "(nothing)" : out.plan.from_version) << " -> "
-              << out.plan.to_version << " (run " << out.run_id << ", "
-              << (out.resumed ? "resumed, " : "") << out.steps_run << " steps run)\n";
+  std::cout << (rollback ? "rolled back " : "deployed ") << out.plan.app << " "
+            << (out.plan.from_version.empty() ? "(nothing)" : out.plan.from_version) << " -> "
+            << out.plan.to_version << " (run " << out.run_id << ", "
+            << (out.resumed ? "resumed, " : "") << out.steps_run << " steps run)\n";
   for (const auto& item : out.plan.not_rolled_back)
     spdlog::warn("not rolled back (do it by hand): {}", item);
   // The differences were reported as each release was reached; the outcome says it once more.

@@ -55,6 +55,8 @@ Row ReadDatabase(const std::string& env, const std::string& url, const std::stri
 }
 
 std::vector<Row> ReadEnvironment(const Plan& plan, const Environment& env, const GlobalOptions& g) {
+  if (!env.unavailable.empty())
+    return {{env.name, "(unknown)", "", "", "", FirstLine(env.unavailable)}};
   std::string image;
   auto deployer = MakeDeployer(env.deployer, &plan.releases);
   if (!deployer.ok()) {
@@ -89,7 +91,9 @@ std::vector<Row> ReadEnvironment(const Plan& plan, const Environment& env, const
 }  // namespace
 
 int CmdStatusAllEnvs(const GlobalOptions& g) {
-  auto plan = LoadPlan(g.plan_path, EnvironmentLookup());
+  // No environment is the one used ("\n" names none): an unset ${VAR} makes its environment's
+  // row say so, and the others are read.
+  auto plan = LoadPlanForEnvironment(g.plan_path, EnvironmentLookup(), "\n");
   if (!plan.ok()) return Fail(plan.status());
   std::vector<Row> rows;
   // Every environment's secrets are known before any of their programs runs or database opens.

@@ -204,6 +204,12 @@ int CmdValidate(const GlobalOptions& g, bool strict) {
   }
   // Building a deployer runs nothing, but checks what the parser cannot (command placeholders).
   for (const auto& [name, env] : plan.environments) {
+    // Another environment's unset ${VAR}: only that environment cannot be used.
+    if (!env.unavailable.empty()) {
+      warnings.push_back("environment " + name +
+                         " cannot be used until its variables are set: " + env.unavailable);
+      continue;
+    }
     auto deployer = MakeDeployer(env.deployer, &plan.releases);
     if (!deployer.ok()) missing.push_back(deployer.status().message());
   }
