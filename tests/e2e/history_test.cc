@@ -133,7 +133,7 @@ TEST_F(HistoryTest, ReasonsAreShownWithoutControlCharactersAndBadBytesNeverAbort
   EXPECT_EQ(json.signal, 0);
   auto parsed = nlohmann::json::parse(json.out, nullptr, false);
   ASSERT_FALSE(parsed.is_discarded()) << json.out;
-  EXPECT_EQ(parsed[0]["reason"], "caf\xef\xbf\xbd");  // U+FFFD in place of the bad byte
+  EXPECT_EQ(parsed["runs"][0]["reason"], "caf\xef\xbf\xbd");  // U+FFFD in place of the bad byte
   h = Run({"history"});
   EXPECT_EQ(h.exit_code, 0) << h.err;
   EXPECT_NE(h.out.find("caf\\x9e"), std::string::npos) << h.out;

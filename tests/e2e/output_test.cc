@@ -241,6 +241,37 @@ TEST_F(OutputTest, StatusShowsTheDatabaseWhenTheDeployerCannotBeRead) {
   EXPECT_NE(text.out.find("image:        (unknown: "), std::string::npos) << text.out;
 }
 
+// An unset ${VAR} breaks only the environment that uses it.
+TEST_F(OutputTest, AnUnsetVariableBreaksOnlyTheEnvironmentThatUsesIt) {
+  std::string plan = ReadFileOrDie(plan_);
+  const std::string pg = "${SHOP_PG_URL:-postgresql://localhost/shop}";
+  ASSERT_NE(plan.find(pg), std::string::npos);
+  plan.replace(plan.find(pg), pg.size(), "${SHOP_PG_URL_NOT_SET_J19}");
+  WriteFileOrDie(plan_, plan);
+  auto deployed = Run({"deploy", "--yes", "-q"});
+  EXPECT_EQ(deployed.exit_code, 0) << deployed.err;
+  auto validated = Run({"validate"});
+  EXPECT_EQ(validated.exit_code, 0) << validated.err;
+  EXPECT_NE(validated.err.find("environment pg cannot be used until its variables are set"),
+            std::string::npos)
+      << validated.err;
+  auto pg_status = Run({"status", "--env", "pg"});
+  EXPECT_EQ(pg_status.exit_code, 2);
+  EXPECT_NE(pg_status.err.find("variable SHOP_PG_URL_NOT_SET_J19 is not set"), std::string::npos)
+      << pg_status.err;
+  auto all = Document({"status", "--all-envs"}, "status-all-envs", 2);
+  ASSERT_EQ(all["databases"].size(), 2u);
+  for (const auto& row : all["databases"]) {
+    if (row["environment"] == "local") {
+      EXPECT_EQ(row["release"], "1.3.0") << row;
+    } else {
+      EXPECT_NE(row["error"].get<std::string>().find("SHOP_PG_URL_NOT_SET_J19 is not set"),
+                std::string::npos)
+          << row;
+    }
+  }
+}
+
 // ---- --log-format json ------------------------------------------------------------------------
 
 // A deployer that prints on stdout and stderr and fails to swap to 1.2.0: the rollback fails after
