@@ -389,7 +389,8 @@ TEST_P(FencingTest, AnInterruptedLedgerReversalSaysWhatWasReversedAndWhatRemains
                        "reversed, 2 row(s) in 2 chunk(s) remain"),
             std::string::npos)
       << r.err;
-  std::string resume = QuotedCommand(r.err);
+  // After the stop (-q keeps the verdict's warnings, which quote other commands).
+  std::string resume = QuotedCommand(r.err.substr(r.err.find("stopped")));
   auto resumed = Paste(resume);
   ASSERT_EQ(resumed.exit_code, 0) << resume << "\n" << resumed.err;
   EXPECT_EQ(Status("staging")["current_version"], "1.2.0");
