@@ -662,7 +662,9 @@ void ParseVerify(Reader& r, const YAML::Node& list, Environment* env) {
   }
 }
 
-void ParseEnvironments(Reader& r, const YAML::Node& envs, Plan* plan) {
+// `defer`: an unset ${VAR} in an environment goes to its `unavailable`, not to the errors.
+void ParseEnvironments(Reader& r, const YAML::Node& envs, Plan* plan, bool defer,
+                       std::vector<std::string>* errors) {
   if (!envs.IsMap() || envs.size() == 0) {
     r.Error(envs, "'environments' must map at least one environment name to its settings");
     return;
@@ -677,6 +679,7 @@ void ParseEnvironments(Reader& r, const YAML::Node& envs, Plan* plan) {
       continue;
     }
     const YAML::Node& e = kv.second;
+    const size_t errors_before = errors->size();
     if (!r.CheckMap(
             e, "environment '" + env.name + "'",
             {"database", "deployer", "password_env", "verify", "targets", "targets_command"},
@@ -696,6 +699,18 @@ void ParseEnvironments(Reader& r, const YAML::Node& envs, Plan* plan) {
       r.Error(e["password_env"], "'password_env' must name an environment variable");
     if (e["deployer"]) ParseDeployer(r, e["deployer"], *plan, &env);
     if (e["verify"]) ParseVerify(r, e["verify"], &env);
+    if (defer) {
+      std::vector<std::string> kept(errors->begin(), errors->begin() + errors_before);
+      for (size_t i = errors_before; i < errors->size(); ++i) {
+        const std::string& error = (*errors)[i];
+        if (error.find(": variable ") != std::string::npos &&
+            error.find(" is not set: ") != std::string::npos)
+          env.unavailable += (env.unavailable.empty() ? "" : "\n") + error;
+        else
+          kept.push_back(error);
+      }
+      *errors = std::move(kept);
+    }
     plan->environments[env.name] = env;
     if (plan->default_environment.empty()) plan->default_environment = env.name;
   }
@@ -928,8 +943,17 @@ Result<Plan> LoadPlan(const std::string& plan_path, const VarLookup& lookup) {
   return ParsePlan(text, plan_path, lookup, DiskPlanFiles());
 }
 
+Result<Plan> LoadPlanForEnvironment(const std::string& plan_path, const VarLookup& lookup,
+                                    const std::string& environment) {
+  std::string text, err;
+  if (!ReadInputFile(plan_path, &text, &err))
+    return Status::Invalid(plan_path + ": cannot read the plan: " + err);
+  return ParsePlan(text, plan_path, lookup, DiskPlanFiles(), &environment);
+}
+
 Result<Plan> ParsePlan(const std::string& text, const std::string& plan_path,
-                       const VarLookup& lookup, const PlanFiles& files) {
+                       const VarLookup& lookup, const PlanFiles& files,
+                       const std::string* defer_for) {
   std::vector<std::string> errors;
   auto root = LoadYaml(plan_path, text, &errors);
   if (!root) return Status::Invalid(errors.front());
@@ -948,7 +972,23 @@ Result<Plan> ParsePlan(const std::string& text, const std::string& plan_path,
       r.Error((*root)["dialect"], "dialect '" + plan.dialect +
                                       "' is not one of postgresql, sqlite, mysql (the dialect "
                                       "the plan's SQL is written in)");
-    if ((*root)["environments"]) ParseEnvironments(r, (*root)["environments"], &plan);
+    if ((*root)["environments"]) {
+      ParseEnvironments(r, (*root)["environments"], &plan, defer_for != nullptr, &errors);
+      // The environment used: its unset variables fail the plan after all.
+      if (defer_for != nullptr) {
+        auto used =
+            plan.environments.find(defer_for->empty() ? plan.default_environment : *defer_for);
+        if (used != plan.environments.end() && !used->second.unavailable.empty()) {
+          size_t start = 0;
+          const std::string& text_of = used->second.unavailable;
+          for (size_t nl = text_of.find('\n');; nl = text_of.find('\n', start)) {
+            errors.push_back(text_of.substr(start, nl == std::string::npos ? nl : nl - start));
+            if (nl == std::string::npos) break;
+            start = nl + 1;
+          }
+        }
+      }
+    }
     if ((*root)["policy"]) ParsePolicy(r, (*root)["policy"], &plan.policy);
 
     const YAML::Node& rels = (*root)["releases"];

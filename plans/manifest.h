@@ -19,6 +19,12 @@ namespace orchestrate {
 // version when every version parses as one, else in manifest order (a folder: file-name order).
 Result<Plan> LoadPlan(const std::string& plan_path, const VarLookup& lookup);
 
+// LoadPlan for a command that uses one environment, `environment` ("": the default one): an unset
+// ${VAR} in another environment does not fail the plan; that environment is loaded with the
+// errors in Environment::unavailable instead. One in the environment used fails as in LoadPlan.
+Result<Plan> LoadPlanForEnvironment(const std::string& plan_path, const VarLookup& lookup,
+                                    const std::string& environment);
+
 // LoadPlan for a plan whose text is at hand: `text` is the plan as if read from the file `origin`.
 // `origin` names the plan in every diagnostic ("origin:line:col: ...") and becomes Plan::file; its
 // folder is the plan's folder, from which release manifests, the releases folder, SQL files and
@@ -27,8 +33,10 @@ Result<Plan> LoadPlan(const std::string& plan_path, const VarLookup& lookup);
 // holds them (plans/plan_files.h), so that a test or fuzzer gives a whole plan without writing a
 // file. `files` is used only during the call. The result, and every error, is what LoadPlan gives
 // for a file `origin` holding `text` whose folder holds what `files` holds.
+// `defer_for`: as LoadPlanForEnvironment for that environment; nullptr: as LoadPlan.
 Result<Plan> ParsePlan(const std::string& text, const std::string& origin, const VarLookup& lookup,
-                       const PlanFiles& files = DiskPlanFiles());
+                       const PlanFiles& files = DiskPlanFiles(),
+                       const std::string* defer_for = nullptr);
 
 // The folder part of `path`: "." when there is none, "/" for a file at the root.
 std::string DirName(const std::string& path);

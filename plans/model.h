@@ -124,6 +124,10 @@ struct Environment {
   DeployerSpec deployer;
   std::vector<VerifyCheck> verify;  // in order; all must pass after an image swap
   SourcePos pos;
+  // Why the environment cannot be used: the "file:line:col: variable X is not set" errors of the
+  // ${VAR}s it uses (LoadPlanForEnvironment, for an environment other than the one used); "" when
+  // it can.
+  std::string unavailable;
 };
 
 // Who may deploy or roll back (policy.permissions): a rule applies to its environments and actions

@@ -8,6 +8,7 @@
 #include "migrations/journal.h"
 #include "orchestrator/check.h"
 #include "orchestrator/cli/context.h"
+#include "orchestrator/cli/json_output.h"
 #include "orchestrator/cli/run_command.h"
 #include "plans/json_text.h"
 
@@ -24,6 +25,19 @@ void PrintVerdict(std::ostream& out, const CheckResult& r) {
     out << "  " << label << std::string(label.size() < 9 ? 9 - label.size() : 1, ' ') << reason.text
         << "\n";
   }
+}
+
+void LogVerdict(const CheckResult& r) {
+  if (!JsonLogs()) {
+    PrintVerdict(std::cerr, r);
+    return;
+  }
+  nlohmann::json reasons = nlohmann::json::array();
+  for (const auto& reason : r.reasons)
+    reasons.push_back({{"level", reason.level}, {"text", reason.text}});
+  StderrLine(r.verdict == Verdict::kGo ? "info" : "warning",
+             "check rollback " + r.from + " -> " + r.to + ": " + VerdictName(r.verdict),
+             {{"verdict", VerdictName(r.verdict)}, {"reasons", reasons}});
 }
 
 namespace {
@@ -88,7 +102,7 @@ int CmdCheck(const GlobalOptions& g, const RunOptions& o) {
                         {"to", result->to},
                         {"reasons", reasons},
                         {"exit_code", VerdictExitCode(result->verdict)}};
-    std::cout << JsonText(j, 2) << "\n";
+    PrintJsonDocument(j);
   } else {
     PrintVerdict(std::cout, *result);
   }

@@ -1,12 +1,17 @@
 #include "orchestrator/cli/context.h"
 
+#include "orchestrator/cli/json_output.h"
+
 #include <pwd.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -21,19 +26,42 @@
 namespace orchestrate::cli {
 namespace {
 
-// %j: the log message as a JSON string body (quotes, backslashes and control characters escaped,
-// bytes that are not UTF-8 replaced by U+FFFD), so --log-format json writes one valid JSON object
-// per line.
-class JsonMessageFlag : public spdlog::custom_flag_formatter {
+// --log-format json: each log message as one JSON object on one line: time, level, msg, and the
+// fleet target running it ("target"). A message of several lines keeps its first line as "msg";
+// the rest is a field: "stdout" or "stderr" for what a deployer or verify command printed (its
+// first line ends in "stdout:" / "stderr:"), else "detail". JsonText escapes what needs it and
+// replaces bytes that are not UTF-8, so every line parses.
+class JsonLineFormatter : public spdlog::formatter {
  public:
-  void format(const spdlog::details::log_msg& msg, const std::tm&,
-              spdlog::memory_buf_t& dest) override {
-    std::string quoted =
-        JsonText(nlohmann::json(std::string(msg.payload.data(), msg.payload.size())));
-    dest.append(std::string_view(quoted).substr(1, quoted.size() - 2));
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    std::string text(msg.payload.data(), msg.payload.size());
+    nlohmann::json line = nlohmann::json::object();
+    line["time"] = IsoUtcMillis(msg.time);
+    const auto level = spdlog::level::to_string_view(msg.level);
+    line["level"] = std::string(level.data(), level.size());
+    const std::string& target = FleetTargetOfThisThread();
+    if (!target.empty()) line["target"] = target;
+    const size_t nl = text.find('\n');
+    if (nl != std::string::npos) {
+      std::string head = text.substr(0, nl);
+      std::string field = "detail";
+      for (const char* stream : {"stdout", "stderr"}) {
+        const std::string suffix = std::string(" ") + stream + ":";
+        if (head.size() > suffix.size() &&
+            head.compare(head.size() - suffix.size(), suffix.size(), suffix) == 0) {
+          field = stream;
+          head.pop_back();
+        }
+      }
+      line[field] = text.substr(nl + 1);
+      text = head;
+    }
+    line["msg"] = (target.empty() ? "" : "[" + target + "] ") + text;
+    const std::string out = JsonText(line) + "\n";
+    dest.append(out.data(), out.data() + out.size());
   }
-  std::unique_ptr<custom_flag_formatter> clone() const override {
-    return std::make_unique<JsonMessageFlag>();
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<JsonLineFormatter>();
   }
 };
 
@@ -106,7 +134,8 @@ Result<std::string> PasswordOf(const Environment& env) {
 }
 
 Result<Context> LoadContext(const GlobalOptions& g) {
-  auto plan = LoadPlan(g.plan_path, EnvironmentLookup());
+  // An unset ${VAR} fails only the environment that uses it.
+  auto plan = LoadPlanForEnvironment(g.plan_path, EnvironmentLookup(), g.env);
   if (!plan.ok()) return plan.status();
   Context ctx;
   ctx.plan = std::move(plan).value();
@@ -169,8 +198,8 @@ Status ShardNeedsFleet(const GlobalOptions& g) {
 int ExitCodeFor(const Status& st) {
   switch (st.code()) {
     case Code::kOk:
-      return 0;
     case Code::kNothingToDo:
+      return 0;
     case Code::kDeclined:
       return 1;
     case Code::kInvalid:
@@ -189,7 +218,6 @@ int ExitCodeFor(const Status& st) {
 namespace {
 constexpr std::pair<OutputFormat, const char*> kOutputFormats[] = {{OutputFormat::kText, "text"},
                                                                    {OutputFormat::kJson, "json"}};
-bool g_json_output = false;  // set by SetUpLogging from --output
 }  // namespace
 
 const char* Name(OutputFormat format) { return NameIn(kOutputFormats, format, "text"); }
@@ -199,14 +227,23 @@ std::optional<OutputFormat> OutputFormatFromName(std::string_view name) {
 
 int Fail(const Status& st) {
   const std::string message = MaskSecrets(st.message());
-  if (g_json_output) {
-    nlohmann::json j = {
-        {"outcome", CodeName(st.code())}, {"exit_code", ExitCodeFor(st)}, {"message", message}};
-    std::cout << JsonText(j, 2) << std::endl;
-  }
+  const int exit_code = ExitCodeFor(st);
+  // Nothing to do is a result, not an error: said on stdout (exit 0).
+  const bool nothing = st.code() == Code::kNothingToDo;
+  if (JsonOutput())
+    PrintJsonDocument(
+        {{"outcome", OutcomeName(st.code())}, {"exit_code", exit_code}, {"message", message}});
+  else if (nothing)
+    std::cout << EscapeControls(message, false) << std::endl;
+  if (nothing) return exit_code;
   const char* label = "error";
-  if (st.code() == Code::kNothingToDo || st.code() == Code::kDeclined) label = "note";
+  if (st.code() == Code::kDeclined) label = "note";
   if (st.code() == Code::kNeedsHuman) label = "needs a human";
+  if (JsonLogs()) {
+    StderrLine(st.code() == Code::kDeclined ? "info" : "error", message,
+               {{"outcome", OutcomeName(st.code())}, {"exit_code", exit_code}});
+    return exit_code;
+  }
   // Each line through EscapeControls (backslashes kept: diagnostics quote them already): a
   // program's output or a value quoted in the message cannot
   // send escape sequences to the terminal.
@@ -220,20 +257,18 @@ int Fail(const Status& st) {
     start = nl + 1;
   }
   std::cerr << "orchestrate: " << label << ": " << shown << std::endl;
-  return ExitCodeFor(st);
+  return exit_code;
 }
 
 void SetUpLogging(const GlobalOptions& g) {
-  g_json_output = g.output == OutputFormat::kJson;
+  SetJsonContext(g);
   // _mt: a fleet run (orchestrator/fleet.h) logs from several worker threads at once. Set up
   // again (by `resume`, which runs the stored command), the logger is replaced.
   spdlog::drop("orchestrate");
   auto logger = spdlog::stderr_color_mt("orchestrate");
   if (g.log_format == OutputFormat::kJson) {
-    auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
-    formatter->add_flag<JsonMessageFlag>('j').add_flag<FleetTargetFlag>('*').set_pattern(
-        R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%*%j"})");
-    logger->set_formatter(std::make_unique<MaskingFormatter>(std::move(formatter)));
+    logger->set_formatter(
+        std::make_unique<MaskingFormatter>(std::make_unique<JsonLineFormatter>()));
   } else {
     auto formatter = std::make_unique<spdlog::pattern_formatter>();
     formatter->add_flag<FleetTargetFlag>('*').set_pattern("%^%l%$: %*%v");

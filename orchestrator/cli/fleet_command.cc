@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "orchestrator/cli/json_output.h"
 #include "orchestrator/cli/run_command.h"
 #include "orchestrator/fleet.h"
 #include "orchestrator/permissions.h"
@@ -125,7 +126,7 @@ int RunFleetCommand(const GlobalOptions& g, const RunOptions& o, Direction direc
     for (const auto& t : report->targets)
       if (!t.schema_drift.empty()) code = kExitSchemaDiffers;
   if (g.output == OutputFormat::kJson)
-    std::cout << RenderFleetJson(*report, code);
+    PrintJsonDocument(nlohmann::json::parse(RenderFleetJson(*report, code)));
   else
     std::cout << RenderFleetText(*report);
   return code;

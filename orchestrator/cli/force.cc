@@ -8,6 +8,7 @@
 
 #include "migrations/journal.h"
 #include "orchestrator/cli/context.h"
+#include "orchestrator/cli/json_output.h"
 #include "orchestrator/executor.h"
 #include "orchestrator/statement_steps.h"
 
@@ -54,6 +55,12 @@ int CmdForce(const GlobalOptions& g, const ForceOptions& o) {
       return Fail(Status::Declined("declined: nothing was changed"));
     auto was = db.BreakLock();
     if (!was.ok()) return Fail(was.status());
+    if (g.output == OutputFormat::kJson) {
+      PrintJsonDocument({{"action", "unlock"},
+                         {"outcome", "done"},
+                         {"released", *was ? nlohmann::json((*was)->str()) : nullptr}});
+      return 0;
+    }
     std::cout << (*was ? "released the lock held by " + (*was)->str() : "the lock was free")
               << "\n";
     return 0;
@@ -78,6 +85,10 @@ int CmdForce(const GlobalOptions& g, const ForceOptions& o) {
       return Fail(Status::Declined("declined: nothing was changed"));
     Status st = journal.FinishRun(r.id, RunStatus::kAbandoned, "abandoned by " + ActorName(g));
     if (!st.ok()) return Fail(st);
+    if (g.output == OutputFormat::kJson) {
+      PrintJsonDocument({{"action", "abandon"}, {"outcome", "done"}, {"run_id", r.id}});
+      return 0;
+    }
     std::cout << "abandoned run " << r.id << "; `" << InvocationFor(g, *ctx).Command("status")
               << "` shows where the database is\n";
     return 0;
@@ -117,6 +128,14 @@ int CmdForce(const GlobalOptions& g, const ForceOptions& o) {
       journal.MarkStep(**txn, r.id, o.step, *mark, "marked " + o.mark + " by " + ActorName(g));
   if (st.ok()) st = (*txn)->Commit();
   if (!st.ok()) return Fail(st);
+  if (g.output == OutputFormat::kJson) {
+    PrintJsonDocument({{"action", "mark"},
+                       {"outcome", "done"},
+                       {"run_id", r.id},
+                       {"step", o.step},
+                       {"mark", o.mark}});
+    return 0;
+  }
   std::cout << "step " << o.step << " of run " << r.id << " marked " << o.mark << "\n";
   return 0;
 }

@@ -11,6 +11,7 @@
 #include "migrations/journal.h"
 #include "migrations/release_schema.h"
 #include "orchestrator/cli/context.h"
+#include "orchestrator/cli/json_output.h"
 #include "plans/json_text.h"
 #include "plans/secrets.h"
 
@@ -66,7 +67,7 @@ int CmdHistory(const GlobalOptions& g, int limit) {
   if (g.output == OutputFormat::kJson) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& r : *runs)
-      arr.push_back({{"run", r.id},
+      arr.push_back({{"run_id", r.id},
                      {"kind", r.kind},
                      {"from", r.from_version},
                      {"to", r.to_version},
@@ -92,7 +93,7 @@ int CmdHistory(const GlobalOptions& g, int limit) {
                          {"differences", c->differences}});
       arr[i]["schema_drift"] = drift;
     }
-    std::cout << JsonText(arr, 2) << "\n";
+    PrintJsonDocument({{"database", ctx->db->DisplayUrl()}, {"runs", arr}});
     return 0;
   }
   if (runs->empty()) {

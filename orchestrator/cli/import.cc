@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "orchestrator/cli/context.h"
+#include "orchestrator/cli/json_output.h"
 #include "orchestrator/importers/importers.h"
 
 namespace orchestrate::cli {
@@ -18,6 +19,23 @@ int CmdImport(const ImportCommandOptions& o) {
   options.command_line = o.command_line;
   auto report = Import(options);
   if (!report.ok()) return Fail(report.status());
+  if (JsonOutput()) {
+    std::vector<std::string> notes = report->notes;
+    if (o.format == "liquibase-sql")
+      notes.insert(notes.begin(), "the changesets' SQL was written to " + o.out + "/sql/");
+    PrintJsonDocument({{"format", o.format},
+                       {"plan", report->plan_file},
+                       {"app", report->app},
+                       {"releases", report->versions},
+                       {"migrations", report->migrations},
+                       {"irreversible", report->irreversible},
+                       {"dialect", report->dialect},
+                       {"dialect_source", report->dialect_source},
+                       {"written", report->written},
+                       {"removed", report->removed},
+                       {"notes", notes}});
+    return 0;
+  }
   for (const auto& f : report->removed) std::cout << "removed " << f << "\n";
   for (const auto& f : report->written) std::cout << "wrote " << f << "\n";
   std::cout << report->plan_file << ": app " << report->app << ", " << report->versions.size()

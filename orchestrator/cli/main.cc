@@ -30,7 +30,7 @@ constexpr const char* kDescription =
     "Reads a plan (plan.yaml) whose release manifests pair a container image with SQL migrations\n"
     "and seeds; deploys them and rolls them back in order, with a durable checkpoint after every\n"
     "step so an interrupted run resumes when the same command is run again.\n\n"
-    "Exit codes: 0 done; 1 nothing to do or declined; 2 failed; 3 needs a human (locked,\n"
+    "Exit codes: 0 done, or nothing to do; 1 declined; 2 failed; 3 needs a human (locked,\n"
     "interrupted outside a transaction, drift, another unfinished run); 4 check: GO WITH\n"
     "WARNINGS; 5 rolled back, but the schema differs from the state recorded when the release\n"
     "was deployed; 64 usage error.";
@@ -334,6 +334,11 @@ int RunCli(int argc, char** argv) {
                          "sqlite, and the import says it was assumed)")
              ->check(CLI::IsMember({"postgresql", "sqlite", "mysql"}));
          cmd->add_flag("--force", import.force, "replace an existing OUT/plan.yaml and releases");
+         cmd->add_option_function<std::string>(
+                "--output", [&g](const std::string& v) { g.output = *OutputFormatFromName(v); },
+                "output format")
+             ->check(CLI::IsMember(
+                 std::vector<std::string>{Name(OutputFormat::kText), Name(OutputFormat::kJson)}));
          cmd->footer(
              "Order: each tool's own (golang-migrate: versions as numbers; Flyway: versions "
              "compared part by part as numbers, 1.2.10 after 1.2.9, 1_1 == 1.1 == 1.01; Diesel: "
@@ -415,6 +420,10 @@ int RunCli(int argc, char** argv) {
               << std::endl;
     return 64;
   }
+  for (size_t i = 0; i < commands.size(); ++i)
+    if (subcommands[i]->parsed()) g.command = commands[i].name;
+  // Before the first error can be reported: its format follows --output and --log-format.
+  cli::SetUpLogging(g);
   // A format named in the environment that this build does not know is an error unless the
   // command line gave the option (which wins).
   auto given = [&](const std::string& flag) {
@@ -464,7 +473,6 @@ int RunCli(int argc, char** argv) {
       !orchestrate::ParseDuration(g.lock_timeout, &g.lock_timeout_seconds))
     return cli::Fail(orchestrate::Status::Usage("--lock-timeout " + g.lock_timeout +
                                                 ": use a duration such as 30s, 500ms or 2m"));
-  cli::SetUpLogging(g);
 
   for (size_t i = 0; i < commands.size(); ++i)
     if (subcommands[i]->parsed()) return commands[i].run();

@@ -18,6 +18,7 @@ const char* Name(OutputFormat format);                                    // "te
 std::optional<OutputFormat> OutputFormatFromName(std::string_view name);  // nullopt: unknown
 
 struct GlobalOptions {
+  std::string command;  // the subcommand: "rollback", "status", ...
   std::string plan_path;
   std::string env;                                // empty: the plan's default environment
   std::string database;                           // overrides the environment's database URL
@@ -75,7 +76,7 @@ struct SnapshotsOptions {
   std::string older_than;       // prune: "7d", "12h", ...; empty: all
 };
 
-// Each returns the process exit code (DESIGN.md: 0 done, 1 nothing to do or declined, 2 failed,
+// Each returns the process exit code (DESIGN.md: 0 done or nothing to do, 1 declined, 2 failed,
 // 3 needs a human, 64 usage).
 int CmdRehearse(const GlobalOptions& g, const RehearseCommandOptions& o);
 int CmdDeploy(const GlobalOptions& g, const RunOptions& o);

@@ -6,6 +6,7 @@
 
 #include "migrations/journal.h"
 #include "orchestrator/cli/context.h"
+#include "orchestrator/cli/json_output.h"
 #include "orchestrator/cli/run_command.h"
 #include "orchestrator/executor.h"
 #include "orchestrator/fleet.h"
@@ -115,7 +116,7 @@ int CmdPlan(const GlobalOptions& g, const RunOptions& o, bool rollback) {
     j["image_swaps"] = swaps;
     j["verify"] = checks;
     j["snapshots"] = captures;
-    std::cout << JsonText(j, 2) << "\n";
+    PrintJsonDocument(j);
   } else {
     std::cout << RenderPlanText(*plan) << text;
   }

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "orchestrator/cli/context.h"
+#include "orchestrator/cli/json_output.h"
 #include "orchestrator/cli/run_command.h"
 #include "orchestrator/html_report.h"
 #include "orchestrator/rehearse.h"
@@ -59,7 +60,7 @@ int CmdRehearse(const GlobalOptions& g, const RehearseCommandOptions& o) {
     if (!st.ok()) return Fail(st);
   }
   if (g.output == OutputFormat::kJson) {
-    std::cout << RehearsalJson(*report) << "\n";
+    PrintJsonDocument(nlohmann::json::parse(RehearsalJson(*report)));
   } else {
     std::cout << RehearsalText(*report);
     if (!o.report_dir.empty())

@@ -4,9 +4,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -17,6 +19,7 @@
 #include "migrations/journal.h"
 #include "orchestrator/check.h"
 #include "orchestrator/cli/context.h"
+#include "orchestrator/cli/json_output.h"
 #include "orchestrator/executor.h"
 #include "orchestrator/fleet.h"
 #include "orchestrator/gates.h"
@@ -28,11 +31,100 @@ namespace {
 
 volatile std::sig_atomic_t g_signal = 0;
 
-extern "C" void OnSignal(int sig) { g_signal = sig; }
+// The acknowledgement, written by the signal handler itself (write(2) is async-signal-safe), so
+// it is on stderr the instant the signal arrives, whatever the other threads are doing. Prepared
+// when the handlers are installed: on a terminal it starts on a new line (after the ^C echo or a
+// progress bar); with --log-format json it is a JSON object whose time the handler fills in.
+bool g_ack_json = false;
+bool g_ack_newline = false;
+volatile std::sig_atomic_t g_acknowledged = 0;
+
+constexpr const char kAckText[] =
+    ": cancelling the running statement; the step in progress is rolled back";
+
+// Appends `text` to buf at *n (up to `cap`), without the library: only what a handler may call.
+void Append(char* buf, size_t cap, size_t* n, const char* text) {
+  for (; *text != '\0' && *n + 1 < cap; ++text) buf[(*n)++] = *text;
+}
+void AppendNumber(char* buf, size_t cap, size_t* n, long value, int width) {
+  char digits[24];
+  int len = 0;
+  do {
+    digits[len++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value > 0 && len < 20);
+  while (len < width && len < 20) digits[len++] = '0';
+  while (len > 0 && *n + 1 < cap) buf[(*n)++] = digits[--len];
+}
+
+// "2026-01-02T03:04:05.678Z" from the clock, by integer arithmetic only (days to a civil date:
+// H. Hinnant's algorithm).
+void AppendUtcNow(char* buf, size_t cap, size_t* n) {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  const long secs = static_cast<long>(ts.tv_sec);
+  long days = secs / 86400;
+  const long rem = secs % 86400;
+  days += 719468;
+  const long era = days / 146097;
+  const long doe = days - era * 146097;
+  const long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const long mp = (5 * doy + 2) / 153;
+  const long day = doy - (153 * mp + 2) / 5 + 1;
+  const long month = mp < 10 ? mp + 3 : mp - 9;
+  const long year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  AppendNumber(buf, cap, n, year, 4);
+  Append(buf, cap, n, "-");
+  AppendNumber(buf, cap, n, month, 2);
+  Append(buf, cap, n, "-");
+  AppendNumber(buf, cap, n, day, 2);
+  Append(buf, cap, n, "T");
+  AppendNumber(buf, cap, n, rem / 3600, 2);
+  Append(buf, cap, n, ":");
+  AppendNumber(buf, cap, n, rem % 3600 / 60, 2);
+  Append(buf, cap, n, ":");
+  AppendNumber(buf, cap, n, rem % 60, 2);
+  Append(buf, cap, n, ".");
+  AppendNumber(buf, cap, n, ts.tv_nsec / 1000000, 3);
+  Append(buf, cap, n, "Z");
+}
+
+extern "C" void OnSignal(int sig) {
+  g_signal = sig;
+  if (g_acknowledged) return;
+  g_acknowledged = 1;
+  const int saved_errno = errno;
+  char buf[512];
+  size_t n = 0;
+  if (g_ack_json) {
+    Append(buf, sizeof buf, &n, "{\"time\":\"");
+    AppendUtcNow(buf, sizeof buf, &n);
+    Append(buf, sizeof buf, &n, "\",\"level\":\"warning\",\"signal\":");
+    AppendNumber(buf, sizeof buf, &n, sig, 1);
+    Append(buf, sizeof buf, &n, ",\"msg\":\"orchestrate: stopping (signal ");
+    AppendNumber(buf, sizeof buf, &n, sig, 1);
+    Append(buf, sizeof buf, &n, ")");
+    Append(buf, sizeof buf, &n, kAckText);
+    Append(buf, sizeof buf, &n, "\"}\n");
+  } else {
+    if (g_ack_newline) Append(buf, sizeof buf, &n, "\n");
+    Append(buf, sizeof buf, &n, "orchestrate: stopping (signal ");
+    AppendNumber(buf, sizeof buf, &n, sig, 1);
+    Append(buf, sizeof buf, &n, ")");
+    Append(buf, sizeof buf, &n, kAckText);
+    Append(buf, sizeof buf, &n, "\n");
+  }
+  ssize_t written = write(STDERR_FILENO, buf, n);
+  (void)written;
+  errno = saved_errno;
+}
 
 // SIGINT and SIGTERM stop the run at the next safe point: the step in progress is rolled back
 // rather than left half done (see RunRequest::interrupted).
 void InstallInterruptHandlers() {
+  g_ack_json = JsonLogs();
+  g_ack_newline = isatty(STDERR_FILENO) != 0;
   struct sigaction sa {};
   sa.sa_handler = OnSignal;
   sigemptyset(&sa.sa_mask);
@@ -44,14 +136,9 @@ void InstallInterruptHandlers() {
 
 InterruptWatcher::InterruptWatcher(std::function<void()> on_interrupt)
     : thread_([this, on_interrupt] {
-        bool told = false;
+        bool told = false;  // the handler said so on stderr (OnSignal)
         while (!done_) {
           if (g_signal != 0) {
-            if (!told)
-              std::fprintf(stderr,
-                           "orchestrate: stopping (signal %d): cancelling the running statement; "
-                           "the step in progress is rolled back\n",
-                           static_cast<int>(g_signal));
             told = true;
             on_interrupt();
           }
@@ -106,8 +193,9 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
     // Row counts only for a person confirming.
     Status gate = RollbackGate(ctx->plan, *ctx->db, *ctx->deployer, gates,
                                !g.yes && g.verbosity >= 0, &verdict);
-    if (!verdict.reasons.empty() && (g.verbosity >= 0 || verdict.verdict == Verdict::kNoGo))
-      PrintVerdict(std::cerr, verdict);
+    // -q keeps warnings: only a plain GO is left out.
+    if (!verdict.reasons.empty() && (g.verbosity >= 0 || verdict.verdict != Verdict::kGo))
+      LogVerdict(verdict);
     if (!gate.ok()) return Fail(gate);
   }
 
@@ -144,7 +232,9 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
                    [&] { return RenderReviewScript(plan, ReviewContextOf(*ctx, o)); });
     if (!gate.ok()) return false;
     if (!approval->empty()) spdlog::info("the plan matches the approved SQL");
-    if (g.output == OutputFormat::kText) std::cout << RenderPlanText(plan) << std::flush;
+    // -q: warnings and errors only; the plan is not printed.
+    if (g.output == OutputFormat::kText && g.verbosity >= 0)
+      std::cout << RenderPlanText(plan) << std::flush;
     return Confirm(g, std::string(DirectionName(direction)) + " " + plan.app + " " +
                           (plan.from_version.empty() ? "(nothing)" : plan.from_version) + " -> " +
                           plan.to_version + " on " + ctx->db->DisplayUrl() + "?");
@@ -174,6 +264,17 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
   }
   auto outcome = executor.Run(req);
   if (!gate.ok()) return Fail(gate);
+  // Already there: a result (exit 0), said on stdout and as "outcome": "nothing-to-do".
+  if (!outcome.ok() && outcome.status().code() == Code::kNothingToDo &&
+      g.output == OutputFormat::kJson) {
+    PrintJsonDocument({{"outcome", "nothing-to-do"},
+                       {"exit_code", 0},
+                       {"message", outcome.status().message()},
+                       {"direction", DirectionName(direction)},
+                       {"app", ctx->plan.app},
+                       {"dry_run", o.dry_run}});
+    return 0;
+  }
   if (!outcome.ok()) return Fail(outcome.status());
   const RunOutcome& out = *outcome;
   if (g.output == OutputFormat::kJson) {
@@ -187,20 +288,21 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
     for (const SchemaCheck& c : out.schema_drift)
       drift.push_back({{"release", c.release}, {"differences", c.differences}});
     j["schema_drift"] = drift;
-    std::cout << JsonText(j, 2) << "\n";
-    if (!out.schema_drift.empty()) return kExitSchemaDiffers;
-    return o.dry_run && out.plan.empty() ? 1 : 0;
+    if (!o.dry_run && out.plan.empty()) j["outcome"] = "nothing-to-do";
+    j["exit_code"] = out.schema_drift.empty() ? 0 : kExitSchemaDiffers;
+    PrintJsonDocument(j);
+    return out.schema_drift.empty() ? 0 : kExitSchemaDiffers;
   }
   if (o.dry_run) {
     std::cout << RenderPlanText(out.plan) << "dry run: nothing was changed\n";
-    return out.plan.empty() ? 1 : 0;
+    return 0;
   }
   std::cout << (rollback ? "rolled back " : "deployed ") << out.plan.app << " "
             << (out.plan.from_version.empty() ? "(nothing)" : out.plan.from_version) << " -> "
             << out.plan.to_version << " (run " << out.run_id << ", "
             << (out.resumed ? "resumed, " : "") << out.steps_run << " steps run)\n";
   for (const auto& item : out.plan.not_rolled_back)
-    std::cout << "not rolled back (do it by hand): " << item << "\n";
+    spdlog::warn("not rolled back (do it by hand): {}", item);
   // The differences were reported as each release was reached; the outcome says it once more.
   for (const SchemaCheck& c : out.schema_drift) {
     std::cout << "rolled back, schema differs from the recorded state of " << Printable(c.release)

@@ -53,6 +53,9 @@ Result<RunPlan> PreviewPlan(Context& ctx, const RunOptions& o, bool rollback);
 
 // `orchestrate check`'s verdict as text, and its exit code (GO 0, GO WITH WARNINGS 4, NO-GO 3).
 void PrintVerdict(std::ostream& out, const CheckResult& r);
+// The verdict on stderr before a run: PrintVerdict's block, or one JSON line with
+// --log-format json ("verdict" and "reasons" as fields).
+void LogVerdict(const CheckResult& r);
 int VerdictExitCode(Verdict v);
 
 // The gates' view of a deploy's or rollback's options (orchestrator/gates.h).

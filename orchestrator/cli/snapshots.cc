@@ -9,6 +9,7 @@
 
 #include "migrations/journal.h"
 #include "orchestrator/cli/context.h"
+#include "orchestrator/cli/json_output.h"
 #include "orchestrator/executor.h"
 #include "plans/json_text.h"
 #include "plans/manifest.h"
@@ -20,7 +21,7 @@ namespace {
 nlohmann::json ToJson(const SnapshotInfo& s) {
   return {{"id", s.id},
           {"created_at", s.created_at},
-          {"run", s.from.run_id},
+          {"run_id", s.from.run_id},
           {"step", s.from.step},
           {"release", s.from.release},
           {"source", s.from.source},
@@ -64,7 +65,7 @@ int List(const GlobalOptions& g, Database& db) {
   if (g.output == OutputFormat::kJson) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& s : *all) arr.push_back(ToJson(s));
-    std::cout << JsonText(arr, 2) << "\n";
+    PrintJsonDocument({{"action", "list"}, {"database", db.DisplayUrl()}, {"snapshots", arr}});
     return 0;
   }
   if (all->empty()) {
@@ -131,11 +132,10 @@ int CmdSnapshots(const GlobalOptions& g, const SnapshotsOptions& o) {
     if (!done.ok()) return Fail(done.status());
     const SnapshotInfo& s = done->snapshot;
     if (g.output == OutputFormat::kJson) {
-      std::cout << JsonText(nlohmann::json{{"outcome", "OK"},
-                                           {"snapshot", ToJson(s)},
-                                           {"rows_restored", done->rows}},
-                            2)
-                << "\n";
+      PrintJsonDocument({{"action", "restore"},
+                         {"outcome", "done"},
+                         {"snapshot", ToJson(s)},
+                         {"rows_restored", done->rows}});
       return 0;
     }
     std::cout << "restored snapshot " << s.id << " (" << s.description << "): " << done->rows
@@ -150,7 +150,10 @@ int CmdSnapshots(const GlobalOptions& g, const SnapshotsOptions& o) {
   if (g.output == OutputFormat::kJson) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& s : *pruned) arr.push_back(ToJson(s));
-    std::cout << JsonText(nlohmann::json{{"outcome", "OK"}, {"pruned", arr}}, 2) << "\n";
+    PrintJsonDocument({{"action", "prune"},
+                       {"outcome", "done"},
+                       {"older_than", OrNull(cutoff.value_or(""))},
+                       {"pruned", arr}});
     return 0;
   }
   std::cout << "deleted " << pruned->size() << " snapshot(s)"

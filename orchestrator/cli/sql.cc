@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "migrations/journal.h"
+#include "orchestrator/cli/json_output.h"
 #include "orchestrator/cli/run_command.h"
 #include "orchestrator/fleet.h"
 #include "orchestrator/html_report.h"
@@ -53,6 +54,7 @@ int CmdSqlFleet(const GlobalOptions& g, const RunOptions& o, bool rollback, cons
                               "' is a fleet: its scripts go to a folder, one per target: -o DIR"));
   std::error_code ec;
   std::filesystem::create_directories(out, ec);
+  nlohmann::json scripts = nlohmann::json::array();
   if (ec) return Fail(Status::Failed("cannot create " + out + ": " + ec.message()));
   auto password = PasswordOf(ctx.env);
   if (!password.ok()) return Fail(password.status());
@@ -85,10 +87,25 @@ int CmdSqlFleet(const GlobalOptions& g, const RunOptions& o, bool rollback, cons
     f << *script;
     f.close();
     if (!f) return Fail(Status::Failed("cannot write " + path));
-    std::cerr << path << ": approval " << ApprovalHash(*script) << " ("
-              << (back ? "rollback " : "deploy ") << (current ? *current : "(nothing)") << " -> "
-              << to << ", " << RedactUrl(url) << ")\n";
+    const std::string hash = ApprovalHash(*script);
+    scripts.push_back({{"file", path},
+                       {"approval", hash},
+                       {"database", RedactUrl(url)},
+                       {"direction", back ? "rollback" : "deploy"},
+                       {"from", OrNull(current.value_or(""))},
+                       {"to", to}});
+    if (g.output != OutputFormat::kJson)
+      StderrLine("info",
+                 path + ": approval " + hash + " (" + (back ? "rollback " : "deploy ") +
+                     (current ? *current : "(nothing)") + " -> " + to + ", " + RedactUrl(url) + ")",
+                 {{"file", path}, {"approval", hash}});
   }
+  if (g.output == OutputFormat::kJson)
+    PrintJsonDocument({{"app", ctx.plan.app},
+                       {"environment", ctx.env.name},
+                       {"fleet", true},
+                       {"out", out},
+                       {"scripts", scripts}});
   return 0;
 }
 
@@ -115,9 +132,10 @@ int CmdSql(const GlobalOptions& g, const RunOptions& o, bool rollback, const std
   if (!plan.ok()) return Fail(plan.status());
   auto script = RenderReviewScript(*plan, ReviewContextOf(*ctx, o));
   if (!script.ok()) return Fail(script.status());
-  if (out.empty() || out == "-") {
+  const bool to_stdout = out.empty() || out == "-";
+  if (to_stdout && g.output != OutputFormat::kJson) {
     std::cout << *script;
-  } else {
+  } else if (!to_stdout) {
     std::ofstream f(out, std::ios::binary | std::ios::trunc);
     f << *script;
     f.close();
@@ -129,10 +147,28 @@ int CmdSql(const GlobalOptions& g, const RunOptions& o, bool rollback, const std
     f.close();
     if (!f) return Fail(Status::Failed("cannot write " + html));
   }
-  std::cerr << "approval " << ApprovalHash(*script) << " (" << plan->steps.size() << " steps, "
-            << DirectionName(plan->direction) << " " << plan->app << " "
-            << (plan->from_version.empty() ? "(nothing)" : plan->from_version) << " -> "
-            << plan->to_version << ")\n";
+  const std::string hash = ApprovalHash(*script);
+  if (g.output == OutputFormat::kJson) {
+    // The script itself is in the document when it went nowhere else.
+    PrintJsonDocument({{"app", plan->app},
+                       {"environment", ctx->env.name},
+                       {"fleet", false},
+                       {"direction", DirectionName(plan->direction)},
+                       {"from", OrNull(plan->from_version)},
+                       {"to", plan->to_version},
+                       {"steps", plan->steps.size()},
+                       {"fingerprint", plan->fingerprint},
+                       {"approval", hash},
+                       {"out", to_stdout ? nlohmann::json(nullptr) : nlohmann::json(out)},
+                       {"script", to_stdout ? nlohmann::json(*script) : nlohmann::json(nullptr)}});
+    return 0;
+  }
+  StderrLine("info",
+             "approval " + hash + " (" + std::to_string(plan->steps.size()) + " steps, " +
+                 DirectionName(plan->direction) + " " + plan->app + " " +
+                 (plan->from_version.empty() ? "(nothing)" : plan->from_version) + " -> " +
+                 plan->to_version + ")",
+             {{"approval", hash}});
   return 0;
 }
 

@@ -7,6 +7,7 @@
 #include "migrations/journal.h"
 #include "migrations/release_schema.h"
 #include "orchestrator/cli/context.h"
+#include "orchestrator/cli/json_output.h"
 #include "orchestrator/executor.h"
 #include "plans/json_text.h"
 #include "plans/secrets.h"
@@ -24,8 +25,10 @@ int CmdStatus(const GlobalOptions& g) {
   if (!state.ok()) return Fail(state.status());
   auto unfinished = journal.UnfinishedRun();
   if (!unfinished.ok()) return Fail(unfinished.status());
+  // A deployer that cannot be read (no credentials, no kubeconfig) leaves the database's part of
+  // the status as it is: its error is one field.
   auto image = ctx->deployer->Current();
-  if (!image.ok()) return Fail(image.status());
+  const std::string deployer_error = image.ok() ? "" : MaskSecrets(image.status().message());
   // The fingerprints read the whole catalog: while a run drops and creates objects under it, that
   // read can fail. Status still tells the rest (the run, the lock), saying why they are missing.
   auto fp = TakeFingerprint(*ctx->db, ctx->plan.policy.lock_timeout_seconds);
@@ -61,7 +64,8 @@ int CmdStatus(const GlobalOptions& g) {
     j["environment"] = ctx->env.name;
     j["database"] = ctx->db->DisplayUrl();
     j["current_version"] = current.empty() ? nlohmann::json(nullptr) : nlohmann::json(current);
-    j["image"] = *image;
+    j["image"] = image.ok() ? OrNull(*image) : nlohmann::json(nullptr);
+    j["deployer_error"] = OrNull(deployer_error);
     j["deployer"] = ctx->deployer->Describe();
     nlohmann::json rels = nlohmann::json::array();
     for (const auto& r : state->releases)
@@ -78,7 +82,7 @@ int CmdStatus(const GlobalOptions& g) {
         schema_diff_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(schema_diff_error);
     if (*unfinished) {
       const RunRecord& r = **unfinished;
-      j["unfinished_run"] = {{"run", r.id},
+      j["unfinished_run"] = {{"run_id", r.id},
                              {"kind", r.kind},
                              {"from", r.from_version},
                              {"to", r.to_version},
@@ -103,7 +107,7 @@ int CmdStatus(const GlobalOptions& g) {
       j["fingerprint_error"] = fp_error;
     }
     j["tables"] = tables;
-    std::cout << JsonText(j, 2) << "\n";
+    PrintJsonDocument(j);
     return 0;
   }
   // Values a user or a program supplied go through Printable (no control characters).
@@ -112,8 +116,11 @@ int CmdStatus(const GlobalOptions& g) {
             << "database:     " << Printable(ctx->db->DisplayUrl()) << "\n"
             << "release:      " << (current.empty() ? "(nothing deployed)" : Printable(current))
             << "\n"
-            << "image:        " << (image->empty() ? "(none)" : Printable(*image)) << "  ["
-            << Printable(ctx->deployer->Describe()) << "]\n"
+            << "image:        "
+            << (!image.ok()      ? "(unknown: " + Printable(deployer_error) + ")"
+                : image->empty() ? std::string("(none)")
+                                 : Printable(*image))
+            << "  [" << Printable(ctx->deployer->Describe()) << "]\n"
             << "applied:      " << state->migrations.size() << " migrations, "
             << state->seeds.size() << " seeds, releases:";
   for (const auto& r : state->releases) std::cout << " " << Printable(r.version);

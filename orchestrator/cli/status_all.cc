@@ -12,6 +12,7 @@
 
 #include "migrations/journal.h"
 #include "orchestrator/cli/context.h"
+#include "orchestrator/cli/json_output.h"
 #include "orchestrator/fleet.h"
 #include "plans/json_text.h"
 #include "plans/manifest.h"
@@ -79,6 +80,8 @@ std::vector<Row> ReadAll(const std::vector<ReadJob>& jobs, const std::string& ba
 // The databases of `env` to read (into `jobs`), or the row saying why they cannot be listed.
 std::vector<Row> ListEnvironment(const Plan& plan, const Environment& env, const GlobalOptions& g,
                                  std::vector<ReadJob>* jobs) {
+  if (!env.unavailable.empty())
+    return {{env.name, "(unknown)", "", "", "", FirstLine(env.unavailable)}};
   std::string image;
   auto deployer = MakeDeployer(env.deployer, &plan.releases);
   if (!deployer.ok()) {
@@ -113,7 +116,9 @@ std::vector<Row> ListEnvironment(const Plan& plan, const Environment& env, const
 }  // namespace
 
 int CmdStatusAllEnvs(const GlobalOptions& g) {
-  auto plan = LoadPlan(g.plan_path, EnvironmentLookup());
+  // No environment is the one used ("\n" names none): an unset ${VAR} makes its environment's
+  // row say so, and the others are read.
+  auto plan = LoadPlanForEnvironment(g.plan_path, EnvironmentLookup(), "\n");
   if (!plan.ok()) return Fail(plan.status());
   std::vector<Row> rows;
   // Every environment's secrets are known before any of their programs runs or database opens.
@@ -149,7 +154,7 @@ int CmdStatusAllEnvs(const GlobalOptions& g) {
            {"error", r.error}});
     nlohmann::json j = {{"app", plan->app}, {"databases", arr}};
     if (g.shard.active()) j["shard"] = g.shard.Label();
-    std::cout << JsonText(j, 2) << "\n";
+    PrintJsonDocument(j);
     return unreachable > 0 ? 2 : 0;
   }
   if (g.shard.active())

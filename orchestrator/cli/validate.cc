@@ -12,6 +12,7 @@
 #include "migrations/statement_commits.h"
 #include "migrations/statement_split.h"
 #include "orchestrator/cli/context.h"
+#include "orchestrator/cli/json_output.h"
 
 namespace orchestrate::cli {
 namespace {
@@ -237,20 +238,45 @@ int CmdValidate(const GlobalOptions& g, bool strict) {
   }
   // Building a deployer runs nothing, but checks what the parser cannot (command placeholders).
   for (const auto& [name, env] : plan.environments) {
+    // Another environment's unset ${VAR}: only that environment cannot be used.
+    if (!env.unavailable.empty()) {
+      warnings.push_back("environment " + name +
+                         " cannot be used until its variables are set: " + env.unavailable);
+      continue;
+    }
     auto deployer = MakeDeployer(env.deployer, &plan.releases);
     if (!deployer.ok()) missing.push_back(deployer.status().message());
   }
-  for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
-  if (!missing.empty()) {
-    std::string msg;
-    for (const auto& m : missing) msg += (msg.empty() ? "" : "\n") + m;
-    return Fail(Status::Invalid(msg));
-  }
+  for (const auto& w : warnings) StderrLine("warning", "warning: " + w, {{"warning", w}});
   size_t migrations = 0, seeds = 0;
   for (const auto& r : plan.releases) {
     migrations += r.migrations.size();
     seeds += r.seeds.size();
   }
+  if (g.output == OutputFormat::kJson) {
+    // The problems one per item (the text output's error lists them one per line).
+    PrintJsonDocument({{"plan", plan.file},
+                       {"app", plan.app},
+                       {"outcome", missing.empty() ? "ok" : "invalid"},
+                       {"exit_code", missing.empty() ? 0 : ExitCodeFor(Status::Invalid("x"))},
+                       {"strict", strict},
+                       {"releases", plan.releases.size()},
+                       {"first_release", plan.releases.front().version},
+                       {"newest_release", plan.releases.back().version},
+                       {"ordered_by", plan.versions_are_semver ? "semantic version" : "as listed"},
+                       {"migrations", migrations},
+                       {"seeds", seeds},
+                       {"environments", plan.environments.size()},
+                       {"default_environment", plan.default_environment},
+                       {"problems", missing},
+                       {"warnings", warnings}});
+  }
+  if (!missing.empty()) {
+    std::string msg;
+    for (const auto& m : missing) msg += (msg.empty() ? "" : "\n") + m;
+    return Fail(Status::Invalid(msg));
+  }
+  if (g.output == OutputFormat::kJson) return 0;
   std::cout << plan.file << ": ok: app " << plan.app << ", " << plan.releases.size()
             << " releases (" << plan.releases.front().version << " .. "
             << plan.releases.back().version << ", ordered "

@@ -58,7 +58,7 @@ TEST_F(ShopTest, DeployLatestThenRollbackToFirstEqualsFreshFirst) {
 
   auto h = Run({"history", plan_, "--output", "json"});
   ASSERT_EQ(h.exit_code, 0) << h.err;
-  auto hist = nlohmann::json::parse(h.out);
+  auto hist = nlohmann::json::parse(h.out)["runs"];
   ASSERT_EQ(hist.size(), 2u);
   EXPECT_EQ(hist[0]["kind"], "rollback");
   EXPECT_EQ(hist[0]["reason"], "e2e");
@@ -112,8 +112,8 @@ TEST_F(ShopTest, RollbackToNoneRevertsEveryReleaseTheFirstIncluded) {
   EXPECT_EQ(rolled["tables"], never["tables"]);
   auto h = Run({"history", plan_, "--output", "json"});
   ASSERT_EQ(h.exit_code, 0) << h.err;
-  EXPECT_EQ(nlohmann::json::parse(h.out)[0]["to"], "none");
-  EXPECT_EQ(Run({"rollback", plan_, "--to", "none", "--reason", "again", "--yes"}).exit_code, 1);
+  EXPECT_EQ(nlohmann::json::parse(h.out)["runs"][0]["to"], "none");
+  EXPECT_EQ(Run({"rollback", plan_, "--to", "none", "--reason", "again", "--yes"}).exit_code, 0);
 
   // Deployed again from nothing, it is the database a first deploy makes.
   ASSERT_EQ(Run({"deploy", plan_, "--yes"}).exit_code, 0);
@@ -281,7 +281,7 @@ TEST_F(ShopTest, FailingStatementNamesMigrationAndLineAndLeavesLastCompletedStep
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.err.find("superseded"), std::string::npos) << again.err;
   EXPECT_NE(again.out.find("1.1.0 -> 1.3.0"), std::string::npos) << again.out;
-  auto hist = nlohmann::json::parse(Run({"history", plan_, "--output", "json"}).out);
+  auto hist = nlohmann::json::parse(Run({"history", plan_, "--output", "json"}).out)["runs"];
   ASSERT_EQ(hist.size(), 3u);
   EXPECT_EQ(hist[0]["status"], "done");
   EXPECT_EQ(hist[1]["status"], "superseded");
@@ -429,11 +429,21 @@ TEST_F(ShopTest, DifferentPlanWhileUnfinishedIsRefused) {
   EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
 }
 
-TEST_F(ShopTest, NothingToDoExitsOne) {
+TEST_F(ShopTest, NothingToDoExitsZeroAndSaysSoOnStdout) {
   ASSERT_EQ(Run({"deploy", plan_, "--yes"}).exit_code, 0);
   auto again = Run({"deploy", plan_, "--yes"});
-  EXPECT_EQ(again.exit_code, 1);
-  EXPECT_NE(again.err.find("already at 1.3.0"), std::string::npos) << again.err;
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_NE(again.out.find("nothing to do: shop is already at 1.3.0"), std::string::npos)
+      << again.out;
+  EXPECT_EQ(again.err.find("error"), std::string::npos) << again.err;
+  auto json = Run({"deploy", plan_, "--yes", "--output", "json"});
+  EXPECT_EQ(json.exit_code, 0);
+  const auto doc = nlohmann::json::parse(json.out);
+  EXPECT_EQ(doc["outcome"], "nothing-to-do");
+  EXPECT_EQ(doc["exit_code"], 0);
+  // A dry run of nothing is a plan of nothing: exit 0 too.
+  auto dry = Run({"rollback", plan_, "--to", "1.3.0", "--dry-run"});
+  EXPECT_EQ(dry.exit_code, 0) << dry.err;
 }
 
 TEST_F(ShopTest, PolicyRequiresReasonForRollback) {

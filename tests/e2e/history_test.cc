@@ -56,7 +56,7 @@ TEST_F(HistoryTest, ShowsEnvironmentAndDurationAndPrunesFinishedRunsOlderThanHis
   EXPECT_NE(h.out.find("ENV    FROM -> TO"), std::string::npos) << h.out;
   EXPECT_NE(h.out.find("DURATION"), std::string::npos) << h.out;
   EXPECT_NE(h.out.find("local  1.1.0 -> 1.3.0"), std::string::npos) << h.out;
-  auto runs = nlohmann::json::parse(Run({"history", "--output", "json"}).out);
+  auto runs = nlohmann::json::parse(Run({"history", "--output", "json"}).out)["runs"];
   ASSERT_EQ(runs.size(), 2u);
   EXPECT_EQ(runs[0]["environment"], "local");
   EXPECT_GT(runs[0]["seconds"].get<double>(), 0.0) << runs[0];
@@ -66,7 +66,7 @@ TEST_F(HistoryTest, ShowsEnvironmentAndDurationAndPrunesFinishedRunsOlderThanHis
   ASSERT_TRUE(
       Exec("UPDATE orchestrate_runs SET started_at = '2000-01-01T00:00:00.000Z', "
            "finished_at = '2000-01-01T00:00:01.500Z' WHERE id = 1"));
-  runs = nlohmann::json::parse(Run({"history", "--output", "json"}).out);
+  runs = nlohmann::json::parse(Run({"history", "--output", "json"}).out)["runs"];
   EXPECT_EQ(runs[1]["seconds"], 1.5);
   ASSERT_GT(Count("SELECT COUNT(*) FROM orchestrate_steps WHERE run_id = 1"), 0);
 
@@ -74,12 +74,12 @@ TEST_F(HistoryTest, ShowsEnvironmentAndDurationAndPrunesFinishedRunsOlderThanHis
   auto r = Run({"rollback", "--to", "1.1.0", "--reason", "history test", "--yes"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("pruned 1 finished run(s) older than 5 days"), std::string::npos) << r.err;
-  runs = nlohmann::json::parse(Run({"history", "--output", "json"}).out);
+  runs = nlohmann::json::parse(Run({"history", "--output", "json"}).out)["runs"];
   ASSERT_EQ(runs.size(), 2u) << runs;
-  EXPECT_EQ(runs[0]["run"], 3);
+  EXPECT_EQ(runs[0]["run_id"], 3);
   EXPECT_EQ(runs[0]["kind"], "rollback");
   EXPECT_EQ(runs[0]["reason"], "history test");
-  EXPECT_EQ(runs[1]["run"], 2);
+  EXPECT_EQ(runs[1]["run_id"], 2);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM orchestrate_steps WHERE run_id = 1"), 0);
   // What is deployed is not history: the releases the pruned run recorded are still known.
   EXPECT_EQ(Status()["current_version"], "1.1.0");
@@ -90,7 +90,7 @@ TEST_F(HistoryTest, HistoryDaysZeroKeepsEverythingAndBadValuesAreRejected) {
   ASSERT_EQ(Run({"deploy", "--to", "1.0.0", "--yes"}).exit_code, 0);
   ASSERT_TRUE(Exec("UPDATE orchestrate_runs SET finished_at = '2000-01-01T00:00:00.000Z'"));
   ASSERT_EQ(Run({"deploy", "--yes"}).exit_code, 0);
-  EXPECT_EQ(nlohmann::json::parse(Run({"history", "--output", "json"}).out).size(), 2u);
+  EXPECT_EQ(nlohmann::json::parse(Run({"history", "--output", "json"}).out)["runs"].size(), 2u);
 }
 
 TEST_F(HistoryTest, HistoryDaysThatIsNotANumberIsAManifestError) {
@@ -124,7 +124,7 @@ TEST_F(HistoryTest, ReasonsAreShownWithoutControlCharactersAndBadBytesNeverAbort
   EXPECT_EQ(std::count(h.out.begin(), h.out.end(), '\n'), 3) << h.out;
   auto json = Run({"history", "--output", "json"});
   ASSERT_EQ(json.exit_code, 0) << json.err;
-  EXPECT_EQ(nlohmann::json::parse(json.out)[0]["reason"], forged);  // JSON escapes, exactly
+  EXPECT_EQ(nlohmann::json::parse(json.out)["runs"][0]["reason"], forged);  // JSON escapes, exactly
 
   // A reason that is not UTF-8, stored before such reasons were refused.
   ASSERT_TRUE(Exec("UPDATE orchestrate_runs SET reason = CAST(X'6361669E' AS TEXT)"));
@@ -133,7 +133,7 @@ TEST_F(HistoryTest, ReasonsAreShownWithoutControlCharactersAndBadBytesNeverAbort
   EXPECT_EQ(json.signal, 0);
   auto parsed = nlohmann::json::parse(json.out, nullptr, false);
   ASSERT_FALSE(parsed.is_discarded()) << json.out;
-  EXPECT_EQ(parsed[0]["reason"], "caf\xef\xbf\xbd");  // U+FFFD in place of the bad byte
+  EXPECT_EQ(parsed["runs"][0]["reason"], "caf\xef\xbf\xbd");  // U+FFFD in place of the bad byte
   h = Run({"history"});
   EXPECT_EQ(h.exit_code, 0) << h.err;
   EXPECT_NE(h.out.find("caf\\x9e"), std::string::npos) << h.out;

@@ -195,7 +195,8 @@ TEST_P(LedgerTest, OnModifiedRevertReversesChangedRowsToo) {
   ASSERT_EQ(list.exit_code, 0) << list.err;
   EXPECT_NE(list.out.find("changed since the deploy"), std::string::npos) << list.out;
   long rows = 0;
-  for (const auto& s : nlohmann::json::parse(list.out)) rows += s.value("rows", 0L);
+  const auto listed = nlohmann::json::parse(list.out);
+  for (const auto& s : listed["snapshots"]) rows += s.value("rows", 0L);
   EXPECT_EQ(rows, 3) << list.out;  // parent 2 (updated), 12 (inserted), tags 'blue' (re-created)
 }
 

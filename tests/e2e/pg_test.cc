@@ -284,7 +284,7 @@ TEST_F(PgShopTest, FourConcurrentRollbacksOneRunsOthersExit3) {
   EXPECT_EQ(done, 1);
   EXPECT_EQ(locked, 3);
   auto h = Run(url, {"history", "--output", "json"});
-  auto hist = nlohmann::json::parse(h.out);
+  auto hist = nlohmann::json::parse(h.out)["runs"];
   ASSERT_EQ(hist.size(), 2u);  // the deploy and one rollback: the others recorded nothing
   EXPECT_EQ(hist[0]["status"], "done");
   EXPECT_EQ(Status(url)["current_version"], "1.0.0");

@@ -145,7 +145,7 @@ TEST_P(SchemaDriftTest, ADownThatReAddsAnIndexEndsWithTheDifferenceReportedAndSt
   // history records it with the run.
   auto hj = Cli({"history", "--output", "json"});
   ASSERT_EQ(hj.exit_code, 0) << hj.err;
-  auto runs = nlohmann::json::parse(hj.out);
+  auto runs = nlohmann::json::parse(hj.out)["runs"];
   ASSERT_EQ(runs.size(), 2u) << runs;
   EXPECT_EQ(runs[0]["kind"], "rollback") << runs;
   EXPECT_EQ(runs[0]["status"], "done") << runs;
@@ -181,7 +181,7 @@ TEST_P(SchemaDriftTest, ARightDownRollsBackWithExitZeroAndNoDifference) {
   EXPECT_EQ(j["schema_drift"].size(), 0u) << j;
   auto s = nlohmann::json::parse(Cli({"status", "--output", "json"}).out);
   EXPECT_EQ(s["schema_drift"], nlohmann::json::array()) << s;
-  auto runs = nlohmann::json::parse(Cli({"history", "--output", "json"}).out);
+  auto runs = nlohmann::json::parse(Cli({"history", "--output", "json"}).out)["runs"];
   ASSERT_EQ(runs.size(), 2u);
   EXPECT_EQ(runs[0]["schema_drift"].size(), 0u) << runs;
 }

@@ -103,7 +103,7 @@ TEST_P(SnapshotsCliTest, RollbackCapturesListShowsAndRestoreAfterRedeployReturns
   EXPECT_NE(text.out.find("columns loyalty_points (key id)"), std::string::npos) << text.out;
   auto listed = Cli({"snapshots", "list", "--output", "json"});
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
-  auto list = nlohmann::json::parse(listed.out);
+  auto list = nlohmann::json::parse(listed.out)["snapshots"];
   int64_t points_id = IdOf(list, "customers", "0014_customers_add_loyalty_points");
   int64_t tiers_id = IdOf(list, "loyalty_tiers", "0013_create_loyalty_tiers");
   for (const auto& s : list) {
@@ -159,7 +159,7 @@ TEST_P(SnapshotsCliTest, PolicyOffTakesNoSnapshotAndBadArgumentsAreUsageErrors) 
   ASSERT_EQ(Cli({"rollback", "--to", "1.2.0", "--reason", "r", "--yes", "-q"}).exit_code, 0);
   auto listed = Cli({"snapshots", "list", "--output", "json"});
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
-  EXPECT_TRUE(nlohmann::json::parse(listed.out).empty()) << listed.out;
+  EXPECT_TRUE(nlohmann::json::parse(listed.out)["snapshots"].empty()) << listed.out;
   EXPECT_EQ(Cli({"snapshots", "restore"}).exit_code, 64);
   EXPECT_EQ(Cli({"snapshots", "restore", "x1"}).exit_code, 64);
   EXPECT_EQ(Cli({"snapshots", "prune", "--older-than", "soon"}).exit_code, 64);

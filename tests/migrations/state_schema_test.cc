@@ -384,7 +384,7 @@ TEST_P(StateSchemaTest, StatusHistoryAndRollbackWorkOnADatabaseAnOlderReleaseDep
   EXPECT_EQ(nlohmann::json::parse(status.out)["current_version"], "1.1.0") << status.out;
   auto history = Cli({"history", "--output", "json"});
   ASSERT_EQ(history.exit_code, 0) << history.err;
-  auto runs = nlohmann::json::parse(history.out);
+  auto runs = nlohmann::json::parse(history.out)["runs"];
   ASSERT_EQ(runs.size(), 1u) << runs;
   EXPECT_EQ(runs[0]["actor"], "alice") << runs[0];
 
@@ -407,7 +407,7 @@ TEST_P(StateSchemaTest, StatusHistoryAndRollbackWorkOnADatabaseAnOlderReleaseDep
   EXPECT_EQ(s["unfinished_run"], nullptr) << s;
   history = Cli({"history", "--output", "json"});
   ASSERT_EQ(history.exit_code, 0) << history.err;
-  runs = nlohmann::json::parse(history.out);
+  runs = nlohmann::json::parse(history.out)["runs"];
   ASSERT_EQ(runs.size(), 2u) << runs;
   EXPECT_EQ(runs[0]["kind"], "rollback") << runs[0];
   EXPECT_EQ(runs[1]["actor"], "alice") << runs[1];
@@ -447,7 +447,7 @@ TEST_P(StateSchemaTest, Version2KeepsWorkingAndIsUpgradedToRecordReleaseSchemas)
       << status.out;
   auto history = Cli({"history", "--output", "json"});
   ASSERT_EQ(history.exit_code, 0) << history.err;
-  EXPECT_EQ(nlohmann::json::parse(history.out).size(), 1u) << history.out;
+  EXPECT_EQ(nlohmann::json::parse(history.out)["runs"].size(), 1u) << history.out;
   EXPECT_FALSE(HasTable("orchestrate_release_schemas"));
 
   // A rollback upgrades to version 4 and rolls back; 1.0.0 was deployed before any schema was
