@@ -770,13 +770,11 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
   // What rides commits first: the step's records must follow the run's record.
   if (RunsByStatement(db_, step)) {
     ORCH_RETURN_IF_ERROR(FlushJournal());
-    return RunByStatement({db_, journal_, run_id, n, StepLabel(n, total, step), step,
-                           request.step_lock_timeout_seconds, request.statement_timeout_seconds,
-                           request.interrupted,
-                           [this](FailpointKind kind, const std::string& where) {
-                             Point(kind, where);
-                           },
-                           InvocationOf(request)});
+    return RunByStatement(
+        {db_, journal_, run_id, n, StepLabel(n, total, step), step,
+         request.step_lock_timeout_seconds, request.statement_timeout_seconds, request.interrupted,
+         [this](FailpointKind kind, const std::string& where) { Point(kind, where); },
+         InvocationOf(request)});
   }
 
   LedgerProgress progress;

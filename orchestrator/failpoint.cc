@@ -14,18 +14,27 @@
 namespace orchestrate {
 
 const std::vector<FailpointKind>& AllFailpointKinds() {
-  static const std::vector<FailpointKind> kinds = {
-      FailpointKind::kBeforeRunStart,      FailpointKind::kAfterRunStart,
-      FailpointKind::kBeforeStep,          FailpointKind::kSnapshotCopied,
-      FailpointKind::kAfterSnapshotCommit, FailpointKind::kBeforeCommit,
-      FailpointKind::kAfterStep,           FailpointKind::kBeforeSwapPart,
-      FailpointKind::kSwapPartStarted,     FailpointKind::kSwapPartRan,
-      FailpointKind::kAfterSwapPart,       FailpointKind::kBeforeBatchCommit,
-      FailpointKind::kAfterBatch,          FailpointKind::kBeforeFinish,
-      FailpointKind::kAfterFinish,         FailpointKind::kBeforeTarget,
-      FailpointKind::kBeforeDdlStarted,    FailpointKind::kBeforeDdl,
-      FailpointKind::kAfterDdl,            FailpointKind::kAfterDdlDone,
-      FailpointKind::kBeforeStatementsCommit};
+  static const std::vector<FailpointKind> kinds = {FailpointKind::kBeforeRunStart,
+                                                   FailpointKind::kAfterRunStart,
+                                                   FailpointKind::kBeforeStep,
+                                                   FailpointKind::kSnapshotCopied,
+                                                   FailpointKind::kAfterSnapshotCommit,
+                                                   FailpointKind::kBeforeCommit,
+                                                   FailpointKind::kAfterStep,
+                                                   FailpointKind::kBeforeSwapPart,
+                                                   FailpointKind::kSwapPartStarted,
+                                                   FailpointKind::kSwapPartRan,
+                                                   FailpointKind::kAfterSwapPart,
+                                                   FailpointKind::kBeforeBatchCommit,
+                                                   FailpointKind::kAfterBatch,
+                                                   FailpointKind::kBeforeFinish,
+                                                   FailpointKind::kAfterFinish,
+                                                   FailpointKind::kBeforeTarget,
+                                                   FailpointKind::kBeforeDdlStarted,
+                                                   FailpointKind::kBeforeDdl,
+                                                   FailpointKind::kAfterDdl,
+                                                   FailpointKind::kAfterDdlDone,
+                                                   FailpointKind::kBeforeStatementsCommit};
   return kinds;
 }
 

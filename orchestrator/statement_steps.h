@@ -51,9 +51,9 @@ struct StatementStep {
   std::string label;  // "step 2/5 [1.1.0] apply migration ..." for messages
   const Step& step;
   double lock_timeout_seconds = 0, statement_timeout_seconds = 0;  // Transaction::LimitWaits
-  std::function<bool()> interrupted;              // polled before each part commits
+  std::function<bool()> interrupted;                             // polled before each part commits
   std::function<void(FailpointKind, const std::string&)> point;  // the failpoints above
-  Invocation how;                                 // for the force commands it prints
+  Invocation how;                                                // for the force commands it prints
 };
 
 // Runs (or resumes) the step as the contract above says. kOk once its last part committed with
