@@ -16,69 +16,19 @@
 
 #include "migrations/analysis/analysis.h"
 #include "migrations/analysis/internal.h"
+#include "migrations/mysql_tokens.h"
 
 namespace orchestrate {
 namespace analysis_internal {
 namespace {
 
-struct Tok {
-  enum Type { kWord, kName, kString, kPunct, kOther };
-  Type type = kOther;
-  std::string text;  // kWord: upper case; kName: unquoted; kPunct: the character
-};
+using Tok = MysqlToken;
 
-// MySQL's tokens: words, `quoted names`, 'strings' and "strings" (backslash escapes and doubled
-// quotes), comments (-- , #, /* */) skipped. Enough to find keywords and clause boundaries.
-std::vector<Tok> Tokenize(const std::string& s) {
-  std::vector<Tok> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    const char c = s[i];
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isspace(u)) {
-      ++i;
-    } else if (c == '#' ||
-               (c == '-' && i + 2 <= s.size() && s.compare(i, 2, "--") == 0 &&
-                (i + 2 == s.size() || std::isspace(static_cast<unsigned char>(s[i + 2]))))) {
-      const size_t nl = s.find('\n', i);
-      i = nl == std::string::npos ? s.size() : nl + 1;
-    } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
-      const size_t end = s.find("*/", i + 2);
-      i = end == std::string::npos ? s.size() : end + 2;
-    } else if (c == '`' || c == '\'' || c == '"') {
-      std::string text;
-      size_t j = i + 1;
-      for (; j < s.size(); ++j) {
-        if (c != '`' && s[j] == '\\' && j + 1 < s.size()) {
-          text += s[++j];
-        } else if (s[j] == c && j + 1 < s.size() && s[j + 1] == c) {
-          text += s[++j];
-        } else if (s[j] == c) {
-          break;
-        } else {
-          text += s[j];
-        }
-      }
-      out.push_back({c == '`' ? Tok::kName : Tok::kString, text});
-      i = j + 1;
-    } else if (std::isalnum(u) || c == '_' || c == '$' || u >= 0x80) {
-      size_t j = i;
-      while (j < s.size() && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_' ||
-                              s[j] == '$' || static_cast<unsigned char>(s[j]) >= 0x80))
-        ++j;
-      // Kept as written (a name keeps its case); keywords are compared in upper case.
-      out.push_back({std::isdigit(u) ? Tok::kOther : Tok::kWord, s.substr(i, j - i)});
-      i = j;
-    } else {
-      out.push_back({Tok::kPunct, std::string(1, c)});
-      ++i;
-    }
-  }
-  return out;
+bool Is(const Tok& t, const char* word) { return t.kind == Tok::Kind::kWord && t.upper == word; }
+bool IsPunct(const Tok& t, char c) { return t.kind == Tok::Kind::kPunct && t.text[0] == c; }
+bool IsNameToken(const Tok& t) {
+  return t.kind == Tok::Kind::kWord || t.kind == Tok::Kind::kQuoted;
 }
-
-bool Is(const Tok& t, const char* word) { return t.type == Tok::kWord && Upper(t.text) == word; }
-bool IsPunct(const Tok& t, char c) { return t.type == Tok::kPunct && t.text[0] == c; }
 
 class Reader {
  public:
@@ -101,10 +51,9 @@ class Reader {
   bool Peek(const char* word) const { return !AtEnd() && Is(t_[pos_], word); }
   // A [schema.]name, consumed; "" when the next token is not one.
   std::string Name() {
-    if (AtEnd() || (t_[pos_].type != Tok::kWord && t_[pos_].type != Tok::kName)) return "";
+    if (AtEnd() || !IsNameToken(t_[pos_])) return "";
     std::string name = t_[pos_++].text;
-    if (pos_ + 1 < end_ && IsPunct(t_[pos_], '.') &&
-        (t_[pos_ + 1].type == Tok::kWord || t_[pos_ + 1].type == Tok::kName)) {
+    if (pos_ + 1 < end_ && IsPunct(t_[pos_], '.') && IsNameToken(t_[pos_ + 1])) {
       name += "." + t_[pos_ + 1].text;
       pos_ += 2;
     }
@@ -128,8 +77,8 @@ class Reader {
   }
   // The next word in upper case, consumed ("" when the next token is not a word).
   std::string Word() {
-    if (AtEnd() || t_[pos_].type != Tok::kWord) return "";
-    return Upper(t_[pos_++].text);
+    if (AtEnd() || t_[pos_].kind != Tok::Kind::kWord) return "";
+    return t_[pos_++].upper;
   }
   void Skip() { ++pos_; }
   void SkipEquals() {
@@ -417,7 +366,7 @@ LockLevel PlainLock(const StatementAnalysis& s) {
 }  // namespace
 
 void RefineMysql(StatementAnalysis& s) {
-  const std::vector<Tok> t = Tokenize(s.text);
+  const std::vector<Tok> t = TokenizeMysql(s.text);
   if (t.empty()) return;
   Reader r(t, 0, t.size());
   const std::string first = r.Word();

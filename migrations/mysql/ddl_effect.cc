@@ -3,6 +3,8 @@
 // read next to how its text is parsed.
 #include "migrations/mysql/ddl_effect.h"
 
+#include "migrations/mysql_tokens.h"
+
 #include <cctype>
 #include <set>
 #include <utility>
@@ -10,76 +12,7 @@
 namespace orchestrate::mysql {
 namespace {
 
-struct Token {
-  enum class Kind { kWord, kQuoted, kString, kPunct };
-  Kind kind = Kind::kPunct;
-  std::string text;   // a word as written, a `quoted` name unquoted, a punctuation character
-  std::string upper;  // a word in upper case
-};
-
-bool WordChar(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return std::isalnum(u) || c == '_' || c == '$' || u >= 0x80;
-}
-
-// The tokens of one statement: comments dropped, strings kept as one token each.
-std::vector<Token> Tokenize(const std::string& s) {
-  std::vector<Token> out;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const char c = s[i];
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      ++i;
-    } else if (c == '#' ||
-               (c == '-' && s.compare(i, 2, "--") == 0 &&
-                (i + 2 >= s.size() || std::isspace(static_cast<unsigned char>(s[i + 2]))))) {
-      while (i < s.size() && s[i] != '\n') ++i;
-    } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
-      const std::size_t end = s.find("*/", i + 2);
-      i = end == std::string::npos ? s.size() : end + 2;
-    } else if (c == '`') {
-      Token t{Token::Kind::kQuoted, "", ""};
-      for (++i; i < s.size(); ++i) {
-        if (s[i] == '`' && i + 1 < s.size() && s[i + 1] == '`') {
-          t.text += '`';
-          ++i;
-        } else if (s[i] == '`') {
-          ++i;
-          break;
-        } else {
-          t.text += s[i];
-        }
-      }
-      out.push_back(std::move(t));
-    } else if (c == '\'' || c == '"') {
-      Token t{Token::Kind::kString, "", ""};
-      for (++i; i < s.size(); ++i) {
-        if (s[i] == '\\' && i + 1 < s.size()) {
-          t.text += s[++i];
-        } else if (s[i] == c && i + 1 < s.size() && s[i + 1] == c) {
-          t.text += c;
-          ++i;
-        } else if (s[i] == c) {
-          ++i;
-          break;
-        } else {
-          t.text += s[i];
-        }
-      }
-      out.push_back(std::move(t));
-    } else if (WordChar(c)) {
-      Token t{Token::Kind::kWord, "", ""};
-      while (i < s.size() && WordChar(s[i])) t.text += s[i++];
-      for (char w : t.text)
-        t.upper += static_cast<char>(std::toupper(static_cast<unsigned char>(w)));
-      out.push_back(std::move(t));
-    } else {
-      out.push_back({Token::Kind::kPunct, std::string(1, c), std::string(1, c)});
-      ++i;
-    }
-  }
-  return out;
-}
+using Token = MysqlToken;
 
 // A cursor over the tokens of a statement (or of one clause of an ALTER).
 class Cursor {
@@ -452,7 +385,7 @@ std::string CatalogFact::str() const {
 }
 
 EffectFacts FactsOf(const std::string& statement) {
-  Cursor c(Tokenize(statement));
+  Cursor c(TokenizeMysql(statement));
   if (c.Eat("ALTER")) return AlterTable(std::move(c));
   if (c.Eat("CREATE")) return Create(std::move(c));
   if (c.Eat("DROP")) return Drop(std::move(c));
