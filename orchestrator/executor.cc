@@ -932,11 +932,17 @@ Result<std::string> Executor::RunAutoDown(Transaction& t, int64_t run_id, int n,
   options.migration_id = step.id;
   options.file = m ? m->up.path : step.id;
   options.keep_preexisting_extensions = plan_.policy.keep_preexisting_extensions;
+  return RunUpGeneratingDown(db_, t, step.sql, options, {run_id, n, step.release, step.id}, now_);
+}
+
+Result<std::string> RunUpGeneratingDown(Database& db, Transaction& t, const std::string& up,
+                                        const AutoDownOptions& options, const SnapshotSource& owner,
+                                        const std::function<std::string()>& now) {
   // The values a statement of the up destroys are copied as snapshots (whatever policy.snapshot
   // says: the generated down restores them from the copy).
   KeepData keep = [&](Transaction& txn,
                       const std::string& statement) -> Result<std::vector<KeptCopy>> {
-    auto taken = Snapshots(db_, now_).Capture(txn, {run_id, n, step.release, step.id}, statement);
+    auto taken = Snapshots(db, now).Capture(txn, owner, statement);
     if (!taken.ok()) return taken.status().WithContext("copying what the up destroys");
     std::vector<KeptCopy> out;
     for (const SnapshotInfo& s : *taken) {
@@ -944,11 +950,11 @@ Result<std::string> Executor::RunAutoDown(Transaction& t, int64_t run_id, int n,
       spdlog::info("snapshot {}: {} {} ({} rows), for the generated down", s.id, Name(s.kind),
                    s.table, s.rows);
       out.push_back(
-          {s.table, Name(s.kind), s.key_columns, s.columns, db_.Catalog().CopyRef(s.storage)});
+          {s.table, Name(s.kind), s.key_columns, s.columns, db.Catalog().CopyRef(s.storage)});
     }
     return out;
   };
-  return RunUpWithAutoDown(db_, t, step.sql, options, keep);
+  return RunUpWithAutoDown(db, t, up, options, keep);
 }
 
 }  // namespace orchestrate

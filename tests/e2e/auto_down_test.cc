@@ -237,6 +237,12 @@ TEST_P(AutoDown, RollsBackToTheSchemaAndRowsOfAFreshDeploy) {
   // It deploys again after the rollback (the copies of its values do not collide).
   auto again = Cli({"deploy", "--yes"}, url);
   EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+
+  // `rehearse --each` proves the generated down on a scratch database: up (generating it), down,
+  // compare with the state before the up, up again.
+  auto each = Cli({"rehearse", "--from", "1.0.0", "--to", "1.1.0", "--each"}, url);
+  EXPECT_EQ(each.exit_code, 0) << each.out << each.err;
+  EXPECT_NE(each.out.find("1 clean"), std::string::npos) << each.out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Forms, AutoDown, ::testing::ValuesIn(kCases),
