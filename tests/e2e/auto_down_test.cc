@@ -13,6 +13,7 @@
 
 #include "migrations/database.h"
 #include "migrations/fingerprint.h"
+#include "tests/support/json_schema.h"
 #include "tests/support/mysql.h"
 #include "tests/support/pg.h"
 #include "tests/support/test_util.h"
@@ -316,6 +317,43 @@ TEST_F(AutoDownRefusal, ACheckWarnsWhenAColumnDroppedFromTheMiddleCannotGetItsPo
             std::string::npos)
       << check.out;
   EXPECT_EQ(check.out.find("column id of tags"), std::string::npos) << check.out;
+}
+
+// The copy a generated down restores from survives `snapshots prune` while its migration is
+// applied (else the rollback could not give the values back), and goes once it is rolled back.
+TEST_F(AutoDownRefusal, PruneKeepsTheCopyAGeneratedDownRestoresFrom) {
+  ORCH_REQUIRE_PG(url);
+  WriteApp(kBase, "ALTER TABLE items DROP COLUMN code;\n");
+  ASSERT_EQ(Cli({"deploy", "--yes"}, url).exit_code, 0);
+  auto prune = Cli({"snapshots", "prune", "--output", "json"}, url);
+  ASSERT_EQ(prune.exit_code, 0) << prune.out << prune.err;
+  auto doc = nlohmann::json::parse(prune.out);
+  auto schema = nlohmann::json::parse(
+      ReadFileOrDie(SourceDir() + "/docs/schema/output-snapshots.schema.json"));
+  EXPECT_EQ(ValidateJsonSchema(schema, doc), std::vector<std::string>{}) << doc.dump(2);
+  EXPECT_EQ(doc["pruned"].size(), 0u) << doc.dump(2);
+  ASSERT_EQ(doc["kept"].size(), 1u) << doc.dump(2);
+  EXPECT_EQ(doc["kept"][0]["kept_for"], "0002_change");
+  auto text = Cli({"snapshots", "prune"}, url);
+  EXPECT_NE(text.out.find("the generated down of migration 0002_change (down: auto) restores "
+                          "from it"),
+            std::string::npos)
+      << text.out;
+
+  auto rollback = Cli({"rollback", "--to", "1.0.0", "--reason", "prune test", "--yes"}, url);
+  ASSERT_EQ(rollback.exit_code, 0) << rollback.out << rollback.err;
+  auto db = OpenDatabase(url, dir_.path());
+  ASSERT_TRUE(db.ok());
+  auto txn = (*db)->Begin();
+  ASSERT_TRUE(txn.ok());
+  auto codes = (*txn)->Query("SELECT string_agg(coalesce(code, '-'), ',' ORDER BY id) FROM items");
+  ASSERT_TRUE(codes.ok()) << codes.status().message();
+  EXPECT_EQ(codes->rows[0][0].value_or(""), "A1,P2,-");
+  auto after = Cli({"snapshots", "prune", "--output", "json"}, url);
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  auto later = nlohmann::json::parse(after.out);
+  EXPECT_EQ(later["kept"].size(), 0u) << later.dump(2);
+  EXPECT_GE(later["pruned"].size(), 1u) << later.dump(2);
 }
 
 TEST_F(AutoDownRefusal, SqliteRefusesDownAutoNamingTheManifestLine) {
