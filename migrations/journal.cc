@@ -5,11 +5,19 @@
 #include <ctime>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
+#include "migrations/preexisting.h"
 #include "migrations/state_schema.h"
 #include "plans/render.h"
 #include "plans/secrets.h"
 
 namespace orchestrate {
+
+namespace {
+// The orchestrate_meta key of a migration's preexisting objects: this prefix and its id.
+constexpr char kPreexistingKey[] = "preexisting:";
+}  // namespace
 namespace {
 
 const char kRunColumns[] =
@@ -149,6 +157,24 @@ Result<CurrentState> Journal::LoadState() {
     m.seq = L(r[8]);
     m.applied_at = S(r[9]);
     state.migrations.push_back(std::move(m));
+  }
+  // What the ups' `CREATE ... IF NOT EXISTS` found already there, and the downs without their
+  // drops of it (migrations/preexisting.h).
+  auto pre = (*txn)->Query("SELECT key, value FROM orchestrate_meta WHERE key LIKE $1",
+                           {std::string(kPreexistingKey) + "%"});
+  if (!pre.ok()) return pre.status();
+  for (const auto& r : pre->rows) {
+    const std::string id = S(r[0]).substr(std::string(kPreexistingKey).size());
+    auto m = std::find_if(state.migrations.begin(), state.migrations.end(),
+                          [&](const AppliedMigration& a) { return a.id == id; });
+    if (m == state.migrations.end()) continue;
+    auto list = nlohmann::json::parse(S(r[1]), nullptr, /*allow_exceptions=*/false);
+    if (!list.is_array()) continue;
+    for (const auto& o : list)
+      if (o.is_object() && o.value("kind", "") != "" && o.value("name", "") != "")
+        m->preexisting.push_back({o.value("kind", ""), o.value("name", "")});
+    std::string keeping = DownKeeping(m->down_sql, m->preexisting, &m->dropped_preexisting);
+    if (!m->dropped_preexisting.empty()) m->down_sql_keeping_preexisting = std::move(keeping);
   }
   auto seeds = (*txn)->Query(
       "SELECT release, id, sql_sha256, has_undo, undo_sql, seq, applied_at FROM orchestrate_seeds "
@@ -301,6 +327,19 @@ Result<std::vector<RunRecord>> Journal::History(int limit) {
   return out;
 }
 
+Status Journal::RecordPreexisting(Transaction& txn, const std::string& migration_id,
+                                  const std::vector<PreexistingObject>& objects) {
+  // Nothing to write in the common case (no statement round trip); a migration's key is removed
+  // when it is rolled back, so an applied one has none from before.
+  if (objects.empty()) return Status::Ok();
+  const std::string key = kPreexistingKey + migration_id;
+  ORCH_RETURN_IF_ERROR(txn.ExecAtCommit("DELETE FROM orchestrate_meta WHERE key = $1", {key}));
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& o : objects) list.push_back({{"kind", o.kind}, {"name", o.name}});
+  return txn.ExecAtCommit("INSERT INTO orchestrate_meta (key, value) VALUES ($1, $2)",
+                          {key, list.dump()});
+}
+
 Status Journal::RecordEffects(Transaction& txn, int64_t run_id, const Step& s) {
   return RecordEffectsAt(txn, run_id, s, now_());
 }
@@ -319,6 +358,8 @@ Status Journal::RecordEffectsAt(Transaction& txn, int64_t run_id, const Step& s,
            s.irreversible ? Value() : Value(s.down_sha256), s.irreversible ? "1" : "0",
            s.transactional ? "1" : "0", now, run});
     case StepKind::kRevertMigration:
+      ORCH_RETURN_IF_ERROR(txn.ExecAtCommit("DELETE FROM orchestrate_meta WHERE key = $1",
+                                            {std::string(kPreexistingKey) + s.id}));
       return txn.ExecAtCommit("DELETE FROM orchestrate_migrations WHERE id = $1", {s.id});
     case StepKind::kRunSeed:
       return txn.ExecAtCommit(

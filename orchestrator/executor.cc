@@ -15,6 +15,7 @@
 #include "migrations/auto_down.h"
 #include "migrations/catalog_dialect.h"
 #include "migrations/ledger.h"
+#include "migrations/preexisting.h"
 #include "migrations/statement_text.h"
 #include "orchestrator/failpoint.h"
 #include "orchestrator/statement_steps.h"
@@ -881,6 +882,13 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
       spdlog::info("snapshot {}: {} {} ({} rows) {}", s.id, Name(s.kind), s.table, s.rows,
                    s.kind == SnapshotKind::kNone ? "NOT CAPTURED: " + s.description : "");
   }
+  // What the up's `CREATE ... IF NOT EXISTS` finds already there, read before it runs.
+  std::vector<PreexistingObject> preexisting;
+  if (step.kind == StepKind::kApplyMigration && step.transactional) {
+    auto found = FindPreexisting(db_, t, step.sql);
+    if (!found.ok()) return found.status();
+    preexisting = std::move(found).value();
+  }
   Step generated;  // a `down: auto` step with the down it generated
   if (step.kind == StepKind::kApplyMigration && step.auto_down) {
     auto down = RunAutoDown(t, run_id, n, step);
@@ -906,6 +914,8 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
   }
   if (capture) ORCH_RETURN_IF_ERROR(EndLedgerCapture(db_, t, *capture));
   ORCH_RETURN_IF_ERROR(journal_.RecordEffects(t, run_id, step.auto_down ? generated : step));
+  if (step.kind == StepKind::kApplyMigration && step.transactional)
+    ORCH_RETURN_IF_ERROR(journal_.RecordPreexisting(t, step.id, preexisting));
   ORCH_RETURN_IF_ERROR(journal_.MarkStep(t, run_id, n, StepStatus::kDone));
   Point(FailpointKind::kBeforeCommit, std::to_string(n));
   for (const StepRecord* rider : riders.steps) {

@@ -356,6 +356,100 @@ TEST_F(AutoDownRefusal, PruneKeepsTheCopyAGeneratedDownRestoresFrom) {
   EXPECT_GE(later["pruned"].size(), 1u) << later.dump(2);
 }
 
+// Extension ownership for a hand-written down: the up's CREATE ... IF NOT EXISTS found citext
+// and the table audit_log already there; the down drops them with pg_trgm, which the up did
+// create. `check` warns, `plan` and the review script show the drops kept, and the rollback keeps
+// citext and audit_log (policy keep_preexisting_extensions) and drops pg_trgm: the schema of a
+// fresh deploy of 1.0.0 on a database that had them too.
+TEST_F(AutoDownRefusal, AHandWrittenDownKeepsWhatTheUpFoundAlreadyThere) {
+  ORCH_REQUIRE_PG(url);
+  std::string fresh_url = FreshPgDatabase();
+  ASSERT_FALSE(fresh_url.empty());
+  for (const std::string& u : {url, fresh_url}) {
+    auto db = OpenDatabase(u, dir_.path());
+    ASSERT_TRUE(db.ok());
+    auto txn = (*db)->Begin();
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE((*txn)
+                    ->ExecScript("CREATE EXTENSION citext;\n"
+                                 "CREATE TABLE audit_log (id integer, what text);\n"
+                                 "INSERT INTO audit_log VALUES (1, 'before the release');\n")
+                    .ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  WriteApp("CREATE TABLE items (id integer PRIMARY KEY);\n", "");
+  WriteFileOrDie(dir_ / "app/releases/1.1.0.yaml",
+                 "version: 1.1.0\nimage: auto:1.1.0\nmigrations:\n"
+                 "  - {id: 0002_change, up: ../sql/0002_change.up.sql, down: "
+                 "../sql/0002_change.down.sql}\n");
+  WriteFileOrDie(dir_ / "app/sql/0002_change.up.sql",
+                 "CREATE EXTENSION IF NOT EXISTS citext;\n"
+                 "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
+                 "CREATE TABLE IF NOT EXISTS audit_log (id integer, what text);\n"
+                 "CREATE TABLE notes (body citext);\n");
+  WriteFileOrDie(dir_ / "app/sql/0002_change.down.sql",
+                 "DROP TABLE notes;\nDROP TABLE audit_log;\nDROP EXTENSION pg_trgm, citext;\n");
+  ASSERT_EQ(Cli({"deploy", "--to", "1.0.0", "--yes"}, fresh_url).exit_code, 0);
+  auto deploy = Cli({"deploy", "--yes"}, url);
+  ASSERT_EQ(deploy.exit_code, 0) << deploy.out << deploy.err;
+
+  auto check = Cli({"check", "--to", "1.0.0"}, url);
+  EXPECT_EQ(check.exit_code, 4) << check.out << check.err;
+  EXPECT_NE(check.out.find("migration 0002_change: its down drops table audit_log, extension "
+                           "citext, which its up's CREATE ... IF NOT EXISTS found already there "
+                           "(the release did not create it): the rollback keeps it (policy "
+                           "keep_preexisting_extensions)"),
+            std::string::npos)
+      << check.out;
+  EXPECT_EQ(check.out.find("its down script is empty"), std::string::npos) << check.out;
+  auto plan = Cli({"plan", "--to", "1.0.0"}, url);
+  EXPECT_NE(plan.out.find("keeps table audit_log, extension citext: the up found it already "
+                          "there (policy keep_preexisting_extensions)"),
+            std::string::npos)
+      << plan.out;
+  auto sql = Cli({"sql", "--to", "1.0.0", "-o", dir_ / "rb.sql"}, url);
+  ASSERT_EQ(sql.exit_code, 0) << sql.err;
+  const std::string script = ReadFileOrDie(dir_ / "rb.sql");
+  EXPECT_NE(script.find("DROP EXTENSION pg_trgm /* kept by orchestrate: extension citext existed "
+                        "before the up"),
+            std::string::npos)
+      << script;
+
+  auto rollback = Cli({"rollback", "--to", "1.0.0", "--reason", "ownership", "--yes"}, url);
+  ASSERT_EQ(rollback.exit_code, 0) << rollback.out << rollback.err;
+  Fingerprint want = Print(fresh_url), got = Print(url);
+  EXPECT_EQ(got.schema, want.schema) << Lines(got.schema) << "a fresh deploy:\n"
+                                     << Lines(want.schema);
+  ASSERT_EQ(got.tables.size(), want.tables.size());
+  for (size_t i = 0; i < got.tables.size(); ++i)
+    EXPECT_EQ(got.tables[i].sha256, want.tables[i].sha256) << got.tables[i].table;
+  auto db = OpenDatabase(url, dir_.path());
+  ASSERT_TRUE(db.ok());
+  auto txn = (*db)->Begin();
+  ASSERT_TRUE(txn.ok());
+  auto ext = (*txn)->Query(
+      "SELECT string_agg(extname::text, ',' ORDER BY extname) FROM pg_extension WHERE extname IN "
+      "('citext', 'pg_trgm')");
+  ASSERT_TRUE(ext.ok());
+  EXPECT_EQ(ext->rows[0][0].value_or(""), "citext");
+  ASSERT_TRUE((*txn)->Commit().ok());
+
+  // With keep_preexisting_extensions: false the down runs as written, and check says so.
+  ASSERT_EQ(Cli({"deploy", "--yes"}, url).exit_code, 0);
+  WriteFileOrDie(dir_ / "app/plan.yaml",
+                 std::string(kPlan) +
+                     "policy: {lock_timeout: 10s, keep_preexisting_extensions: "
+                     "false}\n");
+  std::string text = ReadFileOrDie(dir_ / "app/plan.yaml");
+  text.erase(text.find("policy: {lock_timeout: 10s}\n"), 28);
+  WriteFileOrDie(dir_ / "app/plan.yaml", text);
+  auto check_false = Cli({"check", "--to", "1.0.0"}, url);
+  EXPECT_NE(check_false.out.find("the rollback drops it anyway (keep_preexisting_extensions: "
+                                 "false)"),
+            std::string::npos)
+      << check_false.out << check_false.err;
+}
+
 TEST_F(AutoDownRefusal, SqliteRefusesDownAutoNamingTheManifestLine) {
   WriteApp("CREATE TABLE items (id integer PRIMARY KEY);\n",
            "ALTER TABLE items ADD COLUMN note text;\n");
