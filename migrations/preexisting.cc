@@ -199,8 +199,7 @@ std::vector<PreexistingObject> IfNotExistsObjects(const std::string& up) {
   if (!split.ok) return out;
   for (const auto& st : split.statements) {
     auto object = ReadCreateIfNotExists(st.text);
-    if (object && std::find(out.begin(), out.end(), *object) == out.end())
-      out.push_back(*object);
+    if (object && std::find(out.begin(), out.end(), *object) == out.end()) out.push_back(*object);
   }
   return out;
 }
@@ -239,8 +238,7 @@ std::string DownKeeping(const std::string& down, const std::vector<PreexistingOb
       PreexistingObject o{drop->kind, name};
       if (std::find(kept.begin(), kept.end(), o) != kept.end()) {
         keep.push_back(name);
-        if (std::find(dropped->begin(), dropped->end(), o) == dropped->end())
-          dropped->push_back(o);
+        if (std::find(dropped->begin(), dropped->end(), o) == dropped->end()) dropped->push_back(o);
       } else {
         others.push_back(name);
       }
@@ -249,8 +247,7 @@ std::string DownKeeping(const std::string& down, const std::vector<PreexistingOb
     std::string kept_list;
     for (const auto& k : keep) kept_list += (kept_list.empty() ? "" : ", ") + k;
     // The statement's line breaks stay, so the lines after it keep their numbers.
-    std::string breaks(static_cast<size_t>(std::count(st.text.begin(), st.text.end(), '\n')),
-                       '\n');
+    std::string breaks(static_cast<size_t>(std::count(st.text.begin(), st.text.end(), '\n')), '\n');
     std::string replacement;
     if (!others.empty()) {
       auto upper = [](std::string w) {

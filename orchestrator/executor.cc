@@ -915,7 +915,7 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
   if (capture) ORCH_RETURN_IF_ERROR(EndLedgerCapture(db_, t, *capture));
   ORCH_RETURN_IF_ERROR(journal_.RecordEffects(t, run_id, step.auto_down ? generated : step));
   if (step.kind == StepKind::kApplyMigration && step.transactional)
-    ORCH_RETURN_IF_ERROR(journal_.RecordPreexisting(t, step.id, preexisting));
+    ORCH_RETURN_IF_ERROR(journal_.RecordPreexisting(t, run_id, step.id, preexisting));
   ORCH_RETURN_IF_ERROR(journal_.MarkStep(t, run_id, n, StepStatus::kDone));
   Point(FailpointKind::kBeforeCommit, std::to_string(n));
   for (const StepRecord* rider : riders.steps) {

@@ -18,14 +18,14 @@ TEST(PreexistingTest, IfNotExistsObjectsOfEveryKindOnceInScriptOrder) {
       "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS audit_by_id ON audit (id);\n"
       "CREATE SEQUENCE IF NOT EXISTS \"Invoice\";\n"
       "CREATE SCHEMA IF NOT EXISTS reporting;\n"
-      "CREATE TABLE plain (id int);\n"                    // not IF NOT EXISTS
-      "CREATE EXTENSION IF NOT EXISTS citext;\n"          // again
+      "CREATE TABLE plain (id int);\n"                      // not IF NOT EXISTS
+      "CREATE EXTENSION IF NOT EXISTS citext;\n"            // again
       "CREATE TABLE IF NOT EXISTS t AS SELECT 'x' AS s;\n"  // a string: kept as far as read
   );
-  std::vector<PreexistingObject> want = {
-      {"extension", "citext"},   {"extension", "uuid-ossp"},   {"table", "audit"},
-      {"table", "reporting.daily"}, {"index", "audit_by_id"}, {"sequence", "Invoice"},
-      {"schema", "reporting"}};
+  std::vector<PreexistingObject> want = {{"extension", "citext"},  {"extension", "uuid-ossp"},
+                                         {"table", "audit"},       {"table", "reporting.daily"},
+                                         {"index", "audit_by_id"}, {"sequence", "Invoice"},
+                                         {"schema", "reporting"}};
   EXPECT_EQ(got, want);
 }
 
