@@ -3,13 +3,26 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <map>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
+#include "migrations/preexisting.h"
 #include "migrations/state_schema.h"
 #include "plans/render.h"
 #include "plans/secrets.h"
 
 namespace orchestrate {
+
+namespace {
+// The orchestrate_meta key of a migration's preexisting objects: this prefix and its id.
+constexpr char kPreexistingKey[] = "preexisting:";
+// The key of what the run `run_id` found when it applied migration `id`.
+std::string PreexistingKey(const std::string& id, int64_t run_id) {
+  return kPreexistingKey + id + "@" + std::to_string(run_id);
+}
+}  // namespace
 namespace {
 
 const char kRunColumns[] =
@@ -134,8 +147,9 @@ Result<CurrentState> Journal::LoadState() {
     state.releases.push_back({S(r[0]), S(r[1]), S(r[2]), L(r[3]), S(r[4])});
   auto mig = (*txn)->Query(
       "SELECT release, id, up_sql, up_sha256, down_sql, down_sha256, irreversible, transactional, "
-      "seq, applied_at FROM orchestrate_migrations ORDER BY seq");
+      "seq, applied_at, run_id FROM orchestrate_migrations ORDER BY seq");
   if (!mig.ok()) return mig.status();
+  std::map<std::string, size_t> applied_by;  // PreexistingKey -> index in state.migrations
   for (const auto& r : mig->rows) {
     AppliedMigration m;
     m.release = S(r[0]);
@@ -148,7 +162,25 @@ Result<CurrentState> Journal::LoadState() {
     m.transactional = L(r[7]) != 0;
     m.seq = L(r[8]);
     m.applied_at = S(r[9]);
+    applied_by[PreexistingKey(m.id, L(r[10]))] = state.migrations.size();
     state.migrations.push_back(std::move(m));
+  }
+  // What the ups' `CREATE ... IF NOT EXISTS` found already there, and the downs without their
+  // drops of it (migrations/preexisting.h).
+  auto pre = (*txn)->Query("SELECT key, value FROM orchestrate_meta WHERE key LIKE $1",
+                           {std::string(kPreexistingKey) + "%"});
+  if (!pre.ok()) return pre.status();
+  for (const auto& r : pre->rows) {
+    auto found = applied_by.find(S(r[0]));
+    if (found == applied_by.end()) continue;  // of a deploy rolled back since
+    AppliedMigration* m = &state.migrations[found->second];
+    auto list = nlohmann::json::parse(S(r[1]), nullptr, /*allow_exceptions=*/false);
+    if (!list.is_array()) continue;
+    for (const auto& o : list)
+      if (o.is_object() && o.value("kind", "") != "" && o.value("name", "") != "")
+        m->preexisting.push_back({o.value("kind", ""), o.value("name", "")});
+    std::string keeping = DownKeeping(m->down_sql, m->preexisting, &m->dropped_preexisting);
+    if (!m->dropped_preexisting.empty()) m->down_sql_keeping_preexisting = std::move(keeping);
   }
   auto seeds = (*txn)->Query(
       "SELECT release, id, sql_sha256, has_undo, undo_sql, seq, applied_at FROM orchestrate_seeds "
@@ -299,6 +331,21 @@ Result<std::vector<RunRecord>> Journal::History(int limit) {
   std::vector<RunRecord> out;
   for (const auto& row : r->rows) out.push_back(ToRun(row));
   return out;
+}
+
+Status Journal::RecordPreexisting(Transaction& txn, int64_t run_id, const std::string& migration_id,
+                                  const std::vector<PreexistingObject>& objects) {
+  // Nothing to write in the common case (no statement, no round trip). The key names the run that
+  // applied the migration, so what an earlier deploy of it recorded (rolled back since) is never
+  // read for this one; it is removed here when there is something to write.
+  if (objects.empty()) return Status::Ok();
+  ORCH_RETURN_IF_ERROR(txn.ExecAtCommit("DELETE FROM orchestrate_meta WHERE key LIKE $1",
+                                        {kPreexistingKey + migration_id + "@%"}));
+  const std::string key = PreexistingKey(migration_id, run_id);
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& o : objects) list.push_back({{"kind", o.kind}, {"name", o.name}});
+  return txn.ExecAtCommit("INSERT INTO orchestrate_meta (key, value) VALUES ($1, $2)",
+                          {key, list.dump()});
 }
 
 Status Journal::RecordEffects(Transaction& txn, int64_t run_id, const Step& s) {

@@ -131,6 +131,12 @@ class Journal {
   // The same statements with an explicit timestamp (the review script renders them).
   static Status RecordEffectsAt(Transaction& txn, int64_t run_id, const Step& step,
                                 const std::string& now);
+  // Inside the step's transaction of an applied migration: the objects its up's `CREATE ... IF
+  // NOT EXISTS` found already there (migrations/preexisting.h); nothing when none. Kept in
+  // orchestrate_meta (a JSON list) under a key naming the migration and the run that applied it,
+  // so that what a deploy rolled back since recorded is never read for a later one.
+  Status RecordPreexisting(Transaction& txn, int64_t run_id, const std::string& migration_id,
+                           const std::vector<PreexistingObject>& objects);
   Status MarkStep(Transaction& txn, int64_t run_id, int n, StepStatus status,
                   const std::string& error = "");
   // MarkStep at the time `at` (ISO-8601 UTC): a mark written later than the event it records.

@@ -11,6 +11,7 @@
 #include "migrations/auto_down.h"
 #include "migrations/journal.h"
 #include "migrations/ledger.h"
+#include "migrations/preexisting.h"
 #include "migrations/statement_commits.h"
 #include "migrations/statement_split.h"
 #include "orchestrator/review.h"
@@ -306,11 +307,22 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
   for (size_t i = 0; i < run->steps.size(); ++i) {
     const Step& s = run->steps[i];
     std::string where = "step " + std::to_string(i + 1) + " [" + s.release + "] ";
+    bool keeps_drops = false;
+    if (s.kind == StepKind::kRevertMigration)
+      for (const auto& m : state->migrations)
+        if (m.id == s.id && !m.dropped_preexisting.empty() && (keeps_drops = true))
+          warn(where + "migration " + s.id + ": its down drops " +
+               DescribeObjects(m.dropped_preexisting) +
+               ", which its up's CREATE ... IF NOT EXISTS found already there (the release did "
+               "not create it): " +
+               (plan.policy.keep_preexisting_extensions
+                    ? "the rollback keeps it (policy keep_preexisting_extensions)"
+                    : "the rollback drops it anyway (keep_preexisting_extensions: false)"));
     if (s.kind == StepKind::kRevertMigration && IsGeneratedDown(s.sql))
       for (const auto& w : GeneratedDownWarnings(s.sql))
         warn(where + "migration " + s.id + " (generated down, down: auto): " + w);
     if (s.kind == StepKind::kRevertMigration && !s.irreversible && !IsGeneratedDown(s.sql) &&
-        !has_statements(s.sql)) {
+        !keeps_drops && !has_statements(s.sql)) {
       auto up = up_of.find({s.release, s.id});
       if (up != up_of.end() && has_statements(*up->second))
         warn(where + "migration " + s.id +

@@ -15,6 +15,7 @@
 #include "migrations/auto_down.h"
 #include "migrations/catalog_dialect.h"
 #include "migrations/ledger.h"
+#include "migrations/preexisting.h"
 #include "migrations/statement_text.h"
 #include "orchestrator/failpoint.h"
 #include "orchestrator/statement_steps.h"
@@ -881,6 +882,13 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
       spdlog::info("snapshot {}: {} {} ({} rows) {}", s.id, Name(s.kind), s.table, s.rows,
                    s.kind == SnapshotKind::kNone ? "NOT CAPTURED: " + s.description : "");
   }
+  // What the up's `CREATE ... IF NOT EXISTS` finds already there, read before it runs.
+  std::vector<PreexistingObject> preexisting;
+  if (step.kind == StepKind::kApplyMigration && step.transactional) {
+    auto found = FindPreexisting(db_, t, step.sql);
+    if (!found.ok()) return found.status();
+    preexisting = std::move(found).value();
+  }
   Step generated;  // a `down: auto` step with the down it generated
   if (step.kind == StepKind::kApplyMigration && step.auto_down) {
     auto down = RunAutoDown(t, run_id, n, step);
@@ -906,6 +914,8 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
   }
   if (capture) ORCH_RETURN_IF_ERROR(EndLedgerCapture(db_, t, *capture));
   ORCH_RETURN_IF_ERROR(journal_.RecordEffects(t, run_id, step.auto_down ? generated : step));
+  if (step.kind == StepKind::kApplyMigration && step.transactional)
+    ORCH_RETURN_IF_ERROR(journal_.RecordPreexisting(t, run_id, step.id, preexisting));
   ORCH_RETURN_IF_ERROR(journal_.MarkStep(t, run_id, n, StepStatus::kDone));
   Point(FailpointKind::kBeforeCommit, std::to_string(n));
   for (const StepRecord* rider : riders.steps) {
@@ -932,11 +942,17 @@ Result<std::string> Executor::RunAutoDown(Transaction& t, int64_t run_id, int n,
   options.migration_id = step.id;
   options.file = m ? m->up.path : step.id;
   options.keep_preexisting_extensions = plan_.policy.keep_preexisting_extensions;
+  return RunUpGeneratingDown(db_, t, step.sql, options, {run_id, n, step.release, step.id}, now_);
+}
+
+Result<std::string> RunUpGeneratingDown(Database& db, Transaction& t, const std::string& up,
+                                        const AutoDownOptions& options, const SnapshotSource& owner,
+                                        const std::function<std::string()>& now) {
   // The values a statement of the up destroys are copied as snapshots (whatever policy.snapshot
   // says: the generated down restores them from the copy).
   KeepData keep = [&](Transaction& txn,
                       const std::string& statement) -> Result<std::vector<KeptCopy>> {
-    auto taken = Snapshots(db_, now_).Capture(txn, {run_id, n, step.release, step.id}, statement);
+    auto taken = Snapshots(db, now).Capture(txn, owner, statement);
     if (!taken.ok()) return taken.status().WithContext("copying what the up destroys");
     std::vector<KeptCopy> out;
     for (const SnapshotInfo& s : *taken) {
@@ -944,11 +960,11 @@ Result<std::string> Executor::RunAutoDown(Transaction& t, int64_t run_id, int n,
       spdlog::info("snapshot {}: {} {} ({} rows), for the generated down", s.id, Name(s.kind),
                    s.table, s.rows);
       out.push_back(
-          {s.table, Name(s.kind), s.key_columns, s.columns, db_.Catalog().CopyRef(s.storage)});
+          {s.table, Name(s.kind), s.key_columns, s.columns, db.Catalog().CopyRef(s.storage)});
     }
     return out;
   };
-  return RunUpWithAutoDown(db_, t, step.sql, options, keep);
+  return RunUpWithAutoDown(db, t, up, options, keep);
 }
 
 }  // namespace orchestrate

@@ -218,4 +218,14 @@ class Executor {
   }
 };
 
+struct AutoDownOptions;  // migrations/auto_down.h
+struct SnapshotSource;   // snapshot/snapshot.h
+
+// Runs the up of a `down: auto` migration in `t` statement by statement and returns its generated
+// down (RunUpWithAutoDown), the values a statement destroys copied as snapshots owned by `owner`:
+// what a deploy's step does, and what `rehearse --each` does to prove the generated down.
+Result<std::string> RunUpGeneratingDown(Database& db, Transaction& t, const std::string& up,
+                                        const AutoDownOptions& options, const SnapshotSource& owner,
+                                        const std::function<std::string()>& now);
+
 }  // namespace orchestrate

@@ -445,7 +445,20 @@ Result<RunPlan> PlanRollback(const Plan& plan, const CurrentState& state, const 
       s.sql = it->down_sql;
       if (it->down_sql.rfind(kGeneratedDownHeader, 0) == 0)
         s.note = "its down SQL was generated at deploy (down: auto)";
-      s.sql_sha256 = Sha256Hex(it->down_sql);  // of what will run, not what was recorded
+      if (!it->dropped_preexisting.empty()) {
+        std::string objects;
+        for (const auto& o : it->dropped_preexisting)
+          objects += (objects.empty() ? "" : ", ") + o.kind + " " + o.name;
+        if (plan.policy.keep_preexisting_extensions) {
+          s.sql = it->down_sql_keeping_preexisting;
+          s.note = "keeps " + objects +
+                   ": the up found it already there (policy keep_preexisting_extensions)";
+        } else {
+          s.note = "drops " + objects +
+                   ", which the up found already there (keep_preexisting_extensions: false)";
+        }
+      }
+      s.sql_sha256 = Sha256Hex(s.sql);  // of what will run, not what was recorded
       s.transactional = it->transactional;
       db_steps.push_back(std::move(s));
     }

@@ -9,6 +9,14 @@
 
 namespace orchestrate {
 
+// An object that a `CREATE ... IF NOT EXISTS` of a migration's up found already there (so the up
+// did not create it): migrations/preexisting.h.
+struct PreexistingObject {
+  std::string kind;  // "extension", "table", "index", "sequence" or "schema"
+  std::string name;  // as the catalog names it: unquoted, "schema.name" outside public
+  bool operator==(const PreexistingObject& o) const { return kind == o.kind && name == o.name; }
+};
+
 struct AppliedMigration {
   std::string release;
   std::string id;
@@ -18,6 +26,12 @@ struct AppliedMigration {
   bool transactional = true;
   int64_t seq = 0;  // application order
   std::string applied_at;
+  // What the up's `CREATE ... IF NOT EXISTS` found already there, recorded at deploy.
+  std::vector<PreexistingObject> preexisting;
+  // Those of them that down_sql drops, and down_sql without those drops (what the rollback runs
+  // under policy keep_preexisting_extensions, the default); empty when it drops none.
+  std::vector<PreexistingObject> dropped_preexisting;
+  std::string down_sql_keeping_preexisting;
 };
 
 struct AppliedSeed {

@@ -1,6 +1,9 @@
 // List, restore and prune: reading the catalog and putting captured data back.
 #include "snapshot/internal.h"
 
+#include "migrations/state_schema.h"
+#include "plans/planner.h"
+
 namespace orchestrate {
 
 using namespace snapshot_internal;
@@ -125,7 +128,9 @@ Result<RestoreResult> Snapshots::Restore(int64_t id) {
   return result;
 }
 
-Result<std::vector<SnapshotInfo>> Snapshots::Prune(const std::optional<std::string>& cutoff) {
+Result<std::vector<SnapshotInfo>> Snapshots::Prune(
+    const std::optional<std::string>& cutoff,
+    std::vector<std::pair<SnapshotInfo, std::string>>* kept) {
   auto txn = db_.Begin();
   if (!txn.ok()) return txn.status();
   Transaction& t = **txn;
@@ -134,7 +139,31 @@ Result<std::vector<SnapshotInfo>> Snapshots::Prune(const std::optional<std::stri
   if (!*exists) return std::vector<SnapshotInfo>{};
   auto doomed = cutoff ? LoadCatalog(t, "created_at < $1", {*cutoff}) : LoadCatalog(t, "", {});
   if (!doomed.ok()) return doomed;
+  // The generated downs of the applied migrations, which name the copies they restore from.
+  auto has_migrations = StateTableExists(t, db_, "orchestrate_migrations");
+  if (!has_migrations.ok()) return has_migrations.status();
+  QueryResult generated;
+  if (*has_migrations) {
+    auto r = t.Query("SELECT id, down_sql FROM orchestrate_migrations WHERE down_sql LIKE $1",
+                     {std::string(kGeneratedDownHeader) + "%"});
+    if (!r.ok()) return r.status().WithContext("reading the generated downs");
+    generated = std::move(r).value();
+  }
+  std::vector<SnapshotInfo> pruned;
   for (const SnapshotInfo& s : *doomed) {
+    if (!s.storage.empty()) {
+      const std::string ref = db_.Catalog().CopyRef(s.storage);
+      std::string user;
+      for (const Row& r : generated.rows)
+        if (r[1] && r[1]->find(ref) != std::string::npos) user = r[0].value_or("");
+      if (!user.empty()) {
+        if (kept) kept->push_back({s, user});
+        continue;
+      }
+    }
+    pruned.push_back(s);
+  }
+  for (const SnapshotInfo& s : pruned) {
     if (!s.storage.empty())
       ORCH_RETURN_IF_ERROR(t.Exec("DROP TABLE IF EXISTS " + db_.Catalog().CopyRef(s.storage)));
     ORCH_RETURN_IF_ERROR(
@@ -142,7 +171,7 @@ Result<std::vector<SnapshotInfo>> Snapshots::Prune(const std::optional<std::stri
   }
   Status st = t.Commit();
   if (!st.ok()) return st.WithContext("committing the prune");
-  return doomed;
+  return pruned;
 }
 
 }  // namespace orchestrate

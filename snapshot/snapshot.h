@@ -38,6 +38,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "migrations/analysis/analysis.h"
@@ -142,9 +143,14 @@ class Snapshots {
   Result<RestoreResult> Restore(int64_t id);
 
   // Deletes the snapshots created before `cutoff` (ISO-8601 UTC; nullopt: all), storage tables
-  // and catalog rows, in one transaction. Returns those deleted.
+  // and catalog rows, in one transaction. Returns those deleted. A snapshot that the generated
+  // down of an applied migration restores from (`down: auto`: the values its up destroyed) is
+  // kept, whatever its age: without it that rollback could not give the values back. Those kept
+  // are added to `kept` (when given) with the migration's id.
   // REQUIRES: the caller holds the run lock.
-  Result<std::vector<SnapshotInfo>> Prune(const std::optional<std::string>& cutoff);
+  Result<std::vector<SnapshotInfo>> Prune(
+      const std::optional<std::string>& cutoff,
+      std::vector<std::pair<SnapshotInfo, std::string>>* kept = nullptr);
 
  private:
   Database& db_;

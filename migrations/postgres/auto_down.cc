@@ -186,7 +186,12 @@ struct Column {
   std::string name, type, collation, default_expr;
   bool not_null = false;
   std::string identity, generated;  // pg_attribute.attidentity, attgenerated ("" when none)
+  std::string comment;              // col_description ("" when none)
 };
+
+// The most rows a table may have for the generated down to put a re-created column back at its
+// old position by moving the columns after it (each move rewrites every row).
+constexpr long kReorderRowLimit = 100000;
 
 struct TableState {
   bool exists = false;
@@ -229,7 +234,8 @@ class Catalog {
         "NULLIF(a.attidentity::text, ''), NULLIF(a.attgenerated::text, ''), "
         "CASE WHEN a.attcollation <> 0 AND a.attcollation <> ty.typcollation THEN (SELECT "
         "quote_ident(n.nspname) || '.' || quote_ident(c.collname) FROM pg_collation c JOIN "
-        "pg_namespace n ON n.oid = c.collnamespace WHERE c.oid = a.attcollation) END "
+        "pg_namespace n ON n.oid = c.collnamespace WHERE c.oid = a.attcollation) END, "
+        "col_description(a.attrelid, a.attnum) "
         "FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid LEFT JOIN pg_attrdef d ON "
         "d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attrelid = $1::regclass AND "
         "a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
@@ -245,6 +251,7 @@ class Catalog {
       c.identity = r[5].value_or("");
       c.generated = r[6].value_or("");
       c.collation = r[7].value_or("");
+      c.comment = r[8].value_or("");
       t.columns.push_back(std::move(c));
     }
     auto cons = txn_.Query(
@@ -262,6 +269,60 @@ class Catalog {
     if (!idx.ok()) return idx.status();
     for (const Row& r : idx->rows) t.indexes[r[0].value_or("")] = r[1].value_or("");
     return t;
+  }
+
+  // Whether the columns `attnums` of the table `after` (the catalog as it is now) may be moved to
+  // the end of their table by the generated down: added again under a temporary name, filled,
+  // the old one dropped, the new one renamed (see Reorder). "" when they may, else why not. What
+  // dropping them takes along with them (constraints and indexes of the table itself) is added to
+  // `dependents` (constraint names, index regclass texts), for the down to create again; anything
+  // else that depends on them (a view, a foreign key of another table, an owned sequence, a
+  // trigger, a policy, ...) would be lost, so it forbids the move, as do user triggers on the
+  // table (the copy's UPDATE would fire them), inheritance and partitioning, and more than
+  // kReorderRowLimit rows (the move rewrites every row).
+  Result<std::string> WhyNotMovable(const TableState& after, const std::vector<int>& attnums,
+                                    std::set<std::string>* dependents) {
+    for (const Column& c : after.columns)
+      if (std::find(attnums.begin(), attnums.end(), c.attnum) != attnums.end() &&
+          (!c.identity.empty() || !c.generated.empty()))
+        return "column " + c.name + " after it is an identity or generated column";
+    auto table = txn_.Query(
+        "SELECT c.relkind::text, EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = c.oid OR "
+        "inhparent = c.oid)::text, EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = c.oid AND NOT "
+        "tgisinternal)::text FROM pg_class c WHERE c.oid = $1::regclass",
+        {after.ref});
+    if (!table.ok()) return table.status();
+    if (table->rows.empty()) return std::string("the table is not in the catalog");
+    const Row& t = table->rows[0];
+    if (t[0].value_or("") != "r") return std::string("the table is partitioned");
+    if (t[1].value_or("") == "true") return std::string("the table has inheritance children");
+    if (t[2].value_or("") == "true") return std::string("the table has triggers");
+    auto rows = One("SELECT count(*)::text FROM (SELECT 1 FROM " + after.ref + " LIMIT " +
+                        std::to_string(kReorderRowLimit + 1) + ") s",
+                    {});
+    if (!rows.ok()) return rows.status();
+    if (ToLong(*rows) > kReorderRowLimit)
+      return "the table has more than " + std::to_string(kReorderRowLimit) + " rows";
+    std::string list;
+    for (int a : attnums) list += std::string(list.empty() ? "" : ",") + std::to_string(a);
+    auto deps = txn_.Query(
+        "SELECT CASE WHEN d.classid = 'pg_constraint'::regclass AND k.conrelid = d.refobjid THEN "
+        "'constraint' WHEN d.classid = 'pg_class'::regclass AND i.indrelid = d.refobjid THEN "
+        "'index' WHEN d.classid = 'pg_attrdef'::regclass THEN 'default' ELSE 'other' END, "
+        "CASE WHEN k.oid IS NOT NULL THEN k.conname::text WHEN i.indexrelid IS NOT NULL THEN "
+        "i.indexrelid::regclass::text ELSE pg_describe_object(d.classid, d.objid, d.objsubid) END "
+        "FROM pg_depend d LEFT JOIN pg_constraint k ON d.classid = 'pg_constraint'::regclass AND "
+        "k.oid = d.objid LEFT JOIN pg_index i ON d.classid = 'pg_class'::regclass AND "
+        "i.indexrelid = d.objid WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = "
+        "$1::regclass AND d.refobjsubid = ANY ($2::int[]) AND d.deptype IN ('n', 'a')",
+        {after.ref, "{" + list + "}"});
+    if (!deps.ok()) return deps.status();
+    for (const Row& r : deps->rows) {
+      const std::string kind = r[0].value_or(""), name = r[1].value_or("");
+      if (kind == "other") return name + " depends on a column after it";
+      if (kind != "default") dependents->insert(name);
+    }
+    return std::string();
   }
 
   // (signature, definition) of the functions and procedures named `name` outside the system
@@ -317,10 +378,51 @@ std::string RestoreFromCopy(const TableState& after, const Column& column, const
          (where.empty() ? "true" : where);
 }
 
+// How a re-created column gets its old position back. PostgreSQL adds a column at the end of its
+// table only, so when a column is re-created while a later column of its table stayed, the down
+// re-creates the columns from the first such one on, in their old order, each at the end: a
+// re-created column is added, a column that stayed is moved (added under a temporary name,
+// filled from the old one, which is dropped, and renamed), and what the move dropped with it
+// (constraints and indexes of the table, defaults, NOT NULL, comments) is created again. Only when
+// nothing else depends on the moved columns and the table is small (Catalog::WhyNotMovable);
+// otherwise the column lands at the end and the down says so in a warning.
+struct Reorder {
+  static constexpr size_t kNone = static_cast<size_t>(-1);
+  size_t from = kNone;  // index in before.columns of the first column to re-create or move
+  std::string why_not;  // non-empty: the columns are not moved, and why
+  std::set<std::string> dependents;  // constraints and indexes the moves drop
+  bool Moves(size_t index) const { return from != kNone && why_not.empty() && index >= from; }
+};
+
+// Index in before.columns of the first column that is re-created while a later one stayed, or
+// Reorder::kNone.
+size_t FirstOutOfPlace(const TableState& before, const TableState& after) {
+  for (size_t i = 0; i < before.columns.size(); ++i) {
+    if (after.Find(before.columns[i].attnum)) continue;
+    for (size_t j = i + 1; j < before.columns.size(); ++j)
+      if (after.Find(before.columns[j].attnum)) return i;
+  }
+  return Reorder::kNone;
+}
+
+// Decides, from the catalog as the statement left it, whether the down moves the columns.
+Result<Reorder> PlanReorder(Catalog& cat, const TableState& before, const TableState& after) {
+  Reorder r;
+  r.from = FirstOutOfPlace(before, after);
+  if (r.from == Reorder::kNone) return r;
+  std::vector<int> stayed;
+  for (size_t i = r.from; i < before.columns.size(); ++i)
+    if (after.Find(before.columns[i].attnum)) stayed.push_back(before.columns[i].attnum);
+  auto why = cat.WhyNotMovable(after, stayed, &r.dependents);
+  if (!why.ok()) return why.status();
+  r.why_not = *why;
+  return r;
+}
+
 // The inverse of an ALTER TABLE from the table before and after it.
 Status InvertAlterTable(const TableState& before, const TableState& after,
-                        const std::vector<KeptCopy>& copies, std::vector<std::string>* out,
-                        std::vector<std::string>* warnings) {
+                        const std::vector<KeptCopy>& copies, const Reorder& reorder,
+                        std::vector<std::string>* out, std::vector<std::string>* warnings) {
   const std::string& t = after.ref;
   auto alter = [&](const std::string& what) { out->push_back("ALTER TABLE " + t + " " + what); };
   // Constraints and indexes the statement added or changed go first (foreign keys first of all).
@@ -338,10 +440,26 @@ Status InvertAlterTable(const TableState& before, const TableState& after,
   }
   for (const auto& c : after.columns)
     if (!before.Find(c.attnum)) alter("DROP COLUMN " + Ident(c.name));
-  for (const auto& c : before.columns) {
+  // The constraints the moves would drop, dropped first (foreign keys first: one of the table on
+  // itself would otherwise keep its key's column from being dropped); they come back below.
+  if (reorder.Moves(reorder.from)) {
+    for (const char* pass : {"f", ""}) {
+      for (const auto& [name, con] : after.constraints) {
+        auto it = before.constraints.find(name);
+        if (it == before.constraints.end() || it->second != con) continue;  // dropped above
+        if (!reorder.dependents.count(name) || (con.first == "f") != (std::string(pass) == "f"))
+          continue;
+        alter("DROP CONSTRAINT " + Ident(name));
+      }
+    }
+  }
+  for (size_t i = 0; i < before.columns.size(); ++i) {
+    const Column& c = before.columns[i];
     const Column* now = after.Find(c.attnum);
-    if (now && now->type == c.type && now->collation == c.collation) continue;
-    if (!c.identity.empty() || !c.generated.empty())
+    const bool same = now && now->type == c.type && now->collation == c.collation;
+    const bool move = reorder.Moves(i);
+    if (same && !move) continue;
+    if (!same && (!c.identity.empty() || !c.generated.empty()))
       return Status::Invalid("column " + c.name + " of " + t +
                              " is an identity or generated column: down: auto does not re-create "
                              "or re-type those yet");
@@ -349,24 +467,38 @@ Status InvertAlterTable(const TableState& before, const TableState& after,
     if (!now) {
       alter("ADD COLUMN " + ColumnDefinition(c));
       bool later_column_stays = false;
-      for (const auto& other : before.columns)
-        if (other.attnum > c.attnum && after.Find(other.attnum)) later_column_stays = true;
-      if (later_column_stays)
+      for (size_t j = i + 1; j < before.columns.size(); ++j)
+        if (after.Find(before.columns[j].attnum)) later_column_stays = true;
+      if (later_column_stays && !move)
         warnings->push_back("column " + c.name + " of " + t +
                             " is re-created at the end of the table, not at its old position " +
-                            std::to_string(c.attnum));
-    } else {
+                            std::to_string(i + 1) + " (" + reorder.why_not + ")");
+    } else if (!same) {
       if (!now->default_expr.empty()) alter("ALTER COLUMN " + Ident(c.name) + " DROP DEFAULT");
       alter("ALTER COLUMN " + Ident(c.name) + " TYPE " + c.type +
             (c.collation.empty() ? "" : " COLLATE " + c.collation) + " USING " + Ident(c.name) +
             "::" + c.type);
     }
     if (copy) out->push_back(RestoreFromCopy(after, c, *copy));
+    if (now && move) {
+      // To the end of the table, with its values (its default, NOT NULL, constraints and
+      // indexes come back below).
+      const std::string moving = Ident(c.name + "__orchestrate_moving");
+      alter("ADD COLUMN " + moving + " " + c.type +
+            (c.collation.empty() ? "" : " COLLATE " + c.collation));
+      out->push_back("UPDATE " + t + " SET " + moving + " = " + Ident(c.name));
+      alter("DROP COLUMN " + Ident(c.name));
+      alter("RENAME COLUMN " + moving + " TO " + Ident(c.name));
+    }
+    if ((!now || move) && !c.comment.empty())
+      out->push_back("COMMENT ON COLUMN " + t + "." + Ident(c.name) + " IS " + Literal(c.comment));
   }
-  // Defaults and nullability, for columns that stayed and for those re-created.
-  for (const auto& c : before.columns) {
+  // Defaults and nullability, for columns that stayed and for those re-created or moved.
+  for (size_t i = 0; i < before.columns.size(); ++i) {
+    const Column& c = before.columns[i];
     const Column* now = after.Find(c.attnum);
-    const bool recreated = !now || now->type != c.type || now->collation != c.collation;
+    const bool recreated =
+        !now || now->type != c.type || now->collation != c.collation || reorder.Moves(i);
     const std::string now_default = recreated ? "" : now->default_expr;
     const bool now_not_null = recreated ? false : now->not_null;
     if (c.default_expr != now_default) {
@@ -381,13 +513,15 @@ Status InvertAlterTable(const TableState& before, const TableState& after,
     for (const auto& [name, con] : before.constraints) {
       if (con.first != pass) continue;
       auto it = after.constraints.find(name);
-      if (it != after.constraints.end() && it->second == con) continue;
+      if (it != after.constraints.end() && it->second == con && !reorder.dependents.count(name))
+        continue;
       alter("ADD CONSTRAINT " + Ident(name) + " " + con.second);
     }
   }
   for (const auto& [name, def] : before.indexes) {
     auto it = after.indexes.find(name);
-    if (it == after.indexes.end() || it->second != def) out->push_back(def);
+    if (it == after.indexes.end() || it->second != def || reorder.dependents.count(name))
+      out->push_back(def);
   }
   return Status::Ok();
 }
@@ -490,8 +624,11 @@ Status RunAndInvert(StatementContext& s, const Json& node) {
     auto after = cat.Table(table);
     if (!after.ok()) return after.status();
     if (!before->exists || !after->exists) return Status::Ok();  // IF EXISTS of nothing
+    auto reorder = PlanReorder(cat, *before, *after);
+    if (!reorder.ok()) return reorder.status();
     std::vector<std::string> inverse;
-    ORCH_RETURN_IF_ERROR(InvertAlterTable(*before, *after, copies, &inverse, &s.warnings));
+    ORCH_RETURN_IF_ERROR(
+        InvertAlterTable(*before, *after, copies, *reorder, &inverse, &s.warnings));
     s.inverse.insert(s.inverse.end(), inverse.begin(), inverse.end());
     return Status::Ok();
   }

@@ -29,6 +29,7 @@ int CmdImport(const ImportCommandOptions& o) {
                        {"releases", report->versions},
                        {"migrations", report->migrations},
                        {"irreversible", report->irreversible},
+                       {"auto_down", report->auto_down},
                        {"dialect", report->dialect},
                        {"dialect_source", report->dialect_source},
                        {"written", report->written},
@@ -41,7 +42,11 @@ int CmdImport(const ImportCommandOptions& o) {
   std::cout << report->plan_file << ": app " << report->app << ", " << report->versions.size()
             << " releases (" << report->versions.front() << " .. " << report->versions.back()
             << "), " << report->migrations << " migrations (" << report->irreversible
-            << " irreversible: no down script), dialect " << report->dialect
+            << " irreversible: no down script"
+            << (report->auto_down ? ", " + std::to_string(report->auto_down) +
+                                        " down: auto: orchestrate writes their downs at deploy"
+                                  : std::string())
+            << "), dialect " << report->dialect
             << (report->dialect_source == "assumed" ? " (assumed)"
                                                     : " (from " + report->dialect_source + ")")
             << "\n";

@@ -145,19 +145,31 @@ int CmdSnapshots(const GlobalOptions& g, const SnapshotsOptions& o) {
               << "\n";
     return 0;
   }
-  auto pruned = snaps.Prune(cutoff);
+  std::vector<std::pair<SnapshotInfo, std::string>> kept;
+  auto pruned = snaps.Prune(cutoff, &kept);
   if (!pruned.ok()) return Fail(pruned.status());
+  auto why_kept = [](const std::pair<SnapshotInfo, std::string>& k) {
+    return "the generated down of migration " + k.second +
+           " (down: auto) restores from it; it goes when that migration is rolled back";
+  };
   if (g.output == OutputFormat::kJson) {
-    nlohmann::json arr = nlohmann::json::array();
+    nlohmann::json arr = nlohmann::json::array(), kept_arr = nlohmann::json::array();
     for (const auto& s : *pruned) arr.push_back(ToJson(s));
+    for (const auto& k : kept) {
+      kept_arr.push_back({{"snapshot", ToJson(k.first)}, {"kept_for", k.second}});
+    }
     PrintJsonDocument({{"action", "prune"},
                        {"outcome", "done"},
                        {"older_than", OrNull(cutoff.value_or(""))},
-                       {"pruned", arr}});
+                       {"pruned", arr},
+                       {"kept", kept_arr}});
     return 0;
   }
   std::cout << "deleted " << pruned->size() << " snapshot(s)"
             << (cutoff ? " created before " + *cutoff : std::string()) << "\n";
+  for (const auto& k : kept)
+    std::cout << "kept snapshot " << k.first.id << " (" << k.first.table << "): " << why_kept(k)
+              << "\n";
   return 0;
 }
 

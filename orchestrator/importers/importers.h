@@ -11,8 +11,11 @@
 //   liquibase-sql   a "formatted SQL" changelog file, or a folder of them; the SQL of each
 //                   changeset lives inside the changelog, so it is written to OUT/sql/
 //
-// A migration without a down script becomes `down: irreversible`. Releases are 0.0.N for every
-// format, N the position of the release's newest migration in the tool's order (docs/import.md).
+// A migration without a down script (or with an empty one for an up that does something) becomes
+// `down: auto` in a PostgreSQL plan when the generator handles its up, else `down: irreversible`
+// (a missing one) or stays as it is (an empty one, which `validate` warns of). Releases are 0.0.N
+// for every format, N the position of the release's newest migration in the tool's order
+// (docs/import.md).
 #pragma once
 
 #include <optional>
@@ -50,6 +53,9 @@ struct ImportReport {
   std::string dialect_source;         // why: "--dialect", a config file and key, or "assumed"
   size_t migrations = 0;
   size_t irreversible = 0;
+  // Migrations without a down script (or with an empty one) whose down orchestrate writes at
+  // deploy (`down: auto`: a PostgreSQL plan, forms the generator handles).
+  size_t auto_down = 0;
   // What the user should know: skipped files, settings that could not be carried over.
   std::vector<std::string> notes;
 };

@@ -18,6 +18,8 @@
 #include <fstream>
 #include <set>
 
+#include "migrations/auto_down.h"
+#include "migrations/statement_split.h"
 #include "orchestrator/importers/importers.h"
 #include "orchestrator/importers/internal.h"
 #include "plans/image_ref.h"
@@ -178,6 +180,62 @@ void NameVersions(const Source& src, std::vector<Group>* groups) {
 
 // The placeholder image of an imported release: APP:VERSION, with APP lowercased (an image path
 // holds no uppercase letters), else "app" when APP still is no image name.
+// What a migration's `down:` becomes: the tool's script, `auto` or `irreversible`, and why.
+struct DownChoice {
+  enum class Kind { kScript, kAuto, kIrreversible };
+  Kind kind = Kind::kScript;
+  std::string why;   // the manifest line's comment (kAuto, kIrreversible)
+  std::string note;  // for the import's notes, when the user has something to do
+};
+
+// A migration without a down script, or whose down script has no statement while its up has one
+// (golang-migrate and Diesel projects ship empty down files), gets `down: auto` where the
+// generator can write the down at deploy: a PostgreSQL plan, a migration that runs in a
+// transaction, an up whose every statement is a handled form (AutoDownRefusals). Otherwise a
+// missing down is `irreversible`, and an empty one stays the tool's file (`validate` warns of it).
+Result<DownChoice> ChooseDown(const importers::SourceMigration& m, ImportFormat format,
+                              const std::string& dialect_name) {
+  auto text_of = [](const std::optional<std::string>& text, const std::string& path,
+                    std::string* out) -> Status {
+    if (text) {
+      *out = *text;
+      return Status::Ok();
+    }
+    return importers::ReadText(path, out);
+  };
+  const Dialect dialect = DialectFromName(dialect_name).value_or(Dialect::kSqlite);
+  auto has_statements = [&](const std::string& sql) {
+    ScriptSplit split = SplitScript(dialect, sql);
+    return !split.ok || !split.statements.empty();
+  };
+  const bool missing = m.down.empty() && !m.down_text;
+  std::string up, down;
+  ORCH_RETURN_IF_ERROR(text_of(m.up_text, m.up, &up));
+  if (!missing) {
+    ORCH_RETURN_IF_ERROR(text_of(m.down_text, m.down, &down));
+    if (has_statements(down) || !has_statements(up)) return DownChoice{};
+  }
+  const std::string why = missing ? std::string(Name(format)) + " has no down script for " + m.name
+                                  : m.name + "'s down script is empty";
+  if (dialect == Dialect::kPostgres && m.transactional) {
+    std::vector<std::string> refusals = AutoDownRefusals(up);
+    if (refusals.empty())
+      return DownChoice{DownChoice::Kind::kAuto,
+                        why + ": orchestrate writes the down at deploy (docs/manifest.md)", ""};
+    const std::string file = m.up.empty() ? m.origin : m.up;
+    const std::string unhandled = "down: auto does not handle " + file + ":" + refusals.front();
+    if (missing)
+      return DownChoice{
+          DownChoice::Kind::kIrreversible, why + "; " + unhandled,
+          m.id + " is irreversible: " + why + ", and " + unhandled + ": write its down script"};
+    return DownChoice{
+        DownChoice::Kind::kScript, "",
+        m.id + " keeps its empty down script: " + unhandled + ": write its down script"};
+  }
+  if (missing) return DownChoice{DownChoice::Kind::kIrreversible, why, ""};
+  return DownChoice{};
+}
+
 std::string PlaceholderImage(const std::string& app, const std::string& version) {
   std::string name = app;
   for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -349,9 +407,14 @@ Result<ImportReport> Import(const ImportOptions& o) {
       if (!up.ok()) return up.status();
       text += "  - id: " + PlainOrQuoted(m.id) + "\n";
       text += "    up: " + Quote(*up, true) + "\n";
-      if (m.down.empty() && !m.down_text) {
-        text += "    down: irreversible  # " + std::string(Name(src->format)) +
-                " has no down script for " + m.name + "\n";
+      auto choice = ChooseDown(m, src->format, dialect);
+      if (!choice.ok()) return choice.status();
+      if (!choice->note.empty()) report.notes.push_back(choice->note);
+      if (choice->kind == DownChoice::Kind::kAuto) {
+        text += "    down: auto  # " + choice->why + "\n";
+        ++report.auto_down;
+      } else if (choice->kind == DownChoice::Kind::kIrreversible) {
+        text += "    down: irreversible  # " + choice->why + "\n";
         ++report.irreversible;
       } else {
         auto down = path_of(m, i, false);
@@ -408,10 +471,7 @@ Result<ImportReport> Import(const ImportOptions& o) {
   else
     plan += "  # A " + dialect +
             " database of your own (DATABASE_URL, else the default below; keep passwords\n"
-            "  # out: use password_env), and a file standing in for the running image.\n" +
-            (dialect == "mysql"
-                 ? "  # Note: this build of orchestrate runs on PostgreSQL and SQLite only.\n"
-                 : "") +
+            "  # out: use password_env), and a file standing in for the running image.\n"
             "  local:\n"
             "    database: \"${DATABASE_URL:-" +
             (dialect == "mysql" ? "mysql://localhost:3306/" : "postgresql://localhost:5432/") +

@@ -9,8 +9,11 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "migrations/database.h"
 #include "migrations/fingerprint.h"
+#include "tests/support/json_schema.h"
 #include "tests/support/mysql.h"
 #include "tests/support/pg.h"
 #include "tests/support/test_util.h"
@@ -91,6 +94,15 @@ const Case kCases[] = {
      "DROP VIEW cheap_items;\nALTER TABLE items DROP COLUMN code, DROP COLUMN price;\n",
      "CREATE INDEX items_by_price ON items (price);\n"},
     {"DropColumnOfATableWithoutKey", "ALTER TABLE tags DROP COLUMN label;\n"},
+    // Column order: the columns after a re-created one are moved behind it (Reorder).
+    {"DropColumnFromTheMiddleOfItsTable", "ALTER TABLE tags DROP COLUMN id;\n"},
+    {"DropMiddleColumnWithIndexDefaultAndCheckOnLaterColumns",
+     "DROP VIEW cheap_items;\nALTER TABLE items DROP COLUMN name;\n"},
+    {"DropFirstColumnBeforeTheKeyAndAUniqueColumn", "ALTER TABLE notes DROP COLUMN body;\n",
+     "CREATE TABLE notes (body text DEFAULT 'x', id integer PRIMARY KEY, tag text UNIQUE NOT NULL, "
+     "parent integer REFERENCES notes (id));\n"
+     "COMMENT ON COLUMN notes.tag IS 'one per note';\n"
+     "INSERT INTO notes VALUES ('first', 1, 'a', NULL), ('second', 2, 'b', 1);\n"},
     {"DropColumnIfExistsOfNoColumn", "ALTER TABLE items DROP COLUMN IF EXISTS nothing;\n"},
     {"ChangeColumnTypeWidening", "ALTER TABLE items ALTER COLUMN code TYPE text;\n"},
     {"ChangeColumnTypeNarrowing", "ALTER TABLE items ALTER COLUMN code TYPE varchar(2);\n"},
@@ -226,6 +238,12 @@ TEST_P(AutoDown, RollsBackToTheSchemaAndRowsOfAFreshDeploy) {
   // It deploys again after the rollback (the copies of its values do not collide).
   auto again = Cli({"deploy", "--yes"}, url);
   EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+
+  // `rehearse --each` proves the generated down on a scratch database: up (generating it), down,
+  // compare with the state before the up, up again.
+  auto each = Cli({"rehearse", "--from", "1.0.0", "--to", "1.1.0", "--each"}, url);
+  EXPECT_EQ(each.exit_code, 0) << each.out << each.err;
+  EXPECT_NE(each.out.find("1 clean"), std::string::npos) << each.out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Forms, AutoDown, ::testing::ValuesIn(kCases),
@@ -279,21 +297,157 @@ TEST_F(AutoDownRefusal, RowsWrittenIntoATableTheMigrationDidNotCreateAreRefused)
       << deploy.err;
 }
 
-// Not yet rebuilt at its old position: a column dropped from the middle of its table comes back
-// at the end, and `check` says so before the rollback.
-TEST_F(AutoDownRefusal, ACheckWarnsThatAColumnDroppedFromTheMiddleComesBackAtTheEnd) {
+// A column dropped from the middle of its table comes back at its old position (the later columns
+// are moved behind it), unless something the move would lose depends on a later column (here a
+// view): then it comes back at the end, and `check` says so, and why, before the rollback.
+TEST_F(AutoDownRefusal, ACheckWarnsWhenAColumnDroppedFromTheMiddleCannotGetItsPositionBack) {
   ORCH_REQUIRE_PG(url);
-  WriteApp(kBase, "ALTER TABLE items DROP COLUMN code;\nALTER TABLE tags DROP COLUMN id;\n");
+  WriteApp(std::string(kBase) +
+               "CREATE TABLE people (id integer PRIMARY KEY, nick text, email text);\n"
+               "CREATE VIEW emails AS SELECT email FROM people;\n",
+           "ALTER TABLE people DROP COLUMN nick;\nALTER TABLE tags DROP COLUMN id;\n");
   auto deploy = Cli({"deploy", "--yes"}, url);
   ASSERT_EQ(deploy.exit_code, 0) << deploy.out << deploy.err;
   auto check = Cli({"check", "--to", "1.0.0"}, url);
   EXPECT_EQ(check.exit_code, 4) << check.out << check.err;
-  EXPECT_NE(check.out.find("migration 0002_change (generated down, down: auto): column id of "
-                           "tags is re-created at the end of the table, not at its old "
-                           "position 1"),
+  EXPECT_NE(check.out.find("migration 0002_change (generated down, down: auto): column nick of "
+                           "people is re-created at the end of the table, not at its old "
+                           "position 2 (rule _RETURN on view emails depends on a column after "
+                           "it)"),
             std::string::npos)
       << check.out;
-  EXPECT_EQ(check.out.find("column code of items"), std::string::npos) << check.out;
+  EXPECT_EQ(check.out.find("column id of tags"), std::string::npos) << check.out;
+}
+
+// The copy a generated down restores from survives `snapshots prune` while its migration is
+// applied (else the rollback could not give the values back), and goes once it is rolled back.
+TEST_F(AutoDownRefusal, PruneKeepsTheCopyAGeneratedDownRestoresFrom) {
+  ORCH_REQUIRE_PG(url);
+  WriteApp(kBase, "ALTER TABLE items DROP COLUMN code;\n");
+  ASSERT_EQ(Cli({"deploy", "--yes"}, url).exit_code, 0);
+  auto prune = Cli({"snapshots", "prune", "--output", "json"}, url);
+  ASSERT_EQ(prune.exit_code, 0) << prune.out << prune.err;
+  auto doc = nlohmann::json::parse(prune.out);
+  auto schema = nlohmann::json::parse(
+      ReadFileOrDie(SourceDir() + "/docs/schema/output-snapshots.schema.json"));
+  EXPECT_EQ(ValidateJsonSchema(schema, doc), std::vector<std::string>{}) << doc.dump(2);
+  EXPECT_EQ(doc["pruned"].size(), 0u) << doc.dump(2);
+  ASSERT_EQ(doc["kept"].size(), 1u) << doc.dump(2);
+  EXPECT_EQ(doc["kept"][0]["kept_for"], "0002_change");
+  auto text = Cli({"snapshots", "prune"}, url);
+  EXPECT_NE(text.out.find("the generated down of migration 0002_change (down: auto) restores "
+                          "from it"),
+            std::string::npos)
+      << text.out;
+
+  auto rollback = Cli({"rollback", "--to", "1.0.0", "--reason", "prune test", "--yes"}, url);
+  ASSERT_EQ(rollback.exit_code, 0) << rollback.out << rollback.err;
+  auto db = OpenDatabase(url, dir_.path());
+  ASSERT_TRUE(db.ok());
+  auto txn = (*db)->Begin();
+  ASSERT_TRUE(txn.ok());
+  auto codes = (*txn)->Query("SELECT string_agg(coalesce(code, '-'), ',' ORDER BY id) FROM items");
+  ASSERT_TRUE(codes.ok()) << codes.status().message();
+  EXPECT_EQ(codes->rows[0][0].value_or(""), "A1,P2,-");
+  auto after = Cli({"snapshots", "prune", "--output", "json"}, url);
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  auto later = nlohmann::json::parse(after.out);
+  EXPECT_EQ(later["kept"].size(), 0u) << later.dump(2);
+  EXPECT_GE(later["pruned"].size(), 1u) << later.dump(2);
+}
+
+// Extension ownership for a hand-written down: the up's CREATE ... IF NOT EXISTS found citext
+// and the table audit_log already there; the down drops them with pg_trgm, which the up did
+// create. `check` warns, `plan` and the review script show the drops kept, and the rollback keeps
+// citext and audit_log (policy keep_preexisting_extensions) and drops pg_trgm: the schema of a
+// fresh deploy of 1.0.0 on a database that had them too.
+TEST_F(AutoDownRefusal, AHandWrittenDownKeepsWhatTheUpFoundAlreadyThere) {
+  ORCH_REQUIRE_PG(url);
+  std::string fresh_url = FreshPgDatabase();
+  ASSERT_FALSE(fresh_url.empty());
+  for (const std::string& u : {url, fresh_url}) {
+    auto db = OpenDatabase(u, dir_.path());
+    ASSERT_TRUE(db.ok());
+    auto txn = (*db)->Begin();
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE((*txn)
+                    ->ExecScript("CREATE EXTENSION citext;\n"
+                                 "CREATE TABLE audit_log (id integer, what text);\n"
+                                 "INSERT INTO audit_log VALUES (1, 'before the release');\n")
+                    .ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  WriteApp("CREATE TABLE items (id integer PRIMARY KEY);\n", "");
+  WriteFileOrDie(dir_ / "app/releases/1.1.0.yaml",
+                 "version: 1.1.0\nimage: auto:1.1.0\nmigrations:\n"
+                 "  - {id: 0002_change, up: ../sql/0002_change.up.sql, down: "
+                 "../sql/0002_change.down.sql}\n");
+  WriteFileOrDie(dir_ / "app/sql/0002_change.up.sql",
+                 "CREATE EXTENSION IF NOT EXISTS citext;\n"
+                 "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
+                 "CREATE TABLE IF NOT EXISTS audit_log (id integer, what text);\n"
+                 "CREATE TABLE notes (body citext);\n");
+  WriteFileOrDie(dir_ / "app/sql/0002_change.down.sql",
+                 "DROP TABLE notes;\nDROP TABLE audit_log;\nDROP EXTENSION pg_trgm, citext;\n");
+  ASSERT_EQ(Cli({"deploy", "--to", "1.0.0", "--yes"}, fresh_url).exit_code, 0);
+  auto deploy = Cli({"deploy", "--yes"}, url);
+  ASSERT_EQ(deploy.exit_code, 0) << deploy.out << deploy.err;
+
+  auto check = Cli({"check", "--to", "1.0.0"}, url);
+  EXPECT_EQ(check.exit_code, 4) << check.out << check.err;
+  EXPECT_NE(check.out.find("migration 0002_change: its down drops table audit_log, extension "
+                           "citext, which its up's CREATE ... IF NOT EXISTS found already there "
+                           "(the release did not create it): the rollback keeps it (policy "
+                           "keep_preexisting_extensions)"),
+            std::string::npos)
+      << check.out;
+  EXPECT_EQ(check.out.find("its down script is empty"), std::string::npos) << check.out;
+  auto plan = Cli({"plan", "--to", "1.0.0"}, url);
+  EXPECT_NE(plan.out.find("keeps table audit_log, extension citext: the up found it already "
+                          "there (policy keep_preexisting_extensions)"),
+            std::string::npos)
+      << plan.out;
+  auto sql = Cli({"sql", "--to", "1.0.0", "-o", dir_ / "rb.sql"}, url);
+  ASSERT_EQ(sql.exit_code, 0) << sql.err;
+  const std::string script = ReadFileOrDie(dir_ / "rb.sql");
+  EXPECT_NE(script.find("DROP EXTENSION pg_trgm /* kept by orchestrate: extension citext existed "
+                        "before the up"),
+            std::string::npos)
+      << script;
+
+  auto rollback = Cli({"rollback", "--to", "1.0.0", "--reason", "ownership", "--yes"}, url);
+  ASSERT_EQ(rollback.exit_code, 0) << rollback.out << rollback.err;
+  Fingerprint want = Print(fresh_url), got = Print(url);
+  EXPECT_EQ(got.schema, want.schema) << Lines(got.schema) << "a fresh deploy:\n"
+                                     << Lines(want.schema);
+  ASSERT_EQ(got.tables.size(), want.tables.size());
+  for (size_t i = 0; i < got.tables.size(); ++i)
+    EXPECT_EQ(got.tables[i].sha256, want.tables[i].sha256) << got.tables[i].table;
+  auto db = OpenDatabase(url, dir_.path());
+  ASSERT_TRUE(db.ok());
+  auto txn = (*db)->Begin();
+  ASSERT_TRUE(txn.ok());
+  auto ext = (*txn)->Query(
+      "SELECT string_agg(extname::text, ',' ORDER BY extname) FROM pg_extension WHERE extname IN "
+      "('citext', 'pg_trgm')");
+  ASSERT_TRUE(ext.ok());
+  EXPECT_EQ(ext->rows[0][0].value_or(""), "citext");
+  ASSERT_TRUE((*txn)->Commit().ok());
+
+  // With keep_preexisting_extensions: false the down runs as written, and check says so.
+  ASSERT_EQ(Cli({"deploy", "--yes"}, url).exit_code, 0);
+  WriteFileOrDie(dir_ / "app/plan.yaml",
+                 std::string(kPlan) +
+                     "policy: {lock_timeout: 10s, keep_preexisting_extensions: "
+                     "false}\n");
+  std::string text = ReadFileOrDie(dir_ / "app/plan.yaml");
+  text.erase(text.find("policy: {lock_timeout: 10s}\n"), 28);
+  WriteFileOrDie(dir_ / "app/plan.yaml", text);
+  auto check_false = Cli({"check", "--to", "1.0.0"}, url);
+  EXPECT_NE(check_false.out.find("the rollback drops it anyway (keep_preexisting_extensions: "
+                                 "false)"),
+            std::string::npos)
+      << check_false.out << check_false.err;
 }
 
 TEST_F(AutoDownRefusal, SqliteRefusesDownAutoNamingTheManifestLine) {
@@ -396,6 +550,119 @@ TEST_F(AutoDownRefusal, TheSamplePlanRoundTripsWithTheDroppedValuesAndThePreexis
   auto tables = (*db)->UserTables();
   ASSERT_TRUE(tables.ok());
   EXPECT_TRUE(tables->empty()) << tables->size();
+}
+
+}  // namespace
+}  // namespace orchestrate::testing
+
+namespace orchestrate::testing {
+namespace {
+
+// `import golang-migrate` of a PostgreSQL project whose downs are missing or empty (as many real
+// histories ship them): those migrations get `down: auto`, and the imported plan deploys and rolls
+// back on PostgreSQL to the schema and rows of a fresh deploy of its first release. An up the
+// generator does not handle stays irreversible, and the import says why.
+class ImportedDownAuto : public AutoDown {
+ protected:
+  ProcessResult Run(std::vector<std::string> args, const std::string& url = "") {
+    args.insert(args.begin(), OrchestrateBin());
+    if (!url.empty()) args.insert(args.end(), {"--database", url});
+    ProcessOptions opts;
+    opts.env["STATE_DIR"] = dir_ / "state";
+    return RunProcess(args, opts);
+  }
+};
+
+TEST_F(ImportedDownAuto, MissingAndEmptyDownsBecomeDownAutoAndRollBack) {
+  ORCH_REQUIRE_PG(url);
+  std::string fresh_url = FreshPgDatabase();
+  ASSERT_FALSE(fresh_url.empty());
+  const std::string src = dir_ / "db";
+  WriteFileOrDie(src + "/1_create_authors.up.sql",
+                 "CREATE TABLE authors (id serial PRIMARY KEY, name text NOT NULL);\n"
+                 "INSERT INTO authors (name) VALUES ('Le Guin'), ('Lem');\n");
+  WriteFileOrDie(src + "/1_create_authors.down.sql", "DROP TABLE authors;\n");
+  WriteFileOrDie(src + "/2_create_books.up.sql",
+                 "CREATE TABLE books (id integer PRIMARY KEY, author_id integer NOT NULL "
+                 "REFERENCES authors (id), title text);\n"
+                 "INSERT INTO books VALUES (1, 1, 'The Dispossessed'), (2, 2, 'Solaris');\n");
+  WriteFileOrDie(src + "/2_create_books.down.sql", "");  // empty, as golang-migrate creates it
+  WriteFileOrDie(src + "/3_books_isbn.up.sql",
+                 "ALTER TABLE books ADD COLUMN isbn text;\n"
+                 "CREATE INDEX books_by_isbn ON books (isbn);\n");
+  WriteFileOrDie(src + "/3_books_isbn.down.sql", "-- TODO\n");
+  WriteFileOrDie(src + "/4_drop_title.up.sql", "ALTER TABLE books DROP COLUMN title;\n");
+  // 4 has no down file at all.
+
+  auto imported =
+      Run({"import", "golang-migrate", src, "-o", dir_ / "out", "--dialect", "postgresql"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.out << imported.err;
+  EXPECT_NE(imported.out.find("0 irreversible: no down script, 3 down: auto: orchestrate writes "
+                              "their downs at deploy"),
+            std::string::npos)
+      << imported.out;
+  EXPECT_NE(ReadFileOrDie(dir_ / "out/releases/0.0.2.yaml")
+                .find("down: auto  # 2_create_books's down script is empty: orchestrate writes "
+                      "the down at deploy"),
+            std::string::npos);
+  EXPECT_NE(ReadFileOrDie(dir_ / "out/releases/0.0.4.yaml")
+                .find("down: auto  # golang-migrate has no down script for 4_drop_title"),
+            std::string::npos);
+  EXPECT_NE(ReadFileOrDie(dir_ / "out/releases/0.0.1.yaml").find("1_create_authors.down.sql"),
+            std::string::npos);
+  auto json = Run({"import", "golang-migrate", src, "-o", dir_ / "out", "--dialect", "postgresql",
+                   "--force", "--output", "json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(nlohmann::json::parse(json.out)["auto_down"], 3) << json.out;
+
+  const std::string plan = dir_ / "out/plan.yaml";
+  auto validate = Run({"validate", plan}, url);
+  EXPECT_EQ(validate.exit_code, 0) << validate.out << validate.err;
+  EXPECT_EQ(validate.err.find("down script is empty"), std::string::npos) << validate.err;
+  ASSERT_EQ(Run({"deploy", plan, "--to", "0.0.1", "--yes"}, fresh_url).exit_code, 0);
+  auto deploy = Run({"deploy", plan, "--yes"}, url);
+  ASSERT_EQ(deploy.exit_code, 0) << deploy.out << deploy.err;
+  auto sql = Run({"sql", plan, "--to", "0.0.1"}, url);
+  ASSERT_EQ(sql.exit_code, 0) << sql.err;
+  EXPECT_NE(sql.out.find("-- generated by orchestrate (down: auto)"), std::string::npos) << sql.out;
+  auto rollback = Run({"rollback", plan, "--to", "0.0.1", "--reason", "import", "--yes"}, url);
+  ASSERT_EQ(rollback.exit_code, 0) << rollback.out << rollback.err;
+
+  Fingerprint want = Print(fresh_url), got = Print(url);
+  EXPECT_EQ(got.schema, want.schema) << Lines(got.schema) << "a fresh deploy:\n"
+                                     << Lines(want.schema);
+  ASSERT_EQ(got.tables.size(), want.tables.size());
+  for (size_t i = 0; i < got.tables.size(); ++i)
+    EXPECT_EQ(got.tables[i].sha256, want.tables[i].sha256) << got.tables[i].table;
+}
+
+TEST_F(ImportedDownAuto, AnUpTheGeneratorDoesNotHandleStaysIrreversibleAndTheImportSaysWhy) {
+  const std::string src = dir_ / "db";
+  WriteFileOrDie(src + "/1_legacy.up.sql", "CREATE TABLE legacy (id integer);\n");
+  WriteFileOrDie(src + "/2_drop_legacy.up.sql", "DROP TABLE legacy;\n");
+  WriteFileOrDie(src + "/2_drop_legacy.down.sql", "\n");
+  WriteFileOrDie(src + "/3_drop_again.up.sql", "DROP TABLE IF EXISTS legacy;\n");
+  auto imported =
+      Run({"import", "golang-migrate", src, "-o", dir_ / "out", "--dialect", "postgresql"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.out << imported.err;
+  EXPECT_NE(imported.out.find("1 irreversible: no down script, 1 down: auto"), std::string::npos)
+      << imported.out;
+  const std::string third = ReadFileOrDie(dir_ / "out/releases/0.0.3.yaml");
+  EXPECT_NE(third.find("down: irreversible  # golang-migrate has no down script for "
+                       "3_drop_again; down: auto does not handle "),
+            std::string::npos)
+      << third;
+  EXPECT_NE(third.find("3_drop_again.up.sql:1:1: DropStmt"), std::string::npos) << third;
+  EXPECT_NE(imported.out.find("note: 2_drop_legacy keeps its empty down script: down: auto does "
+                              "not handle "),
+            std::string::npos)
+      << imported.out;
+  // On SQLite (the assumed dialect) nothing says `down: auto`: the generator is PostgreSQL's.
+  auto sqlite = Run({"import", "golang-migrate", src, "-o", dir_ / "lite"});
+  ASSERT_EQ(sqlite.exit_code, 0) << sqlite.err;
+  EXPECT_EQ(ReadFileOrDie(dir_ / "lite/releases/0.0.1.yaml").find("down: auto"), std::string::npos);
+  EXPECT_NE(ReadFileOrDie(dir_ / "lite/releases/0.0.1.yaml").find("down: irreversible"),
+            std::string::npos);
 }
 
 }  // namespace
