@@ -132,6 +132,12 @@ class Database {
   // request; SQLite: sqlite3_interrupt): it fails, and its transaction rolls back. Callable from
   // another thread while this one waits for the statement; a no-op when nothing runs. Best effort.
   virtual void CancelRunning() {}
+  // What the server reports of the statement running on this connection now, for a heartbeat
+  // line: PostgreSQL the phase and share done of a CREATE INDEX, CLUSTER or VACUUM FULL
+  // (pg_stat_progress_create_index, pg_stat_progress_cluster) or the lock it waits for, read on a
+  // connection of its own; "" when nothing is known (and on other engines). Callable from another
+  // thread while this one waits for the statement. Best effort: never fails, never blocks long.
+  virtual std::string RunningProgress() { return ""; }
   // Runs a script outside any transaction, statement by statement (for `transactional: false`
   // migrations such as CREATE INDEX CONCURRENTLY).
   virtual Status ExecScriptNoTransaction(const std::string& script) = 0;

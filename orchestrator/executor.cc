@@ -18,6 +18,7 @@
 #include "migrations/preexisting.h"
 #include "migrations/statement_text.h"
 #include "orchestrator/failpoint.h"
+#include "orchestrator/heartbeat.h"
 #include "orchestrator/statement_steps.h"
 #include "plans/render.h"
 #include "plans/sha256.h"
@@ -39,18 +40,25 @@ void LedgerProgress::Update(const std::string& seed, const LedgerBatch& b) {
   if (total == 0) total = b.rows + b.kept + b.rows_left + done;
   done += b.rows + b.kept;
   kept += b.kept;
-  if (isatty(STDERR_FILENO)) {
+  // Rate and time left from what this process reversed so far.
+  const double seconds = std::chrono::duration<double>(now - started).count();
+  const double rate = seconds > 0 ? static_cast<double>(done - resumed_at) / seconds : 0;
+  const std::string pace =
+      rate > 0 ? fmt::format(", {:.0f} rows/s, about {:.0f} s left", rate,
+                             static_cast<double>(std::max<int64_t>(0, total - done)) / rate)
+               : std::string();
+  if (isatty(STDERR_FILENO) && spdlog::default_logger()->should_log(spdlog::level::info)) {
     int width = 30;
     int filled = total > 0 ? static_cast<int>(width * std::min(done, total) / total) : width;
-    std::fprintf(stderr, "\r  seed %s: [%s%s] %lld/%lld rows", seed.c_str(),
+    std::fprintf(stderr, "\r  seed %s: [%s%s] %lld/%lld rows%s   ", seed.c_str(),
                  std::string(static_cast<size_t>(filled), '#').c_str(),
                  std::string(static_cast<size_t>(width - filled), ' ').c_str(),
-                 static_cast<long long>(done), static_cast<long long>(total));
+                 static_cast<long long>(done), static_cast<long long>(total), pace.c_str());
     std::fflush(stderr);
     bar_shown = true;
   } else {
-    spdlog::info("seed {}: reversed {} {} row(s) of {} (chunk {}, {} ms); {}/{} rows done{}", seed,
-                 b.rows, Name(b.op), b.table, b.chunk_id, ms, done, total,
+    spdlog::info("seed {}: reversed {} {} row(s) of {} (chunk {}, {} ms); {}/{} rows done{}{}",
+                 seed, b.rows, Name(b.op), b.table, b.chunk_id, ms, done, total, pace,
                  b.kept ? ", " + std::to_string(b.kept) + " changed since the deploy kept" : "");
   }
 }
@@ -245,10 +253,21 @@ Result<RunPlan> Executor::Compute(const RunRequest& request, Journal& journal) {
   auto state = journal.LoadState();
   if (!state.ok()) return state.status();
   auto image = deployer_.Current();
+  std::string deployer_error;
+  if (!image.ok() && request.deployer_optional) {
+    deployer_error = image.status().message();
+    std::string recorded;
+    for (const auto& r : state->releases)
+      if (r.version == state->current_version()) recorded = r.image;
+    image = recorded;
+  }
   if (!image.ok()) return image.status().WithContext("reading the running image");
-  if (request.direction == Direction::kDeploy)
-    return PlanDeploy(plan_, *state, request.target, *image);
-  return PlanRollback(plan_, *state, request.target, *image, request.accept_data_loss);
+  auto planned =
+      request.direction == Direction::kDeploy
+          ? PlanDeploy(plan_, *state, request.target, *image)
+          : PlanRollback(plan_, *state, request.target, *image, request.accept_data_loss);
+  if (planned.ok()) planned->deployer_error = deployer_error;
+  return planned;
 }
 
 Result<RunPlan> Executor::Preview(const RunRequest& request) {
@@ -582,7 +601,21 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
         riders.steps.push_back(&(*records)[j]);
       riders.finish = j == records->size();
     }
-    Status st = ExecuteStep(request, run_id, rec.n, total, rec, riders);
+    Status st = Status::Ok();
+    {
+      // A line when the step starts; while it runs longer than the heartbeat interval, a line
+      // every interval with the time so far and what the server says of the statement.
+      const std::string label = StepLabel(rec.n, total, rec.step);
+      if (!recording_) spdlog::info("{} ...", label);
+      const bool database_step = rec.step.kind != StepKind::kSwapImage;
+      Heartbeat heartbeat(
+          recording_ ? std::chrono::milliseconds(0) : HeartbeatInterval(), [&](double seconds) {
+            const std::string progress = database_step ? db_.RunningProgress() : std::string();
+            spdlog::info("{}: still running after {:.0f} s{}", label, seconds,
+                         progress.empty() ? "" : " (" + progress + ")");
+          });
+      st = ExecuteStep(request, run_id, rec.n, total, rec, riders);
+    }
     // A statement cancelled by an interrupt fails like any other: it was the interrupt.
     if (st.code() == Code::kCancelled || (!st.ok() && st.code() != Code::kNeedsHuman &&
                                           request.interrupted && request.interrupted()))
@@ -828,6 +861,34 @@ Snapshots Executor::SnapshotsOfStep(int n) const {
   return snapshots;
 }
 
+// The rows of the whole reversal, for the progress shown: a reversal of several batches records
+// its total with its first batch (orchestrate_meta, key ledger_rows:RUN:STEP), so that a resumed
+// run's progress starts from what the killed one already reversed; the last batch removes it.
+Status Executor::LedgerTotal(Transaction& t, int64_t run_id, int n, const LedgerBatch& batch,
+                             LedgerProgress* progress) {
+  const std::string key = "ledger_rows:" + std::to_string(run_id) + ":" + std::to_string(n);
+  if (progress->total == 0) {  // the first batch of this process
+    const int64_t now_left = batch.rows + batch.kept + batch.rows_left;
+    auto known = t.Query("SELECT value FROM orchestrate_meta WHERE key = $1", {key});
+    if (!known.ok()) return known.status();
+    if (!known->rows.empty() && known->rows[0][0]) {
+      progress->total = ToLong(known->rows[0][0]);
+      progress->done = std::max<int64_t>(0, progress->total - now_left);
+      progress->resumed_at = progress->done;
+      progress->total_recorded = true;
+    } else if (batch.chunks_left > 0) {
+      progress->total = now_left;
+      ORCH_RETURN_IF_ERROR(
+          t.ExecAtCommit("INSERT INTO orchestrate_meta (key, value) VALUES ($1, $2)",
+                         {key, std::to_string(now_left)}));
+      progress->total_recorded = true;
+    }
+  }
+  if (batch.chunks_left == 0 && progress->total_recorded)
+    return t.ExecAtCommit("DELETE FROM orchestrate_meta WHERE key = $1", {key});
+  return Status::Ok();
+}
+
 void Executor::CancelRunning() {
   if (in_transactional_step_) db_.CancelRunning();
 }
@@ -852,6 +913,8 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
     // commit together, so a resumed step continues at the next chunk.
     auto batch = progress->reversal->Next(db_, t);
     if (!batch.ok()) return batch.status();
+    if (!recording_ && batch->chunk_id != 0)
+      ORCH_RETURN_IF_ERROR(LedgerTotal(t, run_id, n, *batch, progress));
     if (!recording_) progress->Update(step.id, *batch);
     if (batch->chunks_left > 0) {
       Point(FailpointKind::kBeforeBatchCommit, std::to_string(n));

@@ -52,6 +52,10 @@ struct RunRequest {
   // How this run was invoked: the commands it prints (resume, force, unlock) and the command stored
   // with the run (meta.command, unless plan_file is empty) repeat it.
   Invocation invocation;
+  // `plan` and `--dry-run` only: a deployer that cannot be read (no credentials, no kubeconfig)
+  // does not stop the preview; the image recorded for the current release stands in for the
+  // running one, and RunPlan::deployer_error says why.
+  bool deployer_optional = false;
   double lock_timeout_seconds = 10;  // waiting for another run's lock
   // Per step (policy): a statement waiting longer than step_lock_timeout_seconds for a database
   // lock fails the step's transaction, which is retried up to lock_retries times with backoff
@@ -113,6 +117,9 @@ class LedgerReversal;
 // Progress of one ledger reversal: a bar on a terminal, a line per batch in logs.
 struct LedgerProgress {
   int64_t total = 0, done = 0, kept = 0;
+  int64_t resumed_at = 0;       // rows an earlier, interrupted attempt reversed (done starts there)
+  bool total_recorded = false;  // the total is in orchestrate_meta (LedgerTotal)
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   int batches = 0;  // committed by this process
   bool bar_shown = false;
   std::chrono::steady_clock::time_point batch_started = std::chrono::steady_clock::now();
@@ -173,6 +180,8 @@ class Executor {
   // Runs the up of a `down: auto` migration in `t` and returns its generated down
   // (migrations/auto_down.h).
   Result<std::string> RunAutoDown(Transaction& t, int64_t run_id, int n, const Step& step);
+  Status LedgerTotal(Transaction& t, int64_t run_id, int n, const LedgerBatch& batch,
+                     LedgerProgress* progress);
   Status RunStepTransaction(const RunRequest& request, int64_t run_id, int n, const Step& step,
                             LedgerProgress* progress, bool* more, const Riders& riders);
   // A journal write: rides in the next transaction to commit, or (in a recording) commits now in

@@ -71,6 +71,9 @@ struct RunPlan {
   std::vector<Step> steps;
   std::vector<std::string> not_rolled_back;  // rollback: what the crossed releases say stays
   std::string fingerprint;  // SHA-256 over direction, versions and the canonical steps
+  // A preview's only (`plan`, `--dry-run`): the deployer could not be read, why; the image swaps
+  // then start from the image recorded for the current release. Not in the fingerprint.
+  std::string deployer_error;
   bool empty() const { return steps.empty(); }
 };
 

@@ -249,7 +249,11 @@ class PgDatabase final : public Database {
   // `url` is what the user wrote (shown redacted); `conninfo` is what libpq connects with (the
   // lock's session too), which may carry a password `url` does not.
   PgDatabase(std::string url, const std::string& conninfo, std::shared_ptr<pg::Session> session)
-      : url_(std::move(url)), session_(std::move(session)), lock_(conninfo) {}
+      : url_(std::move(url)),
+        conninfo_(conninfo),
+        backend_pid_(session->conn.backendpid()),
+        session_(std::move(session)),
+        lock_(conninfo) {}
 
   std::string DisplayUrl() const override { return RedactUrl(url_); }
 
@@ -283,6 +287,34 @@ class PgDatabase final : public Database {
     try {
       session_->conn.cancel_query();  // PQgetCancel + PQcancel: a request on a new connection
     } catch (...) {                   // NOLINT(bugprone-empty-catch): best effort
+    }
+  }
+
+  std::string RunningProgress() override {
+    try {
+      // Never waits long for the server: the step it reports on waits for this thread.
+      const bool uri =
+          conninfo_.rfind("postgresql://", 0) == 0 || conninfo_.rfind("postgres://", 0) == 0;
+      pqxx::connection c(conninfo_ + (!uri ? " connect_timeout=2"
+                                      : conninfo_.find('?') == std::string::npos
+                                          ? "?connect_timeout=2"
+                                          : "&connect_timeout=2"));
+      pqxx::nontransaction tx(c);
+      tx.exec0("SET statement_timeout = 2000");
+      pqxx::result r = tx.exec_params(
+          "SELECT 'CREATE INDEX: ' || phase || CASE WHEN blocks_total > 0 THEN ', ' || "
+          "round(100.0 * blocks_done / blocks_total) || '% of blocks' WHEN tuples_total > 0 THEN "
+          "', ' || round(100.0 * tuples_done / tuples_total) || '% of rows' ELSE '' END FROM "
+          "pg_stat_progress_create_index WHERE pid = $1 UNION ALL SELECT command || ': ' || phase "
+          "|| CASE WHEN heap_blks_total > 0 THEN ', ' || round(100.0 * heap_blks_scanned / "
+          "heap_blks_total) || '% of blocks' ELSE '' END FROM pg_stat_progress_cluster WHERE pid "
+          "= $1 UNION ALL SELECT 'waiting for a lock (' || wait_event || ')' FROM "
+          "pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'",
+          backend_pid_);
+      if (r.empty() || r[0][0].is_null()) return "";
+      return r[0][0].as<std::string>();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): best effort, a heartbeat without detail
+      return "";
     }
   }
 
@@ -439,6 +471,8 @@ class PgDatabase final : public Database {
   }
 
   std::string url_;
+  std::string conninfo_;  // what libpq connects with (RunningProgress's own connection)
+  int backend_pid_;       // of session_, for pg_stat_progress_*
   std::shared_ptr<pg::Session> session_;  // shared with the open Transaction, if any
   pg::RunLock lock_;                      // on its own session
   std::unique_ptr<LedgerDialect> ledger_ = NewPostgresLedgerDialect(*this);

@@ -415,10 +415,26 @@ int RunCli(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::vector<std::string> args(argv + 1, argv + argc);
     const std::string hint = cli::DidYouMean(app, args);
-    std::cerr << "orchestrate: error: " << e.what() << "\n"
-              << (hint.empty() ? "Run `orchestrate --help` (or `orchestrate help COMMAND`)." : hint)
-              << std::endl;
-    return 64;
+    // The parse stopped where it failed: the formats are read from the words themselves (and the
+    // environment), so that a parse error is one JSON document or line when asked for.
+    auto format_of = [&](const std::string& flag, const char* env) {
+      std::string value;
+      if (const char* v = std::getenv(env)) value = v;
+      for (size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == flag && i + 1 < args.size()) value = args[i + 1];
+        if (args[i].rfind(flag + "=", 0) == 0) value = args[i].substr(flag.size() + 1);
+      }
+      return value == "json" ? cli::OutputFormat::kJson : cli::OutputFormat::kText;
+    };
+    for (const std::string& word : args)
+      for (const Command& c : commands)
+        if (g.command.empty() && word == c.name) g.command = c.name;
+    g.output = format_of("--output", "ORCHESTRATE_OUTPUT");
+    g.log_format = format_of("--log-format", "ORCHESTRATE_LOG_FORMAT");
+    cli::SetUpLogging(g);
+    return cli::Fail(orchestrate::Status::Usage(
+        std::string(e.what()) + "\n" +
+        (hint.empty() ? "Run `orchestrate --help` (or `orchestrate help COMMAND`)." : hint)));
   }
   for (size_t i = 0; i < commands.size(); ++i)
     if (subcommands[i]->parsed()) g.command = commands[i].name;

@@ -1,6 +1,8 @@
 // `orchestrate plan PLAN [--to V]`: the ordered steps, changing nothing. The direction follows from
 // the target: "previous", "none" or an already deployed older release means a rollback, anything
 // else a deploy.
+#include <spdlog/spdlog.h>
+
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -17,7 +19,8 @@
 
 namespace orchestrate::cli {
 
-Result<RunPlan> PreviewPlan(Context& ctx, const RunOptions& o, bool rollback) {
+Result<RunPlan> PreviewPlan(Context& ctx, const RunOptions& o, bool rollback,
+                            bool deployer_optional) {
   Journal journal(*ctx.db, NowIso8601);
   auto state = journal.LoadState();
   if (!state.ok()) return state.status();
@@ -29,8 +32,17 @@ Result<RunPlan> PreviewPlan(Context& ctx, const RunOptions& o, bool rollback) {
   RunRequest req;
   req.direction = rollback ? Direction::kRollback : Direction::kDeploy;
   req.target = o.target;
+  req.deployer_optional = deployer_optional;
   Executor executor(ctx.plan, *ctx.db, *ctx.deployer);
   return executor.Preview(req);
+}
+
+void WarnUnreadableDeployer(const RunPlan& plan) {
+  if (plan.deployer_error.empty()) return;
+  spdlog::warn(
+      "the running image could not be read ({}); the image swaps start from the image recorded "
+      "for the current release",
+      MaskSecrets(plan.deployer_error));
 }
 
 namespace {
@@ -73,8 +85,9 @@ int CmdPlan(const GlobalOptions& g, const RunOptions& o, bool rollback) {
   }
   auto ctx = OpenContext(g);
   if (!ctx.ok()) return Fail(ctx.status());
-  auto plan = PreviewPlan(*ctx, o, rollback);
+  auto plan = PreviewPlan(*ctx, o, rollback, /*deployer_optional=*/true);
   if (!plan.ok()) return Fail(plan.status());
+  WarnUnreadableDeployer(*plan);
   // What the image swap runs and how it is verified: not part of the plan's fingerprint (the
   // deployer can change without the plan changing), so shown beside it.
   nlohmann::json swaps = nlohmann::json::array();
@@ -116,6 +129,7 @@ int CmdPlan(const GlobalOptions& g, const RunOptions& o, bool rollback) {
     j["image_swaps"] = swaps;
     j["verify"] = checks;
     j["snapshots"] = captures;
+    j["deployer_error"] = OrNull(MaskSecrets(plan->deployer_error));
     PrintJsonDocument(j);
   } else {
     std::cout << RenderPlanText(*plan) << text;

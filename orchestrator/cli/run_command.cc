@@ -1,4 +1,5 @@
 #include "orchestrator/cli/run_command.h"
+#include "plans/secrets.h"
 
 #include <unistd.h>
 
@@ -203,6 +204,7 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
   req.direction = direction;
   req.target = o.target;
   req.dry_run = o.dry_run;
+  req.deployer_optional = o.dry_run;
   req.accept_data_loss = o.accept_data_loss;
   req.lock_timeout_seconds = ctx->lock_timeout_seconds;
   req.step_lock_timeout_seconds = ctx->plan.policy.lock_timeout_seconds;
@@ -284,6 +286,7 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
     j["dry_run"] = o.dry_run;
     j["steps_run"] = out.steps_run;
     j["outcome"] = o.dry_run ? "planned" : out.schema_drift.empty() ? "done" : "schema-differs";
+    j["deployer_error"] = OrNull(MaskSecrets(out.plan.deployer_error));
     nlohmann::json drift = nlohmann::json::array();
     for (const SchemaCheck& c : out.schema_drift)
       drift.push_back({{"release", c.release}, {"differences", c.differences}});
@@ -294,6 +297,7 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o, Direction direction)
     return out.schema_drift.empty() ? 0 : kExitSchemaDiffers;
   }
   if (o.dry_run) {
+    WarnUnreadableDeployer(out.plan);
     std::cout << RenderPlanText(out.plan) << "dry run: nothing was changed\n";
     return 0;
   }

@@ -49,7 +49,11 @@ class InterruptWatcher {
 
 // The plan `plan` and `sql` show: a rollback when `rollback`, when the target is `previous`, or
 // when it is an older deployed release; else a deploy. Changes nothing.
-Result<RunPlan> PreviewPlan(Context& ctx, const RunOptions& o, bool rollback);
+// `deployer_optional`: an unreadable deployer does not stop the preview (RunRequest), for `plan`.
+Result<RunPlan> PreviewPlan(Context& ctx, const RunOptions& o, bool rollback,
+                            bool deployer_optional = false);
+// The warning (stderr) that a preview stands the recorded image in for an unreadable deployer.
+void WarnUnreadableDeployer(const RunPlan& plan);
 
 // `orchestrate check`'s verdict as text, and its exit code (GO 0, GO WITH WARNINGS 4, NO-GO 3).
 void PrintVerdict(std::ostream& out, const CheckResult& r);

@@ -299,10 +299,18 @@ TEST_P(LedgerTest, AnInterruptedReversalResumesAtTheNextBatch) {
   EXPECT_EQ(Count("SELECT count(*) FROM orchestrate_ledger"), chunks - 2);
   // Newest first: the last chunk holds 20 - 6 * 3 = 2 rows, the one before it 3.
   EXPECT_EQ(Count("SELECT count(*) FROM parent"), 3 + 20 - 5);
+  // Progress (without a terminal: a line per batch) counts the whole reversal, with the rate.
+  EXPECT_NE(r.err.find("; 2/20 rows done, "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("; 5/20 rows done, "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(" rows/s, about "), std::string::npos) << r.err;
   r = Run({"rollback", "--to", "1.0.0", "--yes"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Count("SELECT count(*) FROM orchestrate_ledger"), 0);
   EXPECT_EQ(Status()["data_fingerprint"], before["data_fingerprint"]);
+  // The resumed run's progress starts from what the killed one reversed (5 of 20).
+  EXPECT_NE(r.err.find("; 8/20 rows done"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("/15 rows done"), std::string::npos) << r.err;
+  EXPECT_EQ(Count("SELECT count(*) FROM orchestrate_meta WHERE key LIKE 'ledger_rows:%'"), 0);
 }
 
 // Consecutive integer keys: PostgreSQL records the range (not the keys) and reverses it from the

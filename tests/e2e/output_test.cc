@@ -239,6 +239,47 @@ TEST_F(OutputTest, StatusShowsTheDatabaseWhenTheDeployerCannotBeRead) {
   EXPECT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("release:      1.3.0"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("image:        (unknown: "), std::string::npos) << text.out;
+
+  // plan and --dry-run too: the steps from the database, the swaps from the image recorded for
+  // the current release, the deployer's error as one field (and a warning line).
+  auto planned = Document({"plan", "--to", "1.2.0"}, "plan");
+  ASSERT_TRUE(planned["deployer_error"].is_string()) << planned;
+  EXPECT_NE(planned["deployer_error"].get<std::string>().find("no kubeconfig"), std::string::npos);
+  EXPECT_EQ(planned["steps"][0]["image_from"], "registry.example.com/shop:1.3.0") << planned;
+  auto plan_text = Run({"plan", "--to", "1.2.0"});
+  EXPECT_EQ(plan_text.exit_code, 0) << plan_text.err;
+  EXPECT_NE(plan_text.err.find("warning: the running image could not be read ("), std::string::npos)
+      << plan_text.err;
+  EXPECT_NE(plan_text.out.find("registry.example.com/shop:1.3.0 -> "), std::string::npos)
+      << plan_text.out;
+  auto dry = Document({"rollback", "--to", "1.2.0", "--reason", "r", "--dry-run"}, "run");
+  EXPECT_EQ(dry["outcome"], "planned") << dry;
+  ASSERT_TRUE(dry["deployer_error"].is_string()) << dry;
+  // A real run still needs the deployer: it stops before changing anything.
+  auto real = Run({"rollback", "--to", "1.2.0", "--reason", "r", "--yes"});
+  EXPECT_EQ(real.exit_code, 2) << real.out << real.err;
+  EXPECT_NE(real.err.find("reading the running image"), std::string::npos) << real.err;
+}
+
+// A command line CLI11 cannot parse (an unknown flag, a missing value): under --output json one
+// JSON document on stdout, under --log-format json one JSON line on stderr, both with the "did
+// you mean" hint; in text the usual `orchestrate: error:` line. Exit 64 in every case.
+TEST_F(OutputTest, AParseErrorFollowsTheOutputAndLogFormats) {
+  auto text = Run({"rollback", "--too", "1.2.0"});
+  EXPECT_EQ(text.exit_code, 64) << text.err;
+  EXPECT_EQ(text.err.rfind("orchestrate: error: ", 0), 0u) << text.err;
+  EXPECT_NE(text.err.find("--to"), std::string::npos) << text.err;
+  auto doc = Document({"rollback", "--too", "1.2.0"}, "error", 64);
+  EXPECT_EQ(doc["outcome"], "usage") << doc;
+  EXPECT_NE(doc["message"].get<std::string>().find("did you mean"), std::string::npos) << doc;
+  auto logs = Run({"rollback", "--too", "1.2.0", "--log-format", "json"});
+  EXPECT_EQ(logs.exit_code, 64);
+  for (const auto& line : Lines(logs.err)) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << line;
+    EXPECT_EQ(j["level"], "error") << line;
+  }
+  EXPECT_FALSE(logs.err.empty());
 }
 
 // An unset ${VAR} breaks only the environment that uses it.
