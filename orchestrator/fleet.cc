@@ -598,6 +598,13 @@ std::string RenderFleetText(const FleetReport& r) {
   return out.str();
 }
 
+// A name as JSON carries it: words joined by '-' ("nothing-to-do", "needs-a-human"), as the
+// outcome of a single run's document.
+std::string MachineName(std::string name) {
+  std::replace(name.begin(), name.end(), ' ', '-');
+  return name;
+}
+
 std::string RenderFleetJson(const FleetReport& r, int exit_code) {
   nlohmann::json targets = nlohmann::json::array();
   for (const auto& t : r.targets) {
@@ -607,7 +614,7 @@ std::string RenderFleetJson(const FleetReport& r, int exit_code) {
     targets.push_back({{"target", t.target},
                        {"from", t.from},
                        {"to", t.to},
-                       {"outcome", Name(t.outcome)},
+                       {"outcome", MachineName(Name(t.outcome))},
                        {"steps_run", t.steps_run},
                        {"run_id", t.run_id},
                        {"seconds", t.seconds},
@@ -634,8 +641,9 @@ std::string RenderFleetJson(const FleetReport& r, int exit_code) {
         {"action", r.image_action},
         {"note", r.image_note},
         {"error", r.image_status.message()}}},
-      {"outcome", overall.ok() ? Name(dry_run ? TargetOutcome::kPlanned : TargetOutcome::kDone)
-                               : CodeName(overall.code())},
+      {"outcome",
+       MachineName(overall.ok() ? Name(dry_run ? TargetOutcome::kPlanned : TargetOutcome::kDone)
+                                : CodeName(overall.code()))},
       {"exit_code", exit_code}};
   return JsonText(j, 2) + "\n";
 }

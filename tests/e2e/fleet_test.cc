@@ -172,7 +172,7 @@ TEST_F(FleetTest, SqliteAndPostgresRollBackInParallelAndOnlyTheFailedTargetRunsA
   for (const auto& url : all) {
     const nlohmann::json* t = Target(report, url);
     ASSERT_NE(t, nullptr);
-    EXPECT_EQ((*t)["outcome"], url == pg2 ? "resumed" : "nothing to do") << *t;
+    EXPECT_EQ((*t)["outcome"], url == pg2 ? "resumed" : "nothing-to-do") << *t;
     EXPECT_EQ((*t)["steps_run"].get<int>() > 0, url == pg2) << *t;
   }
   EXPECT_EQ(report["image"]["action"], "swapped");
@@ -215,8 +215,8 @@ TEST_F(FleetTest, FailFastStartsNoNewTargetAfterAFailure) {
   EXPECT_NE(report["targets"][0]["error"].get<std::string>().find("orchestrate_no_such_database"),
             std::string::npos)
       << report;
-  EXPECT_EQ(report["targets"][1]["outcome"], "not started");
-  EXPECT_EQ(report["targets"][2]["outcome"], "not started");
+  EXPECT_EQ(report["targets"][1]["outcome"], "not-started");
+  EXPECT_EQ(report["targets"][2]["outcome"], "not-started");
   EXPECT_NE(report["targets"][2]["error"].get<std::string>().find("--fail-fast"),
             std::string::npos);
   struct stat st;

@@ -60,8 +60,7 @@ TEST_F(ProgressTest, ASlowCreateIndexShowsHeartbeatsWithItsPhase) {
   const std::string step = "[1.1.0] apply migration 0002_index";
   EXPECT_NE(deploy.err.find(step + " ...\n"), std::string::npos) << deploy.err;
   EXPECT_NE(deploy.err.find(step + ": still running after "), std::string::npos) << deploy.err;
-  EXPECT_NE(deploy.err.find(" s (CREATE INDEX: building index"), std::string::npos)
-      << deploy.err;
+  EXPECT_NE(deploy.err.find(" s (CREATE INDEX: building index"), std::string::npos) << deploy.err;
 
   // The same under --log-format json: every stderr line is an object, heartbeats included.
   ASSERT_EQ(Run({"rollback", "--to", "1.0.0", "--reason", "again", "--yes"}, url).exit_code, 0);

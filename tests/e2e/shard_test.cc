@@ -202,7 +202,7 @@ TEST_F(ShardTest, FourShardsOver200DatabasesFinishEachExactlyOnceAndAKilledShard
   for (const auto& t : report["targets"]) {
     EXPECT_EQ(shard_of[t["target"]], "2/4") << t;
     if (t["outcome"] == "resumed") ++resumed;
-    if (t["outcome"] == "nothing to do") ++idle;
+    if (t["outcome"] == "nothing-to-do") ++idle;
   }
   EXPECT_EQ(idle, done);
   EXPECT_LE(resumed, 2);

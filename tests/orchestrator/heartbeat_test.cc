@@ -41,7 +41,9 @@ TEST(HeartbeatTest, BeatsEveryIntervalWithTheTimeSoFar) {
 TEST(HeartbeatTest, AShortCallGetsNoBeatAndDestructionDoesNotWaitForTheInterval) {
   std::atomic<int> beats{0};
   auto start = std::chrono::steady_clock::now();
-  { Heartbeat hb(milliseconds(60000), [&](double) { ++beats; }); }
+  {
+    Heartbeat hb(milliseconds(60000), [&](double) { ++beats; });
+  }
   EXPECT_EQ(beats, 0);
   EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(5000));
 }
