@@ -145,7 +145,6 @@ TEST_P(RehearseEachTest, ThreeBrokenDownsOf300AreAllReportedInOneRun) {
   const std::string md = ReadFileOrDie(dir_ / "report/rehearsal.md");
   EXPECT_NE(md.find("### " + Id(kDownAddsIndex) + " (1.15.0): drift"), std::string::npos) << md;
   EXPECT_NE(md.find("300 migrations: 297 clean, 2 drift, 1 down error"), std::string::npos);
-  EXPECT_LT(seconds, 90) << "rehearse --each of " << kMigrations << " migrations took too long";
 }
 
 }  // namespace
