@@ -553,6 +553,13 @@ Status Executor::Interrupted(const RunRequest& request, int64_t run_id, const Ru
   // reversal commits batch by batch: what stays reversed and what remains, from the ledger.
   std::string undone =
       step.kind == StepKind::kSwapImage ? " was stopped (it runs again)" : " was rolled back";
+  if (RunsByStatement(db_, step))
+    // Its DDL statements committed one by one (docs/mysql.md): they are not undone.
+    undone =
+        " stopped between two of its statements: those it finished stay done (each DDL statement "
+        "commits by itself on " +
+        std::string(DialectName(db_.Kind())) +
+        "; the part in progress was rolled back), resuming continues at the next one,";
   if (step.kind == StepKind::kUndoSeed && !step.has_undo) {
     auto left = LedgerLeft(db_, step.id);
     undone = " stopped: its batch in progress was rolled back; " +

@@ -428,8 +428,9 @@ Result<StatementEffect> ReadEffect(Transaction& txn, const std::string& statemen
         params.push_back(f.name);
         break;
       case Kind::kConstraint:
-        sql += "TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = $1 AND TABLE_NAME = $2 AND "
-               "CONSTRAINT_NAME = $3";
+        sql +=
+            "TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = $1 AND TABLE_NAME = $2 AND "
+            "CONSTRAINT_NAME = $3";
         params.push_back(f.name);
         break;
     }
