@@ -153,6 +153,17 @@ Status CheckDroppedExtensions(Database& db, const RunPlan& run,
   return Status::Ok();
 }
 
+CheckOptions CheckOptionsFor(const std::string& target, bool allow_major, bool accept_data_loss,
+                             bool allow_outside_window) {
+  CheckOptions options;
+  options.target = target;
+  options.allow_major = allow_major;
+  options.accept_data_loss = accept_data_loss;
+  options.allow_outside_window = allow_outside_window;
+  options.now = NowIso8601();
+  return options;
+}
+
 Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& deployer,
                                   const CheckOptions& options) {
   CheckResult out;

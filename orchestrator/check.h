@@ -63,6 +63,11 @@ struct CheckOptions {
   std::string rehearsal_source;                    // the file, for the messages
 };
 
+// What `check` and the gate in front of `rollback` both start from: the target and the flags that
+// lift gates, judged at the time now.
+CheckOptions CheckOptionsFor(const std::string& target, bool allow_major, bool accept_data_loss,
+                             bool allow_outside_window);
+
 // Plans the rollback and judges it: NO-GO for drift, irreversible migrations, SQL that does not
 // parse or cannot run as declared, a major version crossed (unless allowed), a target deployed
 // longer ago than policy.window_days; warnings for data a down step destroys (with the rows there

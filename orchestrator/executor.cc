@@ -553,6 +553,13 @@ Status Executor::Interrupted(const RunRequest& request, int64_t run_id, const Ru
   // reversal commits batch by batch: what stays reversed and what remains, from the ledger.
   std::string undone =
       step.kind == StepKind::kSwapImage ? " was stopped (it runs again)" : " was rolled back";
+  if (RunsByStatement(db_, step))
+    // Its DDL statements committed one by one (docs/mysql.md): they are not undone.
+    undone =
+        " stopped between two of its statements: those it finished stay done (each DDL statement "
+        "commits by itself on " +
+        std::string(DialectName(db_.Kind())) +
+        "; the part in progress was rolled back), resuming continues at the next one,";
   if (step.kind == StepKind::kUndoSeed && !step.has_undo) {
     auto left = LedgerLeft(db_, step.id);
     undone = " stopped: its batch in progress was rolled back; " +
@@ -804,11 +811,33 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
   // What rides commits first: the step's records must follow the run's record.
   if (RunsByStatement(db_, step)) {
     ORCH_RETURN_IF_ERROR(FlushJournal());
-    return RunByStatement(
-        {db_, journal_, run_id, n, StepLabel(n, total, step), step,
-         request.step_lock_timeout_seconds, request.statement_timeout_seconds, request.interrupted,
-         [this](FailpointKind kind, const std::string& where) { Point(kind, where); },
-         InvocationOf(request)});
+    // A statement that waits too long for a lock is retried like a transactional step (policy
+    // lock_retries, with backoff): the step resumes at that statement.
+    for (int attempt = 0;; ++attempt) {
+      Status st = RunByStatement(
+          {db_, journal_, run_id, n, StepLabel(n, total, step), step,
+           request.step_lock_timeout_seconds, request.statement_timeout_seconds,
+           request.interrupted,
+           [this](FailpointKind kind, const std::string& where) { Point(kind, where); },
+           InvocationOf(request)});
+      if (st.code() != Code::kLockTimeout) return st;
+      if (attempt >= request.lock_retries) {
+        auto progress = journal_.StatementProgress(run_id, n);
+        const bool committed = progress.ok() && progress->has_value();
+        return Status::FromCode(
+            committed ? Code::kNeedsHuman : Code::kFailed,
+            st.message() + "\ngave up after " + std::to_string(attempt + 1) +
+                " attempts waiting for locks (policy lock_timeout " +
+                std::to_string(request.step_lock_timeout_seconds) + "s, lock_retries " +
+                std::to_string(request.lock_retries) +
+                "): find what holds the lock (information_schema.PROCESSLIST) and run again");
+      }
+      auto backoff = std::chrono::milliseconds(500L << std::min(attempt, 6));
+      spdlog::warn("{}: waited too long for a lock; retry {}/{} in {} ms",
+                   StepLabel(n, total, step), attempt + 1, request.lock_retries, backoff.count());
+      std::this_thread::sleep_for(backoff);
+      if (request.interrupted && request.interrupted()) return Status::Cancelled("interrupted");
+    }
   }
 
   LedgerProgress progress;

@@ -31,12 +31,8 @@ Status RollbackGate(const Plan& plan, Database& db, Deployer& deployer, const Ga
   auto unfinished = Journal(db, NowIso8601).UnfinishedRun();
   if (!unfinished.ok()) return unfinished.status();
   if (*unfinished) return Status::Ok();  // resumed: it passed the gate when it began
-  CheckOptions options;
-  options.target = request.target;
-  options.allow_major = request.allow_major;
-  options.accept_data_loss = request.accept_data_loss;
-  options.allow_outside_window = request.allow_outside_window;
-  options.now = NowIso8601();
+  CheckOptions options = CheckOptionsFor(request.target, request.allow_major,
+                                         request.accept_data_loss, request.allow_outside_window);
   options.count_rows = count_rows;
   auto judged = CheckRollback(plan, db, deployer, options);
   if (!judged.ok()) {

@@ -110,11 +110,13 @@ class Runner {
     if (message.rfind(line, 0) == 0) message = message.substr(line.size());  // Where says it
     message = Where(i) + ": " + message;
     if (!committed_) return Status::FromCode(st.code(), message);
-    return Status::NeedsHuman(
-        message +
+    message +=
         "\n  MySQL/MariaDB commits each DDL statement by itself, so this migration is "
         "applied statement by statement: the statements before " +
-        Numbered(i, count_) + " are committed and recorded. " + resumes);
+        Numbered(i, count_) + " are committed and recorded. " + resumes;
+    // A lock wait is retried (policy lock_retries): running the step again resumes here.
+    if (st.code() == Code::kLockTimeout) return Status::LockTimeout(message);
+    return Status::NeedsHuman(message);
   }
 
   // Statements [i, j), none of which commits by itself, and their checkpoint in one transaction.

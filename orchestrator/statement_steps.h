@@ -57,8 +57,9 @@ struct StatementStep {
 };
 
 // Runs (or resumes) the step as the contract above says. kOk once its last part committed with
-// its done mark; kCancelled when interrupted (the part in progress rolled back); kFailed when it
-// failed before any part committed (nothing of it applied); kNeedsHuman otherwise.
+// its done mark; kCancelled when interrupted (the part in progress rolled back); kLockTimeout when
+// a statement waited too long for a lock (its part rolled back: calling again resumes at it);
+// kFailed when it failed before any part committed (nothing of it applied); kNeedsHuman otherwise.
 // REQUIRES: RunsByStatement(s.db, s.step); no transaction of s.db is open.
 Status RunByStatement(const StatementStep& s);
 

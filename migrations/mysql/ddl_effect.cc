@@ -8,6 +8,7 @@
 #include <cctype>
 #include <set>
 #include <utility>
+#include <vector>
 
 namespace orchestrate::mysql {
 namespace {
@@ -409,34 +410,31 @@ Result<StatementEffect> ReadEffect(Transaction& txn, const std::string& statemen
   int held = 0;
   for (const CatalogFact& f : facts.facts) {
     const Value schema = f.schema.empty() ? database : Value(f.schema);
-    Result<QueryResult> rows = QueryResult();
+    // The information_schema view that lists such an object, and what names it there.
+    std::string sql = "SELECT 1 FROM information_schema.";
+    std::vector<Value> params = {schema, f.table};
     switch (f.kind) {
       case Kind::kTable:
       case Kind::kView:
-        rows = txn.Query(std::string("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA "
-                                     "= $1 AND TABLE_NAME = $2 AND TABLE_TYPE ") +
-                             (f.kind == Kind::kView ? "= 'VIEW'" : "<> 'VIEW'"),
-                         {schema, f.table});
+        sql += std::string("TABLES WHERE TABLE_SCHEMA = $1 AND TABLE_NAME = $2 AND TABLE_TYPE ") +
+               (f.kind == Kind::kView ? "= 'VIEW'" : "<> 'VIEW'");
         break;
       case Kind::kColumn:
-        rows = txn.Query(
-            "SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = $1 AND TABLE_NAME = $2 "
-            "AND COLUMN_NAME = $3",
-            {schema, f.table, f.name});
+        sql += "COLUMNS WHERE TABLE_SCHEMA = $1 AND TABLE_NAME = $2 AND COLUMN_NAME = $3";
+        params.push_back(f.name);
         break;
       case Kind::kIndex:
-        rows = txn.Query(
-            "SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = $1 AND TABLE_NAME = "
-            "$2 AND INDEX_NAME = $3 LIMIT 1",
-            {schema, f.table, f.name});
+        sql += "STATISTICS WHERE TABLE_SCHEMA = $1 AND TABLE_NAME = $2 AND INDEX_NAME = $3";
+        params.push_back(f.name);
         break;
       case Kind::kConstraint:
-        rows = txn.Query(
-            "SELECT 1 FROM information_schema.TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = $1 AND "
-            "TABLE_NAME = $2 AND CONSTRAINT_NAME = $3",
-            {schema, f.table, f.name});
+        sql +=
+            "TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = $1 AND TABLE_NAME = $2 AND "
+            "CONSTRAINT_NAME = $3";
+        params.push_back(f.name);
         break;
     }
+    auto rows = txn.Query(sql + " LIMIT 1", params);
     if (!rows.ok()) return rows.status().WithContext("reading " + f.str() + " in the catalog");
     const bool exists = !rows->rows.empty();
     const std::string seen = f.str() + (exists ? " exists" : " does not exist");

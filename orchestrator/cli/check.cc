@@ -80,12 +80,8 @@ Status ReadRehearsal(const std::string& path, const std::string& app, CheckOptio
 int CmdCheck(const GlobalOptions& g, const RunOptions& o) {
   auto ctx = OpenContext(g);
   if (!ctx.ok()) return Fail(ctx.status());
-  CheckOptions options;
-  options.target = o.target;
-  options.allow_major = o.allow_major;
-  options.accept_data_loss = o.accept_data_loss;
-  options.allow_outside_window = o.allow_outside_window;
-  options.now = NowIso8601();
+  CheckOptions options =
+      CheckOptionsFor(o.target, o.allow_major, o.accept_data_loss, o.allow_outside_window);
   options.simulate_ledger = true;
   if (!o.rehearsal.empty()) {
     Status st = ReadRehearsal(o.rehearsal, ctx->plan.app, &options);

@@ -161,6 +161,12 @@ const Case kCases[] = {
      "s.id = i.supplier_id;\n"},
 };
 
+std::string Lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += "  " + l + "\n";
+  return out;
+}
+
 class AutoDown : public ::testing::TestWithParam<Case> {
  protected:
   void WriteApp(const std::string& base, const std::string& up) {
@@ -194,14 +200,25 @@ class AutoDown : public ::testing::TestWithParam<Case> {
     return fp.ok() ? *fp : Fingerprint();
   }
 
+  // The schema and every table's rows of `url` are those of `fresh_url` (`context` is added to
+  // the failure messages).
+  void ExpectSameAs(const std::string& url, const std::string& fresh_url,
+                    const std::string& context = "") {
+    Fingerprint want = Print(fresh_url), got = Print(url);
+    EXPECT_EQ(got.schema, want.schema) << "after the rollback:\n"
+                                       << Lines(got.schema) << "a fresh deploy:\n"
+                                       << Lines(want.schema) << context;
+    ASSERT_EQ(got.tables.size(), want.tables.size()) << context;
+    for (size_t i = 0; i < got.tables.size(); ++i) {
+      EXPECT_EQ(got.tables[i].table, want.tables[i].table);
+      EXPECT_EQ(got.tables[i].rows, want.tables[i].rows) << got.tables[i].table;
+      EXPECT_EQ(got.tables[i].sha256, want.tables[i].sha256) << got.tables[i].table << "\n"
+                                                             << context;
+    }
+  }
+
   TempDir dir_;
 };
-
-std::string Lines(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const auto& l : lines) out += "  " + l + "\n";
-  return out;
-}
 
 TEST_P(AutoDown, RollsBackToTheSchemaAndRowsOfAFreshDeploy) {
   ORCH_REQUIRE_PG(url);
@@ -224,16 +241,7 @@ TEST_P(AutoDown, RollsBackToTheSchemaAndRowsOfAFreshDeploy) {
   auto rollback = Cli({"rollback", "--to", "1.0.0", "--reason", "auto test", "--yes"}, url);
   ASSERT_EQ(rollback.exit_code, 0) << rollback.out << rollback.err << "\n" << script;
 
-  Fingerprint want = Print(fresh_url), got = Print(url);
-  EXPECT_EQ(got.schema, want.schema) << "after the rollback:\n"
-                                     << Lines(got.schema) << "a fresh deploy:\n"
-                                     << Lines(want.schema) << script;
-  ASSERT_EQ(got.tables.size(), want.tables.size()) << script;
-  for (size_t i = 0; i < got.tables.size(); ++i) {
-    EXPECT_EQ(got.tables[i].table, want.tables[i].table);
-    EXPECT_EQ(got.tables[i].rows, want.tables[i].rows) << got.tables[i].table;
-    EXPECT_EQ(got.tables[i].sha256, want.tables[i].sha256) << got.tables[i].table << "\n" << script;
-  }
+  ExpectSameAs(url, fresh_url, script);
 
   // It deploys again after the rollback (the copies of its values do not collide).
   auto again = Cli({"deploy", "--yes"}, url);
@@ -417,12 +425,7 @@ TEST_F(AutoDownRefusal, AHandWrittenDownKeepsWhatTheUpFoundAlreadyThere) {
 
   auto rollback = Cli({"rollback", "--to", "1.0.0", "--reason", "ownership", "--yes"}, url);
   ASSERT_EQ(rollback.exit_code, 0) << rollback.out << rollback.err;
-  Fingerprint want = Print(fresh_url), got = Print(url);
-  EXPECT_EQ(got.schema, want.schema) << Lines(got.schema) << "a fresh deploy:\n"
-                                     << Lines(want.schema);
-  ASSERT_EQ(got.tables.size(), want.tables.size());
-  for (size_t i = 0; i < got.tables.size(); ++i)
-    EXPECT_EQ(got.tables[i].sha256, want.tables[i].sha256) << got.tables[i].table;
+  ExpectSameAs(url, fresh_url);
   auto db = OpenDatabase(url, dir_.path());
   ASSERT_TRUE(db.ok());
   auto txn = (*db)->Begin();
@@ -628,12 +631,7 @@ TEST_F(ImportedDownAuto, MissingAndEmptyDownsBecomeDownAutoAndRollBack) {
   auto rollback = Run({"rollback", plan, "--to", "0.0.1", "--reason", "import", "--yes"}, url);
   ASSERT_EQ(rollback.exit_code, 0) << rollback.out << rollback.err;
 
-  Fingerprint want = Print(fresh_url), got = Print(url);
-  EXPECT_EQ(got.schema, want.schema) << Lines(got.schema) << "a fresh deploy:\n"
-                                     << Lines(want.schema);
-  ASSERT_EQ(got.tables.size(), want.tables.size());
-  for (size_t i = 0; i < got.tables.size(); ++i)
-    EXPECT_EQ(got.tables[i].sha256, want.tables[i].sha256) << got.tables[i].table;
+  ExpectSameAs(url, fresh_url);
 }
 
 TEST_F(ImportedDownAuto, AnUpTheGeneratorDoesNotHandleStaysIrreversibleAndTheImportSaysWhy) {

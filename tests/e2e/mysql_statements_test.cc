@@ -363,6 +363,84 @@ TEST_F(MysqlStatements, AnUndecidableStatementStopsWithTheStatementAndAForceComm
   EXPECT_EQ(EndState(url), Reference(deploy));
 }
 
+// SIGTERM while a migration runs statement by statement: what committed stays done and the
+// message says so (not "rolled back"); the same command resumes at the next statement, to the
+// end state of an uninterrupted deploy.
+TEST_F(MysqlStatements, AnInterruptBetweenStatementsSaysWhatStaysDoneAndTheSameCommandResumes) {
+  Write("sql/0002.up.sql",
+        "ALTER TABLE customers ADD COLUMN points INTEGER;\n"
+        "DO SLEEP(2);\n"
+        "INSERT INTO events VALUES ('after the sleep');\n"
+        "CREATE INDEX customers_by_points ON customers (points);\n");
+  Write("sql/0002.down.sql",
+        "DROP INDEX customers_by_points ON customers;\nDELETE FROM events;\n"
+        "ALTER TABLE customers DROP COLUMN points;\n");
+  const auto want = Reference({"deploy", "--yes"});
+  ASSERT_EQ(Run({"deploy", "--to", "1.0.0", "--yes"}).exit_code, 0);
+  ProcessHandle h =
+      StartProcess({OrchestrateBin(), "deploy", dir_ / "plan.yaml", "--yes", "--database", url_});
+  // Until the sleep runs (the ALTER before it committed by itself).
+  auto db = Open(url_);
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(WaitUntil([&] {
+    auto txn = db->BeginRead();
+    if (!txn.ok()) return false;
+    auto r = (*txn)->Query(
+        "SELECT count(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'DO SLEEP%' AND ID "
+        "<> CONNECTION_ID()");
+    return r.ok() && !r->rows.empty() && r->rows[0][0].value_or("0") != "0";
+  }));
+  kill(h.pid, SIGTERM);
+  auto r = Wait(h);
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("stopped between two of its statements: those it finished stay done "
+                       "(each DDL statement commits by itself on mysql"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("was rolled back and"), std::string::npos) << r.err;
+  const std::string resume = QuotedCommand(r.err, "deploy");
+  ASSERT_FALSE(resume.empty()) << r.err;
+  auto again = Run({"deploy", "--yes"});
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_EQ(EndState(url_), want);
+}
+
+// A statement of a migration run statement by statement that waits too long for a lock (here an
+// ALTER behind another session's open transaction on the table) is retried as policy
+// lock_retries says, resuming at that statement; once the other session lets go, the run
+// finishes with the end state of an uninterrupted deploy.
+TEST_F(MysqlStatements, AStatementThatWaitsTooLongForALockIsRetriedAtThatStatement) {
+  Write("sql/0002.up.sql",
+        "INSERT INTO events VALUES ('before the alter');\n"
+        "ALTER TABLE customers ADD COLUMN points INTEGER;\n"
+        "CREATE INDEX customers_by_points ON customers (points);\n");
+  Write("sql/0002.down.sql",
+        "DROP INDEX customers_by_points ON customers;\nDELETE FROM events;\n"
+        "ALTER TABLE customers DROP COLUMN points;\n");
+  const auto want = Reference({"deploy", "--yes"});
+  std::string plan = ReadFileOrDie(dir_ / "plan.yaml");
+  plan.replace(plan.find("policy: {snapshot: off}"), 23,
+               "policy: {snapshot: off, lock_timeout: 1s, lock_retries: 20}");
+  Write("plan.yaml", plan);
+  ASSERT_EQ(Run({"deploy", "--to", "1.0.0", "--yes"}).exit_code, 0);
+  // Another session reads customers in an open transaction: the ALTER waits for its lock.
+  auto other = Open(url_);
+  ASSERT_NE(other, nullptr);
+  auto holding = other->Begin();
+  ASSERT_TRUE(holding.ok());
+  ASSERT_TRUE((*holding)->Query("SELECT * FROM customers").ok());
+  ProcessHandle h =
+      StartProcess({OrchestrateBin(), "deploy", dir_ / "plan.yaml", "--yes", "--database", url_});
+  ASSERT_TRUE(WaitUntil([&] {
+    return ReadFileOrDie(h.err_path).find("waited too long for a lock; retry 1/20") !=
+           std::string::npos;
+  }));
+  holding->reset();  // rolled back: the lock goes
+  auto r = Wait(h);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(EndState(url_), want);
+}
+
 TEST_F(MysqlStatements, ValidateAndCheckWarnThatAMigrationMixingDdlAndDmlIsNotAtomic) {
   Write("sql/0002.up.sql", kUp2);
   Write("sql/0002.down.sql", kDown2);
