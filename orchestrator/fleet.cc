@@ -292,6 +292,35 @@ void SwapOnce(const Plan& plan, const Environment& env, Deployer& deployer,
                env.name);
 }
 
+// Two shards that finish at the same moment would both find the whole fleet at the version and
+// both swap. So a shard swaps holding the run lock of one target that every shard picks alike
+// (the least of the fleet's URLs with passwords removed), and SwapOnce reads the running image
+// again under it: the second shard finds it already running.
+void SwapUnderTheShardsLock(const Plan& plan, const Environment& env, Deployer& deployer,
+                            const FleetRequest& request, const std::vector<std::string>& mine,
+                            const std::string& image, FleetReport* report) {
+  std::string lock_url;
+  for (const auto* list : {&mine, &request.other_shards})
+    for (const std::string& url : *list)
+      if (lock_url.empty() || RedactUrl(url) < RedactUrl(lock_url)) lock_url = url;
+  auto not_swapped = [&](const Status& why) {
+    report->image_action = "not swapped";
+    report->image_to = image;
+    report->image_status =
+        why.WithContext("taking the run lock of " + RedactUrl(lock_url) +
+                        ", which the shards hold to swap the fleet's image one at a time");
+  };
+  auto db = request.open(lock_url);
+  if (!db.ok()) return not_swapped(db.status());
+  const RunMeta& meta = request.run.meta;
+  LockHolder me{meta.actor, meta.host, meta.pid, meta.command, NowIso8601()};
+  Status locked = AcquireRunLock(**db, me, request.run.lock_timeout_seconds,
+                                 request.run.interrupted, request.run.invocation);
+  if (!locked.ok()) return not_swapped(locked);
+  RunLockRelease unlock(**db);
+  SwapOnce(plan, env, deployer, request, image, report);
+}
+
 // How many of `urls` (the targets of the other shards) are not at `to` with no unfinished run, or
 // cannot be read: what keeps a shard from swapping the fleet's image.
 size_t NotYetAt(const std::vector<std::string>& urls, const std::string& to,
@@ -449,7 +478,11 @@ Result<FleetReport> RunFleet(const Plan& plan, const Environment& env,
     report.targets[i].outcome = TargetOutcome::kNotStarted;
   }
   if (swap_first) {
-    SwapOnce(plan, env, deployer, request, plan.FindRelease(to)->image, &report);
+    if (request.shard.active())
+      SwapUnderTheShardsLock(plan, env, deployer, request, urls, plan.FindRelease(to)->image,
+                             &report);
+    else
+      SwapOnce(plan, env, deployer, request, plan.FindRelease(to)->image, &report);
     if (!report.image_status.ok()) {
       for (auto& t : report.targets)
         t.status = Status::Failed("not started: the image swap before the targets failed");
@@ -517,6 +550,8 @@ Result<FleetReport> RunFleet(const Plan& plan, const Environment& env,
       report.image_status = Status::NeedsHuman(
           "no release manifest has version " + to +
           " and no target recorded its image: swap the environment's image by hand");
+    } else if (request.shard.active()) {
+      SwapUnderTheShardsLock(plan, env, deployer, request, urls, image, &report);
     } else {
       SwapOnce(plan, env, deployer, request, image, &report);
     }

@@ -30,7 +30,8 @@ class ShardTest : public ::testing::Test {
   void SetUp() override { CopyTree(SourceDir() + "/samples/shop", dir_ / "shop"); }
 
   // plan.yaml whose environment `fleet` lists `urls` through a targets_command (an inventory).
-  std::string WritePlan(const std::vector<std::string>& urls) {
+  // `deployer`: the fleet's, as a flow mapping; "" for a file deployer writing fleet.image.
+  std::string WritePlan(const std::vector<std::string>& urls, const std::string& deployer = "") {
     std::string list;
     for (const auto& u : urls) list += u + "\n";
     WriteFileOrDie(dir_ / "targets.txt", list);
@@ -41,9 +42,10 @@ class ShardTest : public ::testing::Test {
                    "    targets_command: [cat, \"" +
                        (dir_ / "targets.txt") +
                        "\"]\n"
-                       "    deployer: {kind: file, path: \"" +
-                       (dir_ / "fleet.image") +
-                       "\"}\n"
+                       "    deployer: " +
+                       (deployer.empty() ? "{kind: file, path: \"" + (dir_ / "fleet.image") + "\"}"
+                                         : deployer) +
+                       "\n"
                        "  single:\n"
                        "    database: sqlite:" +
                        (dir_ / "single.db") +
@@ -222,7 +224,13 @@ TEST_F(ShardTest, ThreeShardsDeployAndRollBackPostgresDatabasesAndTheLastSwapsTh
   std::vector<std::string> urls = {first};
   for (int i = 1; i < 12; ++i) urls.push_back(FreshPgDatabase());
   for (const auto& u : urls) ASSERT_FALSE(u.empty());
-  std::string plan = WritePlan(urls);
+  // A swap that takes a second: shards that finish within it would both swap, but for the run
+  // lock the shards hold to swap (the second finds the image already running).
+  const std::string image_file = dir_ / "fleet.image";
+  WriteFileOrDie(image_file, kImage100);
+  std::string plan = WritePlan(urls, "{kind: command, set: [sh, -c, \"sleep 1; echo {image} >> " +
+                                         (dir_ / "swaps.log") + "; printf %s {image} > " +
+                                         image_file + "\"], get: [cat, \"" + image_file + "\"]}");
   std::map<std::string, std::string> shard_of;
   for (int i = 0; i < 3; ++i)
     for (const auto& url : Slice(plan, i, 3)) shard_of[url] = std::to_string(i) + "/3";
@@ -258,10 +266,12 @@ TEST_F(ShardTest, ThreeShardsDeployAndRollBackPostgresDatabasesAndTheLastSwapsTh
             << report["image"];
       }
     }
-    // The last to finish swaps (two finishing together may both find every target done).
-    EXPECT_GE(swapped, 1) << command[0];
+    // Exactly one swaps: the last to finish, or the first of two finishing together.
+    EXPECT_EQ(swapped, 1) << command[0];
     EXPECT_EQ(Image(), command[0] == "deploy" ? kImage130 : kImage100);
   }
+  EXPECT_EQ(ReadFileOrDie(dir_ / "swaps.log"),
+            std::string(kImage130) + "\n" + kImage100 + "\n");  // one swap each way
   for (const auto& url : urls) {
     EXPECT_EQ(CurrentVersion(url), "1.0.0") << RedactUrl(url);
     ExpectRunOnceByShard(url, "deploy", shard_of[RedactUrl(url)]);
