@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "migrations/database.h"
 #include "tests/support/pg.h"
 #include "tests/support/test_util.h"
 
@@ -80,6 +81,36 @@ TEST_F(ProgressTest, ASlowCreateIndexShowsHeartbeatsWithItsPhase) {
   auto quiet = Run({"deploy", "--yes", "-q"}, url);
   ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
   EXPECT_EQ(quiet.err.find("still running"), std::string::npos) << quiet.err;
+}
+
+// A statement waiting for a lock another session holds: the heartbeat says what it waits for.
+TEST_F(ProgressTest, AStatementWaitingForALockShowsItInTheHeartbeat) {
+  ORCH_REQUIRE_PG(url);
+  WriteApp();
+  WriteFileOrDie(dir_ / "app/sql/0002.up.sql", "ALTER TABLE t ADD COLUMN note text;\n");
+  WriteFileOrDie(dir_ / "app/sql/0002.down.sql", "ALTER TABLE t DROP COLUMN note;\n");
+  ASSERT_EQ(Run({"deploy", "--to", "1.0.0", "--yes"}, url).exit_code, 0);
+  auto other = OpenDatabase(url, dir_.path());
+  ASSERT_TRUE(other.ok()) << other.status().message();
+  auto holding = (*other)->Begin();
+  ASSERT_TRUE(holding.ok());
+  ASSERT_TRUE((*holding)->Exec("LOCK TABLE t IN ACCESS SHARE MODE").ok());
+  ProcessOptions o;
+  o.env["STATE_DIR"] = dir_ / "state";
+  o.env["ORCHESTRATE_HEARTBEAT_SECONDS"] = "0.3";
+  ProcessHandle h = StartProcess(
+      {OrchestrateBin(), "deploy", dir_ / "app/plan.yaml", "--yes", "--database", url}, o);
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return ReadFileOrDie(h.err_path).find("(waiting for a lock (relation))") !=
+               std::string::npos;
+      },
+      30));
+  holding->reset();  // rolled back: the ALTER gets its lock
+  auto r = Wait(h);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("apply migration 0002_index: still running after "), std::string::npos)
+      << r.err;
 }
 
 }  // namespace
