@@ -717,13 +717,14 @@ void Executor::AfterStep(int64_t run_id, const std::vector<StepRecord>& steps, s
     return;
   }
   if (step.kind != StepKind::kForgetRelease) return;
-  auto state = journal_.LoadState();
+  // Only the current release is needed: Look() reads it without the applied migrations' SQL.
+  auto state = journal_.Look();
   if (!state.ok()) {
     spdlog::warn("could not read which release is current to compare its schema: {}",
                  state.status().message());
     return;
   }
-  const std::optional<std::string> current = state->current_version();
+  const std::optional<std::string> current = state->current_version;
   if (!current) return;  // nothing deployed any more: no recorded state to compare with
   auto diff = CompareWithRecorded(db_, *current);
   if (!diff.ok()) {

@@ -94,6 +94,17 @@ class Scratch {
     return OnServer("CREATE DATABASE ", drop_name_, checkpoint_name_);
   }
 
+  // Whether SaveCheckpoint can copy this scratch database: PostgreSQL copies a database
+  // (TEMPLATE) and SQLite a file; MySQL/MariaDB has no such copy, so its --each rebuilds start
+  // from an emptied scratch database (Empty) deployed again.
+  bool Copies() const { return drop_name_.empty() || DialectOfUrl(url_) != Dialect::kMysql; }
+
+  // Drops and creates the scratch database again. REQUIRES: as SaveCheckpoint.
+  Status Empty() {
+    ORCH_RETURN_IF_ERROR(OnServer("DROP DATABASE IF EXISTS ", drop_name_));
+    return OnServer("CREATE DATABASE ", drop_name_);
+  }
+
   const std::string& url() const { return url_; }
   const std::string& dir() const { return dir_; }
   Result<std::unique_ptr<Database>> Open() const { return open_(url_); }
@@ -349,7 +360,8 @@ Status RehearseEach(const Plan& plan, const RehearseOptions& o, int from_index, 
   bool ready = e.Phase("deploy " + from + " for --each",
                        [&](Database& db) { return e.Run(db, Direction::kDeploy, from); });
   size_t checkpoint_at = 0;  // the checkpoint is the state before items[checkpoint_at]
-  if (ready) {
+  const bool copies = scratch.Copies();
+  if (ready && copies) {
     Status st = scratch.SaveCheckpoint();
     if (st.ok()) {
       ++report->checkpoints;
@@ -377,7 +389,7 @@ Status RehearseEach(const Plan& plan, const RehearseOptions& o, int from_index, 
   }
   for (size_t k = 0; k < items.size(); ++k) {
     const Migration& m = *items[k].m;
-    if (k - checkpoint_at >= static_cast<size_t>(kCheckpointEvery)) {
+    if (copies && k - checkpoint_at >= static_cast<size_t>(kCheckpointEvery)) {
       Status st = scratch.SaveCheckpoint();  // no connection is open between migrations
       if (st.ok()) {
         checkpoint_at = k;
@@ -447,10 +459,13 @@ Status RehearseEach(const Plan& plan, const RehearseOptions& o, int from_index, 
     if (verdict == "clean" || verdict == "skipped") continue;
     // Rebuild the state after this migration's up: the checkpoint, then the ups since.
     ++report->rebuilds;
-    Status rebuilt = scratch.RestoreCheckpoint();
+    Status rebuilt = copies ? scratch.RestoreCheckpoint() : scratch.Empty();
     if (rebuilt.ok()) {
       auto opened = scratch.Open();
       rebuilt = opened.status();
+      if (rebuilt.ok() && !copies)
+        rebuilt =
+            e.Run(**opened, Direction::kDeploy, from).WithContext("deploying " + from + " again");
       for (size_t j = checkpoint_at; rebuilt.ok() && j <= k; ++j)
         if (items[j].m->up.present)
           rebuilt = ExecMigrationSql(**opened, *items[j].m, items[j].m->up.text)
@@ -542,7 +557,7 @@ Result<RehearsalReport> Rehearse(const Plan& plan, const RehearseOptions& o) {
   report.from = from;
   report.to = to;
   report.scratch = RedactUrl(scratch.url());
-  report.dialect = DialectName(IsSqliteUrl(scratch.url()) ? Dialect::kSqlite : Dialect::kPostgres);
+  report.dialect = DialectName(DialectOfUrl(scratch.url()));
   auto start = std::chrono::steady_clock::now();
   Rehearsal r(plan, scratch, &report);
 

@@ -12,7 +12,9 @@
 // rebuilt to the state before that migration (its newest checkpoint, then the ups since), its up is
 // applied, and the next migration follows. Checkpoints are copies of the scratch database taken
 // every kCheckpointEvery migrations (PostgreSQL: CREATE DATABASE ... TEMPLATE; SQLite: a copy of
-// the file), so a rebuild replays a few ups instead of deploying from nothing. Seeds are not part
+// the file), so a rebuild replays a few ups instead of deploying from nothing; MySQL/MariaDB
+// cannot copy a database, so there a rebuild empties the scratch database, deploys V again and
+// replays the ups since V (slower, the same state). Seeds are not part
 // of `each` (the whole rehearsal covers them).
 #pragma once
 

@@ -83,13 +83,15 @@ Status RunLock::Connect() {
 
 std::string RunLock::FenceSql() const {
   if (backend_pid_ == 0) return "";
-  const std::string key = std::to_string(kLockKey);
-  std::string filter = kHeldLockFilter;
-  for (std::size_t at = filter.find("$1"); at != std::string::npos; at = filter.find("$1", at))
-    filter.replace(at, 2, "(" + key + ")");
+  // The lock session holds the advisory lock for as long as it lives (only it could release
+  // it, and it does so only in Unlock): the session still being there, the same one (its pid and
+  // start time), proves the lock is held. pg_stat_get_activity(pid) reads one backend's entry,
+  // where pg_locks would copy the server's whole lock table at every step.
   return std::string("SELECT 1 FROM orchestrate_lock WHERE id = 1 FOR SHARE;\n") + "SELECT ('" +
-         kFenceMarker + ": ' || count(*))::int FROM pg_locks l WHERE " + filter +
-         " AND l.pid = " + std::to_string(backend_pid_) + " HAVING count(*) = 0";
+         kFenceMarker + ": ' || count(*))::int FROM pg_stat_get_activity(" +
+         std::to_string(backend_pid_) +
+         ") s WHERE (extract(epoch FROM s.backend_start) * 1000000)::bigint = " +
+         backend_start_us_ + " HAVING count(*) = 0";
 }
 
 void RunLock::DropSession() {
@@ -112,9 +114,15 @@ Result<bool> RunLock::TryLock(const LockHolder& me, LockHolder* holder) {
   if (backend_pid_ != 0) return CheckStillHeld();
   ORCH_RETURN_IF_ERROR(Connect());
   const Result<bool> taken = GuardResult<bool>([&] {
-    const pqxx::row row = Run(
-        *session_, "SELECT pg_try_advisory_lock($1::bigint), pg_backend_pid()", {KeyParam()})[0];
-    if (row[0].as<bool>()) backend_pid_ = row[1].as<int>();
+    const pqxx::row row = Run(*session_,
+                              "SELECT pg_try_advisory_lock($1::bigint), pg_backend_pid(), "
+                              "(SELECT (extract(epoch FROM backend_start) * 1000000)::bigint FROM "
+                              "pg_stat_get_activity(pg_backend_pid()))",
+                              {KeyParam()})[0];
+    if (row[0].as<bool>()) {
+      backend_pid_ = row[1].as<int>();
+      backend_start_us_ = row[2].is_null() ? "NULL" : row[2].c_str();
+    }
     return row[0].as<bool>();
   });
   if (!taken.ok()) return taken.status().WithContext("taking the run lock");

@@ -66,7 +66,8 @@ class RunLock {
   // While the lock is held: the statements that prove, in a transaction of another session, that
   // it still is (Database::TryLock, fencing). They share-lock the lock row (a new holder's
   // WriteHolder waits for that transaction to end) and fail with kFenceMarker in the error when
-  // this lock session no longer holds the advisory lock. "" when the lock is not held.
+  // this lock session (the same server pid, started at the same time) is gone, and with it the
+  // advisory lock. "" when the lock is not held.
   std::string FenceSql() const;
 
  private:
@@ -80,6 +81,7 @@ class RunLock {
   std::string url_;
   std::unique_ptr<Session> session_;  // the dedicated lock session, or null
   int backend_pid_ = 0;               // server pid of the session holding the lock; 0: not held
+  std::string backend_start_us_;      // when that session started, in microseconds since 1970
 };
 
 }  // namespace pg

@@ -1,7 +1,8 @@
 // MariaDB end to end, on the real binary: a plan whose SQL is portable deploys and rolls back on a
 // real MariaDB server with --database mysql://..., and the rolled-back schema equals a fresh
-// deploy of the target; what is not built for MySQL/MariaDB yet (the row ledger, snapshots, the
-// review script, rehearse) is refused before anything changes, naming the feature. Seeds need the
+// deploy of the target; `rehearse` (and --each) runs on a scratch database of the server; what is
+// not built for MySQL/MariaDB yet (the row ledger, snapshots, the review script) is refused before
+// anything changes, naming the feature. Seeds need the
 // row ledger (`tables:` is required): the fixture's data comes with a migration instead.
 #include <gtest/gtest.h>
 
@@ -10,6 +11,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "migrations/database.h"
 #include "migrations/state_schema.h"
@@ -183,7 +186,7 @@ TEST_F(MysqlEndToEnd, SnapshotsAreRefusedBeforeARollbackThatDestroysData) {
   EXPECT_EQ(ReadFileOrDie(dir_ / "mini.image"), "mini:1.1.0\n");
 }
 
-TEST_F(MysqlEndToEnd, TheRowLedgerTheReviewScriptAndRehearseAreRefusedNamingThem) {
+TEST_F(MysqlEndToEnd, TheRowLedgerAndTheReviewScriptAreRefusedNamingThem) {
   Write("releases/1.0.0.yaml",
         "version: 1.0.0\nimage: mini:1.0.0\nmigrations:\n"
         "  - {id: 0001_customers, up: ../sql/0001.up.sql, down: ../sql/0001.down.sql}\n"
@@ -207,11 +210,44 @@ TEST_F(MysqlEndToEnd, TheRowLedgerTheReviewScriptAndRehearseAreRefusedNamingThem
                        "the review script (`orchestrate sql`, --approved) is not yet "
                        "supported on MySQL/MariaDB"))
       << sql.err;
+}
 
-  auto rehearse = Run({"rehearse"});
-  EXPECT_EQ(rehearse.exit_code, 2) << rehearse.out << rehearse.err;
-  EXPECT_TRUE(Contains(rehearse.err, "rehearse is not yet supported on MySQL/MariaDB"))
-      << rehearse.err;
+// `rehearse` on MariaDB: a scratch database on the server, deploy, roll back, compare, deploy
+// again; the target database is not touched and the scratch database is dropped after.
+TEST_F(MysqlEndToEnd, RehearseRoundTripsOnAScratchDatabaseAndFindsADownThatLeavesAColumn) {
+  const std::string scratch_count =
+      "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE "
+      "'orchestrate_rehearse%'";
+  const std::string before = Scalar(url_, scratch_count);
+  auto clean = Run({"rehearse", "--from", "1.0.0", "--to", "1.1.0"});
+  EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+  EXPECT_TRUE(Contains(clean.out, "mysql")) << clean.out;
+  EXPECT_TRUE(Schema(url_).empty());  // the target database is untouched
+  EXPECT_EQ(Scalar(url_, scratch_count), before);
+
+  Write("sql/0002.down.sql", "UPDATE customers SET points = 0;\n");  // leaves the column
+  auto drift = Run({"rehearse", "--from", "1.0.0", "--to", "1.1.0"});
+  EXPECT_EQ(drift.exit_code, 2) << drift.out << drift.err;
+  EXPECT_TRUE(Contains(drift.out, "customers.points")) << drift.out;
+  EXPECT_EQ(Scalar(url_, scratch_count), before);
+}
+
+// `rehearse --each` on MariaDB, which cannot copy a database: after a down that drifts, the
+// scratch database is rebuilt by emptying it, deploying the start again and replaying the ups, so
+// the next migration is judged on the right state.
+TEST_F(MysqlEndToEnd, RehearseEachRebuildsAfterADriftingDownByDeployingAgain) {
+  Write("sql/0002.down.sql", "UPDATE customers SET points = 0;\n");  // leaves the column
+  auto each = Run({"rehearse", "--from", "1.0.0", "--to", "1.1.0", "--each", "--output", "json"});
+  EXPECT_EQ(each.exit_code, 2) << each.out << each.err;
+  auto report = nlohmann::json::parse(each.out, nullptr, false);
+  ASSERT_TRUE(report.is_object()) << each.out;
+  ASSERT_EQ(report["migrations"].size(), 2u) << each.out;
+  EXPECT_EQ(report["migrations"][0]["id"], "0002_points");
+  EXPECT_EQ(report["migrations"][0]["verdict"], "drift") << each.out;
+  EXPECT_EQ(report["migrations"][1]["id"], "0003_orders");
+  EXPECT_EQ(report["migrations"][1]["verdict"], "clean") << each.out;
+  EXPECT_EQ(report["rebuilds"], 1) << each.out;
+  EXPECT_EQ(report["dialect"], "mysql") << each.out;
 }
 
 // A procedure that returns several result sets (CALL) leaves the connection usable: the next
