@@ -149,7 +149,8 @@ class Runner {
     const std::string at = std::to_string(s_.n) + ":" + std::to_string(i + 1);
     s_.point(FailpointKind::kBeforeDdlStarted, at);
     {
-      auto txn = Begin();
+      // Only the journal is written here: no wait limits to set and put back.
+      auto txn = s_.db.Begin();
       if (!txn.ok()) return Failure(i, txn.status(), "Run the same command again.");
       Status st = Record(**txn, Mark{i, i});
       if (st.ok()) st = (*txn)->Commit();

@@ -22,33 +22,35 @@ namespace {
 constexpr const char* kSessionBusy =
     "a transaction is open on this database connection: commit or destroy it first";
 
-// The statements of LimitWaits for a server (MariaDB or MySQL).
+// The statements of LimitWaits for a server (MariaDB or MySQL): one SET of all the limits (a
+// round trip per transaction, not per limit).
 std::vector<std::string> WaitLimitSql(bool mariadb, double lock_timeout_seconds,
                                       double statement_timeout_seconds) {
   std::vector<std::string> sets;
   if (lock_timeout_seconds > 0) {
     const long seconds = std::max(1L, static_cast<long>(std::ceil(lock_timeout_seconds)));
-    sets.push_back("SET SESSION innodb_lock_wait_timeout = " + std::to_string(seconds));
-    sets.push_back("SET SESSION lock_wait_timeout = " + std::to_string(seconds));
+    sets.push_back("innodb_lock_wait_timeout = " + std::to_string(seconds));
+    sets.push_back("lock_wait_timeout = " + std::to_string(seconds));
   }
   if (statement_timeout_seconds > 0) {
     if (mariadb) {
-      sets.push_back("SET SESSION max_statement_time = " +
-                     std::to_string(statement_timeout_seconds));
+      sets.push_back("max_statement_time = " + std::to_string(statement_timeout_seconds));
     } else {
-      sets.push_back("SET SESSION max_execution_time = " +
+      sets.push_back("max_execution_time = " +
                      std::to_string(static_cast<long>(statement_timeout_seconds * 1000)));
     }
   }
-  return sets;
+  if (sets.empty()) return {};
+  std::string set = "SET SESSION ";
+  for (std::size_t i = 0; i < sets.size(); ++i) set += (i == 0 ? "" : ", ") + sets[i];
+  return {set};
 }
 
-// The server defaults back, after a transaction that set limits.
-std::vector<std::string> ResetLimitSql(bool mariadb) {
-  return {"SET SESSION innodb_lock_wait_timeout = DEFAULT",
-          "SET SESSION lock_wait_timeout = DEFAULT",
-          mariadb ? "SET SESSION max_statement_time = DEFAULT"
-                  : "SET SESSION max_execution_time = DEFAULT"};
+// The server defaults back, after a transaction that set limits: one SET.
+std::string ResetLimitSql(bool mariadb) {
+  return std::string(
+             "SET SESSION innodb_lock_wait_timeout = DEFAULT, lock_wait_timeout = DEFAULT, ") +
+         (mariadb ? "max_statement_time = DEFAULT" : "max_execution_time = DEFAULT");
 }
 
 // Whether MySQL commits the transaction by itself before and after `statement` (DDL and the
@@ -208,9 +210,7 @@ class MysqlTransaction final : public Transaction {
     // A named lock (StateSchemaLockStatements) outlives the transaction on MySQL: released here.
     // The main session never holds the run lock (it has a session of its own).
     if (named_locks_) (void)session_->Run("DO RELEASE_ALL_LOCKS()");
-    if (limited_)
-      for (const std::string& reset : ResetLimitSql(session_->mariadb()))
-        (void)session_->Run(reset);
+    if (limited_) (void)session_->Run(ResetLimitSql(session_->mariadb()));
     session_->transaction_open = false;
   }
 
