@@ -104,16 +104,8 @@ Result<std::vector<std::pair<std::string, std::string>>> ReferencingTables(Trans
 }
 
 Status EnsureCatalog(Transaction& txn, const Database& db) {
-  // A rollback with snapshots runs this in every step that takes one: in one round trip, but
-  // statement by statement into a review script (where ExecScript would be the step's SQL).
-  if (txn.Records()) {
-    for (const std::string& ddl : SnapshotCatalogStatements(db))
-      ORCH_RETURN_IF_ERROR(txn.Exec(ddl));
-    return Status::Ok();
-  }
-  std::string script;
-  for (const std::string& ddl : SnapshotCatalogStatements(db)) script += ddl + ";\n";
-  return txn.ExecScript(script);
+  for (const std::string& ddl : SnapshotCatalogStatements(db)) ORCH_RETURN_IF_ERROR(txn.Exec(ddl));
+  return Status::Ok();
 }
 
 Result<bool> CatalogExists(Transaction& txn, const Database& db) {
