@@ -153,6 +153,18 @@ TargetReport RunTarget(const Plan& plan, const std::string& url, const FleetRequ
     return rep;
   };
 
+  // The plan's SQL was put in place for one kind of database (SelectDialectSql): a target of
+  // another kind would run the wrong files.
+  if (plan.sql_dialect.empty() && !plan.DialectsWithOwnSql().empty())
+    return fail(Status::Invalid(
+        "the plan names SQL per dialect, and this fleet's kind of database is not known before "
+        "its targets_command runs: list a target under `targets:` or set `dialect:` in " +
+        plan.file));
+  if (!plan.sql_dialect.empty() && DialectName(DialectOfUrl(url)) != plan.sql_dialect)
+    return fail(Status::Invalid(
+        "this target is a " + std::string(DialectName(DialectOfUrl(url))) +
+        " database, but the fleet's SQL was chosen for " + plan.sql_dialect +
+        " (the plan names SQL per dialect): run each kind of database as a fleet of its own"));
   auto db = request.open(url);
   if (!db.ok()) return fail(db.status());
   Journal journal(**db, NowIso8601);

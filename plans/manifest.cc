@@ -350,6 +350,28 @@ SqlFile ReadSql(Reader& r, const YAML::Node& node, const std::string& value,
   return f;
 }
 
+// `postgresql:`, `sqlite:` and `mysql:` of a migration (keys `up_key`, `down_key`: up and down) or
+// seed (sql and undo): the SQL it runs on that kind of database instead of its own.
+void ParseDialectSql(Reader& r, const YAML::Node& owner, const std::string& what,
+                     const std::string& up_key, const std::string& down_key, const std::string& dir,
+                     const std::vector<std::string>& roots,
+                     std::map<std::string, DialectSql>* out) {
+  for (const std::string& dialect : SqlDialectNames()) {
+    const YAML::Node node = owner[dialect];
+    if (!node) continue;
+    const std::string label = what + "'s " + dialect + " SQL";
+    if (!r.CheckMap(node, label, {up_key, down_key}, {})) continue;
+    DialectSql sql;
+    std::string path;
+    if (r.String(node, up_key, &path)) sql.up = ReadSql(r, node[up_key], path, dir, roots);
+    if (r.String(node, down_key, &path)) sql.down = ReadSql(r, node[down_key], path, dir, roots);
+    if (!node[up_key] && !node[down_key])
+      r.Error(node, label + " names no file: give `" + up_key + ":`, `" + down_key +
+                        ":` or both (a file not named is the default one)");
+    (*out)[dialect] = std::move(sql);
+  }
+}
+
 void ParseMigrations(Reader& r, const YAML::Node& list, const std::string& dir,
                      const std::vector<std::string>& roots, Release* rel) {
   if (!list.IsSequence()) {
@@ -357,8 +379,10 @@ void ParseMigrations(Reader& r, const YAML::Node& list, const std::string& dir,
     return;
   }
   for (const auto& m : list) {
-    if (!r.CheckMap(m, "a migration", {"id", "up", "down", "transactional", "description"},
-                    {"id", "up", "down"}))
+    if (!r.CheckMap(
+            m, "a migration",
+            {"id", "up", "down", "transactional", "description", "postgresql", "sqlite", "mysql"},
+            {"id", "up", "down"}))
       continue;
     Migration mig;
     mig.pos = r.Pos(m);
@@ -379,6 +403,17 @@ void ParseMigrations(Reader& r, const YAML::Node& list, const std::string& dir,
       }
     }
     r.Bool(m, "transactional", &mig.transactional);
+    ParseDialectSql(r, m, "migration " + mig.id, "up", "down", dir, roots, &mig.per_dialect);
+    for (const auto& [dialect, sql] : mig.per_dialect)
+      if (sql.down && (mig.irreversible || mig.auto_down))
+        r.Error(m[dialect]["down"],
+                "migration " + mig.id +
+                    " says down: " + (mig.irreversible ? "irreversible" : "auto") +
+                    ", which holds for every dialect: remove its " + dialect + " down");
+    if (!mig.per_dialect.empty()) {
+      mig.base_up = mig.up;
+      mig.base_down = mig.down;
+    }
     if (mig.auto_down && !mig.transactional)
       r.Error(m["down"],
               "down: auto needs a transactional migration (the down is generated inside the up's "
@@ -435,7 +470,8 @@ void ParseSeeds(Reader& r, const YAML::Node& list, const std::string& dir,
     return;
   }
   for (const auto& s : list) {
-    if (!r.CheckMap(s, "a seed", {"id", "tables", "sql", "undo", "description"},
+    if (!r.CheckMap(s, "a seed",
+                    {"id", "tables", "sql", "undo", "description", "postgresql", "sqlite", "mysql"},
                     {"id", "tables", "sql"}))
       continue;
     Seed seed;
@@ -446,6 +482,11 @@ void ParseSeeds(Reader& r, const YAML::Node& list, const std::string& dir,
     std::string path;
     if (r.String(s, "sql", &path)) seed.sql = ReadSql(r, s["sql"], path, dir, roots);
     if (r.String(s, "undo", &path)) seed.undo = ReadSql(r, s["undo"], path, dir, roots);
+    ParseDialectSql(r, s, "seed " + seed.id, "sql", "undo", dir, roots, &seed.per_dialect);
+    if (!seed.per_dialect.empty()) {
+      seed.base_sql = seed.sql;
+      seed.base_undo = seed.undo;
+    }
     rel->seeds.push_back(std::move(seed));
   }
 }
@@ -923,17 +964,68 @@ std::vector<std::string> Plan::MissingFiles() const {
       out.push_back(f.pos.str() + ": " + what + " file " + f.path +
                     " does not exist: fix the path or add the file");
   };
+  auto check_own = [&](const std::map<std::string, DialectSql>& own, const std::string& up,
+                       const std::string& down) {
+    for (const auto& [name, sql] : own) {
+      if (sql.up) check(*sql.up, name + " " + up);
+      if (sql.down) check(*sql.down, name + " " + down);
+    }
+  };
   for (const auto& rel : releases) {
     for (const auto& m : rel.migrations) {
-      check(m.up, "up");
-      if (!m.irreversible && !m.auto_down) check(m.down, "down");
+      const bool own = !m.per_dialect.empty();
+      check(own ? m.base_up : m.up, "up");
+      if (!m.irreversible && !m.auto_down) check(own ? m.base_down : m.down, "down");
+      check_own(m.per_dialect, "up", "down");
     }
     for (const auto& s : rel.seeds) {
-      check(s.sql, "seed");
-      if (s.undo) check(*s.undo, "undo");
+      const bool own = !s.per_dialect.empty();
+      check(own ? s.base_sql : s.sql, "seed");
+      if (own ? s.base_undo.has_value() : s.undo.has_value())
+        check(own ? *s.base_undo : *s.undo, "undo");
+      check_own(s.per_dialect, "seed", "undo");
     }
   }
   return out;
+}
+
+const std::vector<std::string>& SqlDialectNames() {
+  static const std::vector<std::string> names = {"postgresql", "sqlite", "mysql"};
+  return names;
+}
+
+std::vector<std::string> Plan::DialectsWithOwnSql() const {
+  std::set<std::string> named;
+  for (const auto& rel : releases) {
+    for (const auto& m : rel.migrations)
+      for (const auto& kv : m.per_dialect) named.insert(kv.first);
+    for (const auto& s : rel.seeds)
+      for (const auto& kv : s.per_dialect) named.insert(kv.first);
+  }
+  std::vector<std::string> out;
+  for (const std::string& d : SqlDialectNames())
+    if (named.count(d)) out.push_back(d);
+  return out;
+}
+
+void SelectDialectSql(Plan* plan, const std::string& dialect) {
+  plan->sql_dialect = dialect;
+  for (auto& rel : plan->releases) {
+    for (auto& m : rel.migrations) {
+      if (m.per_dialect.empty()) continue;
+      auto own = m.per_dialect.find(dialect);
+      const bool has = own != m.per_dialect.end();
+      m.up = has && own->second.up ? *own->second.up : m.base_up;
+      m.down = has && own->second.down ? *own->second.down : m.base_down;
+    }
+    for (auto& s : rel.seeds) {
+      if (s.per_dialect.empty()) continue;
+      auto own = s.per_dialect.find(dialect);
+      const bool has = own != s.per_dialect.end();
+      s.sql = has && own->second.up ? *own->second.up : s.base_sql;
+      s.undo = has && own->second.down ? own->second.down : s.base_undo;
+    }
+  }
 }
 
 Result<Plan> LoadPlan(const std::string& plan_path, const VarLookup& lookup) {

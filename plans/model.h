@@ -31,10 +31,25 @@ struct SqlFile {
   SourcePos pos;       // where the manifest names it
 };
 
+// The SQL a migration (or seed) runs on one kind of database instead of its own, where the
+// dialects differ (`mysql: {up: ..., down: ...}`; a seed's `sql:` and `undo:` are its up and down):
+// a file not named keeps the default. SelectDialectSql puts the files of a database's dialect in
+// place.
+struct DialectSql {
+  std::optional<SqlFile> up, down;
+};
+
+// The dialect names a migration or seed may name SQL for: "postgresql", "sqlite", "mysql".
+const std::vector<std::string>& SqlDialectNames();
+
 struct Migration {
   std::string id;
   SqlFile up;
-  SqlFile down;               // unused when irreversible
+  SqlFile down;  // unused when irreversible
+  // By dialect name (SqlDialectNames); `base_up`, `base_down`: the default files, kept while
+  // SelectDialectSql replaces `up` and `down` (set only when `per_dialect` is not empty).
+  std::map<std::string, DialectSql> per_dialect;
+  SqlFile base_up, base_down;
   bool irreversible = false;  // `down: irreversible`
   // `down: auto`: no down file; the down SQL is generated at deploy, inside the up's transaction,
   // from the catalog before and after each up statement (migrations/auto_down.h). `down.pos` is
@@ -54,6 +69,10 @@ struct Seed {
   std::map<std::string, std::vector<std::string>> keys;
   SqlFile sql;
   std::optional<SqlFile> undo;
+  // As Migration::per_dialect: up is `sql`, down is `undo`.
+  std::map<std::string, DialectSql> per_dialect;
+  SqlFile base_sql;
+  std::optional<SqlFile> base_undo;
   SourcePos pos;
 };
 
@@ -202,6 +221,8 @@ struct Plan {
   std::string default_environment;  // "local" when present, else the first declared
   Policy policy;
   bool versions_are_semver = false;
+  // The dialect whose SQL SelectDialectSql put in place ("" when it did not run).
+  std::string sql_dialect;
 
   // Null when no release has this version.
   const Release* FindRelease(const std::string& version) const;
@@ -209,6 +230,13 @@ struct Plan {
   int IndexOf(const std::string& version) const;
   // Files referenced by manifests that do not exist: one line per file, "file:line:col: ...".
   std::vector<std::string> MissingFiles() const;
+  // The dialects some migration or seed names SQL of its own for (SqlDialectNames order).
+  std::vector<std::string> DialectsWithOwnSql() const;
 };
+
+// Puts in place, in every migration and seed, the SQL it names for `dialect` ("postgresql",
+// "sqlite" or "mysql"), else its default SQL; records it in plan->sql_dialect. Idempotent, and
+// may be called again with another dialect.
+void SelectDialectSql(Plan* plan, const std::string& dialect);
 
 }  // namespace orchestrate

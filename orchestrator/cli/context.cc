@@ -149,6 +149,18 @@ Result<Context> LoadContext(const GlobalOptions& g) {
   }
   ctx.env = it->second;
   if (!g.database.empty()) ctx.env.database = g.database;
+  // The SQL a migration names for this kind of database (`mysql: {up: ...}`), where it names any:
+  // the database's URL says which (a fleet's first listed target, when it has no `database`; else
+  // the plan's `dialect:`).
+  if (!ctx.plan.DialectsWithOwnSql().empty()) {
+    const std::string url = !ctx.env.database.empty() ? ctx.env.database
+                            : ctx.env.targets.empty() ? std::string()
+                                                      : ctx.env.targets.front();
+    if (!url.empty())
+      SelectDialectSql(&ctx.plan, DialectName(DialectOfUrl(url)));
+    else if (!ctx.plan.dialect.empty())
+      SelectDialectSql(&ctx.plan, ctx.plan.dialect);
+  }
   // Known before anything is opened, run or logged.
   RegisterSecretsOf(ctx.env);
   ctx.lock_timeout_seconds = g.lock_timeout_seconds >= 0 ? g.lock_timeout_seconds

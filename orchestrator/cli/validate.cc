@@ -1,5 +1,6 @@
 // `orchestrate validate PLAN`: manifests, files and environments checked without touching any
 // database.
+#include <algorithm>
 #include <cctype>
 #include <iostream>
 #include <map>
@@ -185,12 +186,17 @@ int CmdValidate(const GlobalOptions& g, bool strict) {
   std::vector<std::string> warnings;
   std::map<Dialect, std::string> dialects;  // dialect -> its name, for the messages
   auto add = [&](Dialect dialect) { dialects[dialect] = DialectName(dialect); };
+  // The dialects some migration names SQL of its own for: each is analysed with its own files.
+  const std::vector<std::string> own_sql = plan.DialectsWithOwnSql();
+  for (const std::string& name : own_sql)
+    if (auto dialect = DialectFromName(name)) add(*dialect);
   if (!plan.dialect.empty()) {
     // The plan says what its SQL is written in: that is what it is parsed as, and a database of
     // another kind cannot run it.
     if (auto dialect = DialectFromName(plan.dialect)) add(*dialect);
     auto check_url = [&](const std::string& where, const std::string& url) {
-      if (!url.empty() && DialectNameOfUrl(url) != plan.dialect)
+      if (!url.empty() && DialectNameOfUrl(url) != plan.dialect &&
+          std::find(own_sql.begin(), own_sql.end(), DialectNameOfUrl(url)) == own_sql.end())
         missing.push_back(where + " is a " + DialectNameOfUrl(url) +
                           " database, but the plan's SQL is " + plan.dialect +
                           " (`dialect: " + plan.dialect + "` in " + plan.file + ")");
@@ -218,24 +224,39 @@ int CmdValidate(const GlobalOptions& g, bool strict) {
     if (dialects.empty())
       add(ctx->env.database.empty() ? Dialect::kPostgres : DialectOfUrl(ctx->env.database));
   }
+  // The plan with the SQL each dialect runs (its own files where a migration names them).
+  auto plan_for = [&](const std::string& name) {
+    Plan p = plan;
+    if (!own_sql.empty()) SelectDialectSql(&p, name);
+    return p;
+  };
   std::set<std::string> seen;
   for (const auto& [dialect, name] : dialects) {
     const std::string tag = dialects.size() > 1 ? " (" + name + ")" : "";
-    for (auto& problem : AnalyzeFiles(plan, dialect))
+    const Plan p = plan_for(name);
+    for (auto& problem : AnalyzeFiles(p, dialect))
       if (seen.insert(problem).second) missing.push_back(problem + tag);
-    for (auto& problem : SeedKeyProblems(plan, dialect))
+    for (auto& problem : SeedKeyProblems(p, dialect))
       if (seen.insert(problem).second) missing.push_back(problem + tag);
-  }
-  for (const auto& [dialect, name] : dialects)
-    for (auto& warning : NonAtomicMigrations(plan, dialect))
+    for (auto& warning : NonAtomicMigrations(p, dialect))
       if (seen.insert(warning).second) warnings.push_back(warning);
-  for (auto& problem :
-       EmptyDowns(plan, dialects.empty() ? Dialect::kPostgres : dialects.begin()->first)) {
-    if (strict)
-      missing.push_back(problem + " (--strict)");
-    else
-      warnings.push_back(problem);
   }
+  for (const auto& [dialect, name] : dialects) {
+    for (auto& problem : EmptyDowns(plan_for(name), dialect)) {
+      if (!seen.insert(problem).second) continue;
+      if (strict)
+        missing.push_back(problem + " (--strict)");
+      else
+        warnings.push_back(problem);
+    }
+  }
+  if (dialects.empty())
+    for (auto& problem : EmptyDowns(plan, Dialect::kPostgres)) {
+      if (strict)
+        missing.push_back(problem + " (--strict)");
+      else
+        warnings.push_back(problem);
+    }
   // Building a deployer runs nothing, but checks what the parser cannot (command placeholders).
   for (const auto& [name, env] : plan.environments) {
     // Another environment's unset ${VAR}: only that environment cannot be used.

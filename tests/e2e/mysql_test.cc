@@ -212,6 +212,54 @@ TEST_F(MysqlEndToEnd, TheRowLedgerAndTheReviewScriptAreRefusedNamingThem) {
       << sql.err;
 }
 
+// A migration names the SQL it runs on MySQL/MariaDB where the dialects differ (a TEXT column
+// cannot be a key there): the same plan deploys on MariaDB with that file and on SQLite with the
+// default one, and rolls back on both; the journal stores what ran.
+TEST_F(MysqlEndToEnd, PerDialectSqlRunsTheMysqlFilesOnMariadbAndTheDefaultsElsewhere) {
+  Write("releases/1.1.0.yaml",
+        "version: 1.1.0\nimage: mini:1.1.0\nmigrations:\n"
+        "  - {id: 0002_points, up: ../sql/0002.up.sql, down: ../sql/0002.down.sql}\n"
+        "  - id: 0004_tags\n"
+        "    up: ../sql/0004.up.sql\n"
+        "    down: ../sql/0004.down.sql\n"
+        "    mysql: {up: ../sql/mysql/0004.up.sql}\n");
+  Write("sql/0004.up.sql",
+        "CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n"
+        "CREATE UNIQUE INDEX tags_name ON tags (name);\n");
+  Write("sql/mysql/0004.up.sql",
+        "CREATE TABLE tags (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL);\n"
+        "CREATE UNIQUE INDEX tags_name ON tags (name);\n");
+  Write("sql/0004.down.sql", "DROP TABLE tags;\n");
+  const std::string name_type =
+      "SELECT DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND "
+      "TABLE_NAME = 'tags' AND COLUMN_NAME = 'name'";
+
+  auto validated = Run({"validate"});
+  EXPECT_EQ(validated.exit_code, 0) << validated.out << validated.err;
+  auto deployed = Run({"deploy", "--yes"});
+  ASSERT_EQ(deployed.exit_code, 0) << deployed.out << deployed.err;
+  EXPECT_EQ(Scalar(url_, name_type), "varchar");
+  EXPECT_TRUE(
+      Contains(Scalar(url_, "SELECT up_sql FROM orchestrate_migrations WHERE id = '0004_tags'"),
+               "VARCHAR(100)"));
+  auto rolled = Run({"rollback", "--to", "1.0.0", "--reason", "r", "--yes"});
+  ASSERT_EQ(rolled.exit_code, 0) << rolled.out << rolled.err;
+  EXPECT_EQ(Scalar(url_,
+                   "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
+                   "DATABASE() AND TABLE_NAME = 'tags'"),
+            "0");
+
+  // The same plan on SQLite runs the default file.
+  const std::string lite = "sqlite:" + (dir_ / "lite.db");
+  auto on_sqlite = Run({"deploy", "--yes"}, lite);
+  ASSERT_EQ(on_sqlite.exit_code, 0) << on_sqlite.out << on_sqlite.err;
+  EXPECT_TRUE(
+      Contains(Scalar(lite, "SELECT up_sql FROM orchestrate_migrations WHERE id = '0004_tags'"),
+               "name TEXT NOT NULL"));
+  auto back = Run({"rollback", "--to", "1.0.0", "--reason", "r", "--yes"}, lite);
+  EXPECT_EQ(back.exit_code, 0) << back.out << back.err;
+}
+
 // `rehearse` on MariaDB: a scratch database on the server, deploy, roll back, compare, deploy
 // again; the target database is not touched and the scratch database is dropped after.
 TEST_F(MysqlEndToEnd, RehearseRoundTripsOnAScratchDatabaseAndFindsADownThatLeavesAColumn) {

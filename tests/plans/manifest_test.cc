@@ -392,6 +392,95 @@ TEST_P(LoadPlanTest, DownAutoNeedsNoDownFileAndATransactionalMigration) {
       << bad.status().message();
 }
 
+// A migration (or seed) may name the SQL it runs on one kind of database (`mysql: {up: ...}`):
+// SelectDialectSql puts that dialect's files in place, the default ones elsewhere, and may be
+// called again with another dialect.
+TEST_P(LoadPlanTest, PerDialectSqlIsSelectedByTheDatabaseKindWithTheDefaultElsewhere) {
+  WriteMinimalPlan();
+  Write("releases/1.0.0.yaml",
+        "version: 1.0.0\n"
+        "image: shop:1\n"
+        "migrations:\n"
+        "  - id: m1\n"
+        "    up: sql/m1.up.sql\n"
+        "    down: sql/m1.down.sql\n"
+        "    mysql: {up: sql/mysql/m1.up.sql}\n"
+        "    sqlite: {up: sql/sqlite/m1.up.sql, down: sql/sqlite/m1.down.sql}\n"
+        "seeds:\n"
+        "  - {id: s1, tables: [t], sql: sql/s1.sql, mysql: {sql: sql/mysql/s1.sql}}\n");
+  Write("releases/sql/m1.up.sql", "CREATE TABLE t (id integer PRIMARY KEY, name text);");
+  Write("releases/sql/m1.down.sql", "DROP TABLE t;");
+  Write("releases/sql/mysql/m1.up.sql", "CREATE TABLE t (id INT PRIMARY KEY, name VARCHAR(9));");
+  Write("releases/sql/sqlite/m1.up.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY, name);");
+  Write("releases/sql/sqlite/m1.down.sql", "DROP TABLE IF EXISTS t;");
+  Write("releases/sql/s1.sql", "INSERT INTO t VALUES (1, 'a') ON CONFLICT DO NOTHING;");
+  Write("releases/sql/mysql/s1.sql", "INSERT IGNORE INTO t VALUES (1, 'a');");
+  auto r = Load();
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(r->MissingFiles().empty());
+  EXPECT_EQ(r->DialectsWithOwnSql(), (std::vector<std::string>{"sqlite", "mysql"}));
+  Plan plan = *r;
+  const Migration& m = plan.releases.at(0).migrations.at(0);
+  const Seed& seed = plan.releases.at(0).seeds.at(0);
+  EXPECT_EQ(m.up.text, "CREATE TABLE t (id integer PRIMARY KEY, name text);");  // until selected
+
+  SelectDialectSql(&plan, "mysql");
+  EXPECT_EQ(plan.sql_dialect, "mysql");
+  EXPECT_EQ(m.up.text, "CREATE TABLE t (id INT PRIMARY KEY, name VARCHAR(9));");
+  EXPECT_EQ(m.up.sha256, Sha256Hex(m.up.text));
+  EXPECT_EQ(m.down.text, "DROP TABLE t;");  // not named for mysql: the default
+  EXPECT_EQ(seed.sql.text, "INSERT IGNORE INTO t VALUES (1, 'a');");
+
+  SelectDialectSql(&plan, "sqlite");
+  EXPECT_EQ(m.up.text, "CREATE TABLE t (id INTEGER PRIMARY KEY, name);");
+  EXPECT_EQ(m.down.text, "DROP TABLE IF EXISTS t;");
+  EXPECT_EQ(seed.sql.text, "INSERT INTO t VALUES (1, 'a') ON CONFLICT DO NOTHING;");
+
+  SelectDialectSql(&plan, "postgresql");
+  EXPECT_EQ(m.up.text, "CREATE TABLE t (id integer PRIMARY KEY, name text);");
+  EXPECT_EQ(m.down.text, "DROP TABLE t;");
+}
+
+TEST_P(LoadPlanTest, PerDialectSqlErrorsNameTheLine) {
+  WriteMinimalPlan();
+  Write("releases/sql/m1.up.sql", "CREATE TABLE t (id integer);");
+  Write("releases/1.0.0.yaml",
+        "version: 1.0.0\n"
+        "image: shop:1\n"
+        "migrations:\n"
+        "  - {id: m1, up: sql/m1.up.sql, down: irreversible, mysql: {down: sql/m1.up.sql}}\n"
+        "  - {id: m2, up: sql/m1.up.sql, down: irreversible, mysql: {}}\n"
+        "  - {id: m3, up: sql/m1.up.sql, down: irreversible, mysql: {upp: x.sql}}\n");
+  auto bad = Load();
+  ASSERT_FALSE(bad.ok());
+  const std::string f = P("releases/1.0.0.yaml");
+  EXPECT_TRUE(Contains(bad.status().message(),
+                       f + ":4:67: migration m1 says down: irreversible, which holds for every "
+                           "dialect: remove its mysql down"))
+      << bad.status().message();
+  EXPECT_TRUE(Contains(bad.status().message(),
+                       f + ":5:60: migration m2's mysql SQL names no file: give `up:`, `down:` "
+                           "or both"))
+      << bad.status().message();
+  EXPECT_TRUE(Contains(bad.status().message(),
+                       f + ":6:61: unknown key 'upp' in migration m3's mysql SQL (allowed: up, "
+                           "down)"))
+      << bad.status().message();
+
+  // A file a dialect names that does not exist is a missing file, like the default ones.
+  Write("releases/1.0.0.yaml",
+        "version: 1.0.0\n"
+        "image: shop:1\n"
+        "migrations:\n"
+        "  - {id: m1, up: sql/m1.up.sql, down: irreversible, mysql: {up: sql/nope.sql}}\n");
+  auto r = Load();
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->MissingFiles().size(), 1u);
+  EXPECT_TRUE(Contains(r->MissingFiles()[0],
+                       "mysql up file " + P("releases/sql/nope.sql") + " does not exist"))
+      << r->MissingFiles()[0];
+}
+
 TEST_P(LoadPlanTest, SqlPathThatIsAFolderIsALoadError) {
   WriteMinimalPlan();
   Write("releases/1.0.0.yaml",
