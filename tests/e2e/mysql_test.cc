@@ -260,6 +260,29 @@ TEST_F(MysqlEndToEnd, PerDialectSqlRunsTheMysqlFilesOnMariadbAndTheDefaultsElsew
   EXPECT_EQ(back.exit_code, 0) << back.out << back.err;
 }
 
+// A fleet runs one kind of SQL: its first target decides which, and a target of another kind
+// fails naming both, while the others run.
+TEST_F(MysqlEndToEnd, AFleetWithPerDialectSqlFailsATargetOfAnotherKind) {
+  Write("releases/1.1.0.yaml",
+        "version: 1.1.0\nimage: mini:1.1.0\nmigrations:\n"
+        "  - {id: 0002_points, up: ../sql/0002.up.sql, down: ../sql/0002.down.sql,\n"
+        "     mysql: {down: ../sql/0002.down.sql}}\n");
+  Write("plan.yaml",
+        "app: mini\nreleases: releases/\nenvironments:\n  mixed:\n    targets: [\"sqlite:" +
+            (dir_ / "lite.db") + "\", \"" + url_ + "\"]\n    deployer: {kind: file, path: \"" +
+            (dir_ / "mixed.image") + "\"}\npolicy: {snapshot: off}\n");
+  auto fleet =
+      RunProcess({OrchestrateBin(), "deploy", dir_ / "plan.yaml", "--env", "mixed", "--yes"});
+  EXPECT_EQ(fleet.exit_code, 2) << fleet.out << fleet.err;
+  EXPECT_TRUE(Contains(fleet.out + fleet.err,
+                       "this target is a mysql database, but the fleet's SQL was chosen for "
+                       "sqlite"))
+      << fleet.out << fleet.err;
+  EXPECT_TRUE(Schema(url_).empty());  // nothing ran there
+  EXPECT_EQ(Scalar("sqlite:" + (dir_ / "lite.db"), "SELECT points FROM customers WHERE id = 1"),
+            "10");
+}
+
 // `rehearse` on MariaDB: a scratch database on the server, deploy, roll back, compare, deploy
 // again; the target database is not touched and the scratch database is dropped after.
 TEST_F(MysqlEndToEnd, RehearseRoundTripsOnAScratchDatabaseAndFindsADownThatLeavesAColumn) {
