@@ -260,6 +260,40 @@ TEST_F(MysqlEndToEnd, PerDialectSqlRunsTheMysqlFilesOnMariadbAndTheDefaultsElsew
   EXPECT_EQ(back.exit_code, 0) << back.out << back.err;
 }
 
+// `validate` analyses each dialect's own files in that dialect (a PostgreSQL file that does not
+// parse fails naming it), and a plan whose `dialect:` is postgresql accepts a MariaDB database
+// once its migrations name MySQL SQL.
+TEST_F(MysqlEndToEnd, ValidateAnalysesEachDialectsFilesAndAcceptsTheKindsTheyName) {
+  Write("plan.yaml",
+        "app: mini\ndialect: postgresql\nreleases: releases/\nenvironments:\n  local:\n    "
+        "database: sqlite:unused.db\n    deployer: {kind: file, path: mini.image}\n");
+  auto refused = Run({"validate"});
+  EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
+  EXPECT_TRUE(Contains(refused.err,
+                       "--database is a mysql database, but the plan's SQL is "
+                       "postgresql"))
+      << refused.err;
+
+  Write("releases/1.1.0.yaml",
+        "version: 1.1.0\nimage: mini:1.1.0\nmigrations:\n"
+        "  - {id: 0002_points, up: ../sql/0002.up.sql, down: ../sql/0002.down.sql,\n"
+        "     mysql: {up: ../sql/0002.up.sql}}\n");
+  auto accepted = Run({"validate"});
+  EXPECT_EQ(accepted.exit_code, 0) << accepted.out << accepted.err;
+
+  Write("releases/1.1.0.yaml",
+        "version: 1.1.0\nimage: mini:1.1.0\nmigrations:\n"
+        "  - {id: 0002_points, up: ../sql/0002.up.sql, down: ../sql/0002.down.sql,\n"
+        "     mysql: {up: ../sql/0002.up.sql}, postgresql: {up: ../sql/pg/0002.up.sql}}\n");
+  Write("sql/pg/0002.up.sql", "ALTER TABLE customers ADD COLUMN points INTEGER NOT NULL (;\n");
+  auto bad = Run({"validate"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.out << bad.err;
+  EXPECT_TRUE(Contains(bad.err,
+                       "sql/pg/0002.up.sql:1:58: migration 0002_points (up): syntax error at or "
+                       "near \"(\" (postgresql)"))
+      << bad.err;
+}
+
 // A fleet runs one kind of SQL: its first target decides which, and a target of another kind
 // fails naming both, while the others run.
 TEST_F(MysqlEndToEnd, AFleetWithPerDialectSqlFailsATargetOfAnotherKind) {
