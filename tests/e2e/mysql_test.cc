@@ -260,6 +260,39 @@ TEST_F(MysqlEndToEnd, PerDialectSqlRunsTheMysqlFilesOnMariadbAndTheDefaultsElsew
   EXPECT_EQ(back.exit_code, 0) << back.out << back.err;
 }
 
+// A fleet whose databases come only from targets_command: its kind is not known before the
+// command runs, so per-dialect SQL needs the plan's `dialect:`; without it the targets fail
+// saying so, with it they run that dialect's files.
+TEST_F(MysqlEndToEnd, AFleetFromATargetsCommandTakesItsKindFromTheDialectKey) {
+  Write("releases/1.1.0.yaml",
+        "version: 1.1.0\nimage: mini:1.1.0\nmigrations:\n"
+        "  - {id: 0002_points, up: ../sql/0002.up.sql, down: ../sql/0002.down.sql,\n"
+        "     mysql: {up: ../sql/mysql/0002.up.sql}}\n");
+  Write("sql/mysql/0002.up.sql",
+        "ALTER TABLE customers ADD COLUMN points INTEGER NOT NULL DEFAULT 7;\n");
+  auto plan = [&](const std::string& dialect) {
+    Write("plan.yaml", "app: mini\n" + dialect + "releases: releases/\nenvironments:\n  fleet:\n" +
+                           "    targets_command: [/bin/echo, \"" + url_ +
+                           "\"]\n    deployer: {kind: file, path: \"" + (dir_ / "fleet.image") +
+                           "\"}\npolicy: {snapshot: off}\n");
+  };
+  plan("");
+  auto unknown =
+      RunProcess({OrchestrateBin(), "deploy", dir_ / "plan.yaml", "--env", "fleet", "--yes"});
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.out << unknown.err;
+  EXPECT_TRUE(Contains(unknown.out + unknown.err,
+                       "this fleet's kind of database is not known before its targets_command "
+                       "runs: list a target under `targets:` or set `dialect:`"))
+      << unknown.out << unknown.err;
+  EXPECT_TRUE(Schema(url_).empty());
+
+  plan("dialect: mysql\n");
+  auto known =
+      RunProcess({OrchestrateBin(), "deploy", dir_ / "plan.yaml", "--env", "fleet", "--yes"});
+  EXPECT_EQ(known.exit_code, 0) << known.out << known.err;
+  EXPECT_EQ(Scalar(url_, "SELECT points FROM customers WHERE id = 1"), "7");
+}
+
 // `validate` analyses each dialect's own files in that dialect (a PostgreSQL file that does not
 // parse fails naming it), and a plan whose `dialect:` is postgresql accepts a MariaDB database
 // once its migrations name MySQL SQL.
