@@ -224,16 +224,20 @@ int CmdValidate(const GlobalOptions& g, bool strict) {
     if (dialects.empty())
       add(ctx->env.database.empty() ? Dialect::kPostgres : DialectOfUrl(ctx->env.database));
   }
-  // The plan with the SQL each dialect runs (its own files where a migration names them).
-  auto plan_for = [&](const std::string& name) {
-    Plan p = plan;
-    if (!own_sql.empty()) SelectDialectSql(&p, name);
-    return p;
+  // The plan with the SQL each dialect runs: its own files where a migration names them (a copy
+  // per such dialect, made once), else the plan itself.
+  std::map<Dialect, Plan> selected;
+  auto plan_for = [&](Dialect dialect, const std::string& name) -> const Plan& {
+    if (own_sql.empty()) return plan;
+    auto [it, fresh] = selected.try_emplace(dialect, plan);
+    if (fresh) SelectDialectSql(&it->second, name);
+    return it->second;
   };
+  // `dialects` is never empty here: every branch above adds one.
   std::set<std::string> seen;
   for (const auto& [dialect, name] : dialects) {
     const std::string tag = dialects.size() > 1 ? " (" + name + ")" : "";
-    const Plan p = plan_for(name);
+    const Plan& p = plan_for(dialect, name);
     for (auto& problem : AnalyzeFiles(p, dialect))
       if (seen.insert(problem).second) missing.push_back(problem + tag);
     for (auto& problem : SeedKeyProblems(p, dialect))
@@ -242,7 +246,7 @@ int CmdValidate(const GlobalOptions& g, bool strict) {
       if (seen.insert(warning).second) warnings.push_back(warning);
   }
   for (const auto& [dialect, name] : dialects) {
-    for (auto& problem : EmptyDowns(plan_for(name), dialect)) {
+    for (auto& problem : EmptyDowns(plan_for(dialect, name), dialect)) {
       if (!seen.insert(problem).second) continue;
       if (strict)
         missing.push_back(problem + " (--strict)");
@@ -250,13 +254,6 @@ int CmdValidate(const GlobalOptions& g, bool strict) {
         warnings.push_back(problem);
     }
   }
-  if (dialects.empty())
-    for (auto& problem : EmptyDowns(plan, Dialect::kPostgres)) {
-      if (strict)
-        missing.push_back(problem + " (--strict)");
-      else
-        warnings.push_back(problem);
-    }
   // Building a deployer runs nothing, but checks what the parser cannot (command placeholders).
   for (const auto& [name, env] : plan.environments) {
     // Another environment's unset ${VAR}: only that environment cannot be used.
