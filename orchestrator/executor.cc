@@ -776,24 +776,7 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
           Excerpt(step.sql, 0) + "\nthen run " + ForceStepHint(request, n));
     // What rides commits first: the step's started mark must follow the run's record.
     ORCH_RETURN_IF_ERROR(FlushJournal());
-    // Outside a transaction the snapshot cannot commit with the step: it commits on its own right
-    // before (a failure here stops the step before it starts).
-    // A run killed after this snapshot committed and before the step started took it already;
-    // what it copied is untouched since (the step never began): it is not taken twice.
-    bool taken_before = false;
-    if (SnapshotsBefore(plan_.policy, step)) {
-      auto all = Snapshots(db_, now_).List();
-      if (!all.ok()) return all.status().WithContext("reading the snapshots taken so far");
-      for (const SnapshotInfo& s : *all)
-        taken_before = taken_before || (s.from.run_id == run_id && s.from.step == n);
-    }
-    if (SnapshotsBefore(plan_.policy, step) && !taken_before) {
-      auto taken = SnapshotsOfStep(n).CaptureNow({run_id, n, step.release, step.id}, step.sql);
-      if (!taken.ok())
-        return taken.status().WithContext("snapshot before " + step.id +
-                                          " (policy snapshot: off rolls back without one)");
-      Point(FailpointKind::kAfterSnapshotCommit, std::to_string(n));
-    }
+    ORCH_RETURN_IF_ERROR(SnapshotOnItsOwn(run_id, n, step));
     ORCH_RETURN_IF_ERROR(journal_.MarkStepNow(run_id, n, StepStatus::kStarted));
     Status st = db_.ExecScriptNoTransaction(step.sql);
     if (!st.ok()) {
@@ -812,6 +795,8 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
   // What rides commits first: the step's records must follow the run's record.
   if (RunsByStatement(db_, step)) {
     ORCH_RETURN_IF_ERROR(FlushJournal());
+    // Its statements commit one by one: the snapshot cannot commit with the step either.
+    ORCH_RETURN_IF_ERROR(SnapshotOnItsOwn(run_id, n, step));
     // A statement that waits too long for a lock is retried like a transactional step (policy
     // lock_retries, with backoff): the step resumes at that statement.
     for (int attempt = 0;; ++attempt) {
@@ -881,6 +866,26 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
     std::this_thread::sleep_for(backoff);
     if (request.interrupted && request.interrupted()) return Status::Cancelled("interrupted");
   }
+}
+
+Status Executor::SnapshotOnItsOwn(int64_t run_id, int n, const Step& step) {
+  if (!SnapshotsBefore(plan_.policy, step)) return Status::Ok();
+  // A run killed after this snapshot committed, and before or during the step, took it already:
+  // what it copied is untouched since (the step had not begun), or was destroyed by the statements
+  // that ran since (the copy is the only one): it is not taken twice.
+  auto all = Snapshots(db_, now_).List();
+  if (!all.ok()) return all.status().WithContext("reading the snapshots taken so far");
+  for (const SnapshotInfo& s : *all)
+    if (s.from.run_id == run_id && s.from.step == n) return Status::Ok();
+  auto taken = SnapshotsOfStep(n).CaptureNow({run_id, n, step.release, step.id}, step.sql);
+  if (!taken.ok())
+    return taken.status().WithContext("snapshot before " + step.id +
+                                      " (policy snapshot: off rolls back without one)");
+  for (const SnapshotInfo& s : *taken)
+    spdlog::info("snapshot {}: {} {} ({} rows) {}", s.id, Name(s.kind), s.table, s.rows,
+                 s.kind == SnapshotKind::kNone ? "NOT CAPTURED: " + s.description : "");
+  Point(FailpointKind::kAfterSnapshotCommit, std::to_string(n));
+  return Status::Ok();
 }
 
 Snapshots Executor::SnapshotsOfStep(int n) const {

@@ -220,6 +220,9 @@ class Executor {
   std::vector<std::function<Status(Transaction&)>> riding_;
   bool run_recorded_ = true;
   // Snapshots whose every copy for step `n` passes the failpoint "snapshot-copied:N:K".
+  // Before a step whose statements do not run in one transaction (transactional: false, or run
+  // statement by statement): its snapshot, in a transaction of its own, unless taken already.
+  Status SnapshotOnItsOwn(int64_t run_id, int n, const Step& step);
   Snapshots SnapshotsOfStep(int n) const;
   // Failpoint(kind, where), unless this is a recording.
   void Point(FailpointKind kind, const std::string& where = "") const {

@@ -74,6 +74,9 @@ class RecordingDatabase::Txn : public Transaction {
     at_commit_.push_back({sql, params});
     return Status::Ok();
   }
+  Status ExecWhenFinished(const std::string& sql) override {
+    return db_.outer_->ExecWhenFinished(sql);
+  }
   Status ExecScript(const std::string& script) override {
     WriteBegin();
     // The step's own SQL: its "line N" comments count from the line after this one.

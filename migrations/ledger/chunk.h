@@ -23,6 +23,8 @@ struct Chunk {
   int64_t xid = 0;
   bool int_keys = false;  // new_rows is an integer array (PostgreSQL inserts, one integer key)
   int64_t key_min = 0, key_max = 0;
+  // The table has a foreign key into itself (set for inserts, once the reversal has looked).
+  bool self_referenced = false;
   // The keys are exactly every integer from key_min to key_max.
   bool dense() const { return int_keys && key_max - key_min + 1 == rows; }
 };

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "migrations/ledger.h"
 #include "migrations/ledger/chunk.h"
@@ -28,6 +29,7 @@ using ledger_internal::ReverseUpdate;
 
 struct LedgerReversal::Cache {
   std::map<std::string, bool> referenced;  // per table: whether any foreign key references it
+  std::set<std::string> self_referenced;   // tables with a foreign key into themselves
   // After a slice of a range chunk: the chunk as its ledger row is once that batch commits.
   struct Slice {
     Chunk rest;
@@ -133,7 +135,10 @@ Result<LedgerBatch> LedgerReversal::NextBatch(Database& db, Transaction& txn) {
     auto fks = db.Ledger().ReferencingKeys(txn, c.table, c.key);
     if (!fks.ok()) return fks.status();
     cache_->referenced[c.table] = !fks->empty();
+    for (const auto& fk : *fks)
+      if (fk.same_table) cache_->self_referenced.insert(c.table);
   }
+  c.self_referenced = cache_->self_referenced.count(c.table) > 0;
 
   ORCH_RETURN_IF_ERROR(NoteChunk(txn, c, slice, seed_id));
   if (on_modified == OnModified::kRevert && before_destroy) {

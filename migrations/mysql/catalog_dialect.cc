@@ -96,8 +96,9 @@ class MysqlCatalogDialect final : public CatalogDialect {
   Result<long> CountChanged(Transaction& txn, const std::string& sql) const override {
     return txn.ExecCount(sql);
   }
-  // mysql_affected_rows() after CREATE TABLE ... SELECT is the number of rows copied.
-  bool CreateTableAsCountsRows() const override { return true; }
+  // CREATE TABLE ... SELECT commits by itself, rows and all, whatever becomes of the step: the
+  // copy is made empty (that commits) and filled by an INSERT, which commits with the step.
+  bool CreateTableAsCountsRows() const override { return false; }
   // InnoDB's AUTO_INCREMENT moves past an explicit value by itself.
   Status AdvanceSequences(Transaction& /*txn*/, const std::string& /*ref*/,
                           const std::vector<std::string>& /*columns*/) const override {

@@ -116,6 +116,11 @@ class MysqlTransaction final : public Transaction {
     }
     return Status::Ok();
   }
+  Status ExecWhenFinished(const std::string& sql) override {
+    ORCH_RETURN_IF_ERROR(CheckUsable());
+    when_finished_.push_back(sql);
+    return Status::Ok();
+  }
   Result<QueryResult> Query(const std::string& sql, const std::vector<Value>& params) override {
     QueryResult result;
     ORCH_RETURN_IF_ERROR(Run(sql, params, &result, nullptr));
@@ -207,6 +212,9 @@ class MysqlTransaction final : public Transaction {
     if (finished_) return;
     finished_ = true;
     if (!committed_) (void)session_->Run("ROLLBACK");
+    // What the transaction set up that outlives it (the ledger's triggers), with its limits
+    // still in force: a DROP TRIGGER waits for a busy table no longer than a step would.
+    for (const std::string& sql : when_finished_) (void)session_->Run(sql);
     // A named lock (StateSchemaLockStatements) outlives the transaction on MySQL: released here.
     // The main session never holds the run lock (it has a session of its own).
     if (named_locks_) (void)session_->Run("DO RELEASE_ALL_LOCKS()");
@@ -218,6 +226,7 @@ class MysqlTransaction final : public Transaction {
   const mysql::RunLock* lock_;
   std::vector<std::string> at_commit_;        // translated ExecAtCommit statements
   std::vector<std::string> committed_early_;  // script statements that committed by themselves
+  std::vector<std::string> when_finished_;    // ExecWhenFinished, as given
   bool committed_ = false, failed_ = false, finished_ = false, limited_ = false;
   bool named_locks_ = false;  // a GET_LOCK ran in this transaction
 };
@@ -419,8 +428,11 @@ class MysqlDatabase final : public Database {
     return mysql::ReadEffect(**txn, statement);
   }
   Status Unsupported(DatabaseFeature feature) const override {
-    // A rehearsal needs only a scratch database (CREATE DATABASE) and the catalog.
-    if (feature == DatabaseFeature::kRehearsal) return Status::Ok();
+    // A rehearsal needs only a scratch database (CREATE DATABASE) and the catalog; the row ledger
+    // is migrations/mysql/ledger_dialect.h; snapshots are taken as on PostgreSQL (a copy made
+    // empty, then filled in the step's transaction), or on their own before a step whose
+    // statements commit one by one.
+    if (feature != DatabaseFeature::kReviewScript) return Status::Ok();
     return Status::Failed(std::string(FeatureName(feature)) +
                           " is not yet supported on MySQL/MariaDB");
   }

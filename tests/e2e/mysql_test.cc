@@ -1,10 +1,11 @@
 // MariaDB end to end, on the real binary: a plan whose SQL is portable deploys and rolls back on a
 // real MariaDB server with --database mysql://..., and the rolled-back schema equals a fresh
-// deploy of the target; `rehearse` (and --each) runs on a scratch database of the server; what is
-// not built for MySQL/MariaDB yet (the row ledger, snapshots, the review script) is refused before
-// anything changes, naming the feature. Seeds need the
-// row ledger (`tables:` is required): the fixture's data comes with a migration instead.
+// deploy of the target; `rehearse` (and --each) runs on a scratch database of the server; the row
+// ledger records and reverses a seed's rows; what is not built for MySQL/MariaDB yet (snapshots,
+// the review script) is refused before anything changes, naming the feature. The fixture's data
+// comes with a migration.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <atomic>
 #include <memory>
@@ -186,30 +187,153 @@ TEST_F(MysqlEndToEnd, SnapshotsAreRefusedBeforeARollbackThatDestroysData) {
   EXPECT_EQ(ReadFileOrDie(dir_ / "mini.image"), "mini:1.1.0\n");
 }
 
-TEST_F(MysqlEndToEnd, TheRowLedgerAndTheReviewScriptAreRefusedNamingThem) {
-  Write("releases/1.0.0.yaml",
-        "version: 1.0.0\nimage: mini:1.0.0\nmigrations:\n"
-        "  - {id: 0001_customers, up: ../sql/0001.up.sql, down: ../sql/0001.down.sql}\n"
-        "seeds:\n  - {id: first_customer, tables: [customers], sql: ../seeds/first.sql}\n");
-  auto refused = Run({"deploy", "--yes"});
-  EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
-  EXPECT_TRUE(Contains(refused.err,
-                       "the row ledger (a seed's `tables:`) is not yet supported on "
-                       "MySQL/MariaDB"))
-      << refused.err;
-  EXPECT_TRUE(Contains(refused.err, "first_customer")) << refused.err;
-  auto db = Open(url_);
-  ASSERT_NE(db, nullptr);
-  auto tables = db->UserTables();
-  ASSERT_TRUE(tables.ok());
-  EXPECT_TRUE(tables->empty());  // refused before the first step
-
+TEST_F(MysqlEndToEnd, TheReviewScriptIsRefusedNamingIt) {
   auto sql = Run({"sql", "--to", "1.0.0", "-o", dir_ / "review.sql"});
   EXPECT_EQ(sql.exit_code, 2) << sql.out << sql.err;
   EXPECT_TRUE(Contains(sql.err,
                        "the review script (`orchestrate sql`, --approved) is not yet "
                        "supported on MySQL/MariaDB"))
       << sql.err;
+  EXPECT_FALSE(FileExists(dir_ / "review.sql"));
+}
+
+// The row ledger on MariaDB (migrations/mysql/ledger_dialect.h): a seed's inserts, updates and
+// deletes of rows with JSON documents, doubles, times and keys beyond 2^53 are recorded and
+// reversed to the same data; the capture's triggers are gone once the seed has committed.
+class MysqlLedger : public MysqlEndToEnd {
+ protected:
+  void SetUp() override {
+    MysqlEndToEnd::SetUp();
+    if (url_.empty()) return;
+    Write("releases/1.0.0.yaml",
+          "version: 1.0.0\nimage: mini:1.0.0\nmigrations:\n"
+          "  - {id: 0001_profiles, up: ../sql/profiles.up.sql, down: ../sql/profiles.down.sql}\n");
+    Write("sql/profiles.up.sql",
+          "CREATE TABLE profiles (id BIGINT PRIMARY KEY, doc JSON, ratio DOUBLE, seen "
+          "DATETIME(3), note TEXT, amount DECIMAL(10, 2));\n"
+          "CREATE TABLE audit (id INTEGER PRIMARY KEY, what VARCHAR(50));\n"
+          "CREATE TABLE files (id INTEGER PRIMARY KEY, data BLOB);\n"
+          "INSERT INTO profiles VALUES (9007199254740992, '{\"a\": [1, 2]}', 0.1, "
+          "'2024-01-02 03:04:05.678', 'it''s', 1.50), (1, NULL, NULL, NULL, NULL, NULL);\n"
+          "INSERT INTO audit VALUES (1, 'created');\n");
+    Write("sql/profiles.down.sql", "DROP TABLE files;\nDROP TABLE audit;\nDROP TABLE profiles;\n");
+    Write("releases/1.1.0.yaml",
+          "version: 1.1.0\nimage: mini:1.1.0\nseeds:\n"
+          "  - {id: profiles, tables: [profiles], sql: ../seeds/profiles.sql}\n");
+    Write("seeds/profiles.sql",
+          "INSERT INTO profiles VALUES (9007199254740993, '{\"b\": {\"c\": null}}', "
+          "1.0 / 3, '2025-05-05 05:05:05.005', 'line\\nbreak \"quoted\"', -0.50);\n"
+          "UPDATE profiles SET doc = '[true, false]', ratio = 2.5e300, note = NULL WHERE id = "
+          "9007199254740992;\n"
+          "UPDATE profiles SET note = 'set' WHERE id = 1;\n"
+          "DELETE FROM profiles WHERE id = 1;\n");
+  }
+
+  long Triggers() {
+    return std::stol(Scalar(url_,
+                            "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE "
+                            "TRIGGER_SCHEMA = DATABASE()"));
+  }
+  std::string Fingerprint() {
+    auto r = Run({"status", "--output", "json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.exit_code == 0 ? nlohmann::json::parse(r.out).value("data_fingerprint", "")
+                            : std::string();
+  }
+};
+
+TEST_F(MysqlLedger, ASeedRoundTripsToTheSameDataAndLeavesNoTriggers) {
+  ASSERT_EQ(Run({"deploy", "--to", "1.0.0", "--yes"}).exit_code, 0);
+  const std::string at100 = Fingerprint();
+  const auto schema = Schema(url_);
+  auto deployed = Run({"deploy", "--yes"});
+  ASSERT_EQ(deployed.exit_code, 0) << deployed.out << deployed.err;
+  EXPECT_EQ(Triggers(), 0);
+  EXPECT_EQ(Scalar(url_, "SELECT COUNT(*) FROM profiles"), "2");
+  EXPECT_EQ(Scalar(url_, "SELECT COUNT(*) FROM orchestrate_ledger"),
+            "3");  // insert, update, delete
+  EXPECT_NE(Fingerprint(), at100);
+  auto rolled = Run({"rollback", "--to", "1.0.0", "--yes"});
+  ASSERT_EQ(rolled.exit_code, 0) << rolled.out << rolled.err;
+  EXPECT_EQ(Fingerprint(), at100);
+  EXPECT_EQ(Scalar(url_, "SELECT doc FROM profiles WHERE id = 9007199254740992"),
+            "{\"a\": [1, 2]}");
+  EXPECT_EQ(Scalar(url_,
+                   "SELECT CONCAT(ratio, ' ', seen, ' ', note, ' ', amount) FROM profiles "
+                   "WHERE id = 9007199254740992"),
+            "0.1 2024-01-02 03:04:05.678 it's 1.50");
+  EXPECT_EQ(Scalar(url_, "SELECT COUNT(*) FROM profiles WHERE id = 9007199254740993"), "0");
+  EXPECT_EQ(Scalar(url_, "SELECT COUNT(*) FROM orchestrate_ledger"), "0");
+  EXPECT_EQ(Schema(url_), schema);
+  EXPECT_EQ(Triggers(), 0);
+}
+
+// A kill after the seed ran but before it committed leaves the triggers (their DDL committed by
+// itself): unarmed, they let the application write and record nothing; the schema description
+// leaves them out; the resumed deploy records the seed once and drops them.
+TEST_F(MysqlLedger, TriggersAKilledSeedLeftBehindDoNothingAndTheResumeDropsThem) {
+  ASSERT_EQ(Run({"deploy", "--to", "1.0.0", "--yes"}).exit_code, 0);
+  const std::string at100 = Fingerprint();
+  const auto schema = Schema(url_);
+  std::vector<std::string> argv = {FailpointsBin(), "deploy",     dir_ / "plan.yaml",
+                                   "--yes",         "--database", url_};
+  ProcessOptions o;
+  o.env = {{"ORCHESTRATE_FAILPOINT", "before-commit:1"}};
+  auto killed = RunProcess(argv, o);
+  ASSERT_EQ(killed.signal, SIGKILL) << killed.err;
+  EXPECT_GT(Triggers(), 0);
+  EXPECT_EQ(Schema(url_), schema);
+  EXPECT_EQ(Fingerprint(), at100);  // the seed's transaction was rolled back
+  {
+    auto db = Open(url_);
+    ASSERT_NE(db, nullptr);
+    auto txn = db->Begin();
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE((*txn)
+                    ->ExecScript("UPDATE profiles SET note = 'app' WHERE id = 1;\n"
+                                 "INSERT INTO audit VALUES (2, 'by the app');\n")
+                    .ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  EXPECT_EQ(Scalar(url_, "SELECT COUNT(*) FROM orchestrate_ledger_stage"), "0");
+  const std::string with_app_rows = Fingerprint();
+  auto resumed = Run({"deploy", "--yes"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  EXPECT_EQ(Triggers(), 0);
+  EXPECT_EQ(Scalar(url_, "SELECT COUNT(*) FROM orchestrate_ledger"), "3");
+  auto rolled = Run({"rollback", "--to", "1.0.0", "--yes"});
+  ASSERT_EQ(rolled.exit_code, 0) << rolled.out << rolled.err;
+  EXPECT_EQ(Fingerprint(), with_app_rows);
+}
+
+// Values JSON cannot carry exactly are refused before the seed runs, naming the column; a write
+// to a table the seed does not declare fails it with nothing applied.
+TEST_F(MysqlLedger, BinaryColumnsAndUndeclaredTablesAreRefused) {
+  ASSERT_EQ(Run({"deploy", "--to", "1.0.0", "--yes"}).exit_code, 0);
+  const std::string at100 = Fingerprint();
+  Write("releases/1.1.0.yaml",
+        "version: 1.1.0\nimage: mini:1.1.0\nseeds:\n"
+        "  - {id: files, tables: [files], sql: ../seeds/files.sql}\n");
+  Write("seeds/files.sql", "INSERT INTO files VALUES (1, 'x');\n");
+  auto refused = Run({"deploy", "--yes"});
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_TRUE(Contains(refused.err, "column 'data' of type blob")) << refused.err;
+  EXPECT_TRUE(Contains(refused.err, "undo:")) << refused.err;
+  EXPECT_EQ(Fingerprint(), at100);
+  EXPECT_EQ(Triggers(), 0);
+
+  Write("releases/1.1.0.yaml",
+        "version: 1.1.0\nimage: mini:1.1.0\nseeds:\n"
+        "  - {id: profiles, tables: [profiles], sql: ../seeds/profiles.sql}\n");
+  Write("seeds/profiles.sql",
+        "INSERT INTO profiles (id) VALUES (5);\nINSERT INTO audit VALUES (3, 'sneaky');\n");
+  // The failed run above is resumed with the new seed (its steps did not run).
+  auto undeclared = Run({"deploy", "--yes"});
+  EXPECT_EQ(undeclared.exit_code, 2) << undeclared.err;
+  EXPECT_TRUE(Contains(undeclared.err, "wrote to table audit")) << undeclared.err;
+  EXPECT_TRUE(Contains(undeclared.err, "does not declare")) << undeclared.err;
+  EXPECT_EQ(Fingerprint(), at100);
+  EXPECT_EQ(Triggers(), 0);
 }
 
 // A migration names the SQL it runs on MySQL/MariaDB where the dialects differ (a TEXT column
