@@ -135,6 +135,17 @@ class CatalogDialect {
   // NULLs as equal where the column may hold one.
   virtual std::string KeyEquals(const std::string& lhs, const std::string& rhs,
                                 const CatalogColumn* column) const = 0;
+  // UPDATE `target` (aliased t) setting each of `columns` (quoted) to the matching expression of
+  // `values`, from the rows of `source` (aliased s) for which `match` holds. Default: PostgreSQL's
+  // and SQLite's UPDATE ... FROM.
+  virtual std::string UpdateFrom(const std::string& target, const std::vector<std::string>& columns,
+                                 const std::vector<std::string>& values, const std::string& source,
+                                 const std::string& match) const {
+    std::string set;
+    for (size_t i = 0; i < columns.size() && i < values.size(); ++i)
+      set += (set.empty() ? "" : ", ") + columns[i] + " = " + values[i];
+    return "UPDATE " + target + " AS t SET " + set + " FROM " + source + " AS s WHERE " + match;
+  }
   // What goes between an INSERT's column list and its SELECT so that it may write explicit values
   // into identity columns ("" where nothing needs to be said); starts with a space when not empty.
   virtual std::string OverridingGenerated() const = 0;

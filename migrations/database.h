@@ -43,12 +43,14 @@ class Transaction {
   virtual Status ExecAtCommit(const std::string& sql, const std::vector<Value>& params = {}) {
     return Exec(sql, params);
   }
-  // Runs `sql` once the transaction has ended, committed or rolled back (Commit(), or the
-  // destructor), on the same connection; its failure is ignored. For what the transaction set up
-  // that outlives it (MySQL: the ledger's triggers, whose DDL commits by itself, and the session
-  // variable that arms them). Default: kFailed (nothing needs it).
-  virtual Status ExecWhenFinished(const std::string& sql) {
+  // Runs `sql` once the transaction has ended (Commit(), or the destructor), on the same
+  // connection; with `only_if_rolled_back`, only when it did not commit. Its failure is ignored.
+  // For what the transaction set up that outlives it (MySQL, whose DDL commits by itself: the
+  // ledger's triggers and the session variable that arms them; a snapshot's copy). Default:
+  // kFailed (nothing needs it).
+  virtual Status ExecWhenFinished(const std::string& sql, bool only_if_rolled_back = false) {
     (void)sql;
+    (void)only_if_rolled_back;
     return Status::Failed("this database has nothing to run after a transaction");
   }
   // A script of any number of statements, run in order; no parameters. A failure names the line

@@ -26,8 +26,9 @@ enum class FailpointKind {
   kAfterRunStart,        // "after-run-start": the run recorded (its steps pending), no step begun
   kBeforeStep,           // "before-step:N"
   kSnapshotCopied,       // "snapshot-copied:N:K": the K-th snapshot of step N copied, uncommitted
-  kAfterSnapshotCommit,  // "after-snapshot-commit:N": a non-transactional step's snapshot
-                         // committed, the step not yet marked started
+  kAfterSnapshotCommit,  // "after-snapshot-commit:N": the snapshot of a step that is not one
+                         // transaction (non-transactional, or run statement by statement)
+                         // committed, the step not yet begun
   kBeforeCommit,         // "before-commit:N": the step's effect and journal row, uncommitted
   kAfterStep,            // "after-step:N"
   kBeforeSwapPart,       // "before-swap-part:N:PART"

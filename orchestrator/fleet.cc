@@ -154,17 +154,26 @@ TargetReport RunTarget(const Plan& plan, const std::string& url, const FleetRequ
   };
 
   // The plan's SQL was put in place for one kind of database (SelectDialectSql): a target of
-  // another kind would run the wrong files.
-  if (plan.sql_dialect.empty() && !plan.DialectsWithOwnSql().empty())
+  // another kind would run the wrong files, unless neither kind names files of its own (both run
+  // the default ones). Without a kind (a fleet only from a targets_command, no `dialect:`) it is
+  // the default SQL.
+  const std::string kind = DialectName(DialectOfUrl(url));
+  const std::vector<std::string> own = plan.DialectsWithOwnSql();
+  auto has_own = [&](const std::string& d) {
+    return std::find(own.begin(), own.end(), d) != own.end();
+  };
+  if (kind != plan.sql_dialect && (has_own(kind) || has_own(plan.sql_dialect))) {
+    if (plan.sql_dialect.empty())
+      return fail(Status::Invalid(
+          "this target is a " + kind + " database, and the plan names SQL of its own for " + kind +
+          ", but this fleet's kind of database is not known before its targets_command runs, so "
+          "it runs the default SQL: list a target under `targets:` or set `dialect: " +
+          kind + "` in " + plan.file));
     return fail(Status::Invalid(
-        "the plan names SQL per dialect, and this fleet's kind of database is not known before "
-        "its targets_command runs: list a target under `targets:` or set `dialect:` in " +
-        plan.file));
-  if (!plan.sql_dialect.empty() && DialectName(DialectOfUrl(url)) != plan.sql_dialect)
-    return fail(Status::Invalid(
-        "this target is a " + std::string(DialectName(DialectOfUrl(url))) +
-        " database, but the fleet's SQL was chosen for " + plan.sql_dialect +
+        "this target is a " + kind + " database, but the fleet's SQL was chosen for " +
+        plan.sql_dialect +
         " (the plan names SQL per dialect): run each kind of database as a fleet of its own"));
+  }
   auto db = request.open(url);
   if (!db.ok()) return fail(db.status());
   Journal journal(**db, NowIso8601);

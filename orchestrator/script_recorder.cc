@@ -74,8 +74,8 @@ class RecordingDatabase::Txn : public Transaction {
     at_commit_.push_back({sql, params});
     return Status::Ok();
   }
-  Status ExecWhenFinished(const std::string& sql) override {
-    return db_.outer_->ExecWhenFinished(sql);
+  Status ExecWhenFinished(const std::string& sql, bool only_if_rolled_back) override {
+    return db_.outer_->ExecWhenFinished(sql, only_if_rolled_back);
   }
   Status ExecScript(const std::string& script) override {
     WriteBegin();

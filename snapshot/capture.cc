@@ -69,9 +69,15 @@ Status Copy(Transaction& txn, const Database& db, const TableInfo& info, Snapsho
     s.rows = *n;
     return Status::Ok();
   }
-  // Created empty, then filled: a CREATE TABLE AS cannot take bind parameters on PostgreSQL, and
-  // SQLite does not count the rows a CREATE TABLE AS copies.
-  ORCH_RETURN_IF_ERROR(txn.Exec("CREATE TABLE " + dest + " AS " + select + " WHERE 1 = 0"));
+  // Created empty, then filled: a CREATE TABLE AS cannot take bind parameters on PostgreSQL,
+  // SQLite does not count the rows a CREATE TABLE AS copies, and on MySQL it commits by itself
+  // (rows and all) while the INSERT commits with the step.
+  const std::string create = "CREATE TABLE " + dest + " AS " + select + " WHERE 1 = 0";
+  ORCH_RETURN_IF_ERROR(txn.Exec(create));
+  // Where that CREATE committed by itself, the copy outlives a step that fails after it: the
+  // empty table goes once the step has rolled back.
+  if (db.CommitsByItself(create))
+    ORCH_RETURN_IF_ERROR(txn.ExecWhenFinished("DROP TABLE IF EXISTS " + dest, true));
   // The adapter reports the rows inserted: no second pass over the copy to count them.
   auto n = txn.ExecCount("INSERT INTO " + dest + " " + select + filter, params);
   if (!n.ok()) return n.status();

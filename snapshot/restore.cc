@@ -93,12 +93,12 @@ Result<RestoreResult> Snapshots::Restore(int64_t id) {
   const std::string storage = d.CopyRef(s.storage);
   std::string sql;
   if (s.kind == SnapshotKind::kColumns) {
-    std::string set;
-    for (const std::string& c : s.columns)
-      set += (set.empty() ? "" : ", ") + db_.QuoteIdent(target.Find(c, fold)->name) + " = " +
-             StoredValue(db_, target, target.Find(c, fold)->name);
-    sql = "UPDATE " + ref + " AS t SET " + set + " FROM " + storage + " AS s WHERE " +
-          KeyMatch(db_, target, s.key_columns);
+    std::vector<std::string> columns, values;
+    for (const std::string& c : s.columns) {
+      columns.push_back(db_.QuoteIdent(target.Find(c, fold)->name));
+      values.push_back(StoredValue(db_, target, target.Find(c, fold)->name));
+    }
+    sql = d.UpdateFrom(ref, columns, values, storage, KeyMatch(db_, target, s.key_columns));
   } else {
     // Rows whose key is present stay as they are: the table's primary key now when the snapshot
     // holds it, else every captured column.

@@ -116,6 +116,16 @@ class MysqlCatalogDialect final : public CatalogDialect {
                         const CatalogColumn* /*column*/) const override {
     return lhs + " <=> " + rhs;
   }
+  // MySQL's multi-table UPDATE: the copy joined to the table, the assigned columns qualified
+  // (the copy has columns of the same names).
+  std::string UpdateFrom(const std::string& target, const std::vector<std::string>& columns,
+                         const std::vector<std::string>& values, const std::string& source,
+                         const std::string& match) const override {
+    std::string set;
+    for (size_t i = 0; i < columns.size() && i < values.size(); ++i)
+      set += (set.empty() ? "" : ", ") + std::string("t.") + columns[i] + " = " + values[i];
+    return "UPDATE " + target + " AS t JOIN " + source + " AS s ON " + match + " SET " + set;
+  }
   std::string OverridingGenerated() const override { return ""; }
 
   std::string CopyNamePrefix() const override { return "orchestrate_snap_"; }

@@ -116,9 +116,9 @@ class MysqlTransaction final : public Transaction {
     }
     return Status::Ok();
   }
-  Status ExecWhenFinished(const std::string& sql) override {
+  Status ExecWhenFinished(const std::string& sql, bool only_if_rolled_back) override {
     ORCH_RETURN_IF_ERROR(CheckUsable());
-    when_finished_.push_back(sql);
+    when_finished_.emplace_back(sql, only_if_rolled_back);
     return Status::Ok();
   }
   Result<QueryResult> Query(const std::string& sql, const std::vector<Value>& params) override {
@@ -214,7 +214,8 @@ class MysqlTransaction final : public Transaction {
     if (!committed_) (void)session_->Run("ROLLBACK");
     // What the transaction set up that outlives it (the ledger's triggers), with its limits
     // still in force: a DROP TRIGGER waits for a busy table no longer than a step would.
-    for (const std::string& sql : when_finished_) (void)session_->Run(sql);
+    for (const auto& [sql, only_if_rolled_back] : when_finished_)
+      if (!committed_ || !only_if_rolled_back) (void)session_->Run(sql);
     // A named lock (StateSchemaLockStatements) outlives the transaction on MySQL: released here.
     // The main session never holds the run lock (it has a session of its own).
     if (named_locks_) (void)session_->Run("DO RELEASE_ALL_LOCKS()");
@@ -226,7 +227,7 @@ class MysqlTransaction final : public Transaction {
   const mysql::RunLock* lock_;
   std::vector<std::string> at_commit_;        // translated ExecAtCommit statements
   std::vector<std::string> committed_early_;  // script statements that committed by themselves
-  std::vector<std::string> when_finished_;    // ExecWhenFinished, as given
+  std::vector<std::pair<std::string, bool>> when_finished_;  // ExecWhenFinished, as given
   bool committed_ = false, failed_ = false, finished_ = false, limited_ = false;
   bool named_locks_ = false;  // a GET_LOCK ran in this transaction
 };

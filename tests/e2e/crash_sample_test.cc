@@ -1,7 +1,7 @@
 // The sampled crash suite (in ctest, so `make test` runs it; `make crash-test` keeps the
 // exhaustive one): a run killed with SIGKILL at one failpoint of every kind (the registry,
-// orchestrator/failpoint.h), on SQLite, PostgreSQL and MariaDB (the kinds MariaDB supports: no row
-// ledger, no snapshots there yet), then the same command run again on the real binary. It must
+// orchestrator/failpoint.h), on SQLite, PostgreSQL and MariaDB, then the same command run again
+// on the real binary. It must
 // finish, leave the database, the applied migrations, the snapshots and the image of one
 // uninterrupted run, and show every database step of the run done exactly once.
 //
@@ -41,10 +41,9 @@ struct Sample {
   std::string command;  // "rollback" (1.1.0 -> 1.0.0) or "deploy" (1.0.0 -> 1.1.0)
   std::string step;     // a step kind ("swap-image") or id ("0002_points"); "" for none
   std::string suffix;   // after the step number (":set", ":1")
-  // Needs the row ledger or snapshots: not on MariaDB. (A kill inside a step whose DDL MariaDB
-  // commits by itself is sampled there too: such a step runs statement by statement and resumes
-  // after the last statement recorded done, orchestrator/statement_steps.h.)
-  bool ledger_or_snapshots = false;
+  // (A kill inside a step whose DDL MariaDB commits by itself is sampled there too: such a step
+  // runs statement by statement and resumes after the last statement recorded done,
+  // orchestrator/statement_steps.h; its snapshot is taken on its own before it.)
 
   std::string Name() const {
     std::string name = std::string(FailpointKindName(kind)) + "_" + command +
@@ -61,22 +60,22 @@ const std::vector<Sample>& Samples() {
       {K::kBeforeRunStart, "rollback", "", ""},
       {K::kAfterRunStart, "rollback", "", ""},
       {K::kBeforeStep, "rollback", "0004_tiers", ""},
-      {K::kSnapshotCopied, "rollback", "0002_points", ":1", true},
-      {K::kSnapshotCopied, "rollback", "undo-seed", ":1", true},
-      {K::kAfterSnapshotCommit, "rollback", "0003_audit", "", true},
+      {K::kSnapshotCopied, "rollback", "0002_points", ":1"},
+      {K::kSnapshotCopied, "rollback", "undo-seed", ":1"},
+      {K::kAfterSnapshotCommit, "rollback", "0003_audit", ""},
       {K::kBeforeCommit, "rollback", "0002_points", ""},
       {K::kBeforeCommit, "rollback", "forget-release", ""},
       {K::kBeforeCommit, "deploy", "0002_points", ""},
       {K::kBeforeCommit, "deploy", "record-release", ""},
-      {K::kBeforeCommit, "deploy", "run-seed", "", true},
+      {K::kBeforeCommit, "deploy", "run-seed", ""},
       {K::kAfterStep, "rollback", "0004_tiers", ""},
       {K::kBeforeSwapPart, "rollback", "swap-image", ":set"},
       {K::kSwapPartStarted, "rollback", "swap-image", ":set"},
       {K::kSwapPartRan, "rollback", "swap-image", ":set"},
       {K::kSwapPartRan, "deploy", "swap-image", ":verify"},
       {K::kAfterSwapPart, "rollback", "swap-image", ":verify"},
-      {K::kBeforeBatchCommit, "rollback", "undo-seed", "", true},
-      {K::kAfterBatch, "rollback", "undo-seed", ":1", true},
+      {K::kBeforeBatchCommit, "rollback", "undo-seed", ""},
+      {K::kAfterBatch, "rollback", "undo-seed", ":1"},
       {K::kBeforeFinish, "rollback", "", ""},
       {K::kAfterFinish, "rollback", "", ""},
       {K::kAfterFinish, "deploy", "", ""},
@@ -84,15 +83,10 @@ const std::vector<Sample>& Samples() {
   return samples;
 }
 
-bool Supports(Engine engine, const Sample& s) {
-  return engine != Engine::kMariaDb || !s.ledger_or_snapshots;
-}
-
 class CrashSampleTest : public ::testing::TestWithParam<std::tuple<Engine, size_t>> {
  protected:
   Engine engine() const { return std::get<0>(GetParam()); }
   const Sample& sample() const { return Samples()[std::get<1>(GetParam())]; }
-  bool HasLedgerAndSnapshots() const { return engine() != Engine::kMariaDb; }
 
   void SetUp() override {
     WritePlan();
@@ -114,25 +108,22 @@ class CrashSampleTest : public ::testing::TestWithParam<std::tuple<Engine, size_
   }
 
   void WritePlan() {
-    const bool full = HasLedgerAndSnapshots();
     Write("plan.yaml",
           "app: mini\nreleases: releases/\nenvironments:\n  local:\n"
           "    database: sqlite:${STATE_DIR}/mini.db\n"
           "    deployer: {kind: file, path: \"${STATE_DIR}/mini.image\"}\n"
           "policy: {batch_rows: 1, lock_timeout: 10s, snapshot: " +
-              std::string(full ? "on-destroy, on_modified: revert" : "off") + "}\n");
+              std::string("on-destroy, on_modified: revert") + "}\n");
     Write("releases/1.0.0.yaml",
           "version: 1.0.0\nimage: mini:1.0.0\nmigrations:\n"
           "  - {id: 0001_customers, up: ../sql/0001.up.sql, down: ../sql/0001.down.sql}\n");
-    Write(
-        "releases/1.1.0.yaml",
-        "version: 1.1.0\nimage: mini:1.1.0\nmigrations:\n"
-        "  - {id: 0002_points, up: ../sql/0002.up.sql, down: ../sql/0002.down.sql}\n"
-        "  - {id: 0003_audit, up: ../sql/0003.up.sql, down: ../sql/0003.down.sql, "
-        "transactional: false}\n"
-        "  - {id: 0004_tiers, up: ../sql/0004.up.sql, down: ../sql/0004.down.sql}\n" +
-            std::string(full ? "seeds:\n  - {id: tiers, tables: [tiers], sql: ../seeds/tiers.sql}\n"
-                             : ""));
+    Write("releases/1.1.0.yaml",
+          "version: 1.1.0\nimage: mini:1.1.0\nmigrations:\n"
+          "  - {id: 0002_points, up: ../sql/0002.up.sql, down: ../sql/0002.down.sql}\n"
+          "  - {id: 0003_audit, up: ../sql/0003.up.sql, down: ../sql/0003.down.sql, "
+          "transactional: false}\n"
+          "  - {id: 0004_tiers, up: ../sql/0004.up.sql, down: ../sql/0004.down.sql}\n"
+          "seeds:\n  - {id: tiers, tables: [tiers], sql: ../seeds/tiers.sql}\n");
     Write("sql/0001.up.sql",
           "CREATE TABLE customers (id INTEGER PRIMARY KEY, email VARCHAR(100) NOT NULL);\n"
           "INSERT INTO customers (id, email) VALUES (1, 'ann@example.com'), "
@@ -212,11 +203,10 @@ class CrashSampleTest : public ::testing::TestWithParam<std::tuple<Engine, size_
     auto txn = (*db)->BeginRead();
     EXPECT_TRUE(txn.ok()) << txn.status().message();
     if (!txn.ok()) return "";
-    std::vector<std::string> queries = {"SELECT COUNT(*) FROM orchestrate_migrations"};
-    if (HasLedgerAndSnapshots())
-      queries.push_back(
-          "SELECT COUNT(*), COUNT(DISTINCT step), COALESCE(SUM(row_count), 0) FROM "
-          "orchestrate_snapshot_index");
+    const std::vector<std::string> queries = {
+        "SELECT COUNT(*) FROM orchestrate_migrations",
+        "SELECT COUNT(*), COUNT(DISTINCT step), COALESCE(SUM(row_count), 0) FROM "
+        "orchestrate_snapshot_index"};
     for (const auto& q : queries) {
       auto rows = (*txn)->Query(q);
       EXPECT_TRUE(rows.ok()) << q << ": " << rows.status().message();
@@ -253,14 +243,10 @@ class CrashSampleTest : public ::testing::TestWithParam<std::tuple<Engine, size_
 };
 
 TEST_P(CrashSampleTest, KilledThereTheSameCommandFinishesTheRun) {
-  if (!Supports(engine(), sample())) {
-    // Not instantiated (see the generator below); kept so that a wrong generator fails loudly.
-    FAIL() << "sample not supported on " << EngineName(engine());
-  }
   for (const std::string state : {"reference", "state"}) {
     auto prepared = Run(state, Prepare());
     ASSERT_EQ(prepared.exit_code, 0) << prepared.err;
-    if (sample().command == "rollback" && HasLedgerAndSnapshots()) {
+    if (sample().command == "rollback") {
       // A seeded row changed since the deploy: the reversal snapshots it before reverting it.
       auto db = OpenDatabase(UrlOf(state), "");
       ASSERT_TRUE(db.ok()) << db.status().message();
@@ -303,22 +289,21 @@ TEST_P(CrashSampleTest, KilledThereTheSameCommandFinishesTheRun) {
   EXPECT_TRUE(json["lock"].is_null()) << st.out;
 }
 
-std::vector<std::tuple<Engine, size_t>> SupportedSamples() {
+std::vector<std::tuple<Engine, size_t>> AllSamples() {
   std::vector<std::tuple<Engine, size_t>> out;
   for (Engine e : {Engine::kSqlite, Engine::kPostgres, Engine::kMariaDb})
-    for (size_t i = 0; i < Samples().size(); ++i)
-      if (Supports(e, Samples()[i])) out.emplace_back(e, i);
+    for (size_t i = 0; i < Samples().size(); ++i) out.emplace_back(e, i);
   return out;
 }
 
-INSTANTIATE_TEST_SUITE_P(Sampled, CrashSampleTest, ::testing::ValuesIn(SupportedSamples()),
+INSTANTIATE_TEST_SUITE_P(Sampled, CrashSampleTest, ::testing::ValuesIn(AllSamples()),
                          [](const ::testing::TestParamInfo<std::tuple<Engine, size_t>>& p) {
                            return std::string(EngineName(std::get<0>(p.param))) + "_" +
                                   Samples()[std::get<1>(p.param)].Name();
                          });
 
-// The registry: every kind the code declares has a sampled crash above on every engine that
-// supports it (a new kind without one fails here), and the registry lists each kind once.
+// The registry: every kind the code declares has a sampled crash above on every engine (a new
+// kind without one fails here), and the registry lists each kind once.
 TEST(FailpointRegistry, EveryDeclaredKindIsSampledOnEveryEngine) {
   const auto& kinds = AllFailpointKinds();
   EXPECT_EQ(kinds.size(), static_cast<size_t>(FailpointKind::kBeforeStatementsCommit) + 1)
@@ -332,16 +317,12 @@ TEST(FailpointRegistry, EveryDeclaredKindIsSampledOnEveryEngine) {
                                                    "after-ddl-done", "before-statements-commit"};
   std::set<std::string> names;
   for (FailpointKind k : kinds) EXPECT_TRUE(names.insert(FailpointKindName(k)).second);
-  // The kinds MariaDB cannot reach: the row ledger and snapshots are refused there.
-  const std::set<std::string> not_on_mariadb = {"snapshot-copied", "after-snapshot-commit",
-                                                "before-batch-commit", "after-batch"};
   for (Engine e : {Engine::kSqlite, Engine::kPostgres, Engine::kMariaDb}) {
     std::set<std::string> sampled;
-    for (const auto& [engine, i] : SupportedSamples())
+    for (const auto& [engine, i] : AllSamples())
       if (engine == e) sampled.insert(FailpointKindName(Samples()[i].kind));
     for (FailpointKind k : kinds) {
       const std::string name = FailpointKindName(k);
-      if (e == Engine::kMariaDb && not_on_mariadb.count(name)) continue;
       if (sampled_elsewhere.count(name)) continue;
       EXPECT_TRUE(sampled.count(name)) << name << " has no sampled crash on " << EngineName(e);
     }

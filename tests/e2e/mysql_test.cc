@@ -1,9 +1,9 @@
 // MariaDB end to end, on the real binary: a plan whose SQL is portable deploys and rolls back on a
 // real MariaDB server with --database mysql://..., and the rolled-back schema equals a fresh
 // deploy of the target; `rehearse` (and --each) runs on a scratch database of the server; the row
-// ledger records and reverses a seed's rows; what is not built for MySQL/MariaDB yet (snapshots,
-// the review script) is refused before anything changes, naming the feature. The fixture's data
-// comes with a migration.
+// ledger records and reverses a seed's rows; snapshots commit with their step; what is not built
+// for MySQL/MariaDB yet (the review script) is refused before anything changes, naming it. The
+// fixture's data comes with a migration.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -169,22 +169,55 @@ TEST_F(MysqlEndToEnd, AFailureAfterACommittedDdlStopsAsNeedingAHumanNamingTheSta
   EXPECT_TRUE(Contains(deployed.err, "no_such_table")) << deployed.err;
 }
 
-TEST_F(MysqlEndToEnd, SnapshotsAreRefusedBeforeARollbackThatDestroysData) {
-  auto deployed = Run({"deploy", "--yes"});
-  ASSERT_EQ(deployed.exit_code, 0) << deployed.out << deployed.err;
+// A down of DML only runs in one transaction with its snapshot: the copy's table (whose CREATE
+// commits by itself on MySQL) is made empty and filled in the step's transaction, so a step that
+// fails leaves neither the copy's rows nor its table nor a catalog entry; fixed, the same command
+// takes the snapshot once.
+TEST_F(MysqlEndToEnd, AStepThatFailsAfterItsSnapshotLeavesNoCopyBehind) {
   Write("plan.yaml", ReadFileOrDie(dir_ / "plan.yaml")
                          .replace(ReadFileOrDie(dir_ / "plan.yaml").find("snapshot: off"),
                                   std::string("snapshot: off").size(), "snapshot: on-destroy"));
-  const std::vector<std::string> before = Schema(url_);
-  auto refused = Run({"rollback", "--to", "1.0.0", "--reason", "r", "--yes"});
-  EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
-  EXPECT_TRUE(Contains(refused.err,
-                       "snapshots of the data a rollback destroys (policy.snapshot: "
-                       "on-destroy) is not yet supported on MySQL/MariaDB"))
-      << refused.err;
-  EXPECT_TRUE(Contains(refused.err, "nothing was changed")) << refused.err;
-  EXPECT_EQ(Schema(url_), before);
-  EXPECT_EQ(ReadFileOrDie(dir_ / "mini.image"), "mini:1.1.0\n");
+  Write("releases/1.1.0.yaml",
+        "version: 1.1.0\nimage: mini:1.1.0\nmigrations:\n"
+        "  - {id: 0005_bo, up: ../sql/0005.up.sql, down: ../sql/0005.down.sql}\n");
+  Write("sql/0005.up.sql", "INSERT INTO customers (id, email) VALUES (2, 'bo@example.com');\n");
+  Write("sql/0005.down.sql",
+        "DELETE FROM customers WHERE id = 2;\n"
+        "INSERT INTO customers (id, email) VALUES (3, 'cy@example.com');\n");
+  ASSERT_EQ(Run({"deploy", "--yes"}).exit_code, 0);
+  {  // The application took the key the down inserts.
+    auto db = Open(url_);
+    ASSERT_NE(db, nullptr);
+    auto txn = db->Begin();
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE((*txn)->Exec("INSERT INTO customers (id, email) VALUES (3, 'x@example.com')").ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  auto copies = [&] {
+    return Scalar(url_,
+                  "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+                  "AND TABLE_NAME LIKE 'orchestrate\\_snap\\_%'");
+  };
+  auto failed = Run({"rollback", "--to", "1.0.0", "--reason", "r", "--yes"});
+  EXPECT_EQ(failed.exit_code, 2) << failed.out << failed.err;
+  EXPECT_TRUE(Contains(failed.err, "Duplicate entry")) << failed.err;
+  EXPECT_EQ(copies(), "0");
+  EXPECT_EQ(Scalar(url_, "SELECT COUNT(*) FROM orchestrate_snapshot_index"), "0");
+  EXPECT_EQ(Scalar(url_, "SELECT COUNT(*) FROM customers"), "3");
+
+  {  // The cause fixed (a released down must not change): the application's row goes.
+    auto db = Open(url_);
+    ASSERT_NE(db, nullptr);
+    auto txn = db->Begin();
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE((*txn)->Exec("DELETE FROM customers WHERE id = 3").ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  auto rolled = Run({"rollback", "--to", "1.0.0", "--reason", "r", "--yes"});
+  ASSERT_EQ(rolled.exit_code, 0) << rolled.out << rolled.err;
+  EXPECT_EQ(copies(), "1");
+  EXPECT_EQ(Scalar(url_, "SELECT COUNT(*) FROM orchestrate_snapshot_index"), "1");
+  EXPECT_EQ(Scalar(url_, "SELECT GROUP_CONCAT(id ORDER BY id) FROM customers"), "1,3");
 }
 
 TEST_F(MysqlEndToEnd, TheReviewScriptIsRefusedNamingIt) {
@@ -385,8 +418,9 @@ TEST_F(MysqlEndToEnd, PerDialectSqlRunsTheMysqlFilesOnMariadbAndTheDefaultsElsew
 }
 
 // A fleet whose databases come only from targets_command: its kind is not known before the
-// command runs, so per-dialect SQL needs the plan's `dialect:`; without it the targets fail
-// saying so, with it they run that dialect's files.
+// command runs, so per-dialect SQL needs the plan's `dialect:`; without it the targets of a kind
+// with files of its own fail saying so (the others run the default SQL), with it they run that
+// dialect's files.
 TEST_F(MysqlEndToEnd, AFleetFromATargetsCommandTakesItsKindFromTheDialectKey) {
   Write("releases/1.1.0.yaml",
         "version: 1.1.0\nimage: mini:1.1.0\nmigrations:\n"
@@ -406,7 +440,8 @@ TEST_F(MysqlEndToEnd, AFleetFromATargetsCommandTakesItsKindFromTheDialectKey) {
   EXPECT_EQ(unknown.exit_code, 2) << unknown.out << unknown.err;
   EXPECT_TRUE(Contains(unknown.out + unknown.err,
                        "this fleet's kind of database is not known before its targets_command "
-                       "runs: list a target under `targets:` or set `dialect:`"))
+                       "runs, so it runs the default SQL: list a target under `targets:` or set "
+                       "`dialect: mysql`"))
       << unknown.out << unknown.err;
   EXPECT_TRUE(Schema(url_).empty());
 

@@ -1,18 +1,19 @@
 // `orchestrate snapshots` end to end with the real binary on a copy of samples/shop, on SQLite and
-// on a real PostgreSQL: a rollback captures the data its down-migrations destroy, `list` shows it,
-// and after a re-deploy `restore` puts back exactly what was there.
+// on a real PostgreSQL and MariaDB: a rollback captures the data its down-migrations destroy,
+// `list` shows it, and after a re-deploy `restore` puts back exactly what was there.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "migrations/database.h"
+#include "tests/support/mysql.h"
 #include "tests/support/pg.h"
 #include "tests/support/shop_fixture.h"
 
 namespace orchestrate::testing {
 namespace {
 
-// The parameter is the dialect: "sqlite" or "postgresql".
+// The parameter is the dialect: "sqlite", "postgresql" or "mysql".
 class SnapshotsCliTest : public ShopCopyTest, public ::testing::WithParamInterface<std::string> {
  protected:
   void SetUp() override {
@@ -20,6 +21,9 @@ class SnapshotsCliTest : public ShopCopyTest, public ::testing::WithParamInterfa
     if (GetParam() == "postgresql") {
       ORCH_REQUIRE_PG(pg);
       url_ = pg;
+    } else if (GetParam() == "mysql") {
+      ORCH_REQUIRE_MYSQL(my);
+      url_ = my;
     } else {
       url_ = "sqlite:" + dir_ / "state/shop.db";
     }
@@ -28,6 +32,7 @@ class SnapshotsCliTest : public ShopCopyTest, public ::testing::WithParamInterfa
   // `orchestrate COMMAND PLAN ARGS... [--env pg --database URL]`.
   ProcessResult Cli(std::vector<std::string> args) {
     if (GetParam() == "postgresql") args.insert(args.end(), {"--env", "pg", "--database", url_});
+    if (GetParam() == "mysql") args.insert(args.end(), {"--database", url_});
     return Run(std::move(args));
   }
 
@@ -69,7 +74,8 @@ class SnapshotsCliTest : public ShopCopyTest, public ::testing::WithParamInterfa
   std::string url_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Adapters, SnapshotsCliTest, ::testing::Values("sqlite", "postgresql"),
+INSTANTIATE_TEST_SUITE_P(Adapters, SnapshotsCliTest,
+                         ::testing::Values("sqlite", "postgresql", "mysql"),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 
 TEST_P(SnapshotsCliTest, RollbackCapturesListShowsAndRestoreAfterRedeployReturnsTheExactData) {

@@ -28,7 +28,9 @@ class FaultyTransaction : public Transaction {
       return Status::Failed("injected failure of statement " + std::to_string(f_.execs));
     return inner_->ExecAtCommit(sql, params);
   }
-  Status ExecWhenFinished(const std::string& sql) override { return inner_->ExecWhenFinished(sql); }
+  Status ExecWhenFinished(const std::string& sql, bool only_if_rolled_back) override {
+    return inner_->ExecWhenFinished(sql, only_if_rolled_back);
+  }
   Status ExecScript(const std::string& script) override {
     ++f_.scripts;
     if (f_.scripts == f_.fault_commit_of_script) commit_faulted_ = true;

@@ -6,9 +6,9 @@
 -- environment: pg (postgresql)
 -- plan fingerprint: ed6a7b84ea91bcd5b250481fa51e80da7a4ffc0edc182ebb0d1355b14cf5981e
 -- manifest plan.yaml sha256:18cfe9535aaba8a4e94977a9ed3fda17b0a7d4d58b18a78516e5713771825a56
--- manifest releases/1.0.0.yaml sha256:fbe91df65451344e75f87117874aa930ef0b83f86c3db6842e994e4ddccd4361
+-- manifest releases/1.0.0.yaml sha256:069c74bdb0e79c00ba5900895d1f59298fd4c06e61671fe1b185d988821d374f
 -- manifest releases/1.1.0.yaml sha256:f59bbdb3afd2049d3045ca247a2ea2e1e90a6806610761d2efb99c8ff7a35c61
--- manifest releases/1.2.0.yaml sha256:b778b081ed9812fe73b89bac4c57c876e46fa2ffc194a9f85b388fd761fede16
+-- manifest releases/1.2.0.yaml sha256:08462c3817f8f2e922019383d2064f1be747609555669c782642d3a5a2883483
 -- manifest releases/1.3.0.yaml sha256:b285dbde099ac48da4040df3c331cc07f854494925fc4b1ed5211b9d6b0602fb
 -- steps: 21
 -- approval binds every line but the '-- estimate:' and '-- where:' ones; the ledger chunks, consumed as a rollback runs, are checked one by one with the digest of the data each writes back, when approved with this file (--approved FILE; --approved sha256:... does not bind them)
