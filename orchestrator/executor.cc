@@ -868,6 +868,19 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
   }
 }
 
+namespace {
+// The snapshots taken before `step`, logged one by one; or why they could not be.
+Status Taken(const Step& step, const Result<std::vector<SnapshotInfo>>& taken) {
+  if (!taken.ok())
+    return taken.status().WithContext("snapshot before " + step.id +
+                                      " (policy snapshot: off rolls back without one)");
+  for (const SnapshotInfo& s : *taken)
+    spdlog::info("snapshot {}: {} {} ({} rows) {}", s.id, Name(s.kind), s.table, s.rows,
+                 s.kind == SnapshotKind::kNone ? "NOT CAPTURED: " + s.description : "");
+  return Status::Ok();
+}
+}  // namespace
+
 Status Executor::SnapshotOnItsOwn(int64_t run_id, int n, const Step& step) {
   if (!SnapshotsBefore(plan_.policy, step)) return Status::Ok();
   // A run killed after this snapshot committed, and before or during the step, took it already:
@@ -877,13 +890,8 @@ Status Executor::SnapshotOnItsOwn(int64_t run_id, int n, const Step& step) {
   if (!all.ok()) return all.status().WithContext("reading the snapshots taken so far");
   for (const SnapshotInfo& s : *all)
     if (s.from.run_id == run_id && s.from.step == n) return Status::Ok();
-  auto taken = SnapshotsOfStep(n).CaptureNow({run_id, n, step.release, step.id}, step.sql);
-  if (!taken.ok())
-    return taken.status().WithContext("snapshot before " + step.id +
-                                      " (policy snapshot: off rolls back without one)");
-  for (const SnapshotInfo& s : *taken)
-    spdlog::info("snapshot {}: {} {} ({} rows) {}", s.id, Name(s.kind), s.table, s.rows,
-                 s.kind == SnapshotKind::kNone ? "NOT CAPTURED: " + s.description : "");
+  ORCH_RETURN_IF_ERROR(
+      Taken(step, SnapshotsOfStep(n).CaptureNow({run_id, n, step.release, step.id}, step.sql)));
   Point(FailpointKind::kAfterSnapshotCommit, std::to_string(n));
   return Status::Ok();
 }
@@ -972,13 +980,8 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
   // What the step's SQL destroys is copied first, in its transaction: the snapshot commits with
   // the step or not at all (snapshot/snapshot.h).
   if (step.transactional && SnapshotsBefore(plan_.policy, step)) {
-    auto taken = SnapshotsOfStep(n).Capture(t, {run_id, n, step.release, step.id}, step.sql);
-    if (!taken.ok())
-      return taken.status().WithContext("snapshot before " + step.id +
-                                        " (policy snapshot: off rolls back without one)");
-    for (const SnapshotInfo& s : *taken)
-      spdlog::info("snapshot {}: {} {} ({} rows) {}", s.id, Name(s.kind), s.table, s.rows,
-                   s.kind == SnapshotKind::kNone ? "NOT CAPTURED: " + s.description : "");
+    ORCH_RETURN_IF_ERROR(
+        Taken(step, SnapshotsOfStep(n).Capture(t, {run_id, n, step.release, step.id}, step.sql)));
   }
   // What the up's `CREATE ... IF NOT EXISTS` finds already there, read before it runs.
   std::vector<PreexistingObject> preexisting;

@@ -84,5 +84,32 @@ std::vector<std::string> ChunkSql::OldValueAssignments(const std::string& o) con
   return sets;
 }
 
+std::string ChunkSql::InsertDeletedRows() const {
+  std::vector<std::string> cols, vals;
+  for (const auto& col : c_.columns) {
+    cols.push_back(d_.QuoteIdent(col));
+    vals.push_back(Col("o", col));
+  }
+  return "INSERT INTO " + Table() + " (" + Join(cols, ", ") + ") SELECT " + Join(vals, ", ") +
+         " FROM " + Rows("old_rows", "o") + " WHERE NOT EXISTS (SELECT 1 FROM " + Table() +
+         " t WHERE " + KeyMatch("t", "o") + ")";
+}
+
+// (A correlated subquery would scan the child table once per row when its columns have no index.)
+std::string ChunkSql::ReferencedKeys(const ForeignKey& fk, OnModified on_modified,
+                                     const std::string& restrict_sql) const {
+  std::vector<std::string> child_cols, parent_cols;
+  for (size_t i = 0; i < fk.child_cols.size() && i < fk.parent_cols.size(); ++i) {
+    child_cols.push_back("ch." + fk.child_cols[i]);
+    parent_cols.push_back("p." + fk.parent_cols[i]);
+  }
+  return "SELECT " + KeyList("p") + " FROM " + JoinOnKey("p", "new_rows", "r") + " WHERE (" +
+         Join(parent_cols, ", ") + ") IN (SELECT " + Join(child_cols, ", ") + " FROM " + fk.child +
+         " ch" +
+         (fk.same_table ? " WHERE " + KeyTuple("ch") + " NOT IN (" + DeletedKeys(on_modified) + ")"
+                        : "") +
+         ")" + restrict_sql;
+}
+
 }  // namespace ledger_internal
 }  // namespace orchestrate

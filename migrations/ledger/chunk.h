@@ -62,6 +62,13 @@ class ChunkSql {
   std::string DeletedKeys(OnModified on_modified) const;
   // "c = o.c" for every recorded column c that is not a key column (o: a recorded row).
   std::vector<std::string> OldValueAssignments(const std::string& o) const;
+  // INSERT of the rows the chunk deleted whose key is not in the table (SQLite and MySQL:
+  // LedgerDialect::DeleteReversal).
+  std::string InsertDeletedRows() const;
+  // The keys of the rows the chunk inserted that rows of `fk`'s child table reference, read in
+  // one pass over the child table (SQLite and MySQL: LedgerDialect::ReferencedRows).
+  std::string ReferencedKeys(const ForeignKey& fk, OnModified on_modified,
+                             const std::string& restrict_sql) const;
 
  private:
   const LedgerDialect& d_;

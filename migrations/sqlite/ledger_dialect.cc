@@ -225,36 +225,14 @@ class SqliteLedgerDialect final : public LedgerDialect {
       sql += " AND " + q.KeyTuple(t) + " IN (" + q.DeletedKeys(OnModified::kKeep) + ")";
     return sql;
   }
-  std::string DeleteReversal(const ChunkSql& q) const override {
-    std::vector<std::string> cols, vals;
-    for (const auto& col : q.chunk().columns) {
-      cols.push_back(QuoteIdent(col));
-      vals.push_back(q.Col("o", col));
-    }
-    return "INSERT INTO " + q.Table() + " (" + Join(cols, ", ") + ") SELECT " + Join(vals, ", ") +
-           " FROM " + q.Rows("old_rows", "o") + " WHERE NOT EXISTS (SELECT 1 FROM " + q.Table() +
-           " t WHERE " + q.KeyMatch("t", "o") + ")";
-  }
+  std::string DeleteReversal(const ChunkSql& q) const override { return q.InsertDeletedRows(); }
   std::string DeleteReversalClear(const ChunkSql& q) const override {
     return "DELETE FROM " + q.Table() + " WHERE " + q.KeyTuple("") + " IN (SELECT " +
            q.KeyList("t") + " FROM " + q.JoinOnKey("t", "old_rows", "o") + ")";
   }
-  // The referencing values, read in one pass over the child table (a correlated subquery would
-  // scan it once per row when its columns have no index).
   std::string ReferencedRows(const ChunkSql& q, const ForeignKey& fk, OnModified on_modified,
                              const std::string& restrict_sql) const override {
-    std::vector<std::string> child_cols, parent_cols;
-    for (size_t i = 0; i < fk.child_cols.size() && i < fk.parent_cols.size(); ++i) {
-      child_cols.push_back("ch." + fk.child_cols[i]);
-      parent_cols.push_back("p." + fk.parent_cols[i]);
-    }
-    return "SELECT " + q.KeyList("p") + " FROM " + q.JoinOnKey("p", "new_rows", "r") + " WHERE (" +
-           Join(parent_cols, ", ") + ") IN (SELECT " + Join(child_cols, ", ") + " FROM " +
-           fk.child + " ch" +
-           (fk.same_table
-                ? " WHERE " + q.KeyTuple("ch") + " NOT IN (" + q.DeletedKeys(on_modified) + ")"
-                : "") +
-           ")" + restrict_sql;
+    return q.ReferencedKeys(fk, on_modified, restrict_sql);
   }
 
   bool SlicesRanges() const override { return false; }
