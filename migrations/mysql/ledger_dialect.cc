@@ -209,37 +209,80 @@ class MysqlLedgerDialect final : public LedgerDialect {
   std::string SchemaObjectsQuery() const override { return kSchemaObjects; }
 
   // Disarms the triggers (they are dropped once the transaction ends), then groups the staged
-  // rows into chunks, as SQLite does, in one statement.
+  // rows into chunks as SQLite does: consecutive changes of one table and operation form a run; a
+  // row changed twice in a run goes to a later generation; each (run, generation) is cut into
+  // chunks of batch_rows, numbered in the order the changes were made. The grouping is computed
+  // here from the staged keys (MariaDB's window functions took seconds for 150,000 rows); each
+  // chunk's row images are concatenated by the server, one INSERT ... SELECT per chunk.
   Status RemoveCapture(Transaction& txn, const LedgerCapture& cap) const override {
     ORCH_RETURN_IF_ERROR(txn.Exec(std::string("SET ") + kArmed + " = NULL"));
-    std::string keys = "CASE table_name", columns = "CASE table_name";
-    for (const auto& t : cap.tables) {
-      keys += " WHEN " + SqlStringLiteral(t.name) + " THEN " + SqlStringLiteral(json(t.key).dump());
-      columns +=
-          " WHEN " + SqlStringLiteral(t.name) + " THEN " + SqlStringLiteral(json(t.columns).dump());
+    auto staged = txn.Query(
+        "SELECT seq, table_name, op, row_key FROM orchestrate_ledger_stage WHERE token = "
+        "CONNECTION_ID() ORDER BY seq");
+    if (!staged.ok()) return staged.status();
+    const std::vector<Row>& rows = staged->rows;
+    struct Planned {
+      size_t first = 0;           // index of its first row in `rows`
+      std::vector<size_t> items;  // indexes into `rows`, in order
+    };
+    std::vector<Planned> chunks;
+    const size_t batch = static_cast<size_t>(std::max(1, cap.batch_rows));
+    for (size_t begin = 0; begin < rows.size();) {
+      size_t end = begin;
+      while (end < rows.size() && rows[end][1] == rows[begin][1] && rows[end][2] == rows[begin][2])
+        ++end;
+      std::map<std::string, size_t> seen;            // key -> times changed so far in the run
+      std::vector<std::vector<size_t>> generations;  // rows of each generation, in order
+      for (size_t r = begin; r < end; ++r) {
+        const size_t gen = seen[rows[r][3].value_or("")]++;
+        if (gen == generations.size()) generations.emplace_back();
+        generations[gen].push_back(r);
+      }
+      for (const auto& gen : generations)
+        for (size_t at = 0; at < gen.size(); at += batch) {
+          Planned c;
+          c.items.assign(gen.begin() + static_cast<long>(at),
+                         gen.begin() + static_cast<long>(std::min(gen.size(), at + batch)));
+          c.first = c.items.front();
+          chunks.push_back(std::move(c));
+        }
+      begin = end;
     }
-    keys += " END";
-    columns += " END";
-    // Consecutive changes of one table and operation form a run; a row changed twice in a run
-    // goes to a later generation; each (run, generation) is cut into chunks of batch_rows (see
-    // the SQLite dialect). Chunk ids continue the ledger's, in the order the changes were made.
-    ORCH_RETURN_IF_ERROR(txn.Exec(
-        "INSERT INTO orchestrate_ledger (id, seed_id, release, table_name, op, key_columns, "
-        "column_names, row_count, xid, old_rows, new_rows) WITH s AS (SELECT seq, table_name, op, "
-        "SHA2(row_key, 256) AS k, old_row, new_row, ROW_NUMBER() OVER (ORDER BY seq) - "
-        "ROW_NUMBER() OVER (PARTITION BY table_name, op ORDER BY seq) AS run FROM "
-        "orchestrate_ledger_stage WHERE token = CONNECTION_ID()), g AS (SELECT s.*, ROW_NUMBER() "
-        "OVER (PARTITION BY table_name, op, run, k ORDER BY seq) AS gen FROM s), c AS (SELECT "
-        "g.*, (ROW_NUMBER() OVER (PARTITION BY table_name, op, run, gen ORDER BY seq) - 1) DIV " +
-            std::to_string(cap.batch_rows) +
-            " AS chunk FROM g) SELECT (SELECT COALESCE(MAX(id), 0) FROM orchestrate_ledger) + "
-            "ROW_NUMBER() OVER (ORDER BY MIN(seq)), $1, $2, table_name, op, " +
-            keys + ", " + columns +
-            ", COUNT(*), NULL, CASE WHEN op = 'insert' THEN NULL ELSE CONCAT('[', "
-            "GROUP_CONCAT(old_row ORDER BY seq SEPARATOR ','), ']') END, CASE WHEN op = 'delete' "
-            "THEN NULL ELSE CONCAT('[', GROUP_CONCAT(new_row ORDER BY seq SEPARATOR ','), ']') END "
-            "FROM c GROUP BY table_name, op, run, gen, chunk",
-        {cap.seed_id, cap.release}));
+    std::sort(chunks.begin(), chunks.end(),
+              [](const Planned& a, const Planned& b) { return a.first < b.first; });
+    auto max_id = txn.Query("SELECT COALESCE(MAX(id), 0) FROM orchestrate_ledger");
+    if (!max_id.ok()) return max_id.status();
+    long id = ToLong(max_id->rows.at(0)[0]);
+    for (const Planned& c : chunks) {
+      const Row& head = rows[c.first];
+      const std::string table = head[1].value_or(""), op = head[2].value_or("");
+      const LedgerTableInfo* info = nullptr;
+      for (const auto& t : cap.tables)
+        if (t.name == table) info = &t;
+      if (!info) return Status::Failed("internal: staged rows of an undeclared table " + table);
+      // Consecutive staged rows are a range of seq; others (a later generation) are listed.
+      std::string which;
+      if (c.items.back() - c.items.front() + 1 == c.items.size()) {
+        which = "seq BETWEEN " + head[0].value_or("0") + " AND " +
+                rows[c.items.back()][0].value_or("0");
+      } else {
+        for (size_t r : c.items) which += (which.empty() ? "" : ", ") + rows[r][0].value_or("0");
+        which = "seq IN (" + which + ")";
+      }
+      auto images = [&](const char* column) {
+        return std::string("CONCAT('[', GROUP_CONCAT(") + column +
+               " ORDER BY seq SEPARATOR ','), ']')";
+      };
+      ORCH_RETURN_IF_ERROR(txn.Exec(
+          "INSERT INTO orchestrate_ledger (id, seed_id, release, table_name, op, key_columns, "
+          "column_names, row_count, xid, old_rows, new_rows) SELECT $1, $2, $3, $4, $5, $6, $7, "
+          "COUNT(*), NULL, " +
+              (op == "insert" ? std::string("NULL") : images("old_row")) + ", " +
+              (op == "delete" ? std::string("NULL") : images("new_row")) +
+              " FROM orchestrate_ledger_stage WHERE token = CONNECTION_ID() AND " + which,
+          {std::to_string(++id), cap.seed_id, cap.release, info->name, op, json(info->key).dump(),
+           json(info->columns).dump()}));
+    }
     return txn.Exec("DELETE FROM orchestrate_ledger_stage WHERE token = CONNECTION_ID()");
   }
 

@@ -161,6 +161,25 @@ TEST_P(LedgerTest, EverySeedKindRoundTripsToTheSameData) {
   EXPECT_EQ(Status()["data_fingerprint"], before["data_fingerprint"]);
 }
 
+// Row 2 is updated by both statements: its second change goes to a later generation of the run,
+// whose first generation (rows 1, 2 and 3) is then not contiguous in the order of the changes.
+TEST_P(LedgerTest, ARowUpdatedTwiceAmongOthersIsReversedToItsFirstValues) {
+  WritePlan(
+      "UPDATE parent SET score = 100 WHERE id IN (1, 2);\n"
+      "UPDATE parent SET score = 200 WHERE id IN (2, 3);\n",
+      "[parent]");
+  Deploy("1.0.0");
+  auto before = Status();
+  Deploy("1.1.0");
+  EXPECT_EQ(Count("SELECT score FROM parent WHERE id = 1"), 100);
+  EXPECT_EQ(Count("SELECT score FROM parent WHERE id = 2"), 200);
+  EXPECT_EQ(Count("SELECT count(*) FROM orchestrate_ledger"), 2);  // two generations
+  auto r = Run({"rollback", "--to", "1.0.0", "--yes"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Status()["data_fingerprint"], before["data_fingerprint"]);
+  EXPECT_EQ(Count("SELECT score FROM parent WHERE id = 2"), 20);
+}
+
 TEST_P(LedgerTest, ARowChangedAfterTheDeployStopsTheRollbackListingIt) {
   WritePlan(kMixedSeed, "[parent, child, {name: tags, key: [label]}]");
   Deploy("1.1.0");
