@@ -161,10 +161,11 @@ Result<std::optional<LockHolder>> RunLock::BreakLock() {
 
 Status RunLock::Fence(Transaction& txn) const {
   if (held_by_ == 0) return Status::Ok();
-  auto shared = txn.Query("SELECT id FROM orchestrate_lock WHERE id = 1 LOCK IN SHARE MODE");
-  if (!shared.ok()) return shared.status();
+  // One round trip: the holder's row share-locked (a lock breaker updates it) and the named lock
+  // still this session's.
   auto r = txn.Query("SELECT IS_USED_LOCK(" + Quoted(LockName(url_.database)) +
-                     ") = " + std::to_string(held_by_));
+                     ") = " + std::to_string(held_by_) +
+                     ", (SELECT id FROM orchestrate_lock WHERE id = 1 LOCK IN SHARE MODE)");
   if (!r.ok()) return r.status();
   if (r->rows.empty() || r->rows[0][0].value_or("") != "1") return Status::NeedsHuman(kRunLockLost);
   return Status::Ok();
