@@ -233,8 +233,31 @@ class Database {
     // client can: echo_prefix + what + echo_suffix, then `wait` (empty when it cannot wait).
     std::string echo_prefix, echo_suffix, wait;
     bool waits = false;
+    // Whether a backslash in a '...' string is an escape character for this client (MySQL's
+    // default sql_mode): script literals then double it.
+    bool backslash_escapes = false;
+    // Where the client splits statements at every `;` (the mariadb client), the lines that put
+    // a statement holding `;` of its own (a compound BEGIN ... END) between: it is written as
+    // compound_begin + statement + compound_end. Empty where the client reads such a statement
+    // whole (psql, sqlite3).
+    std::string compound_begin, compound_end;
   };
   virtual ScriptClient ScriptClientOf() const = 0;
+  // orchestrate's own statement `sql` (the portable SQL of migrations/state_schema.h, $n
+  // parameters) as this database runs it, with each parameter written by `literal` (NULL
+  // included): what a review script holds for it. Default: `sql` with $n replaced.
+  virtual Result<std::string> InlineStatement(
+      const std::string& sql, const std::vector<Value>& params,
+      const std::function<std::string(const Value&)>& literal) const;
+  // `parts` (SQL expressions) concatenated as text: `a || b` (MySQL: CONCAT(a, b)).
+  virtual std::string ConcatSql(const std::vector<std::string>& parts) const;
+  // Where a review script cannot be recorded in a transaction that is rolled back (DDL commits
+  // by itself: MySQL/MariaDB), a copy of this database to record it on: a scratch database on the
+  // same server with the same schema, data and state, that lives as long as the returned object
+  // and is dropped with it. nullptr (the default): record on this database, in a transaction.
+  virtual Result<std::unique_ptr<Database>> RecordingCopy() {
+    return std::unique_ptr<Database>();
+  }
 
   // Which statement analysis applies (migrations/analysis/analysis.h).
   virtual orchestrate::Dialect Kind() const = 0;

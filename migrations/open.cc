@@ -47,6 +47,33 @@ Status Transaction::Guard(const std::string& query, const std::string& message) 
   return Status::Failed(out);
 }
 
+Result<std::string> Database::InlineStatement(
+    const std::string& sql, const std::vector<Value>& params,
+    const std::function<std::string(const Value&)>& literal) const {
+  std::string text;
+  for (size_t i = 0; i < sql.size(); ++i) {
+    if (sql[i] != '$' || i + 1 >= sql.size() ||
+        !std::isdigit(static_cast<unsigned char>(sql[i + 1]))) {
+      text += sql[i];
+      continue;
+    }
+    size_t j = i + 1;
+    while (j < sql.size() && std::isdigit(static_cast<unsigned char>(sql[j]))) ++j;
+    const size_t n = std::stoul(sql.substr(i + 1, j - i - 1));
+    if (n == 0 || n > params.size())
+      return Status::Failed("statement refers to missing parameter $" + std::to_string(n));
+    text += literal(params[n - 1]);
+    i = j - 1;
+  }
+  return text;
+}
+
+std::string Database::ConcatSql(const std::vector<std::string>& parts) const {
+  std::string out;
+  for (const std::string& part : parts) out += (out.empty() ? "" : " || ") + part;
+  return out;
+}
+
 namespace {
 
 bool IsSqliteUrl(const std::string& url) { return url.rfind("sqlite:", 0) == 0; }

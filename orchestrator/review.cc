@@ -138,10 +138,12 @@ Status CheckPlanSql(const RunPlan& run, Dialect dialect) {
 
 namespace {
 
-// "'a', 'b'" (an IN list), or "NULL" for none (IN (NULL) matches nothing).
-std::string InList(const std::vector<std::string>& values) {
+// "'a', 'b'" (an IN list, as `db`'s client reads literals), or "NULL" for none (IN (NULL)
+// matches nothing).
+std::string InList(const Database& db, const std::vector<std::string>& values) {
+  const Database::ScriptClient client = db.ScriptClientOf();
   std::string out;
-  for (const auto& v : values) out += (out.empty() ? "" : ", ") + SqlStringLiteral(v);
+  for (const auto& v : values) out += (out.empty() ? "" : ", ") + ScriptLiteral(v, client);
   return out.empty() ? "NULL" : out;
 }
 
@@ -193,22 +195,25 @@ Result<std::vector<std::string>> StateGuards(Database& db, bool resumed) {
   }
   struct Table {
     const char* name;
-    const char* row;  // the row as text, as the guard compares it
+    std::string row;  // the row as text, as the guard compares it
     const char* what;
   };
   const Table tables[] = {
-      {"orchestrate_releases", "version || ':' || seq", "the releases deployed differ"},
+      {"orchestrate_releases", db.ConcatSql({"version", "':'", "seq"}),
+       "the releases deployed differ"},
       {"orchestrate_migrations",
-       "id || ':' || up_sha256 || ':' || COALESCE(down_sha256, '-') || ':' || irreversible",
+       db.ConcatSql({"id", "':'", "up_sha256", "':'", "COALESCE(down_sha256, '-')", "':'",
+                     "irreversible"}),
        "the migrations applied (or their checksums) differ"},
-      {"orchestrate_seeds", "id || ':' || sql_sha256 || ':' || COALESCE(undo_sql, '-')",
+      {"orchestrate_seeds",
+       db.ConcatSql({"id", "':'", "sql_sha256", "':'", "COALESCE(undo_sql, '-')"}),
        "the seeds applied differ"}};
   for (const Table& t : tables) {
-    auto rows = Column(db, std::string("SELECT ") + t.row + " FROM " + t.name);
+    auto rows = Column(db, "SELECT " + t.row + " FROM " + t.name);
     if (!rows.ok()) return rows.status();
     std::sort(rows->begin(), rows->end());
-    out.push_back(db.GuardStatement(std::string("SELECT ") + t.row + " FROM " + t.name + " WHERE " +
-                                        t.row + " NOT IN (" + InList(*rows) + ")",
+    out.push_back(db.GuardStatement("SELECT " + t.row + " FROM " + t.name + " WHERE " + t.row +
+                                        " NOT IN (" + InList(db, *rows) + ")",
                                     changed + t.what));
     out.push_back(db.GuardStatement(std::string("SELECT count(*) FROM ") + t.name +
                                         " HAVING count(*) <> " + std::to_string(rows->size()),
@@ -309,11 +314,19 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
   if (!identity.ok()) return identity.status().WithContext("the review script names its database");
   const Database::ScriptClient client = ctx.estimate->ScriptClientOf();
 
-  // The run, recorded: everything it sends, in one transaction of the database that is rolled back.
+  // The run, recorded: everything it sends, in one transaction of the database that is rolled
+  // back, or on a throwaway copy of it where DDL commits by itself.
+  auto copy = ctx.estimate->RecordingCopy();
+  if (!copy.ok())
+    return copy.status().WithContext(
+        "the review script is recorded on a copy of the database (DDL commits by itself here)");
   std::ostringstream body;
-  RecordingDatabase rec(*ctx.estimate, body);
-  ORCH_RETURN_IF_ERROR(
-      rec.Open(plan.policy.lock_timeout_seconds > 0 ? plan.policy.lock_timeout_seconds : 10));
+  RecordingDatabase rec(*copy ? **copy : *ctx.estimate, body);
+  if (*copy)
+    rec.OpenOnCopy();
+  else
+    ORCH_RETURN_IF_ERROR(
+        rec.Open(plan.policy.lock_timeout_seconds > 0 ? plan.policy.lock_timeout_seconds : 10));
   auto current = ctx.swapper->Current();
   if (!current.ok()) return current.status().WithContext("the review script reads the image");
   RecordingDeployer deployer(*ctx.swapper, *current, rec);
@@ -396,18 +409,18 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
   const Database::ScriptLock lock = ctx.estimate->ScriptRunLock();
   out << "\n-- the run lock, held until the end of the script (orchestrate waits for it "
          "meanwhile)\n";
-  for (const auto& sql : lock.take) out << sql << ";\n";
+  for (const auto& sql : lock.take) out << ScriptStatement(client, sql);
   out << "\n-- the database is as it was when this script was rendered\n";
   for (const auto& ddl : Journal::SchemaStatements(*ctx.estimate)) {
     const bool taken = std::find(lock.take.begin(), lock.take.end(), ddl) != lock.take.end();
     if (ddl.rfind("CREATE ", 0) == 0 && !taken) out << ddl << ";\n";  // the run records the rest
   }
   out << "BEGIN;\n";
-  for (const auto& sql : *guards) out << sql << ";\n";
+  for (const auto& sql : *guards) out << ScriptStatement(client, sql);
   out << "COMMIT;\n";
   out << "\n-- the run, as orchestrate runs it\n" << body.str();
   out << "\n" << kLockReleased << "\n";
-  for (const auto& sql : lock.release) out << sql << ";\n";
+  for (const auto& sql : lock.release) out << ScriptStatement(client, sql);
   return out.str();
 }
 

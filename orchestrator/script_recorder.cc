@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "migrations/ledger.h"
+#include "migrations/statement_split.h"
 #include "migrations/statement_text.h"
 
 namespace orchestrate {
@@ -13,33 +14,60 @@ std::string ScriptLiteral(const Value& v, const Database::ScriptClient& client) 
   if (*v == kMarkerHost) return client.where;
   if (*v == kMarkerCommand) return "'the review script, run by hand'";
   if (*v == kMarkerReason) return "'the review script, run by hand'";
-  return SqlStringLiteral(*v);
+  if (!client.backslash_escapes || v->find('\\') == std::string::npos)
+    return SqlStringLiteral(*v);
+  std::string doubled;
+  for (char c : *v) {
+    if (c == '\\') doubled += c;
+    doubled += c;
+  }
+  return SqlStringLiteral(doubled);
 }
 
-Result<std::string> InlineParameters(const std::string& sql, const std::vector<Value>& params,
-                                     const Database::ScriptClient& client) {
-  std::string text;
+Result<std::string> InlineParameters(const Database& db, const std::string& sql,
+                                     const std::vector<Value>& params) {
+  const Database::ScriptClient client = db.ScriptClientOf();
+  return db.InlineStatement(sql, params,
+                            [&client](const Value& v) { return ScriptLiteral(v, client); });
+}
+
+namespace {
+
+// Whether `sql` holds a `;` outside quotes and comments (a compound statement).
+bool HoldsSemicolon(const std::string& sql) {
+  char quote = 0;
   for (size_t i = 0; i < sql.size(); ++i) {
-    if (sql[i] == '$' && i + 1 < sql.size() &&
-        std::isdigit(static_cast<unsigned char>(sql[i + 1]))) {
-      size_t j = i + 1;
-      while (j < sql.size() && std::isdigit(static_cast<unsigned char>(sql[j]))) ++j;
-      size_t n = std::stoul(sql.substr(i + 1, j - i - 1));
-      if (n == 0 || n > params.size())
-        return Status::Failed("statement refers to missing parameter $" + std::to_string(n));
-      text += ScriptLiteral(params[n - 1], client);
-      i = j - 1;
-    } else {
-      text += sql[i];
+    const char c = sql[i];
+    if (quote) {
+      if (c == '\\' && quote != '`') {
+        ++i;
+      } else if (c == quote) {
+        quote = 0;
+      }
+    } else if (c == '\'' || c == '"' || c == '`') {
+      quote = c;
+    } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+      i = sql.find('\n', i);
+      if (i == std::string::npos) return false;
+    } else if (c == ';') {
+      return true;
     }
   }
-  return text;
+  return false;
+}
+
+}  // namespace
+
+std::string ScriptStatement(const Database::ScriptClient& client, const std::string& sql) {
+  if (client.compound_begin.empty() || !HoldsSemicolon(sql)) return sql + ";\n";
+  return client.compound_begin + "\n" + sql + "\n" + client.compound_end + "\n";
 }
 
 // One transaction of the executor, inside the real transaction (a savepoint of it when it only
-// reads, so that a failed read can be rolled back). Writes are run and written; reads are run.
-// BEGIN is written before the first write, COMMIT at a commit that follows a write, so that a
-// transaction that only reads leaves no trace in the script.
+// reads, so that a failed read can be rolled back); on a copy (RecordingDatabase::OpenOnCopy), a
+// real transaction of the copy of its own. Writes are run and written; reads are run. BEGIN is
+// written before the first write, COMMIT at a commit that follows a write, so that a transaction
+// that only reads leaves no trace in the script.
 class RecordingDatabase::Txn : public Transaction {
  public:
   Txn(RecordingDatabase& db, bool read_only) : db_(db), read_only_(read_only) {}
@@ -51,6 +79,14 @@ class RecordingDatabase::Txn : public Transaction {
     }
   }
   Status Start() {
+    if (!db_.outer_) {  // on a copy: a transaction of its own, committed when this commits
+      auto txn = read_only_ ? db_.real_.BeginRead() : db_.real_.Begin();
+      if (!txn.ok()) return txn.status();
+      own_ = std::move(txn).value();
+      target_ = own_.get();
+      return Status::Ok();
+    }
+    target_ = db_.outer_.get();
     // A transaction that writes is not a savepoint: PostgreSQL gives the rows written in a
     // subtransaction its own xid as xmin, while txid_current() (which the ledger records for rows
     // it restores) stays the top transaction's, and the recording must see what the run sees.
@@ -64,29 +100,40 @@ class RecordingDatabase::Txn : public Transaction {
 
   Status Exec(const std::string& sql, const std::vector<Value>& params) override {
     ORCH_RETURN_IF_ERROR(WriteStatement(sql, params));
-    return db_.outer_->Exec(sql, params);
+    return target_->Exec(sql, params);
   }
   Result<long> ExecCount(const std::string& sql, const std::vector<Value>& params) override {
     ORCH_RETURN_IF_ERROR(WriteStatement(sql, params));
-    return db_.outer_->ExecCount(sql, params);
+    return target_->ExecCount(sql, params);
   }
   Status ExecAtCommit(const std::string& sql, const std::vector<Value>& params) override {
     at_commit_.push_back({sql, params});
     return Status::Ok();
   }
   Status ExecWhenFinished(const std::string& sql, bool only_if_rolled_back) override {
-    return db_.outer_->ExecWhenFinished(sql, only_if_rolled_back);
+    // The script stops at the first error, so only what follows a commit is written.
+    if (!only_if_rolled_back) when_finished_.push_back(sql);
+    return target_->ExecWhenFinished(sql, only_if_rolled_back);
   }
   Status ExecScript(const std::string& script) override {
     WriteBegin();
     // The step's own SQL: its "line N" comments count from the line after this one.
     db_.out_ << "-- the step's SQL:\n";
-    db_.out_ << script;
-    if (!script.empty() && script.back() != '\n') db_.out_ << "\n";
-    return db_.outer_->ExecScript(script);
+    const Database::ScriptClient client = db_.real_.ScriptClientOf();
+    const ScriptSplit split =
+        client.compound_begin.empty() ? ScriptSplit{} : SplitScript(db_.real_.Kind(), script);
+    if (!client.compound_begin.empty() && split.ok) {
+      // A client that splits at every `;`: statement by statement, each as it must be written.
+      for (const SqlStatement& statement : split.statements)
+        db_.out_ << ScriptStatement(client, statement.text);
+    } else {
+      db_.out_ << script;
+      if (!script.empty() && script.back() != '\n') db_.out_ << "\n";
+    }
+    return target_->ExecScript(script);
   }
   Result<QueryResult> Query(const std::string& sql, const std::vector<Value>& params) override {
-    return db_.outer_->Query(sql, params);
+    return target_->Query(sql, params);
   }
   Status LimitWaits(double lock_timeout_seconds, double statement_timeout_seconds) override {
     // Written, not run: the recording keeps the lock timeout it was opened with.
@@ -99,20 +146,24 @@ class RecordingDatabase::Txn : public Transaction {
     return Status::Ok();
   }
   Status RefuseSchemaChanges(bool on, const std::string& why) override {
-    return db_.outer_->RefuseSchemaChanges(on, why);
+    return target_->RefuseSchemaChanges(on, why);
   }
   Status Commit() override {
     for (const auto& [sql, params] : at_commit_) ORCH_RETURN_IF_ERROR(Exec(sql, params));
     at_commit_.clear();
     finished_ = true;
     if (started_) ORCH_RETURN_IF_ERROR(db_.outer_->Exec("RELEASE SAVEPOINT " + name_));
+    if (own_) ORCH_RETURN_IF_ERROR(own_->Commit());
     if (begun_) db_.out_ << "COMMIT;\n";
+    for (const std::string& sql : when_finished_)
+      db_.out_ << ScriptStatement(db_.real_.ScriptClientOf(), sql);
     return Status::Ok();
   }
   Status Guard(const std::string& query, const std::string& message) override {
     WriteBegin();
-    db_.out_ << db_.real_.GuardStatement(query, message) << ";\n";
-    return db_.outer_->Guard(query, message);
+    db_.out_ << ScriptStatement(db_.real_.ScriptClientOf(),
+                                db_.real_.GuardStatement(query, message));
+    return target_->Guard(query, message);
   }
   bool Records() const override { return true; }
   void Note(const std::string& comment) override {
@@ -127,11 +178,11 @@ class RecordingDatabase::Txn : public Transaction {
     db_.out_ << "BEGIN;\n";
   }
   Status WriteStatement(const std::string& sql, const std::vector<Value>& params) {
-    auto text = InlineParameters(sql, params, db_.real_.ScriptClientOf());
+    auto text = InlineParameters(db_.real_, sql, params);
     if (!text.ok()) return text.status();
     WriteBegin();
     if (db_.annotate_) db_.out_ << db_.annotate_(*text);
-    db_.out_ << *text << ";\n";
+    db_.out_ << ScriptStatement(db_.real_.ScriptClientOf(), *text);
     return Status::Ok();
   }
 
@@ -139,7 +190,10 @@ class RecordingDatabase::Txn : public Transaction {
   bool read_only_;
   std::string name_;
   bool started_ = false, begun_ = false, finished_ = false;
+  std::unique_ptr<Transaction> own_;  // on a copy
+  Transaction* target_ = nullptr;     // where statements run: own_ or the outer transaction
   std::vector<std::pair<std::string, std::vector<Value>>> at_commit_;
+  std::vector<std::string> when_finished_;
 };
 
 RecordingDatabase::RecordingDatabase(Database& real, std::ostream& out) : real_(real), out_(out) {}
@@ -150,10 +204,16 @@ Status RecordingDatabase::Open(double lock_timeout_seconds) {
   auto txn = real_.Begin();
   if (!txn.ok()) return txn.status();
   outer_ = std::move(txn).value();
+  open_ = true;
   return outer_->LimitWaits(lock_timeout_seconds, 0);
 }
 
-void RecordingDatabase::Close() { outer_.reset(); }  // never committed: rolled back
+void RecordingDatabase::OpenOnCopy() { open_ = true; }
+
+void RecordingDatabase::Close() {  // never committed: rolled back
+  outer_.reset();
+  open_ = false;
+}
 
 void RecordingDatabase::Write(const std::string& text) {
   out_ << text;
@@ -161,14 +221,14 @@ void RecordingDatabase::Write(const std::string& text) {
 }
 
 Result<std::unique_ptr<Transaction>> RecordingDatabase::Begin() {
-  if (!outer_) return Status::Failed("the recording is not open");
+  if (!open_) return Status::Failed("the recording is not open");
   auto txn = std::make_unique<Txn>(*this, false);
   ORCH_RETURN_IF_ERROR(txn->Start());
   return std::unique_ptr<Transaction>(std::move(txn));
 }
 
 Result<std::unique_ptr<Transaction>> RecordingDatabase::BeginRead() {
-  if (!outer_) return Status::Failed("the recording is not open");
+  if (!open_) return Status::Failed("the recording is not open");
   auto txn = std::make_unique<Txn>(*this, true);
   ORCH_RETURN_IF_ERROR(txn->Start());
   return std::unique_ptr<Transaction>(std::move(txn));
@@ -177,7 +237,8 @@ Result<std::unique_ptr<Transaction>> RecordingDatabase::BeginRead() {
 Status RecordingDatabase::ExecScriptNoTransaction(const std::string& script) {
   out_ << "-- the step's SQL (outside a transaction):\n" << script;
   if (!script.empty() && script.back() != '\n') out_ << "\n";
-  return Status::Ok();
+  // On a copy it runs too, so that the steps after it see its effect.
+  return outer_ ? Status::Ok() : real_.ExecScriptNoTransaction(script);
 }
 
 RecordingDeployer::RecordingDeployer(const Deployer& real, std::string current,

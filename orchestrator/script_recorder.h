@@ -19,6 +19,10 @@
 //
 // Costs: rendering does the run's work and takes its locks, then rolls it all back; waits for a
 // lock are bounded by the lock timeout given to Open().
+//
+// Where DDL commits by itself (MySQL/MariaDB) no transaction can hold the run: the recording is
+// made on a throwaway copy of the database instead (Database::RecordingCopy, OpenOnCopy), where
+// every transaction commits as in the run; the database itself is only read, to copy it.
 #pragma once
 
 #include <functional>
@@ -52,9 +56,13 @@ inline constexpr const char kMarkerReason[] =
 // A parameter as an SQL literal, markers as the expressions of `client`
 // (Database::ScriptClientOf).
 std::string ScriptLiteral(const Value& v, const Database::ScriptClient& client);
-// `sql` with its $n parameters replaced by literals; kFailed for a missing parameter.
-Result<std::string> InlineParameters(const std::string& sql, const std::vector<Value>& params,
-                                     const Database::ScriptClient& client);
+// orchestrate's statement `sql` as `db` runs it (Database::InlineStatement), its $n parameters
+// replaced by literals; kFailed for a missing parameter.
+Result<std::string> InlineParameters(const Database& db, const std::string& sql,
+                                     const std::vector<Value>& params);
+// `sql` as one statement of a script for `client`: followed by `;`, or between the client's
+// compound_begin and compound_end lines when it holds a `;` of its own.
+std::string ScriptStatement(const Database::ScriptClient& client, const std::string& sql);
 
 class RecordingDatabase : public Database {
  public:
@@ -64,6 +72,11 @@ class RecordingDatabase : public Database {
 
   // Begins the one real transaction, waiting at most `lock_timeout_seconds` for any lock.
   Status Open(double lock_timeout_seconds);
+  // Records on `real`, a throwaway copy of the database (Database::RecordingCopy), instead: each
+  // transaction of the run is a real one of the copy, committed as the run commits it, and
+  // statements outside a transaction run there too (DDL that commits by itself cannot be held in
+  // one transaction).
+  void OpenOnCopy();
   // Rolls everything back (also done by the destructor).
   void Close();
   // Writes a comment or a client command (psql's \echo, sqlite3's .print) to the script as is.
@@ -99,6 +112,27 @@ class RecordingDatabase : public Database {
   }
   ScriptLock ScriptRunLock() const override { return real_.ScriptRunLock(); }
   ScriptClient ScriptClientOf() const override { return real_.ScriptClientOf(); }
+  Result<std::string> InlineStatement(
+      const std::string& sql, const std::vector<Value>& params,
+      const std::function<std::string(const Value&)>& literal) const override {
+    return real_.InlineStatement(sql, params, literal);
+  }
+  std::string ConcatSql(const std::vector<std::string>& parts) const override {
+    return real_.ConcatSql(parts);
+  }
+  bool DdlCommitsByItself() const override { return real_.DdlCommitsByItself(); }
+  bool CommitsByItself(const std::string& statement) const override {
+    return real_.CommitsByItself(statement);
+  }
+  Result<StatementEffect> EffectInCatalog(const std::string& statement) override {
+    return real_.EffectInCatalog(statement);
+  }
+  std::string StateDdl(const std::string& statement) const override {
+    return real_.StateDdl(statement);
+  }
+  Status Unsupported(DatabaseFeature feature) const override {
+    return real_.Unsupported(feature);
+  }
   orchestrate::Dialect Kind() const override { return real_.Kind(); }
   bool LocksRows() const override { return real_.LocksRows(); }
   std::string SchemaFactsQuery() const override { return real_.SchemaFactsQuery(); }
@@ -135,7 +169,8 @@ class RecordingDatabase : public Database {
   friend class Txn;
   Database& real_;
   std::ostream& out_;
-  std::unique_ptr<Transaction> outer_;
+  std::unique_ptr<Transaction> outer_;  // Open(): the one transaction
+  bool open_ = false;
   int savepoints_ = 0;
   std::function<std::string(const std::string&)> annotate_;
 };

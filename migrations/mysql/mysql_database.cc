@@ -1,11 +1,17 @@
 #include "migrations/mysql/mysql_database.h"
 
+#include <unistd.h>
+
 #include <cctype>
 #include <cmath>
+#include <ctime>
 #include <utility>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include "migrations/mysql/catalog_dialect.h"
+#include "migrations/mysql/copy.h"
 #include "migrations/mysql/ddl_effect.h"
 #include "migrations/mysql/ledger_dialect.h"
 #include "migrations/mysql/lock.h"
@@ -320,7 +326,9 @@ class MysqlDatabase final : public Database {
   }
   // MariaDB runs a compound statement outside a routine (BEGIN NOT ATOMIC ... END).
   std::string GuardStatement(const std::string& query, const std::string& message) const override {
-    return "BEGIN NOT ATOMIC IF EXISTS (SELECT 1 FROM (" + query +
+    // As Transaction::Guard runs it: orchestrate's SQL, translated.
+    auto translated = mysql::ToMysql(query, {}, QuoteLiteral);
+    return "BEGIN NOT ATOMIC IF EXISTS (SELECT 1 FROM (" + (translated.ok() ? *translated : query) +
            ") orchestrate_guard) THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = " +
            QuoteLiteral(message.substr(0, 500)) + "; END IF; END";
   }
@@ -351,16 +359,32 @@ class MysqlDatabase final : public Database {
   }
   ScriptClient ScriptClientOf() const override {
     ScriptClient c;
-    c.preamble = "-- run with: mariadb --abort-source-on-error";
-    c.how_to_run = "`mariadb --abort-source-on-error DB < FILE`";
+    // As orchestrate's own sessions (migrations/mysql/session.h): utf8mb4, UTC.
+    c.preamble = "SET NAMES utf8mb4;\nSET time_zone = '+00:00';";
+    c.how_to_run =
+        "`mariadb --abort-source-on-error DATABASE < FILE` (it stops at the first error)";
     c.now = "DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%fZ')";
     c.who = "CURRENT_USER()";
     c.where = "SUBSTRING_INDEX(USER(), '@', -1)";
     c.echo_prefix = "SELECT '";
-    c.echo_suffix = "' AS orchestrate";
+    c.echo_suffix = "' AS orchestrate;";
     c.waits = false;
+    c.backslash_escapes = true;
+    c.compound_begin = "DELIMITER //";
+    c.compound_end = "//\nDELIMITER ;";
     return c;
   }
+  Result<std::string> InlineStatement(
+      const std::string& sql, const std::vector<Value>& params,
+      const std::function<std::string(const Value&)>& literal) const override {
+    return mysql::ToMysql(sql, params, [&literal](const std::string& v) { return literal(v); });
+  }
+  std::string ConcatSql(const std::vector<std::string>& parts) const override {
+    std::string out;
+    for (const std::string& part : parts) out += (out.empty() ? "" : ", ") + part;
+    return "CONCAT(" + out + ")";
+  }
+  Result<std::unique_ptr<Database>> RecordingCopy() override;
   orchestrate::Dialect Kind() const override { return orchestrate::Dialect::kMysql; }
   std::string SchemaFactsQuery() const override {
     return "SELECT 'i', TABLE_NAME, INDEX_NAME, '', '', '' FROM information_schema.STATISTICS "
@@ -428,14 +452,20 @@ class MysqlDatabase final : public Database {
     if (!txn.ok()) return txn.status();
     return mysql::ReadEffect(**txn, statement);
   }
-  Status Unsupported(DatabaseFeature feature) const override {
-    // A rehearsal needs only a scratch database (CREATE DATABASE) and the catalog; the row ledger
-    // is migrations/mysql/ledger_dialect.h; snapshots are taken as on PostgreSQL (a copy made
-    // empty, then filled in the step's transaction), or on their own before a step whose
-    // statements commit one by one.
-    if (feature != DatabaseFeature::kReviewScript) return Status::Ok();
-    return Status::Failed(std::string(FeatureName(feature)) +
-                          " is not yet supported on MySQL/MariaDB");
+  // Every feature is supported: a rehearsal needs only a scratch database (CREATE DATABASE) and
+  // the catalog; the row ledger is migrations/mysql/ledger_dialect.h; snapshots are taken as on
+  // PostgreSQL (a copy made empty, then filled in the step's transaction), or on their own before
+  // a step whose statements commit one by one; the review script is recorded on a copy
+  // (RecordingCopy).
+
+  // Makes this the copy RecordingCopy returns: its database is dropped with it.
+  void DropOnClose() { drop_on_close_ = true; }
+  ~MysqlDatabase() override {
+    if (!drop_on_close_) return;
+    const Status dropped = session_->Run("DROP DATABASE IF EXISTS " + QuoteIdent(parsed_.database));
+    if (!dropped.ok())
+      spdlog::warn("could not drop the copy {} that the review was recorded on: {}",
+                   parsed_.database, dropped.message());
   }
 
  private:
@@ -451,7 +481,34 @@ class MysqlDatabase final : public Database {
   mysql::RunLock lock_;
   std::unique_ptr<LedgerDialect> ledger_ = NewMysqlLedgerDialect(*this);
   std::unique_ptr<CatalogDialect> catalog_ = NewMysqlCatalogDialect(*this);
+  bool drop_on_close_ = false;
 };
+
+Result<std::unique_ptr<Database>> MysqlDatabase::RecordingCopy() {
+  ORCH_RETURN_IF_ERROR(CheckIdle());
+  static int made = 0;  // two copies of one process in one second differ
+  const std::string name = "orchestrate_review_" + std::to_string(getpid()) + "_" +
+                           std::to_string(static_cast<long>(std::time(nullptr))) + "_" +
+                           std::to_string(++made);
+  const Status created = session_->Run("CREATE DATABASE " + QuoteIdent(name));
+  if (!created.ok())
+    return created.WithContext("cannot create the database " + name +
+                               " to copy into (the user needs CREATE and DROP on the server)");
+  mysql::Url url = parsed_;
+  url.database = name;
+  auto session = mysql::Session::Connect(url, password_);
+  if (!session.ok()) {
+    (void)session_->Run("DROP DATABASE IF EXISTS " + QuoteIdent(name));
+    return session.status();
+  }
+  std::shared_ptr<mysql::Session> shared = std::move(session).value();
+  auto copy = std::make_unique<MysqlDatabase>(mysql::WithDatabase(url_, name), url, password_,
+                                              shared);
+  copy->DropOnClose();  // from here on, also when the copy fails
+  const Status copied = mysql::CopyDatabase(*session_, *shared);
+  if (!copied.ok()) return copied.WithContext("copying " + parsed_.database + " into " + name);
+  return std::unique_ptr<Database>(std::move(copy));
+}
 
 }  // namespace
 

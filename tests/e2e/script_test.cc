@@ -1,5 +1,5 @@
 // Issue 14, "the script is the run": on clones of one database, the review script run by hand
-// (psql / sqlite3) and `orchestrate` end in the same schema, user data, orchestrate state and
+// (psql / sqlite3 / mariadb) and `orchestrate` end in the same schema, user data, orchestrate state and
 // snapshots (ignoring times and who ran it); where orchestrate stops, the script stops at the same
 // place; a script rendered on a database that changed since stops before changing anything.
 #include <gtest/gtest.h>
@@ -13,10 +13,12 @@
 #include <map>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "migrations/database.h"
 #include "plans/manifest.h"
+#include "tests/support/mysql.h"
 #include "tests/support/pg.h"
 #include "tests/support/test_util.h"
 
@@ -35,15 +37,28 @@ bool Volatile(const std::string& column) {
   return false;
 }
 
+// host, port and database of a MariaDB test URL (mysql://root@HOST:PORT/DB).
+std::tuple<std::string, std::string, std::string> MysqlParts(const std::string& url) {
+  const size_t at = url.find('@'), colon = url.rfind(':'), slash = url.rfind('/');
+  return {url.substr(at + 1, colon - at - 1), url.substr(colon + 1, slash - colon - 1),
+          url.substr(slash + 1)};
+}
+
 class ScriptTest : public ::testing::TestWithParam<std::string> {
  protected:
   bool Pg() const { return GetParam() == "postgresql"; }
+  bool My() const { return GetParam() == "mysql"; }
+  // The run lock's table as Dump names it.
+  std::string LockTable() const { return Pg() ? "public.orchestrate_lock" : "orchestrate_lock"; }
 
   void SetUp() override {
     CopyTree(SourceDir() + "/samples/shop", dir_ / "shop");
     plan_ = dir_ / "shop/plan.yaml";
     if (Pg()) {
       ORCH_REQUIRE_PG(a);
+      a_ = a;
+    } else if (My()) {
+      ORCH_REQUIRE_MYSQL(a);
       a_ = a;
     } else {
       a_ = "sqlite:" + dir_ / "a.db";
@@ -75,6 +90,19 @@ class ScriptTest : public ::testing::TestWithParam<std::string> {
     return copy;
   }
   std::string CloneDatabase(const std::string& url, const std::string& name) {
+    if (My()) {  // mariadb-dump into a fresh database: schema, rows, triggers and routines
+      std::string error;
+      const std::string clone = FreshMysqlDatabase(&error);
+      EXPECT_FALSE(clone.empty()) << error;
+      const auto [host, port, db] = MysqlParts(url);
+      const std::string to = std::get<2>(MysqlParts(clone));
+      const std::string client = " -uroot -h" + host + " -P" + port + " ";
+      auto r = RunProcess({"/bin/sh", "-c",
+                           "/usr/bin/mariadb-dump --routines --triggers" + client + db +
+                               " | /usr/bin/mariadb" + client + to});
+      EXPECT_EQ(r.exit_code, 0) << r.err;
+      return clone;
+    }
     if (!Pg()) {
       std::string from = url.substr(7), to = dir_ / (name + ".db");
       auto cp = RunProcess({"/bin/cp", from, to});
@@ -92,6 +120,12 @@ class ScriptTest : public ::testing::TestWithParam<std::string> {
 
   // Runs `script` by hand, as a DBA would.
   ProcessResult RunByHand(const std::string& url, const std::string& script) {
+    if (My()) {
+      const auto [host, port, db] = MysqlParts(url);
+      return RunProcess({"/bin/sh", "-c",
+                         "/usr/bin/mariadb --abort-source-on-error -uroot -h" + host + " -P" +
+                             port + " " + db + " < '" + script + "'"});
+    }
     if (Pg())
       return RunProcess(
           {"/usr/bin/psql", "-X", "-q", "-v", "orchestrate_unattended=1", "-d", url, "-f", script});
@@ -110,10 +144,12 @@ class ScriptTest : public ::testing::TestWithParam<std::string> {
     EXPECT_TRUE(txn.ok());
     if (!txn.ok()) return out;
     auto tables = (*txn)->Query(
-        Pg() ? "SELECT schemaname || '.' || tablename FROM pg_tables WHERE schemaname IN "
-               "('public', 'orchestrate_snapshots') ORDER BY 1"
-             : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-               "ORDER BY 1");
+        Pg()   ? "SELECT schemaname || '.' || tablename FROM pg_tables WHERE schemaname IN "
+                 "('public', 'orchestrate_snapshots') ORDER BY 1"
+        : My() ? "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
+                 "DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1"
+               : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+                 "'sqlite_%' ORDER BY 1");
     EXPECT_TRUE(tables.ok()) << tables.status().message();
     if (!tables.ok()) return out;
     for (const Row& t : tables->rows) {
@@ -239,23 +275,26 @@ TEST_P(ScriptTest, AChangedSeededRowStopsTheScriptWhereTheRollbackStops) {
       << rendered.err;
   if (Pg()) return;  // PostgreSQL compares transaction ids: a row put back is still changed
 
-  // The row put back: orchestrate finishes its own run, and the run the script started (sqlite3
-  // stopped holding the run lock: the printed command releases it).
+  // The row put back: orchestrate finishes its own run, and the run the script started. sqlite3
+  // stopped holding the run lock (the printed command releases it); MariaDB's named lock ended
+  // with the client's session.
   for (const auto& url : {a_, b})
     exec(url, "UPDATE loyalty_tiers SET discount_pct = 5.00 WHERE code = 'gold'");
   auto finished = Run(a_, {"rollback", "--to", "1.0.0", "--reason", "r", "--yes", "-q"});
   ASSERT_EQ(finished.exit_code, 0) << finished.err;
-  auto locked =
-      Run(b, {"rollback", "--to", "1.0.0", "--reason", "r", "--yes", "-q", "--lock-timeout", "1s"});
-  ASSERT_EQ(locked.exit_code, 3) << locked.err;
-  const size_t at = locked.err.find("`orchestrate force ");
-  ASSERT_NE(at, std::string::npos) << locked.err;
-  std::string unlock = locked.err.substr(at + 1, locked.err.find('`', at + 1) - at - 1);
-  ProcessOptions o;
-  o.env["STATE_DIR"] = StateOf(b);
-  o.env["PATH"] = DirName(OrchestrateBin()) + ":/usr/bin:/bin";
-  auto unlocked = RunProcess({"/bin/sh", "-c", unlock}, o);
-  ASSERT_EQ(unlocked.exit_code, 0) << unlock << "\n" << unlocked.err;
+  if (!My()) {
+    auto locked = Run(
+        b, {"rollback", "--to", "1.0.0", "--reason", "r", "--yes", "-q", "--lock-timeout", "1s"});
+    ASSERT_EQ(locked.exit_code, 3) << locked.err;
+    const size_t at = locked.err.find("`orchestrate force ");
+    ASSERT_NE(at, std::string::npos) << locked.err;
+    std::string unlock = locked.err.substr(at + 1, locked.err.find('`', at + 1) - at - 1);
+    ProcessOptions o;
+    o.env["STATE_DIR"] = StateOf(b);
+    o.env["PATH"] = DirName(OrchestrateBin()) + ":/usr/bin:/bin";
+    auto unlocked = RunProcess({"/bin/sh", "-c", unlock}, o);
+    ASSERT_EQ(unlocked.exit_code, 0) << unlock << "\n" << unlocked.err;
+  }
   // Step 1 of the script was the image swap, done by the operator while it waited.
   WriteFileOrDie(StateOf(b) + "/shop.image", "registry.example.com/shop:1.2.0\n");
   auto resumed = Run(b, {"rollback", "--to", "1.0.0", "--reason", "r", "--yes", "-q"});
@@ -316,8 +355,8 @@ TEST_P(ScriptTest, AScriptForAnotherStateStopsBeforeChangingAnything) {
   EXPECT_NE(by_hand.err.find("not as it was when this script was rendered"), std::string::npos)
       << by_hand.err;
   auto after = Dump(a_);
-  after.erase(Pg() ? "public.orchestrate_lock" : "orchestrate_lock");
-  before.erase(Pg() ? "public.orchestrate_lock" : "orchestrate_lock");
+  after.erase(LockTable());
+  before.erase(LockTable());
   EXPECT_EQ(after, before);
 }
 
@@ -341,8 +380,8 @@ TEST_P(ScriptTest, AnUnfinishedRunInTheWayStopsTheScript) {
             std::string::npos)
       << by_hand.err;
   auto after = Dump(a_);
-  after.erase(Pg() ? "public.orchestrate_lock" : "orchestrate_lock");
-  before.erase(Pg() ? "public.orchestrate_lock" : "orchestrate_lock");
+  after.erase(LockTable());
+  before.erase(LockTable());
   EXPECT_EQ(after, before);
 }
 
@@ -380,7 +419,7 @@ TEST(ScriptLocks, RenderingWaitsForALockNoLongerThanThePolicySays) {
   EXPECT_LT(seconds, 20);
 }
 
-INSTANTIATE_TEST_SUITE_P(Dialects, ScriptTest, ::testing::Values("sqlite", "postgresql"),
+INSTANTIATE_TEST_SUITE_P(Dialects, ScriptTest, ::testing::Values("sqlite", "postgresql", "mysql"),
                          [](const auto& p) { return p.param; });
 
 }  // namespace
