@@ -255,9 +255,7 @@ class Database {
   // by itself: MySQL/MariaDB), a copy of this database to record it on: a scratch database on the
   // same server with the same schema, data and state, that lives as long as the returned object
   // and is dropped with it. nullptr (the default): record on this database, in a transaction.
-  virtual Result<std::unique_ptr<Database>> RecordingCopy() {
-    return std::unique_ptr<Database>();
-  }
+  virtual Result<std::unique_ptr<Database>> RecordingCopy() { return std::unique_ptr<Database>(); }
 
   // Which statement analysis applies (migrations/analysis/analysis.h).
   virtual orchestrate::Dialect Kind() const = 0;

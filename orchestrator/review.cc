@@ -202,8 +202,8 @@ Result<std::vector<std::string>> StateGuards(Database& db, bool resumed) {
       {"orchestrate_releases", db.ConcatSql({"version", "':'", "seq"}),
        "the releases deployed differ"},
       {"orchestrate_migrations",
-       db.ConcatSql({"id", "':'", "up_sha256", "':'", "COALESCE(down_sha256, '-')", "':'",
-                     "irreversible"}),
+       db.ConcatSql(
+           {"id", "':'", "up_sha256", "':'", "COALESCE(down_sha256, '-')", "':'", "irreversible"}),
        "the migrations applied (or their checksums) differ"},
       {"orchestrate_seeds",
        db.ConcatSql({"id", "':'", "sql_sha256", "':'", "COALESCE(undo_sql, '-')"}),

@@ -14,8 +14,7 @@ std::string ScriptLiteral(const Value& v, const Database::ScriptClient& client) 
   if (*v == kMarkerHost) return client.where;
   if (*v == kMarkerCommand) return "'the review script, run by hand'";
   if (*v == kMarkerReason) return "'the review script, run by hand'";
-  if (!client.backslash_escapes || v->find('\\') == std::string::npos)
-    return SqlStringLiteral(*v);
+  if (!client.backslash_escapes || v->find('\\') == std::string::npos) return SqlStringLiteral(*v);
   std::string doubled;
   for (char c : *v) {
     if (c == '\\') doubled += c;

@@ -130,9 +130,7 @@ class RecordingDatabase : public Database {
   std::string StateDdl(const std::string& statement) const override {
     return real_.StateDdl(statement);
   }
-  Status Unsupported(DatabaseFeature feature) const override {
-    return real_.Unsupported(feature);
-  }
+  Status Unsupported(DatabaseFeature feature) const override { return real_.Unsupported(feature); }
   orchestrate::Dialect Kind() const override { return real_.Kind(); }
   bool LocksRows() const override { return real_.LocksRows(); }
   std::string SchemaFactsQuery() const override { return real_.SchemaFactsQuery(); }

@@ -48,9 +48,8 @@ Result<std::string> ShowCreate(Session& source, const std::string& show, size_t 
 
 Status Copy(Session& source, Session& target) {
   const std::string here = "TABLE_SCHEMA = DATABASE()";
-  auto tables = Rows(source,
-                     "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE " + here +
-                         " ORDER BY TABLE_NAME");
+  auto tables = Rows(source, "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE " +
+                                 here + " ORDER BY TABLE_NAME");
   if (!tables.ok()) return tables.status();
   std::vector<std::string> base, views;
   for (const Row& t : *tables) {
@@ -71,11 +70,10 @@ Status Copy(Session& source, Session& target) {
   // The rows, in one snapshot, before the triggers exist (they would fire on the copy's INSERTs).
   ORCH_RETURN_IF_ERROR(target.Run("START TRANSACTION WITH CONSISTENT SNAPSHOT"));
   for (const std::string& name : base) {
-    auto columns = Rows(source,
-                        "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE " + here +
-                            " AND TABLE_NAME = " + source.Quote(name) +
-                            " AND EXTRA NOT LIKE '%VIRTUAL GENERATED%' AND EXTRA NOT LIKE "
-                            "'%STORED GENERATED%' ORDER BY ORDINAL_POSITION");
+    auto columns = Rows(source, "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE " + here +
+                                    " AND TABLE_NAME = " + source.Quote(name) +
+                                    " AND EXTRA NOT LIKE '%VIRTUAL GENERATED%' AND EXTRA NOT LIKE "
+                                    "'%STORED GENERATED%' ORDER BY ORDINAL_POSITION");
     if (!columns.ok()) return columns.status();
     std::string list;
     for (const Row& c : *columns) list += (list.empty() ? "" : ", ") + Ident(Text(c, 0));
@@ -118,8 +116,8 @@ Status Copy(Session& source, Session& target) {
     const std::string kind = Text(r, 1) == "FUNCTION" ? "FUNCTION" : "PROCEDURE";
     auto create = ShowCreate(source, "SHOW CREATE " + kind + " " + Ident(Text(r, 0)), 2);
     if (!create.ok()) return create.status();
-    ORCH_RETURN_IF_ERROR(target.Run(WithoutDefiner(*create))
-                             .WithContext("copying " + kind + " " + Text(r, 0)));
+    ORCH_RETURN_IF_ERROR(
+        target.Run(WithoutDefiner(*create)).WithContext("copying " + kind + " " + Text(r, 0)));
   }
   return Status::Ok();
 }
@@ -129,12 +127,13 @@ Status Copy(Session& source, Session& target) {
 Status CopyDatabase(Session& source, Session& target) {
   // As mysqldump restores: a 0 in an AUTO_INCREMENT column stays 0, foreign keys are not checked
   // while tables and rows arrive in name order.
-  ORCH_RETURN_IF_ERROR(target.Run(
-      "SET @orchestrate_sql_mode = @@SESSION.sql_mode, @orchestrate_fk = @@SESSION.foreign_key_checks"));
-  ORCH_RETURN_IF_ERROR(target.Run(
-      "SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), "
-      "'NO_AUTO_VALUE_ON_ZERO'), SESSION "
-      "foreign_key_checks = 0"));
+  ORCH_RETURN_IF_ERROR(
+      target.Run("SET @orchestrate_sql_mode = @@SESSION.sql_mode, @orchestrate_fk = "
+                 "@@SESSION.foreign_key_checks"));
+  ORCH_RETURN_IF_ERROR(
+      target.Run("SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), "
+                 "'NO_AUTO_VALUE_ON_ZERO'), SESSION "
+                 "foreign_key_checks = 0"));
   const Status copied = Copy(source, target);
   if (!copied.ok()) (void)target.Run("ROLLBACK");
   const Status reset = target.Run(

@@ -502,8 +502,8 @@ Result<std::unique_ptr<Database>> MysqlDatabase::RecordingCopy() {
     return session.status();
   }
   std::shared_ptr<mysql::Session> shared = std::move(session).value();
-  auto copy = std::make_unique<MysqlDatabase>(mysql::WithDatabase(url_, name), url, password_,
-                                              shared);
+  auto copy =
+      std::make_unique<MysqlDatabase>(mysql::WithDatabase(url_, name), url, password_, shared);
   copy->DropOnClose();  // from here on, also when the copy fails
   const Status copied = mysql::CopyDatabase(*session_, *shared);
   if (!copied.ok()) return copied.WithContext("copying " + parsed_.database + " into " + name);

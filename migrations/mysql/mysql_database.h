@@ -13,8 +13,10 @@
 //     session while the transaction lasts, and puts the server's defaults back after it;
 //   - orchestrate's own statements (Exec, Query, ExecAtCommit) are written in the portable SQL of
 //     the state schema and translated (migrations/mysql/portable_sql.h); scripts are not;
-//   - the row ledger, snapshots and the review script are not built for MySQL/MariaDB yet:
-//     Database::Unsupported names them, and the engine refuses them before it changes anything.
+//   - a review script cannot be recorded in a transaction that is rolled back: RecordingCopy
+//     copies the database into a scratch database of the server to record it on
+//     (migrations/mysql/copy.h), and the script is written for the mariadb client
+//     (ScriptClientOf: DELIMITER around compound statements, backslashes doubled).
 #pragma once
 
 #include <memory>

@@ -132,7 +132,7 @@ class LedgerTest : public ::testing::TestWithParam<std::string> {
 
 // Tests of one engine's own mechanism (query plans, authorizer, catalog comparison).
 class SqliteLedgerTest : public LedgerTest {};
-// The review script (`orchestrate sql`) is not built for MySQL/MariaDB yet.
+// The review script (`orchestrate sql`) run by hand with each engine's client.
 class ScriptLedgerTest : public LedgerTest {};
 class PgLedgerTest : public LedgerTest {};
 
@@ -434,10 +434,18 @@ TEST_P(ScriptLedgerTest, TheReviewScriptReversesTheLedgerWhenRunByHand) {
   EXPECT_NE(text.find("-- ledger chunk"), std::string::npos) << text;
   EXPECT_NE(text.find("DELETE FROM orchestrate_ledger WHERE id ="), std::string::npos);
   std::vector<std::string> cmd;
-  if (GetParam() == "postgresql")
+  if (GetParam() == "postgresql") {
     cmd = {"/usr/bin/psql", "-X", "-q", "-v", "orchestrate_unattended=1", url_, "-f", script};
-  else
+  } else if (GetParam() == "mysql") {
+    const size_t at = url_.find('@'), colon = url_.rfind(':'), slash = url_.rfind('/');
+    cmd = {"/bin/sh", "-c",
+           "/usr/bin/mariadb --abort-source-on-error -uroot -h" +
+               url_.substr(at + 1, colon - at - 1) + " -P" +
+               url_.substr(colon + 1, slash - colon - 1) + " " + url_.substr(slash + 1) + " < '" +
+               script + "'"};
+  } else {
     cmd = {"/usr/bin/sqlite3", "-bail", dir_ / "app.db", ".read " + script};
+  }
   auto ran = RunProcess(cmd);
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
   EXPECT_EQ(Status()["data_fingerprint"], before["data_fingerprint"]);
@@ -684,7 +692,8 @@ TEST_P(LedgerTest, AReversalBlockedByAReferenceSaysWhatWasReversedAndWhatRemains
 INSTANTIATE_TEST_SUITE_P(Dialects, LedgerTest, ::testing::Values("sqlite", "postgresql", "mysql"),
                          [](const auto& param_info) { return param_info.param; });
 
-INSTANTIATE_TEST_SUITE_P(Dialects, ScriptLedgerTest, ::testing::Values("sqlite", "postgresql"),
+INSTANTIATE_TEST_SUITE_P(Dialects, ScriptLedgerTest,
+                         ::testing::Values("sqlite", "postgresql", "mysql"),
                          [](const auto& param_info) { return param_info.param; });
 INSTANTIATE_TEST_SUITE_P(Sqlite, SqliteLedgerTest, ::testing::Values("sqlite"),
                          [](const auto& param_info) { return param_info.param; });

@@ -1,9 +1,9 @@
 // MariaDB end to end, on the real binary: a plan whose SQL is portable deploys and rolls back on a
 // real MariaDB server with --database mysql://..., and the rolled-back schema equals a fresh
 // deploy of the target; `rehearse` (and --each) runs on a scratch database of the server; the row
-// ledger records and reverses a seed's rows; snapshots commit with their step; what is not built
-// for MySQL/MariaDB yet (the review script) is refused before anything changes, naming it. The
-// fixture's data comes with a migration.
+// ledger records and reverses a seed's rows; snapshots commit with their step; the review script,
+// recorded on a copy of the database, runs by hand with the mariadb client. The fixture's data
+// comes with a migration.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -220,14 +220,110 @@ TEST_F(MysqlEndToEnd, AStepThatFailsAfterItsSnapshotLeavesNoCopyBehind) {
   EXPECT_EQ(Scalar(url_, "SELECT GROUP_CONCAT(id ORDER BY id) FROM customers"), "1,3");
 }
 
-TEST_F(MysqlEndToEnd, TheReviewScriptIsRefusedNamingIt) {
-  auto sql = Run({"sql", "--to", "1.0.0", "-o", dir_ / "review.sql"});
-  EXPECT_EQ(sql.exit_code, 2) << sql.out << sql.err;
-  EXPECT_TRUE(Contains(sql.err,
-                       "the review script (`orchestrate sql`, --approved) is not yet "
-                       "supported on MySQL/MariaDB"))
-      << sql.err;
-  EXPECT_FALSE(FileExists(dir_ / "review.sql"));
+// The review script on MariaDB: recorded on a copy of the database that is dropped afterwards and
+// never named in the script; run by hand with the mariadb client it does what the deploy does,
+// a trigger's BEGIN ... END body and a backslash in a string included; a rollback runs only as
+// approved.
+TEST_F(MysqlEndToEnd, TheReviewScriptRunsByHandAndBindsTheRun) {
+  Write("releases/1.2.0.yaml",
+        "version: 1.2.0\nimage: mini:1.2.0\nmigrations:\n"
+        "  - {id: 0004_trigger, up: ../sql/0004.up.sql, down: ../sql/0004.down.sql}\n");
+  Write("sql/0004.up.sql",
+        "CREATE TRIGGER customers_tidy BEFORE INSERT ON customers FOR EACH ROW BEGIN\n"
+        "  SET NEW.email = LOWER(NEW.email);\n  SET NEW.email = TRIM(NEW.email);\nEND;\n"
+        "INSERT INTO customers (id, email) VALUES (2, '  Back\\\\Slash@Example.com');\n");
+  Write("sql/0004.down.sql", "DELETE FROM customers WHERE id = 2;\nDROP TRIGGER customers_tidy;\n");
+  ASSERT_EQ(Run({"deploy", "--to", "1.1.0", "--yes", "-q"}).exit_code, 0);
+  auto databases = [&] {
+    return Scalar(url_,
+                  "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE "
+                  "'orchestrate\\_review\\_%'");
+  };
+  const std::string before = databases();
+  auto sql = Run({"sql", "-o", dir_ / "deploy.sql"});
+  ASSERT_EQ(sql.exit_code, 0) << sql.err;
+  EXPECT_EQ(databases(), before);  // the copy is gone
+  const std::string script = ReadFileOrDie(dir_ / "deploy.sql");
+  EXPECT_FALSE(Contains(script, "orchestrate_review_")) << script;
+  EXPECT_TRUE(Contains(script, "DELIMITER //\nCREATE TRIGGER customers_tidy")) << script;
+  EXPECT_EQ(Scalar(url_,
+                   "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE "
+                   "TRIGGER_SCHEMA = DATABASE()"),
+            "0");  // rendering changed nothing here
+
+  const size_t at = url_.find('@'), colon = url_.rfind(':'), slash = url_.rfind('/');
+  auto by_hand = RunProcess({"/bin/sh", "-c",
+                             "/usr/bin/mariadb --abort-source-on-error -uroot -h" +
+                                 url_.substr(at + 1, colon - at - 1) + " -P" +
+                                 url_.substr(colon + 1, slash - colon - 1) + " " +
+                                 url_.substr(slash + 1) + " < '" + (dir_ / "deploy.sql") + "'"});
+  ASSERT_EQ(by_hand.exit_code, 0) << by_hand.err;
+  EXPECT_EQ(Scalar(url_, "SELECT email FROM customers WHERE id = 2"), "back\\slash@example.com");
+  auto status = Run({"status", "--output", "json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_TRUE(Contains(status.out, "\"current_version\": \"1.2.0\"")) << status.out;
+
+  // A rollback runs only as approved: not another one than the script's, then the script's.
+  ASSERT_EQ(Run({"sql", "--to", "1.1.0", "-o", dir_ / "rollback.sql"}).exit_code, 0);
+  auto refused = Run({"rollback", "--to", "1.0.0", "--yes", "--approved", dir_ / "rollback.sql"});
+  EXPECT_NE(refused.exit_code, 0) << refused.out;
+  EXPECT_TRUE(Contains(refused.err, "approved")) << refused.err;
+  EXPECT_EQ(Scalar(url_, "SELECT COUNT(*) FROM customers WHERE id = 2"), "1");
+  auto approved = Run({"rollback", "--to", "1.1.0", "--yes", "--approved", dir_ / "rollback.sql"});
+  ASSERT_EQ(approved.exit_code, 0) << approved.err;
+  EXPECT_EQ(Scalar(url_, "SELECT COUNT(*) FROM customers WHERE id = 2"), "0");
+  EXPECT_EQ(databases(), before);
+}
+
+// What the review script is recorded on (Database::RecordingCopy): a copy with every kind of
+// object and the same rows, dropped with the object that holds it.
+TEST(MysqlRecordingCopy, CopiesEveryKindOfObjectAndIsDroppedWithIt) {
+  ORCH_REQUIRE_MYSQL(url);
+  auto db = OpenDatabase(url, ".");
+  ASSERT_TRUE(db.ok()) << db.status().message();
+  const Status made = (*db)->ExecScriptNoTransaction(
+      "SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_AUTO_VALUE_ON_ZERO');\n"
+      "CREATE TABLE p (id INT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(20));\n"
+      "CREATE TABLE c (id INT PRIMARY KEY, p_id INT, twice INT AS (id * 2) VIRTUAL,\n"
+      "  CONSTRAINT c_p FOREIGN KEY (p_id) REFERENCES p (id));\n"
+      "INSERT INTO p VALUES (0, 'zero'), (7, 'back\\\\slash');\n"
+      "INSERT INTO c (id, p_id) VALUES (1, 0), (2, 7);\n"
+      "CREATE VIEW vv AS SELECT c.id, p.note FROM c JOIN p ON p.id = c.p_id;\n"
+      "CREATE VIEW a_v AS SELECT note FROM vv;\n"
+      "CREATE TRIGGER c_tidy BEFORE INSERT ON c FOR EACH ROW BEGIN\n"
+      "  SET NEW.p_id = COALESCE(NEW.p_id, 0);\nEND;\n"
+      "CREATE PROCEDURE notes() BEGIN SELECT note FROM p; END;\n"
+      "CREATE SEQUENCE tickets START WITH 5;\n");
+  ASSERT_TRUE(made.ok()) << made.message();
+  auto copy = (*db)->RecordingCopy();
+  ASSERT_TRUE(copy.ok()) << copy.status().message();
+  ASSERT_TRUE(*copy);
+  const std::string name = (*copy)->DisplayUrl().substr((*copy)->DisplayUrl().rfind('/') + 1);
+  EXPECT_EQ(name.rfind("orchestrate_review_", 0), 0u) << name;
+  auto schema = (*db)->DescribeSchema(), copied = (**copy).DescribeSchema();
+  ASSERT_TRUE(schema.ok() && copied.ok());
+  EXPECT_EQ(*copied, *schema);
+  auto scalar = [](Database& on, const std::string& sql) {
+    auto txn = on.BeginRead();
+    EXPECT_TRUE(txn.ok());
+    if (!txn.ok()) return std::string();
+    auto r = (*txn)->Query(sql);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() && !r->rows.empty() ? r->rows[0][0].value_or("NULL") : std::string();
+  };
+  for (const std::string sql :
+       {"SELECT GROUP_CONCAT(id, '=', note ORDER BY id) FROM p",
+        "SELECT GROUP_CONCAT(id, ':', p_id, ':', twice ORDER BY id) FROM c",
+        "SELECT GROUP_CONCAT(note ORDER BY note) FROM a_v",
+        "SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()",
+        "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND "
+        "TABLE_TYPE = 'SEQUENCE'"})
+    EXPECT_EQ(scalar(**copy, sql), scalar(**db, sql)) << sql;
+  EXPECT_EQ(scalar(**copy, "SELECT note FROM p WHERE id = 7"), "back\\slash");
+  copy->reset();
+  EXPECT_EQ(scalar(**db, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '" +
+                             name + "'"),
+            "0");
 }
 
 // The row ledger on MariaDB (migrations/mysql/ledger_dialect.h): a seed's inserts, updates and

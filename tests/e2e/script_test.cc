@@ -1,7 +1,7 @@
 // Issue 14, "the script is the run": on clones of one database, the review script run by hand
-// (psql / sqlite3 / mariadb) and `orchestrate` end in the same schema, user data, orchestrate state and
-// snapshots (ignoring times and who ran it); where orchestrate stops, the script stops at the same
-// place; a script rendered on a database that changed since stops before changing anything.
+// (psql / sqlite3 / mariadb) and `orchestrate` end in the same schema, user data, orchestrate state
+// and snapshots (ignoring times and who ran it); where orchestrate stops, the script stops at the
+// same place; a script rendered on a database that changed since stops before changing anything.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
