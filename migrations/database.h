@@ -254,8 +254,13 @@ class Database {
   // Where a review script cannot be recorded in a transaction that is rolled back (DDL commits
   // by itself: MySQL/MariaDB), a copy of this database to record it on: a scratch database on the
   // same server with the same schema, data and state, that lives as long as the returned object
-  // and is dropped with it. nullptr (the default): record on this database, in a transaction.
-  virtual Result<std::unique_ptr<Database>> RecordingCopy() { return std::unique_ptr<Database>(); }
+  // and is dropped with it. Waits for a lock on this database's objects (to read them) at most
+  // `lock_timeout_seconds` (then kLockTimeout). nullptr (the default): record on this database,
+  // in a transaction.
+  virtual Result<std::unique_ptr<Database>> RecordingCopy(double lock_timeout_seconds) {
+    (void)lock_timeout_seconds;
+    return std::unique_ptr<Database>();
+  }
 
   // Which statement analysis applies (migrations/analysis/analysis.h).
   virtual orchestrate::Dialect Kind() const = 0;

@@ -800,12 +800,13 @@ Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, i
     // A statement that waits too long for a lock is retried like a transactional step (policy
     // lock_retries, with backoff): the step resumes at that statement.
     for (int attempt = 0;; ++attempt) {
+      // A step never started has no statement marks to read (they commit with its 'started').
       Status st = RunByStatement(
           {db_, journal_, run_id, n, StepLabel(n, total, step), step,
            request.step_lock_timeout_seconds, request.statement_timeout_seconds,
            request.interrupted,
            [this](FailpointKind kind, const std::string& where) { Point(kind, where); },
-           InvocationOf(request)});
+           InvocationOf(request), attempt == 0 && rec.status == StepStatus::kPending});
       if (st.code() != Code::kLockTimeout) return st;
       if (attempt >= request.lock_retries) {
         auto progress = journal_.StatementProgress(run_id, n);

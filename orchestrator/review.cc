@@ -316,7 +316,9 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
 
   // The run, recorded: everything it sends, in one transaction of the database that is rolled
   // back, or on a throwaway copy of it where DDL commits by itself.
-  auto copy = ctx.estimate->RecordingCopy();
+  const double lock_timeout =
+      plan.policy.lock_timeout_seconds > 0 ? plan.policy.lock_timeout_seconds : 10;
+  auto copy = ctx.estimate->RecordingCopy(lock_timeout);
   if (!copy.ok())
     return copy.status().WithContext(
         "the review script is recorded on a copy of the database (DDL commits by itself here)");
@@ -325,8 +327,7 @@ Result<std::string> RenderReviewScript(const RunPlan& run, const ReviewContext& 
   if (*copy)
     rec.OpenOnCopy();
   else
-    ORCH_RETURN_IF_ERROR(
-        rec.Open(plan.policy.lock_timeout_seconds > 0 ? plan.policy.lock_timeout_seconds : 10));
+    ORCH_RETURN_IF_ERROR(rec.Open(lock_timeout));
   auto current = ctx.swapper->Current();
   if (!current.ok()) return current.status().WithContext("the review script reads the image");
   RecordingDeployer deployer(*ctx.swapper, *current, rec);

@@ -44,7 +44,8 @@ class Runner {
                                ": transaction control is not allowed in a migration that "
                                "orchestrate runs in a transaction: remove it, or mark the step "
                                "transactional: false");
-    auto progress = s_.journal.StatementProgress(s_.run_id, s_.n);
+    auto progress = s_.never_started ? Result<std::optional<Mark>>(std::optional<Mark>())
+                                     : s_.journal.StatementProgress(s_.run_id, s_.n);
     if (!progress.ok()) return progress.status();
     committed_ = progress->has_value();
     Mark mark = progress->value_or(Mark{});

@@ -54,6 +54,9 @@ struct StatementStep {
   std::function<bool()> interrupted;                             // polled before each part commits
   std::function<void(FailpointKind, const std::string&)> point;  // the failpoints above
   Invocation how;                                                // for the force commands it prints
+  // The step's journal row is 'pending' (never started): it has no statement marks, and they are
+  // not read.
+  bool never_started = false;
 };
 
 // Runs (or resumes) the step as the contract above says. kOk once its last part committed with

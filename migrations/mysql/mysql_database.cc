@@ -384,7 +384,7 @@ class MysqlDatabase final : public Database {
     for (const std::string& part : parts) out += (out.empty() ? "" : ", ") + part;
     return "CONCAT(" + out + ")";
   }
-  Result<std::unique_ptr<Database>> RecordingCopy() override;
+  Result<std::unique_ptr<Database>> RecordingCopy(double lock_timeout_seconds) override;
   orchestrate::Dialect Kind() const override { return orchestrate::Dialect::kMysql; }
   std::string SchemaFactsQuery() const override {
     return "SELECT 'i', TABLE_NAME, INDEX_NAME, '', '', '' FROM information_schema.STATISTICS "
@@ -484,7 +484,7 @@ class MysqlDatabase final : public Database {
   bool drop_on_close_ = false;
 };
 
-Result<std::unique_ptr<Database>> MysqlDatabase::RecordingCopy() {
+Result<std::unique_ptr<Database>> MysqlDatabase::RecordingCopy(double lock_timeout_seconds) {
   ORCH_RETURN_IF_ERROR(CheckIdle());
   static int made = 0;  // two copies of one process in one second differ
   const std::string name = "orchestrate_review_" + std::to_string(getpid()) + "_" +
@@ -505,7 +505,16 @@ Result<std::unique_ptr<Database>> MysqlDatabase::RecordingCopy() {
   auto copy =
       std::make_unique<MysqlDatabase>(mysql::WithDatabase(url_, name), url, password_, shared);
   copy->DropOnClose();  // from here on, also when the copy fails
-  const Status copied = mysql::CopyDatabase(*session_, *shared);
+  // Reading the source waits for its locks no longer than a step would (the server's default
+  // lock_wait_timeout is a year); the main session's limits are put back after.
+  Status copied = Status::Ok();
+  for (const std::string& set : WaitLimitSql(session_->mariadb(), lock_timeout_seconds, 0)) {
+    if (copied.ok()) copied = session_->Run(set);
+    if (copied.ok()) copied = shared->Run(set);
+  }
+  if (copied.ok()) copied = mysql::CopyDatabase(*session_, *shared);
+  const Status reset = session_->Run(ResetLimitSql(session_->mariadb()));
+  if (copied.ok()) copied = reset.ok() ? shared->Run(ResetLimitSql(session_->mariadb())) : reset;
   if (!copied.ok()) return copied.WithContext("copying " + parsed_.database + " into " + name);
   return std::unique_ptr<Database>(std::move(copy));
 }

@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -275,6 +276,38 @@ TEST_F(MysqlEndToEnd, TheReviewScriptRunsByHandAndBindsTheRun) {
   EXPECT_EQ(databases(), before);
 }
 
+// Rendering copies the database, reading every table: it waits for a lock another session holds
+// no longer than policy.lock_timeout (here 1 s), then fails saying so and leaves no copy behind.
+TEST_F(MysqlEndToEnd, RenderingWaitsForALockNoLongerThanThePolicySays) {
+  ASSERT_EQ(Run({"deploy", "--yes", "-q"}).exit_code, 0);
+  std::string plan = ReadFileOrDie(dir_ / "plan.yaml");
+  plan.replace(plan.find("policy: {"), 9, "policy: {lock_timeout: 1s, ");
+  Write("plan.yaml", plan);
+  const size_t at = url_.find('@'), colon = url_.rfind(':'), slash = url_.rfind('/');
+  auto holder =
+      StartProcess({"/usr/bin/mariadb", "-uroot", "-h" + url_.substr(at + 1, colon - at - 1),
+                    "-P" + url_.substr(colon + 1, slash - colon - 1), url_.substr(slash + 1), "-e",
+                    "LOCK TABLES customers WRITE; SELECT SLEEP(30) AS orchestrate_holder;"});
+  const std::string holding =
+      "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%orchestrate_holder%' "
+      "AND INFO NOT LIKE '%PROCESSLIST%'";
+  for (int i = 0; i < 200 && Scalar(url_, holding) != "1"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_EQ(Scalar(url_, holding), "1");
+  auto started = std::chrono::steady_clock::now();
+  auto r = Run({"sql", "--to", "1.0.0", "-o", dir_ / "rollback.sql"});
+  auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ::kill(holder.pid, SIGKILL);
+  Wait(holder);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(Contains(r.err, "Lock wait timeout")) << r.err;
+  EXPECT_LT(seconds, 20);
+  EXPECT_EQ(Scalar(url_,
+                   "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME "
+                   "LIKE 'orchestrate\\_review\\_%'"),
+            "0");
+}
+
 // What the review script is recorded on (Database::RecordingCopy): a copy with every kind of
 // object and the same rows, dropped with the object that holds it.
 TEST(MysqlRecordingCopy, CopiesEveryKindOfObjectAndIsDroppedWithIt) {
@@ -295,7 +328,7 @@ TEST(MysqlRecordingCopy, CopiesEveryKindOfObjectAndIsDroppedWithIt) {
       "CREATE PROCEDURE notes() BEGIN SELECT note FROM p; END;\n"
       "CREATE SEQUENCE tickets START WITH 5;\n");
   ASSERT_TRUE(made.ok()) << made.message();
-  auto copy = (*db)->RecordingCopy();
+  auto copy = (*db)->RecordingCopy(10);
   ASSERT_TRUE(copy.ok()) << copy.status().message();
   ASSERT_TRUE(*copy);
   const std::string name = (*copy)->DisplayUrl().substr((*copy)->DisplayUrl().rfind('/') + 1);
