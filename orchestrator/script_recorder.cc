@@ -123,8 +123,10 @@ class RecordingDatabase::Txn : public Transaction {
         client.compound_begin.empty() ? ScriptSplit{} : SplitScript(db_.real_.Kind(), script);
     if (!client.compound_begin.empty() && split.ok) {
       // A client that splits at every `;`: statement by statement, each as it must be written.
-      for (const SqlStatement& statement : split.statements)
+      for (const SqlStatement& statement : split.statements) {
         db_.out_ << ScriptStatement(client, statement.text);
+        BeginAgainAfter(statement.text);
+      }
     } else {
       db_.out_ << script;
       if (!script.empty() && script.back() != '\n') db_.out_ << "\n";
@@ -182,7 +184,14 @@ class RecordingDatabase::Txn : public Transaction {
     WriteBegin();
     if (db_.annotate_) db_.out_ << db_.annotate_(*text);
     db_.out_ << ScriptStatement(db_.real_.ScriptClientOf(), *text);
+    BeginAgainAfter(*text);
     return Status::Ok();
+  }
+  // Where DDL commits by itself, the adapter goes on in a new transaction after such a statement,
+  // so that what follows commits together (migrations/mysql/mysql_database.h): so does the script.
+  void BeginAgainAfter(const std::string& statement) {
+    if (db_.real_.DdlCommitsByItself() && db_.real_.CommitsByItself(statement))
+      db_.out_ << "BEGIN;\n";
   }
 
   RecordingDatabase& db_;

@@ -6,9 +6,12 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <nlohmann/json.hpp>
+#include <cstdlib>
+#include <sstream>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "migrations/database.h"
 #include "tests/support/mysql.h"
@@ -110,6 +113,39 @@ TEST_F(ShopOnMariaDb, RollbackToTheFirstReleaseEqualsAFreshDeployOfIt) {
   auto listed = Cli({"snapshots", "list", "--output", "json"}, url_);
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   EXPECT_GE(nlohmann::json::parse(listed.out)["snapshots"].size(), 2u) << listed.out;
+}
+
+// The review script on MariaDB: deterministic (golden, with the database's name as DB), and run by
+// hand with the mariadb client on a copy it leaves the schema and data exactly as `orchestrate
+// rollback` does.
+TEST_F(ShopOnMariaDb, ReviewScriptIsGoldenAndRunsByHandWithTheMariadbClient) {
+  ASSERT_EQ(Cli({"deploy", "--yes", "-q"}, url_).exit_code, 0);
+  ASSERT_EQ(Cli({"deploy", "--yes", "-q"}, fresh_, "", "fresh").exit_code, 0);
+  auto sql = Cli({"sql", "--to", "1.0.0", "-o", dir_ / "rollback.sql"}, fresh_, "", "fresh");
+  ASSERT_EQ(sql.exit_code, 0) << sql.err;
+  const std::string db = Parse(fresh_).db;
+  std::string portable;
+  std::istringstream in(ReadFileOrDie(dir_ / "rollback.sql"));
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("-- where:", 0) == 0 || line.rfind("-- estimate:", 0) == 0 ||
+        line.rfind("-- database:", 0) == 0)
+      continue;
+    for (size_t at = line.find(db); at != std::string::npos; at = line.find(db, at))
+      line.replace(at, db.size(), "DB");
+    portable += line + "\n";
+  }
+  const std::string golden = SourceDir() + "/tests/golden/shop-rollback-1.3.0-to-1.0.0.mysql.sql";
+  if (std::getenv("ORCHESTRATE_UPDATE_GOLDEN")) WriteFileOrDie(golden, portable);
+  EXPECT_EQ(portable, ReadFileOrDie(golden)) << "ORCHESTRATE_UPDATE_GOLDEN=1 rewrites " << golden;
+
+  ASSERT_EQ(Cli({"rollback", "--to", "1.0.0", "--reason", "r", "--yes", "-q"}, url_).exit_code, 0);
+  const Where w = Parse(fresh_);
+  auto by_hand = RunProcess({"/bin/sh", "-c",
+                             "/usr/bin/mariadb --abort-source-on-error -uroot -h" + w.host + " -P" +
+                                 w.port + " " + w.db + " < '" + (dir_ / "rollback.sql") + "'"});
+  ASSERT_EQ(by_hand.exit_code, 0) << by_hand.err;
+  EXPECT_EQ(Dump(url_, "--no-data"), Dump(fresh_, "--no-data"));
+  EXPECT_EQ(Dump(url_, "--no-create-info"), Dump(fresh_, "--no-create-info"));
 }
 
 // `rehearse` on a scratch database of the server: every release's deploy, seeds (the row ledger)
