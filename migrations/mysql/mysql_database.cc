@@ -490,6 +490,8 @@ Result<std::unique_ptr<Database>> MysqlDatabase::RecordingCopy(double lock_timeo
   const std::string name = "orchestrate_review_" + std::to_string(getpid()) + "_" +
                            std::to_string(static_cast<long>(std::time(nullptr))) + "_" +
                            std::to_string(++made);
+  spdlog::info("copying database {} into {}, where the run is recorded (dropped afterwards)",
+               parsed_.database, name);
   const Status created = session_->Run("CREATE DATABASE " + QuoteIdent(name));
   if (!created.ok())
     return created.WithContext("cannot create the database " + name +

@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -23,6 +24,17 @@
 
 namespace orchestrate::testing {
 namespace {
+
+// The copy a review script was recorded on, as `orchestrate sql` names it on stderr ("" if none).
+std::string CopyNamedIn(const std::string& err) {
+  const size_t at = err.find("orchestrate_review_");
+  if (at == std::string::npos) return "";
+  size_t end = at;
+  while (end < err.size() &&
+         (std::isalnum(static_cast<unsigned char>(err[end])) || err[end] == '_'))
+    ++end;
+  return err.substr(at, end - at);
+}
 
 bool Contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
@@ -235,15 +247,16 @@ TEST_F(MysqlEndToEnd, TheReviewScriptRunsByHandAndBindsTheRun) {
         "INSERT INTO customers (id, email) VALUES (2, '  Back\\\\Slash@Example.com');\n");
   Write("sql/0004.down.sql", "DELETE FROM customers WHERE id = 2;\nDROP TRIGGER customers_tidy;\n");
   ASSERT_EQ(Run({"deploy", "--to", "1.1.0", "--yes", "-q"}).exit_code, 0);
-  auto databases = [&] {
-    return Scalar(url_,
-                  "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE "
-                  "'orchestrate\\_review\\_%'");
+  // Other tests render scripts on the same server meanwhile: each checks its own copy.
+  auto exists = [&](const std::string& copy) {
+    return Scalar(url_, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '" +
+                            copy + "'");
   };
-  const std::string before = databases();
   auto sql = Run({"sql", "-o", dir_ / "deploy.sql"});
   ASSERT_EQ(sql.exit_code, 0) << sql.err;
-  EXPECT_EQ(databases(), before);  // the copy is gone
+  const std::string copy = CopyNamedIn(sql.err);
+  ASSERT_FALSE(copy.empty()) << sql.err;
+  EXPECT_EQ(exists(copy), "0");  // the copy is gone
   const std::string script = ReadFileOrDie(dir_ / "deploy.sql");
   EXPECT_FALSE(Contains(script, "orchestrate_review_")) << script;
   EXPECT_TRUE(Contains(script, "DELIMITER //\nCREATE TRIGGER customers_tidy")) << script;
@@ -265,7 +278,8 @@ TEST_F(MysqlEndToEnd, TheReviewScriptRunsByHandAndBindsTheRun) {
   EXPECT_TRUE(Contains(status.out, "\"current_version\": \"1.2.0\"")) << status.out;
 
   // A rollback runs only as approved: not another one than the script's, then the script's.
-  ASSERT_EQ(Run({"sql", "--to", "1.1.0", "-o", dir_ / "rollback.sql"}).exit_code, 0);
+  auto rendered = Run({"sql", "--to", "1.1.0", "-o", dir_ / "rollback.sql"});
+  ASSERT_EQ(rendered.exit_code, 0) << rendered.err;
   auto refused = Run({"rollback", "--to", "1.0.0", "--yes", "--approved", dir_ / "rollback.sql"});
   EXPECT_NE(refused.exit_code, 0) << refused.out;
   EXPECT_TRUE(Contains(refused.err, "approved")) << refused.err;
@@ -273,7 +287,13 @@ TEST_F(MysqlEndToEnd, TheReviewScriptRunsByHandAndBindsTheRun) {
   auto approved = Run({"rollback", "--to", "1.1.0", "--yes", "--approved", dir_ / "rollback.sql"});
   ASSERT_EQ(approved.exit_code, 0) << approved.err;
   EXPECT_EQ(Scalar(url_, "SELECT COUNT(*) FROM customers WHERE id = 2"), "0");
-  EXPECT_EQ(databases(), before);
+  for (const auto* r : {&rendered, &refused, &approved}) {
+    const std::string made = CopyNamedIn(r->err);
+    EXPECT_FALSE(made.empty()) << r->err;
+    if (!made.empty()) {
+      EXPECT_EQ(exists(made), "0") << made;
+    }
+  }
 }
 
 // Rendering copies the database, reading every table: it waits for a lock another session holds
@@ -302,9 +322,10 @@ TEST_F(MysqlEndToEnd, RenderingWaitsForALockNoLongerThanThePolicySays) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_TRUE(Contains(r.err, "Lock wait timeout")) << r.err;
   EXPECT_LT(seconds, 20);
-  EXPECT_EQ(Scalar(url_,
-                   "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME "
-                   "LIKE 'orchestrate\\_review\\_%'"),
+  const std::string copy = CopyNamedIn(r.err);
+  ASSERT_FALSE(copy.empty()) << r.err;
+  EXPECT_EQ(Scalar(url_, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '" +
+                             copy + "'"),
             "0");
 }
 
