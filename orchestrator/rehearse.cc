@@ -74,6 +74,7 @@ class Scratch {
       return st.WithContext("cannot create the scratch database " + name +
                             " (the user needs CREATEDB, or pass --scratch URL)");
     drop_name_ = name;
+    spdlog::info("rehearse: on the scratch database {} (dropped afterwards)", name);
     url_ = UrlWithDatabase(server_url_, name);
     return Status::Ok();
   }

@@ -43,7 +43,8 @@ int CmdRehearse(const GlobalOptions& g, const RehearseCommandOptions& o) {
              pw = *password](const std::string& url) -> Result<std::unique_ptr<Database>> {
     auto db = OpenDatabase(url, base, pw);
     if (!db.ok()) return db;
-    // An engine without rehearsals (MySQL/MariaDB so far) is refused before a scratch is made.
+    // An engine without rehearsals would be refused before a scratch is made (every engine has
+    // them today: Database::Unsupported).
     if (Status st = (*db)->Unsupported(DatabaseFeature::kRehearsal); !st.ok()) return st;
     return db;
   };
