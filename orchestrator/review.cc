@@ -34,13 +34,35 @@ std::string RelativeTo(const std::string& dir, const std::string& path) {
   return path;
 }
 
+// "ACCESS EXCLUSIVE lock" (PostgreSQL's names, and SQLite's DATABASE); on MySQL/MariaDB, whose
+// analysis grades statements on the same scale, the metadata lock the statement takes: DROP,
+// TRUNCATE and RENAME an EXCLUSIVE one, a write SHARED WRITE, a read SHARED READ.
+std::string LockName(LockLevel level, Dialect dialect) {
+  if (dialect == Dialect::kMysql) {
+    switch (level) {
+      case LockLevel::kAccessExclusive:
+      case LockLevel::kExclusive:
+        return "EXCLUSIVE metadata lock";
+      case LockLevel::kRowExclusive:
+        return "SHARED WRITE metadata lock";
+      case LockLevel::kAccessShare:
+      case LockLevel::kRowShare:
+        return "SHARED READ metadata lock";
+      default:
+        break;
+    }
+  }
+  return std::string(LockLevelName(level)) + " lock";
+}
+
 // The constants review scripts and their approval share (orchestrator/approval.cc).
 // "ACCESS EXCLUSIVE lock on orders, shipping_methods + ROW SHARE lock on customers (foreign key
 // checks, when rows are written)": the statement's locks per relation, strongest first; "" when
 // it takes none. Without per-relation locks (SQLite, a statement whose relations the analyzer
 // cannot name), its strongest lock on all of its tables. MySQL/MariaDB's online DDL as
-// "ALGORITHM=COPY, LOCK=SHARED on orders".
-std::string LocksText(const StatementAnalysis& st) {
+// "ALGORITHM=COPY, LOCK=SHARED on orders", and its other statements' locks as the metadata locks
+// MariaDB takes (LockName).
+std::string LocksText(const StatementAnalysis& st, Dialect dialect) {
   if (st.online_ddl.algorithm != DdlAlgorithm::kNotDdl) {  // MySQL/MariaDB: its online DDL
     std::string text = OnlineDdlText(st.online_ddl);
     for (size_t i = 0; i < st.tables.size(); ++i) text += (i ? ", " : " on ") + st.tables[i];
@@ -48,7 +70,7 @@ std::string LocksText(const StatementAnalysis& st) {
   }
   if (st.locks.empty()) {
     if (st.lock == LockLevel::kNone) return "";
-    std::string text = std::string(LockLevelName(st.lock)) + " lock";
+    std::string text = LockName(st.lock, dialect);
     for (size_t i = 0; i < st.tables.size(); ++i) text += (i ? ", " : " on ") + st.tables[i];
     return text;
   }
@@ -79,19 +101,19 @@ std::string StepOwner(const Step& s) {
   return (seed ? "seed " : "migration ") + s.id + " (release " + s.release + ")";
 }
 
-// One comment line per statement: what it locks and what it destroys; with a database, an
-// "-- estimate:" line of the rows in what a destructive statement touches (in a recording, as the
-// earlier steps left the table).
-void WriteAnalysis(std::ostream& out, const ScriptAnalysis& a, Database* db) {
+// One comment line per statement: what it locks and what it destroys; an "-- estimate:" line of
+// the rows in what a destructive statement touches, read on `db` (in a recording, as the earlier
+// steps left the table).
+void WriteAnalysis(std::ostream& out, const ScriptAnalysis& a, Database& db) {
   for (const auto& st : a.statements) {
     out << "--   line " << st.line << ": " << st.kind;
-    const std::string locks = LocksText(st);
+    const std::string locks = LocksText(st, db.Kind());
     if (!locks.empty()) out << ", " << locks;
     if (st.destroys_data) out << "; DESTROYS DATA: " << st.destroys;
     if (st.needs_no_transaction) out << "; cannot run in a transaction";
     out << "\n";
-    if (db && st.destroys_data && !st.tables.empty()) {
-      long rows = CountRows(*db, st.tables.front(), 2);
+    if (st.destroys_data && !st.tables.empty()) {
+      long rows = CountRows(db, st.tables.front(), 2);
       if (rows >= 0)
         out << "-- estimate: " << st.tables.front() << " holds " << rows
             << " rows when the step starts\n";
@@ -269,7 +291,7 @@ void WriteStepHeader(std::ostream& out, int n, int total, const Step& s, const R
         st.locks.push_back({"orchestrate_ledger", "", LockLevel::kRowExclusive, false});
       }
     }
-    WriteAnalysis(out, analysis, &db);
+    WriteAnalysis(out, analysis, db);
   }
   if (SnapshotsBefore(plan.policy, s))
     for (const std::string& line : DescribeCaptures(db.Kind(), analysis))
@@ -293,7 +315,7 @@ std::string ChunkStatementLine(const std::string& sql, Dialect dialect, bool loc
   ScriptAnalysis a = AnalyzeScript(dialect, sql, &mine);
   std::string out;
   for (const auto& st : a.statements) {
-    std::string locks = LocksText(st);
+    std::string locks = LocksText(st, dialect);
     out += "--   chunk statement: " + st.kind + (locks.empty() ? "" : ", " + locks);
     if (locks_rows && (st.kind == "DELETE" || st.kind == "UPDATE" || st.kind == "INSERT"))
       out += "; row locks on the rows it writes";

@@ -120,7 +120,7 @@ COMMIT;
 BEGIN;
 SET SESSION innodb_lock_wait_timeout = 10, lock_wait_timeout = 10;
 -- ledger chunk 9: 4 insert row(s) of loyalty_tiers; one transaction; data sha256:11e4cee7ee8e7bc2
---   chunk statement: DELETE, ROW EXCLUSIVE lock on t, orchestrate_ledger; row locks on the rows it writes
+--   chunk statement: DELETE, SHARED WRITE metadata lock on t, orchestrate_ledger; row locks on the rows it writes
 DELETE t FROM JSON_TABLE((SELECT new_rows FROM orchestrate_ledger WHERE id = 9), '$[*]' COLUMNS (v JSON PATH '$')) r STRAIGHT_JOIN `loyalty_tiers` t ON t.`id` = COALESCE(JSON_VALUE(r.v, '$."id"'), JSON_QUERY(r.v, '$."id"')) WHERE JSON_EQUALS(JSON_OBJECT('id', t.`id`, 'code', t.`code`, 'name', t.`name`, 'min_points', t.`min_points`, 'discount_pct', t.`discount_pct`), r.v);
 DELIMITER //
 BEGIN NOT ATOMIC IF EXISTS (SELECT 1 FROM (SELECT CAST(t.`id` AS CHAR) FROM JSON_TABLE((SELECT new_rows FROM orchestrate_ledger WHERE id = 9), '$[*]' COLUMNS (v JSON PATH '$')) r STRAIGHT_JOIN `loyalty_tiers` t ON t.`id` = COALESCE(JSON_VALUE(r.v, '$."id"'), JSON_QUERY(r.v, '$."id"'))) orchestrate_guard) THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'cannot reverse seed loyalty_tiers: rows of loyalty_tiers that it inserted were changed after the deploy (ledger chunk 9); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed loyalty_tiers''s rows reversed so far stay reversed); the rows (key)'; END IF; END
@@ -136,7 +136,7 @@ COMMIT;
 -- step 3 of 21: [1.3.0] revert migration 0017_create_view_customer_loyalty
 --   sha256: 25a0a82ca612eb31471485179bcc16ff56608caaa2b8070019dd8c98f1454ec6
 --   transactional: yes (one transaction with its record)
---   line 2: DROP VIEW, ACCESS EXCLUSIVE lock on customer_loyalty
+--   line 2: DROP VIEW, EXCLUSIVE metadata lock on customer_loyalty
 BEGIN;
 UPDATE orchestrate_steps SET status = 'started', attempts = attempts + 1, started_at = DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%fZ'), error = NULL WHERE run_id = '2' AND n = '3';
 INSERT INTO orchestrate_step_statements (run_id, n, next_statement, in_flight, at) VALUES ('2', '3', '0', '0', DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%fZ')) ON DUPLICATE KEY UPDATE next_statement = VALUES(next_statement), in_flight = VALUES(in_flight), at = VALUES(at);
@@ -154,7 +154,7 @@ COMMIT;
 -- step 4 of 21: [1.3.0] revert migration 0016_create_view_order_summaries
 --   sha256: 388c23440111be896982667fbc14fd6085573577f537664bdb4713cd77e265db
 --   transactional: yes (one transaction with its record)
---   line 2: DROP VIEW, ACCESS EXCLUSIVE lock on order_summaries
+--   line 2: DROP VIEW, EXCLUSIVE metadata lock on order_summaries
 BEGIN;
 UPDATE orchestrate_steps SET status = 'started', attempts = attempts + 1, started_at = DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%fZ'), error = NULL WHERE run_id = '2' AND n = '4';
 INSERT INTO orchestrate_step_statements (run_id, n, next_statement, in_flight, at) VALUES ('2', '4', '0', '0', DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%fZ')) ON DUPLICATE KEY UPDATE next_statement = VALUES(next_statement), in_flight = VALUES(in_flight), at = VALUES(at);
@@ -220,7 +220,7 @@ COMMIT;
 -- step 7 of 21: [1.3.0] revert migration 0013_create_loyalty_tiers
 --   sha256: 52ba5ac2d3c8c729514d31a4907bc9492eaec73f1a980f93b60c83a1b2b99633
 --   transactional: yes (one transaction with its record)
---   line 2: DROP TABLE, ACCESS EXCLUSIVE lock on loyalty_tiers; DESTROYS DATA: drops table loyalty_tiers
+--   line 2: DROP TABLE, EXCLUSIVE metadata lock on loyalty_tiers; DESTROYS DATA: drops table loyalty_tiers
 --   snapshot: whole table loyalty_tiers (line 2: drops table loyalty_tiers)
 BEGIN;
 CREATE TABLE IF NOT EXISTS orchestrate_snapshot_index (id BIGINT PRIMARY KEY, run_id BIGINT, step INTEGER, `release` TEXT, source TEXT, source_table TEXT NOT NULL, kind TEXT NOT NULL, key_columns TEXT NOT NULL, columns TEXT NOT NULL, row_count BIGINT NOT NULL, storage TEXT NOT NULL, created_at TEXT NOT NULL, restored_at TEXT, description TEXT NOT NULL);
@@ -421,7 +421,7 @@ DELIMITER //
 BEGIN NOT ATOMIC IF EXISTS (SELECT 1 FROM (SELECT CAST(p.`id` AS CHAR) FROM JSON_TABLE((SELECT new_rows FROM orchestrate_ledger WHERE id = 8), '$[*]' COLUMNS (v JSON PATH '$')) r STRAIGHT_JOIN `order_statuses` p ON p.`id` = COALESCE(JSON_VALUE(r.v, '$."id"'), JSON_QUERY(r.v, '$."id"')) WHERE (p.`id`) IN (SELECT ch.`status_id` FROM `orders` ch) AND JSON_EQUALS(JSON_OBJECT('id', p.`id`, 'code', p.`code`, 'label', p.`label`, 'is_final', p.`is_final`), r.v)) orchestrate_guard) THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'cannot reverse seed order_statuses_refunded: rows it inserted into order_statuses are now referenced by rows of orders (status_id); delete or re-point those rows, then run the rollback again; the rows (key)'; END IF; END
 //
 DELIMITER ;
---   chunk statement: DELETE, ROW EXCLUSIVE lock on t, orchestrate_ledger; row locks on the rows it writes
+--   chunk statement: DELETE, SHARED WRITE metadata lock on t, orchestrate_ledger; row locks on the rows it writes
 DELETE t FROM JSON_TABLE((SELECT new_rows FROM orchestrate_ledger WHERE id = 8), '$[*]' COLUMNS (v JSON PATH '$')) r STRAIGHT_JOIN `order_statuses` t ON t.`id` = COALESCE(JSON_VALUE(r.v, '$."id"'), JSON_QUERY(r.v, '$."id"')) WHERE JSON_EQUALS(JSON_OBJECT('id', t.`id`, 'code', t.`code`, 'label', t.`label`, 'is_final', t.`is_final`), r.v);
 DELIMITER //
 BEGIN NOT ATOMIC IF EXISTS (SELECT 1 FROM (SELECT CAST(t.`id` AS CHAR) FROM JSON_TABLE((SELECT new_rows FROM orchestrate_ledger WHERE id = 8), '$[*]' COLUMNS (v JSON PATH '$')) r STRAIGHT_JOIN `order_statuses` t ON t.`id` = COALESCE(JSON_VALUE(r.v, '$."id"'), JSON_QUERY(r.v, '$."id"'))) orchestrate_guard) THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'cannot reverse seed order_statuses_refunded: rows of order_statuses that it inserted were changed after the deploy (ledger chunk 8); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed order_statuses_refunded''s rows reversed so far stay reversed); the rows (key)'; END IF; END
@@ -441,7 +441,7 @@ COMMIT;
 BEGIN;
 SET SESSION innodb_lock_wait_timeout = 10, lock_wait_timeout = 10;
 -- ledger chunk 7: 3 insert row(s) of shipping_methods; one transaction; data sha256:331d51c00a9d784c
---   chunk statement: DELETE, ROW EXCLUSIVE lock on t, orchestrate_ledger; row locks on the rows it writes
+--   chunk statement: DELETE, SHARED WRITE metadata lock on t, orchestrate_ledger; row locks on the rows it writes
 DELETE t FROM JSON_TABLE((SELECT new_rows FROM orchestrate_ledger WHERE id = 7), '$[*]' COLUMNS (v JSON PATH '$')) r STRAIGHT_JOIN `shipping_methods` t ON t.`id` = COALESCE(JSON_VALUE(r.v, '$."id"'), JSON_QUERY(r.v, '$."id"')) WHERE JSON_EQUALS(JSON_OBJECT('id', t.`id`, 'code', t.`code`, 'name', t.`name`, 'base_fee', t.`base_fee`, 'active', t.`active`), r.v);
 DELIMITER //
 BEGIN NOT ATOMIC IF EXISTS (SELECT 1 FROM (SELECT CAST(t.`id` AS CHAR) FROM JSON_TABLE((SELECT new_rows FROM orchestrate_ledger WHERE id = 7), '$[*]' COLUMNS (v JSON PATH '$')) r STRAIGHT_JOIN `shipping_methods` t ON t.`id` = COALESCE(JSON_VALUE(r.v, '$."id"'), JSON_QUERY(r.v, '$."id"'))) orchestrate_guard) THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'cannot reverse seed shipping_methods: rows of shipping_methods that it inserted were changed after the deploy (ledger chunk 7); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed shipping_methods''s rows reversed so far stay reversed); the rows (key)'; END IF; END
@@ -461,7 +461,7 @@ COMMIT;
 BEGIN;
 SET SESSION innodb_lock_wait_timeout = 10, lock_wait_timeout = 10;
 -- ledger chunk 6: 8 insert row(s) of countries; one transaction; data sha256:ad3bdb259afb6dd6
---   chunk statement: DELETE, ROW EXCLUSIVE lock on t, orchestrate_ledger; row locks on the rows it writes
+--   chunk statement: DELETE, SHARED WRITE metadata lock on t, orchestrate_ledger; row locks on the rows it writes
 DELETE t FROM JSON_TABLE((SELECT new_rows FROM orchestrate_ledger WHERE id = 6), '$[*]' COLUMNS (v JSON PATH '$')) r STRAIGHT_JOIN `countries` t ON t.`code` = COALESCE(JSON_VALUE(r.v, '$."code"'), JSON_QUERY(r.v, '$."code"')) WHERE JSON_EQUALS(JSON_OBJECT('code', t.`code`, 'name', t.`name`, 'eu_member', t.`eu_member`), r.v);
 DELIMITER //
 BEGIN NOT ATOMIC IF EXISTS (SELECT 1 FROM (SELECT CAST(t.`code` AS CHAR) FROM JSON_TABLE((SELECT new_rows FROM orchestrate_ledger WHERE id = 6), '$[*]' COLUMNS (v JSON PATH '$')) r STRAIGHT_JOIN `countries` t ON t.`code` = COALESCE(JSON_VALUE(r.v, '$."code"'), JSON_QUERY(r.v, '$."code"'))) orchestrate_guard) THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'cannot reverse seed countries: rows of countries that it inserted were changed after the deploy (ledger chunk 6); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed countries''s rows reversed so far stay reversed); the rows (key)'; END IF; END
@@ -507,7 +507,7 @@ COMMIT;
 -- step 19 of 21: [1.1.0] revert migration 0007_create_shipping_methods
 --   sha256: d905b51fccc2e64371411a83372b4a36d1eebf63fab1a80fb8b49fd1008f9afd
 --   transactional: yes (one transaction with its record)
---   line 2: DROP TABLE, ACCESS EXCLUSIVE lock on shipping_methods; DESTROYS DATA: drops table shipping_methods
+--   line 2: DROP TABLE, EXCLUSIVE metadata lock on shipping_methods; DESTROYS DATA: drops table shipping_methods
 --   snapshot: whole table shipping_methods (line 2: drops table shipping_methods)
 BEGIN;
 CREATE TABLE IF NOT EXISTS orchestrate_snapshot_index (id BIGINT PRIMARY KEY, run_id BIGINT, step INTEGER, `release` TEXT, source TEXT, source_table TEXT NOT NULL, kind TEXT NOT NULL, key_columns TEXT NOT NULL, columns TEXT NOT NULL, row_count BIGINT NOT NULL, storage TEXT NOT NULL, created_at TEXT NOT NULL, restored_at TEXT, description TEXT NOT NULL);
@@ -541,7 +541,7 @@ COMMIT;
 -- step 20 of 21: [1.1.0] revert migration 0006_create_countries
 --   sha256: 9243fc9a7e563401bdb3c036b3939175e4176235d7b656c3bfc25d9c14d01dc0
 --   transactional: yes (one transaction with its record)
---   line 2: DROP TABLE, ACCESS EXCLUSIVE lock on countries; DESTROYS DATA: drops table countries
+--   line 2: DROP TABLE, EXCLUSIVE metadata lock on countries; DESTROYS DATA: drops table countries
 --   snapshot: whole table countries (line 2: drops table countries)
 BEGIN;
 CREATE TABLE IF NOT EXISTS orchestrate_snapshot_index (id BIGINT PRIMARY KEY, run_id BIGINT, step INTEGER, `release` TEXT, source TEXT, source_table TEXT NOT NULL, kind TEXT NOT NULL, key_columns TEXT NOT NULL, columns TEXT NOT NULL, row_count BIGINT NOT NULL, storage TEXT NOT NULL, created_at TEXT NOT NULL, restored_at TEXT, description TEXT NOT NULL);
