@@ -433,20 +433,14 @@ TEST_P(ScriptLedgerTest, TheReviewScriptReversesTheLedgerWhenRunByHand) {
   std::string text = ReadFileOrDie(script);
   EXPECT_NE(text.find("-- ledger chunk"), std::string::npos) << text;
   EXPECT_NE(text.find("DELETE FROM orchestrate_ledger WHERE id ="), std::string::npos);
-  std::vector<std::string> cmd;
-  if (GetParam() == "postgresql") {
-    cmd = {"/usr/bin/psql", "-X", "-q", "-v", "orchestrate_unattended=1", url_, "-f", script};
-  } else if (GetParam() == "mysql") {
-    const size_t at = url_.find('@'), colon = url_.rfind(':'), slash = url_.rfind('/');
-    cmd = {"/bin/sh", "-c",
-           "/usr/bin/mariadb --abort-source-on-error -uroot -h" +
-               url_.substr(at + 1, colon - at - 1) + " -P" +
-               url_.substr(colon + 1, slash - colon - 1) + " " + url_.substr(slash + 1) + " < '" +
-               script + "'"};
-  } else {
-    cmd = {"/usr/bin/sqlite3", "-bail", dir_ / "app.db", ".read " + script};
-  }
-  auto ran = RunProcess(cmd);
+  ProcessResult ran;
+  if (GetParam() == "postgresql")
+    ran = RunProcess(
+        {"/usr/bin/psql", "-X", "-q", "-v", "orchestrate_unattended=1", url_, "-f", script});
+  else if (GetParam() == "mysql")
+    ran = RunMariadbScript(url_, script);
+  else
+    ran = RunProcess({"/usr/bin/sqlite3", "-bail", dir_ / "app.db", ".read " + script});
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
   EXPECT_EQ(Status()["data_fingerprint"], before["data_fingerprint"]);
   EXPECT_EQ(Count("SELECT count(*) FROM orchestrate_ledger"), 0);

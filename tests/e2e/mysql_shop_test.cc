@@ -20,19 +20,6 @@
 namespace orchestrate::testing {
 namespace {
 
-// host, port and database of a test URL (mysql://root@HOST:PORT/DB).
-struct Where {
-  std::string host, port, db;
-};
-Where Parse(const std::string& url) {
-  Where w;
-  const size_t at = url.find('@'), colon = url.rfind(':'), slash = url.rfind('/');
-  w.host = url.substr(at + 1, colon - at - 1);
-  w.port = url.substr(colon + 1, slash - colon - 1);
-  w.db = url.substr(slash + 1);
-  return w;
-}
-
 class ShopOnMariaDb : public ShopCopyTest {
  protected:
   void SetUp() override {
@@ -59,7 +46,7 @@ class ShopOnMariaDb : public ShopCopyTest {
   // mariadb-dump of the application's tables: "--no-data" for the schema (AUTO_INCREMENT
   // counters left out: a rollback does not rewind them), "--no-create-info" for the rows.
   std::string Dump(const std::string& url, const std::string& what) {
-    const Where w = Parse(url);
+    const MysqlWhere w = MysqlWhereOf(url);
     auto db = OpenDatabase(url, ".");
     EXPECT_TRUE(db.ok()) << db.status().message();
     if (!db.ok()) return "";
@@ -123,7 +110,7 @@ TEST_F(ShopOnMariaDb, ReviewScriptIsGoldenAndRunsByHandWithTheMariadbClient) {
   ASSERT_EQ(Cli({"deploy", "--yes", "-q"}, fresh_, "", "fresh").exit_code, 0);
   auto sql = Cli({"sql", "--to", "1.0.0", "-o", dir_ / "rollback.sql"}, fresh_, "", "fresh");
   ASSERT_EQ(sql.exit_code, 0) << sql.err;
-  const std::string db = Parse(fresh_).db;
+  const std::string db = MysqlWhereOf(fresh_).db;
   std::string portable;
   std::istringstream in(ReadFileOrDie(dir_ / "rollback.sql"));
   for (std::string line; std::getline(in, line);) {
@@ -139,10 +126,7 @@ TEST_F(ShopOnMariaDb, ReviewScriptIsGoldenAndRunsByHandWithTheMariadbClient) {
   EXPECT_EQ(portable, ReadFileOrDie(golden)) << "ORCHESTRATE_UPDATE_GOLDEN=1 rewrites " << golden;
 
   ASSERT_EQ(Cli({"rollback", "--to", "1.0.0", "--reason", "r", "--yes", "-q"}, url_).exit_code, 0);
-  const Where w = Parse(fresh_);
-  auto by_hand = RunProcess({"/bin/sh", "-c",
-                             "/usr/bin/mariadb --abort-source-on-error -uroot -h" + w.host + " -P" +
-                                 w.port + " " + w.db + " < '" + (dir_ / "rollback.sql") + "'"});
+  auto by_hand = RunMariadbScript(fresh_, dir_ / "rollback.sql");
   ASSERT_EQ(by_hand.exit_code, 0) << by_hand.err;
   EXPECT_EQ(Dump(url_, "--no-data"), Dump(fresh_, "--no-data"));
   EXPECT_EQ(Dump(url_, "--no-create-info"), Dump(fresh_, "--no-create-info"));

@@ -25,9 +25,10 @@
 namespace orchestrate::testing {
 namespace {
 
-// The copy a review script was recorded on, as `orchestrate sql` names it on stderr ("" if none).
-std::string CopyNamedIn(const std::string& err) {
-  const size_t at = err.find("orchestrate_review_");
+// The first database name starting with `prefix` in `err` ("" if none): the copy `orchestrate
+// sql` records on, the scratch database of `rehearse`, as they name them on stderr.
+std::string DatabaseNamedIn(const std::string& err, const std::string& prefix) {
+  const size_t at = err.find(prefix);
   if (at == std::string::npos) return "";
   size_t end = at;
   while (end < err.size() &&
@@ -254,7 +255,7 @@ TEST_F(MysqlEndToEnd, TheReviewScriptRunsByHandAndBindsTheRun) {
   };
   auto sql = Run({"sql", "-o", dir_ / "deploy.sql"});
   ASSERT_EQ(sql.exit_code, 0) << sql.err;
-  const std::string copy = CopyNamedIn(sql.err);
+  const std::string copy = DatabaseNamedIn(sql.err, "orchestrate_review_");
   ASSERT_FALSE(copy.empty()) << sql.err;
   EXPECT_EQ(exists(copy), "0");  // the copy is gone
   const std::string script = ReadFileOrDie(dir_ / "deploy.sql");
@@ -265,12 +266,7 @@ TEST_F(MysqlEndToEnd, TheReviewScriptRunsByHandAndBindsTheRun) {
                    "TRIGGER_SCHEMA = DATABASE()"),
             "0");  // rendering changed nothing here
 
-  const size_t at = url_.find('@'), colon = url_.rfind(':'), slash = url_.rfind('/');
-  auto by_hand = RunProcess({"/bin/sh", "-c",
-                             "/usr/bin/mariadb --abort-source-on-error -uroot -h" +
-                                 url_.substr(at + 1, colon - at - 1) + " -P" +
-                                 url_.substr(colon + 1, slash - colon - 1) + " " +
-                                 url_.substr(slash + 1) + " < '" + (dir_ / "deploy.sql") + "'"});
+  auto by_hand = RunMariadbScript(url_, dir_ / "deploy.sql");
   ASSERT_EQ(by_hand.exit_code, 0) << by_hand.err;
   EXPECT_EQ(Scalar(url_, "SELECT email FROM customers WHERE id = 2"), "back\\slash@example.com");
   auto status = Run({"status", "--output", "json"});
@@ -288,7 +284,7 @@ TEST_F(MysqlEndToEnd, TheReviewScriptRunsByHandAndBindsTheRun) {
   ASSERT_EQ(approved.exit_code, 0) << approved.err;
   EXPECT_EQ(Scalar(url_, "SELECT COUNT(*) FROM customers WHERE id = 2"), "0");
   for (const auto* r : {&rendered, &refused, &approved}) {
-    const std::string made = CopyNamedIn(r->err);
+    const std::string made = DatabaseNamedIn(r->err, "orchestrate_review_");
     EXPECT_FALSE(made.empty()) << r->err;
     if (!made.empty()) {
       EXPECT_EQ(exists(made), "0") << made;
@@ -303,10 +299,9 @@ TEST_F(MysqlEndToEnd, RenderingWaitsForALockNoLongerThanThePolicySays) {
   std::string plan = ReadFileOrDie(dir_ / "plan.yaml");
   plan.replace(plan.find("policy: {"), 9, "policy: {lock_timeout: 1s, ");
   Write("plan.yaml", plan);
-  const size_t at = url_.find('@'), colon = url_.rfind(':'), slash = url_.rfind('/');
+  const MysqlWhere w = MysqlWhereOf(url_);
   auto holder =
-      StartProcess({"/usr/bin/mariadb", "-uroot", "-h" + url_.substr(at + 1, colon - at - 1),
-                    "-P" + url_.substr(colon + 1, slash - colon - 1), url_.substr(slash + 1), "-e",
+      StartProcess({"/usr/bin/mariadb", "-uroot", "-h" + w.host, "-P" + w.port, w.db, "-e",
                     "LOCK TABLES customers WRITE; SELECT SLEEP(30) AS orchestrate_holder;"});
   const std::string holding =
       "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%orchestrate_holder%' "
@@ -322,7 +317,7 @@ TEST_F(MysqlEndToEnd, RenderingWaitsForALockNoLongerThanThePolicySays) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_TRUE(Contains(r.err, "Lock wait timeout")) << r.err;
   EXPECT_LT(seconds, 20);
-  const std::string copy = CopyNamedIn(r.err);
+  const std::string copy = DatabaseNamedIn(r.err, "orchestrate_review_");
   ASSERT_FALSE(copy.empty()) << r.err;
   EXPECT_EQ(Scalar(url_, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '" +
                              copy + "'"),
@@ -666,13 +661,8 @@ TEST_F(MysqlEndToEnd, RehearseRoundTripsOnAScratchDatabaseAndFindsADownThatLeave
   // The scratch databases a rehearsal names on stderr are gone after it (each run checks its own:
   // other tests rehearse on the same server meanwhile).
   auto dropped = [&](const ProcessResult& r) {
-    const size_t at = r.err.find("scratch database orchestrate_rehearse_");
-    ASSERT_NE(at, std::string::npos) << r.err;
-    size_t from = r.err.find("orchestrate_rehearse_", at), end = from;
-    while (end < r.err.size() &&
-           (std::isalnum(static_cast<unsigned char>(r.err[end])) || r.err[end] == '_'))
-      ++end;
-    const std::string name = r.err.substr(from, end - from);
+    const std::string name = DatabaseNamedIn(r.err, "orchestrate_rehearse_");
+    ASSERT_FALSE(name.empty()) << r.err;
     EXPECT_EQ(Scalar(url_,
                      "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME "
                      "LIKE '" +
@@ -680,6 +670,7 @@ TEST_F(MysqlEndToEnd, RehearseRoundTripsOnAScratchDatabaseAndFindsADownThatLeave
               "0")
         << name;
   };
+
   auto clean = Run({"rehearse", "--from", "1.0.0", "--to", "1.1.0"});
   EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;
   EXPECT_TRUE(Contains(clean.out, "mysql")) << clean.out;

@@ -13,7 +13,6 @@
 #include <map>
 #include <string>
 #include <thread>
-#include <tuple>
 #include <vector>
 
 #include "migrations/database.h"
@@ -35,13 +34,6 @@ bool Volatile(const std::string& column) {
   for (const char* n : kNames)
     if (column == n) return true;
   return false;
-}
-
-// host, port and database of a MariaDB test URL (mysql://root@HOST:PORT/DB).
-std::tuple<std::string, std::string, std::string> MysqlParts(const std::string& url) {
-  const size_t at = url.find('@'), colon = url.rfind(':'), slash = url.rfind('/');
-  return {url.substr(at + 1, colon - at - 1), url.substr(colon + 1, slash - colon - 1),
-          url.substr(slash + 1)};
 }
 
 class ScriptTest : public ::testing::TestWithParam<std::string> {
@@ -94,12 +86,11 @@ class ScriptTest : public ::testing::TestWithParam<std::string> {
       std::string error;
       const std::string clone = FreshMysqlDatabase(&error);
       EXPECT_FALSE(clone.empty()) << error;
-      const auto [host, port, db] = MysqlParts(url);
-      const std::string to = std::get<2>(MysqlParts(clone));
-      const std::string client = " -uroot -h" + host + " -P" + port + " ";
+      const MysqlWhere from = MysqlWhereOf(url);
+      const std::string client = " -uroot -h" + from.host + " -P" + from.port + " ";
       auto r = RunProcess({"/bin/sh", "-c",
-                           "/usr/bin/mariadb-dump --routines --triggers" + client + db +
-                               " | /usr/bin/mariadb" + client + to});
+                           "/usr/bin/mariadb-dump --routines --triggers" + client + from.db +
+                               " | /usr/bin/mariadb" + client + MysqlWhereOf(clone).db});
       EXPECT_EQ(r.exit_code, 0) << r.err;
       return clone;
     }
@@ -120,12 +111,7 @@ class ScriptTest : public ::testing::TestWithParam<std::string> {
 
   // Runs `script` by hand, as a DBA would.
   ProcessResult RunByHand(const std::string& url, const std::string& script) {
-    if (My()) {
-      const auto [host, port, db] = MysqlParts(url);
-      return RunProcess({"/bin/sh", "-c",
-                         "/usr/bin/mariadb --abort-source-on-error -uroot -h" + host + " -P" +
-                             port + " " + db + " < '" + script + "'"});
-    }
+    if (My()) return RunMariadbScript(url, script);
     if (Pg())
       return RunProcess(
           {"/usr/bin/psql", "-X", "-q", "-v", "orchestrate_unattended=1", "-d", url, "-f", script});

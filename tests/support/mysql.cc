@@ -23,4 +23,17 @@ std::string FreshMysqlDatabase(std::string* error) {
   return FreshTestDatabase(MysqlTestServerUrl(), kMariaDb, error);
 }
 
+MysqlWhere MysqlWhereOf(const std::string& url) {
+  const size_t at = url.find('@'), colon = url.rfind(':'), slash = url.rfind('/');
+  return {url.substr(at + 1, colon - at - 1), url.substr(colon + 1, slash - colon - 1),
+          url.substr(slash + 1)};
+}
+
+ProcessResult RunMariadbScript(const std::string& url, const std::string& script) {
+  const MysqlWhere w = MysqlWhereOf(url);
+  return RunProcess({"/bin/sh", "-c",
+                     "/usr/bin/mariadb --abort-source-on-error -uroot -h" + w.host + " -P" +
+                         w.port + " " + w.db + " < '" + script + "'"});
+}
+
 }  // namespace orchestrate::testing

@@ -13,6 +13,8 @@
 
 #include <string>
 
+#include "tests/support/test_util.h"
+
 namespace orchestrate::testing {
 
 // The URL of the test server (ORCHESTRATE_TEST_MYSQL_URL), or "" when none is configured.
@@ -26,6 +28,16 @@ std::string MysqlSkipMessage();
 // when no server is configured or the database cannot be created (then *error says why). The
 // databases are dropped when the test process exits (best effort).
 std::string FreshMysqlDatabase(std::string* error = nullptr);
+
+// The host, port and database of a test server URL (mysql://root@HOST:PORT/DB).
+struct MysqlWhere {
+  std::string host, port, db;
+};
+MysqlWhere MysqlWhereOf(const std::string& url);
+
+// Runs the file `script` with the mariadb client on `url`'s database, as a DBA runs a review
+// script by hand (`mariadb --abort-source-on-error DB < FILE`: it stops at the first error).
+ProcessResult RunMariadbScript(const std::string& url, const std::string& script);
 
 }  // namespace orchestrate::testing
 
