@@ -24,7 +24,8 @@ namespace pg {
 //                             trigger <t>.<name> <pg_get_triggerdef>
 //   then, sorted: enum, extension (but plpgsql), function/procedure/aggregate (with the full
 //   definition), materialized view, sequence, view lines; indexes and triggers of views also.
-// Runs of whitespace are collapsed to one space. Reads in one repeatable-read, read-only snapshot.
+// Runs of whitespace are collapsed to one space. Reads everything in one statement (one round trip,
+// one snapshot).
 // REQUIRES: no transaction open on `conn`. Throws libpqxx exceptions.
 std::vector<std::string> DescribeSchema(pqxx::connection& conn);
 
