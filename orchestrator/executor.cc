@@ -416,9 +416,12 @@ Status Executor::ApplyRiding(Transaction& txn) {
 }
 
 Status Executor::CommitRiding(Transaction& txn) {
+  const bool created_catalog = snapshot_catalog_in_txn_;
+  snapshot_catalog_in_txn_ = false;
   ORCH_RETURN_IF_ERROR(txn.Commit());
   riding_.clear();
   run_recorded_ = true;
+  if (created_catalog && !recording_) snapshot_catalog_committed_ = true;
   return Status::Ok();
 }
 
@@ -891,14 +894,16 @@ Status Executor::SnapshotOnItsOwn(int64_t run_id, int n, const Step& step) {
   if (!all.ok()) return all.status().WithContext("reading the snapshots taken so far");
   for (const SnapshotInfo& s : *all)
     if (s.from.run_id == run_id && s.from.step == n) return Status::Ok();
-  ORCH_RETURN_IF_ERROR(
-      Taken(step, SnapshotsOfStep(n).CaptureNow({run_id, n, step.release, step.id}, step.sql)));
+  auto taken = SnapshotsOfStep(n).CaptureNow({run_id, n, step.release, step.id}, step.sql);
+  ORCH_RETURN_IF_ERROR(Taken(step, taken));
+  if (!taken->empty() && !recording_) snapshot_catalog_committed_ = true;
   Point(FailpointKind::kAfterSnapshotCommit, std::to_string(n));
   return Status::Ok();
 }
 
 Snapshots Executor::SnapshotsOfStep(int n) const {
   Snapshots snapshots(db_, now_);
+  if (snapshot_catalog_committed_) snapshots.AssumeCatalogExists();
   snapshots.AfterEachCopy([this, n](int copies) {
     Point(FailpointKind::kSnapshotCopied, std::to_string(n) + ":" + std::to_string(copies));
   });
@@ -944,8 +949,10 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
   in_transactional_step_ = step.transactional;
   struct Reset {
     std::atomic<bool>& flag;
-    ~Reset() { flag = false; }
-  } reset{in_transactional_step_};
+    bool& catalog_in_txn;  // whatever the outcome: CommitRiding consumed it, or nothing committed
+    ~Reset() { flag = catalog_in_txn = false; }
+  } reset{in_transactional_step_, snapshot_catalog_in_txn_};
+  snapshot_catalog_in_txn_ = false;
   auto txn = db_.Begin();
   if (!txn.ok()) return txn.status();
   Transaction& t = **txn;
@@ -981,8 +988,9 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
   // What the step's SQL destroys is copied first, in its transaction: the snapshot commits with
   // the step or not at all (snapshot/snapshot.h).
   if (step.transactional && SnapshotsBefore(plan_.policy, step)) {
-    ORCH_RETURN_IF_ERROR(
-        Taken(step, SnapshotsOfStep(n).Capture(t, {run_id, n, step.release, step.id}, step.sql)));
+    auto taken = SnapshotsOfStep(n).Capture(t, {run_id, n, step.release, step.id}, step.sql);
+    ORCH_RETURN_IF_ERROR(Taken(step, taken));
+    if (!taken->empty()) snapshot_catalog_in_txn_ = true;
   }
   // What the up's `CREATE ... IF NOT EXISTS` finds already there, read before it runs.
   std::vector<PreexistingObject> preexisting;

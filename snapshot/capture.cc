@@ -15,7 +15,7 @@ namespace {
 
 // Snapshot ids come from a counter of their own rather than MAX(id) + 1, so that an id is never
 // given twice, even after the newest snapshots were pruned: `restore 7` always means one snapshot.
-// REQUIRES: EnsureCatalog ran in `txn` (it creates the counter).
+// REQUIRES: the counter exists (EnsureCatalog ran in `txn`, or in a transaction that committed).
 Result<int64_t> NextId(Transaction& txn) {
   auto r = txn.Query("SELECT last_id FROM orchestrate_snapshot_counter WHERE id = 1");
   if (!r.ok()) return r.status();
@@ -152,7 +152,7 @@ Result<std::vector<SnapshotInfo>> Snapshots::Capture(Transaction& txn, const Sna
   const std::vector<Target>& targets = *expanded;
   std::vector<SnapshotInfo> out;
   if (targets.empty()) return out;
-  ORCH_RETURN_IF_ERROR(EnsureCatalog(txn, db_));
+  if (!catalog_exists_) ORCH_RETURN_IF_ERROR(EnsureCatalog(txn, db_));
   const std::string now = now_();
   const bool fold = db_.Catalog().FoldsIdentifierCase();
   for (const Target& t : targets) {
@@ -230,7 +230,7 @@ Result<SnapshotInfo> Snapshots::CaptureRows(Transaction& txn, const SnapshotSour
   if (!info.ok()) return info.status();
   if (!info->exists)
     return Status::Failed("cannot snapshot rows of " + table + ": there is no such table");
-  ORCH_RETURN_IF_ERROR(EnsureCatalog(txn, db_));
+  if (!catalog_exists_) ORCH_RETURN_IF_ERROR(EnsureCatalog(txn, db_));
   SnapshotInfo s;
   s.from = from;
   s.table = table;

@@ -126,7 +126,8 @@ Result<std::vector<SnapshotInfo>> LoadCatalog(Transaction& txn, const std::strin
 }
 
 Status InsertCatalog(Transaction& txn, const SnapshotInfo& s) {
-  return txn.Exec(
+  // Nothing reads the row before the snapshot's transaction commits: it rides with the COMMIT.
+  return txn.ExecAtCommit(
       std::string("INSERT INTO orchestrate_snapshot_index (") + kCatalogColumns +
           ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, $13)",
       {std::to_string(s.id), std::to_string(s.from.run_id), std::to_string(s.from.step),

@@ -60,7 +60,7 @@ Result<bool> CatalogExists(Transaction& txn, const Database& db);
 // Catalog rows matching `where` (SQL over the catalog's columns, parameters $1...), newest first.
 Result<std::vector<SnapshotInfo>> LoadCatalog(Transaction& txn, const std::string& where,
                                               const std::vector<Value>& params);
-// Records `s` (every field but restored_at).
+// Records `s` (every field but restored_at) when `txn` commits (Transaction::ExecAtCommit).
 Status InsertCatalog(Transaction& txn, const SnapshotInfo& s);
 
 }  // namespace orchestrate::snapshot_internal

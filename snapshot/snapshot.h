@@ -108,6 +108,11 @@ class Snapshots {
   // many this object has taken so far (the executor's failpoints "snapshot-copied:N:K").
   void AfterEachCopy(std::function<void(int copies)> hook) { after_copy_ = std::move(hook); }
 
+  // The catalog (orchestrate_snapshot_index and its id counter) is known to exist: a transaction
+  // that created it committed earlier in this run. Capture then does not create it again, which
+  // saves its statements (two round trips on PostgreSQL) on every snapshot after the first.
+  void AssumeCatalogExists() { catalog_exists_ = true; }
+
   // Inside `txn`, the step's own open transaction, before its SQL runs: copies what `sql` would
   // destroy (see above) and records it in the catalog. Returns the snapshots taken (none when
   // nothing is destroyed). A failure fails the step: its transaction must not commit.
@@ -157,6 +162,7 @@ class Snapshots {
   std::function<std::string()> now_;
   std::function<void(int)> after_copy_;
   int copies_ = 0;
+  bool catalog_exists_ = false;
 };
 
 // Whether `step` gets a snapshot before it runs under `policy`: policy.snapshot is "on-destroy" and

@@ -5,14 +5,17 @@
 namespace orchestrate {
 namespace {
 
-// (name, type, position in the primary key or NULL, generated, outside pg_catalog, not null).
+// The columns of a table (relkind r or p): (name, type, position in the primary key or NULL,
+// generated, outside pg_catalog, not null). No row: no such table; one row of NULLs: a table of no
+// columns. One round trip for both questions.
 constexpr const char* kColumns =
     "SELECT a.attname, format_type(a.atttypid, a.atttypmod), "
     "array_position(i.indkey::int2[], a.attnum), a.attgenerated <> '', "
     "t.typnamespace <> 'pg_catalog'::regnamespace, a.attnotnull "
-    "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
-    "LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary "
-    "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+    "FROM pg_class c LEFT JOIN (pg_attribute a JOIN pg_type t ON t.oid = a.atttypid) "
+    "ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+    "LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary "
+    "WHERE c.oid = to_regclass($1) AND c.relkind IN ('r', 'p') ORDER BY a.attnum";
 
 // The integer in `v`; 0 when NULL or not a number.
 long Long(const Value& v) {
@@ -46,17 +49,14 @@ class PostgresCatalogDialect final : public CatalogDialect {
     TableDescription info;
     info.name = table;
     info.ref = TableRef(table);
-    auto kind = txn.Query("SELECT relkind FROM pg_class WHERE oid = to_regclass($1)", {info.ref});
-    if (!kind.ok()) return kind.status();
-    if (kind->rows.empty()) return info;
-    std::string k = kind->rows[0][0].value_or("");
-    if (k != "r" && k != "p") return info;
     auto cols = txn.Query(kColumns, {info.ref});
     if (!cols.ok()) return cols.status();
+    if (cols->rows.empty()) return info;  // no such table (or not a table)
     info.exists = true;
     // array_position counts from the array's lower bound, 0 for an int2vector: order only.
     std::vector<std::pair<long, size_t>> key;
     for (const Row& r : cols->rows) {
+      if (!r[0]) continue;  // the row of a table with no columns
       CatalogColumn c;
       c.name = r[0].value_or("");
       c.type = r[1].value_or("");

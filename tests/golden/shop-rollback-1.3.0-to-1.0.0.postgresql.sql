@@ -187,10 +187,10 @@ CREATE TABLE IF NOT EXISTS orchestrate_snapshot_index (id BIGINT PRIMARY KEY, ru
 CREATE TABLE IF NOT EXISTS orchestrate_snapshot_counter (id INTEGER PRIMARY KEY, last_id BIGINT NOT NULL);
 INSERT INTO orchestrate_snapshot_counter (id, last_id) VALUES (1, '1');
 CREATE TABLE "orchestrate_snapshots"."snap_1_customers" AS SELECT "id", "loyalty_points" FROM "customers";
-INSERT INTO orchestrate_snapshot_index (id, run_id, step, release, source, source_table, kind, key_columns, columns, row_count, storage, created_at, restored_at, description) VALUES ('1', '2', '6', '1.3.0', '0014_customers_add_loyalty_points', 'customers', 'columns', 'id', 'loyalty_points', '3', 'snap_1_customers', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'line 2: drops column customers.loyalty_points');
 -- the step's SQL:
 -- Reverses 0014_customers_add_loyalty_points.up.sql (the backfilled balances go with the column).
 ALTER TABLE customers DROP COLUMN loyalty_points;
+INSERT INTO orchestrate_snapshot_index (id, run_id, step, release, source, source_table, kind, key_columns, columns, row_count, storage, created_at, restored_at, description) VALUES ('1', '2', '6', '1.3.0', '0014_customers_add_loyalty_points', 'customers', 'columns', 'id', 'loyalty_points', '3', 'snap_1_customers', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'line 2: drops column customers.loyalty_points');
 DELETE FROM orchestrate_migrations WHERE id = '0014_customers_add_loyalty_points';
 UPDATE orchestrate_steps SET status = 'done', finished_at = to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), error = NULL, started_at = COALESCE(started_at, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), attempts = CASE WHEN status = 'started' THEN attempts ELSE attempts + 1 END WHERE run_id = '2' AND n = '6';
 COMMIT;
@@ -211,14 +211,14 @@ ALTER INDEX "public"."loyalty_tiers_pkey" RENAME TO "snap_2_loyalty_tiers_i2";
 ALTER TABLE "loyalty_tiers" RENAME TO "snap_2_loyalty_tiers";
 ALTER TABLE "public"."snap_2_loyalty_tiers" SET SCHEMA orchestrate_snapshots;
 CREATE TABLE "public"."loyalty_tiers" ();
+-- the step's SQL:
+-- Reverses 0013_create_loyalty_tiers.up.sql.
+DROP TABLE loyalty_tiers;
 INSERT INTO orchestrate_snapshot_index (id, run_id, step, release, source, source_table, kind, key_columns, columns, row_count, storage, created_at, restored_at, description) VALUES ('2', '2', '7', '1.3.0', '0013_create_loyalty_tiers', 'loyalty_tiers', 'table', 'id', 'id
 code
 name
 min_points
 discount_pct', '0', 'snap_2_loyalty_tiers', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'line 2: drops table loyalty_tiers (moved aside, not copied)');
--- the step's SQL:
--- Reverses 0013_create_loyalty_tiers.up.sql.
-DROP TABLE loyalty_tiers;
 DELETE FROM orchestrate_migrations WHERE id = '0013_create_loyalty_tiers';
 UPDATE orchestrate_steps SET status = 'done', finished_at = to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), error = NULL, started_at = COALESCE(started_at, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), attempts = CASE WHEN status = 'started' THEN attempts ELSE attempts + 1 END WHERE run_id = '2' AND n = '7';
 COMMIT;
@@ -269,11 +269,11 @@ CREATE TABLE IF NOT EXISTS orchestrate_snapshot_index (id BIGINT PRIMARY KEY, ru
 CREATE TABLE IF NOT EXISTS orchestrate_snapshot_counter (id INTEGER PRIMARY KEY, last_id BIGINT NOT NULL);
 UPDATE orchestrate_snapshot_counter SET last_id = '3' WHERE id = 1;
 CREATE TABLE "orchestrate_snapshots"."snap_3_orders" AS SELECT "id", "shipping_method_id" FROM "orders";
-INSERT INTO orchestrate_snapshot_index (id, run_id, step, release, source, source_table, kind, key_columns, columns, row_count, storage, created_at, restored_at, description) VALUES ('3', '2', '11', '1.2.0', '0010_orders_add_shipping_method', 'orders', 'columns', 'id', 'shipping_method_id', '4', 'snap_3_orders', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'line 3: drops column orders.shipping_method_id');
 -- the step's SQL:
 -- Reverses 0010_orders_add_shipping_method.up.sql.
 -- idx_orders_shipping_method (0011) is dropped before this runs, so SQLite can drop the column.
 ALTER TABLE orders DROP COLUMN shipping_method_id;
+INSERT INTO orchestrate_snapshot_index (id, run_id, step, release, source, source_table, kind, key_columns, columns, row_count, storage, created_at, restored_at, description) VALUES ('3', '2', '11', '1.2.0', '0010_orders_add_shipping_method', 'orders', 'columns', 'id', 'shipping_method_id', '4', 'snap_3_orders', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'line 3: drops column orders.shipping_method_id');
 DELETE FROM orchestrate_migrations WHERE id = '0010_orders_add_shipping_method';
 UPDATE orchestrate_steps SET status = 'done', finished_at = to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), error = NULL, started_at = COALESCE(started_at, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), attempts = CASE WHEN status = 'started' THEN attempts ELSE attempts + 1 END WHERE run_id = '2' AND n = '11';
 COMMIT;
@@ -290,10 +290,10 @@ CREATE TABLE IF NOT EXISTS orchestrate_snapshot_index (id BIGINT PRIMARY KEY, ru
 CREATE TABLE IF NOT EXISTS orchestrate_snapshot_counter (id INTEGER PRIMARY KEY, last_id BIGINT NOT NULL);
 UPDATE orchestrate_snapshot_counter SET last_id = '4' WHERE id = 1;
 CREATE TABLE "orchestrate_snapshots"."snap_4_customers" AS SELECT "id", "country_code" FROM "customers";
-INSERT INTO orchestrate_snapshot_index (id, run_id, step, release, source, source_table, kind, key_columns, columns, row_count, storage, created_at, restored_at, description) VALUES ('4', '2', '12', '1.2.0', '0009_customers_add_country_code', 'customers', 'columns', 'id', 'country_code', '3', 'snap_4_customers', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'line 2: drops column customers.country_code');
 -- the step's SQL:
 -- Reverses 0009_customers_add_country_code.up.sql.
 ALTER TABLE customers DROP COLUMN country_code;
+INSERT INTO orchestrate_snapshot_index (id, run_id, step, release, source, source_table, kind, key_columns, columns, row_count, storage, created_at, restored_at, description) VALUES ('4', '2', '12', '1.2.0', '0009_customers_add_country_code', 'customers', 'columns', 'id', 'country_code', '3', 'snap_4_customers', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'line 2: drops column customers.country_code');
 DELETE FROM orchestrate_migrations WHERE id = '0009_customers_add_country_code';
 UPDATE orchestrate_steps SET status = 'done', finished_at = to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), error = NULL, started_at = COALESCE(started_at, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), attempts = CASE WHEN status = 'started' THEN attempts ELSE attempts + 1 END WHERE run_id = '2' AND n = '12';
 COMMIT;
@@ -480,10 +480,10 @@ CREATE TABLE IF NOT EXISTS orchestrate_snapshot_index (id BIGINT PRIMARY KEY, ru
 CREATE TABLE IF NOT EXISTS orchestrate_snapshot_counter (id INTEGER PRIMARY KEY, last_id BIGINT NOT NULL);
 UPDATE orchestrate_snapshot_counter SET last_id = '5' WHERE id = 1;
 CREATE TABLE "orchestrate_snapshots"."snap_5_orders" AS SELECT "id", "item_count" FROM "orders";
-INSERT INTO orchestrate_snapshot_index (id, run_id, step, release, source, source_table, kind, key_columns, columns, row_count, storage, created_at, restored_at, description) VALUES ('5', '2', '18', '1.1.0', '0008_orders_add_item_count', 'orders', 'columns', 'id', 'item_count', '4', 'snap_5_orders', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'line 2: drops column orders.item_count');
 -- the step's SQL:
 -- Reverses 0008_orders_add_item_count.up.sql (the backfilled values go with the column).
 ALTER TABLE orders DROP COLUMN item_count;
+INSERT INTO orchestrate_snapshot_index (id, run_id, step, release, source, source_table, kind, key_columns, columns, row_count, storage, created_at, restored_at, description) VALUES ('5', '2', '18', '1.1.0', '0008_orders_add_item_count', 'orders', 'columns', 'id', 'item_count', '4', 'snap_5_orders', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'line 2: drops column orders.item_count');
 DELETE FROM orchestrate_migrations WHERE id = '0008_orders_add_item_count';
 UPDATE orchestrate_steps SET status = 'done', finished_at = to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), error = NULL, started_at = COALESCE(started_at, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), attempts = CASE WHEN status = 'started' THEN attempts ELSE attempts + 1 END WHERE run_id = '2' AND n = '18';
 COMMIT;
@@ -504,14 +504,14 @@ ALTER INDEX "public"."shipping_methods_pkey" RENAME TO "snap_6_shipping_methods_
 ALTER TABLE "shipping_methods" RENAME TO "snap_6_shipping_methods";
 ALTER TABLE "public"."snap_6_shipping_methods" SET SCHEMA orchestrate_snapshots;
 CREATE TABLE "public"."shipping_methods" ();
+-- the step's SQL:
+-- Reverses 0007_create_shipping_methods.up.sql.
+DROP TABLE shipping_methods;
 INSERT INTO orchestrate_snapshot_index (id, run_id, step, release, source, source_table, kind, key_columns, columns, row_count, storage, created_at, restored_at, description) VALUES ('6', '2', '19', '1.1.0', '0007_create_shipping_methods', 'shipping_methods', 'table', 'id', 'id
 code
 name
 base_fee
 active', '0', 'snap_6_shipping_methods', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'line 2: drops table shipping_methods (moved aside, not copied)');
--- the step's SQL:
--- Reverses 0007_create_shipping_methods.up.sql.
-DROP TABLE shipping_methods;
 DELETE FROM orchestrate_migrations WHERE id = '0007_create_shipping_methods';
 UPDATE orchestrate_steps SET status = 'done', finished_at = to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), error = NULL, started_at = COALESCE(started_at, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), attempts = CASE WHEN status = 'started' THEN attempts ELSE attempts + 1 END WHERE run_id = '2' AND n = '19';
 COMMIT;
@@ -531,12 +531,12 @@ ALTER INDEX "public"."countries_pkey" RENAME TO "snap_7_countries_i1";
 ALTER TABLE "countries" RENAME TO "snap_7_countries";
 ALTER TABLE "public"."snap_7_countries" SET SCHEMA orchestrate_snapshots;
 CREATE TABLE "public"."countries" ();
-INSERT INTO orchestrate_snapshot_index (id, run_id, step, release, source, source_table, kind, key_columns, columns, row_count, storage, created_at, restored_at, description) VALUES ('7', '2', '20', '1.1.0', '0006_create_countries', 'countries', 'table', 'code', 'code
-name
-eu_member', '0', 'snap_7_countries', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'line 2: drops table countries (moved aside, not copied)');
 -- the step's SQL:
 -- Reverses 0006_create_countries.up.sql.
 DROP TABLE countries;
+INSERT INTO orchestrate_snapshot_index (id, run_id, step, release, source, source_table, kind, key_columns, columns, row_count, storage, created_at, restored_at, description) VALUES ('7', '2', '20', '1.1.0', '0006_create_countries', 'countries', 'table', 'code', 'code
+name
+eu_member', '0', 'snap_7_countries', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), NULL, 'line 2: drops table countries (moved aside, not copied)');
 DELETE FROM orchestrate_migrations WHERE id = '0006_create_countries';
 UPDATE orchestrate_steps SET status = 'done', finished_at = to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), error = NULL, started_at = COALESCE(started_at, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), attempts = CASE WHEN status = 'started' THEN attempts ELSE attempts + 1 END WHERE run_id = '2' AND n = '20';
 COMMIT;
