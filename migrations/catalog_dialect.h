@@ -116,6 +116,9 @@ class CatalogDialect {
   // Whether the count that Transaction::ExecCount returns for a CREATE TABLE ... AS is the number
   // of rows it copied (PostgreSQL: its command tag says so; SQLite does not count them).
   virtual bool CreateTableAsCountsRows() const = 0;
+  // Whether an UPDATE can return the values it wrote (UPDATE ... RETURNING): one round trip where
+  // a read and a write take two. PostgreSQL: yes; the others: no (the default).
+  virtual bool UpdateReturns() const { return false; }
   // After explicit values were inserted into `columns` of the table `ref` (ready for SQL): moves
   // whatever generates their values (PostgreSQL: serial and identity sequences) past the largest
   // one, so that the application's next INSERT does not collide. Nothing where the database picks

@@ -383,7 +383,7 @@ Status Executor::FinishInterruptedSwaps(const RunRequest& request, int64_t run_i
     // not hold this swap any more.
     spdlog::info("step {}: the image is already {}; finishing the parts of the swap not done",
                  rec.n, rec.step.image_to);
-    Status st = RunSwap(request, run_id, rec.n, rec.step);
+    Status st = RunSwap(request, run_id, rec.n, rec.step, false);
     if (!st.ok()) {
       std::string msg = "step " + std::to_string(rec.n) + " [" + rec.step.release + "] " +
                         DescribeStep(rec.step) + ": " + st.message();
@@ -433,7 +433,8 @@ Status Executor::FlushJournal() {
   return CommitRiding(**txn);
 }
 
-Status Executor::RunSwap(const RunRequest& request, int64_t run_id, int n, const Step& step) {
+Status Executor::RunSwap(const RunRequest& request, int64_t run_id, int n, const Step& step,
+                         bool never_started) {
   // A run killed during its swap must be found and resumed: its record commits before.
   if (!run_recorded_) ORCH_RETURN_IF_ERROR(FlushJournal());
   const std::string started_at = now_();
@@ -444,7 +445,8 @@ Status Executor::RunSwap(const RunRequest& request, int64_t run_id, int n, const
                                     DirectionName(request.direction), request.meta.environment,
                                     request.meta.reason);
   swap.interrupted = request.interrupted;
-  auto done = journal_.SwapPartsDone(run_id, n);
+  auto done = never_started ? Result<std::set<std::string>>(std::set<std::string>())
+                            : journal_.SwapPartsDone(run_id, n);
   if (!done.ok()) return done.status();
   std::vector<std::string> parts = deployer_.SwapParts();
   parts.push_back("verify");  // the read-back and the environment's `verify:` checks
@@ -768,7 +770,8 @@ void Executor::AfterStep(int64_t run_id, const std::vector<StepRecord>& steps, s
 Status Executor::ExecuteStep(const RunRequest& request, int64_t run_id, int n, int total,
                              const StepRecord& rec, const Riders& riders) {
   const Step& step = rec.step;
-  if (step.kind == StepKind::kSwapImage) return RunSwap(request, run_id, n, step);
+  if (step.kind == StepKind::kSwapImage)
+    return RunSwap(request, run_id, n, step, rec.status == StepStatus::kPending);
 
   if (!step.transactional) {
     if (rec.status == StepStatus::kStarted || rec.status == StepStatus::kFailed)

@@ -161,7 +161,10 @@ class Executor {
                                 std::vector<StepRecord>* steps);
   // An image swap step: each part of the deployer's swap not recorded done (Deployer::SwapParts),
   // then the read-back and the environment's checks ("verify"), each recorded done on its own.
-  Status RunSwap(const RunRequest& request, int64_t run_id, int n, const Step& step);
+  // `never_started`: the journal says the step is pending, so no part of it is done (a part's
+  // mark commits with or after the step's started mark): the parts done are not read.
+  Status RunSwap(const RunRequest& request, int64_t run_id, int n, const Step& step,
+                 bool never_started);
   // Runs the steps of run `run_id` not done yet (`just_started`: `plan` is all of them, pending).
   Status Execute(const RunRequest& request, int64_t run_id, const RunPlan& plan, bool just_started,
                  int* steps_run);

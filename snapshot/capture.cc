@@ -16,7 +16,16 @@ namespace {
 // Snapshot ids come from a counter of their own rather than MAX(id) + 1, so that an id is never
 // given twice, even after the newest snapshots were pruned: `restore 7` always means one snapshot.
 // REQUIRES: the counter exists (EnsureCatalog ran in `txn`, or in a transaction that committed).
-Result<int64_t> NextId(Transaction& txn) {
+Result<int64_t> NextId(Transaction& txn, const Database& db) {
+  // One round trip where the database can: the UPDATE says the id it wrote. Not in a recording,
+  // whose script must write the UPDATE itself (a Query is read, not written down).
+  if (db.Catalog().UpdateReturns() && !txn.Records()) {
+    auto bumped = txn.Query(
+        "UPDATE orchestrate_snapshot_counter SET last_id = last_id + 1 WHERE id = 1 "
+        "RETURNING last_id");
+    if (!bumped.ok()) return bumped.status();
+    if (!bumped->rows.empty()) return ToLong(bumped->rows[0][0]);
+  }
   auto r = txn.Query("SELECT last_id FROM orchestrate_snapshot_counter WHERE id = 1");
   if (!r.ok()) return r.status();
   int64_t next = r->rows.empty() ? 1 : ToLong(r->rows[0][0]) + 1;
@@ -182,7 +191,7 @@ Result<std::vector<SnapshotInfo>> Snapshots::Capture(Transaction& txn, const Sna
       s.columns = Writable(info);
       s.key_columns = info.Key();
     }
-    auto id = NextId(txn);
+    auto id = NextId(txn, db_);
     if (!id.ok()) return id.status();
     s.id = *id;
     std::string why_copied;
@@ -239,7 +248,7 @@ Result<SnapshotInfo> Snapshots::CaptureRows(Transaction& txn, const SnapshotSour
   s.description = description;
   s.columns = Writable(*info);
   s.key_columns = info->Key();
-  auto id = NextId(txn);
+  auto id = NextId(txn, db_);
   if (!id.ok()) return id.status();
   s.id = *id;
   Status copied = Copy(txn, db_, *info, s, where, params);

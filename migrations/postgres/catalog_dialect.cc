@@ -120,6 +120,7 @@ class PostgresCatalogDialect final : public CatalogDialect {
     return n->rows.empty() ? 0L : Long(n->rows[0][0]);
   }
   bool CreateTableAsCountsRows() const override { return true; }
+  bool UpdateReturns() const override { return true; }
 
   Status AdvanceSequences(Transaction& txn, const std::string& ref,
                           const std::vector<std::string>& columns) const override {

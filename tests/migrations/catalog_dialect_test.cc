@@ -107,6 +107,25 @@ TEST_P(CatalogDialectContract, DescribeTableGivesColumnsInOrderAndTheKeyInKeyOrd
                                                                 : "sqlite:"));
 }
 
+// A dropped column is not among a table's columns. PostgreSQL reads the table's kind and its
+// columns in one query: there, a table of no columns (which PostgreSQL allows) still exists.
+TEST_P(CatalogDialectContract, DescribeTableLeavesOutDroppedColumnsAndKeepsTablesOfNoColumns) {
+  Run("CREATE TABLE shrunk (id integer PRIMARY KEY, gone text, kept text);"
+      "ALTER TABLE shrunk DROP COLUMN gone;");
+  TableDescription shrunk = Describe("shrunk");
+  ASSERT_TRUE(shrunk.exists);
+  EXPECT_EQ(Names(shrunk), (std::vector<std::string>{"id", "kept"}));
+  EXPECT_EQ(shrunk.Key(), (std::vector<std::string>{"id"}));
+  if (IsPostgres()) {
+    Run("CREATE TABLE empty_shape (); CREATE SEQUENCE not_a_table;");
+    TableDescription empty = Describe("empty_shape");
+    EXPECT_TRUE(empty.exists);
+    EXPECT_TRUE(empty.columns.empty());
+    EXPECT_TRUE(empty.Key().empty());
+    EXPECT_FALSE(Describe("not_a_table").exists);
+  }
+}
+
 TEST_P(CatalogDialectContract, ReferencingTablesAreThoseWhoseRowsGoOrChangeWithTheParents) {
   if (IsMysql()) {  // InnoDB ignores a REFERENCES written on the column: keys are table clauses
     Run("CREATE TABLE parent (id integer PRIMARY KEY, up integer, FOREIGN KEY (up) REFERENCES "
