@@ -290,6 +290,7 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
   recording_ = request.recording;
   riding_.clear();
   run_recorded_ = true;
+  snapshot_catalog_in_txn_ = snapshot_catalog_committed_ = false;  // known within one run only
   if (request.dry_run) {
     auto p = Preview(request);
     if (!p.ok()) return p.status();

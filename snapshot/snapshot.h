@@ -104,8 +104,9 @@ class Snapshots {
   // `now` returns the current time as ISO-8601 UTC (a seam for tests). `db` must outlive this.
   Snapshots(Database& db, std::function<std::string()> now);
 
-  // Called inside the capturing transaction after each snapshot is copied and recorded, with how
-  // many this object has taken so far (the executor's failpoints "snapshot-copied:N:K").
+  // Called inside the capturing transaction after each snapshot is copied (its catalog row is
+  // written at the commit, Transaction::ExecAtCommit), with how many this object has taken so far
+  // (the executor's failpoints "snapshot-copied:N:K").
   void AfterEachCopy(std::function<void(int copies)> hook) { after_copy_ = std::move(hook); }
 
   // The catalog (orchestrate_snapshot_index and its id counter) is known to exist: a transaction
