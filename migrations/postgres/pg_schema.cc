@@ -102,6 +102,37 @@ std::string DescriptionQuery() {
   return sql + " ORDER BY 1, 4";
 }
 
+// The description is a prepared statement of the session: it is planned once per session, not
+// once per release (planning is about half of its cost).
+constexpr const char* kDescribeStatement = "orchestrate_describe_schema";
+
+pqxx::result RunDescription(pqxx::connection& conn, bool* prepared) {
+  static const std::string prepare =
+      std::string("PREPARE ") + kDescribeStatement + " AS " + DescriptionQuery();
+  const std::string execute = std::string("EXECUTE ") + kDescribeStatement;
+  if (*prepared) {
+    try {
+      pqxx::nontransaction tx(conn);
+      return tx.exec(execute);
+    } catch (const pqxx::sql_error& e) {
+      // 26000: it is gone (a migration may run DISCARD ALL or DEALLOCATE ALL): prepared again.
+      if (e.sqlstate() != "26000") throw;
+    }
+  }
+  try {
+    pqxx::nontransaction tx(conn);
+    pqxx::result rows = tx.exec(prepare + "; " + execute);  // one round trip; the last result
+    *prepared = true;
+    return rows;
+  } catch (const pqxx::sql_error& e) {
+    if (e.sqlstate() != "42P05") throw;  // 42P05: prepared already (by a session not counted)
+  }
+  pqxx::nontransaction tx(conn);
+  pqxx::result rows = tx.exec(execute);
+  *prepared = true;
+  return rows;
+}
+
 // One table's lines: columns in column order, other parts to be sorted.
 struct TableLines {
   std::vector<std::string> columns;
@@ -110,10 +141,8 @@ struct TableLines {
 
 }  // namespace
 
-std::vector<std::string> DescribeSchema(pqxx::connection& conn) {
-  static const std::string query = DescriptionQuery();
-  pqxx::nontransaction tx(conn);
-  const pqxx::result rows = tx.exec(query);
+std::vector<std::string> DescribeSchema(pqxx::connection& conn, bool* prepared) {
+  const pqxx::result rows = RunDescription(conn, prepared);
   std::map<std::string, TableLines> tables;  // std::map: sorted bytewise by name
   std::vector<std::string> others;
   for (const pqxx::row& row : rows) {  // tables first, then columns in order (ORDER BY 1, 4)

@@ -25,9 +25,11 @@ namespace pg {
 //   then, sorted: enum, extension (but plpgsql), function/procedure/aggregate (with the full
 //   definition), materialized view, sequence, view lines; indexes and triggers of views also.
 // Runs of whitespace are collapsed to one space. Reads everything in one statement (one round trip,
-// one snapshot).
+// one snapshot), prepared in the session (PREPARE orchestrate_describe_schema) the first time:
+// `*prepared` says whether it was, and is set once it is; one that went (DISCARD ALL) is prepared
+// again.
 // REQUIRES: no transaction open on `conn`. Throws libpqxx exceptions.
-std::vector<std::string> DescribeSchema(pqxx::connection& conn);
+std::vector<std::string> DescribeSchema(pqxx::connection& conn, bool* prepared);
 
 // See Database::UserTables: ordinary and partitioned tables, sorted bytewise.
 // REQUIRES: no transaction open on `conn`. Throws libpqxx exceptions.

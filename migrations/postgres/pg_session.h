@@ -25,7 +25,8 @@ struct Session {
   Session& operator=(const Session&) = delete;
 
   pqxx::connection conn;
-  bool transaction_open = false;  // a pqxx transaction object exists on `conn`
+  bool transaction_open = false;      // a pqxx transaction object exists on `conn`
+  bool description_prepared = false;  // pg_schema.h: DescribeSchema's statement is prepared
 };
 
 // The Status for the exception being handled: kNeedsHuman for pqxx::in_doubt_error, else kFailed

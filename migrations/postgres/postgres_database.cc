@@ -340,7 +340,7 @@ class PgDatabase final : public Database {
   Result<std::vector<std::string>> DescribeSchema() override {
     ORCH_RETURN_IF_ERROR(CheckIdle());
     Result<std::vector<std::string>> lines = pg::GuardResult<std::vector<std::string>>(
-        [&] { return pg::DescribeSchema(session_->conn); });
+        [&] { return pg::DescribeSchema(session_->conn, &session_->description_prepared); });
     if (!lines.ok()) return lines.status().WithContext("describing the schema");
     return lines;
   }
