@@ -290,7 +290,7 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
   recording_ = request.recording;
   riding_.clear();
   run_recorded_ = true;
-  snapshot_catalog_in_txn_ = snapshot_catalog_committed_ = false;  // known within one run only
+  snapshot_catalog_committed_ = false;  // known within one run only
   if (request.dry_run) {
     auto p = Preview(request);
     if (!p.ok()) return p.status();
@@ -417,12 +417,9 @@ Status Executor::ApplyRiding(Transaction& txn) {
 }
 
 Status Executor::CommitRiding(Transaction& txn) {
-  const bool created_catalog = snapshot_catalog_in_txn_;
-  snapshot_catalog_in_txn_ = false;
   ORCH_RETURN_IF_ERROR(txn.Commit());
   riding_.clear();
   run_recorded_ = true;
-  if (created_catalog && !recording_) snapshot_catalog_committed_ = true;
   return Status::Ok();
 }
 
@@ -953,10 +950,8 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
   in_transactional_step_ = step.transactional;
   struct Reset {
     std::atomic<bool>& flag;
-    bool& catalog_in_txn;  // whatever the outcome: CommitRiding consumed it, or nothing committed
-    ~Reset() { flag = catalog_in_txn = false; }
-  } reset{in_transactional_step_, snapshot_catalog_in_txn_};
-  snapshot_catalog_in_txn_ = false;
+    ~Reset() { flag = false; }
+  } reset{in_transactional_step_};
   auto txn = db_.Begin();
   if (!txn.ok()) return txn.status();
   Transaction& t = **txn;
@@ -991,10 +986,11 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
   }
   // What the step's SQL destroys is copied first, in its transaction: the snapshot commits with
   // the step or not at all (snapshot/snapshot.h).
+  bool took_snapshots = false;  // the snapshot catalog commits with this step
   if (step.transactional && SnapshotsBefore(plan_.policy, step)) {
     auto taken = SnapshotsOfStep(n).Capture(t, {run_id, n, step.release, step.id}, step.sql);
     ORCH_RETURN_IF_ERROR(Taken(step, taken));
-    if (!taken->empty()) snapshot_catalog_in_txn_ = true;
+    took_snapshots = !taken->empty();
   }
   // What the up's `CREATE ... IF NOT EXISTS` finds already there, read before it runs.
   std::vector<PreexistingObject> preexisting;
@@ -1047,7 +1043,9 @@ Status Executor::RunStepTransaction(const RunRequest& request, int64_t run_id, i
   // its done mark commits.
   if (step.transactional && request.interrupted && request.interrupted())
     return Status::Cancelled("interrupted");  // rolls back
-  return CommitRiding(t);
+  ORCH_RETURN_IF_ERROR(CommitRiding(t));
+  if (took_snapshots && !recording_) snapshot_catalog_committed_ = true;
+  return Status::Ok();
 }
 
 Result<std::string> Executor::RunAutoDown(Transaction& t, int64_t run_id, int n, const Step& step) {

@@ -222,11 +222,9 @@ class Executor {
   // among them until run_recorded_.
   std::vector<std::function<Status(Transaction&)>> riding_;
   bool run_recorded_ = true;
-  // The snapshot catalog: created in the transaction open now (it commits with it), and known to
-  // exist because such a transaction committed (Snapshots::AssumeCatalogExists; not in a
-  // recording, whose script creates it in every step that takes a snapshot, as a run by hand
-  // of part of it needs).
-  bool snapshot_catalog_in_txn_ = false;
+  // The snapshot catalog is known to exist: a step that took a snapshot committed in this run
+  // (Snapshots::AssumeCatalogExists; not in a recording, whose script creates it in every step
+  // that takes a snapshot, as a run by hand of part of it needs).
   bool snapshot_catalog_committed_ = false;
   // Snapshots whose every copy for step `n` passes the failpoint "snapshot-copied:N:K".
   // Before a step whose statements do not run in one transaction (transactional: false, or run
