@@ -591,6 +591,8 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
   }
   if (!records.ok()) return records.status();
   int total = static_cast<int>(records->size());
+  // One heartbeat thread for the run's steps, each step a section of it.
+  Heartbeat heartbeat(recording_ ? std::chrono::milliseconds(0) : HeartbeatInterval());
   for (size_t i = 0; i < records->size(); ++i) {
     const StepRecord& rec = (*records)[i];
     if (rec.status == StepStatus::kDone) continue;
@@ -618,12 +620,11 @@ Status Executor::Execute(const RunRequest& request, int64_t run_id, const RunPla
       const std::string label = StepLabel(rec.n, total, rec.step);
       if (!recording_) spdlog::info("{} ...", label);
       const bool database_step = rec.step.kind != StepKind::kSwapImage;
-      Heartbeat heartbeat(
-          recording_ ? std::chrono::milliseconds(0) : HeartbeatInterval(), [&](double seconds) {
-            const std::string progress = database_step ? db_.RunningProgress() : std::string();
-            spdlog::info("{}: still running after {:.0f} s{}", label, seconds,
-                         progress.empty() ? "" : " (" + progress + ")");
-          });
+      Heartbeat::Section beating(heartbeat, [&](double seconds) {
+        const std::string progress = database_step ? db_.RunningProgress() : std::string();
+        spdlog::info("{}: still running after {:.0f} s{}", label, seconds,
+                     progress.empty() ? "" : " (" + progress + ")");
+      });
       st = ExecuteStep(request, run_id, rec.n, total, rec, riders);
     }
     // A statement cancelled by an interrupt fails like any other: it was the interrupt.

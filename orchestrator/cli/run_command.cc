@@ -138,17 +138,25 @@ void InstallInterruptHandlers() {
 InterruptWatcher::InterruptWatcher(std::function<void()> on_interrupt)
     : thread_([this, on_interrupt] {
         bool told = false;  // the handler said so on stderr (OnSignal)
-        while (!done_) {
-          if (g_signal != 0) {
-            told = true;
-            on_interrupt();
-          }
-          std::this_thread::sleep_for(std::chrono::milliseconds(told ? 200 : 50));
+        std::unique_lock<std::mutex> lock(mu_);
+        // A signal handler cannot wake a condition variable: the signal is looked at every
+        // 50 ms (200 ms once told); the destructor wakes the thread at once.
+        while (!cv_.wait_for(lock, std::chrono::milliseconds(told ? 200 : 50),
+                             [this] { return done_; })) {
+          if (g_signal == 0) continue;
+          told = true;
+          lock.unlock();
+          on_interrupt();
+          lock.lock();
         }
       }) {}
 
 InterruptWatcher::~InterruptWatcher() {
-  done_ = true;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    done_ = true;
+  }
+  cv_.notify_all();
   thread_.join();
 }
 

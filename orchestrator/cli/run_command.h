@@ -1,8 +1,9 @@
 // What deploy, rollback, plan and sql share.
 #pragma once
 
-#include <atomic>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <ostream>
 #include <thread>
 
@@ -34,7 +35,8 @@ std::function<bool()> WatchInterrupts();
 
 // While it exists, a thread that watches for SIGINT/SIGTERM (WatchInterrupts' handlers): the
 // first is acknowledged on stderr at once, and `on_interrupt` is called then and every 200 ms after
-// (to cancel a running statement), from that thread.
+// (to cancel a running statement), from that thread. Its end does not wait for the thread's next
+// look at the signal.
 class InterruptWatcher {
  public:
   explicit InterruptWatcher(std::function<void()> on_interrupt);
@@ -43,7 +45,9 @@ class InterruptWatcher {
   InterruptWatcher& operator=(const InterruptWatcher&) = delete;
 
  private:
-  std::atomic<bool> done_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
   std::thread thread_;
 };
 
