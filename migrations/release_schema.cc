@@ -174,6 +174,33 @@ Result<std::optional<std::vector<std::string>>> CompareWithRecorded(Database& db
   return Out(SchemaDiff((*recorded)->lines, *live));
 }
 
+Result<std::optional<std::vector<std::string>>> CompareCurrentWithRecorded(
+    Database& db, std::optional<std::string>* current) {
+  using Out = std::optional<std::vector<std::string>>;
+  current->reset();
+  std::optional<std::string> text, sha;
+  {
+    auto txn = db.BeginRead();
+    if (!txn.ok()) return txn.status();
+    auto r = (*txn)->Query(
+        "SELECT r.version, s.schema_text, s.schema_sha256 FROM (SELECT version FROM "
+        "orchestrate_releases ORDER BY seq DESC LIMIT 1) r LEFT JOIN orchestrate_release_schemas "
+        "s ON s.version = r.version");
+    if (!r.ok()) return r.status().WithContext("reading the current release's recorded schema");
+    if (r->rows.empty()) return Out();  // nothing deployed
+    *current = r->rows[0][0];
+    text = r->rows[0][1];
+    sha = r->rows[0][2];
+  }
+  if (!*current || !text) return Out();
+  auto live = db.DescribeSchema();
+  if (!live.ok()) return live.status().WithContext("describing the schema");
+  if (sha && *sha == Sha256OfLines(*live)) return Out(std::vector<std::string>());
+  auto lines = FromJson(*text, "the recorded schema of " + **current);
+  if (!lines.ok()) return lines.status();
+  return Out(SchemaDiff(*lines, *live));
+}
+
 Status RecordSchemaCheck(Database& db, const SchemaCheck& check) {
   auto txn = db.Begin();
   if (!txn.ok()) return txn.status();

@@ -64,6 +64,14 @@ std::vector<std::string> ColumnOrderChanges(const std::vector<std::string>& befo
 Result<std::optional<std::vector<std::string>>> CompareWithRecorded(Database& db,
                                                                     const std::string& version);
 
+// The same for the release the journal holds as current (the newest of orchestrate_releases),
+// read with its recorded description in one query: `current` is set to that release, nullopt
+// when none is deployed (then nothing is compared, nullopt). A recorded description whose
+// SHA-256 is the live one's is the same without being parsed.
+// REQUIRES: the state tables exist (inside a run).
+Result<std::optional<std::vector<std::string>>> CompareCurrentWithRecorded(
+    Database& db, std::optional<std::string>* current);
+
 // A rollback step that reached `release` and found its schema different from the recorded one.
 struct SchemaCheck {
   int64_t run_id = 0;

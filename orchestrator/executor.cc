@@ -721,21 +721,15 @@ void Executor::AfterStep(int64_t run_id, const std::vector<StepRecord>& steps, s
     return;
   }
   if (step.kind != StepKind::kForgetRelease) return;
-  // Only the current release is needed: Look() reads it without the applied migrations' SQL.
-  auto state = journal_.Look();
-  if (!state.ok()) {
-    spdlog::warn("could not read which release is current to compare its schema: {}",
-                 state.status().message());
-    return;
-  }
-  const std::optional<std::string> current = state->current_version;
-  if (!current) return;  // nothing deployed any more: no recorded state to compare with
-  auto diff = CompareWithRecorded(db_, *current);
+  // The release now current and its recorded schema, in one read.
+  std::optional<std::string> current;
+  auto diff = CompareCurrentWithRecorded(db_, &current);
   if (!diff.ok()) {
-    spdlog::warn("could not compare the schema with the recorded state of {}: {}", *current,
-                 diff.status().message());
+    spdlog::warn("could not compare the schema with the recorded state of {}: {}",
+                 current.value_or("the current release"), diff.status().message());
     return;
   }
+  if (!current) return;  // nothing deployed any more: no recorded state to compare with
   if (!*diff) {
     spdlog::info("no schema was recorded when {} was deployed: not compared", *current);
     return;
