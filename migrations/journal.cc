@@ -202,6 +202,21 @@ Result<CurrentState> Journal::LoadState() {
 
 Result<Journal::Glance> Journal::Look() {
   Glance glance;
+  {
+    // First as one statement, assuming the state tables and a run exist (a fleet's databases):
+    // one round trip with its BEGIN, one for the end. Else (or on any error) as below.
+    auto txn = db_.BeginRead();
+    if (!txn.ok()) return txn.status();
+    auto r = (*txn)->Query(std::string("SELECT ") + kRunColumns +
+                           ", (SELECT version FROM orchestrate_releases ORDER BY seq DESC LIMIT 1)"
+                           " FROM orchestrate_runs r ORDER BY r.id DESC LIMIT 1");
+    if (r.ok() && !r->rows.empty()) {
+      const Row& row = r->rows[0];
+      if (row.back()) glance.current_version = S(row.back());
+      if (ToRun(row).unfinished()) glance.unfinished = ToRun(row);
+      return glance;
+    }
+  }
   auto txn = db_.BeginRead();
   if (!txn.ok()) return txn.status();
   auto has = StateTableExists(**txn, db_, "orchestrate_meta");

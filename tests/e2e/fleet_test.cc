@@ -155,6 +155,20 @@ TEST_F(FleetTest, SqliteAndPostgresRollBackInParallelAndOnlyTheFailedTargetRunsA
   // 1.2.0 is schema-first: the image moves only once every database has moved.
   EXPECT_EQ(report["image"]["action"], "not swapped");
   EXPECT_EQ(Image(), "registry.example.com/shop:1.3.0");
+  // `status --all-envs` reads each PostgreSQL target's release and unfinished run (Journal::Look).
+  {
+    auto st = Run({"status", plan, "--all-envs", "--output", "json"});
+    auto j = nlohmann::json::parse(st.out);
+    std::map<std::string, nlohmann::json> by_db;
+    for (const auto& row : j["databases"]) by_db[row["database"].get<std::string>()] = row;
+    const auto& failed = by_db[RedactUrl(pg2)];
+    EXPECT_EQ(failed["release"], "1.3.0") << j;
+    EXPECT_NE(failed["unfinished_run"].get<std::string>().find("rollback 1.3.0 -> 1.0.0: failed"),
+              std::string::npos)
+        << failed;
+    EXPECT_EQ(by_db[RedactUrl(pg3)]["release"], "1.0.0") << j;
+    EXPECT_EQ(by_db[RedactUrl(pg3)]["unfinished_run"], nullptr) << j;
+  }
 
   // The text summary names the failed target, redacted, with what to do.
   auto again_text = Run({"rollback", plan, "--env", "fleet", "--to", "1.0.0", "--reason",
