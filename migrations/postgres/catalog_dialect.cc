@@ -212,53 +212,84 @@ class PostgresCatalogDialect final : public CatalogDialect {
 
   Status MoveAside(Transaction& txn, const TableDescription& info,
                    const std::string& storage) const override {
-    // Its foreign keys to other tables go: a later step may drop what they reference.
-    auto fks = txn.Query(
-        "SELECT conname FROM pg_constraint WHERE contype = 'f' AND conrelid = $1::regclass AND "
-        "confrelid <> conrelid ORDER BY conname",
+    // One read for all it needs: the table's schema and name ('N'), its foreign keys to other
+    // tables ('F': they go, a later step may drop what they reference), and its indexes and owned
+    // sequences ('INDEX', 'SEQUENCE': they move with it, renamed after the copy, so that the same
+    // table moved aside again later, after a new deploy, does not clash with them).
+    auto facts = txn.Query(
+        "SELECT 'N', n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = "
+        "c.relnamespace WHERE c.oid = $1::regclass "
+        "UNION ALL (SELECT 'F', conname, '' FROM pg_constraint WHERE contype = 'f' AND conrelid = "
+        "$1::regclass AND confrelid <> conrelid ORDER BY conname) "
+        "UNION ALL (SELECT * FROM (SELECT 'INDEX' AS k, c.relname, '' FROM pg_index x JOIN "
+        "pg_class c ON c.oid = x.indexrelid WHERE x.indrelid = $1::regclass UNION ALL SELECT "
+        "'SEQUENCE', s.relname, '' FROM pg_depend d JOIN pg_class s ON s.oid = d.objid WHERE "
+        "d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid "
+        "= $1::regclass AND s.relkind = 'S' AND d.deptype IN ('a', 'i')) o ORDER BY 1, 2)",
         {info.ref});
-    if (!fks.ok()) return fks.status();
-    for (const auto& row : fks->rows)
-      ORCH_RETURN_IF_ERROR(txn.Exec("ALTER TABLE " + info.ref + " DROP CONSTRAINT " +
-                                    db_.QuoteIdent(row[0].value_or(""))));
-    auto schema = txn.Query(
-        "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = "
-        "c.relnamespace WHERE c.oid = $1::regclass",
-        {info.ref});
-    if (!schema.ok()) return schema.status();
-    if (schema->rows.empty()) return Status::Failed("no table " + info.ref + " to move aside");
-    const std::string nsp = schema->rows[0][0].value_or(""), rel = schema->rows[0][1].value_or("");
-    // Its indexes and owned sequences move with it: named after the copy, so that the same table
-    // moved aside again later (after a new deploy) does not clash with them.
-    auto owned = txn.Query(
-        "SELECT 'INDEX', c.relname FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid WHERE "
-        "x.indrelid = $1::regclass UNION ALL SELECT 'SEQUENCE', s.relname FROM pg_depend d JOIN "
-        "pg_class s ON s.oid = d.objid WHERE d.classid = 'pg_class'::regclass AND d.refclassid = "
-        "'pg_class'::regclass AND d.refobjid = $1::regclass AND s.relkind = 'S' AND d.deptype IN "
-        "('a', 'i') ORDER BY 1, 2",
-        {info.ref});
-    if (!owned.ok()) return owned.status();
+    if (!facts.ok()) return facts.status();
+    std::string nsp, rel;
+    std::vector<std::string> fks, renames;
     int k = 0;
-    for (const auto& row : owned->rows) {
-      const std::string kind = row[0].value_or("");
-      ORCH_RETURN_IF_ERROR(
-          txn.Exec("ALTER " + kind + " " + db_.QuoteIdent(nsp) + "." +
-                   db_.QuoteIdent(row[1].value_or("")) + " RENAME TO " +
-                   db_.QuoteIdent(storage.substr(0, 50) + (kind == "INDEX" ? "_i" : "_s") +
-                                  std::to_string(++k))));
+    for (const auto& row : facts->rows) {
+      const std::string kind = row[0].value_or(""), name = row[1].value_or("");
+      if (kind == "N") {
+        nsp = name;
+        rel = row[2].value_or("");
+      } else if (kind == "F") {
+        fks.push_back(name);
+      } else {
+        renames.push_back(kind + " " + db_.QuoteIdent(name) + " RENAME TO " +
+                          db_.QuoteIdent(storage.substr(0, 50) + (kind == "INDEX" ? "_i" : "_s") +
+                                         std::to_string(++k)));
+      }
+    }
+    if (nsp.empty()) return Status::Failed("no table " + info.ref + " to move aside");
+    std::vector<std::string> ddl;
+    for (const std::string& fk : fks)
+      ddl.push_back("ALTER TABLE " + info.ref + " DROP CONSTRAINT " + db_.QuoteIdent(fk));
+    for (const std::string& r : renames) {
+      const size_t space = r.find(' ');  // "INDEX name ...": qualified by the table's schema
+      ddl.push_back("ALTER " + r.substr(0, space) + " " + db_.QuoteIdent(nsp) + "." +
+                    r.substr(space + 1));
     }
     // Renamed where it is first (a name unique among the copies), then moved: a copy of the same
     // name as the table may exist in the copies' schema, and a user table named like a copy may
     // not (the prefix and the snapshot id make it unique).
-    ORCH_RETURN_IF_ERROR(
-        txn.Exec("ALTER TABLE " + info.ref + " RENAME TO " + db_.QuoteIdent(storage)));
-    ORCH_RETURN_IF_ERROR(txn.Exec("ALTER TABLE " + db_.QuoteIdent(nsp) + "." +
-                                  db_.QuoteIdent(storage) + " SET SCHEMA orchestrate_snapshots"));
+    ddl.push_back("ALTER TABLE " + info.ref + " RENAME TO " + db_.QuoteIdent(storage));
+    ddl.push_back("ALTER TABLE " + db_.QuoteIdent(nsp) + "." + db_.QuoteIdent(storage) +
+                  " SET SCHEMA orchestrate_snapshots");
     // The stand-in the step's DROP TABLE drops: no columns, no rows.
-    return txn.Exec("CREATE TABLE " + db_.QuoteIdent(nsp) + "." + db_.QuoteIdent(rel) + " ()");
+    ddl.push_back("CREATE TABLE " + db_.QuoteIdent(nsp) + "." + db_.QuoteIdent(rel) + " ()");
+    return RunTogether(txn, ddl);
   }
 
  private:
+  // Runs `statements` in order inside `txn`: in a run, in one round trip (an anonymous code block
+  // that executes each); in a recording (Transaction::Records) one by one, so that the reviewed
+  // script shows each statement as it is; one by one too when a statement holds the block's quote.
+  static Status RunTogether(Transaction& txn, const std::vector<std::string>& statements) {
+    static const char kTag[] = "$orchestrate_move$";
+    bool quotable = !txn.Records() && statements.size() > 1;
+    for (const std::string& st : statements)  // a backslash: whatever standard_conforming_strings
+      quotable =
+          quotable && st.find(kTag) == std::string::npos && st.find('\\') == std::string::npos;
+    if (!quotable) {
+      for (const std::string& st : statements) ORCH_RETURN_IF_ERROR(txn.Exec(st));
+      return Status::Ok();
+    }
+    std::string block = std::string("DO ") + kTag + " BEGIN";
+    for (const std::string& st : statements) block += "\n  EXECUTE " + Literal(st) + ";";
+    return txn.Exec(block + "\nEND " + kTag);
+  }
+
+  // `text`, which has no backslash, as a PostgreSQL string literal: its quotes doubled.
+  static std::string Literal(const std::string& text) {
+    std::string out = "'";
+    for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+    return out + "'";
+  }
+
   // "app.orders" as "app"."orders": quoted part by part.
   std::string TableRef(const std::string& table) const {
     std::string out;

@@ -72,12 +72,14 @@ Status RunLock::Connect() {
   if (session_ && session_->conn.is_open()) return Status::Ok();
   return Guard([&] {
     session_ = std::make_unique<Session>(url_);
-    Run(*session_, "SELECT set_config('application_name', 'orchestrate lock', false)");
-    // The lock session is idle between its few statements: a server (or role) idle timeout must
-    // not end it, or the run would lose its lock (and stop, fenced) in the middle of a step.
+    // Named, and kept alive: the lock session is idle between its few statements, and a server
+    // (or role) idle timeout must not end it, or the run would lose its lock (and stop, fenced)
+    // in the middle of a step. One round trip; a setting this server does not have (before
+    // PostgreSQL 14: idle_session_timeout) is skipped, as current_setting(name, true) is NULL.
     Run(*session_,
-        "SELECT set_config(name, '0', false) FROM pg_settings WHERE name IN "
-        "('idle_session_timeout', 'idle_in_transaction_session_timeout')");
+        "SELECT set_config('application_name', 'orchestrate lock', false), (SELECT "
+        "count(set_config(n, '0', false)) FROM unnest(ARRAY['idle_session_timeout', "
+        "'idle_in_transaction_session_timeout']) n WHERE current_setting(n, true) IS NOT NULL)");
   });
 }
 

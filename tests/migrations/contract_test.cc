@@ -644,6 +644,51 @@ TEST_P(DatabaseContract, LockOfADeadProcessDoesNotBlock) {
   EXPECT_EQ(holder.pid, getpid());
 }
 
+// PostgreSQL: the lock's own session is idle between its few statements; idle timeouts set for
+// the database (a DBA's or a managed server's) do not end it, so the lock stays held.
+TEST(PgRunLock, OutlivesTheDatabasesIdleTimeouts) {
+  ORCH_REQUIRE_PG(fresh);  // a fresh database: its settings touch no other test
+  TempDir dir;
+  auto open = [&] {
+    auto db = OpenDatabase(fresh, dir.path());
+    EXPECT_TRUE(db.ok()) << db.status().message();
+    return db.ok() ? std::move(db).value() : nullptr;
+  };
+  auto rows = [](Database& db, const std::string& sql) {
+    auto txn = db.Begin();
+    EXPECT_OK(txn);
+    if (!txn.ok()) return std::vector<Row>();
+    auto r = (*txn)->Query(sql, {});
+    EXPECT_OK(r);
+    return r.ok() ? r->rows : std::vector<Row>();
+  };
+  auto setup = open();
+  ASSERT_NE(setup, nullptr);
+  ASSERT_OK(setup->ExecScriptNoTransaction(
+      "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET idle_session_timeout = 300', "
+      "current_database()); EXECUTE format('ALTER DATABASE %I SET "
+      "idle_in_transaction_session_timeout = 300', current_database()); END $$"));
+  auto holder_db = open();  // opened after the settings: its sessions have them
+  ASSERT_NE(holder_db, nullptr);
+  auto took = holder_db->TryLock(Holder("alice", "host-a", 1111, "deploy"), nullptr);
+  ASSERT_OK(took);
+  ASSERT_TRUE(*took);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // 4 idle timeouts
+
+  auto other = open();
+  ASSERT_NE(other, nullptr);
+  auto alive = rows(*other,
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                    "'orchestrate lock' AND datname = current_database()");
+  ASSERT_EQ(alive.size(), 1u);
+  EXPECT_EQ(alive[0][0].value_or(""), "1");
+  LockHolder holder;
+  auto again = other->TryLock(Holder("bob", "host-b", 2222, "deploy"), &holder);
+  ASSERT_OK(again);
+  EXPECT_FALSE(*again) << "the lock was lost with its session";
+  EXPECT_EQ(holder.owner, "alice");
+}
+
 // ---- schema -------------------------------------------------------------------------------------
 
 TEST_P(DatabaseContract, DescribeSchemaListsUserObjectsCanonically) {
