@@ -55,7 +55,10 @@ std::string Excerpt(const std::string& statement) {
 }  // namespace
 
 Session::Session(const std::string& url) : conn(url) {
-  conn.set_client_encoding("UTF8");  // scripts and values are UTF-8 whatever the server uses
+  // Scripts and values are UTF-8 whatever the server uses. libpq knows the encoding the session
+  // started with (the database's, unless the connection string or PGCLIENTENCODING says another):
+  // a SET, and its round trip, only when that is not UTF-8 already.
+  if (conn.get_client_encoding() != "UTF8") conn.set_client_encoding("UTF8");
 }
 
 Status CurrentExceptionStatus() {

@@ -689,6 +689,36 @@ TEST(PgRunLock, OutlivesTheDatabasesIdleTimeouts) {
   EXPECT_EQ(holder.owner, "alice");
 }
 
+// PostgreSQL: scripts and values are UTF-8 whatever the database's encoding; on a UTF-8 database
+// the session starts so (no SET), on a LATIN1 one the adapter sets it.
+TEST(PgSession, IsUtf8WhateverTheDatabasesEncoding) {
+  ORCH_REQUIRE_PG(url);
+  TempDir dir;
+  const std::string latin1 = "orch_latin1_" + std::to_string(getpid());
+  auto admin = OpenDatabase(url, dir.path());
+  ASSERT_OK(admin);
+  ASSERT_OK((*admin)->ExecScriptNoTransaction("DROP DATABASE IF EXISTS " + latin1));
+  ASSERT_OK((*admin)->ExecScriptNoTransaction(
+      "CREATE DATABASE " + latin1 +
+      " ENCODING 'LATIN1' TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'"));
+  for (const std::string& target : {url, PgUrlWithDatabase(url, latin1)}) {
+    auto db = OpenDatabase(target, dir.path());
+    ASSERT_OK(db);
+    auto txn = (*db)->Begin();
+    ASSERT_OK(txn);
+    auto r = (*txn)->Query(
+        "SELECT current_setting('client_encoding'), length($1), "
+        "pg_encoding_to_char(encoding) FROM pg_database WHERE datname = current_database()",
+        {std::string("caf\xc3\xa9")});  // "café" in UTF-8: 4 characters, 5 bytes
+    ASSERT_OK(r);
+    ASSERT_EQ(r->rows.size(), 1u);
+    EXPECT_EQ(r->rows[0][0].value_or(""), "UTF8") << target;
+    EXPECT_EQ(r->rows[0][1].value_or(""), "4") << target;
+    EXPECT_EQ(r->rows[0][2].value_or(""), target == url ? "UTF8" : "LATIN1") << target;
+  }
+  EXPECT_OK((*admin)->ExecScriptNoTransaction("DROP DATABASE " + latin1));
+}
+
 // ---- schema -------------------------------------------------------------------------------------
 
 TEST_P(DatabaseContract, DescribeSchemaListsUserObjectsCanonically) {
