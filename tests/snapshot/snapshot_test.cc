@@ -583,6 +583,25 @@ TEST_P(SnapshotTest, ATableOnlyDroppedIsMovedAsideWhenNothingDependsOnItElseCopi
   EXPECT_EQ(restored->rows, 1);
   EXPECT_EQ(Rows("SELECT id, parent_id FROM child"), std::vector<std::string>({"1|1"}));
 
+  // Names that need quoting: a quote (the move's statements go to the server in one code block,
+  // each statement a string literal) and a backslash (one statement at a time instead).
+  for (const std::string& name : {std::string("it's"), std::string("back\\slash")}) {
+    const std::string quoted = "\"" + name + "\"";
+    Run("CREATE TABLE " + quoted + " (id INTEGER PRIMARY KEY, note TEXT); INSERT INTO " + quoted +
+        " VALUES (1, 'x'), (2, 'y');");
+    auto odd = Step("DROP TABLE " + quoted + ";");
+    ASSERT_EQ(odd.size(), 1u) << name;
+    EXPECT_TRUE(moved(odd[0])) << name << ": " << odd[0].description;
+    EXPECT_EQ(odd[0].rows, 2) << name;
+    EXPECT_EQ(Rows("SELECT id, note FROM orchestrate_snapshots." + odd[0].storage + " ORDER BY id"),
+              std::vector<std::string>({"1|x", "2|y"}))
+        << name;
+    EXPECT_EQ(Rows("SELECT count(*) FROM pg_class WHERE relname = '" +
+                   (name == "it's" ? std::string("it''s") : name) + "'"),
+              std::vector<std::string>({"0"}))
+        << name << ": the stand-in is dropped by the step";
+  }
+
   // What depends on a table keeps it copied: a view over it, a trigger, a sequence owned by
   // another table, a column of a type of the user's; and a table the script uses before dropping.
   Run("CREATE TABLE viewed (id INTEGER PRIMARY KEY); CREATE VIEW v AS SELECT id FROM viewed;"
