@@ -1,6 +1,9 @@
 #include "migrations/postgres/catalog_dialect.h"
 
 #include <charconv>
+#include <utility>
+
+#include "migrations/statement_text.h"
 
 namespace orchestrate {
 namespace {
@@ -229,8 +232,8 @@ class PostgresCatalogDialect final : public CatalogDialect {
         {info.ref});
     if (!facts.ok()) return facts.status();
     std::string nsp, rel;
-    std::vector<std::string> fks, renames;
-    int k = 0;
+    std::vector<std::string> fks;
+    std::vector<std::pair<std::string, std::string>> owned;  // (INDEX or SEQUENCE, name)
     for (const auto& row : facts->rows) {
       const std::string kind = row[0].value_or(""), name = row[1].value_or("");
       if (kind == "N") {
@@ -239,20 +242,19 @@ class PostgresCatalogDialect final : public CatalogDialect {
       } else if (kind == "F") {
         fks.push_back(name);
       } else {
-        renames.push_back(kind + " " + db_.QuoteIdent(name) + " RENAME TO " +
-                          db_.QuoteIdent(storage.substr(0, 50) + (kind == "INDEX" ? "_i" : "_s") +
-                                         std::to_string(++k)));
+        owned.emplace_back(kind, name);
       }
     }
     if (nsp.empty()) return Status::Failed("no table " + info.ref + " to move aside");
     std::vector<std::string> ddl;
     for (const std::string& fk : fks)
       ddl.push_back("ALTER TABLE " + info.ref + " DROP CONSTRAINT " + db_.QuoteIdent(fk));
-    for (const std::string& r : renames) {
-      const size_t space = r.find(' ');  // "INDEX name ...": qualified by the table's schema
-      ddl.push_back("ALTER " + r.substr(0, space) + " " + db_.QuoteIdent(nsp) + "." +
-                    r.substr(space + 1));
-    }
+    int k = 0;
+    for (const auto& [kind, name] : owned)
+      ddl.push_back("ALTER " + kind + " " + db_.QuoteIdent(nsp) + "." + db_.QuoteIdent(name) +
+                    " RENAME TO " +
+                    db_.QuoteIdent(storage.substr(0, 50) + (kind == "INDEX" ? "_i" : "_s") +
+                                   std::to_string(++k)));
     // Renamed where it is first (a name unique among the copies), then moved: a copy of the same
     // name as the table may exist in the copies' schema, and a user table named like a copy may
     // not (the prefix and the snapshot id make it unique).
@@ -271,23 +273,15 @@ class PostgresCatalogDialect final : public CatalogDialect {
   static Status RunTogether(Transaction& txn, const std::vector<std::string>& statements) {
     static const char kTag[] = "$orchestrate_move$";
     bool quotable = !txn.Records() && statements.size() > 1;
-    for (const std::string& st : statements)  // a backslash: whatever standard_conforming_strings
-      quotable =
-          quotable && st.find(kTag) == std::string::npos && st.find('\\') == std::string::npos;
+    for (const std::string& st : statements)
+      quotable = quotable && st.find(kTag) == std::string::npos;
     if (!quotable) {
       for (const std::string& st : statements) ORCH_RETURN_IF_ERROR(txn.Exec(st));
       return Status::Ok();
     }
     std::string block = std::string("DO ") + kTag + " BEGIN";
-    for (const std::string& st : statements) block += "\n  EXECUTE " + Literal(st) + ";";
+    for (const std::string& st : statements) block += "\n  EXECUTE " + SqlStringLiteral(st) + ";";
     return txn.Exec(block + "\nEND " + kTag);
-  }
-
-  // `text`, which has no backslash, as a PostgreSQL string literal: its quotes doubled.
-  static std::string Literal(const std::string& text) {
-    std::string out = "'";
-    for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
-    return out + "'";
   }
 
   // "app.orders" as "app"."orders": quoted part by part.

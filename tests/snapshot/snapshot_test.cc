@@ -583,8 +583,8 @@ TEST_P(SnapshotTest, ATableOnlyDroppedIsMovedAsideWhenNothingDependsOnItElseCopi
   EXPECT_EQ(restored->rows, 1);
   EXPECT_EQ(Rows("SELECT id, parent_id FROM child"), std::vector<std::string>({"1|1"}));
 
-  // Names that need quoting: a quote (the move's statements go to the server in one code block,
-  // each statement a string literal) and a backslash (one statement at a time instead).
+  // Names that need quoting inside the code block the move's statements go to the server in
+  // (each statement a string literal): a quote, and a backslash.
   for (const std::string& name : {std::string("it's"), std::string("back\\slash")}) {
     const std::string quoted = "\"" + name + "\"";
     Run("CREATE TABLE " + quoted + " (id INTEGER PRIMARY KEY, note TEXT); INSERT INTO " + quoted +
