@@ -4,7 +4,9 @@
 //
 // Capture. PostgreSQL: statement-level AFTER triggers with transition tables, created and dropped
 // inside the seed's transaction (nobody else ever sees them), append the rows of each statement to
-// orchestrate_ledger in chunks of `batch_rows`; inserted rows are recorded by key only, and "was it
+// orchestrate_ledger in chunks of `batch_rows` (an insert or delete joins the seed's newest chunk
+// when that is of the same table and operation and small enough); inserted rows are recorded by
+// key only, and "was it
 // changed since?" is answered by the row's xmin (the transaction that last wrote it). SQLite:
 // connection-local TEMP row triggers stage every change with the full row images, then the staged
 // rows are grouped into chunks. A write to a table the seed did not declare fails the seed, naming

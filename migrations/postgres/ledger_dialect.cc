@@ -28,7 +28,16 @@ std::string PgObject(const Database& db, const std::vector<std::string>& names,
   return "jsonb_build_object(" + Join(parts, ", ") + ")";
 }
 
-// The plpgsql body that appends one statement's rows to the ledger, chunked.
+// A statement's rows join the seed's newest chunk when that chunk is of the same table and
+// operation and the two hold at most this many rows (and batch_rows): a seed written as one INSERT
+// per row then leaves one chunk, reversed in one transaction, as the SQLite and MySQL captures
+// group consecutive changes. The cap bounds the rewriting of a growing chunk (its text is written
+// again by every statement that joins it).
+constexpr int kMergedChunkRows = 1000;
+
+// The plpgsql body that appends one statement's rows to the ledger, chunked. Inserted and deleted
+// rows join the newest chunk when they can (kMergedChunkRows); updated rows never do, since two
+// updates of one row would then share a chunk.
 std::string PgCaptureFunction(const Database& db, const LedgerCapture& cap,
                               const LedgerTableInfo& t, const std::string& fn) {
   std::string meta = SqlStringLiteral(cap.seed_id) + ", " + SqlStringLiteral(cap.release) + ", " +
@@ -36,6 +45,7 @@ std::string PgCaptureFunction(const Database& db, const LedgerCapture& cap,
   std::string keys = SqlStringLiteral(json(t.key).dump());
   std::string cols = SqlStringLiteral(json(t.columns).dump());
   std::string batch = std::to_string(cap.batch_rows);
+  std::string merge_cap = std::to_string(std::min(cap.batch_rows, kMergedChunkRows));
   std::string insert_head =
       "INSERT INTO orchestrate_ledger (id, seed_id, release, table_name, op, key_columns, "
       "column_names, row_count, xid, old_rows, new_rows, key_min, key_max) SELECT (SELECT "
@@ -43,28 +53,68 @@ std::string PgCaptureFunction(const Database& db, const LedgerCapture& cap,
       "orchestrate_ledger) + row_number() OVER (ORDER BY orchestrate_chunk), " +
       meta;
   std::string chunked = "(row_number() OVER () - 1) / " + batch + " AS orchestrate_chunk";
-  // One integer key whose inserted values are exactly a range (ids from a sequence, or
-  // generate_series): the range is recorded, not the keys, and reversed in slices.
-  std::string dense_insert;
+  // The newest chunk of the ledger when this statement's n rows can join it.
+  auto newest = [&](const std::string& op) {
+    return "    SELECT id, key_min, key_max, new_rows IS NULL INTO lid, lmin, lmax, ldense FROM "
+           "orchestrate_ledger WHERE id = (SELECT max(id) FROM orchestrate_ledger) AND seed_id = " +
+           SqlStringLiteral(cap.seed_id) + " AND table_name = " + SqlStringLiteral(t.name) +
+           " AND op = '" + op + "' AND xid = txid_current() AND row_count + n <= " + merge_cap +
+           ";\n";
+  };
+  std::string insert_merge;
   if (t.int_key) {
+    // One integer key: the rows' keys are a range (new_rows NULL) or an integer array. A range
+    // followed by the next keys stays a range; otherwise the keys become an array.
     std::string k = db.QuoteIdent(t.key[0]);
-    dense_insert =
+    insert_merge =
         "    SELECT min(" + k + "), max(" + k +
         "), count(*) INTO mn, mx, n FROM orchestrate_new;\n"
-        "    IF n = 0 THEN\n      RETURN NULL;\n    ELSIF mx - mn + 1 = n THEN\n"
+        "    IF n = 0 THEN\n      RETURN NULL;\n    END IF;\n" +
+        newest("insert") +
+        "    IF FOUND AND ldense AND mx - mn + 1 = n AND mn = lmax + 1 THEN\n"
+        "      UPDATE orchestrate_ledger SET row_count = row_count + n, key_max = mx WHERE id = "
+        "lid;\n      RETURN NULL;\n    ELSIF FOUND THEN\n"
+        "      UPDATE orchestrate_ledger SET row_count = row_count + n, key_min = least(lmin, mn), "
+        "key_max = greatest(lmax, mx), new_rows = (COALESCE(new_rows::bigint[], ARRAY(SELECT "
+        "generate_series(lmin, lmax))) || ARRAY(SELECT " +
+        k +
+        "::bigint FROM orchestrate_new))::text WHERE id = lid;\n      RETURN NULL;\n"
+        // A range (ids from a sequence, or generate_series) is recorded as its bounds, not its
+        // keys, and reversed in slices.
+        "    ELSIF mx - mn + 1 = n THEN\n"
         "      INSERT INTO orchestrate_ledger (id, seed_id, release, table_name, op, key_columns, "
         "column_names, row_count, xid, old_rows, new_rows, key_min, key_max) VALUES ((SELECT "
         "COALESCE(MAX(id), 0) + 1 FROM orchestrate_ledger), " +
         meta + "'insert', " + keys + ", " + cols +
-        ", n, txid_current(), NULL, NULL, mn, mx);\n    ELSE\n  ";
+        ", n, txid_current(), NULL, NULL, mn, mx);\n      RETURN NULL;\n    END IF;\n";
+  } else {
+    insert_merge =
+        "    SELECT count(*) INTO n FROM orchestrate_new;\n    IF n = 0 THEN\n      RETURN "
+        "NULL;\n    END IF;\n" +
+        newest("insert") +
+        "    IF FOUND THEN\n"
+        "      UPDATE orchestrate_ledger SET row_count = row_count + n, new_rows = "
+        "(new_rows::jsonb || (SELECT jsonb_agg(" +
+        PgObject(db, t.key, "s") +
+        ") FROM orchestrate_new s))::text WHERE id = lid;\n      RETURN NULL;\n    END IF;\n";
   }
+  std::string delete_merge =
+      "    SELECT count(*) INTO n FROM orchestrate_old;\n    IF n = 0 THEN\n      RETURN "
+      "NULL;\n    END IF;\n" +
+      newest("delete") +
+      "    IF FOUND THEN\n"
+      "      UPDATE orchestrate_ledger SET row_count = row_count + n, old_rows = (old_rows::jsonb "
+      "|| (SELECT jsonb_agg(" +
+      PgObject(db, t.columns, "s") +
+      ") FROM orchestrate_old s))::text WHERE id = lid;\n      RETURN NULL;\n    END IF;\n";
   std::string key_match;
   for (size_t i = 0; i < t.key.size(); ++i)
     key_match += (i ? " AND " : "") + std::string("n.") + db.QuoteIdent(t.key[i]) + " = o." +
                  db.QuoteIdent(t.key[i]);
   return "CREATE FUNCTION " + fn +
          "() RETURNS trigger LANGUAGE plpgsql AS $orchestrate$\nDECLARE\n  mn bigint;\n  mx "
-         "bigint;\n  n bigint;\nBEGIN\n"
+         "bigint;\n  n bigint;\n  lid bigint;\n  lmin bigint;\n  lmax bigint;\n  ldense "
+         "boolean;\nBEGIN\n"
          "  IF TG_OP = 'TRUNCATE' THEN\n"
          "    RAISE EXCEPTION 'seed % truncated table %: the ledger cannot record that; use "
          "DELETE',"
@@ -72,14 +122,13 @@ std::string PgCaptureFunction(const Database& db, const LedgerCapture& cap,
          SqlStringLiteral(cap.seed_id) + ", " + SqlStringLiteral(t.name) +
          ";\n"
          "  ELSIF TG_OP = 'INSERT' THEN\n" +
-         dense_insert + "    " + insert_head + "'insert', " + keys + ", " + cols +
+         insert_merge + "    " + insert_head + "'insert', " + keys + ", " + cols +
          ", count(*), txid_current(), NULL, " +
          (t.int_key ? "array_agg(s." + db.QuoteIdent(t.key[0]) + ")::text, min(s." +
                           db.QuoteIdent(t.key[0]) + "), max(s." + db.QuoteIdent(t.key[0]) + ")"
                     : "jsonb_agg(" + PgObject(db, t.key, "s") + ")::text, NULL, NULL") +
          " FROM (SELECT n.*, " + chunked +
-         " FROM orchestrate_new n) s GROUP BY orchestrate_chunk;\n" +
-         (t.int_key ? "    END IF;\n" : "") +
+         " FROM orchestrate_new n) s GROUP BY orchestrate_chunk;\n"
          "  ELSIF TG_OP = 'UPDATE' THEN\n"
          "    IF EXISTS (SELECT 1 FROM orchestrate_old o WHERE NOT EXISTS (SELECT 1 FROM "
          "orchestrate_new n WHERE " +
@@ -93,8 +142,8 @@ std::string PgCaptureFunction(const Database& db, const LedgerCapture& cap,
          ")::text, jsonb_agg(" + PgObject(db, t.key, "s") +
          ")::text, NULL, NULL FROM (SELECT o.*, " + chunked +
          " FROM orchestrate_old o) s GROUP BY orchestrate_chunk;\n"
-         "  ELSE\n    " +
-         insert_head + "'delete', " + keys + ", " + cols +
+         "  ELSE\n" +
+         delete_merge + "    " + insert_head + "'delete', " + keys + ", " + cols +
          ", count(*), txid_current(), jsonb_agg(" + PgObject(db, t.columns, "s") +
          ")::text, NULL, NULL, NULL FROM (SELECT o.*, " + chunked +
          " FROM orchestrate_old o) s GROUP BY orchestrate_chunk;\n"

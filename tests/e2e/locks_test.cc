@@ -310,7 +310,7 @@ TEST_F(LocksTest, RollbackLocksWhatTheScriptSays) {
             std::string::npos);
   auto db = OpenDatabase(url, "");
   ASSERT_TRUE(db.ok()) << db.status().message();
-  EXPECT_GT(RunAndCompare(**db, sql.out), 20);
+  EXPECT_GT(RunAndCompare(**db, sql.out), 12);
 }
 
 // The comparison itself: a script that leaves out the table a DROP INDEX locks is caught.

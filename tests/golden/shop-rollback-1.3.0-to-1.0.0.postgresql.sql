@@ -97,39 +97,12 @@ COMMIT;
 -- ledger chunks (derived from the rows recorded at deploy):
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
--- ledger chunk 38: 1 insert row(s) of loyalty_tiers; one transaction; data sha256:44928d0942668d7e
+-- ledger chunk 9: 4 insert row(s) of loyalty_tiers; one transaction; data sha256:a05ee4da2e3dd753
 --   chunk statement: DELETE, ROW EXCLUSIVE lock on loyalty_tiers + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
-DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 4 AND 4 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 38 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
-DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."id"::text FROM loyalty_tiers t JOIN generate_series(4::bigint, 4) AS r("id") ON t."id" = r."id") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed loyalty_tiers: rows of loyalty_tiers that it inserted were changed after the deploy (ledger chunk 38); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed loyalty_tiers''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
---   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
-DELETE FROM orchestrate_ledger WHERE id = '38';
-COMMIT;
-BEGIN;
-SET LOCAL lock_timeout = '10000ms';
--- ledger chunk 37: 1 insert row(s) of loyalty_tiers; one transaction; data sha256:ddcbaae33e09c266
---   chunk statement: DELETE, ROW EXCLUSIVE lock on loyalty_tiers + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
-DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 3 AND 3 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 37 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
-DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."id"::text FROM loyalty_tiers t JOIN generate_series(3::bigint, 3) AS r("id") ON t."id" = r."id") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed loyalty_tiers: rows of loyalty_tiers that it inserted were changed after the deploy (ledger chunk 37); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed loyalty_tiers''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
---   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
-DELETE FROM orchestrate_ledger WHERE id = '37';
-COMMIT;
-BEGIN;
-SET LOCAL lock_timeout = '10000ms';
--- ledger chunk 36: 1 insert row(s) of loyalty_tiers; one transaction; data sha256:69bb834e359b2805
---   chunk statement: DELETE, ROW EXCLUSIVE lock on loyalty_tiers + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
-DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 2 AND 2 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 36 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
-DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."id"::text FROM loyalty_tiers t JOIN generate_series(2::bigint, 2) AS r("id") ON t."id" = r."id") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed loyalty_tiers: rows of loyalty_tiers that it inserted were changed after the deploy (ledger chunk 36); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed loyalty_tiers''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
---   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
-DELETE FROM orchestrate_ledger WHERE id = '36';
-COMMIT;
-BEGIN;
-SET LOCAL lock_timeout = '10000ms';
--- ledger chunk 35: 1 insert row(s) of loyalty_tiers; one transaction; data sha256:f794f85ba5c69ab9
---   chunk statement: DELETE, ROW EXCLUSIVE lock on loyalty_tiers + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
-DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 1 AND 1 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 35 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
-DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."id"::text FROM loyalty_tiers t JOIN generate_series(1::bigint, 1) AS r("id") ON t."id" = r."id") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed loyalty_tiers: rows of loyalty_tiers that it inserted were changed after the deploy (ledger chunk 35); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed loyalty_tiers''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
+DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 1 AND 4 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 9 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'loyalty_tiers'));
+DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."id"::text FROM loyalty_tiers t JOIN generate_series(1::bigint, 4) AS r("id") ON t."id" = r."id") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed loyalty_tiers: rows of loyalty_tiers that it inserted were changed after the deploy (ledger chunk 9); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed loyalty_tiers''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
 -- end of ledger chunks
-DELETE FROM orchestrate_ledger WHERE id = '35';
+DELETE FROM orchestrate_ledger WHERE id = '9';
 DELETE FROM orchestrate_ledger WHERE seed_id = 'loyalty_tiers';
 DELETE FROM orchestrate_seeds WHERE id = 'loyalty_tiers';
 UPDATE orchestrate_steps SET status = 'done', finished_at = to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), error = NULL, started_at = COALESCE(started_at, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), attempts = CASE WHEN status = 'started' THEN attempts ELSE attempts + 1 END WHERE run_id = '2' AND n = '2';
@@ -341,13 +314,13 @@ COMMIT;
 -- ledger chunks (derived from the rows recorded at deploy):
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
--- ledger chunk 34: 1 insert row(s) of order_statuses; one transaction; data sha256:a67d8ccdf1dc0c08
-DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT p."id"::text FROM order_statuses p JOIN generate_series(6::bigint, 6) AS r("id") ON p."id" = r."id" WHERE EXISTS (SELECT 1 FROM orders ch WHERE ch.status_id = p.id) AND p.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 34 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'order_statuses'))) q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed order_statuses_refunded: rows it inserted into order_statuses are now referenced by rows of orders (status_id); delete or re-point those rows, then run the rollback again; the rows (key): ' || found; END IF; END $orchestrate_guard$;
+-- ledger chunk 8: 1 insert row(s) of order_statuses; one transaction; data sha256:e8614ecb47f8ec51
+DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT p."id"::text FROM order_statuses p JOIN generate_series(6::bigint, 6) AS r("id") ON p."id" = r."id" WHERE EXISTS (SELECT 1 FROM orders ch WHERE ch.status_id = p.id) AND p.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 8 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'order_statuses'))) q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed order_statuses_refunded: rows it inserted into order_statuses are now referenced by rows of orders (status_id); delete or re-point those rows, then run the rollback again; the rows (key): ' || found; END IF; END $orchestrate_guard$;
 --   chunk statement: DELETE, ROW EXCLUSIVE lock on order_statuses + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores + ROW SHARE lock on orders (foreign key checks, when rows are written); row locks on the rows it writes
-DELETE FROM order_statuses t WHERE t."id" BETWEEN 6 AND 6 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 34 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'order_statuses'));
-DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."id"::text FROM order_statuses t JOIN generate_series(6::bigint, 6) AS r("id") ON t."id" = r."id") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed order_statuses_refunded: rows of order_statuses that it inserted were changed after the deploy (ledger chunk 34); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed order_statuses_refunded''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
+DELETE FROM order_statuses t WHERE t."id" BETWEEN 6 AND 6 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 8 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'order_statuses'));
+DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."id"::text FROM order_statuses t JOIN generate_series(6::bigint, 6) AS r("id") ON t."id" = r."id") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed order_statuses_refunded: rows of order_statuses that it inserted were changed after the deploy (ledger chunk 8); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed order_statuses_refunded''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
 -- end of ledger chunks
-DELETE FROM orchestrate_ledger WHERE id = '34';
+DELETE FROM orchestrate_ledger WHERE id = '8';
 DELETE FROM orchestrate_ledger WHERE seed_id = 'order_statuses_refunded';
 DELETE FROM orchestrate_seeds WHERE id = 'order_statuses_refunded';
 UPDATE orchestrate_steps SET status = 'done', finished_at = to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), error = NULL, started_at = COALESCE(started_at, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), attempts = CASE WHEN status = 'started' THEN attempts ELSE attempts + 1 END WHERE run_id = '2' AND n = '15';
@@ -359,30 +332,12 @@ COMMIT;
 -- ledger chunks (derived from the rows recorded at deploy):
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
--- ledger chunk 33: 1 insert row(s) of shipping_methods; one transaction; data sha256:f15c649670d00375
+-- ledger chunk 7: 3 insert row(s) of shipping_methods; one transaction; data sha256:ce3a7f38f33576bd
 --   chunk statement: DELETE, ROW EXCLUSIVE lock on shipping_methods + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
-DELETE FROM shipping_methods t WHERE t."id" BETWEEN 3 AND 3 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 33 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'shipping_methods'));
-DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."id"::text FROM shipping_methods t JOIN generate_series(3::bigint, 3) AS r("id") ON t."id" = r."id") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed shipping_methods: rows of shipping_methods that it inserted were changed after the deploy (ledger chunk 33); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed shipping_methods''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
---   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
-DELETE FROM orchestrate_ledger WHERE id = '33';
-COMMIT;
-BEGIN;
-SET LOCAL lock_timeout = '10000ms';
--- ledger chunk 32: 1 insert row(s) of shipping_methods; one transaction; data sha256:d50dd2f01f96805e
---   chunk statement: DELETE, ROW EXCLUSIVE lock on shipping_methods + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
-DELETE FROM shipping_methods t WHERE t."id" BETWEEN 2 AND 2 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 32 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'shipping_methods'));
-DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."id"::text FROM shipping_methods t JOIN generate_series(2::bigint, 2) AS r("id") ON t."id" = r."id") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed shipping_methods: rows of shipping_methods that it inserted were changed after the deploy (ledger chunk 32); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed shipping_methods''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
---   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
-DELETE FROM orchestrate_ledger WHERE id = '32';
-COMMIT;
-BEGIN;
-SET LOCAL lock_timeout = '10000ms';
--- ledger chunk 31: 1 insert row(s) of shipping_methods; one transaction; data sha256:2918ebb6e13de756
---   chunk statement: DELETE, ROW EXCLUSIVE lock on shipping_methods + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
-DELETE FROM shipping_methods t WHERE t."id" BETWEEN 1 AND 1 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 31 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'shipping_methods'));
-DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."id"::text FROM shipping_methods t JOIN generate_series(1::bigint, 1) AS r("id") ON t."id" = r."id") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed shipping_methods: rows of shipping_methods that it inserted were changed after the deploy (ledger chunk 31); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed shipping_methods''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
+DELETE FROM shipping_methods t WHERE t."id" BETWEEN 1 AND 3 AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 7 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'shipping_methods'));
+DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."id"::text FROM shipping_methods t JOIN generate_series(1::bigint, 3) AS r("id") ON t."id" = r."id") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed shipping_methods: rows of shipping_methods that it inserted were changed after the deploy (ledger chunk 7); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed shipping_methods''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
 -- end of ledger chunks
-DELETE FROM orchestrate_ledger WHERE id = '31';
+DELETE FROM orchestrate_ledger WHERE id = '7';
 DELETE FROM orchestrate_ledger WHERE seed_id = 'shipping_methods';
 DELETE FROM orchestrate_seeds WHERE id = 'shipping_methods';
 UPDATE orchestrate_steps SET status = 'done', finished_at = to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), error = NULL, started_at = COALESCE(started_at, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), attempts = CASE WHEN status = 'started' THEN attempts ELSE attempts + 1 END WHERE run_id = '2' AND n = '16';
@@ -394,75 +349,12 @@ COMMIT;
 -- ledger chunks (derived from the rows recorded at deploy):
 BEGIN;
 SET LOCAL lock_timeout = '10000ms';
--- ledger chunk 30: 1 insert row(s) of countries; one transaction; data sha256:19819b21e89fde3b
+-- ledger chunk 6: 8 insert row(s) of countries; one transaction; data sha256:5be6284ed43ec662
 --   chunk statement: DELETE, ROW EXCLUSIVE lock on countries + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
-DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 30)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 30 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
-DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."code"::text FROM countries t JOIN jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 30)::jsonb) r ON t."code" = r."code") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed countries: rows of countries that it inserted were changed after the deploy (ledger chunk 30); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed countries''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
---   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
-DELETE FROM orchestrate_ledger WHERE id = '30';
-COMMIT;
-BEGIN;
-SET LOCAL lock_timeout = '10000ms';
--- ledger chunk 29: 1 insert row(s) of countries; one transaction; data sha256:5219dcb89f8d06f5
---   chunk statement: DELETE, ROW EXCLUSIVE lock on countries + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
-DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 29)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 29 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
-DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."code"::text FROM countries t JOIN jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 29)::jsonb) r ON t."code" = r."code") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed countries: rows of countries that it inserted were changed after the deploy (ledger chunk 29); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed countries''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
---   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
-DELETE FROM orchestrate_ledger WHERE id = '29';
-COMMIT;
-BEGIN;
-SET LOCAL lock_timeout = '10000ms';
--- ledger chunk 28: 1 insert row(s) of countries; one transaction; data sha256:d7047464f0b33a08
---   chunk statement: DELETE, ROW EXCLUSIVE lock on countries + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
-DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 28)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 28 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
-DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."code"::text FROM countries t JOIN jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 28)::jsonb) r ON t."code" = r."code") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed countries: rows of countries that it inserted were changed after the deploy (ledger chunk 28); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed countries''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
---   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
-DELETE FROM orchestrate_ledger WHERE id = '28';
-COMMIT;
-BEGIN;
-SET LOCAL lock_timeout = '10000ms';
--- ledger chunk 27: 1 insert row(s) of countries; one transaction; data sha256:84ab73152da059e7
---   chunk statement: DELETE, ROW EXCLUSIVE lock on countries + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
-DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 27)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 27 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
-DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."code"::text FROM countries t JOIN jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 27)::jsonb) r ON t."code" = r."code") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed countries: rows of countries that it inserted were changed after the deploy (ledger chunk 27); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed countries''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
---   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
-DELETE FROM orchestrate_ledger WHERE id = '27';
-COMMIT;
-BEGIN;
-SET LOCAL lock_timeout = '10000ms';
--- ledger chunk 26: 1 insert row(s) of countries; one transaction; data sha256:2e6c155fb5f66b16
---   chunk statement: DELETE, ROW EXCLUSIVE lock on countries + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
-DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 26)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 26 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
-DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."code"::text FROM countries t JOIN jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 26)::jsonb) r ON t."code" = r."code") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed countries: rows of countries that it inserted were changed after the deploy (ledger chunk 26); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed countries''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
---   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
-DELETE FROM orchestrate_ledger WHERE id = '26';
-COMMIT;
-BEGIN;
-SET LOCAL lock_timeout = '10000ms';
--- ledger chunk 25: 1 insert row(s) of countries; one transaction; data sha256:7b6a0c09a6bb9395
---   chunk statement: DELETE, ROW EXCLUSIVE lock on countries + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
-DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 25)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 25 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
-DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."code"::text FROM countries t JOIN jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 25)::jsonb) r ON t."code" = r."code") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed countries: rows of countries that it inserted were changed after the deploy (ledger chunk 25); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed countries''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
---   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
-DELETE FROM orchestrate_ledger WHERE id = '25';
-COMMIT;
-BEGIN;
-SET LOCAL lock_timeout = '10000ms';
--- ledger chunk 24: 1 insert row(s) of countries; one transaction; data sha256:19799504fd09eb6f
---   chunk statement: DELETE, ROW EXCLUSIVE lock on countries + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
-DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 24)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 24 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
-DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."code"::text FROM countries t JOIN jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 24)::jsonb) r ON t."code" = r."code") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed countries: rows of countries that it inserted were changed after the deploy (ledger chunk 24); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed countries''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
---   chunk statement: DELETE, ROW EXCLUSIVE lock on orchestrate_ledger; row locks on the rows it writes
-DELETE FROM orchestrate_ledger WHERE id = '24';
-COMMIT;
-BEGIN;
-SET LOCAL lock_timeout = '10000ms';
--- ledger chunk 23: 1 insert row(s) of countries; one transaction; data sha256:3e4d08e7d6b3bcb2
---   chunk statement: DELETE, ROW EXCLUSIVE lock on countries + ACCESS SHARE lock on orchestrate_ledger, orchestrate_ledger_restores; row locks on the rows it writes
-DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 23)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 23 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
-DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."code"::text FROM countries t JOIN jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 23)::jsonb) r ON t."code" = r."code") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed countries: rows of countries that it inserted were changed after the deploy (ledger chunk 23); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed countries''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
+DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 6)::jsonb) r WHERE t."code" = r."code" AND t.xmin = ANY (ARRAY(SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger WHERE id = 6 UNION ALL SELECT (xid % 4294967296)::text::xid FROM orchestrate_ledger_restores WHERE table_name = 'countries'));
+DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."code"::text FROM countries t JOIN jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 6)::jsonb) r ON t."code" = r."code") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed countries: rows of countries that it inserted were changed after the deploy (ledger chunk 6); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed countries''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
 -- end of ledger chunks
-DELETE FROM orchestrate_ledger WHERE id = '23';
+DELETE FROM orchestrate_ledger WHERE id = '6';
 DELETE FROM orchestrate_ledger WHERE seed_id = 'countries';
 DELETE FROM orchestrate_seeds WHERE id = 'countries';
 UPDATE orchestrate_steps SET status = 'done', finished_at = to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), error = NULL, started_at = COALESCE(started_at, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), attempts = CASE WHEN status = 'started' THEN attempts ELSE attempts + 1 END WHERE run_id = '2' AND n = '17';
