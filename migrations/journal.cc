@@ -116,14 +116,20 @@ std::string NowIso8601() {
 
 Journal::Journal(Database& db, std::function<std::string()> now) : db_(db), now_(std::move(now)) {}
 
+namespace {
+// Asks the catalog, so that an error (permissions, a lost connection) is not taken for "no
+// state tables" and reported as nothing deployed.
+Result<bool> HasSchemaIn(Transaction& txn, const Database& db) {
+  auto has = StateTableExists(txn, db, "orchestrate_meta");
+  if (!has.ok()) return has.status().WithContext("looking for orchestrate's state tables");
+  return has;
+}
+}  // namespace
+
 Result<bool> Journal::HasSchema() {
   auto txn = db_.BeginRead();
   if (!txn.ok()) return txn.status();
-  // Asks the catalog, so that an error (permissions, a lost connection) is not taken for "no
-  // state tables" and reported as nothing deployed.
-  auto has = StateTableExists(**txn, db_, "orchestrate_meta");
-  if (!has.ok()) return has.status().WithContext("looking for orchestrate's state tables");
-  return has;
+  return HasSchemaIn(**txn, db_);
 }
 
 std::vector<std::string> Journal::SchemaStatements(const Database& db) {
@@ -134,11 +140,11 @@ Status Journal::EnsureSchema() { return EnsureStateSchema(db_); }
 
 Result<CurrentState> Journal::LoadState() {
   CurrentState state;
-  auto has = HasSchema();
-  if (!has.ok()) return has.status();
-  if (!*has) return state;
   auto txn = db_.BeginRead();
   if (!txn.ok()) return txn.status();
+  auto has = HasSchemaIn(**txn, db_);
+  if (!has.ok()) return has.status();
+  if (!*has) return state;
   auto rel = (*txn)->Query(
       "SELECT version, image, release_order, seq, deployed_at FROM orchestrate_releases ORDER BY "
       "seq");
@@ -233,11 +239,11 @@ Result<Journal::Glance> Journal::Look() {
 }
 
 Result<std::optional<RunRecord>> Journal::UnfinishedRun() {
-  auto has = HasSchema();
-  if (!has.ok()) return has.status();
-  if (!*has) return std::optional<RunRecord>();
   auto txn = db_.BeginRead();
   if (!txn.ok()) return txn.status();
+  auto has = HasSchemaIn(**txn, db_);
+  if (!has.ok()) return has.status();
+  if (!*has) return std::optional<RunRecord>();
   auto r = (*txn)->Query(std::string("SELECT ") + kRunColumns +
                          " FROM orchestrate_runs r ORDER BY r.id DESC LIMIT 1");
   if (!r.ok()) return r.status();
@@ -333,11 +339,11 @@ Result<std::vector<StepRecord>> Journal::LoadSteps(int64_t run_id) {
 }
 
 Result<std::vector<RunRecord>> Journal::History(int limit) {
-  auto has = HasSchema();
-  if (!has.ok()) return has.status();
-  if (!*has) return std::vector<RunRecord>();
   auto txn = db_.BeginRead();
   if (!txn.ok()) return txn.status();
+  auto has = HasSchemaIn(**txn, db_);
+  if (!has.ok()) return has.status();
+  if (!*has) return std::vector<RunRecord>();
   std::string sql =
       std::string("SELECT ") + kRunColumns + " FROM orchestrate_runs r ORDER BY r.id DESC";
   if (limit > 0) sql += " LIMIT " + std::to_string(limit);

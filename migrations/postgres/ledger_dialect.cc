@@ -53,7 +53,8 @@ std::string PgCaptureFunction(const Database& db, const LedgerCapture& cap,
       "orchestrate_ledger) + row_number() OVER (ORDER BY orchestrate_chunk), " +
       meta;
   std::string chunked = "(row_number() OVER () - 1) / " + batch + " AS orchestrate_chunk";
-  // The newest chunk of the ledger when this statement's n rows can join it.
+  // The newest chunk of the ledger when this statement's n rows can join it (n: the statement's
+  // rows, counted up to one more than the cap, so that a large statement is not counted twice).
   auto newest = [&](const std::string& op) {
     return "    SELECT id, key_min, key_max, new_rows IS NULL INTO lid, lmin, lmax, ldense FROM "
            "orchestrate_ledger WHERE id = (SELECT max(id) FROM orchestrate_ledger) AND seed_id = " +
@@ -89,7 +90,8 @@ std::string PgCaptureFunction(const Database& db, const LedgerCapture& cap,
         ", n, txid_current(), NULL, NULL, mn, mx);\n      RETURN NULL;\n    END IF;\n";
   } else {
     insert_merge =
-        "    SELECT count(*) INTO n FROM orchestrate_new;\n    IF n = 0 THEN\n      RETURN "
+        "    SELECT count(*) INTO n FROM (SELECT FROM orchestrate_new LIMIT " + merge_cap +
+        " + 1) s;\n    IF n = 0 THEN\n      RETURN "
         "NULL;\n    END IF;\n" +
         newest("insert") +
         "    IF FOUND THEN\n"
@@ -99,7 +101,8 @@ std::string PgCaptureFunction(const Database& db, const LedgerCapture& cap,
         ") FROM orchestrate_new s))::text WHERE id = lid;\n      RETURN NULL;\n    END IF;\n";
   }
   std::string delete_merge =
-      "    SELECT count(*) INTO n FROM orchestrate_old;\n    IF n = 0 THEN\n      RETURN "
+      "    SELECT count(*) INTO n FROM (SELECT FROM orchestrate_old LIMIT " + merge_cap +
+      " + 1) s;\n    IF n = 0 THEN\n      RETURN "
       "NULL;\n    END IF;\n" +
       newest("delete") +
       "    IF FOUND THEN\n"
