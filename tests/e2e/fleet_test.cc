@@ -158,6 +158,7 @@ TEST_F(FleetTest, SqliteAndPostgresRollBackInParallelAndOnlyTheFailedTargetRunsA
   // `status --all-envs` reads each PostgreSQL target's release and unfinished run (Journal::Look).
   {
     auto st = Run({"status", plan, "--all-envs", "--output", "json"});
+    ASSERT_EQ(st.exit_code, 0) << st.out << st.err;
     auto j = nlohmann::json::parse(st.out);
     std::map<std::string, nlohmann::json> by_db;
     for (const auto& row : j["databases"]) by_db[row["database"].get<std::string>()] = row;
