@@ -668,6 +668,26 @@ TEST_P(PgLedgerTest, SchemaChangesHiddenFromTheAnalysisAreCaughtAtRunTime) {
 // SQLite: the seed runs under an authorizer that denies DDL before it runs (whatever the scanner
 // made of the statement).
 // (PostgreSQL compares the catalog instead: see the test before.)
+// A chunk that statements join stops growing at 1,000 rows (each joining statement writes the
+// chunk again), whatever batch_rows allows: 1,001 one-row inserts leave chunks of 1,000 and 1.
+TEST_P(PgLedgerTest, AChunkThatStatementsJoinStopsAtAThousandRows) {
+  std::string seed;
+  for (int i = 0; i < 1001; ++i)
+    seed += "INSERT INTO parent (id, name) VALUES (" + std::to_string(1000 + 2 * i) + ", 'n');\n";
+  WritePlan(seed, "[parent]");
+  Deploy("1.0.0");
+  auto before = Status();
+  Deploy("1.1.0");
+  std::string chunks;
+  for (const auto& r : Query("SELECT row_count FROM orchestrate_ledger ORDER BY id").rows)
+    chunks += r[0].value_or("") + " ";
+  EXPECT_EQ(chunks, "1000 1 ");
+  auto r = Run({"rollback", "--to", "1.0.0", "--yes"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Count("SELECT count(*) FROM parent WHERE id >= 1000"), 0);
+  EXPECT_EQ(Status()["data_fingerprint"], before["data_fingerprint"]);
+}
+
 TEST_P(SqliteLedgerTest, TheSqliteAuthorizerRefusesSchemaChangesAndAllowsRows) {
   WritePlan("SELECT 1;\n", "[parent]");
   Deploy("1.0.0");
