@@ -62,6 +62,16 @@ std::string PgCaptureFunction(const Database& db, const LedgerCapture& cap,
            " AND op = '" + op + "' AND xid = txid_current() AND row_count + n <= " + merge_cap +
            ";\n";
   };
+  // The statement's rows (of `transition`, as JSON objects of `names`) appended to the newest
+  // chunk's `column` when they can join it; n counted first, and 0 rows record nothing.
+  auto json_merge = [&](const std::string& op, const std::string& transition,
+                        const std::string& column, const std::vector<std::string>& names) {
+    return "    SELECT count(*) INTO n FROM (SELECT FROM " + transition + " LIMIT " + merge_cap +
+           " + 1) s;\n    IF n = 0 THEN\n      RETURN NULL;\n    END IF;\n" + newest(op) +
+           "    IF FOUND THEN\n      UPDATE orchestrate_ledger SET row_count = row_count + n, " +
+           column + " = (" + column + "::jsonb || (SELECT jsonb_agg(" + PgObject(db, names, "s") +
+           ") FROM " + transition + " s))::text WHERE id = lid;\n      RETURN NULL;\n    END IF;\n";
+  };
   std::string insert_merge;
   if (t.int_key) {
     // One integer key: the rows' keys are a range (new_rows NULL) or an integer array. A range
@@ -89,27 +99,9 @@ std::string PgCaptureFunction(const Database& db, const LedgerCapture& cap,
         meta + "'insert', " + keys + ", " + cols +
         ", n, txid_current(), NULL, NULL, mn, mx);\n      RETURN NULL;\n    END IF;\n";
   } else {
-    insert_merge =
-        "    SELECT count(*) INTO n FROM (SELECT FROM orchestrate_new LIMIT " + merge_cap +
-        " + 1) s;\n    IF n = 0 THEN\n      RETURN "
-        "NULL;\n    END IF;\n" +
-        newest("insert") +
-        "    IF FOUND THEN\n"
-        "      UPDATE orchestrate_ledger SET row_count = row_count + n, new_rows = "
-        "(new_rows::jsonb || (SELECT jsonb_agg(" +
-        PgObject(db, t.key, "s") +
-        ") FROM orchestrate_new s))::text WHERE id = lid;\n      RETURN NULL;\n    END IF;\n";
+    insert_merge = json_merge("insert", "orchestrate_new", "new_rows", t.key);
   }
-  std::string delete_merge =
-      "    SELECT count(*) INTO n FROM (SELECT FROM orchestrate_old LIMIT " + merge_cap +
-      " + 1) s;\n    IF n = 0 THEN\n      RETURN "
-      "NULL;\n    END IF;\n" +
-      newest("delete") +
-      "    IF FOUND THEN\n"
-      "      UPDATE orchestrate_ledger SET row_count = row_count + n, old_rows = (old_rows::jsonb "
-      "|| (SELECT jsonb_agg(" +
-      PgObject(db, t.columns, "s") +
-      ") FROM orchestrate_old s))::text WHERE id = lid;\n      RETURN NULL;\n    END IF;\n";
+  std::string delete_merge = json_merge("delete", "orchestrate_old", "old_rows", t.columns);
   std::string key_match;
   for (size_t i = 0; i < t.key.size(); ++i)
     key_match += (i ? " AND " : "") + std::string("n.") + db.QuoteIdent(t.key[i]) + " = o." +
