@@ -29,15 +29,20 @@ std::string PgObject(const Database& db, const std::vector<std::string>& names,
 }
 
 // A statement's rows join the seed's newest chunk when that chunk is of the same table and
-// operation and the two hold at most this many rows (and batch_rows): a seed written as one INSERT
-// per row then leaves one chunk, reversed in one transaction, as the SQLite and MySQL captures
-// group consecutive changes. The cap bounds the rewriting of a growing chunk (its text is written
-// again by every statement that joins it).
-constexpr int kMergedChunkRows = 1000;
+// operation and the two hold at most this many rows (and batch_rows): a seed written as one
+// statement per row then leaves one chunk per 100 rows, not one per row, as the SQLite and MySQL
+// captures group consecutive changes. The cap bounds the rewriting of a growing chunk: every
+// statement that joins it writes its keys (or rows, as JSON) again. Measured on 5,000 one-row
+// UPDATEs: 1.3 s to capture without joining, 1.6 s with 100, 6.6 s with 1,000; the reversal took
+// 15 s, 0.16 s and 0.05 s.
+constexpr int kMergedChunkRows = 100;
+// A chunk whose keys are a range of integers only has its upper bound moved by the next keys: it
+// grows to this many rows.
+constexpr int kMergedRangeRows = 1000;
 
-// The plpgsql body that appends one statement's rows to the ledger, chunked. Inserted and deleted
-// rows join the newest chunk when they can (kMergedChunkRows); updated rows never do, since two
-// updates of one row would then share a chunk.
+// The plpgsql body that appends one statement's rows to the ledger, chunked. A statement's rows
+// join the newest chunk when they can (kMergedChunkRows); updated rows only when none of them is
+// in that chunk already.
 std::string PgCaptureFunction(const Database& db, const LedgerCapture& cap,
                               const LedgerTableInfo& t, const std::string& fn) {
   std::string meta = SqlStringLiteral(cap.seed_id) + ", " + SqlStringLiteral(cap.release) + ", " +
@@ -46,6 +51,7 @@ std::string PgCaptureFunction(const Database& db, const LedgerCapture& cap,
   std::string cols = SqlStringLiteral(json(t.columns).dump());
   std::string batch = std::to_string(cap.batch_rows);
   std::string merge_cap = std::to_string(std::min(cap.batch_rows, kMergedChunkRows));
+  std::string range_cap = std::to_string(std::min(cap.batch_rows, kMergedRangeRows));
   std::string insert_head =
       "INSERT INTO orchestrate_ledger (id, seed_id, release, table_name, op, key_columns, "
       "column_names, row_count, xid, old_rows, new_rows, key_min, key_max) SELECT (SELECT "
@@ -55,19 +61,20 @@ std::string PgCaptureFunction(const Database& db, const LedgerCapture& cap,
   std::string chunked = "(row_number() OVER () - 1) / " + batch + " AS orchestrate_chunk";
   // The newest chunk of the ledger when this statement's n rows can join it (n: the statement's
   // rows, counted up to one more than the cap, so that a large statement is not counted twice).
-  auto newest = [&](const std::string& op) {
-    return "    SELECT id, key_min, key_max, new_rows IS NULL INTO lid, lmin, lmax, ldense FROM "
-           "orchestrate_ledger WHERE id = (SELECT max(id) FROM orchestrate_ledger) AND seed_id = " +
+  auto newest = [&](const std::string& op, const std::string& limit) {
+    return "    SELECT id, key_min, key_max, new_rows IS NULL, row_count INTO lid, lmin, lmax, "
+           "ldense, lcount FROM orchestrate_ledger WHERE id = (SELECT max(id) FROM "
+           "orchestrate_ledger) AND seed_id = " +
            SqlStringLiteral(cap.seed_id) + " AND table_name = " + SqlStringLiteral(t.name) +
-           " AND op = '" + op + "' AND xid = txid_current() AND row_count + n <= " + merge_cap +
-           ";\n";
+           " AND op = '" + op + "' AND xid = txid_current() AND row_count + n <= " + limit + ";\n";
   };
   // The statement's rows (of `transition`, as JSON objects of `names`) appended to the newest
   // chunk's `column` when they can join it; n counted first, and 0 rows record nothing.
   auto json_merge = [&](const std::string& op, const std::string& transition,
                         const std::string& column, const std::vector<std::string>& names) {
     return "    SELECT count(*) INTO n FROM (SELECT FROM " + transition + " LIMIT " + merge_cap +
-           " + 1) s;\n    IF n = 0 THEN\n      RETURN NULL;\n    END IF;\n" + newest(op) +
+           " + 1) s;\n    IF n = 0 THEN\n      RETURN NULL;\n    END IF;\n" +
+           newest(op, merge_cap) +
            "    IF FOUND THEN\n      UPDATE orchestrate_ledger SET row_count = row_count + n, " +
            column + " = (" + column + "::jsonb || (SELECT jsonb_agg(" + PgObject(db, names, "s") +
            ") FROM " + transition + " s))::text WHERE id = lid;\n      RETURN NULL;\n    END IF;\n";
@@ -81,10 +88,12 @@ std::string PgCaptureFunction(const Database& db, const LedgerCapture& cap,
         "    SELECT min(" + k + "), max(" + k +
         "), count(*) INTO mn, mx, n FROM orchestrate_new;\n"
         "    IF n = 0 THEN\n      RETURN NULL;\n    END IF;\n" +
-        newest("insert") +
+        newest("insert", range_cap) +
         "    IF FOUND AND ldense AND mx - mn + 1 = n AND mn = lmax + 1 THEN\n"
         "      UPDATE orchestrate_ledger SET row_count = row_count + n, key_max = mx WHERE id = "
-        "lid;\n      RETURN NULL;\n    ELSIF FOUND THEN\n"
+        "lid;\n      RETURN NULL;\n    ELSIF FOUND AND lcount + n <= " +
+        merge_cap +
+        " THEN\n"
         "      UPDATE orchestrate_ledger SET row_count = row_count + n, key_min = least(lmin, mn), "
         "key_max = greatest(lmax, mx), new_rows = (COALESCE(new_rows::bigint[], ARRAY(SELECT "
         "generate_series(lmin, lmax))) || ARRAY(SELECT " +
@@ -102,6 +111,25 @@ std::string PgCaptureFunction(const Database& db, const LedgerCapture& cap,
     insert_merge = json_merge("insert", "orchestrate_new", "new_rows", t.key);
   }
   std::string delete_merge = json_merge("delete", "orchestrate_old", "old_rows", t.columns);
+  // Updated rows join the newest chunk only when none of them is in it already: a row updated
+  // twice goes to a later chunk, so that no chunk gives one row two old values, and reversing the
+  // chunks newest first gives every row its first value back.
+  std::string update_merge =
+      "    SELECT count(*) INTO n FROM (SELECT FROM orchestrate_old LIMIT " + merge_cap +
+      " + 1) s;\n    IF n = 0 THEN\n      RETURN NULL;\n    END IF;\n" +
+      newest("update", merge_cap) +
+      "    IF FOUND THEN\n      SELECT new_rows::jsonb INTO lkeys FROM orchestrate_ledger WHERE id "
+      "= "
+      "lid;\n      IF NOT EXISTS (SELECT 1 FROM orchestrate_old s WHERE lkeys @> "
+      "jsonb_build_array(" +
+      PgObject(db, t.key, "s") +
+      ")) THEN\n        UPDATE orchestrate_ledger SET row_count = row_count + n, old_rows = "
+      "(old_rows::jsonb || (SELECT jsonb_agg(" +
+      PgObject(db, t.columns, "s") +
+      ") FROM orchestrate_old s))::text, new_rows = (lkeys || (SELECT jsonb_agg(" +
+      PgObject(db, t.key, "s") +
+      ") FROM orchestrate_old s))::text WHERE id = lid;\n        RETURN NULL;\n      END IF;\n"
+      "    END IF;\n";
   std::string key_match;
   for (size_t i = 0; i < t.key.size(); ++i)
     key_match += (i ? " AND " : "") + std::string("n.") + db.QuoteIdent(t.key[i]) + " = o." +
@@ -109,7 +137,7 @@ std::string PgCaptureFunction(const Database& db, const LedgerCapture& cap,
   return "CREATE FUNCTION " + fn +
          "() RETURNS trigger LANGUAGE plpgsql AS $orchestrate$\nDECLARE\n  mn bigint;\n  mx "
          "bigint;\n  n bigint;\n  lid bigint;\n  lmin bigint;\n  lmax bigint;\n  ldense "
-         "boolean;\nBEGIN\n"
+         "boolean;\n  lcount bigint;\n  lkeys jsonb;\nBEGIN\n"
          "  IF TG_OP = 'TRUNCATE' THEN\n"
          "    RAISE EXCEPTION 'seed % truncated table %: the ledger cannot record that; use "
          "DELETE',"
@@ -132,9 +160,9 @@ std::string PgCaptureFunction(const Database& db, const LedgerCapture& cap,
          "      RAISE EXCEPTION 'seed % changed the key columns (%) of rows of table %: the ledger "
          "finds rows by key; declare other key: columns or do not update them', " +
          SqlStringLiteral(cap.seed_id) + ", " + SqlStringLiteral(Join(t.key, ", ")) + ", " +
-         SqlStringLiteral(t.name) + ";\n    END IF;\n    " + insert_head + "'update', " + keys +
-         ", " + cols + ", count(*), txid_current(), jsonb_agg(" + PgObject(db, t.columns, "s") +
-         ")::text, jsonb_agg(" + PgObject(db, t.key, "s") +
+         SqlStringLiteral(t.name) + ";\n    END IF;\n" + update_merge + "    " + insert_head +
+         "'update', " + keys + ", " + cols + ", count(*), txid_current(), jsonb_agg(" +
+         PgObject(db, t.columns, "s") + ")::text, jsonb_agg(" + PgObject(db, t.key, "s") +
          ")::text, NULL, NULL FROM (SELECT o.*, " + chunked +
          " FROM orchestrate_old o) s GROUP BY orchestrate_chunk;\n"
          "  ELSE\n" +

@@ -180,11 +180,12 @@ TEST_P(LedgerTest, ARowUpdatedTwiceAmongOthersIsReversedToItsFirstValues) {
   EXPECT_EQ(Count("SELECT score FROM parent WHERE id = 2"), 20);
 }
 
-// A seed written as one statement per row: consecutive inserts (or deletes) of one table share a
-// chunk, up to batch_rows, on every engine; another table's statement in between starts a new
-// chunk, and updates of one row twice never share one. The merged chunks reverse exactly their
-// rows, a changed row among them is still found, and the keys of a chunk can be a range that grew
-// (PostgreSQL: 26, 27) or keys that are not (20, 21, 25).
+// A seed written as one statement per row: consecutive inserts, updates or deletes of one table
+// share a chunk, up to batch_rows, on every engine; another table's statement in between starts a
+// new chunk, and a row updated twice goes to a later chunk (rows 1 and 2 share the first, row 1's
+// second update is alone). The merged chunks reverse exactly their rows, every row gets its first
+// value back, a changed row among them is still found, and the keys of a chunk can be a range that
+// grew (PostgreSQL: 26, 27) or keys that are not (20, 21, 25).
 TEST_P(LedgerTest, ConsecutiveStatementsOfOneTableShareAChunk) {
   const std::string seed_sql =
       "INSERT INTO parent (id, name) VALUES (20, 'a');\n"
@@ -199,6 +200,7 @@ TEST_P(LedgerTest, ConsecutiveStatementsOfOneTableShareAChunk) {
       "DELETE FROM child WHERE id = 1;\n"
       "DELETE FROM child WHERE id = 2;\n"
       "UPDATE parent SET score = 1 WHERE id = 1;\n"
+      "UPDATE parent SET score = 5 WHERE id = 2;\n"
       "UPDATE parent SET score = 2 WHERE id = 1;\n";
   const std::string tables = "[parent, other, child, {name: tags, key: [label]}]";
   WritePlan(seed_sql, tables, "batch_rows: 3");
@@ -211,7 +213,7 @@ TEST_P(LedgerTest, ConsecutiveStatementsOfOneTableShareAChunk) {
     chunks += r[0].value_or("") + " " + r[1].value_or("") + " " + r[2].value_or("") + "; ";
   EXPECT_EQ(chunks,
             "parent insert 3; parent insert 2; other insert 1; parent insert 1; tags insert 2; "
-            "child delete 2; parent update 1; parent update 1; ");
+            "child delete 2; parent update 2; parent update 1; ");
   if (GetParam() == "postgresql") {
     EXPECT_EQ(Count("SELECT count(*) FROM orchestrate_ledger WHERE key_min = 26 AND key_max = 27 "
                     "AND new_rows IS NULL"),
@@ -236,6 +238,8 @@ TEST_P(LedgerTest, ConsecutiveStatementsOfOneTableShareAChunk) {
   EXPECT_EQ(Status()["data_fingerprint"], before["data_fingerprint"]);
   EXPECT_EQ(Count("SELECT count(*) FROM child"), 2);
   EXPECT_EQ(Count("SELECT count(*) FROM parent WHERE score IS NULL OR score <> 1"), 3);
+  EXPECT_EQ(Count("SELECT score FROM parent WHERE id = 1"), 10);
+  EXPECT_EQ(Count("SELECT score FROM parent WHERE id = 2"), 20);
 }
 
 TEST_P(LedgerTest, ARowChangedAfterTheDeployStopsTheRollbackListingIt) {
@@ -668,23 +672,56 @@ TEST_P(PgLedgerTest, SchemaChangesHiddenFromTheAnalysisAreCaughtAtRunTime) {
 // SQLite: the seed runs under an authorizer that denies DDL before it runs (whatever the scanner
 // made of the statement).
 // (PostgreSQL compares the catalog instead: see the test before.)
-// A chunk that statements join stops growing at 1,000 rows (each joining statement writes the
-// chunk again), whatever batch_rows allows: 1,001 one-row inserts leave chunks of 1,000 and 1.
-TEST_P(PgLedgerTest, AChunkThatStatementsJoinStopsAtAThousandRows) {
+// A chunk that statements join stops growing at 100 rows (each joining statement writes the
+// chunk's keys again), or at 1,000 while its keys are a range of integers (the next keys only move
+// its upper bound), whatever batch_rows allows: 1,001 one-row inserts of the next keys leave chunks
+// of 1,000 and 1; 201 of keys with gaps, of 100, 100 and 1.
+TEST_P(PgLedgerTest, AChunkThatStatementsJoinStopsAtAHundredRowsOrAThousandInARange) {
   std::string seed;
   for (int i = 0; i < 1001; ++i)
-    seed += "INSERT INTO parent (id, name) VALUES (" + std::to_string(1000 + 2 * i) + ", 'n');\n";
-  WritePlan(seed, "[parent]");
+    seed += "INSERT INTO parent (id, name) VALUES (" + std::to_string(1000 + i) + ", 'n');\n";
+  seed += "INSERT INTO other (id, v) VALUES (99, 'between');\n";
+  for (int i = 0; i < 201; ++i)
+    seed += "INSERT INTO parent (id, name) VALUES (" + std::to_string(5000 + 2 * i) + ", 'g');\n";
+  WritePlan(seed, "[parent, other]");
   Deploy("1.0.0");
   auto before = Status();
   Deploy("1.1.0");
   std::string chunks;
   for (const auto& r : Query("SELECT row_count FROM orchestrate_ledger ORDER BY id").rows)
     chunks += r[0].value_or("") + " ";
-  EXPECT_EQ(chunks, "1000 1 ");
+  EXPECT_EQ(chunks, "1000 1 1 100 100 1 ");
   auto r = Run({"rollback", "--to", "1.0.0", "--yes"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Count("SELECT count(*) FROM parent WHERE id >= 1000"), 0);
+  EXPECT_EQ(Status()["data_fingerprint"], before["data_fingerprint"]);
+}
+
+// One-row updates of distinct rows join a chunk the same way, 100 rows at most; reversing them
+// newest first gives every row its old values back, and the rows the seed inserted are still
+// recognised as its own and deleted.
+TEST_P(PgLedgerTest, OneRowUpdatesOfDistinctRowsShareAChunkOfAtMostAHundred) {
+  std::string seed =
+      "INSERT INTO parent (id, name) SELECT g, 'n' FROM generate_series(1000, 2000) g;\n";
+  for (int i = 0; i < 1001; ++i)
+    seed += "UPDATE parent SET score = " + std::to_string(i) +
+            " WHERE id = " + std::to_string(1000 + i) + ";\n";
+  seed += "UPDATE parent SET score = 7 WHERE id = 2;\n";
+  WritePlan(seed, "[parent]");
+  Deploy("1.0.0");
+  auto before = Status();
+  Deploy("1.1.0");
+  std::string chunks;
+  for (const auto& r : Query("SELECT op, row_count FROM orchestrate_ledger ORDER BY id").rows)
+    chunks += r[0].value_or("") + " " + r[1].value_or("") + "; ";
+  std::string expected = "insert 1001; ";
+  for (int i = 0; i < 10; ++i) expected += "update 100; ";
+  EXPECT_EQ(chunks, expected + "update 2; ");
+  EXPECT_EQ(Count("SELECT score FROM parent WHERE id = 2000"), 1000);
+  auto r = Run({"rollback", "--to", "1.0.0", "--yes"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Count("SELECT count(*) FROM parent WHERE id >= 1000"), 0);
+  EXPECT_EQ(Count("SELECT score FROM parent WHERE id = 2"), 20);
   EXPECT_EQ(Status()["data_fingerprint"], before["data_fingerprint"]);
 }
 
