@@ -139,19 +139,39 @@ std::vector<std::string> Journal::SchemaStatements(const Database& db) {
 Status Journal::EnsureSchema() { return EnsureStateSchema(db_); }
 
 Result<CurrentState> Journal::LoadState() {
-  CurrentState state;
   auto txn = db_.BeginRead();
   if (!txn.ok()) return txn.status();
   auto has = HasSchemaIn(**txn, db_);
   if (!has.ok()) return has.status();
-  if (!*has) return state;
-  auto rel = (*txn)->Query(
+  if (!*has) return CurrentState();
+  return LoadStateIn(**txn);
+}
+
+Result<Journal::StateAndRun> Journal::LoadStateAndUnfinishedRun() {
+  StateAndRun out;
+  auto txn = db_.BeginRead();
+  if (!txn.ok()) return txn.status();
+  auto has = HasSchemaIn(**txn, db_);
+  if (!has.ok()) return has.status();
+  if (!*has) return out;
+  auto state = LoadStateIn(**txn);
+  if (!state.ok()) return state.status();
+  out.state = std::move(*state);
+  auto run = UnfinishedRunIn(**txn);
+  if (!run.ok()) return run.status();
+  out.unfinished = std::move(*run);
+  return out;
+}
+
+Result<CurrentState> Journal::LoadStateIn(Transaction& txn) {
+  CurrentState state;
+  auto rel = txn.Query(
       "SELECT version, image, release_order, seq, deployed_at FROM orchestrate_releases ORDER BY "
       "seq");
   if (!rel.ok()) return rel.status();
   for (const auto& r : rel->rows)
     state.releases.push_back({S(r[0]), S(r[1]), S(r[2]), L(r[3]), S(r[4])});
-  auto mig = (*txn)->Query(
+  auto mig = txn.Query(
       "SELECT release, id, up_sql, up_sha256, down_sql, down_sha256, irreversible, transactional, "
       "seq, applied_at, run_id FROM orchestrate_migrations ORDER BY seq");
   if (!mig.ok()) return mig.status();
@@ -173,8 +193,8 @@ Result<CurrentState> Journal::LoadState() {
   }
   // What the ups' `CREATE ... IF NOT EXISTS` found already there, and the downs without their
   // drops of it (migrations/preexisting.h).
-  auto pre = (*txn)->Query("SELECT key, value FROM orchestrate_meta WHERE key LIKE $1",
-                           {std::string(kPreexistingKey) + "%"});
+  auto pre = txn.Query("SELECT key, value FROM orchestrate_meta WHERE key LIKE $1",
+                       {std::string(kPreexistingKey) + "%"});
   if (!pre.ok()) return pre.status();
   for (const auto& r : pre->rows) {
     auto found = applied_by.find(S(r[0]));
@@ -188,7 +208,7 @@ Result<CurrentState> Journal::LoadState() {
     std::string keeping = DownKeeping(m->down_sql, m->preexisting, &m->dropped_preexisting);
     if (!m->dropped_preexisting.empty()) m->down_sql_keeping_preexisting = std::move(keeping);
   }
-  auto seeds = (*txn)->Query(
+  auto seeds = txn.Query(
       "SELECT release, id, sql_sha256, has_undo, undo_sql, seq, applied_at FROM orchestrate_seeds "
       "ORDER BY seq");
   if (!seeds.ok()) return seeds.status();
@@ -244,8 +264,12 @@ Result<std::optional<RunRecord>> Journal::UnfinishedRun() {
   auto has = HasSchemaIn(**txn, db_);
   if (!has.ok()) return has.status();
   if (!*has) return std::optional<RunRecord>();
-  auto r = (*txn)->Query(std::string("SELECT ") + kRunColumns +
-                         " FROM orchestrate_runs r ORDER BY r.id DESC LIMIT 1");
+  return UnfinishedRunIn(**txn);
+}
+
+Result<std::optional<RunRecord>> Journal::UnfinishedRunIn(Transaction& txn) {
+  auto r = txn.Query(std::string("SELECT ") + kRunColumns +
+                     " FROM orchestrate_runs r ORDER BY r.id DESC LIMIT 1");
   if (!r.ok()) return r.status();
   // Only the newest run can be unfinished: every run starts after the one before it ended.
   if (r->rows.empty() || !ToRun(r->rows[0]).unfinished()) return std::optional<RunRecord>();

@@ -100,6 +100,12 @@ class Journal {
 
   // The newest run that is running or failed, if any.
   Result<std::optional<RunRecord>> UnfinishedRun();
+  // Both, read in one transaction.
+  struct StateAndRun {
+    CurrentState state;
+    std::optional<RunRecord> unfinished;
+  };
+  Result<StateAndRun> LoadStateAndUnfinishedRun();
   // What `status --all-envs` shows of a database, read in one transaction (a fleet of 1,000 is
   // read in a few round trips each): the current release (nullopt: none, or no state tables) and
   // the unfinished run, as LoadState().current_version() and UnfinishedRun() give them.
@@ -171,6 +177,10 @@ class Journal {
   Result<long> PruneFinishedRuns(const std::string& cutoff);
 
  private:
+  // LoadState's and UnfinishedRun's reads inside `txn`, the state tables existing.
+  Result<CurrentState> LoadStateIn(Transaction& txn);
+  static Result<std::optional<RunRecord>> UnfinishedRunIn(Transaction& txn);
+
   Database& db_;
   std::function<std::string()> now_;
 };

@@ -170,5 +170,7 @@ struct LedgerCount {
 // Empty when the ledger table does not exist (nothing was recorded there yet).
 Result<std::vector<LedgerCount>> CountLedger(Database& db, Transaction& txn,
                                              const std::string& seed_id);
+// The rows each seed's ledger holds, by seed id, in one query (seeds with none are absent).
+Result<std::map<std::string, int64_t>> LedgerRowsBySeed(Database& db, Transaction& txn);
 
 }  // namespace orchestrate

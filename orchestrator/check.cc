@@ -1,5 +1,6 @@
 #include "orchestrator/check.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <ctime>
@@ -177,8 +178,8 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
     out.reasons.push_back({CheckLevel::kInfo, std::move(text)});
   };
 
-  Journal journal(db, NowIso8601);
-  auto state = journal.LoadState();
+  Result<CurrentState> state =
+      options.state ? Result<CurrentState>(*options.state) : Journal(db, NowIso8601).LoadState();
   if (!state.ok()) return state.status();
   auto image = deployer.Current();
   if (!image.ok()) return image.status();
@@ -253,16 +254,20 @@ Result<CheckResult> CheckRollback(const Plan& plan, Database& db, Deployer& depl
   // Seeds: what the ledger holds, and (when simulating) whether reversing it would stop at rows
   // changed since the deploy or referenced by rows of other tables. One transaction for all
   // seeds, in rollback order, never committed; after the first conflict the rest is not judged.
-  // The ledger counts are read first, each in a read of its own: the simulation below keeps one
-  // transaction open on the connection, and no other may start beside it.
+  // The ledger counts are read first, in one query whose read ends before the simulation: the
+  // simulation keeps one transaction open on the connection, and no other may start beside it.
   std::vector<int64_t> ledger_rows(run->steps.size(), 0);
-  for (size_t i = 0; i < run->steps.size(); ++i) {
-    if (run->steps[i].kind != StepKind::kUndoSeed) continue;
+  if (std::any_of(run->steps.begin(), run->steps.end(),
+                  [](const Step& s) { return s.kind == StepKind::kUndoSeed; })) {
     auto read = db.BeginRead();
     if (!read.ok()) return read.status();
-    auto counts = CountLedger(db, **read, run->steps[i].id);
-    if (!counts.ok()) return counts.status();
-    for (const auto& c : *counts) ledger_rows[i] += c.rows;
+    auto by_seed = LedgerRowsBySeed(db, **read);
+    if (!by_seed.ok()) return by_seed.status();
+    for (size_t i = 0; i < run->steps.size(); ++i)
+      if (run->steps[i].kind == StepKind::kUndoSeed) {
+        auto found = by_seed->find(run->steps[i].id);
+        if (found != by_seed->end()) ledger_rows[i] = found->second;
+      }
   }
   std::unique_ptr<Transaction> simulation;
   bool simulation_stopped = false;

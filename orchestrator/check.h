@@ -61,6 +61,8 @@ struct CheckOptions {
   };
   std::map<std::string, RehearsedDown> rehearsed;  // by migration id
   std::string rehearsal_source;                    // the file, for the messages
+  // What is deployed, when the caller has just read it (Journal::LoadState); else it is read.
+  const CurrentState* state = nullptr;
 };
 
 // What `check` and the gate in front of `rollback` both start from: the target and the flags that

@@ -249,8 +249,9 @@ Status Executor::AcquireLock(const RunRequest& request) {
                         InvocationOf(request));
 }
 
-Result<RunPlan> Executor::Compute(const RunRequest& request, Journal& journal) {
-  auto state = journal.LoadState();
+Result<RunPlan> Executor::Compute(const RunRequest& request, Journal& journal,
+                                  const CurrentState* known) {
+  Result<CurrentState> state = known ? Result<CurrentState>(*known) : journal.LoadState();
   if (!state.ok()) return state.status();
   auto image = deployer_.Current();
   std::string deployer_error;
@@ -301,10 +302,11 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
   RunLockRelease unlock(db_);
   ORCH_RETURN_IF_ERROR(journal_.EnsureSchema());
 
-  auto unfinished = journal_.UnfinishedRun();
-  if (!unfinished.ok()) return unfinished.status();
-  if (*unfinished) {
-    const RunRecord& run = **unfinished;
+  // The unfinished run and what is deployed, in one read.
+  auto read = journal_.LoadStateAndUnfinishedRun();
+  if (!read.ok()) return read.status();
+  if (read->unfinished) {
+    const RunRecord& run = *read->unfinished;
     const Invocation how = InvocationOf(request);
     if (!SameIntent(run, request, plan_))
       return Status::NeedsHuman(
@@ -350,7 +352,7 @@ Result<RunOutcome> Executor::Run(const RunRequest& request) {
       ORCH_RETURN_IF_ERROR(StartNew(request, std::move(fresh).value(), &outcome, run.id));
     }
   } else {
-    auto computed = Compute(request, journal_);
+    auto computed = Compute(request, journal_, &read->state);
     if (!computed.ok()) return computed.status();
     ORCH_RETURN_IF_ERROR(StartNew(request, std::move(computed).value(), &outcome));
   }

@@ -150,7 +150,9 @@ class Executor {
 
  private:
   Status AcquireLock(const RunRequest& request);
-  Result<RunPlan> Compute(const RunRequest& request, Journal& journal);
+  // `known`: the state just read with the unfinished run (else it is read here).
+  Result<RunPlan> Compute(const RunRequest& request, Journal& journal,
+                          const CurrentState* known = nullptr);
   // Records `plan` as a new run after confirmation (superseding run `supersedes` when > 0, in the
   // same transaction). kNothingToDo for an empty plan.
   Status StartNew(const RunRequest& request, RunPlan plan, RunOutcome* outcome,

@@ -177,17 +177,18 @@ TargetReport RunTarget(const Plan& plan, const std::string& url, const FleetRequ
   auto db = request.open(url);
   if (!db.ok()) return fail(db.status());
   Journal journal(**db, NowIso8601);
-  auto state = journal.LoadState();
-  if (!state.ok()) return fail(state.status());
-  rep.from = state->current_version().value_or("");
-  rep.image = ImageOf(plan, *state, to_version, rollback);
+  auto read = journal.LoadStateAndUnfinishedRun();
+  if (!read.ok()) return fail(read.status());
+  rep.from = read->state.current_version().value_or("");
+  rep.image = ImageOf(plan, read->state, to_version, rollback);
   FixedImageDeployer fixed(rep.image);
 
   // The gates of `orchestrate check`, for a new rollback (a resumed one passed them when it began).
   GateRequest gates = request.gates;
   gates.target = to_version;
   gates.dry_run = request.run.dry_run;
-  if (Status gate = RollbackGate(plan, **db, fixed, gates, /*count_rows=*/false, nullptr);
+  if (Status gate =
+          RollbackGate(plan, **db, fixed, gates, /*count_rows=*/false, nullptr, &read.value());
       !gate.ok())
     return fail(gate);
 
@@ -220,9 +221,7 @@ TargetReport RunTarget(const Plan& plan, const std::string& url, const FleetRequ
   };
   if (!approval.empty()) {
     // A dry run is checked as a real one; a resumed run is not confirmed, so it is checked here.
-    auto unfinished = journal.UnfinishedRun();
-    if (!unfinished.ok()) return fail(unfinished.status());
-    if (request.run.dry_run || *unfinished) {
+    if (request.run.dry_run || read->unfinished) {
       auto preview = Executor(plan, **db, fixed).Preview(req);
       if (!preview.ok()) return fail(preview.status());
       Status approved = RunGate(*preview, **db, plan.policy, approval, render);

@@ -26,14 +26,21 @@ Result<std::string> PermissionGate(const Plan& plan, const std::string& environm
 }
 
 Status RollbackGate(const Plan& plan, Database& db, Deployer& deployer, const GateRequest& request,
-                    bool count_rows, CheckResult* verdict) {
+                    bool count_rows, CheckResult* verdict, const Journal::StateAndRun* known) {
   if (request.direction != Direction::kRollback || request.dry_run) return Status::Ok();
-  auto unfinished = Journal(db, NowIso8601).UnfinishedRun();
-  if (!unfinished.ok()) return unfinished.status();
-  if (*unfinished) return Status::Ok();  // resumed: it passed the gate when it began
+  // What is deployed and the unfinished run, in one read.
+  Journal::StateAndRun read;
+  if (!known) {
+    auto loaded = Journal(db, NowIso8601).LoadStateAndUnfinishedRun();
+    if (!loaded.ok()) return loaded.status();
+    read = std::move(*loaded);
+    known = &read;
+  }
+  if (known->unfinished) return Status::Ok();  // resumed: it passed the gate when it began
   CheckOptions options = CheckOptionsFor(request.target, request.allow_major,
                                          request.accept_data_loss, request.allow_outside_window);
   options.count_rows = count_rows;
+  options.state = &known->state;
   auto judged = CheckRollback(plan, db, deployer, options);
   if (!judged.ok()) {
     // Nothing to do, or no plan could be made: the run itself says so.

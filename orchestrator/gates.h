@@ -14,6 +14,7 @@
 #include <string>
 
 #include "migrations/database.h"
+#include "migrations/journal.h"
 #include "orchestrator/check.h"
 #include "orchestrator/command_line.h"
 #include "orchestrator/deployer.h"
@@ -47,8 +48,10 @@ Result<std::string> PermissionGate(const Plan& plan, const std::string& environm
 // `orchestrate check`'s verdict, given to `verdict` (when not null) for the caller to show; NO-GO
 // is kNeedsHuman ("nothing was changed", with the reasons). `count_rows`: count the rows a down
 // step destroys (for a person reading the verdict; an unattended run does not spend the time).
+// `known`: the state and unfinished run the caller has just read (else they are read here).
 Status RollbackGate(const Plan& plan, Database& db, Deployer& deployer, const GateRequest& request,
-                    bool count_rows, CheckResult* verdict);
+                    bool count_rows, CheckResult* verdict,
+                    const Journal::StateAndRun* known = nullptr);
 
 // What --approved names: the text of a reviewed script, or a hash "sha256:<hex>".
 struct Approval {

@@ -51,6 +51,18 @@ Result<std::vector<LedgerCount>> CountLedger(Database& db, Transaction& txn,
   return out;
 }
 
+Result<std::map<std::string, int64_t>> LedgerRowsBySeed(Database& db, Transaction& txn) {
+  std::map<std::string, int64_t> out;
+  auto exists = StateTableExists(txn, db, "orchestrate_ledger");
+  if (!exists.ok()) return exists.status();
+  if (!*exists) return out;
+  auto rows = txn.Query(
+      "SELECT seed_id, COALESCE(SUM(row_count), 0) FROM orchestrate_ledger GROUP BY seed_id");
+  if (!rows.ok()) return rows.status();
+  for (const auto& r : rows->rows) out[r[0].value_or("")] = ToLong(r[1]);
+  return out;
+}
+
 Status SimulateReversal(Database& db, Transaction& txn, const std::string& seed_id,
                         OnModified on_modified, int batch_rows, int64_t* rows) {
   LedgerReversal reversal(seed_id, on_modified, batch_rows);
