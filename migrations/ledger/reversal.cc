@@ -203,11 +203,11 @@ Result<LedgerBatch> LedgerReversal::NextBatch(Database& db, Transaction& txn) {
     cache_->next_slice = Cache::Slice{rest, out.chunks_left, out.rows_left};
   }
   if (out.chunks_left == 0) {
-    // Whether any other seed has a ledger left (this chunk's row may not be deleted yet).
-    auto any = CountQuery(
-        txn, "SELECT count(*) FROM orchestrate_ledger WHERE id <> " + std::to_string(c.id));
-    if (!any.ok()) return any.status();
-    if (*any == 0) ORCH_RETURN_IF_ERROR(bookkeeping("DELETE FROM orchestrate_ledger_restores", {}));
+    // The restores go once no seed has a ledger left (this chunk's row is deleted before).
+    ORCH_RETURN_IF_ERROR(
+        bookkeeping("DELETE FROM orchestrate_ledger_restores WHERE NOT EXISTS (SELECT 1 FROM "
+                    "orchestrate_ledger)",
+                    {}));
   }
   return out;
 }

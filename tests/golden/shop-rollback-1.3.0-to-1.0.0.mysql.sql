@@ -128,6 +128,7 @@ BEGIN NOT ATOMIC IF EXISTS (SELECT 1 FROM (SELECT CAST(t.`id` AS CHAR) FROM JSON
 DELIMITER ;
 -- end of ledger chunks
 DELETE FROM orchestrate_ledger WHERE id = '9';
+DELETE FROM orchestrate_ledger_restores WHERE NOT EXISTS (SELECT 1 FROM orchestrate_ledger);
 DELETE FROM orchestrate_ledger WHERE seed_id = 'loyalty_tiers';
 DELETE FROM orchestrate_seeds WHERE id = 'loyalty_tiers';
 UPDATE orchestrate_steps SET finished_at = DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%fZ'), error = NULL, started_at = COALESCE(started_at, DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%fZ')), attempts = CASE WHEN status = 'started' THEN attempts ELSE attempts + 1 END, status = 'done' WHERE run_id = '2' AND n = '2';
@@ -429,6 +430,7 @@ BEGIN NOT ATOMIC IF EXISTS (SELECT 1 FROM (SELECT CAST(t.`id` AS CHAR) FROM JSON
 DELIMITER ;
 -- end of ledger chunks
 DELETE FROM orchestrate_ledger WHERE id = '8';
+DELETE FROM orchestrate_ledger_restores WHERE NOT EXISTS (SELECT 1 FROM orchestrate_ledger);
 DELETE FROM orchestrate_ledger WHERE seed_id = 'order_statuses_refunded';
 DELETE FROM orchestrate_seeds WHERE id = 'order_statuses_refunded';
 UPDATE orchestrate_steps SET finished_at = DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%fZ'), error = NULL, started_at = COALESCE(started_at, DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%fZ')), attempts = CASE WHEN status = 'started' THEN attempts ELSE attempts + 1 END, status = 'done' WHERE run_id = '2' AND n = '15';
@@ -449,6 +451,7 @@ BEGIN NOT ATOMIC IF EXISTS (SELECT 1 FROM (SELECT CAST(t.`id` AS CHAR) FROM JSON
 DELIMITER ;
 -- end of ledger chunks
 DELETE FROM orchestrate_ledger WHERE id = '7';
+DELETE FROM orchestrate_ledger_restores WHERE NOT EXISTS (SELECT 1 FROM orchestrate_ledger);
 DELETE FROM orchestrate_ledger WHERE seed_id = 'shipping_methods';
 DELETE FROM orchestrate_seeds WHERE id = 'shipping_methods';
 UPDATE orchestrate_steps SET finished_at = DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%fZ'), error = NULL, started_at = COALESCE(started_at, DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%fZ')), attempts = CASE WHEN status = 'started' THEN attempts ELSE attempts + 1 END, status = 'done' WHERE run_id = '2' AND n = '16';
@@ -469,6 +472,7 @@ BEGIN NOT ATOMIC IF EXISTS (SELECT 1 FROM (SELECT CAST(t.`code` AS CHAR) FROM JS
 DELIMITER ;
 -- end of ledger chunks
 DELETE FROM orchestrate_ledger WHERE id = '6';
+DELETE FROM orchestrate_ledger_restores WHERE NOT EXISTS (SELECT 1 FROM orchestrate_ledger);
 DELETE FROM orchestrate_ledger WHERE seed_id = 'countries';
 DELETE FROM orchestrate_seeds WHERE id = 'countries';
 UPDATE orchestrate_steps SET finished_at = DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%fZ'), error = NULL, started_at = COALESCE(started_at, DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%fZ')), attempts = CASE WHEN status = 'started' THEN attempts ELSE attempts + 1 END, status = 'done' WHERE run_id = '2' AND n = '17';

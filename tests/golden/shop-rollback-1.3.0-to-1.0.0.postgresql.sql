@@ -103,6 +103,7 @@ DELETE FROM loyalty_tiers t WHERE t."id" BETWEEN 1 AND 4 AND t.xmin = ANY (ARRAY
 DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."id"::text FROM loyalty_tiers t JOIN generate_series(1::bigint, 4) AS r("id") ON t."id" = r."id") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed loyalty_tiers: rows of loyalty_tiers that it inserted were changed after the deploy (ledger chunk 9); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed loyalty_tiers''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
 -- end of ledger chunks
 DELETE FROM orchestrate_ledger WHERE id = '9';
+DELETE FROM orchestrate_ledger_restores WHERE NOT EXISTS (SELECT 1 FROM orchestrate_ledger);
 DELETE FROM orchestrate_ledger WHERE seed_id = 'loyalty_tiers';
 DELETE FROM orchestrate_seeds WHERE id = 'loyalty_tiers';
 UPDATE orchestrate_steps SET status = 'done', finished_at = to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), error = NULL, started_at = COALESCE(started_at, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), attempts = CASE WHEN status = 'started' THEN attempts ELSE attempts + 1 END WHERE run_id = '2' AND n = '2';
@@ -321,6 +322,7 @@ DELETE FROM order_statuses t WHERE t."id" BETWEEN 6 AND 6 AND t.xmin = ANY (ARRA
 DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."id"::text FROM order_statuses t JOIN generate_series(6::bigint, 6) AS r("id") ON t."id" = r."id") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed order_statuses_refunded: rows of order_statuses that it inserted were changed after the deploy (ledger chunk 8); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed order_statuses_refunded''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
 -- end of ledger chunks
 DELETE FROM orchestrate_ledger WHERE id = '8';
+DELETE FROM orchestrate_ledger_restores WHERE NOT EXISTS (SELECT 1 FROM orchestrate_ledger);
 DELETE FROM orchestrate_ledger WHERE seed_id = 'order_statuses_refunded';
 DELETE FROM orchestrate_seeds WHERE id = 'order_statuses_refunded';
 UPDATE orchestrate_steps SET status = 'done', finished_at = to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), error = NULL, started_at = COALESCE(started_at, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), attempts = CASE WHEN status = 'started' THEN attempts ELSE attempts + 1 END WHERE run_id = '2' AND n = '15';
@@ -338,6 +340,7 @@ DELETE FROM shipping_methods t WHERE t."id" BETWEEN 1 AND 3 AND t.xmin = ANY (AR
 DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."id"::text FROM shipping_methods t JOIN generate_series(1::bigint, 3) AS r("id") ON t."id" = r."id") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed shipping_methods: rows of shipping_methods that it inserted were changed after the deploy (ledger chunk 7); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed shipping_methods''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
 -- end of ledger chunks
 DELETE FROM orchestrate_ledger WHERE id = '7';
+DELETE FROM orchestrate_ledger_restores WHERE NOT EXISTS (SELECT 1 FROM orchestrate_ledger);
 DELETE FROM orchestrate_ledger WHERE seed_id = 'shipping_methods';
 DELETE FROM orchestrate_seeds WHERE id = 'shipping_methods';
 UPDATE orchestrate_steps SET status = 'done', finished_at = to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), error = NULL, started_at = COALESCE(started_at, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), attempts = CASE WHEN status = 'started' THEN attempts ELSE attempts + 1 END WHERE run_id = '2' AND n = '16';
@@ -355,6 +358,7 @@ DELETE FROM countries t USING jsonb_populate_recordset(NULL::countries, (SELECT 
 DO $orchestrate_guard$ DECLARE found text; BEGIN SELECT string_agg(g::text, ', ') INTO found FROM (SELECT * FROM (SELECT t."code"::text FROM countries t JOIN jsonb_populate_recordset(NULL::countries, (SELECT new_rows FROM orchestrate_ledger WHERE id = 6)::jsonb) r ON t."code" = r."code") q LIMIT 11) g; IF found IS NOT NULL THEN RAISE EXCEPTION USING MESSAGE = 'cannot reverse seed countries: rows of countries that it inserted were changed after the deploy (ledger chunk 6); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed countries''s rows reversed so far stay reversed); the rows (key): ' || found; END IF; END $orchestrate_guard$;
 -- end of ledger chunks
 DELETE FROM orchestrate_ledger WHERE id = '6';
+DELETE FROM orchestrate_ledger_restores WHERE NOT EXISTS (SELECT 1 FROM orchestrate_ledger);
 DELETE FROM orchestrate_ledger WHERE seed_id = 'countries';
 DELETE FROM orchestrate_seeds WHERE id = 'countries';
 UPDATE orchestrate_steps SET status = 'done', finished_at = to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), error = NULL, started_at = COALESCE(started_at, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')), attempts = CASE WHEN status = 'started' THEN attempts ELSE attempts + 1 END WHERE run_id = '2' AND n = '17';

@@ -98,6 +98,7 @@ DELETE FROM "loyalty_tiers" WHERE ("id") IN (SELECT d."id" FROM json_each((SELEC
 SELECT json_extract('{}', ' cannot reverse seed loyalty_tiers: rows of loyalty_tiers that it inserted were changed after the deploy (ledger chunk 9); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed loyalty_tiers''s rows reversed so far stay reversed); the rows (key) (' || count(*) || ' row(s))') FROM (SELECT t."id" FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 9)) r CROSS JOIN "loyalty_tiers" t ON t."id" = json_extract(r.value, '$."id"')) HAVING count(*) > 0;
 -- end of ledger chunks
 DELETE FROM orchestrate_ledger WHERE id = '9';
+DELETE FROM orchestrate_ledger_restores WHERE NOT EXISTS (SELECT 1 FROM orchestrate_ledger);
 DELETE FROM orchestrate_ledger WHERE seed_id = 'loyalty_tiers';
 DELETE FROM orchestrate_seeds WHERE id = 'loyalty_tiers';
 UPDATE orchestrate_steps SET status = 'done', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), error = NULL, started_at = COALESCE(started_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), attempts = CASE WHEN status = 'started' THEN attempts ELSE attempts + 1 END WHERE run_id = '2' AND n = '2';
@@ -296,6 +297,7 @@ DELETE FROM "order_statuses" WHERE ("id") IN (SELECT d."id" FROM json_each((SELE
 SELECT json_extract('{}', ' cannot reverse seed order_statuses_refunded: rows of order_statuses that it inserted were changed after the deploy (ledger chunk 8); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed order_statuses_refunded''s rows reversed so far stay reversed); the rows (key) (' || count(*) || ' row(s))') FROM (SELECT t."id" FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 8)) r CROSS JOIN "order_statuses" t ON t."id" = json_extract(r.value, '$."id"')) HAVING count(*) > 0;
 -- end of ledger chunks
 DELETE FROM orchestrate_ledger WHERE id = '8';
+DELETE FROM orchestrate_ledger_restores WHERE NOT EXISTS (SELECT 1 FROM orchestrate_ledger);
 DELETE FROM orchestrate_ledger WHERE seed_id = 'order_statuses_refunded';
 DELETE FROM orchestrate_seeds WHERE id = 'order_statuses_refunded';
 UPDATE orchestrate_steps SET status = 'done', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), error = NULL, started_at = COALESCE(started_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), attempts = CASE WHEN status = 'started' THEN attempts ELSE attempts + 1 END WHERE run_id = '2' AND n = '15';
@@ -312,6 +314,7 @@ DELETE FROM "shipping_methods" WHERE ("id") IN (SELECT d."id" FROM json_each((SE
 SELECT json_extract('{}', ' cannot reverse seed shipping_methods: rows of shipping_methods that it inserted were changed after the deploy (ledger chunk 7); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed shipping_methods''s rows reversed so far stay reversed); the rows (key) (' || count(*) || ' row(s))') FROM (SELECT t."id" FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 7)) r CROSS JOIN "shipping_methods" t ON t."id" = json_extract(r.value, '$."id"')) HAVING count(*) > 0;
 -- end of ledger chunks
 DELETE FROM orchestrate_ledger WHERE id = '7';
+DELETE FROM orchestrate_ledger_restores WHERE NOT EXISTS (SELECT 1 FROM orchestrate_ledger);
 DELETE FROM orchestrate_ledger WHERE seed_id = 'shipping_methods';
 DELETE FROM orchestrate_seeds WHERE id = 'shipping_methods';
 UPDATE orchestrate_steps SET status = 'done', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), error = NULL, started_at = COALESCE(started_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), attempts = CASE WHEN status = 'started' THEN attempts ELSE attempts + 1 END WHERE run_id = '2' AND n = '16';
@@ -328,6 +331,7 @@ DELETE FROM "countries" WHERE ("code") IN (SELECT d."code" FROM json_each((SELEC
 SELECT json_extract('{}', ' cannot reverse seed countries: rows of countries that it inserted were changed after the deploy (ledger chunk 6); options: set policy on_modified: keep (leave those rows as they are now) or revert (give them back the values before the deploy anyway) in plan.yaml, or fix the rows by hand; then run the same command again (seed countries''s rows reversed so far stay reversed); the rows (key) (' || count(*) || ' row(s))') FROM (SELECT t."code" FROM json_each((SELECT new_rows FROM orchestrate_ledger WHERE id = 6)) r CROSS JOIN "countries" t ON t."code" = json_extract(r.value, '$."code"')) HAVING count(*) > 0;
 -- end of ledger chunks
 DELETE FROM orchestrate_ledger WHERE id = '6';
+DELETE FROM orchestrate_ledger_restores WHERE NOT EXISTS (SELECT 1 FROM orchestrate_ledger);
 DELETE FROM orchestrate_ledger WHERE seed_id = 'countries';
 DELETE FROM orchestrate_seeds WHERE id = 'countries';
 UPDATE orchestrate_steps SET status = 'done', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), error = NULL, started_at = COALESCE(started_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), attempts = CASE WHEN status = 'started' THEN attempts ELSE attempts + 1 END WHERE run_id = '2' AND n = '17';
