@@ -118,10 +118,9 @@ std::string PgCaptureFunction(const Database& db, const LedgerCapture& cap,
       "    SELECT count(*) INTO n FROM (SELECT FROM orchestrate_old LIMIT " + merge_cap +
       " + 1) s;\n    IF n = 0 THEN\n      RETURN NULL;\n    END IF;\n" +
       newest("update", merge_cap) +
-      "    IF FOUND THEN\n      SELECT new_rows::jsonb INTO lkeys FROM orchestrate_ledger WHERE id "
-      "= "
-      "lid;\n      IF NOT EXISTS (SELECT 1 FROM orchestrate_old s WHERE lkeys @> "
-      "jsonb_build_array(" +
+      "    IF FOUND THEN\n"
+      "      SELECT new_rows::jsonb INTO lkeys FROM orchestrate_ledger WHERE id = lid;\n"
+      "      IF NOT EXISTS (SELECT 1 FROM orchestrate_old s WHERE lkeys @> jsonb_build_array(" +
       PgObject(db, t.key, "s") +
       ")) THEN\n        UPDATE orchestrate_ledger SET row_count = row_count + n, old_rows = "
       "(old_rows::jsonb || (SELECT jsonb_agg(" +
